@@ -1,0 +1,83 @@
+"""xmwidgets: Jupyter widgets for labelling cross-modal retrieval data.
+
+Public names are loaded lazily so that ``import xmwidgets`` stays fast: pandas, Pillow, librosa and
+PyAV are imported only when the first name that needs them is used.
+
+>>> import xmwidgets as xm
+>>> demo = xm.datasets.demo()                                  # doctest: +SKIP
+>>> grid = xm.RelevanceGrid(demo.queries, demo.items, demo.candidates, store="labels.sqlite")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+# public name -> module (relative to this package) that defines it
+_LAZY: dict[str, str] = {
+    # scale & guidelines
+    "Scale": "scale",
+    "Level": "scale",
+    "TREC_SCALE": "scale",
+    # store
+    "open_store": "store",
+    "Store": "store",
+    # widgets
+    "RelevanceGrid": "grid",
+    # analysis: agreement
+    "krippendorff_alpha": "analysis.agreement",
+    "cohen_kappa": "analysis.agreement",
+    "fleiss_kappa": "analysis.agreement",
+    "agreement": "analysis.agreement",
+    "AgreementReport": "analysis.agreement",
+    # analysis: retrieval metrics
+    "evaluate": "analysis.metrics",
+    "compare_runs": "analysis.metrics",
+    "to_qrels": "analysis.metrics",
+    "map_at_r": "analysis.metrics",
+    # analysis: false negatives
+    "unjudged": "analysis.false_negatives",
+    # pools
+    "pool": "pools",
+    "exact_knn": "pools",
+}
+# sub-packages reachable as attributes: xm.datasets, xm.io, xm.plot, xm.media
+_SUBMODULES = {"datasets", "io", "plot", "media", "analysis", "pools", "store", "scale"}
+
+__all__ = sorted([*_LAZY, "datasets", "io", "plot", "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        module = importlib.import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'xmwidgets' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from . import datasets, io, plot
+    from .analysis.agreement import (
+        AgreementReport,
+        agreement,
+        cohen_kappa,
+        fleiss_kappa,
+        krippendorff_alpha,
+    )
+    from .analysis.false_negatives import unjudged
+    from .analysis.metrics import compare_runs, evaluate, map_at_r, to_qrels
+    from .grid import RelevanceGrid
+    from .pools import exact_knn, pool
+    from .scale import TREC_SCALE, Level, Scale
+    from .store import Store, open_store

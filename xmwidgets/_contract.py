@@ -1,0 +1,47 @@
+"""The data contract shared by every part (DESIGN.md §3), in one place.
+
+Column names and dtypes of the label events and the labels view. The store writes these, the widgets
+read them, the analysis functions accept frames with (a subset of) these columns.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "EVENT_COLUMNS",
+    "LABEL_COLUMNS",
+    "LABEL_KEY",
+    "TASKS",
+]
+
+# task names of label events
+TASKS = ("grade", "pick", "pair", "segment")
+
+# column -> pandas dtype of the events frame (append-only log; one row per judgement act)
+EVENT_COLUMNS: dict[str, str] = {
+    "event_id": "int64",  # monotonic, assigned by the store
+    "campaign": "string",
+    "task": "string",  # grade | pick | pair | segment
+    "query_id": "string",
+    "item_id": "string",  # null for query-level events ("none relevant")
+    "annotator": "string",
+    "relevance": "Int8",  # discrete scale value (grade)
+    "magnitude": "Float64",  # continuous scale value (grade on a continuous scale)
+    "best": "boolean",  # pick: True = best match, False = no longer best
+    "none_relevant": "boolean",  # pick with item_id null: True = "none relevant" for the query
+    "flags": "string",  # comma-separated
+    "note": "string",
+    "segment_start": "Float64",  # seconds
+    "segment_end": "Float64",
+    "guideline_version": "string",
+    "shown_position": "Int32",  # 0-based position of the candidate as shown to this annotator
+    "shown": "string",  # JSON list of the item ids shown, in order (pick events), for "chosen over" pairs
+    "duration_ms": "Int64",
+    "retracts": "Int64",  # event_id this event retracts (undo); the other value fields are null then
+    "created_at": "datetime64[ns, UTC]",
+}
+
+# the key of the labels view: the current judgement per key
+LABEL_KEY = ("campaign", "task", "query_id", "item_id", "annotator")
+
+# columns of the labels view (store.labels()): the newest non-retracted event per LABEL_KEY
+LABEL_COLUMNS: dict[str, str] = {k: v for k, v in EVENT_COLUMNS.items() if k != "retracts"}
