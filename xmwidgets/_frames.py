@@ -1,0 +1,124 @@
+"""Checks and normalisation of the input frames (queries, items, candidates), shared by the widgets.
+
+Every check names the offending value and says what to do instead; ids are cast to ``str``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["InputError", "check_candidates", "check_records"]
+
+
+class InputError(ValueError):
+    """A DataFrame handed to a widget does not follow the data contract."""
+
+
+def _as_frame(df: object, name: str) -> pd.DataFrame:
+    import pandas as pd
+
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(f"{name} must be a pandas DataFrame, got {type(df).__name__}")
+    return df
+
+
+def require_columns(df: pd.DataFrame, name: str, columns: list[str]) -> None:
+    """Raise InputError naming every missing column and what the frame has instead."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        have = ", ".join(map(str, df.columns)) or "no columns"
+        hint = ""
+        if len(missing) == 1 and missing[0].endswith("_id"):
+            hint = f"; rename your id column, e.g. {name}.rename(columns={{'id': '{missing[0]}'}})"
+        raise InputError(
+            f"{name} is missing column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(repr(c) for c in missing)} (it has: {have}){hint}"
+        )
+
+
+def _string_ids(series: pd.Series, name: str, column: str) -> pd.Series:
+    if series.isna().any():
+        row = series.index[series.isna()][0]
+        raise InputError(f"{name}.{column} is missing at row {row!r}: every row needs an id")
+    return series.astype(str).astype("string")
+
+
+def check_records(df: object, name: str, id_column: str) -> pd.DataFrame:
+    """Validate a queries or items frame; returns a copy indexed 0..n-1 with string ids.
+
+    Raises InputError for a missing id column, missing ids, duplicate ids, or no content column.
+    """
+    frame = _as_frame(df, name)
+    require_columns(frame, name, [id_column])
+    if len(frame.columns) < 2:
+        raise InputError(
+            f"{name} has only the id column {id_column!r}: add a content column (text, image, audio, video)"
+        )
+    out = frame.reset_index(drop=True).copy(deep=False)
+    out[id_column] = _string_ids(out[id_column], name, id_column)
+    dup = out[id_column].duplicated(keep=False)
+    if dup.any():
+        first = out.loc[dup, id_column].iloc[0]
+        count = int((out[id_column] == first).sum())
+        raise InputError(
+            f"{name} has duplicate {id_column} {first!r} ({count} rows; {int(dup.sum())} rows share an id "
+            f"in all): ids must be unique, drop or rename the duplicates"
+        )
+    return out
+
+
+def check_candidates(
+    df: object, queries: pd.DataFrame, items: pd.DataFrame
+) -> pd.DataFrame:
+    """Validate the candidates frame against queries and items.
+
+    Returns a copy with string ids, one row per ``(query_id, item_id)``: a pair proposed by several
+    sources is kept once with its sources joined by ``","`` and its best (lowest) rank.
+    """
+    import pandas as pd
+
+    frame = _as_frame(df, "candidates")
+    require_columns(frame, "candidates", ["query_id", "item_id"])
+    out = frame.reset_index(drop=True).copy(deep=False)
+    for column in ("query_id", "item_id"):
+        out[column] = _string_ids(out[column], "candidates", column)
+    for column, ref, ref_name in (
+        ("query_id", queries["query_id"], "queries"),
+        ("item_id", items["item_id"], "items"),
+    ):
+        unknown = ~out[column].isin(ref)
+        if unknown.any():
+            examples = ", ".join(repr(v) for v in out.loc[unknown, column].unique()[:3])
+            raise InputError(
+                f"candidates name {int(out.loc[unknown, column].nunique())} {column}(s) not in {ref_name}, "
+                f"e.g. {examples}: add them to {ref_name} or drop those candidate rows"
+            )
+    dup = out.duplicated(["query_id", "item_id"])
+    if dup.any():
+        out = _merge_duplicate_pairs(out)
+        warnings.warn(
+            f"candidates hold {int(dup.sum())} repeated (query_id, item_id) pairs; each pair is shown once "
+            "with its sources joined",
+            stacklevel=3,
+        )
+    return out.reset_index(drop=True) if isinstance(out, pd.DataFrame) else out
+
+
+def _merge_duplicate_pairs(out: pd.DataFrame) -> pd.DataFrame:
+    aggregations: dict[str, object] = {}
+    if "source" in out.columns:
+        aggregations["source"] = lambda s: ",".join(dict.fromkeys(str(v) for v in s if v == v))
+    if "rank" in out.columns:
+        aggregations["rank"] = "min"
+    if "score" in out.columns:
+        aggregations["score"] = "max"
+    for column in out.columns:
+        if column not in aggregations and column not in ("query_id", "item_id"):
+            aggregations[column] = "first"
+    if not aggregations:
+        return out.drop_duplicates(["query_id", "item_id"])
+    return out.groupby(["query_id", "item_id"], sort=False, as_index=False).agg(aggregations)

@@ -1,0 +1,126 @@
+"""Assembling one page (a query and its candidates) for the browser: JSON plus binary media buffers.
+
+Media are rendered lazily, only for the page asked for (the one on screen and the prefetched next one),
+and cached by ``(record id, column)``; candidate media are rendered on a small thread pool because
+Pillow and soundfile release the GIL while decoding.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pandas as pd
+
+from .media import MediaCache
+
+__all__ = ["PageBuilder"]
+
+
+class PageBuilder:
+    """Turns records into the ``Page`` structure of ``js/src/protocol.ts``."""
+
+    def __init__(
+        self,
+        queries: pd.DataFrame,
+        items: pd.DataFrame,
+        query_roles: dict[str, str],
+        item_roles: dict[str, str],
+        *,
+        max_px: int = 320,
+        cache_size: int = 2048,
+    ) -> None:
+        self._queries = queries.set_index("query_id", drop=False)
+        self._items = items.set_index("item_id", drop=False)
+        self._query_roles = query_roles
+        self._item_roles = item_roles
+        self._max_px = max_px
+        self._cache = MediaCache(maxsize=cache_size)
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="xmwidgets-media")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _parts(self, prefix: str, record_id: str, row: pd.Series, roles: dict[str, str]) -> tuple[list[dict[str, Any]], list[bytes]]:
+        parts: list[dict[str, Any]] = []
+        buffers: list[bytes] = []
+        for column, kind in roles.items():
+            value = row.get(column)
+            if value is None or (not isinstance(value, (list, tuple, dict)) and _is_missing(value)):
+                continue
+            rendered = self._cache.get((prefix, record_id, column), value, kind, column=column, max_px=self._max_px)
+            if rendered is None:
+                continue
+            parts.append(rendered.with_offset(len(buffers)))
+            buffers.extend(rendered.buffers)
+        return parts, buffers
+
+    def build(
+        self,
+        index: int,
+        query_id: str,
+        candidates: pd.DataFrame,
+        states: dict[str, dict[str, Any]],
+        none_relevant: bool,
+        show_sources: bool,
+    ) -> tuple[dict[str, Any], list[bytes]]:
+        """The page for ``query_id``; ``candidates`` are its rows in shown order."""
+        query_parts, buffers = self._parts("q", query_id, self._queries.loc[query_id], self._query_roles)
+        item_ids = [str(v) for v in candidates["item_id"]]
+        rendered = list(
+            self._pool.map(
+                lambda item_id: self._parts("i", item_id, self._items.loc[item_id], self._item_roles), item_ids
+            )
+        )
+        page_candidates = []
+        for position, (item_id, (parts, item_buffers)) in enumerate(zip(item_ids, rendered, strict=True)):
+            offset = len(buffers)
+            buffers.extend(item_buffers)
+            parts = [_shift(p, offset) for p in parts]
+            state = states.get(item_id, {})
+            candidate: dict[str, Any] = {
+                "item_id": item_id,
+                "shown_position": position,
+                "parts": parts,
+                "relevance": _number(state.get("relevance", state.get("magnitude"))),
+                "best": bool(state.get("best")),
+            }
+            if show_sources:
+                row = candidates.iloc[position]
+                candidate["meta"] = {
+                    "sources": [s for s in str(row.get("source", "") or "").split(",") if s],
+                    "rank": _number(row.get("rank")),
+                    "score": _number(row.get("score")),
+                }
+            page_candidates.append(candidate)
+        page = {
+            "index": index,
+            "query_id": query_id,
+            "query": {"parts": query_parts},
+            "candidates": page_candidates,
+            "none_relevant": none_relevant,
+        }
+        return page, buffers
+
+
+_BUFFER_FIELDS = ("data", "poster", "waveform")
+
+
+def _shift(part: dict[str, Any], offset: int) -> dict[str, Any]:
+    if not offset:
+        return part
+    return {k: (v + offset if k in _BUFFER_FIELDS and isinstance(v, int) else v) for k, v in part.items()}
+
+
+def _is_missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _number(value: Any) -> float | int | None:
+    if value is None or _is_missing(value):
+        return None
+    number = float(value)
+    return int(number) if number.is_integer() else number
