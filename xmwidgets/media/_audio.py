@@ -1,0 +1,235 @@
+"""Audio: a playable file for the browser plus ~200 waveform peaks and the duration.
+
+Files in formats every browser plays (WAV, Ogg, FLAC, MP3) are sent as they are; arrays and other
+formats are encoded to 16-bit WAV (Ogg Vorbis when the WAV would be too large). Peaks are read in
+blocks, so a long file never sits in memory as float samples.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import numbers
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile as sf
+
+from ._sources import mb, read_all, read_head, size_of, sniff_format, to_source
+from ._types import ContentError, Rendered
+
+__all__ = ["MAX_AUDIO_BYTES", "WAVEFORM_BINS", "render_audio", "waveform_peaks"]
+
+MAX_AUDIO_BYTES = 20_000_000
+WAVEFORM_BINS = 200
+_NATIVE_MIME = {"wav": "audio/wav", "ogg": "audio/ogg", "flac": "audio/flac", "mp3": "audio/mpeg"}
+# WAV codings that browsers decode; others (mu-law, ADPCM, ...) are re-encoded
+_PLAYABLE_WAV = {"PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT"}
+_BLOCK_FRAMES = 1 << 18
+
+
+def render_audio(value: Any, *, column: str, base_dir: Any) -> Rendered:
+    """Render one audio cell. Raises ContentError with the reason when it cannot be shown."""
+    arrays = _array_and_rate(value)
+    if arrays is not None:
+        samples, sample_rate = arrays
+        return _from_samples(samples, sample_rate, column)
+    source, label = to_source(value, base_dir)
+    fmt = sniff_format(read_head(source))
+    size = size_of(source)
+    if fmt in _NATIVE_MIME:
+        if size > MAX_AUDIO_BYTES:
+            raise ContentError(
+                f"audio too large to send ({mb(size)}, limit {mb(MAX_AUDIO_BYTES)}): "
+                f"trim or re-encode it ({label})"
+            )
+        try:
+            with sf.SoundFile(_readable(source)) as fh:
+                playable = fmt != "wav" or fh.subtype in _PLAYABLE_WAV
+                duration = fh.frames / fh.samplerate
+                peaks = _peaks_from_file(fh)
+                extra = {"sample_rate": fh.samplerate, "channels": fh.channels}
+        except Exception:
+            playable = False  # e.g. an MP3 variant libsndfile does not read: decode below
+        if playable:
+            return _rendered(read_all(source), _NATIVE_MIME[fmt], duration, peaks, column, extra)
+    samples, sample_rate = _decode(source, fmt, label)
+    return _from_samples(samples, sample_rate, column)
+
+
+def waveform_peaks(samples: np.ndarray, bins: int = WAVEFORM_BINS) -> np.ndarray:
+    """Max-abs peaks of ``samples`` (frames × channels) in ``bins`` equal chunks, as float32.
+
+    Not normalized; :func:`render_audio` divides by the loudest peak so the tile is filled.
+    """
+    amp = np.abs(np.nan_to_num(samples, copy=False)).reshape(len(samples), -1).max(axis=1)
+    if len(amp) == 0:
+        return np.zeros(0, dtype=np.float32)
+    hop = max(1, math.ceil(len(amp) / bins))
+    return _chunk_max(amp, hop)
+
+
+def _chunk_max(amp: np.ndarray, hop: int) -> np.ndarray:
+    pad = (-len(amp)) % hop
+    if pad:
+        amp = np.pad(amp, (0, pad))
+    return amp.reshape(-1, hop).max(axis=1).astype(np.float32)
+
+
+def _peaks_from_file(fh: sf.SoundFile, bins: int = WAVEFORM_BINS) -> np.ndarray:
+    if fh.frames <= 0:
+        return waveform_peaks(fh.read(dtype="float32", always_2d=True), bins)
+    hop = max(1, math.ceil(fh.frames / bins))
+    blocksize = hop * max(1, _BLOCK_FRAMES // hop)  # whole chunks per block: chunks never straddle
+    parts = [
+        _chunk_max(np.abs(np.nan_to_num(block, copy=False)).max(axis=1), hop)
+        for block in fh.blocks(blocksize=blocksize, dtype="float32", always_2d=True)
+    ]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+
+
+def _rendered(
+    data: bytes, mime: str, duration: float, peaks: np.ndarray, column: str, extra: dict[str, Any]
+) -> Rendered:
+    loudest = float(peaks.max()) if len(peaks) else 0.0
+    normalized = (peaks / loudest if loudest > 0 else peaks).astype(np.float32)
+    part = {
+        "column": column,
+        "kind": "audio",
+        "mime": mime,
+        "data": 0,
+        "duration": round(float(duration), 3),
+        "waveform": 1,
+        "peak": round(min(loudest, 1.0), 4),  # loudness of the clip, since the waveform is scaled
+        **extra,
+    }
+    return Rendered(part, [data, normalized.tobytes()])
+
+
+def _from_samples(samples: np.ndarray, sample_rate: int, column: str) -> Rendered:
+    clipped = np.clip(np.nan_to_num(samples), -1.0, 1.0)  # libsndfile wraps, not clips, on overflow
+    data, mime = _encode(clipped, sample_rate)
+    extra = {"sample_rate": sample_rate, "channels": int(samples.shape[1])}
+    return _rendered(data, mime, len(samples) / sample_rate, waveform_peaks(samples), column, extra)
+
+
+def _encode(samples: np.ndarray, sample_rate: int) -> tuple[bytes, str]:
+    wav_bytes = samples.size * 2 + 44
+    if wav_bytes <= MAX_AUDIO_BYTES:
+        buf = io.BytesIO()
+        sf.write(buf, samples, sample_rate, format="WAV", subtype="PCM_16")
+        return buf.getvalue(), "audio/wav"
+    buf = io.BytesIO()
+    sf.write(buf, samples, sample_rate, format="OGG", subtype="VORBIS")
+    if buf.tell() > MAX_AUDIO_BYTES:
+        seconds = len(samples) / sample_rate
+        raise ContentError(
+            f"audio too long to send ({seconds:.0f} s is {mb(buf.tell())} even as Ogg Vorbis, "
+            f"limit {mb(MAX_AUDIO_BYTES)}): trim it"
+        )
+    return buf.getvalue(), "audio/ogg"
+
+
+def _array_and_rate(value: Any) -> tuple[np.ndarray, int] | None:
+    """``(frames × channels float32, sample rate)`` for array-style cells, None for files/bytes."""
+    if isinstance(value, dict) and "array" in value:
+        rate = value.get("sampling_rate", value.get("sample_rate"))
+        return _as_samples(value["array"]), _as_rate(rate)
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        first, second = value
+        if _is_number(second) and not _is_number(first):
+            return _as_samples(first), _as_rate(second)
+        if _is_number(first) and not _is_number(second):  # scipy.io.wavfile / Gradio order
+            return _as_samples(second), _as_rate(first)
+        raise ContentError("an audio tuple must be (array, sample_rate)")
+    if hasattr(value, "get_all_samples"):  # torchcodec AudioDecoder (Hugging Face datasets 4)
+        decoded = value.get_all_samples()
+        return _as_samples(np.asarray(decoded.data)), _as_rate(decoded.sample_rate)
+    if isinstance(value, np.ndarray):
+        raise ContentError(
+            "an audio array needs its sample rate: give (array, sample_rate) or "
+            "{'array': array, 'sampling_rate': sample_rate}"
+        )
+    return None
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _as_rate(rate: Any) -> int:
+    if not _is_number(rate) or not rate > 0 or rate != int(rate):
+        raise ContentError(f"sample rate must be a positive whole number of Hz, got {rate!r}")
+    return int(rate)
+
+
+def _as_samples(array: Any) -> np.ndarray:
+    arr = np.asarray(array)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    elif arr.ndim == 2 and arr.shape[0] <= 8 and arr.shape[0] < arr.shape[1]:
+        arr = arr.T  # channels first (librosa, torchaudio, Hugging Face) -> frames first
+    elif arr.ndim != 2:
+        raise ContentError(
+            f"cannot play an array of shape {arr.shape}: use (frames,) or (frames, channels)"
+        )
+    if arr.shape[0] == 0:
+        raise ContentError("empty audio (0 samples)")
+    if arr.dtype.kind == "f":
+        return arr.astype(np.float32, copy=False)
+    if arr.dtype.kind == "i":
+        return (arr / float(2 ** (8 * arr.dtype.itemsize - 1))).astype(np.float32)
+    if arr.dtype == np.uint8:
+        return ((arr.astype(np.float32) - 128) / 128).astype(np.float32)
+    raise ContentError(f"cannot play an array of dtype {arr.dtype}: use float in -1..1 or int16")
+
+
+def _readable(source: Path | bytes) -> Any:
+    return io.BytesIO(source) if isinstance(source, bytes) else str(source)
+
+
+def _decode(source: Path | bytes, fmt: str | None, label: str) -> tuple[np.ndarray, int]:
+    """Decode any audio to float samples: soundfile, then PyAV, then librosa (audioread)."""
+    reasons = []
+    try:
+        data, rate = sf.read(_readable(source), dtype="float32", always_2d=True)
+        return data, int(rate)
+    except Exception as exc:
+        reasons.append(f"soundfile: {exc}")
+    try:
+        return _decode_av(source)
+    except Exception as exc:
+        reasons.append(f"PyAV: {exc}")
+    if isinstance(source, Path):
+        try:
+            import librosa
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # audioread's deprecation notice
+                data, rate = librosa.load(str(source), sr=None, mono=False)
+            return _as_samples(data), int(rate)
+        except Exception as exc:
+            reasons.append(f"librosa: {type(exc).__name__}")
+    raise ContentError(
+        f"unsupported audio format ({fmt or 'unknown'}): cannot decode {label} "
+        f"({'; '.join(r.splitlines()[0][:120] for r in reasons)})"
+    )
+
+
+def _decode_av(source: Path | bytes) -> tuple[np.ndarray, int]:
+    import av
+
+    with av.open(io.BytesIO(source) if isinstance(source, bytes) else str(source)) as container:
+        if not container.streams.audio:
+            raise ValueError("no audio stream")
+        stream = container.streams.audio[0]
+        resampler = av.AudioResampler(format="fltp", layout=stream.layout.name, rate=stream.rate)
+        chunks = []
+        for frame in container.decode(stream):
+            chunks.extend(f.to_ndarray() for f in resampler.resample(frame))
+        chunks.extend(f.to_ndarray() for f in resampler.resample(None))
+        if not chunks:
+            raise ValueError("no audio frames")
+        return np.concatenate(chunks, axis=1).T.astype(np.float32), int(stream.rate)

@@ -1,0 +1,98 @@
+"""Shared types of the media part: kinds, the rendered part, and the two kinds of failure.
+
+``MediaError`` is for the caller's mistakes (an unknown kind, a role for a missing column) and is
+raised. ``ContentError`` is for bad content (a missing file, a truncated JPEG) and never leaves
+:func:`~xmwidgets.media.render_cell`: it becomes an error part shown on the candidate's tile.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "BUFFER_FIELDS",
+    "KINDS",
+    "ContentError",
+    "MediaError",
+    "Rendered",
+    "error_rendered",
+    "is_null",
+]
+
+KINDS = ("text", "image", "audio", "video")
+
+# part fields that hold an index into the message buffers (js/src/protocol.ts, Part)
+BUFFER_FIELDS = ("data", "poster", "waveform")
+
+
+class MediaError(ValueError):
+    """A mistake in how media columns were described (unknown kind, missing column, ...)."""
+
+
+class ContentError(Exception):
+    """A cell whose content cannot be shown; the message is the reason, written for a person."""
+
+
+@dataclass
+class Rendered:
+    """One content cell, ready for the browser: a JSON part and the bytes it refers to.
+
+    Parameters
+    ----------
+    part : dict
+        The part as in ``js/src/protocol.ts`` (``Part``). Its ``data``, ``poster`` and ``waveform``
+        fields are indexes into ``buffers``, starting at 0.
+    buffers : list of bytes
+        The binary buffers of this part only.
+
+    Examples
+    --------
+    >>> r = Rendered({"column": "image", "kind": "image", "data": 0}, [b"..."])
+    >>> r.with_offset(3)["data"]
+    3
+    """
+
+    part: dict[str, Any]
+    buffers: list[bytes] = field(default_factory=list)
+
+    def with_offset(self, offset: int) -> dict[str, Any]:
+        """A copy of :attr:`part` whose buffer indexes are shifted by ``offset``.
+
+        Use it when several parts share one message: append ``buffers`` to the message's list and
+        pass the list's length before appending as ``offset``.
+        """
+        shifted = dict(self.part)
+        for name in BUFFER_FIELDS:
+            if isinstance(shifted.get(name), int):
+                shifted[name] += offset
+        return shifted
+
+    @property
+    def nbytes(self) -> int:
+        """Total size of the buffers in bytes."""
+        return sum(len(b) for b in self.buffers)
+
+    @property
+    def is_error(self) -> bool:
+        return self.part.get("kind") == "error"
+
+
+def error_rendered(reason: str, kind: str, column: str = "") -> Rendered:
+    """The error tile of a cell that should have been ``kind``."""
+    return Rendered({"column": column, "kind": "error", "error": reason, "original_kind": kind}, [])
+
+
+def is_null(value: Any) -> bool:
+    """True for None, NaN, pandas NA/NaT: cells with nothing to show (arrays are never null)."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    type_name = type(value).__name__
+    if type_name in ("NAType", "NaTType"):
+        return True
+    if type_name.startswith("float") and hasattr(value, "dtype"):  # numpy scalar floats
+        return bool(value != value)
+    return False
