@@ -1,0 +1,217 @@
+"""Input checks and conversions shared by the analysis functions.
+
+Everything here turns user frames (the labels view of the store, run frames of retrievers) into
+the plain, predictable shapes the analysis needs: ``str`` ids, plain ``int`` relevance, one row per
+pair, and a deterministic ranking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "grade_labels",
+    "rank_run",
+    "require_columns",
+    "resolve_scale",
+    "runs_dict",
+    "unit_name",
+]
+
+_LABEL_COLUMNS = ("query_id", "item_id", "annotator", "relevance")
+
+
+def require_columns(frame: Any, columns: Iterable[str], what: str) -> pd.DataFrame:
+    """Raise a ``ValueError`` naming the columns ``frame`` lacks; return it as a DataFrame."""
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"{what} is missing column(s) {', '.join(repr(c) for c in missing)}; "
+            f"it has {', '.join(repr(str(c)) for c in frame.columns) or 'no columns'}"
+        )
+    return frame
+
+
+def _alias_doc_id(frame: pd.DataFrame) -> pd.DataFrame:
+    # runs and qrels in the TREC/ir-measures world call the item ``doc_id``
+    if "item_id" not in frame.columns and "doc_id" in frame.columns:
+        return frame.rename(columns={"doc_id": "item_id"})
+    return frame
+
+
+def grade_labels(labels: Any, *, annotator: bool = True) -> pd.DataFrame:
+    """The graded judgements of a labels frame, cleaned.
+
+    Keeps rows with ``task == "grade"`` (when a ``task`` column exists) and a non-null relevance;
+    casts ids and annotators to ``str`` and relevance to ``int64``.
+
+    Returns
+    -------
+    DataFrame with columns ``query_id, item_id, annotator, relevance`` (``annotator`` only when
+    ``annotator=True``), plus ``campaign`` when the input has it.
+    """
+    columns = _LABEL_COLUMNS if annotator else ("query_id", "item_id", "relevance")
+    frame = require_columns(_alias_doc_id(labels), columns, "labels")
+    if "task" in frame.columns:
+        frame = frame[frame["task"].astype("string").fillna("") == "grade"]
+    frame = frame[frame["relevance"].notna()]
+    keep = [*columns, *(["campaign"] if "campaign" in frame.columns else [])]
+    out = pd.DataFrame(
+        {
+            c: (
+                frame[c].astype(str).to_numpy(dtype=object)
+                if c != "relevance"
+                else _as_int(frame[c])
+            )
+            for c in keep
+        }
+    )
+    return out.reset_index(drop=True)
+
+
+def _as_int(values: pd.Series) -> np.ndarray:
+    as_float = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isfinite(as_float) | (as_float != np.round(as_float))
+    if bad.any():
+        example = values.to_numpy()[np.flatnonzero(bad)[0]]
+        raise ValueError(
+            f"relevance {example!r} is not an integer level: relevance must hold the scale's "
+            "integer values (a continuous magnitude belongs in the 'magnitude' column)"
+        )
+    return as_float.astype(np.int64)
+
+
+def unit_name(query_id: str, item_id: str) -> str:
+    """How a unit (one query–item pair) is named in messages: ``q1/i3``."""
+    return f"{query_id}/{item_id}"
+
+
+def single_judgement_per_annotator(frame: pd.DataFrame) -> None:
+    """Raise if an annotator judged a unit twice (e.g. in two campaigns)."""
+    dup = frame.duplicated(["query_id", "item_id", "annotator"], keep=False)
+    if dup.any():
+        row = frame[dup].iloc[0]
+        where = ""
+        if "campaign" in frame.columns:
+            camps = sorted(
+                frame.loc[
+                    dup
+                    & (frame.query_id == row.query_id)
+                    & (frame.item_id == row.item_id)
+                    & (frame.annotator == row.annotator),
+                    "campaign",
+                ].unique()
+            )
+            where = f" (campaigns {', '.join(repr(c) for c in camps)})"
+        raise ValueError(
+            f"annotator {row.annotator!r} judged {unit_name(row.query_id, row.item_id)} more than "
+            f"once{where}: agreement needs one judgement per annotator and unit; select one "
+            "campaign first, e.g. labels[labels.campaign == '...']"
+        )
+
+
+def resolve_scale(scale: Any = None, value_domain: Iterable[int] | None = None) -> list[int]:
+    """The ordered value domain: explicit ``value_domain``, else ``scale.values``, else TREC 0–3."""
+    if value_domain is not None:
+        domain = sorted({int(v) for v in value_domain})
+        if not domain:
+            raise ValueError("value_domain is empty: pass the scale's levels, e.g. [0, 1, 2, 3]")
+        return domain
+    if scale is None:
+        from ..scale import TREC_SCALE
+
+        scale = TREC_SCALE
+    if getattr(scale, "is_continuous", False):
+        raise ValueError(
+            f"scale {scale.name!r} is continuous: agreement on levels needs a discrete scale"
+        )
+    return list(scale.values)
+
+
+def check_domain(values: np.ndarray, domain: list[int], scale: Any = None) -> None:
+    """Raise if a relevance value lies outside the value domain."""
+    outside = sorted(set(np.unique(values).tolist()) - set(domain))
+    if outside:
+        name = f"scale {scale.name!r}" if scale is not None else "the value domain"
+        raise ValueError(
+            f"relevance {outside[0]} is not on {name} (levels {', '.join(map(str, domain))}): "
+            "pass scale=Scale(...) or value_domain=[...] with every level used"
+        )
+
+
+def runs_dict(runs: Any) -> dict[str, pd.DataFrame]:
+    """Turn one run frame or a mapping name -> run into ``{name: run}`` (one frame -> ``"run"``)."""
+    if isinstance(runs, pd.DataFrame):
+        return {"run": runs}
+    if isinstance(runs, Mapping):
+        if not runs:
+            raise ValueError("runs is empty: pass a run frame or a dict name -> run frame")
+        return {str(k): v for k, v in runs.items()}
+    raise TypeError(
+        f"runs must be a DataFrame (query_id, item_id, score) or a dict name -> DataFrame, "
+        f"got {type(runs).__name__}"
+    )
+
+
+def rank_run(run: Any, name: str = "run") -> pd.DataFrame:
+    """A run with deterministic ranks and strictly decreasing scores.
+
+    Items are ordered per query by ``score`` descending, then ``item_id`` ascending (a run with
+    only a ``rank`` column is ordered by rank ascending, then ``item_id``). The returned ``score``
+    column is rewritten to ``n - position`` so that trec_eval, which breaks ties by document id
+    *descending*, sees no ties at all; the original score is kept as ``raw_score``.
+
+    Returns
+    -------
+    DataFrame ``query_id, item_id, raw_score, rank (1-based), score``, sorted by query then rank.
+    """
+    frame = _alias_doc_id(run) if isinstance(run, pd.DataFrame) else run
+    what = f"run {name!r}"
+    require_columns(frame, ("query_id", "item_id"), what)
+    if "score" in frame.columns:
+        key = pd.to_numeric(frame["score"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        raw = key
+        descending = True
+    elif "rank" in frame.columns:
+        key = pd.to_numeric(frame["rank"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        raw = np.full(len(key), np.nan)  # a rank-only run has no score to report
+        descending = False
+    else:
+        raise ValueError(
+            f"{what} is missing column 'score' (or 'rank'); it has "
+            f"{', '.join(repr(str(c)) for c in frame.columns)}"
+        )
+    if np.isnan(key).any():
+        bad = frame.iloc[int(np.flatnonzero(np.isnan(key))[0])]
+        raise ValueError(
+            f"{what} has a missing or non-numeric score/rank for {bad['query_id']}/"
+            f"{bad['item_id']}: every retrieved item needs a number"
+        )
+    out = pd.DataFrame(
+        {
+            "query_id": frame["query_id"].astype(str).to_numpy(dtype=object),
+            "item_id": frame["item_id"].astype(str).to_numpy(dtype=object),
+            "raw_score": raw,
+        }
+    )
+    dup = out.duplicated(["query_id", "item_id"])
+    if dup.any():
+        row = out[dup].iloc[0]
+        raise ValueError(
+            f"{what} lists {unit_name(row.query_id, row.item_id)} more than once "
+            f"({int(dup.sum())} duplicate pair(s)): keep one row per (query_id, item_id), e.g. "
+            "run.sort_values('score').drop_duplicates(['query_id', 'item_id'], keep='last')"
+        )
+    out["_key"] = -key if descending else key
+    out = out.sort_values(["query_id", "_key", "item_id"], kind="stable", ignore_index=True)
+    out = out.drop(columns="_key")
+    out["rank"] = out.groupby("query_id", sort=False).cumcount().to_numpy() + 1
+    # strictly decreasing within each query, so no tie is left to trec_eval
+    out["score"] = (len(out) - np.arange(len(out))).astype(float)
+    return out

@@ -1,0 +1,382 @@
+"""Agreement between annotators: Krippendorff's α, Cohen's and Fleiss' κ, and a full report.
+
+A *unit* is one judged pair ``(query_id, item_id)``; a *judgement* is one annotator's relevance
+for it. Only graded judgements count: rows with ``task == "grade"`` (when a ``task`` column exists)
+and a non-null ``relevance``. The value domain comes from the scale (TREC 0–3 by default), so a
+level no one used still counts, as Krippendorff prescribes for ordinal data.
+
+>>> import pandas as pd
+>>> labels = pd.DataFrame({"query_id": ["q1"] * 4, "item_id": ["a", "a", "b", "b"],
+...                        "annotator": ["ana", "ben"] * 2, "relevance": [3, 3, 0, 1]})
+>>> round(krippendorff_alpha(labels), 3)
+0.9
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ._bootstrap import bootstrap_alpha, unit_coincidences
+from ._frames import (
+    check_domain,
+    grade_labels,
+    resolve_scale,
+    single_judgement_per_annotator,
+    unit_name,
+)
+
+__all__ = [
+    "AgreementReport",
+    "agreement",
+    "cohen_kappa",
+    "fleiss_kappa",
+    "krippendorff_alpha",
+]
+
+Level = Literal["nominal", "ordinal", "interval", "ratio"]
+_LEVELS = ("nominal", "ordinal", "interval", "ratio")
+
+
+def _graded(labels: Any, scale: Any, value_domain: Any) -> tuple[pd.DataFrame, list[int]]:
+    frame = grade_labels(labels)
+    single_judgement_per_annotator(frame)
+    domain = resolve_scale(scale, value_domain)
+    check_domain(frame["relevance"].to_numpy(), domain, scale if value_domain is None else None)
+    return frame, domain
+
+
+def _value_counts(frame: pd.DataFrame, domain: list[int]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Units × levels counts of judgements, and the units (query_id, item_id) in row order."""
+    units = frame[["query_id", "item_id"]].drop_duplicates().sort_values(["query_id", "item_id"])
+    units = units.reset_index(drop=True)
+    unit_index = pd.MultiIndex.from_frame(units).get_indexer(
+        pd.MultiIndex.from_frame(frame[["query_id", "item_id"]])
+    )
+    level_index = np.searchsorted(np.asarray(domain), frame["relevance"].to_numpy())
+    counts = np.zeros((len(units), len(domain)), dtype=np.int64)
+    np.add.at(counts, (unit_index, level_index), 1)
+    return counts, units
+
+
+def krippendorff_alpha(
+    labels: pd.DataFrame,
+    level: Level = "ordinal",
+    *,
+    scale: Any = None,
+    value_domain: Any = None,
+) -> float:
+    """Krippendorff's α over all annotators, allowing missing judgements.
+
+    Parameters
+    ----------
+    labels : DataFrame
+        ``query_id, item_id, annotator, relevance`` (the labels view of the store will do).
+    level : {"nominal", "ordinal", "interval", "ratio"}
+        Level of measurement; relevance grades are ordinal.
+    scale : Scale, optional
+        Gives the value domain (``scale.values``); defaults to ``TREC_SCALE`` (0–3).
+    value_domain : sequence of int, optional
+        The levels, overriding ``scale`` (e.g. ``[1, 2, 3, 4, 5]``).
+
+    Returns
+    -------
+    float
+        α (1 = perfect agreement, 0 = chance level). Computed by the ``krippendorff`` package.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> labels = pd.DataFrame({"query_id": "q", "item_id": ["a", "a", "b", "b"],
+    ...                        "annotator": ["x", "y", "x", "y"], "relevance": [1, 1, 3, 3]})
+    >>> krippendorff_alpha(labels, "nominal")
+    1.0
+    """
+    import krippendorff
+
+    if level not in _LEVELS:
+        raise ValueError(f"unknown level {level!r}: use one of {', '.join(_LEVELS)}")
+    frame, domain = _graded(labels, scale, value_domain)
+    counts, _ = _value_counts(frame, domain)
+    _require_pairable(counts)
+    return float(
+        krippendorff.alpha(
+            value_counts=counts.astype(float), value_domain=domain, level_of_measurement=level
+        )
+    )
+
+
+def _require_pairable(counts: np.ndarray) -> None:
+    if not (counts.sum(axis=1) >= 2).any():
+        raise ValueError(
+            "no unit (query–item pair) has judgements from two annotators: agreement needs "
+            "overlapping judgements; assign some pairs to several annotators"
+        )
+
+
+def _pair_frame(frame: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
+    names = set(frame["annotator"].unique())
+    for name in (a, b):
+        if name not in names:
+            raise ValueError(
+                f"annotator {name!r} has no graded judgements in labels; annotators present: "
+                f"{', '.join(repr(n) for n in sorted(names)) or 'none'}"
+            )
+    left = frame.loc[frame.annotator == a, ["query_id", "item_id", "relevance"]]
+    right = frame.loc[frame.annotator == b, ["query_id", "item_id", "relevance"]]
+    return left.merge(right, on=["query_id", "item_id"], suffixes=("_a", "_b"))
+
+
+def cohen_kappa(
+    labels: pd.DataFrame,
+    a: str,
+    b: str,
+    weights: Literal["linear", "quadratic"] | None = None,
+    *,
+    scale: Any = None,
+    value_domain: Any = None,
+) -> float:
+    """Cohen's κ between annotators ``a`` and ``b`` on the units both judged.
+
+    Parameters
+    ----------
+    labels : DataFrame
+        ``query_id, item_id, annotator, relevance``.
+    a, b : str
+        The two annotators.
+    weights : {None, "linear", "quadratic"}
+        Unweighted κ, or weighted by the distance between level positions on the scale.
+    scale, value_domain
+        The levels (default TREC 0–3); weights follow their positions, so unused levels still count.
+
+    Returns
+    -------
+    float
+        κ, through ``sklearn.metrics.cohen_kappa_score``; NaN when it is undefined (both annotators
+        used a single, identical level).
+    """
+    from sklearn.metrics import cohen_kappa_score
+
+    if weights not in (None, "linear", "quadratic"):
+        raise ValueError(f"unknown weights {weights!r}: use None, 'linear' or 'quadratic'")
+    frame, domain = _graded(labels, scale, value_domain)
+    pairs = _pair_frame(frame, str(a), str(b))
+    if pairs.empty:
+        raise ValueError(f"annotators {a!r} and {b!r} judged no unit in common: κ is undefined")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(
+            cohen_kappa_score(
+                pairs["relevance_a"], pairs["relevance_b"], labels=domain, weights=weights
+            )
+        )
+
+
+def fleiss_kappa(labels: pd.DataFrame, *, scale: Any = None, value_domain: Any = None) -> float:
+    """Fleiss' κ: every unit must have the same number of judgements (annotators may differ).
+
+    Parameters
+    ----------
+    labels : DataFrame
+        ``query_id, item_id, annotator, relevance``.
+    scale, value_domain
+        The levels (default TREC 0–3).
+
+    Returns
+    -------
+    float
+        κ, through ``statsmodels.stats.inter_rater.fleiss_kappa``.
+
+    Raises
+    ------
+    ValueError
+        When units have different numbers of judgements; use :func:`krippendorff_alpha` then.
+    """
+    from statsmodels.stats.inter_rater import fleiss_kappa as _fleiss
+
+    frame, domain = _graded(labels, scale, value_domain)
+    counts, units = _value_counts(frame, domain)
+    per_unit = counts.sum(axis=1)
+    values, freq = np.unique(per_unit, return_counts=True)
+    if len(values) > 1:
+        usual = values[np.argmax(freq)]
+        odd = int(np.flatnonzero(per_unit != usual)[0])
+        raise ValueError(
+            f"unit {unit_name(units.query_id[odd], units.item_id[odd])} has {per_unit[odd]} "
+            f"judgements, others {usual}: Fleiss' kappa needs the same number per unit; use "
+            "krippendorff_alpha, which allows missing judgements"
+        )
+    if values[0] < 2:
+        raise ValueError("every unit has a single judgement: Fleiss' kappa needs at least two")
+    return float(_fleiss(counts, method="fleiss"))
+
+
+@dataclass
+class AgreementReport:
+    """What :func:`agreement` found; displays as a small HTML report in a notebook.
+
+    Attributes
+    ----------
+    alpha_ordinal, alpha_nominal : float
+        Krippendorff's α at the two levels of measurement.
+    alpha_ci : (float, float)
+        Percentile bootstrap interval of the ordinal α (``ci_level``, units resampled).
+    pairwise : DataFrame
+        ``annotator_a, annotator_b, kappa_linear, kappa_quadratic, n`` per pair with common units.
+    n_units : int
+        Units (query–item pairs) with at least one judgement.
+    n_pairable : int
+        Judgements on units judged at least twice (Krippendorff's *n*).
+    confusion : DataFrame
+        Levels × levels: for every annotator pair (a < b by name) and unit both judged, one count at
+        (level by a, level by b).
+    disagreements : DataFrame
+        ``query_id, item_id, spread`` and one column per annotator, units whose judgements differ,
+        by spread descending. Usable as a candidates frame for the next round.
+    """
+
+    alpha_ordinal: float
+    alpha_nominal: float
+    alpha_ci: tuple[float, float]
+    pairwise: pd.DataFrame
+    n_units: int
+    n_pairable: int
+    confusion: pd.DataFrame
+    disagreements: pd.DataFrame
+    annotators: list[str] = field(default_factory=list)
+    ci_level: float = 0.95
+    n_boot: int = 1000
+
+    def _repr_html_(self) -> str:
+        low, high = self.alpha_ci
+        pct = round(self.ci_level * 100)
+        head = (
+            f"<p><b>Krippendorff's α</b> ordinal {self.alpha_ordinal:.3f} "
+            f"({pct}% CI {low:.3f}–{high:.3f}, {self.n_boot} bootstrap samples of units), "
+            f"nominal {self.alpha_nominal:.3f}<br>{len(self.annotators)} annotators, "
+            f"{self.n_units} units, {self.n_pairable} pairable judgements, "
+            f"{len(self.disagreements)} units with disagreement</p>"
+        )
+        pairwise = self.pairwise.to_html(index=False, float_format=lambda x: f"{x:.3f}")
+        top = self.disagreements.head(10).to_html(index=False, na_rep="")
+        return (
+            f"<div>{head}<p><b>Pairwise weighted κ</b></p>{pairwise}"
+            f"<p><b>Confusion between levels</b> (rows: first annotator of a pair)</p>"
+            f"{self.confusion.to_html()}"
+            f"<p><b>Largest disagreements</b> (top 10 of {len(self.disagreements)}; "
+            f"<code>{html.escape('report.disagreements')}</code> has them all)</p>{top}</div>"
+        )
+
+
+def _kappa_from_confusion(cm: np.ndarray, weights: str) -> float:
+    # same formula as sklearn.metrics.cohen_kappa_score, on a precomputed confusion matrix
+    k = cm.shape[0]
+    pos = np.arange(k)
+    w = np.abs(pos[:, None] - pos[None, :]).astype(float)
+    if weights == "quadratic":
+        w = w**2
+    n = cm.sum()
+    expected = np.outer(cm.sum(axis=1), cm.sum(axis=0)) / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(1 - (w * cm).sum() / (w * expected).sum())
+
+
+def agreement(
+    labels: pd.DataFrame,
+    *,
+    scale: Any = None,
+    value_domain: Any = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+    ci_level: float = 0.95,
+) -> AgreementReport:
+    """Everything about annotator agreement in one call.
+
+    Parameters
+    ----------
+    labels : DataFrame
+        ``query_id, item_id, annotator, relevance`` (one judgement per annotator and unit).
+    scale, value_domain
+        The levels (default TREC 0–3).
+    n_boot : int
+        Bootstrap samples for the α interval: pairable units are resampled with replacement.
+    seed : int
+        Seed of the bootstrap, so the interval is reproducible.
+    ci_level : float
+        Coverage of the percentile interval.
+
+    Returns
+    -------
+    AgreementReport
+
+    Examples
+    --------
+    >>> report = agreement(labels)                     # doctest: +SKIP
+    >>> report.disagreements[["query_id", "item_id"]]  # next batch to discuss  # doctest: +SKIP
+    """
+    frame, domain = _graded(labels, scale, value_domain)
+    counts, units = _value_counts(frame, domain)
+    _require_pairable(counts)
+    alpha_ord = krippendorff_alpha(frame, "ordinal", value_domain=domain)
+    alpha_nom = krippendorff_alpha(frame, "nominal", value_domain=domain)
+    pairable = counts.sum(axis=1) >= 2
+    coinc = unit_coincidences(counts[pairable])
+    low, high = bootstrap_alpha(coinc, "ordinal", n_boot=n_boot, seed=seed, ci_level=ci_level)
+
+    annotators = sorted(frame["annotator"].unique())
+    wide = frame.pivot(index=["query_id", "item_id"], columns="annotator", values="relevance")
+    wide = wide.reindex(columns=annotators)
+    level_of = {v: i for i, v in enumerate(domain)}
+    pos = wide.apply(lambda col: col.map(level_of)).to_numpy(dtype=float)
+    k = len(domain)
+    total = np.zeros((k, k), dtype=np.int64)
+    rows = []
+    for i, j in itertools.combinations(range(len(annotators)), 2):
+        both = ~np.isnan(pos[:, i]) & ~np.isnan(pos[:, j])
+        if not both.any():
+            continue
+        cm = np.zeros((k, k), dtype=np.int64)
+        np.add.at(cm, (pos[both, i].astype(int), pos[both, j].astype(int)), 1)
+        total += cm
+        rows.append(
+            (
+                annotators[i],
+                annotators[j],
+                _kappa_from_confusion(cm, "linear"),
+                _kappa_from_confusion(cm, "quadratic"),
+                int(both.sum()),
+            )
+        )
+    pairwise = pd.DataFrame(
+        rows, columns=["annotator_a", "annotator_b", "kappa_linear", "kappa_quadratic", "n"]
+    )
+    confusion = pd.DataFrame(
+        total,
+        index=pd.Index(domain, name="level (annotator a)"),
+        columns=pd.Index(domain, name="level (annotator b)"),
+    )
+    spread = wide.max(axis=1) - wide.min(axis=1)
+    judged = wide.notna().sum(axis=1)
+    dis = wide[(judged >= 2) & (spread > 0)].astype("Int8")
+    dis.insert(0, "spread", spread[dis.index].astype(int))
+    dis = dis.reset_index().sort_values(
+        ["spread", "query_id", "item_id"], ascending=[False, True, True], ignore_index=True
+    )
+    dis.columns.name = None
+    return AgreementReport(
+        alpha_ordinal=alpha_ord,
+        alpha_nominal=alpha_nom,
+        alpha_ci=(low, high),
+        pairwise=pairwise,
+        n_units=len(units),
+        n_pairable=int(counts[pairable].sum()),
+        confusion=confusion,
+        disagreements=dis,
+        annotators=annotators,
+        ci_level=ci_level,
+        n_boot=n_boot,
+    )

@@ -1,0 +1,392 @@
+"""Retrieval metrics of runs against the labels, through ir-measures (trec_eval), plus mAP@R.
+
+Conventions (every report built on these functions uses them; say so when you publish numbers):
+
+- **Judgements to qrels.** Only graded judgements count (``task == "grade"`` when a ``task`` column
+  exists, non-null ``relevance``). Several annotators' judgements of a pair become one grade by
+  ``aggregate``: ``"mean"`` and ``"median"`` rounded to the nearest level with halves rounded *up*
+  (grades 1 and 2 give 2), ``"majority"`` the most frequent grade with ties going to the *higher*
+  grade, ``"max"``, ``"min"``; or ``annotator="ana"`` uses that annotator's judgements only.
+- **Binary measures** (P, R, AP, RR, Rprec, Success, mAP@R) count a grade ≥ ``rel`` as relevant
+  (default 1). nDCG uses the grades as gains (linear; ``nDCG(gains={0:0,1:1,2:3,3:7})@10`` for
+  exponential gains) and ignores ``rel``.
+- **Unjudged retrieved items** count as non-relevant (``unjudged="nonrelevant"``, trec_eval's rule),
+  or are removed from the ranking before evaluation (``unjudged="drop"``, the *condensed list* of
+  Sakai 2007), which is fairer to a new retriever whose top items were never pooled.
+- **Score ties** are broken by ``item_id`` ascending: each run is ordered by score descending, then
+  item_id ascending, and its scores are rewritten to strictly decreasing numbers before they reach
+  trec_eval (which would otherwise break ties by document id *descending*). A run with a ``rank``
+  column and no ``score`` is ordered by rank. The ``rank`` column of a scored run is ignored.
+- **Queries** are those with at least one judgement; queries with no judgement are excluded (they
+  cannot be scored). A judged query missing from a run scores 0 on every measure; a judged query
+  with no relevant item scores 0 too (trec_eval's rule). The aggregate is the mean over judged
+  queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ._frames import grade_labels, rank_run, require_columns, runs_dict
+from ._mapr import is_map_at_r, map_at_r_ranked
+
+__all__ = ["RunComparison", "compare_runs", "evaluate", "map_at_r", "to_qrels"]
+
+Aggregate = Literal["mean", "median", "majority", "max", "min"]
+DEFAULT_MEASURES = ("nDCG@10", "R@10", "AP", "RR", "mAP@R")
+_AGGREGATES = ("mean", "median", "majority", "max", "min")
+
+
+def to_qrels(
+    labels: pd.DataFrame, aggregate: Aggregate = "mean", annotator: str | None = None
+) -> pd.DataFrame:
+    """One relevance grade per judged (query, item): the qrels of the labels.
+
+    Parameters
+    ----------
+    labels : DataFrame
+        ``query_id, item_id, annotator, relevance`` (``doc_id`` accepted for ``item_id``; without an
+        ``annotator`` column every row counts as one judgement).
+    aggregate : {"mean", "median", "majority", "max", "min"}
+        How several judgements of a pair become one grade (see the module docstring for rounding).
+    annotator : str, optional
+        Use only this annotator's judgements.
+
+    Returns
+    -------
+    DataFrame
+        ``query_id, doc_id, relevance`` with ``str`` ids and plain ``int64`` relevance, sorted.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> labels = pd.DataFrame({"query_id": "q1", "item_id": "a", "annotator": ["x", "y"],
+    ...                        "relevance": [1, 2]})
+    >>> to_qrels(labels).relevance.tolist()
+    [2]
+    """
+    if aggregate not in _AGGREGATES:
+        raise ValueError(f"unknown aggregate {aggregate!r}: use one of {', '.join(_AGGREGATES)}")
+    has_annotator = isinstance(labels, pd.DataFrame) and "annotator" in labels.columns
+    frame = grade_labels(labels, annotator=has_annotator or annotator is not None)
+    if annotator is not None:
+        present = sorted(frame["annotator"].unique())
+        if str(annotator) not in present:
+            raise ValueError(
+                f"annotator {annotator!r} has no graded judgements in labels; annotators present: "
+                f"{', '.join(repr(a) for a in present) or 'none'}"
+            )
+        frame = frame[frame["annotator"] == str(annotator)]
+    groups = frame.groupby(["query_id", "item_id"], sort=True)["relevance"]
+    if aggregate in ("mean", "median"):
+        central = groups.mean() if aggregate == "mean" else groups.median()
+        grade = np.floor(central + 0.5).astype(np.int64)
+    elif aggregate == "max":
+        grade = groups.max()
+    elif aggregate == "min":
+        grade = groups.min()
+    else:
+        counts = frame.groupby(["query_id", "item_id", "relevance"]).size().reset_index(name="n")
+        counts = counts.sort_values(
+            ["query_id", "item_id", "n", "relevance"], ascending=[True, True, False, False]
+        )
+        grade = counts.drop_duplicates(["query_id", "item_id"]).set_index(["query_id", "item_id"])[
+            "relevance"
+        ]
+    out = grade.rename("relevance").reset_index().rename(columns={"item_id": "doc_id"})
+    out["relevance"] = out["relevance"].to_numpy(dtype=np.int64)
+    return out.sort_values(["query_id", "doc_id"], ignore_index=True)
+
+
+def _measure_list() -> str:
+    import ir_measures
+
+    names = sorted(ir_measures.measures.registry)
+    return (
+        "mAP@R, and the ir-measures measures "
+        + ", ".join(names)
+        + " (e.g. 'nDCG@10', 'P@5', 'R(rel=2)@100', 'Success@1', 'AP', 'RR', 'Judged@10')"
+    )
+
+
+def _parse(measures: Iterable[Any] | str, rel: int) -> list[tuple[str, Any]]:
+    """(display name, ir_measures measure or ``("mAP@R", rel)``) per requested measure."""
+    import ir_measures
+
+    if isinstance(measures, str):
+        measures = [measures]
+    parsed: list[tuple[str, Any]] = []
+    for spec in measures:
+        name = str(spec)
+        map_rel = is_map_at_r(name)
+        if map_rel is not None:
+            parsed.append((name, ("mAP@R", map_rel if map_rel >= 0 else rel)))
+            continue
+        try:
+            measure = ir_measures.parse_measure(spec) if isinstance(spec, str) else spec
+        except Exception as err:
+            raise ValueError(
+                f"unknown measure {name!r}: {err}. Supported: {_measure_list()}"
+            ) from None
+        if rel != 1 and "rel" in measure.SUPPORTED_PARAMS and "rel" not in measure.params:
+            measure = measure(rel=rel)
+        parsed.append((name, measure))
+    if not parsed:
+        raise ValueError(f"no measures given: pass e.g. {list(DEFAULT_MEASURES)}")
+    return parsed
+
+
+def _run_for_eval(run: pd.DataFrame, name: str, qrels: pd.DataFrame, unjudged: str) -> pd.DataFrame:
+    ranked = rank_run(run, name)
+    judged_queries = pd.Index(qrels["query_id"].unique())
+    ranked = ranked[ranked["query_id"].isin(judged_queries)]
+    if unjudged == "drop":
+        key = pd.MultiIndex.from_frame(qrels[["query_id", "doc_id"]])
+        keep = pd.MultiIndex.from_frame(ranked[["query_id", "item_id"]]).isin(key)
+        ranked = ranked[keep]
+    return ranked.reset_index(drop=True)
+
+
+def _per_query(
+    qrels: pd.DataFrame, ranked: pd.DataFrame, parsed: list[tuple[str, Any]]
+) -> pd.DataFrame:
+    """Per judged query and measure, the value (0 for queries the run missed)."""
+    import ir_measures
+
+    queries = np.sort(qrels["query_id"].unique())
+    columns: dict[str, np.ndarray] = {}
+    library = [m for _, m in parsed if not isinstance(m, tuple)]
+    if library and len(ranked):
+        qrels_dict: dict[str, dict[str, int]] = {}
+        for q, d, r in zip(qrels["query_id"], qrels["doc_id"], qrels["relevance"], strict=True):
+            qrels_dict.setdefault(q, {})[d] = int(r)
+        run_dict: dict[str, dict[str, float]] = {}
+        for q, d, s in zip(ranked["query_id"], ranked["item_id"], ranked["score"], strict=True):
+            run_dict.setdefault(q, {})[d] = float(s)
+        values: dict[Any, dict[str, float]] = {m: {} for m in library}
+        for metric in ir_measures.iter_calc(library, qrels_dict, run_dict):
+            values[metric.measure][metric.query_id] = metric.value
+        for name, m in parsed:
+            if not isinstance(m, tuple):
+                columns[name] = np.array([values[m].get(q, 0.0) for q in queries], dtype=float)
+    for name, m in parsed:
+        if isinstance(m, tuple):
+            per_q = map_at_r_ranked(qrels, ranked, rel=m[1])
+            columns[name] = per_q.reindex(queries, fill_value=0.0).to_numpy(dtype=float)
+        elif name not in columns:
+            columns[name] = np.zeros(len(queries))
+    wide = pd.DataFrame(columns, index=pd.Index(queries, name="query_id"))
+    return wide[[name for name, _ in parsed]]
+
+
+def evaluate(
+    labels: pd.DataFrame,
+    runs: pd.DataFrame | dict[str, pd.DataFrame],
+    measures: Sequence[Any] | str = DEFAULT_MEASURES,
+    *,
+    per_query: bool = False,
+    aggregate: Aggregate = "mean",
+    annotator: str | None = None,
+    rel: int = 1,
+    unjudged: Literal["nonrelevant", "drop"] = "nonrelevant",
+) -> pd.DataFrame:
+    """Score one or more runs against the labels.
+
+    Parameters
+    ----------
+    labels : DataFrame
+        ``query_id, item_id, annotator, relevance`` (the store's labels view), or qrels.
+    runs : DataFrame or dict of str -> DataFrame
+        ``query_id, item_id, score`` (``doc_id`` accepted; ``rank`` instead of ``score`` works).
+    measures : sequence of str or ir_measures measures
+        ir-measures names (``"nDCG@10"``, ``"P@5"``, ``"R@100"``, ``"Success@1"``, ``"AP"``,
+        ``"RR"``, ``"Rprec"``, ``"Judged@10"``, ...) and ``"mAP@R"``.
+    per_query : bool
+        Return one row per query instead of the mean.
+    aggregate, annotator
+        How judgements become qrels (see :func:`to_qrels`).
+    rel : int
+        Lowest grade that counts as relevant for binary measures (unless a measure sets its own).
+    unjudged : {"nonrelevant", "drop"}
+        What an unjudged retrieved item counts as (see the module docstring).
+
+    Returns
+    -------
+    DataFrame
+        Tidy: ``run, measure, value``, or ``run, measure, query_id, value`` when ``per_query``.
+
+    Examples
+    --------
+    >>> evaluate(labels, {"clip": clip, "bm25": bm25}, ["nDCG@10", "mAP@R"])  # doctest: +SKIP
+    """
+    if unjudged not in ("nonrelevant", "drop"):
+        raise ValueError(f"unknown unjudged={unjudged!r}: use 'nonrelevant' or 'drop'")
+    parsed = _parse(measures, rel)
+    qrels = to_qrels(labels, aggregate=aggregate, annotator=annotator)
+    if qrels.empty:
+        raise ValueError("labels hold no graded judgement: nothing to evaluate against")
+    frames = []
+    for name, run in runs_dict(runs).items():
+        wide = _per_query(qrels, _run_for_eval(run, name, qrels, unjudged), parsed)
+        if per_query:
+            long = wide.reset_index().melt(
+                id_vars="query_id", var_name="measure", value_name="value"
+            )
+            long.insert(0, "run", name)
+            frames.append(long[["run", "measure", "query_id", "value"]])
+        else:
+            frames.append(
+                pd.DataFrame(
+                    {"run": name, "measure": list(wide.columns), "value": wide.mean().values}
+                )
+            )
+    return pd.concat(frames, ignore_index=True)
+
+
+def map_at_r(
+    qrels: pd.DataFrame, run: pd.DataFrame, rel: int = 1, *, per_query: bool = False
+) -> float | pd.Series:
+    """mAP@R (Musgrave et al. 2020; ECCV Caption's main metric).
+
+    For a query with R relevant items (grade ≥ ``rel``): the sum over the first R ranks of
+    precision@i × rel_i, divided by R. Unjudged items are non-relevant; ties are broken by item_id;
+    a judged query the run misses, or one with R = 0, scores 0.
+
+    Parameters
+    ----------
+    qrels : DataFrame
+        ``query_id, doc_id`` (or ``item_id``), ``relevance`` — e.g. from :func:`to_qrels`.
+    run : DataFrame
+        ``query_id, item_id`` (or ``doc_id``), ``score``.
+    rel : int
+        Lowest relevant grade.
+    per_query : bool
+        Return a Series per judged query instead of the mean.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> qrels = pd.DataFrame({"query_id": "q", "doc_id": ["a", "b"], "relevance": 1})
+    >>> run = pd.DataFrame({"query_id": "q", "item_id": ["a", "x", "b"], "score": [3, 2, 1]})
+    >>> map_at_r(qrels, run)   # R = 2: (1/1 + 0) / 2
+    0.5
+    """
+    qrels = require_columns(qrels, ("query_id", "relevance"), "qrels")
+    if "doc_id" not in qrels.columns:
+        require_columns(qrels, ("item_id",), "qrels")
+        qrels = qrels.rename(columns={"item_id": "doc_id"})
+    q = to_qrels(qrels.rename(columns={"doc_id": "item_id"}), aggregate="max")
+    per_q = map_at_r_ranked(q, rank_run(run), rel=rel).reindex(
+        np.sort(q["query_id"].unique()), fill_value=0.0
+    )
+    return per_q if per_query else float(per_q.mean())
+
+
+@dataclass
+class RunComparison:
+    """Paired comparison of two runs on one measure (see :func:`compare_runs`)."""
+
+    measure: str
+    names: tuple[str, str]
+    per_query: pd.DataFrame
+    mean_a: float
+    mean_b: float
+    mean_difference: float
+    t_statistic: float
+    p_ttest: float
+    p_permutation: float
+    n_permutations: int
+
+    def _repr_html_(self) -> str:
+        a, b = self.names
+        return (
+            f"<p><b>{self.measure}</b>: {a} {self.mean_a:.4f} vs {b} {self.mean_b:.4f}, "
+            f"mean difference ({a} − {b}) {self.mean_difference:+.4f} over "
+            f"{len(self.per_query)} queries<br>paired t-test p = {self.p_ttest:.4g} "
+            f"(t = {self.t_statistic:.3f}); randomisation test p = {self.p_permutation:.4g} "
+            f"({self.n_permutations} sign flips)</p>"
+        )
+
+
+def compare_runs(
+    labels: pd.DataFrame,
+    run_a: pd.DataFrame,
+    run_b: pd.DataFrame,
+    measure: str = "nDCG@10",
+    *,
+    names: tuple[str, str] = ("a", "b"),
+    aggregate: Aggregate = "mean",
+    annotator: str | None = None,
+    rel: int = 1,
+    unjudged: Literal["nonrelevant", "drop"] = "nonrelevant",
+    n_permutations: int = 10000,
+    seed: int = 0,
+) -> RunComparison:
+    """Is run A better than run B? Paired per-query differences with two significance tests.
+
+    Parameters
+    ----------
+    labels, aggregate, annotator, rel, unjudged
+        As in :func:`evaluate`.
+    run_a, run_b : DataFrame
+        The two runs.
+    measure : str
+        One measure.
+    names : (str, str)
+        Names of the runs in the output.
+    n_permutations : int
+        Random sign flips of the differences for the randomisation test; when 2**queries is not
+        larger, all sign patterns are enumerated and the p-value is exact.
+    seed : int
+        Seed of the sign flips.
+
+    Returns
+    -------
+    RunComparison
+        ``per_query`` (``query_id, <a>, <b>, difference`` with difference = a − b), the means, the
+        paired t-test (``scipy.stats.ttest_rel``) and the two-sided randomisation test p-values.
+    """
+    from scipy.stats import ttest_rel
+
+    from ._permutation import sign_flip_p
+
+    a, b = (str(n) for n in names)
+    if a == b:
+        raise ValueError(f"names must differ, got {names!r}")
+    result = evaluate(
+        labels,
+        {a: run_a, b: run_b},
+        [measure],
+        per_query=True,
+        aggregate=aggregate,
+        annotator=annotator,
+        rel=rel,
+        unjudged=unjudged,
+    )
+    wide = result.pivot(index="query_id", columns="run", values="value")[[a, b]]
+    wide["difference"] = wide[a] - wide[b]
+    wide = wide.reset_index()
+    wide.columns.name = None
+    diff = wide["difference"].to_numpy()
+    if np.allclose(diff, 0):
+        t_stat, p_t = float("nan"), 1.0
+    else:
+        test = ttest_rel(wide[a].to_numpy(), wide[b].to_numpy())
+        t_stat, p_t = float(test.statistic), float(test.pvalue)
+    return RunComparison(
+        measure=str(measure),
+        names=(a, b),
+        per_query=wide,
+        mean_a=float(wide[a].mean()),
+        mean_b=float(wide[b].mean()),
+        mean_difference=float(diff.mean()),
+        t_statistic=t_stat,
+        p_ttest=p_t,
+        p_permutation=sign_flip_p(diff, n_permutations, seed),
+        n_permutations=n_permutations,
+    )
