@@ -1,0 +1,349 @@
+"""``pool``: the candidates frame (DESIGN.md §3) from runs, embeddings, negatives and gold."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ._embeddings import resolve_embeddings
+from ._knn import Metric, exact_knn
+from ._negatives import hard_negatives as _hard_negatives
+from ._negatives import random_negatives as _random_negatives
+from ._runs import ids_to_rows, run_top
+
+__all__ = ["SOURCE_ORDER", "pool", "source_flags"]
+
+# order in which sources are listed in the ``source`` column, and their cap tier (lower is kept
+# first)
+SOURCE_ORDER = ("gold", "run:*", "knn", "hard-negative", "random")
+_TIER = {"gold": 0, "run": 1, "knn": 1, "hard-negative": 2, "random": 3}
+
+
+def _unique_ids(frame: pd.DataFrame, column: str, what: str) -> np.ndarray:
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}")
+    if column not in frame.columns:
+        raise ValueError(f"{what} needs a {column!r} column; columns are {list(frame.columns)}")
+    ids = frame[column].astype(str)
+    dupes = ids[ids.duplicated()]
+    if len(dupes):
+        raise ValueError(
+            f"{what} has duplicate {column} values: {list(pd.unique(dupes)[:5])} "
+            f"({len(dupes)} extra rows in all); every {column} must be unique"
+        )
+    return ids.to_numpy(dtype=object)
+
+
+def _group(q: np.ndarray, i: np.ndarray, n_queries: int) -> list[np.ndarray]:
+    """Item rows per query row, as sorted unique arrays."""
+    order = np.lexsort((i, q))
+    q, i = q[order], i[order]
+    bounds = np.searchsorted(q, np.arange(n_queries + 1))
+    return [np.unique(i[bounds[r] : bounds[r + 1]]) for r in range(n_queries)]
+
+
+def _labelled(
+    frame: pd.DataFrame | None, what: str, qidx: pd.Index, iidx: pd.Index, need_relevance: bool
+) -> pd.DataFrame:
+    """Rows of a qrels-like frame as ``q, i, positive``; unknown ids warned about and dropped."""
+    if frame is None:
+        return pd.DataFrame({"q": [], "i": [], "positive": []}).astype(
+            {"q": np.int64, "i": np.int64, "positive": bool}
+        )
+    if need_relevance and "relevance" not in frame.columns:
+        raise ValueError(
+            f"{what} needs a relevance column (its known labels); columns are {list(frame.columns)}"
+        )
+    q, i, keep = ids_to_rows(frame, what, qidx, iidx, stacklevel=4)
+    if "relevance" in frame.columns:
+        positive = pd.to_numeric(frame["relevance"]).to_numpy(dtype=float, na_value=0) > 0
+    else:
+        positive = np.ones(len(frame), dtype=bool)
+    out = pd.DataFrame({"q": q[keep], "i": i[keep], "positive": positive[keep]})
+    return out.drop_duplicates(["q", "i"]).astype({"q": np.int64, "i": np.int64})
+
+
+def pool(
+    queries: pd.DataFrame,
+    items: pd.DataFrame,
+    *,
+    runs: Mapping[str, pd.DataFrame] | None = None,
+    depth: int | None = 20,
+    embeddings: Any = None,
+    k: int = 20,
+    metric: Metric = "cosine",
+    hard_negatives: int = 0,
+    random_negatives: int = 0,
+    positives: pd.DataFrame | None = None,
+    gold: pd.DataFrame | None = None,
+    seed: int = 0,
+    max_per_query: int | None = None,
+    backend: Literal["numpy", "faiss"] = "numpy",
+    hard_negatives_near: Literal["query", "positives"] = "query",
+) -> pd.DataFrame:
+    """Build the candidates frame: what annotators will judge for each query.
+
+    Sources, each optional:
+
+    - ``run:<name>`` -- TREC-style depth pooling: the top ``depth`` items of each run per query;
+    - ``knn`` -- the ``k`` exact nearest items of each query under ``embeddings``;
+    - ``hard-negative`` -- the ``hard_negatives`` items nearest to the query (or, with
+      ``hard_negatives_near="positives"``, to its closest known positive) that are neither known
+      positives nor already proposed by gold, a run or knn;
+    - ``random`` -- ``random_negatives`` items drawn uniformly (seeded per ``seed`` and query)
+      from the items that are neither known positives nor proposed by another source;
+    - ``gold`` -- the pairs of ``gold`` (known labels), mixed in for quality control.
+
+    Known positives are the rows of ``positives`` and ``gold`` with ``relevance > 0`` (every row of
+    ``positives`` if it has no relevance column); filter the frame first for a stricter threshold.
+
+    Parameters
+    ----------
+    queries, items
+        Frames with unique ``query_id`` / ``item_id`` (cast to ``str``). Only these ids are pooled.
+    runs
+        ``{name: frame}`` with ``query_id, item_id`` and ``score`` and/or ``rank``. Rows naming ids
+        not in ``queries`` / ``items`` are dropped with a warning that gives counts and examples.
+    depth
+        Items taken from each run per query; ``None`` takes the whole run.
+    embeddings
+        ``(query_vectors, item_vectors)``: each an array aligned to the frame's rows, a mapping
+        id -> vector, a column name, or a callable ``encode(contents) -> array`` (see
+        :mod:`xmwidgets.pools._embeddings`); or one column name / callable for both sides.
+    k
+        Nearest neighbours per query (source ``knn``); 0 for none.
+    metric
+        ``"cosine"`` or ``"dot"``.
+    hard_negatives, random_negatives
+        How many of each to add per query.
+    positives
+        Known positives (``query_id, item_id[, relevance]``): never proposed as negatives.
+    gold
+        Known labels (``query_id, item_id, relevance``) to mix in for quality control.
+    seed
+        Seed of the random negatives; the same seed gives the same pool.
+    max_per_query
+        Keep at most this many candidates per query, in this priority: gold first; then items from
+        runs or knn by best rank over those sources (ties: more sources first, then item id); then
+        hard negatives by similarity; then random negatives in draw order.
+    backend
+        Nearest-neighbour backend: ``"numpy"`` or ``"faiss"`` (both exact).
+    hard_negatives_near
+        ``"query"`` (default) or ``"positives"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ``(query_id, item_id)``, queries in the order of ``queries`` and candidates in
+        cap-priority order, with columns
+
+        - ``query_id``, ``item_id`` (str);
+        - ``source`` (str): every source that proposed the pair, comma-separated in the order gold,
+          runs (as given), knn, hard-negative, random -- e.g. ``"run:bm25,knn"``. Filter with
+          ``cands.source.str.contains("knn")`` or :func:`source_flags`;
+        - ``rank`` (Int64): best rank over the ranked sources (runs, knn, hard-negative); null for
+          pairs only from gold or random;
+        - ``score`` (float): the score given by the source of that best rank;
+        - ``rank_<source>`` / ``score_<source>`` for each ranked source, e.g. ``rank_run:bm25``.
+
+    Examples
+    --------
+    >>> import xmwidgets as xm
+    >>> demo = xm.datasets.demo()  # doctest: +SKIP
+    >>> cands = xm.pool(demo.queries, demo.items, runs=demo.runs, depth=20,
+    ...                 embeddings=(demo.query_vectors, demo.item_vectors), k=20,
+    ...                 hard_negatives=5, random_negatives=5, max_per_query=50)  # doctest: +SKIP
+    """
+    query_ids = _unique_ids(queries, "query_id", "queries")
+    item_ids = _unique_ids(items, "item_id", "items")
+    qidx, iidx = pd.Index(query_ids), pd.Index(item_ids)
+    n_queries, n_items = len(query_ids), len(item_ids)
+    for name, value in (("hard_negatives", hard_negatives), ("random_negatives", random_negatives)):
+        if int(value) < 0:
+            raise ValueError(f"{name} must be 0 or more, got {value}")
+    if max_per_query is not None and int(max_per_query) < 1:
+        raise ValueError(
+            f"max_per_query must be at least 1 (or None for no cap), got {max_per_query}"
+        )
+    if hard_negatives and embeddings is None:
+        raise ValueError(
+            f"hard_negatives={hard_negatives} needs embeddings=(query_vectors, item_vectors) to "
+            "find the items nearest each query"
+        )
+    if hard_negatives_near not in ("query", "positives"):
+        raise ValueError(
+            f'hard_negatives_near must be "query" or "positives", got {hard_negatives_near!r}'
+        )
+    runs = dict(runs or {})
+    if len(runs) > 58:  # sources are combined as bits of an int64
+        raise ValueError(f"at most 58 runs can be pooled at once, got {len(runs)}")
+
+    # trec_eval breaks score ties by item id, descending
+    tiebreak = np.empty(n_items, dtype=np.int64)
+    tiebreak[np.argsort(item_ids.astype(str), kind="stable")] = np.arange(n_items)
+
+    sources: list[str] = []
+    parts: list[pd.DataFrame] = []
+
+    def add(source: str, frame: pd.DataFrame) -> None:
+        sources.append(source)
+        parts.append(frame.assign(s=len(sources) - 1))
+
+    gold_rows = _labelled(gold, "gold", qidx, iidx, need_relevance=True)
+    known = pd.concat(
+        [gold_rows, _labelled(positives, "positives", qidx, iidx, need_relevance=False)]
+    )
+    known = known[known["positive"]]
+    add("gold", gold_rows.assign(rank=np.nan, score=np.nan)[["q", "i", "rank", "score"]])
+    for name, run in runs.items():
+        add(f"run:{name}", run_top(run, str(name), depth, qidx, iidx, tiebreak))
+
+    neighbours = None
+    if embeddings is not None and (k > 0 or hard_negatives > 0):
+        query_matrix, item_matrix = resolve_embeddings(embeddings, queries, items)
+        # one search deep enough for knn and for hard negatives after skipping everything pooled
+        pooled_per_query = np.bincount(
+            np.concatenate([p["q"].to_numpy() for p in parts] + [known["q"].to_numpy()]),
+            minlength=n_queries,
+        )
+        needed = int(k)
+        if hard_negatives:
+            needed = max(needed, hard_negatives + int(k) + int(pooled_per_query.max(initial=0)))
+        neighbours = exact_knn(
+            query_matrix, item_matrix, max(1, min(needed, n_items)), metric=metric, backend=backend
+        )
+        if k > 0:
+            kk = min(int(k), neighbours[0].shape[1])
+            add(
+                "knn",
+                pd.DataFrame(
+                    {
+                        "q": np.repeat(np.arange(n_queries, dtype=np.int64), kk),
+                        "i": neighbours[0][:, :kk].ravel(),
+                        "rank": np.tile(np.arange(1, kk + 1, dtype=np.int64), n_queries),
+                        "score": neighbours[1][:, :kk].ravel().astype(np.float64),
+                    }
+                ),
+            )
+
+    def excluded() -> list[np.ndarray]:
+        q = np.concatenate([known["q"].to_numpy()] + [p["q"].to_numpy() for p in parts])
+        i = np.concatenate([known["i"].to_numpy()] + [p["i"].to_numpy() for p in parts])
+        return _group(q.astype(np.int64), i.astype(np.int64), n_queries)
+
+    if hard_negatives:
+        positives_by_query = _group(
+            known["q"].to_numpy(np.int64), known["i"].to_numpy(np.int64), n_queries
+        )
+        add(
+            "hard-negative",
+            _hard_negatives(
+                int(hard_negatives),
+                excluded(),
+                positives_by_query,
+                query_matrix,
+                item_matrix,
+                near=hard_negatives_near,
+                metric=metric,
+                backend=backend,
+                neighbours=neighbours,
+            ),
+        )
+    if random_negatives:
+        add(
+            "random", _random_negatives(int(random_negatives), excluded(), query_ids, n_items, seed)
+        )
+    return _combine(parts, sources, query_ids, item_ids, tiebreak, max_per_query)
+
+
+def _combine(
+    parts: list[pd.DataFrame],
+    sources: list[str],
+    query_ids: np.ndarray,
+    item_ids: np.ndarray,
+    tiebreak: np.ndarray,
+    max_per_query: int | None,
+) -> pd.DataFrame:
+    """One row per pair: sources joined, best rank, per-source columns, capped by priority."""
+    long = pd.concat(parts, ignore_index=True)
+    n_items = len(item_ids)
+    source_tier = np.array([_TIER[s.split(":")[0]] for s in sources])
+    ranked = np.array([s not in ("gold", "random") for s in sources])
+    long["key"] = long["q"].to_numpy(np.int64) * n_items + long["i"].to_numpy(np.int64)
+    long["tier"] = source_tier[long["s"].to_numpy()]
+    long["bit"] = np.left_shift(np.int64(1), long["s"].to_numpy(np.int64))
+    long["shown_rank"] = long["rank"].where(ranked[long["s"].to_numpy()])
+    # the row that gives a pair its rank and score: best shown rank, then source order
+    long = long.sort_values(["key", "shown_rank", "s"], na_position="last", kind="stable")
+    grouped = long.groupby("key", sort=False)
+    pairs = grouped.agg(
+        q=("q", "first"),
+        i=("i", "first"),
+        rank=("shown_rank", "first"),
+        score=("score", "first"),
+        bits=("bit", "sum"),
+        n_sources=("s", "size"),
+        tier=("tier", "min"),
+    )
+    # rank used for the cap: the best rank within the pair's best tier (draw order for random)
+    tier_rank = long[long["tier"].to_numpy() == pairs["tier"].reindex(long["key"]).to_numpy()]
+    pairs["order_rank"] = tier_rank.groupby("key", sort=False)["rank"].min().reindex(pairs.index)
+    # gold has no rank of its own: order gold pairs by their best rank from any other source
+    pairs["order_rank"] = pairs["order_rank"].fillna(pairs["rank"])
+    pairs = pairs.reset_index()
+    pairs["tiebreak"] = -tiebreak[pairs["i"].to_numpy()]
+    pairs = pairs.sort_values(
+        ["q", "tier", "order_rank", "n_sources", "tiebreak"],
+        ascending=[True, True, True, False, True],
+        na_position="last",
+        kind="stable",
+    )
+    if max_per_query is not None:
+        pairs = pairs[pairs.groupby("q", sort=False).cumcount() < int(max_per_query)]
+
+    names = {}
+    for bits in pd.unique(pairs["bits"]):
+        names[bits] = ",".join(s for b, s in enumerate(sources) if int(bits) >> b & 1)
+    out = pd.DataFrame(
+        {
+            "query_id": pd.Series(query_ids[pairs["q"].to_numpy()], dtype=str),
+            "item_id": pd.Series(item_ids[pairs["i"].to_numpy()], dtype=str),
+            "source": pd.Series(pairs["bits"].map(names).to_numpy(), dtype=str),
+            "rank": pd.array(pairs["rank"].to_numpy(), dtype="Int64"),
+            "score": pairs["score"].to_numpy(dtype=np.float64),
+        }
+    )
+    keys = pairs["key"].to_numpy()
+    for s, source in enumerate(sources):
+        if not ranked[s]:
+            continue
+        rows = long[long["s"].to_numpy() == s].set_index("key")
+        out[f"rank_{source}"] = pd.array(rows["rank"].reindex(keys).to_numpy(), dtype="Int64")
+        out[f"score_{source}"] = rows["score"].reindex(keys).to_numpy(dtype=np.float64)
+    return out
+
+
+def source_flags(candidates: pd.DataFrame) -> pd.DataFrame:
+    """One boolean column per source: did that source propose the pair?
+
+    Handy for overlap counts: ``source_flags(cands).groupby(cands.query_id).sum()``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> source_flags(pd.DataFrame({"source": ["run:a,knn", "knn"]}))
+       run:a   knn
+    0   True  True
+    1  False  True
+    """
+    split = candidates["source"].astype(str).str.split(",")
+    seen: dict[str, None] = {}
+    for names in split:
+        seen.update(dict.fromkeys(names))
+    return pd.DataFrame(
+        {name: split.map(lambda names, name=name: name in names) for name in seen},
+        index=candidates.index,
+    )
