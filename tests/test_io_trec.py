@@ -1,0 +1,177 @@
+"""TREC qrels and run files: reading, writing, round trips and malformed files."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandas.testing as pdt
+import pytest
+
+from xmwidgets.io import FormatError, read_qrels, read_run, write_qrels, write_run
+
+
+def test_read_qrels_casts_ids_to_str_and_relevance_to_int(tmp_path):
+    path = tmp_path / "test.qrels"
+    path.write_text("1 0 397133 2\n1 0 doc-7 0\n\n2\t0\t15 3\n")
+    qrels = read_qrels(path)
+    assert qrels.columns.tolist() == ["query_id", "item_id", "relevance"]
+    assert qrels["query_id"].tolist() == ["1", "1", "2"]
+    assert qrels["item_id"].tolist() == ["397133", "doc-7", "15"]
+    assert qrels["relevance"].tolist() == [2, 0, 3]
+    assert qrels["relevance"].dtype == "int64"
+    assert all(isinstance(v, str) for v in qrels["item_id"])
+
+
+def test_qrels_round_trip(tmp_path):
+    qrels = pd.DataFrame(
+        {"query_id": ["q1", "q1", "q2"], "item_id": ["a", "b", "a"], "relevance": [3, 0, 1]}
+    )
+    path = write_qrels(qrels, tmp_path / "out.qrels")
+    assert path.read_text() == "q1 0 a 3\nq1 0 b 0\nq2 0 a 1\n"
+    pdt.assert_frame_equal(read_qrels(path), qrels.astype({"query_id": str, "item_id": str}))
+
+
+@pytest.fixture
+def labels():
+    return pd.DataFrame(
+        {
+            "query_id": ["q1", "q1", "q1", "q2", "q2", "q3"],
+            "item_id": ["a", "a", "a", "b", "b", "c"],
+            "annotator": ["ana", "ben", "cy", "ana", "ben", "ana"],
+            "relevance": pd.array([1, 2, 2, 0, 3, None], dtype="Int8"),
+        }
+    )
+
+
+def test_write_qrels_with_several_annotators_needs_an_aggregate(tmp_path, labels):
+    with pytest.raises(ValueError, match=r"several judgements.*ana, ben, cy.*aggregate="):
+        write_qrels(labels, tmp_path / "x.qrels")
+
+
+@pytest.mark.parametrize(
+    ("aggregate", "expected"),
+    [("mean", [2, 2]), ("median", [2, 2]), ("max", [2, 3]), ("min", [1, 0]), ("majority", [2, 3])],
+)
+def test_write_qrels_aggregates(tmp_path, labels, aggregate, expected):
+    # q1/a: 1, 2, 2 -> mean 1.67 -> 2; q2/b: 0, 3 -> mean 1.5 -> 2 (half up), majority tie -> 3
+    qrels = read_qrels(write_qrels(labels, tmp_path / "x.qrels", aggregate=aggregate))
+    assert qrels["relevance"].tolist() == expected
+    # the unjudged q3/c (missing relevance) is not written as a 0
+    assert "c" not in qrels["item_id"].tolist()
+
+
+def test_write_qrels_single_annotator(tmp_path, labels):
+    qrels = read_qrels(write_qrels(labels, tmp_path / "x.qrels", annotator="ben"))
+    assert qrels.values.tolist() == [["q1", "a", 2], ["q2", "b", 3]]
+    with pytest.raises(ValueError, match="unknown annotator 'zoe'; the frame has ana, ben, cy"):
+        write_qrels(labels, tmp_path / "x.qrels", annotator="zoe")
+
+
+def test_write_qrels_rejects_fractional_relevance_and_spaces(tmp_path):
+    frame = pd.DataFrame({"query_id": ["q"], "item_id": ["a"], "relevance": [1.5]})
+    with pytest.raises(ValueError, match="integer level, got 1.5"):
+        write_qrels(frame, tmp_path / "x.qrels")
+    frame = pd.DataFrame({"query_id": ["q 1"], "item_id": ["a"], "relevance": [1]})
+    with pytest.raises(ValueError, match="'q 1' is empty or contains whitespace"):
+        write_qrels(frame, tmp_path / "x.qrels")
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "message"),
+    [
+        ("q1 0 a 1\nq1 0 b\n", 2, "expected 4 fields 'qid 0 docno rel', got 3: 'q1 0 b'"),
+        ("q1 0 a 1\n\nq1 0 b high\n", 3, "relevance must be an integer, got 'high'"),
+        ("q1 0 a 1\nq1 0 a 2\n", 2, "duplicate pair (qid docno) 'q1 a' (first at line 1)"),
+    ],
+)
+def test_malformed_qrels_name_file_and_line(tmp_path, content, line, message):
+    path = tmp_path / "bad.qrels"
+    path.write_text(content)
+    with pytest.raises(FormatError) as info:
+        read_qrels(path)
+    assert str(info.value).startswith(f"{path} line {line}: ")
+    assert message in str(info.value)
+    assert info.value.line == line
+
+
+def test_empty_qrels_is_an_error(tmp_path):
+    path = tmp_path / "empty.qrels"
+    path.write_text("\n  \n")
+    with pytest.raises(FormatError, match="empty.qrels: the file is empty"):
+        read_qrels(path)
+
+
+def test_read_run(tmp_path):
+    path = tmp_path / "run.txt"
+    path.write_text("1 Q0 10 1 0.9 bm25\n1 Q0 11 2 0.5 bm25\n2 Q0 10 1 3 bm25\n")
+    run = read_run(path)
+    assert run.columns.tolist() == ["query_id", "item_id", "rank", "score", "run"]
+    assert run["item_id"].tolist() == ["10", "11", "10"]
+    assert run["rank"].tolist() == [1, 2, 1]
+    assert run["score"].tolist() == [0.9, 0.5, 3.0]
+    assert set(run["run"]) == {"bm25"}
+
+
+def test_malformed_run_message(tmp_path):
+    path = tmp_path / "runs.txt"
+    lines = [f"q1 Q0 d{i} {i} {1 / i} tag" for i in range(1, 7)]
+    path.write_text("\n".join([*lines, "q1 Q0 d3 1"]) + "\n")
+    with pytest.raises(FormatError) as info:
+        read_run(path)
+    assert str(info.value) == (
+        f"{path} line 7: expected 6 fields 'qid Q0 docno rank score tag', got 4: 'q1 Q0 d3 1'"
+    )
+    path.write_text("q1 Q0 d1 first 0.3 tag\n")
+    with pytest.raises(FormatError, match="line 1: rank must be an integer, got 'first'"):
+        read_run(path)
+    path.write_text("q1 Q0 d1 1 0.3 t\nq1 Q0 d2 2 nan? t\n")
+    with pytest.raises(FormatError, match="line 2: score must be a number, got 'nan\\?'"):
+        read_run(path)
+
+
+def test_write_run_recomputes_ranks_with_ties_by_item_id(tmp_path):
+    run = pd.DataFrame(
+        {
+            "query_id": ["q1", "q1", "q1", "q2"],
+            "item_id": ["c", "b", "a", "z"],
+            "score": [0.5, 0.9, 0.5, 1.0],
+            "rank": [9, 9, 9, 9],  # ignored: recomputed from the scores
+        }
+    )
+    path = write_run(run, tmp_path / "run.txt", tag="clip")
+    assert path.read_text().splitlines() == [
+        "q1 Q0 b 1 0.9 clip",
+        "q1 Q0 a 2 0.5 clip",
+        "q1 Q0 c 3 0.5 clip",
+        "q2 Q0 z 1 1.0 clip",
+    ]
+
+
+def test_run_round_trip(tmp_path):
+    run = pd.DataFrame(
+        {
+            "query_id": ["1", "1", "2"],
+            "item_id": ["397133", "5", "5"],
+            "rank": [1, 2, 1],
+            "score": [0.123456789012345, -2.5, 7.0],
+            "run": ["xmwidgets"] * 3,
+        }
+    )
+    back = read_run(write_run(run, tmp_path / "run.txt"))
+    pdt.assert_frame_equal(back, run.astype({"query_id": str, "item_id": str, "run": str}))
+
+
+def test_write_run_keeps_run_names_and_rejects_duplicates(tmp_path):
+    run = pd.DataFrame(
+        {"query_id": ["q", "q"], "item_id": ["a", "a"], "score": [1.0, 2.0], "run": ["x", "y"]}
+    )
+    back = read_run(write_run(run, tmp_path / "run.txt", tag=None))
+    assert back[["run", "score"]].values.tolist() == [["x", 1.0], ["y", 2.0]]
+    with pytest.raises(ValueError, match="item 'a' twice for query 'q'"):
+        write_run(run, tmp_path / "run.txt")
+
+
+def test_write_run_from_ranks_only(tmp_path):
+    run = pd.DataFrame({"query_id": ["q", "q"], "item_id": ["a", "b"], "rank": [2, 1]})
+    back = read_run(write_run(run, tmp_path / "run.txt"))
+    assert back["item_id"].tolist() == ["b", "a"]
+    assert back["score"].tolist() == [-1.0, -2.0]

@@ -1,0 +1,264 @@
+"""Audio- and video-caption datasets: AudioCaps, Clotho and MSR-VTT.
+
+Each loader returns :class:`Loaded`. By default text is the query (``"text_to_audio"`` /
+``"text_to_video"``: queries = captions, items = clips); ``"audio_to_text"`` / ``"video_to_text"``
+swap the sides. The ``audio``/``video`` column holds ``<dir>/<file name>`` when a folder is given, else
+the bare file name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ._errors import (
+    FormatError,
+    PathLike,
+    _duplicate_error,
+    _expect,
+    _load_json,
+    _open_text,
+    _read_csv,
+    _require_keys,
+)
+from ._loaded import Loaded, _assemble, _media_path
+
+__all__ = ["load_audiocaps", "load_clotho", "load_msrvtt"]
+
+
+def _frames(
+    captions: list[dict[str, Any]],
+    media: list[dict[str, Any]],
+    medium: str,
+    direction: str,
+    loader: str,
+) -> Loaded:
+    return _assemble(
+        pd.DataFrame(captions, columns=["caption_id", "text", "media_id"]),
+        pd.DataFrame(media, columns=list(media[0]) if media else ["media_id", "media"]).rename(
+            columns={"media": medium}
+        ),
+        medium,
+        direction,
+        loader,
+    )
+
+
+def load_audiocaps(
+    csv_path: PathLike,
+    audio_dir: PathLike | None = None,
+    *,
+    file_pattern: str = "{youtube_id}.wav",
+    direction: str = "text_to_audio",
+) -> Loaded:
+    """Load an AudioCaps split (``train.csv``, ``val.csv``, ``test.csv``).
+
+    Parameters
+    ----------
+    csv_path : str or PathLike
+        CSV with header ``audiocap_id, youtube_id, start_time, caption``.
+    audio_dir : str or PathLike, optional
+        Folder of the downloaded clips.
+    file_pattern : str
+        How a clip's file is named, with ``{youtube_id}`` and ``{start_time}`` fields (downloaders
+        differ: ``"Y{youtube_id}.wav"``, ``"{youtube_id}_{start_time}.flac"``, …).
+    direction : {"text_to_audio", "audio_to_text"}
+
+    Returns
+    -------
+    Loaded
+        Caption ids are the ``audiocap_id``; clip ids the ``youtube_id``; items carry ``start_time``
+        (seconds, int) and ``file_name``.
+
+    Raises
+    ------
+    FormatError
+        Wrong header, a non-integer start_time, a duplicate audiocap_id, or one youtube_id with two
+        start times (names the line).
+    """
+    captions: list[dict[str, Any]] = []
+    media: dict[str, dict[str, Any]] = {}
+    seen: dict[str, int] = {}
+    for number, row in _read_csv(csv_path, ("audiocap_id", "youtube_id", "start_time", "caption")):
+        caption_id, youtube_id = row["audiocap_id"].strip(), row["youtube_id"].strip()
+        try:
+            start = int(float(row["start_time"]))
+        except ValueError:
+            raise FormatError(
+                csv_path,
+                f"start_time must be whole seconds, got {row['start_time']!r}",
+                line=number,
+            ) from None
+        if caption_id in seen:
+            raise _duplicate_error(
+                csv_path, "audiocap_id", caption_id, f"line {seen[caption_id]}", f"line {number}"
+            )
+        seen[caption_id] = number
+        clip = media.get(youtube_id)
+        if clip is not None and clip["start_time"] != start:
+            raise FormatError(
+                csv_path,
+                f"youtube_id {youtube_id!r} has start_time {start} here but {clip['start_time']} at "
+                f"line {clip['line']}; one clip per youtube_id is expected",
+                line=number,
+            )
+        if clip is None:
+            name = file_pattern.format(youtube_id=youtube_id, start_time=start)
+            media[youtube_id] = {
+                "media_id": youtube_id,
+                "media": _media_path(audio_dir, name),
+                "file_name": name,
+                "start_time": start,
+                "line": number,
+            }
+        captions.append(
+            {"caption_id": caption_id, "text": row["caption"].strip(), "media_id": youtube_id}
+        )
+    clips = [{k: v for k, v in clip.items() if k != "line"} for clip in media.values()]
+    return _frames(captions, clips, "audio", direction, "load_audiocaps")
+
+
+def load_clotho(
+    csv_path: PathLike, audio_dir: PathLike | None = None, *, direction: str = "text_to_audio"
+) -> Loaded:
+    """Load a Clotho captions file (``clotho_captions_evaluation.csv`` and the like).
+
+    Parameters
+    ----------
+    csv_path : str or PathLike
+        CSV with header ``file_name, caption_1, caption_2, caption_3, caption_4, caption_5``.
+    audio_dir : str or PathLike, optional
+        Folder of the clips.
+    direction : {"text_to_audio", "audio_to_text"}
+
+    Returns
+    -------
+    Loaded
+        Clip ids are the file names; caption ids ``<file name>#<k>`` with k = 1…5 as in the header.
+
+    Raises
+    ------
+    FormatError
+        Wrong header, an empty caption, or a file name listed twice (names the line).
+    """
+    columns = [f"caption_{k}" for k in range(1, 6)]
+    captions: list[dict[str, Any]] = []
+    media: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for number, row in _read_csv(csv_path, ("file_name", *columns)):
+        name = row["file_name"].strip()
+        if name in seen:
+            raise _duplicate_error(
+                csv_path, "file_name", name, f"line {seen[name]}", f"line {number}"
+            )
+        seen[name] = number
+        media.append({"media_id": name, "media": _media_path(audio_dir, name), "file_name": name})
+        for k, column in enumerate(columns, start=1):
+            text = row[column].strip()
+            if not text:
+                raise FormatError(csv_path, f"{column} of {name!r} is empty", line=number)
+            captions.append({"caption_id": f"{name}#{k}", "text": text, "media_id": name})
+    return _frames(captions, media, "audio", direction, "load_clotho")
+
+
+def load_msrvtt(
+    path: PathLike,
+    video_dir: PathLike | None = None,
+    *,
+    split: str | None = None,
+    video_ext: str = ".mp4",
+    direction: str = "text_to_video",
+) -> Loaded:
+    """Load MSR-VTT from its JSON (``videos``/``sentences``) or the 1k-A test CSV.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        Either ``MSRVTT_data.json`` (``videos[{video_id, split, ...}]``,
+        ``sentences[{caption, video_id, sen_id}]``) or ``MSRVTT_JSFUSION_test.csv`` (header
+        ``key, vid_key, video_id, sentence``).
+    video_dir : str or PathLike, optional
+        Folder of the clips, named ``<video_id><video_ext>``.
+    split : str, optional
+        Keep one split of the JSON (``"train"``, ``"validate"``, ``"test"``).
+    video_ext : str
+        File extension of the clips.
+    direction : {"text_to_video", "video_to_text"}
+
+    Returns
+    -------
+    Loaded
+        Clip ids are the ``video_id`` (``"video7010"``); caption ids the ``sen_id`` (JSON) or the
+        ``key`` (CSV, ``"ret0"``).
+    """
+    if _open_text(path).lstrip().startswith("{"):
+        captions, media = _msrvtt_json(path, video_dir, split, video_ext)
+    else:
+        if split is not None:
+            raise ValueError(
+                f"split={split!r} given, but {path} is the 1k-A CSV, a test split only"
+            )
+        captions, media = [], {}
+        seen: dict[str, int] = {}
+        for number, row in _read_csv(path, ("key", "vid_key", "video_id", "sentence")):
+            key, video_id = row["key"].strip(), row["video_id"].strip()
+            if key in seen:
+                raise _duplicate_error(path, "key", key, f"line {seen[key]}", f"line {number}")
+            seen[key] = number
+            name = f"{video_id}{video_ext}"
+            media.setdefault(
+                video_id,
+                {"media_id": video_id, "media": _media_path(video_dir, name), "file_name": name},
+            )
+            captions.append(
+                {"caption_id": key, "text": row["sentence"].strip(), "media_id": video_id}
+            )
+        media = list(media.values())
+    return _frames(captions, media, "video", direction, "load_msrvtt")
+
+
+def _msrvtt_json(path: PathLike, video_dir: PathLike | None, split: str | None, video_ext: str):
+    data = _load_json(path)
+    _expect(path, data, dict, "$", "an object with 'videos' and 'sentences'")
+    _require_keys(path, data, ("videos", "sentences"), "$")
+    media: dict[str, dict[str, Any]] = {}
+    where_video: dict[str, str] = {}
+    for index, video in enumerate(data["videos"]):
+        where = f"$.videos[{index}]"
+        _expect(path, video, dict, where, "an object {video_id, split, ...}")
+        _require_keys(path, video, ("video_id",), where)
+        video_id = str(video["video_id"])
+        if video_id in where_video:
+            raise _duplicate_error(path, "video_id", video_id, where_video[video_id], where)
+        where_video[video_id] = where
+        if split is not None and video.get("split") != split:
+            continue
+        name = f"{video_id}{video_ext}"
+        media[video_id] = {
+            "media_id": video_id,
+            "media": _media_path(video_dir, name),
+            "file_name": name,
+            "split": video.get("split"),
+        }
+    captions: list[dict[str, Any]] = []
+    where_sentence: dict[str, str] = {}
+    for index, sentence in enumerate(data["sentences"]):
+        where = f"$.sentences[{index}]"
+        _expect(path, sentence, dict, where, "an object {caption, video_id, sen_id}")
+        _require_keys(path, sentence, ("caption", "video_id", "sen_id"), where)
+        sen_id, video_id = str(sentence["sen_id"]), str(sentence["video_id"])
+        if sen_id in where_sentence:
+            raise _duplicate_error(path, "sen_id", sen_id, where_sentence[sen_id], where)
+        where_sentence[sen_id] = where
+        if video_id not in where_video:
+            raise FormatError(path, f"video_id {video_id!r} is not in $.videos", where=where)
+        if video_id in media:
+            captions.append(
+                {
+                    "caption_id": sen_id,
+                    "text": str(sentence["caption"]).strip(),
+                    "media_id": video_id,
+                }
+            )
+    return captions, list(media.values())

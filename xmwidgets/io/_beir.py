@@ -1,0 +1,160 @@
+"""BEIR folders: ``corpus.jsonl``, ``queries.jsonl`` and ``qrels/<split>.tsv``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ._errors import FormatError, PathLike, _duplicate_error, _read_csv, _require_keys
+from ._jsonl import _jsonl_records
+from ._loaded import Loaded
+from ._trec import _to_qrels
+
+__all__ = ["read_beir", "write_beir"]
+
+
+def _records(path: Path, id_column: str, text_columns: tuple[str, ...]) -> pd.DataFrame:
+    """A BEIR JSONL file as a frame: ``_id`` → ``id_column`` (unique, str), other keys kept."""
+    rows: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for number, record in _jsonl_records(path):
+        _require_keys(path, record, ("_id", "text"), f"line {number}")
+        key = str(record["_id"])
+        if key in seen:
+            raise _duplicate_error(path, "_id", key, f"line {seen[key]}", f"line {number}")
+        seen[key] = number
+        row = {id_column: key, **{c: record.get(c, "") for c in text_columns}}
+        row.update({k: v for k, v in record.items() if k not in ("_id", *text_columns)})
+        rows.append(row)
+    return pd.DataFrame.from_records(rows).astype({id_column: str})
+
+
+def _read_beir_qrels(path: Path) -> pd.DataFrame:
+    rows = []
+    seen: dict[tuple[str, str], int] = {}
+    for number, row in _read_csv(path, ("query-id", "corpus-id", "score"), delimiter="\t"):
+        qid, cid, score = row["query-id"].strip(), row["corpus-id"].strip(), row["score"].strip()
+        try:
+            relevance = int(score)
+        except ValueError:
+            raise FormatError(
+                path, f"score must be an integer relevance, got {score!r}", line=number
+            ) from None
+        if (qid, cid) in seen:
+            first = f"line {seen[qid, cid]}"
+            raise _duplicate_error(
+                path, "pair (query-id corpus-id)", f"{qid} {cid}", first, f"line {number}"
+            )
+        seen[qid, cid] = number
+        rows.append((qid, cid, relevance))
+    frame = pd.DataFrame(rows, columns=["query_id", "item_id", "relevance"])
+    return frame.astype({"query_id": str, "item_id": str, "relevance": "int64"})
+
+
+def read_beir(folder: PathLike, split: str = "test") -> Loaded:
+    """Read a BEIR dataset folder.
+
+    Parameters
+    ----------
+    folder : str or PathLike
+        Holds ``corpus.jsonl`` (``_id, title, text``), ``queries.jsonl`` (``_id, text``) and
+        ``qrels/<split>.tsv`` (header ``query-id corpus-id score``).
+    split : str
+        Which qrels file to read (``"test"``, ``"dev"``, ``"train"``).
+
+    Returns
+    -------
+    Loaded
+        Unpacks to ``(queries, items, qrels)``: queries ``query_id, text``; items ``item_id, title,
+        text``; qrels ``query_id, item_id, relevance``. Extra keys of the JSONL records (e.g.
+        ``metadata``) are kept as columns. All queries are kept, also those without qrels.
+
+    Raises
+    ------
+    FormatError
+        Malformed JSONL or TSV (names the file and line), a missing ``_id``/``text``, a duplicate
+        ``_id``, or a non-integer score.
+
+    Examples
+    --------
+    >>> queries, items, qrels = xm.io.read_beir("scifact", split="test")   # doctest: +SKIP
+    """
+    root = Path(folder)
+    qrels_path = root / "qrels" / f"{split}.tsv"
+    for needed in (root / "corpus.jsonl", root / "queries.jsonl", qrels_path):
+        if not needed.is_file():
+            splits = sorted(p.stem for p in (root / "qrels").glob("*.tsv"))
+            hint = f" (qrels splits present: {', '.join(splits)})" if splits else ""
+            raise FileNotFoundError(
+                f"{os.fspath(needed)}: no such file; a BEIR folder holds corpus.jsonl, "
+                f"queries.jsonl and qrels/<split>.tsv{hint}"
+            )
+    items = _records(root / "corpus.jsonl", "item_id", ("title", "text"))
+    queries = _records(root / "queries.jsonl", "query_id", ("text",))
+    return Loaded(queries, items, _read_beir_qrels(qrels_path), "text_to_text")
+
+
+def _to_records(frame: pd.DataFrame, id_column: str, text_columns: tuple[str, ...]) -> pd.DataFrame:
+    missing = [c for c in (id_column, "text") if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"BEIR needs {id_column} and text columns; missing {', '.join(missing)} "
+            f"(columns: {', '.join(map(str, frame.columns))})"
+        )
+    if frame[id_column].duplicated().any():
+        dup = frame.loc[frame[id_column].duplicated(), id_column].iloc[0]
+        raise ValueError(f"duplicate {id_column} {dup!r}: BEIR ids must be unique")
+    out = frame.rename(columns={id_column: "_id"}).astype({"_id": str})
+    for column in text_columns:
+        if column not in out.columns:
+            out[column] = ""
+    rest = [c for c in out.columns if c not in ("_id", *text_columns)]
+    return out[["_id", *text_columns, *rest]]
+
+
+def write_beir(
+    folder: PathLike,
+    queries: pd.DataFrame,
+    items: pd.DataFrame,
+    qrels: pd.DataFrame,
+    split: str = "test",
+    *,
+    aggregate: str | None = None,
+    annotator: str | None = None,
+) -> Path:
+    """Write a BEIR dataset folder that ``read_beir`` and BEIR's own loader read.
+
+    Parameters
+    ----------
+    folder : str or PathLike
+        Created if needed; ``corpus.jsonl``, ``queries.jsonl`` and ``qrels/<split>.tsv`` are written.
+    queries : pandas.DataFrame
+        ``query_id, text`` (+ extra columns, written as extra keys).
+    items : pandas.DataFrame
+        ``item_id, text`` and optionally ``title`` (empty when absent) (+ extra columns).
+    qrels : pandas.DataFrame
+        A qrels frame, or a labels frame with ``aggregate``/``annotator`` as in
+        :func:`write_qrels`.
+    split : str
+        Name of the qrels file.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+    """
+    from ._jsonl import write_jsonl
+
+    root = Path(folder)
+    (root / "qrels").mkdir(parents=True, exist_ok=True)
+    write_jsonl(_to_records(items, "item_id", ("title", "text")), root / "corpus.jsonl")
+    write_jsonl(_to_records(queries, "query_id", ("text",)), root / "queries.jsonl")
+    table = _to_qrels(qrels, aggregate=aggregate, annotator=annotator)
+    table = table.rename(
+        columns={"query_id": "query-id", "item_id": "corpus-id", "relevance": "score"}
+    )
+    table.to_csv(root / "qrels" / f"{split}.tsv", sep="\t", index=False, lineterminator="\n")
+    return root

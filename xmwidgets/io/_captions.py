@@ -1,0 +1,244 @@
+"""Image-caption datasets: MS-COCO captions and Flickr30k (Karpathy JSON and the token file).
+
+Each loader returns :class:`Loaded`. By default the direction is ``"text_to_image"``: queries are the
+captions (``query_id, text, image_id``), items the images (``item_id, image, file_name``), qrels pair each
+caption with its image (relevance 1). ``direction="image_to_text"`` swaps the two sides. The ``image``
+column holds ``image_dir/file_name`` when ``image_dir`` is given, else the bare file name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ._errors import (
+    FormatError,
+    PathLike,
+    _data_lines,
+    _duplicate_error,
+    _expect,
+    _load_json,
+    _open_text,
+    _require_keys,
+    _short,
+)
+from ._loaded import Loaded, _assemble, _media_path
+
+__all__ = ["load_coco_captions", "load_flickr30k"]
+
+
+def load_coco_captions(
+    json_path: PathLike, image_dir: PathLike | None = None, *, direction: str = "text_to_image"
+) -> Loaded:
+    """Load an MS-COCO captions file (``captions_val2014.json`` and the like).
+
+    Parameters
+    ----------
+    json_path : str or PathLike
+        JSON with ``images[{id, file_name}]`` and ``annotations[{id, image_id, caption}]``.
+    image_dir : str or PathLike, optional
+        Folder of the images; the ``image`` column then holds full paths.
+    direction : {"text_to_image", "image_to_text"}
+        Which side is the query (see the module docstring).
+
+    Returns
+    -------
+    Loaded
+        Caption ids are the annotation ids and image ids the COCO image ids, both as str
+        (``397133``, not ``397133``); caption text is stripped of surrounding whitespace.
+
+    Raises
+    ------
+    FormatError
+        Missing keys, duplicate ids, or a caption of an image not in ``images`` (names the JSON path).
+
+    Examples
+    --------
+    >>> coco = xm.io.load_coco_captions("captions_val2014.json", "val2014/")   # doctest: +SKIP
+    >>> queries, items, qrels = coco                                             # doctest: +SKIP
+    """
+    data = _load_json(json_path)
+    _expect(json_path, data, dict, "$", "an object with 'images' and 'annotations'")
+    _require_keys(json_path, data, ("images", "annotations"), "$")
+    _expect(json_path, data["images"], list, "$.images", "a list of images")
+    _expect(json_path, data["annotations"], list, "$.annotations", "a list of captions")
+    media: list[dict[str, Any]] = []
+    where_image: dict[str, str] = {}
+    for index, image in enumerate(data["images"]):
+        where = f"$.images[{index}]"
+        _expect(json_path, image, dict, where, "an object {id, file_name}")
+        _require_keys(json_path, image, ("id", "file_name"), where)
+        image_id = str(image["id"])
+        if image_id in where_image:
+            raise _duplicate_error(json_path, "image id", image_id, where_image[image_id], where)
+        where_image[image_id] = where
+        name = str(image["file_name"])
+        media.append(
+            {"media_id": image_id, "image": _media_path(image_dir, name), "file_name": name}
+        )
+    captions: list[dict[str, Any]] = []
+    where_caption: dict[str, str] = {}
+    for index, annotation in enumerate(data["annotations"]):
+        where = f"$.annotations[{index}]"
+        _expect(json_path, annotation, dict, where, "an object {id, image_id, caption}")
+        _require_keys(json_path, annotation, ("id", "image_id", "caption"), where)
+        caption_id, image_id = str(annotation["id"]), str(annotation["image_id"])
+        if caption_id in where_caption:
+            raise _duplicate_error(
+                json_path, "caption id", caption_id, where_caption[caption_id], where
+            )
+        where_caption[caption_id] = where
+        if image_id not in where_image:
+            raise FormatError(
+                json_path,
+                f"image_id {image_id!r} is not in $.images; every caption must describe a listed image",
+                where=where,
+            )
+        text = str(annotation["caption"]).strip()
+        captions.append({"caption_id": caption_id, "text": text, "media_id": image_id})
+    return _frames(captions, media, direction, "load_coco_captions", with_split=False)
+
+
+def _frames(
+    captions: list[dict[str, Any]],
+    media: list[dict[str, Any]],
+    direction: str,
+    loader: str,
+    *,
+    with_split: bool,
+) -> Loaded:
+    caption_columns = ["caption_id", "text", "media_id"]
+    media_columns = ["media_id", "image", "file_name", *(["split"] if with_split else [])]
+    return _assemble(
+        pd.DataFrame(captions, columns=caption_columns),
+        pd.DataFrame(media, columns=media_columns),
+        "image",
+        direction,
+        loader,
+    )
+
+
+def load_flickr30k(
+    path: PathLike,
+    image_dir: PathLike | None = None,
+    *,
+    split: str | None = None,
+    direction: str = "text_to_image",
+) -> Loaded:
+    """Load Flickr30k (or Flickr8k) captions from a Karpathy-split JSON or a token file.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        Either the Karpathy JSON (``dataset_flickr30k.json``: ``images[{filename, sentences[{raw}],
+        split}]``, also ``dataset_coco.json``, whose ``filepath`` is honoured) or the token file
+        (``results_20130124.token``: lines ``image.jpg#i<TAB>caption``).
+    image_dir : str or PathLike, optional
+        Folder of the images; the ``image`` column then holds full paths.
+    split : str, optional
+        Keep one Karpathy split (``"train"``, ``"val"``, ``"test"``); only for the JSON.
+    direction : {"text_to_image", "image_to_text"}
+
+    Returns
+    -------
+    Loaded
+        Image ids are the file names (``1000092795.jpg``) and caption ids ``<file name>#<i>``, the
+        same in both formats, so a token file and a Karpathy JSON of one dataset give the same ids.
+        Items have a ``split`` column (missing for the token file).
+    """
+    text = _open_text(path)
+    if text.lstrip().startswith("{"):
+        captions, media = _karpathy(path, image_dir, split)
+    else:
+        if split is not None:
+            raise ValueError(
+                f"split={split!r} given, but {path} is a token file, which has no splits; "
+                "use the Karpathy JSON or filter the items afterwards"
+            )
+        captions, media = _token_file(path, image_dir)
+    return _frames(captions, media, direction, "load_flickr30k", with_split=True)
+
+
+def _karpathy(
+    path: PathLike, image_dir: PathLike | None, split: str | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    data = _load_json(path)
+    _expect(path, data, dict, "$", "an object with 'images' (Karpathy split)")
+    _require_keys(path, data, ("images",), "$")
+    _expect(path, data["images"], list, "$.images", "a list of images")
+    captions: list[dict[str, Any]] = []
+    media: list[dict[str, Any]] = []
+    seen: dict[str, str] = {}
+    splits: set[str] = set()
+    for index, image in enumerate(data["images"]):
+        where = f"$.images[{index}]"
+        _expect(path, image, dict, where, "an object {filename, sentences, split}")
+        _require_keys(path, image, ("filename", "sentences"), where)
+        name = str(image["filename"])
+        if name in seen:
+            raise _duplicate_error(path, "filename", name, seen[name], where)
+        seen[name] = where
+        image_split = image.get("split")
+        splits.add(str(image_split))
+        if split is not None and image_split != split:
+            continue
+        relative = str(Path(str(image["filepath"])) / name) if image.get("filepath") else name
+        media.append(
+            {
+                "media_id": name,
+                "image": _media_path(image_dir, relative),
+                "file_name": relative,
+                "split": image_split,
+            }
+        )
+        _expect(path, image["sentences"], list, f"{where}.sentences", "a list of sentences")
+        for number, sentence in enumerate(image["sentences"]):
+            at = f"{where}.sentences[{number}]"
+            _expect(path, sentence, dict, at, "an object {raw, ...}")
+            _require_keys(path, sentence, ("raw",), at)
+            captions.append(
+                {
+                    "caption_id": f"{name}#{number}",
+                    "text": str(sentence["raw"]).strip(),
+                    "media_id": name,
+                }
+            )
+    if split is not None and not media:
+        raise ValueError(
+            f"no image of {path} is in split {split!r}; splits present: {', '.join(sorted(splits))}"
+        )
+    return captions, media
+
+
+def _token_file(
+    path: PathLike, image_dir: PathLike | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    captions: list[dict[str, Any]] = []
+    media: dict[str, dict[str, Any]] = {}
+    seen: dict[str, int] = {}
+    for number, line in _data_lines(path):
+        key, tab, caption = line.partition("\t")
+        name, hash_, index = key.strip().rpartition("#")[0], "#" in key, key.rpartition("#")[2]
+        if not tab or not hash_ or not name or not index.strip().isdigit():
+            raise FormatError(
+                path, f"expected 'image.jpg#i<TAB>caption', got {_short(line)}", line=number
+            )
+        caption_id = f"{name}#{int(index)}"
+        if caption_id in seen:
+            raise _duplicate_error(
+                path, "caption id", caption_id, f"line {seen[caption_id]}", f"line {number}"
+            )
+        seen[caption_id] = number
+        media.setdefault(
+            name,
+            {
+                "media_id": name,
+                "image": _media_path(image_dir, name),
+                "file_name": name,
+                "split": None,
+            },
+        )
+        captions.append({"caption_id": caption_id, "text": caption.strip(), "media_id": name})
+    return captions, list(media.values())

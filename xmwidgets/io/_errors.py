@@ -1,0 +1,158 @@
+"""FormatError and the low-level readers that report where a file is malformed.
+
+Every reader in :mod:`xmwidgets.io` goes through these helpers so that a malformed file always gives the
+same kind of message: the file, the line (or JSON path / record index) and what was expected.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["FormatError"]
+
+PathLike = str | os.PathLike[str]
+
+
+class FormatError(ValueError):
+    """A file does not have the shape its format requires.
+
+    The message names the file, where in it the problem is, and what was expected, e.g.
+    ``runs.txt line 7: expected 6 fields 'qid Q0 docno rank score tag', got 4: 'q1 Q0 d3 1'``.
+
+    Attributes
+    ----------
+    path : str
+        The file as it was given.
+    where : str or None
+        ``"line 7"``, a JSON path such as ``"$.annotations[3]"``, or None for the whole file.
+    line : int or None
+        The 1-based line number, when the problem is on one line.
+    """
+
+    def __init__(
+        self, path: PathLike, problem: str, *, line: int | None = None, where: str | None = None
+    ) -> None:
+        self.path = os.fspath(path)
+        if line is None and where is not None and where.startswith("line ") and where[5:].isdigit():
+            line = int(where[5:])
+        self.line = line
+        self.where = where if where is not None else (f"line {line}" if line is not None else None)
+        self.problem = problem
+        prefix = self.path if self.where is None else f"{self.path} {self.where}"
+        super().__init__(f"{prefix}: {problem}")
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """Quote a line for an error message, cut so that a huge line does not flood the output."""
+    text = text.rstrip("\r\n")
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def _open_text(path: PathLike) -> str:
+    """Read a whole text file as UTF-8 (a BOM is dropped); a missing file says which path was tried."""
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"{os.fspath(path)}: no such file")
+    try:
+        return p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise FormatError(path, f"not UTF-8 text ({err.reason} at byte {err.start})") from None
+
+
+def _data_lines(path: PathLike) -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, line)`` for the non-blank lines; an empty file is an error."""
+    text = _open_text(path)
+    found = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            found = True
+            yield number, line
+    if not found:
+        raise FormatError(path, "the file is empty")
+
+
+def _load_json(path: PathLike) -> Any:
+    """Parse a JSON file; a syntax error names its line and column."""
+    text = _open_text(path)
+    if not text.strip():
+        raise FormatError(path, "the file is empty; expected a JSON document")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise FormatError(
+            path, f"invalid JSON at column {err.colno}: {err.msg}", line=err.lineno
+        ) from None
+
+
+def _expect(
+    path: PathLike, value: Any, kind: type | tuple[type, ...], where: str, what: str
+) -> None:
+    """Raise unless ``value`` is of ``kind``; ``what`` says what the format puts there."""
+    if not isinstance(value, kind):
+        got = type(value).__name__
+        raise FormatError(path, f"expected {what}, got {got}: {_short(repr(value))}", where=where)
+
+
+def _require_keys(path: PathLike, record: dict, keys: Sequence[str], where: str) -> None:
+    """Raise when a JSON object lacks one of ``keys``."""
+    missing = [k for k in keys if k not in record]
+    if missing:
+        raise FormatError(
+            path,
+            f"missing key {', '.join(map(repr, missing))}; expected keys {', '.join(keys)}, "
+            f"got {', '.join(map(str, record)) or 'none'}",
+            where=where,
+        )
+
+
+def _read_csv(
+    path: PathLike, required: Sequence[str], *, delimiter: str = ","
+) -> list[tuple[int, dict[str, str]]]:
+    """Read a CSV/TSV with a header into ``(line_number, row)`` pairs.
+
+    The header must hold every column of ``required`` (others are kept); each row must have as many
+    fields as the header. Line numbers are those of the file (quoted newlines are counted).
+    """
+    text = _open_text(path)
+    if not text.strip():
+        raise FormatError(path, f"the file is empty; expected a header {delimiter.join(required)}")
+    reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter)
+    header = [h.strip() for h in next(reader)]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise FormatError(
+            path,
+            f"expected a header with columns {', '.join(required)}; missing "
+            f"{', '.join(missing)} in {_short(delimiter.join(header))}",
+            line=1,
+        )
+    rows: list[tuple[int, dict[str, str]]] = []
+    start = reader.line_num + 1
+    for fields in reader:
+        if not fields or not any(f.strip() for f in fields):
+            start = reader.line_num + 1
+            continue
+        if len(fields) != len(header):
+            raise FormatError(
+                path,
+                f"expected {len(header)} fields ({delimiter.join(header)}), got {len(fields)}: "
+                f"{_short(delimiter.join(fields))}",
+                line=start,
+            )
+        rows.append((start, dict(zip(header, fields, strict=True))))
+        start = reader.line_num + 1
+    return rows
+
+
+def _duplicate_error(path: PathLike, what: str, value: str, first: str, again: str) -> FormatError:
+    """The error for an id that must be unique but appears twice."""
+    return FormatError(
+        path,
+        f"duplicate {what} {value!r} (first at {first}): each {what} must be unique",
+        where=again,
+    )

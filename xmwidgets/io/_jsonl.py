@@ -1,0 +1,165 @@
+"""JSON Lines and Parquet for any frame of the contract (queries, items, candidates, labels, qrels)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ._errors import FormatError, PathLike, _data_lines, _short
+
+__all__ = ["read_jsonl", "read_parquet", "write_jsonl", "write_parquet"]
+
+# columns that hold ids: strings everywhere (evaluation libraries need str ids)
+_ID_COLUMNS = ("query_id", "item_id")
+
+
+def _cast(frame: pd.DataFrame, dtypes: Mapping[str, Any] | None) -> pd.DataFrame:
+    """Ids to str (missing ids stay missing), then the caller's dtypes for the columns present."""
+    casts: dict[str, Any] = {c: str for c in _ID_COLUMNS if c in frame.columns}
+    if dtypes:
+        casts.update({c: t for c, t in dtypes.items() if c in frame.columns})
+    for column, dtype in casts.items():
+        if str(dtype).startswith("datetime64") and frame[column].dtype == object:
+            # ISO strings as written by write_jsonl; an explicit parse keeps the time zone
+            frame[column] = pd.to_datetime(frame[column], utc="UTC" in str(dtype))
+    return frame.astype(casts) if casts else frame
+
+
+def _jsonl_records(path: PathLike) -> list[tuple[int, dict[str, Any]]]:
+    """Parse a JSON Lines file into ``(line_number, object)`` pairs; every line must be an object."""
+    records: list[tuple[int, dict[str, Any]]] = []
+    for number, line in _data_lines(path):
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise FormatError(
+                path,
+                f"expected one JSON object per line; invalid JSON at column {err.colno} "
+                f"({err.msg}): {_short(line)}",
+                line=number,
+            ) from None
+        if not isinstance(value, dict):
+            raise FormatError(
+                path,
+                f"expected a JSON object, got {type(value).__name__}: {_short(line)}",
+                line=number,
+            )
+        records.append((number, value))
+    return records
+
+
+def read_jsonl(path: PathLike, *, dtypes: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Read a JSON Lines file (one object per line) into a frame.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The ``.jsonl`` file; blank lines are skipped.
+    dtypes : mapping, optional
+        Column → dtype to apply after reading (JSON has no dtypes), e.g. ``{"relevance": "Int8",
+        "created_at": "datetime64[ns, UTC]"}`` for a labels frame. ``query_id``/``item_id`` are
+        always cast to ``str``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per line; the columns are the union of the keys, in first-seen order.
+
+    Raises
+    ------
+    FormatError
+        Empty file, or a line that is not a JSON object (the message names the line).
+    """
+    records = [record for _, record in _jsonl_records(path)]
+    return _cast(pd.DataFrame.from_records(records), dtypes)
+
+
+def write_jsonl(frame: pd.DataFrame, path: PathLike) -> Path:
+    """Write a frame as JSON Lines, one object per row.
+
+    Missing values become ``null``, timestamps ISO 8601 strings, non-ASCII text stays readable.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Any frame whose cells JSON can hold (text, numbers, booleans, lists, dicts, timestamps).
+    path : str or PathLike
+        The file to write.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    out = Path(path)
+    text = frame.reset_index(drop=True).to_json(
+        orient="records", lines=True, force_ascii=False, date_format="iso", date_unit="us"
+    )
+    out.write_text(text if text.endswith("\n") or not text else text + "\n", encoding="utf-8")
+    return out
+
+
+def _need_pyarrow() -> None:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise ImportError(
+            "reading and writing Parquet needs pyarrow, which is not installed; "
+            'run pip install "xmwidgets[parquet]" (or pip install pyarrow)'
+        ) from None
+
+
+def read_parquet(path: PathLike, *, dtypes: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Read a Parquet file (through pandas + pyarrow).
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The ``.parquet`` file.
+    dtypes : mapping, optional
+        Column → dtype to apply after reading; ``query_id``/``item_id`` are always cast to ``str``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    ImportError
+        pyarrow is missing (``pip install "xmwidgets[parquet]"``).
+    FormatError
+        The file is not Parquet.
+    """
+    _need_pyarrow()
+    import pyarrow as pa
+
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    try:
+        frame = pd.read_parquet(path, engine="pyarrow")
+    except (pa.ArrowInvalid, OSError) as err:
+        raise FormatError(path, f"not a readable Parquet file ({err})") from None
+    return _cast(frame, dtypes)
+
+
+def write_parquet(frame: pd.DataFrame, path: PathLike) -> Path:
+    """Write a frame as Parquet (through pandas + pyarrow); dtypes survive the round trip.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    path : str or PathLike
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    _need_pyarrow()
+    out = Path(path)
+    frame.to_parquet(out, engine="pyarrow", index=False)
+    return out
