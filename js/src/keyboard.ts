@@ -1,0 +1,136 @@
+/**
+ * Key map of the relevance grid: keyboard events -> actions. Pure (no DOM), so it is tested alone.
+ *
+ * Rules:
+ * - Keys with Ctrl, Meta or Alt are not ours (browser and JupyterLab shortcuts), except Ctrl+Z = undo.
+ * - Shift is allowed (it is how "?" is typed); Shift+←/→ nudges the focused relevance by one level
+ *   (discrete scale) or one step (continuous scale) instead of moving.
+ * - A level's own key (scale.levels[].key, digits 0–3 by default) wins over the commands; the Python
+ *   side already forbids levels from taking a command key (scale.RESERVED_KEYS).
+ * - Auto-repeat (a held key) only repeats movement and nudges: a held "2" must not send 30 judgements a
+ *   second, and a held "n" must not fly through the campaign.
+ */
+
+import type { ScaleSpec } from "./protocol";
+
+export type Direction = "left" | "right" | "up" | "down";
+
+export type Action =
+  | { type: "move"; direction: Direction }
+  | { type: "grade"; value: number }
+  | { type: "nudge"; delta: 1 | -1 }
+  | { type: "best" }
+  | { type: "none-relevant" }
+  | { type: "next" }
+  | { type: "prev" }
+  | { type: "undo" }
+  | { type: "help" }
+  | { type: "close" };
+
+/** The fields of a KeyboardEvent the map looks at (a plain object in tests). */
+export interface KeyLike {
+  key: string;
+  ctrlKey?: boolean;
+  metaKey?: boolean;
+  altKey?: boolean;
+  shiftKey?: boolean;
+  repeat?: boolean;
+  isComposing?: boolean;
+}
+
+const COMMANDS: Record<string, Action> = {
+  ArrowLeft: { type: "move", direction: "left" },
+  ArrowRight: { type: "move", direction: "right" },
+  ArrowUp: { type: "move", direction: "up" },
+  ArrowDown: { type: "move", direction: "down" },
+  h: { type: "move", direction: "left" },
+  l: { type: "move", direction: "right" },
+  k: { type: "move", direction: "up" },
+  j: { type: "move", direction: "down" },
+  b: { type: "best" },
+  x: { type: "none-relevant" },
+  n: { type: "next" },
+  Enter: { type: "next" },
+  p: { type: "prev" },
+  z: { type: "undo" },
+  "?": { type: "help" },
+  Escape: { type: "close" },
+};
+
+/** Level key -> level value for a scale (empty for a continuous scale). */
+export function levelKeys(scale: ScaleSpec | null | undefined): Map<string, number> {
+  const keys = new Map<string, number>();
+  if (!scale || scale.continuous) return keys;
+  for (const level of scale.levels) {
+    if (level.key) keys.set(level.key, level.value);
+  }
+  return keys;
+}
+
+/**
+ * The action for a key press, or null when the widget should let the key through.
+ *
+ * @example
+ * actionForKey({ key: "2" }, levelKeys(TREC)) // { type: "grade", value: 2 }
+ * actionForKey({ key: "j", ctrlKey: true }, keys) // null
+ */
+export function actionForKey(event: KeyLike, levels: Map<string, number>): Action | null {
+  if (event.isComposing) return null;
+  const key = event.key;
+  if (event.altKey || event.metaKey) return null;
+  if (event.ctrlKey) {
+    return (key === "z" || key === "Z") && !event.shiftKey && !event.repeat ? { type: "undo" } : null;
+  }
+  let action: Action | null = null;
+  if (event.shiftKey && (key === "ArrowLeft" || key === "ArrowRight")) {
+    action = { type: "nudge", delta: key === "ArrowRight" ? 1 : -1 };
+  } else if (levels.has(key)) {
+    action = { type: "grade", value: levels.get(key) as number };
+  } else if (Object.prototype.hasOwnProperty.call(COMMANDS, key)) {
+    action = COMMANDS[key];
+  } else if (key.length === 1 && Object.prototype.hasOwnProperty.call(COMMANDS, key.toLowerCase())) {
+    // Caps Lock or Shift+letter: still the command, so a stuck Caps Lock does not silently break keys.
+    action = COMMANDS[key.toLowerCase()];
+  }
+  if (action === null) return null;
+  if (event.repeat && action.type !== "move" && action.type !== "nudge") return null;
+  return action;
+}
+
+/** The always-visible one-line hint. */
+export const HINT = "←→↑↓/hjkl move · 0–3 grade · b best · x none relevant · n/Enter next · p prev · z undo · ? help";
+
+/** The short hint for a scale: the grade keys come from its levels. */
+export function hintFor(scale: ScaleSpec | null | undefined): string {
+  if (!scale || scale.continuous) {
+    return HINT.replace("0–3 grade", "Shift+←/→ adjust");
+  }
+  const keys = scale.levels.map((level) => level.key).filter((key): key is string => !!key);
+  const isDefault = keys.join("") === "0123";
+  return isDefault ? HINT : HINT.replace("0–3", keys.join("/") || "—");
+}
+
+/** Rows of the help overlay: [keys, what they do]. */
+export function helpRows(scale: ScaleSpec | null | undefined): Array<[string, string]> {
+  const rows: Array<[string, string]> = [
+    ["← → ↑ ↓  or  h l k j", "move between candidates (↑/↓ by one row)"],
+  ];
+  if (scale && !scale.continuous) {
+    for (const level of scale.levels) {
+      if (level.key) rows.push([level.key, `grade "${level.name}" (${level.value})`]);
+    }
+    rows.push(["Shift+← / Shift+→", "one level down / up"]);
+  } else {
+    rows.push(["Shift+← / Shift+→", `magnitude − / + one step`]);
+  }
+  rows.push(
+    ["b", "toggle best match (one per query)"],
+    ["x", "toggle “none relevant” for the query (clears best)"],
+    ["n  or  Enter", "next query"],
+    ["p", "previous query"],
+    ["z  or  Ctrl+Z", "undo the last judgement (goes back to its query)"],
+    ["?", "show / hide this help"],
+    ["Escape", "close this help"],
+  );
+  return rows;
+}

@@ -1,0 +1,193 @@
+/**
+ * Parts -> DOM. Media bytes arrive as message buffers (DataView) and are shown through Blob URLs,
+ * which each page owns (`BlobUrls`) and revokes when it leaves the cache or the view is cleaned up.
+ *
+ * Text is only ever set with `textContent`: captions and metadata are data, never HTML.
+ */
+
+import type { Part } from "./protocol";
+
+/** Attribute JupyterLab / Notebook 7 look for before stealing keys from a focused element. */
+export const SUPPRESS = "data-lm-suppress-shortcuts";
+
+/** Blob URLs made from one message's buffers, created on first use and revoked together. */
+export class BlobUrls {
+  private readonly urls = new Map<string, string>();
+  private revoked = false;
+
+  constructor(private readonly buffers: readonly DataView[]) {}
+
+  /** The object URL for buffer `index` with this MIME type, or null when the buffer is missing. */
+  url(index: number | undefined, mime: string): string | null {
+    if (index === undefined || index === null || this.revoked) return null;
+    const buffer = this.buffers[index];
+    if (!buffer) return null;
+    const key = `${index}\u0000${mime}`;
+    let url = this.urls.get(key);
+    if (url === undefined) {
+      // BlobPart typing rejects DataView<ArrayBufferLike> (SharedArrayBuffer); these come from a socket.
+      url = URL.createObjectURL(new Blob([buffer as unknown as ArrayBufferView<ArrayBuffer>], { type: mime }));
+      this.urls.set(key, url);
+    }
+    return url;
+  }
+
+  /** The raw buffer (waveform peaks). */
+  buffer(index: number | undefined): DataView | null {
+    if (index === undefined || index === null) return null;
+    return this.buffers[index] ?? null;
+  }
+
+  get size(): number {
+    return this.urls.size;
+  }
+
+  revokeAll(): void {
+    for (const url of this.urls.values()) URL.revokeObjectURL(url);
+    this.urls.clear();
+    this.revoked = true;
+  }
+}
+
+/** Little-endian float32 peaks (numpy's layout on every platform Jupyter runs on) from a buffer. */
+export function readPeaks(view: DataView): Float32Array {
+  const count = Math.floor(view.byteLength / 4);
+  const peaks = new Float32Array(count);
+  for (let i = 0; i < count; i += 1) peaks[i] = view.getFloat32(i * 4, true);
+  return peaks;
+}
+
+/** Draw peaks (0..1) as mirrored bars; a no-op where canvas has no 2D context (happy-dom). */
+export function drawWaveform(canvas: HTMLCanvasElement, peaks: Float32Array): void {
+  let context: CanvasRenderingContext2D | null = null;
+  try {
+    context = canvas.getContext("2d");
+  } catch {
+    context = null;
+  }
+  if (!context || peaks.length === 0) return;
+  const { width, height } = canvas;
+  const color = getComputedStyle(canvas).color || "#888";
+  context.clearRect(0, 0, width, height);
+  context.fillStyle = color;
+  const barWidth = width / peaks.length;
+  const middle = height / 2;
+  for (let i = 0; i < peaks.length; i += 1) {
+    const amplitude = Math.min(Math.max(peaks[i], 0), 1) * middle;
+    context.fillRect(i * barWidth, middle - amplitude, Math.max(barWidth, 1), Math.max(amplitude * 2, 1));
+  }
+}
+
+function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  node.className = className;
+  return node;
+}
+
+function errorPart(reason: string, part: Part): HTMLElement {
+  const box = element("div", "xmw-part xmw-error");
+  box.setAttribute("role", "note");
+  const title = element("strong", "xmw-error-title");
+  title.textContent = `${part.original_kind ?? "media"} not shown (${part.column})`;
+  const text = element("span", "xmw-error-reason");
+  text.textContent = reason;
+  box.append(title, text);
+  return box;
+}
+
+/**
+ * One part as a DOM element.
+ *
+ * @param part the part to show
+ * @param urls the Blob URLs of the page's buffers
+ * @param itemId id of the record, used in the image's alt text
+ */
+export function renderPart(part: Part, urls: BlobUrls, itemId: string): HTMLElement {
+  switch (part.kind) {
+    case "text": {
+      const text = element("div", "xmw-part xmw-text");
+      text.textContent = part.text ?? "";
+      text.dataset.column = part.column;
+      return text;
+    }
+    case "image": {
+      const url = urls.url(part.data, part.mime ?? "image/jpeg");
+      if (!url) return errorPart("the image bytes are missing from the page message", part);
+      const img = element("img", "xmw-part xmw-image");
+      img.decoding = "async";
+      img.alt = `${part.column} of ${itemId}`;
+      if (part.width) img.width = part.width;
+      if (part.height) img.height = part.height;
+      img.src = url;
+      img.draggable = false;
+      return img;
+    }
+    case "audio": {
+      const url = urls.url(part.data, part.mime ?? "audio/wav");
+      if (!url) return errorPart("the audio bytes are missing from the page message", part);
+      const box = element("div", "xmw-part xmw-audio");
+      const peaks = urls.buffer(part.waveform);
+      if (peaks) {
+        const canvas = element("canvas", "xmw-waveform");
+        canvas.width = 240;
+        canvas.height = 40;
+        canvas.setAttribute("aria-hidden", "true");
+        drawWaveform(canvas, readPeaks(peaks));
+        box.append(canvas);
+      }
+      const audio = element("audio", "xmw-audio-player");
+      audio.controls = true;
+      audio.preload = "metadata";
+      audio.src = url;
+      audio.setAttribute("aria-label", `${part.column} of ${itemId}`);
+      audio.setAttribute(SUPPRESS, "true");
+      box.append(audio);
+      return box;
+    }
+    case "video": {
+      const url = urls.url(part.data, part.mime ?? "video/mp4");
+      if (!url) return errorPart("the video bytes are missing from the page message", part);
+      const video = element("video", "xmw-part xmw-video");
+      video.controls = true;
+      video.preload = "none";
+      const poster = urls.url(part.poster, "image/jpeg");
+      if (poster) video.poster = poster;
+      if (part.width) video.width = part.width;
+      if (part.height) video.height = part.height;
+      video.src = url;
+      video.setAttribute("aria-label", `${part.column} of ${itemId}`);
+      video.setAttribute(SUPPRESS, "true");
+      return video;
+    }
+    case "error":
+      return errorPart(part.error ?? "unknown error", part);
+    default:
+      return errorPart(`unknown part kind ${JSON.stringify((part as Part).kind)}`, part);
+  }
+}
+
+/** All parts of a record (a bundle is several parts stacked). */
+export function renderParts(parts: readonly Part[], urls: BlobUrls, itemId: string): HTMLElement {
+  const box = element("div", "xmw-parts");
+  for (const part of parts) box.append(renderPart(part, urls, itemId));
+  return box;
+}
+
+/** Decode an image off-screen so that showing it later paints at once; never rejects. */
+export function preloadImage(url: string): Promise<void> {
+  if (typeof Image === "undefined") return Promise.resolve();
+  const img = new Image();
+  img.decoding = "async";
+  img.src = url;
+  return decodeImage(img);
+}
+
+/** `img.decode()` where available, never rejecting (a broken image shows as broken, not as a hang). */
+export function decodeImage(img: HTMLImageElement): Promise<void> {
+  if (typeof img.decode !== "function") return Promise.resolve();
+  try {
+    return img.decode().catch(() => undefined);
+  } catch {
+    return Promise.resolve();
+  }
+}
