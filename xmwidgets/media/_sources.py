@@ -140,7 +140,7 @@ def to_source(value: Any, base_dir: str | os.PathLike[str] | None) -> tuple[Path
         data = bytes(value)
         if not data:
             raise ContentError("zero bytes: the cell holds an empty bytes object")
-        return data, f"{len(data)} bytes"
+        return data, f"in-memory bytes ({mb(len(data))})"
     if isinstance(value, (str, os.PathLike)):
         path = resolve_path(value, base_dir)
         return path, str(path)

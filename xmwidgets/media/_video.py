@@ -65,8 +65,9 @@ def render_video(value: Any, *, column: str, max_px: int, base_dir: Any) -> Rend
 
 
 def _playable_mime(container: Any, label: str) -> str:
-    video_codec = container.streams.video[0].codec_context.name
-    audio_codecs = {s.codec_context.name for s in container.streams.audio}
+    # canonical names: the codec, not the decoder library ("av1", not "libdav1d")
+    video_codec = container.streams.video[0].codec_context.codec.canonical_name
+    audio_codecs = {s.codec_context.codec.canonical_name for s in container.streams.audio}
     fmt = container.format.name
     mime, video_ok, audio_ok = _PLAYABLE.get(fmt, ("", set(), set()))
     if video_codec in video_ok and audio_codecs <= audio_ok:
