@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from ._errors import FormatError, PathLike, _duplicate_error, _read_csv, _require_keys
-from ._jsonl import _jsonl_records
+from ._jsonl import _frame, _jsonl_records
 from ._loaded import Loaded
 from ._trec import _to_qrels
 
@@ -29,7 +29,7 @@ def _records(path: Path, id_column: str, text_columns: tuple[str, ...]) -> pd.Da
         row = {id_column: key, **{c: record.get(c, "") for c in text_columns}}
         row.update({k: v for k, v in record.items() if k not in ("_id", *text_columns)})
         rows.append(row)
-    return pd.DataFrame.from_records(rows).astype({id_column: str})
+    return _frame(rows).astype({id_column: str})
 
 
 def _read_beir_qrels(path: Path) -> pd.DataFrame:

@@ -25,8 +25,17 @@ def _cast(frame: pd.DataFrame, dtypes: Mapping[str, Any] | None) -> pd.DataFrame
     for column, dtype in casts.items():
         if str(dtype).startswith("datetime64") and frame[column].dtype == object:
             # ISO strings as written by write_jsonl; an explicit parse keeps the time zone
-            frame[column] = pd.to_datetime(frame[column], utc="UTC" in str(dtype))
+            frame[column] = pd.to_datetime(frame[column], utc="UTC" in str(dtype), format="ISO8601")
     return frame.astype(casts) if casts else frame
+
+
+def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """Records to a frame; in object columns a missing key and a JSON null both become None."""
+    frame = pd.DataFrame.from_records(records)
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame
 
 
 def _jsonl_records(path: PathLike) -> list[tuple[int, dict[str, Any]]]:
@@ -75,7 +84,7 @@ def read_jsonl(path: PathLike, *, dtypes: Mapping[str, Any] | None = None) -> pd
         Empty file, or a line that is not a JSON object (the message names the line).
     """
     records = [record for _, record in _jsonl_records(path)]
-    return _cast(pd.DataFrame.from_records(records), dtypes)
+    return _cast(_frame(records), dtypes)
 
 
 def write_jsonl(frame: pd.DataFrame, path: PathLike) -> Path:

@@ -1,0 +1,121 @@
+"""JSON Lines and Parquet: round trips of contract frames, id casting, malformed files."""
+
+from __future__ import annotations
+
+import builtins
+
+import pandas as pd
+import pandas.testing as pdt
+import pytest
+
+from xmwidgets._contract import LABEL_COLUMNS
+from xmwidgets.io import FormatError, read_jsonl, read_parquet, write_jsonl, write_parquet
+
+
+@pytest.fixture
+def candidates():
+    return pd.DataFrame(
+        {
+            "query_id": ["q1", "q1", "q2"],
+            "item_id": ["397133", "a b", "ü"],
+            "source": ["run:clip-b32", "hard-negative", "gold"],
+            "score": [0.5, None, 1.25],
+            "rank": [1, 2, 1],
+        }
+    )
+
+
+@pytest.fixture
+def labels():
+    columns = ["campaign", "task", "query_id", "item_id", "annotator", "relevance", "flags"]
+    columns += ["note", "shown_position", "created_at"]
+    frame = pd.DataFrame(
+        {
+            "campaign": ["c", "c"],
+            "task": ["grade", "pick"],
+            "query_id": ["q1", "q1"],
+            "item_id": ["a", None],
+            "annotator": ["ana", "ana"],
+            "relevance": [3, None],
+            "flags": ["sarcasm", None],
+            "note": ['says "red", is maroon', None],
+            "shown_position": [0, None],
+            "created_at": pd.to_datetime(["2026-11-23 10:00:00.123456", "2026-11-23 10:01:00.000000"], utc=True),
+        }
+    )
+    return frame.astype({c: LABEL_COLUMNS[c] for c in columns})
+
+
+def test_jsonl_round_trip(tmp_path, candidates):
+    back = read_jsonl(write_jsonl(candidates, tmp_path / "c.jsonl"))
+    pdt.assert_frame_equal(back, candidates.astype({"query_id": str, "item_id": str}))
+    # readable, not escaped
+    assert "ü" in (tmp_path / "c.jsonl").read_text(encoding="utf-8")
+
+
+def test_jsonl_labels_round_trip_with_contract_dtypes(tmp_path, labels):
+    path = write_jsonl(labels, tmp_path / "labels.jsonl")
+    back = read_jsonl(path, dtypes={**LABEL_COLUMNS, "query_id": "string", "item_id": "string"})
+    pdt.assert_frame_equal(back, labels)
+
+
+def test_read_jsonl_casts_integer_ids_to_str(tmp_path):
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"query_id": 397133, "text": "a"}\n\n{"query_id": 7, "text": "b"}\n')
+    queries = read_jsonl(path)
+    assert queries["query_id"].tolist() == ["397133", "7"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"query_id": 1}\n{"query_id": 2,}\n', "line 2: expected one JSON object per line"),
+        ('{"query_id": 1}\n[1, 2]\n', "line 2: expected a JSON object, got list"),
+        ("", "the file is empty"),
+    ],
+)
+def test_malformed_jsonl(tmp_path, content, message):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(content)
+    with pytest.raises(FormatError) as info:
+        read_jsonl(path)
+    assert str(info.value).startswith(str(path))
+    assert message in str(info.value)
+
+
+def test_parquet_round_trip_keeps_dtypes(tmp_path, candidates, labels):
+    pytest.importorskip("pyarrow")
+    back = read_parquet(write_parquet(candidates, tmp_path / "c.parquet"))
+    pdt.assert_frame_equal(back, candidates.astype({"query_id": str, "item_id": str}))
+    back = read_parquet(
+        write_parquet(labels, tmp_path / "l.parquet"),
+        dtypes={"query_id": "string", "item_id": "string"},
+    )
+    pdt.assert_frame_equal(back, labels)
+
+
+def test_read_parquet_casts_ids(tmp_path):
+    pytest.importorskip("pyarrow")
+    path = write_parquet(pd.DataFrame({"item_id": [1, 2], "x": [0.5, 1.5]}), tmp_path / "i.parquet")
+    assert read_parquet(path)["item_id"].tolist() == ["1", "2"]
+
+
+def test_parquet_not_parquet(tmp_path):
+    pytest.importorskip("pyarrow")
+    path = tmp_path / "fake.parquet"
+    path.write_text("query_id,item_id\n")
+    with pytest.raises(FormatError, match="fake.parquet: not a readable Parquet file"):
+        read_parquet(path)
+
+
+def test_parquet_without_pyarrow_says_what_to_install(tmp_path, monkeypatch, candidates):
+    real_import = builtins.__import__
+
+    def no_pyarrow(name, *args, **kwargs):
+        if name == "pyarrow" or name.startswith("pyarrow."):
+            raise ImportError("No module named 'pyarrow'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pyarrow)
+    with pytest.raises(ImportError, match=r'pip install "xmwidgets\[parquet\]"'):
+        write_parquet(candidates, tmp_path / "c.parquet")
