@@ -1,0 +1,194 @@
+"""Audio and video rendering of xmwidgets.media, on files made here with soundfile and PyAV."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from PIL import Image
+
+from xmwidgets.media import render_cell
+
+RATE = 16_000
+
+
+def _tone(seconds: float = 2.0, rate: int = RATE) -> np.ndarray:
+    """Silent first half, a 440 Hz tone at amplitude 0.5 in the second: a visible envelope."""
+    t = np.arange(int(seconds * rate)) / rate
+    signal = 0.5 * np.sin(2 * np.pi * 440 * t)
+    signal[: len(t) // 2] = 0
+    return signal.astype(np.float32)
+
+
+def _peaks(rendered) -> np.ndarray:
+    return np.frombuffer(rendered.buffers[rendered.part["waveform"]], dtype=np.float32)
+
+
+def _check_waveform(rendered) -> None:
+    peaks = _peaks(rendered)
+    assert 100 <= len(peaks) <= 200
+    assert peaks.min() >= 0 and peaks.max() == pytest.approx(1.0)
+    half = len(peaks) // 2
+    assert peaks[: half - 2].max() < 0.01  # the silent half is flat
+    assert peaks[half + 2 :].min() > 0.9  # the tone is at the (normalized) top
+
+
+@pytest.mark.parametrize(
+    ("fmt", "subtype", "ext", "mime"),
+    [
+        ("WAV", "PCM_16", "wav", "audio/wav"),
+        ("FLAC", "PCM_16", "flac", "audio/flac"),
+        ("OGG", "VORBIS", "ogg", "audio/ogg"),
+        ("MP3", "MPEG_LAYER_III", "mp3", "audio/mpeg"),
+    ],
+)
+def test_native_audio_files_are_sent_as_they_are(tmp_path: Path, fmt, subtype, ext, mime) -> None:
+    path = tmp_path / f"tone.{ext}"
+    sf.write(path, _tone(), RATE, format=fmt, subtype=subtype)
+    rendered = render_cell(str(path), "audio", column="audio")
+    part = rendered.part
+    assert part["kind"] == "audio" and part["mime"] == mime and part["column"] == "audio"
+    assert rendered.buffers[part["data"]] == path.read_bytes()
+    assert part["duration"] == pytest.approx(2.0, abs=0.06)  # MP3 pads a frame
+    assert part["peak"] == pytest.approx(0.5, abs=0.08)
+    _check_waveform(rendered)
+    # bytes in, same result
+    assert render_cell(path.read_bytes(), "audio").part["mime"] == mime
+
+
+def test_arrays_are_encoded_to_16_bit_wav() -> None:
+    tone = _tone()
+    for value in [(tone, RATE), {"array": tone, "sampling_rate": RATE, "path": None}, (RATE, tone)]:
+        rendered = render_cell(value, "audio")
+        assert rendered.part["mime"] == "audio/wav"
+        assert rendered.part["duration"] == pytest.approx(2.0)
+        decoded, rate = sf.read(io.BytesIO(rendered.buffers[0]), dtype="float32")
+        info = sf.info(io.BytesIO(rendered.buffers[0]))
+        assert rate == RATE and info.subtype == "PCM_16"
+        np.testing.assert_allclose(decoded, tone, atol=1 / 16_000)
+        _check_waveform(rendered)
+
+
+def test_stereo_channels_first_and_int16() -> None:
+    stereo = np.stack([_tone(), _tone()])  # (2, frames), as librosa and Hugging Face give it
+    rendered = render_cell((stereo, RATE), "audio")
+    assert rendered.part["channels"] == 2 and rendered.part["duration"] == pytest.approx(2.0)
+    ints = (_tone() * 32767).astype(np.int16)
+    assert render_cell((ints, RATE), "audio").part["peak"] == pytest.approx(0.5, abs=0.01)
+
+
+def test_loud_arrays_are_clipped_not_wrapped() -> None:
+    loud = np.full(RATE, 3.0, dtype=np.float32)
+    decoded, _ = sf.read(io.BytesIO(render_cell((loud, RATE), "audio").buffers[0]))
+    assert decoded.min() > 0.99  # wrapping would give negative samples
+
+
+def test_non_browser_formats_are_transcoded(tmp_path: Path) -> None:
+    ulaw = tmp_path / "phone.wav"
+    sf.write(ulaw, _tone(), RATE, subtype="ULAW")
+    rendered = render_cell(ulaw, "audio")
+    assert sf.info(io.BytesIO(rendered.buffers[0])).subtype == "PCM_16"
+    _check_waveform(rendered)
+    aiff = tmp_path / "tone.aiff"
+    sf.write(aiff, _tone(), RATE)
+    assert render_cell(aiff, "audio").part["mime"] == "audio/wav"
+
+
+def test_m4a_is_decoded_with_pyav(tmp_path: Path) -> None:
+    av = pytest.importorskip("av")
+    path = tmp_path / "tone.m4a"
+    with av.open(str(path), "w", format="mp4") as container:
+        stream = container.add_stream("aac", rate=RATE, layout="mono")
+        tone = _tone()
+        for start in range(0, len(tone), 1024):
+            frame = av.AudioFrame.from_ndarray(
+                tone[None, start : start + 1024], format="fltp", layout="mono"
+            )
+            frame.sample_rate = RATE
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    rendered = render_cell(path, "audio")
+    assert rendered.part["mime"] == "audio/wav"
+    assert rendered.part["duration"] == pytest.approx(2.0, abs=0.15)
+
+
+def test_broken_audio_gives_reasons(tmp_path: Path) -> None:
+    garbage = tmp_path / "noise.wav"
+    garbage.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunkjunkjunk")
+    empty = tmp_path / "empty.flac"
+    empty.write_bytes(b"")
+    assert render_cell(tmp_path / "nope.wav", "audio").part["error"].startswith("file not found")
+    assert render_cell(empty, "audio").part["error"].startswith("zero-byte file")
+    broken = render_cell(garbage, "audio").part
+    assert broken["kind"] == "error" and broken["original_kind"] == "audio"
+    assert broken["error"].startswith("unsupported audio format (wav)")
+    assert "sample rate" in render_cell(_tone(), "audio").part["error"]
+    assert "positive" in render_cell((_tone(), -5), "audio").part["error"]
+    assert "empty audio" in render_cell((np.zeros(0), RATE), "audio").part["error"]
+
+
+# --- video ------------------------------------------------------------------------------------
+
+
+def _write_video(path: Path, codec: str, fmt: str | None = None, frames: int = 12) -> Path:
+    """A moving yellow square on blue, 160×120 at 12 fps: one second."""
+    av = pytest.importorskip("av")
+    if codec not in av.codecs_available:
+        pytest.skip(f"PyAV has no {codec} encoder here")
+    with av.open(str(path), "w", format=fmt) as container:
+        stream = container.add_stream(codec, rate=12)
+        stream.width, stream.height, stream.pix_fmt = 160, 120, "yuv420p"
+        for i in range(frames):
+            rgb = np.zeros((120, 160, 3), np.uint8)
+            rgb[:] = (20, 30, 120)
+            rgb[40:80, 10 + 8 * i : 40 + 8 * i] = (255, 220, 0)
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("codec", "name", "mime"),
+    [("libvpx", "vp8.webm", "video/webm"), ("libvpx-vp9", "vp9.webm", "video/webm"),
+     ("libx264", "h264.mp4", "video/mp4")],
+)  # fmt: skip
+def test_video_poster_and_duration(tmp_path: Path, codec, name, mime) -> None:
+    path = _write_video(tmp_path / name, codec)
+    rendered = render_cell(path, "video", column="clip", max_px=80)
+    part = rendered.part
+    assert part["kind"] == "video" and part["mime"] == mime and part["column"] == "clip"
+    assert rendered.buffers[part["data"]] == path.read_bytes()
+    assert part["duration"] == pytest.approx(1.0, abs=0.1)
+    poster = Image.open(io.BytesIO(rendered.buffers[part["poster"]]))
+    assert poster.format == "JPEG" and poster.size == (80, 60) == (part["width"], part["height"])
+    rgb = np.asarray(poster.convert("RGB")).astype(int)
+    # first frame: the square is at x 10..40, y 40..80 of 160×120 -> x 5..20, y 20..40 at half size
+    assert rgb[30, 12, 0] > 200 and rgb[30, 12, 2] < 80  # yellow
+    assert rgb[30, 60, 2] > 90 and rgb[30, 60, 0] < 60  # blue where the square is not yet
+    assert render_cell(path.read_bytes(), "video").part["mime"] == mime
+
+
+def test_unplayable_and_broken_video(tmp_path: Path) -> None:
+    avi = _write_video(tmp_path / "old.avi", "mpeg4")
+    error = render_cell(avi, "video").part
+    assert error["kind"] == "error" and error["original_kind"] == "video"
+    assert "'mpeg4'" in error["error"] and "does not play in the browser" in error["error"]
+    webm = _write_video(tmp_path / "ok.webm", "libvpx-vp9")
+    cut = tmp_path / "cut.webm"
+    cut.write_bytes(webm.read_bytes()[:60])
+    assert render_cell(cut, "video").part["kind"] == "error"
+    garbage = tmp_path / "garbage.mp4"
+    garbage.write_bytes(b"\x00" * 1000)
+    assert render_cell(garbage, "video").part["error"].startswith("cannot open video")
+    sound = tmp_path / "sound.ogg"
+    sf.write(sound, _tone(), RATE, format="OGG", subtype="VORBIS")
+    assert "use the kind 'audio'" in render_cell(sound, "video").part["error"]
+    assert render_cell(tmp_path / "nope.webm", "video").part["error"].startswith("file not found")
