@@ -46,6 +46,10 @@ _LEVELS = ("nominal", "ordinal", "interval", "ratio")
 def _graded(labels: Any, scale: Any, value_domain: Any) -> tuple[pd.DataFrame, list[int]]:
     frame = grade_labels(labels)
     single_judgement_per_annotator(frame)
+    if scale is None and value_domain is None:
+        from ..scale import TREC_SCALE
+
+        scale = TREC_SCALE
     domain = resolve_scale(scale, value_domain)
     check_domain(frame["relevance"].to_numpy(), domain, scale if value_domain is None else None)
     return frame, domain
