@@ -63,7 +63,12 @@ def test_write_beir_from_labels_needs_aggregate(tmp_path):
     queries = pd.DataFrame({"query_id": ["q"], "text": ["red car"]})
     items = pd.DataFrame({"item_id": ["a"], "text": ["a maroon coupé"]})
     labels = pd.DataFrame(
-        {"query_id": ["q", "q"], "item_id": ["a", "a"], "annotator": ["x", "y"], "relevance": [1, 3]}
+        {
+            "query_id": ["q", "q"],
+            "item_id": ["a", "a"],
+            "annotator": ["x", "y"],
+            "relevance": [1, 3],
+        }
     )
     with pytest.raises(ValueError, match="aggregate="):
         write_beir(tmp_path / "b", queries, items, labels)
@@ -82,7 +87,11 @@ def test_missing_qrels_split_lists_the_present_ones(folder):
     [
         ("corpus.jsonl", '{"_id": "a", "text": "x"}\n{"_id": "b", "text": \n', "line 2: expected"),
         ("corpus.jsonl", '{"_id": "a", "text": "x"}\n{"_id": "a", "text": "y"}\n', "line 2: dup"),
-        ("queries.jsonl", '{"_id": "a", "text": "x"}\n{"text": "y"}\n', "line 2: missing key '_id'"),
+        (
+            "queries.jsonl",
+            '{"_id": "a", "text": "x"}\n{"text": "y"}\n',
+            "line 2: missing key '_id'",
+        ),
         ("queries.jsonl", '["a", "x"]\n', "line 1: expected a JSON object, got list"),
         ("qrels/test.tsv", "query-id\tcorpus-id\tscore\nq\td\t1.5\n", "line 2: score must be an"),
         ("qrels/test.tsv", "qid\tdocid\tscore\nq\td\t1\n", "line 1: expected a header"),

@@ -1,4 +1,4 @@
-"""Hugging Face: ImageFolder/AudioFolder metadata (plain files), BEIR-style tables, the optional extra."""
+"""Hugging Face: ImageFolder/AudioFolder metadata (plain files), BEIR-style tables, the extra."""
 
 from __future__ import annotations
 
@@ -123,7 +123,7 @@ configs:
 
 
 def test_datasets_configs(tmp_path, monkeypatch):
-    """A local copy of a BEIR-style Hub repo: configs declared in the dataset card, as on the Hub."""
+    """A local copy of a BEIR-style Hub repo, its configs declared in the dataset card."""
     pytest.importorskip("datasets")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", os.fspath(tmp_path / "hf_home"))
@@ -131,7 +131,10 @@ def test_datasets_configs(tmp_path, monkeypatch):
     (repo / "qrels").mkdir(parents=True)
     (repo / "README.md").write_text(_CARD)
     rows = {
-        "corpus.jsonl": [{"_id": 4983, "title": "T", "text": "x"}, {"_id": 5, "title": "", "text": "y"}],
+        "corpus.jsonl": [
+            {"_id": 4983, "title": "T", "text": "x"},
+            {"_id": 5, "title": "", "text": "y"},
+        ],
         "queries.jsonl": [{"_id": 1, "text": "q?"}],
         "qrels/test.jsonl": [{"query-id": 1, "corpus-id": 4983, "score": 1}],
         "qrels/dev.jsonl": [{"query-id": 1, "corpus-id": 5, "score": 2}],
@@ -139,7 +142,10 @@ def test_datasets_configs(tmp_path, monkeypatch):
     for name, records in rows.items():
         (repo / name).write_text("".join(json.dumps(r) + "\n" for r in records))
     corpus = read_hf(repo, "corpus", cache_dir=os.fspath(tmp_path / "cache"))
-    assert corpus[["item_id", "title", "text"]].values.tolist() == [["4983", "T", "x"], ["5", "", "y"]]
+    assert corpus[["item_id", "title", "text"]].values.tolist() == [
+        ["4983", "T", "x"],
+        ["5", "", "y"],
+    ]
     loaded = read_hf(repo, cache_dir=os.fspath(tmp_path / "cache"))
     assert loaded.queries[["query_id", "text"]].values.tolist() == [["1", "q?"]]
     assert loaded.qrels.values.tolist() == [["1", "4983", 1]]  # "test" preferred among splits

@@ -40,7 +40,9 @@ def labels():
             "flags": ["sarcasm", None],
             "note": ['says "red", is maroon', None],
             "shown_position": [0, None],
-            "created_at": pd.to_datetime(["2026-11-23 10:00:00.123456", "2026-11-23 10:01:00.000000"], utc=True),
+            "created_at": pd.to_datetime(
+                ["2026-11-23 10:00:00.123456", "2026-11-23 10:01:00.000000"], utc=True
+            ),
         }
     )
     return frame.astype({c: LABEL_COLUMNS[c] for c in columns})
@@ -104,7 +106,7 @@ def test_parquet_not_parquet(tmp_path):
     pytest.importorskip("pyarrow")
     path = tmp_path / "fake.parquet"
     path.write_text("query_id,item_id\n")
-    with pytest.raises(FormatError, match="fake.parquet: not a readable Parquet file"):
+    with pytest.raises(FormatError, match=r"fake\.parquet: not a readable Parquet file"):
         read_parquet(path)
 
 

@@ -68,7 +68,7 @@ def test_write_qrels_single_annotator(tmp_path, labels):
 
 def test_write_qrels_rejects_fractional_relevance_and_spaces(tmp_path):
     frame = pd.DataFrame({"query_id": ["q"], "item_id": ["a"], "relevance": [1.5]})
-    with pytest.raises(ValueError, match="integer level, got 1.5"):
+    with pytest.raises(ValueError, match=r"integer level, got 1\.5"):
         write_qrels(frame, tmp_path / "x.qrels")
     frame = pd.DataFrame({"query_id": ["q 1"], "item_id": ["a"], "relevance": [1]})
     with pytest.raises(ValueError, match="'q 1' is empty or contains whitespace"):
@@ -96,7 +96,7 @@ def test_malformed_qrels_name_file_and_line(tmp_path, content, line, message):
 def test_empty_qrels_is_an_error(tmp_path):
     path = tmp_path / "empty.qrels"
     path.write_text("\n  \n")
-    with pytest.raises(FormatError, match="empty.qrels: the file is empty"):
+    with pytest.raises(FormatError, match=r"empty\.qrels: the file is empty"):
         read_qrels(path)
 
 

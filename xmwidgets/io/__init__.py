@@ -5,16 +5,17 @@
 - any frame: :func:`read_jsonl`, :func:`write_jsonl`, :func:`read_parquet`, :func:`write_parquet`
 - Hugging Face: :func:`read_hf` (BEIR-style configs through ``datasets``; ImageFolder/AudioFolder
   folders without it), :func:`from_hf`
-- datasets into ``Loaded(queries, items, qrels)``: :func:`load_coco_captions`, :func:`load_flickr30k`,
-  :func:`load_cxc`, :func:`load_eccv_caption`, :func:`load_audiocaps`, :func:`load_clotho`,
-  :func:`load_msrvtt`
+- datasets into ``Loaded(queries, items, qrels)``: :func:`load_coco_captions`,
+  :func:`load_flickr30k`, :func:`load_cxc`, :func:`load_eccv_caption`, :func:`load_audiocaps`,
+  :func:`load_clotho`, :func:`load_msrvtt`
 
-Ids are cast to ``str`` on the way in. A malformed file raises :class:`FormatError` (a ``ValueError``)
-naming the file, the line or JSON path, and what was expected.
+Ids are cast to ``str`` on the way in. A malformed file raises :class:`FormatError` (a
+``ValueError``) naming the file, the line or JSON path, and what was expected.
 
 >>> import xmwidgets as xm
->>> queries, items, qrels = xm.io.load_coco_captions("captions_val2014.json", "val2014/")  # doctest: +SKIP
->>> xm.io.write_qrels(labels, "judged.qrels", aggregate="median")                          # doctest: +SKIP
+>>> coco = xm.io.load_coco_captions("captions_val2014.json", "val2014/")  # doctest: +SKIP
+>>> queries, items, qrels = coco                                          # doctest: +SKIP
+>>> xm.io.write_qrels(labels, "judged.qrels", aggregate="median")        # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Each loader returns :class:`Loaded`. By default text is the query (``"text_to_audio"`` /
 ``"text_to_video"``: queries = captions, items = clips); ``"audio_to_text"`` / ``"video_to_text"``
-swap the sides. The ``audio``/``video`` column holds ``<dir>/<file name>`` when a folder is given, else
-the bare file name.
+swap the sides. The ``audio``/``video`` column holds ``<dir>/<file name>`` when a folder is given,
+else the bare file name.
 """
 
 from __future__ import annotations
@@ -99,8 +99,8 @@ def load_audiocaps(
         if clip is not None and clip["start_time"] != start:
             raise FormatError(
                 csv_path,
-                f"youtube_id {youtube_id!r} has start_time {start} here but {clip['start_time']} at "
-                f"line {clip['line']}; one clip per youtube_id is expected",
+                f"youtube_id {youtube_id!r} has start_time {start} here but {clip['start_time']} "
+                f"at line {clip['line']}; one clip per youtube_id is expected",
                 line=number,
             )
         if clip is None:

@@ -130,7 +130,7 @@ def write_beir(
     Parameters
     ----------
     folder : str or PathLike
-        Created if needed; ``corpus.jsonl``, ``queries.jsonl`` and ``qrels/<split>.tsv`` are written.
+        Created if needed; writes ``corpus.jsonl``, ``queries.jsonl`` and ``qrels/<split>.tsv``.
     queries : pandas.DataFrame
         ``query_id, text`` (+ extra columns, written as extra keys).
     items : pandas.DataFrame

@@ -1,9 +1,10 @@
 """Image-caption datasets: MS-COCO captions and Flickr30k (Karpathy JSON and the token file).
 
-Each loader returns :class:`Loaded`. By default the direction is ``"text_to_image"``: queries are the
-captions (``query_id, text, image_id``), items the images (``item_id, image, file_name``), qrels pair each
-caption with its image (relevance 1). ``direction="image_to_text"`` swaps the two sides. The ``image``
-column holds ``image_dir/file_name`` when ``image_dir`` is given, else the bare file name.
+Each loader returns :class:`Loaded`. By default the direction is ``"text_to_image"``: queries
+are the captions (``query_id, text, image_id``), items the images (``item_id, image, file_name``),
+qrels pair each caption with its image (relevance 1). ``direction="image_to_text"`` swaps the two
+sides. The ``image`` column holds ``image_dir/file_name`` when ``image_dir`` is given, else the
+bare file name.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ def load_coco_captions(
     Raises
     ------
     FormatError
-        Missing keys, duplicate ids, or a caption of an image not in ``images`` (names the JSON path).
+        Missing keys, duplicate ids, or a caption of an image not in ``images`` (names the JSON
+        path).
 
     Examples
     --------
@@ -93,7 +95,7 @@ def load_coco_captions(
         if image_id not in where_image:
             raise FormatError(
                 json_path,
-                f"image_id {image_id!r} is not in $.images; every caption must describe a listed image",
+                f"image_id {image_id!r} is not in $.images; a caption must describe a listed image",
                 where=where,
             )
         text = str(annotation["caption"]).strip()

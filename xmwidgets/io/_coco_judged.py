@@ -29,7 +29,7 @@ _CXC_IMAGE = re.compile(r"^(?:.*_)?0*(\d+)\.\w+$")  # COCO_val2014_000000365325.
 
 
 def _content(coco: Loaded | None, ids: list[str], kind: str, column: str) -> pd.DataFrame:
-    """A frame ``column`` = ids, with the caption (``kind="text"``) or image columns from ``coco``."""
+    """A frame of ``column`` = ids, plus the caption (``kind="text"``) or image columns of coco."""
     frame = pd.DataFrame({column: pd.Series(ids, dtype=str)})
     if coco is None:
         return frame
@@ -72,8 +72,8 @@ def load_cxc(
     ----------
     csv_path : str or PathLike
         CSV with header ``caption, image, agg_score, sampling_method``; ``caption`` like
-        ``COCO_val2014:sentid:732091``, ``image`` like ``COCO_val2014_000000365325.jpg``, ``agg_score``
-        the mean human rating on 0–5.
+        ``COCO_val2014:sentid:732091``, ``image`` like ``COCO_val2014_000000365325.jpg``,
+        ``agg_score`` the mean human rating on 0–5.
     coco : Loaded, optional
         The result of :func:`load_coco_captions` for the same split: adds caption text and images.
     image_dir : str or PathLike, optional
@@ -88,7 +88,8 @@ def load_cxc(
     Loaded
         Caption ids are COCO annotation ids (``"732091"``) and image ids COCO image ids
         (``"365325"``); values that do not have the CxC shape are kept as written. qrels hold every
-        rated pair (positives and negatives) with ``relevance``, ``agg_score`` and ``sampling_method``.
+        rated pair (positives and negatives) with ``relevance``, ``agg_score`` and
+        ``sampling_method``.
 
     Raises
     ------

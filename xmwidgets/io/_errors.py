@@ -1,7 +1,8 @@
 """FormatError and the low-level readers that report where a file is malformed.
 
-Every reader in :mod:`xmwidgets.io` goes through these helpers so that a malformed file always gives the
-same kind of message: the file, the line (or JSON path / record index) and what was expected.
+Every reader in :mod:`xmwidgets.io` goes through these helpers so that a malformed file always
+gives the same kind of message: the file, the line (or JSON path / record index) and what was
+expected.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def _short(text: str, limit: int = 80) -> str:
 
 
 def _open_text(path: PathLike) -> str:
-    """Read a whole text file as UTF-8 (a BOM is dropped); a missing file says which path was tried."""
+    """Read a whole text file as UTF-8 (a BOM is dropped); a missing file names the path tried."""
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"{os.fspath(path)}: no such file")

@@ -1,7 +1,7 @@
-"""Hugging Face datasets: BEIR-style ``corpus``/``queries``/``qrels`` configs, ImageFolder/AudioFolder.
+"""Hugging Face: BEIR-style ``corpus``/``queries``/``qrels`` configs, ImageFolder/AudioFolder.
 
-The folder layouts are plain files and are read without the ``datasets`` package; everything else goes
-through ``datasets`` (the optional extra ``xmwidgets[hf]``), imported only when needed.
+The folder layouts are plain files and are read without the ``datasets`` package; everything else
+goes through ``datasets`` (the optional extra ``xmwidgets[hf]``), imported only when needed.
 """
 
 from __future__ import annotations
@@ -113,11 +113,12 @@ def read_hf(
     Parameters
     ----------
     path_or_name : str or PathLike
-        A local ImageFolder/AudioFolder (a folder with ``metadata.csv`` or ``metadata.jsonl`` holding
-        a ``file_name`` column, at the top or in per-split subfolders), read without ``datasets``; or a
-        Hub name / local path for ``datasets.load_dataset`` with BEIR-style configs.
+        A local ImageFolder/AudioFolder (a folder with ``metadata.csv`` or ``metadata.jsonl``
+        holding a ``file_name`` column, at the top or in per-split subfolders), read without
+        ``datasets``; or a Hub name / local path for ``datasets.load_dataset`` with BEIR-style
+        configs.
     config : str, optional
-        ``"corpus"``, ``"queries"``, ``"qrels"`` (or another config name holding one of those tables).
+        ``"corpus"``, ``"queries"``, ``"qrels"`` (or another config holding one of those tables).
         Omitted for a Hub dataset: the three configs are loaded and a :class:`Loaded` returned.
     split : str, optional
         The split to read (a subfolder for folders); by default the only one, else ``"test"``.
@@ -132,7 +133,8 @@ def read_hf(
     pandas.DataFrame or Loaded
         Folders: an items frame ``item_id`` (the file name, ``<split>/<file name>`` when several
         splits are read together), the media column with full paths, ``file_name`` and the metadata
-        columns. One config: the frame of :func:`from_hf`. No config: ``Loaded(queries, items, qrels)``.
+        columns. One config: the frame of :func:`from_hf`. No config:
+        ``Loaded(queries, items, qrels)``.
 
     Raises
     ------

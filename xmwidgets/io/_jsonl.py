@@ -1,4 +1,4 @@
-"""JSON Lines and Parquet for any frame of the contract (queries, items, candidates, labels, qrels)."""
+"""JSON Lines and Parquet for any frame of the contract (queries, items, candidates, labels)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def _jsonl_records(path: PathLike) -> list[tuple[int, dict[str, Any]]]:
-    """Parse a JSON Lines file into ``(line_number, object)`` pairs; every line must be an object."""
+    """Parse JSON Lines into ``(line_number, object)`` pairs; every line must be an object."""
     records: list[tuple[int, dict[str, Any]]] = []
     for number, line in _data_lines(path):
         try:

@@ -21,13 +21,14 @@ class Loaded:
     Attributes
     ----------
     queries : pandas.DataFrame
-        ``query_id`` + content columns (``text`` for captions; ``image``/``audio``/``video`` for media).
+        ``query_id`` + content columns (``text`` for captions; ``image``/``audio``/``video``).
     items : pandas.DataFrame
         ``item_id`` + content columns.
     qrels : pandas.DataFrame
         ``query_id, item_id, relevance`` (int): the pairs the dataset itself labels (for caption
-        datasets, each caption with the medium it was written for, relevance 1). Pairs not listed are
-        *unjudged*, not negative: caption datasets miss most true positives (see ECCV Caption).
+        datasets, each caption with the medium it was written for, relevance 1). Pairs not
+        listed are *unjudged*, not negative: caption datasets miss most true positives (see ECCV
+        Caption).
     direction : str
         Which side is the query, e.g. ``"text_to_image"`` (queries = captions, items = images).
     """

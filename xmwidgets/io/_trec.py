@@ -35,7 +35,8 @@ def read_qrels(path: PathLike) -> pd.DataFrame:
     Raises
     ------
     FormatError
-        Empty file, a line without 4 fields, a non-integer relevance, or a ``(qid, docno)`` judged twice.
+        Empty file, a line without 4 fields, a non-integer relevance, or a ``(qid, docno)``
+        judged twice.
 
     Examples
     --------
@@ -80,7 +81,8 @@ def read_run(path: PathLike) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``query_id, item_id`` (str), ``rank`` (int64, as written), ``score`` (float64), ``run`` (the tag).
+        ``query_id, item_id`` (str), ``rank`` (int64, as written), ``score`` (float64),
+        ``run`` (the tag).
 
     Raises
     ------
@@ -95,7 +97,8 @@ def read_run(path: PathLike) -> pd.DataFrame:
         if len(fields) != 6:
             raise FormatError(
                 path,
-                f"expected 6 fields 'qid Q0 docno rank score tag', got {len(fields)}: {_short(line)}",
+                "expected 6 fields 'qid Q0 docno rank score tag', "
+                f"got {len(fields)}: {_short(line)}",
                 line=number,
             )
         qid, _, docno, rank, score, tag = fields
@@ -137,10 +140,10 @@ def _to_qrels(
 ) -> pd.DataFrame:
     """Reduce a qrels or labels frame to one integer relevance per ``(query_id, item_id)``.
 
-    Rows without a relevance (picks, flags-only events) are dropped. With several judgements of a pair
-    (several annotators), ``annotator`` keeps one person's and ``aggregate`` combines them:
-    ``mean``/``median`` rounded half up, ``max``, ``min``, ``majority`` (most frequent; ties go to the
-    higher level).
+    Rows without a relevance (picks, flags-only events) are dropped. With several judgements of a
+    pair (several annotators), ``annotator`` keeps one person's and ``aggregate`` combines them:
+    ``mean``/``median`` rounded half up, ``max``, ``min``, ``majority`` (most frequent; ties go to
+    the higher level).
     """
     missing = [c for c in ("query_id", "item_id", "relevance") if c not in frame.columns]
     if missing:
