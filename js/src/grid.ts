@@ -520,8 +520,8 @@ export function renderGrid({ model, el }: Pick<RenderProps<GridTraits>, "model" 
         schedulePaint();
       }
     } else if (message.type === "ack") {
-      const change = store.ack(message);
       const started = store.startedAt(message.request_id);
+      const change = store.ack(message);
       applyChange(change);
       if (started !== null) recordTiming("saved", now() - started);
       showNotice("");

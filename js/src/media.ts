@@ -151,7 +151,7 @@ export function renderPart(part: Part, urls: BlobUrls, itemId: string): HTMLElem
       video.controls = true;
       video.preload = "none";
       const poster = urls.url(part.poster, "image/jpeg");
-      if (poster) video.poster = poster;
+      if (poster) video.setAttribute("poster", poster);
       if (part.width) video.width = part.width;
       if (part.height) video.height = part.height;
       video.src = url;

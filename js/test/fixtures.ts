@@ -1,0 +1,154 @@
+/** Test doubles: a scale, pages and a fake anywidget model that records what the view sends. */
+
+import type { BrowserMessage, KernelMessage, Page, ScaleSpec } from "../src/protocol";
+
+export const TREC: ScaleSpec = {
+  name: "trec-0-3",
+  version: "trec-0-3@1",
+  levels: [
+    { value: 0, name: "not relevant", definition: "Nothing matches.", key: "0", examples: [] },
+    { value: 1, name: "related", definition: "On topic.", key: "1", examples: [] },
+    { value: 2, name: "partially relevant", definition: "Matches in part.", key: "2", examples: [] },
+    { value: 3, name: "exact match", definition: "Matches every part.", key: "3", examples: [] },
+  ],
+  flags: [],
+  continuous: false,
+  minimum: null,
+  maximum: null,
+  step: null,
+};
+
+export const MAGNITUDE: ScaleSpec = {
+  name: "magnitude",
+  version: "magnitude@1",
+  levels: [],
+  flags: [],
+  continuous: true,
+  minimum: 0,
+  maximum: 100,
+  step: 5,
+};
+
+/** A text-only page of `count` candidates for query `index` (query ids "q<index>", items "q<index>-d<i>"). */
+export function textPage(index: number, count = 6, overrides: Partial<Page> = {}): Page {
+  return {
+    index,
+    query_id: `q${index}`,
+    query: { parts: [{ column: "text", kind: "text", text: `query number ${index}` }] },
+    candidates: Array.from({ length: count }, (_, i) => ({
+      item_id: `q${index}-d${i}`,
+      shown_position: i,
+      parts: [{ column: "caption", kind: "text" as const, text: `caption ${i}` }],
+      relevance: null,
+      best: false,
+    })),
+    none_relevant: false,
+    ...overrides,
+  };
+}
+
+/** A page whose query and candidates are images (one buffer each). */
+export function imagePage(index: number, count = 3): { page: Page; buffers: DataView[] } {
+  const buffers: DataView[] = [];
+  const image = () => {
+    buffers.push(new DataView(new Uint8Array([0xff, 0xd8, 0xff, buffers.length]).buffer));
+    return { column: "image", kind: "image" as const, mime: "image/jpeg", data: buffers.length - 1, width: 20, height: 10 };
+  };
+  const page: Page = {
+    index,
+    query_id: `q${index}`,
+    query: { parts: [image()] },
+    candidates: Array.from({ length: count }, (_, i) => ({
+      item_id: `q${index}-d${i}`,
+      shown_position: i,
+      parts: [image()],
+      relevance: null,
+      best: false,
+    })),
+    none_relevant: false,
+  };
+  return { page, buffers };
+}
+
+type Handler = (...args: any[]) => void;
+
+/** Just enough of anywidget's AnyModel: traits, events, custom messages in both directions. */
+export class FakeModel {
+  readonly traits: Record<string, any>;
+  readonly sent: BrowserMessage[] = [];
+  readonly handlers = new Map<string, Set<Handler>>();
+  readonly offCalls: Array<[string | null | undefined, Handler | null | undefined]> = [];
+  saves = 0;
+  widget_manager = { get_model: async () => this as any };
+
+  constructor(traits: Record<string, any> = {}) {
+    this.traits = {
+      scale: TREC,
+      n_queries: 10,
+      query_index: 0,
+      progress: { judged: 0, total: 60, queries_done: 0, n_queries: 10 },
+      annotator: "ann",
+      show_sources: false,
+      tile_size: 240,
+      error: "",
+      ...traits,
+    };
+  }
+  get(key: string): any {
+    return this.traits[key];
+  }
+  set(key: string, value: any): void {
+    const changed = this.traits[key] !== value;
+    this.traits[key] = value;
+    if (changed) this.emit(`change:${key}`);
+  }
+  on(event: string, handler: Handler): void {
+    if (!this.handlers.has(event)) this.handlers.set(event, new Set());
+    this.handlers.get(event)!.add(handler);
+  }
+  off(event?: string | null, handler?: Handler | null): void {
+    this.offCalls.push([event, handler]);
+    if (event && handler) this.handlers.get(event)?.delete(handler);
+  }
+  send(message: BrowserMessage): void {
+    this.sent.push(structuredClone(message));
+  }
+  save_changes(): void {
+    this.saves += 1;
+  }
+  emit(event: string, ...args: unknown[]): void {
+    for (const handler of [...(this.handlers.get(event) ?? [])]) handler(...args);
+  }
+  /** Kernel -> browser custom message. */
+  receive(message: KernelMessage, buffers: DataView[] = []): void {
+    this.emit("msg:custom", message, buffers);
+  }
+  /** Python sets a trait. */
+  kernelSets(key: string, value: unknown): void {
+    this.set(key, value);
+  }
+  listenerCount(): number {
+    let count = 0;
+    for (const set of this.handlers.values()) count += set.size;
+    return count;
+  }
+  sentOf<T extends BrowserMessage["type"]>(type: T): Extract<BrowserMessage, { type: T }>[] {
+    return this.sent.filter((message) => message.type === type) as Extract<BrowserMessage, { type: T }>[];
+  }
+  /** Answer every page request not answered yet with a text page (or `make(index)`). */
+  servePages(make: (index: number) => { page: Page; buffers?: DataView[] } = (index) => ({ page: textPage(index) })): void {
+    for (const request of this.sentOf("page")) {
+      if (this.answered.has(request.request_id)) continue;
+      this.answered.add(request.request_id);
+      const { page, buffers } = make(request.index);
+      this.receive({ type: "page", request_id: request.request_id, index: request.index, page }, buffers ?? []);
+    }
+  }
+  private readonly answered = new Set<number>();
+}
+
+export function key(target: EventTarget, keyName: string, init: KeyboardEventInit = {}): KeyboardEvent {
+  const event = new KeyboardEvent("keydown", { key: keyName, bubbles: true, cancelable: true, ...init });
+  target.dispatchEvent(event);
+  return event;
+}

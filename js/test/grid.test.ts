@@ -1,0 +1,400 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import widget, { type GridModel, renderGrid, type GridOptions } from "../src/grid";
+import { FakeModel, imagePage, key, MAGNITUDE, textPage } from "./fixtures";
+
+let cleanups: Array<() => void> = [];
+let clock = 0;
+
+function setup(traits: Record<string, unknown> = {}, options: GridOptions = {}) {
+  const model = new FakeModel(traits);
+  const el = document.createElement("div");
+  document.body.append(el);
+  const cleanup = renderGrid({ model: model as unknown as GridModel, el }, { columns: 3, preload: false, now: () => clock, ...options });
+  cleanups.push(cleanup);
+  const root = el.querySelector<HTMLElement>(".xmw-grid-root")!;
+  const tiles = () => [...el.querySelectorAll<HTMLElement>(".xmw-tile")];
+  const focused = () => el.querySelector<HTMLElement>(".xmw-tile.xmw-focused");
+  const press = (name: string, init: KeyboardEventInit = {}) => key(document.activeElement && root.contains(document.activeElement) ? document.activeElement : root, name, init);
+  return { model, el, root, tiles, focused, press, cleanup };
+}
+
+/** Rendered with pages served for the first requests, focus inside the widget. */
+function ready(traits: Record<string, unknown> = {}, options: GridOptions = {}) {
+  const grid = setup(traits, options);
+  grid.model.servePages();
+  grid.root.focus();
+  return grid;
+}
+
+beforeEach(() => {
+  clock = 1000;
+  delete (globalThis as { __xmwTimings?: unknown }).__xmwTimings;
+});
+afterEach(() => {
+  for (const cleanup of cleanups) cleanup();
+  cleanups = [];
+  document.body.replaceChildren();
+});
+
+describe("start-up and layout", () => {
+  it("says ready, asks for the query on screen and the next one, then shows it", () => {
+    const { model, tiles, el } = setup({ query_index: 2 });
+    expect(model.sent[0]).toEqual({ type: "ready" });
+    expect(model.sentOf("page").map((m) => m.index)).toEqual([2, 3, 1]);
+    expect(el.querySelector(".xmw-loading")?.hasAttribute("hidden")).toBe(false);
+    model.servePages();
+    expect(tiles()).toHaveLength(6);
+    expect(el.querySelector(".xmw-query")?.textContent).toBe("query number 2");
+    expect(el.querySelector(".xmw-progress")?.textContent).toBe("judged 0/60 · queries done 0/10 · query 3/10");
+    expect(el.querySelector(".xmw-hint")?.textContent).toContain("b best");
+  });
+
+  it("gives tiles the attributes the browser tests rely on", () => {
+    const { tiles } = ready();
+    const tile = tiles()[2];
+    expect(tile.getAttribute("role")).toBe("group");
+    expect(tile.getAttribute("aria-label")).toBe("candidate 3 of 6");
+    expect(tile.dataset.itemId).toBe("q0-d2");
+    expect(tile.dataset.shownPosition).toBe("2");
+    expect(tile.dataset.relevance).toBe("");
+    expect(tile.dataset.best).toBe("false");
+    expect(tile.dataset.state).toBe("unjudged");
+    const slider = tile.querySelector("[role=slider]")!;
+    expect(slider.getAttribute("aria-valuemin")).toBe("0");
+    expect(slider.getAttribute("aria-valuemax")).toBe("3");
+    expect(slider.getAttribute("aria-valuetext")).toBe("unjudged");
+    expect([...slider.querySelectorAll(".xmw-tick")].map((t) => t.textContent)).toEqual([
+      "not relevant",
+      "related",
+      "partially relevant",
+      "exact match",
+    ]);
+    expect(slider.querySelector(".xmw-tick")?.getAttribute("title")).toBe("Nothing matches.");
+    expect(tile.querySelector(".xmw-best")?.getAttribute("aria-pressed")).toBe("false");
+    expect(tile.querySelector(".xmw-save")?.textContent).toBe("");
+  });
+
+  it("puts data-lm-suppress-shortcuts on the root and on every focusable element", () => {
+    const { model, el } = setup();
+    model.servePages((index) => imagePage(index, 3));
+    const focusable = el.querySelectorAll("[tabindex], button, input, audio, video, a[href]");
+    expect(focusable.length).toBeGreaterThan(5);
+    for (const node of focusable) expect(node.getAttribute("data-lm-suppress-shortcuts")).toBe("true");
+    expect(el.querySelector(".xmw-grid-root")?.getAttribute("tabindex")).toBe("0");
+  });
+
+  it("renders a caption with <script> as text", () => {
+    const { model, el } = setup();
+    model.servePages((index) => {
+      const page = textPage(index, 2);
+      page.candidates[0].parts[0].text = "<script>globalThis.__evil = 1</script><b>bold</b>";
+      return { page };
+    });
+    expect(el.querySelector("script")).toBeNull();
+    expect(el.querySelector("b")).toBeNull();
+    expect(el.querySelector(".xmw-tile .xmw-text")?.textContent).toBe("<script>globalThis.__evil = 1</script><b>bold</b>");
+    expect((globalThis as { __evil?: number }).__evil).toBeUndefined();
+  });
+
+  it("shows sources only when show_sources is true", () => {
+    const withMeta = (index: number) => {
+      const page = textPage(index, 2);
+      page.candidates[0].meta = { sources: ["bm25", "clip"], rank: 1, score: 0.5 };
+      return { page };
+    };
+    const blind = setup();
+    blind.model.servePages(withMeta);
+    expect(blind.el.querySelector(".xmw-meta")).toBeNull();
+    blind.model.kernelSets("show_sources", true);
+    expect(blind.el.querySelector(".xmw-meta")?.textContent).toBe("sources: bm25, clip · rank 1 · score 0.5000");
+  });
+
+  it("shows the error trait in a banner and re-renders progress on change", () => {
+    const { model, el } = ready();
+    model.kernelSets("error", "store is locked by another process");
+    const banner = el.querySelector<HTMLElement>(".xmw-banner-error")!;
+    expect(banner.hidden).toBe(false);
+    expect(banner.textContent).toBe("store is locked by another process");
+    model.kernelSets("progress", { judged: 12, total: 340, queries_done: 2, n_queries: 30 });
+    expect(el.querySelector(".xmw-progress")?.textContent).toBe("judged 12/340 · queries done 2/30 · query 1/10");
+  });
+});
+
+describe("keys", () => {
+  it("moves focus with arrows and hjkl, ↑/↓ by the number of columns", () => {
+    const { press, focused } = ready({}, { columns: 3 });
+    expect(focused()?.dataset.itemId).toBe("q0-d0");
+    press("ArrowRight");
+    expect(focused()?.dataset.itemId).toBe("q0-d1");
+    press("j");
+    expect(focused()?.dataset.itemId).toBe("q0-d4");
+    press("ArrowDown");
+    expect(focused()?.dataset.itemId).toBe("q0-d4");
+    press("k");
+    press("h");
+    expect(focused()?.dataset.itemId).toBe("q0-d0");
+    expect(document.activeElement).toBe(focused());
+  });
+
+  it("handles its keys only: prevents default and stops propagation, lets modified keys through", () => {
+    const { el, press, model } = ready();
+    const outside = vi.fn();
+    el.addEventListener("keydown", outside);
+    const handled = press("ArrowRight");
+    expect(handled.defaultPrevented).toBe(true);
+    expect(outside).not.toHaveBeenCalled();
+    const sentBefore = model.sent.length;
+    const withCtrl = press("2", { ctrlKey: true });
+    expect(withCtrl.defaultPrevented).toBe(false);
+    expect(press("a").defaultPrevented).toBe(false);
+    expect(outside).toHaveBeenCalledTimes(2);
+    expect(model.sent.length).toBe(sentBefore);
+  });
+
+  it("toggles the help overlay with ? and closes it with Escape", () => {
+    const { el, press } = ready();
+    const help = el.querySelector<HTMLElement>(".xmw-help")!;
+    expect(help.hidden).toBe(true);
+    press("?", { shiftKey: true });
+    expect(help.hidden).toBe(false);
+    expect(help.getAttribute("role")).toBe("dialog");
+    expect(help.textContent).toContain("Matches every part.");
+    expect(help.textContent).toContain("none relevant");
+    press("Escape");
+    expect(help.hidden).toBe(true);
+    press("?");
+    press("?");
+    expect(help.hidden).toBe(true);
+    expect(press("Escape").defaultPrevented).toBe(false);
+  });
+});
+
+describe("optimistic judgements", () => {
+  it("a grade shows at once as pending, is sent, and the ack marks it saved", () => {
+    const { model, press, tiles, focused } = ready();
+    clock = 1750;
+    press("2");
+    const tile = tiles()[0];
+    expect(tile.dataset.relevance).toBe("2");
+    expect(tile.dataset.state).toBe("pending");
+    expect(tile.querySelector(".xmw-save")?.textContent).toBe("saving…");
+    expect(tile.querySelector("[role=slider]")?.getAttribute("aria-valuenow")).toBe("2");
+    expect(tile.querySelector("[role=slider]")?.getAttribute("aria-valuetext")).toBe("partially relevant");
+    const [grade] = model.sentOf("grade");
+    expect(grade).toEqual({
+      type: "grade",
+      request_id: grade.request_id,
+      query_id: "q0",
+      item_id: "q0-d0",
+      relevance: 2,
+      shown_position: 0,
+      duration_ms: 750,
+    });
+    expect(new Set(model.sent.filter((m) => "request_id" in m).map((m) => (m as { request_id: number }).request_id)).size).toBe(
+      model.sent.length - 1,
+    );
+    // advance_on_grade: focus went on to the next unjudged candidate
+    expect(focused()?.dataset.itemId).toBe("q0-d1");
+    clock = 1800;
+    press("0");
+    expect(model.sentOf("grade")[1].duration_ms).toBe(50);
+
+    clock = 1900;
+    model.receive({
+      type: "ack",
+      request_id: grade.request_id,
+      query_id: "q0",
+      states: [{ query_id: "q0", item_id: "q0-d0", relevance: 2, best: false }],
+      none_relevant: false,
+    });
+    expect(tile.dataset.state).toBe("saved");
+    expect(tile.querySelector(".xmw-save")?.textContent).toBe("saved ✓");
+    const timings = (globalThis as { __xmwTimings?: Array<{ event: string; ms: number }> }).__xmwTimings!;
+    expect(timings.filter((t) => t.event === "keystroke")).toHaveLength(2);
+    expect(timings.find((t) => t.event === "saved")?.ms).toBe(150);
+  });
+
+  it("does not advance when advance_on_grade is false", () => {
+    const { press, focused } = ready({ advance_on_grade: false });
+    press("3");
+    expect(focused()?.dataset.itemId).toBe("q0-d0");
+  });
+
+  it("an error for the request marks the tile as not saved", () => {
+    const { model, press, tiles } = ready();
+    press("1");
+    const [grade] = model.sentOf("grade");
+    model.receive({ type: "error", request_id: grade.request_id, message: "database is locked" });
+    expect(tiles()[0].dataset.state).toBe("error");
+    expect(tiles()[0].querySelector(".xmw-save")?.textContent).toBe("not saved: database is locked");
+    model.receive({ type: "error", request_id: null, message: "kernel-side problem" });
+    expect(model.sentOf("grade")).toHaveLength(1);
+  });
+
+  it("undo restores the previous state and sends undo", () => {
+    const { model, press, tiles, focused } = ready();
+    press("3");
+    press("z");
+    expect(tiles()[0].dataset.relevance).toBe("");
+    expect(tiles()[0].dataset.state).toBe("pending");
+    expect(focused()?.dataset.itemId).toBe("q0-d0");
+    const [undo] = model.sentOf("undo");
+    expect(undo.type).toBe("undo");
+    model.receive({ type: "ack", request_id: undo.request_id, query_id: "q0", states: [{ query_id: "q0", item_id: "q0-d0", relevance: null, best: false }], none_relevant: false });
+    expect(tiles()[0].dataset.state).toBe("unjudged");
+    press("z", { ctrlKey: true });
+    expect(model.sentOf("undo")).toHaveLength(2);
+  });
+
+  it("undo of a judgement on another query goes back to that query", () => {
+    const { model, press, tiles, el } = ready();
+    press("ArrowRight");
+    press("1");
+    press("n");
+    model.servePages();
+    expect(el.querySelector(".xmw-query")?.textContent).toBe("query number 1");
+    press("z");
+    expect(model.get("query_index")).toBe(0);
+    expect(el.querySelector(".xmw-query")?.textContent).toBe("query number 0");
+    expect(tiles()[1].dataset.relevance).toBe("");
+    expect(el.querySelector<HTMLElement>(".xmw-tile.xmw-focused")?.dataset.itemId).toBe("q0-d1");
+  });
+
+  it("keeps one best per query", () => {
+    const { model, press, tiles } = ready();
+    press("b");
+    expect(tiles()[0].dataset.best).toBe("true");
+    expect(tiles()[0].querySelector(".xmw-best")?.getAttribute("aria-pressed")).toBe("true");
+    press("l");
+    press("b");
+    expect(tiles().map((t) => t.dataset.best)).toEqual(["false", "true", "false", "false", "false", "false"]);
+    const picks = model.sentOf("pick");
+    expect(picks[1]).toMatchObject({
+      query_id: "q0",
+      item_id: "q0-d1",
+      best: true,
+      none_relevant: false,
+      shown: ["q0-d0", "q0-d1", "q0-d2", "q0-d3", "q0-d4", "q0-d5"],
+      shown_position: 1,
+    });
+    tiles()[2].querySelector<HTMLButtonElement>(".xmw-best")!.click();
+    expect(tiles().map((t) => t.dataset.best)).toEqual(["false", "false", "true", "false", "false", "false"]);
+  });
+
+  it("none relevant clears the best pick and shows a banner", () => {
+    const { model, press, tiles, el } = ready();
+    press("b");
+    press("x");
+    expect(tiles()[0].dataset.best).toBe("false");
+    expect(el.querySelector<HTMLElement>(".xmw-none-relevant")?.hidden).toBe(false);
+    expect(model.sentOf("pick")[1]).toMatchObject({ item_id: null, best: false, none_relevant: true, shown_position: null });
+    press("x");
+    expect(el.querySelector<HTMLElement>(".xmw-none-relevant")?.hidden).toBe(true);
+    expect(model.sentOf("pick")[2].none_relevant).toBe(false);
+  });
+
+  it("sets relevance by clicking a tick of the slider", () => {
+    const { model, tiles } = ready();
+    const tick = tiles()[3].querySelectorAll<HTMLElement>(".xmw-tick")[1];
+    tick.dispatchEvent(new PointerEvent("pointerdown", { bubbles: true, button: 0 }));
+    tick.dispatchEvent(new PointerEvent("pointerup", { bubbles: true, button: 0 }));
+    expect(tiles()[3].dataset.relevance).toBe("1");
+    expect(model.sentOf("grade")[0]).toMatchObject({ item_id: "q0-d3", relevance: 1 });
+  });
+
+  it("nudges a continuous magnitude with Shift+arrows", () => {
+    const { model, press, tiles } = ready({ scale: MAGNITUDE });
+    expect(tiles()[0].querySelector("input[type=range]")?.getAttribute("step")).toBe("5");
+    press("ArrowRight", { shiftKey: true });
+    press("ArrowRight", { shiftKey: true });
+    expect(model.sentOf("grade").map((m) => m.relevance)).toEqual([0, 5]);
+    expect(tiles()[0].dataset.relevance).toBe("5");
+    expect(press("2").defaultPrevented).toBe(false);
+  });
+});
+
+describe("pages and prefetch", () => {
+  it("navigates to a prefetched page without asking for it again, and asks for the one after", () => {
+    const { model, press, el } = ready();
+    const before = model.sentOf("page").map((m) => m.index);
+    expect(before).toEqual([0, 1]);
+    press("n");
+    expect(el.querySelector(".xmw-query")?.textContent).toBe("query number 1");
+    expect(model.get("query_index")).toBe(1);
+    expect(model.saves).toBe(1);
+    const after = model.sentOf("page").map((m) => m.index);
+    expect(after).toEqual([0, 1, 2]);
+    press("Enter");
+    expect(el.querySelector(".xmw-loading")?.hasAttribute("hidden")).toBe(false);
+    model.servePages();
+    expect(el.querySelector(".xmw-query")?.textContent).toBe("query number 2");
+    press("p");
+    expect(el.querySelector(".xmw-query")?.textContent).toBe("query number 1");
+    expect(model.sentOf("page").map((m) => m.index)).toEqual([0, 1, 2, 3]);
+  });
+
+  it("keeps optimistic state across navigation, and acks for pages off screen update them", () => {
+    const { model, press, tiles } = ready();
+    press("3");
+    const [grade] = model.sentOf("grade");
+    press("n");
+    model.receive({ type: "ack", request_id: grade.request_id, query_id: "q0", states: [{ query_id: "q0", item_id: "q0-d0", relevance: 3, best: false }], none_relevant: false });
+    press("p");
+    expect(tiles()[0].dataset.relevance).toBe("3");
+    expect(tiles()[0].dataset.state).toBe("saved");
+  });
+
+  it("follows query_index when the kernel changes it", () => {
+    const { model, el } = ready();
+    model.kernelSets("query_index", 5);
+    expect(model.sentOf("page").map((m) => m.index)).toContain(5);
+    model.servePages();
+    expect(el.querySelector(".xmw-query")?.textContent).toBe("query number 5");
+    expect(model.saves).toBe(0);
+  });
+
+  it("records next-query-painted after the new page is on screen", async () => {
+    const { press } = ready();
+    clock = 2000;
+    press("n");
+    clock = 2016;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const timings = (globalThis as { __xmwTimings?: Array<{ event: string; ms: number }> }).__xmwTimings!;
+    expect(timings.find((t) => t.event === "next-query-painted")?.ms).toBe(16);
+  });
+
+  it("does not go past the last query", () => {
+    const { model, press } = ready({ n_queries: 1 });
+    expect(model.sentOf("page").map((m) => m.index)).toEqual([0]);
+    press("n");
+    expect(model.get("query_index")).toBe(0);
+  });
+});
+
+describe("cleanup", () => {
+  it("removes listeners and revokes object URLs", () => {
+    const revoke = vi.spyOn(URL, "revokeObjectURL");
+    const create = vi.spyOn(URL, "createObjectURL");
+    const { model, root, cleanup, el } = setup();
+    model.servePages((index) => imagePage(index, 3));
+    expect(create).toHaveBeenCalled();
+    expect(model.listenerCount()).toBeGreaterThan(0);
+    cleanup();
+    expect(model.listenerCount()).toBe(0);
+    expect(model.offCalls.length).toBeGreaterThan(0);
+    const created = create.mock.results.map((r) => r.value);
+    const revoked = revoke.mock.calls.map((c) => c[0]);
+    expect(revoked.sort()).toEqual(created.sort());
+    const sent = model.sent.length;
+    el.append(root);
+    key(root, "2");
+    key(root, "n");
+    expect(model.sent.length).toBe(sent);
+    expect(root.querySelector(".xmw-tile[data-state=pending]")).toBeNull();
+  });
+
+  it("exports the anywidget module shape", () => {
+    expect(typeof widget.render).toBe("function");
+    expect(typeof widget.initialize).toBe("function");
+  });
+});

@@ -1,0 +1,110 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { BlobUrls, readPeaks, renderPart, renderParts } from "../src/media";
+import { PageCache, RequestIds } from "../src/prefetch";
+import type { BrowserMessage } from "../src/protocol";
+import { imagePage } from "./fixtures";
+
+afterEach(() => {
+  document.body.replaceChildren();
+});
+
+describe("renderPart", () => {
+  it("renders text literally, never as HTML", () => {
+    const evil = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned=2">';
+    const node = renderPart({ column: "caption", kind: "text", text: evil }, new BlobUrls([]), "d1");
+    document.body.append(node);
+    expect(node.textContent).toBe(evil);
+    expect(document.querySelector("script")).toBeNull();
+    expect(node.querySelector("img")).toBeNull();
+    expect((window as unknown as { __pwned?: number }).__pwned).toBeUndefined();
+  });
+
+  it("shows an image from its buffer through a Blob URL", () => {
+    const urls = new BlobUrls([new DataView(new Uint8Array([1, 2, 3]).buffer)]);
+    const img = renderPart({ column: "image", kind: "image", mime: "image/png", data: 0 }, urls, "d7") as HTMLImageElement;
+    expect(img.tagName).toBe("IMG");
+    expect(img.alt).toBe("image of d7");
+    expect(img.getAttribute("decoding")).toBe("async");
+    expect(img.src.startsWith("blob:")).toBe(true);
+    expect(urls.size).toBe(1);
+  });
+
+  it("shows audio with a waveform and video with a poster", () => {
+    const peaks = new Float32Array([0, 0.5, 1]);
+    const urls = new BlobUrls([
+      new DataView(new Uint8Array([1]).buffer),
+      new DataView(peaks.buffer),
+      new DataView(new Uint8Array([2]).buffer),
+      new DataView(new Uint8Array([3]).buffer),
+    ]);
+    const audio = renderPart({ column: "audio", kind: "audio", mime: "audio/wav", data: 0, waveform: 1 }, urls, "a");
+    expect(audio.querySelector("audio")?.getAttribute("preload")).toBe("metadata");
+    expect(audio.querySelector("audio")?.hasAttribute("controls")).toBe(true);
+    expect(audio.querySelector("canvas.xmw-waveform")).not.toBeNull();
+    expect(audio.querySelector("audio")?.getAttribute("data-lm-suppress-shortcuts")).toBe("true");
+    const video = renderPart({ column: "video", kind: "video", mime: "video/webm", data: 2, poster: 3 }, urls, "v") as HTMLVideoElement;
+    expect(video.getAttribute("preload")).toBe("none");
+    expect(video.getAttribute("poster")?.startsWith("blob:")).toBe(true);
+    expect(Array.from(readPeaks(new DataView(peaks.buffer)))).toEqual([0, 0.5, 1]);
+  });
+
+  it("shows error parts with their reason, and missing buffers as errors", () => {
+    const node = renderPart({ column: "image", kind: "error", error: "cannot identify image file", original_kind: "image" }, new BlobUrls([]), "d");
+    expect(node.classList.contains("xmw-error")).toBe(true);
+    expect(node.textContent).toContain("cannot identify image file");
+    const missing = renderPart({ column: "image", kind: "image", data: 4 }, new BlobUrls([]), "d");
+    expect(missing.classList.contains("xmw-error")).toBe(true);
+  });
+
+  it("stacks the parts of a bundle", () => {
+    const box = renderParts(
+      [
+        { column: "title", kind: "text", text: "a" },
+        { column: "body", kind: "text", text: "b" },
+      ],
+      new BlobUrls([]),
+      "d",
+    );
+    expect(box.children.length).toBe(2);
+  });
+
+  it("revokes every URL it made", () => {
+    const revoke = vi.spyOn(URL, "revokeObjectURL");
+    const urls = new BlobUrls([new DataView(new ArrayBuffer(2)), new DataView(new ArrayBuffer(2))]);
+    const a = urls.url(0, "image/jpeg");
+    const b = urls.url(1, "image/jpeg");
+    expect(urls.url(0, "image/jpeg")).toBe(a);
+    urls.revokeAll();
+    expect(revoke.mock.calls.map((call) => call[0]).sort()).toEqual([a, b].sort());
+    expect(urls.url(0, "image/jpeg")).toBeNull();
+  });
+});
+
+describe("PageCache", () => {
+  it("requests each page once and remembers which request is for which page", () => {
+    const sent: BrowserMessage[] = [];
+    const cache = new PageCache((message) => sent.push(message), new RequestIds(), { preload: false });
+    expect(cache.request(1, 10)).toBe(1);
+    expect(cache.request(1, 10)).toBeNull();
+    expect(cache.request(-1, 10)).toBeNull();
+    expect(cache.request(10, 10)).toBeNull();
+    expect(sent).toEqual([{ type: "page", request_id: 1, index: 1 }]);
+    expect(cache.fail(1)).toBe(1);
+    expect(cache.request(1, 10)).toBe(2);
+  });
+
+  it("keeps at most `capacity` pages, dropping the farthest and revoking its URLs", () => {
+    const revoke = vi.spyOn(URL, "revokeObjectURL");
+    const cache = new PageCache(() => undefined, new RequestIds(), { capacity: 3, preload: true });
+    cache.current = 2;
+    const pages = [0, 1, 2, 3].map((index) => imagePage(index, 2));
+    const first = cache.receive(pages[0].page, pages[0].buffers);
+    // preloading created the URLs of the page (query + 2 candidates) ahead of showing it
+    expect(first.urls.size).toBe(3);
+    for (const { page, buffers } of pages.slice(1)) cache.receive(page, buffers);
+    expect(cache.indices()).toEqual([1, 2, 3]);
+    expect(revoke).toHaveBeenCalledTimes(3);
+    cache.clear();
+    expect(revoke).toHaveBeenCalledTimes(12);
+  });
+});
