@@ -62,13 +62,13 @@ def test_write_qrels_aggregates(tmp_path, labels, aggregate, expected):
 def test_write_qrels_single_annotator(tmp_path, labels):
     qrels = read_qrels(write_qrels(labels, tmp_path / "x.qrels", annotator="ben"))
     assert qrels.values.tolist() == [["q1", "a", 2], ["q2", "b", 3]]
-    with pytest.raises(ValueError, match="unknown annotator 'zoe'; the frame has ana, ben, cy"):
+    with pytest.raises(ValueError, match="annotator 'zoe' has no graded judgements"):
         write_qrels(labels, tmp_path / "x.qrels", annotator="zoe")
 
 
 def test_write_qrels_rejects_fractional_relevance_and_spaces(tmp_path):
     frame = pd.DataFrame({"query_id": ["q"], "item_id": ["a"], "relevance": [1.5]})
-    with pytest.raises(ValueError, match=r"integer level, got 1\.5"):
+    with pytest.raises(ValueError, match=r"relevance .*1\.5.* is not an integer level"):
         write_qrels(frame, tmp_path / "x.qrels")
     frame = pd.DataFrame({"query_id": ["q 1"], "item_id": ["a"], "relevance": [1]})
     with pytest.raises(ValueError, match="'q 1' is empty or contains whitespace"):

@@ -163,7 +163,7 @@ def _metadata_files(root: Path, split: str | None) -> list[tuple[str | None, Pat
     for name in _METADATA:
         if split is None and (root / name).is_file():
             return [(None, root / name)]
-    found = []
+    found: list[tuple[str | None, Path]] = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         if split is not None and folder.name != split:
             continue

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ._errors import FormatError, PathLike, _data_lines, _duplicate_error, _short
@@ -140,53 +139,44 @@ def _to_qrels(
 ) -> pd.DataFrame:
     """Reduce a qrels or labels frame to one integer relevance per ``(query_id, item_id)``.
 
-    Rows without a relevance (picks, flags-only events) are dropped. With several judgements of a
-    pair (several annotators), ``annotator`` keeps one person's and ``aggregate`` combines them:
-    ``mean``/``median`` rounded half up, ``max``, ``min``, ``majority`` (most frequent; ties go to
-    the higher level).
+    The conventions are those of :func:`xmwidgets.to_qrels` (which does the work): only graded
+    judgements count (``task == "grade"`` when there is a ``task`` column, non-null relevance);
+    ``mean``/``median`` round half up, ``majority`` breaks ties towards the higher level. Unlike
+    ``to_qrels``, a pair judged several times is an error unless ``aggregate`` or ``annotator`` says
+    what to do, so that a file is never written from an aggregate nobody chose.
     """
+    from ..analysis.metrics import to_qrels
+
+    if "item_id" not in frame.columns and "doc_id" in frame.columns:
+        frame = frame.rename(columns={"doc_id": "item_id"})
     missing = [c for c in ("query_id", "item_id", "relevance") if c not in frame.columns]
     if missing:
         raise ValueError(
             f"expected a qrels or labels frame with query_id, item_id, relevance; missing "
             f"{', '.join(missing)} (columns: {', '.join(map(str, frame.columns))})"
         )
-    if annotator is not None:
-        if "annotator" not in frame.columns:
-            raise ValueError(f"annotator={annotator!r} given but the frame has no annotator column")
-        known = sorted(frame["annotator"].dropna().astype(str).unique())
-        if annotator not in known:
-            raise ValueError(f"unknown annotator {annotator!r}; the frame has {', '.join(known)}")
-        frame = frame[frame["annotator"].astype(str) == annotator]
-    judged = frame.loc[frame["relevance"].notna(), ["query_id", "item_id", "relevance"]]
-    judged = judged.astype({"query_id": str, "item_id": str})
-    values = judged["relevance"].astype("float64")
-    if not np.all(np.isclose(values, values.round())):
-        bad = values[~np.isclose(values, values.round())].iloc[0]
-        raise ValueError(f"relevance must be an integer level, got {bad}; round or map it first")
-    judged = judged.assign(relevance=values.round().astype("int64"))
-    keys = ["query_id", "item_id"]
     if aggregate is None:
-        if judged.duplicated(keys).any():
-            who = frame["annotator"].dropna().unique() if "annotator" in frame.columns else []
-            pair = judged.loc[judged.duplicated(keys), keys].iloc[0].tolist()
+        graded = frame[frame["relevance"].notna()]
+        if "task" in graded.columns:
+            graded = graded[graded["task"].astype("string").fillna("") == "grade"]
+        if annotator is not None and "annotator" in graded.columns:
+            graded = graded[graded["annotator"].astype(str) == str(annotator)]
+        keys = graded[["query_id", "item_id"]].astype(str)
+        if keys.duplicated().any():
+            pair = keys[keys.duplicated()].iloc[0].tolist()
+            who = (
+                sorted(graded["annotator"].dropna().astype(str).unique())
+                if "annotator" in graded
+                else []
+            )
             raise ValueError(
                 f"pair {pair[0]!r}, {pair[1]!r} has several judgements"
-                + (f" (annotators: {', '.join(map(str, sorted(who)))})" if len(who) > 1 else "")
+                + (f" (annotators: {', '.join(who)})" if len(who) > 1 else "")
                 + f"; pass aggregate= one of {', '.join(_AGGREGATES)}, or annotator='name'"
             )
-        return judged.reset_index(drop=True)
-    if aggregate not in _AGGREGATES:
-        raise ValueError(f"unknown aggregate {aggregate!r}; use one of {', '.join(_AGGREGATES)}")
-    grouped = judged.groupby(keys, sort=False)["relevance"]
-    if aggregate in ("mean", "median"):
-        # half up, not numpy's half-to-even: a 1/2 split between levels 1 and 2 gives 2, always
-        combined = np.floor(getattr(grouped, aggregate)() + 0.5)
-    elif aggregate == "majority":
-        combined = grouped.agg(lambda s: s.value_counts().sort_index(ascending=False).idxmax())
-    else:
-        combined = getattr(grouped, aggregate)()
-    return combined.astype("int64").reset_index()
+    # with one judgement per pair every aggregate is the identity; "max" is the cheapest
+    qrels = to_qrels(frame, aggregate=aggregate or "max", annotator=annotator)  # type: ignore[arg-type]
+    return qrels.rename(columns={"doc_id": "item_id"})
 
 
 def write_qrels(
