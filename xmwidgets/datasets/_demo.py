@@ -144,6 +144,7 @@ def _generate(root: Path, target: Path, seed: int) -> None:
     temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}-tmp-", dir=root))
     try:
         build(temporary, seed)
+        temporary.chmod(0o755)  # mkdtemp makes it private; the cache is ordinary data
         if target.exists():  # refresh, or an incomplete cache: move it aside, then replace
             stale = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=root))
             os.replace(target, stale / "old")

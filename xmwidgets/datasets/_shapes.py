@@ -67,7 +67,7 @@ def draw_shape(draw: Any, shape: str, cx: float, cy: float, r: float, fill: tupl
 
 def draw_scene(scene: dict[str, Any], rng: Any, size: int = 256) -> Any:
     """``count`` shapes of one colour in the left, centre or right third of a square picture."""
-    from PIL import Image, ImageDraw
+    from PIL import ImageDraw
 
     big = size * _SUPERSAMPLE
     image = background(scene["background"], (big, big))
@@ -75,19 +75,19 @@ def draw_scene(scene: dict[str, Any], rng: Any, size: int = 256) -> Any:
     third = big / 3
     column = {"left": 0, "centre": 1, "right": 2}[scene["position"]]
     count = int(scene["count"])
-    r = third * 0.30
+    r = third * 0.34
     fill = COLOURS[scene["colour"]]
     # shapes stacked vertically in their third, jittered so that no two pictures are identical
     for k in range(count):
         cx = third * (column + 0.5) + rng.uniform(-0.12, 0.12) * third
         cy = big * (k + 1) / (count + 1) + rng.uniform(-0.05, 0.05) * big
         draw_shape(draw, scene["shape"], cx, cy, r, fill)
-    return image.resize((size, size), Image.Resampling.LANCZOS)
+    return image.reduce(_SUPERSAMPLE)
 
 
 def draw_device_photo(shape: str, colour: str, label: str, rng: Any) -> Any:
     """A 320×240 "photo" of a device: its shape on a table, lit from above, with a sticker label."""
-    from PIL import Image, ImageDraw
+    from PIL import ImageDraw
 
     width, height = 320 * _SUPERSAMPLE, 240 * _SUPERSAMPLE
     image = background("sky", (width, height))
@@ -99,6 +99,6 @@ def draw_device_photo(shape: str, colour: str, label: str, rng: Any) -> Any:
     draw.ellipse([cx - r, table_y - 12, cx + r, table_y + 14], fill=(95, 70, 50))  # shadow
     draw_shape(draw, shape, cx, table_y - r * 0.95, r, COLOURS[colour])
     draw.rectangle([16, 16, 16 + 18 * len(label), 56], fill=(255, 255, 240), outline=(60, 60, 60))
-    photo = image.resize((320, 240), Image.Resampling.LANCZOS)
+    photo = image.reduce(_SUPERSAMPLE)
     ImageDraw.Draw(photo).text((12, 12), label, fill=(20, 20, 20))
     return photo
