@@ -192,3 +192,14 @@ def test_unplayable_and_broken_video(tmp_path: Path) -> None:
     sf.write(sound, _tone(), RATE, format="OGG", subtype="VORBIS")
     assert "use the kind 'audio'" in render_cell(sound, "video").part["error"]
     assert render_cell(tmp_path / "nope.webm", "video").part["error"].startswith("file not found")
+
+
+def test_waveform_of_nan_and_inf_samples_is_finite() -> None:
+    samples = _tone()
+    samples[100:200] = np.nan
+    samples[-10] = np.inf
+    rendered = render_cell((samples, RATE), "audio")
+    peaks = _peaks(rendered)
+    assert np.isfinite(peaks).all() and peaks.max() == pytest.approx(1.0)
+    decoded, _ = sf.read(io.BytesIO(rendered.buffers[0]))
+    assert np.isfinite(decoded).all() and decoded[150] == 0

@@ -60,22 +60,27 @@ def render_audio(value: Any, *, column: str, base_dir: Any) -> Rendered:
 
 
 def waveform_peaks(samples: np.ndarray, bins: int = WAVEFORM_BINS) -> np.ndarray:
-    """Max-abs peaks of ``samples`` (frames × channels) in ``bins`` equal chunks, as float32.
+    """Max-abs peaks of ``samples`` (frames × channels) in at most ``bins`` equal chunks, float32.
 
     Not normalized; :func:`render_audio` divides by the loudest peak so the tile is filled.
     """
-    amp = np.abs(np.nan_to_num(samples, copy=False)).reshape(len(samples), -1).max(axis=1)
-    if len(amp) == 0:
+    samples = samples.reshape(len(samples), -1)
+    if len(samples) == 0:
         return np.zeros(0, dtype=np.float32)
-    hop = max(1, math.ceil(len(amp) / bins))
-    return _chunk_max(amp, hop)
+    return _chunk_peaks(samples, max(1, math.ceil(len(samples) / bins)))
 
 
-def _chunk_max(amp: np.ndarray, hop: int) -> np.ndarray:
-    pad = (-len(amp)) % hop
+def _chunk_peaks(block: np.ndarray, hop: int) -> np.ndarray:
+    """Max-abs per chunk of ``hop`` frames (all channels), NaN read as silence."""
+    frames, channels = block.shape
+    pad = (-frames) % hop
     if pad:
-        amp = np.pad(amp, (0, pad))
-    return amp.reshape(-1, hop).max(axis=1).astype(np.float32)
+        block = np.concatenate([block, np.zeros((pad, channels), dtype=block.dtype)])
+    # one row per chunk, frames and channels together: a reduction along contiguous memory is
+    # ~10x faster than max(axis=1) over a 2-wide channel axis
+    rows = np.ascontiguousarray(block).reshape(-1, hop * channels)
+    peaks = np.maximum(rows.max(axis=1), -rows.min(axis=1)).astype(np.float32)
+    return np.nan_to_num(peaks, nan=0.0, posinf=1.0)
 
 
 def _peaks_from_file(fh: sf.SoundFile, bins: int = WAVEFORM_BINS) -> np.ndarray:
@@ -84,7 +89,7 @@ def _peaks_from_file(fh: sf.SoundFile, bins: int = WAVEFORM_BINS) -> np.ndarray:
     hop = max(1, math.ceil(fh.frames / bins))
     blocksize = hop * max(1, _BLOCK_FRAMES // hop)  # whole chunks per block: chunks never straddle
     parts = [
-        _chunk_max(np.abs(np.nan_to_num(block, copy=False)).max(axis=1), hop)
+        _chunk_peaks(block, hop)
         for block in fh.blocks(blocksize=blocksize, dtype="float32", always_2d=True)
     ]
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
@@ -109,7 +114,8 @@ def _rendered(
 
 
 def _from_samples(samples: np.ndarray, sample_rate: int, column: str) -> Rendered:
-    clipped = np.clip(np.nan_to_num(samples), -1.0, 1.0)  # libsndfile wraps, not clips, on overflow
+    clipped = np.clip(samples, -1.0, 1.0)  # libsndfile wraps, not clips, on overflow
+    clipped[np.isnan(clipped)] = 0.0
     data, mime = _encode(clipped, sample_rate)
     extra = {"sample_rate": sample_rate, "channels": int(samples.shape[1])}
     return _rendered(data, mime, len(samples) / sample_rate, waveform_peaks(samples), column, extra)
