@@ -160,6 +160,7 @@ def test_msrvtt_1ka_csv(tmp_path):
     ("data", "message"),
     [
         ({"videos": []}, "$: missing key 'sentences'"),
+        ({"videos": {}, "sentences": []}, "$.videos: expected a list of videos, got dict"),
         (
             {**MSRVTT, "sentences": [{"caption": "x", "video_id": "video9", "sen_id": 1}]},
             "$.sentences[0]: video_id 'video9' is not in $.videos",

@@ -56,7 +56,9 @@ def test_coco_text_to_image(coco_path):
         ["370584", "397133", 1],
         ["9", "37777", 1],
     ]
+    assert loaded.candidates.columns.tolist() == ["query_id", "item_id", "source"]
     assert loaded.candidates["source"].unique().tolist() == ["gold"]
+    assert repr(loaded) == "Loaded(direction='text_to_image', queries=3, items=2, qrels=3)"
 
 
 def test_coco_image_to_text_with_image_dir(coco_path, tmp_path):
@@ -284,6 +286,7 @@ def test_eccv_caption(tmp_path, coco_path):
         ({"1": 2}, "$['1']: expected a list of positive ids, got int"),
         ({"1": [2, 2]}, "$['1'][1]: positive 2 listed twice for query '1'"),
         ({"1": [{"id": 2}]}, "$['1'][0]: expected an id (string or integer), got dict"),
+        ({"1": [3, True]}, "$['1'][1]: expected an id (string or integer), got bool"),
     ],
 )
 def test_malformed_eccv(tmp_path, data, message):

@@ -175,3 +175,23 @@ def test_write_run_from_ranks_only(tmp_path):
     back = read_run(write_run(run, tmp_path / "run.txt"))
     assert back["item_id"].tolist() == ["b", "a"]
     assert back["score"].tolist() == [-1.0, -2.0]
+
+
+def test_files_written_here_evaluate_with_ir_measures(tmp_path):
+    """What write_qrels/write_run produce reads back into frames that trec_eval accepts."""
+    ir_measures = pytest.importorskip("ir_measures")
+    labels = pd.DataFrame(
+        {"query_id": [1, 1, 2], "item_id": [10, 11, 20], "relevance": pd.array([2, 0, 1], "Int8")}
+    )
+    run = pd.DataFrame({"query_id": [1, 1, 2], "item_id": [11, 10, 20], "score": [0.9, 0.8, 0.1]})
+    qrels = read_qrels(write_qrels(labels, tmp_path / "q.qrels"))
+    ranked = read_run(write_run(run, tmp_path / "r.txt"))
+    rename = {"item_id": "doc_id"}
+    result = ir_measures.calc_aggregate(
+        [ir_measures.P @ 1, ir_measures.RR],
+        qrels.rename(columns=rename),
+        ranked.rename(columns=rename)[["query_id", "doc_id", "score"]],
+    )
+    # query 1: the relevant item is second (P@1 0, RR 1/2); query 2: first (P@1 1, RR 1)
+    assert result[ir_measures.P @ 1] == pytest.approx(0.5)
+    assert result[ir_measures.RR] == pytest.approx(0.75)

@@ -222,6 +222,8 @@ def _msrvtt_json(path: PathLike, video_dir: PathLike | None, split: str | None, 
     data = _load_json(path)
     _expect(path, data, dict, "$", "an object with 'videos' and 'sentences'")
     _require_keys(path, data, ("videos", "sentences"), "$")
+    _expect(path, data["videos"], list, "$.videos", "a list of videos")
+    _expect(path, data["sentences"], list, "$.sentences", "a list of sentences")
     media: dict[str, dict[str, Any]] = {}
     where_video: dict[str, str] = {}
     for index, video in enumerate(data["videos"]):

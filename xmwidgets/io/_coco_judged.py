@@ -189,9 +189,9 @@ def load_eccv_caption(
         _expect(json_path, positives, list, where, "a list of positive ids")
         seen: set[str] = set()
         for index, positive in enumerate(positives):
-            _expect(
-                json_path, positive, (str, int), f"{where}[{index}]", "an id (string or integer)"
-            )
+            # bool is an int subclass in Python, but JSON true/false is no id
+            kind = (str, int) if not isinstance(positive, bool) else ()
+            _expect(json_path, positive, kind, f"{where}[{index}]", "an id (string or integer)")
             if str(positive) in seen:
                 raise FormatError(
                     json_path,
