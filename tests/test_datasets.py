@@ -17,6 +17,7 @@ from xmwidgets.datasets import _build, _spec, _videos
 from xmwidgets.datasets._texts import HTML_PROBE
 
 GRADES = (0, 1, 2, 3)
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -263,6 +264,11 @@ def test_cache_is_a_few_megabytes(demo: datasets.Demo) -> None:
 def test_same_seed_gives_identical_frames_and_file_bytes(
     demo: datasets.Demo, tmp_path: pathlib.Path
 ) -> None:
+    # generated in another process with other string hashes, then read from its cache here
+    code = f"from xmwidgets import datasets; datasets.demo(cache_dir={str(tmp_path)!r})"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": "12345"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
     again = datasets.demo(cache_dir=tmp_path, seed=0)
     assert again.cache_dir != demo.cache_dir
     assert _tree_hashes(again.cache_dir) == _tree_hashes(demo.cache_dir)
@@ -351,7 +357,7 @@ def test_importing_datasets_loads_no_heavy_library() -> None:
         "heavy = ('pandas', 'PIL', 'av', 'soundfile', 'numpy'); "
         "print(sorted(m for m in heavy if m in sys.modules))"
     )
-    env = {**os.environ, "PYTHONPATH": str(pathlib.Path(__file__).resolve().parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"

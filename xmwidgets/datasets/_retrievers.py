@@ -111,7 +111,8 @@ def lexical_scores(query_texts: list[str], item_texts: list[str], rng: Any) -> A
         for di, doc in enumerate(docs):
             overlap = query & doc
             if overlap:
-                scores[qi, di] = sum(idf[t] for t in overlap) / np.sqrt(len(doc) + 4)
+                # sorted: float sums must not depend on set order (string hashes vary per process)
+                scores[qi, di] = sum(idf[t] for t in sorted(overlap)) / np.sqrt(len(doc) + 4)
     return scores + rng.normal(0.0, 0.08, scores.shape)
 
 

@@ -68,6 +68,7 @@ def write_video(path: Any, attrs: dict[str, Any], rng: Any) -> None:
     # bitexact: no creation date and no random track ids in the container
     with av.open(str(path), "w", options={"fflags": "+bitexact"}) as container:
         stream = container.add_stream(name, rate=VIDEO_FPS)
+        assert isinstance(stream, av.VideoStream), f"{name} is not a video encoder"
         stream.width, stream.height = VIDEO_SIZE
         stream.pix_fmt = "yuv420p"
         stream.thread_count = 1
