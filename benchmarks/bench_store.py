@@ -1,0 +1,144 @@
+"""Benchmark the label store: bulk import, labels(), counts() and the latency of a single append.
+
+Run: ``.venv/bin/python benchmarks/bench_store.py [--rows 1000000]``. Prints figures, asserts
+nothing.
+The baseline is a bare ``sqlite3.executemany`` of the same rows into a plain table with the
+same columns and pragmas (WAL, synchronous=FULL), one transaction, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import statistics
+import tempfile
+import time
+
+import numpy as np
+import pandas as pd
+
+try:
+    import xmwidgets  # noqa: F401
+except ImportError:  # run from a checkout without an install: use the package next to this script
+    import sys
+
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from xmwidgets._contract import EVENT_COLUMNS
+from xmwidgets.store import open_store
+from xmwidgets.store._schema import SQL_TYPES
+
+
+def _qrels(n: int, seed: int = 0) -> pd.DataFrame:
+    """n judgements: 100 candidates per query, items shuffled, TREC-style 0..3 levels."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "query_id": pd.array(np.char.add("q", (np.arange(n) // 100).astype(str)), dtype="str"),
+            "item_id": pd.array(np.char.add("d", rng.permutation(n).astype(str)), dtype="str"),
+            "relevance": rng.integers(0, 4, n),
+        }
+    )
+
+
+def _bare(path: str, df: pd.DataFrame) -> float:
+    """Seconds for executemany of the same rows into a plain table (no key, no index)."""
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA journal_mode = WAL")
+    con.execute("PRAGMA synchronous = FULL")
+    columns = ", ".join(f"{c} {SQL_TYPES[c]}" for c in EVENT_COLUMNS if c != "event_id")
+    con.execute(f"CREATE TABLE plain (event_id INTEGER PRIMARY KEY, {columns})")
+    now = time.time_ns() // 1000
+    n = len(df)
+    start = time.perf_counter()
+    rows = zip(
+        ["default"] * n,
+        ["grade"] * n,
+        ["bench"] * n,
+        df["query_id"].tolist(),
+        df["item_id"].tolist(),
+        df["relevance"].tolist(),
+        [now] * n,
+        strict=True,
+    )
+    con.execute("BEGIN")
+    con.executemany(
+        "INSERT INTO plain (campaign, task, annotator, query_id, item_id, relevance, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    con.execute("COMMIT")
+    seconds = time.perf_counter() - start
+    con.close()
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    n = args.rows
+    df = _qrels(n)
+    with tempfile.TemporaryDirectory() as tmp:
+        bare = _bare(os.path.join(tmp, "bare.sqlite"), df)
+        path = os.path.join(tmp, "labels.sqlite")
+        store = open_store(path)
+        start = time.perf_counter()
+        store.import_labels(df, annotator="bench")
+        imported = time.perf_counter() - start
+        print(f"import_labels {n:,} rows: {imported:.2f} s = {n / imported:,.0f} rows/s")
+        print(f"bare executemany {n:,} rows: {bare:.2f} s = {n / bare:,.0f} rows/s")
+        print(f"ratio import_labels / bare: {imported / bare:.2f}x")
+        store.close()
+
+        store = open_store(path)  # cold: a new connection, as after a kernel restart
+        for label in ("labels() cold", "labels() warm"):
+            start = time.perf_counter()
+            labels = store.labels()
+            seconds = time.perf_counter() - start
+            print(f"{label} over {n:,} events -> {len(labels):,} rows: {seconds:.3f} s")
+        start = time.perf_counter()
+        one = store.labels(campaign="default", annotator="bench", query_ids=["q17", "q4242"])
+        print(
+            f"labels(campaign, annotator, 2 query_ids) -> {len(one)} rows: "
+            f"{(time.perf_counter() - start) * 1000:.1f} ms"
+        )
+        start = time.perf_counter()
+        counts = store.counts(campaign="default", annotator="bench")
+        print(
+            f"counts() over {n:,} events -> {len(counts):,} queries: "
+            f"{time.perf_counter() - start:.3f} s"
+        )
+        start = time.perf_counter()
+        since = store.events(since=store.last_event_id() - 10)
+        ms = (time.perf_counter() - start) * 1000
+        print(f"events(since=last-10) -> {len(since)} rows: {ms:.1f} ms")
+
+        samples = []
+        for i in range(200):
+            event = {
+                "campaign": "default",
+                "task": "grade",
+                "query_id": f"q{i}",
+                "item_id": "d0",
+                "annotator": "live",
+                "relevance": i % 4,
+                "duration_ms": 900,
+            }
+            start = time.perf_counter()
+            store.append([event])
+            samples.append((time.perf_counter() - start) * 1000)
+        q = statistics.quantiles(samples, n=20)
+        print(
+            f"append 1 event (file store, {n:,} events, synchronous=FULL): "
+            f"p50 {statistics.median(samples):.2f} ms, p95 {q[18]:.2f} ms"
+        )
+        start = time.perf_counter()
+        store.retract([store.last_event_id()])
+        print(f"retract 1 event: {(time.perf_counter() - start) * 1000:.2f} ms")
+        store.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""Columnar validation of a DataFrame of existing judgements for ``Store.import_labels``.
+
+Everything is done with numpy/pandas column operations; the only per-row Python work left is the
+tuple that ``executemany`` binds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._errors import StoreError
+from ._validate import now_micros
+
+__all__ = ["import_columns"]
+
+_REQUIRED = ("query_id", "item_id", "relevance")
+_OPTIONAL = ("annotator", "best", "note", "flags", "created_at")
+
+
+def _row_name(df: pd.DataFrame, position: int) -> str:
+    label = df.index[position]
+    return f"row {position}" if label == position else f"row {position} (index {label!r})"
+
+
+def _first_bad(df: pd.DataFrame, bad: np.ndarray) -> int:
+    return int(np.flatnonzero(bad)[0])
+
+
+def _strings(df: pd.DataFrame, col: str, *, nullable: bool) -> np.ndarray:
+    """Object array of str (None for nulls); ids are cast with ``astype(str)``."""
+    series = df[col]
+    isna = series.isna().to_numpy()
+    if isna.any() and not nullable:
+        pos = _first_bad(df, isna)
+        raise StoreError(f"{col} is missing in {_row_name(df, pos)}: every judgement needs a {col}")
+    values = series.astype(str).to_numpy(dtype=object)
+    if isna.any():
+        values[isna] = None
+    return values
+
+
+def _relevance(df: pd.DataFrame) -> np.ndarray:
+    raw = df["relevance"]
+    numbers = pd.to_numeric(raw, errors="coerce")
+    bad = numbers.isna().to_numpy()
+    if bad.any():
+        pos = _first_bad(df, bad)
+        value = raw.iloc[pos]
+        raise StoreError(
+            f"relevance {value!r} in {_row_name(df, pos)} is not an integer: relevance must be a "
+            "level of the scale (an integer from -128 to 127); fix or drop that row"
+        )
+    floats = numbers.to_numpy(dtype=np.float64)
+    bad = floats != np.round(floats)
+    if bad.any():
+        pos = _first_bad(df, bad)
+        raise StoreError(
+            f"relevance {raw.iloc[pos]!r} in {_row_name(df, pos)} is not an integer: relevance "
+            "must be a level of the scale (an integer from -128 to 127)"
+        )
+    bad = (floats < -128) | (floats > 127)
+    if bad.any():
+        pos = _first_bad(df, bad)
+        raise StoreError(
+            f"relevance {raw.iloc[pos]!r} in {_row_name(df, pos)} is out of range: it must be an "
+            "integer from -128 to 127"
+        )
+    return floats.astype(np.int64)
+
+
+def _booleans(df: pd.DataFrame, col: str) -> np.ndarray:
+    try:
+        values = pd.array(df[col], dtype="boolean")
+    except (TypeError, ValueError) as exc:
+        raise StoreError(f"column {col!r} must hold True, False or nulls: {exc}") from None
+    out = values.to_numpy(dtype=object, na_value=None)
+    out[~values.isna()] = values[~values.isna()].astype(int)
+    return out
+
+
+def _created_at(df: pd.DataFrame) -> np.ndarray:
+    try:
+        stamps = pd.to_datetime(df["created_at"], utc=True)
+    except (TypeError, ValueError) as exc:
+        raise StoreError(
+            f"column 'created_at' must hold dates and times (naive ones are taken as UTC): {exc}"
+        ) from None
+    out = stamps.dt.as_unit("us").astype("int64").to_numpy()
+    isna = stamps.isna().to_numpy()
+    out[isna] = now_micros()
+    return out
+
+
+def import_columns(
+    df: pd.DataFrame, *, annotator: str | None
+) -> tuple[dict[str, np.ndarray | list[Any]], list[str]]:
+    """Validate ``df`` and return column -> values (equal lengths) plus the optional columns used.
+
+    Raises
+    ------
+    StoreError
+        Missing or unknown columns, a missing annotator, a null id, a relevance that is not an
+        integer in -128..127.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise StoreError(f"import_labels needs a pandas DataFrame, not a {type(df).__name__}")
+    columns = [str(c) for c in df.columns]
+    missing = [c for c in _REQUIRED if c not in columns]
+    if missing:
+        raise StoreError(
+            f"the frame has no {', '.join(map(repr, missing))} column(s); import_labels needs "
+            f"query_id, item_id and relevance (it has: {', '.join(columns) or 'no columns'})"
+        )
+    unknown = [c for c in columns if c not in _REQUIRED + _OPTIONAL]
+    if unknown:
+        raise StoreError(
+            f"unknown column(s) {', '.join(map(repr, unknown))}: import_labels takes query_id, "
+            f"item_id, relevance and optionally {', '.join(_OPTIONAL)}; drop the others first "
+            f"(df.drop(columns={unknown!r}))"
+        )
+    if annotator is None and "annotator" not in columns:
+        raise StoreError(
+            "no annotator: pass annotator='name' to import_labels or give the frame an "
+            "annotator column"
+        )
+    if annotator is not None and "annotator" in columns:
+        raise StoreError(
+            "the frame has an annotator column and annotator= was passed too; use one of them"
+        )
+    out: dict[str, np.ndarray | list[Any]] = {
+        "query_id": _strings(df, "query_id", nullable=False),
+        "item_id": _strings(df, "item_id", nullable=True),
+        "relevance": _relevance(df),
+    }
+    used = ["relevance"]
+    if bool(df["item_id"].notna().any()):
+        used.append("item_id")
+    if annotator is None:
+        out["annotator"] = _strings(df, "annotator", nullable=False)
+    for col in ("note", "flags"):
+        if col in columns and bool(df[col].notna().any()):
+            out[col] = _strings(df, col, nullable=True)
+            used.append(col)
+    if "best" in columns and bool(df["best"].notna().any()):
+        out["best"] = _booleans(df, "best")
+        used.append("best")
+    if "created_at" in columns:
+        out["created_at"] = _created_at(df)
+    else:
+        out["created_at"] = np.full(len(df), now_micros(), dtype=np.int64)
+    return out, used

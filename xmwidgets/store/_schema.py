@@ -1,0 +1,175 @@
+"""The on-disk layout of a label store (SQLite) and how a file is recognised, created and checked.
+
+Tables
+------
+``events``
+    The append-only log, one row per judgement act, in the columns of ``_contract.EVENT_COLUMNS``.
+    ``event_id`` is the rowid (monotonic: rows are never deleted). ``created_at`` is UTC in integer
+    microseconds, booleans are 0/1.
+``current``
+    One row per ``LABEL_KEY`` with the ``event_id`` of its current value: the materialised labels
+    view. Its rowid is that event_id, so reading the labels walks ``events`` in order rather than
+    jumping around it. The unique key index is ordered (campaign, annotator, query_id, ...) so that
+    ``counts()`` and ``labels(campaign, annotator, query_ids)`` are range scans. ``item_key`` is
+    ``item_id``, or the empty *blob* for a null item_id: SQLite treats NULLs as distinct in a unique
+    index, and a blob never equals any text, so no real item id can collide with it.
+``superseded``
+    ``event_id -> prev``: the value that was current for the key when ``event_id`` became current.
+    Written by a trigger only when a key is overwritten, it is the chain that an undo of the current
+    value walks back to restore the previous value, without an index on the event keys.
+``used_columns``
+    Names of optional value columns that hold a non-null value somewhere; reading skips the others.
+``names``
+    The distinct values of the low-cardinality text columns (campaign, task, annotator,
+    guideline_version), so that reading can fetch them as small integer codes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from .._contract import EVENT_COLUMNS
+from ._errors import StoreError
+
+__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SQL_TYPES", "check_file", "create", "identify"]
+
+# "xmwg" as a big-endian int32: written to the SQLite header so that the file identifies itself
+APPLICATION_ID = 0x786D7767
+SCHEMA_VERSION = 1
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def sql_type(dtype: str) -> str:
+    """SQLite column type for a contract dtype."""
+    if dtype.startswith(("Int", "int", "boolean", "datetime")):
+        return "INTEGER"
+    if dtype.startswith("Float"):
+        return "REAL"
+    return "TEXT"
+
+
+SQL_TYPES: dict[str, str] = {col: sql_type(dtype) for col, dtype in EVENT_COLUMNS.items()}
+_NOT_NULL = {"campaign", "task", "query_id", "annotator", "created_at"}
+
+
+def _ddl() -> list[str]:
+    """The statements that create an empty store, one per item (run inside one transaction)."""
+    columns = ",\n  ".join(
+        f"{col} {SQL_TYPES[col]}{' NOT NULL' if col in _NOT_NULL else ''}"
+        for col in EVENT_COLUMNS
+        if col != "event_id"
+    )
+    script = f"""
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE events (
+  event_id INTEGER PRIMARY KEY,
+  {columns}
+);
+-- "is this event retracted?" looks up only retraction rows, so the index stays tiny
+CREATE INDEX events_retracts ON events (retracts) WHERE retracts IS NOT NULL;
+CREATE TABLE current (
+  event_id INTEGER PRIMARY KEY,
+  campaign TEXT NOT NULL, annotator TEXT NOT NULL, query_id TEXT NOT NULL, task TEXT NOT NULL,
+  item_key NOT NULL
+);
+CREATE UNIQUE INDEX current_key ON current (campaign, annotator, query_id, task, item_key);
+CREATE TABLE superseded (event_id INTEGER PRIMARY KEY, prev INTEGER NOT NULL);
+-- only a forward move (a newer value) is recorded: an undo moves current back, keeping history
+CREATE TRIGGER current_superseded AFTER UPDATE OF event_id ON current
+WHEN new.event_id > old.event_id
+BEGIN
+  INSERT OR REPLACE INTO superseded (event_id, prev) VALUES (new.event_id, old.event_id);
+END;
+CREATE TABLE used_columns (name TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE names (col TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (col, value)) WITHOUT ROWID;
+INSERT INTO meta (key, value) VALUES ('format', 'xmwidgets label store');
+INSERT INTO meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');
+PRAGMA application_id = {APPLICATION_ID};
+PRAGMA user_version = {SCHEMA_VERSION};
+"""
+    # split on statement boundaries (the trigger body has semicolons of its own)
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        if line.startswith("--"):
+            continue
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    return statements
+
+
+def check_file(path: str) -> None:
+    """Raise StoreError when an existing non-empty file is not an SQLite database at all.
+
+    Checked before SQLite opens it, so that a foreign file is never touched.
+    """
+    if path == ":memory:":
+        return
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(_SQLITE_MAGIC))
+    except FileNotFoundError:
+        return
+    except IsADirectoryError:
+        raise StoreError(f"{path!r} is a directory, not an xmwidgets store file") from None
+    if head and head != _SQLITE_MAGIC:
+        raise StoreError(
+            f"file {path!r} is not an xmwidgets store (it is not an SQLite database); "
+            "pass a new file name to create a store, or the path of an existing labels store"
+        )
+
+
+def identify(con: sqlite3.Connection, path: str) -> bool:
+    """What ``con`` holds: True for an empty database (a new store), False for a readable store.
+
+    A zero-byte or missing file is a new, empty store: that is what ``touch`` or an interrupted
+    first open leaves behind, and there is nothing in it to lose.
+
+    Raises
+    ------
+    StoreError
+        An SQLite database that is not a store, a store of a newer schema, or a damaged store.
+    """
+    app_id = con.execute("PRAGMA application_id").fetchone()[0]
+    version = con.execute("PRAGMA user_version").fetchone()[0]
+    tables = sorted(
+        r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    )
+    if app_id == 0 and version == 0 and not tables:
+        return True
+    if app_id != APPLICATION_ID:
+        shown = ", ".join(tables[:8]) or "none"
+        raise StoreError(
+            f"file {path!r} is an SQLite database but not an xmwidgets store "
+            f"(its tables: {shown}); pass a new file name to create a store"
+        )
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"store {path!r} has schema version {version}, newer than this xmwidgets can read "
+            f"({SCHEMA_VERSION}): upgrade xmwidgets (pip install -U xmwidgets)"
+        )
+    if version < 1 or not {"events", "current", "superseded", "used_columns", "names"} <= set(
+        tables
+    ):
+        raise StoreError(
+            f"file {path!r} is marked as an xmwidgets store but its schema is incomplete "
+            f"(version {version}, tables: {', '.join(tables) or 'none'}); "
+            "it may be damaged: open a copy or start a new file"
+        )
+    return False
+
+
+def create(con: sqlite3.Connection, path: str) -> None:
+    """Create the schema in an empty database (no-op when another process just did)."""
+    # IMMEDIATE: two processes opening a new file at once must not both create the schema
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        if identify(con, path):
+            for statement in _ddl():
+                con.execute(statement)
+        con.execute("COMMIT")
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise

@@ -1,0 +1,490 @@
+"""``Store``: the append-only event log of judgements in one SQLite file, and the live labels view.
+
+Durability: WAL mode with ``synchronous=FULL``, so a committed append survives a kill -9 of the
+kernel and a power cut; ``append`` commits before it returns, which is what lets the widget mark a
+judgement as saved. Two Store objects or two processes may write the same file: each write takes
+the write lock up front (``BEGIN IMMEDIATE``) and waits up to ``timeout`` seconds for it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._contract import EVENT_COLUMNS, LABEL_COLUMNS, TASKS
+from ._errors import StoreError
+from ._import import import_columns
+from ._read import CODED_COLUMNS, read_frame
+from ._schema import check_file, create, identify
+from ._validate import INSERT_COLUMNS, normalize_event
+
+__all__ = ["Store", "open_store"]
+
+# the unique key of `current`, in the order of its index
+_KEY_SQL = (
+    "campaign = ? AND annotator = ? AND query_id = ? AND task = ? AND item_key = ifnull(?, x'')"
+)
+_KEY_FIELDS = ("campaign", "task", "query_id", "item_id", "annotator")
+# the columns every frame reads; the optional ones are read only once some event has used them
+_ALWAYS_READ = {"event_id", "campaign", "task", "query_id", "annotator", "created_at"}
+
+
+def _where(alias: str, **filters: Any) -> tuple[list[str], list[Any]]:
+    """SQL conditions for filters that are a value, a sequence of values, or None (no filter)."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for col, value in filters.items():
+        if value is None:
+            continue
+        if isinstance(value, str):
+            clauses.append(f"{alias}.{col} = ?")
+            params.append(value)
+        else:
+            # any number of values through one parameter (no SQLite variable limit)
+            clauses.append(f"{alias}.{col} IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps([str(v) for v in value]))
+    return clauses, params
+
+
+class Store:
+    """The label store: an append-only SQLite log of judgement events plus the current labels.
+
+    Parameters
+    ----------
+    path
+        File of the store (created when missing; a zero-byte file counts as a new store), or
+        ``":memory:"`` for a store that lives as long as this object.
+    timeout
+        Seconds a write waits for another writer (another widget or process) before failing.
+
+    Examples
+    --------
+    >>> store = Store(":memory:")
+    >>> ids = store.append([dict(campaign="c", task="grade", query_id="q1", item_id="d1",
+    ...                          annotator="ann", relevance=2)])
+    >>> store.labels()[["query_id", "item_id", "relevance"]].to_dict("records")
+    [{'query_id': 'q1', 'item_id': 'd1', 'relevance': 2}]
+    >>> _ = store.retract(ids); len(store.labels())
+    0
+    """
+
+    path: str
+
+    def __init__(self, path: str | os.PathLike[str] = "labels.sqlite", *, timeout: float = 30.0):
+        self.path = os.fspath(path)
+        self._lock = threading.RLock()
+        check_file(self.path)
+        try:
+            con = sqlite3.connect(
+                self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open store {self.path!r}: {exc}") from exc
+        try:
+            # identify first: a foreign database must not be switched to WAL or written to
+            new = identify(con, self.path)
+            con.execute("PRAGMA journal_mode = WAL")
+            # FULL: a commit is on disk before append() returns (kill -9 and power loss both safe)
+            con.execute("PRAGMA synchronous = FULL")
+            if new:
+                create(con, self.path)
+        except sqlite3.DatabaseError as exc:
+            con.close()
+            raise StoreError(f"file {self.path!r} is not an xmwidgets store ({exc})") from exc
+        except BaseException:
+            con.close()
+            raise
+        self._con: sqlite3.Connection | None = con
+
+    # ------------------------------------------------------------------ plumbing
+    def __repr__(self) -> str:
+        state = "closed" if self._con is None else f"last_event_id={self.last_event_id()}"
+        return f"Store({self.path!r}, {state})"
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection (idempotent). Everything appended is already on disk."""
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._con is None:
+            raise StoreError(f"store {self.path!r} is closed; open it again with open_store(path)")
+        return self._con
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, committed (durable) on leaving, rolled back on error."""
+        with self._lock:
+            con = self._connection()
+            try:
+                con.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StoreError(
+                    f"store {self.path!r} is locked by another writer ({exc}); try again"
+                ) from exc
+            try:
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: every query inside sees the same snapshot."""
+        with self._lock:
+            con = self._connection()
+            con.execute("BEGIN")
+            try:
+                yield con
+            finally:
+                con.execute("COMMIT")
+
+    # ------------------------------------------------------------------ writing
+    def _insert(
+        self, con: sqlite3.Connection, columns: Sequence[str], rows: Any
+    ) -> tuple[int, int]:
+        """Insert value events, bring ``current`` up to date; return (first, last) new event_id."""
+        before = con.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
+        marks = ", ".join("?" * len(columns))
+        con.executemany(f"INSERT INTO events ({', '.join(columns)}) VALUES ({marks})", rows)
+        last = con.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
+        # set-based, in event order: the newest value per key wins; overwrites feed `superseded`
+        con.execute(
+            "INSERT INTO current (event_id, campaign, annotator, query_id, task, item_key) "
+            "SELECT event_id, campaign, annotator, query_id, task, ifnull(item_id, x'') "
+            "FROM events WHERE event_id > ? AND retracts IS NULL ORDER BY event_id "
+            "ON CONFLICT (campaign, annotator, query_id, task, item_key) "
+            "DO UPDATE SET event_id = excluded.event_id",
+            (before,),
+        )
+        return before + 1, last
+
+    @staticmethod
+    def _note(
+        con: sqlite3.Connection, columns: Iterable[str], names: Mapping[str, Iterable[Any]]
+    ) -> None:
+        """Record the optional columns that now hold values and the new distinct coded names."""
+        con.executemany(
+            "INSERT OR IGNORE INTO used_columns (name) VALUES (?)",
+            [(c,) for c in columns if c in _OPTIONAL_COLUMNS],
+        )
+        con.executemany(
+            "INSERT OR IGNORE INTO names (col, value) VALUES (?, ?)",
+            [(col, v) for col, values in names.items() for v in set(values) if v is not None],
+        )
+
+    def _retract_one(self, con: sqlite3.Connection, row: dict[str, Any]) -> int:
+        target = row["retracts"]
+        found = con.execute(
+            "SELECT campaign, task, query_id, item_id, annotator, retracts FROM events "
+            "WHERE event_id = ?",
+            (target,),
+        ).fetchone()
+        if found is None:
+            last = con.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
+            raise StoreError(
+                f"cannot retract event {target}: store {self.path!r} has no such event "
+                f"(its event ids run from 1 to {last})"
+            )
+        if found[5] is not None:
+            raise StoreError(
+                f"event {target} is itself a retraction (of event {found[5]}); to redo, append "
+                "the value again"
+            )
+        by = con.execute("SELECT event_id FROM events WHERE retracts = ?", (target,)).fetchone()
+        if by is not None:
+            raise StoreError(f"event {target} is already retracted (by event {by[0]})")
+        key = dict(zip(_KEY_FIELDS, found[:5], strict=True))
+        for col, value in key.items():
+            if col in row and row[col] != value:
+                raise StoreError(
+                    f"a retraction of event {target} has {col}={row[col]!r} but event {target} "
+                    f"has {col}={value!r}; leave the key out and the store copies it"
+                )
+        event = {**row, **key}
+        columns = list(event)
+        cursor = con.execute(
+            f"INSERT INTO events ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            tuple(event.values()),
+        )
+        new_id = int(cursor.lastrowid or 0)
+        self._note(con, columns, {c: [event[c]] for c in CODED_COLUMNS if c in event})
+        key_params = (
+            key["campaign"],
+            key["annotator"],
+            key["query_id"],
+            key["task"],
+            key["item_id"],
+        )
+        current = con.execute(
+            f"SELECT event_id FROM current WHERE {_KEY_SQL}", key_params
+        ).fetchone()
+        if current is not None and current[0] == target:
+            previous = self._previous_live(con, target)
+            if previous is None:
+                con.execute(f"DELETE FROM current WHERE {_KEY_SQL}", key_params)
+            else:
+                con.execute(
+                    f"UPDATE current SET event_id = ? WHERE {_KEY_SQL}", (previous, *key_params)
+                )
+        return new_id
+
+    @staticmethod
+    def _previous_live(con: sqlite3.Connection, event_id: int) -> int | None:
+        """The newest live (non-retracted) value of the key before ``event_id``."""
+        while True:
+            found = con.execute(
+                "SELECT prev FROM superseded WHERE event_id = ?", (event_id,)
+            ).fetchone()
+            if found is None:
+                return None
+            event_id = found[0]
+            retracted = con.execute(
+                "SELECT 1 FROM events WHERE retracts = ?", (event_id,)
+            ).fetchone()
+            if retracted is None:
+                return event_id
+
+    def append(self, events: Sequence[Mapping[str, Any]]) -> list[int]:
+        """Append judgement events in one transaction, durable before returning.
+
+        Parameters
+        ----------
+        events
+            Mappings of column -> value (columns of ``_contract.EVENT_COLUMNS`` except event_id).
+            ``campaign``, ``task``, ``query_id`` and ``annotator`` are required; ``created_at``
+            defaults to now (UTC). An event with ``retracts`` set is an undo (see ``retract``).
+
+        Returns
+        -------
+        list of int
+            The new event ids, in the order of ``events``.
+        """
+        if isinstance(events, Mapping):
+            events = [events]
+        rows = [normalize_event(event, i) for i, event in enumerate(events)]
+        if not rows:
+            return []
+        ids: list[int] = []
+        with self._write() as con:
+            start = 0
+            while start < len(rows):
+                if "retracts" in rows[start]:
+                    ids.append(self._retract_one(con, rows[start]))
+                    start += 1
+                    continue
+                stop = start
+                while stop < len(rows) and "retracts" not in rows[stop]:
+                    stop += 1
+                batch = rows[start:stop]
+                columns = [c for c in INSERT_COLUMNS if any(c in r for r in batch)]
+                first, last = self._insert(
+                    con, columns, [tuple(r.get(c) for c in columns) for r in batch]
+                )
+                ids.extend(range(first, last + 1))
+                names = {c: [r.get(c) for r in batch] for c in CODED_COLUMNS}
+                self._note(con, columns, names)
+                start = stop
+        return ids
+
+    def retract(self, event_ids: Sequence[int]) -> list[int]:
+        """Undo events: append one retraction per id, in one transaction; return the new ids.
+
+        Retracting the current value of a key brings back the previous value of that key (or
+        removes the key from the labels when there is none).
+
+        Raises
+        ------
+        StoreError
+            An id that does not exist, is already retracted, or is itself a retraction.
+        """
+        if isinstance(event_ids, int | np.integer):
+            event_ids = [int(event_ids)]
+        return self.append([{"retracts": int(i)} for i in event_ids])
+
+    def import_labels(
+        self,
+        df: pd.DataFrame,
+        *,
+        annotator: str | None = None,
+        campaign: str = "default",
+        task: str = "grade",
+        guideline_version: str | None = None,
+    ) -> int:
+        """Bulk-load existing judgements (qrels, an earlier campaign), one event per row.
+
+        Parameters
+        ----------
+        df
+            Columns ``query_id``, ``item_id``, ``relevance`` (integer levels), an ``annotator``
+            column when ``annotator`` is None, and optionally ``best``, ``note``, ``flags``,
+            ``created_at`` (naive times are taken as UTC; missing ones are now).
+        annotator, campaign, task, guideline_version
+            Values for every row.
+
+        Returns
+        -------
+        int
+            The number of events written. Rows are written in order, so a later row for the same
+            key is the current value.
+
+        Examples
+        --------
+        >>> store = Store(":memory:")
+        >>> qrels = pd.DataFrame(
+        ...     {"query_id": ["q1", "q1"], "item_id": ["d1", "d2"], "relevance": [1, 0]}
+        ... )
+        >>> store.import_labels(qrels, annotator="trec")
+        2
+        """
+        if task not in TASKS:
+            raise StoreError(f"unknown task {task!r}: the tasks are {', '.join(TASKS)}")
+        values, used = import_columns(df, annotator=annotator)
+        n = len(df)
+        if n == 0:
+            return 0
+        constants = {"campaign": str(campaign), "task": task}
+        if annotator is not None:
+            constants["annotator"] = str(annotator)
+        if guideline_version is not None:
+            constants["guideline_version"] = str(guideline_version)
+            used.append("guideline_version")
+        columns = [*constants, *values]
+        arrays = [[v] * n for v in constants.values()]
+        arrays += [v.tolist() if isinstance(v, np.ndarray) else v for v in values.values()]
+        with self._write() as con:
+            # a bigger page cache for this connection keeps the `current` B-tree in memory
+            con.execute("PRAGMA cache_size = -262144")
+            try:
+                self._insert(con, columns, zip(*arrays, strict=True))
+                names = {c: [v] for c, v in constants.items() if c in CODED_COLUMNS}
+                if annotator is None:
+                    names["annotator"] = pd.unique(values["annotator"]).tolist()
+                self._note(con, used, names)
+            finally:
+                con.execute("PRAGMA cache_size = -2000")
+        return n
+
+    # ------------------------------------------------------------------ reading
+    def _frame(
+        self, con: sqlite3.Connection, columns: Mapping[str, str], sql: str, params: list[Any]
+    ) -> pd.DataFrame:
+        used = _ALWAYS_READ | {r[0] for r in con.execute("SELECT name FROM used_columns")}
+        names: dict[str, list[str]] = {}
+        for col, value in con.execute("SELECT col, value FROM names ORDER BY col, value"):
+            names.setdefault(col, []).append(value)
+        return read_frame(con, columns, (sql, params), "e", used, names)
+
+    def events(
+        self,
+        *,
+        campaign: str | Sequence[str] | None = None,
+        annotator: str | Sequence[str] | None = None,
+        task: str | Sequence[str] | None = None,
+        since: int | None = None,
+    ) -> pd.DataFrame:
+        """The event log (``EVENT_COLUMNS``), ordered by event_id.
+
+        Parameters
+        ----------
+        campaign, annotator, task
+            Keep only these (a value or a list of values); None keeps all.
+        since
+            Keep only events with ``event_id > since``: pass the last id seen to refresh
+            incrementally.
+        """
+        clauses, params = _where("e", campaign=campaign, annotator=annotator, task=task)
+        if since is not None:
+            clauses.insert(0, "e.event_id > ?")
+            params.insert(0, int(since))
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._read() as con:
+            return self._frame(con, EVENT_COLUMNS, f"FROM events e{where}", params)
+
+    def labels(
+        self,
+        *,
+        campaign: str | Sequence[str] | None = None,
+        annotator: str | Sequence[str] | None = None,
+        task: str | Sequence[str] | None = None,
+        query_ids: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """The current judgement per (campaign, task, query_id, item_id, annotator).
+
+        One row per key (``LABEL_COLUMNS``): the newest event that is not a retraction and has not
+        been retracted; ordered by event_id.
+        """
+        if isinstance(query_ids, str):
+            query_ids = [query_ids]
+        clauses, params = _where(
+            "c", campaign=campaign, annotator=annotator, task=task, query_id=query_ids
+        )
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        from_where = f"FROM current c JOIN events e ON e.event_id = c.event_id{where}"
+        with self._read() as con:
+            return self._frame(con, LABEL_COLUMNS, from_where, params)
+
+    def counts(self, *, campaign: str, annotator: str, task: str = "grade") -> pd.DataFrame:
+        """Number of current labels per query for one annotator: columns ``query_id``, ``judged``.
+
+        Only queries with at least one label appear; ordered by query_id. Read from the
+        ``current`` table's key, so it costs a range scan, not a frame of labels.
+        """
+        with self._lock:
+            rows = (
+                self._connection()
+                .execute(
+                    "SELECT query_id, count(*) FROM current "
+                    "WHERE campaign = ? AND task = ? AND annotator = ? GROUP BY query_id",
+                    (campaign, task, annotator),
+                )
+                .fetchall()
+            )
+        query_ids = [r[0] for r in rows]
+        judged = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
+        return pd.DataFrame(
+            {"query_id": pd.array(query_ids, dtype="string"), "judged": judged}, copy=False
+        )
+
+    def last_event_id(self) -> int:
+        """The newest event id (0 for an empty store)."""
+        with self._lock:
+            return int(
+                self._connection()
+                .execute("SELECT ifnull(max(event_id), 0) FROM events")
+                .fetchone()[0]
+            )
+
+
+_OPTIONAL_COLUMNS = set(EVENT_COLUMNS) - _ALWAYS_READ
+
+
+def open_store(path: str | os.PathLike[str] | Store = "labels.sqlite") -> Store:
+    """Open (or create) the label store at ``path``; a Store passes through unchanged.
+
+    Examples
+    --------
+    >>> store = open_store(":memory:")
+    >>> open_store(store) is store
+    True
+    """
+    if isinstance(path, Store):
+        return path
+    return Store(path)
