@@ -250,3 +250,9 @@ def test_cache_hits_evicts_and_bounds_bytes(tmp_path: Path) -> None:
     assert cache.get("null", None, "image") is None
     cache.clear()
     assert len(cache) == 0 and cache.nbytes == 0
+
+
+@pytest.mark.parametrize("max_px", [0, -5, 2.5, True])
+def test_bad_max_px_raises(max_px) -> None:
+    with pytest.raises(MediaError, match="max_px must be a positive whole number"):
+        render_cell("x", "image", max_px=max_px)

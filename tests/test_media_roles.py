@@ -69,6 +69,8 @@ def test_explicit_roles_win_and_drop(mixed: pd.DataFrame) -> None:
     assert "caption" not in roles and "png" not in roles
     assert roles["source"] == "text" and roles["empty"] == "image"
     assert list(roles) == [c for c in mixed.columns if c in roles]  # column order kept
+    assert "item_id" not in roles
+    assert infer_roles(mixed, "item_id", roles={"item_id": "text"})["item_id"] == "text"
 
 
 def test_name_hints() -> None:

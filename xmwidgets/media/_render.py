@@ -49,7 +49,8 @@ def render_cell(
     Raises
     ------
     MediaError
-        Only for an unknown ``kind`` (a mistake in the calling code, not in the data).
+        Only for an unknown ``kind`` or a bad ``max_px`` (mistakes in the calling code, not in
+        the data).
 
     Examples
     --------
@@ -61,6 +62,8 @@ def render_cell(
     """
     if kind not in KINDS:
         raise MediaError(f"unknown modality {kind!r}: use one of {', '.join(KINDS)}")
+    if isinstance(max_px, bool) or not isinstance(max_px, int) or max_px < 1:
+        raise MediaError(f"max_px must be a positive whole number of pixels, got {max_px!r}")
     if is_null(value) or (kind != "text" and isinstance(value, str) and not value.strip()):
         return None
     try:

@@ -49,7 +49,7 @@ def infer_roles(
     df : DataFrame
         A queries or items frame: an id column, content columns, optional metadata columns.
     id_column : str
-        The id column (``"query_id"`` or ``"item_id"``), never content.
+        The id column (``"query_id"`` or ``"item_id"``): not content unless ``roles`` says so.
     roles : mapping of column -> kind, optional
         Explicit kinds, which win over inference. A kind of ``None`` or ``"meta"`` drops a column.
 
@@ -87,12 +87,12 @@ def infer_roles(
             )
     result: dict[str, str] = {}
     for column in df.columns:
-        if column == id_column:
-            continue
-        if column in roles:
+        if column in roles:  # explicit roles win, even for the id column
             kind = roles[column]
             if kind not in _DROP:
                 result[column] = str(kind)
+            continue
+        if column == id_column:
             continue
         inferred = _infer_column(df[column], str(column))
         if inferred is not None:
