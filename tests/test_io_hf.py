@@ -9,7 +9,7 @@ import os
 import pandas as pd
 import pytest
 
-from xmwidgets.io import FormatError, from_hf, read_hf
+from xmwidgets.io import FormatError, from_hf, read_hf, write_hf
 
 
 def test_imagefolder_metadata_csv(tmp_path):
@@ -107,17 +107,17 @@ configs:
 - config_name: corpus
   data_files:
   - split: corpus
-    path: corpus.jsonl
+    path: data/corpus.jsonl
 - config_name: queries
   data_files:
   - split: queries
-    path: queries.jsonl
+    path: data/queries.jsonl
 - config_name: qrels
   data_files:
   - split: test
-    path: qrels/test.jsonl
+    path: data/qrels-test.jsonl
   - split: dev
-    path: qrels/dev.jsonl
+    path: data/qrels-dev.jsonl
 ---
 """
 
@@ -128,16 +128,16 @@ def test_datasets_configs(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", os.fspath(tmp_path / "hf_home"))
     repo = tmp_path / "repo"
-    (repo / "qrels").mkdir(parents=True)
+    (repo / "data").mkdir(parents=True)  # not the write_hf layout: exercise datasets
     (repo / "README.md").write_text(_CARD)
     rows = {
-        "corpus.jsonl": [
+        "data/corpus.jsonl": [
             {"_id": 4983, "title": "T", "text": "x"},
             {"_id": 5, "title": "", "text": "y"},
         ],
-        "queries.jsonl": [{"_id": 1, "text": "q?"}],
-        "qrels/test.jsonl": [{"query-id": 1, "corpus-id": 4983, "score": 1}],
-        "qrels/dev.jsonl": [{"query-id": 1, "corpus-id": 5, "score": 2}],
+        "data/queries.jsonl": [{"_id": 1, "text": "q?"}],
+        "data/qrels-test.jsonl": [{"query-id": 1, "corpus-id": 4983, "score": 1}],
+        "data/qrels-dev.jsonl": [{"query-id": 1, "corpus-id": 5, "score": 2}],
     }
     for name, records in rows.items():
         (repo / name).write_text("".join(json.dumps(r) + "\n" for r in records))
@@ -151,3 +151,61 @@ def test_datasets_configs(tmp_path, monkeypatch):
     assert loaded.qrels.values.tolist() == [["1", "4983", 1]]  # "test" preferred among splits
     dev = read_hf(repo, "qrels", split="dev", cache_dir=os.fspath(tmp_path / "cache"))
     assert dev.values.tolist() == [["1", "5", 2]]
+
+
+@pytest.fixture
+def frames():
+    queries = pd.DataFrame({"query_id": ["q1", "q2"], "text": ["red car", "sleeping cat"]})
+    items = pd.DataFrame(
+        {"item_id": ["397133", "d2"], "title": ["", "Cats"], "text": ["a coupé", "a cat"]}
+    )
+    qrels = pd.DataFrame(
+        {"query_id": ["q1", "q2"], "item_id": ["397133", "d2"], "relevance": [2, 3]}
+    )
+    return queries, items, qrels
+
+
+def test_write_hf_round_trip_without_datasets(tmp_path, frames):
+    queries, items, qrels = frames
+    folder = write_hf(tmp_path / "repo", queries, items, qrels)
+    write_hf(folder, queries, items, qrels.assign(relevance=1), split="dev")
+    card = (folder / "README.md").read_text()
+    assert "config_name: qrels" in card
+    assert "path: qrels/dev.jsonl" in card and "path: qrels/test.jsonl" in card
+    assert json.loads((folder / "qrels" / "test.jsonl").read_text().splitlines()[0]) == {
+        "query-id": "q1",
+        "corpus-id": "397133",
+        "score": 2,
+    }
+    loaded = read_hf(folder)  # "test" chosen among test and dev
+    pd.testing.assert_frame_equal(loaded.queries, queries)
+    pd.testing.assert_frame_equal(loaded.items, items)
+    pd.testing.assert_frame_equal(loaded.qrels, qrels)
+    assert read_hf(folder, "qrels", split="dev")["relevance"].tolist() == [1, 1]
+    assert read_hf(folder, "corpus")["item_id"].tolist() == ["397133", "d2"]
+
+
+def test_write_hf_is_what_datasets_loads(tmp_path, monkeypatch, frames):
+    datasets = pytest.importorskip("datasets")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    folder = write_hf(tmp_path / "repo", *frames)
+    table = datasets.load_dataset(os.fspath(folder), "qrels", cache_dir=os.fspath(tmp_path / "c"))
+    assert list(table) == ["test"]
+    assert from_hf(table["test"]).values.tolist() == [["q1", "397133", 2], ["q2", "d2", 3]]
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        ('{"query-id": "q1", "corpus-id": "d2"}', "line 2: missing key 'score'"),
+        ('{"query-id": "q1", "corpus-id": "d2", "score": 0.5}', "line 2: score must be an integer"),
+        ('{"query-id": "q1", "corpus-id": "397133", "score": 1}', "line 2: duplicate pair"),
+    ],
+)
+def test_malformed_hf_repo_qrels(tmp_path, frames, record, message):
+    folder = write_hf(tmp_path / "repo", *frames)
+    path = folder / "qrels" / "test.jsonl"
+    path.write_text(path.read_text().splitlines()[0] + "\n" + record + "\n")
+    with pytest.raises(FormatError) as info:
+        read_hf(folder)
+    assert str(info.value).startswith(os.fspath(path)) and message in str(info.value)

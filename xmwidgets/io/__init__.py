@@ -3,8 +3,8 @@
 - TREC: :func:`read_qrels`, :func:`write_qrels`, :func:`read_run`, :func:`write_run`
 - BEIR: :func:`read_beir`, :func:`write_beir`
 - any frame: :func:`read_jsonl`, :func:`write_jsonl`, :func:`read_parquet`, :func:`write_parquet`
-- Hugging Face: :func:`read_hf` (BEIR-style configs through ``datasets``; ImageFolder/AudioFolder
-  folders without it), :func:`from_hf`
+- Hugging Face: :func:`read_hf` (BEIR-style configs through ``datasets``; repos on disk and
+  ImageFolder/AudioFolder folders without it), :func:`write_hf`, :func:`from_hf`
 - datasets into ``Loaded(queries, items, qrels)``: :func:`load_coco_captions`,
   :func:`load_flickr30k`, :func:`load_cxc`, :func:`load_eccv_caption`, :func:`load_audiocaps`,
   :func:`load_clotho`, :func:`load_msrvtt`
@@ -26,6 +26,7 @@ from ._captions import load_coco_captions, load_flickr30k
 from ._coco_judged import load_cxc, load_eccv_caption
 from ._errors import FormatError
 from ._hf import from_hf, read_hf
+from ._hf_repo import write_hf
 from ._jsonl import read_jsonl, read_parquet, write_jsonl, write_parquet
 from ._loaded import Loaded
 from ._trec import read_qrels, read_run, write_qrels, write_run
@@ -48,6 +49,7 @@ __all__ = [
     "read_qrels",
     "read_run",
     "write_beir",
+    "write_hf",
     "write_jsonl",
     "write_parquet",
     "write_qrels",

@@ -113,10 +113,11 @@ def read_hf(
     Parameters
     ----------
     path_or_name : str or PathLike
-        A local ImageFolder/AudioFolder (a folder with ``metadata.csv`` or ``metadata.jsonl``
-        holding a ``file_name`` column, at the top or in per-split subfolders), read without
-        ``datasets``; or a Hub name / local path for ``datasets.load_dataset`` with BEIR-style
-        configs.
+        One of: a BEIR-style repo on disk (``corpus.jsonl``, ``queries.jsonl``,
+        ``qrels/*.jsonl``, as :func:`write_hf` writes); a local ImageFolder/AudioFolder (a folder
+        with ``metadata.csv`` or ``metadata.jsonl`` holding a ``file_name`` column, at the top or
+        in per-split subfolders) -- both read without ``datasets``; or a Hub name / local path for
+        ``datasets.load_dataset`` with BEIR-style configs.
     config : str, optional
         ``"corpus"``, ``"queries"``, ``"qrels"`` (or another config holding one of those tables).
         Omitted for a Hub dataset: the three configs are loaded and a :class:`Loaded` returned.
@@ -143,7 +144,11 @@ def read_hf(
     FormatError
         A malformed metadata file (names the file and line).
     """
+    from ._hf_repo import _is_repo, _read_repo
+
     root = Path(path_or_name)
+    if root.is_dir() and _is_repo(root):
+        return _read_repo(root, config, split)
     if root.is_dir() and _metadata_files(root, split):
         return _read_folder(root, split, media_column)
     datasets = _datasets()
