@@ -227,12 +227,13 @@ def _decode(source: Path | bytes, fmt: str | None, label: str) -> tuple[np.ndarr
 def _decode_av(source: Path | bytes) -> tuple[np.ndarray, int]:
     import av
 
-    with av.open(io.BytesIO(source) if isinstance(source, bytes) else str(source)) as container:
+    container: Any = av.open(io.BytesIO(source) if isinstance(source, bytes) else str(source))
+    with container:
         if not container.streams.audio:
             raise ValueError("no audio stream")
         stream = container.streams.audio[0]
         resampler = av.AudioResampler(format="fltp", layout=stream.layout.name, rate=stream.rate)
-        chunks = []
+        chunks: list[np.ndarray] = []
         for frame in container.decode(stream):
             chunks.extend(f.to_ndarray() for f in resampler.resample(frame))
         chunks.extend(f.to_ndarray() for f in resampler.resample(None))

@@ -128,8 +128,8 @@ def _display_mode(im: Image.Image) -> Image.Image:
         return im
     if im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or _has_transparency(im):
         rgba = im.convert("RGBA" if im.mode not in ("LA", "La") else "LA")
-        alpha = rgba.getchannel("A")
-        if alpha.getextrema()[0] < 255:
+        lowest_alpha = rgba.getchannel("A").getextrema()[0]
+        if isinstance(lowest_alpha, (int, float)) and lowest_alpha < 255:
             return rgba
         return rgba.convert("RGB" if rgba.mode == "RGBA" else "L")
     if im.mode in ("RGB", "L"):
@@ -203,7 +203,8 @@ def _probe_size(source: Path | bytes) -> tuple[int, int] | None:
                 if accepted and not isinstance(accepted, str):
                     fp.seek(0)
                     try:
-                        return tuple(factory(fp, None).size)  # type: ignore[return-value]
+                        width, height = factory(fp, "").size
+                        return int(width), int(height)
                     except Exception:
                         continue
     except Exception:

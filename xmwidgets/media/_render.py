@@ -122,7 +122,7 @@ class MediaCache:
         self.maxbytes = maxbytes
         self.hits = 0
         self.misses = 0
-        self._entries: OrderedDict[Hashable, Rendered | None] = OrderedDict()
+        self._entries: OrderedDict[tuple[Hashable, str, str, int], Rendered | None] = OrderedDict()
         self._nbytes = 0
         self._lock = threading.Lock()
 
