@@ -256,3 +256,21 @@ def test_cache_hits_evicts_and_bounds_bytes(tmp_path: Path) -> None:
 def test_bad_max_px_raises(max_px) -> None:
     with pytest.raises(MediaError, match="max_px must be a positive whole number"):
         render_cell("x", "image", max_px=max_px)
+
+
+def test_cache_from_threads(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    for k in range(4):
+        _photo(200, 100, seed=k).save(tmp_path / f"{k}.png")
+    cache = MediaCache(maxsize=3)
+
+    def work(n: int) -> tuple[int, int]:
+        rendered = cache.get(n % 4, tmp_path / f"{n % 4}.png", "image", max_px=50)
+        return n % 4, rendered.part["height"]
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(work, range(200)))
+    assert all(height == 25 for _, height in results)
+    assert len(cache) == 3 and cache.hits + cache.misses == 200
+    assert cache.nbytes == sum(r.nbytes for r in cache._entries.values() if r)

@@ -203,3 +203,21 @@ def test_waveform_of_nan_and_inf_samples_is_finite() -> None:
     assert np.isfinite(peaks).all() and peaks.max() == pytest.approx(1.0)
     decoded, _ = sf.read(io.BytesIO(rendered.buffers[0]))
     assert np.isfinite(decoded).all() and decoded[150] == 0
+
+
+def test_size_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from xmwidgets.media import _audio, _video
+
+    wav = tmp_path / "tone.wav"
+    sf.write(wav, _tone(), RATE)  # 64 KB
+    monkeypatch.setattr(_audio, "MAX_AUDIO_BYTES", 40_000)
+    error = render_cell(wav, "audio").part["error"]
+    assert error.startswith("audio too large to send (0.1 MB, limit 0.0 MB)")
+    # an array too large as WAV goes out as Ogg Vorbis, which is far smaller
+    rendered = render_cell((_tone(), RATE), "audio")
+    assert rendered.part["mime"] == "audio/ogg" and rendered.buffers[0][:4] == b"OggS"
+    monkeypatch.setattr(_audio, "MAX_AUDIO_BYTES", 1_000)
+    assert "even as Ogg Vorbis" in render_cell((_tone(), RATE), "audio").part["error"]
+    webm = _write_video(tmp_path / "clip.webm", "libvpx-vp9")
+    monkeypatch.setattr(_video, "MAX_VIDEO_BYTES", 100)
+    assert render_cell(webm, "video").part["error"].startswith("video too large to send")
