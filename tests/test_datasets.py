@@ -60,7 +60,11 @@ def _tree_hashes(directory: pathlib.Path) -> dict[str, str]:
 
 def test_frames_have_the_documented_columns_and_sizes(demo: datasets.Demo) -> None:
     assert {"query_id", "text", "image", "target_modality"} <= set(demo.queries.columns)
-    assert {"item_id", "image", "audio", "video", "text", "modality"} <= set(demo.items.columns)
+    assert list(demo.items.columns) == ["item_id", "image", "audio", "video", "text", "modality"]
+    assert list(demo.queries.columns) == ["query_id", "text", "image", "target_modality"]
+    # the attributes the truth is made from are kept apart, so a widget never shows the answer
+    assert {"shape", "colour", "description"} <= set(demo.item_attributes.columns)
+    assert list(demo.item_attributes["item_id"]) == list(demo.items["item_id"])
     assert list(demo.candidates.columns) == ["query_id", "item_id", "source", "score", "rank"]
     assert list(demo.truth.columns) == ["query_id", "item_id", "relevance"]
     assert 28 <= len(demo.queries) <= 40
@@ -164,9 +168,9 @@ def test_hard_negatives_differ_from_the_query_in_exactly_one_attribute(
     queries = {q.extra.get("text"): q for q in _spec.plan_queries()}
     hard = demo.candidates[demo.candidates["source"] == "hard-negative"]
     assert len(hard) >= 20
-    merged = hard.merge(demo.queries, on="query_id").merge(
-        demo.items, on="item_id", suffixes=("_q", "_i")
-    )
+    queries_ = demo.queries.merge(demo.query_attributes, on="query_id")
+    items_ = demo.items.merge(demo.item_attributes, on="item_id")
+    merged = hard.merge(queries_, on="query_id").merge(items_, on="item_id", suffixes=("_q", "_i"))
     for row in merged.itertuples():
         if not isinstance(row.text_q, str):  # an image query: its stated attributes are its scene
             continue

@@ -29,6 +29,10 @@ _STRING_COLUMNS = (
 )  # fmt: skip
 _MEDIA_COLUMNS = ("image", "audio", "video")
 _FRAMES = ("queries", "items", "candidates", "truth", "run-lexical", "run-dense")
+# what an annotator sees; every other column (the attributes the truth is built from, the lexical
+# retriever's tag line) goes to the *_attributes frames, so that no widget shows the answer
+_QUERY_CONTENT = ("query_id", "text", "image", "target_modality")
+_ITEM_CONTENT = ("item_id", "image", "audio", "video", "text", "modality")
 
 
 @dataclass
@@ -38,12 +42,11 @@ class Demo:
     Attributes
     ----------
     queries : pandas.DataFrame
-        ``query_id``, ``text`` (null for image queries), ``image`` (path, image queries only),
-        ``target_modality`` and the attributes the query states (``shape``, ``colour``, …).
+        ``query_id``, ``text`` (null for image queries), ``image`` (path, image queries only) and
+        ``target_modality``.
     items : pandas.DataFrame
         ``item_id``, content columns ``image``, ``audio``, ``video`` (absolute paths) and ``text``,
-        null where absent; ``modality`` (image, audio, video, text, bundle), ``description`` (the
-        tag line the lexical retriever reads) and the attributes the item was made from.
+        null where absent, and ``modality`` (image, audio, video, text, bundle).
     candidates : pandas.DataFrame
         The pool to label: ``query_id, item_id, source, score, rank``; 6–24 pairs per query.
     truth : pandas.DataFrame
@@ -55,6 +58,10 @@ class Demo:
         items.
     cache_dir : pathlib.Path
         The folder holding the files of this dataset.
+    query_attributes, item_attributes : pandas.DataFrame
+        ``query_id`` / ``item_id`` and the attributes each record was made from (``shape``,
+        ``colour``, …; items also ``description``, the tag line the lexical retriever reads). Kept
+        apart from ``queries``/``items`` so that a widget showing those never shows the answer.
     """
 
     queries: pd.DataFrame
@@ -65,6 +72,8 @@ class Demo:
     query_vectors: np.ndarray
     item_vectors: np.ndarray
     cache_dir: Path
+    query_attributes: pd.DataFrame
+    item_attributes: pd.DataFrame
 
     def __repr__(self) -> str:
         per_query = self.candidates.groupby("query_id").size()
@@ -179,13 +188,16 @@ def _load(target: Path) -> Demo:
     frames["truth"]["relevance"] = frames["truth"]["relevance"].astype("int64")
     for name in ("candidates", "run-lexical", "run-dense"):
         frames[name]["rank"] = frames[name]["rank"].astype("int64")
+    queries, items = frames["queries"], frames["items"]
     return Demo(
-        queries=frames["queries"],
-        items=frames["items"],
+        queries=queries[[c for c in _QUERY_CONTENT if c in queries]],
+        items=items[[c for c in _ITEM_CONTENT if c in items]],
         candidates=frames["candidates"],
         truth=frames["truth"],
         runs={"lexical": frames["run-lexical"], "dense": frames["run-dense"]},
         query_vectors=np.load(target / "query_vectors.npy"),
         item_vectors=np.load(target / "item_vectors.npy"),
         cache_dir=target,
+        query_attributes=queries[["query_id", *(c for c in queries if c not in _QUERY_CONTENT)]],
+        item_attributes=items[["item_id", *(c for c in items if c not in _ITEM_CONTENT)]],
     )
