@@ -31,6 +31,13 @@ def warn_unknown(
         )
 
 
+def _lookup(index: pd.Index, ids: pd.Series) -> np.ndarray:
+    # runs repeat each query id hundreds of times: hash the distinct ids only
+    codes, uniques = pd.factorize(ids)
+    rows = index.get_indexer(np.asarray(uniques, dtype=object))
+    return rows[codes] if len(codes) else np.empty(0, dtype=np.intp)
+
+
 def ids_to_rows(
     frame: pd.DataFrame,
     what: str,
@@ -51,8 +58,8 @@ def ids_to_rows(
         )
     query_ids = frame["query_id"].astype(str)
     item_ids = frame["item_id"].astype(str)
-    query_rows = query_index.get_indexer(query_ids)
-    item_rows = item_index.get_indexer(item_ids)
+    query_rows = _lookup(query_index, query_ids)
+    item_rows = _lookup(item_index, item_ids)
     # stacklevel counts from the caller of ids_to_rows, so warnings point at the user's call
     warn_unknown(what, "query_id", query_ids, query_rows, stacklevel + 1)
     warn_unknown(what, "item_id", item_ids, item_rows, stacklevel + 1)
