@@ -146,6 +146,7 @@ export function renderGrid({ model, el }: Pick<RenderProps<GridTraits>, "model" 
   let focusIndex = 0;
   let pendingPaint: { index: number; started: number } | null = null;
   const undoWithoutEntry = new Set<number>();
+  let focusItem: { query_id: string; item_id: string } | null = null;
 
   // ---- small views ----------------------------------------------------------------------------
   function renderProgress(): void {
@@ -187,7 +188,7 @@ export function renderGrid({ model, el }: Pick<RenderProps<GridTraits>, "model" 
         body.push(make("h3", "xmw-help-scale", `Scale: ${s.name}`));
         const levels = make("dl", "xmw-help-levels");
         for (const level of s.levels) {
-          levels.append(make("dt", "", `${level.key ?? "–"}  ${level.value} · ${level.name}`), make("dd", "", level.definition));
+          levels.append(make("dt", "", `${level.key ?? "–"}: ${level.name} (${level.value})`), make("dd", "", level.definition));
         }
         body.push(levels);
       } else if (s.continuous) {
@@ -267,6 +268,12 @@ export function renderGrid({ model, el }: Pick<RenderProps<GridTraits>, "model" 
       const judged = query.order.map((id) => query.items.get(id)?.relevance !== null);
       focusIndex = judged.length && judged[0] ? nextUnjudged(0, judged) : 0;
     }
+    if (focusItem !== null && focusItem.query_id === query.query_id) {
+      // undo went back to a query that was not cached: focus the undone candidate once it is here
+      const at = query.order.indexOf(focusItem.item_id);
+      if (at >= 0) focusIndex = at;
+      focusItem = null;
+    }
     root.dataset.queryId = page.query_id;
     root.dataset.queryIndex = String(page.index);
     renderNone();
@@ -275,6 +282,7 @@ export function renderGrid({ model, el }: Pick<RenderProps<GridTraits>, "model" 
   }
 
   function showLoading(index: number, message = ""): void {
+    const hadFocus = hasFocus(); // before the focused tile leaves the DOM
     view = null;
     queryBox.replaceChildren();
     grid.replaceChildren();
@@ -282,7 +290,7 @@ export function renderGrid({ model, el }: Pick<RenderProps<GridTraits>, "model" 
     loading.hidden = false;
     renderNone();
     renderProgress();
-    if (hasFocus()) root.focus({ preventScroll: true });
+    if (hadFocus) root.focus({ preventScroll: true });
   }
 
   function schedulePaint(): void {
@@ -425,12 +433,14 @@ export function renderGrid({ model, el }: Pick<RenderProps<GridTraits>, "model" 
   function undo(started: number): void {
     const requestId = ids.next();
     const { entry, change } = store.undo(requestId, started);
+    focusItem = entry?.item_id ? { query_id: entry.query_id, item_id: entry.item_id } : null;
     if (!entry) undoWithoutEntry.add(requestId);
     else if (entry.index !== current) navigate(entry.index);
     else applyChange(change);
     if (entry?.item_id && view && view.query.query_id === entry.query_id) {
       const at = view.query.order.indexOf(entry.item_id);
       if (at >= 0) focusIndex = at;
+      focusItem = null;
       focusTile(hasFocus(), true);
     }
     send({ type: "undo", request_id: requestId });

@@ -41,6 +41,8 @@ export class PageCache {
   private readonly pages = new Map<number, CachedPage>();
   /** index -> request_id of the page request in flight */
   private readonly inflight = new Map<number, number>();
+  /** URLs of dropped pages, revoked once their preloads finish */
+  private readonly dropping = new Set<BlobUrls>();
   private readonly capacity: number;
   private readonly preload: boolean;
   /** The query on screen: kept, and the centre from which distance decides what to drop. */
@@ -107,7 +109,7 @@ export class PageCache {
     const entry: CachedPage = { index, page, urls, ready: this.preload ? preloadPage(page, urls) : Promise.resolve() };
     this.pages.set(index, entry);
     // The old copy's URLs may still be on screen; the caller re-renders from the new one first.
-    if (old) queueMicrotask(() => old.urls.revokeAll());
+    if (old) this.revokeWhenReady(old);
     this.evict();
     return entry;
   }
@@ -123,14 +125,26 @@ export class PageCache {
         }
       }
       if (farthest === null) return;
-      this.pages.get(farthest)?.urls.revokeAll();
+      const dropped = this.pages.get(farthest);
       this.pages.delete(farthest);
+      // Revoking while its preloads are still reading the blobs logs ERR_FILE_NOT_FOUND: wait for them.
+      if (dropped) this.revokeWhenReady(dropped);
     }
   }
 
-  /** Revoke everything (view cleanup). */
+  private revokeWhenReady(entry: CachedPage): void {
+    this.dropping.add(entry.urls);
+    void entry.ready.then(() => {
+      entry.urls.revokeAll();
+      this.dropping.delete(entry.urls);
+    });
+  }
+
+  /** Revoke everything (view cleanup), including dropped pages still preloading. */
   clear(): void {
     for (const entry of this.pages.values()) entry.urls.revokeAll();
+    for (const urls of this.dropping) urls.revokeAll();
+    this.dropping.clear();
     this.pages.clear();
     this.inflight.clear();
   }

@@ -93,7 +93,7 @@ describe("PageCache", () => {
     expect(cache.request(1, 10)).toBe(2);
   });
 
-  it("keeps at most `capacity` pages, dropping the farthest and revoking its URLs", () => {
+  it("keeps at most `capacity` pages, dropping the farthest and revoking its URLs", async () => {
     const revoke = vi.spyOn(URL, "revokeObjectURL");
     const cache = new PageCache(() => undefined, new RequestIds(), { capacity: 3, preload: true });
     cache.current = 2;
@@ -103,6 +103,8 @@ describe("PageCache", () => {
     expect(first.urls.size).toBe(3);
     for (const { page, buffers } of pages.slice(1)) cache.receive(page, buffers);
     expect(cache.indices()).toEqual([1, 2, 3]);
+    await first.ready;
+    await Promise.resolve();
     expect(revoke).toHaveBeenCalledTimes(3);
     cache.clear();
     expect(revoke).toHaveBeenCalledTimes(12);
