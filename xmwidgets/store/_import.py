@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import StoreError
-from ._validate import now_micros
+from ._validate import as_python, now_micros
 
 __all__ = ["import_columns"]
 
@@ -48,25 +48,27 @@ def _relevance(df: pd.DataFrame) -> np.ndarray:
     bad = numbers.isna().to_numpy()
     if bad.any():
         pos = _first_bad(df, bad)
-        value = raw.iloc[pos]
+        value = as_python(raw.iloc[pos])
         raise StoreError(
-            f"relevance {value!r} in {_row_name(df, pos)} is not an integer: relevance must be a "
-            "level of the scale (an integer from -128 to 127); fix or drop that row"
+            f"relevance {value!r} in {_row_name(df, pos)} is not an integer: relevance must be "
+            "a level of the scale (an integer from -128 to 127); fix or drop that row"
         )
     floats = numbers.to_numpy(dtype=np.float64)
     bad = floats != np.round(floats)
     if bad.any():
         pos = _first_bad(df, bad)
+        value = as_python(raw.iloc[pos])
         raise StoreError(
-            f"relevance {raw.iloc[pos]!r} in {_row_name(df, pos)} is not an integer: relevance "
-            "must be a level of the scale (an integer from -128 to 127)"
+            f"relevance {value!r} in {_row_name(df, pos)} is not an integer: relevance must be "
+            "a level of the scale (an integer from -128 to 127)"
         )
     bad = (floats < -128) | (floats > 127)
     if bad.any():
         pos = _first_bad(df, bad)
+        value = as_python(raw.iloc[pos])
         raise StoreError(
-            f"relevance {raw.iloc[pos]!r} in {_row_name(df, pos)} is out of range: it must be an "
-            "integer from -128 to 127"
+            f"relevance {value!r} in {_row_name(df, pos)} is out of range: it must be an integer "
+            "from -128 to 127"
         )
     return floats.astype(np.int64)
 
@@ -88,7 +90,7 @@ def _created_at(df: pd.DataFrame) -> np.ndarray:
         raise StoreError(
             f"column 'created_at' must hold dates and times (naive ones are taken as UTC): {exc}"
         ) from None
-    out = stamps.dt.as_unit("us").astype("int64").to_numpy()
+    out = stamps.dt.as_unit("us").astype("int64").to_numpy(copy=True)
     isna = stamps.isna().to_numpy()
     out[isna] = now_micros()
     return out

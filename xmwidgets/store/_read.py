@@ -137,7 +137,7 @@ def read_frame(
     coded = {
         col: names.get(col, ())
         for col in fetched
-        if col in CODED_COLUMNS and len(names.get(col, ())) <= _MAX_CODES
+        if col in CODED_COLUMNS and 0 < len(names.get(col, ())) <= _MAX_CODES
     }
     exprs, params = [], []
     for col in fetched:

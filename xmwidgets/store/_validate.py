@@ -19,6 +19,7 @@ __all__ = [
     "INSERT_COLUMNS",
     "REQUIRED",
     "RETRACTION_VALUE_FIELDS",
+    "as_python",
     "micros",
     "normalize_event",
     "now_micros",
@@ -48,6 +49,11 @@ _INT_RANGES = {
 }
 
 
+def as_python(value: Any) -> Any:
+    """``value`` as a message shows it: numpy scalars as plain Python (2.5, not np.float64(2.5))."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def now_micros() -> int:
     """The current UTC time in integer microseconds since the epoch."""
     return time.time_ns() // 1000
@@ -66,14 +72,14 @@ def micros(value: Any, where: str) -> int:
     """UTC microseconds of a datetime-like value; naive values are taken as UTC."""
     if isinstance(value, numbers.Number) and not isinstance(value, np.datetime64):
         raise StoreError(
-            f"created_at {value!r} {where} is a number; pass a datetime, a pandas Timestamp "
-            "or an ISO 8601 string (naive values are taken as UTC)"
+            f"created_at {as_python(value)!r} {where} is a number; pass a datetime, a pandas "
+            "Timestamp or an ISO 8601 string (naive values are taken as UTC)"
         )
     try:
         stamp = pd.Timestamp(value)
     except (ValueError, TypeError) as exc:
         raise StoreError(
-            f"created_at {value!r} {where} is not a date and time: {exc}; "
+            f"created_at {as_python(value)!r} {where} is not a date and time: {exc}; "
             "pass a datetime, a pandas Timestamp or an ISO 8601 string"
         ) from None
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
@@ -82,9 +88,9 @@ def micros(value: Any, where: str) -> int:
 
 def _integer(value: Any, col: str, where: str) -> int:
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise StoreError(f"{col} {value!r} {where} is not an integer")
+        raise StoreError(f"{col} {as_python(value)!r} {where} is not an integer")
     if isinstance(value, float | np.floating) and not float(value).is_integer():
-        raise StoreError(f"{col} {value!r} {where} is not an integer")
+        raise StoreError(f"{col} {as_python(value)!r} {where} is not an integer")
     number = int(value)
     lo, hi = _INT_RANGES[col]
     if not lo <= number <= hi:
@@ -97,15 +103,17 @@ def _integer(value: Any, col: str, where: str) -> int:
 def _boolean(value: Any, col: str, where: str) -> int:
     if isinstance(value, bool | np.bool_) or value in (0, 1):
         return int(bool(value))
-    raise StoreError(f"{col} {value!r} {where} is not a boolean: pass True, False or None")
+    raise StoreError(
+        f"{col} {as_python(value)!r} {where} is not a boolean: pass True, False or None"
+    )
 
 
 def _real(value: Any, col: str, where: str) -> float:
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise StoreError(f"{col} {value!r} {where} is not a number")
+        raise StoreError(f"{col} {as_python(value)!r} {where} is not a number")
     number = float(value)
     if not math.isfinite(number):
-        raise StoreError(f"{col} {value!r} {where} is not a finite number")
+        raise StoreError(f"{col} {as_python(value)!r} {where} is not a finite number")
     return number
 
 

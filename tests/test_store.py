@@ -1,0 +1,518 @@
+"""Tests of the label store: event log semantics, labels view, import, durability, concurrency."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xmwidgets._contract import EVENT_COLUMNS, LABEL_COLUMNS, LABEL_KEY
+from xmwidgets.store import Store, StoreError, open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def grade(query_id: str, item_id: str | None, relevance: int | None, **extra: object) -> dict:
+    return {
+        "campaign": "c1",
+        "task": "grade",
+        "annotator": "ann",
+        "query_id": query_id,
+        "item_id": item_id,
+        "relevance": relevance,
+        **extra,
+    }
+
+
+def current(store: Store, **filters: object) -> dict[tuple, int]:
+    """(query_id, item_id) -> relevance of the labels view."""
+    labels = store.labels(**filters)
+    return {
+        (q, None if pd.isna(i) else i): (None if pd.isna(r) else int(r))
+        for q, i, r in zip(labels.query_id, labels.item_id, labels.relevance, strict=True)
+    }
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    with open_store(tmp_path / "labels.sqlite") as opened:
+        yield opened
+
+
+# ----------------------------------------------------------------------------- semantics
+def test_events_become_labels_with_contract_dtypes(store: Store) -> None:
+    ids = store.append([grade("q1", "d1", 2, duration_ms=850, shown_position=3)])
+    assert ids == [1]
+    labels = store.labels()
+    assert list(labels.columns) == list(LABEL_COLUMNS)
+    assert {c: str(t) for c, t in labels.dtypes.items()} == LABEL_COLUMNS
+    row = labels.iloc[0]
+    assert (row.event_id, row.query_id, row.item_id, row.relevance) == (1, "q1", "d1", 2)
+    assert (row.duration_ms, row.shown_position, row.annotator) == (850, 3, "ann")
+    assert pd.isna(row.best) and pd.isna(row.note) and pd.isna(row.magnitude)
+    assert row.created_at.tz is not None and str(row.created_at.tz) == "UTC"
+    events = store.events()
+    assert list(events.columns) == list(EVENT_COLUMNS)
+    assert {c: str(t) for c, t in events.dtypes.items()} == EVENT_COLUMNS
+
+
+def test_empty_store_frames_have_contract_dtypes(tmp_path: Path) -> None:
+    store = open_store(":memory:")
+    assert store.path == ":memory:"
+    assert store.last_event_id() == 0
+    for frame, columns in ((store.labels(), LABEL_COLUMNS), (store.events(), EVENT_COLUMNS)):
+        assert len(frame) == 0
+        assert {c: str(t) for c, t in frame.dtypes.items()} == columns
+    counts = store.counts(campaign="c1", annotator="ann")
+    assert list(counts.columns) == ["query_id", "judged"] and len(counts) == 0
+
+
+def test_newest_value_wins(store: Store) -> None:
+    store.append([grade("q1", "d1", 1), grade("q1", "d2", 0)])
+    store.append([grade("q1", "d1", 3)])
+    assert current(store) == {("q1", "d1"): 3, ("q1", "d2"): 0}
+    assert store.labels().event_id.tolist() == [2, 3]  # ordered by event_id
+
+
+def test_undo_restores_previous_value(store: Store) -> None:
+    first, second, third = store.append([grade("q1", "d1", v) for v in (1, 2, 3)])
+    store.retract([third])
+    assert current(store) == {("q1", "d1"): 2}
+    store.retract([second])
+    assert current(store) == {("q1", "d1"): 1}
+    assert store.labels().event_id.tolist() == [first]
+    # a new value after the undos, then undoing it, goes back to the surviving one
+    (fourth,) = store.append([grade("q1", "d1", 0)])
+    assert current(store) == {("q1", "d1"): 0}
+    store.retract([fourth])
+    assert current(store) == {("q1", "d1"): 1}
+
+
+def test_undo_of_an_older_value_keeps_current_and_is_skipped_later(store: Store) -> None:
+    _, second, third = store.append([grade("q1", "d1", v) for v in (1, 2, 3)])
+    store.retract([second])
+    assert current(store) == {("q1", "d1"): 3}
+    store.retract([third])
+    assert current(store) == {("q1", "d1"): 1}
+
+
+def test_undo_of_only_value_removes_the_key(store: Store) -> None:
+    (only,) = store.append([grade("q1", "d1", 2)])
+    store.append([grade("q1", "d2", 1)])
+    (undo,) = store.retract([only])
+    assert current(store) == {("q1", "d2"): 1}
+    retraction = store.events().set_index("event_id").loc[undo]
+    assert retraction.retracts == only
+    assert (retraction.query_id, retraction.item_id, retraction.annotator) == ("q1", "d1", "ann")
+    assert pd.isna(retraction.relevance)
+
+
+def test_retract_errors(store: Store) -> None:
+    (event,) = store.append([grade("q1", "d1", 2)])
+    with pytest.raises(StoreError, match=r"cannot retract event 99: .* no such event"):
+        store.retract([99])
+    (undo,) = store.retract([event])
+    with pytest.raises(
+        StoreError, match=rf"event {event} is already retracted \(by event {undo}\)"
+    ):
+        store.retract([event])
+    with pytest.raises(StoreError, match=rf"event {undo} is itself a retraction"):
+        store.retract([undo])
+    # a failed batch writes nothing
+    (other,) = store.append([grade("q1", "d2", 1)])
+    with pytest.raises(StoreError):
+        store.retract([other, 12345])
+    assert current(store) == {("q1", "d2"): 1}
+    assert store.last_event_id() == other
+
+
+def test_null_item_id_is_its_own_key(store: Store) -> None:
+    pick = {"campaign": "c1", "task": "pick", "annotator": "ann", "query_id": "q1"}
+    store.append([{**pick, "item_id": None, "none_relevant": True}, {**pick, "item_id": ""}])
+    store.append([{**pick, "item_id": None, "none_relevant": False}])
+    labels = store.labels(task="pick")
+    assert len(labels) == 2
+    null_row = labels[labels.item_id.isna()].iloc[0]
+    assert not null_row.none_relevant
+    assert (labels.item_id == "").sum() == 1
+
+
+def test_random_history_matches_a_reference_view(store: Store) -> None:
+    """labels() equals the definition computed from the raw events, after random appends/undos."""
+    rng = random.Random(7)
+    live: list[int] = []
+    for _ in range(300):
+        if live and rng.random() < 0.35:
+            target = live.pop(rng.randrange(len(live)))
+            store.retract([target])
+        else:
+            event = grade(f"q{rng.randrange(3)}", rng.choice(["d1", "d2", None]), rng.randrange(4))
+            event["annotator"] = rng.choice(["a", "b"])
+            live += store.append([event])
+    events = store.events()
+    retracted = set(events.retracts.dropna().astype(int))
+    values = events[events.retracts.isna() & ~events.event_id.isin(retracted)]
+    key = list(LABEL_KEY)
+    expected = values.assign(item_id=values.item_id.fillna("<null>")).groupby(key).event_id.max()
+    assert sorted(store.labels().event_id) == sorted(expected)
+
+
+# ----------------------------------------------------------------------------- append validation
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        ({**grade("q1", "d1", 1), "colour": "red"}, r"unknown column\(s\) 'colour'"),
+        ({**grade("q1", "d1", 1), "event_id": 5}, "assigned by the store"),
+        ({k: v for k, v in grade("q1", "d1", 1).items() if k != "annotator"}, "no annotator"),
+        ({**grade("q1", "d1", 1), "task": "rank"}, "unknown task 'rank'"),
+        (grade("q1", "d1", 300), "relevance 300 in event 0 is out of range"),
+        (grade("q1", "d1", 1.5), "relevance 1.5 in event 0 is not an integer"),
+        (grade("q1", "d1", True), "relevance True in event 0 is not an integer"),
+        ({**grade("q1", "d1", 1), "best": "yes"}, "best 'yes' in event 0 is not a boolean"),
+        ({**grade("q1", "d1", None), "retracts": 1, "note": "x"}, "a retraction has no value"),
+    ],
+)
+def test_append_rejects_bad_events(store: Store, event: dict, message: str) -> None:
+    with pytest.raises(StoreError, match=message):
+        store.append([event])
+    assert store.last_event_id() == 0
+
+
+def test_append_converts_values(store: Store) -> None:
+    when = pd.Timestamp("2024-05-01 12:00", tz="Europe/Paris")
+    store.append(
+        [
+            grade(17, 42, np.int64(2), created_at=when, magnitude=0.1 + 0.2, flags=["a", "b"]),
+            {
+                "campaign": "c1",
+                "task": "pick",
+                "annotator": "ann",
+                "query_id": "q",
+                "item_id": "d2",
+                "best": np.True_,
+                "shown": ["d1", "d2", 3],
+                "created_at": "2024-05-01T10:00:00",
+            },
+        ]
+    )
+    events = store.events()
+    assert events.query_id.tolist() == ["17", "q"] and events.item_id.tolist() == ["42", "d2"]
+    assert events.created_at[0] == pd.Timestamp("2024-05-01 10:00", tz="UTC")
+    assert events.created_at[1] == pd.Timestamp("2024-05-01 10:00", tz="UTC")  # naive = UTC
+    assert events.magnitude[0] == 0.1 + 0.2  # exact round trip of a double
+    assert events["flags"][0] == "a,b"
+    assert bool(events.best[1]) is True
+    assert json.loads(events.shown[1]) == ["d1", "d2", "3"]
+
+
+# ----------------------------------------------------------------------------- reading
+def test_labels_filters(store: Store) -> None:
+    store.append(
+        [
+            grade("q1", "d1", 1),
+            {**grade("q1", "d1", 2), "annotator": "bob"},
+            {**grade("q2", "d1", 3), "campaign": "c2"},
+            {**grade("q3", "d9", 0)},
+            {**grade("q1", None, None), "task": "pick", "none_relevant": True},
+        ]
+    )
+    assert len(store.labels()) == 5
+    assert current(store, annotator="bob") == {("q1", "d1"): 2}
+    assert current(store, campaign="c2") == {("q2", "d1"): 3}
+    assert current(store, campaign="c1", annotator="ann", task="grade") == {
+        ("q1", "d1"): 1,
+        ("q3", "d9"): 0,
+    }
+    assert set(current(store, query_ids=["q2", "q3"])) == {("q2", "d1"), ("q3", "d9")}
+    assert set(
+        store.labels(campaign="c1", annotator=["ann", "bob"], query_ids=["q1"]).annotator
+    ) == {
+        "ann",
+        "bob",
+    }
+    assert len(store.labels(task="pick")) == 1
+    assert len(store.labels(query_ids=[])) == 0
+
+
+def test_events_since_is_incremental(store: Store) -> None:
+    store.append([grade("q1", "d1", 1), grade("q1", "d2", 1)])
+    seen = store.last_event_id()
+    assert store.events(since=seen).empty
+    new = store.append([grade("q1", "d3", 2)])
+    undo = store.retract(new)
+    delta = store.events(since=seen)
+    assert delta.event_id.tolist() == [*new, *undo]
+    assert delta.retracts.tolist()[1] == new[0]
+    assert store.events(since=0).event_id.tolist() == [1, 2, *new, *undo]
+    assert store.events(annotator="nobody").empty
+    assert len(store.events(task="grade", campaign="c1")) == 4
+
+
+def test_counts_per_query(store: Store) -> None:
+    ids = store.append([grade("q1", "d1", 1), grade("q1", "d2", 1), grade("q2", "d1", 0)])
+    store.append([grade("q1", "d1", 3), {**grade("q3", "d1", 1), "annotator": "bob"}])
+    store.retract([ids[2]])
+    counts = store.counts(campaign="c1", annotator="ann")
+    assert counts.to_dict("list") == {"query_id": ["q1"], "judged": [2]}
+    assert str(counts.query_id.dtype) == "string" and str(counts.judged.dtype) == "int64"
+    assert store.counts(campaign="c1", annotator="bob").judged.tolist() == [1]
+
+
+# ----------------------------------------------------------------------------- import
+def test_import_labels(store: Store) -> None:
+    qrels = pd.DataFrame(
+        {"query_id": [1, 1, 2, 1], "item_id": ["d1", "d2", "d1", "d1"], "relevance": [1, 0, 3, 2]}
+    )
+    assert store.import_labels(qrels, annotator="trec", guideline_version="v1") == 4
+    labels = store.labels()
+    assert current(store) == {("1", "d1"): 2, ("1", "d2"): 0, ("2", "d1"): 3}  # later row wins
+    assert set(labels.campaign) == {"default"} and set(labels.task) == {"grade"}
+    assert set(labels.guideline_version) == {"v1"} and set(labels.annotator) == {"trec"}
+    assert store.last_event_id() == 4
+    # an annotator column, best, note, created_at, floats that are integers
+    more = pd.DataFrame(
+        {
+            "query_id": ["q9", "q9"],
+            "item_id": ["d1", None],
+            "relevance": [1.0, 2.0],
+            "annotator": ["x", "y"],
+            "best": [True, None],
+            "note": ["ok", None],
+            "created_at": ["2020-01-01 00:00", None],
+        }
+    )
+    assert store.import_labels(more, campaign="old") == 2
+    imported = store.labels(campaign="old")
+    assert imported.annotator.tolist() == ["x", "y"] and imported.relevance.tolist() == [1, 2]
+    assert imported.best.isna().tolist() == [False, True] and imported.note[0] == "ok"
+    assert imported.created_at[0] == pd.Timestamp("2020-01-01", tz="UTC")
+    assert pd.isna(imported.item_id[1])
+    assert store.import_labels(qrels.iloc[:0], annotator="trec") == 0
+
+
+@pytest.mark.parametrize(
+    ("frame", "kwargs", "message"),
+    [
+        (pd.DataFrame({"query_id": ["q"], "relevance": [1]}), {}, r"no 'item_id' column"),
+        (
+            pd.DataFrame({"query_id": ["q"], "item_id": ["d"], "relevance": [1]}),
+            {},
+            "no annotator: pass annotator=",
+        ),
+        (
+            pd.DataFrame({"query_id": ["q", "q"], "item_id": ["d", "e"], "relevance": [1, 2.5]}),
+            {"annotator": "a"},
+            r"relevance 2.5 in row 1 is not an integer",
+        ),
+        (
+            pd.DataFrame({"query_id": ["q"], "item_id": ["d"], "relevance": ["high"]}),
+            {"annotator": "a"},
+            r"relevance 'high' in row 0 is not an integer",
+        ),
+        (
+            pd.DataFrame(
+                {"query_id": ["q", "q"], "item_id": ["d", "e"], "relevance": [1, 200]},
+                index=["a", "b"],
+            ),
+            {"annotator": "a"},
+            r"relevance 200 in row 1 \(index 'b'\) is out of range",
+        ),
+        (
+            pd.DataFrame({"query_id": [None], "item_id": ["d"], "relevance": [1]}),
+            {"annotator": "a"},
+            "query_id is missing in row 0",
+        ),
+        (
+            pd.DataFrame({"query_id": ["q"], "item_id": ["d"], "relevance": [1], "iter": [0]}),
+            {"annotator": "a"},
+            r"unknown column\(s\) 'iter'",
+        ),
+        (
+            pd.DataFrame({"query_id": ["q"], "item_id": ["d"], "relevance": [1]}),
+            {"annotator": "a", "task": "rank"},
+            "unknown task 'rank'",
+        ),
+    ],
+)
+def test_import_labels_errors(
+    store: Store, frame: pd.DataFrame, kwargs: dict, message: str
+) -> None:
+    with pytest.raises(StoreError, match=message):
+        store.import_labels(frame, **kwargs)
+    assert store.last_event_id() == 0
+
+
+# ----------------------------------------------------------------------------- files
+def test_resume_after_close_and_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "labels.sqlite"
+    with open_store(path) as store:
+        ids = store.append([grade("q1", "d1", 1), grade("q1", "d2", 2)])
+        store.retract([ids[1]])
+    assert store.path == str(path)
+    with pytest.raises(StoreError, match="is closed"):
+        store.labels()
+    with open_store(str(path)) as again:
+        assert current(again) == {("q1", "d1"): 1}
+        assert again.last_event_id() == 3
+        assert again.append([grade("q2", "d1", 0)]) == [4]
+
+
+def test_open_store_passes_a_store_through() -> None:
+    store = open_store(":memory:")
+    assert open_store(store) is store
+
+
+def test_memory_stores_are_separate() -> None:
+    one, two = open_store(":memory:"), open_store(":memory:")
+    one.append([grade("q1", "d1", 1)])
+    assert len(one.labels()) == 1 and len(two.labels()) == 0
+
+
+def test_newer_schema_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "labels.sqlite"
+    open_store(path).close()
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA user_version = 3")
+    con.close()
+    with pytest.raises(StoreError, match=r"schema version 3, newer .* upgrade xmwidgets"):
+        open_store(path)
+
+
+def test_random_bytes_and_text_files_are_refused(tmp_path: Path) -> None:
+    noise = tmp_path / "noise.bin"
+    noise.write_bytes(np.random.default_rng(0).bytes(5000))
+    text = tmp_path / "notes.txt"
+    text.write_text("query_id,item_id\nq1,d1\n")
+    for path in (noise, text):
+        with pytest.raises(StoreError, match=rf"file '{path}' is not an xmwidgets store"):
+            open_store(path)
+    assert text.read_text() == "query_id,item_id\nq1,d1\n"
+
+
+def test_foreign_sqlite_database_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE users (name TEXT)")
+    con.commit()
+    con.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match=r"an SQLite database but not an xmwidgets store .*users"):
+        open_store(path)
+    assert path.read_bytes() == before  # not switched to WAL, no tables added
+
+
+def test_zero_byte_file_is_a_new_store(tmp_path: Path) -> None:
+    path = tmp_path / "labels.sqlite"
+    path.touch()
+    with open_store(path) as store:
+        assert store.append([grade("q1", "d1", 1)]) == [1]
+    with open_store(path) as store:
+        assert len(store.labels()) == 1
+
+
+def test_directory_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="is a directory"):
+        open_store(tmp_path)
+
+
+# ----------------------------------------------------------------------------- durability
+_WRITER = """
+import sys
+sys.path.insert(0, {root!r})
+from xmwidgets.store import open_store
+store = open_store({path!r})
+i = 0
+while True:
+    ids = store.append([{{"campaign": "c", "task": "grade", "annotator": "a", "query_id": f"q{{i}}",
+                         "item_id": "d", "relevance": i % 4}}])
+    print(ids[0], i % 4, flush=True)
+    i += 1
+"""
+
+
+def test_kill_9_loses_nothing_that_was_acknowledged(tmp_path: Path) -> None:
+    path = str(tmp_path / "labels.sqlite")
+    script = _WRITER.format(root=str(ROOT), path=path)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    acknowledged: dict[int, int] = {}
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        event_id, relevance = map(int, line.split())
+        acknowledged[event_id] = relevance
+        if len(acknowledged) >= 40:
+            break
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with open_store(path) as store:
+        events = store.events().set_index("event_id")
+        labels = store.labels()
+    assert set(acknowledged) <= set(events.index)
+    assert all(events.relevance[i] == r for i, r in acknowledged.items())
+    assert set(acknowledged) <= set(labels.event_id)
+
+
+def _append_many(path: str, annotator: str, n: int, queue: multiprocessing.Queue) -> None:
+    got: list[int] = []
+    with open_store(path) as store:
+        for i in range(n):
+            got += store.append([{**grade(f"q{i}", "d1", i % 4), "annotator": annotator}])
+    queue.put((annotator, got))
+
+
+def test_two_processes_write_concurrently(tmp_path: Path) -> None:
+    path = str(tmp_path / "labels.sqlite")
+    open_store(path).close()
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_append_many, args=(path, name, 60, queue)) for name in "ab"]
+    for proc in procs:
+        proc.start()
+    results = dict(queue.get(timeout=120) for _ in procs)
+    for proc in procs:
+        proc.join(timeout=60)
+        assert proc.exitcode == 0
+    all_ids = results["a"] + results["b"]
+    assert len(set(all_ids)) == 120
+    with open_store(path) as store:
+        assert sorted(store.events().event_id) == sorted(all_ids)
+        assert store.counts(campaign="c1", annotator="a").judged.sum() == 60
+        assert len(store.labels()) == 120
+
+
+def test_two_store_objects_in_threads(tmp_path: Path) -> None:
+    path = tmp_path / "labels.sqlite"
+    stores = [open_store(path), open_store(path)]
+    got: list[list[int]] = [[], []]
+
+    def work(k: int) -> None:
+        for i in range(50):
+            got[k] += stores[k].append([{**grade(f"q{i}", "d", 1), "annotator": f"w{k}"}])
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(got[0] + got[1])) == 100
+    assert len(stores[0].labels()) == 100 and len(stores[1].events()) == 100
+    for store in stores:
+        store.close()
+
+
+def test_store_is_usable_from_another_thread(store: Store) -> None:
+    result: list[int] = []
+    thread = threading.Thread(target=lambda: result.extend(store.append([grade("q", "d", 1)])))
+    thread.start()
+    thread.join()
+    assert result == [1] and len(store.labels()) == 1
