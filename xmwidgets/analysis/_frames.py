@@ -58,21 +58,33 @@ def grade_labels(labels: Any, *, annotator: bool = True) -> pd.DataFrame:
     """
     columns = _LABEL_COLUMNS if annotator else ("query_id", "item_id", "relevance")
     frame = require_columns(_alias_doc_id(labels), columns, "labels")
+    mask = frame["relevance"].notna().to_numpy(dtype=bool)
     if "task" in frame.columns:
-        frame = frame[frame["task"].astype("string").fillna("") == "grade"]
-    frame = frame[frame["relevance"].notna()]
+        mask = mask & (frame["task"].astype("string") == "grade").fillna(False).to_numpy(dtype=bool)
     keep = [*columns, *(["campaign"] if "campaign" in frame.columns else [])]
-    out = pd.DataFrame(
-        {
-            c: (
-                frame[c].astype(str).to_numpy(dtype=object)
-                if c != "relevance"
-                else _as_int(frame[c])
-            )
-            for c in keep
-        }
+    out = frame.loc[mask, keep].reset_index(drop=True)
+    for c in keep:
+        if c == "relevance":
+            out[c] = _as_int(out[c])
+        elif not is_text(out[c]):
+            out[c] = out[c].astype(str)
+    return out
+
+
+def is_text(column: pd.Series) -> bool:
+    """Whether a column holds only Python strings already (no cast needed)."""
+    return isinstance(column.dtype, pd.StringDtype) or (
+        column.dtype == object and pd.api.types.infer_dtype(column, skipna=False) == "string"
     )
-    return out.reset_index(drop=True)
+
+
+def combined_codes(*columns: pd.Series) -> np.ndarray:
+    """One integer code per distinct combination of the columns' values (hashing, no sort)."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(column)
+        key, _ = pd.factorize(key * len(uniques) + codes)
+    return key
 
 
 def _as_int(values: pd.Series) -> np.ndarray:
@@ -94,7 +106,8 @@ def unit_name(query_id: str, item_id: str) -> str:
 
 def single_judgement_per_annotator(frame: pd.DataFrame) -> None:
     """Raise if an annotator judged a unit twice (e.g. in two campaigns)."""
-    dup = frame.duplicated(["query_id", "item_id", "annotator"], keep=False)
+    key = combined_codes(frame["query_id"], frame["item_id"], frame["annotator"])
+    dup = pd.Index(key).duplicated(keep=False)
     if dup.any():
         row = frame[dup].iloc[0]
         where = ""
@@ -193,25 +206,37 @@ def rank_run(run: Any, name: str = "run") -> pd.DataFrame:
             f"{what} has a missing or non-numeric score/rank for {bad['query_id']}/"
             f"{bad['item_id']}: every retrieved item needs a number"
         )
-    out = pd.DataFrame(
+    queries = _object_strings(frame["query_id"])
+    items = _object_strings(frame["item_id"])
+    # integer codes in string order: sorting ints is much faster than sorting strings
+    q_codes, _ = pd.factorize(queries, sort=True)
+    i_codes, _ = pd.factorize(items, sort=True)
+    pair = q_codes.astype(np.int64) * (int(i_codes.max(initial=0)) + 1) + i_codes
+    if pd.Index(pair).has_duplicates:  # a hash table: cheaper than np.unique's sort
+        _, first, counts = np.unique(pair, return_index=True, return_counts=True)
+        at = first[np.argmax(counts > 1)]
+        raise ValueError(
+            f"{what} lists {unit_name(queries[at], items[at])} more than once "
+            f"({int((counts - 1).sum())} duplicate pair(s)): keep one row per (query_id, "
+            "item_id), e.g. run.sort_values('score').drop_duplicates(['query_id', 'item_id'], "
+            "keep='last')"
+        )
+    order = np.lexsort((i_codes, -key if descending else key, q_codes))
+    sorted_q = q_codes[order]
+    starts = np.r_[True, sorted_q[1:] != sorted_q[:-1]]
+    first_of_query = np.maximum.accumulate(np.where(starts, np.arange(len(order)), 0))
+    return pd.DataFrame(
         {
-            "query_id": frame["query_id"].astype(str).to_numpy(dtype=object),
-            "item_id": frame["item_id"].astype(str).to_numpy(dtype=object),
-            "raw_score": raw,
+            "query_id": pd.Series(queries[order], dtype=object),
+            "item_id": pd.Series(items[order], dtype=object),
+            "raw_score": raw[order],
+            "rank": np.arange(len(order)) - first_of_query + 1,
+            # strictly decreasing within each query, so no tie is left to trec_eval
+            "score": (len(order) - np.arange(len(order))).astype(float),
         }
     )
-    dup = out.duplicated(["query_id", "item_id"])
-    if dup.any():
-        row = out[dup].iloc[0]
-        raise ValueError(
-            f"{what} lists {unit_name(row.query_id, row.item_id)} more than once "
-            f"({int(dup.sum())} duplicate pair(s)): keep one row per (query_id, item_id), e.g. "
-            "run.sort_values('score').drop_duplicates(['query_id', 'item_id'], keep='last')"
-        )
-    out["_key"] = -key if descending else key
-    out = out.sort_values(["query_id", "_key", "item_id"], kind="stable", ignore_index=True)
-    out = out.drop(columns="_key")
-    out["rank"] = out.groupby("query_id", sort=False).cumcount().to_numpy() + 1
-    # strictly decreasing within each query, so no tie is left to trec_eval
-    out["score"] = (len(out) - np.arange(len(out))).astype(float)
-    return out
+
+
+def _object_strings(column: pd.Series) -> np.ndarray:
+    """Ids as a numpy array of Python ``str`` (numbers and other objects are cast)."""
+    return (column if is_text(column) else column.astype(str)).to_numpy(dtype=object)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
@@ -37,22 +38,36 @@ def map_at_r_ranked(qrels: pd.DataFrame, ranked: pd.DataFrame, rel: int = 1) -> 
     Series indexed by query_id: (1/R) Σ_{i ≤ R} P@i · rel_i, with R the query's relevant count
     (0 when R = 0). Judged queries absent from ``ranked`` are absent here; the caller fills 0.
     """
-    relevant = qrels[qrels["relevance"] >= rel]
-    r_per_query = relevant.groupby("query_id").size()
-    judged = ranked[ranked["query_id"].isin(qrels["query_id"].unique())]
-    if judged.empty:
-        return pd.Series(dtype=float, name="mAP@R")
-    qids = judged["query_id"].to_numpy()
-    by_query = pd.Series(np.ones(len(qids))).groupby(qids, sort=False)
-    position = by_query.cumcount().to_numpy() + 1  # 1-based, after the caller's filtering
-    r = r_per_query.reindex(qids, fill_value=0).to_numpy()
-    rel_key = pd.MultiIndex.from_frame(relevant[["query_id", "doc_id"]])
-    is_rel = pd.MultiIndex.from_arrays([qids, judged["item_id"].to_numpy()]).isin(rel_key)
-    hits = (is_rel & (position <= r)).astype(float)
-    hits_so_far = pd.Series(hits).groupby(qids, sort=False).cumsum().to_numpy()
-    contrib = np.where(hits > 0, hits_so_far / position, 0.0)
-    sums = pd.Series(contrib).groupby(qids, sort=True).sum()
-    r_q = r_per_query.reindex(sums.index, fill_value=0).to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        values = np.where(r_q > 0, sums.to_numpy() / np.maximum(r_q, 1), 0.0)
-    return pd.Series(values, index=pd.Index(sums.index, name="query_id"), name="mAP@R")
+    grades = qrels["relevance"].to_numpy()
+    is_rel = grades >= rel
+    relevant: dict[str, set[str]] = {}
+    for query, doc in zip(
+        qrels["query_id"].to_numpy(dtype=object)[is_rel].tolist(),
+        qrels["doc_id"].to_numpy(dtype=object)[is_rel].tolist(),
+        strict=True,
+    ):
+        relevant.setdefault(query, set()).add(doc)
+    judged = set(qrels["query_id"].to_numpy(dtype=object).tolist())
+    queries = ranked["query_id"].to_numpy(dtype=object)
+    items = ranked["item_id"].to_numpy(dtype=object).tolist()
+    values: dict[str, float] = {}
+    if len(queries):
+        # a plain loop over the top R of each query: R is small, so this touches few rows
+        bounds = [0, *(np.flatnonzero(queries[1:] != queries[:-1]) + 1).tolist(), len(queries)]
+        for start, end in itertools.pairwise(bounds):
+            query = queries[start]
+            if query not in judged:
+                continue
+            targets = relevant.get(query, set())
+            if not targets:
+                values[query] = 0.0
+                continue
+            hits, total = 0, 0.0
+            for position, item in enumerate(items[start : min(end, start + len(targets))], 1):
+                if item in targets:
+                    hits += 1
+                    total += hits / position
+            values[query] = total / len(targets)
+    series = pd.Series(values, dtype=float, name="mAP@R").sort_index()
+    series.index.name = "query_id"
+    return series

@@ -55,17 +55,50 @@ def _graded(labels: Any, scale: Any, value_domain: Any) -> tuple[pd.DataFrame, l
     return frame, domain
 
 
+@dataclass
+class _Coded:
+    """Judgements as integer codes: unit (row of ``units``), annotator, level position."""
+
+    units: pd.DataFrame  # query_id, item_id, sorted
+    annotators: list[str]  # sorted
+    unit: np.ndarray
+    annotator: np.ndarray
+    level: np.ndarray
+    domain: list[int]
+
+    def counts(self) -> np.ndarray:
+        """Units × levels counts of judgements."""
+        k = len(self.domain)
+        flat = np.bincount(self.unit * k + self.level, minlength=len(self.units) * k)
+        return flat.reshape(len(self.units), k)
+
+    def wide(self) -> np.ndarray:
+        """Units × annotators level positions, NaN where an annotator did not judge the unit."""
+        out = np.full((len(self.units), len(self.annotators)), np.nan)
+        out[self.unit, self.annotator] = self.level
+        return out
+
+
+def _coded(frame: pd.DataFrame, domain: list[int]) -> _Coded:
+    q_codes, q_names = pd.factorize(frame["query_id"], sort=True)
+    i_codes, i_names = pd.factorize(frame["item_id"], sort=True)
+    a_codes, a_names = pd.factorize(frame["annotator"], sort=True)
+    # sorted codes of (query, item) give the units in (query_id, item_id) order
+    unit, pairs = pd.factorize(q_codes.astype(np.int64) * len(i_names) + i_codes, sort=True)
+    units = pd.DataFrame(
+        {
+            "query_id": np.asarray(q_names, dtype=object)[pairs // len(i_names)],
+            "item_id": np.asarray(i_names, dtype=object)[pairs % len(i_names)],
+        }
+    )
+    level = np.searchsorted(np.asarray(domain), frame["relevance"].to_numpy())
+    return _Coded(units, [str(a) for a in a_names], unit, a_codes, level, domain)
+
+
 def _value_counts(frame: pd.DataFrame, domain: list[int]) -> tuple[np.ndarray, pd.DataFrame]:
     """Units × levels counts of judgements, and the units (query_id, item_id) in row order."""
-    units = frame[["query_id", "item_id"]].drop_duplicates().sort_values(["query_id", "item_id"])
-    units = units.reset_index(drop=True)
-    unit_index = pd.MultiIndex.from_frame(units).get_indexer(
-        pd.MultiIndex.from_frame(frame[["query_id", "item_id"]])
-    )
-    level_index = np.searchsorted(np.asarray(domain), frame["relevance"].to_numpy())
-    counts = np.zeros((len(units), len(domain)), dtype=np.int64)
-    np.add.at(counts, (unit_index, level_index), 1)
-    return counts, units
+    coded = _coded(frame, domain)
+    return coded.counts(), coded.units
 
 
 def krippendorff_alpha(
@@ -101,13 +134,18 @@ def krippendorff_alpha(
     >>> krippendorff_alpha(labels, "nominal")
     1.0
     """
-    import krippendorff
-
     if level not in _LEVELS:
         raise ValueError(f"unknown level {level!r}: use one of {', '.join(_LEVELS)}")
     frame, domain = _graded(labels, scale, value_domain)
     counts, _ = _value_counts(frame, domain)
     _require_pairable(counts)
+    return _alpha(counts, domain, level)
+
+
+def _alpha(counts: np.ndarray, domain: list[int], level: str) -> float:
+    import krippendorff
+
+    # the package takes units × values counts directly: no annotators × units matrix needed
     return float(
         krippendorff.alpha(
             value_counts=counts.astype(float), value_domain=domain, level_of_measurement=level
@@ -323,19 +361,17 @@ def agreement(
     >>> report.disagreements[["query_id", "item_id"]]  # next batch to discuss  # doctest: +SKIP
     """
     frame, domain = _graded(labels, scale, value_domain)
-    counts, units = _value_counts(frame, domain)
+    coded = _coded(frame, domain)
+    counts = coded.counts()
     _require_pairable(counts)
-    alpha_ord = krippendorff_alpha(frame, "ordinal", value_domain=domain)
-    alpha_nom = krippendorff_alpha(frame, "nominal", value_domain=domain)
+    alpha_ord = _alpha(counts, domain, "ordinal")
+    alpha_nom = _alpha(counts, domain, "nominal")
     pairable = counts.sum(axis=1) >= 2
     coinc = unit_coincidences(counts[pairable])
     low, high = bootstrap_alpha(coinc, "ordinal", n_boot=n_boot, seed=seed, ci_level=ci_level)
 
-    annotators = sorted(frame["annotator"].unique())
-    wide = frame.pivot(index=["query_id", "item_id"], columns="annotator", values="relevance")
-    wide = wide.reindex(columns=annotators)
-    level_of = {v: i for i, v in enumerate(domain)}
-    pos = wide.apply(lambda col: col.map(level_of)).to_numpy(dtype=float)
+    annotators = coded.annotators
+    pos = coded.wide()
     k = len(domain)
     total = np.zeros((k, k), dtype=np.int64)
     rows = []
@@ -343,8 +379,9 @@ def agreement(
         both = ~np.isnan(pos[:, i]) & ~np.isnan(pos[:, j])
         if not both.any():
             continue
-        cm = np.zeros((k, k), dtype=np.int64)
-        np.add.at(cm, (pos[both, i].astype(int), pos[both, j].astype(int)), 1)
+        cm = np.bincount(
+            pos[both, i].astype(int) * k + pos[both, j].astype(int), minlength=k * k
+        ).reshape(k, k)
         total += cm
         rows.append(
             (
@@ -363,20 +400,27 @@ def agreement(
         index=pd.Index(domain, name="level (annotator a)"),
         columns=pd.Index(domain, name="level (annotator b)"),
     )
-    spread = wide.max(axis=1) - wide.min(axis=1)
-    judged = wide.notna().sum(axis=1)
-    dis = wide[(judged >= 2) & (spread > 0)].astype("Int8")
-    dis.insert(0, "spread", spread[dis.index].astype(int))
-    dis = dis.reset_index().sort_values(
+    values = np.asarray(domain, dtype=float)
+    with np.errstate(invalid="ignore"):
+        graded = np.where(np.isnan(pos), np.nan, values[np.nan_to_num(pos).astype(int)])
+    judged = (~np.isnan(pos)).sum(axis=1)
+    spread = np.zeros(len(pos))
+    multi = judged >= 2
+    spread[multi] = np.nanmax(graded[multi], axis=1) - np.nanmin(graded[multi], axis=1)
+    keep = np.flatnonzero(spread > 0)
+    dis = coded.units.iloc[keep].reset_index(drop=True)
+    dis["spread"] = spread[keep].astype(int)
+    for col, name in enumerate(annotators):
+        dis[name] = pd.array(graded[keep, col], dtype="Float64").astype("Int8")
+    dis = dis.sort_values(
         ["spread", "query_id", "item_id"], ascending=[False, True, True], ignore_index=True
     )
-    dis.columns.name = None
     return AgreementReport(
         alpha_ordinal=alpha_ord,
         alpha_nominal=alpha_nom,
         alpha_ci=(low, high),
         pairwise=pairwise,
-        n_units=len(units),
+        n_units=len(coded.units),
         n_pairable=int(counts[pairable].sum()),
         confusion=confusion,
         disagreements=dis,

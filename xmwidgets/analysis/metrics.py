@@ -25,6 +25,7 @@ Conventions (every report built on these functions uses them; say so when you pu
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -152,6 +153,21 @@ def _run_for_eval(run: pd.DataFrame, name: str, qrels: pd.DataFrame, unjudged: s
     return ranked.reset_index(drop=True)
 
 
+def _nested(queries: pd.Series, docs: pd.Series, values: pd.Series) -> dict[str, dict[str, Any]]:
+    """``{query: {doc: value}}`` from rows grouped by query, as pytrec_eval takes them.
+
+    Built from plain Python lists, one slice per query: iterating pandas' Arrow-backed string
+    columns row by row is about ten times slower.
+    """
+    q = queries.to_numpy(dtype=object)
+    d = docs.to_numpy(dtype=object).tolist()
+    v = values.to_numpy().tolist()
+    if len(q) == 0:
+        return {}
+    bounds = [0, *(np.flatnonzero(q[1:] != q[:-1]) + 1).tolist(), len(q)]
+    return {q[s]: dict(zip(d[s:e], v[s:e], strict=True)) for s, e in itertools.pairwise(bounds)}
+
+
 def _per_query(
     qrels: pd.DataFrame, ranked: pd.DataFrame, parsed: list[tuple[str, Any]]
 ) -> pd.DataFrame:
@@ -162,18 +178,21 @@ def _per_query(
     columns: dict[str, np.ndarray] = {}
     library = [m for _, m in parsed if not isinstance(m, tuple)]
     if library and len(ranked):
-        qrels_dict: dict[str, dict[str, int]] = {}
-        for q, d, r in zip(qrels["query_id"], qrels["doc_id"], qrels["relevance"], strict=True):
-            qrels_dict.setdefault(q, {})[d] = int(r)
-        run_dict: dict[str, dict[str, float]] = {}
-        for q, d, s in zip(ranked["query_id"], ranked["item_id"], ranked["score"], strict=True):
-            run_dict.setdefault(q, {})[d] = float(s)
-        values: dict[Any, dict[str, float]] = {m: {} for m in library}
+        qrels_dict = _nested(qrels["query_id"], qrels["doc_id"], qrels["relevance"])
+        run_dict = _nested(ranked["query_id"], ranked["item_id"], ranked["score"])
+        values: list[dict[str, float]] = [{} for _ in library]
+        # measures hash through their repr, which is slow: map each yielded object to its slot once
+        slot_of: dict[int, int] = {}
         for metric in ir_measures.iter_calc(library, qrels_dict, run_dict):
-            values[metric.measure][metric.query_id] = metric.value
+            slot = slot_of.get(id(metric.measure))
+            if slot is None:
+                slot = slot_of[id(metric.measure)] = library.index(metric.measure)
+            values[slot][metric.query_id] = metric.value
+        by_measure = dict(zip((id(m) for m in library), values, strict=True))
         for name, m in parsed:
             if not isinstance(m, tuple):
-                columns[name] = np.array([values[m].get(q, 0.0) for q in queries], dtype=float)
+                got = by_measure[id(m)]
+                columns[name] = np.array([got.get(q, 0.0) for q in queries], dtype=float)
     for name, m in parsed:
         if isinstance(m, tuple):
             per_q = map_at_r_ranked(qrels, ranked, rel=m[1])
