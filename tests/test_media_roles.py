@@ -131,3 +131,20 @@ def test_a_million_rows_are_sampled_not_scanned() -> None:
         pd.Series.dropna = original
     assert calls == []
     print(f"infer_roles on {n:,} rows: {elapsed * 1000:.1f} ms")
+
+
+def test_one_word_categories_are_metadata_not_text() -> None:
+    import pandas as pd
+
+    from xmwidgets.media import infer_roles
+
+    items = pd.DataFrame({
+        "item_id": ["a", "b", "c"],
+        "caption": ["a red circle", "two cats", "x"],
+        "modality": ["image", "text", "bundle"],
+        "colour": ["red", "green", "blue"],
+        "notes": ["left of centre", "a long remark", "fine"],
+    })
+    assert infer_roles(items, "item_id") == {"caption": "text", "notes": "text"}
+    assert infer_roles(items, "item_id", roles={"colour": "text"}) == {
+        "caption": "text", "colour": "text", "notes": "text"}

@@ -35,6 +35,7 @@ _META_NAMES = {
     "width", "height", "duration", "sample_rate", "sampling_rate", "sr", "fps", "frames", "size",
     "created_at", "updated_at", "timestamp", "date", "time", "annotator", "author", "dataset",
     "subset", "md5", "sha1", "sha256", "hash", "id", "label", "labels", "relevance", "weight",
+    "modality", "target_modality", "category", "type", "kind", "class", "language", "lang", "tags",
 }  # fmt: skip
 _META_SUFFIXES = ("_id", "_ids", "_score", "_rank", "_split", "_source", "_date", "_at")
 
@@ -212,9 +213,15 @@ def _looks_like_location(text: str) -> bool:
 
 
 def _looks_like_metadata_strings(values: list[Any], hint: str | None) -> bool:
-    """Booleans or numbers stored as strings ("true", "0.93"): metadata, not captions."""
+    """Booleans, numbers or one-word labels stored as strings ("true", "0.93", "bundle").
+
+    Captions have words; a column of single short tokens is a category (modality, split, colour),
+    and showing it to an annotator can give the answer away. Name it in roles to show it anyway.
+    """
     if hint == "text":
         return False
+    if all(isinstance(v, str) and 0 < len(v.strip()) <= 32 and len(v.split()) == 1 for v in values):
+        return True
     for v in values:
         if not isinstance(v, str):
             return False
