@@ -1,0 +1,60 @@
+"""FormatError and the file handling every reader shares: encodings, line endings, missing files."""
+
+from __future__ import annotations
+
+import pytest
+
+from xmwidgets.io import FormatError, load_clotho, read_jsonl, read_qrels
+
+
+def test_format_error_is_a_value_error_with_where_attributes(tmp_path):
+    path = tmp_path / "q.qrels"
+    path.write_text("q 0 d 1\nq 0 d\n")
+    with pytest.raises(ValueError) as info:
+        read_qrels(path)
+    error = info.value
+    assert isinstance(error, FormatError)
+    assert (error.path, error.line, error.where) == (str(path), 2, "line 2")
+    assert error.problem.startswith("expected 4 fields")
+
+
+def test_missing_file_names_the_path(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"nope\.qrels: no such file"):
+        read_qrels(tmp_path / "nope.qrels")
+
+
+def test_not_utf8_is_a_format_error(tmp_path):
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes('{"text": "café"}\n'.encode("latin-1"))
+    with pytest.raises(FormatError, match=r"latin1\.jsonl: not UTF-8 text"):
+        read_jsonl(path)
+
+
+def test_bom_and_crlf_are_accepted(tmp_path):
+    path = tmp_path / "clotho.csv"
+    text = "file_name,caption_1,caption_2,caption_3,caption_4,caption_5\r\na.wav,1,2,3,4,5\r\n"
+    path.write_bytes(text.encode("utf-8-sig"))
+    assert load_clotho(path).items["item_id"].tolist() == ["a.wav"]
+    qrels = tmp_path / "q.qrels"
+    qrels.write_bytes(b"q 0 d 1\r\nq 0 e 0\r\n")
+    assert read_qrels(qrels)["item_id"].tolist() == ["d", "e"]
+
+
+def test_long_lines_are_cut_in_messages(tmp_path):
+    path = tmp_path / "q.qrels"
+    path.write_text("q 0 " + "x" * 500 + "\n")
+    with pytest.raises(FormatError) as info:
+        read_qrels(path)
+    assert len(str(info.value)) < len(str(path)) + 200
+    assert "…" in str(info.value)
+
+
+def test_quoted_newlines_keep_line_numbers_right(tmp_path):
+    path = tmp_path / "clotho.csv"
+    path.write_text(
+        "file_name,caption_1,caption_2,caption_3,caption_4,caption_5\n"
+        'a.wav,"two\nlines",2,3,4,5\n'
+        "b.wav,1,2,,4,5\n"
+    )
+    with pytest.raises(FormatError, match=r"clotho\.csv line 4: caption_3 of 'b\.wav' is empty"):
+        load_clotho(path)
