@@ -24,19 +24,25 @@ def frames(tmp_path: pathlib.Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataF
         p = tmp_path / f"img{i}.png"
         Image.new("RGB", (640, 480), colour).save(p)
         paths.append(str(p))
-    queries = pd.DataFrame({"query_id": ["q1", "q2", "q3"], "text": ["a red square", "<b>green</b>", "blue"]})
-    items = pd.DataFrame({
-        "item_id": ["i1", "i2", "i3", "i4", "t1"],
-        "image": paths + [None],
-        "text": [None, None, None, None, "<script>alert(1)</script> a caption"],
-    })
-    candidates = pd.DataFrame({
-        "query_id": ["q1", "q1", "q1", "q2", "q2", "q3"],
-        "item_id": ["i1", "i2", "t1", "i2", "i3", "i4"],
-        "source": ["run:a", "run:a", "random", "run:b", "run:b", "run:a"],
-        "score": [0.9, 0.5, 0.1, 0.8, 0.7, 0.4],
-        "rank": [1, 2, 9, 1, 2, 1],
-    })
+    queries = pd.DataFrame(
+        {"query_id": ["q1", "q2", "q3"], "text": ["a red square", "<b>green</b>", "blue"]}
+    )
+    items = pd.DataFrame(
+        {
+            "item_id": ["i1", "i2", "i3", "i4", "t1"],
+            "image": [*paths, None],
+            "text": [None, None, None, None, "<script>alert(1)</script> a caption"],
+        }
+    )
+    candidates = pd.DataFrame(
+        {
+            "query_id": ["q1", "q1", "q1", "q2", "q2", "q3"],
+            "item_id": ["i1", "i2", "t1", "i2", "i3", "i4"],
+            "source": ["run:a", "run:a", "random", "run:b", "run:b", "run:a"],
+            "score": [0.9, 0.5, 0.1, 0.8, 0.7, 0.4],
+            "rank": [1, 2, 9, 1, 2, 1],
+        }
+    )
     return queries, items, candidates
 
 
@@ -63,7 +69,9 @@ class Browser:
         return reply["page"], self.sent[-1][1]
 
 
-def make_grid(frames: tuple[pd.DataFrame, ...], store: Any = ":memory:", **kwargs: Any) -> xm.RelevanceGrid:
+def make_grid(
+    frames: tuple[pd.DataFrame, ...], store: Any = ":memory:", **kwargs: Any
+) -> xm.RelevanceGrid:
     queries, items, candidates = frames
     return xm.RelevanceGrid(queries, items, candidates, store=store, annotator="ana", **kwargs)
 
@@ -73,11 +81,21 @@ def test_opens_with_scale_progress_and_first_query(built_bundle: pathlib.Path, f
     assert grid.n_queries == 3 and grid.query_index == 0
     assert grid.progress == {"judged": 0, "total": 6, "queries_done": 0, "n_queries": 3}
     assert [lv["name"] for lv in grid.scale["levels"]] == [
-        "not relevant", "related", "partially relevant", "exact match"]
-    assert grid.labels.empty and list(grid.labels.columns)[:3] == ["query_id", "item_id", "relevance"]
+        "not relevant",
+        "related",
+        "partially relevant",
+        "exact match",
+    ]
+    assert grid.labels.empty and list(grid.labels.columns)[:3] == [
+        "query_id",
+        "item_id",
+        "relevance",
+    ]
 
 
-def test_page_carries_media_as_bytes_and_text_literally(built_bundle: pathlib.Path, frames: Any) -> None:
+def test_page_carries_media_as_bytes_and_text_literally(
+    built_bundle: pathlib.Path, frames: Any
+) -> None:
     grid = make_grid(frames)
     page, buffers = Browser(grid).page(0)
     assert page["query_id"] == "q1" and page["query"]["parts"][0]["text"] == "a red square"
@@ -88,37 +106,77 @@ def test_page_carries_media_as_bytes_and_text_literally(built_bundle: pathlib.Pa
     assert image["kind"] == "image" and max(image["width"], image["height"]) <= 320
     data = buffers[image["data"]]
     assert isinstance(data, bytes) and data[:2] == b"\xff\xd8" and len(data) < 60_000
-    assert by_id["t1"]["parts"][0] == {"column": "text", "kind": "text",
-                                         "text": "<script>alert(1)</script> a caption"}
+    assert by_id["t1"]["parts"][0] == {
+        "column": "text",
+        "kind": "text",
+        "text": "<script>alert(1)</script> a caption",
+    }
     assert all("meta" not in c for c in page["candidates"])  # blind by default
 
 
-def test_grade_is_durable_then_acknowledged_and_in_labels(built_bundle: pathlib.Path, frames: Any, tmp_path: pathlib.Path) -> None:
+def test_grade_is_durable_then_acknowledged_and_in_labels(
+    built_bundle: pathlib.Path, frames: Any, tmp_path: pathlib.Path
+) -> None:
     path = tmp_path / "labels.sqlite"
     grid = make_grid(frames, store=str(path))
     labels = grid.labels
     browser = Browser(grid)
-    ack = browser({"type": "grade", "query_id": "q1", "item_id": "i2", "relevance": 3,
-                   "shown_position": 1, "duration_ms": 850})
+    ack = browser(
+        {
+            "type": "grade",
+            "query_id": "q1",
+            "item_id": "i2",
+            "relevance": 3,
+            "shown_position": 1,
+            "duration_ms": 850,
+        }
+    )
     assert ack["type"] == "ack" and ack["states"] == [
-        {"query_id": "q1", "item_id": "i2", "relevance": 3, "best": False}]
+        {"query_id": "q1", "item_id": "i2", "relevance": 3, "best": False}
+    ]
     # the same DataFrame object now holds the judgement
     assert labels is grid.labels and len(labels) == 1
     row = labels.iloc[0]
     assert (row.query_id, row.item_id, row.relevance, row.annotator) == ("q1", "i2", 3, "ana")
-    assert str(labels["relevance"].dtype) == "Int8" and row.shown_position == 1 and row.duration_ms == 850
+    assert (
+        str(labels["relevance"].dtype) == "Int8"
+        and row.shown_position == 1
+        and row.duration_ms == 850
+    )
     assert row.guideline_version == "trec-0-3@1" and row.created_at.tzinfo is not None
     # another connection to the file sees the event
     events = xm.open_store(path).events()
-    assert events[["task", "query_id", "item_id", "relevance"]].values.tolist() == [["grade", "q1", "i2", 3]]
+    assert events[["task", "query_id", "item_id", "relevance"]].values.tolist() == [
+        ["grade", "q1", "i2", 3]
+    ]
     assert grid.progress["judged"] == 1
 
 
-def test_regrade_updates_row_in_place_and_undo_restores(built_bundle: pathlib.Path, frames: Any) -> None:
+def test_regrade_updates_row_in_place_and_undo_restores(
+    built_bundle: pathlib.Path, frames: Any
+) -> None:
     grid = make_grid(frames)
     browser = Browser(grid)
-    browser({"type": "grade", "query_id": "q1", "item_id": "i1", "relevance": 1, "shown_position": 0, "duration_ms": 5})
-    browser({"type": "grade", "query_id": "q1", "item_id": "i1", "relevance": 2, "shown_position": 0, "duration_ms": 5})
+    browser(
+        {
+            "type": "grade",
+            "query_id": "q1",
+            "item_id": "i1",
+            "relevance": 1,
+            "shown_position": 0,
+            "duration_ms": 5,
+        }
+    )
+    browser(
+        {
+            "type": "grade",
+            "query_id": "q1",
+            "item_id": "i1",
+            "relevance": 2,
+            "shown_position": 0,
+            "duration_ms": 5,
+        }
+    )
     assert grid.labels["relevance"].tolist() == [2]
     ack = browser({"type": "undo"})
     assert ack["states"] == [{"query_id": "q1", "item_id": "i1", "relevance": 1, "best": False}]
@@ -131,20 +189,52 @@ def test_regrade_updates_row_in_place_and_undo_restores(built_bundle: pathlib.Pa
     assert error["type"] == "error" and "nothing to undo" in error["message"]
 
 
-def test_best_is_exclusive_and_none_relevant_clears_it(built_bundle: pathlib.Path, frames: Any) -> None:
+def test_best_is_exclusive_and_none_relevant_clears_it(
+    built_bundle: pathlib.Path, frames: Any
+) -> None:
     grid = make_grid(frames)
     browser = Browser(grid)
     shown = ["i1", "i2", "t1"]
-    browser({"type": "pick", "query_id": "q1", "item_id": "i1", "best": True, "none_relevant": False,
-             "shown": shown, "shown_position": 0, "duration_ms": 10})
-    ack = browser({"type": "pick", "query_id": "q1", "item_id": "i2", "best": True, "none_relevant": False,
-                   "shown": shown, "shown_position": 1, "duration_ms": 10})
+    browser(
+        {
+            "type": "pick",
+            "query_id": "q1",
+            "item_id": "i1",
+            "best": True,
+            "none_relevant": False,
+            "shown": shown,
+            "shown_position": 0,
+            "duration_ms": 10,
+        }
+    )
+    ack = browser(
+        {
+            "type": "pick",
+            "query_id": "q1",
+            "item_id": "i2",
+            "best": True,
+            "none_relevant": False,
+            "shown": shown,
+            "shown_position": 1,
+            "duration_ms": 10,
+        }
+    )
     assert {s["item_id"]: s["best"] for s in ack["states"]} == {"i1": False, "i2": True}
     assert grid.labels.set_index("item_id")["best"].to_dict() == {"i2": True}
     picks = grid.store.events(task="pick")
     assert json.loads(picks["shown"].iloc[-1]) == shown  # "chosen over" pairs are recoverable
-    ack = browser({"type": "pick", "query_id": "q1", "item_id": None, "best": False, "none_relevant": True,
-                   "shown": shown, "shown_position": None, "duration_ms": 10})
+    ack = browser(
+        {
+            "type": "pick",
+            "query_id": "q1",
+            "item_id": None,
+            "best": False,
+            "none_relevant": True,
+            "shown": shown,
+            "shown_position": None,
+            "duration_ms": 10,
+        }
+    )
     assert ack["none_relevant"] is True and grid.none_relevant == {"q1"}
     assert grid.labels.empty and grid.progress["queries_done"] == 1
 
@@ -152,11 +242,29 @@ def test_best_is_exclusive_and_none_relevant_clears_it(built_bundle: pathlib.Pat
 def test_bad_messages_get_errors_and_lose_nothing(built_bundle: pathlib.Path, frames: Any) -> None:
     grid = make_grid(frames)
     browser = Browser(grid)
-    browser({"type": "grade", "query_id": "q1", "item_id": "i1", "relevance": 2, "shown_position": 0, "duration_ms": 1})
+    browser(
+        {
+            "type": "grade",
+            "query_id": "q1",
+            "item_id": "i1",
+            "relevance": 2,
+            "shown_position": 0,
+            "duration_ms": 1,
+        }
+    )
     for message, text in [
-        ({"type": "grade", "query_id": "q1", "item_id": "i1", "relevance": 7}, "unknown relevance level 7"),
-        ({"type": "grade", "query_id": "q1", "item_id": "i4", "relevance": 1}, "not a candidate of query 'q1'"),
-        ({"type": "grade", "query_id": "nope", "item_id": "i4", "relevance": 1}, "unknown query_id 'nope'"),
+        (
+            {"type": "grade", "query_id": "q1", "item_id": "i1", "relevance": 7},
+            "unknown relevance level 7",
+        ),
+        (
+            {"type": "grade", "query_id": "q1", "item_id": "i4", "relevance": 1},
+            "not a candidate of query 'q1'",
+        ),
+        (
+            {"type": "grade", "query_id": "nope", "item_id": "i4", "relevance": 1},
+            "unknown query_id 'nope'",
+        ),
         ({"type": "page", "index": 99}, "out of range"),
         ({"type": "launch-missiles"}, "unknown message type"),
     ]:
@@ -165,7 +273,9 @@ def test_bad_messages_get_errors_and_lose_nothing(built_bundle: pathlib.Path, fr
     assert grid.labels["relevance"].tolist() == [2] and len(grid.store.events()) == 1
 
 
-def test_memoryview_buffers_and_set_state_from_browser(built_bundle: pathlib.Path, frames: Any) -> None:
+def test_memoryview_buffers_and_set_state_from_browser(
+    built_bundle: pathlib.Path, frames: Any
+) -> None:
     grid = make_grid(frames)
     browser = Browser(grid)
     # browser -> kernel buffers arrive as memoryview; a page request with one must still work
@@ -175,38 +285,74 @@ def test_memoryview_buffers_and_set_state_from_browser(built_bundle: pathlib.Pat
     assert grid.query_index == 2
 
 
-def test_resume_opens_at_first_unfinished_query(built_bundle: pathlib.Path, frames: Any, tmp_path: pathlib.Path) -> None:
+def test_resume_opens_at_first_unfinished_query(
+    built_bundle: pathlib.Path, frames: Any, tmp_path: pathlib.Path
+) -> None:
     path = str(tmp_path / "labels.sqlite")
     grid = make_grid(frames, store=path)
     browser = Browser(grid)
     for item_id in ["i1", "i2", "t1"]:
-        browser({"type": "grade", "query_id": "q1", "item_id": item_id, "relevance": 0, "shown_position": 0, "duration_ms": 1})
-    browser({"type": "grade", "query_id": "q2", "item_id": "i3", "relevance": 3, "shown_position": 0, "duration_ms": 1})
+        browser(
+            {
+                "type": "grade",
+                "query_id": "q1",
+                "item_id": item_id,
+                "relevance": 0,
+                "shown_position": 0,
+                "duration_ms": 1,
+            }
+        )
+    browser(
+        {
+            "type": "grade",
+            "query_id": "q2",
+            "item_id": "i3",
+            "relevance": 3,
+            "shown_position": 0,
+            "duration_ms": 1,
+        }
+    )
     grid.close()
     again = make_grid(frames, store=path)
     assert again.query_index == 1  # q1 is finished, q2 is not
-    assert len(again.labels) == 4 and again.progress["judged"] == 4 and again.progress["queries_done"] == 1
+    assert (
+        len(again.labels) == 4
+        and again.progress["judged"] == 4
+        and again.progress["queries_done"] == 1
+    )
     page, _ = Browser(again).page(1)
     assert {c["item_id"]: c["relevance"] for c in page["candidates"]} == {"i2": None, "i3": 3}
 
 
 def test_imported_labels_show_as_judged(built_bundle: pathlib.Path, frames: Any) -> None:
     store = xm.open_store(":memory:")
-    store.import_labels(pd.DataFrame({"query_id": ["q3"], "item_id": ["i4"], "relevance": [2]}), annotator="ana")
+    store.import_labels(
+        pd.DataFrame({"query_id": ["q3"], "item_id": ["i4"], "relevance": [2]}), annotator="ana"
+    )
     grid = make_grid(frames, store=store)
     assert grid.progress["judged"] == 1 and grid.labels["item_id"].tolist() == ["i4"]
     page, _ = Browser(grid).page(2)
     assert page["candidates"][0]["relevance"] == 2
 
 
-def test_shown_order_is_shuffled_per_annotator_and_recorded(built_bundle: pathlib.Path, frames: Any) -> None:
+def test_shown_order_is_shuffled_per_annotator_and_recorded(
+    built_bundle: pathlib.Path, frames: Any
+) -> None:
     queries, items, _ = frames
     candidates = pd.DataFrame({"query_id": "q1", "item_id": ["i1", "i2", "i3", "i4", "t1"]})
-    orders = {a: list(xm.RelevanceGrid(queries, items, candidates, store=":memory:", annotator=a)
-                      .shown_candidates("q1")["item_id"]) for a in ["ana", "ben", "cy", "dee"]}
+    orders = {
+        a: list(
+            xm.RelevanceGrid(
+                queries, items, candidates, store=":memory:", annotator=a
+            ).shown_candidates("q1")["item_id"]
+        )
+        for a in ["ana", "ben", "cy", "dee"]
+    }
     assert all(sorted(o) == ["i1", "i2", "i3", "i4", "t1"] for o in orders.values())
     assert len({tuple(o) for o in orders.values()}) > 1
-    kept = xm.RelevanceGrid(queries, items, candidates, store=":memory:", annotator="ana", shuffle=False)
+    kept = xm.RelevanceGrid(
+        queries, items, candidates, store=":memory:", annotator="ana", shuffle=False
+    )
     assert list(kept.shown_candidates("q1")["item_id"]) == ["i1", "i2", "i3", "i4", "t1"]
 
 
@@ -216,14 +362,18 @@ def test_show_sources_adds_meta(built_bundle: pathlib.Path, frames: Any) -> None
     assert page["candidates"][0]["meta"] == {"sources": ["run:a"], "rank": 1, "score": 0.9}
 
 
-def test_broken_media_is_an_error_tile_not_a_broken_widget(built_bundle: pathlib.Path, frames: Any, tmp_path: pathlib.Path) -> None:
+def test_broken_media_is_an_error_tile_not_a_broken_widget(
+    built_bundle: pathlib.Path, frames: Any, tmp_path: pathlib.Path
+) -> None:
     queries, items, candidates = frames
     empty = tmp_path / "empty.png"
     empty.write_bytes(b"")
     items = items.copy()
     items.loc[1, "image"] = str(empty)
     items.loc[2, "image"] = str(tmp_path / "missing.png")
-    grid = xm.RelevanceGrid(queries, items, candidates, store=":memory:", annotator="ana", shuffle=False)
+    grid = xm.RelevanceGrid(
+        queries, items, candidates, store=":memory:", annotator="ana", shuffle=False
+    )
     page, _ = Browser(grid).page(1)
     kinds = {c["item_id"]: c["parts"][0]["kind"] for c in page["candidates"]}
     assert kinds == {"i2": "error", "i3": "error"}
@@ -235,18 +385,38 @@ def test_broken_media_is_an_error_tile_not_a_broken_widget(built_bundle: pathlib
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda q, i, c: (q.drop(columns="query_id"), i, c), "queries is missing column 'query_id'"),
+        (
+            lambda q, i, c: (q.drop(columns="query_id"), i, c),
+            "queries is missing column 'query_id'",
+        ),
         (lambda q, i, c: (q, i.drop(columns=["image", "text"]), c), "add a content column"),
         (lambda q, i, c: (pd.concat([q, q.iloc[:1]]), i, c), "duplicate query_id 'q1'"),
-        (lambda q, i, c: (q, i, pd.concat([c, pd.DataFrame({"query_id": ["q9"], "item_id": ["i1"]})])),
-         "not in queries, e.g. 'q9'"),
-        (lambda q, i, c: (q, i, pd.concat([c, pd.DataFrame({"query_id": ["q1"], "item_id": ["zz"]})])),
-         "not in items, e.g. 'zz'"),
-        (lambda q, i, c: (q, i, c.drop(columns="item_id")), "candidates is missing column 'item_id'"),
+        (
+            lambda q, i, c: (
+                q,
+                i,
+                pd.concat([c, pd.DataFrame({"query_id": ["q9"], "item_id": ["i1"]})]),
+            ),
+            "not in queries, e.g. 'q9'",
+        ),
+        (
+            lambda q, i, c: (
+                q,
+                i,
+                pd.concat([c, pd.DataFrame({"query_id": ["q1"], "item_id": ["zz"]})]),
+            ),
+            "not in items, e.g. 'zz'",
+        ),
+        (
+            lambda q, i, c: (q, i, c.drop(columns="item_id")),
+            "candidates is missing column 'item_id'",
+        ),
         (lambda q, i, c: (q, i, "not a frame"), "must be a pandas DataFrame"),
     ],
 )
-def test_bad_frames_get_clear_errors(built_bundle: pathlib.Path, frames: Any, mutate: Any, message: str) -> None:
+def test_bad_frames_get_clear_errors(
+    built_bundle: pathlib.Path, frames: Any, mutate: Any, message: str
+) -> None:
     queries, items, candidates = mutate(*frames)
     with pytest.raises(InputError, match=message):
         xm.RelevanceGrid(queries, items, candidates, store=":memory:", annotator="ana")
@@ -255,25 +425,64 @@ def test_bad_frames_get_clear_errors(built_bundle: pathlib.Path, frames: Any, mu
 def test_unknown_modality_is_a_clear_error(built_bundle: pathlib.Path, frames: Any) -> None:
     queries, items, candidates = frames
     with pytest.raises(ValueError, match="unknown modality 'smell'"):
-        xm.RelevanceGrid(queries, items, candidates, store=":memory:", annotator="ana", item_roles={"image": "smell"})
+        xm.RelevanceGrid(
+            queries,
+            items,
+            candidates,
+            store=":memory:",
+            annotator="ana",
+            item_roles={"image": "smell"},
+        )
 
 
-def test_repeated_pairs_are_merged_with_their_sources(built_bundle: pathlib.Path, frames: Any) -> None:
+def test_repeated_pairs_are_merged_with_their_sources(
+    built_bundle: pathlib.Path, frames: Any
+) -> None:
     queries, items, candidates = frames
     doubled = pd.concat([candidates, candidates.iloc[:1].assign(source="knn", rank=5)])
     with pytest.warns(UserWarning, match="1 repeated"):
-        grid = xm.RelevanceGrid(queries, items, doubled, store=":memory:", annotator="ana", show_sources=True, shuffle=False)
+        grid = xm.RelevanceGrid(
+            queries,
+            items,
+            doubled,
+            store=":memory:",
+            annotator="ana",
+            show_sources=True,
+            shuffle=False,
+        )
     page, _ = Browser(grid).page(0)
-    assert page["candidates"][0]["meta"]["sources"] == ["run:a", "knn"] and grid.progress["total"] == 6
+    assert (
+        page["candidates"][0]["meta"]["sources"] == ["run:a", "knn"] and grid.progress["total"] == 6
+    )
 
 
-def test_two_widgets_on_one_store_lose_nothing(built_bundle: pathlib.Path, frames: Any, tmp_path: pathlib.Path) -> None:
+def test_two_widgets_on_one_store_lose_nothing(
+    built_bundle: pathlib.Path, frames: Any, tmp_path: pathlib.Path
+) -> None:
     path = str(tmp_path / "shared.sqlite")
     ana, ben = make_grid(frames, store=path), xm.RelevanceGrid(*frames, store=path, annotator="ben")
     a, b = Browser(ana), Browser(ben)
     for i, item_id in enumerate(["i1", "i2", "t1"]):
-        a({"type": "grade", "query_id": "q1", "item_id": item_id, "relevance": i, "shown_position": i, "duration_ms": 1})
-        b({"type": "grade", "query_id": "q1", "item_id": item_id, "relevance": 3 - i, "shown_position": i, "duration_ms": 1})
+        a(
+            {
+                "type": "grade",
+                "query_id": "q1",
+                "item_id": item_id,
+                "relevance": i,
+                "shown_position": i,
+                "duration_ms": 1,
+            }
+        )
+        b(
+            {
+                "type": "grade",
+                "query_id": "q1",
+                "item_id": item_id,
+                "relevance": 3 - i,
+                "shown_position": i,
+                "duration_ms": 1,
+            }
+        )
     labels = xm.open_store(path).labels()
     assert sorted(labels["annotator"].value_counts().items()) == [("ana", 3), ("ben", 3)]
     assert len(ana.labels) == 3 and len(ben.labels) == 3

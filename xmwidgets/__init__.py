@@ -46,7 +46,30 @@ _LAZY: dict[str, str] = {
 # sub-packages reachable as attributes: xm.datasets, xm.io, xm.plot, xm.media
 _SUBMODULES = {"datasets", "io", "plot", "media", "analysis", "pools", "store", "scale"}
 
-__all__ = sorted([*_LAZY, "datasets", "io", "plot", "__version__"])
+__all__ = [  # a literal list, so that linters and IDEs see the public names
+    "TREC_SCALE",
+    "AgreementReport",
+    "Level",
+    "RelevanceGrid",
+    "Scale",
+    "Store",
+    "__version__",
+    "agreement",
+    "cohen_kappa",
+    "compare_runs",
+    "datasets",
+    "evaluate",
+    "exact_knn",
+    "fleiss_kappa",
+    "io",
+    "krippendorff_alpha",
+    "map_at_r",
+    "open_store",
+    "plot",
+    "pool",
+    "to_qrels",
+    "unjudged",
+]
 
 
 def __getattr__(name: str) -> Any:

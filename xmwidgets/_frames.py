@@ -71,9 +71,7 @@ def check_records(df: object, name: str, id_column: str) -> pd.DataFrame:
     return out
 
 
-def check_candidates(
-    df: object, queries: pd.DataFrame, items: pd.DataFrame
-) -> pd.DataFrame:
+def check_candidates(df: object, queries: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     """Validate the candidates frame against queries and items.
 
     Returns a copy with string ids, one row per ``(query_id, item_id)``: a pair proposed by several

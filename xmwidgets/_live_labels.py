@@ -38,7 +38,9 @@ def _value(v: Any) -> Any:
     return None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v
 
 
-def pair_states(store_labels: pd.DataFrame) -> tuple[dict[tuple[str, str], dict[str, Any]], set[str]]:
+def pair_states(
+    store_labels: pd.DataFrame,
+) -> tuple[dict[tuple[str, str], dict[str, Any]], set[str]]:
     """Fold the store's labels rows (grade and pick tasks) into one state per ``(query_id, item_id)``.
 
     Returns the states and the set of query ids marked "none relevant".
@@ -58,10 +60,19 @@ def pair_states(store_labels: pd.DataFrame) -> tuple[dict[tuple[str, str], dict[
             continue
         if task == "grade":
             state = states.setdefault((query_id, str(item_id)), {"best": None})
-            for column in ("relevance", "magnitude", "guideline_version", "shown_position",
-                           "duration_ms", "annotator", "campaign"):
+            for column in (
+                "relevance",
+                "magnitude",
+                "guideline_version",
+                "shown_position",
+                "duration_ms",
+                "annotator",
+                "campaign",
+            ):
                 state[column] = _value(row.get(column))
-            state["created_at"] = max(filter(None, [state.get("created_at"), _value(row.get("created_at"))]))
+            state["created_at"] = max(
+                filter(None, [state.get("created_at"), _value(row.get("created_at"))])
+            )
         elif task == "pick":
             best = _value(row.get("best"))
             if best is None:
@@ -70,10 +81,15 @@ def pair_states(store_labels: pd.DataFrame) -> tuple[dict[tuple[str, str], dict[
             state["best"] = bool(best)
             for column in ("annotator", "campaign"):
                 state.setdefault(column, _value(row.get(column)))
-            state["created_at"] = max(filter(None, [state.get("created_at"), _value(row.get("created_at"))]))
+            state["created_at"] = max(
+                filter(None, [state.get("created_at"), _value(row.get("created_at"))])
+            )
     # a pair whose only pick is "no longer best" and that has no grade is not judged
-    judged = {k: s for k, s in states.items() if s.get("relevance") is not None
-              or s.get("magnitude") is not None or s.get("best")}
+    judged = {
+        k: s
+        for k, s in states.items()
+        if s.get("relevance") is not None or s.get("magnitude") is not None or s.get("best")
+    }
     return judged, none_relevant
 
 
@@ -90,15 +106,21 @@ class LiveLabels:
         """Fill the frame at once when the widget opens on an existing store (before users hold it)."""
         if not states:
             return
-        rows = [{**{c: None for c in LABEL_FRAME_COLUMNS}, **s, "query_id": k[0], "item_id": k[1]}
-                for k, s in states.items()]
+        rows = [
+            {**{c: None for c in LABEL_FRAME_COLUMNS}, **s, "query_id": k[0], "item_id": k[1]}
+            for k, s in states.items()
+        ]
         new = pd.DataFrame(rows, columns=list(LABEL_FRAME_COLUMNS))
         new = new.astype({c: d for c, d in LABEL_FRAME_COLUMNS.items() if c != "created_at"})
-        new["created_at"] = pd.to_datetime(new["created_at"], utc=True).astype("datetime64[ns, UTC]")
+        new["created_at"] = pd.to_datetime(new["created_at"], utc=True).astype(
+            "datetime64[ns, UTC]"
+        )
         new = new.sort_values("created_at", kind="stable").reset_index(drop=True)
         # the widget calls load() before anyone holds the frame, so replacing the object is safe here
         self.frame = new
-        for position, (query_id, item_id) in enumerate(zip(new["query_id"], new["item_id"], strict=True)):
+        for position, (query_id, item_id) in enumerate(
+            zip(new["query_id"], new["item_id"], strict=True)
+        ):
             self._rows[(query_id, item_id)] = position
             self._by_query.setdefault(query_id, set()).add(item_id)
         self._next_label = len(new)
@@ -120,8 +142,11 @@ class LiveLabels:
                 for c in LABEL_FRAME_COLUMNS
             ]
             if values[-1] is not None:
-                values[-1] = pd.Timestamp(values[-1]).tz_convert("UTC") if pd.Timestamp(values[-1]).tzinfo \
+                values[-1] = (
+                    pd.Timestamp(values[-1]).tz_convert("UTC")
+                    if pd.Timestamp(values[-1]).tzinfo
                     else pd.Timestamp(values[-1], tz="UTC")
+                )
             label = self._rows.get(key)
             if label is None:
                 label = self._next_label

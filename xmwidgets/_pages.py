@@ -41,14 +41,18 @@ class PageBuilder:
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _parts(self, prefix: str, record_id: str, row: pd.Series, roles: dict[str, str]) -> tuple[list[dict[str, Any]], list[bytes]]:
+    def _parts(
+        self, prefix: str, record_id: str, row: pd.Series, roles: dict[str, str]
+    ) -> tuple[list[dict[str, Any]], list[bytes]]:
         parts: list[dict[str, Any]] = []
         buffers: list[bytes] = []
         for column, kind in roles.items():
             value = row.get(column)
             if value is None or (not isinstance(value, (list, tuple, dict)) and _is_missing(value)):
                 continue
-            rendered = self._cache.get((prefix, record_id, column), value, kind, column=column, max_px=self._max_px)
+            rendered = self._cache.get(
+                (prefix, record_id, column), value, kind, column=column, max_px=self._max_px
+            )
             if rendered is None:
                 continue
             parts.append(rendered.with_offset(len(buffers)))
@@ -65,15 +69,22 @@ class PageBuilder:
         show_sources: bool,
     ) -> tuple[dict[str, Any], list[bytes]]:
         """The page for ``query_id``; ``candidates`` are its rows in shown order."""
-        query_parts, buffers = self._parts("q", query_id, self._queries.loc[query_id], self._query_roles)
+        query_parts, buffers = self._parts(
+            "q", query_id, self._queries.loc[query_id], self._query_roles
+        )
         item_ids = [str(v) for v in candidates["item_id"]]
         rendered = list(
             self._pool.map(
-                lambda item_id: self._parts("i", item_id, self._items.loc[item_id], self._item_roles), item_ids
+                lambda item_id: self._parts(
+                    "i", item_id, self._items.loc[item_id], self._item_roles
+                ),
+                item_ids,
             )
         )
         page_candidates = []
-        for position, (item_id, (parts, item_buffers)) in enumerate(zip(item_ids, rendered, strict=True)):
+        for position, (item_id, (parts, item_buffers)) in enumerate(
+            zip(item_ids, rendered, strict=True)
+        ):
             offset = len(buffers)
             buffers.extend(item_buffers)
             parts = [_shift(p, offset) for p in parts]
@@ -109,7 +120,10 @@ _BUFFER_FIELDS = ("data", "poster", "waveform")
 def _shift(part: dict[str, Any], offset: int) -> dict[str, Any]:
     if not offset:
         return part
-    return {k: (v + offset if k in _BUFFER_FIELDS and isinstance(v, int) else v) for k, v in part.items()}
+    return {
+        k: (v + offset if k in _BUFFER_FIELDS and isinstance(v, int) else v)
+        for k, v in part.items()
+    }
 
 
 def _is_missing(value: Any) -> bool:

@@ -39,7 +39,10 @@ class _Progress:
         from IPython.display import display
 
         self._bar = widgets.IntProgress(
-            value=self.done, min=0, max=self.total, description=self.description,
+            value=self.done,
+            min=0,
+            max=self.total,
+            description=self.description,
             style={"description_width": "initial"},
         )
         self._handle = display(self._bar, display_id=True)

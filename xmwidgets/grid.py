@@ -220,13 +220,17 @@ class RelevanceGrid(anywidget.AnyWidget):
     def _count_judged(self, query_id: str) -> int:
         items = self._items_of(query_id)
         return sum(
-            1 for item_id, s in self._states.get(query_id, {}).items()
-            if item_id in items and (s.get("relevance") is not None or s.get("magnitude") is not None)
+            1
+            for item_id, s in self._states.get(query_id, {}).items()
+            if item_id in items
+            and (s.get("relevance") is not None or s.get("magnitude") is not None)
         )
 
     def _sync_query(self, query_id: str) -> list[dict[str, Any]]:
         """Reload one query's state from the store; returns the candidate states that changed."""
-        rows = self._store.labels(campaign=self._campaign, annotator=self.annotator, query_ids=[query_id])
+        rows = self._store.labels(
+            campaign=self._campaign, annotator=self.annotator, query_ids=[query_id]
+        )
         states, none_relevant = pair_states(rows)
         new = {item_id: s for (_, item_id), s in states.items()}
         old = self._states.get(query_id, {})
@@ -238,17 +242,20 @@ class RelevanceGrid(anywidget.AnyWidget):
         changed = []
         for item_id in sorted(set(old) | set(new)):
             state = new.get(item_id, {})
-            changed.append({
-                "query_id": query_id,
-                "item_id": item_id,
-                "relevance": _plain(state.get("relevance", state.get("magnitude"))),
-                "best": bool(state.get("best")),
-            })
+            changed.append(
+                {
+                    "query_id": query_id,
+                    "item_id": item_id,
+                    "relevance": _plain(state.get("relevance", state.get("magnitude"))),
+                    "best": bool(state.get("best")),
+                }
+            )
         return changed
 
     def _progress(self) -> dict[str, int]:
         done = sum(
-            1 for q in self._query_ids
+            1
+            for q in self._query_ids
             if q in self._none_relevant or self._judged_count.get(q, 0) >= len(self._positions[q])
         )
         return {
@@ -283,7 +290,9 @@ class RelevanceGrid(anywidget.AnyWidget):
                 return
             else:
                 raise ValueError(f"unknown message type {kind!r} from the browser")
-        except Exception as exc:  # the browser must learn of every failure, or it shows "saving…" forever
+        except (
+            Exception
+        ) as exc:  # the browser must learn of every failure, or it shows "saving…" forever
             _log.exception("xmwidgets: handling %r failed", kind)
             self.send({"type": "error", "request_id": request_id, "message": str(exc)})
 
@@ -307,7 +316,9 @@ class RelevanceGrid(anywidget.AnyWidget):
         if item_id is not None and item_id not in self._items_of(query_id):
             raise ValueError(f"item_id {item_id!r} is not a candidate of query {query_id!r}")
 
-    def _event(self, task: str, query_id: str, item_id: str | None, content: dict[str, Any]) -> dict[str, Any]:
+    def _event(
+        self, task: str, query_id: str, item_id: str | None, content: dict[str, Any]
+    ) -> dict[str, Any]:
         return {
             "campaign": self._campaign,
             "task": task,
@@ -332,7 +343,9 @@ class RelevanceGrid(anywidget.AnyWidget):
         item_id = None if content.get("item_id") is None else str(content["item_id"])
         self._check_pair(query_id, item_id)
         shown = json.dumps([str(i) for i in content.get("shown") or []])
-        current = next((i for i, s in self._states.get(query_id, {}).items() if s.get("best")), None)
+        current = next(
+            (i for i, s in self._states.get(query_id, {}).items() if s.get("best")), None
+        )
 
         def pick(item: str | None, **values: Any) -> dict[str, Any]:
             event = self._event("pick", query_id, item, content if item == item_id else {})
@@ -370,16 +383,20 @@ class RelevanceGrid(anywidget.AnyWidget):
     def _acknowledge(self, query_id: str, request_id: Any) -> None:
         states = self._sync_query(query_id)
         self.progress = self._progress()
-        self.send({
-            "type": "ack",
-            "request_id": request_id,
-            "query_id": query_id,
-            "states": states,
-            "none_relevant": query_id in self._none_relevant,
-        })
+        self.send(
+            {
+                "type": "ack",
+                "request_id": request_id,
+                "query_id": query_id,
+                "states": states,
+                "none_relevant": query_id in self._none_relevant,
+            }
+        )
 
     def close(self) -> None:
-        self._pages.close()
+        pages = getattr(self, "_pages", None)  # absent when __init__ failed on bad input
+        if pages is not None:
+            pages.close()
         super().close()
 
     def __repr__(self) -> str:

@@ -16,7 +16,13 @@ from typing import Any
 __all__ = ["TREC_SCALE", "Level", "Scale"]
 
 # keys the widgets use for navigation and commands; a level may not take one of them
-RESERVED_KEYS = frozenset("hjklbxnpz?") | {"Enter", "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"}
+RESERVED_KEYS = frozenset("hjklbxnpz?") | {
+    "Enter",
+    "ArrowLeft",
+    "ArrowRight",
+    "ArrowUp",
+    "ArrowDown",
+}
 
 
 @dataclass(frozen=True)
@@ -128,13 +134,17 @@ class Scale:
         continuous = minimum is not None or maximum is not None
         if continuous:
             if parsed:
-                raise ValueError("a scale is either discrete (levels) or continuous (minimum/maximum), not both")
+                raise ValueError(
+                    "a scale is either discrete (levels) or continuous (minimum/maximum), not both"
+                )
             if minimum is None or maximum is None or not float(minimum) < float(maximum):
                 raise ValueError(
                     f"a continuous scale needs minimum < maximum, got minimum={minimum!r}, maximum={maximum!r}"
                 )
         elif not parsed:
-            raise ValueError("a scale needs at least one level, e.g. Scale(levels=[Level(0, 'no'), Level(1, 'yes')])")
+            raise ValueError(
+                "a scale needs at least one level, e.g. Scale(levels=[Level(0, 'no'), Level(1, 'yes')])"
+            )
         parsed = tuple(sorted(parsed, key=lambda lv: lv.value))
         _check_unique("value", [lv.value for lv in parsed])
         _check_unique("name", [lv.name for lv in parsed])
@@ -150,7 +160,12 @@ class Scale:
 
     @classmethod
     def continuous(
-        cls, minimum: float = 0, maximum: float = 100, *, step: float = 1, name: str = "magnitude",
+        cls,
+        minimum: float = 0,
+        maximum: float = 100,
+        *,
+        step: float = 1,
+        name: str = "magnitude",
         version: str | None = None,
     ) -> Scale:
         """A continuous scale, e.g. 0–100 magnitude estimation (stored as ``magnitude``)."""
@@ -179,8 +194,10 @@ class Scale:
         """Return ``value`` if it is allowed on this scale, else raise a clear ``ValueError``."""
         if self.is_continuous:
             assert self.minimum is not None and self.maximum is not None
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
-                self.minimum <= float(value) <= self.maximum
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not (self.minimum <= float(value) <= self.maximum)
             ):
                 raise ValueError(
                     f"magnitude {value!r} is outside this scale's range {self.minimum:g}..{self.maximum:g}"
@@ -205,11 +222,16 @@ class Scale:
         """The rubric as a DataFrame (value, name, definition, key)."""
         import pandas as pd
 
-        return pd.DataFrame([lv.to_dict() for lv in self.levels], columns=["value", "name", "definition", "key", "examples"])
+        return pd.DataFrame(
+            [lv.to_dict() for lv in self.levels],
+            columns=["value", "name", "definition", "key", "examples"],
+        )
 
     def _repr_markdown_(self) -> str:
         if self.is_continuous:
-            return f"**{self.name}** (`{self.version}`): continuous {self.minimum:g}–{self.maximum:g}"
+            return (
+                f"**{self.name}** (`{self.version}`): continuous {self.minimum:g}–{self.maximum:g}"
+            )
         rows = "\n".join(
             f"| {lv.value} | {lv.key or ''} | {lv.name} | {lv.definition} |" for lv in self.levels
         )
@@ -217,7 +239,13 @@ class Scale:
 
     def _fingerprint(self) -> str:
         payload = json.dumps(
-            [[lv.to_dict() for lv in self.levels], self.minimum, self.maximum, self.step, list(self.flags)],
+            [
+                [lv.to_dict() for lv in self.levels],
+                self.minimum,
+                self.maximum,
+                self.step,
+                list(self.flags),
+            ],
             sort_keys=True,
         )
         return hashlib.sha1(payload.encode()).hexdigest()[:8]
@@ -227,7 +255,9 @@ def _check_unique(what: str, values: list[Any]) -> None:
     seen: set[Any] = set()
     for v in values:
         if v in seen:
-            raise ValueError(f"duplicate level {what} {v!r} in scale: each level needs its own {what}")
+            raise ValueError(
+                f"duplicate level {what} {v!r} in scale: each level needs its own {what}"
+            )
         seen.add(v)
 
 
@@ -235,7 +265,11 @@ TREC_SCALE = Scale(
     levels=[
         Level(0, "not relevant", "Nothing in the candidate matches the query."),
         Level(1, "related", "On the topic of the query, but does not answer it."),
-        Level(2, "partially relevant", "Matches the query in part: some attributes agree, some differ."),
+        Level(
+            2,
+            "partially relevant",
+            "Matches the query in part: some attributes agree, some differ.",
+        ),
         Level(3, "exact match", "Matches every part of the query."),
     ],
     name="trec-0-3",
