@@ -222,8 +222,8 @@ def _token_file(
     seen: dict[str, int] = {}
     for number, line in _data_lines(path):
         key, tab, caption = line.partition("\t")
-        name, hash_, index = key.strip().rpartition("#")[0], "#" in key, key.rpartition("#")[2]
-        if not tab or not hash_ or not name or not index.strip().isdigit():
+        name, _, index = key.strip().rpartition("#")
+        if not tab or not name or not index.isdigit():
             raise FormatError(
                 path, f"expected 'image.jpg#i<TAB>caption', got {_short(line)}", line=number
             )

@@ -147,6 +147,8 @@ def _read_csv(
             )
         rows.append((start, dict(zip(header, fields, strict=True))))
         start = reader.line_num + 1
+    if not rows:
+        raise FormatError(path, "no rows after the header; expected at least one", line=2)
     return rows
 
 
