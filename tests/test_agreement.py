@@ -260,3 +260,10 @@ def test_bootstrap_interval_narrows_with_more_units() -> None:
     small = xm.agreement(noisy(30), n_boot=300)
     large = xm.agreement(noisy(600), n_boot=300)
     assert np.diff(large.alpha_ci)[0] < np.diff(small.alpha_ci)[0]
+
+
+def test_report_repr_is_one_readable_line() -> None:
+    report = xm.agreement(_cohen_labels(), n_boot=50)
+    text = repr(report)
+    assert text.startswith("AgreementReport(alpha_ordinal=") and "\n" not in text
+    assert "2 annotators, 19 units, 38 pairable judgements, 6 disagreements" in text

@@ -306,3 +306,9 @@ def test_compare_a_run_with_itself() -> None:
     assert result.mean_difference == 0.0
     assert result.p_permutation == 1.0 and result.p_ttest == 1.0
     assert math.isnan(result.t_statistic)
+
+
+def test_comparison_repr_is_one_readable_line() -> None:
+    run = _run([("q1", "a", 1.0), ("q2", "d", 1.0)])
+    text = repr(xm.compare_runs(QRELS_LABELS, run, run, "RR", names=("new", "old")))
+    assert text.startswith("RunComparison(RR: new 0.5000 vs old 0.5000") and "\n" not in text

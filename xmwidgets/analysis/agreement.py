@@ -293,6 +293,15 @@ class AgreementReport:
     ci_level: float = 0.95
     n_boot: int = 1000
 
+    def __repr__(self) -> str:
+        low, high = self.alpha_ci
+        return (
+            f"AgreementReport(alpha_ordinal={self.alpha_ordinal:.3f} [{low:.3f}, {high:.3f}], "
+            f"alpha_nominal={self.alpha_nominal:.3f}, {len(self.annotators)} annotators, "
+            f"{self.n_units} units, {self.n_pairable} pairable judgements, "
+            f"{len(self.disagreements)} disagreements)"
+        )
+
     def _repr_html_(self) -> str:
         low, high = self.alpha_ci
         pct = round(self.ci_level * 100)
@@ -304,7 +313,9 @@ class AgreementReport:
             f"{len(self.disagreements)} units with disagreement</p>"
         )
         pairwise = self.pairwise.to_html(index=False, float_format=lambda x: f"{x:.3f}")
-        top = self.disagreements.head(10).to_html(index=False, na_rep="")
+        # blank cells where an annotator did not judge the unit (to_html shows <NA> otherwise)
+        top = self.disagreements.head(10).astype(object)
+        top = top.where(top.notna(), "").to_html(index=False)
         return (
             f"<div>{head}<p><b>Pairwise weighted κ</b></p>{pairwise}"
             f"<p><b>Confusion between levels</b> (rows: first annotator of a pair)</p>"

@@ -321,6 +321,14 @@ class RunComparison:
     p_permutation: float
     n_permutations: int
 
+    def __repr__(self) -> str:
+        a, b = self.names
+        return (
+            f"RunComparison({self.measure}: {a} {self.mean_a:.4f} vs {b} {self.mean_b:.4f}, "
+            f"difference {self.mean_difference:+.4f} over {len(self.per_query)} queries, "
+            f"p_ttest={self.p_ttest:.3g}, p_permutation={self.p_permutation:.3g})"
+        )
+
     def _repr_html_(self) -> str:
         a, b = self.names
         return (
