@@ -336,3 +336,21 @@ def test_source_flags(data: dict) -> None:
     assert set(flags.columns) == {"run:bm25", "run:dense", "knn"}
     assert flags["knn"].sum() == N_QUERIES * 5
     assert (flags.sum(axis=1) == cands.source.str.count(",") + 1).all()
+
+
+def test_unknown_gold_ids_warn_at_the_callers_line(data: dict) -> None:
+    gold = pd.DataFrame(
+        {"query_id": ["q0", "q0"], "item_id": ["it001", "ghost"], "relevance": [1, 0]}
+    )
+    with pytest.warns(UserWarning, match=r"gold: 1 rows name 1 item_ids .*\['ghost'\]") as caught:
+        cands = xm.pool(data["queries"], data["items"], gold=gold)
+    assert caught[0].filename == __file__
+    assert cands.item_id.tolist() == ["it001"] and cands.source.tolist() == ["gold"]
+
+
+def test_nothing_to_pool_gives_an_empty_frame_with_the_columns(data: dict) -> None:
+    empty = xm.pool(data["queries"], data["items"])
+    assert empty.empty
+    assert list(empty.columns) == ["query_id", "item_id", "source", "rank", "score"]
+    tiny = xm.pool(data["queries"].iloc[:1], data["items"].iloc[:2], random_negatives=5)
+    assert sorted(tiny.item_id) == ["it000", "it001"]  # fewer left than asked: all of them

@@ -57,7 +57,7 @@ def _labelled(
         raise ValueError(
             f"{what} needs a relevance column (its known labels); columns are {list(frame.columns)}"
         )
-    q, i, keep = ids_to_rows(frame, what, qidx, iidx, stacklevel=4)
+    q, i, keep = ids_to_rows(frame, what, qidx, iidx, stacklevel=3)
     if "relevance" in frame.columns:
         positive = pd.to_numeric(frame["relevance"]).to_numpy(dtype=float, na_value=0) > 0
     else:
@@ -290,8 +290,8 @@ def _combine(
     q, i, src, rank, score, tier, shown_rank, key = (
         a[order] for a in (q, i, src, rank, score, tier, shown_rank, key)
     )
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    pair_of_row = np.cumsum(np.r_[False, key[1:] != key[:-1]])
+    starts = np.flatnonzero(np.r_[key.size > 0, key[1:] != key[:-1]])
+    pair_of_row = np.cumsum(np.r_[False, key[1:] != key[:-1]])[: key.size]
     pair_q, pair_i = q[starts], i[starts]
     pair_rank, pair_score = shown_rank[starts], score[starts]
     bits = np.add.reduceat(np.left_shift(np.int64(1), src), starts)
