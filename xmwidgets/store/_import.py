@@ -36,7 +36,9 @@ def _strings(df: pd.DataFrame, col: str, *, nullable: bool) -> np.ndarray:
     if isna.any() and not nullable:
         pos = _first_bad(df, isna)
         raise StoreError(f"{col} is missing in {_row_name(df, pos)}: every judgement needs a {col}")
-    values = series.astype(str).to_numpy(dtype=object)
+    values = series.astype(str).to_numpy(
+        dtype=object, copy=True
+    )  # never write into the caller's frame
     if isna.any():
         values[isna] = None
     return values

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -33,7 +34,6 @@ _INT_NULL: dict[str, int] = {
     "duration_ms": -1,
     "retracts": 0,
 }
-_PYTHON_STRINGS = pd.StringDtype().storage == "python"
 
 
 def _is_integer(dtype: str) -> bool:
@@ -57,7 +57,7 @@ def _select(col: str, dtype: str, ref: str, names: Sequence[str] | None) -> tupl
 
 
 def _strings(values: np.ndarray, dtype: str) -> Any:
-    if _PYTHON_STRINGS and dtype == "string":
+    if dtype == "string" and pd.StringDtype().storage == "python":
         # validates in C without copying element by element, unlike pd.array(list, "string")
         return pd.arrays.StringArray(values)
     return pd.array(values, dtype=dtype)
@@ -107,21 +107,59 @@ def _empty(dtype: str, n: int) -> Any:
     return pd.array([None], dtype=dtype).take(np.full(n, -1), allow_fill=True)
 
 
-def read_frame(
+def _weight(col: str, dtype: str, coded: Mapping[str, Sequence[str]]) -> float:
+    """Rough relative cost of reading a column, to balance parallel queries."""
+    if col in coded or _is_integer(dtype):
+        return 1.0
+    return 2.0
+
+
+def _read_part(
     con: sqlite3.Connection,
+    part: Sequence[str],
+    columns: Mapping[str, str],
+    coded: Mapping[str, Sequence[str]],
+    alias: str,
+    from_where: tuple[str, Sequence[Any]],
+) -> tuple[int, dict[str, Any]]:
+    """One aggregate query for the columns ``part`` (which include event_id), sorted by event_id."""
+    exprs, params = [], []
+    for col in part:
+        expr, expr_params = _select(col, columns[col], f"{alias}.{col}", coded.get(col))
+        exprs.append(expr)
+        params += expr_params
+    sql, where_params = from_where
+    row = con.execute(
+        f"SELECT count(*), {', '.join(exprs)} {sql}", [*params, *where_params]
+    ).fetchone()
+    data = {
+        col: _column(text, col, columns[col], coded.get(col))
+        for col, text in zip(part, row[1:], strict=True)
+    }
+    event_ids = data["event_id"]
+    if len(event_ids) > 1 and not bool(np.all(event_ids[1:] > event_ids[:-1])):
+        order = np.argsort(event_ids, kind="stable")
+        data = {col: values[order] for col, values in data.items()}
+    return row[0], data
+
+
+def read_frame(
+    cons: Sequence[sqlite3.Connection],
     columns: Mapping[str, str],
     from_where: tuple[str, Sequence[Any]],
     alias: str,
     used: set[str],
     names: Mapping[str, Sequence[str]],
 ) -> pd.DataFrame:
-    """Run one aggregate query and return a frame of ``columns`` sorted by event_id.
+    """Aggregate queries -> a frame of ``columns`` sorted by event_id.
 
     Parameters
     ----------
-    con
-        Connection, inside a read transaction so that ``used``, ``names`` and the rows are one
-        snapshot.
+    cons
+        One connection, or several that see the same snapshot (each inside a read transaction
+        started at the same last event id): the columns are then split between them and read in
+        parallel threads (sqlite3 releases the GIL while a query runs). Each part is sorted by
+        its own event_id, so the parts line up whatever order SQLite produced them in.
     columns
         Column -> contract dtype, in output order; must include ``event_id``.
     from_where
@@ -133,34 +171,43 @@ def read_frame(
     names
         Distinct values of the coded columns (see ``CODED_COLUMNS``).
     """
-    fetched = [col for col in columns if col in used]
+    fetched = [col for col in columns if col in used and col != "event_id"]
     coded = {
         col: names.get(col, ())
         for col in fetched
         if col in CODED_COLUMNS and 0 < len(names.get(col, ())) <= _MAX_CODES
     }
-    exprs, params = [], []
-    for col in fetched:
-        expr, expr_params = _select(col, columns[col], f"{alias}.{col}", coded.get(col))
-        exprs.append(expr)
-        params += expr_params
-    sql, where_params = from_where
-    row = con.execute(
-        f"SELECT count(*), {', '.join(exprs)} {sql}", [*params, *where_params]
-    ).fetchone()
-    n = row[0]
-    data = {
-        col: _column(text, col, columns[col], coded.get(col))
-        for col, text in zip(fetched, row[1:], strict=True)
-    }
-    event_ids = data["event_id"]
-    order = None
-    if n > 1 and not bool(np.all(event_ids[1:] > event_ids[:-1])):
-        order = np.argsort(event_ids, kind="stable")
-    frame = {}
-    for col, dtype in columns.items():
-        if col not in data:
-            frame[col] = _empty(dtype, n)
-        else:
-            frame[col] = data[col] if order is None else data[col][order]
+    parts: list[list[str]] = [["event_id"] for _ in cons]
+    loads = [0.0 for _ in cons]
+    for col in sorted(fetched, key=lambda c: -_weight(c, columns[c], coded)):
+        lightest = loads.index(min(loads))
+        parts[lightest].append(col)
+        loads[lightest] += _weight(col, columns[col], coded)
+    jobs = [
+        (con, part)
+        for con, part in zip(cons, parts, strict=True)
+        if len(part) > 1 or con is cons[0]
+    ]
+    results: list[tuple[int, dict[str, Any]] | BaseException] = [None] * len(jobs)  # type: ignore[list-item]
+
+    def run(k: int) -> None:
+        try:
+            results[k] = _read_part(jobs[k][0], jobs[k][1], columns, coded, alias, from_where)
+        except BaseException as exc:  # re-raised in the calling thread
+            results[k] = exc
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(1, len(jobs))]
+    for thread in threads:
+        thread.start()
+    run(0)
+    for thread in threads:
+        thread.join()
+    data: dict[str, Any] = {}
+    n = 0
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+        n, part_data = result
+        data.update(part_data)
+    frame = {col: data[col] if col in data else _empty(dtype, n) for col, dtype in columns.items()}
     return pd.DataFrame(frame, copy=False)

@@ -103,6 +103,8 @@ class Store:
             con.close()
             raise
         self._con: sqlite3.Connection | None = con
+        # a second connection for reading large frames in parallel, opened when first needed
+        self._reader: sqlite3.Connection | None = None
 
     # ------------------------------------------------------------------ plumbing
     def __repr__(self) -> str:
@@ -118,6 +120,9 @@ class Store:
     def close(self) -> None:
         """Close the connection (idempotent). Everything appended is already on disk."""
         with self._lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
             if self._con is not None:
                 self._con.close()
                 self._con = None
@@ -155,6 +160,8 @@ class Store:
                 yield con
             finally:
                 con.execute("COMMIT")
+                if self._reader is not None and self._reader.in_transaction:
+                    self._reader.execute("COMMIT")
 
     # ------------------------------------------------------------------ writing
     def _insert(
@@ -390,7 +397,29 @@ class Store:
         names: dict[str, list[str]] = {}
         for col, value in con.execute("SELECT col, value FROM names ORDER BY col, value"):
             names.setdefault(col, []).append(value)
-        return read_frame(con, columns, (sql, params), "e", used, names)
+        return read_frame(self._snapshot_readers(con), columns, (sql, params), "e", used, names)
+
+    def _snapshot_readers(self, con: sqlite3.Connection) -> list[sqlite3.Connection]:
+        """``con`` plus, for a large file store, a second connection on the same snapshot.
+
+        Called inside ``con``'s read transaction. Every write appends an event, so two read
+        transactions that see the same last event id see the same data.
+        """
+        last = con.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
+        if self.path == ":memory:" or last < _PARALLEL_READ_EVENTS:
+            return [con]
+        if self._reader is None:
+            self._reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._reader.execute("PRAGMA query_only = 1")
+        reader = self._reader
+        if reader.in_transaction:
+            reader.execute("COMMIT")
+        reader.execute("BEGIN")
+        seen = reader.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
+        if seen != last:  # a write landed in between: read on one connection this time
+            reader.execute("COMMIT")
+            return [con]
+        return [con, reader]
 
     def events(
         self,
@@ -474,6 +503,8 @@ class Store:
 
 
 _OPTIONAL_COLUMNS = set(EVENT_COLUMNS) - _ALWAYS_READ
+# from this many events on, a frame is read by two connections in parallel
+_PARALLEL_READ_EVENTS = 100_000
 
 
 def open_store(path: str | os.PathLike[str] | Store = "labels.sqlite") -> Store:
