@@ -9,7 +9,7 @@ level no one used still counts, as Krippendorff prescribes for ordinal data.
 >>> labels = pd.DataFrame({"query_id": ["q1"] * 4, "item_id": ["a", "a", "b", "b"],
 ...                        "annotator": ["ana", "ben"] * 2, "relevance": [3, 3, 0, 1]})
 >>> round(krippendorff_alpha(labels), 3)
-0.9
+0.833
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ __all__ = [
     "krippendorff_alpha",
 ]
 
-Level = Literal["nominal", "ordinal", "interval", "ratio"]
+MeasurementLevel = Literal["nominal", "ordinal", "interval", "ratio"]
 _LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
 
@@ -103,7 +103,7 @@ def _value_counts(frame: pd.DataFrame, domain: list[int]) -> tuple[np.ndarray, p
 
 def krippendorff_alpha(
     labels: pd.DataFrame,
-    level: Level = "ordinal",
+    level: MeasurementLevel = "ordinal",
     *,
     scale: Any = None,
     value_domain: Any = None,
@@ -142,7 +142,7 @@ def krippendorff_alpha(
     return _alpha(counts, domain, level)
 
 
-def _alpha(counts: np.ndarray, domain: list[int], level: str) -> float:
+def _alpha(counts: np.ndarray, domain: list[int], level: MeasurementLevel) -> float:
     import krippendorff
 
     # the package takes units × values counts directly: no annotators × units matrix needed
