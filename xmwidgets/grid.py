@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import traitlets
 
-from ._frames import check_candidates, check_records
+from ._frames import check_candidates, check_records, group_positions
 from ._live_labels import LiveLabels, pair_states
 from ._pages import PageBuilder
 from .media import infer_roles
@@ -125,7 +125,7 @@ class RelevanceGrid(anywidget.AnyWidget):
             raise ValueError(f"annotator must be a non-empty string, got {annotator!r}")
         queries = check_records(queries, "queries", "query_id")
         items = check_records(items, "items", "item_id")
-        candidates = check_candidates(candidates, queries, items)
+        candidates, query_positions = check_candidates(candidates, queries, items)
         query_roles_ = infer_roles(queries, "query_id", query_roles)
         item_roles_ = infer_roles(items, "item_id", item_roles)
 
@@ -135,9 +135,9 @@ class RelevanceGrid(anywidget.AnyWidget):
         self._seed = seed
         self._store = open_store(store)
         self._candidates = candidates
-        self._positions = candidates.groupby("query_id", sort=False).indices
-        order = queries["query_id"]
-        self._query_ids: list[str] = [q for q in order[order.isin(self._positions.keys())]]
+        self._positions = group_positions(query_positions, list(queries["query_id"]))
+        # queries in the order of the queries frame, those without candidates left out
+        self._query_ids: list[str] = list(self._positions)
         self._item_sets: dict[str, frozenset[str]] = {}
         self._pages = PageBuilder(queries, items, query_roles_, item_roles_, max_px=max_px)
         self._undo_stack: list[tuple[str, list[int]]] = []

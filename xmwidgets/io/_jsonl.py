@@ -118,7 +118,7 @@ def _need_pyarrow() -> None:
     except ImportError:
         raise ImportError(
             "reading and writing Parquet needs pyarrow, which is not installed; "
-            'run pip install "xmwidgets[parquet]" (or pip install pyarrow)'
+            'run pip install pyarrow (a dependency of xmwidgets: reinstall it)'
         ) from None
 
 
@@ -139,7 +139,7 @@ def read_parquet(path: PathLike, *, dtypes: Mapping[str, Any] | None = None) -> 
     Raises
     ------
     ImportError
-        pyarrow is missing (``pip install "xmwidgets[parquet]"``).
+        pyarrow is missing (``pip install pyarrow``).
     FormatError
         The file is not Parquet.
     """
