@@ -267,3 +267,17 @@ def test_report_repr_is_one_readable_line() -> None:
     text = repr(report)
     assert text.startswith("AgreementReport(alpha_ordinal=") and "\n" not in text
     assert "2 annotators, 19 units, 38 pairable judgements, 6 disagreements" in text
+
+
+def test_alpha_is_nan_without_variation() -> None:
+    labels = pd.DataFrame(
+        {
+            "query_id": "q",
+            "item_id": ["a", "a", "b", "b"],
+            "annotator": ["x", "y"] * 2,
+            "relevance": 0,
+        }
+    )
+    assert np.isnan(xm.krippendorff_alpha(labels))
+    report = xm.agreement(labels, n_boot=20)
+    assert np.isnan(report.alpha_ordinal) and report.disagreements.empty

@@ -312,3 +312,11 @@ def test_comparison_repr_is_one_readable_line() -> None:
     run = _run([("q1", "a", 1.0), ("q2", "d", 1.0)])
     text = repr(xm.compare_runs(QRELS_LABELS, run, run, "RR", names=("new", "old")))
     assert text.startswith("RunComparison(RR: new 0.5000 vs old 0.5000") and "\n" not in text
+
+
+def test_a_measure_without_a_working_provider_gives_a_clear_error() -> None:
+    run = _run([("q1", "a", 1.0)])
+    with pytest.raises(ValueError, match=r"ir-measures could not compute RBP.*trec_eval"):
+        xm.evaluate(QRELS_LABELS, run, ["RBP"])
+    with pytest.raises(ValueError, match=r"'RR' requested more than once"):
+        xm.evaluate(QRELS_LABELS, run, ["RR", "AP", "RR"])

@@ -125,6 +125,7 @@ def krippendorff_alpha(
     -------
     float
         α (1 = perfect agreement, 0 = chance level). Computed by the ``krippendorff`` package.
+        NaN when all pairable judgements use one level (no variation: α is undefined).
 
     Examples
     --------
@@ -145,6 +146,9 @@ def krippendorff_alpha(
 def _alpha(counts: np.ndarray, domain: list[int], level: MeasurementLevel) -> float:
     import krippendorff
 
+    pairable = counts[counts.sum(axis=1) >= 2]
+    if np.count_nonzero(pairable.sum(axis=0)) < 2:
+        return float("nan")  # one level used throughout: no variation, α is undefined (0/0)
     # the package takes units × values counts directly: no annotators × units matrix needed
     return float(
         krippendorff.alpha(

@@ -139,6 +139,10 @@ def _parse(measures: Iterable[Any] | str, rel: int) -> list[tuple[str, Any]]:
         parsed.append((name, measure))
     if not parsed:
         raise ValueError(f"no measures given: pass e.g. {list(DEFAULT_MEASURES)}")
+    names = [name for name, _ in parsed]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"measure(s) {', '.join(map(repr, repeated))} requested more than once")
     return parsed
 
 
@@ -183,11 +187,19 @@ def _per_query(
         values: list[dict[str, float]] = [{} for _ in library]
         # measures hash through their repr, which is slow: map each yielded object to its slot once
         slot_of: dict[int, int] = {}
-        for metric in ir_measures.iter_calc(library, qrels_dict, run_dict):
-            slot = slot_of.get(id(metric.measure))
-            if slot is None:
-                slot = slot_of[id(metric.measure)] = library.index(metric.measure)
-            values[slot][metric.query_id] = metric.value
+        try:
+            for metric in ir_measures.iter_calc(library, qrels_dict, run_dict):
+                slot = slot_of.get(id(metric.measure))
+                if slot is None:
+                    slot = slot_of[id(metric.measure)] = library.index(metric.measure)
+                values[slot][metric.query_id] = metric.value
+        except Exception as err:  # re-raised with what to do; the cause stays attached
+            # e.g. a measure whose only provider is not installed or needs an external tool
+            raise ValueError(
+                f"ir-measures could not compute {', '.join(map(str, library))}: {err}. Measures "
+                "computed by trec_eval (nDCG, P, R, AP, RR, Rprec, Success, Judged, Bpref...) "
+                "always work; remove the others or install their provider"
+            ) from err
         by_measure = dict(zip((id(m) for m in library), values, strict=True))
         for name, m in parsed:
             if not isinstance(m, tuple):
