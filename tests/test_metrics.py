@@ -124,7 +124,18 @@ def test_matches_ir_measures_called_directly_when_there_are_no_ties() -> None:
             if d < 12:
                 qrows.append((f"q{q}", f"d{d}", "x", int(rng.integers(0, 4))))
     run, labels = _run(rows), _labels(qrows)
-    measures = ["nDCG@10", "P@5", "R@10", "AP", "RR", "Rprec", "Success@1", "Judged@10"]
+    measures = [
+        "nDCG@10",
+        "nDCG(gains={0:0,1:1,2:3,3:7})@10",  # exponential gains
+        "P@5",
+        "R@10",
+        "R(rel=2)@10",
+        "AP",
+        "RR",
+        "Rprec",
+        "Success@1",
+        "Judged@10",
+    ]
     ours = xm.evaluate(labels, run, measures)
     qrels = xm.to_qrels(labels)
     theirs = ir_measures.calc_aggregate(
@@ -134,6 +145,7 @@ def test_matches_ir_measures_called_directly_when_there_are_no_ties() -> None:
     )
     for m in measures:
         assert _value(ours, m) == pytest.approx(theirs[ir_measures.parse_measure(m)])
+    assert _value(ours, measures[0]) != pytest.approx(_value(ours, measures[1]))
 
 
 def test_queries_missing_from_a_run_count_as_zero_and_unjudged_queries_are_excluded() -> None:
