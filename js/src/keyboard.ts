@@ -4,7 +4,7 @@
  * Rules:
  * - Keys with Ctrl, Meta or Alt are not ours (browser and JupyterLab shortcuts), except Ctrl+Z = undo.
  * - Shift is allowed (it is how "?" is typed); Shift+←/→ nudges the focused relevance by one level
- *   (discrete scale) or one step (continuous scale) instead of moving.
+ *   (discrete scale) or one step (continuous scale) instead of moving. Shift+Enter is left to Jupyter.
  * - A level's own key (scale.levels[].key, digits 0–3 by default) wins over the commands; the Python
  *   side already forbids levels from taking a command key (scale.RESERVED_KEYS).
  * - Auto-repeat (a held key) only repeats movement and nudges: a held "2" must not send 30 judgements a
@@ -81,6 +81,8 @@ export function actionForKey(event: KeyLike, levels: Map<string, number>): Actio
   if (event.ctrlKey) {
     return (key === "z" || key === "Z") && !event.shiftKey && !event.repeat ? { type: "undo" } : null;
   }
+  // Shift+Enter runs the cell in Jupyter: never take it for "next query".
+  if (event.shiftKey && key === "Enter") return null;
   let action: Action | null = null;
   if (event.shiftKey && (key === "ArrowLeft" || key === "ArrowRight")) {
     action = { type: "nudge", delta: key === "ArrowRight" ? 1 : -1 };

@@ -7,6 +7,9 @@ import { BlobUrls, renderParts, SUPPRESS } from "./media";
 import type { Candidate, ScaleSpec } from "./protocol";
 import type { ItemState } from "./state";
 
+/** Tiles whose images load at once; later ones load lazily (they are below the first screens). */
+export const EAGER_TILES = 24;
+
 export interface TileRefs {
   tile: HTMLElement;
   slider: HTMLElement;
@@ -124,7 +127,7 @@ export function buildTile(
   tile.tabIndex = -1;
   tile.setAttribute(SUPPRESS, "true");
 
-  tile.append(renderParts(candidate.parts, urls, candidate.item_id));
+  tile.append(renderParts(candidate.parts, urls, candidate.item_id, position >= EAGER_TILES));
 
   if (showSources && candidate.meta) {
     const meta = make("div", "xmw-meta");

@@ -50,6 +50,7 @@ describe("actionForKey", () => {
     expect(actionForKey({ key: "ArrowRight", shiftKey: true }, keys)).toEqual({ type: "nudge", delta: 1 });
     expect(actionForKey({ key: "ArrowLeft", shiftKey: true }, keys)).toEqual({ type: "nudge", delta: -1 });
     expect(actionForKey({ key: "B", shiftKey: true }, keys)).toEqual({ type: "best" });
+    expect(actionForKey({ key: "Enter", shiftKey: true }, keys)).toBeNull();
   });
 
   it("takes the level keys from the scale", () => {

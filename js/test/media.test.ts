@@ -99,7 +99,8 @@ describe("PageCache", () => {
     cache.current = 2;
     const pages = [0, 1, 2, 3].map((index) => imagePage(index, 2));
     const first = cache.receive(pages[0].page, pages[0].buffers);
-    // preloading created the URLs of the page (query + 2 candidates) ahead of showing it
+    // preloading creates the URLs of the page (query + 2 candidates) ahead of showing it
+    await first.ready;
     expect(first.urls.size).toBe(3);
     for (const { page, buffers } of pages.slice(1)) cache.receive(page, buffers);
     expect(cache.indices()).toEqual([1, 2, 3]);
