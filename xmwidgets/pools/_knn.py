@@ -20,6 +20,8 @@ Metric = Literal["cosine", "dot"]
 _CHUNK_BUDGET = 0.5
 # but never fewer than this many bytes, so that tiny corpora are not scored one query at a time
 _MIN_CHUNK_BYTES = 8 * 2**20
+# rows normalised and added to a faiss index at a time
+_FAISS_ADD_ROWS = 65_536
 
 
 def as_matrix(vectors: object, what: str, ids: object = None) -> np.ndarray:
@@ -117,12 +119,18 @@ def _knn_faiss(
             'backend="faiss" needs the faiss package: pip install "xmwidgets[faiss]" '
             '(or use backend="numpy", which is exact too)'
         ) from None
-    if metric == "cosine":
-        queries, items = queries.copy(), items.copy()
-        faiss.normalize_L2(queries)
-        faiss.normalize_L2(items)
     index = faiss.IndexFlatIP(items.shape[1])
-    index.add(items)
+    if metric == "cosine":
+        queries = queries.copy()
+        faiss.normalize_L2(queries)
+        # the index keeps its own copy of the vectors: normalise slice by slice so that no second
+        # full-size normalised copy exists next to it
+        for start in range(0, items.shape[0], _FAISS_ADD_ROWS):
+            part = items[start : start + _FAISS_ADD_ROWS].copy()
+            faiss.normalize_L2(part)
+            index.add(part)
+    else:
+        index.add(items)
     scores, indices = index.search(queries, k)
     return indices.astype(np.int64, copy=False), scores.astype(np.float32, copy=False)
 
