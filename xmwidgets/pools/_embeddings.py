@@ -11,6 +11,9 @@ Accepted for each side (queries, items):
   column) and returns one vector per value. No weights are downloaded: the callable is the user's
   model.
 
+For records that bundle several modalities (a text and an image on one row), compute the vectors
+yourself and pass an array or a mapping: the callable sees one column only.
+
 ``embeddings=`` in :func:`xmwidgets.pool` is a pair ``(for_queries, for_items)``, or one column name
 or callable used for both sides.
 """
