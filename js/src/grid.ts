@@ -9,7 +9,7 @@
 import "./grid.css";
 import type { AnyModel, Initialize, Render, RenderProps } from "@anywidget/types";
 import { columnsFromTops, moveFocus, nextUnjudged } from "./focus";
-import { actionForKey, type Action, helpRows, hintFor, levelKeys } from "./keyboard";
+import { type Action, actionForKey, helpRows, hintFor, levelKeys } from "./keyboard";
 import { decodeImage, renderParts, SUPPRESS } from "./media";
 import { type CachedPage, PageCache, PRELOAD_IMAGES, RequestIds } from "./prefetch";
 import type { BrowserMessage, KernelMessage, Page, Progress, ScaleSpec } from "./protocol";
@@ -56,12 +56,17 @@ type Timing = { event: string; ms: number };
 
 function recordTiming(event: string, ms: number): void {
   const holder = globalThis as { __xmwTimings?: Timing[] };
-  const timings = (holder.__xmwTimings ??= []);
+  if (!holder.__xmwTimings) holder.__xmwTimings = [];
+  const timings = holder.__xmwTimings;
   if (timings.length > 20000) timings.splice(0, 10000);
   timings.push({ event, ms });
 }
 
-function make<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
+function make<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   node.className = className;
   if (text !== undefined) node.textContent = text;
@@ -74,7 +79,10 @@ function nextFrame(callback: () => void): void {
 }
 
 /** Render the grid into `el`; returns the cleanup (listeners off, object URLs revoked). */
-export function renderGrid({ model, el }: Pick<RenderProps<GridTraits>, "model" | "el">, options: GridOptions = {}): () => void {
+export function renderGrid(
+  { model, el }: Pick<RenderProps<GridTraits>, "model" | "el">,
+  options: GridOptions = {},
+): () => void {
   const now = options.now ?? (() => performance.now());
   const ids = new RequestIds();
   const send = (message: BrowserMessage): void => model.send(message);
@@ -93,7 +101,16 @@ export function renderGrid({ model, el }: Pick<RenderProps<GridTraits>, "model" 
     cleanups.push(() => model.off(event as "msg:custom", handler as (...args: unknown[]) => void));
   }
   const scale = (): ScaleSpec =>
-    model.get("scale") ?? { name: "", version: "", levels: [], flags: [], continuous: false, minimum: null, maximum: null, step: null };
+    model.get("scale") ?? {
+      name: "",
+      version: "",
+      levels: [],
+      flags: [],
+      continuous: false,
+      minimum: null,
+      maximum: null,
+      step: null,
+    };
   const nQueries = (): number => Number(model.get("n_queries") ?? 0);
 
   // ---- skeleton -------------------------------------------------------------------------------
@@ -188,11 +205,20 @@ export function renderGrid({ model, el }: Pick<RenderProps<GridTraits>, "model" 
         body.push(make("h3", "xmw-help-scale", `Scale: ${s.name}`));
         const levels = make("dl", "xmw-help-levels");
         for (const level of s.levels) {
-          levels.append(make("dt", "", `${level.key ?? "–"}: ${level.name} (${level.value})`), make("dd", "", level.definition));
+          levels.append(
+            make("dt", "", `${level.key ?? "–"}: ${level.name} (${level.value})`),
+            make("dd", "", level.definition),
+          );
         }
         body.push(levels);
       } else if (s.continuous) {
-        body.push(make("p", "", `Scale: ${s.name}, ${s.minimum ?? 0}–${s.maximum ?? 100} in steps of ${s.step ?? 1} (drag or Shift+←/→).`));
+        body.push(
+          make(
+            "p",
+            "",
+            `Scale: ${s.name}, ${s.minimum ?? 0}–${s.maximum ?? 100} in steps of ${s.step ?? 1} (drag or Shift+←/→).`,
+          ),
+        );
       }
       const close = make("button", "xmw-help-close", "close (Esc)");
       close.type = "button";
@@ -252,7 +278,16 @@ export function renderGrid({ model, el }: Pick<RenderProps<GridTraits>, "model" 
     const byId = new Map<string, TileRefs>();
     const fragment = document.createDocumentFragment();
     page.candidates.forEach((candidate, position) => {
-      const refs = buildTile(candidate, position, page.candidates.length, s, entry.urls, showSources, onSliderInput, onBestClick);
+      const refs = buildTile(
+        candidate,
+        position,
+        page.candidates.length,
+        s,
+        entry.urls,
+        showSources,
+        onSliderInput,
+        onBestClick,
+      );
       const item = query.items.get(candidate.item_id);
       if (item) updateTile(refs, item, s);
       tiles.push(refs);
@@ -262,7 +297,14 @@ export function renderGrid({ model, el }: Pick<RenderProps<GridTraits>, "model" 
     grid.replaceChildren(fragment);
     loading.hidden = true;
     const samePage = keepFocus && view?.query.query_id === page.query_id;
-    view = { entry, query, tiles, byId, shownAt: samePage && view ? view.shownAt : now(), lastJudgedAt: samePage && view ? view.lastJudgedAt : null };
+    view = {
+      entry,
+      query,
+      tiles,
+      byId,
+      shownAt: samePage && view ? view.shownAt : now(),
+      lastJudgedAt: samePage && view ? view.lastJudgedAt : null,
+    };
     if (!samePage) {
       grid.scrollTop = 0;
       const judged = query.order.map((id) => query.items.get(id)?.relevance !== null);
@@ -355,7 +397,10 @@ export function renderGrid({ model, el }: Pick<RenderProps<GridTraits>, "model" 
     const query = view.query;
     applyChange(store.grade(query.query_id, candidate.item_id, relevance, requestId, started));
     if (advance && model.get("advance_on_grade") !== false) {
-      focusIndex = nextUnjudged(position, query.order.map((id) => query.items.get(id)?.relevance !== null));
+      focusIndex = nextUnjudged(
+        position,
+        query.order.map((id) => query.items.get(id)?.relevance !== null),
+      );
       focusTile(hasFocus(), true);
     }
     send({
@@ -450,27 +495,41 @@ export function renderGrid({ model, el }: Pick<RenderProps<GridTraits>, "model" 
     switch (action.type) {
       case "move":
         if (!view) return;
-        focusIndex = moveFocus(focusIndex, action.direction, view.tiles.length, action.direction === "up" || action.direction === "down" ? columns() : 1);
+        focusIndex = moveFocus(
+          focusIndex,
+          action.direction,
+          view.tiles.length,
+          action.direction === "up" || action.direction === "down" ? columns() : 1,
+        );
         focusTile(true, true);
         return;
       case "grade":
-        return grade(focusIndex, action.value, started, true);
+        grade(focusIndex, action.value, started, true);
+        return;
       case "nudge":
-        return nudge(action.delta, started);
+        nudge(action.delta, started);
+        return;
       case "best":
-        return toggleBest(focusIndex, started);
+        toggleBest(focusIndex, started);
+        return;
       case "none-relevant":
-        return toggleNone(started);
+        toggleNone(started);
+        return;
       case "next":
-        return navigate(current + 1, { started });
+        navigate(current + 1, { started });
+        return;
       case "prev":
-        return navigate(current - 1);
+        navigate(current - 1);
+        return;
       case "undo":
-        return undo(started);
+        undo(started);
+        return;
       case "help":
-        return toggleHelp(help.hidden);
+        toggleHelp(help.hidden);
+        return;
       case "close":
-        return toggleHelp(false);
+        toggleHelp(false);
+        return;
     }
   }
 
@@ -484,7 +543,14 @@ export function renderGrid({ model, el }: Pick<RenderProps<GridTraits>, "model" 
     event.preventDefault();
     event.stopPropagation();
     perform(action, started);
-    if (action.type === "grade" || action.type === "nudge" || action.type === "best" || action.type === "none-relevant" || action.type === "undo" || action.type === "move") {
+    if (
+      action.type === "grade" ||
+      action.type === "nudge" ||
+      action.type === "best" ||
+      action.type === "none-relevant" ||
+      action.type === "undo" ||
+      action.type === "move"
+    ) {
       recordTiming("keystroke", now() - started);
     }
   }
@@ -541,7 +607,8 @@ export function renderGrid({ model, el }: Pick<RenderProps<GridTraits>, "model" 
       if (requestId !== null) {
         const pageIndex = cache.fail(requestId);
         if (pageIndex !== null) {
-          if (pageIndex === current) showLoading(pageIndex, `query ${pageIndex + 1} could not be loaded: ${message.message}`);
+          if (pageIndex === current)
+            showLoading(pageIndex, `query ${pageIndex + 1} could not be loaded: ${message.message}`);
           return;
         }
         const change = store.fail(requestId, message.message);

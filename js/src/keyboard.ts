@@ -88,9 +88,9 @@ export function actionForKey(event: KeyLike, levels: Map<string, number>): Actio
     action = { type: "nudge", delta: key === "ArrowRight" ? 1 : -1 };
   } else if (levels.has(key)) {
     action = { type: "grade", value: levels.get(key) as number };
-  } else if (Object.prototype.hasOwnProperty.call(COMMANDS, key)) {
+  } else if (Object.hasOwn(COMMANDS, key)) {
     action = COMMANDS[key];
-  } else if (key.length === 1 && Object.prototype.hasOwnProperty.call(COMMANDS, key.toLowerCase())) {
+  } else if (key.length === 1 && Object.hasOwn(COMMANDS, key.toLowerCase())) {
     // Caps Lock or Shift+letter: still the command, so a stuck Caps Lock does not silently break keys.
     action = COMMANDS[key.toLowerCase()];
   }
@@ -114,9 +114,7 @@ export function hintFor(scale: ScaleSpec | null | undefined): string {
 
 /** Rows of the help overlay: [keys, what they do]. */
 export function helpRows(scale: ScaleSpec | null | undefined): Array<[string, string]> {
-  const rows: Array<[string, string]> = [
-    ["← → ↑ ↓  or  h l k j", "move between candidates (↑/↓ by one row)"],
-  ];
+  const rows: Array<[string, string]> = [["← → ↑ ↓  or  h l k j", "move between candidates (↑/↓ by one row)"]];
   if (scale && !scale.continuous) {
     for (const level of scale.levels) {
       if (level.key) rows.push([level.key, `grade "${level.name}" (${level.value})`]);

@@ -147,9 +147,7 @@ export class JudgementState {
   /** Make `itemId` the best match (clearing any other best and "none relevant"), or clear it. */
   pickBest(queryId: string, itemId: string, best: boolean, requestId: number, started = 0): Change {
     const query = this.require(queryId);
-    const changed = best
-      ? query.order.filter((id) => id === itemId || query.items.get(id)?.best)
-      : [itemId];
+    const changed = best ? query.order.filter((id) => id === itemId || query.items.get(id)?.best) : [itemId];
     this.snapshot(query, changed, itemId);
     for (const id of changed) this.touch(query, id, requestId).best = best && id === itemId;
     const none = best && query.none_relevant;

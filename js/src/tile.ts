@@ -3,7 +3,7 @@
  * Building is separate from updating (`updateTile`), so a judgement touches a few attributes only.
  */
 
-import { BlobUrls, renderParts, SUPPRESS } from "./media";
+import { type BlobUrls, renderParts, SUPPRESS } from "./media";
 import type { Candidate, ScaleSpec } from "./protocol";
 import type { ItemState } from "./state";
 
@@ -65,7 +65,10 @@ function buildDiscreteSlider(scale: ScaleSpec, slider: HTMLElement, itemId: stri
   };
   const show = (value: number | null): void => {
     for (const tick of track.children) {
-      (tick as HTMLElement).classList.toggle("xmw-preview", value !== null && Number((tick as HTMLElement).dataset.value) === value);
+      (tick as HTMLElement).classList.toggle(
+        "xmw-preview",
+        value !== null && Number((tick as HTMLElement).dataset.value) === value,
+      );
     }
   };
   slider.addEventListener("pointerdown", (event) => {
@@ -92,7 +95,12 @@ function buildDiscreteSlider(scale: ScaleSpec, slider: HTMLElement, itemId: stri
   slider.addEventListener("pointercancel", () => finish(false));
 }
 
-function buildContinuousSlider(scale: ScaleSpec, slider: HTMLElement, itemId: string, onInput: SliderInput): HTMLInputElement {
+function buildContinuousSlider(
+  scale: ScaleSpec,
+  slider: HTMLElement,
+  itemId: string,
+  onInput: SliderInput,
+): HTMLInputElement {
   const [minimum, maximum] = sliderBounds(scale);
   const input = make("input", "xmw-range");
   input.type = "range";
@@ -134,7 +142,8 @@ export function buildTile(
     const bits: string[] = [];
     if (candidate.meta.sources?.length) bits.push(`sources: ${candidate.meta.sources.join(", ")}`);
     if (candidate.meta.rank !== undefined && candidate.meta.rank !== null) bits.push(`rank ${candidate.meta.rank}`);
-    if (candidate.meta.score !== undefined && candidate.meta.score !== null) bits.push(`score ${candidate.meta.score.toPrecision(4)}`);
+    if (candidate.meta.score !== undefined && candidate.meta.score !== null)
+      bits.push(`score ${candidate.meta.score.toPrecision(4)}`);
     meta.textContent = bits.join(" · ");
     tile.append(meta);
   }

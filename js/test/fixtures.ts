@@ -52,7 +52,14 @@ export function imagePage(index: number, count = 3): { page: Page; buffers: Data
   const buffers: DataView[] = [];
   const image = () => {
     buffers.push(new DataView(new Uint8Array([0xff, 0xd8, 0xff, buffers.length]).buffer));
-    return { column: "image", kind: "image" as const, mime: "image/jpeg", data: buffers.length - 1, width: 20, height: 10 };
+    return {
+      column: "image",
+      kind: "image" as const,
+      mime: "image/jpeg",
+      data: buffers.length - 1,
+      width: 20,
+      height: 10,
+    };
   };
   const page: Page = {
     index,
@@ -136,7 +143,9 @@ export class FakeModel {
     return this.sent.filter((message) => message.type === type) as Extract<BrowserMessage, { type: T }>[];
   }
   /** Answer every page request not answered yet with a text page (or `make(index)`). */
-  servePages(make: (index: number) => { page: Page; buffers?: DataView[] } = (index) => ({ page: textPage(index) })): void {
+  servePages(
+    make: (index: number) => { page: Page; buffers?: DataView[] } = (index) => ({ page: textPage(index) }),
+  ): void {
     for (const request of this.sentOf("page")) {
       if (this.answered.has(request.request_id)) continue;
       this.answered.add(request.request_id);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import widget, { type GridModel, renderGrid, type GridOptions } from "../src/grid";
+import widget, { type GridModel, type GridOptions, renderGrid } from "../src/grid";
 import { FakeModel, imagePage, key, MAGNITUDE, textPage } from "./fixtures";
 
 let cleanups: Array<() => void> = [];
@@ -9,12 +9,16 @@ function setup(traits: Record<string, unknown> = {}, options: GridOptions = {}) 
   const model = new FakeModel(traits);
   const el = document.createElement("div");
   document.body.append(el);
-  const cleanup = renderGrid({ model: model as unknown as GridModel, el }, { columns: 3, preload: false, now: () => clock, ...options });
+  const cleanup = renderGrid(
+    { model: model as unknown as GridModel, el },
+    { columns: 3, preload: false, now: () => clock, ...options },
+  );
   cleanups.push(cleanup);
   const root = el.querySelector<HTMLElement>(".xmw-grid-root")!;
   const tiles = () => [...el.querySelectorAll<HTMLElement>(".xmw-tile")];
   const focused = () => el.querySelector<HTMLElement>(".xmw-tile.xmw-focused");
-  const press = (name: string, init: KeyboardEventInit = {}) => key(document.activeElement && root.contains(document.activeElement) ? document.activeElement : root, name, init);
+  const press = (name: string, init: KeyboardEventInit = {}) =>
+    key(document.activeElement && root.contains(document.activeElement) ? document.activeElement : root, name, init);
   return { model, el, root, tiles, focused, press, cleanup };
 }
 
@@ -92,7 +96,9 @@ describe("start-up and layout", () => {
     });
     expect(el.querySelector("script")).toBeNull();
     expect(el.querySelector("b")).toBeNull();
-    expect(el.querySelector(".xmw-tile .xmw-text")?.textContent).toBe("<script>globalThis.__evil = 1</script><b>bold</b>");
+    expect(el.querySelector(".xmw-tile .xmw-text")?.textContent).toBe(
+      "<script>globalThis.__evil = 1</script><b>bold</b>",
+    );
     expect((globalThis as { __evil?: number }).__evil).toBeUndefined();
   });
 
@@ -190,9 +196,9 @@ describe("optimistic judgements", () => {
       shown_position: 0,
       duration_ms: 750,
     });
-    expect(new Set(model.sent.filter((m) => "request_id" in m).map((m) => (m as { request_id: number }).request_id)).size).toBe(
-      model.sent.length - 1,
-    );
+    expect(
+      new Set(model.sent.filter((m) => "request_id" in m).map((m) => (m as { request_id: number }).request_id)).size,
+    ).toBe(model.sent.length - 1);
     // advance_on_grade: focus went on to the next unjudged candidate
     expect(focused()?.dataset.itemId).toBe("q0-d1");
     clock = 1800;
@@ -240,7 +246,13 @@ describe("optimistic judgements", () => {
     expect(focused()?.dataset.itemId).toBe("q0-d0");
     const [undo] = model.sentOf("undo");
     expect(undo.type).toBe("undo");
-    model.receive({ type: "ack", request_id: undo.request_id, query_id: "q0", states: [{ query_id: "q0", item_id: "q0-d0", relevance: null, best: false }], none_relevant: false });
+    model.receive({
+      type: "ack",
+      request_id: undo.request_id,
+      query_id: "q0",
+      states: [{ query_id: "q0", item_id: "q0-d0", relevance: null, best: false }],
+      none_relevant: false,
+    });
     expect(tiles()[0].dataset.state).toBe("unjudged");
     press("z", { ctrlKey: true });
     expect(model.sentOf("undo")).toHaveLength(2);
@@ -287,7 +299,12 @@ describe("optimistic judgements", () => {
     press("x");
     expect(tiles()[0].dataset.best).toBe("false");
     expect(el.querySelector<HTMLElement>(".xmw-none-relevant")?.hidden).toBe(false);
-    expect(model.sentOf("pick")[1]).toMatchObject({ item_id: null, best: false, none_relevant: true, shown_position: null });
+    expect(model.sentOf("pick")[1]).toMatchObject({
+      item_id: null,
+      best: false,
+      none_relevant: true,
+      shown_position: null,
+    });
     press("x");
     expect(el.querySelector<HTMLElement>(".xmw-none-relevant")?.hidden).toBe(true);
     expect(model.sentOf("pick")[2].none_relevant).toBe(false);
@@ -338,7 +355,13 @@ describe("pages and prefetch", () => {
     press("3");
     const [grade] = model.sentOf("grade");
     press("n");
-    model.receive({ type: "ack", request_id: grade.request_id, query_id: "q0", states: [{ query_id: "q0", item_id: "q0-d0", relevance: 3, best: false }], none_relevant: false });
+    model.receive({
+      type: "ack",
+      request_id: grade.request_id,
+      query_id: "q0",
+      states: [{ query_id: "q0", item_id: "q0-d0", relevance: 3, best: false }],
+      none_relevant: false,
+    });
     press("p");
     expect(tiles()[0].dataset.relevance).toBe("3");
     expect(tiles()[0].dataset.state).toBe("saved");

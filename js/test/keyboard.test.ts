@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { actionForKey, helpRows, hintFor, HINT, levelKeys } from "../src/keyboard";
+import { actionForKey, HINT, helpRows, hintFor, levelKeys } from "../src/keyboard";
 import type { ScaleSpec } from "../src/protocol";
 import { MAGNITUDE, TREC } from "./fixtures";
 

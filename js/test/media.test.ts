@@ -21,7 +21,11 @@ describe("renderPart", () => {
 
   it("shows an image from its buffer through a Blob URL", () => {
     const urls = new BlobUrls([new DataView(new Uint8Array([1, 2, 3]).buffer)]);
-    const img = renderPart({ column: "image", kind: "image", mime: "image/png", data: 0 }, urls, "d7") as HTMLImageElement;
+    const img = renderPart(
+      { column: "image", kind: "image", mime: "image/png", data: 0 },
+      urls,
+      "d7",
+    ) as HTMLImageElement;
     expect(img.tagName).toBe("IMG");
     expect(img.alt).toBe("image of d7");
     expect(img.getAttribute("decoding")).toBe("async");
@@ -42,14 +46,22 @@ describe("renderPart", () => {
     expect(audio.querySelector("audio")?.hasAttribute("controls")).toBe(true);
     expect(audio.querySelector("canvas.xmw-waveform")).not.toBeNull();
     expect(audio.querySelector("audio")?.getAttribute("data-lm-suppress-shortcuts")).toBe("true");
-    const video = renderPart({ column: "video", kind: "video", mime: "video/webm", data: 2, poster: 3 }, urls, "v") as HTMLVideoElement;
+    const video = renderPart(
+      { column: "video", kind: "video", mime: "video/webm", data: 2, poster: 3 },
+      urls,
+      "v",
+    ) as HTMLVideoElement;
     expect(video.getAttribute("preload")).toBe("none");
     expect(video.getAttribute("poster")?.startsWith("blob:")).toBe(true);
     expect(Array.from(readPeaks(new DataView(peaks.buffer)))).toEqual([0, 0.5, 1]);
   });
 
   it("shows error parts with their reason, and missing buffers as errors", () => {
-    const node = renderPart({ column: "image", kind: "error", error: "cannot identify image file", original_kind: "image" }, new BlobUrls([]), "d");
+    const node = renderPart(
+      { column: "image", kind: "error", error: "cannot identify image file", original_kind: "image" },
+      new BlobUrls([]),
+      "d",
+    );
     expect(node.classList.contains("xmw-error")).toBe(true);
     expect(node.textContent).toContain("cannot identify image file");
     const missing = renderPart({ column: "image", kind: "image", data: 4 }, new BlobUrls([]), "d");

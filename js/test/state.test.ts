@@ -30,9 +30,21 @@ describe("JudgementState", () => {
     const state = loaded();
     state.grade("q0", "q0-d0", 1, 1);
     state.grade("q0", "q0-d0", 3, 2);
-    state.ack({ type: "ack", request_id: 1, query_id: "q0", states: [{ query_id: "q0", item_id: "q0-d0", relevance: 1, best: false }], none_relevant: false });
+    state.ack({
+      type: "ack",
+      request_id: 1,
+      query_id: "q0",
+      states: [{ query_id: "q0", item_id: "q0-d0", relevance: 1, best: false }],
+      none_relevant: false,
+    });
     expect(item(state, "q0-d0")).toMatchObject({ relevance: 3, state: "pending" });
-    state.ack({ type: "ack", request_id: 2, query_id: "q0", states: [{ query_id: "q0", item_id: "q0-d0", relevance: 3, best: false }], none_relevant: false });
+    state.ack({
+      type: "ack",
+      request_id: 2,
+      query_id: "q0",
+      states: [{ query_id: "q0", item_id: "q0-d0", relevance: 3, best: false }],
+      none_relevant: false,
+    });
     expect(item(state, "q0-d0")).toMatchObject({ relevance: 3, state: "saved" });
   });
 
