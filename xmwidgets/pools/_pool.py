@@ -129,8 +129,9 @@ def pool(
         Seed of the random negatives; the same seed gives the same pool.
     max_per_query
         Keep at most this many candidates per query, in this priority: gold first; then items from
-        runs or knn by best rank over those sources (ties: more sources first, then item id); then
-        hard negatives by similarity; then random negatives in draw order.
+        runs or knn by best rank over those sources (ties: more sources first, then item id,
+        descending as in trec_eval); then hard negatives by similarity; then random negatives in
+        draw order.
     backend
         Nearest-neighbour backend: ``"numpy"`` or ``"faiss"`` (both exact).
     hard_negatives_near
