@@ -332,3 +332,13 @@ def test_a_measure_without_a_working_provider_gives_a_clear_error() -> None:
         xm.evaluate(QRELS_LABELS, run, ["RBP"])
     with pytest.raises(ValueError, match=r"'RR' requested more than once"):
         xm.evaluate(QRELS_LABELS, run, ["RR", "AP", "RR"])
+
+
+def test_fast_run_order_equals_a_plain_lexsort() -> None:
+    from xmwidgets.analysis._frames import _order
+
+    rng = np.random.default_rng(5)
+    q = rng.integers(0, 30, 5000)
+    key = rng.integers(0, 50, 5000).astype(float)  # many ties
+    items = rng.permutation(5000)
+    np.testing.assert_array_equal(_order(q, key, items), np.lexsort((items, key, q)))

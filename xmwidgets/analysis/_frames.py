@@ -206,29 +206,30 @@ def rank_run(run: Any, name: str = "run") -> pd.DataFrame:
             f"{what} has a missing or non-numeric score/rank for {bad['query_id']}/"
             f"{bad['item_id']}: every retrieved item needs a number"
         )
-    queries = _object_strings(frame["query_id"])
-    items = _object_strings(frame["item_id"])
+    queries = _text(frame["query_id"])
+    items = _text(frame["item_id"])
     # integer codes in string order: sorting ints is much faster than sorting strings
     q_codes, _ = pd.factorize(queries, sort=True)
     i_codes, _ = pd.factorize(items, sort=True)
-    pair = q_codes.astype(np.int64) * (int(i_codes.max(initial=0)) + 1) + i_codes
+    n_items = int(i_codes.max(initial=0)) + 1
+    pair = q_codes.astype(np.int64) * n_items + i_codes
     if pd.Index(pair).has_duplicates:  # a hash table: cheaper than np.unique's sort
         _, first, counts = np.unique(pair, return_index=True, return_counts=True)
-        at = first[np.argmax(counts > 1)]
+        at = int(first[np.argmax(counts > 1)])
         raise ValueError(
-            f"{what} lists {unit_name(queries[at], items[at])} more than once "
+            f"{what} lists {unit_name(queries.iloc[at], items.iloc[at])} more than once "
             f"({int((counts - 1).sum())} duplicate pair(s)): keep one row per (query_id, "
             "item_id), e.g. run.sort_values('score').drop_duplicates(['query_id', 'item_id'], "
             "keep='last')"
         )
-    order = np.lexsort((i_codes, -key if descending else key, q_codes))
+    order = _order(q_codes, -key if descending else key, i_codes)
     sorted_q = q_codes[order]
     starts = np.r_[True, sorted_q[1:] != sorted_q[:-1]]
     first_of_query = np.maximum.accumulate(np.where(starts, np.arange(len(order)), 0))
     return pd.DataFrame(
         {
-            "query_id": pd.Series(queries[order], dtype=object),
-            "item_id": pd.Series(items[order], dtype=object),
+            "query_id": queries.array.take(order),
+            "item_id": items.array.take(order),
             "raw_score": raw[order],
             "rank": np.arange(len(order)) - first_of_query + 1,
             # strictly decreasing within each query, so no tie is left to trec_eval
@@ -237,6 +238,17 @@ def rank_run(run: Any, name: str = "run") -> pd.DataFrame:
     )
 
 
-def _object_strings(column: pd.Series) -> np.ndarray:
-    """Ids as a numpy array of Python ``str`` (numbers and other objects are cast)."""
-    return (column if is_text(column) else column.astype(str)).to_numpy(dtype=object)
+def _order(q_codes: np.ndarray, key: np.ndarray, i_codes: np.ndarray) -> np.ndarray:
+    """Row order by query code, then key ascending, then item code."""
+    _, key_rank = np.unique(key, return_inverse=True)
+    n_keys, n_items = int(key_rank.max(initial=0)) + 1, int(i_codes.max(initial=0)) + 1
+    if (int(q_codes.max(initial=0)) + 1) * n_keys * n_items < 2**62:
+        # one int64 sort key: about 4× faster than np.lexsort over three arrays
+        combined = (q_codes.astype(np.int64) * n_keys + key_rank) * n_items + i_codes
+        return np.argsort(combined, kind="stable")
+    return np.lexsort((i_codes, key, q_codes))
+
+
+def _text(column: pd.Series) -> pd.Series:
+    """Ids as strings, cast only when needed; the index is dropped."""
+    return (column if is_text(column) else column.astype(str)).reset_index(drop=True)
