@@ -38,24 +38,26 @@ export interface KeyLike {
   isComposing?: boolean;
 }
 
-const COMMANDS: Record<string, Action> = {
-  ArrowLeft: { type: "move", direction: "left" },
-  ArrowRight: { type: "move", direction: "right" },
-  ArrowUp: { type: "move", direction: "up" },
-  ArrowDown: { type: "move", direction: "down" },
-  h: { type: "move", direction: "left" },
-  l: { type: "move", direction: "right" },
-  k: { type: "move", direction: "up" },
-  j: { type: "move", direction: "down" },
-  b: { type: "best" },
-  x: { type: "none-relevant" },
-  n: { type: "next" },
-  Enter: { type: "next" },
-  p: { type: "prev" },
-  z: { type: "undo" },
-  "?": { type: "help" },
-  Escape: { type: "close" },
-};
+const COMMANDS = new Map<string, Action>(
+  Object.entries({
+    ArrowLeft: { type: "move", direction: "left" },
+    ArrowRight: { type: "move", direction: "right" },
+    ArrowUp: { type: "move", direction: "up" },
+    ArrowDown: { type: "move", direction: "down" },
+    h: { type: "move", direction: "left" },
+    l: { type: "move", direction: "right" },
+    k: { type: "move", direction: "up" },
+    j: { type: "move", direction: "down" },
+    b: { type: "best" },
+    x: { type: "none-relevant" },
+    n: { type: "next" },
+    Enter: { type: "next" },
+    p: { type: "prev" },
+    z: { type: "undo" },
+    "?": { type: "help" },
+    Escape: { type: "close" },
+  } satisfies Record<string, Action>),
+);
 
 /** Level key -> level value for a scale (empty for a continuous scale). */
 export function levelKeys(scale: ScaleSpec | null | undefined): Map<string, number> {
@@ -88,11 +90,9 @@ export function actionForKey(event: KeyLike, levels: Map<string, number>): Actio
     action = { type: "nudge", delta: key === "ArrowRight" ? 1 : -1 };
   } else if (levels.has(key)) {
     action = { type: "grade", value: levels.get(key) as number };
-  } else if (Object.hasOwn(COMMANDS, key)) {
-    action = COMMANDS[key];
-  } else if (key.length === 1 && Object.hasOwn(COMMANDS, key.toLowerCase())) {
+  } else {
     // Caps Lock or Shift+letter: still the command, so a stuck Caps Lock does not silently break keys.
-    action = COMMANDS[key.toLowerCase()];
+    action = COMMANDS.get(key) ?? (key.length === 1 ? COMMANDS.get(key.toLowerCase()) : undefined) ?? null;
   }
   if (action === null) return null;
   if (event.repeat && action.type !== "move" && action.type !== "nudge") return null;
