@@ -554,3 +554,23 @@ def test_frames_under_either_string_storage(store: Store, storage: str) -> None:
     assert {c: str(t) for c, t in labels.dtypes.items()} == LABEL_COLUMNS
     assert labels.note.tolist()[0] == 'é, "quoted"\nline'
     assert labels.item_id.isna().tolist() == [False, True]
+
+
+def test_many_annotators_and_a_dataframe_of_events(store: Store) -> None:
+    # more distinct annotators than the coded read handles: read as text instead
+    frame = pd.DataFrame([{**grade("q1", "d1", i % 4), "annotator": f"a{i}"} for i in range(70)])
+    assert store.append(frame) == list(range(1, 71))
+    labels = store.labels()
+    assert labels.annotator.tolist() == [f"a{i}" for i in range(70)]
+    assert labels.relevance.tolist() == [i % 4 for i in range(70)]
+    assert len(store.labels(annotator="a69")) == 1 and len(store.events(campaign="c1")) == 70
+
+
+def test_import_constants_with_quotes_round_trip(store: Store) -> None:
+    qrels = pd.DataFrame({"query_id": ["q"], "item_id": ["d"], "relevance": [2]})
+    store.import_labels(qrels, annotator="o'brien", campaign="it's; DROP TABLE events; --")
+    labels = store.labels(annotator="o'brien")
+    assert labels.campaign.tolist() == ["it's; DROP TABLE events; --"]
+    with pytest.raises(StoreError, match="NUL character"):
+        store.import_labels(qrels, annotator="a\x00b")
+    assert store.last_event_id() == 1

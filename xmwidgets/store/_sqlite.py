@@ -37,6 +37,13 @@ _KEY_FIELDS = ("campaign", "task", "query_id", "item_id", "annotator")
 _ALWAYS_READ = {"event_id", "campaign", "task", "query_id", "annotator", "created_at"}
 
 
+def _literal(text: str) -> str:
+    """An SQL string literal (SQLite has no backslash escapes: doubling quotes is the whole rule)."""
+    if "\x00" in text:
+        raise StoreError(f"{text!r} contains a NUL character, which a label store cannot hold")
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _where(alias: str, **filters: Any) -> tuple[list[str], list[Any]]:
     """SQL conditions for filters that are a value, a sequence of values, or None (no filter)."""
     clauses: list[str] = []
@@ -44,9 +51,9 @@ def _where(alias: str, **filters: Any) -> tuple[list[str], list[Any]]:
     for col, value in filters.items():
         if value is None:
             continue
-        if isinstance(value, str):
+        if isinstance(value, str) or not isinstance(value, Iterable):
             clauses.append(f"{alias}.{col} = ?")
-            params.append(value)
+            params.append(str(value))
         else:
             # any number of values through one parameter (no SQLite variable limit)
             clauses.append(f"{alias}.{col} IN (SELECT value FROM json_each(?))")
@@ -165,12 +172,23 @@ class Store:
 
     # ------------------------------------------------------------------ writing
     def _insert(
-        self, con: sqlite3.Connection, columns: Sequence[str], rows: Any
+        self,
+        con: sqlite3.Connection,
+        columns: Sequence[str],
+        rows: Any,
+        constants: Mapping[str, str] | None = None,
     ) -> tuple[int, int]:
-        """Insert value events, bring ``current`` up to date; return (first, last) new event_id."""
+        """Insert value events, bring ``current`` up to date; return (first, last) new event_id.
+
+        ``constants`` (column -> text, the same for every row) go into the statement as literals,
+        so that executemany binds only the columns that vary.
+        """
         before = con.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
-        marks = ", ".join("?" * len(columns))
-        con.executemany(f"INSERT INTO events ({', '.join(columns)}) VALUES ({marks})", rows)
+        names = [*(constants or {}), *columns]
+        values = [_literal(v) for v in (constants or {}).values()] + ["?"] * len(columns)
+        con.executemany(
+            f"INSERT INTO events ({', '.join(names)}) VALUES ({', '.join(values)})", rows
+        )
         last = con.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
         # set-based, in event order: the newest value per key wins; overwrites feed `superseded`
         con.execute(
@@ -275,7 +293,8 @@ class Store:
         Parameters
         ----------
         events
-            Mappings of column -> value (columns of ``_contract.EVENT_COLUMNS`` except event_id).
+            Mappings of column -> value (columns of ``_contract.EVENT_COLUMNS`` except event_id),
+            or a DataFrame of such rows.
             ``campaign``, ``task``, ``query_id`` and ``annotator`` are required; ``created_at``
             defaults to now (UTC). An event with ``retracts`` set is an undo (see ``retract``).
 
@@ -286,6 +305,8 @@ class Store:
         """
         if isinstance(events, Mapping):
             events = [events]
+        elif isinstance(events, pd.DataFrame):
+            events = events.to_dict("records")
         rows = [normalize_event(event, i) for i, event in enumerate(events)]
         if not rows:
             return []
@@ -373,14 +394,12 @@ class Store:
         if guideline_version is not None:
             constants["guideline_version"] = str(guideline_version)
             used.append("guideline_version")
-        columns = [*constants, *values]
-        arrays = [[v] * n for v in constants.values()]
-        arrays += [v.tolist() if isinstance(v, np.ndarray) else v for v in values.values()]
+        arrays = [v.tolist() if isinstance(v, np.ndarray) else v for v in values.values()]
         with self._write() as con:
             # a bigger page cache for this connection keeps the `current` B-tree in memory
             con.execute("PRAGMA cache_size = -262144")
             try:
-                self._insert(con, columns, zip(*arrays, strict=True))
+                self._insert(con, list(values), zip(*arrays, strict=True), constants)
                 names = {c: [v] for c, v in constants.items() if c in CODED_COLUMNS}
                 if annotator is None:
                     names["annotator"] = pd.unique(values["annotator"]).tolist()
