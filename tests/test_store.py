@@ -574,3 +574,15 @@ def test_import_constants_with_quotes_round_trip(store: Store) -> None:
     with pytest.raises(StoreError, match="NUL character"):
         store.import_labels(qrels, annotator="a\x00b")
     assert store.last_event_id() == 1
+
+
+def test_labels_reused_while_unchanged_but_never_shared(store: Store) -> None:
+    store.append([grade("q1", "d1", 1)])
+    first = store.labels()
+    first.loc[0, "relevance"] = 3  # the caller edits its copy
+    assert store.labels().relevance.tolist() == [1]
+    other = open_store(store.path)  # a write from elsewhere invalidates the reuse
+    other.append([grade("q1", "d1", 2)])
+    assert store.labels().relevance.tolist() == [2]
+    assert store.labels(annotator="nobody").empty and len(store.labels()) == 1
+    other.close()

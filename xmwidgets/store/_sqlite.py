@@ -112,6 +112,8 @@ class Store:
         self._con: sqlite3.Connection | None = con
         # a second connection for reading large frames in parallel, opened when first needed
         self._reader: sqlite3.Connection | None = None
+        # the last labels() frame with its query and last event id, reused while nothing changed
+        self._labels_cache: tuple[tuple[Any, ...], pd.DataFrame] | None = None
 
     # ------------------------------------------------------------------ plumbing
     def __repr__(self) -> str:
@@ -127,6 +129,7 @@ class Store:
     def close(self) -> None:
         """Close the connection (idempotent). Everything appended is already on disk."""
         with self._lock:
+            self._labels_cache = None
             if self._reader is not None:
                 self._reader.close()
                 self._reader = None
@@ -487,7 +490,13 @@ class Store:
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         from_where = f"FROM current c JOIN events e ON e.event_id = c.event_id{where}"
         with self._read() as con:
-            return self._frame(con, LABEL_COLUMNS, from_where, params)
+            # every write appends an event: an unchanged last event id means unchanged labels
+            last = con.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
+            key = (from_where, tuple(params), last)
+            if self._labels_cache is None or self._labels_cache[0] != key:
+                self._labels_cache = (key, self._frame(con, LABEL_COLUMNS, from_where, params))
+            # a copy, so that a caller editing its frame cannot change what the next call returns
+            return self._labels_cache[1].copy()
 
     def counts(self, *, campaign: str, annotator: str, task: str = "grade") -> pd.DataFrame:
         """Number of current labels per query for one annotator: columns ``query_id``, ``judged``.
