@@ -13,13 +13,16 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["CODED_COLUMNS", "read_frame"]
+__all__ = ["ALWAYS_READ", "CODED_COLUMNS", "read_frame", "where_clauses"]
+
+# the columns every frame reads; the optional ones are read only once some event has used them
+ALWAYS_READ = {"event_id", "campaign", "task", "query_id", "annotator", "created_at"}
 
 # text columns with few distinct values, read as codes into the `names` table
 CODED_COLUMNS = ("campaign", "task", "annotator", "guideline_version")
@@ -211,3 +214,20 @@ def read_frame(
         data.update(part_data)
     frame = {col: data[col] if col in data else _empty(dtype, n) for col, dtype in columns.items()}
     return pd.DataFrame(frame, copy=False)
+
+
+def where_clauses(alias: str, **filters: Any) -> tuple[list[str], list[Any]]:
+    """SQL conditions for filters that are a value, a sequence of values, or None (no filter)."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for col, value in filters.items():
+        if value is None:
+            continue
+        if isinstance(value, str) or not isinstance(value, Iterable):
+            clauses.append(f"{alias}.{col} = ?")
+            params.append(str(value))
+        else:
+            # any number of values through one parameter (no SQLite variable limit)
+            clauses.append(f"{alias}.{col} IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps([str(v) for v in value]))
+    return clauses, params

@@ -8,11 +8,10 @@ the write lock up front (``BEGIN IMMEDIATE``) and waits up to ``timeout`` second
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,43 +21,12 @@ import pandas as pd
 from .._contract import EVENT_COLUMNS, LABEL_COLUMNS, TASKS
 from ._errors import StoreError
 from ._import import import_columns
-from ._read import CODED_COLUMNS, read_frame
+from ._read import ALWAYS_READ, CODED_COLUMNS, read_frame, where_clauses
 from ._schema import check_file, create, identify
 from ._validate import INSERT_COLUMNS, normalize_event
+from ._write import insert_values, note, retract_one
 
 __all__ = ["Store", "open_store"]
-
-# the unique key of `current`, in the order of its index
-_KEY_SQL = (
-    "campaign = ? AND annotator = ? AND query_id = ? AND task = ? AND item_key = ifnull(?, x'')"
-)
-_KEY_FIELDS = ("campaign", "task", "query_id", "item_id", "annotator")
-# the columns every frame reads; the optional ones are read only once some event has used them
-_ALWAYS_READ = {"event_id", "campaign", "task", "query_id", "annotator", "created_at"}
-
-
-def _literal(text: str) -> str:
-    """An SQL string literal (SQLite has no backslash escapes: doubling quotes is the whole rule)."""
-    if "\x00" in text:
-        raise StoreError(f"{text!r} contains a NUL character, which a label store cannot hold")
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _where(alias: str, **filters: Any) -> tuple[list[str], list[Any]]:
-    """SQL conditions for filters that are a value, a sequence of values, or None (no filter)."""
-    clauses: list[str] = []
-    params: list[Any] = []
-    for col, value in filters.items():
-        if value is None:
-            continue
-        if isinstance(value, str) or not isinstance(value, Iterable):
-            clauses.append(f"{alias}.{col} = ?")
-            params.append(str(value))
-        else:
-            # any number of values through one parameter (no SQLite variable limit)
-            clauses.append(f"{alias}.{col} IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps([str(v) for v in value]))
-    return clauses, params
 
 
 class Store:
@@ -174,122 +142,6 @@ class Store:
                     self._reader.execute("COMMIT")
 
     # ------------------------------------------------------------------ writing
-    def _insert(
-        self,
-        con: sqlite3.Connection,
-        columns: Sequence[str],
-        rows: Any,
-        constants: Mapping[str, str] | None = None,
-    ) -> tuple[int, int]:
-        """Insert value events, bring ``current`` up to date; return (first, last) new event_id.
-
-        ``constants`` (column -> text, the same for every row) go into the statement as literals,
-        so that executemany binds only the columns that vary.
-        """
-        before = con.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
-        names = [*(constants or {}), *columns]
-        values = [_literal(v) for v in (constants or {}).values()] + ["?"] * len(columns)
-        con.executemany(
-            f"INSERT INTO events ({', '.join(names)}) VALUES ({', '.join(values)})", rows
-        )
-        last = con.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
-        # set-based, in event order: the newest value per key wins; overwrites feed `superseded`
-        con.execute(
-            "INSERT INTO current (event_id, campaign, annotator, query_id, task, item_key) "
-            "SELECT event_id, campaign, annotator, query_id, task, ifnull(item_id, x'') "
-            "FROM events WHERE event_id > ? AND retracts IS NULL ORDER BY event_id "
-            "ON CONFLICT (campaign, annotator, query_id, task, item_key) "
-            "DO UPDATE SET event_id = excluded.event_id",
-            (before,),
-        )
-        return before + 1, last
-
-    @staticmethod
-    def _note(
-        con: sqlite3.Connection, columns: Iterable[str], names: Mapping[str, Iterable[Any]]
-    ) -> None:
-        """Record the optional columns that now hold values and the new distinct coded names."""
-        con.executemany(
-            "INSERT OR IGNORE INTO used_columns (name) VALUES (?)",
-            [(c,) for c in columns if c in _OPTIONAL_COLUMNS],
-        )
-        con.executemany(
-            "INSERT OR IGNORE INTO names (col, value) VALUES (?, ?)",
-            [(col, v) for col, values in names.items() for v in set(values) if v is not None],
-        )
-
-    def _retract_one(self, con: sqlite3.Connection, row: dict[str, Any]) -> int:
-        target = row["retracts"]
-        found = con.execute(
-            "SELECT campaign, task, query_id, item_id, annotator, retracts FROM events "
-            "WHERE event_id = ?",
-            (target,),
-        ).fetchone()
-        if found is None:
-            last = con.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
-            raise StoreError(
-                f"cannot retract event {target}: store {self.path!r} has no such event "
-                f"(its event ids run from 1 to {last})"
-            )
-        if found[5] is not None:
-            raise StoreError(
-                f"event {target} is itself a retraction (of event {found[5]}); to redo, append "
-                "the value again"
-            )
-        by = con.execute("SELECT event_id FROM events WHERE retracts = ?", (target,)).fetchone()
-        if by is not None:
-            raise StoreError(f"event {target} is already retracted (by event {by[0]})")
-        key = dict(zip(_KEY_FIELDS, found[:5], strict=True))
-        for col, value in key.items():
-            if col in row and row[col] != value:
-                raise StoreError(
-                    f"a retraction of event {target} has {col}={row[col]!r} but event {target} "
-                    f"has {col}={value!r}; leave the key out and the store copies it"
-                )
-        event = {**row, **key}
-        columns = list(event)
-        cursor = con.execute(
-            f"INSERT INTO events ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-            tuple(event.values()),
-        )
-        new_id = int(cursor.lastrowid or 0)
-        self._note(con, columns, {c: [event[c]] for c in CODED_COLUMNS if c in event})
-        key_params = (
-            key["campaign"],
-            key["annotator"],
-            key["query_id"],
-            key["task"],
-            key["item_id"],
-        )
-        current = con.execute(
-            f"SELECT event_id FROM current WHERE {_KEY_SQL}", key_params
-        ).fetchone()
-        if current is not None and current[0] == target:
-            previous = self._previous_live(con, target)
-            if previous is None:
-                con.execute(f"DELETE FROM current WHERE {_KEY_SQL}", key_params)
-            else:
-                con.execute(
-                    f"UPDATE current SET event_id = ? WHERE {_KEY_SQL}", (previous, *key_params)
-                )
-        return new_id
-
-    @staticmethod
-    def _previous_live(con: sqlite3.Connection, event_id: int) -> int | None:
-        """The newest live (non-retracted) value of the key before ``event_id``."""
-        while True:
-            found = con.execute(
-                "SELECT prev FROM superseded WHERE event_id = ?", (event_id,)
-            ).fetchone()
-            if found is None:
-                return None
-            event_id = found[0]
-            retracted = con.execute(
-                "SELECT 1 FROM events WHERE retracts = ?", (event_id,)
-            ).fetchone()
-            if retracted is None:
-                return event_id
-
     def append(self, events: Sequence[Mapping[str, Any]]) -> list[int]:
         """Append judgement events in one transaction, durable before returning.
 
@@ -318,7 +170,7 @@ class Store:
             start = 0
             while start < len(rows):
                 if "retracts" in rows[start]:
-                    ids.append(self._retract_one(con, rows[start]))
+                    ids.append(retract_one(con, rows[start], self.path))
                     start += 1
                     continue
                 stop = start
@@ -326,12 +178,12 @@ class Store:
                     stop += 1
                 batch = rows[start:stop]
                 columns = [c for c in INSERT_COLUMNS if any(c in r for r in batch)]
-                first, last = self._insert(
+                first, last = insert_values(
                     con, columns, [tuple(r.get(c) for c in columns) for r in batch]
                 )
                 ids.extend(range(first, last + 1))
                 names = {c: [r.get(c) for r in batch] for c in CODED_COLUMNS}
-                self._note(con, columns, names)
+                note(con, columns, names)
                 start = stop
         return ids
 
@@ -402,11 +254,11 @@ class Store:
             # a bigger page cache for this connection keeps the `current` B-tree in memory
             con.execute("PRAGMA cache_size = -262144")
             try:
-                self._insert(con, list(values), zip(*arrays, strict=True), constants)
+                insert_values(con, list(values), zip(*arrays, strict=True), constants)
                 names = {c: [v] for c, v in constants.items() if c in CODED_COLUMNS}
                 if annotator is None:
                     names["annotator"] = pd.unique(values["annotator"]).tolist()
-                self._note(con, used, names)
+                note(con, used, names)
             finally:
                 con.execute("PRAGMA cache_size = -2000")
         return n
@@ -415,7 +267,7 @@ class Store:
     def _frame(
         self, con: sqlite3.Connection, columns: Mapping[str, str], sql: str, params: list[Any]
     ) -> pd.DataFrame:
-        used = _ALWAYS_READ | {r[0] for r in con.execute("SELECT name FROM used_columns")}
+        used = ALWAYS_READ | {r[0] for r in con.execute("SELECT name FROM used_columns")}
         names: dict[str, list[str]] = {}
         for col, value in con.execute("SELECT col, value FROM names ORDER BY col, value"):
             names.setdefault(col, []).append(value)
@@ -461,7 +313,7 @@ class Store:
             Keep only events with ``event_id > since``: pass the last id seen to refresh
             incrementally.
         """
-        clauses, params = _where("e", campaign=campaign, annotator=annotator, task=task)
+        clauses, params = where_clauses("e", campaign=campaign, annotator=annotator, task=task)
         if since is not None:
             clauses.insert(0, "e.event_id > ?")
             params.insert(0, int(since))
@@ -484,7 +336,7 @@ class Store:
         """
         if isinstance(query_ids, str):
             query_ids = [query_ids]
-        clauses, params = _where(
+        clauses, params = where_clauses(
             "c", campaign=campaign, annotator=annotator, task=task, query_id=query_ids
         )
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
@@ -530,7 +382,6 @@ class Store:
             )
 
 
-_OPTIONAL_COLUMNS = set(EVENT_COLUMNS) - _ALWAYS_READ
 # from this many events on, a frame is read by two connections in parallel
 _PARALLEL_READ_EVENTS = 100_000
 

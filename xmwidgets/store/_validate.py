@@ -91,7 +91,7 @@ def _integer(value: Any, col: str, where: str) -> int:
         raise StoreError(f"{col} {as_python(value)!r} {where} is not an integer")
     if isinstance(value, float | np.floating) and not float(value).is_integer():
         raise StoreError(f"{col} {as_python(value)!r} {where} is not an integer")
-    number = int(value)
+    number = int(value) if isinstance(value, numbers.Integral) else int(float(value))
     lo, hi = _INT_RANGES[col]
     if not lo <= number <= hi:
         raise StoreError(

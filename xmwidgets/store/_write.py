@@ -1,0 +1,139 @@
+"""Writing events: value rows with the set-based update of ``current``, and retractions."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from .._contract import EVENT_COLUMNS
+from ._errors import StoreError
+from ._read import ALWAYS_READ, CODED_COLUMNS
+
+__all__ = ["insert_values", "note", "previous_live", "retract_one"]
+
+# the unique key of `current`, in the order of its index
+_KEY_SQL = (
+    "campaign = ? AND annotator = ? AND query_id = ? AND task = ? AND item_key = ifnull(?, x'')"
+)
+_KEY_FIELDS = ("campaign", "task", "query_id", "item_id", "annotator")
+_OPTIONAL_COLUMNS = set(EVENT_COLUMNS) - ALWAYS_READ
+
+
+def _literal(text: str) -> str:
+    """An SQL string literal (SQLite has no backslash escapes: doubling quotes is the whole rule)."""
+    if "\x00" in text:
+        raise StoreError(f"{text!r} contains a NUL character, which a label store cannot hold")
+    return "'" + text.replace("'", "''") + "'"
+
+
+def insert_values(
+    con: sqlite3.Connection,
+    columns: Sequence[str],
+    rows: Any,
+    constants: Mapping[str, str] | None = None,
+) -> tuple[int, int]:
+    """Insert value events, bring ``current`` up to date; return (first, last) new event_id.
+
+    ``constants`` (column -> text, the same for every row) go into the statement as literals,
+    so that executemany binds only the columns that vary.
+    """
+    before = con.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
+    names = [*(constants or {}), *columns]
+    values = [_literal(v) for v in (constants or {}).values()] + ["?"] * len(columns)
+    con.executemany(f"INSERT INTO events ({', '.join(names)}) VALUES ({', '.join(values)})", rows)
+    last = con.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
+    # set-based, in event order: the newest value per key wins; overwrites feed `superseded`
+    con.execute(
+        "INSERT INTO current (event_id, campaign, annotator, query_id, task, item_key) "
+        "SELECT event_id, campaign, annotator, query_id, task, ifnull(item_id, x'') "
+        "FROM events WHERE event_id > ? AND retracts IS NULL ORDER BY event_id "
+        "ON CONFLICT (campaign, annotator, query_id, task, item_key) "
+        "DO UPDATE SET event_id = excluded.event_id",
+        (before,),
+    )
+    return before + 1, last
+
+
+def note(
+    con: sqlite3.Connection, columns: Iterable[str], names: Mapping[str, Iterable[Any]]
+) -> None:
+    """Record the optional columns that now hold values and the new distinct coded names."""
+    con.executemany(
+        "INSERT OR IGNORE INTO used_columns (name) VALUES (?)",
+        [(c,) for c in columns if c in _OPTIONAL_COLUMNS],
+    )
+    con.executemany(
+        "INSERT OR IGNORE INTO names (col, value) VALUES (?, ?)",
+        [(col, v) for col, values in names.items() for v in set(values) if v is not None],
+    )
+
+
+def retract_one(con: sqlite3.Connection, row: dict[str, Any], path: str) -> int:
+    """Append the retraction ``row`` (``retracts`` set) and restore the previous value if needed."""
+    target = row["retracts"]
+    found = con.execute(
+        "SELECT campaign, task, query_id, item_id, annotator, retracts FROM events "
+        "WHERE event_id = ?",
+        (target,),
+    ).fetchone()
+    if found is None:
+        last = con.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
+        raise StoreError(
+            f"cannot retract event {target}: store {path!r} has no such event "
+            f"(its event ids run from 1 to {last})"
+        )
+    if found[5] is not None:
+        raise StoreError(
+            f"event {target} is itself a retraction (of event {found[5]}); to redo, append "
+            "the value again"
+        )
+    by = con.execute("SELECT event_id FROM events WHERE retracts = ?", (target,)).fetchone()
+    if by is not None:
+        raise StoreError(f"event {target} is already retracted (by event {by[0]})")
+    key = dict(zip(_KEY_FIELDS, found[:5], strict=True))
+    for col, value in key.items():
+        if col in row and row[col] != value:
+            raise StoreError(
+                f"a retraction of event {target} has {col}={row[col]!r} but event {target} "
+                f"has {col}={value!r}; leave the key out and the store copies it"
+            )
+    event = {**row, **key}
+    columns = list(event)
+    cursor = con.execute(
+        f"INSERT INTO events ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+        tuple(event.values()),
+    )
+    new_id = int(cursor.lastrowid or 0)
+    note(con, columns, {c: [event[c]] for c in CODED_COLUMNS if c in event})
+    key_params = (
+        key["campaign"],
+        key["annotator"],
+        key["query_id"],
+        key["task"],
+        key["item_id"],
+    )
+    current = con.execute(f"SELECT event_id FROM current WHERE {_KEY_SQL}", key_params).fetchone()
+    if current is not None and current[0] == target:
+        previous = previous_live(con, target)
+        if previous is None:
+            con.execute(f"DELETE FROM current WHERE {_KEY_SQL}", key_params)
+        else:
+            con.execute(
+                f"UPDATE current SET event_id = ? WHERE {_KEY_SQL}", (previous, *key_params)
+            )
+    return new_id
+
+
+def previous_live(con: sqlite3.Connection, event_id: int) -> int | None:
+    """The newest live (non-retracted) value of the key before ``event_id``."""
+    while True:
+        found = con.execute(
+            "SELECT prev FROM superseded WHERE event_id = ?", (event_id,)
+        ).fetchone()
+        if found is None:
+            return None
+        event_id = found[0]
+        retracted = con.execute("SELECT 1 FROM events WHERE retracts = ?", (event_id,)).fetchone()
+        if retracted is None:
+            return event_id
