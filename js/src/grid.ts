@@ -84,7 +84,7 @@ export function renderGrid(
   options: GridOptions = {},
 ): () => void {
   const now = options.now ?? (() => performance.now());
-  const ids = new RequestIds();
+  const ids = RequestIds.random();
   const send = (message: BrowserMessage): void => model.send(message);
   const cache = new PageCache(send, ids, { capacity: options.cacheSize ?? 5, preload: options.preload ?? true });
   const store = new JudgementState();

@@ -28,9 +28,18 @@ export interface PageCacheOptions {
   preload?: boolean;
 }
 
-/** Ids for every request this view sends (pages, judgements, undo): one counter, never reused. */
+/**
+ * Ids for every request this view sends (pages, judgements, undo): one counter, never reused.
+ * Kernel replies go to every view of the widget, so each view starts at its own random offset
+ * (`RequestIds.random()`) and does not take another view's ack for its own.
+ */
 export class RequestIds {
-  private last = 0;
+  constructor(private last = 0) {}
+
+  static random(): RequestIds {
+    return new RequestIds(Math.floor(Math.random() * 2 ** 20) * 2 ** 30);
+  }
+
   next(): number {
     this.last += 1;
     return this.last;

@@ -394,6 +394,85 @@ describe("pages and prefetch", () => {
   });
 });
 
+describe("more cases", () => {
+  it("two views of one model do not take each other's acks for their own", () => {
+    const a = ready();
+    const el = document.createElement("div");
+    document.body.append(el);
+    cleanups.push(
+      renderGrid({ model: a.model as unknown as GridModel, el }, { columns: 3, preload: false, now: () => clock }),
+    );
+    a.model.servePages();
+    const tilesB = () => [...el.querySelectorAll<HTMLElement>(".xmw-tile")];
+    a.press("2");
+    key(el.querySelector(".xmw-grid-root")!, "ArrowRight");
+    key(el.querySelector(".xmw-grid-root")!, "3");
+    const [gradeA, gradeB] = a.model.sentOf("grade");
+    expect(gradeA.request_id).not.toBe(gradeB.request_id);
+    a.model.receive({
+      type: "ack",
+      request_id: gradeA.request_id,
+      query_id: "q0",
+      states: [{ query_id: "q0", item_id: "q0-d0", relevance: 2, best: false }],
+      none_relevant: false,
+    });
+    expect(tilesB()[0].dataset).toMatchObject({ relevance: "2", state: "saved" });
+    expect(tilesB()[1].dataset).toMatchObject({ relevance: "3", state: "pending" });
+    expect(a.tiles()[0].dataset.state).toBe("saved");
+  });
+
+  it("re-renders a page the kernel pushes for the query on screen, keeping the focus", () => {
+    const { model, press, focused, tiles } = ready();
+    press("l");
+    press("l");
+    const page = textPage(0, 6);
+    page.candidates[4].relevance = 1;
+    model.receive({ type: "page", request_id: null, index: 0, page });
+    expect(focused()?.dataset.itemId).toBe("q0-d2");
+    expect(tiles()[4].dataset).toMatchObject({ relevance: "1", state: "saved" });
+  });
+
+  it("shows why a page could not be loaded", () => {
+    const { model, el } = setup();
+    const [request] = model.sentOf("page");
+    model.receive({ type: "error", request_id: request.request_id, message: "query index 0 is out of range" });
+    const loading = el.querySelector<HTMLElement>(".xmw-loading")!;
+    expect(loading.hidden).toBe(false);
+    expect(loading.textContent).toContain("query index 0 is out of range");
+  });
+
+  it("sizes tiles from tile_size", () => {
+    const { model, root } = ready({ tile_size: 320 });
+    expect(root.style.getPropertyValue("--xmw-tile-size")).toBe("320px");
+    model.kernelSets("tile_size", 180);
+    expect(root.style.getPropertyValue("--xmw-tile-size")).toBe("180px");
+  });
+
+  it("undo of none relevant brings the best pick back", () => {
+    const { press, tiles, el } = ready();
+    press("l");
+    press("b");
+    press("x");
+    expect(tiles()[1].dataset.best).toBe("false");
+    press("z");
+    expect(tiles()[1].dataset.best).toBe("true");
+    expect(el.querySelector<HTMLElement>(".xmw-none-relevant")?.hidden).toBe(true);
+  });
+
+  it("handles 200 candidates: ↓ by columns to the last row, grades there", () => {
+    const { model, press, focused, tiles } = setup({}, { columns: 5 });
+    model.servePages((index) => ({ page: textPage(index, 200) }));
+    expect(tiles()).toHaveLength(200);
+    (document.querySelector(".xmw-grid-root") as HTMLElement).focus();
+    for (let i = 0; i < 50; i += 1) press("j");
+    expect(focused()?.dataset.itemId).toBe("q0-d195");
+    press("ArrowRight");
+    press("1");
+    expect(tiles()[196].dataset.relevance).toBe("1");
+    expect(focused()?.dataset.itemId).toBe("q0-d197");
+  });
+});
+
 describe("cleanup", () => {
   it("removes listeners and revokes object URLs", () => {
     const revoke = vi.spyOn(URL, "revokeObjectURL");
