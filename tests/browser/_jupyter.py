@@ -169,6 +169,8 @@ def _isolated_env(base_dir: Path) -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
     )
+    # the demo dataset is generated into the run's directory, not into ~/.cache
+    env["XMWIDGETS_CACHE_DIR"] = str(base_dir / "xmwidgets-cache")
     # keep the user's site-packages (~/.local) out of the kernel
     env["PYTHONNOUSERSITE"] = "1"
     return env

@@ -9,6 +9,8 @@ is still starting (BROWSER_TESTING.md pitfall 1).
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +24,11 @@ if TYPE_CHECKING:
 __all__ = [
     "add_and_run_cell",
     "cell_output_text",
+    "kernel_pid",
+    "kill_kernel",
+    "notebook_state",
     "open_notebook",
+    "output_json",
     "run_all_cells",
     "run_cell",
     "screenshot",
@@ -106,10 +112,11 @@ def run_all_cells(page: Page, timeout_ms: float = 120_000) -> None:
   await app.commands.execute("notebook:run-all-cells");
 }"""
     )
-    page.wait_for_function(
-        "() => {"
-        + _PANEL
-        + """
+    try:
+        page.wait_for_function(
+            "() => {"
+            + _PANEL
+            + """
   if (!panel) return false;
   const cells = panel.content.model.cells;
   for (let i = 0; i < cells.length; i++) {
@@ -119,8 +126,37 @@ def run_all_cells(page: Page, timeout_ms: float = 120_000) -> None:
   const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
   return !!kernel && kernel.status === "idle";
 }""",
-        timeout=timeout_ms,
-        polling=100,
+            timeout=timeout_ms,
+            polling=100,
+        )
+    except Exception as exc:
+        raise AssertionError(
+            f"run all cells did not finish: {exc}\nnotebook state: {notebook_state(page)}"
+        ) from None
+
+
+def notebook_state(page: Page) -> dict[str, Any]:
+    """Execution counts of the code cells and the kernel's status, for error messages."""
+    return page.evaluate(
+        "() => {"
+        + _PANEL
+        + """
+  if (!panel || !panel.content) return {panel: null};
+  const cells = panel.content.model.cells;
+  const counts = [];
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells.get(i);
+    if (cell.type === "code") counts.push(cell.executionCount);
+  }
+  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+  return {
+    counts,
+    kernel_status: kernel ? kernel.status : null,
+    connection: kernel ? kernel.connectionStatus : null,
+    kernel_statuses_seen: window.__xmwKernelStatuses || null,
+    dialogs: [...document.querySelectorAll(".jp-Dialog")].map((d) => d.textContent),
+  };
+}"""
     )
 
 
@@ -217,6 +253,51 @@ def output_json(page: Page, source: str) -> Any:
         raise AssertionError(f"the cell did not print JSON: {exc}\n--- output ---\n{text}") from exc
 
 
+def kernel_pid(page: Page) -> int:
+    """The process id of the notebook's kernel, asked from a new cell."""
+    text = add_and_run_cell(page, "import os; print(os.getpid())")
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise AssertionError(f"expected the kernel's pid, the cell printed {text!r}") from None
+
+
+def kill_kernel(page: Page, timeout_ms: float = 90_000) -> tuple[int, int]:
+    """SIGKILL the kernel, let the server restart it, dismiss the UI's dialog about it.
+
+    Returns the old and the new kernel pid (they differ: the restart is a new process).
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    pid = kernel_pid(page)
+    page.evaluate(
+        "() => {"
+        + _PANEL
+        + """
+  window.__xmwKernelStatuses = [];
+  panel.sessionContext.statusChanged.connect((_, s) => window.__xmwKernelStatuses.push(s));
+}"""
+    )
+    os.kill(pid, signal.SIGKILL)
+    page.wait_for_function(
+        """() => (window.__xmwKernelStatuses || []).some(
+             (s) => ["autorestarting", "restarting", "dead", "starting"].includes(s))""",
+        timeout=timeout_ms,
+    )
+    # both UIs say "the kernel appears to have died; it will restart automatically"
+    accept = page.locator(".jp-Dialog .jp-mod-accept")
+    try:
+        accept.first.wait_for(state="visible", timeout=5_000)
+        accept.first.click()
+        page.locator(".jp-Dialog").first.wait_for(state="detached", timeout=10_000)
+    except PlaywrightTimeout:
+        pass
+    wait_kernel_ready(page, timeout_ms)
+    new_pid = kernel_pid(page)
+    assert new_pid != pid, f"the kernel was killed but still runs as pid {pid}"
+    return pid, new_pid
+
+
 def set_theme(page: Page, dark: bool) -> None:
     """Switch to "JupyterLab Dark" or "JupyterLab Light" and wait until the page shows it."""
     theme = "JupyterLab Dark" if dark else "JupyterLab Light"
@@ -235,8 +316,27 @@ def set_theme(page: Page, dark: bool) -> None:
 
 
 def screenshot(target: Page | Locator, path: Path) -> Path:
-    """Save a PNG of a page or element to ``path`` (directories created) and return the path."""
+    """Save a PNG of a page or of one element to ``path`` (directories created).
+
+    An element taller than the window would come out clipped, with the notebook toolbar over its
+    top (the notebook scrolls inside the page), so the window grows to fit it for the shot.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    target.screenshot(path=str(path))
+    page = getattr(target, "page", None)
+    if page is None:  # a Page
+        target.screenshot(path=str(path))
+        return path
+    viewport = page.viewport_size
+    height = target.evaluate("(el) => el.getBoundingClientRect().height")
+    needed = int(height) + 400
+    if viewport and needed > viewport["height"]:
+        page.set_viewport_size({"width": viewport["width"], "height": needed})
+    try:
+        target.evaluate("(el) => el.scrollIntoView({block: 'center'})")
+        page.wait_for_timeout(300)
+        target.screenshot(path=str(path))
+    finally:
+        if viewport and needed > viewport["height"]:
+            page.set_viewport_size(viewport)
     return path

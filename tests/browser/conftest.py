@@ -79,7 +79,9 @@ def artifacts_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def jupyter_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
+def jupyter_server(
+    tmp_path_factory: pytest.TempPathFactory, artifacts_dir: Path
+) -> Iterator[JupyterServer]:
     try:
         import jupyterlab  # noqa: F401
         import notebook  # noqa: F401
@@ -90,6 +92,8 @@ def jupyter_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Jupyter
         yield server
     finally:
         server.stop()
+        # pytest prunes old temp dirs; keep the last log where people look for artifacts
+        shutil.copy(server.log_path, artifacts_dir / "jupyter-server.log")
 
 
 @pytest.fixture(scope="session")
