@@ -109,3 +109,17 @@ def test_bad_inputs_are_named() -> None:
         exact_knn(np.ones(2), np.ones((4, 2)), 1)
     with pytest.raises(ValueError, match="k must be at least 1"):
         exact_knn(np.ones((1, 2)), np.ones((4, 2)), 0)
+
+
+@pytest.mark.parametrize("k", [1, 7, 50, 400])
+def test_skewed_and_tied_scores_still_give_the_exact_top_k(k: int) -> None:
+    # scores rise with the item index, so the cheap lower bound (smallest block maximum) is far
+    # below the k-th best and the fallback partition has to do the work
+    rising = np.stack([np.arange(2000, dtype=np.float32), np.zeros(2000, np.float32)], axis=1)
+    # many exact ties: only 5 distinct scores
+    tied = np.stack([np.arange(2000) % 5, np.zeros(2000)], axis=1).astype(np.float32)
+    query = np.array([[1.0, 0.0], [0.5, 0.0]], dtype=np.float32)
+    for items in (rising, tied):
+        indices, _ = exact_knn(query, items, k, metric="dot", chunk_size=1)
+        expected, _ = _brute(query, items, k, "dot")
+        np.testing.assert_array_equal(indices, expected)

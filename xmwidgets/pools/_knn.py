@@ -66,19 +66,35 @@ def _row_norms(matrix: np.ndarray) -> np.ndarray:
     return norms.astype(np.float32, copy=False)
 
 
-def _top_k_row(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Top-k of one row, best first, ties broken by the lower item index."""
-    n = scores.shape[0]
-    if k < n:
-        # partitioning the values and then selecting by threshold is faster than argpartition, and
-        # keeps every member of a tie at the boundary so that the lowest indices can win it
-        threshold = np.partition(scores, n - k)[n - k]
-        part = np.flatnonzero(scores >= threshold)
-    else:
-        part = np.arange(n)
-    order = np.lexsort((part, -scores[part]))[:k]
-    top = part[order]
-    return top, scores[top]
+def _top_k_block(block: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k of each row of ``block``, best first, ties broken by the lower item index.
+
+    Exact, in three steps per row: a lower bound of the k-th best score, the items at or above it,
+    then a sort of only those. The bound is the smallest of the maxima of k disjoint column blocks
+    (k distinct scores are all at least that large, so the k-th best is too); it comes from one
+    vectorised pass over the chunk and typically leaves a few hundred candidates out of 100k, which
+    is ~10x cheaper than partitioning every row.
+    """
+    n_rows, n = block.shape
+    indices = np.empty((n_rows, k), dtype=np.int64)
+    scores = np.empty((n_rows, k), dtype=np.float32)
+    width = n // k
+    if width >= 4:
+        bound = block[:, : k * width].reshape(n_rows, k, width).max(axis=2).min(axis=1)
+    else:  # too few items per block for the bound to help: take every item as a candidate
+        bound = np.full(n_rows, -np.inf, dtype=np.float32)
+    for row in range(n_rows):
+        values = block[row]
+        candidates = np.flatnonzero(values >= bound[row])
+        if candidates.size > 4 * k + 256:
+            # a skewed row left many candidates: partition them to the exact k-th best score
+            found = values[candidates]
+            kth = np.partition(found, found.size - k)[found.size - k]
+            candidates = candidates[found >= kth]
+        order = np.lexsort((candidates, -values[candidates]))[:k]
+        indices[row] = candidates[order]
+        scores[row] = values[indices[row]]
+    return indices, scores
 
 
 def _knn_numpy(
@@ -101,10 +117,9 @@ def _knn_numpy(
         block = chunk @ items.T
         if item_norms is not None:
             block /= item_norms
-        for row in range(block.shape[0]):
-            top, top_scores = _top_k_row(block[row], k)
-            indices[start + row] = top
-            scores[start + row] = top_scores
+        indices[start : start + len(block)], scores[start : start + len(block)] = _top_k_block(
+            block, k
+        )
         del block
     return indices, scores
 
@@ -146,8 +161,8 @@ def exact_knn(
     """Exact k nearest items for every query, by cosine similarity or dot product.
 
     The numpy backend scores a chunk of queries against all items at once (one float32 matrix
-    product), then keeps the top k of each row by partitioning (``np.partition`` for the k-th best
-    score, then the items at or above it) and sorts only those. Chunks are sized so that the extra
+    product), then keeps the top k of each row: a cheap lower bound of the k-th best score (the
+    smallest of k block maxima) selects a few candidates, and only those are sorted. Chunks are sized so that the extra
     memory stays below half the item matrix (at least 8 MB), so the peak stays below 1.5x the item
     matrix beyond the inputs (about 0.5x measured). Ties are ordered by item index, lowest first.
 
