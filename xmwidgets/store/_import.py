@@ -153,6 +153,4 @@ def import_columns(
         used.append("best")
     if "created_at" in columns:
         out["created_at"] = _created_at(df)
-    else:
-        out["created_at"] = np.full(len(df), now_micros(), dtype=np.int64)
     return out, used

@@ -23,7 +23,7 @@ from ._errors import StoreError
 from ._import import import_columns
 from ._read import ALWAYS_READ, CODED_COLUMNS, read_frame, where_clauses
 from ._schema import check_file, create, identify
-from ._validate import INSERT_COLUMNS, normalize_event
+from ._validate import INSERT_COLUMNS, normalize_event, now_micros
 from ._write import insert_values, note, retract_one
 
 __all__ = ["Store", "open_store"]
@@ -243,9 +243,11 @@ class Store:
         n = len(df)
         if n == 0:
             return 0
-        constants = {"campaign": str(campaign), "task": task}
+        constants: dict[str, str | int] = {"campaign": str(campaign), "task": task}
         if annotator is not None:
             constants["annotator"] = str(annotator)
+        if "created_at" not in values:
+            constants["created_at"] = now_micros()
         if guideline_version is not None:
             constants["guideline_version"] = str(guideline_version)
             used.append("guideline_version")

@@ -20,8 +20,11 @@ _KEY_FIELDS = ("campaign", "task", "query_id", "item_id", "annotator")
 _OPTIONAL_COLUMNS = set(EVENT_COLUMNS) - ALWAYS_READ
 
 
-def _literal(text: str) -> str:
-    """An SQL string literal (SQLite has no backslash escapes: doubling quotes is the whole rule)."""
+def _literal(value: str | int) -> str:
+    """An SQL literal (SQLite has no backslash escapes: doubling quotes is the whole rule)."""
+    if isinstance(value, int):
+        return str(int(value))
+    text = str(value)
     if "\x00" in text:
         raise StoreError(f"{text!r} contains a NUL character, which a label store cannot hold")
     return "'" + text.replace("'", "''") + "'"
@@ -31,11 +34,11 @@ def insert_values(
     con: sqlite3.Connection,
     columns: Sequence[str],
     rows: Any,
-    constants: Mapping[str, str] | None = None,
+    constants: Mapping[str, str | int] | None = None,
 ) -> tuple[int, int]:
     """Insert value events, bring ``current`` up to date; return (first, last) new event_id.
 
-    ``constants`` (column -> text, the same for every row) go into the statement as literals,
+    ``constants`` (column -> value, the same for every row) go into the statement as literals,
     so that executemany binds only the columns that vary.
     """
     before = con.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
@@ -45,10 +48,10 @@ def insert_values(
     last = con.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
     # set-based, in event order: the newest value per key wins; overwrites feed `superseded`
     con.execute(
-        "INSERT INTO current (event_id, campaign, annotator, query_id, task, item_key) "
-        "SELECT event_id, campaign, annotator, query_id, task, ifnull(item_id, x'') "
+        "INSERT INTO current (event_id, query_id, item_key, campaign, annotator, task) "
+        "SELECT event_id, query_id, ifnull(item_id, x''), campaign, annotator, task "
         "FROM events WHERE event_id > ? AND retracts IS NULL ORDER BY event_id "
-        "ON CONFLICT (campaign, annotator, query_id, task, item_key) "
+        "ON CONFLICT (query_id, item_key, campaign, annotator, task) "
         "DO UPDATE SET event_id = excluded.event_id",
         (before,),
     )
