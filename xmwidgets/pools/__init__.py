@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from ._knn import exact_knn
 from ._order import shown_order
-from ._pool import pool, source_flags
+from ._pool import pool
 from ._priority import prioritize
+from ._sources import source_flags
 
 __all__ = ["exact_knn", "pool", "prioritize", "shown_order", "source_flags"]
