@@ -117,6 +117,37 @@ def _weight(col: str, dtype: str, coded: Mapping[str, Sequence[str]]) -> float:
     return 2.0
 
 
+def _small(
+    col: str, dtype: str, ref: str, names: Sequence[str] | None
+) -> tuple[str, list[str], int] | None:
+    """A column as a small non-negative integer (NULL -> the top value): SQL, parameters, bits.
+
+    Such columns are packed several to one integer, so that SQLite formats and Python parses one
+    number per row for all of them instead of one each.
+    """
+    if names is not None:
+        cases = " ".join(f"WHEN ? THEN {code}" for code in range(len(names)))
+        return f"(CASE {ref} {cases} ELSE {len(names)} END)", list(names), len(names).bit_length()
+    if col == "relevance":
+        return f"ifnull({ref} + 128, 256)", [], 9
+    if dtype == "boolean":
+        return f"ifnull({ref}, 2)", [], 2
+    return None
+
+
+def _unpack(values: np.ndarray, col: str, dtype: str, names: Sequence[str] | None) -> Any:
+    """Inverse of ``_small`` for one column."""
+    if names is not None:
+        return pd.array([*names, None], dtype=dtype).take(values)
+    if col == "relevance":
+        mask = values == 256
+        return pd.arrays.IntegerArray(np.where(mask, 0, values - 128).astype(np.int8), mask)
+    return pd.arrays.BooleanArray(values == 1, values == 2)
+
+
+_WORD_BITS = 62  # packed fields per integer, clear of the sign bit
+
+
 def _read_part(
     con: sqlite3.Connection,
     part: Sequence[str],
@@ -126,19 +157,43 @@ def _read_part(
     from_where: tuple[str, Sequence[Any]],
 ) -> tuple[int, dict[str, Any]]:
     """One aggregate query for the columns ``part`` (which include event_id), sorted by event_id."""
-    exprs, params = [], []
+    exprs: list[str] = []
+    params: list[Any] = []
+    slots: list[Any] = []  # per aggregate: a column name, or a list of (column, shift, bits)
+    words: list[list[tuple[str, str, list[str], int, int]]] = []
     for col in part:
-        expr, expr_params = _select(col, columns[col], f"{alias}.{col}", coded.get(col))
-        exprs.append(expr)
-        params += expr_params
+        ref = f"{alias}.{col}"
+        small = _small(col, columns[col], ref, coded.get(col))
+        if small is None:
+            expr, expr_params = _select(col, columns[col], ref, coded.get(col))
+            exprs.append(expr)
+            params += expr_params
+            slots.append(col)
+            continue
+        expr, expr_params, bits = small
+        shift = sum(field[4] for field in words[-1]) if words else 0
+        if not words or shift + bits > _WORD_BITS:
+            words.append([])
+            shift = 0
+        words[-1].append((col, expr, expr_params, shift, bits))
+    for word in words:
+        packed = " | ".join(f"(({expr}) << {shift})" for _, expr, _, shift, _ in word)
+        exprs.append(f"ifnull(group_concat({packed}, ','), '')")
+        params += [p for _, _, expr_params, _, _ in word for p in expr_params]
+        slots.append([(col, shift, bits) for col, _, _, shift, bits in word])
     sql, where_params = from_where
     row = con.execute(
         f"SELECT count(*), {', '.join(exprs)} {sql}", [*params, *where_params]
     ).fetchone()
-    data = {
-        col: _column(text, col, columns[col], coded.get(col))
-        for col, text in zip(part, row[1:], strict=True)
-    }
+    data: dict[str, Any] = {}
+    for slot, text in zip(slots, row[1:], strict=True):
+        if isinstance(slot, str):
+            data[slot] = _column(text, slot, columns[slot], coded.get(slot))
+            continue
+        packed_values = _ints(text)
+        for col, shift, bits in slot:
+            field = (packed_values >> shift) & ((1 << bits) - 1)
+            data[col] = _unpack(field, col, columns[col], coded.get(col))
     event_ids = data["event_id"]
     if len(event_ids) > 1 and not bool(np.all(event_ids[1:] > event_ids[:-1])):
         order = np.argsort(event_ids, kind="stable")
