@@ -586,3 +586,28 @@ def test_labels_reused_while_unchanged_but_never_shared(store: Store) -> None:
     assert store.labels().relevance.tolist() == [2]
     assert store.labels(annotator="nobody").empty and len(store.labels()) == 1
     other.close()
+
+
+def test_undo_after_an_import_with_repeated_keys(store: Store) -> None:
+    qrels = pd.DataFrame({"query_id": ["q"] * 3, "item_id": ["d"] * 3, "relevance": [0, 1, 2]})
+    store.import_labels(qrels, annotator="a")
+    assert store.labels().relevance.tolist() == [2]
+    store.retract([3])
+    assert store.labels().relevance.tolist() == [1]
+    store.retract([2])
+    assert store.labels().relevance.tolist() == [0]
+
+
+def test_retraction_events_in_an_append_batch(store: Store) -> None:
+    (first,) = store.append([grade("q1", "d1", 1)])
+    ids = store.append(
+        [
+            grade("q1", "d1", 2),
+            {"retracts": first + 1, "query_id": "q1", "item_id": "d1", "annotator": "ann"},
+            grade("q1", "d2", 0),
+        ]
+    )
+    assert ids == [2, 3, 4]
+    assert current(store) == {("q1", "d1"): 1, ("q1", "d2"): 0}
+    with pytest.raises(StoreError, match="has annotator='bob' but event 1 has annotator='ann'"):
+        store.append([{"retracts": first, "annotator": "bob"}])
