@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -99,21 +100,24 @@ def open_notebook(
 
 
 def run_all_cells(page: Page, timeout_ms: float = 120_000) -> None:
-    """Run every cell (``notebook:run-all-cells``) and wait until each code cell has executed.
+    """Clear all outputs, run every cell and wait until each code cell has executed.
 
-    The command's promise resolves once the kernel has replied to every cell; the wait afterwards
-    checks the execution counts too, so a run that was dropped fails here and not later.
+    The ``notebook:run-all-cells`` promise can resolve while cells are still queued, so this waits
+    on the execution counts (cleared first, so an earlier run cannot satisfy the wait) and on an
+    idle kernel. A cell that raises stops run-all: that fails at once, with its traceback.
     """
     wait_kernel_ready(page)
     page.evaluate(
         "async () => {"
         + _PANEL
         + """
+  // outputs and counts of an earlier run must not satisfy the wait below
+  await app.commands.execute("notebook:clear-all-cell-outputs");
   await app.commands.execute("notebook:run-all-cells");
 }"""
     )
     try:
-        page.wait_for_function(
+        handle = page.wait_for_function(
             "() => {"
             + _PANEL
             + """
@@ -121,7 +125,11 @@ def run_all_cells(page: Page, timeout_ms: float = 120_000) -> None:
   const cells = panel.content.model.cells;
   for (let i = 0; i < cells.length; i++) {
     const cell = cells.get(i);
-    if (cell.type === "code" && !cell.executionCount) return false;
+    if (cell.type !== "code") continue;
+    // run-all stops at a failing cell: report it instead of waiting for the rest
+    const error = cell.outputs.toJSON().find((o) => o.output_type === "error");
+    if (error) return {cell: i, error: error.ename + ": " + error.evalue};
+    if (!cell.executionCount) return false;
   }
   const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
   return !!kernel && kernel.status === "idle";
@@ -133,6 +141,13 @@ def run_all_cells(page: Page, timeout_ms: float = 120_000) -> None:
         raise AssertionError(
             f"run all cells did not finish: {exc}\nnotebook state: {notebook_state(page)}"
         ) from None
+    outcome = handle.json_value()
+    if isinstance(outcome, dict):
+        index = outcome["cell"]
+        raise AssertionError(
+            f"cell {index} failed while running all cells: {outcome['error']}\n"
+            f"{cell_output_text(page, index)}"
+        )
 
 
 def notebook_state(page: Page) -> dict[str, Any]:
@@ -236,8 +251,12 @@ def cell_output_text(page: Page, index: int) -> str:
                 parts.append(_joined(data["text/plain"]) + "\n")
         elif kind == "error":
             parts.append(f"{output.get('ename')}: {output.get('evalue')}\n")
-            parts.append("\n".join(output.get("traceback", [])) + "\n")
+            traceback = "\n".join(output.get("traceback", []))
+            parts.append(_ANSI.sub("", traceback) + "\n")
     return "".join(parts)
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def _joined(text: str | list[str]) -> str:
