@@ -473,8 +473,7 @@ def _append_many(path: str, annotator: str, n: int, queue: multiprocessing.Queue
 
 
 def test_two_processes_write_concurrently(tmp_path: Path) -> None:
-    path = str(tmp_path / "labels.sqlite")
-    open_store(path).close()
+    path = str(tmp_path / "labels.sqlite")  # not created yet: both processes race to create it
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
     procs = [ctx.Process(target=_append_many, args=(path, name, 60, queue)) for name in "ab"]
