@@ -166,6 +166,13 @@ def test_random_history_matches_a_reference_view(store: Store) -> None:
     key = list(LABEL_KEY)
     expected = values.assign(item_id=values.item_id.fillna("<null>")).groupby(key).event_id.max()
     assert sorted(store.labels().event_id) == sorted(expected)
+    # the key path (query_ids) and the event-order path agree, and so do the two bookkeeping tables
+    by_key = store.labels(query_ids=["q0", "q1", "q2"])
+    pd.testing.assert_frame_equal(by_key, store.labels())
+    con = sqlite3.connect(store.path)
+    ids = {r[0] for r in con.execute("SELECT event_id FROM current_ids")}
+    assert ids == {r[0] for r in con.execute("SELECT event_id FROM current")} == set(expected)
+    con.close()
 
 
 # ----------------------------------------------------------------------------- append validation

@@ -8,11 +8,14 @@ Tables
     microseconds, booleans are 0/1.
 ``current``
     One row per ``LABEL_KEY`` with the ``event_id`` of its current value: the materialised labels
-    view. Its rowid is that event_id, so reading the labels walks ``events`` in order rather than
-    jumping around it. The unique key index covers ``counts()`` and serves
-    ``labels(query_ids=...)`` by seeks. ``item_key`` is
-    ``item_id``, or the empty *blob* for a null item_id: SQLite treats NULLs as distinct in a unique
-    index, and a blob never equals any text, so no real item id can collide with it.
+    view, keyed (query_id, item_key, campaign, annotator, task) in one B-tree (WITHOUT ROWID).
+    query_id leads because it tells keys apart at the first column, which makes the one insert per
+    imported row cheaper than a key led by campaign and annotator, which repeat. ``item_key`` is
+    ``item_id``, or the empty *blob* for a null item_id: SQLite treats NULLs as distinct in a
+    primary key, and a blob never equals any text, so no real item id can collide with it.
+``current_ids``
+    The event ids of ``current`` as a rowid table: reading all labels walks it and ``events`` in
+    event order (sequential pages) instead of jumping around ``events`` in key order.
 ``superseded``
     ``event_id -> prev``: the value that was current for the key when ``event_id`` became current.
     Written by a trigger only when a key is overwritten, it is the chain that an undo of the current
@@ -68,13 +71,11 @@ CREATE TABLE events (
 -- "is this event retracted?" looks up only retraction rows, so the index stays tiny
 CREATE INDEX events_retracts ON events (retracts) WHERE retracts IS NOT NULL;
 CREATE TABLE current (
-  event_id INTEGER PRIMARY KEY,
-  campaign TEXT NOT NULL, annotator TEXT NOT NULL, query_id TEXT NOT NULL, task TEXT NOT NULL,
-  item_key NOT NULL
-);
--- query_id first: it tells keys apart at the first column, which makes the index cheaper to build
--- (a bulk import inserts one entry per row) than one led by campaign and annotator, which repeat
-CREATE UNIQUE INDEX current_key ON current (query_id, item_key, campaign, annotator, task);
+  query_id TEXT NOT NULL, item_key NOT NULL, campaign TEXT NOT NULL, annotator TEXT NOT NULL,
+  task TEXT NOT NULL, event_id INTEGER NOT NULL,
+  PRIMARY KEY (query_id, item_key, campaign, annotator, task)
+) WITHOUT ROWID;
+CREATE TABLE current_ids (event_id INTEGER PRIMARY KEY);
 CREATE TABLE superseded (event_id INTEGER PRIMARY KEY, prev INTEGER NOT NULL);
 -- only a forward move (a newer value) is recorded: an undo moves current back, keeping history
 CREATE TRIGGER current_superseded AFTER UPDATE OF event_id ON current
@@ -151,9 +152,14 @@ def identify(con: sqlite3.Connection, path: str) -> bool:
             f"store {path!r} has schema version {version}, newer than this xmwidgets can read "
             f"({SCHEMA_VERSION}): upgrade xmwidgets (pip install -U xmwidgets)"
         )
-    if version < 1 or not {"events", "current", "superseded", "used_columns", "names"} <= set(
-        tables
-    ):
+    if version < 1 or not {
+        "events",
+        "current",
+        "current_ids",
+        "superseded",
+        "used_columns",
+        "names",
+    } <= set(tables):
         raise StoreError(
             f"file {path!r} is marked as an xmwidgets store but its schema is incomplete "
             f"(version {version}, tables: {', '.join(tables) or 'none'}); "

@@ -338,11 +338,18 @@ class Store:
         """
         if isinstance(query_ids, str):
             query_ids = [query_ids]
-        clauses, params = where_clauses(
-            "c", campaign=campaign, annotator=annotator, task=task, query_id=query_ids
-        )
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        from_where = f"FROM current c JOIN events e ON e.event_id = c.event_id{where}"
+        if query_ids is None:
+            # in event order through current_ids: events is read sequentially
+            clauses, params = where_clauses("e", campaign=campaign, annotator=annotator, task=task)
+            where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+            from_where = f"FROM current_ids i JOIN events e ON e.event_id = i.event_id{where}"
+        else:
+            # by key: seeks on the query ids
+            clauses, params = where_clauses(
+                "c", campaign=campaign, annotator=annotator, task=task, query_id=query_ids
+            )
+            where = f" WHERE {' AND '.join(clauses)}"
+            from_where = f"FROM current c JOIN events e ON e.event_id = c.event_id{where}"
         with self._read() as con:
             # every write appends an event: an unchanged last event id means unchanged labels
             last = con.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]

@@ -48,11 +48,22 @@ def insert_values(
     last = con.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
     # set-based, in event order: the newest value per key wins; overwrites feed `superseded`
     con.execute(
-        "INSERT INTO current (event_id, query_id, item_key, campaign, annotator, task) "
-        "SELECT event_id, query_id, ifnull(item_id, x''), campaign, annotator, task "
+        "INSERT INTO current (query_id, item_key, campaign, annotator, task, event_id) "
+        "SELECT query_id, ifnull(item_id, x''), campaign, annotator, task, event_id "
         "FROM events WHERE event_id > ? AND retracts IS NULL ORDER BY event_id "
         "ON CONFLICT (query_id, item_key, campaign, annotator, task) "
         "DO UPDATE SET event_id = excluded.event_id",
+        (before,),
+    )
+    # current_ids follows: every new value is current, except those a later value overwrote,
+    # and the values this batch overwrote are not any more; both are in `superseded`
+    con.execute(
+        "INSERT INTO current_ids (event_id) SELECT event_id FROM events "
+        "WHERE event_id > ? AND retracts IS NULL",
+        (before,),
+    )
+    con.execute(
+        "DELETE FROM current_ids WHERE event_id IN (SELECT prev FROM superseded WHERE event_id > ?)",
         (before,),
     )
     return before + 1, last
@@ -119,12 +130,14 @@ def retract_one(con: sqlite3.Connection, row: dict[str, Any], path: str) -> int:
     current = con.execute(f"SELECT event_id FROM current WHERE {_KEY_SQL}", key_params).fetchone()
     if current is not None and current[0] == target:
         previous = previous_live(con, target)
+        con.execute("DELETE FROM current_ids WHERE event_id = ?", (target,))
         if previous is None:
             con.execute(f"DELETE FROM current WHERE {_KEY_SQL}", key_params)
         else:
             con.execute(
                 f"UPDATE current SET event_id = ? WHERE {_KEY_SQL}", (previous, *key_params)
             )
+            con.execute("INSERT INTO current_ids (event_id) VALUES (?)", (previous,))
     return new_id
 
 
