@@ -3,9 +3,9 @@
 Fetching a million rows through the cursor costs a Python object per value (seconds). Instead one
 query aggregates each column into a single string inside SQLite -- integers as comma-separated
 decimals (parsed by ``numpy.fromstring`` in C), text and reals as JSON arrays (``json.loads``),
-low-cardinality text as integer codes into its few distinct values -- and the frame is assembled
-from those arrays with the contract dtypes. All columns come from one aggregate query, so they share
-one row order.
+and the small columns (low-cardinality text as codes into its few distinct values, relevance,
+booleans) packed together into one integer per row -- and the frame is assembled from those arrays
+with the contract dtypes. All columns come from one aggregate query, so they share one row order.
 """
 
 from __future__ import annotations
@@ -43,20 +43,17 @@ def _is_integer(dtype: str) -> bool:
     return dtype.startswith(("Int", "int", "boolean", "datetime"))
 
 
-def _select(col: str, dtype: str, ref: str, names: Sequence[str] | None) -> tuple[str, list[str]]:
-    """SQL aggregate for one column, and its parameters."""
-    if names is not None:
-        cases = " ".join(f"WHEN ? THEN {code}" for code in range(len(names)))
-        return f"ifnull(group_concat(CASE {ref} {cases} ELSE -1 END, ','), '')", list(names)
+def _select(col: str, dtype: str, ref: str) -> str:
+    """SQL aggregate for one column that is not packed (see ``_small``)."""
     if _is_integer(dtype):
         null = _INT_NULL.get(col)
         value = ref if null is None else f"ifnull({ref}, {null})"
-        return f"ifnull(group_concat({value}, ','), '')", []
+        return f"ifnull(group_concat({value}, ','), '')"
     if dtype.startswith("Float"):
         # %!.17g round-trips a double exactly; SQLite's own REAL-to-text keeps only 15 digits
         value = f"ifnull(printf('%!.17g', {ref}), 'null')"
-        return f"'[' || ifnull(group_concat({value}, ','), '') || ']'", []
-    return f"json_group_array({ref})", []
+        return f"'[' || ifnull(group_concat({value}, ','), '') || ']'"
+    return f"json_group_array({ref})"
 
 
 def _strings(values: np.ndarray, dtype: str) -> Any:
@@ -70,11 +67,8 @@ def _ints(text: str) -> np.ndarray:
     return np.fromstring(text, dtype=np.int64, sep=",") if text else np.empty(0, np.int64)
 
 
-def _column(text: str, col: str, dtype: str, names: Sequence[str] | None) -> Any:
-    if names is not None:
-        codes = _ints(text)
-        codes[codes < 0] = len(names)  # NULL -> the trailing None
-        return pd.array([*names, None], dtype=dtype).take(codes)
+def _column(text: str, col: str, dtype: str) -> Any:
+    """Inverse of ``_select`` for one column."""
     if _is_integer(dtype):
         values = _ints(text)
         if dtype == "datetime64[ns, UTC]":
@@ -165,9 +159,7 @@ def _read_part(
         ref = f"{alias}.{col}"
         small = _small(col, columns[col], ref, coded.get(col))
         if small is None:
-            expr, expr_params = _select(col, columns[col], ref, coded.get(col))
-            exprs.append(expr)
-            params += expr_params
+            exprs.append(_select(col, columns[col], ref))
             slots.append(col)
             continue
         expr, expr_params, bits = small
@@ -188,7 +180,7 @@ def _read_part(
     data: dict[str, Any] = {}
     for slot, text in zip(slots, row[1:], strict=True):
         if isinstance(slot, str):
-            data[slot] = _column(text, slot, columns[slot], coded.get(slot))
+            data[slot] = _column(text, slot, columns[slot])
             continue
         packed_values = _ints(text)
         for col, shift, bits in slot:
