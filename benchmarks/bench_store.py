@@ -139,6 +139,10 @@ def main() -> None:
             f"{time.perf_counter() - start:.3f} s"
         )
         start = time.perf_counter()
+        everything = store.events()
+        seconds = time.perf_counter() - start
+        print(f"events() over {n:,} events -> {len(everything):,} rows: {seconds:.3f} s")
+        start = time.perf_counter()
         since = store.events(since=store.last_event_id() - 10)
         ms = (time.perf_counter() - start) * 1000
         print(f"events(since=last-10) -> {len(since)} rows: {ms:.1f} ms")
