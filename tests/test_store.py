@@ -617,3 +617,34 @@ def test_retraction_events_in_an_append_batch(store: Store) -> None:
     assert current(store) == {("q1", "d1"): 1, ("q1", "d2"): 0}
     with pytest.raises(StoreError, match="has annotator='bob' but event 1 has annotator='ann'"):
         store.append([{"retracts": first, "annotator": "bob"}])
+
+
+@pytest.mark.parametrize(
+    "filters", [{}, {"annotator": "a"}, {"query_ids": ["q0", "q2"], "campaign": "c1"}]
+)
+def test_labels_refreshed_by_key_equal_a_fresh_read(tmp_path: Path, filters: dict) -> None:
+    """A store that keeps refreshing its last frame agrees with a fresh read after every write."""
+    path = tmp_path / "labels.sqlite"
+    writer, live, fresh = open_store(path), open_store(path), open_store(path)
+    rng = random.Random(11)
+    values: list[int] = []
+    for step in range(150):
+        if values and rng.random() < 0.3:
+            writer.retract([values.pop(rng.randrange(len(values)))])
+        elif step % 40 == 39:  # a bulk import amid the live edits
+            qrels = pd.DataFrame(
+                {
+                    "query_id": ["q0", "q1", "q0"],
+                    "item_id": ["d1", "d2", "d1"],
+                    "relevance": [3, 2, 1],
+                }
+            )
+            writer.import_labels(qrels, annotator="a", campaign="c1")
+        else:
+            event = grade(f"q{rng.randrange(3)}", rng.choice(["d1", "d2", None]), rng.randrange(4))
+            event["annotator"] = rng.choice(["a", "b"])
+            values += writer.append([event])
+        fresh._labels_cache = None
+        pd.testing.assert_frame_equal(live.labels(**filters), fresh.labels(**filters))
+    for store in (writer, live, fresh):
+        store.close()

@@ -81,7 +81,7 @@ class Store:
         # a second connection for reading large frames in parallel, opened when first needed
         self._reader: sqlite3.Connection | None = None
         # the last labels() frame with its query and last event id, reused while nothing changed
-        self._labels_cache: tuple[tuple[Any, ...], pd.DataFrame] | None = None
+        self._labels_cache: tuple[tuple[Any, ...], int, pd.DataFrame] | None = None
 
     # ------------------------------------------------------------------ plumbing
     def __repr__(self) -> str:
@@ -267,13 +267,20 @@ class Store:
 
     # ------------------------------------------------------------------ reading
     def _frame(
-        self, con: sqlite3.Connection, columns: Mapping[str, str], sql: str, params: list[Any]
+        self,
+        con: sqlite3.Connection,
+        columns: Mapping[str, str],
+        sql: str,
+        params: list[Any],
+        *,
+        parallel: bool = True,
     ) -> pd.DataFrame:
         used = ALWAYS_READ | {r[0] for r in con.execute("SELECT name FROM used_columns")}
         names: dict[str, list[str]] = {}
         for col, value in con.execute("SELECT col, value FROM names ORDER BY col, value"):
             names.setdefault(col, []).append(value)
-        return read_frame(self._snapshot_readers(con), columns, (sql, params), "e", used, names)
+        cons = self._snapshot_readers(con) if parallel else [con]
+        return read_frame(cons, columns, (sql, params), "e", used, names)
 
     def _snapshot_readers(self, con: sqlite3.Connection) -> list[sqlite3.Connection]:
         """``con`` plus, for a large file store, a second connection on the same snapshot.
@@ -338,6 +345,10 @@ class Store:
         """
         if isinstance(query_ids, str):
             query_ids = [query_ids]
+        # filters for refreshing a frame by the keys that changed (see _labels_delta)
+        delta_filters = where_clauses(
+            "c", campaign=campaign, annotator=annotator, task=task, query_id=query_ids
+        )
         if query_ids is None:
             # in event order through current_ids: events is read sequentially
             clauses, params = where_clauses("e", campaign=campaign, annotator=annotator, task=task)
@@ -350,14 +361,63 @@ class Store:
             )
             where = f" WHERE {' AND '.join(clauses)}"
             from_where = f"FROM current c JOIN events e ON e.event_id = c.event_id{where}"
+        query = (from_where, tuple(params))
         with self._read() as con:
-            # every write appends an event: an unchanged last event id means unchanged labels
+            # every write appends an event: an unchanged last event id means unchanged labels,
+            # and the events after the cached frame's last id say which keys to refresh
             last = con.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
-            key = (from_where, tuple(params), last)
-            if self._labels_cache is None or self._labels_cache[0] != key:
-                self._labels_cache = (key, self._frame(con, LABEL_COLUMNS, from_where, params))
+            cache = self._labels_cache
+            if cache is not None and cache[0] == query and cache[1] == last:
+                frame = cache[2]
+            elif (
+                cache is not None
+                and cache[0] == query
+                and cache[1] < last
+                and last - cache[1] <= max(_DELTA_EVENTS, len(cache[2]) // 20)
+            ):
+                frame = self._labels_delta(con, cache[2], cache[1], *delta_filters)
+            else:
+                frame = self._frame(con, LABEL_COLUMNS, from_where, params)
+            self._labels_cache = (query, last, frame)
             # a copy, so that a caller editing its frame cannot change what the next call returns
-            return self._labels_cache[1].copy()
+            return frame.copy()
+
+    def _labels_delta(
+        self,
+        con: sqlite3.Connection,
+        frame: pd.DataFrame,
+        since: int,
+        clauses: list[str],
+        params: list[Any],
+    ) -> pd.DataFrame:
+        """``frame`` (the labels as of event ``since``) brought up to date with the newer events.
+
+        A cached label stops being current only when a newer value supersedes it (recorded in
+        ``superseded``) or it is retracted; those rows go, and the current rows of every key the
+        newer events touched are read and merged in.
+        """
+        gone = [
+            r[0]
+            for r in con.execute(
+                "SELECT prev FROM superseded WHERE event_id > ? "
+                "UNION SELECT retracts FROM events WHERE event_id > ? AND retracts IS NOT NULL",
+                (since, since),
+            )
+        ]
+        touched = (
+            "(c.query_id, c.item_key, c.campaign, c.annotator, c.task) IN (SELECT query_id, "
+            "ifnull(item_id, x''), campaign, annotator, task FROM events WHERE event_id > ?)"
+        )
+        where = " AND ".join([touched, *clauses])
+        sql = f"FROM current c JOIN events e ON e.event_id = c.event_id WHERE {where}"
+        new = self._frame(con, LABEL_COLUMNS, sql, [since, *params], parallel=False)
+        drop = np.isin(frame["event_id"].to_numpy(), np.array([*gone, *new["event_id"]], np.int64))
+        if not len(new):
+            return frame[~drop].reset_index(drop=True)
+        merged = pd.concat([frame[~drop], new], ignore_index=True)
+        if not merged["event_id"].is_monotonic_increasing:
+            merged = merged.sort_values("event_id", kind="stable", ignore_index=True)
+        return merged
 
     def counts(self, *, campaign: str, annotator: str, task: str = "grade") -> pd.DataFrame:
         """Number of current labels per query for one annotator: columns ``query_id``, ``judged``.
@@ -391,6 +451,9 @@ class Store:
             )
 
 
+# labels() refreshes its last frame by key when at most this many events (or 5% of its rows)
+# came since, and reads it anew otherwise
+_DELTA_EVENTS = 10_000
 # from this many events on, a frame is read by two connections in parallel
 _PARALLEL_READ_EVENTS = 100_000
 
