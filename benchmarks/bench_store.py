@@ -126,6 +126,12 @@ def main() -> None:
         print(
             f"labels() again, nothing appended in between (a copy of the last frame): {ms:.0f} ms"
         )
+        event = {"campaign": "default", "task": "grade", "annotator": "bench", "query_id": "q1"}
+        store.append([{**event, "item_id": "d-new", "relevance": 2}])
+        start = time.perf_counter()
+        store.labels()
+        ms = (time.perf_counter() - start) * 1000
+        print(f"labels() after one more append (last frame refreshed by key): {ms:.0f} ms")
         start = time.perf_counter()
         one = store.labels(campaign="default", annotator="bench", query_ids=["q17", "q4242"])
         print(
