@@ -9,7 +9,6 @@ the light and the dark theme go to ``tests/artifacts/``.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sqlite3
@@ -199,6 +198,10 @@ def test_keyboard_judging_is_durable_and_resumes(
     n = len(ids)
     assert n >= 5, f"query {q0} has only {n} candidates; the test needs 5"
     assert all(t["relevance"] == "" and t["state"] == "unjudged" for t in tiles), tiles
+    # the rest of the DOM contract: a slider and a best button per tile, a key hint
+    assert root.locator(".xmw-tile [role=slider]").count() == n
+    assert root.locator(".xmw-tile .xmw-best").count() == n
+    assert "?" in (root.locator(".xmw-hint").text_content() or "")
     assert focused_tile(page)["item_id"] == ids[0]
     expected: dict[str, str] = {}
 
@@ -338,4 +341,4 @@ def test_keyboard_judging_is_durable_and_resumes(
     assert kernel["grades"] == want_grades
     assert kernel["best"] == want_best
     assert kernel["none_relevant"] == [q1]
-    assert json.loads(json.dumps(kernel["progress"]))["queries_done"] == 2
+    assert kernel["progress"]["queries_done"] == 2
