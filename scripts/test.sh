@@ -10,7 +10,10 @@ if ! command -v chromium >/dev/null; then
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null
   else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi
 fi
-echo "== front end: type check and unit tests"
-(cd js && npm run --silent typecheck && npm test --silent)
+echo "== lint and types: ruff, mypy (python); tsc, biome (front end)"
+.venv/bin/ruff check . && .venv/bin/ruff format --check . >/dev/null && .venv/bin/mypy xmwidgets
+(cd js && npm run --silent typecheck && npm run --silent lint)
+echo "== front end: unit tests (vitest + happy-dom)"
+(cd js && npm test --silent)
 echo "== python: unit, notebook and browser tests"
 .venv/bin/python -m pytest "$@"

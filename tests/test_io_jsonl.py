@@ -119,5 +119,5 @@ def test_parquet_without_pyarrow_says_what_to_install(tmp_path, monkeypatch, can
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_pyarrow)
-    with pytest.raises(ImportError, match=r'pip install pyarrow'):
+    with pytest.raises(ImportError, match=r"pip install pyarrow"):
         write_parquet(candidates, tmp_path / "c.parquet")

@@ -138,13 +138,18 @@ def test_one_word_categories_are_metadata_not_text() -> None:
 
     from xmwidgets.media import infer_roles
 
-    items = pd.DataFrame({
-        "item_id": ["a", "b", "c"],
-        "caption": ["a red circle", "two cats", "x"],
-        "modality": ["image", "text", "bundle"],
-        "colour": ["red", "green", "blue"],
-        "notes": ["left of centre", "a long remark", "fine"],
-    })
+    items = pd.DataFrame(
+        {
+            "item_id": ["a", "b", "c"],
+            "caption": ["a red circle", "two cats", "x"],
+            "modality": ["image", "text", "bundle"],
+            "colour": ["red", "green", "blue"],
+            "notes": ["left of centre", "a long remark", "fine"],
+        }
+    )
     assert infer_roles(items, "item_id") == {"caption": "text", "notes": "text"}
     assert infer_roles(items, "item_id", roles={"colour": "text"}) == {
-        "caption": "text", "colour": "text", "notes": "text"}
+        "caption": "text",
+        "colour": "text",
+        "notes": "text",
+    }

@@ -118,7 +118,7 @@ def _need_pyarrow() -> None:
     except ImportError:
         raise ImportError(
             "reading and writing Parquet needs pyarrow, which is not installed; "
-            'run pip install pyarrow (a dependency of xmwidgets: reinstall it)'
+            "run pip install pyarrow (a dependency of xmwidgets: reinstall it)"
         ) from None
 
 

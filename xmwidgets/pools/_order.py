@@ -10,6 +10,7 @@ built on SHA-256, so it is the same on every machine and under every numpy / pan
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable
 
 __all__ = ["shown_order"]
@@ -65,8 +66,7 @@ def shown_order(
     """
     ids = [str(item_id) for item_id in item_ids]
     if len(set(ids)) != len(ids):
-        seen: set[str] = set()
-        dupes = sorted({i for i in ids if i in seen or seen.add(i)})
+        dupes = sorted(i for i, n in Counter(ids).items() if n > 1)
         raise ValueError(
             f"duplicate item ids for query {query_id!r}: {dupes[:5]}; "
             "deduplicate the candidates (xm.pool does) before choosing a shown order"
