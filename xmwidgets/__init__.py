@@ -24,6 +24,7 @@ _LAZY: dict[str, str] = {
     # store
     "open_store": "store",
     "Store": "store",
+    "StoreError": "store",
     # widgets
     "RelevanceGrid": "grid",
     # analysis: agreement
@@ -42,6 +43,8 @@ _LAZY: dict[str, str] = {
     # pools
     "pool": "pools",
     "exact_knn": "pools",
+    "prioritize": "pools",
+    "shown_order": "pools",
 }
 # sub-packages reachable as attributes: xm.datasets, xm.io, xm.plot, xm.media
 _SUBMODULES = {"datasets", "io", "plot", "media", "analysis", "pools", "store", "scale"}
@@ -53,6 +56,7 @@ __all__ = [  # a literal list, so that linters and IDEs see the public names
     "RelevanceGrid",
     "Scale",
     "Store",
+    "StoreError",
     "__version__",
     "agreement",
     "cohen_kappa",
@@ -67,6 +71,8 @@ __all__ = [  # a literal list, so that linters and IDEs see the public names
     "open_store",
     "plot",
     "pool",
+    "prioritize",
+    "shown_order",
     "to_qrels",
     "unjudged",
 ]
@@ -101,6 +107,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .analysis.false_negatives import unjudged
     from .analysis.metrics import compare_runs, evaluate, map_at_r, to_qrels
     from .grid import RelevanceGrid
-    from .pools import exact_knn, pool
+    from .pools import exact_knn, pool, prioritize, shown_order
     from .scale import TREC_SCALE, Level, Scale
-    from .store import Store, open_store
+    from .store import Store, StoreError, open_store
