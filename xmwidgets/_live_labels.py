@@ -99,7 +99,7 @@ class LiveLabels:
     def __init__(self) -> None:
         self.frame = empty_frame()
         self._rows: dict[tuple[str, str], int] = {}
-        self._by_query: dict[str, set[str]] = {}
+        self._by_query: dict[str, dict[str, dict[str, Any]]] = {}
         self._next_label = 0
 
     def load(self, states: Mapping[tuple[str, str], Mapping[str, Any]]) -> None:
@@ -122,13 +122,18 @@ class LiveLabels:
             zip(new["query_id"], new["item_id"], strict=True)
         ):
             self._rows[(query_id, item_id)] = position
-            self._by_query.setdefault(query_id, set()).add(item_id)
+        for (query_id, item_id), state in states.items():
+            self._by_query.setdefault(query_id, {})[item_id] = dict(state)
         self._next_label = len(new)
 
     def replace_query(self, query_id: str, states: Mapping[str, Mapping[str, Any]]) -> None:
-        """Make the rows of ``query_id`` equal ``states`` (item_id -> state), in place."""
-        old = self._by_query.get(query_id, set())
-        gone = [self._rows.pop((query_id, item_id)) for item_id in old - set(states)]
+        """Make the rows of ``query_id`` equal ``states`` (item_id -> state), in place.
+
+        Only rows whose state changed are written: a row write costs ~1 ms in pandas, and a query
+        may hold hundreds of judged candidates.
+        """
+        old = self._by_query.get(query_id, {})
+        gone = [self._rows.pop((query_id, item_id)) for item_id in set(old) - set(states)]
         if gone:
             with warnings.catch_warnings():
                 # pandas 3.1 deprecates inplace drop (PDEP-8), but in-place removal is the point here:
@@ -136,6 +141,8 @@ class LiveLabels:
                 warnings.simplefilter("ignore")
                 self.frame.drop(index=gone, inplace=True)
         for item_id, state in states.items():
+            if old.get(item_id) == state:
+                continue
             key = (query_id, item_id)
             values = [
                 query_id if c == "query_id" else item_id if c == "item_id" else _value(state.get(c))
@@ -153,7 +160,7 @@ class LiveLabels:
                 self._next_label += 1
                 self._rows[key] = label
             self.frame.loc[label] = [pd.NA if v is None else v for v in values]
-        self._by_query[query_id] = set(states)
+        self._by_query[query_id] = {item_id: dict(state) for item_id, state in states.items()}
         self._fix_dtypes()
 
     def _fix_dtypes(self) -> None:
