@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_setup.sh demo
-exec .venv/bin/jupyter lab notebooks/01_quickstart.ipynb "$@"
+as_root=()
+[ "$(id -u)" = 0 ] && as_root=(--allow-root)  # Jupyter refuses to run as root without it (containers, CI boxes)
+exec .venv/bin/jupyter lab notebooks/01_quickstart.ipynb "${as_root[@]}" "$@"
