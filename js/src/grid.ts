@@ -114,7 +114,8 @@ export function renderGrid(
   const nQueries = (): number => Number(model.get("n_queries") ?? 0);
 
   // ---- skeleton -------------------------------------------------------------------------------
-  const root = make("div", "xmw-grid-root");
+  // `xmw-grid` is the documented selector; `xmw-grid-root` stays for code written against it.
+  const root = make("div", "xmw-grid xmw-grid-root");
   root.tabIndex = 0;
   root.setAttribute(SUPPRESS, "true");
   root.setAttribute("role", "application");

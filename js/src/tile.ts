@@ -200,9 +200,26 @@ export function updateTile(refs: TileRefs, item: ItemState, scale: ScaleSpec): v
       tick.classList.toggle("xmw-filled", item.relevance !== null && value <= item.relevance);
     }
   }
-  valueLabel.textContent = name;
+  valueLabel.textContent = statusText(item, name);
   best.setAttribute("aria-pressed", item.best ? "true" : "false");
   best.textContent = item.best ? "★ best" : "☆ best";
-  save.textContent = item.state === "error" ? `not saved: ${item.error}` : SAVE_TEXT[item.state];
+  save.textContent = saveText(item);
   save.title = save.textContent;
+}
+
+/**
+ * What the tile says about its judgement, so that label, best button and save mark agree: a
+ * candidate marked best before it has a grade reads "best · no grade yet", not "unjudged".
+ */
+export function statusText(item: Pick<ItemState, "relevance" | "best">, name: string): string {
+  if (item.relevance === null) return item.best ? "best · no grade yet" : "unjudged";
+  return name;
+}
+
+/** The save mark: only for something there is to save (a grade or a best mark), or an error. */
+export function saveText(item: Pick<ItemState, "relevance" | "best" | "state" | "error">): string {
+  if (item.state === "error") return `not saved: ${item.error}`;
+  // an undone grade leaves nothing judged: "unjudged … saved ✓" would read as a contradiction
+  if (item.state === "saved" && item.relevance === null && !item.best) return "";
+  return SAVE_TEXT[item.state];
 }
