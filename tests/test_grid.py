@@ -486,3 +486,35 @@ def test_two_widgets_on_one_store_lose_nothing(
     labels = xm.open_store(path).labels()
     assert sorted(labels["annotator"].value_counts().items()) == [("ana", 3), ("ben", 3)]
     assert len(ana.labels) == 3 and len(ben.labels) == 3
+
+
+def test_continuous_scale_stores_magnitude(built_bundle: pathlib.Path, frames: Any) -> None:
+    grid = make_grid(frames, scale=xm.Scale.continuous(0, 100, step=0.5))
+    assert grid.scale["continuous"] is True and grid.scale["levels"] == []
+    browser = Browser(grid)
+    ack = browser(
+        {
+            "type": "grade",
+            "query_id": "q1",
+            "item_id": "i1",
+            "relevance": 42.5,
+            "shown_position": 0,
+            "duration_ms": 3,
+        }
+    )
+    assert ack["states"][0]["relevance"] == 42.5
+    row = grid.labels.iloc[0]
+    assert row.magnitude == 42.5 and pd.isna(row.relevance)
+    assert grid.progress["judged"] == 1
+    error = browser({"type": "grade", "query_id": "q1", "item_id": "i2", "relevance": 120})
+    assert error["type"] == "error" and "outside this scale's range 0..100" in error["message"]
+
+
+def test_a_file_that_is_not_a_store_is_refused_and_left_alone(
+    built_bundle: pathlib.Path, frames: Any, tmp_path: pathlib.Path
+) -> None:
+    notes = tmp_path / "notes.sqlite"
+    notes.write_text("my precious notes, not a database\n")
+    with pytest.raises(xm.StoreError, match=r"notes\.sqlite"):
+        make_grid(frames, store=str(notes))
+    assert notes.read_text() == "my precious notes, not a database\n"

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["LABEL_FRAME_COLUMNS", "LiveLabels", "pair_states"]
+__all__ = ["LABEL_FRAME_COLUMNS", "LiveLabels", "judged_value", "pair_states"]
 
 LABEL_FRAME_COLUMNS: dict[str, str] = {
     "query_id": "string",
@@ -36,6 +36,12 @@ def empty_frame() -> pd.DataFrame:
 
 def _value(v: Any) -> Any:
     return None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v
+
+
+def judged_value(state: Mapping[str, Any]) -> Any:
+    """The grade of a pair: its level (discrete scale) or magnitude (continuous), or None."""
+    relevance = state.get("relevance")
+    return state.get("magnitude") if relevance is None else relevance
 
 
 def pair_states(

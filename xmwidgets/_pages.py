@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._live_labels import judged_value
 from .media import MediaCache
 
 __all__ = ["PageBuilder"]
@@ -93,7 +94,7 @@ class PageBuilder:
                 "item_id": item_id,
                 "shown_position": position,
                 "parts": parts,
-                "relevance": _number(state.get("relevance", state.get("magnitude"))),
+                "relevance": _number(judged_value(state)),
                 "best": bool(state.get("best")),
             }
             if show_sources:

@@ -21,7 +21,7 @@ import pandas as pd
 import traitlets
 
 from ._frames import check_candidates, check_records, group_positions
-from ._live_labels import LiveLabels, pair_states
+from ._live_labels import LiveLabels, judged_value, pair_states
 from ._pages import PageBuilder
 from .media import infer_roles
 from .scale import TREC_SCALE, Scale
@@ -246,7 +246,7 @@ class RelevanceGrid(anywidget.AnyWidget):
                 {
                     "query_id": query_id,
                     "item_id": item_id,
-                    "relevance": _plain(state.get("relevance", state.get("magnitude"))),
+                    "relevance": _plain(judged_value(state)),
                     "best": bool(state.get("best")),
                 }
             )
