@@ -91,11 +91,7 @@ def pair_states(
                 filter(None, [state.get("created_at"), _value(row.get("created_at"))])
             )
     # a pair whose only pick is "no longer best" and that has no grade is not judged
-    judged = {
-        k: s
-        for k, s in states.items()
-        if s.get("relevance") is not None or s.get("magnitude") is not None or s.get("best")
-    }
+    judged = {k: s for k, s in states.items() if judged_value(s) is not None or s.get("best")}
     return judged, none_relevant
 
 

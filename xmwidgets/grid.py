@@ -222,8 +222,7 @@ class RelevanceGrid(anywidget.AnyWidget):
         return sum(
             1
             for item_id, s in self._states.get(query_id, {}).items()
-            if item_id in items
-            and (s.get("relevance") is not None or s.get("magnitude") is not None)
+            if item_id in items and judged_value(s) is not None
         )
 
     def _sync_query(self, query_id: str) -> list[dict[str, Any]]:
