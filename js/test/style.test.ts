@@ -1,0 +1,182 @@
+/**
+ * What grid.css does to a real tile, checked through happy-dom's computed styles: media are never
+ * dimmed (issue: opacity on unjudged tiles changed the colours being judged), level ticks keep
+ * WCAG AA contrast in JupyterLab's light and dark themes, and the tile's status never contradicts
+ * itself.
+ */
+import { readFileSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { type GridModel, renderGrid } from "../src/grid";
+import { saveText, statusText } from "../src/tile";
+import { FakeModel, imagePage, key } from "./fixtures";
+
+// vitest runs from js/ (npm test); Vite turns `import "./grid.css"` into nothing, so read the file
+const CSS = readFileSync("src/grid.css", "utf8");
+
+/** The theme variables grid.css reads, as JupyterLab 4's light and dark themes set them. */
+const THEMES: Record<string, string> = {
+  fallbacks: "",
+  light: `--jp-layout-color0: white; --jp-layout-color1: white; --jp-layout-color2: #eee;
+    --jp-ui-font-color0: rgba(0, 0, 0, 1); --jp-ui-font-color1: rgba(0, 0, 0, 0.87);
+    --jp-ui-font-color2: rgba(0, 0, 0, 0.54); --jp-border-color1: #bdbdbd; --jp-border-color2: #e0e0e0;
+    --jp-brand-color0: #0d47a1; --jp-brand-color1: #1976d2;`,
+  dark: `--jp-layout-color0: #111; --jp-layout-color1: #212121; --jp-layout-color2: #424242;
+    --jp-ui-font-color0: #fff; --jp-ui-font-color1: rgba(255, 255, 255, 0.87);
+    --jp-ui-font-color2: rgba(255, 255, 255, 0.54); --jp-border-color1: #616161; --jp-border-color2: #424242;
+    --jp-brand-color0: #1976d2; --jp-brand-color1: #2196f3; --jp-ui-inverse-font-color0: #000;`,
+};
+
+const MEDIA = "img, video, canvas, audio";
+let cleanups: Array<() => void> = [];
+
+afterEach(() => {
+  for (const cleanup of cleanups) cleanup();
+  cleanups = [];
+  document.head.replaceChildren();
+  document.body.replaceChildren();
+});
+
+function styled(extraCss = "", theme = "fallbacks") {
+  const style = document.createElement("style");
+  style.textContent = `${CSS}\n.xmw-test-theme { ${THEMES[theme]} }\n${extraCss}`;
+  document.head.append(style);
+  const model = new FakeModel();
+  const el = document.createElement("div");
+  el.className = "xmw-test-theme";
+  document.body.append(el);
+  cleanups.push(renderGrid({ model: model as unknown as GridModel, el }, { columns: 3, preload: false }));
+  model.servePages((index) => imagePage(index, 4));
+  const root = el.querySelector<HTMLElement>(".xmw-grid")!;
+  root.focus();
+  return { model, root, tiles: () => [...root.querySelectorAll<HTMLElement>(".xmw-tile")] };
+}
+
+/** Product of `opacity` over the element and its ancestors, as the compositor applies it. */
+function effectiveOpacity(node: Element): number {
+  let opacity = 1;
+  for (let at: Element | null = node; at; at = at.parentElement) {
+    const value = getComputedStyle(at).opacity;
+    if (value !== "") opacity *= Number(value);
+  }
+  return opacity;
+}
+
+function rgba(color: string): [number, number, number, number] {
+  const hex = color.trim().match(/^#([0-9a-f]{3}|[0-9a-f]{6})$/i);
+  if (hex) {
+    const digits = hex[1].length === 3 ? [...hex[1]].map((d) => d + d) : hex[1].match(/../g)!;
+    return [...digits.map((d) => Number.parseInt(d, 16)), 1] as [number, number, number, number];
+  }
+  if (color.trim() === "white") return [255, 255, 255, 1];
+  const parts = color.match(/rgba?\(([^)]*)\)/);
+  if (!parts) throw new Error(`cannot read the colour ${JSON.stringify(color)}`);
+  const [r, g, b, a = 1] = parts[1]
+    .split(/[ ,/]+/)
+    .filter(Boolean)
+    .map(Number);
+  return [r, g, b, a];
+}
+
+function luminance([r, g, b]: number[]): number {
+  const linear = (v: number) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4);
+  return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+}
+
+/** WCAG contrast of an element's text on its own (opaque) background. */
+function contrast(node: Element): number {
+  const style = getComputedStyle(node);
+  const back = rgba(style.backgroundColor);
+  const [r, g, b, a] = rgba(style.color);
+  const text = [r, g, b].map((v, i) => v * a + back[i] * (1 - a));
+  const [light, dark] = [luminance(text), luminance(back)].sort((x, y) => y - x);
+  return (light + 0.05) / (dark + 0.05);
+}
+
+describe("media keep their colours", () => {
+  it("no opacity above an unjudged tile's image", () => {
+    const { tiles } = styled();
+    const tile = tiles()[1];
+    expect(tile.dataset.relevance).toBe("");
+    expect(getComputedStyle(tile).borderTopStyle).toBe("dashed"); // the rules did apply
+    for (const media of tile.querySelectorAll(MEDIA)) expect(effectiveOpacity(media)).toBe(1);
+  });
+
+  it("no opacity above any image when the query is none relevant", () => {
+    const { root, tiles } = styled();
+    key(root, "x");
+    expect(root.classList.contains("xmw-is-none-relevant")).toBe(true);
+    const media = root.querySelectorAll(`.xmw-tile :is(${MEDIA})`);
+    expect(media.length).toBe(tiles().length);
+    for (const node of media) expect(effectiveOpacity(node)).toBe(1);
+  });
+
+  it("the check sees an opacity that a tile rule would put over its image", () => {
+    // guards the two tests above: happy-dom does cascade opacity from style sheets
+    const { tiles } = styled(`.xmw-tile[data-relevance=""] { opacity: 0.8; }`);
+    expect(effectiveOpacity(tiles()[1].querySelector("img")!)).toBeCloseTo(0.8);
+  });
+
+  it("grid.css sets opacity only on buttons, which hold no media", () => {
+    const rules = [...CSS.replace(/\/\*[\s\S]*?\*\//g, "").matchAll(/([^{}]+)\{([^{}]*)\}/g)];
+    const dimming = rules.filter(([, , body]) => /(^|;)\s*opacity\s*:/.test(body));
+    const selectors = dimming.flatMap(([, selector]) => selector.split(",").map((s) => s.trim()));
+    expect(selectors.length).toBeGreaterThan(0);
+    for (const selector of selectors) expect(selector).toMatch(/\bbutton(:[\w-]+)*$/);
+  });
+});
+
+describe("level ticks reach WCAG AA contrast (4.5:1)", () => {
+  for (const theme of Object.keys(THEMES)) {
+    it(`on unjudged and selected ticks, ${theme}`, () => {
+      const { root, tiles } = styled("", theme);
+      key(root, "3"); // grades the first tile: one selected tick; the rest stay unjudged
+      const unjudged = tiles()[1].querySelectorAll(".xmw-tick");
+      const selected = tiles()[0].querySelector(".xmw-tick.xmw-selected")!;
+      expect(unjudged.length).toBe(4);
+      for (const tick of [...unjudged, selected]) expect(contrast(tick)).toBeGreaterThanOrEqual(4.5);
+    });
+  }
+
+  it("the contrast check fails pale grey on light grey (the old tick colours)", () => {
+    const { tiles } = styled(`.xmw-tick { color: rgba(0, 0, 0, 0.54); background: #eee; }`);
+    expect(contrast(tiles()[1].querySelector(".xmw-tick")!)).toBeLessThan(4.5);
+  });
+});
+
+describe("the tile's status says what is true", () => {
+  it("best without a grade reads 'best · no grade yet', saved", () => {
+    const { model, root, tiles } = styled();
+    key(root, "b");
+    const [pick] = model.sentOf("pick");
+    model.receive({
+      type: "ack",
+      request_id: pick.request_id,
+      query_id: "q0",
+      states: [{ query_id: "q0", item_id: "q0-d0", relevance: null, best: true }],
+      none_relevant: false,
+    });
+    const tile = tiles()[0];
+    const text = [".xmw-value", ".xmw-best", ".xmw-save"].map((s) => tile.querySelector(s)?.textContent);
+    expect(text).toEqual(["best · no grade yet", "★ best", "saved ✓"]);
+    expect(tile.textContent).not.toContain("unjudged");
+  });
+
+  it("names each combination without contradiction", () => {
+    const item = { relevance: null, best: false, state: "saved" as const, error: "" };
+    expect(statusText(item, "unjudged")).toBe("unjudged");
+    expect(saveText(item)).toBe(""); // an undone grade: nothing judged, nothing to call saved
+    expect(statusText({ ...item, best: true }, "unjudged")).toBe("best · no grade yet");
+    expect(saveText({ ...item, best: true })).toBe("saved ✓");
+    expect(statusText({ ...item, relevance: 2 }, "partially relevant")).toBe("partially relevant");
+    expect(saveText({ ...item, relevance: 2, state: "pending" })).toBe("saving…");
+    expect(saveText({ ...item, relevance: 2, state: "error", error: "locked" })).toBe("not saved: locked");
+  });
+});
+
+describe("root classes", () => {
+  it("carries the documented xmw-grid and the older xmw-grid-root", () => {
+    const { root } = styled();
+    expect(root.classList.contains("xmw-grid")).toBe(true);
+    expect(root.classList.contains("xmw-grid-root")).toBe(true);
+  });
+});
