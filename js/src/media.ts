@@ -83,6 +83,18 @@ export function drawWaveform(canvas: HTMLCanvasElement, peaks: Float32Array): vo
   }
 }
 
+/**
+ * Draw again once the canvas is in the page: before that it has no computed colour, and the bars
+ * came out in the fallback grey instead of the theme's brand colour.
+ */
+function redrawWhenShown(canvas: HTMLCanvasElement, peaks: Float32Array, frames = 20): void {
+  if (typeof requestAnimationFrame !== "function") return;
+  requestAnimationFrame(() => {
+    if (canvas.isConnected) drawWaveform(canvas, peaks);
+    else if (frames > 1) redrawWhenShown(canvas, peaks, frames - 1);
+  });
+}
+
 function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   node.className = className;
@@ -141,7 +153,9 @@ export function renderPart(part: Part, urls: BlobUrls, itemId: string, lazy = fa
         canvas.width = 240;
         canvas.height = 40;
         canvas.setAttribute("aria-hidden", "true");
-        drawWaveform(canvas, readPeaks(peaks));
+        const values = readPeaks(peaks);
+        drawWaveform(canvas, values);
+        redrawWhenShown(canvas, values);
         box.append(canvas);
       }
       const audio = element("audio", "xmw-audio-player");
