@@ -1,0 +1,282 @@
+"""How the RelevanceGrid looks in JupyterLab 4, checked on the page and kept as screenshots.
+
+One notebook, three queries: the demo's q01 (images, text, audio), a query whose candidates are a
+missing image, a zero-byte file, videos, audio and a bundle, and a query of 60 images. In the light
+and the dark theme, and at 200 % zoom (a 700×500 CSS px window at device scale factor 2, which is
+what browser zoom does to layout), it asserts what a person would check by eye: media are never
+dimmed, text in the tiles reaches WCAG AA contrast, a best pick without a grade says so, images
+sit centred, the help lists one key per line, the focused tile stays in view, nothing overflows.
+Screenshots go to ``tests/artifacts/views/``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ._grid import GRID_ROOT, focused_index, grid_snapshot, wait_grid, wait_tiles
+from ._jupyter import JupyterServer
+from ._pages import open_notebook, run_all_cells, screenshot, set_theme, write_notebook
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
+
+SETUP = """\
+import pathlib
+import pandas as pd
+import xmwidgets as xm
+
+demo = xm.datasets.demo()
+pathlib.Path("empty.png").write_bytes(b"")
+broken = pd.DataFrame([
+    {"item_id": "missing-img", "image": "/nonexistent/missing.png", "modality": "image"},
+    {"item_id": "empty-img", "image": str(pathlib.Path("empty.png").resolve()), "modality": "image"},
+])
+items = pd.concat([demo.items, broken], ignore_index=True)
+of = lambda kind: items[items.modality == kind].item_id.tolist()
+mixed = ["missing-img", "empty-img", of("video")[0], of("audio")[0], of("image")[0],
+         of("bundle")[0], of("text")[0], of("video")[1], of("audio")[1]]
+queries = pd.concat([
+    demo.queries[demo.queries.query_id == "q01"][["query_id", "text"]],
+    pd.DataFrame([{"query_id": "qmix", "text": "errors, a video and an audio candidate"},
+                  {"query_id": "q60", "text": "sixty image candidates"}]),
+], ignore_index=True)
+candidates = pd.concat([
+    demo.candidates[demo.candidates.query_id == "q01"][["query_id", "item_id"]],
+    pd.DataFrame({"query_id": "qmix", "item_id": mixed}),
+    pd.DataFrame({"query_id": "q60", "item_id": of("image")[:60]}),
+], ignore_index=True)"""
+
+GRID = """\
+grid = xm.RelevanceGrid(queries, items, candidates, store="views.sqlite", annotator="ana",
+                        shuffle=False)
+grid"""
+
+# JS, (root selector) => what a person checks by eye, measured on the last grid of the page
+_LOOK = r"""(sel) => {
+  const root = [...document.querySelectorAll(sel)].pop();
+  const parse = (c) => {
+    const srgb = c.startsWith("color(srgb");
+    const m = c.replace("color(srgb", "").match(/[\d.]+/g).map(Number);
+    return [...(srgb ? m.slice(0, 3).map((v) => v * 255) : m.slice(0, 3)), m.length > 3 ? m[3] : 1];
+  };
+  const blend = (top, under) => [0, 1, 2].map((i) => top[i] * top[3] + under[i] * (1 - top[3])).concat([1]);
+  const background = (el) => {
+    const layers = [];
+    for (let n = el; n; n = n.parentElement) {
+      const c = parse(getComputedStyle(n).backgroundColor);
+      if (c[3] > 0) layers.push(c);
+      if (c[3] === 1) break;
+    }
+    return layers.reverse().reduce((under, c) => blend(c, under), [255, 255, 255, 1]);
+  };
+  const lum = (rgb) => rgb.slice(0, 3).map((v) => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)
+                          .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const contrast = (el) => {
+    const back = background(el), text = blend(parse(getComputedStyle(el).color), back);
+    const [a, b] = [lum(text), lum(back)].sort((x, y) => y - x);
+    return (a + 0.05) / (b + 0.05);
+  };
+  const opacity = (el) => { let o = 1; for (let n = el; n; n = n.parentElement) o *= Number(getComputedStyle(n).opacity); return o; };
+  const media = [...root.querySelectorAll(".xmw-tile :is(img, video, canvas, audio)")];
+  const texts = [...root.querySelectorAll(
+    ".xmw-tile :is(.xmw-tick, .xmw-value, .xmw-save, .xmw-best, .xmw-text), .xmw-progress, .xmw-hint, .xmw-query")]
+    .filter((e) => e.textContent.trim() && e.getClientRects().length);
+  const lowContrast = texts.map((e) => [e.className, e.textContent.slice(0, 24), Math.round(contrast(e) * 100) / 100])
+                           .filter(([, , r]) => r < 4.5);
+  const offCentre = [...root.querySelectorAll(".xmw-tile img.xmw-image")].filter((img) => img.getClientRects().length)
+    .map((img) => {
+      const box = img.closest(".xmw-parts").getBoundingClientRect(), r = img.getBoundingClientRect();
+      return Math.abs((r.left + r.right) / 2 - (box.left + box.right) / 2);
+    }).filter((d) => d > 1.5);
+  const overflowing = [...root.querySelectorAll(".xmw-tick, .xmw-hint, .xmw-progress, .xmw-nav button, .xmw-row")]
+    .filter((e) => e.getClientRects().length && e.scrollWidth > e.clientWidth + 1).map((e) => e.className);
+  const tile = root.querySelector(".xmw-tile[data-best='true']");
+  return {
+    classes: root.className,
+    n_media: media.length,
+    min_media_opacity: media.length ? Math.min(...media.map(opacity)) : 1,
+    low_contrast: lowContrast,
+    off_centre: offCentre,
+    overflowing,
+    root_overflow: root.scrollWidth - root.clientWidth,
+    best_tile: tile ? [...tile.querySelectorAll(".xmw-value, .xmw-best, .xmw-save")].map((e) => e.textContent) : null,
+  };
+}"""
+
+# JS, (root selector) => heights of the help's key cells in lines
+_HELP_LINES = """(sel) => {
+  const help = [...document.querySelectorAll(sel)].pop().querySelector(".xmw-help");
+  return [...help.querySelectorAll(".xmw-help-keys dt")].map((dt) => {
+    const line = parseFloat(getComputedStyle(dt).lineHeight) || 1.4 * parseFloat(getComputedStyle(dt).fontSize);
+    return Math.round(dt.getBoundingClientRect().height / line);
+  });
+}"""
+
+# JS, (root selector) => where the focused tile is against each box that could hide it: the grid's
+# scroller, the notebook's scroller (the nearest one outside the grid) and the window
+_FOCUSED_IN_VIEW = """(sel) => {
+  const root = [...document.querySelectorAll(sel)].pop();
+  const box = (e) => { const r = e.getBoundingClientRect(); return [Math.round(r.top), Math.round(r.bottom)]; };
+  let outer = root.parentElement;
+  while (outer && !/(auto|scroll)/.test(getComputedStyle(outer).overflowY)) outer = outer.parentElement;
+  const tile = box(root.querySelector(".xmw-tile.xmw-focused"));
+  const boxes = {tiles: box(root.querySelector(".xmw-tiles")), notebook: outer ? box(outer) : [0, innerHeight],
+                 window: [0, innerHeight]};
+  const hidden = Object.entries(boxes).filter(([, [top, bottom]]) => tile[0] < top - 1 || tile[1] > bottom + 1)
+                       .map(([name]) => name);
+  return {tile, ...boxes, hidden};
+}"""
+
+
+def _look(page: Any) -> dict[str, Any]:
+    return page.evaluate(_LOOK, GRID_ROOT)
+
+
+def _assert_looks_right(look: dict[str, Any], where: str) -> None:
+    assert look["n_media"] > 0, f"{where}: no media in the tiles"
+    assert look["min_media_opacity"] == 1, f"{where}: media dimmed by opacity: {look}"
+    assert look["low_contrast"] == [], f"{where}: text under 4.5:1 contrast: {look['low_contrast']}"
+    assert look["off_centre"] == [], f"{where}: images not centred (px off): {look['off_centre']}"
+    assert look["overflowing"] == [], f"{where}: clipped text: {look['overflowing']}"
+    assert look["root_overflow"] <= 1, f"{where}: the grid is wider than its cell: {look}"
+
+
+def _open_views(page: Any, server: JupyterServer, folder: str) -> Any:
+    """Write and run the views notebook in ``folder``; return the grid's root, focused."""
+    directory = server.root_dir / folder
+    if directory.exists():
+        shutil.rmtree(directory)
+    name = f"{folder}/views.ipynb"
+    write_notebook(server.root_dir, name, [SETUP, GRID])
+    open_notebook(page, server, name, "lab")
+    page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+    run_all_cells(page, timeout_ms=240_000)
+    wait_grid(page, query_index=0)
+    root = page.locator(GRID_ROOT).last
+    root.scroll_into_view_if_needed()
+    root.locator(".xmw-progress").click()
+    assert grid_snapshot(page)["has_focus"]
+    return root
+
+
+def _judge_some(page: Any) -> None:
+    """Grade tiles 0 and 1, then mark tile 2 best without a grade; wait until all are saved."""
+    for key in ("3", "0", "ArrowRight", "b"):
+        page.keyboard.press(key)
+    wait_tiles(
+        page,
+        """(s) => s.tiles[0].relevance === "3" && s.tiles[1].relevance === "0"
+                  && s.tiles[3].best && s.tiles.slice(0, 4).every((t) => t.state !== "pending")""",
+    )
+
+
+def _to_last_tile(page: Any) -> None:
+    n = len(grid_snapshot(page)["tiles"])
+    for _ in range(n):
+        page.keyboard.press("ArrowRight")
+    assert focused_index(page) == n - 1
+    page.wait_for_timeout(400)  # smooth scrolling and lazy images
+
+
+@pytest.mark.usefixtures("built_bundle")
+def test_grid_views_light_dark(
+    page: Any, jupyter_server: JupyterServer, artifacts_dir: Path
+) -> None:
+    out = artifacts_dir / "views"
+    root = _open_views(page, jupyter_server, "views_lab")
+    assert {"xmw-grid", "xmw-grid-root"} <= set(root.get_attribute("class").split())
+    _judge_some(page)
+
+    look = _look(page)
+    _assert_looks_right(look, "light q01")
+    assert look["best_tile"] == ["best · no grade yet", "★ best", "saved ✓"], look
+    screenshot(root, out / "lab_light_q01.png")
+
+    page.keyboard.press("?")
+    assert grid_snapshot(page)["help_visible"]
+    assert set(page.evaluate(_HELP_LINES, GRID_ROOT)) == {1}, "help keys wrap at 1400 px"
+    screenshot(root, out / "lab_light_help.png")
+    page.keyboard.press("Escape")
+
+    set_theme(page, dark=True)
+    _assert_looks_right(_look(page), "dark q01")
+    screenshot(root, out / "lab_dark_q01.png")
+    root.locator(".xmw-progress").click()
+    page.keyboard.press("x")
+    wait_tiles(page, "(s) => s.none_relevant_visible")
+    _assert_looks_right(_look(page), "dark q01, none relevant")
+    screenshot(root, out / "lab_dark_none_relevant.png")
+    page.keyboard.press("x")
+    wait_tiles(page, "(s) => !s.none_relevant_visible")
+
+    page.keyboard.press("n")
+    wait_grid(page, query_index=1)
+    page.wait_for_timeout(800)  # posters and waveforms
+    snapshot = grid_snapshot(page)
+    assert snapshot["n_error_tiles"] == 2, snapshot
+    assert root.locator(".xmw-tile video").count() == 2
+    assert root.locator(".xmw-tile audio").count() >= 2
+    _assert_looks_right(_look(page), "dark qmix")
+    screenshot(root, out / "lab_dark_qmix.png")
+    set_theme(page, dark=False)
+    _assert_looks_right(_look(page), "light qmix")
+    screenshot(root, out / "lab_light_qmix.png")
+
+    root.locator(".xmw-progress").click()
+    page.keyboard.press("n")
+    wait_grid(page, query_index=2)
+    assert len(grid_snapshot(page)["tiles"]) == 60
+    _to_last_tile(page)
+    where = page.evaluate(_FOCUSED_IN_VIEW, GRID_ROOT)
+    assert where["hidden"] == [], f"the focused last tile is out of view: {where}"
+    page.screenshot(path=str(out / "lab_light_q60_bottom.png"))
+
+
+@pytest.mark.usefixtures("built_bundle")
+def test_grid_views_at_200_percent_zoom(
+    browser: Any, jupyter_server: JupyterServer, artifacts_dir: Path
+) -> None:
+    out = artifacts_dir / "views"
+    jupyter_server.delete_all_sessions()
+    jupyter_server.reset_lab_state()
+    context = browser.new_context(viewport={"width": 700, "height": 500}, device_scale_factor=2)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        root = _open_views(page, jupyter_server, "views_zoom")
+        _judge_some(page)
+        look = _look(page)
+        _assert_looks_right(look, "200 % q01")
+        hint = root.locator(".xmw-hint")
+        lines = hint.evaluate(
+            "(e) => Math.round(e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight))"
+        )
+        assert lines >= 2, "the key hint should wrap at 200 % zoom, not run off the side"
+        root.evaluate("(el) => el.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(out / "zoom200_header.png"))
+
+        root.locator(".xmw-progress").click()
+        page.keyboard.press("?")
+        assert grid_snapshot(page)["help_visible"]
+        page.screenshot(path=str(out / "zoom200_help.png"))
+        page.keyboard.press("Escape")
+
+        page.keyboard.press("n")
+        wait_grid(page, query_index=1)
+        page.wait_for_timeout(800)
+        _assert_looks_right(_look(page), "200 % qmix")
+        page.screenshot(path=str(out / "zoom200_qmix.png"))
+
+        page.keyboard.press("n")
+        wait_grid(page, query_index=2)
+        _to_last_tile(page)
+        where = page.evaluate(_FOCUSED_IN_VIEW, GRID_ROOT)
+        assert where["hidden"] == [], f"the focused last tile is out of view: {where}"
+        page.screenshot(path=str(out / "zoom200_q60_bottom.png"))
+    finally:
+        context.close()
+        jupyter_server.delete_all_sessions()
