@@ -82,7 +82,8 @@ _LOOK = r"""(sel) => {
   const opacity = (el) => { let o = 1; for (let n = el; n; n = n.parentElement) o *= Number(getComputedStyle(n).opacity); return o; };
   const media = [...root.querySelectorAll(".xmw-tile :is(img, video, canvas, audio)")];
   const texts = [...root.querySelectorAll(
-    ".xmw-tile :is(.xmw-tick, .xmw-value, .xmw-save, .xmw-best, .xmw-text), .xmw-progress, .xmw-hint, .xmw-query")]
+    ".xmw-tile :is(.xmw-tick, .xmw-value, .xmw-save, .xmw-best, .xmw-text, .xmw-error-title, .xmw-error-reason), "
+    + ".xmw-progress, .xmw-hint, .xmw-query")]
     .filter((e) => e.textContent.trim() && e.getClientRects().length);
   const lowContrast = texts.map((e) => [e.className, e.textContent.slice(0, 24), Math.round(contrast(e) * 100) / 100])
                            .filter(([, , r]) => r < 4.5);
