@@ -75,6 +75,7 @@ def bench_open(n_pairs: int) -> None:
         t = time.perf_counter()
         grid.send = lambda content, buffers=None: None  # type: ignore[method-assign]
         grid._on_message(grid, {"type": "page", "request_id": 1, "index": grid.query_index}, [])
+        grid.wait_for_pages()
         first_page = time.perf_counter() - t
         print(
             f"open grid over {len(candidates):,} pairs ({n_queries:,} queries, {n_items:,} items): "

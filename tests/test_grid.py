@@ -59,6 +59,7 @@ class Browser:
         self._request += 1
         message = {"request_id": self._request, **message}
         self.grid._on_message(self.grid, message, buffers or [])
+        self.grid.wait_for_pages()  # pages are built and sent on the page thread
         reply, _ = self.sent[-1]
         assert reply["request_id"] == self._request
         return reply

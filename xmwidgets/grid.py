@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import pathlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import anywidget
@@ -140,6 +141,8 @@ class RelevanceGrid(anywidget.AnyWidget):
         self._query_ids: list[str] = list(self._positions)
         self._item_sets: dict[str, frozenset[str]] = {}
         self._pages = PageBuilder(queries, items, query_roles_, item_roles_, max_px=max_px)
+        self._page_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xmwidgets-pages")
+        self._page_futures: list[Future[None]] = []
         self._undo_stack: list[tuple[str, list[int]]] = []
         self._live = LiveLabels()
         self._states: dict[str, dict[str, dict[str, Any]]] = {}
@@ -292,22 +295,47 @@ class RelevanceGrid(anywidget.AnyWidget):
         except (
             Exception
         ) as exc:  # the browser must learn of every failure, or it shows "saving…" forever
-            _log.exception("xmwidgets: handling %r failed", kind)
-            self.send({"type": "error", "request_id": request_id, "message": str(exc)})
+            self._report(kind, request_id, exc)
 
-    def _send_page(self, index: int, request_id: Any) -> None:
+    def _report(self, kind: Any, request_id: Any, exc: Exception) -> None:
+        _log.error("xmwidgets: handling %r failed", kind, exc_info=exc)
+        self.send({"type": "error", "request_id": request_id, "message": str(exc)})
+
+    def _send_page(self, index: int, request_id: Any) -> Future[None]:
+        """Build and send a page on the page thread, so that judgements never queue behind media.
+
+        Rendering a prefetched page (a dozen photos) takes tens of milliseconds; on the kernel's
+        main thread it would delay the acknowledgement of every judgement that arrives meanwhile.
+        The page's judgement state is copied here, on the main thread, before the hand-over.
+        """
         if not 0 <= index < len(self._query_ids):
             raise IndexError(f"query index {index} is out of range 0..{len(self._query_ids) - 1}")
         query_id = self._query_ids[index]
-        page, buffers = self._pages.build(
-            index,
-            query_id,
-            self.shown_candidates(query_id),
-            self._states.get(query_id, {}),
-            query_id in self._none_relevant,
-            self.show_sources,
-        )
-        self.send({"type": "page", "request_id": request_id, "index": index, "page": page}, buffers)
+        candidates = self.shown_candidates(query_id)
+        states = {item_id: dict(s) for item_id, s in self._states.get(query_id, {}).items()}
+        none_relevant = query_id in self._none_relevant
+        show_sources = self.show_sources
+
+        def build_and_send() -> None:
+            try:
+                page, buffers = self._pages.build(
+                    index, query_id, candidates, states, none_relevant, show_sources
+                )
+                self.send(
+                    {"type": "page", "request_id": request_id, "index": index, "page": page},
+                    buffers,
+                )
+            except Exception as exc:
+                self._report("page", request_id, exc)
+
+        future = self._page_thread.submit(build_and_send)
+        self._page_futures = [f for f in self._page_futures if not f.done()] + [future]
+        return future
+
+    def wait_for_pages(self, timeout: float | None = 30) -> None:
+        """Block until every page asked for so far has been sent (for tests and scripts)."""
+        for future in list(self._page_futures):
+            future.result(timeout=timeout)
 
     def _check_pair(self, query_id: str, item_id: str | None) -> None:
         if query_id not in self._positions:
@@ -395,6 +423,7 @@ class RelevanceGrid(anywidget.AnyWidget):
     def close(self) -> None:
         pages = getattr(self, "_pages", None)  # absent when __init__ failed on bad input
         if pages is not None:
+            self._page_thread.shutdown(wait=False, cancel_futures=True)
             pages.close()
         super().close()
 
