@@ -230,9 +230,18 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=10)
     parser.add_argument("--pause-ms", type=int, default=150, help="pause between key presses")
     parser.add_argument("--json", action="store_true", help="also print the raw figures as JSON")
+    parser.add_argument(
+        "--samples",
+        action="store_true",
+        help="also print every sample of the page events (all but keystroke and saved), in order",
+    )
     args = parser.parse_args()
     result = run(args.ui, args.queries, args.pause_ms)
     report(result)
+    if args.samples:
+        for event, values in result["by_event"].items():
+            if event not in ("keystroke", "saved"):
+                print(f"{event}: " + " ".join(f"{value:.1f}" for value in values))
     if args.json:
         print(json.dumps(result))
 

@@ -10,7 +10,7 @@ import "./grid.css";
 import type { AnyModel, Initialize, Render, RenderProps } from "@anywidget/types";
 import { columnsFromTops, moveFocus, nextUnjudged } from "./focus";
 import { type Action, actionForKey, helpRows, hintFor, levelKeys } from "./keyboard";
-import { decodeImage, renderParts, SUPPRESS } from "./media";
+import { decodeImage, isDecoded, renderParts, SUPPRESS } from "./media";
 import { type CachedPage, PageCache, PRELOAD_IMAGES, RequestIds } from "./prefetch";
 import type { BrowserMessage, KernelMessage, Page, Progress, ScaleSpec } from "./protocol";
 import { type Change, JudgementState, type QueryState } from "./state";
@@ -73,9 +73,23 @@ function make<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
-function nextFrame(callback: () => void): void {
-  if (typeof requestAnimationFrame === "function") requestAnimationFrame(() => callback());
-  else setTimeout(callback, 0);
+/**
+ * Call back once the next frame is rendered: a rAF callback runs before that frame's style, layout
+ * and paint, so a task posted from it runs after them (the "next paint" of Event Timing / INP).
+ */
+function afterNextPaint(callback: () => void): void {
+  if (typeof requestAnimationFrame !== "function" || typeof MessageChannel !== "function") {
+    setTimeout(callback, 0);
+    return;
+  }
+  requestAnimationFrame(() => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      callback();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
 /** Render the grid into `el`; returns the cleanup (listeners off, object URLs revoked). */
@@ -340,13 +354,16 @@ export function renderGrid(
     const wanted = pendingPaint;
     if (!wanted || !view || view.entry.index !== wanted.index) return;
     const images = [...grid.querySelectorAll("img"), ...queryBox.querySelectorAll("img")].slice(0, PRELOAD_IMAGES);
-    void Promise.all(images.map(decodeImage)).then(() =>
-      nextFrame(() => {
+    // Images decoded ahead by the page cache are shown as they are: awaiting decode() again would
+    // only wait for a frame. The others (not preloaded, or a page re-sent) are awaited.
+    const pending = images.filter((img) => !isDecoded(img));
+    void Promise.all(pending.map(decodeImage)).then(() => {
+      afterNextPaint(() => {
         if (disposed || pendingPaint !== wanted || current !== wanted.index) return;
         pendingPaint = null;
         recordTiming("next-query-painted", now() - wanted.started);
-      }),
-    );
+      });
+    });
   }
 
   function navigate(index: number, how: { started?: number; fromKernel?: boolean } = {}): void {

@@ -193,7 +193,7 @@ export function preloadPage(page: Page, urls: BlobUrls, limit = PRELOAD_IMAGES):
       for (; next < end && !urls.revoked; next += 1) {
         const job = jobs[next];
         const url = urls.url(job.index, job.mime);
-        if (url && job.decode) decodes.push(preloadImage(url));
+        if (url && job.decode) decodes.push(preloadImage(url, urls));
       }
       if (next < jobs.length && !urls.revoked) setTimeout(step, 0);
       else void Promise.all(decodes).then(() => resolve());

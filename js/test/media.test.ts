@@ -33,6 +33,27 @@ describe("renderPart", () => {
     expect(urls.size).toBe(1);
   });
 
+  it("shows the image element preloaded for the URL, once, instead of a new one", () => {
+    const urls = new BlobUrls([new DataView(new Uint8Array([1, 2, 3]).buffer)]);
+    const url = urls.url(0, "image/png") as string;
+    const preloaded = new Image();
+    preloaded.src = url;
+    urls.keepImage(url, preloaded);
+    const part = { column: "image", kind: "image", mime: "image/png", data: 0 } as const;
+    const first = renderPart(part, urls, "d7") as HTMLImageElement;
+    expect(first).toBe(preloaded);
+    expect(first.className).toBe("xmw-part xmw-image");
+    expect(first.alt).toBe("image of d7");
+    document.body.append(first);
+    // on screen already: a second rendering (page re-sent, scale changed) gets its own element
+    const second = renderPart(part, urls, "d7") as HTMLImageElement;
+    expect(second).not.toBe(preloaded);
+    expect(second.src).toBe(url);
+    first.remove();
+    urls.revokeAll();
+    expect(urls.takeImage(url)).toBeNull();
+  });
+
   it("shows audio with a waveform and video with a poster", () => {
     const peaks = new Float32Array([0, 0.5, 1]);
     const urls = new BlobUrls([
