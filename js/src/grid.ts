@@ -10,7 +10,7 @@ import "./grid.css";
 import type { AnyModel, Initialize, Render, RenderProps } from "@anywidget/types";
 import { columnsFromTops, moveFocus, nextUnjudged } from "./focus";
 import { type Action, actionForKey, helpRows, hintFor, levelKeys } from "./keyboard";
-import { decodeImage, isDecoded, renderParts, SUPPRESS } from "./media";
+import { decodeImage, isDecoded, releaseImages, renderParts, SUPPRESS } from "./media";
 import { type CachedPage, PageCache, PRELOAD_IMAGES, RequestIds } from "./prefetch";
 import type { BrowserMessage, KernelMessage, Page, Progress, ScaleSpec } from "./protocol";
 import { type Change, JudgementState, type QueryState } from "./state";
@@ -288,6 +288,9 @@ export function renderGrid(
     const query = store.queries.get(page.query_id) ?? store.load(page);
     const s = scale();
     const showSources = !!model.get("show_sources");
+    // The old tiles go in this task (no frame in between): their images may be shown again.
+    releaseImages(queryBox);
+    releaseImages(grid);
     queryBox.replaceChildren(renderParts(page.query.parts, entry.urls, page.query_id));
     const tiles: TileRefs[] = [];
     const byId = new Map<string, TileRefs>();

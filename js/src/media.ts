@@ -56,10 +56,14 @@ export class BlobUrls {
     if (!this.isRevoked) this.images.set(url, img);
   }
 
-  /** The kept element of `url` when it is not on screen already (an element is in one place only). */
+  /**
+   * The kept element of `url` when no tile holds it (an element is in one place only: a page that
+   * shows one buffer twice gets a new element the second time). Callers detach the images of the
+   * tiles they discard (`releaseImages`) so that a page shown again gets its elements back.
+   */
   takeImage(url: string): HTMLImageElement | null {
     const img = this.images.get(url);
-    return img && !img.isConnected ? img : null;
+    return img && img.parentNode === null ? img : null;
   }
 
   revokeAll(): void {
@@ -218,6 +222,11 @@ export function renderParts(parts: readonly Part[], urls: BlobUrls, itemId: stri
   const box = element("div", "xmw-parts");
   for (const part of parts) box.append(renderPart(part, urls, itemId, lazy));
   return box;
+}
+
+/** Detach the images under `node` (tiles being replaced) so that `takeImage` can hand them out again. */
+export function releaseImages(node: ParentNode): void {
+  for (const img of node.querySelectorAll("img.xmw-image")) img.remove();
 }
 
 /** Images whose `decode()` has resolved: showing them needs no decode and no wait. */

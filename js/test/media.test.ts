@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { BlobUrls, readPeaks, renderPart, renderParts } from "../src/media";
+import { BlobUrls, readPeaks, releaseImages, renderPart, renderParts } from "../src/media";
 import { PageCache, RequestIds } from "../src/prefetch";
 import type { BrowserMessage } from "../src/protocol";
 import { imagePage } from "./fixtures";
@@ -49,7 +49,14 @@ describe("renderPart", () => {
     const second = renderPart(part, urls, "d7") as HTMLImageElement;
     expect(second).not.toBe(preloaded);
     expect(second.src).toBe(url);
+    // a buffer shown twice on one page: the second tile gets its own element, the first keeps its
     first.remove();
+    const box = renderParts([part, part], urls, "d7");
+    expect(box.children[0]).toBe(preloaded);
+    expect(box.children[1]).not.toBe(preloaded);
+    // tiles replaced: their images are released and the kept element is handed out again
+    releaseImages(box);
+    expect(renderPart(part, urls, "d7")).toBe(preloaded);
     urls.revokeAll();
     expect(urls.takeImage(url)).toBeNull();
   });
