@@ -115,6 +115,17 @@ def _to_records(frame: pd.DataFrame, id_column: str, text_columns: tuple[str, ..
     return out[["_id", *text_columns, *rest]]
 
 
+def _write_corpus_and_queries(folder: PathLike, queries: pd.DataFrame, items: pd.DataFrame) -> Path:
+    """``corpus.jsonl`` and ``queries.jsonl`` in BEIR's shape, and an empty ``qrels/`` folder."""
+    from ._jsonl import write_jsonl
+
+    root = Path(folder)
+    (root / "qrels").mkdir(parents=True, exist_ok=True)
+    write_jsonl(_to_records(items, "item_id", ("title", "text")), root / "corpus.jsonl")
+    write_jsonl(_to_records(queries, "query_id", ("text",)), root / "queries.jsonl")
+    return root
+
+
 def write_beir(
     folder: PathLike,
     queries: pd.DataFrame,
@@ -146,12 +157,7 @@ def write_beir(
     pathlib.Path
         The folder.
     """
-    from ._jsonl import write_jsonl
-
-    root = Path(folder)
-    (root / "qrels").mkdir(parents=True, exist_ok=True)
-    write_jsonl(_to_records(items, "item_id", ("title", "text")), root / "corpus.jsonl")
-    write_jsonl(_to_records(queries, "query_id", ("text",)), root / "queries.jsonl")
+    root = _write_corpus_and_queries(folder, queries, items)
     table = _to_qrels(qrels, aggregate=aggregate, annotator=annotator)
     table = table.rename(
         columns={"query_id": "query-id", "item_id": "corpus-id", "relevance": "score"}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._beir import _records, _to_records
+from ._beir import _records, _write_corpus_and_queries
 from ._errors import FormatError, PathLike, _duplicate_error, _require_keys
 from ._jsonl import _jsonl_records, write_jsonl
 from ._loaded import Loaded
@@ -83,10 +83,7 @@ def write_hf(
     pathlib.Path
         The folder.
     """
-    root = Path(folder)
-    (root / "qrels").mkdir(parents=True, exist_ok=True)
-    write_jsonl(_to_records(items, "item_id", ("title", "text")), root / "corpus.jsonl")
-    write_jsonl(_to_records(queries, "query_id", ("text",)), root / "queries.jsonl")
+    root = _write_corpus_and_queries(folder, queries, items)
     table = _to_qrels(qrels, aggregate=aggregate, annotator=annotator)
     table = table.rename(
         columns=dict(zip(("query_id", "item_id", "relevance"), _QRELS_KEYS, strict=True))
