@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._errors import FormatError, PathLike, _duplicate_error, _read_csv, _require_keys
+from ._errors import FormatError, PathLike, _duplicate_error, _QrelsRows, _read_csv, _require_keys
 from ._jsonl import _frame, _jsonl_records
 from ._loaded import Loaded
 from ._trec import _to_qrels
@@ -33,8 +33,7 @@ def _records(path: Path, id_column: str, text_columns: tuple[str, ...]) -> pd.Da
 
 
 def _read_beir_qrels(path: Path) -> pd.DataFrame:
-    rows = []
-    seen: dict[tuple[str, str], int] = {}
+    pairs = _QrelsRows(path, "pair (query-id corpus-id)")
     for number, row in _read_csv(path, ("query-id", "corpus-id", "score"), delimiter="\t"):
         qid, cid, score = row["query-id"].strip(), row["corpus-id"].strip(), row["score"].strip()
         try:
@@ -43,15 +42,8 @@ def _read_beir_qrels(path: Path) -> pd.DataFrame:
             raise FormatError(
                 path, f"score must be an integer relevance, got {score!r}", line=number
             ) from None
-        if (qid, cid) in seen:
-            first = f"line {seen[qid, cid]}"
-            raise _duplicate_error(
-                path, "pair (query-id corpus-id)", f"{qid} {cid}", first, f"line {number}"
-            )
-        seen[qid, cid] = number
-        rows.append((qid, cid, relevance))
-    frame = pd.DataFrame(rows, columns=["query_id", "item_id", "relevance"])
-    return frame.astype({"query_id": str, "item_id": str, "relevance": "int64"})
+        pairs.add(number, qid, cid, relevance)
+    return pairs.frame()
 
 
 def read_beir(folder: PathLike, split: str = "test") -> Loaded:

@@ -159,3 +159,27 @@ def _duplicate_error(path: PathLike, what: str, value: str, first: str, again: s
         f"duplicate {what} {value!r} (first at {first}): each {what} must be unique",
         where=again,
     )
+
+
+class _QrelsRows:
+    """Collects ``(query, item, relevance)`` rows of a qrels file; a repeated pair is an error."""
+
+    def __init__(self, path: PathLike, pair_name: str) -> None:
+        self.path, self.pair_name = path, pair_name
+        self.rows: list[tuple[str, str, int]] = []
+        self.seen: dict[tuple[str, str], int] = {}
+
+    def add(self, number: int, query_id: str, item_id: str, relevance: int) -> None:
+        if (query_id, item_id) in self.seen:
+            first = f"line {self.seen[query_id, item_id]}"
+            raise _duplicate_error(
+                self.path, self.pair_name, f"{query_id} {item_id}", first, f"line {number}"
+            )
+        self.seen[query_id, item_id] = number
+        self.rows.append((query_id, item_id, relevance))
+
+    def frame(self) -> Any:
+        import pandas as pd
+
+        frame = pd.DataFrame(self.rows, columns=["query_id", "item_id", "relevance"])
+        return frame.astype({"query_id": str, "item_id": str, "relevance": "int64"})

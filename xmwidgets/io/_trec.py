@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._errors import FormatError, PathLike, _data_lines, _duplicate_error, _short
+from ._errors import FormatError, PathLike, _data_lines, _duplicate_error, _QrelsRows, _short
 
 __all__ = ["read_qrels", "read_run", "write_qrels", "write_run"]
 
@@ -41,8 +41,7 @@ def read_qrels(path: PathLike) -> pd.DataFrame:
     --------
     >>> qrels = xm.io.read_qrels("test.qrels")            # doctest: +SKIP
     """
-    rows: list[tuple[str, str, int]] = []
-    seen: dict[tuple[str, str], int] = {}
+    pairs = _QrelsRows(path, "pair (qid docno)")
     for number, line in _data_lines(path):
         fields = line.split()
         if len(fields) != 4:
@@ -58,15 +57,8 @@ def read_qrels(path: PathLike) -> pd.DataFrame:
             raise FormatError(
                 path, f"relevance must be an integer, got {rel!r} in {_short(line)}", line=number
             ) from None
-        if (qid, docno) in seen:
-            first = f"line {seen[qid, docno]}"
-            raise _duplicate_error(
-                path, "pair (qid docno)", f"{qid} {docno}", first, f"line {number}"
-            )
-        seen[qid, docno] = number
-        rows.append((qid, docno, relevance))
-    frame = pd.DataFrame(rows, columns=["query_id", "item_id", "relevance"])
-    return frame.astype({"query_id": str, "item_id": str, "relevance": "int64"})
+        pairs.add(number, qid, docno, relevance)
+    return pairs.frame()
 
 
 def read_run(path: PathLike) -> pd.DataFrame:
