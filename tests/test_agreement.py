@@ -281,3 +281,18 @@ def test_alpha_is_nan_without_variation() -> None:
     assert np.isnan(xm.krippendorff_alpha(labels))
     report = xm.agreement(labels, n_boot=20)
     assert np.isnan(report.alpha_ordinal) and report.disagreements.empty
+
+
+def test_report_html_shows_annotator_and_item_names_as_text() -> None:
+    evil = "<img src=x onerror=alert(1)>"
+    labels = pd.DataFrame(
+        {
+            "query_id": ["q<1>"] * 4,
+            "item_id": [evil, evil, "b", "b"],
+            "annotator": [evil, "ben"] * 2,
+            "relevance": [3, 1, 0, 1],
+        }
+    )
+    page = xm.agreement(labels, n_boot=10)._repr_html_()
+    assert "<img" not in page and "q<1>" not in page
+    assert page.count("&lt;img src=x onerror=alert(1)&gt;") == 3  # pairwise, header, item

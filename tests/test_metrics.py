@@ -342,3 +342,12 @@ def test_fast_run_order_equals_a_plain_lexsort() -> None:
     key = rng.integers(0, 50, 5000).astype(float)  # many ties
     items = rng.permutation(5000)
     np.testing.assert_array_equal(_order(q, key, items), np.lexsort((items, key, q)))
+
+
+def test_comparison_html_shows_run_names_as_text() -> None:
+    # JupyterLab renders trusted output as HTML: a run name must not become markup
+    evil = "<img src=x onerror=alert(1)>"
+    run = _run([("q1", "a", 1.0), ("q2", "d", 1.0)])
+    page = xm.compare_runs(QRELS_LABELS, run, run, "RR", names=(evil, "b&b"))._repr_html_()
+    assert "<img" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and "b&amp;b" in page

@@ -348,8 +348,20 @@ def test_unknown_gold_ids_warn_at_the_callers_line(data: dict) -> None:
     assert cands.item_id.tolist() == ["it001"] and cands.source.tolist() == ["gold"]
 
 
-def test_nothing_to_pool_gives_an_empty_frame_with_the_columns(data: dict) -> None:
-    empty = xm.pool(data["queries"], data["items"])
+def test_no_source_at_all_is_an_error_naming_the_sources(data: dict) -> None:
+    # an empty pool asked for by mistake used to come back silently
+    with pytest.raises(ValueError, match=r"no source of candidates \(no runs, embeddings") as err:
+        xm.pool(data["queries"], data["items"])
+    for source in ("runs=", "embeddings=", "hard_negatives=", "random_negatives=", "gold="):
+        assert source in str(err.value)
+    with pytest.raises(ValueError, match=r"embeddings were given but k=0"):
+        xm.pool(data["queries"], data["items"], embeddings=(data["qv"], data["iv"]), k=0)
+    with pytest.raises(ValueError, match="no source of candidates"):
+        xm.pool(data["queries"], data["items"], runs={}, positives=data["positives"])
+
+
+def test_sources_that_find_nothing_give_an_empty_frame_with_the_columns(data: dict) -> None:
+    empty = xm.pool(data["queries"], data["items"], gold=data["positives"].iloc[:0])
     assert empty.empty
     assert list(empty.columns) == ["query_id", "item_id", "source", "rank", "score"]
     tiny = xm.pool(data["queries"].iloc[:1], data["items"].iloc[:2], random_negatives=5)

@@ -14,11 +14,14 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "flagged_pairs",
     "grade_labels",
+    "no_grade_error",
     "rank_run",
     "require_columns",
     "resolve_scale",
     "runs_dict",
+    "ungraded_rows",
     "unit_name",
 ]
 
@@ -49,7 +52,9 @@ def grade_labels(labels: Any, *, annotator: bool = True) -> pd.DataFrame:
     """The graded judgements of a labels frame, cleaned.
 
     Keeps rows with ``task == "grade"`` (when a ``task`` column exists) and a non-null relevance;
-    casts ids and annotators to ``str`` and relevance to ``int64``.
+    casts ids and annotators to ``str`` and relevance to ``int64``. Rows with no grade (``<NA>``,
+    e.g. a candidate flagged broken-media) are not judgements and are dropped; other columns of
+    ``grid.labels`` (``best``, ``none_relevant``, ``flags``...) are ignored.
 
     Returns
     -------
@@ -69,6 +74,49 @@ def grade_labels(labels: Any, *, annotator: bool = True) -> pd.DataFrame:
         elif not is_text(out[c]):
             out[c] = out[c].astype(str)
     return out
+
+
+def ungraded_rows(labels: Any) -> tuple[int, int]:
+    """How many rows have no grade, and how many of those carry flags (e.g. broken-media).
+
+    Such rows are handled in the grid (a broken file counts as done) but are not judgements: they
+    never reach the qrels, the agreement or the judged pairs.
+    """
+    if not isinstance(labels, pd.DataFrame) or "relevance" not in labels.columns:
+        return 0, 0
+    no_grade = labels["relevance"].isna().to_numpy(dtype=bool)
+    if "flags" not in labels.columns:
+        return int(no_grade.sum()), 0
+    flags = labels["flags"].astype("string").str.strip().fillna("")
+    return int(no_grade.sum()), int((no_grade & (flags != "").to_numpy(dtype=bool)).sum())
+
+
+def flagged_pairs(labels: Any) -> pd.MultiIndex:
+    """``(query_id, item_id)`` of rows with flags and no grade (e.g. marked broken-media)."""
+    frame = _alias_doc_id(labels) if isinstance(labels, pd.DataFrame) else labels
+    if not isinstance(frame, pd.DataFrame) or not {"flags", "relevance", "item_id"} <= set(
+        frame.columns
+    ):
+        return pd.MultiIndex.from_arrays([[], []], names=["query_id", "item_id"])
+    flags = frame["flags"].astype("string").str.strip().fillna("")
+    mask = (flags != "").to_numpy(dtype=bool) & frame["relevance"].isna().to_numpy(dtype=bool)
+    mask &= frame["item_id"].notna().to_numpy(dtype=bool)
+    if "task" in frame.columns:
+        mask &= (frame["task"].astype("string") == "grade").fillna(False).to_numpy(dtype=bool)
+    rows = frame.loc[mask, ["query_id", "item_id"]]
+    return pd.MultiIndex.from_arrays(
+        [_text(rows["query_id"]), _text(rows["item_id"])], names=["query_id", "item_id"]
+    )
+
+
+def no_grade_error(labels: Any, what: str) -> ValueError:
+    """The error for labels without a single graded judgement, saying what the rows hold."""
+    no_grade, flagged = ungraded_rows(labels)
+    why = ""
+    if no_grade:
+        why = f" ({no_grade} row(s) have no grade"
+        why += f", {flagged} of them flagged, e.g. broken-media)" if flagged else ")"
+    return ValueError(f"labels hold no graded judgement{why}: {what}")
 
 
 def is_text(column: pd.Series) -> bool:

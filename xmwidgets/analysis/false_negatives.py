@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._frames import grade_labels, rank_run, runs_dict
+from ._frames import flagged_pairs, grade_labels, rank_run, runs_dict
 
 __all__ = ["unjudged"]
 
@@ -23,14 +23,16 @@ def unjudged(
     depth: int = 10,
     *,
     judged_queries_only: bool = True,
+    include_flagged: bool = False,
 ) -> pd.DataFrame:
     """Candidates for the next round: items in the top ``depth`` of some run that no one judged.
 
     Parameters
     ----------
     labels : DataFrame
-        ``query_id, item_id, relevance`` (+ ``annotator``...). A pair counts as judged when any
-        annotator gave it a grade (``task == "grade"`` if a task column exists, non-null relevance).
+        ``query_id, item_id, relevance`` (+ ``annotator``, ``flags``...). A pair counts as judged
+        when any annotator gave it a grade (``task == "grade"`` if a task column exists, non-null
+        relevance).
     runs : DataFrame or dict of str -> DataFrame
         ``query_id, item_id, score`` (or ``rank``); one frame is named ``"run"``. Ties are broken by
         item_id ascending, as in :func:`~xmwidgets.analysis.metrics.evaluate`.
@@ -38,6 +40,11 @@ def unjudged(
         How far down each run to look (10 matches nDCG@10 / R@10).
     judged_queries_only : bool
         Look only at queries that have at least one judgement (the ones the metrics score).
+    include_flagged : bool
+        A pair flagged without a grade (``relevance`` <NA> with ``flags``, e.g. broken-media) is
+        no judgement, but it was handled: by default it is left out, so judging the batch closes
+        the loop; ``True`` lists it again (e.g. once the media file is fixed). Such rows never
+        make a query judged.
 
     Returns
     -------
@@ -71,7 +78,11 @@ def unjudged(
     top = pd.concat(tops, ignore_index=True)
     if judged_queries_only:
         top = top[top["query_id"].isin(judged["query_id"].unique())]
-    top = top[~pd.MultiIndex.from_frame(top[["query_id", "item_id"]]).isin(judged_key)]
+    pairs = pd.MultiIndex.from_frame(top[["query_id", "item_id"]])
+    keep = ~pairs.isin(judged_key)
+    if not include_flagged:
+        keep &= ~pairs.isin(flagged_pairs(labels))
+    top = top[keep]
     columns = ["query_id", "item_id", "source", "rank", "score", "n_runs"]
     if top.empty:
         return pd.DataFrame(

@@ -3,10 +3,12 @@
 Conventions (every report built on these functions uses them; say so when you publish numbers):
 
 - **Judgements to qrels.** Only graded judgements count (``task == "grade"`` when a ``task`` column
-  exists, non-null ``relevance``). Several annotators' judgements of a pair become one grade by
-  ``aggregate``: ``"mean"`` and ``"median"`` rounded to the nearest level with halves rounded *up*
-  (grades 1 and 2 give 2), ``"majority"`` the most frequent grade with ties going to the *higher*
-  grade, ``"max"``, ``"min"``; or ``annotator="ana"`` uses that annotator's judgements only.
+  exists, non-null ``relevance``): a candidate flagged broken-media (``relevance`` <NA>) is not a
+  judgement, and a query whose only rows are such flags is not a judged query. Several
+  annotators' judgements of a pair become one grade by ``aggregate``: ``"mean"`` and ``"median"``
+  rounded to the nearest level with halves rounded *up* (grades 1 and 2 give 2), ``"majority"``
+  the most frequent grade with ties going to the *higher* grade, ``"max"``, ``"min"``; or
+  ``annotator="ana"`` uses that annotator's judgements only.
 - **Binary measures** (P, R, AP, RR, Rprec, Success, mAP@R) count a grade ≥ ``rel`` as relevant
   (default 1). nDCG uses the grades as gains (linear; ``nDCG(gains={0:0,1:1,2:3,3:7})@10`` for
   exponential gains) and ignores ``rel``.
@@ -25,6 +27,7 @@ Conventions (every report built on these functions uses them; say so when you pu
 
 from __future__ import annotations
 
+import html
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -33,7 +36,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._frames import grade_labels, rank_run, require_columns, runs_dict
+from ._frames import grade_labels, no_grade_error, rank_run, require_columns, runs_dict
 from ._mapr import is_map_at_r, map_at_r_ranked
 
 __all__ = ["RunComparison", "compare_runs", "evaluate", "map_at_r", "to_qrels"]
@@ -260,7 +263,7 @@ def evaluate(
     parsed = _parse(measures, rel)
     qrels = to_qrels(labels, aggregate=aggregate, annotator=annotator)
     if qrels.empty:
-        raise ValueError("labels hold no graded judgement: nothing to evaluate against")
+        raise no_grade_error(labels, "nothing to evaluate against")
     frames = []
     for name, run in runs_dict(runs).items():
         wide = _per_query(qrels, _run_for_eval(run, name, qrels, unjudged), parsed)
@@ -342,9 +345,11 @@ class RunComparison:
         )
 
     def _repr_html_(self) -> str:
-        a, b = self.names
+        # names and the measure are user text: JupyterLab renders trusted output as HTML
+        a, b = (html.escape(name) for name in self.names)
+        measure = html.escape(self.measure)
         return (
-            f"<p><b>{self.measure}</b>: {a} {self.mean_a:.4f} vs {b} {self.mean_b:.4f}, "
+            f"<p><b>{measure}</b>: {a} {self.mean_a:.4f} vs {b} {self.mean_b:.4f}, "
             f"mean difference ({a} − {b}) {self.mean_difference:+.4f} over "
             f"{len(self.per_query)} queries<br>paired t-test p = {self.p_ttest:.4g} "
             f"(t = {self.t_statistic:.3f}); randomisation test p = {self.p_permutation:.4g} "

@@ -62,6 +62,31 @@ def _labelled(
     return out.drop_duplicates(["q", "i"]).astype({"q": np.int64, "i": np.int64})
 
 
+def _require_a_source(
+    runs: dict[str, pd.DataFrame],
+    gold: pd.DataFrame | None,
+    embeddings: Any,
+    k: int,
+    hard_negatives: int,
+    random_negatives: int,
+) -> None:
+    """Raise when no source could propose a single candidate (the pool would be empty)."""
+    knn = embeddings is not None and int(k) > 0
+    if runs or gold is not None or knn or hard_negatives or random_negatives:
+        return
+    given = (
+        f"embeddings were given but k={k} and hard_negatives=0"
+        if embeddings is not None
+        else "no runs, embeddings, gold or negatives were given"
+    )
+    raise ValueError(
+        f"pool() has no source of candidates ({given}). Sources: runs={{name: run}} (the top "
+        "`depth` items of each run), embeddings=(query_vectors, item_vectors) with k > 0 "
+        "(nearest neighbours), hard_negatives=n (needs embeddings), random_negatives=n, "
+        "gold=labels (known pairs); pass at least one"
+    )
+
+
 def pool(
     queries: pd.DataFrame,
     items: pd.DataFrame,
@@ -131,6 +156,12 @@ def pool(
     hard_negatives_near
         ``"query"`` (default) or ``"positives"``.
 
+    Raises
+    ------
+    ValueError
+        When no source is asked for (no runs, no gold, no embeddings with ``k > 0``, no
+        negatives): the pool would be empty; also for malformed inputs, naming the value.
+
     Returns
     -------
     pandas.DataFrame
@@ -175,6 +206,7 @@ def pool(
             f'hard_negatives_near must be "query" or "positives", got {hard_negatives_near!r}'
         )
     runs = dict(runs or {})
+    _require_a_source(runs, gold, embeddings, k, hard_negatives, random_negatives)
     if len(runs) > 58:  # sources are combined as bits of an int64
         raise ValueError(f"at most 58 runs can be pooled at once, got {len(runs)}")
 
