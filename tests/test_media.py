@@ -9,10 +9,11 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 
-from xmwidgets.media import KINDS, MediaCache, MediaError, Rendered, render_cell
+from xmwidgets.media import KINDS, MediaCache, MediaError, Rendered, infer_roles, render_cell
 
 
 def _photo(width: int, height: int, seed: int = 0) -> Image.Image:
@@ -187,6 +188,32 @@ def test_text_passes_through_exactly() -> None:
     assert render_cell("caf\u00e9".encode(), "text").part["text"] == "café"
     assert render_cell(b"\xef\xbb\xbfhi", "text").part["text"] == "hi"  # BOM dropped
     assert render_cell(42, "text").part["text"] == "42"
+
+
+def test_lone_surrogates_become_replacement_characters_so_the_page_can_be_sent() -> None:
+    from jupyter_client.session import json_packer
+
+    from xmwidgets._pages import PageBuilder
+
+    # the kernel packs messages as UTF-8: one lone surrogate used to fail the whole page
+    part = render_cell("caf\ud800 au lait", "text", column="caption").part
+    assert part["text"] == "caf\ufffd au lait"
+    assert render_cell("\ud83d\ude00", "text").part["text"] == "\U0001f600"  # a pair is joined
+    error = render_cell("missing-\udce9.png", "image", column="image").part
+    assert error["kind"] == "error" and "missing-\ufffd.png" in error["error"]
+    # object columns: pandas' Arrow-backed strings cannot even hold a lone surrogate
+    items = pd.DataFrame({"item_id": ["i1"], "caption": pd.Series(["caf\ud800"], dtype=object)})
+    queries = pd.DataFrame(
+        {"query_id": ["q1"], "text": pd.Series(["tea or caf\udfff?"], dtype=object)}
+    )
+    assert infer_roles(items, "item_id") == {"caption": "text"}
+    builder = PageBuilder(queries, items, {"text": "text"}, {"caption": "text"})
+    try:
+        page, _ = builder.build(0, "q1", items[["item_id"]], {}, False, False)
+    finally:
+        builder.close()
+    sent = json_packer(page).decode("utf-8")
+    assert "caf\ufffd" in sent and "tea or caf\ufffd?" in sent
 
 
 def test_non_utf8_bytes() -> None:

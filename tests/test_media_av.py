@@ -117,6 +117,18 @@ def test_m4a_is_decoded_with_pyav(tmp_path: Path) -> None:
     assert rendered.part["duration"] == pytest.approx(2.0, abs=0.15)
 
 
+def test_a_wav_without_samples_gives_an_error_tile_that_says_so(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    sf.write(buf, np.zeros((0, 1), dtype=np.float32), RATE, format="WAV", subtype="PCM_16")
+    path = tmp_path / "silent.wav"
+    path.write_bytes(buf.getvalue())
+    for value in (path, str(path), buf.getvalue()):
+        part = render_cell(value, "audio", column="audio").part
+        assert part["kind"] == "error" and part["original_kind"] == "audio"
+        # it used to read "cannot reshape array of size 0 ..." (a numpy error)
+        assert part["error"].startswith("audio has no samples (0 frames)"), part["error"]
+
+
 def test_broken_audio_gives_reasons(tmp_path: Path) -> None:
     garbage = tmp_path / "noise.wav"
     garbage.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunkjunkjunk")
@@ -129,7 +141,7 @@ def test_broken_audio_gives_reasons(tmp_path: Path) -> None:
     assert broken["error"].startswith("unsupported audio format (wav)")
     assert "sample rate" in render_cell(_tone(), "audio").part["error"]
     assert "positive" in render_cell((_tone(), -5), "audio").part["error"]
-    assert "empty audio" in render_cell((np.zeros(0), RATE), "audio").part["error"]
+    assert "audio has no samples" in render_cell((np.zeros(0), RATE), "audio").part["error"]
 
 
 # --- video ------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -153,3 +154,30 @@ def test_one_word_categories_are_metadata_not_text() -> None:
         "colour": "text",
         "notes": "text",
     }
+
+
+def test_image_paths_hidden_in_a_caption_column_are_named_in_a_warning() -> None:
+    captions = [f"a photo of thing {k} on a table" for k in range(1000)]
+    captions[3], captions[501] = "img/dog.png", "images/cat.JPG"
+    df = pd.DataFrame({"item_id": [f"i{k}" for k in range(1000)], "caption": captions})
+    with pytest.warns(UserWarning) as caught:
+        roles = infer_roles(df, "item_id")
+    assert roles == {"caption": "text"}  # still text: the sample is mostly captions
+    message = str(caught[0].message)
+    assert caught[0].filename == __file__  # points at the caller's line
+    assert "column 'caption' is shown as text, but 2 of its 1,000 values look like media" in message
+    assert "2 image; e.g. 'img/dog.png' at index 3" in message
+    assert "item_roles={'caption': 'image'}" in message
+    # naming the kind silences it; a caption that merely ends in a file name does not warn
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert infer_roles(df, "item_id", roles={"caption": "text"}) == {"caption": "text"}
+        plain = pd.DataFrame({"query_id": ["q"], "query": ["the dog in dog.png, please"]})
+        assert infer_roles(plain, "query_id") == {"query": "text"}
+
+
+def test_duplicate_column_names_are_a_clear_error() -> None:
+    df = pd.DataFrame([["a", "red car", "blue car", "x.png"]],
+                      columns=["item_id", "caption", "caption", "image"])  # fmt: skip
+    with pytest.raises(MediaError, match=r"column name\(s\) 'caption' appear more than once"):
+        infer_roles(df, "item_id")

@@ -45,14 +45,19 @@ def render_audio(value: Any, *, column: str, base_dir: Any) -> Rendered:
                 f"audio too large to send ({mb(size)}, limit {mb(MAX_AUDIO_BYTES)}): "
                 f"trim or re-encode it ({label})"
             )
+        frames = -1
         try:
             with sf.SoundFile(_readable(source)) as fh:
-                playable = fmt != "wav" or fh.subtype in _PLAYABLE_WAV
-                duration = fh.frames / fh.samplerate
-                peaks = _peaks_from_file(fh)
-                extra = {"sample_rate": fh.samplerate, "channels": fh.channels}
+                frames = fh.frames
+                playable = frames > 0 and (fmt != "wav" or fh.subtype in _PLAYABLE_WAV)
+                if playable:
+                    duration = frames / fh.samplerate
+                    peaks = _peaks_from_file(fh)
+                    extra = {"sample_rate": fh.samplerate, "channels": fh.channels}
         except Exception:
             playable = False  # e.g. an MP3 variant libsndfile does not read: decode below
+        if frames == 0:
+            raise ContentError(f"audio has no samples (0 frames): nothing to play ({label})")
         if playable:
             return _rendered(read_all(source), _NATIVE_MIME[fmt], duration, peaks, column, extra)
     samples, sample_rate = _decode(source, fmt, label)
@@ -182,7 +187,7 @@ def _as_samples(array: Any) -> np.ndarray:
             f"cannot play an array of shape {arr.shape}: use (frames,) or (frames, channels)"
         )
     if arr.shape[0] == 0:
-        raise ContentError("empty audio (0 samples)")
+        raise ContentError("audio has no samples (an empty array): nothing to play")
     if arr.dtype.kind == "f":
         return arr.astype(np.float32, copy=False)
     if arr.dtype.kind == "i":
@@ -201,9 +206,12 @@ def _decode(source: Path | bytes, fmt: str | None, label: str) -> tuple[np.ndarr
     reasons = []
     try:
         data, rate = sf.read(_readable(source), dtype="float32", always_2d=True)
-        return data, int(rate)
     except Exception as exc:
         reasons.append(f"soundfile: {exc}")
+    else:
+        if len(data) == 0:
+            raise ContentError(f"audio has no samples (0 frames): nothing to play ({label})")
+        return data, int(rate)
     try:
         return _decode_av(source)
     except Exception as exc:

@@ -1,10 +1,13 @@
-"""Text cells: strings as they are (the browser inserts them as text, never as HTML)."""
+"""Text cells: strings as they are (the browser inserts them as text, never as HTML).
+
+Lone surrogates, which no UTF-8 message can carry, are shown as U+FFFD.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ._types import ContentError, Rendered
+from ._types import ContentError, Rendered, valid_text
 
 __all__ = ["MAX_TEXT_CHARS", "render_text"]
 
@@ -29,7 +32,8 @@ def render_text(value: Any, *, column: str) -> Rendered:
         text = value
     else:
         text = str(value)
-    part: dict[str, Any] = {"column": column, "kind": "text", "text": text}
+    text = valid_text(text)
+    part: dict[str, Any] = {"column": valid_text(column), "kind": "text", "text": text}
     if len(text) > MAX_TEXT_CHARS:
         part["text"] = (
             text[:MAX_TEXT_CHARS]

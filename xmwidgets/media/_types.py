@@ -19,6 +19,7 @@ __all__ = [
     "Rendered",
     "error_rendered",
     "is_null",
+    "valid_text",
 ]
 
 KINDS = ("text", "image", "audio", "video")
@@ -81,7 +82,23 @@ class Rendered:
 
 def error_rendered(reason: str, kind: str, column: str = "") -> Rendered:
     """The error tile of a cell that should have been ``kind``."""
-    return Rendered({"column": column, "kind": "error", "error": reason, "original_kind": kind}, [])
+    part = {"column": valid_text(column), "kind": "error", "error": valid_text(reason)}
+    return Rendered({**part, "original_kind": kind}, [])
+
+
+def valid_text(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD, so that it encodes as UTF-8.
+
+    A Python str can hold surrogates (``"caf\\ud800"``, file names decoded with
+    ``surrogateescape``) that no UTF-8 message can carry: one such caption would fail the whole
+    page. A well-formed pair (``"\\ud83d\\ude00"``) becomes the character it encodes.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # UTF-16 joins valid pairs; "replace" turns each lone surrogate into one U+FFFD
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
 
 
 def is_null(value: Any) -> bool:
