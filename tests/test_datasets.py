@@ -112,10 +112,23 @@ def test_image_queries_have_an_image_and_no_text(demo: datasets.Demo) -> None:
     assert "two red circles on the left" in set(text_queries["text"])
 
 
-def test_html_in_texts_is_kept_literally(demo: datasets.Demo) -> None:
-    texts = demo.items["text"].dropna()
-    assert texts.str.contains(HTML_PROBE, regex=False).sum() >= 1
-    assert texts.str.contains("<img src=x onerror=alert(1)>", regex=False).any()
+def test_exactly_one_text_carries_html_and_says_it_is_a_safe_rendering_test(
+    demo: datasets.Demo,
+) -> None:
+    texts = pd.concat([demo.items["text"], demo.queries["text"]]).dropna()
+    markup = texts[texts.str.contains(r"[<>&]", regex=True)]
+    assert len(markup) == 1, markup.tolist()
+    (probe,) = markup
+    assert probe.endswith(
+        "Safe-rendering test: <b>bold?</b> & <script>alert(1)</script> must show as text."
+    )
+    assert HTML_PROBE in probe
+    # it is still a full caption of its scene, judged like any other text item
+    row = demo.items[demo.items["text"] == probe].merge(demo.item_attributes, on="item_id")
+    assert row["modality"].item() == "text" and row["item_id"].item() == "txt-0001"
+    scene = row.iloc[0]
+    assert scene["colour"] in probe and scene["shape"] in probe
+    assert (demo.truth["item_id"] == "txt-0001").any()
 
 
 # --- candidates and truth --------------------------------------------------------------------
@@ -290,7 +303,7 @@ def test_same_seed_gives_identical_frames_and_file_bytes(
 
 def test_another_seed_gives_other_data(demo: datasets.Demo, tmp_path: pathlib.Path) -> None:
     other = datasets.demo(cache_dir=tmp_path, seed=1)
-    assert other.cache_dir.name == "demo-v1-seed1"
+    assert other.cache_dir.name == "demo-v2-seed1"
     assert not np.array_equal(other.item_vectors, demo.item_vectors)
     ours, theirs = (pathlib.Path(d.items["image"].dropna().iloc[0]) for d in (demo, other))
     assert ours.read_bytes() != theirs.read_bytes()
@@ -322,7 +335,7 @@ def test_refresh_and_an_incomplete_cache_regenerate(tmp_path: pathlib.Path) -> N
     third = datasets.demo(cache_dir=tmp_path, refresh=True)
     assert (third.cache_dir / "manifest.json").stat().st_mtime_ns != mtime
     assert _tree_hashes(third.cache_dir) == hashes
-    assert [p.name for p in tmp_path.iterdir()] == ["demo-v1-seed0"]
+    assert [p.name for p in tmp_path.iterdir()] == ["demo-v2-seed0"]
 
 
 def test_a_crash_mid_generation_leaves_no_half_cache(

@@ -16,7 +16,7 @@ from . import _retrievers, _shapes, _sounds, _spec, _texts, _videos
 
 __all__ = ["FORMAT_VERSION", "build"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: one safe-rendering caption instead of HTML in many
 _PNG_LEVEL = 3  # zlib level: level 6 (the default) is twice as slow for ~5 % smaller files
 _PREFIX = {"image": "img", "audio": "aud", "video": "vid", "text": "txt", "bundle": "bun"}
 _ATTRIBUTE_COLUMNS = (
@@ -38,7 +38,7 @@ def _attribute_columns(record: _spec.Record) -> dict[str, Any]:
 
 def build(directory: Path, seed: int) -> None:
     """Write the whole dataset for ``seed`` into the existing empty ``directory``."""
-    from .._progress import progress
+    from ._progress import progress
 
     queries = _spec.plan_queries()
     items = _spec.plan_corpus(queries, _rng(seed, "corpus"))
@@ -112,6 +112,8 @@ def _write_items(
     tags_rng = _rng(seed, "tags")
     _, video_ext, _ = _videos.video_codec()
     rows = []
+    # the first text item is the one safe-rendering test of the corpus
+    probe = next((i for i, r in enumerate(items) if r.modality == "text"), -1)
     for k, (item_id, record) in enumerate(zip(item_ids, items, strict=True)):
         row: dict[str, Any] = dict(item_id=item_id, modality=record.modality)
         row.update(image=None, audio=None, video=None, text=None)
@@ -126,7 +128,7 @@ def _write_items(
             row["video"] = f"media/{item_id}.{video_ext}"
             _videos.write_video(media / f"{item_id}.{video_ext}", attrs, rng)
         elif record.modality == "text":
-            row["text"] = _texts.caption(attrs, k)
+            row["text"] = _texts.caption(attrs, k, safe_rendering_test=k == probe)
         else:  # bundle: a support ticket with text, a recording and a photo
             number = int(item_id.split("-")[1])
             row["text"] = _texts.ticket(attrs, number)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Demo", "default_cache_dir", "demo"]
 
-_FORMAT_VERSION = 1  # bump when the content changes, so old caches are not reused
+_FORMAT_VERSION = 2  # bump when the content changes, so old caches are not reused
 _STRING_COLUMNS = (
     "query_id", "item_id", "text", "image", "audio", "video", "modality", "target_modality",
     "description", "source", "shape", "colour", "position", "background", "direction", "sound",

@@ -1,17 +1,19 @@
 """The words of the demo dataset: captions, support tickets, and the tag lines lexical search reads.
 
 Captions state every attribute their scene has, so a labeller can judge them from the text alone.
-A few captions carry HTML to prove that widgets show text literally instead of rendering it.
+Exactly one caption (the first text item's) carries HTML, and says so: it checks that widgets show
+text literally instead of rendering it, without puzzling a first-time user with markup everywhere.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["HTML_PROBE", "caption", "describe", "query_tags", "ticket"]
+__all__ = ["HTML_PROBE", "SAFE_RENDERING_NOTE", "caption", "describe", "query_tags", "ticket"]
 
-# must appear literally in the demo texts; tests and the browser tests look for it
-HTML_PROBE = "<b>bold</b> & <script>alert(1)</script>"
+# must appear literally in the one safe-rendering caption; tests and the browser tests look for it
+HTML_PROBE = "<b>bold?</b> & <script>alert(1)</script>"
+SAFE_RENDERING_NOTE = f"Safe-rendering test: {HTML_PROBE} must show as text."
 
 _COUNT_WORDS = {1: "one", 2: "two", 3: "three"}
 _POSITION_PHRASES = {"left": "on the left", "centre": "in the centre", "right": "on the right"}
@@ -45,8 +47,12 @@ def _things(scene: dict[str, Any]) -> str:
     return f"{article} {scene['colour']} {noun}"
 
 
-def caption(scene: dict[str, Any], index: int) -> str:
-    """A one-sentence caption of a scene; every 10th one (from the 3rd) carries HTML."""
+def caption(scene: dict[str, Any], index: int, *, safe_rendering_test: bool = False) -> str:
+    """A one-sentence caption of a scene; with ``safe_rendering_test``, followed by the HTML probe.
+
+    The probe sentence comes after the full description, so the caption still states every
+    attribute and the item is judged like any other.
+    """
     things = _things(scene)
     where = _POSITION_PHRASES[scene["position"]]
     ground = _BACKGROUND_PHRASES[scene["background"]]
@@ -57,12 +63,7 @@ def caption(scene: dict[str, Any], index: int) -> str:
         f"Simple scene: {things} placed {where}.",
     )
     text = templates[index % len(templates)]
-    if index % 10 == 2:
-        text = f"{text} {HTML_PROBE}"
-    elif index % 10 == 7:
-        markup = "a &lt;caption&gt; <img src=x onerror=alert(1)>"
-        text = f"<i>{things.capitalize()}</i> {where} — {markup}"
-    return text
+    return f"{text} {SAFE_RENDERING_NOTE}" if safe_rendering_test else text
 
 
 def ticket(attrs: dict[str, Any], number: int) -> str:

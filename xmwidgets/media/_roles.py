@@ -11,6 +11,7 @@ import sys
 import warnings
 from collections import Counter
 from collections.abc import Mapping
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -257,7 +258,7 @@ def _warn_hidden_paths(series: pd.Series, name: str, id_column: str) -> None:
 def _caller_level() -> int:
     """The stacklevel of the first frame outside xmwidgets, for warnings.warn in the caller."""
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-    frame = sys._getframe(1)  # the function that calls warnings.warn
+    frame: FrameType | None = sys._getframe(1)  # the function that calls warnings.warn
     level = 1
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
         frame = frame.f_back
