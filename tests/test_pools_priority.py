@@ -52,3 +52,20 @@ def test_weights_and_their_errors() -> None:
     assert (only_unjudged.query_priority == 1).all()
     with pytest.raises(ValueError, match=r"unknown priority signals \['spread'\]"):
         prioritize(_cands(), weights={"spread": 1})
+
+
+def test_the_grid_labels_frame_with_a_broken_media_flag() -> None:
+    labels = pd.DataFrame(
+        {
+            "query_id": pd.array(["q-split", "q-split"], dtype="string"),
+            "item_id": pd.array(["c", "d"], dtype="string"),
+            "relevance": pd.array([2, None], dtype="Int8"),
+            "best": pd.array([True, False], dtype="boolean"),
+            "none_relevant": pd.array([False, False], dtype="boolean"),
+            "flags": pd.array([None, "broken-media"], dtype="string"),
+        }
+    )
+    split = prioritize(_cands(), labels).set_index("item_id")
+    # the flagged pair was handled: it is not proposed again, like a graded one
+    assert split.loc["c", "judged"] and split.loc["d", "judged"]
+    assert split.loc["d", "priority"] == 0

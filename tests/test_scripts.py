@@ -176,11 +176,12 @@ def test_the_real_demo_serves_the_quickstart(tmp_path: pathlib.Path) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     log = tmp_path / "lab.log"
-    env = {
-        **os.environ,
-        "XMWIDGETS_SKIP_SETUP": "1",
-        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
-    }
+    env = {**os.environ, "XMWIDGETS_SKIP_SETUP": "1", "JUPYTER_PLATFORM_DIRS": "1"}
+    for name in ("CONFIG", "DATA", "RUNTIME"):  # nothing written into the home directory
+        env[f"JUPYTER_{name}_DIR"] = str(tmp_path / name.lower())
+    env["IPYTHONDIR"] = str(tmp_path / "ipython")
+    env["JUPYTERLAB_SETTINGS_DIR"] = str(tmp_path / "settings")
+    env["JUPYTERLAB_WORKSPACES_DIR"] = str(tmp_path / "workspaces")
     start = time.perf_counter()
     with log.open("w") as out:
         lab = subprocess.Popen(

@@ -246,7 +246,8 @@ def _warn_hidden_paths(series: pd.Series, name: str, id_column: str) -> None:
     kind = kinds.most_common(1)[0][0]
     param = {"item_id": "item_roles", "query_id": "query_roles"}.get(id_column, "roles")
     warnings.warn(
-        f"column {name!r} is shown as text, but {len(found):,} {where} look like media paths "
+        f"column {name!r} is shown as text, but {len(found):,} {where} "
+        f"{'looks' if len(found) == 1 else 'look'} like media paths "
         f"({described}; e.g. {first!r} at index {found.index[0]!r}), which will be shown as text. If the column holds "
         f"{kind} files, pass {param}={{{name!r}: {kind!r}}}; if it is text, fix those cells or "
         f"pass {param}={{{name!r}: 'text'}} to silence this warning",

@@ -74,8 +74,10 @@ def prioritize(
         A candidates frame, typically from :func:`xmwidgets.pool` (uses ``rank`` and the
         ``rank_<source>`` columns when present).
     labels
-        Judgements so far (``query_id, item_id``, e.g. ``store.labels()``); a pair counts as judged
-        once anyone has judged it. ``None`` = nothing judged.
+        Judgements so far (``query_id, item_id``, e.g. ``store.labels()`` or ``grid.labels``); a
+        pair counts as judged once anyone has a row for it, including a candidate flagged
+        broken-media without a grade (it was handled: showing it again gains nothing). ``None`` =
+        nothing judged.
     weights
         Weights of the query signals ``disagreement``, ``unjudged``, ``top_unjudged`` (default 1
         each); see the module docstring for their definitions.
