@@ -179,5 +179,7 @@ def test_image_paths_hidden_in_a_caption_column_are_named_in_a_warning() -> None
 def test_duplicate_column_names_are_a_clear_error() -> None:
     df = pd.DataFrame([["a", "red car", "blue car", "x.png"]],
                       columns=["item_id", "caption", "caption", "image"])  # fmt: skip
-    with pytest.raises(MediaError, match=r"column name\(s\) 'caption' appear more than once"):
+    with pytest.raises(
+        MediaError, match=r"column name\(s\) 'caption' appear more than once in items"
+    ):
         infer_roles(df, "item_id")

@@ -91,9 +91,10 @@ def infer_roles(
         raise MediaError(f"expected a pandas DataFrame, got {type(df).__name__}")
     repeated = list(dict.fromkeys(df.columns[df.columns.duplicated()]))
     if repeated:
+        frame = {"item_id": "items", "query_id": "queries"}.get(id_column, "the frame")
         raise MediaError(
-            f"column name(s) {', '.join(repr(c) for c in repeated)} appear more than once in the "
-            f"frame (columns: {', '.join(map(str, df.columns))}): each column needs its own name; "
+            f"column name(s) {', '.join(repr(c) for c in repeated)} appear more than once in "
+            f"{frame} (columns: {', '.join(map(str, df.columns))}): each column needs its own name; "
             "rename them (df.columns = [...]) or keep one (df.loc[:, ~df.columns.duplicated()])"
         )
     roles = dict(roles or {})
