@@ -8,10 +8,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from ._errors import FormatError, PathLike, _data_lines, _duplicate_error, _QrelsRows, _short
+from ._errors import (
+    FormatError,
+    PathLike,
+    _data_lines,
+    _duplicate_error,
+    _fields,
+    _QrelsRows,
+    _short,
+)
 
 __all__ = ["read_qrels", "read_run", "write_qrels", "write_run"]
 
@@ -19,12 +28,14 @@ _AGGREGATES = ("mean", "median", "max", "min", "majority")
 
 
 def read_qrels(path: PathLike) -> pd.DataFrame:
-    """Read a TREC qrels file.
+    """Read a TREC qrels file, as trec_eval reads it.
 
     Parameters
     ----------
     path : str or PathLike
-        Lines ``qid iteration docno relevance`` separated by whitespace (the iteration is ignored).
+        Lines ``qid iteration docno relevance`` separated by spaces or tabs (the iteration is
+        ignored, e.g. ``0``, ``Q0`` or ``0.5``). Lines starting with ``#`` are comments and blank
+        lines are skipped, as in trec_eval.
 
     Returns
     -------
@@ -35,15 +46,15 @@ def read_qrels(path: PathLike) -> pd.DataFrame:
     ------
     FormatError
         Empty file, a line without 4 fields, a non-integer relevance, or a ``(qid, docno)``
-        judged twice.
+        judged twice (trec_eval refuses it too).
 
     Examples
     --------
     >>> qrels = xm.io.read_qrels("test.qrels")            # doctest: +SKIP
     """
     pairs = _QrelsRows(path, "pair (qid docno)")
-    for number, line in _data_lines(path):
-        fields = line.split()
+    for number, line in _data_lines(path, comments=True):
+        fields = _fields(line)
         if len(fields) != 4:
             raise FormatError(
                 path,
@@ -61,53 +72,61 @@ def read_qrels(path: PathLike) -> pd.DataFrame:
     return pairs.frame()
 
 
+def _number(path: PathLike, number: int, what: str, text: str, kind: type) -> Any:
+    """``kind(text)``, or a FormatError naming the line; a score must be a number, never NaN."""
+    try:
+        value = kind(text)
+    except ValueError:
+        value = None
+    if value is None or value != value:
+        kind_name = "an integer" if kind is int else "a number"
+        raise FormatError(path, f"{what} must be {kind_name}, got {text!r}", line=number)
+    return value
+
+
 def read_run(path: PathLike) -> pd.DataFrame:
-    """Read a TREC run file.
+    """Read a TREC run file, as trec_eval reads it.
 
     Parameters
     ----------
     path : str or PathLike
-        Lines ``qid Q0 docno rank score tag`` separated by whitespace.
+        Lines ``qid Q0 docno rank score tag`` separated by spaces or tabs. As in trec_eval, lines
+        starting with ``#`` are comments, blank lines are skipped, and fields after the tag are
+        ignored (trec_eval's ``results.trunc``).
 
     Returns
     -------
     pandas.DataFrame
-        ``query_id, item_id`` (str), ``rank`` (int64, as written), ``score`` (float64),
-        ``run`` (the tag).
+        ``query_id, item_id`` (str), ``rank`` (int64, as written; trec_eval ignores it),
+        ``score`` (float64), ``run`` (each line's tag, as written), in file order. The file is one
+        run whatever its tags say, as trec_eval treats it: to compare runs, read one file each.
 
     Raises
     ------
     FormatError
-        Empty file, a line without 6 fields, a non-integer rank or non-numeric score, or the same
-        ``(tag, qid, docno)`` twice.
+        Empty file, a line with fewer than 6 fields, a non-integer rank, a score that is not a
+        number (also ``nan``), or the same ``(qid, docno)`` twice (trec_eval refuses it too).
     """
     rows: list[tuple[str, str, int, float, str]] = []
-    seen: dict[tuple[str, str, str], int] = {}
-    for number, line in _data_lines(path):
-        fields = line.split()
-        if len(fields) != 6:
+    seen: dict[tuple[str, str], int] = {}
+    for number, line in _data_lines(path, comments=True):
+        fields = _fields(line)
+        if len(fields) < 6:
             raise FormatError(
                 path,
                 "expected 6 fields 'qid Q0 docno rank score tag', "
                 f"got {len(fields)}: {_short(line)}",
                 line=number,
             )
-        qid, _, docno, rank, score, tag = fields
-        try:
-            rank_value = int(rank)
-        except ValueError:
-            raise FormatError(path, f"rank must be an integer, got {rank!r}", line=number) from None
-        try:
-            score_value = float(score)
-        except ValueError:
-            raise FormatError(path, f"score must be a number, got {score!r}", line=number) from None
-        if (tag, qid, docno) in seen:
-            first = f"line {seen[tag, qid, docno]}"
+        qid, _, docno, rank, score, tag = fields[:6]
+        if (qid, docno) in seen:
+            first = f"line {seen[qid, docno]}"
             raise _duplicate_error(
                 path, "pair (qid docno)", f"{qid} {docno}", first, f"line {number}"
             )
-        seen[tag, qid, docno] = number
-        rows.append((qid, docno, rank_value, score_value, tag))
+        seen[qid, docno] = number
+        rank_value = _number(path, number, "rank", rank, int)
+        rows.append((qid, docno, rank_value, _number(path, number, "score", score, float), tag))
     frame = pd.DataFrame(rows, columns=["query_id", "item_id", "rank", "score", "run"])
     return frame.astype(
         {"query_id": str, "item_id": str, "rank": "int64", "score": "float64", "run": str}
@@ -168,7 +187,10 @@ def _to_qrels(
             )
     # with one judgement per pair every aggregate is the identity; "max" is the cheapest
     qrels = to_qrels(frame, aggregate=aggregate or "max", annotator=annotator)  # type: ignore[arg-type]
-    return qrels.rename(columns={"doc_id": "item_id"})
+    qrels = qrels.rename(columns={"doc_id": "item_id"})
+    # to_qrels sorts; a writer keeps the pairs in the order they first appear in the input
+    order = frame[["query_id", "item_id"]].astype(str).drop_duplicates()
+    return order.merge(qrels, on=["query_id", "item_id"], how="inner").reset_index(drop=True)
 
 
 def write_qrels(
@@ -186,7 +208,8 @@ def write_qrels(
         ``query_id, item_id, relevance`` (a labels frame may also have ``annotator`` and more); rows
         with a missing relevance are skipped.
     path : str or PathLike
-        Where to write ``qid 0 docno rel`` lines, sorted by query then item.
+        Where to write ``qid 0 docno rel`` lines, in the order the pairs first appear in the
+        input (so that reading the file back gives the same frame).
     aggregate : {"mean", "median", "max", "min", "majority"}, optional
         How several judgements of one pair become one level (mean/median rounded half up; majority
         breaks ties towards the higher level). Required when a pair is judged more than once.
@@ -200,15 +223,25 @@ def write_qrels(
     """
     qrels = _to_qrels(labels_or_qrels, aggregate=aggregate, annotator=annotator)
     _check_ids(qrels, ["query_id", "item_id"], "TREC qrels")
-    qrels = qrels.sort_values(["query_id", "item_id"], kind="stable")
     lines = [f"{q} 0 {i} {r}\n" for q, i, r in qrels.itertuples(index=False)]
     out = Path(path)
     out.write_text("".join(lines), encoding="utf-8")
     return out
 
 
-def _ranked(run: pd.DataFrame) -> pd.DataFrame:
-    """Order by score descending, ties by item_id ascending, and number the ranks from 1."""
+_TIES = ("trec_eval", "item_id")
+
+
+def _ranked(run: pd.DataFrame, ties: str) -> pd.DataFrame:
+    """Order each query by score descending, ties as ``ties`` says, and number ranks from 1.
+
+    Queries stay in the order they first appear.
+    """
+    if ties not in _TIES:
+        raise ValueError(
+            f"unknown ties={ties!r}; use 'trec_eval' (item_id descending, the order trec_eval "
+            "evaluates in) or 'item_id' (ascending)"
+        )
     if "score" not in run.columns:
         if "rank" not in run.columns:
             raise ValueError("a run needs a score or a rank column; it has neither")
@@ -216,31 +249,45 @@ def _ranked(run: pd.DataFrame) -> pd.DataFrame:
         run = run.assign(score=-run["rank"].astype("float64"))
     if run["score"].isna().any():
         raise ValueError("run has rows without a score; drop or fill them before writing")
-    run = run.sort_values(["query_id", "score", "item_id"], ascending=[True, False, True])
-    return run.assign(rank=run.groupby("query_id", sort=False).cumcount() + 1)
+    run = run.assign(_query=pd.factorize(run["query_id"])[0])
+    run = run.sort_values(
+        ["_query", "score", "item_id"], ascending=[True, False, ties == "item_id"], kind="stable"
+    )
+    return run.assign(rank=run.groupby("_query", sort=False).cumcount() + 1)
 
 
-def write_run(run: pd.DataFrame, path: PathLike, tag: str | None = "xmwidgets") -> Path:
-    """Write a TREC run file.
+def write_run(
+    run: pd.DataFrame, path: PathLike, tag: str | None = "xmwidgets", *, ties: str = "trec_eval"
+) -> Path:
+    """Write a TREC run file (one run, as trec_eval reads a file).
 
-    Ranks are recomputed: within each query, by ``score`` descending, ties broken by ``item_id``
-    ascending (so a file written twice is identical). trec_eval itself ignores the rank column and
-    breaks score ties by docno descending: give distinct scores if the order of ties matters.
+    Ranks are recomputed: within each query by ``score`` descending, ties broken by ``item_id``
+    descending by default, which is how trec_eval breaks them (it ignores the rank column and
+    sorts by score, then docno descending), so the written ranks are the ones trec_eval
+    evaluates. Queries keep the order they first appear in.
 
     Parameters
     ----------
     run : pandas.DataFrame
         ``query_id, item_id, score`` (or only ``rank``: scores become ``-rank``); with a ``run``
-        column and ``tag=None``, each row keeps its own run name as tag.
+        column and ``tag=None``, each row keeps its own tag (as :func:`read_run` returns them).
     path : str or PathLike
         Where to write ``qid Q0 docno rank score tag`` lines.
     tag : str or None
         The run name written in the last column (default ``"xmwidgets"``).
+    ties : {"trec_eval", "item_id"}
+        How equal scores are ranked: ``"trec_eval"`` (default) ``item_id`` descending, as
+        trec_eval does; ``"item_id"`` ascending.
 
     Returns
     -------
     pathlib.Path
         The file written.
+
+    Raises
+    ------
+    ValueError
+        A missing column or score, an id with whitespace, or an item listed twice for a query.
     """
     for column in ("query_id", "item_id"):
         if column not in run.columns:
@@ -251,18 +298,17 @@ def write_run(run: pd.DataFrame, path: PathLike, tag: str | None = "xmwidgets") 
     else:
         frame = frame.assign(run=str(tag))
     _check_ids(frame, ["query_id", "item_id", "run"], "a TREC run")
-    if frame.duplicated(["run", "query_id", "item_id"]).any():
-        dup = frame.loc[frame.duplicated(["run", "query_id", "item_id"])].iloc[0]
+    duplicated = frame.duplicated(["query_id", "item_id"])
+    if duplicated.any():
+        dup = frame.loc[duplicated].iloc[0]
         raise ValueError(
-            f"run lists item {dup['item_id']!r} twice for query {dup['query_id']!r}; keep one row "
-            "per (query_id, item_id), e.g. run.drop_duplicates(['query_id', 'item_id'])"
+            f"run lists item {dup['item_id']!r} twice for query {dup['query_id']!r} (a file is one "
+            "run for trec_eval, whatever the tags); keep one row per (query_id, item_id), e.g. "
+            "run.drop_duplicates(['query_id', 'item_id']), or write one file per run"
         )
-    parts = [_ranked(group) for _, group in frame.groupby("run", sort=True)]
-    lines = [
-        f"{r.query_id} Q0 {r.item_id} {r.rank} {float(r.score)!r} {r.run}\n"
-        for part in parts
-        for r in part[["query_id", "item_id", "rank", "score", "run"]].itertuples(index=False)
-    ]
+    ranked = _ranked(frame, ties)
+    columns = [ranked[c].tolist() for c in ("query_id", "item_id", "rank", "score", "run")]
+    lines = [f"{q} Q0 {i} {r} {float(s)!r} {t}\n" for q, i, r, s, t in zip(*columns, strict=True)]
     out = Path(os.fspath(path))
     out.write_text("".join(lines), encoding="utf-8")
     return out
