@@ -147,7 +147,7 @@ def test_write_run_recomputes_ranks_with_ties_as_trec_eval_or_by_item_id(tmp_pat
     ]
     path = write_run(run, tmp_path / "run.txt", tag="clip", ties="item_id")
     assert path.read_text().splitlines()[1:3] == ["q1 Q0 a 2 0.5 clip", "q1 Q0 c 3 0.5 clip"]
-    with pytest.raises(ValueError, match="unknown ties='score'.*'trec_eval'"):
+    with pytest.raises(ValueError, match=r"unknown ties='score'.*'trec_eval'"):
         write_run(run, tmp_path / "run.txt", ties="score")
 
 
@@ -173,7 +173,7 @@ def test_write_run_keeps_each_rows_tag_and_rejects_duplicates(tmp_path):
     assert back[["item_id", "run", "score"]].values.tolist() == [["b", "y", 2.0], ["a", "x", 1.0]]
     # a file is one run for trec_eval: the same pair under two tags is a duplicate, not two runs
     twice = run.assign(item_id="a")
-    with pytest.raises(ValueError, match="item 'a' twice for query 'q'.*one file per run"):
+    with pytest.raises(ValueError, match=r"item 'a' twice for query 'q'.*one file per run"):
         write_run(twice, tmp_path / "run.txt", tag=None)
 
 

@@ -167,6 +167,12 @@ def _csv_records(path: PathLike, delimiter: str) -> Iterator[tuple[int, list[str
         start = reader.line_num + 1
 
 
+def _csv_header(path: PathLike, delimiter: str = ",") -> list[str]:
+    """The stripped fields of a CSV's first non-blank record ([] for an empty file)."""
+    first = next(_csv_records(path, delimiter), None)
+    return [] if first is None else [h.strip() for h in first[1]]
+
+
 def _header_error(required: Sequence[str], header: list[str], delimiter: str) -> str:
     """Why a header lacks columns; names the separator when the file uses another one."""
     problem = (
