@@ -230,24 +230,45 @@ def _duplicate_error(path: PathLike, what: str, value: str, first: str, again: s
 
 
 class _QrelsRows:
-    """Collects ``(query, item, relevance)`` rows of a qrels file; a repeated pair is an error."""
+    """Collects ``(query, item, relevance)`` rows of a qrels file; a repeated pair is an error.
 
-    def __init__(self, path: PathLike, pair_name: str) -> None:
-        self.path, self.pair_name = path, pair_name
-        self.rows: list[tuple[str, str, int]] = []
-        self.seen: dict[tuple[str, str], int] = {}
+    With ``groups``, each row also has a judgement group (the second field of trec_eval's
+    ``qrels_jg`` files) and a pair may repeat in different groups.
+    """
 
-    def add(self, number: int, query_id: str, item_id: str, relevance: int) -> None:
-        if (query_id, item_id) in self.seen:
-            first = f"line {self.seen[query_id, item_id]}"
-            raise _duplicate_error(
-                self.path, self.pair_name, f"{query_id} {item_id}", first, f"line {number}"
+    def __init__(self, path: PathLike, pair_name: str, *, groups: bool = False) -> None:
+        self.path, self.pair_name, self.groups = path, pair_name, groups
+        self.rows: list[tuple[str, ...]] = []
+        self.seen: dict[tuple[str, ...], tuple[int, str]] = {}
+
+    def add(
+        self, number: int, query_id: str, item_id: str, relevance: int, group: str = ""
+    ) -> None:
+        key = (query_id, item_id, group) if self.groups else (query_id, item_id)
+        if key in self.seen:
+            first_line, first_group = self.seen[key]
+            error = _duplicate_error(
+                self.path,
+                self.pair_name,
+                f"{query_id} {item_id}",
+                f"line {first_line}",
+                f"line {number}",
             )
-        self.seen[query_id, item_id] = number
-        self.rows.append((query_id, item_id, relevance))
+            if first_group != group:
+                error = FormatError(
+                    self.path,
+                    f"{error.problem}; its second field differs ({first_group}, then {group}): "
+                    "for judgement groups (trec_eval -R qrels_jg) pass groups=True",
+                    line=number,
+                )
+            raise error
+        self.seen[key] = (number, group)
+        self.rows.append((query_id, item_id, relevance, *((group,) if self.groups else ())))
 
     def frame(self) -> Any:
         import pandas as pd
 
-        frame = pd.DataFrame(self.rows, columns=["query_id", "item_id", "relevance"])
-        return frame.astype({"query_id": str, "item_id": str, "relevance": "int64"})
+        columns = ["query_id", "item_id", "relevance", *(["group"] if self.groups else [])]
+        frame = pd.DataFrame(self.rows, columns=columns)
+        frame = frame.astype({"query_id": str, "item_id": str, "relevance": "int64"})
+        return frame.astype({"group": str}) if self.groups else frame

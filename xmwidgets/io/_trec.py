@@ -27,7 +27,7 @@ __all__ = ["read_qrels", "read_run", "write_qrels", "write_run"]
 _AGGREGATES = ("mean", "median", "max", "min", "majority")
 
 
-def read_qrels(path: PathLike) -> pd.DataFrame:
+def read_qrels(path: PathLike, *, groups: bool = False) -> pd.DataFrame:
     """Read a TREC qrels file, as trec_eval reads it.
 
     Parameters
@@ -36,23 +36,27 @@ def read_qrels(path: PathLike) -> pd.DataFrame:
         Lines ``qid iteration docno relevance`` separated by spaces or tabs (the iteration is
         ignored, e.g. ``0``, ``Q0`` or ``0.5``). Lines starting with ``#`` are comments and blank
         lines are skipped, as in trec_eval.
+    groups : bool
+        Read the second field as a judgement group (trec_eval's ``-R qrels_jg`` files, e.g. its
+        ``qrels.123``): a pair may then be judged once per group.
 
     Returns
     -------
     pandas.DataFrame
-        ``query_id, item_id`` (str) and ``relevance`` (int64), in file order.
+        ``query_id, item_id`` (str) and ``relevance`` (int64), in file order; with ``groups``
+        also ``group`` (str).
 
     Raises
     ------
     FormatError
         Empty file, a line without 4 fields, a non-integer relevance, or a ``(qid, docno)``
-        judged twice (trec_eval refuses it too).
+        judged twice (trec_eval refuses it too; with ``groups``, twice in one group).
 
     Examples
     --------
     >>> qrels = xm.io.read_qrels("test.qrels")            # doctest: +SKIP
     """
-    pairs = _QrelsRows(path, "pair (qid docno)")
+    pairs = _QrelsRows(path, "pair (qid docno)", groups=groups)
     for number, line in _data_lines(path, comments=True):
         fields = _fields(line)
         if len(fields) != 4:
@@ -61,14 +65,14 @@ def read_qrels(path: PathLike) -> pd.DataFrame:
                 f"expected 4 fields 'qid 0 docno rel', got {len(fields)}: {_short(line)}",
                 line=number,
             )
-        qid, _, docno, rel = fields
+        qid, group, docno, rel = fields
         try:
             relevance = int(rel)
         except ValueError:
             raise FormatError(
                 path, f"relevance must be an integer, got {rel!r} in {_short(line)}", line=number
             ) from None
-        pairs.add(number, qid, docno, relevance)
+        pairs.add(number, qid, docno, relevance, group)
     return pairs.frame()
 
 
