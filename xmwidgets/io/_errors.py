@@ -92,8 +92,11 @@ def _lines(text: str) -> list[str]:
     return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
-def _data_lines(path: PathLike, *, comments: bool = False) -> Iterator[tuple[int, str]]:
-    """Yield ``(line_number, line)`` for the non-blank lines; an empty file is an error.
+def _data_lines(
+    path: PathLike, *, comments: bool = False, allow_empty: bool = False
+) -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, line)`` for the non-blank lines; an empty file is an error unless
+    ``allow_empty``.
 
     With ``comments``, lines whose first non-blank character is ``#`` are skipped too (trec_eval's
     convention for qrels and run files).
@@ -104,7 +107,7 @@ def _data_lines(path: PathLike, *, comments: bool = False) -> Iterator[tuple[int
         if start and not (comments and start.startswith("#")):
             found = True
             yield number, line
-    if not found:
+    if not found and not allow_empty:
         raise FormatError(path, "the file is empty" + (" (or holds only comments)" * comments))
 
 
@@ -238,7 +241,7 @@ class _QrelsRows:
 
     def __init__(self, path: PathLike, pair_name: str, *, groups: bool = False) -> None:
         self.path, self.pair_name, self.groups = path, pair_name, groups
-        self.rows: list[tuple[str, ...]] = []
+        self.rows: list[tuple[str | int, ...]] = []
         self.seen: dict[tuple[str, ...], tuple[int, str]] = {}
 
     def add(

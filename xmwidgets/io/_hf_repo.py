@@ -96,7 +96,8 @@ def write_hf(
 
 def _read_qrels_jsonl(path: Path) -> pd.DataFrame:
     pairs = _QrelsRows(path, "pair (query-id corpus-id)")
-    for number, record in _jsonl_records(path):
+    # an empty qrels split is written as an empty file (BEIR folders may hold header-only qrels)
+    for number, record in _jsonl_records(path, allow_empty=True):
         _require_keys(path, record, _QRELS_KEYS, f"line {number}")
         score = record["score"]
         if isinstance(score, bool) or not isinstance(score, int | float) or score != int(score):

@@ -38,10 +38,12 @@ def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     return frame
 
 
-def _jsonl_records(path: PathLike) -> list[tuple[int, dict[str, Any]]]:
+def _jsonl_records(
+    path: PathLike, *, allow_empty: bool = False
+) -> list[tuple[int, dict[str, Any]]]:
     """Parse JSON Lines into ``(line_number, object)`` pairs; every line must be an object."""
     records: list[tuple[int, dict[str, Any]]] = []
-    for number, line in _data_lines(path):
+    for number, line in _data_lines(path, allow_empty=allow_empty):
         try:
             value = json.loads(line)
         except json.JSONDecodeError as err:
