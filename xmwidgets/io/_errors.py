@@ -117,8 +117,14 @@ _ASCII_SPACE = " \t\n\v\f\r"
 _FIELD_SEPARATOR = re.compile(f"[{re.escape(_ASCII_SPACE)}]+")
 
 
+# ASCII characters that str.split() treats as whitespace but C's isspace() does not
+_NOT_C_SPACE = ("\x1c", "\x1d", "\x1e", "\x1f")
+
+
 def _fields(line: str) -> list[str]:
     """The whitespace-separated fields of a TREC line."""
+    if line.isascii() and not any(c in line for c in _NOT_C_SPACE):
+        return line.split()  # the same fields, several times faster than the regex
     stripped = line.strip(_ASCII_SPACE)
     return _FIELD_SEPARATOR.split(stripped) if stripped else []
 

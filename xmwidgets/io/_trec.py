@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -137,16 +138,20 @@ def read_run(path: PathLike) -> pd.DataFrame:
     )
 
 
-def _check_ids(frame: pd.DataFrame, columns: list[str], fmt: str) -> None:
+_WHITESPACE = re.compile(r"\s")
+
+
+def _check_ids(values: list[str], column: str, fmt: str) -> None:
     """TREC files split on whitespace: an id containing a space would silently shift the fields."""
-    for column in columns:
-        values = frame[column].astype(str)
-        bad = values[values.str.contains(r"\s", regex=True) | (values == "")]
-        if len(bad):
-            raise ValueError(
-                f"cannot write {fmt}: {column} {bad.iloc[0]!r} is empty or contains whitespace, "
-                f"which the whitespace-separated format cannot hold; rename those ids first"
-            )
+    # one search over all ids: NUL is no whitespace, so the joined text has some iff an id does
+    if "" not in values and not _WHITESPACE.search("\x00".join(values)):
+        return
+    bad = next((v for v in values if not v or _WHITESPACE.search(v)), None)
+    if bad is not None:
+        raise ValueError(
+            f"cannot write {fmt}: {column} {bad!r} is empty or contains whitespace, "
+            f"which the whitespace-separated format cannot hold; rename those ids first"
+        )
 
 
 def _to_qrels(
@@ -226,7 +231,8 @@ def write_qrels(
         The file written.
     """
     qrels = _to_qrels(labels_or_qrels, aggregate=aggregate, annotator=annotator)
-    _check_ids(qrels, ["query_id", "item_id"], "TREC qrels")
+    for column in ("query_id", "item_id"):
+        _check_ids(qrels[column].tolist(), column, "TREC qrels")
     lines = [f"{q} 0 {i} {r}\n" for q, i, r in qrels.itertuples(index=False)]
     out = Path(path)
     out.write_text("".join(lines), encoding="utf-8")
@@ -236,28 +242,37 @@ def write_qrels(
 _TIES = ("trec_eval", "item_id")
 
 
-def _ranked(run: pd.DataFrame, ties: str) -> pd.DataFrame:
-    """Order each query by score descending, ties as ``ties`` says, and number ranks from 1.
+def _ranked_lines(
+    query_ids: list[str], item_ids: list[str], scores: list[float], tags: list[str], ties: str
+) -> list[str]:
+    """Run lines: each query by score descending, ties as ``ties`` says, ranks from 1; queries in
+    the order they first appear. Plain Python: a sort of tuples beats pandas at these sizes."""
+    first = {query: n for n, query in enumerate(dict.fromkeys(query_ids))}
+    rows = sorted(
+        zip(query_ids, item_ids, scores, tags, strict=True),
+        key=lambda row: row[1],
+        reverse=ties == "trec_eval",
+    )
+    rows.sort(key=lambda row: (first[row[0]], -row[2]))  # stable: keeps the item order of ties
+    lines: list[str] = []
+    rank, previous = 0, None
+    for query, item, score, tag in rows:
+        rank = rank + 1 if query == previous else 1
+        previous = query
+        lines.append(f"{query} Q0 {item} {rank} {score!r} {tag}\n")
+    return lines
 
-    Queries stay in the order they first appear.
-    """
-    if ties not in _TIES:
-        raise ValueError(
-            f"unknown ties={ties!r}; use 'trec_eval' (item_id descending, the order trec_eval "
-            "evaluates in) or 'item_id' (ascending)"
-        )
+
+def _scores(run: pd.DataFrame) -> list[float]:
     if "score" not in run.columns:
         if "rank" not in run.columns:
             raise ValueError("a run needs a score or a rank column; it has neither")
         # the best rank must get the highest score, since trec_eval orders by score alone
-        run = run.assign(score=-run["rank"].astype("float64"))
-    if run["score"].isna().any():
+        return (-run["rank"].astype("float64")).tolist()
+    scores = run["score"].astype("float64")
+    if scores.isna().any():
         raise ValueError("run has rows without a score; drop or fill them before writing")
-    run = run.assign(_query=pd.factorize(run["query_id"])[0])
-    run = run.sort_values(
-        ["_query", "score", "item_id"], ascending=[True, False, ties == "item_id"], kind="stable"
-    )
-    return run.assign(rank=run.groupby("_query", sort=False).cumcount() + 1)
+    return scores.tolist()
 
 
 def write_run(
@@ -293,26 +308,31 @@ def write_run(
     ValueError
         A missing column or score, an id with whitespace, or an item listed twice for a query.
     """
+    if ties not in _TIES:
+        raise ValueError(
+            f"unknown ties={ties!r}; use 'trec_eval' (item_id descending, the order trec_eval "
+            "evaluates in) or 'item_id' (ascending)"
+        )
     for column in ("query_id", "item_id"):
         if column not in run.columns:
             raise ValueError(f"a run needs a {column} column; it has {', '.join(run.columns)}")
-    frame = run.astype({"query_id": str, "item_id": str})
-    if tag is None:
-        frame = frame.assign(run=frame["run"].astype(str) if "run" in frame else "xmwidgets")
+    query_ids, item_ids = run["query_id"].astype(str).tolist(), run["item_id"].astype(str).tolist()
+    if tag is None and "run" in run.columns:
+        tags = run["run"].astype(str).tolist()
     else:
-        frame = frame.assign(run=str(tag))
-    _check_ids(frame, ["query_id", "item_id", "run"], "a TREC run")
-    duplicated = frame.duplicated(["query_id", "item_id"])
-    if duplicated.any():
-        dup = frame.loc[duplicated].iloc[0]
-        raise ValueError(
-            f"run lists item {dup['item_id']!r} twice for query {dup['query_id']!r} (a file is one "
-            "run for trec_eval, whatever the tags); keep one row per (query_id, item_id), e.g. "
-            "run.drop_duplicates(['query_id', 'item_id']), or write one file per run"
-        )
-    ranked = _ranked(frame, ties)
-    columns = [ranked[c].tolist() for c in ("query_id", "item_id", "rank", "score", "run")]
-    lines = [f"{q} Q0 {i} {r} {float(s)!r} {t}\n" for q, i, r, s, t in zip(*columns, strict=True)]
+        tags = [str(tag) if tag is not None else "xmwidgets"] * len(run)
+    for values, column in ((query_ids, "query_id"), (item_ids, "item_id"), (tags, "run")):
+        _check_ids(values, column, "a TREC run")
+    seen: set[tuple[str, str]] = set()
+    for pair in zip(query_ids, item_ids, strict=True):
+        if pair in seen:
+            raise ValueError(
+                f"run lists item {pair[1]!r} twice for query {pair[0]!r} (a file is one run for "
+                "trec_eval, whatever the tags); keep one row per (query_id, item_id), e.g. "
+                "run.drop_duplicates(['query_id', 'item_id']), or write one file per run"
+            )
+        seen.add(pair)
+    lines = _ranked_lines(query_ids, item_ids, _scores(run), tags, ties)
     out = Path(os.fspath(path))
     out.write_text("".join(lines), encoding="utf-8")
     return out
