@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
+import timeit
 from pathlib import Path
 
 import numpy as np
@@ -34,12 +34,7 @@ REALDATA = next(
 
 
 def _seconds(fn, repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+    return min(timeit.repeat(fn, number=1, repeat=repeat))
 
 
 def _old_write_run(run: pd.DataFrame, path: Path) -> None:

@@ -151,7 +151,7 @@ def read_hf(
     root = Path(path_or_name)
     if root.is_dir() and _is_repo(root):
         return _read_repo(root, config, split)
-    if root.is_dir() and _is_beir_folder(root):
+    if root.is_dir() and _is_repo(root, qrels_ext="tsv"):
         splits = sorted(p.stem for p in (root / "qrels").glob("*.tsv"))
         raise ValueError(
             f"{os.fspath(root)} is a BEIR folder (corpus.jsonl, queries.jsonl, qrels/"
@@ -171,14 +171,6 @@ def read_hf(
         table = _pick_split(datasets.load_dataset(name, kind, **load_kwargs), split, name, kind)
         frames[kind] = from_hf(table, kind)
     return Loaded(frames["queries"], frames["corpus"], frames["qrels"], "text_to_text")
-
-
-def _is_beir_folder(root: Path) -> bool:
-    return (
-        (root / "corpus.jsonl").is_file()
-        and (root / "queries.jsonl").is_file()
-        and any((root / "qrels").glob("*.tsv"))
-    )
 
 
 def _metadata_files(root: Path, split: str | None) -> list[tuple[str | None, Path]]:

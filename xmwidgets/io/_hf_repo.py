@@ -22,11 +22,12 @@ __all__ = ["write_hf"]
 _QRELS_KEYS = ("query-id", "corpus-id", "score")
 
 
-def _is_repo(root: Path) -> bool:
+def _is_repo(root: Path, qrels_ext: str = "jsonl") -> bool:
+    """corpus.jsonl, queries.jsonl and qrels/*.jsonl (``qrels_ext="tsv"``: a BEIR folder)."""
     return (
         (root / "corpus.jsonl").is_file()
         and (root / "queries.jsonl").is_file()
-        and any((root / "qrels").glob("*.jsonl"))
+        and any((root / "qrels").glob(f"*.{qrels_ext}"))
     )
 
 
