@@ -80,6 +80,14 @@ def _open_text(path: PathLike) -> str:
         raise FormatError(path, f"not UTF-8 text ({err.reason} at byte {err.start})") from None
 
 
+# the whitespace of C's isspace(), which trec_eval splits on (str.split() also splits at U+0085,
+# U+00A0, U+2028, ..., which may be part of an id)
+_ASCII_SPACE = " \t\n\v\f\r"
+_FIELD_SEPARATOR = re.compile(f"[{re.escape(_ASCII_SPACE)}]+")
+# ASCII characters that str.split() treats as whitespace but C's isspace() does not
+_NOT_C_SPACE = ("\x1c", "\x1d", "\x1e", "\x1f")
+
+
 def _lines(text: str) -> list[str]:
     """Split at ``\n`` (a ``\r`` before it goes too), as JSON Lines, CSV and trec_eval do.
 
@@ -109,16 +117,6 @@ def _data_lines(
             yield number, line
     if not found and not allow_empty:
         raise FormatError(path, "the file is empty" + (" (or holds only comments)" * comments))
-
-
-# the whitespace of C's isspace(), which trec_eval splits on (str.split() also splits at U+0085,
-# U+00A0, U+2028, ..., which may be part of an id)
-_ASCII_SPACE = " \t\n\v\f\r"
-_FIELD_SEPARATOR = re.compile(f"[{re.escape(_ASCII_SPACE)}]+")
-
-
-# ASCII characters that str.split() treats as whitespace but C's isspace() does not
-_NOT_C_SPACE = ("\x1c", "\x1d", "\x1e", "\x1f")
 
 
 def _fields(line: str) -> list[str]:
@@ -196,7 +194,7 @@ def _header_error(required: Sequence[str], header: list[str], delimiter: str) ->
 
 
 def _read_csv(
-    path: PathLike, required: Sequence[str], *, delimiter: str = ",", allow_empty: bool = False
+    path: PathLike, required: Sequence[str], *, delimiter: str = ","
 ) -> list[tuple[int, dict[str, str]]]:
     """Read a CSV/TSV with a header into ``(line_number, row)`` pairs.
 
@@ -211,7 +209,7 @@ def _read_csv(
     if any(c not in header for c in required):
         raise FormatError(path, _header_error(required, header, delimiter), line=first[0])
     rows = [(number, _row(path, header, fields, number, delimiter)) for number, fields in records]
-    if not rows and not allow_empty:
+    if not rows:
         raise FormatError(path, "no rows after the header; expected at least one", line=2)
     return rows
 
