@@ -167,6 +167,12 @@ def test_beir_qrels_without_header_are_read_whole_with_a_warning(beir):
     assert qrels.values.tolist() == [["q2", "d1", 1], ["q1", "d0", 2]]
 
 
+def test_empty_beir_qrels_file_is_an_error(beir):
+    (beir / "qrels" / "test.tsv").write_text("")
+    with pytest.raises(xio.FormatError, match=r"test\.tsv: the file is empty; expected a header"):
+        xio.read_beir(beir)
+
+
 def test_beir_qrels_ids_missing_from_queries_and_corpus_are_counted(beir):
     (beir / "qrels" / "test.tsv").write_text(
         "query-id\tcorpus-id\tscore\nq1\td0\t1\nq9\td0\t1\nq9\tdx\t1\nq8\td1\t0\n"

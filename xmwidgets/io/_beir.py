@@ -56,12 +56,14 @@ def _is_integer(text: str) -> bool:
 def _read_beir_qrels(path: Path) -> pd.DataFrame:
     """``query-id corpus-id score`` rows; the header may be missing (as in real BEIR files)."""
     records = list(_csv_records(path, "\t"))
-    if records and not (len(records[0][1]) == 3 and _is_integer(records[0][1][2])):
+    if not records:  # BEIR's own loader fails here too (next() on an empty reader)
+        raise FormatError(path, "the file is empty; expected a header query-id corpus-id score")
+    if not (len(records[0][1]) == 3 and _is_integer(records[0][1][2])):
         header = [h.strip() for h in records[0][1]]
         if tuple(header) != _QRELS_HEADER:
             raise FormatError(path, _header_error(_QRELS_HEADER, header, "\t"), line=records[0][0])
         records = records[1:]
-    elif records:
+    else:
         # BEIR's GenericDataLoader skips line 1 whatever it holds, so it loses this judgement
         _warn(
             path,
@@ -90,7 +92,9 @@ def _read_beir_qrels(path: Path) -> pd.DataFrame:
     return pairs.frame()
 
 
-def _check_qrels_ids(path: Path, queries: pd.DataFrame, items: pd.DataFrame, qrels: pd.DataFrame):
+def _check_qrels_ids(
+    path: Path, queries: pd.DataFrame, items: pd.DataFrame, qrels: pd.DataFrame
+) -> None:
     """Warn, with counts, about qrels rows whose ids are not among the queries or the corpus."""
     for column, frame, what, where in (
         ("query_id", queries, "query-id", "queries.jsonl"),
