@@ -128,7 +128,7 @@ def test_malformed_run_message(tmp_path):
         read_run(path)
 
 
-def test_write_run_recomputes_ranks_with_ties_by_item_id(tmp_path):
+def test_write_run_recomputes_ranks_with_ties_as_trec_eval_or_by_item_id(tmp_path):
     run = pd.DataFrame(
         {
             "query_id": ["q1", "q1", "q1", "q2"],
@@ -137,13 +137,18 @@ def test_write_run_recomputes_ranks_with_ties_by_item_id(tmp_path):
             "rank": [9, 9, 9, 9],  # ignored: recomputed from the scores
         }
     )
+    # trec_eval breaks score ties by docno descending: c before a
     path = write_run(run, tmp_path / "run.txt", tag="clip")
     assert path.read_text().splitlines() == [
         "q1 Q0 b 1 0.9 clip",
-        "q1 Q0 a 2 0.5 clip",
-        "q1 Q0 c 3 0.5 clip",
+        "q1 Q0 c 2 0.5 clip",
+        "q1 Q0 a 3 0.5 clip",
         "q2 Q0 z 1 1.0 clip",
     ]
+    path = write_run(run, tmp_path / "run.txt", tag="clip", ties="item_id")
+    assert path.read_text().splitlines()[1:3] == ["q1 Q0 a 2 0.5 clip", "q1 Q0 c 3 0.5 clip"]
+    with pytest.raises(ValueError, match=r"unknown ties='score'.*'trec_eval'"):
+        write_run(run, tmp_path / "run.txt", ties="score")
 
 
 def test_run_round_trip(tmp_path):
@@ -160,14 +165,16 @@ def test_run_round_trip(tmp_path):
     pdt.assert_frame_equal(back, run.astype({"query_id": str, "item_id": str, "run": str}))
 
 
-def test_write_run_keeps_run_names_and_rejects_duplicates(tmp_path):
+def test_write_run_keeps_each_rows_tag_and_rejects_duplicates(tmp_path):
     run = pd.DataFrame(
-        {"query_id": ["q", "q"], "item_id": ["a", "a"], "score": [1.0, 2.0], "run": ["x", "y"]}
+        {"query_id": ["q", "q"], "item_id": ["a", "b"], "score": [1.0, 2.0], "run": ["x", "y"]}
     )
     back = read_run(write_run(run, tmp_path / "run.txt", tag=None))
-    assert back[["run", "score"]].values.tolist() == [["x", 1.0], ["y", 2.0]]
-    with pytest.raises(ValueError, match="item 'a' twice for query 'q'"):
-        write_run(run, tmp_path / "run.txt")
+    assert back[["item_id", "run", "score"]].values.tolist() == [["b", "y", 2.0], ["a", "x", 1.0]]
+    # a file is one run for trec_eval: the same pair under two tags is a duplicate, not two runs
+    twice = run.assign(item_id="a")
+    with pytest.raises(ValueError, match=r"item 'a' twice for query 'q'.*one file per run"):
+        write_run(twice, tmp_path / "run.txt", tag=None)
 
 
 def test_write_run_from_ranks_only(tmp_path):

@@ -10,7 +10,8 @@
   :func:`load_clotho`, :func:`load_msrvtt`
 
 Ids are cast to ``str`` on the way in. A malformed file raises :class:`FormatError` (a
-``ValueError``) naming the file, the line or JSON path, and what was expected.
+``ValueError``) naming the file, the line or JSON path, and what was expected; a file that is read
+but holds something doubtful (ids matching nothing, a known quirk) gives a :class:`FormatWarning`.
 
 >>> import xmwidgets as xm
 >>> coco = xm.io.load_coco_captions("captions_val2014.json", "val2014/")  # doctest: +SKIP
@@ -24,7 +25,7 @@ from ._audio_video import load_audiocaps, load_clotho, load_msrvtt
 from ._beir import read_beir, write_beir
 from ._captions import load_coco_captions, load_flickr30k
 from ._coco_judged import load_cxc, load_eccv_caption
-from ._errors import FormatError
+from ._errors import FormatError, FormatWarning
 from ._hf import from_hf, read_hf
 from ._hf_repo import write_hf
 from ._jsonl import read_jsonl, read_parquet, write_jsonl, write_parquet
@@ -33,6 +34,7 @@ from ._trec import read_qrels, read_run, write_qrels, write_run
 
 __all__ = [
     "FormatError",
+    "FormatWarning",
     "Loaded",
     "from_hf",
     "load_audiocaps",

@@ -8,6 +8,9 @@ else the bare file name.
 
 from __future__ import annotations
 
+import os
+import string
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -15,6 +18,7 @@ import pandas as pd
 from ._errors import (
     FormatError,
     PathLike,
+    _csv_header,
     _duplicate_error,
     _expect,
     _load_json,
@@ -43,6 +47,24 @@ def _frames(
         direction,
         loader,
     )
+
+
+_PATTERN_FIELDS = ("youtube_id", "start_time")
+
+
+def _check_pattern(file_pattern: str) -> None:
+    """Refuse a ``file_pattern`` that names a field AudioCaps does not have, before reading."""
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(file_pattern) if f is not None]
+    except ValueError as err:
+        raise ValueError(f"file_pattern {file_pattern!r} is not a format string: {err}") from None
+    unknown = [f for f in fields if f.split(".")[0].split("[")[0] not in _PATTERN_FIELDS]
+    if unknown:
+        raise ValueError(
+            f"file_pattern {file_pattern!r} uses {{{unknown[0]}}}, which AudioCaps has no field "
+            f"for; the fields are {', '.join('{' + f + '}' for f in _PATTERN_FIELDS)} "
+            "(e.g. 'Y{youtube_id}.wav', '{youtube_id}_{start_time}.flac')"
+        )
 
 
 def load_audiocaps(
@@ -76,7 +98,10 @@ def load_audiocaps(
     FormatError
         Wrong header, a non-integer start_time, a duplicate audiocap_id, or one youtube_id with two
         start times (names the line).
+    ValueError
+        ``file_pattern`` names a field other than ``youtube_id`` and ``start_time``.
     """
+    _check_pattern(file_pattern)
     captions: list[dict[str, Any]] = []
     media: dict[str, dict[str, Any]] = {}
     seen: dict[str, int] = {}
@@ -135,7 +160,8 @@ def load_clotho(
     Returns
     -------
     Loaded
-        Clip ids are the file names; caption ids ``<file name>#<k>`` with k = 1…5 as in the header.
+        Clip ids are the file names exactly as written (some begin with a space, as the files
+        do: ``' Ambience Birds.wav'``); caption ids ``<file name>#<k>`` with k = 1…5.
 
     Raises
     ------
@@ -147,7 +173,8 @@ def load_clotho(
     media: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     for number, row in _read_csv(csv_path, ("file_name", *columns)):
-        name = row["file_name"].strip()
+        # not stripped: real Clotho names begin with a space (' Ambience Birds.wav')
+        name = row["file_name"]
         if name in seen:
             raise _duplicate_error(
                 csv_path, "file_name", name, f"line {seen[name]}", f"line {number}"
@@ -167,21 +194,27 @@ def load_msrvtt(
     video_dir: PathLike | None = None,
     *,
     split: str | None = None,
+    captions: PathLike | None = None,
     video_ext: str = ".mp4",
     direction: str = "text_to_video",
 ) -> Loaded:
-    """Load MSR-VTT from its JSON (``videos``/``sentences``) or the 1k-A test CSV.
+    """Load MSR-VTT from its JSON, the 1k-A test CSV or a CLIP4Clip train split CSV.
 
     Parameters
     ----------
     path : str or PathLike
-        Either ``MSRVTT_data.json`` (``videos[{video_id, split, ...}]``,
-        ``sentences[{caption, video_id, sen_id}]``) or ``MSRVTT_JSFUSION_test.csv`` (header
-        ``key, vid_key, video_id, sentence``).
+        One of: ``MSRVTT_data.json`` (``videos[{video_id, split, ...}]``,
+        ``sentences[{caption, video_id, sen_id}]``); ``MSRVTT_JSFUSION_test.csv`` (header
+        ``key, vid_key, video_id, sentence``); or a CLIP4Clip split such as
+        ``MSRVTT_train.9k.csv`` / ``MSRVTT_train.7k.csv`` (a ``video_id`` column only: the videos
+        are those listed, their captions come from ``MSRVTT_data.json``).
     video_dir : str or PathLike, optional
         Folder of the clips, named ``<video_id><video_ext>``.
     split : str, optional
         Keep one split of the JSON (``"train"``, ``"validate"``, ``"test"``).
+    captions : str or PathLike, optional
+        For a split CSV: the ``MSRVTT_data.json`` holding the captions; by default the one next
+        to the CSV (CLIP4Clip's ``msrvtt_data`` folder holds both).
     video_ext : str
         File extension of the clips.
     direction : {"text_to_video", "video_to_text"}
@@ -189,36 +222,86 @@ def load_msrvtt(
     Returns
     -------
     Loaded
-        Clip ids are the ``video_id`` (``"video7010"``); caption ids the ``sen_id`` (JSON) or the
-        ``key`` (CSV, ``"ret0"``).
+        Clip ids are the ``video_id`` (``"video7010"``); caption ids the ``sen_id`` (JSON, split
+        CSV) or the ``key`` (1k-A CSV, ``"ret0"``). A split CSV keeps its videos in its order, all
+        their captions, and the JSON's ``split`` of each video.
+
+    Raises
+    ------
+    FormatError
+        A malformed file, or a split CSV listing a video the JSON does not have (names the line).
+    FileNotFoundError
+        A split CSV without ``captions=`` and no ``MSRVTT_data.json`` next to it.
     """
     if _open_text(path).lstrip().startswith("{"):
-        captions, media = _msrvtt_json(path, video_dir, split, video_ext)
+        found = _msrvtt_json(path, video_dir, split, video_ext)
+    elif split is not None:
+        raise ValueError(
+            f"split={split!r} given, but {path} is a CSV (the 1k-A CSV, a test split only, or a "
+            "CLIP4Clip split list), which is one split already; pass split= with MSRVTT_data.json"
+        )
+    elif _csv_header(path) == ["video_id"]:
+        found = _msrvtt_split(path, captions, video_dir, video_ext)
     else:
-        if split is not None:
-            raise ValueError(
-                f"split={split!r} given, but {path} is the 1k-A CSV, a test split only"
-            )
-        captions, media = [], {}
-        seen: dict[str, int] = {}
-        for number, row in _read_csv(path, ("key", "vid_key", "video_id", "sentence")):
-            key, video_id = row["key"].strip(), row["video_id"].strip()
-            if key in seen:
-                raise _duplicate_error(path, "key", key, f"line {seen[key]}", f"line {number}")
-            seen[key] = number
-            name = f"{video_id}{video_ext}"
-            media.setdefault(
-                video_id,
-                {"media_id": video_id, "media": _media_path(video_dir, name), "file_name": name},
-            )
-            captions.append(
-                {"caption_id": key, "text": row["sentence"].strip(), "media_id": video_id}
-            )
-        media = list(media.values())
-    return _frames(captions, media, "video", direction, "load_msrvtt")
+        found = _msrvtt_csv(path, video_dir, video_ext)
+    return _frames(*found, "video", direction, "load_msrvtt")
 
 
-def _msrvtt_json(path: PathLike, video_dir: PathLike | None, split: str | None, video_ext: str):
+def _video(video_id: str, video_dir: PathLike | None, video_ext: str, **extra: Any) -> dict:
+    name = f"{video_id}{video_ext}"
+    return {
+        "media_id": video_id,
+        "media": _media_path(video_dir, name),
+        "file_name": name,
+        **extra,
+    }
+
+
+def _msrvtt_csv(
+    path: PathLike, video_dir: PathLike | None, video_ext: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    captions: list[dict[str, Any]] = []
+    media: dict[str, dict[str, Any]] = {}
+    seen: dict[str, int] = {}
+    for number, row in _read_csv(path, ("key", "vid_key", "video_id", "sentence")):
+        key, video_id = row["key"].strip(), row["video_id"].strip()
+        if key in seen:
+            raise _duplicate_error(path, "key", key, f"line {seen[key]}", f"line {number}")
+        seen[key] = number
+        media.setdefault(video_id, _video(video_id, video_dir, video_ext))
+        captions.append({"caption_id": key, "text": row["sentence"].strip(), "media_id": video_id})
+    return captions, list(media.values())
+
+
+def _msrvtt_split(
+    path: PathLike, captions_path: PathLike | None, video_dir: PathLike | None, video_ext: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A CLIP4Clip split CSV (``video_id`` only) joined with the captions of MSRVTT_data.json."""
+    json_path = Path(captions_path) if captions_path else Path(path).parent / "MSRVTT_data.json"
+    if not json_path.is_file():
+        raise FileNotFoundError(
+            f"{os.fspath(json_path)}: no such file; {os.fspath(path)} lists video ids only (a "
+            "CLIP4Clip split), its captions are in MSRVTT_data.json: pass captions='.../"
+            "MSRVTT_data.json'"
+        )
+    all_captions, all_media = _msrvtt_json(json_path, video_dir, None, video_ext)
+    by_id = {video["media_id"]: video for video in all_media}
+    chosen: dict[str, dict[str, Any]] = {}
+    for number, row in _read_csv(path, ("video_id",)):
+        video_id = row["video_id"].strip()
+        if video_id not in by_id:
+            raise FormatError(
+                path, f"video_id {video_id!r} is not in {os.fspath(json_path)}", line=number
+            )
+        if video_id in chosen:
+            raise _duplicate_error(path, "video_id", video_id, "an earlier line", f"line {number}")
+        chosen[video_id] = by_id[video_id]
+    return [c for c in all_captions if c["media_id"] in chosen], list(chosen.values())
+
+
+def _msrvtt_json(
+    path: PathLike, video_dir: PathLike | None, split: str | None, video_ext: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     data = _load_json(path)
     _expect(path, data, dict, "$", "an object with 'videos' and 'sentences'")
     _require_keys(path, data, ("videos", "sentences"), "$")
@@ -236,13 +319,7 @@ def _msrvtt_json(path: PathLike, video_dir: PathLike | None, split: str | None, 
         where_video[video_id] = where
         if split is not None and video.get("split") != split:
             continue
-        name = f"{video_id}{video_ext}"
-        media[video_id] = {
-            "media_id": video_id,
-            "media": _media_path(video_dir, name),
-            "file_name": name,
-            "split": video.get("split"),
-        }
+        media[video_id] = _video(video_id, video_dir, video_ext, split=video.get("split"))
     captions: list[dict[str, Any]] = []
     where_sentence: dict[str, str] = {}
     for index, sentence in enumerate(data["sentences"]):

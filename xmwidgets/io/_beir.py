@@ -8,7 +8,17 @@ from typing import Any
 
 import pandas as pd
 
-from ._errors import FormatError, PathLike, _duplicate_error, _QrelsRows, _read_csv, _require_keys
+from ._errors import (
+    FormatError,
+    PathLike,
+    _csv_records,
+    _duplicate_error,
+    _header_error,
+    _QrelsRows,
+    _require_keys,
+    _row,
+    _warn,
+)
 from ._jsonl import _frame, _jsonl_records
 from ._loaded import Loaded
 from ._trec import _to_qrels
@@ -32,18 +42,73 @@ def _records(path: Path, id_column: str, text_columns: tuple[str, ...]) -> pd.Da
     return _frame(rows).astype({id_column: str})
 
 
+_QRELS_HEADER = ("query-id", "corpus-id", "score")
+
+
+def _is_integer(text: str) -> bool:
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _read_beir_qrels(path: Path) -> pd.DataFrame:
+    """``query-id corpus-id score`` rows; the header may be missing (as in real BEIR files)."""
+    records = list(_csv_records(path, "\t"))
+    if not records:  # BEIR's own loader fails here too (next() on an empty reader)
+        raise FormatError(path, "the file is empty; expected a header query-id corpus-id score")
+    if not (len(records[0][1]) == 3 and _is_integer(records[0][1][2])):
+        header = [h.strip() for h in records[0][1]]
+        if tuple(header) != _QRELS_HEADER:
+            raise FormatError(path, _header_error(_QRELS_HEADER, header, "\t"), line=records[0][0])
+        records = records[1:]
+    else:
+        # BEIR's GenericDataLoader skips line 1 whatever it holds, so it loses this judgement
+        _warn(
+            path,
+            f"no header line 'query-id<TAB>corpus-id<TAB>score'; read all {len(records)} rows "
+            f"(BEIR's own loader skips line 1 as a header and would read {len(records) - 1})",
+        )
     pairs = _QrelsRows(path, "pair (query-id corpus-id)")
-    for number, row in _read_csv(path, ("query-id", "corpus-id", "score"), delimiter="\t"):
-        qid, cid, score = row["query-id"].strip(), row["corpus-id"].strip(), row["score"].strip()
-        try:
-            relevance = int(score)
-        except ValueError:
+    for number, fields in records:
+        row = _row(path, list(_QRELS_HEADER), fields, number, "\t")
+        qid, cid, score = row["query-id"], row["corpus-id"], row["score"].strip()
+        for column, value in (("query-id", qid), ("corpus-id", cid)):
+            if not value or value != value.strip():
+                raise FormatError(
+                    path,
+                    f"{column} {value!r} is empty or has surrounding whitespace; a line like "
+                    "'qid<TAB> 0 docno<TAB>rel' is TREC qrels in a BEIR file (read_qrels reads it)",
+                    line=number,
+                )
+        if not _is_integer(score):
             raise FormatError(
                 path, f"score must be an integer relevance, got {score!r}", line=number
-            ) from None
-        pairs.add(number, qid, cid, relevance)
+            )
+        pairs.add(number, qid, cid, int(score))
+    if not records:
+        _warn(path, "no judgements (only a header); the qrels are empty")
     return pairs.frame()
+
+
+def _check_qrels_ids(
+    path: Path, queries: pd.DataFrame, items: pd.DataFrame, qrels: pd.DataFrame
+) -> None:
+    """Warn, with counts, about qrels rows whose ids are not among the queries or the corpus."""
+    for column, frame, what, where in (
+        ("query_id", queries, "query-id", "queries.jsonl"),
+        ("item_id", items, "corpus-id", "corpus.jsonl"),
+    ):
+        missing = qrels.loc[~qrels[column].isin(frame[column]), column]
+        if len(missing):
+            ids = list(dict.fromkeys(missing))
+            examples = ", ".join(map(repr, ids[:3])) + (", …" if len(ids) > 3 else "")
+            _warn(
+                path,
+                f"{len(missing)} of {len(qrels)} rows have a {what} that is not in {where} "
+                f"({len(ids)} distinct: {examples}); the rows are kept",
+            )
 
 
 def read_beir(folder: PathLike, split: str = "test") -> Loaded:
@@ -53,7 +118,8 @@ def read_beir(folder: PathLike, split: str = "test") -> Loaded:
     ----------
     folder : str or PathLike
         Holds ``corpus.jsonl`` (``_id, title, text``), ``queries.jsonl`` (``_id, text``) and
-        ``qrels/<split>.tsv`` (header ``query-id corpus-id score``).
+        ``qrels/<split>.tsv`` (header ``query-id corpus-id score``; a file without the header is
+        read whole, with a :class:`FormatWarning`, where BEIR's own loader drops its first line).
     split : str
         Which qrels file to read (``"test"``, ``"dev"``, ``"train"``).
 
@@ -62,13 +128,20 @@ def read_beir(folder: PathLike, split: str = "test") -> Loaded:
     Loaded
         Unpacks to ``(queries, items, qrels)``: queries ``query_id, text``; items ``item_id, title,
         text``; qrels ``query_id, item_id, relevance``. Extra keys of the JSONL records (e.g.
-        ``metadata``) are kept as columns. All queries are kept, also those without qrels.
+        ``metadata``) are kept as columns. All queries are kept, also those without qrels; all
+        qrels rows are kept, also those whose ids are not among the queries or the corpus (a
+        :class:`FormatWarning` gives their counts; BEIR's own loader fails on a missing query).
 
     Raises
     ------
     FormatError
         Malformed JSONL or TSV (names the file and line), a missing ``_id``/``text``, a duplicate
-        ``_id``, or a non-integer score.
+        ``_id``, an id with surrounding whitespace, or a non-integer score.
+
+    Warns
+    -----
+    FormatWarning
+        qrels without a header, with no rows, or with ids missing from queries/corpus.
 
     Examples
     --------
@@ -86,7 +159,9 @@ def read_beir(folder: PathLike, split: str = "test") -> Loaded:
             )
     items = _records(root / "corpus.jsonl", "item_id", ("title", "text"))
     queries = _records(root / "queries.jsonl", "query_id", ("text",))
-    return Loaded(queries, items, _read_beir_qrels(qrels_path), "text_to_text")
+    qrels = _read_beir_qrels(qrels_path)
+    _check_qrels_ids(qrels_path, queries, items, qrels)
+    return Loaded(queries, items, qrels, "text_to_text")
 
 
 def _to_records(frame: pd.DataFrame, id_column: str, text_columns: tuple[str, ...]) -> pd.DataFrame:

@@ -9,6 +9,7 @@ bare file name.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from ._errors import (
     _open_text,
     _require_keys,
     _short,
+    _warn,
 )
 from ._loaded import Loaded, _assemble, _media_path
 
@@ -62,6 +64,14 @@ def load_coco_captions(
     >>> queries, items, qrels = coco                                             # doctest: +SKIP
     """
     data = _load_json(json_path)
+    if isinstance(data, list) and data and isinstance(data[0], dict) and "image_id" in data[0]:
+        raise FormatError(
+            json_path,
+            f"a list of {len(data)} {{image_id, caption}} objects is a COCO *results* file (a "
+            "captioning model's output); load_coco_captions reads annotation files "
+            "(captions_val2017.json: an object with 'images' and 'annotations')",
+            where="$",
+        )
     _expect(json_path, data, dict, "$", "an object with 'images' and 'annotations'")
     _require_keys(json_path, data, ("images", "annotations"), "$")
     _expect(json_path, data["images"], list, "$.images", "a list of images")
@@ -140,7 +150,9 @@ def load_flickr30k(
     image_dir : str or PathLike, optional
         Folder of the images; the ``image`` column then holds full paths.
     split : str, optional
-        Keep one Karpathy split (``"train"``, ``"val"``, ``"test"``); only for the JSON.
+        Keep one split. Karpathy JSON: its ``split`` values (``"train"``, ``"val"``,
+        ``"test"``). Token file: Flickr8k's official list ``Flickr_8k.<split>Images.txt`` next
+        to it (``"train"``, ``"dev"``, ``"test"``), in the list's order.
     direction : {"text_to_image", "image_to_text"}
 
     Returns
@@ -148,19 +160,48 @@ def load_flickr30k(
     Loaded
         Image ids are the file names (``1000092795.jpg``) and caption ids ``<file name>#<i>``, the
         same in both formats, so a token file and a Karpathy JSON of one dataset give the same ids.
-        Items have a ``split`` column (missing for the token file).
+        Items have a ``split`` column (missing for a token file read without ``split=``). A name
+        with a numbered suffix (Flickr8k's ``2258277193_586949ec62.jpg.1``) is read as the image
+        it names (``...jpg``), with a :class:`FormatWarning`.
+
+    Raises
+    ------
+    FormatError
+        A malformed line (no tab, two captions on one line), a duplicate caption id, or an image
+        of a split list without captions (names the file and line).
     """
     text = _open_text(path)
     if text.lstrip().startswith("{"):
         captions, media = _karpathy(path, image_dir, split)
     else:
-        if split is not None:
-            raise ValueError(
-                f"split={split!r} given, but {path} is a token file, which has no splits; "
-                "use the Karpathy JSON or filter the items afterwards"
-            )
         captions, media = _token_file(path, image_dir)
+        if split is not None:
+            captions, media = _official_split(path, split, captions, media)
     return _frames(captions, media, direction, "load_flickr30k", with_split=True)
+
+
+def _official_split(
+    path: PathLike, split: str, captions: list[dict[str, Any]], media: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Keep the images of Flickr8k's official list ``Flickr_8k.<split>Images.txt`` (next to the
+    token file, as in ``Flickr8k_text/``), in the list's order."""
+    folder = Path(path).parent
+    listing = folder / f"Flickr_8k.{split}Images.txt"
+    if not listing.is_file():
+        present = sorted(p.name for p in folder.glob("Flickr_8k.*Images.txt"))
+        raise ValueError(
+            f"split={split!r}: no {listing.name} next to {path} (official split lists present: "
+            f"{', '.join(present) or 'none'}; Flickr8k has train, dev, test). Flickr30k has no "
+            "official lists: use the Karpathy JSON (dataset_flickr30k.json) for its splits"
+        )
+    by_name = {image["media_id"]: image for image in media}
+    chosen: dict[str, dict[str, Any]] = {}
+    for number, line in _data_lines(listing):
+        name = line.strip()
+        if name not in by_name:
+            raise FormatError(listing, f"image {name!r} has no caption in {path}", line=number)
+        chosen[name] = {**by_name[name], "split": split}
+    return [c for c in captions if c["media_id"] in chosen], list(chosen.values())
 
 
 def _karpathy(
@@ -214,12 +255,17 @@ def _karpathy(
     return captions, media
 
 
+# Flickr8k's token file names one image '2258277193_586949ec62.jpg.1' (the file is ...jpg)
+_NUMBERED_COPY = re.compile(r"^(.+\.(?:jpe?g|png))\.\d+$", re.IGNORECASE)
+
+
 def _token_file(
     path: PathLike, image_dir: PathLike | None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     captions: list[dict[str, Any]] = []
     media: dict[str, dict[str, Any]] = {}
     seen: dict[str, int] = {}
+    renamed: dict[str, int] = {}
     for number, line in _data_lines(path):
         key, tab, caption = line.partition("\t")
         name, _, index = key.strip().rpartition("#")
@@ -227,6 +273,16 @@ def _token_file(
             raise FormatError(
                 path, f"expected 'image.jpg#i<TAB>caption', got {_short(line)}", line=number
             )
+        if "\t" in caption:
+            raise FormatError(
+                path,
+                f"expected one tab, got two (two captions on one line?): {_short(line)}",
+                line=number,
+            )
+        copy = _NUMBERED_COPY.match(name)
+        if copy:
+            renamed.setdefault(name, number)
+            name = copy.group(1)
         caption_id = f"{name}#{int(index)}"
         if caption_id in seen:
             raise _duplicate_error(
@@ -243,4 +299,11 @@ def _token_file(
             },
         )
         captions.append({"caption_id": caption_id, "text": caption.strip(), "media_id": name})
+    for name, number in renamed.items():
+        base = _NUMBERED_COPY.sub(r"\1", name)
+        _warn(
+            path,
+            f"line {number} names image {name!r}, read as {base!r} (a quirk of Flickr8k's "
+            "token file; the image file has no numbered suffix)",
+        )
     return captions, list(media.values())

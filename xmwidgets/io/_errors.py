@@ -8,13 +8,16 @@ expected.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
+import re
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FormatError"]
+__all__ = ["FormatError", "FormatWarning"]
 
 PathLike = str | os.PathLike[str]
 
@@ -48,6 +51,18 @@ class FormatError(ValueError):
         super().__init__(f"{prefix}: {problem}")
 
 
+class FormatWarning(UserWarning):
+    """A file was read, but something in it deserves a look (e.g. ids that match nothing).
+
+    Filter with ``warnings.simplefilter("ignore", xm.io.FormatWarning)``.
+    """
+
+
+def _warn(path: PathLike, problem: str) -> None:
+    """Warn about ``path``; the warning points at the caller of the public reader."""
+    warnings.warn(f"{os.fspath(path)}: {problem}", FormatWarning, stacklevel=4)
+
+
 def _short(text: str, limit: int = 80) -> str:
     """Quote a line for an error message, cut so that a huge line does not flood the output."""
     text = text.rstrip("\r\n")
@@ -65,16 +80,51 @@ def _open_text(path: PathLike) -> str:
         raise FormatError(path, f"not UTF-8 text ({err.reason} at byte {err.start})") from None
 
 
-def _data_lines(path: PathLike) -> Iterator[tuple[int, str]]:
-    """Yield ``(line_number, line)`` for the non-blank lines; an empty file is an error."""
-    text = _open_text(path)
+# the whitespace of C's isspace(), which trec_eval splits on (str.split() also splits at U+0085,
+# U+00A0, U+2028, ..., which may be part of an id)
+_ASCII_SPACE = " \t\n\v\f\r"
+_FIELD_SEPARATOR = re.compile(f"[{re.escape(_ASCII_SPACE)}]+")
+# ASCII characters that str.split() treats as whitespace but C's isspace() does not
+_NOT_C_SPACE = ("\x1c", "\x1d", "\x1e", "\x1f")
+
+
+def _lines(text: str) -> list[str]:
+    """Split at ``\n`` (a ``\r`` before it goes too), as JSON Lines, CSV and trec_eval do.
+
+    Not ``str.splitlines``: it also breaks at U+0085, U+2028, U+2029 and \x0b-\x1e, which JSON
+    allows raw inside strings (BEIR's msmarco corpus holds six raw U+0085).
+    """
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
+def _data_lines(
+    path: PathLike, *, comments: bool = False, allow_empty: bool = False
+) -> Iterator[tuple[int, str]]:
+    """Yield ``(line_number, line)`` for the non-blank lines; an empty file is an error unless
+    ``allow_empty``.
+
+    With ``comments``, lines whose first non-blank character is ``#`` are skipped too (trec_eval's
+    convention for qrels and run files).
+    """
     found = False
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip():
+    for number, line in enumerate(_lines(_open_text(path)), start=1):
+        start = line.lstrip(_ASCII_SPACE)
+        if start and not (comments and start.startswith("#")):
             found = True
             yield number, line
-    if not found:
-        raise FormatError(path, "the file is empty")
+    if not found and not allow_empty:
+        raise FormatError(path, "the file is empty" + (" (or holds only comments)" * comments))
+
+
+def _fields(line: str) -> list[str]:
+    """The whitespace-separated fields of a TREC line."""
+    if line.isascii() and not any(c in line for c in _NOT_C_SPACE):
+        return line.split()  # the same fields, several times faster than the regex
+    stripped = line.strip(_ASCII_SPACE)
+    return _FIELD_SEPARATOR.split(stripped) if stripped else []
 
 
 def _load_json(path: PathLike) -> Any:
@@ -111,45 +161,70 @@ def _require_keys(path: PathLike, record: dict, keys: Sequence[str], where: str)
         )
 
 
+def _csv_records(path: PathLike, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """Yield ``(line_number, fields)`` per non-blank CSV record (quoted newlines are counted).
+
+    Records end at ``\n``, ``\r\n`` or ``\r`` only, as the csv module and pandas read them.
+    """
+    reader = csv.reader(io.StringIO(_open_text(path), newline=""), delimiter=delimiter)
+    start = 1
+    for fields in reader:
+        if any(f.strip() for f in fields):
+            yield start, fields
+        start = reader.line_num + 1
+
+
+def _csv_header(path: PathLike, delimiter: str = ",") -> list[str]:
+    """The stripped fields of a CSV's first non-blank record ([] for an empty file)."""
+    first = next(_csv_records(path, delimiter), None)
+    return [] if first is None else [h.strip() for h in first[1]]
+
+
+def _header_error(required: Sequence[str], header: list[str], delimiter: str) -> str:
+    """Why a header lacks columns; names the separator when the file uses another one."""
+    problem = (
+        f"expected a header with columns {', '.join(required)}; missing "
+        f"{', '.join(c for c in required if c not in header)} in {_short(delimiter.join(header))}"
+    )
+    joined = delimiter.join(header)
+    for other in ";\t|,":
+        if other != delimiter and all(c in joined.split(other) for c in required):
+            problem += f" (the file is separated by {other!r}, not {delimiter!r}: re-save it)"
+    return problem
+
+
 def _read_csv(
     path: PathLike, required: Sequence[str], *, delimiter: str = ","
 ) -> list[tuple[int, dict[str, str]]]:
     """Read a CSV/TSV with a header into ``(line_number, row)`` pairs.
 
     The header must hold every column of ``required`` (others are kept); each row must have as many
-    fields as the header. Line numbers are those of the file (quoted newlines are counted).
+    fields as the header. Values are not stripped (Clotho file names may begin with a space).
     """
-    text = _open_text(path)
-    if not text.strip():
+    records = _csv_records(path, delimiter)
+    first = next(records, None)
+    if first is None:
         raise FormatError(path, f"the file is empty; expected a header {delimiter.join(required)}")
-    reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter)
-    header = [h.strip() for h in next(reader)]
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise FormatError(
-            path,
-            f"expected a header with columns {', '.join(required)}; missing "
-            f"{', '.join(missing)} in {_short(delimiter.join(header))}",
-            line=1,
-        )
-    rows: list[tuple[int, dict[str, str]]] = []
-    start = reader.line_num + 1
-    for fields in reader:
-        if not fields or not any(f.strip() for f in fields):
-            start = reader.line_num + 1
-            continue
-        if len(fields) != len(header):
-            raise FormatError(
-                path,
-                f"expected {len(header)} fields ({delimiter.join(header)}), got {len(fields)}: "
-                f"{_short(delimiter.join(fields))}",
-                line=start,
-            )
-        rows.append((start, dict(zip(header, fields, strict=True))))
-        start = reader.line_num + 1
+    header = [h.strip() for h in first[1]]
+    if any(c not in header for c in required):
+        raise FormatError(path, _header_error(required, header, delimiter), line=first[0])
+    rows = [(number, _row(path, header, fields, number, delimiter)) for number, fields in records]
     if not rows:
         raise FormatError(path, "no rows after the header; expected at least one", line=2)
     return rows
+
+
+def _row(
+    path: PathLike, header: list[str], fields: list[str], number: int, delimiter: str
+) -> dict[str, str]:
+    if len(fields) != len(header):
+        raise FormatError(
+            path,
+            f"expected {len(header)} fields ({delimiter.join(header)}), got {len(fields)}: "
+            f"{_short(delimiter.join(fields))}",
+            line=number,
+        )
+    return dict(zip(header, fields, strict=True))
 
 
 def _duplicate_error(path: PathLike, what: str, value: str, first: str, again: str) -> FormatError:
@@ -162,24 +237,45 @@ def _duplicate_error(path: PathLike, what: str, value: str, first: str, again: s
 
 
 class _QrelsRows:
-    """Collects ``(query, item, relevance)`` rows of a qrels file; a repeated pair is an error."""
+    """Collects ``(query, item, relevance)`` rows of a qrels file; a repeated pair is an error.
 
-    def __init__(self, path: PathLike, pair_name: str) -> None:
-        self.path, self.pair_name = path, pair_name
-        self.rows: list[tuple[str, str, int]] = []
-        self.seen: dict[tuple[str, str], int] = {}
+    With ``groups``, each row also has a judgement group (the second field of trec_eval's
+    ``qrels_jg`` files) and a pair may repeat in different groups.
+    """
 
-    def add(self, number: int, query_id: str, item_id: str, relevance: int) -> None:
-        if (query_id, item_id) in self.seen:
-            first = f"line {self.seen[query_id, item_id]}"
-            raise _duplicate_error(
-                self.path, self.pair_name, f"{query_id} {item_id}", first, f"line {number}"
+    def __init__(self, path: PathLike, pair_name: str, *, groups: bool = False) -> None:
+        self.path, self.pair_name, self.groups = path, pair_name, groups
+        self.rows: list[tuple[str | int, ...]] = []
+        self.seen: dict[tuple[str, ...], tuple[int, str]] = {}
+
+    def add(
+        self, number: int, query_id: str, item_id: str, relevance: int, group: str = ""
+    ) -> None:
+        key = (query_id, item_id, group) if self.groups else (query_id, item_id)
+        if key in self.seen:
+            first_line, first_group = self.seen[key]
+            error = _duplicate_error(
+                self.path,
+                self.pair_name,
+                f"{query_id} {item_id}",
+                f"line {first_line}",
+                f"line {number}",
             )
-        self.seen[query_id, item_id] = number
-        self.rows.append((query_id, item_id, relevance))
+            if first_group != group:
+                error = FormatError(
+                    self.path,
+                    f"{error.problem}; its second field differs ({first_group}, then {group}): "
+                    "for judgement groups (trec_eval -R qrels_jg) pass groups=True",
+                    line=number,
+                )
+            raise error
+        self.seen[key] = (number, group)
+        self.rows.append((query_id, item_id, relevance, *((group,) if self.groups else ())))
 
     def frame(self) -> Any:
         import pandas as pd
 
-        frame = pd.DataFrame(self.rows, columns=["query_id", "item_id", "relevance"])
-        return frame.astype({"query_id": str, "item_id": str, "relevance": "int64"})
+        columns = ["query_id", "item_id", "relevance", *(["group"] if self.groups else [])]
+        frame = pd.DataFrame(self.rows, columns=columns)
+        frame = frame.astype({"query_id": str, "item_id": str, "relevance": "int64"})
+        return frame.astype({"group": str}) if self.groups else frame

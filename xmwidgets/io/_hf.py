@@ -132,8 +132,8 @@ def read_hf(
     Returns
     -------
     pandas.DataFrame or Loaded
-        Folders: an items frame ``item_id`` (the file name, ``<split>/<file name>`` when several
-        splits are read together), the media column with full paths, ``file_name`` and the metadata
+        Folders: an items frame ``item_id`` (the file name; ``<split>/<file name>``, and a
+        ``split`` column, only when several split folders are read together), the media column with full paths, ``file_name`` and the metadata
         columns. One config: the frame of :func:`from_hf`. No config:
         ``Loaded(queries, items, qrels)``.
 
@@ -143,12 +143,22 @@ def read_hf(
         ``datasets`` is needed and missing: ``pip install "xmwidgets[hf]"``.
     FormatError
         A malformed metadata file (names the file and line).
+    ValueError
+        A BEIR folder (``qrels/<split>.tsv``): the message says to use :func:`read_beir`.
     """
     from ._hf_repo import _is_repo, _read_repo
 
     root = Path(path_or_name)
     if root.is_dir() and _is_repo(root):
         return _read_repo(root, config, split)
+    if root.is_dir() and _is_repo(root, qrels_ext="tsv"):
+        splits = sorted(p.stem for p in (root / "qrels").glob("*.tsv"))
+        raise ValueError(
+            f"{os.fspath(root)} is a BEIR folder (corpus.jsonl, queries.jsonl, qrels/"
+            f"{splits[0]}.tsv), not a Hugging Face dataset: read it with "
+            f"xm.io.read_beir({os.fspath(root)!r}, split={(split or splits[0])!r}) "
+            f"(qrels splits present: {', '.join(splits)})"
+        )
     if root.is_dir() and _metadata_files(root, split):
         return _read_folder(root, split, media_column)
     datasets = _datasets()
@@ -207,10 +217,11 @@ def _read_folder(root: Path, split: str | None, media_column: str | None) -> pd.
         if frame.empty:
             raise FormatError(path, "no rows; expected one row per file with a file_name column")
         folder = path.parent
-        prefix = f"{split_name}/" if split_name is not None and split is None else ""
-        frame.insert(0, "item_id", prefix + frame["file_name"])
+        # several splits read together: ids and a split column tell them apart
+        several = len(files) > 1
+        frame.insert(0, "item_id", (f"{split_name}/" if several else "") + frame["file_name"])
         frame["path"] = [os.fspath(folder / name) for name in frame["file_name"]]
-        if split_name is not None and split is None:
+        if several:
             frame["split"] = split_name
         parts.append(frame)
     items = pd.concat(parts, ignore_index=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from ._beir import _records, _write_corpus_and_queries
-from ._errors import FormatError, PathLike, _duplicate_error, _require_keys
+from ._errors import FormatError, PathLike, _QrelsRows, _require_keys
 from ._jsonl import _jsonl_records, write_jsonl
 from ._loaded import Loaded
 from ._trec import _to_qrels
@@ -22,11 +22,12 @@ __all__ = ["write_hf"]
 _QRELS_KEYS = ("query-id", "corpus-id", "score")
 
 
-def _is_repo(root: Path) -> bool:
+def _is_repo(root: Path, qrels_ext: str = "jsonl") -> bool:
+    """corpus.jsonl, queries.jsonl and qrels/*.jsonl (``qrels_ext="tsv"``: a BEIR folder)."""
     return (
         (root / "corpus.jsonl").is_file()
         and (root / "queries.jsonl").is_file()
-        and any((root / "qrels").glob("*.jsonl"))
+        and any((root / "qrels").glob(f"*.{qrels_ext}"))
     )
 
 
@@ -95,24 +96,17 @@ def write_hf(
 
 
 def _read_qrels_jsonl(path: Path) -> pd.DataFrame:
-    rows = []
-    seen: dict[tuple[str, str], int] = {}
-    for number, record in _jsonl_records(path):
+    pairs = _QrelsRows(path, "pair (query-id corpus-id)")
+    # an empty qrels split is written as an empty file (BEIR folders may hold header-only qrels)
+    for number, record in _jsonl_records(path, allow_empty=True):
         _require_keys(path, record, _QRELS_KEYS, f"line {number}")
-        qid, cid, score = str(record["query-id"]), str(record["corpus-id"]), record["score"]
+        score = record["score"]
         if isinstance(score, bool) or not isinstance(score, int | float) or score != int(score):
             raise FormatError(
                 path, f"score must be an integer relevance, got {score!r}", line=number
             )
-        if (qid, cid) in seen:
-            first = f"line {seen[qid, cid]}"
-            raise _duplicate_error(
-                path, "pair (query-id corpus-id)", f"{qid} {cid}", first, f"line {number}"
-            )
-        seen[qid, cid] = number
-        rows.append((qid, cid, int(score)))
-    frame = pd.DataFrame(rows, columns=["query_id", "item_id", "relevance"])
-    return frame.astype({"query_id": str, "item_id": str, "relevance": "int64"})
+        pairs.add(number, str(record["query-id"]), str(record["corpus-id"]), int(score))
+    return pairs.frame()
 
 
 def _read_repo(root: Path, config: str | None, split: str | None) -> pd.DataFrame | Loaded:

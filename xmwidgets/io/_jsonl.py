@@ -38,10 +38,12 @@ def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     return frame
 
 
-def _jsonl_records(path: PathLike) -> list[tuple[int, dict[str, Any]]]:
+def _jsonl_records(
+    path: PathLike, *, allow_empty: bool = False
+) -> list[tuple[int, dict[str, Any]]]:
     """Parse JSON Lines into ``(line_number, object)`` pairs; every line must be an object."""
     records: list[tuple[int, dict[str, Any]]] = []
-    for number, line in _data_lines(path):
+    for number, line in _data_lines(path, allow_empty=allow_empty):
         try:
             value = json.loads(line)
         except json.JSONDecodeError as err:
@@ -90,7 +92,9 @@ def read_jsonl(path: PathLike, *, dtypes: Mapping[str, Any] | None = None) -> pd
 def write_jsonl(frame: pd.DataFrame, path: PathLike) -> Path:
     """Write a frame as JSON Lines, one object per row.
 
-    Missing values become ``null``, timestamps ISO 8601 strings, non-ASCII text stays readable.
+    Missing values become ``null``, timestamps ISO 8601 strings, non-ASCII text stays readable
+    except U+0085, U+2028 and U+2029, which are written as ``\\u`` escapes (tools that split
+    lines with ``str.splitlines`` would break a record at them; JSON reads both forms alike).
 
     Parameters
     ----------
@@ -108,8 +112,14 @@ def write_jsonl(frame: pd.DataFrame, path: PathLike) -> Path:
     text = frame.reset_index(drop=True).to_json(
         orient="records", lines=True, force_ascii=False, date_format="iso", date_unit="us"
     )
+    # these can only stand inside JSON strings here; escaped, no line-based reader (str.splitlines,
+    # JavaScript) breaks a record at them
+    text = text.translate(_LINE_BREAKS_ESCAPED)
     out.write_text(text if text.endswith("\n") or not text else text + "\n", encoding="utf-8")
     return out
+
+
+_LINE_BREAKS_ESCAPED = {ord(c): f"\\u{ord(c):04x}" for c in "\x85\u2028\u2029"}
 
 
 def _need_pyarrow() -> None:
@@ -123,7 +133,7 @@ def _need_pyarrow() -> None:
 
 
 def read_parquet(path: PathLike, *, dtypes: Mapping[str, Any] | None = None) -> pd.DataFrame:
-    """Read a Parquet file (through pandas + pyarrow).
+    """Read a Parquet file (through pyarrow).
 
     Parameters
     ----------
@@ -135,6 +145,8 @@ def read_parquet(path: PathLike, *, dtypes: Mapping[str, Any] | None = None) -> 
     Returns
     -------
     pandas.DataFrame
+        List columns hold Python lists (not numpy arrays); dict columns written by
+        :func:`write_parquet` hold the dicts as they were given.
 
     Raises
     ------
@@ -145,18 +157,57 @@ def read_parquet(path: PathLike, *, dtypes: Mapping[str, Any] | None = None) -> 
     """
     _need_pyarrow()
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
     if not Path(path).is_file():
         raise FileNotFoundError(f"{path}: no such file")
     try:
-        frame = pd.read_parquet(path, engine="pyarrow")
+        table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as err:
         raise FormatError(path, f"not a readable Parquet file ({err})") from None
+    frame = table.to_pandas()
+    as_json = _json_columns_of(table)
+    for field in table.schema:
+        values = table.column(field.name).to_pylist
+        if field.name in as_json:
+            cells = [None if v is None else json.loads(v) for v in values()]
+            frame[field.name] = pd.Series(cells, dtype=object, index=frame.index)
+        elif pa.types.is_list(field.type) or pa.types.is_large_list(field.type):
+            # to_pandas gives numpy arrays; the frame that was written held lists
+            frame[field.name] = pd.Series(values(), dtype=object, index=frame.index)
     return _cast(frame, dtypes)
 
 
+_META_KEY = b"xmwidgets"
+
+
+def _json_columns_of(table: Any) -> list[str]:
+    meta = (table.schema.metadata or {}).get(_META_KEY)
+    return list(json.loads(meta).get("json_columns", [])) if meta else []
+
+
+def _needs_json(values: pd.Series) -> bool:
+    """Object cells Arrow would change: dicts (a struct fills every key in every row) or lists
+    that are not one plain list type."""
+    import pyarrow as pa
+
+    nested = [v for v in values if isinstance(v, dict | list | tuple)]
+    if not nested:
+        return False
+    try:
+        kind = pa.array(values.tolist()).type
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+        return True
+    return "struct<" in str(kind) or "map<" in str(kind)
+
+
 def write_parquet(frame: pd.DataFrame, path: PathLike) -> Path:
-    """Write a frame as Parquet (through pandas + pyarrow); dtypes survive the round trip.
+    """Write a frame as Parquet (through pyarrow); dtypes and cells survive the round trip.
+
+    Lists of one type are stored as Arrow lists; columns holding dicts (or lists Arrow cannot
+    type) are stored as JSON text, named in the file's metadata, so that :func:`read_parquet`
+    gives back each dict with exactly its own keys (Arrow's struct type would give every row all
+    keys of the column, the missing ones None).
 
     Parameters
     ----------
@@ -169,6 +220,15 @@ def write_parquet(frame: pd.DataFrame, path: PathLike) -> Path:
         The file written.
     """
     _need_pyarrow()
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    encoded = frame.reset_index(drop=True)
+    as_json = [c for c in encoded.columns if encoded[c].dtype == object and _needs_json(encoded[c])]
+    for column in as_json:
+        encoded[column] = [None if v is None else json.dumps(v) for v in encoded[column]]
+    table = pa.Table.from_pandas(encoded, preserve_index=False)
+    meta = {**(table.schema.metadata or {}), _META_KEY: json.dumps({"json_columns": as_json})}
     out = Path(path)
-    frame.to_parquet(out, engine="pyarrow", index=False)
+    pq.write_table(table.replace_schema_metadata(meta), out)
     return out

@@ -7,123 +7,151 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from ._errors import FormatError, PathLike, _data_lines, _duplicate_error, _QrelsRows, _short
+from ._errors import (
+    FormatError,
+    PathLike,
+    _data_lines,
+    _duplicate_error,
+    _fields,
+    _QrelsRows,
+    _short,
+)
 
 __all__ = ["read_qrels", "read_run", "write_qrels", "write_run"]
 
 _AGGREGATES = ("mean", "median", "max", "min", "majority")
 
 
-def read_qrels(path: PathLike) -> pd.DataFrame:
-    """Read a TREC qrels file.
+def read_qrels(path: PathLike, *, groups: bool = False) -> pd.DataFrame:
+    """Read a TREC qrels file, as trec_eval reads it.
 
     Parameters
     ----------
     path : str or PathLike
-        Lines ``qid iteration docno relevance`` separated by whitespace (the iteration is ignored).
+        Lines ``qid iteration docno relevance`` separated by spaces or tabs (the iteration is
+        ignored, e.g. ``0``, ``Q0`` or ``0.5``). Lines starting with ``#`` are comments and blank
+        lines are skipped, as in trec_eval.
+    groups : bool
+        Read the second field as a judgement group (trec_eval's ``-R qrels_jg`` files, e.g. its
+        ``qrels.123``): a pair may then be judged once per group.
 
     Returns
     -------
     pandas.DataFrame
-        ``query_id, item_id`` (str) and ``relevance`` (int64), in file order.
+        ``query_id, item_id`` (str) and ``relevance`` (int64), in file order; with ``groups``
+        also ``group`` (str).
 
     Raises
     ------
     FormatError
         Empty file, a line without 4 fields, a non-integer relevance, or a ``(qid, docno)``
-        judged twice.
+        judged twice (trec_eval refuses it too; with ``groups``, twice in one group).
 
     Examples
     --------
     >>> qrels = xm.io.read_qrels("test.qrels")            # doctest: +SKIP
     """
-    pairs = _QrelsRows(path, "pair (qid docno)")
-    for number, line in _data_lines(path):
-        fields = line.split()
+    pairs = _QrelsRows(path, "pair (qid docno)", groups=groups)
+    for number, line in _data_lines(path, comments=True):
+        fields = _fields(line)
         if len(fields) != 4:
             raise FormatError(
                 path,
                 f"expected 4 fields 'qid 0 docno rel', got {len(fields)}: {_short(line)}",
                 line=number,
             )
-        qid, _, docno, rel = fields
+        qid, group, docno, rel = fields
         try:
             relevance = int(rel)
         except ValueError:
             raise FormatError(
                 path, f"relevance must be an integer, got {rel!r} in {_short(line)}", line=number
             ) from None
-        pairs.add(number, qid, docno, relevance)
+        pairs.add(number, qid, docno, relevance, group)
     return pairs.frame()
 
 
+def _number(path: PathLike, number: int, what: str, text: str, kind: type) -> Any:
+    """``kind(text)``, or a FormatError naming the line; a score must be a number, never NaN."""
+    try:
+        value = kind(text)
+    except ValueError:
+        value = None
+    if value is None or value != value:
+        kind_name = "an integer" if kind is int else "a number"
+        raise FormatError(path, f"{what} must be {kind_name}, got {text!r}", line=number)
+    return value
+
+
 def read_run(path: PathLike) -> pd.DataFrame:
-    """Read a TREC run file.
+    """Read a TREC run file, as trec_eval reads it.
 
     Parameters
     ----------
     path : str or PathLike
-        Lines ``qid Q0 docno rank score tag`` separated by whitespace.
+        Lines ``qid Q0 docno rank score tag`` separated by spaces or tabs. As in trec_eval, lines
+        starting with ``#`` are comments, blank lines are skipped, and fields after the tag are
+        ignored (trec_eval's ``results.trunc``).
 
     Returns
     -------
     pandas.DataFrame
-        ``query_id, item_id`` (str), ``rank`` (int64, as written), ``score`` (float64),
-        ``run`` (the tag).
+        ``query_id, item_id`` (str), ``rank`` (int64, as written; trec_eval ignores it),
+        ``score`` (float64), ``run`` (each line's tag, as written), in file order. The file is one
+        run whatever its tags say, as trec_eval treats it: to compare runs, read one file each.
 
     Raises
     ------
     FormatError
-        Empty file, a line without 6 fields, a non-integer rank or non-numeric score, or the same
-        ``(tag, qid, docno)`` twice.
+        Empty file, a line with fewer than 6 fields, a non-integer rank, a score that is not a
+        number (also ``nan``), or the same ``(qid, docno)`` twice (trec_eval refuses it too).
     """
     rows: list[tuple[str, str, int, float, str]] = []
-    seen: dict[tuple[str, str, str], int] = {}
-    for number, line in _data_lines(path):
-        fields = line.split()
-        if len(fields) != 6:
+    seen: dict[tuple[str, str], int] = {}
+    for number, line in _data_lines(path, comments=True):
+        fields = _fields(line)
+        if len(fields) < 6:
             raise FormatError(
                 path,
                 "expected 6 fields 'qid Q0 docno rank score tag', "
                 f"got {len(fields)}: {_short(line)}",
                 line=number,
             )
-        qid, _, docno, rank, score, tag = fields
-        try:
-            rank_value = int(rank)
-        except ValueError:
-            raise FormatError(path, f"rank must be an integer, got {rank!r}", line=number) from None
-        try:
-            score_value = float(score)
-        except ValueError:
-            raise FormatError(path, f"score must be a number, got {score!r}", line=number) from None
-        if (tag, qid, docno) in seen:
-            first = f"line {seen[tag, qid, docno]}"
+        qid, _, docno, rank, score, tag = fields[:6]
+        if (qid, docno) in seen:
+            first = f"line {seen[qid, docno]}"
             raise _duplicate_error(
                 path, "pair (qid docno)", f"{qid} {docno}", first, f"line {number}"
             )
-        seen[tag, qid, docno] = number
-        rows.append((qid, docno, rank_value, score_value, tag))
+        seen[qid, docno] = number
+        rank_value = _number(path, number, "rank", rank, int)
+        rows.append((qid, docno, rank_value, _number(path, number, "score", score, float), tag))
     frame = pd.DataFrame(rows, columns=["query_id", "item_id", "rank", "score", "run"])
     return frame.astype(
         {"query_id": str, "item_id": str, "rank": "int64", "score": "float64", "run": str}
     )
 
 
-def _check_ids(frame: pd.DataFrame, columns: list[str], fmt: str) -> None:
+_WHITESPACE = re.compile(r"\s")
+
+
+def _check_ids(values: list[str], column: str, fmt: str) -> None:
     """TREC files split on whitespace: an id containing a space would silently shift the fields."""
-    for column in columns:
-        values = frame[column].astype(str)
-        bad = values[values.str.contains(r"\s", regex=True) | (values == "")]
-        if len(bad):
-            raise ValueError(
-                f"cannot write {fmt}: {column} {bad.iloc[0]!r} is empty or contains whitespace, "
-                f"which the whitespace-separated format cannot hold; rename those ids first"
-            )
+    # one search over all ids: NUL is no whitespace, so the joined text has some iff an id does
+    if "" not in values and not _WHITESPACE.search("\x00".join(values)):
+        return
+    bad = next((v for v in values if not v or _WHITESPACE.search(v)), None)
+    if bad is not None:
+        raise ValueError(
+            f"cannot write {fmt}: {column} {bad!r} is empty or contains whitespace, "
+            f"which the whitespace-separated format cannot hold; rename those ids first"
+        )
 
 
 def _to_qrels(
@@ -168,7 +196,10 @@ def _to_qrels(
             )
     # with one judgement per pair every aggregate is the identity; "max" is the cheapest
     qrels = to_qrels(frame, aggregate=aggregate or "max", annotator=annotator)  # type: ignore[arg-type]
-    return qrels.rename(columns={"doc_id": "item_id"})
+    qrels = qrels.rename(columns={"doc_id": "item_id"})
+    # to_qrels sorts; a writer keeps the pairs in the order they first appear in the input
+    order = frame[["query_id", "item_id"]].astype(str).drop_duplicates()
+    return order.merge(qrels, on=["query_id", "item_id"], how="inner").reset_index(drop=True)
 
 
 def write_qrels(
@@ -186,7 +217,8 @@ def write_qrels(
         ``query_id, item_id, relevance`` (a labels frame may also have ``annotator`` and more); rows
         with a missing relevance are skipped.
     path : str or PathLike
-        Where to write ``qid 0 docno rel`` lines, sorted by query then item.
+        Where to write ``qid 0 docno rel`` lines, in the order the pairs first appear in the
+        input (so that reading the file back gives the same frame).
     aggregate : {"mean", "median", "max", "min", "majority"}, optional
         How several judgements of one pair become one level (mean/median rounded half up; majority
         breaks ties towards the higher level). Required when a pair is judged more than once.
@@ -199,70 +231,108 @@ def write_qrels(
         The file written.
     """
     qrels = _to_qrels(labels_or_qrels, aggregate=aggregate, annotator=annotator)
-    _check_ids(qrels, ["query_id", "item_id"], "TREC qrels")
-    qrels = qrels.sort_values(["query_id", "item_id"], kind="stable")
+    for column in ("query_id", "item_id"):
+        _check_ids(qrels[column].tolist(), column, "TREC qrels")
     lines = [f"{q} 0 {i} {r}\n" for q, i, r in qrels.itertuples(index=False)]
     out = Path(path)
     out.write_text("".join(lines), encoding="utf-8")
     return out
 
 
-def _ranked(run: pd.DataFrame) -> pd.DataFrame:
-    """Order by score descending, ties by item_id ascending, and number the ranks from 1."""
+_TIES = ("trec_eval", "item_id")
+
+
+def _ranked_lines(
+    query_ids: list[str], item_ids: list[str], scores: list[float], tags: list[str], ties: str
+) -> list[str]:
+    """Run lines: each query by score descending, ties as ``ties`` says, ranks from 1; queries in
+    the order they first appear. Plain Python: a sort of tuples beats pandas at these sizes."""
+    first = {query: n for n, query in enumerate(dict.fromkeys(query_ids))}
+    rows = sorted(
+        zip(query_ids, item_ids, scores, tags, strict=True),
+        key=lambda row: row[1],
+        reverse=ties == "trec_eval",
+    )
+    rows.sort(key=lambda row: (first[row[0]], -row[2]))  # stable: keeps the item order of ties
+    lines: list[str] = []
+    rank, previous = 0, None
+    for query, item, score, tag in rows:
+        rank = rank + 1 if query == previous else 1
+        previous = query
+        lines.append(f"{query} Q0 {item} {rank} {score!r} {tag}\n")
+    return lines
+
+
+def _scores(run: pd.DataFrame) -> list[float]:
     if "score" not in run.columns:
         if "rank" not in run.columns:
             raise ValueError("a run needs a score or a rank column; it has neither")
         # the best rank must get the highest score, since trec_eval orders by score alone
-        run = run.assign(score=-run["rank"].astype("float64"))
-    if run["score"].isna().any():
+        return (-run["rank"].astype("float64")).tolist()
+    scores = run["score"].astype("float64")
+    if scores.isna().any():
         raise ValueError("run has rows without a score; drop or fill them before writing")
-    run = run.sort_values(["query_id", "score", "item_id"], ascending=[True, False, True])
-    return run.assign(rank=run.groupby("query_id", sort=False).cumcount() + 1)
+    return scores.tolist()
 
 
-def write_run(run: pd.DataFrame, path: PathLike, tag: str | None = "xmwidgets") -> Path:
-    """Write a TREC run file.
+def write_run(
+    run: pd.DataFrame, path: PathLike, tag: str | None = "xmwidgets", *, ties: str = "trec_eval"
+) -> Path:
+    """Write a TREC run file (one run, as trec_eval reads a file).
 
-    Ranks are recomputed: within each query, by ``score`` descending, ties broken by ``item_id``
-    ascending (so a file written twice is identical). trec_eval itself ignores the rank column and
-    breaks score ties by docno descending: give distinct scores if the order of ties matters.
+    Ranks are recomputed: within each query by ``score`` descending, ties broken by ``item_id``
+    descending by default, which is how trec_eval breaks them (it ignores the rank column and
+    sorts by score, then docno descending), so the written ranks are the ones trec_eval
+    evaluates. Queries keep the order they first appear in.
 
     Parameters
     ----------
     run : pandas.DataFrame
         ``query_id, item_id, score`` (or only ``rank``: scores become ``-rank``); with a ``run``
-        column and ``tag=None``, each row keeps its own run name as tag.
+        column and ``tag=None``, each row keeps its own tag (as :func:`read_run` returns them).
     path : str or PathLike
         Where to write ``qid Q0 docno rank score tag`` lines.
     tag : str or None
         The run name written in the last column (default ``"xmwidgets"``).
+    ties : {"trec_eval", "item_id"}
+        How equal scores are ranked: ``"trec_eval"`` (default) ``item_id`` descending, as
+        trec_eval does; ``"item_id"`` ascending.
 
     Returns
     -------
     pathlib.Path
         The file written.
+
+    Raises
+    ------
+    ValueError
+        A missing column or score, an id with whitespace, or an item listed twice for a query.
     """
+    if ties not in _TIES:
+        raise ValueError(
+            f"unknown ties={ties!r}; use 'trec_eval' (item_id descending, the order trec_eval "
+            "evaluates in) or 'item_id' (ascending)"
+        )
     for column in ("query_id", "item_id"):
         if column not in run.columns:
             raise ValueError(f"a run needs a {column} column; it has {', '.join(run.columns)}")
-    frame = run.astype({"query_id": str, "item_id": str})
-    if tag is None:
-        frame = frame.assign(run=frame["run"].astype(str) if "run" in frame else "xmwidgets")
+    query_ids, item_ids = run["query_id"].astype(str).tolist(), run["item_id"].astype(str).tolist()
+    if tag is None and "run" in run.columns:
+        tags = run["run"].astype(str).tolist()
     else:
-        frame = frame.assign(run=str(tag))
-    _check_ids(frame, ["query_id", "item_id", "run"], "a TREC run")
-    if frame.duplicated(["run", "query_id", "item_id"]).any():
-        dup = frame.loc[frame.duplicated(["run", "query_id", "item_id"])].iloc[0]
-        raise ValueError(
-            f"run lists item {dup['item_id']!r} twice for query {dup['query_id']!r}; keep one row "
-            "per (query_id, item_id), e.g. run.drop_duplicates(['query_id', 'item_id'])"
-        )
-    parts = [_ranked(group) for _, group in frame.groupby("run", sort=True)]
-    lines = [
-        f"{r.query_id} Q0 {r.item_id} {r.rank} {float(r.score)!r} {r.run}\n"
-        for part in parts
-        for r in part[["query_id", "item_id", "rank", "score", "run"]].itertuples(index=False)
-    ]
+        tags = [str(tag) if tag is not None else "xmwidgets"] * len(run)
+    for values, column in ((query_ids, "query_id"), (item_ids, "item_id"), (tags, "run")):
+        _check_ids(values, column, "a TREC run")
+    seen: set[tuple[str, str]] = set()
+    for pair in zip(query_ids, item_ids, strict=True):
+        if pair in seen:
+            raise ValueError(
+                f"run lists item {pair[1]!r} twice for query {pair[0]!r} (a file is one run for "
+                "trec_eval, whatever the tags); keep one row per (query_id, item_id), e.g. "
+                "run.drop_duplicates(['query_id', 'item_id']), or write one file per run"
+            )
+        seen.add(pair)
+    lines = _ranked_lines(query_ids, item_ids, _scores(run), tags, ties)
     out = Path(os.fspath(path))
     out.write_text("".join(lines), encoding="utf-8")
     return out
