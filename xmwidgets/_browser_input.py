@@ -21,8 +21,10 @@ __all__ = [
     "ACTION_OPS",
     "Action",
     "BrowserInputError",
+    "json_safe",
     "parse_action",
     "parse_message",
+    "safe_text",
     "shown_value",
 ]
 
@@ -46,13 +48,37 @@ class BrowserInputError(ValueError):
         self.request_id = request_id
 
 
+def safe_text(text: str) -> str:
+    """``text`` with lone surrogates replaced by U+FFFD, so that it can be sent as UTF-8 JSON.
+
+    Python strings may hold lone surrogates (from a JSON ``"\\ud800"`` escape or a badly decoded
+    file); Jupyter's message packer cannot encode them and the whole message would be lost.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` (JSON-ready dicts, lists, scalars) with every string made :func:`safe_text`."""
+    if isinstance(value, str):
+        return safe_text(value)
+    if isinstance(value, dict):
+        return {json_safe(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
+
+
 def shown_value(value: Any) -> str:
     """``value`` as the browser's JSON spelled it (``"3"``, ``true``, ``Infinity``, ``null``)."""
     try:
         text = json.dumps(value, allow_nan=True, ensure_ascii=False)
     except (TypeError, ValueError):
         text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return safe_text(text if len(text) <= 80 else text[:77] + "...")
 
 
 def _request_id(content: Mapping[str, Any]) -> int | None:

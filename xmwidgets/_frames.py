@@ -95,13 +95,16 @@ def _string_ids(series: pd.Series, name: str, column: str) -> pd.Series:
     if series.isna().any():
         row = series.index[series.isna()][0]
         raise InputError(f"{name}.{column} is missing at row {row!r}: every row needs an id")
-    out = series.astype(str).astype("string")
     try:
-        # one encode of all ids at once; only a failure looks for the row
-        "\x00".join(out.tolist()).encode("utf-8")
+        out = series.astype(str).astype("string")
+        # one encode of all ids at once (pyarrow strings check this themselves, Python ones do not)
+        if out.dtype.storage == "python":  # type: ignore[attr-defined]
+            "\x00".join(out.tolist()).encode("utf-8")
     except UnicodeEncodeError:
-        for row, value in zip(series.index, out, strict=True):
-            _check_text(value, f"{name}.{column} at row {row!r}:")
+        # only a failure looks for the row
+        for row, value in zip(series.index, series.to_numpy(dtype=object), strict=True):
+            _check_text(str(value), f"{name}.{column} at row {row!r}:")
+        raise
     return out
 
 

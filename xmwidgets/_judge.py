@@ -19,7 +19,7 @@ A query is done when each candidate is graded or flagged broken-media, or it is 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -161,8 +161,9 @@ class Judge:
         self.judged = judged
         self.queries_done = queries_done
         self.undo_stack: list[Applied] = []
-        # pairs and queries whose state changed since the caller last took them
-        self.touched: dict[str, set[str]] = {}
+        # pairs whose state changed since the caller last took them, in the order first changed
+        # (dicts as ordered sets: new rows of grid.labels keep the order of judgement)
+        self.touched: dict[str, dict[str, None]] = {}
         if scale.is_continuous:
             assert scale.minimum is not None
             self.lowest: int | float = scale.minimum
@@ -190,7 +191,7 @@ class Judge:
             "n_queries": self.n_queries,
         }
 
-    def take_touched(self) -> dict[str, set[str]]:
+    def take_touched(self) -> dict[str, dict[str, None]]:
         touched, self.touched = self.touched, {}
         return touched
 
@@ -210,7 +211,7 @@ class Judge:
         else:
             q.pairs[item_id] = pair
         self.queries_done += int(q.done) - int(was_done)
-        self.touched.setdefault(q.query_id, set()).add(item_id)
+        self.touched.setdefault(q.query_id, {})[item_id] = None
 
     def _set_none(self, q: QueryState, value: bool) -> None:
         applied = self._applying
@@ -220,7 +221,7 @@ class Judge:
         q.none_relevant = value
         self.queries_done += int(q.done) - int(was_done)
         # every row of the query shows the mark
-        self.touched.setdefault(q.query_id, set()).update(q.pairs)
+        self.touched.setdefault(q.query_id, {}).update(dict.fromkeys(q.pairs))
 
     def _restore(self, applied: Applied) -> None:
         """Put back the states from before ``applied`` (undo, or a write that failed)."""
@@ -509,7 +510,7 @@ class Judge:
         elif self.undo_stack and self.undo_stack[-1] is applied:
             self.undo_stack.pop()
 
-    def query_ack(self, query_id: str, item_ids: set[str]) -> dict[str, Any]:
+    def query_ack(self, query_id: str, item_ids: Iterable[str]) -> dict[str, Any]:
         """The ``QueryAck`` of one query: its counts and the states of ``item_ids``."""
         q = self.queries[query_id]
         states = []

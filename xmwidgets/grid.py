@@ -31,6 +31,7 @@ from ._browser_input import (
     checked_query_index,
     parse_action,
     parse_message,
+    safe_text,
     shown_value,
 )
 from ._frames import check_candidates, check_grid_options, check_records, group_positions
@@ -451,7 +452,7 @@ class RelevanceGrid(anywidget.AnyWidget):
             self._send_error(request_id, f"{type(exc).__name__}: {exc}")
 
     def _send_error(self, request_id: int | None, message: str) -> None:
-        self.send({"type": "error", "request_id": request_id, "message": message})
+        self.send({"type": "error", "request_id": request_id, "message": safe_text(message)})
 
     def _send_page(self, index: int, request_id: int | None) -> Future[None]:
         """Build and send a page on the page thread, so that judgements never queue behind media.
@@ -505,7 +506,9 @@ class RelevanceGrid(anywidget.AnyWidget):
             result: dict[str, Any] = {
                 "request_id": request_id,
                 "status": "refused",
-                "query_id": query_id if isinstance(query_id, str) else None,
+                "query_id": query_id
+                if isinstance(query_id, str) and query_id in self._index_of
+                else None,
                 "notice": "",
             }
             results.append(result)
@@ -564,9 +567,9 @@ class RelevanceGrid(anywidget.AnyWidget):
         q = self._judge.queries.get(query_id) if isinstance(query_id, str) else None
         if q is None:
             return
-        touched = self._judge.touched.setdefault(q.query_id, set())
+        touched = self._judge.touched.setdefault(q.query_id, {})
         if isinstance(item_id, str) and item_id in q.position:
-            touched.add(item_id)
+            touched[item_id] = None
 
     def _write(
         self, pending: list[tuple[int, Applied]], results: list[dict[str, Any]]
