@@ -98,7 +98,7 @@ def _string_ids(series: pd.Series, name: str, column: str) -> pd.Series:
     try:
         out = series.astype(str).astype("string")
         # one encode of all ids at once (pyarrow strings check this themselves, Python ones do not)
-        if out.dtype.storage == "python":  # type: ignore[attr-defined]
+        if out.dtype.storage == "python":
             "\x00".join(out.tolist()).encode("utf-8")
     except UnicodeEncodeError:
         # only a failure looks for the row
