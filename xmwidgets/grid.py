@@ -34,7 +34,13 @@ from ._browser_input import (
     safe_text,
     shown_value,
 )
-from ._frames import check_candidates, check_grid_options, check_records, group_positions
+from ._frames import (
+    check_candidates,
+    check_grid_options,
+    check_records,
+    group_positions,
+    positions_in,
+)
 from ._judge import BROKEN, Applied, Judge, Pair, QueryState, Refused
 from ._live_labels import LiveLabels, Row, fold_store_labels
 from ._pages import PageBuilder
@@ -165,9 +171,9 @@ class RelevanceGrid(anywidget.AnyWidget):
         self._index_of = {query_id: k for k, query_id in enumerate(self._query_ids)}
         self._query_index = pd.Index(queries["query_id"])
         self._item_index = pd.Index(items["item_id"])
-        # each candidate pair as one integer (query row * n items + item row), sorted: resuming
-        # matches a million stored labels against a million candidates in a few array operations
-        self._pair_codes = np.sort(query_positions * max(len(items), 1) + item_positions)
+        # each candidate pair as one integer (query row * n items + item row): resuming matches a
+        # million stored labels against a million candidates with one hash lookup each
+        self._pair_codes = query_positions * max(len(items), 1) + item_positions
         self._pages = PageBuilder(queries, items, query_roles_, item_roles_, max_px=max_px)
         self._page_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xmwidgets-pages")
         self._page_futures: list[Future[None]] = []
@@ -259,23 +265,24 @@ class RelevanceGrid(anywidget.AnyWidget):
         self._live.load(base)
         self._none_at_load = none_relevant
         n = len(self._query_ids)
-        query_rows = self._query_index.get_indexer(base["query_id"])
-        item_rows = self._item_index.get_indexer(base["item_id"])
+        query_rows = positions_in(base["query_id"], self._query_index)
+        item_rows = positions_in(base["item_id"], self._item_index)
         grid_index = np.full(len(self._query_index) + 1, -1, dtype=np.int64)
         grid_index[self._query_index.get_indexer(self._query_ids)] = np.arange(n)
         # slot -> grid index of its query (-1: a query this grid does not show)
         self._slot_query = grid_index[query_rows]
         self._slot_order: np.ndarray | None = None
-        codes = query_rows.astype(np.int64) * max(len(self._item_index), 1) + item_rows
-        at = np.minimum(np.searchsorted(self._pair_codes, codes), max(len(self._pair_codes) - 1, 0))
+        codes = query_rows * max(len(self._item_index), 1) + item_rows
         candidate = (
             (query_rows >= 0)
             & (item_rows >= 0)
-            & (self._pair_codes[at] == codes if len(self._pair_codes) else False)
+            & pd.Series(codes).isin(self._pair_codes).to_numpy()
         )
-        broken = (
-            base["flags"].str.contains(rf"(?:^|,){BROKEN}(?:,|$)", regex=True).fillna(False)
-        ).to_numpy(dtype=bool)
+        flagged = np.flatnonzero(base["flags"].notna().to_numpy())
+        broken = np.zeros(len(base), dtype=bool)
+        if len(flagged):
+            flags = base["flags"].iloc[flagged].to_numpy(dtype=object)
+            broken[flagged] = [BROKEN in str(f).split(",") for f in flags]
         graded = (base["relevance"].notna() | base["magnitude"].notna()).to_numpy()
         handled = candidate & (graded | broken) & (self._slot_query >= 0)
         counts = np.bincount(self._slot_query[handled], minlength=n)
