@@ -19,6 +19,7 @@ of the same events is timed too.
 from __future__ import annotations
 
 import argparse
+import json
 import pathlib
 import statistics
 import tempfile
@@ -95,7 +96,12 @@ def judge_cost(
     fill(store, candidates, stored)
     grid = xm.RelevanceGrid(queries, items, candidates, store=store, annotator="ana", shuffle=False)
     sent: list[dict[str, Any]] = []
-    grid.send = lambda content, buffers=None: sent.append(content)  # type: ignore[method-assign]
+
+    def send(content: dict[str, Any], buffers: Any = None) -> None:
+        json.dumps(content, ensure_ascii=False).encode()  # as Jupyter packs the message
+        sent.append(content)
+
+    grid.send = send  # type: ignore[method-assign]
     meter = Meter(store)
     # judge candidates after the stored ones: the same mix of new rows, regrades and picks
     start = grid.query_index

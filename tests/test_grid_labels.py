@@ -250,3 +250,47 @@ def test_bad_options_are_refused_in_the_constructor(
     with pytest.raises(InputError) as caught:
         xm.RelevanceGrid(queries, items, candidates, **options)
     assert text in str(caught.value)
+
+
+def test_refresh_reads_what_another_process_wrote(
+    built_bundle: pathlib.Path, frames: Any, tmp_path: pathlib.Path
+) -> None:
+    path = str(tmp_path / "s.sqlite")
+    grid = make_grid(frames, store=path)
+    labels = grid.labels
+    Browser(grid).judge(grade("q1", "i1", 2))
+    other = make_grid(frames, store=path)  # the same annotator in a second notebook
+    Browser(other).judge(grade("q1", "i2", 1), grade("q3", "i4", 3))
+    grid.refresh()
+    assert grid.labels is labels and sorted(labels["item_id"]) == ["i1", "i2", "i4"]
+    assert grid.progress == {"judged": 3, "total": 6, "queries_done": 1, "n_queries": 3}
+    page, _ = Browser(grid).page(0)
+    assert {c["item_id"]: c["relevance"] for c in page["candidates"]}["i2"] == 1
+
+
+def test_progress_counts_only_this_grids_candidates(
+    built_bundle: pathlib.Path, frames: Any
+) -> None:
+    store = xm.open_store(":memory:")
+    store.import_labels(
+        pd.DataFrame(
+            {
+                "query_id": ["q1", "q1", "q9", "q3"],
+                "item_id": ["i1", "i4", "i1", "i4"],  # q1/i4 and q9 are not in this pool
+                "relevance": [1, 2, 3, 0],
+            }
+        ),
+        annotator="ana",
+    )
+    store.import_labels(
+        pd.DataFrame({"query_id": ["q2"], "item_id": ["i2"], "relevance": [3]}), annotator="ben"
+    )
+    grid = make_grid(frames, store=store)
+    assert grid.progress == {"judged": 2, "total": 6, "queries_done": 1, "n_queries": 3}
+    assert len(grid.labels) == 4  # every stored judgement of this annotator is shown
+    page, _ = Browser(grid).page(0)
+    assert {c["item_id"]: c["relevance"] for c in page["candidates"]} == {
+        "i1": 1,
+        "i2": None,
+        "t1": None,
+    }

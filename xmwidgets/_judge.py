@@ -32,7 +32,7 @@ __all__ = ["BROKEN", "Applied", "Judge", "Pair", "QueryState", "Refused"]
 BROKEN = "broken-media"
 
 
-class Refused(Exception):
+class Refused(ValueError):
     """An action the rules refuse; the text is the notice for the annotator."""
 
 
