@@ -266,3 +266,11 @@ def test_a_failed_write_refuses_the_batch_and_keeps_memory_true(
     del grid.store.append
     browser.judge(grade("q1", "i2", 2))
     assert grid.error == "" and grid.labels["relevance"].tolist() == [3, 2]
+
+
+def test_last_query_done_with_others_left_says_how_many(
+    built_bundle: pathlib.Path, frames: Any
+) -> None:
+    _, browser = _grid(frames)
+    result = browser.one(**grade("q3", "i4", 1))
+    assert result["notice"] == "query 3 done (1/1) · 2 queries left · g to go to one"

@@ -282,8 +282,6 @@ class Judge:
             guideline_version=self.scale.version,
             graded_at=now,
         )
-        if not pair.judged and not pair.best:
-            pair.graded_at = None
         self._set(q, item_id, pair if pair.judged else None)
         event = self._event("grade", q, item_id, now, duration)
         event["magnitude" if continuous else "relevance"] = value
@@ -338,8 +336,13 @@ class Judge:
             self.undo_stack.append(applied)
             if q.done and not was_done:
                 notices.append(f"query {q.index + 1} done ({q.handled}/{q.total})")
-                if self.queries_done == self.n_queries and not was_all:
+                left = self.n_queries - self.queries_done
+                if not left and not was_all:
                     notices.append(f"all {self.n_queries} queries done")
+                elif q.index == self.n_queries - 1:  # n goes nowhere from the last query
+                    notices.append(
+                        f"{left} quer{'y' if left == 1 else 'ies'} left · g to go to one"
+                    )
                 else:
                     notices.append("n for next")
         applied.notice = " · ".join(n for n in notices if n)
