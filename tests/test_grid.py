@@ -462,3 +462,25 @@ def test_a_file_that_is_not_a_store_is_refused_and_left_alone(
     with pytest.raises(xm.StoreError, match=r"notes\.sqlite"):
         make_grid(frames, store=str(notes))
     assert notes.read_text() == "my precious notes, not a database\n"
+
+
+def test_a_judgement_reads_nothing_back_and_sends_one_message(
+    built_bundle: pathlib.Path, frames: Any
+) -> None:
+    grid = make_grid(frames)
+    browser = Browser(grid)
+    browser.page(0)  # the page loads the query's state once
+
+    def no_reads(**_: Any) -> pd.DataFrame:
+        raise AssertionError("a judgement must not re-read the store")
+
+    grid.store.labels = no_reads  # type: ignore[method-assign]
+    grid.store.events = no_reads  # type: ignore[method-assign]
+    updates: list[dict[str, Any]] = []
+    grid._send = lambda msg, buffers=None: updates.append(msg)  # type: ignore[method-assign]
+    before = len(browser.sent)
+    ack = browser.judge(grade("q1", "i1", 3), best("q1", "i1"), grade("q1", "i2", 0))
+    assert len(browser.sent) == before + 1 and ack["progress"]["judged"] == 2
+    # no state update message either: the ack carries the progress, the trait is kept quietly
+    assert updates == [] and grid.progress == ack["progress"]
+    assert len(grid.labels) == 2
