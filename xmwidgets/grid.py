@@ -519,8 +519,9 @@ class RelevanceGrid(anywidget.AnyWidget):
                 "notice": "",
             }
             results.append(result)
-            if failure is not None:
+            if failure is not None:  # the store failed earlier in this batch
                 result["notice"] = failure
+                self._touch_refused(raw)
                 continue
             try:
                 action = parse_action(raw, position, self._scale)
@@ -532,6 +533,7 @@ class RelevanceGrid(anywidget.AnyWidget):
                         pending = []
                         if failure is not None:
                             result["notice"] = failure
+                            self._touch_refused(raw)
                             continue
                     applied = judge.undo(action)
                 else:
@@ -542,7 +544,7 @@ class RelevanceGrid(anywidget.AnyWidget):
                 continue
             except Exception as exc:  # a bug must not lose the rest of the batch
                 _log.error("xmwidgets: applying %r failed", raw, exc_info=exc)
-                result["notice"] = f"not saved: {type(exc).__name__}: {exc}"
+                result["notice"] = safe_text(f"not saved: {type(exc).__name__}: {exc}")
                 continue
             result.update(status="saved", query_id=applied.query_id, notice=applied.notice)
             if applied.undone is not None:
@@ -592,7 +594,7 @@ class RelevanceGrid(anywidget.AnyWidget):
             ids = self._store.append(events)  # durable before anything says "saved"
         except Exception as exc:
             _log.error("xmwidgets: writing %d judgement events failed", len(events), exc_info=exc)
-            notice = f"not saved: {exc}"
+            notice = safe_text(f"not saved: {exc}")
             for position, applied in reversed(pending):
                 self._judge.rollback(applied)
                 results[position].update(status="refused", notice=notice)
