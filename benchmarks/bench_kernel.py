@@ -181,7 +181,7 @@ def batch_messages(frames_: tuple[pd.DataFrame, ...], size: int) -> tuple[int, i
     grid.send = lambda content, buffers=None: sent.append(content)  # type: ignore[method-assign]
     meter = Meter(grid.store)
     query_id = grid.query_ids[0]
-    items_ = grid.shown_candidates(query_id)["item_id"].tolist()[:size]
+    items_ = grid.shown_candidates(query_id)["item_id"].tolist()[:size]  # the page loads it
     actions = [
         {
             "request_id": k,
@@ -198,6 +198,49 @@ def batch_messages(frames_: tuple[pd.DataFrame, ...], size: int) -> tuple[int, i
     elapsed = time.perf_counter() - t
     grid.close()
     return len(sent), meter.calls, 1000 * elapsed
+
+
+def session_growth(frames_: tuple[pd.DataFrame, ...], n: int) -> tuple[float, float, float]:
+    """Median kernel CPU per judgement over the first and last 200 of ``n`` in one session.
+
+    An in-memory store, so that the run is quick; the store's time is subtracted as above.
+    """
+    queries, items, candidates = frames_
+    grid = xm.RelevanceGrid(
+        queries, items, candidates, store=":memory:", annotator="ana", shuffle=False
+    )
+    grid.send = lambda content, buffers=None: json.dumps(content)  # type: ignore[method-assign]
+    meter = Meter(grid.store)
+    beyond = []
+    k = 0
+    for query_id in grid.query_ids:
+        for item_id in grid.shown_candidates(query_id)["item_id"]:
+            action = {
+                "request_id": k,
+                "op": "grade",
+                "query_id": query_id,
+                "item_id": item_id,
+                "relevance": k % 4,
+            }
+            before = meter.cpu
+            c = time.process_time()
+            grid._on_message(grid, {"type": "judge", "actions": [action]}, [])
+            beyond.append(time.process_time() - c - (meter.cpu - before))
+            k += 1
+            if k >= n:
+                break
+        if k >= n:
+            break
+    c = time.perf_counter()
+    rows = len(grid.labels)
+    flush = time.perf_counter() - c
+    grid.close()
+    assert rows == n
+    return (
+        1000 * statistics.median(beyond[:200]),
+        1000 * statistics.median(beyond[-200:]),
+        1000 * flush,
+    )
 
 
 def open_cost(frames_: tuple[pd.DataFrame, ...], folder: pathlib.Path, runs: int = 2) -> None:
@@ -261,6 +304,7 @@ def main() -> None:
     parser.add_argument("--open-pairs", type=int, default=1_000_000, help="pool of the open run")
     parser.add_argument("--judgements", type=int, default=300, help="judgements per level")
     parser.add_argument("--levels", type=int, nargs="*", default=[0, 10_000, 100_000])
+    parser.add_argument("--session", type=int, default=4_000, help="judgements in one session")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = pathlib.Path(tmp)
@@ -278,6 +322,13 @@ def main() -> None:
                 f"{r['flush_ms']:.1f} ms"
             )
         print("  goal: <= 2 ms CPU beyond the store write, flat from 0 to 100k labels")
+        first, last, flush = session_growth(data, args.session)
+        print(
+            f"one session of {args.session:,} judgements (in-memory store): beyond the store "
+            f"{first:.2f} ms CPU for the first 200, {last:.2f} ms for the last 200 "
+            f"(ratio {last / first:.2f}; goal: flat); grid.labels refresh of all {args.session:,} "
+            f"rows at once {flush:.0f} ms"
+        )
         for size in (1, 10, 50):
             messages, transactions, ms = batch_messages(data, size)
             print(

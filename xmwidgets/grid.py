@@ -642,7 +642,7 @@ def _register_cell_hook(grid: RelevanceGrid) -> Any:
     except ImportError:
         return None
     shell = get_ipython()
-    if shell is None:
+    if shell is None or getattr(shell, "events", None) is None:
         return None
     ref = weakref.ref(grid)
 
