@@ -507,6 +507,7 @@ class RelevanceGrid(anywidget.AnyWidget):
         results: list[dict[str, Any]] = []
         pending: list[tuple[int, Applied]] = []
         failure: str | None = None
+        malformed: list[tuple[int | None, str]] = []
         for position, raw in enumerate(raw_actions):
             request_id = _action_request_id(raw)
             query_id = raw.get("query_id") if isinstance(raw, Mapping) else None
@@ -541,6 +542,8 @@ class RelevanceGrid(anywidget.AnyWidget):
             except (BrowserInputError, Refused) as exc:
                 result["notice"] = str(exc)
                 self._touch_refused(raw)
+                if isinstance(exc, BrowserInputError) and exc.malformed:
+                    malformed.append((request_id, str(exc)))
                 continue
             except Exception as exc:  # a bug must not lose the rest of the batch
                 _log.error("xmwidgets: applying %r failed", raw, exc_info=exc)
@@ -567,6 +570,14 @@ class RelevanceGrid(anywidget.AnyWidget):
                 "progress": judge.progress(),
             }
         )
+        if malformed:
+            # no correct front end sends these: say so loudly too (the ack has settled them)
+            _log.warning("xmwidgets: malformed actions from the browser: %s", malformed)
+            self._send_error(
+                malformed[0][0],
+                f"{len(malformed)} malformed action(s) refused: "
+                + "; ".join(text for _, text in malformed[:5]),
+            )
 
     def _touch_refused(self, raw: Any) -> None:
         """A refused action's pair goes back to the view in the ack (the view may have shown it)."""
