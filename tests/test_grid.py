@@ -484,3 +484,40 @@ def test_a_judgement_reads_nothing_back_and_sends_one_message(
     # no state update message either: the ack carries the progress, the trait is kept quietly
     assert updates == [] and grid.progress == ack["progress"]
     assert len(grid.labels) == 2
+
+
+def test_through_the_comm_as_jupyter_delivers_it(built_bundle: pathlib.Path, frames: Any) -> None:
+    """The whole ipywidgets path: comm message in, exactly the packed messages out."""
+    grid = make_grid(frames)
+    out: list[dict[str, Any]] = []
+
+    def publish(
+        msg_type: str, data: Any = None, metadata: Any = None, buffers: Any = None, **_: Any
+    ) -> None:
+        # as jupyter_client packs it: strict JSON, UTF-8
+        json.dumps(data, allow_nan=False, ensure_ascii=False).encode("utf-8")
+        out.append(data)
+
+    grid.comm.publish_msg = publish  # type: ignore[union-attr]
+
+    def deliver(data: dict[str, Any]) -> list[dict[str, Any]]:
+        before = len(out)
+        grid._handle_msg({"content": {"data": data}, "buffers": []})
+        grid.wait_for_pages()
+        return out[before:]
+
+    action = {**grade("q1", "i1", 2), "request_id": 1, "duration_ms": 400}
+    sent = deliver({"method": "custom", "content": {"type": "judge", "actions": [action]}})
+    assert [m["method"] for m in sent] == ["custom"]
+    assert sent[0]["content"]["type"] == "ack" and sent[0]["content"]["progress"]["judged"] == 1
+    sent = deliver({"method": "custom", "content": {"type": "page", "request_id": 2, "index": 0}})
+    assert [m["content"]["type"] for m in sent] == ["page"]
+    # a state update: query_index is taken (and echoed), annotator reverted with the kernel's value
+    sent = deliver(
+        {"method": "update", "state": {"query_index": 2, "annotator": "eve"}, "buffer_paths": []}
+    )
+    assert grid.query_index == 2 and grid.annotator == "ana"
+    states = {k: v for m in sent for k, v in m.get("state", {}).items()}
+    assert states["annotator"] == "ana" and states["query_index"] == 2
+    sent = deliver({"method": "custom", "content": "not an object"})
+    assert sent[0]["content"]["type"] == "error"
