@@ -107,9 +107,13 @@ class RelevanceGrid(anywidget.AnyWidget):
     n_queries = traitlets.Int(0).tag(sync=True)
     """int: number of queries that have candidates. Default 0."""
     query_index = traitlets.Int(0).tag(sync=True)
-    """int: position of the query on screen (0-based); set it to jump. Opens at the first unfinished query."""
+    """int: position of the query on screen (0-based); set it to jump. Opens at the first unfinished query.
+
+    The only trait the browser may change; any other state update from it is reverted."""
     progress = traitlets.Dict().tag(sync=True)
-    """dict: ``judged``, ``total`` candidates, ``queries_done``, ``n_queries`` for this annotator."""
+    """dict: ``judged`` (candidates graded or flagged broken-media), ``total`` candidates,
+    ``queries_done``, ``n_queries`` for this annotator. Current in Python at all times; the view gets
+    it when it opens and in every ``ack`` (no state update message per judgement)."""
     annotator = traitlets.Unicode("").tag(sync=True)
     """str: who judges. Read-only after construction."""
     show_sources = traitlets.Bool(False).tag(sync=True)
