@@ -161,6 +161,8 @@ class Judge:
         self.judged = judged
         self.queries_done = queries_done
         self.undo_stack: list[Applied] = []
+        # actions of this session from before a refresh(): undone by re-reading the store
+        self.stale_undo: list[Applied] = []
         # pairs whose state changed since the caller last took them, in the order first changed
         # (dicts as ordered sets: new rows of grid.labels keep the order of judgement)
         self.touched: dict[str, dict[str, None]] = {}
@@ -222,6 +224,12 @@ class Judge:
         self.queries_done += int(q.done) - int(was_done)
         # every row of the query shows the mark
         self.touched.setdefault(q.query_id, {}).update(dict.fromkeys(q.pairs))
+
+    def reset(self, q: QueryState, pairs: dict[str, Pair], none_relevant: bool) -> None:
+        """Replace one query's state by what the store says (counts and rows follow)."""
+        for item_id in [*q.pairs, *(i for i in pairs if i not in q.pairs)]:
+            self._set(q, item_id, pairs.get(item_id))
+        self._set_none(q, none_relevant)
 
     def _restore(self, applied: Applied) -> None:
         """Put back the states from before ``applied`` (undo, or a write that failed)."""

@@ -250,10 +250,12 @@ class RelevanceGrid(anywidget.AnyWidget):
     def refresh(self) -> None:
         """Re-read this annotator's judgements from the store (e.g. after another process wrote).
 
-        The undo history of this session is kept in the store but can no longer be undone from the
-        widget, since the states it would restore may be out of date.
+        Undo still works for the actions of this session from before the refresh: their events
+        are retracted and the query is read from the store again.
         """
+        stale = [*self._judge.stale_undo, *self._judge.undo_stack]
         self._load_from_store()
+        self._judge.stale_undo = stale
         self._set_progress()
 
     # ----------------------------------------------------------------- state from the store
@@ -331,43 +333,24 @@ class RelevanceGrid(anywidget.AnyWidget):
         q.none_relevant = query_id in self._none_at_load
         slots = self._slots_of(index)
         if len(slots):
-            live = self._live
-            values = {
-                c: live.column(c)[slots].to_numpy(dtype=object, na_value=None)
-                for c in (
-                    "item_id",
-                    "relevance",
-                    "magnitude",
-                    "best",
-                    "flags",
-                    "guideline_version",
-                    "shown_position",
-                    "duration_ms",
-                )
-            }
-            stamps = [None if pd.isna(t) else t for t in live.column("created_at")[slots]]
-            registered = {}
-            for k, slot in enumerate(slots):
-                item_id = str(values["item_id"][k])
-                best = bool(values["best"][k])
-                flags = values["flags"][k]
-                q.pairs[item_id] = Pair(
-                    relevance=_int_or_none(values["relevance"][k]),
-                    magnitude=None
-                    if values["magnitude"][k] is None
-                    else float(values["magnitude"][k]),
-                    flags=tuple(flags.split(",")) if flags else (),
-                    best=best,
-                    shown_position=_int_or_none(values["shown_position"][k]),
-                    duration_ms=_int_or_none(values["duration_ms"][k]),
-                    guideline_version=values["guideline_version"][k],
-                    graded_at=stamps[k],
-                    picked_at=stamps[k] if best else None,
-                )
-                registered[(query_id, item_id)] = int(slot)
-            live.register(registered)
+            q.pairs = _pairs(self._live.column, slots)
+            self._live.register(
+                {
+                    (query_id, item_id): int(slot)
+                    for item_id, slot in zip(q.pairs, slots, strict=True)
+                }
+            )
         q.handled = q.count_handled()
         return q
+
+    def _reload_query(self, query_id: str) -> None:
+        """Read one query's state from the store again (undo of an action from before refresh())."""
+        rows = self._store.labels(
+            campaign=self._campaign, annotator=self.annotator, query_ids=[query_id]
+        )
+        base, none_relevant = fold_store_labels(rows)
+        pairs = _pairs(lambda c: base[c].array, np.arange(len(base))) if len(base) else {}
+        self._judge.reset(self._judge.query(query_id), pairs, query_id in none_relevant)
 
     def _row(self, q: QueryState, item_id: str, pair: Pair | None) -> Row | None:
         if pair is None or not pair.judged:
@@ -530,6 +513,14 @@ class RelevanceGrid(anywidget.AnyWidget):
                 continue
             try:
                 action = parse_action(raw, position, self._scale)
+                if action.op == "undo" and not judge.undo_stack and judge.stale_undo:
+                    failure = self._write(pending, results)
+                    pending = []
+                    if failure is None:
+                        failure = self._undo_stale(result)
+                    if failure is not None:
+                        result["notice"] = failure
+                    continue
                 if action.op == "undo":
                     top = judge.undo_stack[-1] if judge.undo_stack else None
                     if top is not None and top.event_ids is None:
@@ -582,6 +573,26 @@ class RelevanceGrid(anywidget.AnyWidget):
                 f"{len(malformed)} malformed action(s) refused: "
                 + "; ".join(text for _, text in malformed[:5]),
             )
+
+    def _undo_stale(self, result: dict[str, Any]) -> str | None:
+        """Undo an action from before ``refresh()``: retract its events, re-read its query."""
+        last = self._judge.stale_undo[-1]
+        assert last.event_ids is not None and last.query_id is not None
+        try:
+            self._store.retract(last.event_ids)
+        except Exception as exc:
+            _log.error("xmwidgets: undo failed", exc_info=exc)
+            return safe_text(f"not saved: {exc}")
+        self._judge.stale_undo.pop()
+        self._reload_query(last.query_id)
+        q = self._judge.queries[last.query_id]
+        result.update(
+            status="saved",
+            query_id=q.query_id,
+            notice=f"undid: {last.description}",
+            undone={"query_id": q.query_id, "index": q.index, "item_id": last.action.item_id},
+        )
+        return None
 
     def _touch_refused(self, raw: Any) -> None:
         """A refused action's pair goes back to the view in the ack (the view may have shown it)."""
@@ -674,6 +685,41 @@ def _register_cell_hook(grid: RelevanceGrid) -> Any:
 
     shell.events.register("pre_run_cell", before_cell)
     return unregister
+
+
+_PAIR_COLUMNS = (
+    "item_id",
+    "relevance",
+    "magnitude",
+    "best",
+    "flags",
+    "guideline_version",
+    "shown_position",
+    "duration_ms",
+)
+
+
+def _pairs(column: Any, slots: np.ndarray) -> dict[str, Pair]:
+    """Pairs from the label rows at ``slots``; ``column(name)`` gives a column's array."""
+    values = {c: column(c)[slots].to_numpy(dtype=object, na_value=None) for c in _PAIR_COLUMNS}
+    stamps = [None if pd.isna(t) else t for t in column("created_at")[slots]]
+    pairs = {}
+    for k in range(len(slots)):
+        best = bool(values["best"][k])
+        flags = values["flags"][k]
+        magnitude = values["magnitude"][k]
+        pairs[str(values["item_id"][k])] = Pair(
+            relevance=_int_or_none(values["relevance"][k]),
+            magnitude=None if magnitude is None else float(magnitude),
+            flags=tuple(flags.split(",")) if flags else (),
+            best=best,
+            shown_position=_int_or_none(values["shown_position"][k]),
+            duration_ms=_int_or_none(values["duration_ms"][k]),
+            guideline_version=values["guideline_version"][k],
+            graded_at=stamps[k],
+            picked_at=stamps[k] if best else None,
+        )
+    return pairs
 
 
 def _action_request_id(raw: Any) -> int | None:
