@@ -159,15 +159,33 @@ class RelevanceGrid(anywidget.AnyWidget):
         )
         queries = check_records(queries, "queries", "query_id")
         items = check_records(items, "items", "item_id")
-        candidates, query_positions, item_positions = check_candidates(candidates, queries, items)
-        query_roles_ = infer_roles(queries, "query_id", query_roles)
-        item_roles_ = infer_roles(items, "item_id", item_roles)
+        # an existing store's labels are read on a thread while the pool is checked (SQLite and
+        # Arrow release the GIL): resuming over a million labels costs little more than opening
+        self._page_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xmwidgets-pages")
+        reading: Future[pd.DataFrame] | None = None
+        if _has_labels(store):
+            self._store = open_store(store)
+            reading = self._page_thread.submit(
+                self._store.labels, campaign=campaign, annotator=annotator
+            )
+        try:
+            candidates, query_positions, item_positions = check_candidates(
+                candidates, queries, items
+            )
+            query_roles_ = infer_roles(queries, "query_id", query_roles)
+            item_roles_ = infer_roles(items, "item_id", item_roles)
+        except BaseException:
+            if reading is not None:
+                reading.cancel()
+            self._page_thread.shutdown(wait=True)
+            raise
 
         self._scale = scale
         self._campaign = campaign
         self._shuffle = shuffle
         self._seed = seed
-        self._store = open_store(store)
+        if reading is None:
+            self._store = open_store(store)
         self._candidates = candidates
         self._positions = group_positions(query_positions, list(queries["query_id"]))
         # queries in the order of the queries frame, those without candidates left out
@@ -179,13 +197,12 @@ class RelevanceGrid(anywidget.AnyWidget):
         # million stored labels against a million candidates with one hash lookup each
         self._pair_codes = query_positions * max(len(items), 1) + item_positions
         self._pages = PageBuilder(queries, items, query_roles_, item_roles_, max_px=max_px)
-        self._page_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xmwidgets-pages")
         self._page_futures: list[Future[None]] = []
         self._live = LiveLabels()
         self._constructed = False
 
         super().__init__(annotator=annotator, show_sources=show_sources, **kwargs)
-        first = self._load_from_store()
+        first = self._load_from_store(None if reading is None else reading.result())
         with self.hold_sync():
             self.scale = scale.to_dict()
             self.n_queries = len(self._query_ids)
@@ -259,14 +276,15 @@ class RelevanceGrid(anywidget.AnyWidget):
         self._set_progress()
 
     # ----------------------------------------------------------------- state from the store
-    def _load_from_store(self) -> int:
+    def _load_from_store(self, rows: pd.DataFrame | None = None) -> int:
         """Read this annotator's labels, fold them into the live frame and count what is done.
 
         Everything is vectorised over the stored labels; the per-query state the rules need is
         built only for the queries the annotator opens (``_load_query``). Returns the index of the
         first query that is not done.
         """
-        rows = self._store.labels(campaign=self._campaign, annotator=self.annotator)
+        if rows is None:
+            rows = self._store.labels(campaign=self._campaign, annotator=self.annotator)
         base, none_relevant = fold_store_labels(rows)
         self._live.load(base)
         self._none_at_load = none_relevant
@@ -655,6 +673,17 @@ class RelevanceGrid(anywidget.AnyWidget):
             f"RelevanceGrid(annotator={self.annotator!r}, queries={p['n_queries']}, "
             f"judged={p['judged']}/{p['total']}, store={self._store.path!r})"
         )
+
+
+def _has_labels(store: object) -> bool:
+    """Whether ``store`` may already hold labels: an open Store or an existing, non-empty file."""
+    if isinstance(store, Store):
+        return True
+    try:
+        path = os.fspath(store)  # type: ignore[call-overload]
+    except TypeError:
+        return False
+    return path != ":memory:" and os.path.isfile(path) and os.path.getsize(path) > 0
 
 
 def _register_cell_hook(grid: RelevanceGrid) -> Any:
