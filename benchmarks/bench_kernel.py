@@ -101,7 +101,7 @@ def judge_cost(
         json.dumps(content, ensure_ascii=False).encode()  # as Jupyter packs the message
         sent.append(content)
 
-    grid.send = send  # type: ignore[method-assign]
+    grid.send = send
     meter = Meter(store)
     # judge candidates after the stored ones: the same mix of new rows, regrades and picks
     start = grid.query_index
@@ -178,7 +178,7 @@ def batch_messages(frames_: tuple[pd.DataFrame, ...], size: int) -> tuple[int, i
         queries, items, candidates, store=":memory:", annotator="ana", shuffle=False
     )
     sent: list[dict[str, Any]] = []
-    grid.send = lambda content, buffers=None: sent.append(content)  # type: ignore[method-assign]
+    grid.send = lambda content, buffers=None: sent.append(content)
     meter = Meter(grid.store)
     query_id = grid.query_ids[0]
     items_ = grid.shown_candidates(query_id)["item_id"].tolist()[:size]  # the page loads it
@@ -209,7 +209,7 @@ def session_growth(frames_: tuple[pd.DataFrame, ...], n: int) -> tuple[float, fl
     grid = xm.RelevanceGrid(
         queries, items, candidates, store=":memory:", annotator="ana", shuffle=False
     )
-    grid.send = lambda content, buffers=None: json.dumps(content)  # type: ignore[method-assign]
+    grid.send = lambda content, buffers=None: json.dumps(content)
     meter = Meter(grid.store)
     beyond = []
     k = 0
