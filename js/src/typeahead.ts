@@ -1,0 +1,56 @@
+/**
+ * Keys typed before their page is here. After `n`, the next query may still be on its way; keys
+ * pressed meanwhile wait here, in order, and are applied when it is shown, so nothing a fast annotator
+ * typed vanishes. A queued `n` leads to another page that may not be here either: the keys after it
+ * wait again, for that one.
+ */
+
+import type { Action } from "./keyboard";
+
+/** Actions that need the page on screen. */
+export const WAITS_FOR_PAGE = new Set<Action["type"]>([
+  "move",
+  "grade",
+  "nudge",
+  "best",
+  "none-relevant",
+  "flag",
+  "undo",
+  "next",
+  "prev",
+  "play",
+  "seek",
+]);
+
+export class TypeAhead {
+  private keys: Array<{ action: Action; started: number }> = [];
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  push(action: Action, started: number): void {
+    this.keys.push({ action, started });
+  }
+
+  /** Apply the waiting keys in order while `ready()` holds (a page is on screen). */
+  apply(perform: (action: Action, started: number) => void, ready: () => boolean): void {
+    while (this.keys.length && ready()) {
+      const next = this.keys.shift() as { action: Action; started: number };
+      perform(next.action, next.started);
+    }
+  }
+
+  /** Forget the waiting keys (their page could not be loaded); returns how many there were. */
+  drop(): number {
+    const count = this.keys.length;
+    this.keys = [];
+    return count;
+  }
+
+  /** " · 3 keys will apply when it is here", or "". */
+  describe(): string {
+    const n = this.keys.length;
+    return n ? ` · ${n} key${n === 1 ? "" : "s"} will apply when it is here` : "";
+  }
+}
