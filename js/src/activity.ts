@@ -75,3 +75,25 @@ export class ActiveClock {
     return Math.max(0, end - this.since);
   }
 }
+
+/**
+ * Feed `clock` from the widget: focus in and out of `root`, keys and pointer inside it, and the
+ * tab's visibility. Listeners go to `cleanups`.
+ */
+export function watchAttention(
+  root: HTMLElement,
+  clock: ActiveClock,
+  cleanups: { listen(target: EventTarget, type: string, handler: (event: Event) => void): void },
+  now: () => number,
+): void {
+  cleanups.listen(root, "focusin", () => clock.setFocused(true, now()));
+  cleanups.listen(root, "focusout", (event) => {
+    const next = (event as FocusEvent).relatedTarget as Node | null;
+    if (!next || !root.contains(next)) clock.setFocused(false, now());
+  });
+  for (const type of ["keydown", "pointerdown", "pointermove", "wheel"]) {
+    cleanups.listen(root, type, () => clock.activity(now()));
+  }
+  cleanups.listen(document, "visibilitychange", () => clock.setVisible(!document.hidden, now()));
+  clock.setVisible(typeof document.hidden === "boolean" ? !document.hidden : true, now());
+}

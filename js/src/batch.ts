@@ -13,12 +13,22 @@ export class JudgeBatcher {
   private queue: JudgeAction[] = [];
   private inflight: Set<number> | null = null;
 
-  constructor(private readonly send: (message: BrowserMessage) => void) {}
+  /** `onUnsaved` hears the number of actions sent or queued but not answered, at every change. */
+  constructor(
+    private readonly send: (message: BrowserMessage) => void,
+    private readonly onUnsaved: (count: number) => void = () => undefined,
+  ) {}
+
+  /** Actions sent or queued whose ack has not come. */
+  get unsaved(): number {
+    return this.queue.length + (this.inflight?.size ?? 0);
+  }
 
   /** Send `action` now, or queue it behind the batch in flight. */
   submit(action: JudgeAction): void {
     this.queue.push(action);
     if (this.inflight === null) this.flush();
+    this.onUnsaved(this.unsaved);
   }
 
   /** Whether `requestId` belongs to the batch in flight. */
@@ -48,6 +58,7 @@ export class JudgeBatcher {
       if (this.inflight.has(id)) {
         this.inflight = null;
         if (this.queue.length) this.flush();
+        this.onUnsaved(this.unsaved);
         return true;
       }
     }

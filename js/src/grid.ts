@@ -13,39 +13,27 @@
 
 import "./grid.css";
 import type { AnyModel, Initialize, Render, RenderProps } from "@anywidget/types";
-import { ActiveClock } from "./activity";
+import { ActiveClock, watchAttention } from "./activity";
 import { JudgeBatcher } from "./batch";
 import { Cleanups, make } from "./dom";
 import { moveFocus } from "./focus";
 import { GoToBox, resolveGoTo } from "./goto";
-import { Banners, Header } from "./header";
+import { Banners, Header, makeRoot } from "./header";
 import { HelpOverlay } from "./help";
 import { Judge, type ViewContext } from "./judge";
 import { type Action, actionForKey, hintFor, levelKeys } from "./keyboard";
-import { releaseImages, renderParts, SUPPRESS } from "./media";
+import { releaseImages, renderParts } from "./media";
 import { mediaKey, reclaimFocusFromMedia } from "./media-keys";
 import { lastQueryNotice, NoticeLine } from "./notices";
 import { type CachedPage, PageCache, PRELOAD_IMAGES, RequestIds } from "./prefetch";
-import type { BrowserMessage, KernelMessage, Progress, ScaleSpec } from "./protocol";
+import type { BrowserMessage, GridTraits, KernelMessage, Progress, ScaleSpec } from "./protocol";
+
+export type { GridTraits } from "./protocol";
+
 import { JudgementState, type QueryState } from "./state";
 import { TileBoard } from "./tiles";
 import { afterImagesPainted, recordTiming } from "./timing";
-import { TypeAhead, WAITS_FOR_PAGE } from "./typeahead";
-
-export interface GridTraits {
-  scale: ScaleSpec;
-  n_queries: number;
-  query_index: number;
-  progress: Progress;
-  annotator: string;
-  show_sources: boolean;
-  tile_size: number;
-  error: string;
-  /** Optional: after a grade, move focus to the next unjudged candidate. Default true. */
-  advance_on_grade?: boolean;
-  /** Optional: the campaign's query ids in order, so that `g` finds a query by id anywhere. */
-  query_ids?: string[];
-}
+import { LoadingLine, TypeAhead, WAITS_FOR_PAGE } from "./typeahead";
 
 export type GridModel = AnyModel<GridTraits>;
 
@@ -91,7 +79,10 @@ export function renderGrid(
   const send = (message: BrowserMessage): void => model.send(message);
   const cache = new PageCache(send, ids, { capacity: options.cacheSize ?? 7, preload: options.preload ?? true });
   const store = new JudgementState();
-  const batcher = new JudgeBatcher(send);
+  // root.dataset.unsaved: judgements not acknowledged yet (tests and benchmarks wait on "0")
+  const batcher = new JudgeBatcher(send, (count) => {
+    root.dataset.unsaved = String(count);
+  });
   const clock = new ActiveClock();
   const cleanups = new Cleanups();
   let disposed = false;
@@ -106,25 +97,23 @@ export function renderGrid(
   store.lowest = lowest(scale());
 
   // ---- skeleton -------------------------------------------------------------------------------
-  // `xmw-grid` is the documented selector; `xmw-grid-root` stays for code written against it.
-  const root = make("div", "xmw-grid xmw-grid-root");
-  root.tabIndex = 0;
-  root.setAttribute(SUPPRESS, "true");
-  root.setAttribute("role", "application");
-  root.setAttribute("aria-label", "relevance grid: press ? for keys");
+  const root = makeRoot("relevance grid: press ? for keys");
   const notices = new NoticeLine(options.noticeMs);
+  /** Keys pressed while the page on screen was loading, applied in order when it arrives. */
+  const typed = new TypeAhead();
+  const loading = new LoadingLine(typed);
   const goTo = new GoToBox(
     (text) => resolveGoTo(text, nQueries(), knownIds()),
-    (index) => navigate(index, { started: now() }),
+    // after the keys still waiting for a page, if any: they were typed first
+    (index) => (typed.size ? typed.push({ type: "jump", index }, now()) : navigate(index, { started: now() })),
     () => focusTile(true, false),
   );
   const header = new Header(goTo);
   const banners = new Banners();
-  const loading = make("div", "xmw-loading");
   const board = new TileBoard(make("div", "xmw-tiles"));
   const help = new HelpOverlay(() => focusTile(true, false));
-  loading.hidden = true;
-  root.append(header.element, banners.error, notices.element, banners.none, loading, board.element, help.element);
+  root.append(header.element, banners.error, notices.element, banners.none);
+  root.append(loading.element, board.element, help.element);
   el.append(root);
 
   let current = Math.max(0, Number(model.get("query_index") ?? 0));
@@ -133,8 +122,6 @@ export function renderGrid(
   let progress: Progress = model.get("progress") ?? { judged: 0, total: 0, queries_done: 0, n_queries: 0 };
   let pendingPaint: { index: number; started: number } | null = null;
   let focusItem: { query_id: string; item_id: string } | null = null;
-  /** Keys pressed while the page on screen was loading, applied in order when it arrives. */
-  const typed = new TypeAhead();
 
   // ---- small views ----------------------------------------------------------------------------
   function knownIds(): Map<string, number> {
@@ -158,18 +145,14 @@ export function renderGrid(
     header.showNone(none);
     root.classList.toggle("xmw-is-none-relevant", none);
   }
-  function applyTileSize(): void {
-    const size = Number(model.get("tile_size") ?? 240) || 240;
-    root.style.setProperty("--xmw-tile-size", `${size}px`);
-  }
-  function showLoadingText(index: number, reason = ""): void {
-    loading.textContent = reason || `loading query ${index + 1}…${typed.describe()}`;
-  }
-
+  const applyTileSize = (): void =>
+    root.style.setProperty("--xmw-tile-size", `${Number(model.get("tile_size") ?? 240) || 240}px`);
   // ---- focus ----------------------------------------------------------------------------------
   const hasFocus = (): boolean => !!document.activeElement && root.contains(document.activeElement);
   function focusTile(moveDomFocus: boolean, scroll: boolean): void {
     board.focus(board.focusIndex, moveDomFocus, scroll);
+    // no tile (a page loading): the keys still need a home
+    if (moveDomFocus && board.size === 0) root.focus({ preventScroll: true });
     renderHeader();
   }
 
@@ -187,7 +170,7 @@ export function renderGrid(
     header.queryBox.replaceChildren(renderParts(page.query.parts, entry.urls, page.query_id));
     if (!samePage) board.bestTarget = null;
     board.render(page, query, entry.urls, scale(), !!model.get("show_sources"), judge.tileHandlers);
-    loading.hidden = true;
+    loading.hide();
     view = { entry, query };
     if (!samePage) {
       board.element.scrollTop = 0;
@@ -212,8 +195,7 @@ export function renderGrid(
     view = null;
     header.queryBox.replaceChildren();
     board.clear();
-    showLoadingText(index);
-    loading.hidden = false;
+    loading.show(index);
     renderNone();
     renderHeader();
     if (hadFocus) root.focus({ preventScroll: true });
@@ -320,6 +302,9 @@ export function renderGrid(
       case "goto":
         goTo.open();
         return;
+      case "jump":
+        navigate(action.index, { started });
+        return;
       case "help":
         help.toggle(scale());
         return;
@@ -334,29 +319,27 @@ export function renderGrid(
   /** Apply the keys typed while the page loaded; stop again if one of them leads to a page not here. */
   function applyTyped(): void {
     typed.apply(perform, () => view !== null);
-    if (!view) showLoadingText(current);
+    if (!view) loading.show(current);
   }
 
   // ---- DOM events -----------------------------------------------------------------------------
   function onKeyDown(event: KeyboardEvent): void {
     const started = now();
-    clock.activity(started);
     const action = actionForKey(event, levelKeys(scale()));
     if (!action) return;
     if (help.isOpen && action.type !== "help" && action.type !== "close") return;
     if (!help.isOpen && action.type === "close") return; // Escape is not ours unless help is open
     event.preventDefault();
     event.stopPropagation();
-    if (!view && WAITS_FOR_PAGE.has(action.type) && loading.dataset.failed !== "true") {
+    if (!view && WAITS_FOR_PAGE.has(action.type) && !loading.failed) {
       typed.push(action, started);
-      showLoadingText(current);
+      loading.show(current);
       return;
     }
     perform(action, started);
     if (TIMED.has(action.type)) recordTiming("keystroke", now() - started);
   }
   function onFocusIn(event: FocusEvent): void {
-    clock.setFocused(true, now());
     const tile = (event.target as Element | null)?.closest?.(".xmw-tile") as HTMLElement | null;
     if (!tile || !view) return;
     const position = Number(tile.dataset.index);
@@ -366,15 +349,9 @@ export function renderGrid(
       focusTile(false, false);
     }
   }
-  function onFocusOut(event: FocusEvent): void {
-    const next = event.relatedTarget as Node | null;
-    if (!next || !root.contains(next)) clock.setFocused(false, now());
-  }
   cleanups.listen(root, "keydown", onKeyDown);
   cleanups.listen(root, "focusin", onFocusIn);
-  cleanups.listen(root, "focusout", onFocusOut);
-  for (const type of ["pointerdown", "pointermove", "wheel"]) cleanups.listen(root, type, () => clock.activity(now()));
-  cleanups.listen(document, "visibilitychange", () => clock.setVisible(!document.hidden, now()));
+  watchAttention(root, clock, cleanups, now);
   reclaimFocusFromMedia(root, cleanups, (tile) => {
     if (disposed || !tile.isConnected) return;
     const position = Number(tile.dataset.index);
@@ -392,7 +369,6 @@ export function renderGrid(
       const entry = cache.receive(message.page, buffers);
       const query = store.load(message.page);
       if (message.page.index === current) {
-        loading.dataset.failed = "false";
         renderPage(entry, view?.query.query_id === query.query_id);
         schedulePaint();
       }
@@ -404,12 +380,7 @@ export function renderGrid(
       const requestId = message.request_id;
       const pageIndex = requestId === null ? null : cache.fail(requestId);
       if (pageIndex !== null) {
-        if (pageIndex === current) {
-          const lost = typed.drop();
-          loading.dataset.failed = "true";
-          const keys = lost ? ` · ${lost} key${lost === 1 ? "" : "s"} typed for it not applied` : "";
-          showLoadingText(pageIndex, `query ${pageIndex + 1} could not be loaded: ${message.message}${keys}`);
-        }
+        if (pageIndex === current) loading.fail(pageIndex, message.message);
         return;
       }
       judge.error(requestId, message.message);
@@ -439,7 +410,6 @@ export function renderGrid(
   header.hint.textContent = hintFor(scale());
   applyTileSize();
   renderErrorTrait();
-  clock.setVisible(typeof document.hidden === "boolean" ? !document.hidden : true, now());
   send({ type: "ready" });
   navigate(current, { fromKernel: true });
 

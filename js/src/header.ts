@@ -9,6 +9,21 @@ import type { GoToBox } from "./goto";
 import { SUPPRESS } from "./media";
 import type { Progress } from "./protocol";
 
+/**
+ * The widget's root: focusable, with its keys its own. `xmw-grid` is the documented selector;
+ * `xmw-grid-root` stays for code written against it. `data-unsaved` counts judgements not yet
+ * acknowledged (tests and benchmarks wait on "0").
+ */
+export function makeRoot(label: string): HTMLElement {
+  const root = make("div", "xmw-grid xmw-grid-root");
+  root.tabIndex = 0;
+  root.setAttribute(SUPPRESS, "true");
+  root.setAttribute("role", "application");
+  root.setAttribute("aria-label", label);
+  root.dataset.unsaved = "0";
+  return root;
+}
+
 export interface Position {
   /** 0-based focused candidate, or null (loading). */
   focused: number | null;

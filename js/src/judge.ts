@@ -227,11 +227,6 @@ export class Judge {
     }
     this.ctx.changed(this.ctx.store.ack(message));
     this.ctx.batcher.answered(ours.map((result) => result.request_id));
-    const notices = [...new Set(ours.map((result) => result.notice).filter((text) => !!text))];
-    if (notices.length) {
-      const refused = ours.some((result) => result.status === "refused" && result.notice);
-      this.ctx.notice(notices.join(" · "), refused ? "refused" : "info");
-    }
     for (const result of ours) {
       if (!this.undoGuesses.has(result.request_id)) continue;
       const guess = this.undoGuesses.get(result.request_id);
@@ -242,6 +237,11 @@ export class Judge {
       const item = undone.item_id === null ? null : { query_id: undone.query_id, item_id: undone.item_id };
       if (undone.index !== this.ctx.current()) this.ctx.goTo(undone.index, item);
       else this.focusOn(undone.item_id);
+    }
+    const notices = [...new Set(ours.map((result) => result.notice).filter((text) => !!text))];
+    if (notices.length) {
+      const refused = ours.some((result) => result.status === "refused" && result.notice);
+      this.ctx.notice(notices.join(" · "), refused ? "refused" : "info");
     }
   }
 

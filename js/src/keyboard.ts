@@ -30,6 +30,7 @@ export type Action =
   | { type: "play" }
   | { type: "seek"; seconds: number }
   | { type: "goto" }
+  | { type: "jump"; index: number } // what the go-to box asks for (no key of its own)
   | { type: "help" }
   | { type: "close" };
 

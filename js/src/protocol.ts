@@ -22,6 +22,22 @@
  * message carries the media of the page as buffers, referenced by index from the parts.
  */
 
+/** The synced traits (see the list above); the two optional ones may be absent from older kernels. */
+export interface GridTraits {
+  scale: ScaleSpec;
+  n_queries: number;
+  query_index: number;
+  progress: Progress;
+  annotator: string;
+  show_sources: boolean;
+  tile_size: number;
+  error: string;
+  /** Optional: after a grade, move focus to the next unjudged candidate. Default true. */
+  advance_on_grade?: boolean;
+  /** Optional: the campaign's query ids in order, so that `g` finds a query by id anywhere. */
+  query_ids?: string[];
+}
+
 export type Kind = "text" | "image" | "audio" | "video" | "error";
 
 export interface Level {

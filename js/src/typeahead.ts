@@ -5,6 +5,7 @@
  * wait again, for that one.
  */
 
+import { make } from "./dom";
 import type { Action } from "./keyboard";
 
 /** Actions that need the page on screen. */
@@ -20,6 +21,7 @@ export const WAITS_FOR_PAGE = new Set<Action["type"]>([
   "prev",
   "play",
   "seek",
+  "jump",
 ]);
 
 export class TypeAhead {
@@ -52,5 +54,36 @@ export class TypeAhead {
   describe(): string {
     const n = this.keys.length;
     return n ? ` · ${n} key${n === 1 ? "" : "s"} will apply when it is here` : "";
+  }
+}
+
+/** The "loading query N…" line, which also says how many keys wait, or why the page failed. */
+export class LoadingLine {
+  readonly element = make("div", "xmw-loading");
+  /** The page on screen could not be loaded: keys no longer wait for it. */
+  failed = false;
+
+  constructor(private readonly typed: TypeAhead) {
+    this.element.hidden = true;
+  }
+
+  show(index: number): void {
+    this.failed = false;
+    this.element.textContent = `loading query ${index + 1}…${this.typed.describe()}`;
+    this.element.hidden = false;
+  }
+
+  /** The keys waiting for this page cannot be applied: say so, and how many. */
+  fail(index: number, message: string): void {
+    const lost = this.typed.drop();
+    this.failed = true;
+    const keys = lost ? ` · ${lost} key${lost === 1 ? "" : "s"} typed for it not applied` : "";
+    this.element.textContent = `query ${index + 1} could not be loaded: ${message}${keys}`;
+    this.element.hidden = false;
+  }
+
+  hide(): void {
+    this.failed = false;
+    this.element.hidden = true;
   }
 }

@@ -86,6 +86,17 @@ export function imagePage(index: number, count = 3): { page: Page; buffers: Data
   return { page, buffers };
 }
 
+/** A page whose candidates each have an audio part (one buffer each). */
+export function audioPage(index: number, count = 3): { page: Page; buffers: DataView[] } {
+  const buffers: DataView[] = [];
+  const page = textPage(index, count);
+  for (const candidate of page.candidates) {
+    buffers.push(new DataView(new Uint8Array([0x52, 0x49, 0x46, 0x46, buffers.length]).buffer));
+    candidate.parts = [{ column: "audio", kind: "audio", mime: "audio/wav", data: buffers.length - 1, duration: 20 }];
+  }
+  return { page, buffers };
+}
+
 type Handler = (...args: any[]) => void;
 
 /** Just enough of anywidget's AnyModel: traits, events, custom messages in both directions. */
@@ -227,14 +238,19 @@ export class FakeModel {
     this.receive({ type: "ack", results, queries, progress: this.traits.progress });
     return batch;
   }
+  /** Acknowledge every judge batch sent (and the ones their acks let out). */
+  ackAll(): void {
+    while (this.acked < this.judges().length) this.ackNext();
+  }
   private acked = 0;
   private readonly storedRelevance = new Map<string, number | null>();
   /** Answer every page request not answered yet with a text page (or `make(index)`). */
   servePages(
     make: (index: number) => { page: Page; buffers?: DataView[] } = (index) => ({ page: textPage(index) }),
+    only: (index: number) => boolean = () => true,
   ): void {
     for (const request of this.sentOf("page")) {
-      if (this.answered.has(request.request_id)) continue;
+      if (this.answered.has(request.request_id) || !only(request.index)) continue;
       this.answered.add(request.request_id);
       const { page, buffers } = make(request.index);
       this.receive({ type: "page", request_id: request.request_id, index: request.index, page }, buffers ?? []);
