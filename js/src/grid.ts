@@ -14,7 +14,7 @@ import { decodeImage, isDecoded, releaseImages, renderParts, SUPPRESS } from "./
 import { type CachedPage, PageCache, PRELOAD_IMAGES, RequestIds } from "./prefetch";
 import type { BrowserMessage, KernelMessage, Page, Progress, ScaleSpec } from "./protocol";
 import { type Change, JudgementState, type QueryState } from "./state";
-import { buildTile, type TileRefs, updateTile } from "./tile";
+import { buildLegend, buildTile, type TileRefs, updateTile } from "./tile";
 
 export interface GridTraits {
   scale: ScaleSpec;
@@ -155,7 +155,8 @@ export function renderGrid(
   nav.append(prevButton, noneButton, nextButton);
   status.append(progress, nav);
   const hint = make("div", "xmw-hint");
-  header.append(queryBox, status, hint);
+  let legend = buildLegend(scale());
+  header.append(queryBox, status, legend, hint);
   const errorBanner = make("div", "xmw-banner xmw-banner-error");
   errorBanner.setAttribute("role", "alert");
   const notice = make("div", "xmw-banner xmw-notice");
@@ -303,8 +304,8 @@ export function renderGrid(
         s,
         entry.urls,
         showSources,
-        onSliderInput,
-        onBestClick,
+        // onBroken: front wires the broken-media flag (op "flag"); a no-op until then
+        { onGrade: onSliderInput, onBest: onBestClick, onBroken: () => undefined },
       );
       const item = query.items.get(candidate.item_id);
       if (item) updateTile(refs, item, s);
@@ -648,6 +649,9 @@ export function renderGrid(
   observe("change:tile_size", applyTileSize);
   const rerender = (): void => {
     hint.textContent = hintFor(scale());
+    const fresh = buildLegend(scale());
+    legend.replaceWith(fresh);
+    legend = fresh;
     if (view) renderPage(view.entry, true);
   };
   observe("change:scale", rerender);

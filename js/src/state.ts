@@ -20,6 +20,8 @@ export interface ItemState {
   error: string;
   /** Last request that changed this item (0: none). */
   request: number;
+  /** The scale's flags set on this item, e.g. "broken-media" (kernel's QueryAck states). */
+  flags?: string[];
 }
 
 export interface QueryState {
