@@ -396,6 +396,7 @@ export function renderGrid(
   observe("change:tile_size", applyTileSize);
   const rerender = (): void => {
     header.hint.textContent = hintFor(scale());
+    header.showScale(scale());
     store.lowest = lowest(scale());
     if (view) renderPage(view.entry, true);
   };
@@ -408,6 +409,7 @@ export function renderGrid(
 
   // ---- start ----------------------------------------------------------------------------------
   header.hint.textContent = hintFor(scale());
+  header.showScale(scale());
   applyTileSize();
   renderErrorTrait();
   send({ type: "ready" });

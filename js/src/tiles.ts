@@ -8,28 +8,9 @@ import { columnsFromTops } from "./focus";
 import type { BlobUrls } from "./media";
 import type { Page, ScaleSpec } from "./protocol";
 import type { ItemState, QueryState } from "./state";
-import { buildTile, type TileRefs, updateTile } from "./tile";
+import { buildTile, type TileHandlers, type TileRefs, updateTile } from "./tile";
 
-/** What a tile's own controls do (the contract of tile.ts, BRIEF.md). */
-export interface TileHandlers {
-  onGrade(itemId: string, value: number): void;
-  onBest(itemId: string): void;
-  onBroken(itemId: string): void;
-}
-
-function build(
-  candidate: Page["candidates"][number],
-  position: number,
-  total: number,
-  scale: ScaleSpec,
-  urls: BlobUrls,
-  showSources: boolean,
-  handlers: TileHandlers,
-): TileRefs {
-  // tile.ts of this branch predates TileHandlers (look's branch adds them and the broken-media
-  // button): pass what it takes. After the merge this is `buildTile(..., handlers)`.
-  return buildTile(candidate, position, total, scale, urls, showSources, handlers.onGrade, handlers.onBest);
-}
+export type { TileHandlers };
 
 function update(refs: TileRefs, item: ItemState, scale: ScaleSpec): void {
   updateTile(refs, item, scale);
@@ -65,7 +46,7 @@ export class TileBoard {
     this.tiles = [];
     this.byId = new Map();
     page.candidates.forEach((candidate, position) => {
-      const refs = build(candidate, position, page.candidates.length, scale, urls, showSources, handlers);
+      const refs = buildTile(candidate, position, page.candidates.length, scale, urls, showSources, handlers);
       const item = query.items.get(candidate.item_id);
       if (item) update(refs, item, scale);
       this.tiles.push(refs);
