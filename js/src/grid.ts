@@ -16,7 +16,6 @@ import type { AnyModel, Initialize, Render, RenderProps } from "@anywidget/types
 import { ActiveClock, watchAttention } from "./activity";
 import { JudgeBatcher } from "./batch";
 import { Cleanups, make } from "./dom";
-import { moveFocus } from "./focus";
 import { GoToBox, resolveGoTo } from "./goto";
 import { Banners, Header, makeRoot } from "./header";
 import { HelpOverlay } from "./help";
@@ -26,15 +25,20 @@ import { releaseImages, renderParts } from "./media";
 import { mediaKey, reclaimFocusFromMedia } from "./media-keys";
 import { lastQueryNotice, NoticeLine } from "./notices";
 import { type CachedPage, PageCache, PRELOAD_IMAGES, RequestIds } from "./prefetch";
-import type { BrowserMessage, GridTraits, KernelMessage, Progress, ScaleSpec } from "./protocol";
-
-export type { GridTraits } from "./protocol";
-
+import {
+  type BrowserMessage,
+  EMPTY_SCALE,
+  type GridTraits,
+  type KernelMessage,
+  type Progress,
+  type ScaleSpec,
+} from "./protocol";
 import { JudgementState, type QueryState } from "./state";
 import { TileBoard } from "./tiles";
 import { afterImagesPainted, recordTiming } from "./timing";
 import { LoadingLine, TypeAhead, WAITS_FOR_PAGE } from "./typeahead";
 
+export type { GridTraits } from "./protocol";
 export type GridModel = AnyModel<GridTraits>;
 
 /** Knobs for tests and embedding; the widget itself uses the defaults. */
@@ -54,17 +58,6 @@ export interface GridOptions {
 /** Pages asked for ahead of the one on screen, and behind it. */
 export const PREFETCH_AHEAD = 3;
 export const PREFETCH_BEHIND = 1;
-
-const EMPTY_SCALE: ScaleSpec = {
-  name: "",
-  version: "",
-  levels: [],
-  flags: [],
-  continuous: false,
-  minimum: null,
-  maximum: null,
-  step: null,
-};
 
 /** Keys whose handling time the benchmarks read ("keystroke"). */
 const TIMED = new Set<Action["type"]>(["move", "grade", "nudge", "best", "none-relevant", "flag", "undo"]);
@@ -276,14 +269,7 @@ export function renderGrid(
   function perform(action: Action, started: number): void {
     switch (action.type) {
       case "move":
-        if (!view) return;
-        board.focusIndex = moveFocus(
-          board.focusIndex,
-          action.direction,
-          board.size,
-          action.direction === "up" || action.direction === "down" ? board.columns(options.columns ?? 4) : 1,
-        );
-        board.setBestTarget(null); // moved by hand: b acts on the focused tile again
+        board.move(action.direction, options.columns ?? 4);
         focusTile(true, true);
         return;
       case "next":

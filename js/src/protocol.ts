@@ -59,6 +59,18 @@ export interface ScaleSpec {
   step: number | null;
 }
 
+/** The scale before the kernel has sent one. */
+export const EMPTY_SCALE: ScaleSpec = {
+  name: "",
+  version: "",
+  levels: [],
+  flags: [],
+  continuous: false,
+  minimum: null,
+  maximum: null,
+  step: null,
+};
+
 export interface Progress {
   judged: number; // candidates of this annotator with a relevance
   total: number; // candidates in the campaign

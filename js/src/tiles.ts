@@ -4,7 +4,8 @@
  * the one just graded until the focus is moved by hand).
  */
 
-import { columnsFromTops } from "./focus";
+import { columnsFromTops, moveFocus } from "./focus";
+import type { Direction } from "./keyboard";
 import type { BlobUrls } from "./media";
 import type { Page, ScaleSpec } from "./protocol";
 import type { ItemState, QueryState } from "./state";
@@ -91,6 +92,14 @@ export class TileBoard {
     tile.tabIndex = 0;
     if (moveDomFocus) tile.focus({ preventScroll: true });
     if (scroll && typeof tile.scrollIntoView === "function") tile.scrollIntoView({ block: "nearest" });
+  }
+
+  /** Move the focus by hand (keys): `b` acts on the focused tile again. */
+  move(direction: Direction, fallbackColumns: number): void {
+    if (!this.tiles.length) return;
+    const vertical = direction === "up" || direction === "down";
+    this.focusIndex = moveFocus(this.focusIndex, direction, this.size, vertical ? this.columns(fallbackColumns) : 1);
+    this.setBestTarget(null);
   }
 
   /** The tile `b` acts on: the b target if there is one, else the focused tile. */
