@@ -105,7 +105,7 @@ _LOOK = r"""(sel) => {
     off_centre: offCentre,
     overflowing,
     root_overflow: root.scrollWidth - root.clientWidth,
-    best_tile: tile ? [...tile.querySelectorAll(".xmw-value, .xmw-best, .xmw-save")].map((e) => e.textContent) : null,
+    best_tile: tile ? [".xmw-value", ".xmw-best", ".xmw-save"].map((s) => tile.querySelector(s).textContent) : null,
   };
 }"""
 
@@ -348,27 +348,22 @@ _UNDER_VIDEO = """(v) => {
 
 
 @pytest.fixture(scope="module")
-def browser_with_scrollbars() -> Any:
+def browser_with_scrollbars(browser: Any) -> Any:
     """Chromium without Playwright's ``--hide-scrollbars``: a grid scroller inside the notebook's
-    would otherwise go unseen (BROWSER_TESTING.md)."""
-    from playwright.sync_api import sync_playwright
-
+    would otherwise go unseen (BROWSER_TESTING.md). Launched from the session's Playwright (a
+    second sync Playwright cannot run in the same process)."""
     from .conftest import CHROMIUM_ARGS, chromium_executable
 
-    executable = chromium_executable()
-    if executable is None:
-        pytest.skip("no `chromium` on PATH (apt-get install -y chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable,
-            args=CHROMIUM_ARGS,
-            headless=True,
-            ignore_default_args=["--hide-scrollbars"],
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    shown = browser.browser_type.launch(
+        executable_path=chromium_executable(),
+        args=CHROMIUM_ARGS,
+        headless=True,
+        ignore_default_args=["--hide-scrollbars"],
+    )
+    try:
+        yield shown
+    finally:
+        shown.close()
 
 
 def _layout(page: Any) -> dict[str, Any]:
