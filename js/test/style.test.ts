@@ -153,16 +153,11 @@ describe("level ticks reach WCAG AA contrast (4.5:1)", () => {
 
 describe("the tile's status says what is true", () => {
   it("best without a grade reads 'best · no grade yet', saved", () => {
-    const { model, root, tiles } = styled();
-    key(root, "b");
-    const [pick] = model.sentOf("pick");
-    model.receive({
-      type: "ack",
-      request_id: pick.request_id,
-      query_id: "q0",
-      states: [{ query_id: "q0", item_id: "q0-d0", relevance: null, best: true }],
-      none_relevant: false,
-    });
+    const { model, tiles } = styled();
+    // a best pick without a grade only comes from the store now (the kernel refuses it from keys, R3)
+    const page = imagePage(0, 4).page;
+    page.candidates[0].best = true;
+    model.receive({ type: "page", request_id: null, index: 0, page }, imagePage(0, 4).buffers);
     const tile = tiles()[0];
     const text = [".xmw-value", ".xmw-best", ".xmw-save"].map((s) => tile.querySelector(s)?.textContent);
     expect(text).toEqual(["best · no grade yet", "★ best", "saved ✓"]);
@@ -170,7 +165,7 @@ describe("the tile's status says what is true", () => {
   });
 
   it("names each combination without contradiction", () => {
-    const item = { relevance: null, best: false, state: "saved" as const, error: "" };
+    const item = { relevance: null, best: false, flags: [] as string[], state: "saved" as const, error: "" };
     expect(statusText(item, "unjudged")).toBe("unjudged");
     expect(saveText(item)).toBe(""); // an undone grade: nothing judged, nothing to call saved
     expect(statusText({ ...item, best: true }, "unjudged")).toBe("best · no grade yet");
@@ -264,19 +259,14 @@ describe("layout", () => {
   it("the b target is a visible badge, the best pick stays a filled button", () => {
     expect(declarations(".xmw-tile.xmw-best-target .xmw-best::before").join(";")).toMatch(/content:\s*"b"/);
     const { model, root, tiles } = styled();
+    key(root, "3"); // best needs a relevant grade (R3); the focus moves on, b stays on this tile
+    key(root, "b");
+    model.ackAll();
+    tiles()[0].classList.remove("xmw-best-target");
     tiles()[1].classList.add("xmw-best-target");
     const target = getComputedStyle(tiles()[1].querySelector(".xmw-best")!);
     expect(target.outlineStyle).toBe("dashed");
     expect(getComputedStyle(tiles()[2].querySelector(".xmw-best")!).outlineStyle).not.toBe("dashed");
-    key(root, "b");
-    const [pick] = model.sentOf("pick");
-    model.receive({
-      type: "ack",
-      request_id: pick.request_id,
-      query_id: "q0",
-      states: [{ query_id: "q0", item_id: "q0-d0", relevance: 3, best: true }],
-      none_relevant: false,
-    });
     // the pick: a solid orange frame on the tile and a filled button (happy-dom cannot compute color-mix)
     expect(tiles()[0].dataset.best).toBe("true");
     expect(getComputedStyle(tiles()[0]).borderTopColor).not.toBe(getComputedStyle(tiles()[1]).borderTopColor);
