@@ -6,9 +6,11 @@
  * kernel's notices. Pages come from a prefetching cache (3 ahead, 1 behind), and keys pressed while
  * a page is still loading wait for it and are applied in order when it is here. See protocol.ts.
  *
- * This module wires the parts together: header.ts (query, position, progress, done), tiles.ts (the
- * candidates, focus, b target), notices.ts, goto.ts, help.ts, media-keys.ts, activity.ts (active
- * time), state.ts (optimistic state), prefetch.ts (pages), judge.ts (the judgement keys).
+ * This module wires the parts together. The shell a task plugs into: header.ts (query, position,
+ * progress, done, banners), notices.ts, goto.ts, help.ts, typeahead.ts (keys waiting for a page),
+ * media-keys.ts, activity.ts (active time), batch.ts, prefetch.ts (pages), timing.ts, dom.ts. The
+ * relevance task itself: tiles.ts (candidates, focus, b target), judge.ts (its judgement keys and
+ * acks) and state.ts (its optimistic state).
  */
 
 import "./grid.css";
