@@ -294,3 +294,17 @@ def test_undo_still_works_after_refresh(built_bundle: pathlib.Path, frames: Any)
     browser.one(**UNDO)
     assert grid.labels.empty and grid.store.labels().empty
     assert browser.one(**UNDO)["notice"] == "nothing to undo in this session"
+
+
+def test_notices_on_a_continuous_scale(built_bundle: pathlib.Path, frames: Any) -> None:
+    _, browser = _grid(frames, scale=xm.Scale.continuous(0, 100))
+    ack = browser.judge(grade("q1", "i1", 50), none("q1"), grade("q1", "i1", 0), none("q1"))
+    assert [r["notice"] for r in ack["results"]] == [
+        "",
+        "'none relevant' refused: 1 candidate graded relevant (candidate 1); grade it at 0 first",
+        "",
+        "none relevant: 2 ungraded candidates marked 0 · query 1 done (3/3) · n for next",
+    ]
+    assert (
+        browser.one(**UNDO)["notice"] == "undid: 'none relevant' on query 1 and its 2 grades of 0"
+    )

@@ -346,7 +346,9 @@ class Judge:
                 notices.append(f"query {q.index + 1} done ({q.handled}/{q.total})")
                 left = self.n_queries - self.queries_done
                 if not left and not was_all:
-                    notices.append(f"all {self.n_queries} queries done")
+                    notices.append(
+                        f"all {self.n_queries} queries done" if self.n_queries > 1 else "all done"
+                    )
                 elif q.index == self.n_queries - 1:  # n goes nowhere from the last query
                     notices.append(
                         f"{left} quer{'y' if left == 1 else 'ies'} left · g to go to one"
@@ -432,7 +434,8 @@ class Judge:
             raise Refused(
                 f"'none relevant' refused: {n} candidate{'s' if n > 1 else ''} graded relevant "
                 f"(candidate{'s' if n > 1 else ''} {listed}); grade "
-                f"{'them' if n > 1 else 'it'} {self.level_name(self.lowest)} first"
+                f"{'them' if n > 1 else 'it'} {'at ' if self.scale.is_continuous else ''}"
+                f"{self.level_name(self.lowest)} first"
             )
         ungraded = [
             i
@@ -452,8 +455,13 @@ class Judge:
             old = q.pairs.get(item_id) or Pair()
             applied.events.append(self._grade(q, item_id, self.lowest, old.flags, now, None))
         n = len(ungraded)
+        grades = f"grade{'s' if n != 1 else ''}"
         applied.description = f"'none relevant' on {name}" + (
-            f" and its {n} {lowest} grade{'s' if n != 1 else ''}" if n else ""
+            ""
+            if not n
+            else f" and its {n} {grades} of {lowest}"
+            if self.scale.is_continuous
+            else f" and its {n} {lowest} {grades}"
         )
         if not n:
             return [f"{name} marked none relevant"]

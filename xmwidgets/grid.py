@@ -183,7 +183,7 @@ class RelevanceGrid(anywidget.AnyWidget):
         self._scale = scale
         self._campaign = campaign
         self._shuffle = shuffle
-        self._seed = seed
+        self._seed = int(seed)
         if reading is None:
             self._store = open_store(store)
         self._candidates = candidates
@@ -196,7 +196,7 @@ class RelevanceGrid(anywidget.AnyWidget):
         # each candidate pair as one integer (query row * n items + item row): resuming matches a
         # million stored labels against a million candidates with one hash lookup each
         self._pair_codes = query_positions * max(len(items), 1) + item_positions
-        self._pages = PageBuilder(queries, items, query_roles_, item_roles_, max_px=max_px)
+        self._pages = PageBuilder(queries, items, query_roles_, item_roles_, max_px=int(max_px))
         self._page_futures: list[Future[None]] = []
         self._live = LiveLabels()
         self._constructed = False
