@@ -235,6 +235,24 @@ describe("level buttons", () => {
 });
 
 describe("layout", () => {
+  it("the focused tile has the brand focus ring, not the browser's default one", () => {
+    const { root, tiles } = styled("", "light");
+    key(root, "ArrowRight");
+    const focused = getComputedStyle(tiles()[1]);
+    expect(tiles()[1].classList.contains("xmw-focused")).toBe(true);
+    expect(focused.outlineStyle).toBe("solid");
+    expect(focused.outlineColor).toBe("#1976d2");
+    expect(getComputedStyle(tiles()[2]).outlineStyle).not.toBe("solid");
+  });
+
+  it("none relevant puts dotted frames on the tiles that are not focused", () => {
+    const { model, root, tiles } = styled();
+    key(root, "x");
+    model.ackAll();
+    expect(root.classList.contains("xmw-is-none-relevant")).toBe(true);
+    expect(getComputedStyle(tiles()[2]).borderTopStyle).toBe("dotted");
+  });
+
   it("the tiles have no scroller of their own inside the notebook's", () => {
     const { root } = styled();
     const style = getComputedStyle(root.querySelector(".xmw-tiles")!);

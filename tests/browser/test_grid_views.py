@@ -166,13 +166,15 @@ def _open_views(page: Any, server: JupyterServer, folder: str) -> Any:
 
 
 def _judge_some(page: Any) -> None:
-    """Grade tiles 0 and 1, then mark tile 2 best without a grade; wait until all are saved."""
-    for key in ("3", "0", "ArrowRight", "b"):
+    """Grade tile 0 and star it (b acts on the tile just graded), grade tile 1 "not relevant",
+    move by hand to tile 3 and grade it, so that it carries the b target; wait until all are saved."""
+    for key in ("3", "b", "0", "ArrowRight", "2"):
         page.keyboard.press(key)
     wait_tiles(
         page,
-        """(s) => s.tiles[0].relevance === "3" && s.tiles[1].relevance === "0"
-                  && s.tiles[3].best && s.tiles.slice(0, 4).every((t) => t.state !== "pending")""",
+        """(s) => s.tiles[0].relevance === "3" && s.tiles[0].best && s.tiles[1].relevance === "0"
+                  && s.tiles[3].relevance === "2"
+                  && [0, 1, 3].every((i) => s.tiles[i].state === "saved")""",
     )
 
 
@@ -195,7 +197,11 @@ def test_grid_views_light_dark(
 
     look = _look(page)
     _assert_looks_right(look, "light q01")
-    assert look["best_tile"] == ["best · no grade yet", "★ best", "saved ✓"], look
+    assert look["best_tile"] == ["exact match", "★ best", "saved ✓"], look
+    target = root.locator(".xmw-tile.xmw-best-target")
+    assert target.count() == 1 and target.get_attribute("data-index") == "3", (
+        "b target not on tile 3"
+    )
     screenshot(root, out / "lab_light_q01.png")
 
     page.keyboard.press("?")
@@ -208,12 +214,6 @@ def test_grid_views_light_dark(
     _assert_looks_right(_look(page), "dark q01")
     screenshot(root, out / "lab_dark_q01.png")
     root.locator(".xmw-progress").click()
-    page.keyboard.press("x")
-    wait_tiles(page, "(s) => s.none_relevant_visible")
-    _assert_looks_right(_look(page), "dark q01, none relevant")
-    screenshot(root, out / "lab_dark_none_relevant.png")
-    page.keyboard.press("x")
-    wait_tiles(page, "(s) => !s.none_relevant_visible")
 
     page.keyboard.press("n")
     wait_grid(page, query_index=1)
@@ -236,6 +236,12 @@ def test_grid_views_light_dark(
     where = page.evaluate(_FOCUSED_IN_VIEW, GRID_ROOT)
     assert where["hidden"] == [], f"the focused last tile is out of view: {where}"
     page.screenshot(path=str(out / "lab_light_q60_bottom.png"))
+
+    # none relevant on a query without relevant grades (R4 refuses it on q01, which has some)
+    page.keyboard.press("x")
+    wait_tiles(page, "(s) => s.none_relevant_visible")
+    _assert_looks_right(_look(page), "light q60, none relevant")
+    page.screenshot(path=str(out / "lab_light_none_relevant.png"))
 
 
 @pytest.mark.usefixtures("built_bundle")
