@@ -36,6 +36,7 @@ def _capture_state(grid: xm.RelevanceGrid) -> list[dict[str, Any]]:
         ("n_queries", 0),
         ("error", "hacked"),
         ("tile_size", 10),
+        ("goto_query_ids", ["q-forged"]),
     ],
 )
 def test_state_updates_may_not_change_kernel_facts(
@@ -288,3 +289,9 @@ def test_flag_and_none_on_unknown_pairs_are_refused(
     assert [r["status"] for r in ack["results"]] == ["refused"] * 3
     assert ack["results"][1]["notice"] == "unknown query_id 'q9': it has no candidates in this grid"
     assert grid.store.events().empty
+
+
+def test_go_to_knows_every_query_id_in_shown_order(built_bundle: pathlib.Path, frames: Any) -> None:
+    grid = make_grid(frames)
+    assert grid.goto_query_ids == grid.query_ids
+    assert len(grid.goto_query_ids) == grid.n_queries > 0

@@ -52,6 +52,8 @@ __all__ = ["RelevanceGrid"]
 
 _log = logging.getLogger(__name__)
 _STATIC = pathlib.Path(__file__).parent / "static"
+# above this many queries the id list is not sent to the browser (it would outweigh a page of media)
+QUERY_IDS_SYNCED = 20_000
 
 
 def _default_annotator() -> str:
@@ -124,6 +126,9 @@ class RelevanceGrid(anywidget.AnyWidget):
     """bool: after a grade key, move the focus to the next unjudged candidate. Default True."""
     error = traitlets.Unicode("").tag(sync=True)
     """str: a problem on the kernel side to show in a banner; empty when all is well."""
+    goto_query_ids = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    """list of str: the query ids in the order shown, so that ``g`` (go to) finds a query by its id.
+    Empty when there are more than ``QUERY_IDS_SYNCED`` queries (``g`` then takes numbers only)."""
 
     # traits the browser may change through a state update; every other one is a kernel fact
     _BROWSER_TRAITS = frozenset({"query_index"})
@@ -206,6 +211,8 @@ class RelevanceGrid(anywidget.AnyWidget):
         with self.hold_sync():
             self.scale = scale.to_dict()
             self.n_queries = len(self._query_ids)
+            if len(self._query_ids) <= QUERY_IDS_SYNCED:
+                self.goto_query_ids = list(self._query_ids)
             self.query_index = first
             self.progress = self._judge.progress()
         self._constructed = True

@@ -120,7 +120,7 @@ export function renderGrid(
   // ---- small views ----------------------------------------------------------------------------
   function knownIds(): Map<string, number> {
     const known = new Map<string, number>();
-    for (const [index, id] of (model.get("query_ids") ?? []).entries()) known.set(String(id), index);
+    for (const [index, id] of (model.get("goto_query_ids") ?? []).entries()) known.set(String(id), index);
     for (const query of store.queries.values()) known.set(query.query_id, query.index);
     return known;
   }

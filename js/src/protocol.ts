@@ -18,7 +18,7 @@
  *   tile_size: number              CSS px width of a candidate tile (default 240)
  *   error: string                  a kernel-side problem to show in a banner ("" = none)
  *   advance_on_grade: boolean      after a grade key the focus goes on to the next open candidate
- *   query_ids?: string[]           optional: lets `g` find any query by id (without it, only the
+ *   goto_query_ids?: string[]      optional: lets `g` find any query by id (without it, only the
  *                                  queries this view has seen, and numbers)
  *
  * Custom messages browser -> kernel: BrowserMessage. Kernel -> browser: KernelMessage; a "page"
@@ -38,7 +38,7 @@ export interface GridTraits {
   /** Optional: after a grade, move focus to the next unjudged candidate. Default true. */
   advance_on_grade?: boolean;
   /** Optional: the campaign's query ids in order, so that `g` finds a query by id anywhere. */
-  query_ids?: string[];
+  goto_query_ids?: string[];
 }
 
 export type Kind = "text" | "image" | "audio" | "video" | "error";

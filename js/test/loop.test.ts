@@ -294,7 +294,7 @@ describe("undo, done and go-to", () => {
   });
 
   it("g opens a go-to box: a number or a query id, Enter goes, Escape cancels, its keys are not commands", () => {
-    const { press, model, root, text } = ready({ query_ids: ["q0", "q1", "q2", "q3", "q4", "alpha"] });
+    const { press, model, root, text } = ready({ goto_query_ids: ["q0", "q1", "q2", "q3", "q4", "alpha"] });
     press("g");
     const input = root.querySelector<HTMLInputElement>(".xmw-goto-input")!;
     expect(document.activeElement).toBe(input);
