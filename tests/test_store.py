@@ -648,3 +648,57 @@ def test_labels_refreshed_by_key_equal_a_fresh_read(tmp_path: Path, filters: dic
         pd.testing.assert_frame_equal(live.labels(**filters), fresh.labels(**filters))
     for store in (writer, live, fresh):
         store.close()
+
+
+# ----------------------------------------------------------------------------- nulls
+_NOT_NULL_COLUMNS = {"event_id", "campaign", "task", "query_id", "annotator", "created_at"}
+# a value for every nullable event column (retracts is set by a retraction, below)
+_SET_VALUES: dict[str, object] = {
+    "item_id": "d1",
+    "relevance": 2,
+    "magnitude": 0.25,
+    "best": True,
+    "none_relevant": False,
+    "flags": "broken-media",
+    "note": "a note",
+    "segment_start": 1.5,
+    "segment_end": 0.0,  # a real 0.0 must stay 0.0, a null must stay null
+    "guideline_version": "v2",
+    "shown_position": 0,
+    "shown": '["d1", "d2"]',
+    "duration_ms": 0,
+}
+
+
+def test_every_nullable_column_covered() -> None:
+    assert set(_SET_VALUES) | {"retracts"} == set(EVENT_COLUMNS) - _NOT_NULL_COLUMNS
+
+
+@pytest.mark.parametrize("column", sorted(_SET_VALUES))
+def test_null_values_read_back_as_missing_once_a_column_is_used(store: Store, column: str) -> None:
+    """A column set on some events and null on others: the nulls read back as <NA>, not 0."""
+    value = _SET_VALUES[column]
+    rows = [
+        grade("q1", "d0", None),
+        {**grade("q1", "d1", None), column: value},
+        grade("q2", "d2", None),
+    ]
+    store.append(rows)
+    for frame in (store.events(), store.labels()):
+        frame = frame.set_index("query_id", append=True)
+        got = frame[column].tolist()
+        if column == "item_id":
+            assert got == ["d0", "d1", "d2"]
+            continue
+        assert pd.isna(got[0]) and pd.isna(got[2]), f"{column}: {got}"
+        assert got[1] == value, f"{column}: {got}"
+
+
+def test_null_retracts_read_back_as_missing(store: Store) -> None:
+    first, _ = store.append([{**grade("q1", "d1", 1), "magnitude": 0.5}, grade("q1", "d2", 0)])
+    store.retract([first])
+    events = store.events()
+    assert events.retracts.isna().tolist() == [True, True, False]
+    assert events.retracts.tolist()[2] == first
+    assert events.magnitude.isna().tolist() == [False, True, True]
+    assert store.labels().magnitude.isna().tolist() == [True]

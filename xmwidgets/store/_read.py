@@ -50,8 +50,9 @@ def _select(col: str, dtype: str, ref: str) -> str:
         value = ref if null is None else f"ifnull({ref}, {null})"
         return f"ifnull(group_concat({value}, ','), '')"
     if dtype.startswith("Float"):
-        # %!.17g round-trips a double exactly; SQLite's own REAL-to-text keeps only 15 digits
-        value = f"ifnull(printf('%!.17g', {ref}), 'null')"
+        # %!.17g round-trips a double exactly; SQLite's own REAL-to-text keeps only 15 digits.
+        # printf formats NULL as '0.0' (not NULL), so the null test must come first
+        value = f"CASE WHEN {ref} IS NULL THEN 'null' ELSE printf('%!.17g', {ref}) END"
         return f"'[' || ifnull(group_concat({value}, ','), '') || ']'"
     return f"json_group_array({ref})"
 
