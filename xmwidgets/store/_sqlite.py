@@ -20,6 +20,7 @@ import pandas as pd
 
 from .._contract import EVENT_COLUMNS, LABEL_COLUMNS, TASKS
 from ._errors import StoreError
+from ._files import READ_ONLY_ERRORS, check_folder, connect_read_only, read_only_reason
 from ._import import import_columns
 from ._read import ALWAYS_READ, CODED_COLUMNS, read_frame, where_clauses
 from ._schema import check_file, create, identify
@@ -57,12 +58,54 @@ class Store:
         self.path = os.fspath(path)
         self._lock = threading.RLock()
         check_file(self.path)
-        try:
-            con = sqlite3.connect(
-                self.path, timeout=timeout, isolation_level=None, check_same_thread=False
-            )
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open store {self.path!r}: {exc}") from exc
+        check_folder(self.path)
+        # why this store can only be read (None: it can be written)
+        self._read_only: str | None = read_only_reason(self.path)
+        # what a second connection opens: the path, or the read-only URI
+        self._uri: tuple[str, bool] = (self.path, False)
+        con = None
+        if self._read_only is None:
+            try:
+                con = self._connect_writable(timeout)
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorname not in READ_ONLY_ERRORS:
+                    raise StoreError(
+                        f"file {self.path!r} is not an xmwidgets store ({exc})"
+                    ) from exc
+                if not os.path.exists(self.path):
+                    raise StoreError(
+                        f"cannot create store {self.path!r}: the file system refused ({exc}); "
+                        "pass a path in a folder you can write to"
+                    ) from exc
+                self._read_only = f"the file system refused to write it ({exc})"
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"file {self.path!r} is not an xmwidgets store ({exc})") from exc
+        if con is None:
+            con, uri = connect_read_only(self.path, timeout)
+            self._uri = (uri, True)
+            try:
+                if identify(con, self.path):
+                    raise StoreError(
+                        f"store {self.path!r} is empty and read-only ({self._read_only}): there "
+                        "is no store to read in it, and none can be created there"
+                    )
+            except sqlite3.DatabaseError as exc:
+                con.close()
+                raise StoreError(f"file {self.path!r} is not an xmwidgets store ({exc})") from exc
+            except BaseException:
+                con.close()
+                raise
+        self._con: sqlite3.Connection | None = con
+        # a second connection for reading large frames in parallel, opened when first needed
+        self._reader: sqlite3.Connection | None = None
+        # the last labels() frame with its query and last event id, reused while nothing changed
+        self._labels_cache: tuple[tuple[Any, ...], int, pd.DataFrame] | None = None
+
+    def _connect_writable(self, timeout: float) -> sqlite3.Connection:
+        """The connection of a store this process may write; creates the schema in a new file."""
+        con = sqlite3.connect(
+            self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+        )
         try:
             # identify first: a foreign database must not be switched to WAL or written to
             new = identify(con, self.path)
@@ -71,17 +114,15 @@ class Store:
             con.execute("PRAGMA synchronous = FULL")
             if new:
                 create(con, self.path)
-        except sqlite3.DatabaseError as exc:
-            con.close()
-            raise StoreError(f"file {self.path!r} is not an xmwidgets store ({exc})") from exc
         except BaseException:
             con.close()
             raise
-        self._con: sqlite3.Connection | None = con
-        # a second connection for reading large frames in parallel, opened when first needed
-        self._reader: sqlite3.Connection | None = None
-        # the last labels() frame with its query and last event id, reused while nothing changed
-        self._labels_cache: tuple[tuple[Any, ...], int, pd.DataFrame] | None = None
+        return con
+
+    @property
+    def read_only(self) -> bool:
+        """True when this store can be read but not written (a read-only file or folder)."""
+        return self._read_only is not None
 
     # ------------------------------------------------------------------ plumbing
     def __repr__(self) -> str:
@@ -113,6 +154,12 @@ class Store:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, committed (durable) on leaving, rolled back on error."""
+        if self._read_only is not None:
+            raise StoreError(
+                f"store {self.path!r} is read-only: {self._read_only}. It can be read "
+                "(labels(), events()) but not written; to label into it, make the file and its "
+                "folder writable, or copy it to a folder you can write to"
+            )
         with self._lock:
             con = self._connection()
             try:
@@ -292,7 +339,9 @@ class Store:
         if self.path == ":memory:" or last < _PARALLEL_READ_EVENTS:
             return [con]
         if self._reader is None:
-            self._reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._reader = sqlite3.connect(
+                self._uri[0], uri=self._uri[1], isolation_level=None, check_same_thread=False
+            )
             self._reader.execute("PRAGMA query_only = 1")
         reader = self._reader
         if reader.in_transaction:
