@@ -702,3 +702,32 @@ def test_null_retracts_read_back_as_missing(store: Store) -> None:
     assert events.retracts.tolist()[2] == first
     assert events.magnitude.isna().tolist() == [False, True, True]
     assert store.labels().magnitude.isna().tolist() == [True]
+
+
+def test_import_in_random_order_keeps_the_last_row_per_key(store: Store) -> None:
+    """Rows are written grouped by query (for speed); a later row of a key still wins."""
+    rng = np.random.default_rng(3)
+    n = 2000
+    qrels = pd.DataFrame(
+        {
+            "query_id": rng.choice([f"q{i}" for i in range(40)], n),
+            "item_id": rng.choice([f"d{i}" for i in range(30)], n),
+            "relevance": rng.integers(0, 4, n),
+        }
+    )
+    assert store.import_labels(qrels, annotator="a") == n
+    expected = qrels.drop_duplicates(["query_id", "item_id"], keep="last")
+    labels = store.labels()
+    got = dict(
+        zip(zip(labels.query_id, labels.item_id, strict=True), labels.relevance, strict=True)
+    )
+    assert got == dict(
+        zip(zip(expected.query_id, expected.item_id, strict=True), expected.relevance, strict=True)
+    )
+    events = store.events()
+    assert events.query_id.is_monotonic_increasing  # grouped by query, queries sorted
+    # within a query the rows keep their frame order
+    for query_id, rows in qrels.groupby("query_id", sort=False):
+        stored = events[events.query_id == query_id]
+        assert stored.item_id.tolist() == rows.item_id.tolist()
+        assert stored.relevance.tolist() == rows.relevance.tolist()

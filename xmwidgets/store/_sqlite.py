@@ -21,7 +21,7 @@ import pandas as pd
 from .._contract import EVENT_COLUMNS, LABEL_COLUMNS, TASKS
 from ._errors import StoreError
 from ._files import READ_ONLY_ERRORS, check_folder, connect_read_only, read_only_reason
-from ._import import import_columns
+from ._import import import_columns, query_order
 from ._read import ALWAYS_READ, CODED_COLUMNS, read_frame, where_clauses
 from ._schema import check_file, create, identify
 from ._validate import INSERT_COLUMNS, normalize_event, now_micros
@@ -272,8 +272,10 @@ class Store:
         Returns
         -------
         int
-            The number of events written. Rows are written in order, so a later row for the same
-            key is the current value.
+            The number of events written. Rows are written grouped by query_id (the queries in
+            sorted order, the rows of one query in frame order), so a later row for the same key
+            is the current value; the event ids follow that order. Grouping keeps the cost of
+            updating the labels index the same whatever the order of the rows.
 
         Examples
         --------
@@ -298,7 +300,11 @@ class Store:
         if guideline_version is not None:
             constants["guideline_version"] = str(guideline_version)
             used.append("guideline_version")
-        arrays = [v.tolist() if isinstance(v, np.ndarray) else v for v in values.values()]
+        order = query_order(values["query_id"])
+        arrays = [
+            (column if order is None else column[order]).tolist()
+            for column in map(np.asarray, values.values())
+        ]
         with self._write() as con:
             # a bigger page cache for this connection keeps the `current` B-tree in memory
             con.execute("PRAGMA cache_size = -262144")
@@ -429,7 +435,8 @@ class Store:
                 frame = self._frame(con, LABEL_COLUMNS, from_where, params)
             self._labels_cache = (query, last, frame)
             # a copy, so that a caller editing its frame cannot change what the next call returns
-            return frame.copy()
+            # (with copy-on-write, pandas >= 3, a shallow copy is enough and costs nothing)
+            return frame.copy(deep=not _COPY_ON_WRITE)
 
     def _labels_delta(
         self,
@@ -500,6 +507,10 @@ class Store:
             )
 
 
+# pandas 3 always copies on write: a shallow copy of a frame can then never change the original
+_COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3 or bool(
+    getattr(pd.options.mode, "copy_on_write", False) is True
+)
 # labels() refreshes its last frame by key when at most this many events (or 5% of its rows)
 # came since, and reads it anew otherwise
 _DELTA_EVENTS = 10_000
