@@ -6,6 +6,7 @@ import json
 import multiprocessing
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -731,3 +732,55 @@ def test_import_in_random_order_keeps_the_last_row_per_key(store: Store) -> None
         stored = events[events.query_id == query_id]
         assert stored.item_id.tolist() == rows.item_id.tolist()
         assert stored.relevance.tolist() == rows.relevance.tolist()
+
+
+def test_a_batch_of_events_is_one_transaction(store: Store) -> None:
+    """Group commit: appending 10 events costs one transaction (one commit, one fsync)."""
+    statements: list[str] = []
+    assert store._con is not None
+    store._con.set_trace_callback(statements.append)
+    try:
+        ids = store.append([grade("q1", f"d{i}", i % 4) for i in range(10)])
+    finally:
+        store._con.set_trace_callback(None)
+    assert len(ids) == 10
+    control = [s.split()[0].upper() for s in statements if s.split()[0].upper() in _TX_WORDS]
+    assert control == ["BEGIN", "COMMIT"], statements
+    # a batch mixing values and an undo is one transaction too
+    statements.clear()
+    store._con.set_trace_callback(statements.append)
+    try:
+        store.append([grade("q2", "d1", 1), {"retracts": ids[0]}, grade("q2", "d2", 2)])
+    finally:
+        store._con.set_trace_callback(None)
+    control = [s.split()[0].upper() for s in statements if s.split()[0].upper() in _TX_WORDS]
+    assert control == ["BEGIN", "COMMIT"], statements
+
+
+_TX_WORDS = {"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"}
+
+_FSYNC_CHILD = """
+import os, sys
+sys.path.insert(0, sys.argv[2])
+from xmwidgets.store import open_store
+store = open_store(sys.argv[1])
+event = {"campaign": "c", "task": "grade", "query_id": "q", "annotator": "a", "relevance": 1}
+store.append([{**event, "item_id": "first"}])  # creates the WAL file (and syncs its folder)
+os.write(2, b"<<mark>>")
+store.append([{**event, "item_id": f"d{i}"} for i in range(10)])
+os.write(2, b"<<mark>>")
+"""
+
+
+@pytest.mark.skipif(not shutil.which("strace"), reason="strace is not installed")
+def test_a_batch_of_events_costs_one_fsync(tmp_path: Path) -> None:
+    trace = tmp_path / "trace"
+    strace = ["strace", "-f", "-e", "trace=fsync,fdatasync,write", "-o", str(trace)]
+    subprocess.run(
+        [*strace, sys.executable, "-c", _FSYNC_CHILD, str(tmp_path / "labels.sqlite"), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    between = trace.read_text().split("<<mark>>")[1]
+    syncs = [line for line in between.splitlines() if "sync(" in line]
+    assert len(syncs) == 1, syncs
