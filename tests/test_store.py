@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,9 @@ import pytest
 
 from xmwidgets._contract import EVENT_COLUMNS, LABEL_COLUMNS, LABEL_KEY
 from xmwidgets.store import Store, StoreError, open_store
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import pg_server  # the test helper next to this file
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,10 +49,35 @@ def current(store: Store, **filters: object) -> dict[tuple, int]:
     }
 
 
+class Location:
+    """Where a test's store lives (an SQLite file or a fresh PostgreSQL database); call to open."""
+
+    def __init__(self, kind: str, where: str) -> None:
+        self.kind, self.where = kind, where
+        self.opened: list[Store] = []
+
+    def __call__(self) -> Store:
+        store = open_store(self.where)
+        self.opened.append(store)
+        return store
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Location]:
+    """One test suite, two backends: every test using this runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        where = Location("sqlite", str(tmp_path / "labels.sqlite"))
+    else:
+        server = pg_server.server()
+        where = Location("postgres", server.url(server.new_database()))
+    yield where
+    for store in where.opened:
+        store.close()
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    with open_store(tmp_path / "labels.sqlite") as opened:
-        yield opened
+def store(location: Location) -> Store:
+    return location()
 
 
 # ----------------------------------------------------------------------------- semantics
@@ -170,10 +199,11 @@ def test_random_history_matches_a_reference_view(store: Store) -> None:
     # the key path (query_ids) and the event-order path agree, and so do the two bookkeeping tables
     by_key = store.labels(query_ids=["q0", "q1", "q2"])
     pd.testing.assert_frame_equal(by_key, store.labels())
-    con = sqlite3.connect(store.path)
-    ids = {r[0] for r in con.execute("SELECT event_id FROM current_ids")}
-    assert ids == {r[0] for r in con.execute("SELECT event_id FROM current")} == set(expected)
-    con.close()
+    if type(store) is Store:  # SQLite's two bookkeeping tables agree
+        con = sqlite3.connect(store.path)
+        ids = {r[0] for r in con.execute("SELECT event_id FROM current_ids")}
+        assert ids == {r[0] for r in con.execute("SELECT event_id FROM current")} == set(expected)
+        con.close()
 
 
 # ----------------------------------------------------------------------------- append validation
@@ -364,15 +394,15 @@ def test_import_labels_errors(
 
 
 # ----------------------------------------------------------------------------- files
-def test_resume_after_close_and_reopen(tmp_path: Path) -> None:
-    path = tmp_path / "labels.sqlite"
-    with open_store(path) as store:
+def test_resume_after_close_and_reopen(location: Location) -> None:
+    with location() as store:
         ids = store.append([grade("q1", "d1", 1), grade("q1", "d2", 2)])
         store.retract([ids[1]])
-    assert store.path == str(path)
+    if location.kind == "sqlite":
+        assert store.path == location.where
     with pytest.raises(StoreError, match="is closed"):
         store.labels()
-    with open_store(str(path)) as again:
+    with location() as again:
         assert current(again) == {("q1", "d1"): 1}
         assert again.last_event_id() == 3
         assert again.append([grade("q2", "d1", 0)]) == [4]
@@ -451,8 +481,8 @@ while True:
 """
 
 
-def test_kill_9_loses_nothing_that_was_acknowledged(tmp_path: Path) -> None:
-    path = str(tmp_path / "labels.sqlite")
+def test_kill_9_loses_nothing_that_was_acknowledged(location: Location) -> None:
+    path = location.where
     script = _WRITER.format(root=str(ROOT), path=path)
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     acknowledged: dict[int, int] = {}
@@ -480,8 +510,8 @@ def _append_many(path: str, annotator: str, n: int, queue: multiprocessing.Queue
     queue.put((annotator, got))
 
 
-def test_two_processes_write_concurrently(tmp_path: Path) -> None:
-    path = str(tmp_path / "labels.sqlite")  # not created yet: both processes race to create it
+def test_two_processes_write_concurrently(location: Location) -> None:
+    path = location.where  # not created yet: both processes race to create it
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
     procs = [ctx.Process(target=_append_many, args=(path, name, 60, queue)) for name in "ab"]
@@ -499,9 +529,8 @@ def test_two_processes_write_concurrently(tmp_path: Path) -> None:
         assert len(store.labels()) == 120
 
 
-def test_two_store_objects_in_threads(tmp_path: Path) -> None:
-    path = tmp_path / "labels.sqlite"
-    stores = [open_store(path), open_store(path)]
+def test_two_store_objects_in_threads(location: Location) -> None:
+    stores = [location(), location()]
     got: list[list[int]] = [[], []]
 
     def work(k: int) -> None:
@@ -583,12 +612,13 @@ def test_import_constants_with_quotes_round_trip(store: Store) -> None:
     assert store.last_event_id() == 1
 
 
-def test_labels_reused_while_unchanged_but_never_shared(store: Store) -> None:
+def test_labels_reused_while_unchanged_but_never_shared(location: Location) -> None:
+    store = location()
     store.append([grade("q1", "d1", 1)])
     first = store.labels()
     first.loc[0, "relevance"] = 3  # the caller edits its copy
     assert store.labels().relevance.tolist() == [1]
-    other = open_store(store.path)  # a write from elsewhere invalidates the reuse
+    other = location()  # a write from elsewhere invalidates the reuse
     other.append([grade("q1", "d1", 2)])
     assert store.labels().relevance.tolist() == [2]
     assert store.labels(annotator="nobody").empty and len(store.labels()) == 1
@@ -623,10 +653,9 @@ def test_retraction_events_in_an_append_batch(store: Store) -> None:
 @pytest.mark.parametrize(
     "filters", [{}, {"annotator": "a"}, {"query_ids": ["q0", "q2"], "campaign": "c1"}]
 )
-def test_labels_refreshed_by_key_equal_a_fresh_read(tmp_path: Path, filters: dict) -> None:
+def test_labels_refreshed_by_key_equal_a_fresh_read(location: Location, filters: dict) -> None:
     """A store that keeps refreshing its last frame agrees with a fresh read after every write."""
-    path = tmp_path / "labels.sqlite"
-    writer, live, fresh = open_store(path), open_store(path), open_store(path)
+    writer, live, fresh = location(), location(), location()
     rng = random.Random(11)
     values: list[int] = []
     for step in range(150):
@@ -734,8 +763,9 @@ def test_import_in_random_order_keeps_the_last_row_per_key(store: Store) -> None
         assert stored.relevance.tolist() == rows.relevance.tolist()
 
 
-def test_a_batch_of_events_is_one_transaction(store: Store) -> None:
+def test_a_batch_of_events_is_one_transaction(tmp_path: Path) -> None:
     """Group commit: appending 10 events costs one transaction (one commit, one fsync)."""
+    store = open_store(tmp_path / "labels.sqlite")
     statements: list[str] = []
     assert store._con is not None
     store._con.set_trace_callback(statements.append)

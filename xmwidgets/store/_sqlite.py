@@ -54,6 +54,14 @@ class Store:
 
     path: str
 
+    def __new__(cls, path: str | os.PathLike[str] = "labels.sqlite", **kwargs: Any) -> Store:
+        if cls is Store and is_postgres_url(path):
+            # imported only now: SQLAlchemy and psycopg are the optional `postgres` extra
+            from ._postgres import PostgresStore
+
+            return super().__new__(PostgresStore)
+        return super().__new__(cls)
+
     def __init__(self, path: str | os.PathLike[str] = "labels.sqlite", *, timeout: float = 30.0):
         self.path = os.fspath(path)
         self._lock = threading.RLock()
@@ -521,6 +529,9 @@ _PARALLEL_READ_EVENTS = 100_000
 def open_store(path: str | os.PathLike[str] | Store = "labels.sqlite") -> Store:
     """Open (or create) the label store at ``path``; a Store passes through unchanged.
 
+    ``path`` is an SQLite file, ``":memory:"``, or a PostgreSQL URL
+    (``postgresql://user:password@host:port/database``, needs ``pip install 'xmwidgets[postgres]'``).
+
     Examples
     --------
     >>> store = open_store(":memory:")
@@ -530,3 +541,11 @@ def open_store(path: str | os.PathLike[str] | Store = "labels.sqlite") -> Store:
     if isinstance(path, Store):
         return path
     return Store(path)
+
+
+def is_postgres_url(path: object) -> bool:
+    """True for a ``postgresql://`` or ``postgresql+psycopg://`` (any ``postgresql+…``) URL."""
+    return isinstance(path, str) and path.split("://", 1)[0].split("+")[0] in (
+        "postgresql",
+        "postgres",
+    )

@@ -1,0 +1,589 @@
+"""``PostgresStore``: the label store in a PostgreSQL database (SQLAlchemy Core + psycopg 3).
+
+The same events/labels semantics as the SQLite store, in tables prefixed ``xmw_`` (a team
+database may hold other tables):
+
+``xmw_meta``
+    ``format``, ``schema_version``, ``store_id``.
+``xmw_events``
+    The append-only log, columns of ``_contract.EVENT_COLUMNS``; ``created_at`` in integer UTC
+    microseconds, as in SQLite.
+``xmw_current``
+    The current event per label key. ``item_key`` is ``item_id`` or '' and ``item_null`` says
+    which, so that a null item id never collides with the empty string.
+``xmw_superseded``
+    ``event_id -> prev``: the value that was current when ``event_id`` replaced it (undo walks it).
+``xmw_counter``
+    One row: the last event id handed out.
+
+Event ids and readers: a writer takes the next ids from ``xmw_counter`` with an UPDATE, whose
+row lock it holds until it commits. So writers commit one after the other, in id order, and a
+reader can never see event N without every event before N: ``events(since=last_id)`` polled while
+writers commit misses nothing (a sequence would hand out ids that become visible out of order).
+
+Imported only when a ``postgresql://`` URL is opened.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._contract import EVENT_COLUMNS, LABEL_COLUMNS, TASKS
+from ._errors import StoreError
+from ._import import import_columns, query_order
+from ._read import _INT_NULL, _column, _is_integer
+from ._sqlite import Store
+from ._validate import INSERT_COLUMNS, normalize_event, now_micros
+from ._write import retraction_key
+
+try:
+    import sqlalchemy as sa
+    from sqlalchemy.engine import URL, make_url
+except ImportError as exc:  # pragma: no cover - the message is the point
+    raise StoreError(
+        "a postgresql:// store needs SQLAlchemy and psycopg 3: pip install 'xmwidgets[postgres]' "
+        f"({exc.name} is not installed)"
+    ) from exc
+try:
+    import psycopg  # noqa: F401 (the driver SQLAlchemy loads for postgresql+psycopg)
+except ImportError as exc:  # pragma: no cover
+    raise StoreError(
+        "a postgresql:// store needs psycopg 3: pip install 'xmwidgets[postgres]' "
+        f"({exc.name} is not installed)"
+    ) from exc
+
+__all__ = ["SCHEMA_VERSION", "PostgresStore", "create_schema", "engine_url"]
+
+SCHEMA_VERSION = 2
+_FORMAT = "xmwidgets label store"
+# pg_advisory_xact_lock key for creating/upgrading the schema ("xmwg")
+_SCHEMA_LOCK = 0x786D7767
+
+_PG_TYPES = {
+    "int64": "bigint",
+    "Int8": "smallint",
+    "Int32": "integer",
+    "Int64": "bigint",
+    "Float64": "double precision",
+    "boolean": "boolean",
+    "string": "text",
+    "datetime64[ns, UTC]": "bigint",
+}
+_NOT_NULL = {"campaign", "task", "query_id", "annotator", "created_at"}
+_KEY_COLUMNS = "query_id, item_key, item_null, campaign, annotator, task"
+_KEY_OF_EVENT = "query_id, coalesce(item_id, ''), item_id IS NULL, campaign, annotator, task"
+
+
+def _schema_v1() -> list[str]:
+    columns = ",\n  ".join(
+        f"{col} {_PG_TYPES[dtype]}{' NOT NULL' if col in _NOT_NULL else ''}"
+        for col, dtype in EVENT_COLUMNS.items()
+        if col != "event_id"
+    )
+    return [
+        "CREATE TABLE xmw_meta (key text PRIMARY KEY, value text NOT NULL)",
+        f"CREATE TABLE xmw_events (event_id bigint PRIMARY KEY, {columns})",
+        # unique: an event is retracted at most once, whatever two writers try at the same time
+        "CREATE UNIQUE INDEX xmw_events_retracts ON xmw_events (retracts) "
+        "WHERE retracts IS NOT NULL",
+        "CREATE TABLE xmw_current (query_id text NOT NULL, item_key text NOT NULL, "
+        "item_null boolean NOT NULL, campaign text NOT NULL, annotator text NOT NULL, "
+        "task text NOT NULL, event_id bigint NOT NULL, "
+        f"PRIMARY KEY ({_KEY_COLUMNS}))",
+        "CREATE TABLE xmw_superseded (event_id bigint PRIMARY KEY, prev bigint NOT NULL)",
+        "CREATE TABLE xmw_counter (one boolean PRIMARY KEY DEFAULT true CHECK (one), "
+        "last bigint NOT NULL)",
+        "INSERT INTO xmw_counter (one, last) VALUES (true, 0)",
+        f"INSERT INTO xmw_meta (key, value) VALUES ('format', '{_FORMAT}')",
+        "INSERT INTO xmw_meta (key, value) VALUES ('schema_version', '1')",
+    ]
+
+
+def _migrate_to_2(con: sa.Connection) -> None:
+    """Version 2: the store gets an id of its own (tells copies of a store apart)."""
+    con.execute(
+        sa.text(
+            "INSERT INTO xmw_meta (key, value) VALUES ('store_id', :id) ON CONFLICT DO NOTHING"
+        ),
+        {"id": str(uuid.uuid4())},
+    )
+
+
+_MIGRATIONS = {2: _migrate_to_2}
+
+
+def create_schema(con: sa.Connection, version: int = SCHEMA_VERSION) -> None:
+    """Create the tables of schema ``version`` (older versions exist for the upgrade tests)."""
+    for statement in _schema_v1():
+        con.execute(sa.text(statement))
+    _upgrade(con, 1, version)
+
+
+def _upgrade(con: sa.Connection, found: int, target: int = SCHEMA_VERSION) -> None:
+    for version in range(found + 1, target + 1):
+        _MIGRATIONS[version](con)
+        con.execute(
+            sa.text("UPDATE xmw_meta SET value = :v WHERE key = 'schema_version'"),
+            {"v": str(version)},
+        )
+
+
+def engine_url(url: str) -> URL:
+    """The SQLAlchemy URL for a store URL: a bare ``postgresql://`` uses psycopg 3."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise StoreError(f"not a valid PostgreSQL URL: {exc}") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        # SQLAlchemy would pick psycopg2 for a bare postgresql:// URL
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername != "postgresql+psycopg":
+        raise StoreError(
+            f"store URL scheme {parsed.drivername!r} is not supported: use postgresql:// or "
+            "postgresql+psycopg:// (psycopg 3)"
+        )
+    return parsed
+
+
+def _where(alias: str, **filters: Any) -> tuple[list[str], dict[str, Any]]:
+    """SQL conditions (named parameters) for filters that are a value, a sequence or None."""
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    for col, value in filters.items():
+        if value is None:
+            continue
+        if isinstance(value, str) or not isinstance(value, Sequence | set | pd.Index | np.ndarray):
+            clauses.append(f"{alias}.{col} = :{col}")
+            params[col] = str(value)
+        else:
+            clauses.append(f"{alias}.{col} = ANY(:{col})")
+            params[col] = [str(v) for v in value]
+    return clauses, params
+
+
+def _aggregate(col: str, dtype: str) -> str:
+    """One column of the frame as one text value (parsed by ``_read._column``)."""
+    ref = f"e.{col}"
+    if _is_integer(dtype):
+        if dtype == "boolean":
+            ref = f"{ref}::int"
+        null = _INT_NULL.get(col)
+        value = ref if null is None else f"coalesce({ref}, {null})"
+        return f"coalesce(string_agg({value}::text, ','), '')"
+    # floats print exactly (shortest round-trip text); NULL becomes JSON null
+    return f"coalesce(json_agg({ref})::text, '[]')"
+
+
+_BOOLEAN_COLUMNS = {col for col, dtype in EVENT_COLUMNS.items() if dtype == "boolean"}
+
+
+def _bind(col: str, value: Any) -> Any:
+    """A normalised event value as PostgreSQL takes it (booleans are 0/1 for SQLite)."""
+    return bool(value) if col in _BOOLEAN_COLUMNS and value is not None else value
+
+
+class PostgresStore(Store):
+    """The label store in PostgreSQL; the same API and semantics as the SQLite ``Store``.
+
+    Parameters
+    ----------
+    url
+        ``postgresql://user:password@host:port/database`` (or ``postgresql+psycopg://``).
+        The tables are created in an empty database, or beside other tables (all prefixed
+        ``xmw_``); an older schema is upgraded in place.
+    timeout
+        Seconds a write waits for another writer, and a connection attempt for the server.
+    """
+
+    def __init__(self, url: str | os.PathLike[str], *, timeout: float = 30.0):
+        self._url = engine_url(os.fspath(url))
+        self.path = self._url.render_as_string(hide_password=True)
+        self._lock = threading.RLock()
+        self._read_only = None
+        self._timeout = timeout
+        self._engine: sa.Engine | None = sa.create_engine(
+            self._url,
+            pool_pre_ping=True,
+            pool_size=2,
+            max_overflow=4,
+            connect_args={
+                "connect_timeout": max(1, int(timeout)),
+                "options": f"-c lock_timeout={int(timeout * 1000)}",
+            },
+        )
+        try:
+            self._prepare()
+        except BaseException:
+            self._engine.dispose()
+            self._engine = None
+            raise
+
+    # ------------------------------------------------------------------ plumbing
+    def _where_server(self) -> str:
+        url = self._url
+        return (
+            f"PostgreSQL at {url.host or 'localhost'}:{url.port or 5432}, "
+            f"database {url.database!r}, user {url.username!r}"
+        )
+
+    def _explain(self, exc: BaseException) -> StoreError:
+        """A StoreError a person understands (never with the password) for a driver error."""
+        text = str(getattr(exc, "orig", None) or exc)
+        if self._url.password:
+            text = text.replace(str(self._url.password), "***")
+        first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+        lower = text.lower()
+        url = self._url
+        if "password authentication failed" in lower or "no password supplied" in lower:
+            hint = f"check the user name and password for {url.username!r}"
+        elif "does not exist" in lower and "database" in lower:
+            hint = (
+                f"create it first (createdb -h {url.host} -p {url.port or 5432} "
+                f'{url.database}, or CREATE DATABASE "{url.database}")'
+            )
+        elif "connection refused" in lower or "could not connect" in lower or "timeout" in lower:
+            hint = "is the server running and listening there? (pg_isready -h HOST -p PORT)"
+        elif "shutting down" in lower or "terminating connection" in lower or "closed" in lower:
+            hint = "the server went away (restarted?); try again"
+        else:
+            hint = "see the server's message above"
+        return StoreError(f"{self._where_server()}: {first}; {hint}")
+
+    def _prepare(self) -> None:
+        """Create the schema in a new database, upgrade an older one, refuse a newer one."""
+        try:
+            with self._begin() as con:
+                con.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
+                exists = con.execute(sa.text("SELECT to_regclass('xmw_meta') IS NOT NULL")).scalar()
+                if not exists:
+                    create_schema(con)
+                    return
+                meta = dict(con.execute(sa.text("SELECT key, value FROM xmw_meta")).all())
+                if meta.get("format") != _FORMAT:
+                    raise StoreError(
+                        f"{self._where_server()}: the table xmw_meta is not an xmwidgets store's; "
+                        "use another database"
+                    )
+                version = int(meta.get("schema_version", "0"))
+                if version > SCHEMA_VERSION:
+                    raise StoreError(
+                        f"store {self.path!r} has schema version {version}, newer than this "
+                        f"xmwidgets can read ({SCHEMA_VERSION}): upgrade xmwidgets "
+                        "(pip install -U xmwidgets)"
+                    )
+                if version < SCHEMA_VERSION:
+                    _upgrade(con, version)
+        except sa.exc.DBAPIError as exc:
+            raise self._explain(exc) from None
+
+    def _engine_or_raise(self) -> sa.Engine:
+        if self._engine is None:
+            raise StoreError(f"store {self.path!r} is closed; open it again with open_store(url)")
+        return self._engine
+
+    @contextmanager
+    def _begin(self, isolation: str | None = None) -> Iterator[sa.Connection]:
+        engine = self._engine_or_raise()
+        bind = engine if isolation is None else engine.execution_options(isolation_level=isolation)
+        with bind.begin() as con:
+            yield con
+
+    @contextmanager
+    def _write_tx(self) -> Iterator[sa.Connection]:
+        """One write transaction holding the id counter's row lock (writers commit in id order)."""
+        with self._lock:
+            try:
+                with self._begin() as con:
+                    yield con
+            except sa.exc.DBAPIError as exc:
+                raise self._explain(exc) from None
+
+    def close(self) -> None:
+        """Close the connection pool (idempotent). Everything appended is already committed."""
+        with self._lock:
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None
+
+    def __repr__(self) -> str:
+        state = "closed" if self._engine is None else f"last_event_id={self.last_event_id()}"
+        return f"PostgresStore({self.path!r}, {state})"
+
+    @property
+    def read_only(self) -> bool:
+        """Always False: a PostgreSQL user without write rights gets an error on the write."""
+        return False
+
+    # ------------------------------------------------------------------ writing
+    @staticmethod
+    def _take_ids(con: sa.Connection, n: int) -> int:
+        """Reserve ``n`` event ids under the counter's row lock; return the first one."""
+        last = con.execute(
+            sa.text("UPDATE xmw_counter SET last = last + :n RETURNING last"), {"n": n}
+        ).scalar_one()
+        return int(last) - n + 1
+
+    @staticmethod
+    def _apply_values(con: sa.Connection, first: int, last: int) -> None:
+        """Bring xmw_current (and xmw_superseded) up to date with value events first..last."""
+        window = f"PARTITION BY {_KEY_OF_EVENT} ORDER BY event_id"
+        con.execute(
+            sa.text(
+                "INSERT INTO xmw_superseded (event_id, prev) "
+                "SELECT n.event_id, coalesce(n.prev_in_batch, c.event_id) FROM ("
+                "  SELECT event_id, query_id, coalesce(item_id, '') AS item_key, "
+                "    item_id IS NULL AS item_null, campaign, annotator, task, "
+                f"    lag(event_id) OVER ({window}) AS prev_in_batch "
+                "  FROM xmw_events WHERE event_id BETWEEN :first AND :last AND retracts IS NULL"
+                ") n LEFT JOIN xmw_current c USING (" + _KEY_COLUMNS + ") "
+                "WHERE coalesce(n.prev_in_batch, c.event_id) IS NOT NULL"
+            ),
+            {"first": first, "last": last},
+        )
+        con.execute(
+            sa.text(
+                f"INSERT INTO xmw_current ({_KEY_COLUMNS}, event_id) "
+                f"SELECT DISTINCT ON ({_KEY_OF_EVENT}) {_KEY_OF_EVENT}, event_id "
+                "FROM xmw_events WHERE event_id BETWEEN :first AND :last AND retracts IS NULL "
+                f"ORDER BY {_KEY_OF_EVENT}, event_id DESC "
+                f"ON CONFLICT ({_KEY_COLUMNS}) DO UPDATE SET event_id = excluded.event_id"
+            ),
+            {"first": first, "last": last},
+        )
+
+    def _insert(self, con: sa.Connection, first: int, rows: list[dict[str, Any]]) -> None:
+        columns = [c for c in INSERT_COLUMNS if any(c in r for r in rows)]
+        names = ", ".join(["event_id", *columns])
+        values = ", ".join(f":{c}" for c in ["event_id", *columns])
+        con.execute(
+            sa.text(f"INSERT INTO xmw_events ({names}) VALUES ({values})"),
+            [
+                {"event_id": first + i, **{c: _bind(c, r.get(c)) for c in columns}}
+                for i, r in enumerate(rows)
+            ],
+        )
+
+    def _retract(self, con: sa.Connection, row: dict[str, Any], event_id: int) -> None:
+        target = row["retracts"]
+        found = con.execute(
+            sa.text(
+                "SELECT campaign, task, query_id, item_id, annotator, retracts FROM xmw_events "
+                "WHERE event_id = :t"
+            ),
+            {"t": target},
+        ).first()
+        by = con.execute(
+            sa.text("SELECT event_id FROM xmw_events WHERE retracts = :t"), {"t": target}
+        ).first()
+        last = con.execute(
+            sa.text("SELECT coalesce(max(event_id), 0) FROM xmw_events")
+        ).scalar_one()
+        key = retraction_key(row, found, by, self.path, int(last))
+        self._insert(con, event_id, [{**row, **key}])
+        key_sql = (
+            "query_id = :query_id AND item_key = coalesce(:item_id, '') AND "
+            "item_null = (CAST(:item_id AS text) IS NULL) AND campaign = :campaign AND "
+            "annotator = :annotator AND task = :task"
+        )
+        current = con.execute(
+            sa.text(f"SELECT event_id FROM xmw_current WHERE {key_sql}"), key
+        ).scalar()
+        if current != target:
+            return
+        previous = self._previous_live(con, target)
+        if previous is None:
+            con.execute(sa.text(f"DELETE FROM xmw_current WHERE {key_sql}"), key)
+        else:
+            con.execute(
+                sa.text(f"UPDATE xmw_current SET event_id = :prev WHERE {key_sql}"),
+                {**key, "prev": previous},
+            )
+
+    @staticmethod
+    def _previous_live(con: sa.Connection, event_id: int) -> int | None:
+        while True:
+            prev = con.execute(
+                sa.text("SELECT prev FROM xmw_superseded WHERE event_id = :e"), {"e": event_id}
+            ).scalar()
+            if prev is None:
+                return None
+            event_id = int(prev)
+            retracted = con.execute(
+                sa.text("SELECT 1 FROM xmw_events WHERE retracts = :e"), {"e": event_id}
+            ).scalar()
+            if retracted is None:
+                return event_id
+
+    def append(self, events: Sequence[Mapping[str, Any]]) -> list[int]:
+        """Append judgement events in one transaction, committed before returning.
+
+        See ``Store.append``; the ids are consecutive and visible to readers in id order.
+        """
+        if isinstance(events, Mapping):
+            events = [events]
+        elif isinstance(events, pd.DataFrame):
+            events = events.to_dict("records")
+        rows = [normalize_event(event, i) for i, event in enumerate(events)]
+        if not rows:
+            return []
+        with self._write_tx() as con:
+            first = self._take_ids(con, len(rows))
+            start = 0
+            while start < len(rows):
+                if "retracts" in rows[start]:
+                    self._retract(con, rows[start], first + start)
+                    start += 1
+                    continue
+                stop = start
+                while stop < len(rows) and "retracts" not in rows[stop]:
+                    stop += 1
+                self._insert(con, first + start, rows[start:stop])
+                self._apply_values(con, first + start, first + stop - 1)
+                start = stop
+        return list(range(first, first + len(rows)))
+
+    def import_labels(
+        self,
+        df: pd.DataFrame,
+        *,
+        annotator: str | None = None,
+        campaign: str = "default",
+        task: str = "grade",
+        guideline_version: str | None = None,
+    ) -> int:
+        """Bulk-load existing judgements with COPY, one event per row (see ``Store.import_labels``)."""
+        if task not in TASKS:
+            raise StoreError(f"unknown task {task!r}: the tasks are {', '.join(TASKS)}")
+        values, _ = import_columns(df, annotator=annotator)
+        n = len(df)
+        if n == 0:
+            return 0
+        constants: dict[str, Any] = {"campaign": str(campaign), "task": task}
+        if annotator is not None:
+            constants["annotator"] = str(annotator)
+        if "created_at" not in values:
+            constants["created_at"] = now_micros()
+        if guideline_version is not None:
+            constants["guideline_version"] = str(guideline_version)
+        for text in constants.values():
+            if isinstance(text, str) and "\x00" in text:
+                raise StoreError(
+                    f"{text!r} contains a NUL character, which a label store cannot hold"
+                )
+        order = query_order(values["query_id"])
+        columns = [
+            np.asarray(v) if order is None else np.asarray(v)[order] for v in values.values()
+        ]
+        names = ["event_id", *constants, *values]
+        with self._write_tx() as con:
+            first = self._take_ids(con, n)
+            ids = np.arange(first, first + n, dtype=np.int64)
+            lists = [ids.tolist(), *([v] * n for v in constants.values())]
+            lists += [c.tolist() for c in columns]
+            raw = con.connection.driver_connection
+            assert raw is not None
+            copy_sql = f"COPY xmw_events ({', '.join(names)}) FROM STDIN"
+            with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
+                for row in zip(*lists, strict=True):
+                    copy.write_row(row)
+            self._apply_values(con, first, first + n - 1)
+        return n
+
+    # ------------------------------------------------------------------ reading
+    def _read_frame(
+        self, columns: Mapping[str, str], from_where: str, params: dict[str, Any]
+    ) -> pd.DataFrame:
+        exprs = [_aggregate(col, dtype) for col, dtype in columns.items()]
+        sql = f"SELECT count(*), {', '.join(exprs)} {from_where}"
+        with self._lock:
+            try:
+                with self._begin() as con:
+                    row = con.execute(sa.text(sql), params).one()
+            except sa.exc.DBAPIError as exc:
+                raise self._explain(exc) from None
+        data = {
+            col: _column(text, col, dtype)
+            for (col, dtype), text in zip(columns.items(), row[1:], strict=True)
+        }
+        event_ids = data["event_id"]
+        if len(event_ids) > 1 and not bool(np.all(event_ids[1:] > event_ids[:-1])):
+            order = np.argsort(event_ids, kind="stable")
+            data = {col: values[order] for col, values in data.items()}
+        return pd.DataFrame(data, copy=False)
+
+    def events(
+        self,
+        *,
+        campaign: str | Sequence[str] | None = None,
+        annotator: str | Sequence[str] | None = None,
+        task: str | Sequence[str] | None = None,
+        since: int | None = None,
+    ) -> pd.DataFrame:
+        """The event log (``EVENT_COLUMNS``), ordered by event_id; see ``Store.events``."""
+        clauses, params = _where("e", campaign=campaign, annotator=annotator, task=task)
+        if since is not None:
+            clauses.insert(0, "e.event_id > :since")
+            params["since"] = int(since)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        return self._read_frame(EVENT_COLUMNS, f"FROM xmw_events e{where}", params)
+
+    def labels(
+        self,
+        *,
+        campaign: str | Sequence[str] | None = None,
+        annotator: str | Sequence[str] | None = None,
+        task: str | Sequence[str] | None = None,
+        query_ids: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """The current judgement per label key (``LABEL_COLUMNS``); see ``Store.labels``."""
+        if isinstance(query_ids, str):
+            query_ids = [query_ids]
+        clauses, params = _where(
+            "c", campaign=campaign, annotator=annotator, task=task, query_id=query_ids
+        )
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        sql = f"FROM xmw_current c JOIN xmw_events e ON e.event_id = c.event_id{where}"
+        return self._read_frame(LABEL_COLUMNS, sql, params)
+
+    def counts(self, *, campaign: str, annotator: str, task: str = "grade") -> pd.DataFrame:
+        """Number of current labels per query for one annotator (see ``Store.counts``)."""
+        with self._lock:
+            try:
+                with self._begin() as con:
+                    rows = con.execute(
+                        sa.text(
+                            "SELECT query_id, count(*) FROM xmw_current WHERE campaign = :c "
+                            "AND task = :t AND annotator = :a "
+                            'GROUP BY query_id ORDER BY query_id COLLATE "C"'
+                        ),
+                        {"c": campaign, "t": task, "a": annotator},
+                    ).all()
+            except sa.exc.DBAPIError as exc:
+                raise self._explain(exc) from None
+        return pd.DataFrame(
+            {
+                "query_id": pd.array([r[0] for r in rows], dtype="string"),
+                "judged": np.array([r[1] for r in rows], dtype=np.int64),
+            }
+        )
+
+    def last_event_id(self) -> int:
+        """The newest committed event id (0 for an empty store)."""
+        with self._lock:
+            try:
+                with self._begin() as con:
+                    return int(
+                        con.execute(
+                            sa.text("SELECT coalesce(max(event_id), 0) FROM xmw_events")
+                        ).scalar_one()
+                    )
+            except sa.exc.DBAPIError as exc:
+                raise self._explain(exc) from None
