@@ -23,7 +23,7 @@ from ._errors import StoreError
 from ._files import READ_ONLY_ERRORS, check_folder, connect_read_only, read_only_reason
 from ._import import import_columns, query_order
 from ._read import ALWAYS_READ, CODED_COLUMNS, read_frame, where_clauses
-from ._schema import check_file, create, identify
+from ._schema import check_file, create, identify, upgrade
 from ._validate import INSERT_COLUMNS, normalize_event, now_micros
 from ._write import insert_values, note, retract_one
 
@@ -122,6 +122,8 @@ class Store:
             con.execute("PRAGMA synchronous = FULL")
             if new:
                 create(con, self.path)
+            else:
+                upgrade(con, self.path)
         except BaseException:
             con.close()
             raise
