@@ -814,3 +814,35 @@ def test_a_batch_of_events_costs_one_fsync(tmp_path: Path) -> None:
     between = trace.read_text().split("<<mark>>")[1]
     syncs = [line for line in between.splitlines() if "sync(" in line]
     assert len(syncs) == 1, syncs
+
+
+def test_readers_polling_since_never_miss_an_event(location: Location) -> None:
+    """events(since=last) polled while 3 processes commit: every poll continues where the last
+    one stopped (ids become visible in id order), and the polls together see every event once."""
+    location().close()  # create the store first, so the writers only append
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    names = ["w0", "w1", "w2"]
+    procs = [ctx.Process(target=_append_many, args=(location.where, n, 40, queue)) for n in names]
+    for proc in procs:
+        proc.start()
+    reader = location()
+    seen: list[int] = []
+    last = 0
+
+    def poll() -> None:
+        nonlocal last
+        new = reader.events(since=last).event_id.tolist()
+        assert new == list(range(last + 1, last + 1 + len(new))), (last, new)
+        seen.extend(new)
+        last = new[-1] if new else last
+
+    while any(proc.is_alive() for proc in procs):
+        poll()
+    results = dict(queue.get(timeout=120) for _ in procs)
+    for proc in procs:
+        proc.join(timeout=60)
+        assert proc.exitcode == 0
+    poll()
+    written = sorted(i for name in names for i in results[name])
+    assert seen == written == list(range(1, 121))

@@ -1,0 +1,104 @@
+"""PostgreSQL-only behaviour of the store: errors a person understands, restarts, transactions."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+from xmwidgets.store import StoreError, open_store
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import pg_server  # the test helper next to this file
+
+
+def _grade(i: int) -> dict:
+    return {
+        "campaign": "c",
+        "task": "grade",
+        "query_id": f"q{i}",
+        "item_id": "d",
+        "annotator": "a",
+        "relevance": i % 4,
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_wrong_password_names_server_and_database_not_the_password() -> None:
+    server = pg_server.server()
+    database = server.new_database()
+    wrong = "not-the-password-42"
+    with pytest.raises(StoreError) as caught:
+        open_store(server.url(database, password=wrong))
+    message = str(caught.value)
+    assert f"127.0.0.1:{server.port}" in message and repr(database) in message
+    assert (
+        "password authentication failed" in message
+        and "check the user name and password" in message
+    )
+    assert wrong not in message and server.password not in message
+
+
+def test_server_down_names_server_and_says_what_to_do() -> None:
+    port = _free_port()  # nothing listens there
+    with pytest.raises(StoreError) as caught:
+        open_store(f"postgresql://xm:secret-pw@127.0.0.1:{port}/labels")
+    message = str(caught.value)
+    assert f"127.0.0.1:{port}" in message and "'labels'" in message
+    assert "is the server running" in message and "secret-pw" not in message
+
+
+def test_missing_database_says_how_to_create_it() -> None:
+    server = pg_server.server()
+    with pytest.raises(StoreError) as caught:
+        open_store(server.url("no_such_db"))
+    message = str(caught.value)
+    assert f"127.0.0.1:{server.port}" in message and "'no_such_db'" in message
+    assert 'database "no_such_db" does not exist' in message and "createdb" in message
+    assert server.password not in message
+
+
+def test_unsupported_driver_is_refused() -> None:
+    with pytest.raises(StoreError, match=r"use postgresql:// or postgresql\+psycopg://"):
+        open_store("postgresql+psycopg2://u:p@localhost/db")
+
+
+def test_postgresql_psycopg_url_and_password_free_path() -> None:
+    server = pg_server.server()
+    database = server.new_database()
+    url = server.url(database).replace("postgresql://", "postgresql+psycopg://")
+    with open_store(url) as store:
+        assert store.append([_grade(1)]) == [1]
+        assert server.password not in store.path and server.password not in repr(store)
+
+
+def test_a_batch_of_events_is_one_transaction() -> None:
+    import sqlalchemy as sa
+
+    server = pg_server.server()
+    store = open_store(server.url(server.new_database()))
+    seen: list[str] = []
+    engine = store._engine
+    sa.event.listen(engine, "begin", lambda con: seen.append("BEGIN"))
+    sa.event.listen(engine, "commit", lambda con: seen.append("COMMIT"))
+    store.append([_grade(i) for i in range(10)])
+    assert seen == ["BEGIN", "COMMIT"]
+    store.close()
+
+
+def test_the_same_store_works_after_a_server_restart() -> None:
+    server = pg_server.server()
+    store = open_store(server.url(server.new_database()))
+    store.append([_grade(1)])
+    for mode in ("fast", "immediate"):
+        server.restart(mode)
+        store.append([_grade(2)])  # a stale pooled connection is replaced, not reported
+    assert store.events().event_id.tolist() == [1, 2, 3]
+    store.close()
