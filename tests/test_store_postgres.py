@@ -102,3 +102,60 @@ def test_the_same_store_works_after_a_server_restart() -> None:
         store.append([_grade(2)])  # a stale pooled connection is replaced, not reported
     assert store.events().event_id.tolist() == [1, 2, 3]
     store.close()
+
+
+@pytest.mark.parametrize("committed", [True, False])
+def test_a_lost_commit_reply_is_neither_lost_nor_repeated(
+    monkeypatch: pytest.MonkeyPatch, committed: bool
+) -> None:
+    """The connection drops at COMMIT: after the commit (reply lost) or before it reached the
+    server. Either way append returns the ids of exactly one stored copy of the events."""
+    import psycopg
+    import sqlalchemy as sa
+    from sqlalchemy.engine.base import RootTransaction
+
+    server = pg_server.server()
+    store = open_store(server.url(server.new_database()))
+    store.append([_grade(0)])
+    original = RootTransaction.commit
+    calls = []
+
+    def flaky_commit(self: RootTransaction) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            if committed:
+                original(self)
+            else:
+                self.rollback()
+            raise sa.exc.OperationalError(
+                "COMMIT",
+                {},
+                psycopg.OperationalError("server closed the connection"),
+                connection_invalidated=True,
+            )
+        original(self)
+
+    monkeypatch.setattr(RootTransaction, "commit", flaky_commit)
+    ids = store.append([_grade(1), _grade(2)])
+    monkeypatch.setattr(RootTransaction, "commit", original)
+    events = store.events()
+    assert ids == [2, 3]
+    assert events.event_id.tolist() == [1, 2, 3]
+    assert events.query_id.tolist() == ["q0", "q1", "q2"]
+    assert len(calls) == (1 if committed else 2)  # a commit that landed is not repeated
+    store.close()
+
+
+def test_writes_while_the_server_is_down_fail_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
+    server = pg_server.server()
+    store = open_store(server.url(server.new_database()))
+    store.append([_grade(0)])
+    store._timeout = 1.0  # retry for one second only
+    server.stop("fast")
+    try:
+        with pytest.raises(StoreError, match=r"is the server running.*nothing was written"):
+            store.append([_grade(1)])
+    finally:
+        server.start()
+    assert store.append([_grade(2)]) == [2]
+    store.close()

@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -53,7 +54,7 @@ except ImportError as exc:  # pragma: no cover - the message is the point
         f"({exc.name} is not installed)"
     ) from exc
 try:
-    import psycopg  # noqa: F401 (the driver SQLAlchemy loads for postgresql+psycopg)
+    import psycopg
 except ImportError as exc:  # pragma: no cover
     raise StoreError(
         "a postgresql:// store needs psycopg 3: pip install 'xmwidgets[postgres]' "
@@ -190,6 +191,16 @@ def _bind(col: str, value: Any) -> Any:
     return bool(value) if col in _BOOLEAN_COLUMNS and value is not None else value
 
 
+def _transient(exc: sa.exc.DBAPIError) -> bool:
+    """A lost or refused connection (server restarting), as opposed to a refusal to retry on."""
+    if exc.connection_invalidated:
+        return True
+    text = str(exc.orig).lower()
+    if "password" in text or "does not exist" in text or "permission denied" in text:
+        return False
+    return isinstance(exc.orig, psycopg.OperationalError)
+
+
 class PostgresStore(Store):
     """The label store in PostgreSQL; the same API and semantics as the SQLite ``Store``.
 
@@ -266,7 +277,9 @@ class PostgresStore(Store):
                 if not exists:
                     create_schema(con)
                     return
-                meta = dict(con.execute(sa.text("SELECT key, value FROM xmw_meta")).all())
+                meta: dict[str, str] = dict(
+                    con.execute(sa.text("SELECT key, value FROM xmw_meta")).all()
+                )
                 if meta.get("format") != _FORMAT:
                     raise StoreError(
                         f"{self._where_server()}: the table xmw_meta is not an xmwidgets store's; "
@@ -296,15 +309,58 @@ class PostgresStore(Store):
         with bind.begin() as con:
             yield con
 
-    @contextmanager
-    def _write_tx(self) -> Iterator[sa.Connection]:
-        """One write transaction holding the id counter's row lock (writers commit in id order)."""
-        with self._lock:
+    def _write_with_ids(
+        self, n: int, work: Callable[[sa.Connection, int], None], first_row: Mapping[str, Any]
+    ) -> int:
+        """Run ``work(con, first_id)`` in one transaction that reserves ``n`` ids; return first_id.
+
+        The transaction holds the id counter's row lock until it commits, so writers commit in
+        id order. A lost connection (server restart) is retried on a new one for up to
+        ``min(timeout, 10)`` seconds. A commit whose reply was lost is never repeated blindly:
+        the retry first looks whether event ``first_id`` is ours (``first_row``'s key and
+        created_at, to the microsecond) and returns it if so.
+        """
+        deadline = time.monotonic() + min(self._timeout, 10.0)
+        unknown: int | None = None  # first id of a commit whose outcome we did not hear
+        while True:
             try:
-                with self._begin() as con:
-                    yield con
+                with self._lock:
+                    if unknown is not None:
+                        if self._committed(unknown, first_row):
+                            return unknown
+                        unknown = None  # it was not committed: the whole write is redone
+                    with self._engine_or_raise().connect() as con:
+                        tx = con.begin()
+                        first = self._take_ids(con, n)
+                        work(con, first)
+                        unknown = first
+                        tx.commit()
+                        return first
             except sa.exc.DBAPIError as exc:
-                raise self._explain(exc) from None
+                if not _transient(exc):
+                    raise self._explain(exc) from None
+                if time.monotonic() > deadline:
+                    error = self._explain(exc)
+                    if unknown is None:
+                        raise StoreError(f"{error}; nothing was written") from None
+                    raise StoreError(
+                        f"{error}; the connection was lost while committing events "
+                        f"{unknown}..{unknown + n - 1}, so whether they were saved is unknown: "
+                        f"look at store.events(since={unknown - 1}) before writing them again"
+                    ) from None
+                time.sleep(0.25)
+
+    def _committed(self, first: int, first_row: Mapping[str, Any]) -> bool:
+        """Whether event ``first`` is the first event of ours (after a lost commit reply)."""
+        cols = [
+            c for c in ("campaign", "task", "query_id", "annotator", "created_at") if c in first_row
+        ]
+        with self._engine_or_raise().connect() as con:
+            found = con.execute(
+                sa.text(f"SELECT {', '.join(cols)} FROM xmw_events WHERE event_id = :e"),
+                {"e": first},
+            ).first()
+        return found is not None and tuple(found) == tuple(first_row[c] for c in cols)
 
     def close(self) -> None:
         """Close the connection pool (idempotent). Everything appended is already committed."""
@@ -434,8 +490,8 @@ class PostgresStore(Store):
         rows = [normalize_event(event, i) for i, event in enumerate(events)]
         if not rows:
             return []
-        with self._write_tx() as con:
-            first = self._take_ids(con, len(rows))
+
+        def work(con: sa.Connection, first: int) -> None:
             start = 0
             while start < len(rows):
                 if "retracts" in rows[start]:
@@ -448,6 +504,8 @@ class PostgresStore(Store):
                 self._insert(con, first + start, rows[start:stop])
                 self._apply_values(con, first + start, first + stop - 1)
                 start = stop
+
+        first = self._write_with_ids(len(rows), work, rows[0])
         return list(range(first, first + len(rows)))
 
     def import_labels(
@@ -483,18 +541,20 @@ class PostgresStore(Store):
             np.asarray(v) if order is None else np.asarray(v)[order] for v in values.values()
         ]
         names = ["event_id", *constants, *values]
-        with self._write_tx() as con:
-            first = self._take_ids(con, n)
-            ids = np.arange(first, first + n, dtype=np.int64)
-            lists = [ids.tolist(), *([v] * n for v in constants.values())]
-            lists += [c.tolist() for c in columns]
+        lists = [*([v] * n for v in constants.values()), *(c.tolist() for c in columns)]
+        first_row = dict(zip(names[1:], (column[0] for column in lists), strict=True))
+
+        def work(con: sa.Connection, first: int) -> None:
+            ids = range(first, first + n)
             raw = con.connection.driver_connection
             assert raw is not None
             copy_sql = f"COPY xmw_events ({', '.join(names)}) FROM STDIN"
             with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:
-                for row in zip(*lists, strict=True):
+                for row in zip(ids, *lists, strict=True):
                     copy.write_row(row)
             self._apply_values(con, first, first + n - 1)
+
+        self._write_with_ids(n, work, first_row)
         return n
 
     # ------------------------------------------------------------------ reading
