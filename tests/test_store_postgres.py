@@ -159,3 +159,32 @@ def test_writes_while_the_server_is_down_fail_clearly(monkeypatch: pytest.Monkey
         server.start()
     assert store.append([_grade(2)]) == [2]
     store.close()
+
+
+def test_a_grid_on_a_postgres_store_shows_and_resumes_its_labels(
+    built_bundle: Path, tmp_path: Path
+) -> None:
+    """A grid opened on a PostgreSQL URL reads the judgements there (from another process or
+    an earlier session) into grid.labels and its progress, as on SQLite."""
+    import pandas as pd
+
+    import xmwidgets as xm
+
+    server = pg_server.server()
+    url = server.url(server.new_database())
+    queries = pd.DataFrame({"query_id": ["q1", "q2"], "text": ["a red square", "blue"]})
+    items = pd.DataFrame({"item_id": ["t1", "t2", "t3"], "text": ["one", "two", "three"]})
+    candidates = pd.DataFrame({"query_id": ["q1", "q1", "q2"], "item_id": ["t1", "t2", "t3"]})
+    with open_store(url) as other:  # e.g. another annotator's kernel, or an earlier session
+        other.import_labels(
+            pd.DataFrame({"query_id": ["q1", "q1"], "item_id": ["t1", "t2"], "relevance": [2, 0]}),
+            annotator="ana",
+        )
+    grid = xm.RelevanceGrid(
+        queries, items, candidates, store=url, annotator="ana", campaign="default"
+    )
+    assert sorted(grid.labels.item_id) == ["t1", "t2"]
+    assert grid.progress["judged"] == 2 and grid.progress["queries_done"] == 1
+    assert grid.query_index == 1  # resumes at the first unfinished query
+    assert server.password not in repr(grid)
+    grid.close()
