@@ -183,7 +183,7 @@ def main() -> None:
     if args.url is None:
         import pg_server
 
-        server = pg_server.server()
+        server = pg_server.server(durable=True)
 
     def url(name: str) -> str:
         if server is None:

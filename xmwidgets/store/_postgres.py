@@ -30,7 +30,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -161,7 +161,7 @@ def _where(alias: str, **filters: Any) -> tuple[list[str], dict[str, Any]]:
     for col, value in filters.items():
         if value is None:
             continue
-        if isinstance(value, str) or not isinstance(value, Sequence | set | pd.Index | np.ndarray):
+        if isinstance(value, str) or not isinstance(value, Iterable):
             clauses.append(f"{alias}.{col} = :{col}")
             params[col] = str(value)
         else:
