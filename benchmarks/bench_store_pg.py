@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,10 +41,16 @@ from xmwidgets.store import StoreError, open_store  # noqa: E402
 
 def _writer(where: str, k: int, seconds: float, queue: Any) -> None:
     """Append single judgements for ``seconds``; report (acks, latencies ms, errors)."""
-    store = open_store(where)
     acks: list[tuple[int, str]] = []
     latencies: list[float] = []
     errors: list[str] = []
+    while True:  # the server may be restarting right now
+        try:
+            store = open_store(where)
+            break
+        except StoreError as exc:
+            errors.append(f"open: {str(exc)[:190]}")
+            time.sleep(0.5)
     end = time.monotonic() + seconds
     i = 0
     while time.monotonic() < end:
@@ -80,7 +87,14 @@ def _load(where: str, writers: int, seconds: float, label: str, faults: Any = No
     if faults is not None:
         fault_thread = threading.Thread(target=faults)
         fault_thread.start()
-    results = [queue.get(timeout=seconds + 300) for _ in procs]
+    results = []
+    while len(results) < len(procs):
+        try:
+            results.append(queue.get(timeout=5))
+        except Empty:
+            dead = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+            if dead:
+                raise RuntimeError(f"writer processes failed (exit codes {dead})") from None
     for proc in procs:
         proc.join()
     if fault_thread is not None:

@@ -191,6 +191,10 @@ def _bind(col: str, value: Any) -> Any:
     return bool(value) if col in _BOOLEAN_COLUMNS and value is not None else value
 
 
+# what the server says while it shuts down or starts up
+_RESTARTING = ("starting up", "shutting down", "not yet accepting", "terminating connection")
+
+
 def _transient(exc: sa.exc.DBAPIError) -> bool:
     """A lost or refused connection (server restarting), as opposed to a refusal to retry on."""
     if exc.connection_invalidated:
@@ -231,7 +235,7 @@ class PostgresStore(Store):
             },
         )
         try:
-            self._prepare()
+            self._prepare_when_up()
         except BaseException:
             self._engine.dispose()
             self._engine = None
@@ -267,6 +271,18 @@ class PostgresStore(Store):
         else:
             hint = "see the server's message above"
         return StoreError(f"{self._where_server()}: {first}; {hint}")
+
+    def _prepare_when_up(self) -> None:
+        """``_prepare``, waiting up to ``min(timeout, 10)`` s for a server that is restarting."""
+        deadline = time.monotonic() + min(self._timeout, 10.0)
+        while True:
+            try:
+                return self._prepare()
+            except StoreError as exc:
+                restarting = any(word in str(exc) for word in _RESTARTING)
+                if not restarting or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.25)
 
     def _prepare(self) -> None:
         """Create the schema in a new database, upgrade an older one, refuse a newer one."""
