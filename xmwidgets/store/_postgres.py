@@ -265,11 +265,14 @@ class PostgresStore(Store):
                 f'{url.database}, or CREATE DATABASE "{url.database}")'
             )
         elif "connection refused" in lower or "could not connect" in lower or "timeout" in lower:
-            hint = "is the server running and listening there? (pg_isready -h HOST -p PORT)"
+            hint = (
+                "is the server running and listening there? "
+                f"(check with: pg_isready -h {url.host or 'localhost'} -p {url.port or 5432})"
+            )
         elif "shutting down" in lower or "terminating connection" in lower or "closed" in lower:
             hint = "the server went away (restarted?); try again"
         else:
-            hint = "see the server's message above"
+            hint = "that is what the server said"
         return StoreError(f"{self._where_server()}: {first}; {hint}")
 
     def _prepare_when_up(self) -> None:
