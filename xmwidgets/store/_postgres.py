@@ -226,7 +226,7 @@ class PostgresStore(Store):
         self._timeout = timeout
         self._engine: sa.Engine | None = sa.create_engine(
             self._url,
-            pool_pre_ping=True,
+            # no pre-ping round trip per operation: writes and reads retry a lost connection
             pool_size=2,
             max_overflow=4,
             connect_args={
@@ -369,6 +369,19 @@ class PostgresStore(Store):
                     ) from None
                 time.sleep(0.25)
 
+    def _query(self, read: Callable[[sa.Connection], Any]) -> Any:
+        """Run ``read(con)`` in one read transaction; a lost connection is retried (reads are
+        idempotent) for up to ``min(timeout, 10)`` seconds."""
+        deadline = time.monotonic() + min(self._timeout, 10.0)
+        while True:
+            try:
+                with self._lock, self._begin() as con:
+                    return read(con)
+            except sa.exc.DBAPIError as exc:
+                if not _transient(exc) or time.monotonic() > deadline:
+                    raise self._explain(exc) from None
+                time.sleep(0.25)
+
     def _committed(self, first: int, first_row: Mapping[str, Any]) -> bool:
         """Whether event ``first`` is the first event of ours (after a lost commit reply)."""
         cols = [
@@ -409,26 +422,25 @@ class PostgresStore(Store):
     @staticmethod
     def _apply_values(con: sa.Connection, first: int, last: int) -> None:
         """Bring xmw_current (and xmw_superseded) up to date with value events first..last."""
-        window = f"PARTITION BY {_KEY_OF_EVENT} ORDER BY event_id"
+        # one statement, one sort by key: `new` feeds both tables; the join with xmw_current
+        # sees it as before this statement (all parts of a statement share one snapshot)
         con.execute(
             sa.text(
-                "INSERT INTO xmw_superseded (event_id, prev) "
-                "SELECT n.event_id, coalesce(n.prev_in_batch, c.event_id) FROM ("
+                "WITH new AS ("
                 "  SELECT event_id, query_id, coalesce(item_id, '') AS item_key, "
                 "    item_id IS NULL AS item_null, campaign, annotator, task, "
-                f"    lag(event_id) OVER ({window}) AS prev_in_batch "
-                "  FROM xmw_events WHERE event_id BETWEEN :first AND :last AND retracts IS NULL"
-                ") n LEFT JOIN xmw_current c USING (" + _KEY_COLUMNS + ") "
-                "WHERE coalesce(n.prev_in_batch, c.event_id) IS NOT NULL"
-            ),
-            {"first": first, "last": last},
-        )
-        con.execute(
-            sa.text(
+                "    lag(event_id) OVER w AS prev_in_batch, "
+                "    lead(event_id) OVER w IS NULL AS newest "
+                "  FROM xmw_events WHERE event_id BETWEEN :first AND :last AND retracts IS NULL "
+                f"  WINDOW w AS (PARTITION BY {_KEY_OF_EVENT} ORDER BY event_id)"
+                "), superseded AS ("
+                "  INSERT INTO xmw_superseded (event_id, prev) "
+                "  SELECT n.event_id, coalesce(n.prev_in_batch, c.event_id) "
+                f"  FROM new n LEFT JOIN xmw_current c USING ({_KEY_COLUMNS}) "
+                "  WHERE coalesce(n.prev_in_batch, c.event_id) IS NOT NULL"
+                ") "
                 f"INSERT INTO xmw_current ({_KEY_COLUMNS}, event_id) "
-                f"SELECT DISTINCT ON ({_KEY_OF_EVENT}) {_KEY_OF_EVENT}, event_id "
-                "FROM xmw_events WHERE event_id BETWEEN :first AND :last AND retracts IS NULL "
-                f"ORDER BY {_KEY_OF_EVENT}, event_id DESC "
+                f"SELECT {_KEY_COLUMNS}, event_id FROM new WHERE newest "
                 f"ON CONFLICT ({_KEY_COLUMNS}) DO UPDATE SET event_id = excluded.event_id"
             ),
             {"first": first, "last": last},
@@ -564,6 +576,8 @@ class PostgresStore(Store):
         first_row = dict(zip(names[1:], (column[0] for column in lists), strict=True))
 
         def work(con: sa.Connection, first: int) -> None:
+            # the key sort of _apply_values in memory, not in temp files (default 4 MB)
+            con.exec_driver_sql("SET LOCAL work_mem = '256MB'")
             ids = range(first, first + n)
             raw = con.connection.driver_connection
             assert raw is not None
@@ -582,12 +596,7 @@ class PostgresStore(Store):
     ) -> pd.DataFrame:
         exprs = [_aggregate(col, dtype) for col, dtype in columns.items()]
         sql = f"SELECT count(*), {', '.join(exprs)} {from_where}"
-        with self._lock:
-            try:
-                with self._begin() as con:
-                    row = con.execute(sa.text(sql), params).one()
-            except sa.exc.DBAPIError as exc:
-                raise self._explain(exc) from None
+        row = self._query(lambda con: con.execute(sa.text(sql), params).one())
         data = {
             col: _column(text, col, dtype)
             for (col, dtype), text in zip(columns.items(), row[1:], strict=True)
@@ -634,19 +643,16 @@ class PostgresStore(Store):
 
     def counts(self, *, campaign: str, annotator: str, task: str = "grade") -> pd.DataFrame:
         """Number of current labels per query for one annotator (see ``Store.counts``)."""
-        with self._lock:
-            try:
-                with self._begin() as con:
-                    rows = con.execute(
-                        sa.text(
-                            "SELECT query_id, count(*) FROM xmw_current WHERE campaign = :c "
-                            "AND task = :t AND annotator = :a "
-                            'GROUP BY query_id ORDER BY query_id COLLATE "C"'
-                        ),
-                        {"c": campaign, "t": task, "a": annotator},
-                    ).all()
-            except sa.exc.DBAPIError as exc:
-                raise self._explain(exc) from None
+        rows = self._query(
+            lambda con: con.execute(
+                sa.text(
+                    "SELECT query_id, count(*) FROM xmw_current WHERE campaign = :c "
+                    "AND task = :t AND annotator = :a "
+                    'GROUP BY query_id ORDER BY query_id COLLATE "C"'
+                ),
+                {"c": campaign, "t": task, "a": annotator},
+            ).all()
+        )
         return pd.DataFrame(
             {
                 "query_id": pd.array([r[0] for r in rows], dtype="string"),
@@ -656,13 +662,10 @@ class PostgresStore(Store):
 
     def last_event_id(self) -> int:
         """The newest committed event id (0 for an empty store)."""
-        with self._lock:
-            try:
-                with self._begin() as con:
-                    return int(
-                        con.execute(
-                            sa.text("SELECT coalesce(max(event_id), 0) FROM xmw_events")
-                        ).scalar_one()
-                    )
-            except sa.exc.DBAPIError as exc:
-                raise self._explain(exc) from None
+        return int(
+            self._query(
+                lambda con: con.execute(
+                    sa.text("SELECT coalesce(max(event_id), 0) FROM xmw_events")
+                ).scalar_one()
+            )
+        )
