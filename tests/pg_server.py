@@ -82,6 +82,7 @@ class PgServer:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            cwd=self.root,  # the server's user may not be allowed into the caller's folder
         )
         log.close()
         deadline = time.monotonic() + 300
@@ -213,7 +214,7 @@ def server(*, durable: bool = False) -> PgServer:
         "--locale=C",
         "--no-sync",
     ]
-    done = subprocess.run(init, capture_output=True, text=True)
+    done = subprocess.run(init, capture_output=True, text=True, cwd=root)
     if done.returncode != 0:
         raise RuntimeError(f"initdb failed: {done.stdout}{done.stderr}")
     pwfile.unlink()
