@@ -40,7 +40,7 @@ import pandas as pd
 from .._contract import EVENT_COLUMNS, LABEL_COLUMNS, TASKS
 from ._errors import StoreError
 from ._import import import_columns, query_order
-from ._read import _INT_NULL, _column, _is_integer
+from ._read import _INT_NULL, ALWAYS_READ, _column, _empty, _is_integer
 from ._sqlite import Store
 from ._validate import INSERT_COLUMNS, normalize_event, now_micros
 from ._write import retraction_key
@@ -109,16 +109,28 @@ def _schema_v1() -> list[str]:
 
 
 def _migrate_to_2(con: sa.Connection) -> None:
-    """Version 2: the store gets an id of its own (tells copies of a store apart)."""
+    """Version 2: the store gets an id of its own (tells copies of a store apart), and
+    ``xmw_used_columns`` names the optional columns that hold a value somewhere, so that reading
+    skips the others (as SQLite's ``used_columns``); filled from the events already stored."""
     con.execute(
         sa.text(
             "INSERT INTO xmw_meta (key, value) VALUES ('store_id', :id) ON CONFLICT DO NOTHING"
         ),
         {"id": str(uuid.uuid4())},
     )
+    con.execute(sa.text("CREATE TABLE xmw_used_columns (name text PRIMARY KEY)"))
+    for col in sorted(_OPTIONAL_COLUMNS):
+        con.execute(
+            sa.text(
+                "INSERT INTO xmw_used_columns (name) SELECT :name WHERE EXISTS "
+                f"(SELECT 1 FROM xmw_events WHERE {col} IS NOT NULL)"
+            ),
+            {"name": col},
+        )
 
 
 _MIGRATIONS = {2: _migrate_to_2}
+_OPTIONAL_COLUMNS = set(EVENT_COLUMNS) - ALWAYS_READ
 
 
 def create_schema(con: sa.Connection, version: int = SCHEMA_VERSION) -> None:
@@ -223,6 +235,10 @@ class PostgresStore(Store):
         self.path = self._url.render_as_string(hide_password=True)
         self._lock = threading.RLock()
         self._read_only = None
+        # optional columns known to be in xmw_used_columns (committed), and those noted by the
+        # transaction under way
+        self._used: set[str] = set()
+        self._used_pending: set[str] = set()
         self._timeout = timeout
         self._engine: sa.Engine | None = sa.create_engine(
             self._url,
@@ -350,10 +366,12 @@ class PostgresStore(Store):
                         unknown = None  # it was not committed: the whole write is redone
                     with self._engine_or_raise().connect() as con:
                         tx = con.begin()
+                        self._used_pending = set()
                         first = self._take_ids(con, n)
                         work(con, first)
                         unknown = first
                         tx.commit()
+                        self._used |= self._used_pending
                         return first
             except sa.exc.DBAPIError as exc:
                 if not _transient(exc):
@@ -369,13 +387,13 @@ class PostgresStore(Store):
                     ) from None
                 time.sleep(0.25)
 
-    def _query(self, read: Callable[[sa.Connection], Any]) -> Any:
+    def _query(self, read: Callable[[sa.Connection], Any], isolation: str | None = None) -> Any:
         """Run ``read(con)`` in one read transaction; a lost connection is retried (reads are
         idempotent) for up to ``min(timeout, 10)`` seconds."""
         deadline = time.monotonic() + min(self._timeout, 10.0)
         while True:
             try:
-                with self._lock, self._begin() as con:
+                with self._lock, self._begin(isolation) as con:
                     return read(con)
             except sa.exc.DBAPIError as exc:
                 if not _transient(exc) or time.monotonic() > deadline:
@@ -446,8 +464,22 @@ class PostgresStore(Store):
             {"first": first, "last": last},
         )
 
+    def _note_used(self, con: sa.Connection, columns: Iterable[str]) -> None:
+        """Record optional columns that now hold a value (skipped when already recorded)."""
+        new = sorted(set(columns) & _OPTIONAL_COLUMNS - self._used)
+        if new:
+            con.execute(
+                sa.text(
+                    "INSERT INTO xmw_used_columns (name) SELECT unnest(CAST(:names AS text[])) "
+                    "ON CONFLICT DO NOTHING"
+                ),
+                {"names": new},
+            )
+            self._used_pending.update(new)  # known for good once the transaction commits
+
     def _insert(self, con: sa.Connection, first: int, rows: list[dict[str, Any]]) -> None:
         columns = [c for c in INSERT_COLUMNS if any(c in r for r in rows)]
+        self._note_used(con, columns)
         names = ", ".join(["event_id", *columns])
         values = ", ".join(f":{c}" for c in ["event_id", *columns])
         con.execute(
@@ -551,7 +583,7 @@ class PostgresStore(Store):
         """Bulk-load existing judgements with COPY, one event per row (see ``Store.import_labels``)."""
         if task not in TASKS:
             raise StoreError(f"unknown task {task!r}: the tasks are {', '.join(TASKS)}")
-        values, _ = import_columns(df, annotator=annotator)
+        values, used = import_columns(df, annotator=annotator)
         n = len(df)
         if n == 0:
             return 0
@@ -578,6 +610,7 @@ class PostgresStore(Store):
         def work(con: sa.Connection, first: int) -> None:
             # the key sort of _apply_values in memory, not in temp files (default 4 MB)
             con.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+            self._note_used(con, [*used, *constants])
             ids = range(first, first + n)
             raw = con.connection.driver_connection
             assert raw is not None
@@ -594,18 +627,30 @@ class PostgresStore(Store):
     def _read_frame(
         self, columns: Mapping[str, str], from_where: str, params: dict[str, Any]
     ) -> pd.DataFrame:
-        exprs = [_aggregate(col, dtype) for col, dtype in columns.items()]
-        sql = f"SELECT count(*), {', '.join(exprs)} {from_where}"
-        row = self._query(lambda con: con.execute(sa.text(sql), params).one())
+        def read(con: sa.Connection) -> tuple[list[str], Any]:
+            used = ALWAYS_READ | set(
+                con.execute(sa.text("SELECT name FROM xmw_used_columns")).scalars()
+            )
+            fetched = [col for col in columns if col in used]
+            exprs = [_aggregate(col, columns[col]) for col in fetched]
+            sql = f"SELECT count(*), {', '.join(exprs)} {from_where}"
+            return fetched, con.execute(sa.text(sql), params).one()
+
+        # one read transaction (REPEATABLE READ): the used columns and the rows agree
+        fetched, row = self._query(read, isolation="REPEATABLE READ")
         data = {
-            col: _column(text, col, dtype)
-            for (col, dtype), text in zip(columns.items(), row[1:], strict=True)
+            col: _column(text, col, columns[col])
+            for col, text in zip(fetched, row[1:], strict=True)
         }
         event_ids = data["event_id"]
         if len(event_ids) > 1 and not bool(np.all(event_ids[1:] > event_ids[:-1])):
             order = np.argsort(event_ids, kind="stable")
             data = {col: values[order] for col, values in data.items()}
-        return pd.DataFrame(data, copy=False)
+        n = int(row[0])
+        frame = {
+            col: data[col] if col in data else _empty(dtype, n) for col, dtype in columns.items()
+        }
+        return pd.DataFrame(frame, copy=False)
 
     def events(
         self,
