@@ -15,6 +15,8 @@ database may hold other tables):
     ``event_id -> prev``: the value that was current when ``event_id`` replaced it (undo walks it).
 ``xmw_counter``
     One row: the last event id handed out.
+``xmw_used_columns``
+    The optional value columns that hold a value somewhere; reading skips the others.
 
 Event ids and readers: a writer takes the next ids from ``xmw_counter`` with an UPDATE, whose
 row lock it holds until it commits. So writers commit one after the other, in id order, and a

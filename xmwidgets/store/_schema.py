@@ -2,6 +2,10 @@
 
 Tables
 ------
+``meta``
+    ``format``, ``schema_version`` (also in ``PRAGMA user_version``) and, from version 2 on,
+    ``store_id`` (a UUID that tells copies of a store apart). Older versions are upgraded in
+    place on open by the steps in ``_MIGRATIONS``.
 ``events``
     The append-only log, one row per judgement act, in the columns of ``_contract.EVENT_COLUMNS``.
     ``event_id`` is the rowid (monotonic: rows are never deleted). ``created_at`` is UTC in integer
