@@ -10,6 +10,11 @@ if ! command -v chromium >/dev/null; then
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null
   else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi
 fi
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then
+  # Debian's PostgreSQL for the store tests: they run initdb and postgres in a temp dir themselves
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq postgresql >/dev/null; fi
+fi
 echo "== lint and types: ruff, mypy (python); tsc, biome (front end)"
 .venv/bin/ruff check . && .venv/bin/ruff format --check . >/dev/null && .venv/bin/mypy xmwidgets
 (cd js && npm run --silent typecheck && npm run --silent lint)

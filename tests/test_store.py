@@ -6,11 +6,13 @@ import json
 import multiprocessing
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,9 @@ import pytest
 
 from xmwidgets._contract import EVENT_COLUMNS, LABEL_COLUMNS, LABEL_KEY
 from xmwidgets.store import Store, StoreError, open_store
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import pg_server  # the test helper next to this file
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,10 +49,35 @@ def current(store: Store, **filters: object) -> dict[tuple, int]:
     }
 
 
+class Location:
+    """Where a test's store lives (an SQLite file or a fresh PostgreSQL database); call to open."""
+
+    def __init__(self, kind: str, where: str) -> None:
+        self.kind, self.where = kind, where
+        self.opened: list[Store] = []
+
+    def __call__(self) -> Store:
+        store = open_store(self.where)
+        self.opened.append(store)
+        return store
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Location]:
+    """One test suite, two backends: every test using this runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        where = Location("sqlite", str(tmp_path / "labels.sqlite"))
+    else:
+        server = pg_server.server()
+        where = Location("postgres", server.url(server.new_database()))
+    yield where
+    for store in where.opened:
+        store.close()
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    with open_store(tmp_path / "labels.sqlite") as opened:
-        yield opened
+def store(location: Location) -> Store:
+    return location()
 
 
 # ----------------------------------------------------------------------------- semantics
@@ -169,10 +199,11 @@ def test_random_history_matches_a_reference_view(store: Store) -> None:
     # the key path (query_ids) and the event-order path agree, and so do the two bookkeeping tables
     by_key = store.labels(query_ids=["q0", "q1", "q2"])
     pd.testing.assert_frame_equal(by_key, store.labels())
-    con = sqlite3.connect(store.path)
-    ids = {r[0] for r in con.execute("SELECT event_id FROM current_ids")}
-    assert ids == {r[0] for r in con.execute("SELECT event_id FROM current")} == set(expected)
-    con.close()
+    if type(store) is Store:  # SQLite's two bookkeeping tables agree
+        con = sqlite3.connect(store.path)
+        ids = {r[0] for r in con.execute("SELECT event_id FROM current_ids")}
+        assert ids == {r[0] for r in con.execute("SELECT event_id FROM current")} == set(expected)
+        con.close()
 
 
 # ----------------------------------------------------------------------------- append validation
@@ -363,15 +394,15 @@ def test_import_labels_errors(
 
 
 # ----------------------------------------------------------------------------- files
-def test_resume_after_close_and_reopen(tmp_path: Path) -> None:
-    path = tmp_path / "labels.sqlite"
-    with open_store(path) as store:
+def test_resume_after_close_and_reopen(location: Location) -> None:
+    with location() as store:
         ids = store.append([grade("q1", "d1", 1), grade("q1", "d2", 2)])
         store.retract([ids[1]])
-    assert store.path == str(path)
+    if location.kind == "sqlite":
+        assert store.path == location.where
     with pytest.raises(StoreError, match="is closed"):
         store.labels()
-    with open_store(str(path)) as again:
+    with location() as again:
         assert current(again) == {("q1", "d1"): 1}
         assert again.last_event_id() == 3
         assert again.append([grade("q2", "d1", 0)]) == [4]
@@ -450,8 +481,8 @@ while True:
 """
 
 
-def test_kill_9_loses_nothing_that_was_acknowledged(tmp_path: Path) -> None:
-    path = str(tmp_path / "labels.sqlite")
+def test_kill_9_loses_nothing_that_was_acknowledged(location: Location) -> None:
+    path = location.where
     script = _WRITER.format(root=str(ROOT), path=path)
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     acknowledged: dict[int, int] = {}
@@ -479,8 +510,8 @@ def _append_many(path: str, annotator: str, n: int, queue: multiprocessing.Queue
     queue.put((annotator, got))
 
 
-def test_two_processes_write_concurrently(tmp_path: Path) -> None:
-    path = str(tmp_path / "labels.sqlite")  # not created yet: both processes race to create it
+def test_two_processes_write_concurrently(location: Location) -> None:
+    path = location.where  # not created yet: both processes race to create it
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
     procs = [ctx.Process(target=_append_many, args=(path, name, 60, queue)) for name in "ab"]
@@ -498,9 +529,8 @@ def test_two_processes_write_concurrently(tmp_path: Path) -> None:
         assert len(store.labels()) == 120
 
 
-def test_two_store_objects_in_threads(tmp_path: Path) -> None:
-    path = tmp_path / "labels.sqlite"
-    stores = [open_store(path), open_store(path)]
+def test_two_store_objects_in_threads(location: Location) -> None:
+    stores = [location(), location()]
     got: list[list[int]] = [[], []]
 
     def work(k: int) -> None:
@@ -582,12 +612,13 @@ def test_import_constants_with_quotes_round_trip(store: Store) -> None:
     assert store.last_event_id() == 1
 
 
-def test_labels_reused_while_unchanged_but_never_shared(store: Store) -> None:
+def test_labels_reused_while_unchanged_but_never_shared(location: Location) -> None:
+    store = location()
     store.append([grade("q1", "d1", 1)])
     first = store.labels()
     first.loc[0, "relevance"] = 3  # the caller edits its copy
     assert store.labels().relevance.tolist() == [1]
-    other = open_store(store.path)  # a write from elsewhere invalidates the reuse
+    other = location()  # a write from elsewhere invalidates the reuse
     other.append([grade("q1", "d1", 2)])
     assert store.labels().relevance.tolist() == [2]
     assert store.labels(annotator="nobody").empty and len(store.labels()) == 1
@@ -622,10 +653,9 @@ def test_retraction_events_in_an_append_batch(store: Store) -> None:
 @pytest.mark.parametrize(
     "filters", [{}, {"annotator": "a"}, {"query_ids": ["q0", "q2"], "campaign": "c1"}]
 )
-def test_labels_refreshed_by_key_equal_a_fresh_read(tmp_path: Path, filters: dict) -> None:
+def test_labels_refreshed_by_key_equal_a_fresh_read(location: Location, filters: dict) -> None:
     """A store that keeps refreshing its last frame agrees with a fresh read after every write."""
-    path = tmp_path / "labels.sqlite"
-    writer, live, fresh = open_store(path), open_store(path), open_store(path)
+    writer, live, fresh = location(), location(), location()
     rng = random.Random(11)
     values: list[int] = []
     for step in range(150):
@@ -648,3 +678,171 @@ def test_labels_refreshed_by_key_equal_a_fresh_read(tmp_path: Path, filters: dic
         pd.testing.assert_frame_equal(live.labels(**filters), fresh.labels(**filters))
     for store in (writer, live, fresh):
         store.close()
+
+
+# ----------------------------------------------------------------------------- nulls
+_NOT_NULL_COLUMNS = {"event_id", "campaign", "task", "query_id", "annotator", "created_at"}
+# a value for every nullable event column (retracts is set by a retraction, below)
+_SET_VALUES: dict[str, object] = {
+    "item_id": "d1",
+    "relevance": 2,
+    "magnitude": 0.25,
+    "best": True,
+    "none_relevant": False,
+    "flags": "broken-media",
+    "note": "a note",
+    "segment_start": 1.5,
+    "segment_end": 0.0,  # a real 0.0 must stay 0.0, a null must stay null
+    "guideline_version": "v2",
+    "shown_position": 0,
+    "shown": '["d1", "d2"]',
+    "duration_ms": 0,
+}
+
+
+def test_every_nullable_column_covered() -> None:
+    assert set(_SET_VALUES) | {"retracts"} == set(EVENT_COLUMNS) - _NOT_NULL_COLUMNS
+
+
+@pytest.mark.parametrize("column", sorted(_SET_VALUES))
+def test_null_values_read_back_as_missing_once_a_column_is_used(store: Store, column: str) -> None:
+    """A column set on some events and null on others: the nulls read back as <NA>, not 0."""
+    value = _SET_VALUES[column]
+    rows = [
+        grade("q1", "d0", None),
+        {**grade("q1", "d1", None), column: value},
+        grade("q2", "d2", None),
+    ]
+    store.append(rows)
+    for frame in (store.events(), store.labels()):
+        frame = frame.set_index("query_id", append=True)
+        got = frame[column].tolist()
+        if column == "item_id":
+            assert got == ["d0", "d1", "d2"]
+            continue
+        assert pd.isna(got[0]) and pd.isna(got[2]), f"{column}: {got}"
+        assert got[1] == value, f"{column}: {got}"
+
+
+def test_null_retracts_read_back_as_missing(store: Store) -> None:
+    first, _ = store.append([{**grade("q1", "d1", 1), "magnitude": 0.5}, grade("q1", "d2", 0)])
+    store.retract([first])
+    events = store.events()
+    assert events.retracts.isna().tolist() == [True, True, False]
+    assert events.retracts.tolist()[2] == first
+    assert events.magnitude.isna().tolist() == [False, True, True]
+    assert store.labels().magnitude.isna().tolist() == [True]
+
+
+def test_import_in_random_order_keeps_the_last_row_per_key(store: Store) -> None:
+    """Rows are written grouped by query (for speed); a later row of a key still wins."""
+    rng = np.random.default_rng(3)
+    n = 2000
+    qrels = pd.DataFrame(
+        {
+            "query_id": rng.choice([f"q{i}" for i in range(40)], n),
+            "item_id": rng.choice([f"d{i}" for i in range(30)], n),
+            "relevance": rng.integers(0, 4, n),
+        }
+    )
+    assert store.import_labels(qrels, annotator="a") == n
+    expected = qrels.drop_duplicates(["query_id", "item_id"], keep="last")
+    labels = store.labels()
+    got = dict(
+        zip(zip(labels.query_id, labels.item_id, strict=True), labels.relevance, strict=True)
+    )
+    assert got == dict(
+        zip(zip(expected.query_id, expected.item_id, strict=True), expected.relevance, strict=True)
+    )
+    events = store.events()
+    assert events.query_id.is_monotonic_increasing  # grouped by query, queries sorted
+    # within a query the rows keep their frame order
+    for query_id, rows in qrels.groupby("query_id", sort=False):
+        stored = events[events.query_id == query_id]
+        assert stored.item_id.tolist() == rows.item_id.tolist()
+        assert stored.relevance.tolist() == rows.relevance.tolist()
+
+
+def test_a_batch_of_events_is_one_transaction(tmp_path: Path) -> None:
+    """Group commit: appending 10 events costs one transaction (one commit, one fsync)."""
+    store = open_store(tmp_path / "labels.sqlite")
+    statements: list[str] = []
+    assert store._con is not None
+    store._con.set_trace_callback(statements.append)
+    try:
+        ids = store.append([grade("q1", f"d{i}", i % 4) for i in range(10)])
+    finally:
+        store._con.set_trace_callback(None)
+    assert len(ids) == 10
+    control = [s.split()[0].upper() for s in statements if s.split()[0].upper() in _TX_WORDS]
+    assert control == ["BEGIN", "COMMIT"], statements
+    # a batch mixing values and an undo is one transaction too
+    statements.clear()
+    store._con.set_trace_callback(statements.append)
+    try:
+        store.append([grade("q2", "d1", 1), {"retracts": ids[0]}, grade("q2", "d2", 2)])
+    finally:
+        store._con.set_trace_callback(None)
+    control = [s.split()[0].upper() for s in statements if s.split()[0].upper() in _TX_WORDS]
+    assert control == ["BEGIN", "COMMIT"], statements
+
+
+_TX_WORDS = {"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"}
+
+_FSYNC_CHILD = """
+import os, sys
+sys.path.insert(0, sys.argv[2])
+from xmwidgets.store import open_store
+store = open_store(sys.argv[1])
+event = {"campaign": "c", "task": "grade", "query_id": "q", "annotator": "a", "relevance": 1}
+store.append([{**event, "item_id": "first"}])  # creates the WAL file (and syncs its folder)
+os.write(2, b"<<mark>>")
+store.append([{**event, "item_id": f"d{i}"} for i in range(10)])
+os.write(2, b"<<mark>>")
+"""
+
+
+@pytest.mark.skipif(not shutil.which("strace"), reason="strace is not installed")
+def test_a_batch_of_events_costs_one_fsync(tmp_path: Path) -> None:
+    trace = tmp_path / "trace"
+    strace = ["strace", "-f", "-e", "trace=fsync,fdatasync,write", "-o", str(trace)]
+    subprocess.run(
+        [*strace, sys.executable, "-c", _FSYNC_CHILD, str(tmp_path / "labels.sqlite"), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    between = trace.read_text().split("<<mark>>")[1]
+    syncs = [line for line in between.splitlines() if "sync(" in line]
+    assert len(syncs) == 1, syncs
+
+
+def test_readers_polling_since_never_miss_an_event(location: Location) -> None:
+    """events(since=last) polled while 3 processes commit: every poll continues where the last
+    one stopped (ids become visible in id order), and the polls together see every event once."""
+    location().close()  # create the store first, so the writers only append
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    names = ["w0", "w1", "w2"]
+    procs = [ctx.Process(target=_append_many, args=(location.where, n, 40, queue)) for n in names]
+    for proc in procs:
+        proc.start()
+    reader = location()
+    seen: list[int] = []
+    last = 0
+
+    def poll() -> None:
+        nonlocal last
+        new = reader.events(since=last).event_id.tolist()
+        assert new == list(range(last + 1, last + 1 + len(new))), (last, new)
+        seen.extend(new)
+        last = new[-1] if new else last
+
+    while any(proc.is_alive() for proc in procs):
+        poll()
+    results = dict(queue.get(timeout=120) for _ in procs)
+    for proc in procs:
+        proc.join(timeout=60)
+        assert proc.exitcode == 0
+    poll()
+    written = sorted(i for name in names for i in results[name])
+    assert seen == written == list(range(1, 121))

@@ -1,4 +1,8 @@
-"""The label store: an append-only SQLite event log of judgements and the live labels view.
+"""The label store: an append-only event log of judgements and the live labels view.
+
+In an SQLite file (``_sqlite.Store``) or a PostgreSQL database (``_postgres.PostgresStore``,
+``open_store("postgresql://user:password@host:port/db")``, the ``postgres`` extra), with the
+same semantics.
 
 >>> from xmwidgets.store import open_store
 >>> store = open_store(":memory:")

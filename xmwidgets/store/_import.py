@@ -14,7 +14,7 @@ import pandas as pd
 from ._errors import StoreError
 from ._validate import as_python, now_micros
 
-__all__ = ["import_columns"]
+__all__ = ["import_columns", "query_order"]
 
 _REQUIRED = ("query_id", "item_id", "relevance")
 _OPTIONAL = ("annotator", "best", "note", "flags", "created_at")
@@ -154,3 +154,16 @@ def import_columns(
     if "created_at" in columns:
         out["created_at"] = _created_at(df)
     return out, used
+
+
+def query_order(query_ids: np.ndarray | list[Any]) -> np.ndarray | None:
+    """Row order that groups the rows by query_id (sorted), stable within a query; None if sorted.
+
+    The labels index (``current``) is keyed by query_id first: rows in random query order insert
+    at random pages of it (2.4x the cost of a bare insert of 1M rows was measured), rows grouped
+    by query fill it front to back. Stable, so a later row of a key stays later.
+    """
+    codes, _ = pd.factorize(np.asarray(query_ids, dtype=object), sort=True)
+    if len(codes) < 2 or bool(np.all(codes[1:] >= codes[:-1])):
+        return None
+    return np.argsort(codes, kind="stable")

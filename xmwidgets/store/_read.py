@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 __all__ = ["ALWAYS_READ", "CODED_COLUMNS", "read_frame", "where_clauses"]
 
@@ -50,8 +51,9 @@ def _select(col: str, dtype: str, ref: str) -> str:
         value = ref if null is None else f"ifnull({ref}, {null})"
         return f"ifnull(group_concat({value}, ','), '')"
     if dtype.startswith("Float"):
-        # %!.17g round-trips a double exactly; SQLite's own REAL-to-text keeps only 15 digits
-        value = f"ifnull(printf('%!.17g', {ref}), 'null')"
+        # %!.17g round-trips a double exactly; SQLite's own REAL-to-text keeps only 15 digits.
+        # printf formats NULL as '0.0' (not NULL), so the null test must come first
+        value = f"CASE WHEN {ref} IS NULL THEN 'null' ELSE printf('%!.17g', {ref}) END"
         return f"'[' || ifnull(group_concat({value}, ','), '') || ']'"
     return f"json_group_array({ref})"
 
@@ -132,6 +134,12 @@ def _small(
 def _unpack(values: np.ndarray, col: str, dtype: str, names: Sequence[str] | None) -> Any:
     """Inverse of ``_small`` for one column."""
     if names is not None:
+        if dtype == "string" and pd.StringDtype().storage == "pyarrow":
+            # a dictionary array cast to strings: one take in Arrow (pandas' take costs two)
+            codes = pa.array(values.astype(np.int32))
+            dictionary = pa.array([*names, None], type=pa.large_string())
+            strings = pa.DictionaryArray.from_arrays(codes, dictionary).cast(pa.large_string())
+            return pd.array(strings, dtype=dtype)
         return pd.array([*names, None], dtype=dtype).take(values)
     if col == "relevance":
         mask = values == 256

@@ -2,6 +2,10 @@
 
 Tables
 ------
+``meta``
+    ``format``, ``schema_version`` (also in ``PRAGMA user_version``) and, from version 2 on,
+    ``store_id`` (a UUID that tells copies of a store apart). Older versions are upgraded in
+    place on open by the steps in ``_MIGRATIONS``.
 ``events``
     The append-only log, one row per judgement act, in the columns of ``_contract.EVENT_COLUMNS``.
     ``event_id`` is the rowid (monotonic: rows are never deleted). ``created_at`` is UTC in integer
@@ -30,15 +34,24 @@ Tables
 from __future__ import annotations
 
 import sqlite3
+import uuid
 
 from .._contract import EVENT_COLUMNS
 from ._errors import StoreError
 
-__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SQL_TYPES", "check_file", "create", "identify"]
+__all__ = [
+    "APPLICATION_ID",
+    "SCHEMA_VERSION",
+    "SQL_TYPES",
+    "check_file",
+    "create",
+    "identify",
+    "upgrade",
+]
 
 # "xmwg" as a big-endian int32: written to the SQLite header so that the file identifies itself
 APPLICATION_ID = 0x786D7767
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -56,7 +69,7 @@ _NOT_NULL = {"campaign", "task", "query_id", "annotator", "created_at"}
 
 
 def _ddl() -> list[str]:
-    """The statements that create an empty store, one per item (run inside one transaction)."""
+    """The statements that create an empty store of version 1 (run inside one transaction)."""
     columns = ",\n  ".join(
         f"{col} {SQL_TYPES[col]}{' NOT NULL' if col in _NOT_NULL else ''}"
         for col in EVENT_COLUMNS
@@ -86,9 +99,9 @@ END;
 CREATE TABLE used_columns (name TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE names (col TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (col, value)) WITHOUT ROWID;
 INSERT INTO meta (key, value) VALUES ('format', 'xmwidgets label store');
-INSERT INTO meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');
+INSERT INTO meta (key, value) VALUES ('schema_version', '1');
 PRAGMA application_id = {APPLICATION_ID};
-PRAGMA user_version = {SCHEMA_VERSION};
+PRAGMA user_version = 1;
 """
     # split on statement boundaries (the trigger body has semicolons of its own)
     statements, pending = [], ""
@@ -168,14 +181,52 @@ def identify(con: sqlite3.Connection, path: str) -> bool:
     return False
 
 
-def create(con: sqlite3.Connection, path: str) -> None:
-    """Create the schema in an empty database (no-op when another process just did)."""
+def _migrate_to_2(con: sqlite3.Connection) -> None:
+    """Version 2: the store gets an id of its own (tells copies of a store apart)."""
+    con.execute(
+        "INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)", (str(uuid.uuid4()),)
+    )
+
+
+# version -> the step that upgrades a store of the version before it
+_MIGRATIONS = {2: _migrate_to_2}
+
+
+def _migrate(con: sqlite3.Connection, target: int) -> None:
+    found = con.execute("PRAGMA user_version").fetchone()[0]
+    for version in range(found + 1, target + 1):
+        _MIGRATIONS[version](con)
+        con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+        con.execute(f"PRAGMA user_version = {int(version)}")
+
+
+def create(con: sqlite3.Connection, path: str, version: int = SCHEMA_VERSION) -> None:
+    """Create the schema in an empty database (no-op when another process just did).
+
+    ``version`` below the current one creates an old store, for the upgrade tests.
+    """
     # IMMEDIATE: two processes opening a new file at once must not both create the schema
     con.execute("BEGIN IMMEDIATE")
     try:
         if identify(con, path):
             for statement in _ddl():
                 con.execute(statement)
+            _migrate(con, version)
+        con.execute("COMMIT")
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise
+
+
+def upgrade(con: sqlite3.Connection, path: str) -> None:
+    """Upgrade a store of an older schema in place, in one transaction (no-op when current)."""
+    if con.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+        return
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        identify(con, path)  # another process may have upgraded it meanwhile; still a store
+        _migrate(con, SCHEMA_VERSION)
         con.execute("COMMIT")
     except BaseException:
         if con.in_transaction:

@@ -20,9 +20,10 @@ import pandas as pd
 
 from .._contract import EVENT_COLUMNS, LABEL_COLUMNS, TASKS
 from ._errors import StoreError
-from ._import import import_columns
+from ._files import READ_ONLY_ERRORS, check_folder, connect_read_only, read_only_reason
+from ._import import import_columns, query_order
 from ._read import ALWAYS_READ, CODED_COLUMNS, read_frame, where_clauses
-from ._schema import check_file, create, identify
+from ._schema import check_file, create, identify, upgrade
 from ._validate import INSERT_COLUMNS, normalize_event, now_micros
 from ._write import insert_values, note, retract_one
 
@@ -53,16 +54,66 @@ class Store:
 
     path: str
 
+    def __new__(cls, path: str | os.PathLike[str] = "labels.sqlite", **kwargs: Any) -> Store:
+        if cls is Store and is_postgres_url(path):
+            # imported only now: SQLAlchemy and psycopg are the optional `postgres` extra
+            from ._postgres import PostgresStore
+
+            return super().__new__(PostgresStore)
+        return super().__new__(cls)
+
     def __init__(self, path: str | os.PathLike[str] = "labels.sqlite", *, timeout: float = 30.0):
         self.path = os.fspath(path)
         self._lock = threading.RLock()
         check_file(self.path)
-        try:
-            con = sqlite3.connect(
-                self.path, timeout=timeout, isolation_level=None, check_same_thread=False
-            )
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open store {self.path!r}: {exc}") from exc
+        check_folder(self.path)
+        # why this store can only be read (None: it can be written)
+        self._read_only: str | None = read_only_reason(self.path)
+        # what a second connection opens: the path, or the read-only URI
+        self._uri: tuple[str, bool] = (self.path, False)
+        con = None
+        if self._read_only is None:
+            try:
+                con = self._connect_writable(timeout)
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorname not in READ_ONLY_ERRORS:
+                    raise StoreError(
+                        f"file {self.path!r} is not an xmwidgets store ({exc})"
+                    ) from exc
+                if not os.path.exists(self.path):
+                    raise StoreError(
+                        f"cannot create store {self.path!r}: the file system refused ({exc}); "
+                        "pass a path in a folder you can write to"
+                    ) from exc
+                self._read_only = f"the file system refused to write it ({exc})"
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"file {self.path!r} is not an xmwidgets store ({exc})") from exc
+        if con is None:
+            con, uri = connect_read_only(self.path, timeout)
+            self._uri = (uri, True)
+            try:
+                if identify(con, self.path):
+                    raise StoreError(
+                        f"store {self.path!r} is empty and read-only ({self._read_only}): there "
+                        "is no store to read in it, and none can be created there"
+                    )
+            except sqlite3.DatabaseError as exc:
+                con.close()
+                raise StoreError(f"file {self.path!r} is not an xmwidgets store ({exc})") from exc
+            except BaseException:
+                con.close()
+                raise
+        self._con: sqlite3.Connection | None = con
+        # a second connection for reading large frames in parallel, opened when first needed
+        self._reader: sqlite3.Connection | None = None
+        # the last labels() frame with its query and last event id, reused while nothing changed
+        self._labels_cache: tuple[tuple[Any, ...], int, pd.DataFrame] | None = None
+
+    def _connect_writable(self, timeout: float) -> sqlite3.Connection:
+        """The connection of a store this process may write; creates the schema in a new file."""
+        con = sqlite3.connect(
+            self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+        )
         try:
             # identify first: a foreign database must not be switched to WAL or written to
             new = identify(con, self.path)
@@ -71,17 +122,17 @@ class Store:
             con.execute("PRAGMA synchronous = FULL")
             if new:
                 create(con, self.path)
-        except sqlite3.DatabaseError as exc:
-            con.close()
-            raise StoreError(f"file {self.path!r} is not an xmwidgets store ({exc})") from exc
+            else:
+                upgrade(con, self.path)
         except BaseException:
             con.close()
             raise
-        self._con: sqlite3.Connection | None = con
-        # a second connection for reading large frames in parallel, opened when first needed
-        self._reader: sqlite3.Connection | None = None
-        # the last labels() frame with its query and last event id, reused while nothing changed
-        self._labels_cache: tuple[tuple[Any, ...], int, pd.DataFrame] | None = None
+        return con
+
+    @property
+    def read_only(self) -> bool:
+        """True when this store can be read but not written (a read-only file or folder)."""
+        return self._read_only is not None
 
     # ------------------------------------------------------------------ plumbing
     def __repr__(self) -> str:
@@ -113,6 +164,12 @@ class Store:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, committed (durable) on leaving, rolled back on error."""
+        if self._read_only is not None:
+            raise StoreError(
+                f"store {self.path!r} is read-only: {self._read_only}. It can be read "
+                "(labels(), events()) but not written; to label into it, make the file and its "
+                "folder writable, or copy it to a folder you can write to"
+            )
         with self._lock:
             con = self._connection()
             try:
@@ -225,8 +282,10 @@ class Store:
         Returns
         -------
         int
-            The number of events written. Rows are written in order, so a later row for the same
-            key is the current value.
+            The number of events written. Rows are written grouped by query_id (the queries in
+            sorted order, the rows of one query in frame order), so a later row for the same key
+            is the current value; the event ids follow that order. Grouping keeps the cost of
+            updating the labels index the same whatever the order of the rows.
 
         Examples
         --------
@@ -251,7 +310,11 @@ class Store:
         if guideline_version is not None:
             constants["guideline_version"] = str(guideline_version)
             used.append("guideline_version")
-        arrays = [v.tolist() if isinstance(v, np.ndarray) else v for v in values.values()]
+        order = query_order(values["query_id"])
+        arrays = [
+            (column if order is None else column[order]).tolist()
+            for column in map(np.asarray, values.values())
+        ]
         with self._write() as con:
             # a bigger page cache for this connection keeps the `current` B-tree in memory
             con.execute("PRAGMA cache_size = -262144")
@@ -292,7 +355,9 @@ class Store:
         if self.path == ":memory:" or last < _PARALLEL_READ_EVENTS:
             return [con]
         if self._reader is None:
-            self._reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._reader = sqlite3.connect(
+                self._uri[0], uri=self._uri[1], isolation_level=None, check_same_thread=False
+            )
             self._reader.execute("PRAGMA query_only = 1")
         reader = self._reader
         if reader.in_transaction:
@@ -380,7 +445,8 @@ class Store:
                 frame = self._frame(con, LABEL_COLUMNS, from_where, params)
             self._labels_cache = (query, last, frame)
             # a copy, so that a caller editing its frame cannot change what the next call returns
-            return frame.copy()
+            # (with copy-on-write, pandas >= 3, a shallow copy is enough and costs nothing)
+            return frame.copy(deep=not _COPY_ON_WRITE)
 
     def _labels_delta(
         self,
@@ -451,6 +517,10 @@ class Store:
             )
 
 
+# pandas 3 always copies on write: a shallow copy of a frame can then never change the original
+_COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3 or bool(
+    getattr(pd.options.mode, "copy_on_write", False) is True
+)
 # labels() refreshes its last frame by key when at most this many events (or 5% of its rows)
 # came since, and reads it anew otherwise
 _DELTA_EVENTS = 10_000
@@ -461,6 +531,9 @@ _PARALLEL_READ_EVENTS = 100_000
 def open_store(path: str | os.PathLike[str] | Store = "labels.sqlite") -> Store:
     """Open (or create) the label store at ``path``; a Store passes through unchanged.
 
+    ``path`` is an SQLite file, ``":memory:"``, or a PostgreSQL URL
+    (``postgresql://user:password@host:port/database``, needs ``pip install 'xmwidgets[postgres]'``).
+
     Examples
     --------
     >>> store = open_store(":memory:")
@@ -470,3 +543,11 @@ def open_store(path: str | os.PathLike[str] | Store = "labels.sqlite") -> Store:
     if isinstance(path, Store):
         return path
     return Store(path)
+
+
+def is_postgres_url(path: object) -> bool:
+    """True for a ``postgresql://`` or ``postgresql+psycopg://`` (any ``postgresql+…``) URL."""
+    return isinstance(path, str) and path.split("://", 1)[0].split("+")[0] in (
+        "postgresql",
+        "postgres",
+    )

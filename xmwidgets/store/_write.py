@@ -10,13 +10,13 @@ from .._contract import EVENT_COLUMNS
 from ._errors import StoreError
 from ._read import ALWAYS_READ, CODED_COLUMNS
 
-__all__ = ["insert_values", "note", "previous_live", "retract_one"]
+__all__ = ["KEY_FIELDS", "insert_values", "note", "previous_live", "retract_one", "retraction_key"]
 
 # the unique key of `current`, in the order of its index
 _KEY_SQL = (
     "campaign = ? AND annotator = ? AND query_id = ? AND task = ? AND item_key = ifnull(?, x'')"
 )
-_KEY_FIELDS = ("campaign", "task", "query_id", "item_id", "annotator")
+KEY_FIELDS = ("campaign", "task", "query_id", "item_id", "annotator")
 _OPTIONAL_COLUMNS = set(EVENT_COLUMNS) - ALWAYS_READ
 
 
@@ -83,16 +83,21 @@ def note(
     )
 
 
-def retract_one(con: sqlite3.Connection, row: dict[str, Any], path: str) -> int:
-    """Append the retraction ``row`` (``retracts`` set) and restore the previous value if needed."""
+def retraction_key(
+    row: Mapping[str, Any],
+    found: Sequence[Any] | None,
+    retracted_by: Sequence[Any] | None,
+    path: str,
+    last: int,
+) -> dict[str, Any]:
+    """Check the retraction ``row`` against its target; return the target's key (``KEY_FIELDS``).
+
+    ``found`` is the target's (campaign, task, query_id, item_id, annotator, retracts) or None,
+    ``retracted_by`` the (event_id,) of an existing retraction of it or None, ``last`` the
+    newest event id. Shared by both backends, so that they refuse the same things alike.
+    """
     target = row["retracts"]
-    found = con.execute(
-        "SELECT campaign, task, query_id, item_id, annotator, retracts FROM events "
-        "WHERE event_id = ?",
-        (target,),
-    ).fetchone()
     if found is None:
-        last = con.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
         raise StoreError(
             f"cannot retract event {target}: store {path!r} has no such event "
             f"(its event ids run from 1 to {last})"
@@ -102,16 +107,29 @@ def retract_one(con: sqlite3.Connection, row: dict[str, Any], path: str) -> int:
             f"event {target} is itself a retraction (of event {found[5]}); to redo, append "
             "the value again"
         )
-    by = con.execute("SELECT event_id FROM events WHERE retracts = ?", (target,)).fetchone()
-    if by is not None:
-        raise StoreError(f"event {target} is already retracted (by event {by[0]})")
-    key = dict(zip(_KEY_FIELDS, found[:5], strict=True))
+    if retracted_by is not None:
+        raise StoreError(f"event {target} is already retracted (by event {retracted_by[0]})")
+    key = dict(zip(KEY_FIELDS, found[:5], strict=True))
     for col, value in key.items():
         if col in row and row[col] != value:
             raise StoreError(
                 f"a retraction of event {target} has {col}={row[col]!r} but event {target} "
                 f"has {col}={value!r}; leave the key out and the store copies it"
             )
+    return key
+
+
+def retract_one(con: sqlite3.Connection, row: dict[str, Any], path: str) -> int:
+    """Append the retraction ``row`` (``retracts`` set) and restore the previous value if needed."""
+    target = row["retracts"]
+    found = con.execute(
+        "SELECT campaign, task, query_id, item_id, annotator, retracts FROM events "
+        "WHERE event_id = ?",
+        (target,),
+    ).fetchone()
+    by = con.execute("SELECT event_id FROM events WHERE retracts = ?", (target,)).fetchone()
+    last = con.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
+    key = retraction_key(row, found, by, path, last)
     event = {**row, **key}
     columns = list(event)
     cursor = con.execute(

@@ -1,0 +1,199 @@
+"""Store files a user cannot write (read-only file, read-only folder) and paths whose folder is missing.
+
+What a user without write access meets is tested for real, in a child process:
+
+- not root: the file or folder is chmod'ed read-only;
+- root (chmod does not stop root): the child runs as ``nobody`` (``setpriv``) when ``nobody`` can run
+  this Python, else in a private mount namespace (``unshare -m``) where the file or folder is
+  bind-mounted read-only -- the file system then refuses writes to root too (EROFS, as on a
+  read-only share).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from xmwidgets.store import StoreError, open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+
+_CHILD = """
+import json, sys
+sys.path.insert(0, {root!r})
+from xmwidgets.store import StoreError, open_store
+out = {{}}
+try:
+    store = open_store({path!r})
+except StoreError as exc:
+    out["open_error"] = str(exc)
+else:
+    out["read_only"] = store.read_only
+    out["labels"] = store.labels()[["query_id", "item_id"]].values.tolist()
+    out["events"] = len(store.events())
+    try:
+        store.append([{{"campaign": "c", "task": "grade", "query_id": "q2", "item_id": "d",
+                       "annotator": "a", "relevance": 1}}])
+        out["appended"] = True
+    except StoreError as exc:
+        out["append_error"] = str(exc)
+    out["labels_after"] = len(store.labels())
+print(json.dumps(out))
+"""
+
+
+def _nobody_can_run_python() -> bool:
+    if not shutil.which("setpriv"):
+        return False
+    probe = [
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        sys.executable,
+        "-c",
+        "",
+    ]
+    return subprocess.run(probe, capture_output=True).returncode == 0
+
+
+def _can_unshare() -> bool:
+    if not shutil.which("unshare"):
+        return False
+    probe = [
+        "unshare",
+        "-m",
+        "sh",
+        "-c",
+        "mount --bind / /mnt 2>/dev/null || mount -t tmpfs x /mnt",
+    ]
+    return subprocess.run(probe, capture_output=True).returncode == 0
+
+
+def _run_without_write_access(path: Path, what: Path) -> dict:
+    """Run the child on ``path`` with ``what`` (the store file or its folder) not writable."""
+    script = _CHILD.format(root=str(ROOT), path=str(path))
+    if os.geteuid() != 0:
+        mode = what.stat().st_mode
+        what.chmod(0o555 if what.is_dir() else 0o444)
+        try:
+            out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+        finally:
+            what.chmod(mode)
+    elif _nobody_can_run_python():
+        # nobody owns the parts that stay writable; root owns what must be read-only
+        for part in (path.parent, path):
+            if part.exists():
+                os.chown(part, 65534 if part != what else 0, -1)
+                part.chmod(0o755 if part.is_dir() else 0o644)
+        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        out = subprocess.run(
+            [*command, sys.executable, "-c", script], capture_output=True, text=True
+        )
+    elif _can_unshare():
+        mount = f"mount --bind '{what}' '{what}' && mount -o remount,bind,ro '{what}'"
+        out = subprocess.run(
+            ["unshare", "-m", "sh", "-c", f'{mount} && exec "$0" -c "$1"', sys.executable, script],
+            capture_output=True,
+            text=True,
+        )
+    else:
+        pytest.skip(
+            "running as root without setpriv (for nobody) or unshare: cannot take write access away"
+        )
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+@pytest.fixture
+def folder() -> Iterator[Path]:
+    """A folder that ``nobody`` can enter (pytest's tmp_path is private to the user)."""
+    made = Path(tempfile.mkdtemp(prefix="xmw-store-"))
+    made.chmod(0o755)
+    yield made
+    shutil.rmtree(made, ignore_errors=True)
+
+
+def _make_store(folder: Path) -> Path:
+    path = folder / "labels.sqlite"
+    with open_store(path) as store:
+        store.append(
+            [
+                {
+                    "campaign": "c",
+                    "task": "grade",
+                    "query_id": "q1",
+                    "item_id": "d1",
+                    "annotator": "a",
+                    "relevance": 2,
+                }
+            ]
+        )
+    assert not (folder / "labels.sqlite-shm").exists()  # a clean close leaves no -shm behind
+    return path
+
+
+@pytest.mark.parametrize("read_only", ["file", "folder"])
+def test_a_store_without_write_access_opens_read_only(folder: Path, read_only: str) -> None:
+    path = _make_store(folder)
+    out = _run_without_write_access(path, path if read_only == "file" else folder)
+    assert "open_error" not in out, out
+    assert out["read_only"] is True
+    assert out["labels"] == [["q1", "d1"]] and out["events"] == 1
+    assert "appended" not in out and out["labels_after"] == 1
+    message = out["append_error"]
+    assert f"store {str(path)!r} is read-only" in message
+    assert "can be read" in message and "copy it to a folder you can write to" in message
+    # the reason is named: the file, its folder, or the file system that refused the write
+    assert any(why in message for why in ("file is not writable", "folder", "refused to write"))
+    # nothing was written: the store as its owner sees it is unchanged
+    with open_store(path) as store:
+        assert store.read_only is False and len(store.events()) == 1
+
+
+def test_a_writable_store_is_not_read_only(tmp_path: Path) -> None:
+    with open_store(tmp_path / "labels.sqlite") as store:
+        assert store.read_only is False
+        store.append([{"campaign": "c", "task": "grade", "query_id": "q", "annotator": "a"}])
+
+
+def test_read_only_uri_store_reads_and_refuses_writes(folder: Path) -> None:
+    """The read-only path in this process: a file whose folder cannot be written (simulated)."""
+    path = _make_store(folder)
+    import xmwidgets.store._sqlite as sqlite_module
+
+    original = sqlite_module.read_only_reason
+    sqlite_module.read_only_reason = lambda p: "simulated"  # type: ignore[assignment]
+    try:
+        store = open_store(path)
+    finally:
+        sqlite_module.read_only_reason = original
+    assert store.read_only and store.labels().item_id.tolist() == ["d1"]
+    with pytest.raises(StoreError, match=r"is read-only: simulated\. It can be read"):
+        store.retract([1])
+    with pytest.raises(StoreError, match="is read-only"):
+        store.import_labels(store.labels()[["query_id", "item_id", "relevance"]], annotator="b")
+    store.close()
+
+
+def test_missing_folder_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "no" / "such" / "labels.sqlite"
+    with pytest.raises(
+        StoreError, match=rf"its folder '{tmp_path / 'no' / 'such'}' does not exist"
+    ):
+        open_store(path)
+    assert not (tmp_path / "no").exists()
+
+
+def test_new_store_in_a_read_only_folder_says_so(folder: Path) -> None:
+    out = _run_without_write_access(folder / "new.sqlite", folder)
+    assert "cannot create store" in out["open_error"], out
+    assert not (folder / "new.sqlite").exists()

@@ -1,0 +1,91 @@
+"""Where a store file lives: its folder, whether this process may write it, read-only opening.
+
+SQLite in WAL mode writes beside the database even to read it: ``<file>-wal`` and ``<file>-shm``
+are created in the same folder. A store in a read-only folder, or a read-only file, cannot be
+opened the usual way (SQLite says "attempt to write a readonly database" or "unable to open
+database file", which used to be reported as "not an xmwidgets store"). Such a store is opened
+read-only instead, and every write says why it is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import urllib.parse
+
+from ._errors import StoreError
+
+__all__ = ["READ_ONLY_ERRORS", "check_folder", "connect_read_only", "read_only_reason"]
+
+# SQLite error names meaning "this file (or its folder) cannot be written"
+READ_ONLY_ERRORS = {
+    "SQLITE_READONLY",
+    "SQLITE_READONLY_DIRECTORY",
+    "SQLITE_CANTOPEN",
+    "SQLITE_PERM",
+}
+
+
+def _folder(path: str) -> str:
+    return os.path.dirname(os.path.abspath(path))
+
+
+def check_folder(path: str) -> None:
+    """Raise StoreError when the folder that should hold the store file does not exist."""
+    if path == ":memory:":
+        return
+    folder = _folder(path)
+    if not os.path.isdir(folder):
+        raise StoreError(
+            f"cannot open store {path!r}: its folder {folder!r} does not exist; create it first "
+            "(os.makedirs(folder)) or pass a path in an existing folder"
+        )
+
+
+def read_only_reason(path: str) -> str | None:
+    """Why this process cannot write the store ``path``, or None when it can (as far as we know).
+
+    Permission bits only: a read-only mount, or root on a file it cannot change, shows up when
+    SQLite first tries to write (see ``READ_ONLY_ERRORS``).
+    """
+    if path == ":memory:":
+        return None
+    folder = _folder(path)
+    if not os.path.exists(path):
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise StoreError(
+                f"cannot create store {path!r}: its folder {folder!r} is not writable for this "
+                "user; pass a path in a folder you can write to"
+            )
+        return None
+    if not os.access(path, os.W_OK):
+        return "the file is not writable for this user"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return (
+            f"its folder {folder!r} is not writable for this user (SQLite needs to create the "
+            f"-wal and -shm files beside {os.path.basename(path)!r})"
+        )
+    return None
+
+
+def connect_read_only(path: str, timeout: float) -> tuple[sqlite3.Connection, str]:
+    """Open ``path`` read-only: (connection, the URI it was opened with, for more connections).
+
+    ``mode=ro`` reads a WAL database when its ``-shm`` file exists or can be created. In a folder
+    where it can be neither, the only way to read is ``immutable=1`` (no locking at all): right
+    for a file nobody can write, which is what such a folder means for this user.
+    """
+    quoted = urllib.parse.quote(os.path.abspath(path))
+    error: sqlite3.Error | None = None
+    for flags in ("mode=ro", "immutable=1"):
+        uri = f"file:{quoted}?{flags}"
+        con = sqlite3.connect(
+            uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
+        )
+        try:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return con, uri
+        except sqlite3.Error as exc:
+            con.close()
+            error = exc
+    raise StoreError(f"cannot read store {path!r}: {error}") from error
