@@ -477,6 +477,31 @@ def test_grid_layout_at_1280x800(
         broken_buttons = root.locator(".xmw-tile .xmw-broken").count()
         media_tiles = root.locator(".xmw-tile:has(:is(img, video, audio, .xmw-error))").count()
         assert broken_buttons == media_tiles > 0, f"{where}: {broken_buttons} broken buttons"
+
+        # broken media: m on the focused error tile, the button on the next one; then a grade
+        # and a best pick on the video, and a grade on the audio (which carries the b target)
+        heights = mixed["heights"]
+        root.locator(".xmw-progress").click()
+        page.keyboard.press("m")
+        root.locator(".xmw-tile").nth(1).locator(".xmw-broken").click()
+        for key in ("ArrowRight", "3", "b", "1"):
+            page.keyboard.press(key)
+        page.wait_for_function(
+            """(sel) => { const t = [...[...document.querySelectorAll(sel)].pop()
+                                     .querySelectorAll(".xmw-tile")];
+               return t[0].dataset.broken === "true" && t[1].dataset.broken === "true"
+                 && t[2].dataset.relevance === "3" && t[2].dataset.best === "true"
+                 && t[3].dataset.relevance === "1" && t[3].classList.contains("xmw-best-target")
+                 && t.slice(0, 4).every((x) => x.dataset.state === "saved"); }""",
+            arg=GRID_ROOT,
+        )
+        flagged = root.locator(".xmw-tile").first
+        assert flagged.locator(".xmw-value").text_content() == "broken media"
+        assert flagged.locator(".xmw-broken").get_attribute("aria-pressed") == "true"
+        assert flagged.locator(".xmw-tick.xmw-selected").count() == 0, "broken is not a grade"
+        judged = _layout(page)
+        assert judged["heights"] == heights, f"{where}: judging changed tile heights"
+        _assert_looks_right(_look(page), f"{where} qmix judged")
         page.screenshot(path=str(out / f"{ui}_{theme}_1280_qmix.png"))
         if ui == "lab" and theme == "light":
             screenshot(root, out / "lab_light_qmix_grid.png")  # docs/grid.png comes from this one
