@@ -21,8 +21,10 @@ __all__ = [
     "ACTION_OPS",
     "Action",
     "BrowserInputError",
+    "json_safe",
     "parse_action",
     "parse_message",
+    "safe_text",
     "shown_value",
 ]
 
@@ -39,11 +41,40 @@ _MAX_DURATION_MS = 2**53
 
 
 class BrowserInputError(ValueError):
-    """A message or action from the browser that the kernel refuses; the text says why."""
+    """A message or action from the browser that the kernel refuses; the text says why.
 
-    def __init__(self, message: str, request_id: int | None = None) -> None:
+    ``malformed`` is true when no correct front end could have sent it (a missing field, a wrong
+    type, an unknown op), as opposed to a value the scale does not take.
+    """
+
+    def __init__(self, message: str, request_id: int | None = None, *, malformed: bool = True):
         super().__init__(message)
         self.request_id = request_id
+        self.malformed = malformed
+
+
+def safe_text(text: str) -> str:
+    """``text`` with lone surrogates replaced by U+FFFD, so that it can be sent as UTF-8 JSON.
+
+    Python strings may hold lone surrogates (from a JSON ``"\\ud800"`` escape or a badly decoded
+    file); Jupyter's message packer cannot encode them and the whole message would be lost.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` (JSON-ready dicts, lists, scalars) with every string made :func:`safe_text`."""
+    if isinstance(value, str):
+        return safe_text(value)
+    if isinstance(value, dict):
+        return {json_safe(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
 
 
 def shown_value(value: Any) -> str:
@@ -52,7 +83,7 @@ def shown_value(value: Any) -> str:
         text = json.dumps(value, allow_nan=True, ensure_ascii=False)
     except (TypeError, ValueError):
         text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return safe_text(text if len(text) <= 80 else text[:77] + "...")
 
 
 def _request_id(content: Mapping[str, Any]) -> int | None:
@@ -179,13 +210,15 @@ def relevance_value(value: Any, scale: Scale) -> int | float:
         if not ok:
             raise BrowserInputError(
                 f"relevance {shown_value(value)} refused: this scale takes a number from "
-                f"{scale.minimum:g} to {scale.maximum:g}"
+                f"{scale.minimum:g} to {scale.maximum:g}",
+                malformed=False,
             )
         return float(value)
     if isinstance(value, bool) or not isinstance(value, int) or value not in scale.values:
         raise BrowserInputError(
             f"relevance {shown_value(value)} refused: this scale takes the level values "
-            f"{', '.join(str(v) for v in scale.values)}"
+            f"{', '.join(str(v) for v in scale.values)}",
+            malformed=False,
         )
     return value
 
@@ -241,7 +274,7 @@ def parse_action(raw: Any, position: int, scale: Scale) -> Action:
         try:
             value = relevance_value(_field(raw, "relevance", where), scale)
         except BrowserInputError as exc:
-            raise BrowserInputError(str(exc), request_id) from None
+            raise BrowserInputError(str(exc), request_id, malformed=exc.malformed) from None
         return Action("grade", request_id, query_id, item_id, value=value, duration_ms=duration)
     if op == "best":
         return Action(
@@ -258,6 +291,7 @@ def parse_action(raw: Any, position: int, scale: Scale) -> Action:
             f"flag {shown_value(flag)} refused: this scale's flags are "
             f"{', '.join(scale.flags) or '(none)'}",
             request_id,
+            malformed=False,
         )
     return Action(
         "flag",

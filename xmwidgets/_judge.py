@@ -19,7 +19,7 @@ A query is done when each candidate is graded or flagged broken-media, or it is 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -32,7 +32,7 @@ __all__ = ["BROKEN", "Applied", "Judge", "Pair", "QueryState", "Refused"]
 BROKEN = "broken-media"
 
 
-class Refused(Exception):
+class Refused(ValueError):
     """An action the rules refuse; the text is the notice for the annotator."""
 
 
@@ -161,8 +161,11 @@ class Judge:
         self.judged = judged
         self.queries_done = queries_done
         self.undo_stack: list[Applied] = []
-        # pairs and queries whose state changed since the caller last took them
-        self.touched: dict[str, set[str]] = {}
+        # actions of this session from before a refresh(): undone by re-reading the store
+        self.stale_undo: list[Applied] = []
+        # pairs whose state changed since the caller last took them, in the order first changed
+        # (dicts as ordered sets: new rows of grid.labels keep the order of judgement)
+        self.touched: dict[str, dict[str, None]] = {}
         if scale.is_continuous:
             assert scale.minimum is not None
             self.lowest: int | float = scale.minimum
@@ -190,7 +193,7 @@ class Judge:
             "n_queries": self.n_queries,
         }
 
-    def take_touched(self) -> dict[str, set[str]]:
+    def take_touched(self) -> dict[str, dict[str, None]]:
         touched, self.touched = self.touched, {}
         return touched
 
@@ -210,7 +213,7 @@ class Judge:
         else:
             q.pairs[item_id] = pair
         self.queries_done += int(q.done) - int(was_done)
-        self.touched.setdefault(q.query_id, set()).add(item_id)
+        self.touched.setdefault(q.query_id, {})[item_id] = None
 
     def _set_none(self, q: QueryState, value: bool) -> None:
         applied = self._applying
@@ -220,7 +223,13 @@ class Judge:
         q.none_relevant = value
         self.queries_done += int(q.done) - int(was_done)
         # every row of the query shows the mark
-        self.touched.setdefault(q.query_id, set()).update(q.pairs)
+        self.touched.setdefault(q.query_id, {}).update(dict.fromkeys(q.pairs))
+
+    def reset(self, q: QueryState, pairs: dict[str, Pair], none_relevant: bool) -> None:
+        """Replace one query's state by what the store says (counts and rows follow)."""
+        for item_id in [*q.pairs, *(i for i in pairs if i not in q.pairs)]:
+            self._set(q, item_id, pairs.get(item_id))
+        self._set_none(q, none_relevant)
 
     def _restore(self, applied: Applied) -> None:
         """Put back the states from before ``applied`` (undo, or a write that failed)."""
@@ -281,8 +290,6 @@ class Judge:
             guideline_version=self.scale.version,
             graded_at=now,
         )
-        if not pair.judged and not pair.best:
-            pair.graded_at = None
         self._set(q, item_id, pair if pair.judged else None)
         event = self._event("grade", q, item_id, now, duration)
         event["magnitude" if continuous else "relevance"] = value
@@ -337,8 +344,15 @@ class Judge:
             self.undo_stack.append(applied)
             if q.done and not was_done:
                 notices.append(f"query {q.index + 1} done ({q.handled}/{q.total})")
-                if self.queries_done == self.n_queries and not was_all:
-                    notices.append(f"all {self.n_queries} queries done")
+                left = self.n_queries - self.queries_done
+                if not left and not was_all:
+                    notices.append(
+                        f"all {self.n_queries} queries done" if self.n_queries > 1 else "all done"
+                    )
+                elif q.index == self.n_queries - 1:  # n goes nowhere from the last query
+                    notices.append(
+                        f"{left} quer{'y' if left == 1 else 'ies'} left · g to go to one"
+                    )
                 else:
                     notices.append("n for next")
         applied.notice = " · ".join(n for n in notices if n)
@@ -420,7 +434,8 @@ class Judge:
             raise Refused(
                 f"'none relevant' refused: {n} candidate{'s' if n > 1 else ''} graded relevant "
                 f"(candidate{'s' if n > 1 else ''} {listed}); grade "
-                f"{'them' if n > 1 else 'it'} {self.level_name(self.lowest)} first"
+                f"{'them' if n > 1 else 'it'} {'at ' if self.scale.is_continuous else ''}"
+                f"{self.level_name(self.lowest)} first"
             )
         ungraded = [
             i
@@ -440,8 +455,13 @@ class Judge:
             old = q.pairs.get(item_id) or Pair()
             applied.events.append(self._grade(q, item_id, self.lowest, old.flags, now, None))
         n = len(ungraded)
+        grades = f"grade{'s' if n != 1 else ''}"
         applied.description = f"'none relevant' on {name}" + (
-            f" and its {n} {lowest} grade{'s' if n != 1 else ''}" if n else ""
+            ""
+            if not n
+            else f" and its {n} {grades} of {lowest}"
+            if self.scale.is_continuous
+            else f" and its {n} {lowest} {grades}"
         )
         if not n:
             return [f"{name} marked none relevant"]
@@ -509,7 +529,7 @@ class Judge:
         elif self.undo_stack and self.undo_stack[-1] is applied:
             self.undo_stack.pop()
 
-    def query_ack(self, query_id: str, item_ids: set[str]) -> dict[str, Any]:
+    def query_ack(self, query_id: str, item_ids: Iterable[str]) -> dict[str, Any]:
         """The ``QueryAck`` of one query: its counts and the states of ``item_ids``."""
         q = self.queries[query_id]
         states = []

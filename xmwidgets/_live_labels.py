@@ -51,6 +51,27 @@ def _array(values: Sequence[Any], dtype: str) -> Any:
     return pd.array(list(values), dtype=dtype)
 
 
+# an Arrow-backed column gains a chunk per flush that appends rows; past this many it is made one
+# chunk again, so that a long session does not leave a frame of thousands of tiny chunks
+_MAX_CHUNKS = 16
+
+
+def _compact(array: Any) -> Any:
+    dtype = array.dtype
+    if not isinstance(dtype, pd.StringDtype) or dtype.storage != "pyarrow":
+        return array
+    import pyarrow as pa
+
+    chunked = pa.array(array)
+    if isinstance(chunked, pa.ChunkedArray) and chunked.num_chunks > _MAX_CHUNKS:
+        return pd.array(chunked.combine_chunks(), dtype=dtype)
+    return array
+
+
+def _mask(values: pd.Series) -> np.ndarray:
+    return values.fillna(False).to_numpy(dtype=bool)
+
+
 def fold_store_labels(rows: pd.DataFrame) -> tuple[pd.DataFrame, set[str]]:
     """Fold the store's labels rows (grade and pick tasks) into one row per judged pair.
 
@@ -60,78 +81,89 @@ def fold_store_labels(rows: pd.DataFrame) -> tuple[pd.DataFrame, set[str]]:
     """
     if rows.empty:
         return empty_frame(), set()
-    task = rows["task"].to_numpy(dtype=object)
+    is_grade = _mask(rows["task"] == "grade")
+    is_pick = _mask(rows["task"] == "pick")
     has_item = rows["item_id"].notna().to_numpy()
-    picks = rows[(task == "pick") & has_item]
-    marks = rows[(task == "pick") & ~has_item]
-    none_relevant = set(
-        marks.loc[marks["none_relevant"].fillna(False).to_numpy(dtype=bool), "query_id"].astype(str)
-    )
-    grades = rows[(task == "grade") & has_item]
+    none_relevant: set[str] = set()
+    best_rows = rows.iloc[:0]
+    if is_pick.any():
+        picks = rows[is_pick]
+        with_item = picks["item_id"].notna().to_numpy()
+        marks = picks[~with_item]
+        none_relevant = set(marks.loc[_mask(marks["none_relevant"]), "query_id"].astype(str))
+        best_rows = picks[with_item & _mask(picks["best"])]
     judged = (
-        grades["relevance"].notna() | grades["magnitude"].notna() | grades["flags"].notna()
-    ).to_numpy()
-    grades = grades[judged]
-    best_rows = picks[picks["best"].fillna(False).to_numpy(dtype=bool)]
-    base = pd.DataFrame(
-        {
-            c: (
-                grades[c].astype(d).array
-                if c in grades.columns
-                else pd.array([None] * len(grades), dtype=d)
-            )
-            for c, d in LABEL_FRAME_COLUMNS.items()
-            if c not in ("best", "none_relevant")
-        }
+        rows["relevance"].notna().to_numpy()
+        | rows["magnitude"].notna().to_numpy()
+        | rows["flags"].notna().to_numpy()
     )
-    base.insert(4, "best", pd.array(np.zeros(len(base), dtype=bool), dtype="boolean"))
-    base.insert(5, "none_relevant", pd.array(np.zeros(len(base), dtype=bool), dtype="boolean"))
+    keep = is_grade & has_item & judged
+    positions = None if keep.all() else np.flatnonzero(keep)
+    columns: dict[str, Any] = {}
+    for name, dtype in LABEL_FRAME_COLUMNS.items():
+        if name in ("best", "none_relevant"):
+            continue
+        array = rows[name].array
+        if positions is not None:
+            array = array.take(positions)
+        columns[name] = array if str(array.dtype) == dtype else array.astype(dtype)
+    n = len(columns["query_id"])
+    best = np.zeros(n, dtype=bool)
+    created = columns["created_at"]
+    extra: list[tuple[str, str, Any]] = []
     if len(best_rows):
-        # one best pick per query at most: a small dict, matched per query
+        # one best pick per query at most: a small dict, matched within those queries' rows
         best_at = {
             (str(q), str(i)): t
             for q, i, t in zip(
                 best_rows["query_id"], best_rows["item_id"], best_rows["created_at"], strict=True
             )
         }
-        queries = set(q for q, _ in best_at)
-        in_query = base["query_id"].isin(queries).to_numpy()
-        found: set[tuple[str, str]] = set()
-        positions, stamps = [], []
+        query_ids = pd.Series(columns["query_id"], copy=False)
+        in_query = np.flatnonzero(query_ids.isin({q for q, _ in best_at}).to_numpy())
+        item_ids = columns["item_id"].take(in_query).to_numpy(dtype=object)
+        found: dict[tuple[str, str], int] = {}
         for position, q, i in zip(
-            np.flatnonzero(in_query),
-            base["query_id"].to_numpy()[in_query],
-            base["item_id"].to_numpy()[in_query],
+            in_query,
+            columns["query_id"].take(in_query).to_numpy(dtype=object),
+            item_ids,
             strict=True,
         ):
-            stamp = best_at.get((q, i))
-            if stamp is not None:
-                positions.append(position)
-                stamps.append(max(stamp, base["created_at"].iloc[position]))
-                found.add((q, i))
-        if positions:
-            base.loc[positions, "best"] = True
-            base.loc[positions, "created_at"] = stamps
-        extra = [
-            (q, i, t) for (q, i), t in best_at.items() if (q, i) not in found
-        ]  # best without a grade: only older stores have these
-        if extra:
-            only = best_rows.set_index(["query_id", "item_id"]).loc[[(q, i) for q, i, _ in extra]]
-            more = pd.DataFrame(
-                {
-                    "query_id": [q for q, _, _ in extra],
-                    "item_id": [i for _, i, _ in extra],
-                    "best": True,
-                    "annotator": only["annotator"].to_numpy(),
-                    "campaign": only["campaign"].to_numpy(),
-                    "created_at": [t for _, _, t in extra],
-                }
+            if (q, i) in best_at:
+                found[(q, i)] = int(position)
+        if found:
+            slots = np.fromiter(found.values(), dtype=np.int64, count=len(found))
+            best[slots] = True
+            created = created.copy()
+            created[slots] = pd.array(
+                [max(best_at[k], created[p]) for k, p in found.items()], dtype=created.dtype
             )
-            base = pd.concat([base, more], ignore_index=True)
-    if none_relevant:
-        base.loc[base["query_id"].isin(none_relevant).to_numpy(), "none_relevant"] = True
-    base = base.astype(LABEL_FRAME_COLUMNS)
-    return base.reset_index(drop=True), none_relevant
+            columns["created_at"] = created
+        # a best pick without a grade: only older stores have these
+        extra = [(q, i, t) for (q, i), t in best_at.items() if (q, i) not in found]
+    columns["best"] = pd.array(best, dtype="boolean")
+    marked = (
+        pd.Series(columns["query_id"], copy=False).isin(none_relevant).to_numpy()
+        if none_relevant
+        else np.zeros(n, dtype=bool)
+    )
+    columns["none_relevant"] = pd.array(marked, dtype="boolean")
+    base = pd.DataFrame({c: columns[c] for c in LABEL_FRAME_COLUMNS}, copy=False)
+    if extra:
+        annotator, campaign = best_rows["annotator"].iloc[0], best_rows["campaign"].iloc[0]
+        more = pd.DataFrame(
+            {
+                "query_id": [q for q, _, _ in extra],
+                "item_id": [i for _, i, _ in extra],
+                "best": True,
+                "none_relevant": [q in none_relevant for q, _, _ in extra],
+                "annotator": annotator,
+                "campaign": campaign,
+                "created_at": [t for _, _, t in extra],
+            }
+        ).reindex(columns=list(LABEL_FRAME_COLUMNS))
+        base = pd.concat([base, more.astype(LABEL_FRAME_COLUMNS)], ignore_index=True)
+    return base, none_relevant
 
 
 class LiveLabels:
@@ -139,14 +171,14 @@ class LiveLabels:
 
     def __init__(self) -> None:
         self.frame = empty_frame()
-        self._cols: dict[str, Any] = {c: self.frame[c].array.copy() for c in _COLUMNS}
+        self._cols: dict[str, Any] = {c: self.frame[c].array for c in _COLUMNS}
         self._alive = np.ones(0, dtype=bool)
         self._slot: dict[tuple[str, str], int] = {}
         self._pending: dict[tuple[str, str], Row | None] = {}
 
     def load(self, base: pd.DataFrame) -> None:
         """Start from ``base`` (the folded store labels): slots 0..len(base)-1, in place."""
-        self._cols = {c: base[c].array.copy() for c in _COLUMNS}
+        self._cols = {c: base[c].array for c in _COLUMNS}
         self._alive = np.ones(len(base), dtype=bool)
         self._slot = {}
         self._pending = {}
@@ -190,13 +222,16 @@ class LiveLabels:
             slots = np.fromiter((s for s, _ in updates), dtype=np.int64, count=len(updates))
             for j, (name, dtype) in enumerate(LABEL_FRAME_COLUMNS.items()):
                 values = _array([row[j] for _, row in updates], dtype)
-                self._cols[name][slots] = values
+                # the published frame shares these arrays: write a copy, never the shared one
+                column = self._cols[name].copy()
+                column[slots] = values
+                self._cols[name] = _compact(column)
         if added:
             start = len(alive)
             for j, (name, dtype) in enumerate(LABEL_FRAME_COLUMNS.items()):
                 values = _array([row[j] for _, row in added], dtype)
                 current = self._cols[name]
-                self._cols[name] = type(current)._concat_same_type([current, values])
+                self._cols[name] = _compact(type(current)._concat_same_type([current, values]))
             for k, (key, _) in enumerate(added):
                 self._slot[key] = start + k
             self._alive = np.concatenate([alive, np.ones(len(added), dtype=bool)])
@@ -205,7 +240,8 @@ class LiveLabels:
     def _publish(self) -> None:
         alive = self._alive
         everything = bool(alive.all())
-        data = {c: (a.copy() if everything else a[alive]) for c, a in self._cols.items()}
+        # the frame shares the arrays; flush() replaces an array rather than writing into it
+        data = {c: (a if everything else a[alive]) for c, a in self._cols.items()}
         new = pd.DataFrame(data, copy=False)
         # re-initialise the very object users hold (its manager is swapped, its identity kept)
         self.frame.__init__(new)

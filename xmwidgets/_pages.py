@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._browser_input import json_safe
 from .media import MediaCache
 
 __all__ = ["PageBuilder"]
@@ -116,7 +117,8 @@ class PageBuilder:
             "candidates": page_candidates,
             "none_relevant": none_relevant,
         }
-        return page, buffers
+        # a caption with a lone surrogate is shown with U+FFFD instead of failing the whole page
+        return json_safe(page), buffers
 
 
 _BUFFER_FIELDS = ("data", "poster", "waveform")

@@ -6,9 +6,11 @@
  * kernel's notices. Pages come from a prefetching cache (3 ahead, 1 behind), and keys pressed while
  * a page is still loading wait for it and are applied in order when it is here. See protocol.ts.
  *
- * This module wires the parts together: header.ts (query, position, progress, done), tiles.ts (the
- * candidates, focus, b target), notices.ts, goto.ts, help.ts, media-keys.ts, activity.ts (active
- * time), state.ts (optimistic state), prefetch.ts (pages), judge.ts (the judgement keys).
+ * This module wires the parts together. The shell a task plugs into: header.ts (query, position,
+ * progress, done, banners), notices.ts, goto.ts, help.ts, typeahead.ts (keys waiting for a page),
+ * media-keys.ts, activity.ts (active time), batch.ts, prefetch.ts (pages), timing.ts, dom.ts. The
+ * relevance task itself: tiles.ts (candidates, focus, b target), judge.ts (its judgement keys and
+ * acks) and state.ts (its optimistic state).
  */
 
 import "./grid.css";
@@ -20,7 +22,7 @@ import { GoToBox, resolveGoTo } from "./goto";
 import { Banners, Header, makeRoot } from "./header";
 import { HelpOverlay } from "./help";
 import { Judge, type ViewContext } from "./judge";
-import { type Action, actionForKey, hintFor, levelKeys } from "./keyboard";
+import { type Action, actionForKey, levelKeys } from "./keyboard";
 import { releaseImages, renderParts } from "./media";
 import { mediaKey, reclaimFocusFromMedia } from "./media-keys";
 import { lastQueryNotice, NoticeLine } from "./notices";
@@ -86,8 +88,7 @@ export function renderGrid(
   };
   const scale = (): ScaleSpec => model.get("scale") ?? EMPTY_SCALE;
   const nQueries = (): number => Number(model.get("n_queries") ?? 0);
-  const lowest = (s: ScaleSpec): number => (s.continuous ? (s.minimum ?? 0) : (s.levels[0]?.value ?? 0));
-  store.lowest = lowest(scale());
+  store.setScale(scale());
 
   // ---- skeleton -------------------------------------------------------------------------------
   const root = makeRoot("relevance grid: press ? for keys");
@@ -313,7 +314,10 @@ export function renderGrid(
     const started = now();
     const action = actionForKey(event, levelKeys(scale()));
     if (!action) return;
-    if (help.isOpen && action.type !== "help" && action.type !== "close") return;
+    if (help.isOpen && action.type !== "help" && action.type !== "close") {
+      if (action.type === "play") event.preventDefault(); // Space never scrolls the notebook
+      return;
+    }
     if (!help.isOpen && action.type === "close") return; // Escape is not ours unless help is open
     event.preventDefault();
     event.stopPropagation();
@@ -325,23 +329,15 @@ export function renderGrid(
     perform(action, started);
     if (TIMED.has(action.type)) recordTiming("keystroke", now() - started);
   }
-  function onFocusIn(event: FocusEvent): void {
-    const tile = (event.target as Element | null)?.closest?.(".xmw-tile") as HTMLElement | null;
-    if (!tile || !view) return;
-    const position = Number(tile.dataset.index);
-    if (Number.isInteger(position) && position !== board.focusIndex) {
-      board.focusIndex = position;
-      board.setBestTarget(null); // a click moved the focus: b follows it
-      focusTile(false, false);
-    }
-  }
   cleanups.listen(root, "keydown", onKeyDown);
-  cleanups.listen(root, "focusin", onFocusIn);
+  // a click moved the focus to a tile: show it there (and b follows it)
+  cleanups.listen(root, "focusin", (event) => {
+    if (view && board.focusFrom(event.target as Element | null)) focusTile(false, false);
+  });
   watchAttention(root, clock, cleanups, now);
   reclaimFocusFromMedia(root, cleanups, (tile) => {
     if (disposed || !tile.isConnected) return;
-    const position = Number(tile.dataset.index);
-    if (Number.isInteger(position)) board.focusIndex = position;
+    board.focusFrom(tile);
     focusTile(true, false);
   });
   cleanups.listen(header.prevButton, "click", () => step(-1, now()));
@@ -381,9 +377,8 @@ export function renderGrid(
   observe("change:error", renderErrorTrait);
   observe("change:tile_size", applyTileSize);
   const rerender = (): void => {
-    header.hint.textContent = hintFor(scale());
     header.showScale(scale());
-    store.lowest = lowest(scale());
+    store.setScale(scale());
     if (view) renderPage(view.entry, true);
   };
   observe("change:scale", rerender);
@@ -394,7 +389,6 @@ export function renderGrid(
   });
 
   // ---- start ----------------------------------------------------------------------------------
-  header.hint.textContent = hintFor(scale());
   header.showScale(scale());
   applyTileSize();
   renderErrorTrait();

@@ -6,6 +6,7 @@
 
 import { make } from "./dom";
 import type { GoToBox } from "./goto";
+import { hintFor } from "./keyboard";
 import { SUPPRESS } from "./media";
 import type { Progress, ScaleSpec } from "./protocol";
 import { buildLegend } from "./tile";
@@ -68,7 +69,9 @@ export class Header {
     this.element.append(this.queryBox, status, this.legend, goTo.element, this.hint);
   }
 
+  /** The key hint and the legend of `scale`. */
   showScale(scale: ScaleSpec): void {
+    this.hint.textContent = hintFor(scale);
     const legend = buildLegend(scale);
     this.legend.replaceWith(legend);
     this.legend = legend;

@@ -94,6 +94,19 @@ export class TileBoard {
     if (scroll && typeof tile.scrollIntoView === "function") tile.scrollIntoView({ block: "nearest" });
   }
 
+  /**
+   * The DOM focus went to `target` (a click, or a player handing the focus back): focus its tile.
+   * @returns whether the focused tile changed (the b target then goes: the focus moved by hand)
+   */
+  focusFrom(target: Element | null): boolean {
+    const tile = target?.closest?.(".xmw-tile") as HTMLElement | null;
+    const position = Number(tile?.dataset.index);
+    if (!tile || !Number.isInteger(position) || position === this.focusIndex) return false;
+    this.focusIndex = position;
+    this.setBestTarget(null);
+    return true;
+  }
+
   /** Move the focus by hand (keys): `b` acts on the focused tile again. */
   move(direction: Direction, fallbackColumns: number): void {
     if (!this.tiles.length) return;

@@ -2,7 +2,10 @@
 
 The root carries ``data-query-index`` / ``data-query-id``; each ``.xmw-tile`` carries
 ``data-item-id``, ``data-shown-position``, ``data-relevance`` ("" when unjudged), ``data-best``
-and ``data-state`` (unjudged|pending|saved|error); the focused tile has ``.xmw-focused``.
+and ``data-state`` (unjudged|pending|saved|error), ``data-flags`` (comma-separated); the focused
+tile has ``.xmw-focused``, the tile ``b`` acts on ``.xmw-best-target``. The root's ``data-unsaved``
+counts judgements not acknowledged yet; ``.xmw-notice`` (role=status) shows the kernel's notices,
+``.xmw-position`` "candidate k of N · j/N judged".
 """
 
 from __future__ import annotations
