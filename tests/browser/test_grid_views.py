@@ -34,7 +34,7 @@ demo = xm.datasets.demo()
 pathlib.Path("empty.png").write_bytes(b"")
 broken = pd.DataFrame([
     {"item_id": "missing-img", "image": "/nonexistent/missing.png", "modality": "image"},
-    {"item_id": "empty-img", "image": str(pathlib.Path("empty.png").resolve()), "modality": "image"},
+    {"item_id": "empty-img", "image": "empty.png", "modality": "image"},  # the kernel runs in this folder
 ])
 items = pd.concat([demo.items, broken], ignore_index=True)
 of = lambda kind: items[items.modality == kind].item_id.tolist()
@@ -538,6 +538,19 @@ def test_grid_layout_at_1280x800(
         _assert_layout(many, f"{where} q60")
         figures.update(q60_fully_visible=many["fully_visible"], columns=many["columns"])
         page.screenshot(path=str(out / f"{ui}_{theme}_1280_q60.png"))
+        if ui == "lab":
+            # JupyterLab opens with its file browser: three columns, and still two full rows
+            page.evaluate("() => window.jupyterapp.shell.expandLeft()")
+            page.wait_for_timeout(500)
+            _grid_to_top(page)
+            narrow = _layout(page)
+            figures.update(
+                sidebar_fully_visible=narrow["fully_visible"], sidebar_columns=narrow["columns"]
+            )
+            page.screenshot(path=str(out / f"{ui}_{theme}_1280_q60_sidebar.png"))
+            assert narrow["fully_visible"] >= 2 * narrow["columns"] >= 6, (
+                f"{where} sidebar: {narrow}"
+            )
         print(f"\n{where} 1280x800: {figures}")
         (out / f"layout_{ui}_{theme}.json").write_text(json.dumps(figures, indent=1))
         assert many["fully_visible"] >= 2 * many["columns"] >= 8, f"{where}: {many}"
