@@ -85,7 +85,7 @@ _LOOK = r"""(sel) => {
   const media = [...root.querySelectorAll(".xmw-tile :is(img, video, canvas, audio)")];
   const texts = [...root.querySelectorAll(
     ".xmw-tile :is(.xmw-tick, .xmw-value, .xmw-save, .xmw-best, .xmw-text, .xmw-error-title, .xmw-error-reason), "
-    + ".xmw-progress, .xmw-hint, .xmw-query")]
+    + ".xmw-progress, .xmw-hint, .xmw-query, .xmw-position, .xmw-done, .xmw-notice, .xmw-legend :is(dt, dd)")]
     .filter((e) => e.textContent.trim() && e.getClientRects().length);
   const lowContrast = texts.map((e) => [e.className, e.textContent.slice(0, 24), Math.round(contrast(e) * 100) / 100])
                            .filter(([, , r]) => r < 4.5);
@@ -505,6 +505,20 @@ def test_grid_layout_at_1280x800(
         page.screenshot(path=str(out / f"{ui}_{theme}_1280_qmix.png"))
         if ui == "lab" and theme == "light":
             screenshot(root, out / "lab_light_qmix_grid.png")  # docs/grid.png comes from this one
+
+        # the bundle (image, audio, text) is taller than the box: "more" shows all of it
+        bundle = root.locator(".xmw-tile:has(.xmw-media[data-overflowing='true'])")
+        assert bundle.count() >= 1, f"{where}: no tile offers 'more' for its cut-off parts"
+        more = bundle.first.locator(".xmw-more")
+        low = bundle.first.bounding_box()["height"]
+        more.click()
+        assert bundle.first.bounding_box()["height"] > low + 20, (
+            f"{where}: 'more' did not grow the tile"
+        )
+        more.click()
+        assert abs(bundle.first.bounding_box()["height"] - low) <= 1, (
+            f"{where}: 'less' did not shrink it"
+        )
 
         audio = root.locator(".xmw-tile audio").first
         audio.scroll_into_view_if_needed()
