@@ -137,7 +137,7 @@ export function helpRows(scale: ScaleSpec | null | undefined): Array<[string, st
     rows.push(["Shift+← / Shift+→", `magnitude − / + one step`]);
   }
   rows.push(
-    ["b", "toggle best match (one per query) on the tile just graded (badge “b ★ here”), else the focused one"],
+    ["b", "best match (one per query) on the tile just graded (its best button shows “b”), else on the focus"],
     ["x", "toggle “none relevant” for the query (grades the ungraded ones “not relevant”)"],
     ["m", "toggle “broken media” on the focused candidate (counts as handled, not as a grade)"],
     ["Space", "play / pause the focused candidate's audio or video"],
