@@ -234,6 +234,20 @@ describe("level buttons", () => {
   });
 });
 
+describe("notices", () => {
+  it("a refusal reads as an error, an ordinary notice does not; both reach 4.5:1", () => {
+    const { root } = styled("", "light");
+    const notice = root.querySelector<HTMLElement>(".xmw-notice")!;
+    // border colours: happy-dom does not compute the color-mix() of the error text
+    const error = getComputedStyle(root.querySelector(".xmw-banner-error")!).borderTopColor;
+    notice.dataset.kind = "info";
+    expect(getComputedStyle(notice).borderTopColor).not.toBe(error);
+    expect(contrastOn(notice, root)).toBeGreaterThanOrEqual(4.5);
+    notice.dataset.kind = "refused";
+    expect(getComputedStyle(notice).borderTopColor).toBe(error);
+  });
+});
+
 describe("layout", () => {
   it("the focused tile has the brand focus ring, not the browser's default one", () => {
     const { root, tiles } = styled("", "light");

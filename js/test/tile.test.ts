@@ -108,6 +108,24 @@ describe("broken media", () => {
   });
 });
 
+describe("media box", () => {
+  it("holds the parts; 'more' lets the tile grow to show all of them, and 'less' back", () => {
+    const long = candidate([{ column: "caption", kind: "text", text: "word ".repeat(200) }], "long");
+    const { refs } = tileOf(long);
+    const box = refs.tile.querySelector(":scope > .xmw-media")!;
+    expect(box.querySelector(":scope > .xmw-parts")?.textContent).toBe("word ".repeat(200));
+    const more = box.querySelector<HTMLButtonElement>(".xmw-more")!;
+    expect(more.getAttribute("data-lm-suppress-shortcuts")).toBe("true");
+    more.click();
+    expect(refs.tile.dataset.expanded).toBe("true");
+    expect(more.getAttribute("aria-expanded")).toBe("true");
+    expect(more.textContent).toBe("less ▴");
+    more.click();
+    expect(refs.tile.dataset.expanded).toBe("false");
+    expect(more.textContent).toBe("more ▾");
+  });
+});
+
 describe("legend", () => {
   it("lists key, name and definition of every level as text", () => {
     const legend = buildLegend(TREC);

@@ -34,7 +34,7 @@ demo = xm.datasets.demo()
 pathlib.Path("empty.png").write_bytes(b"")
 broken = pd.DataFrame([
     {"item_id": "missing-img", "image": "/nonexistent/missing.png", "modality": "image"},
-    {"item_id": "empty-img", "image": str(pathlib.Path("empty.png").resolve()), "modality": "image"},
+    {"item_id": "empty-img", "image": "empty.png", "modality": "image"},  # the kernel runs in this folder
 ])
 items = pd.concat([demo.items, broken], ignore_index=True)
 of = lambda kind: items[items.modality == kind].item_id.tolist()
@@ -85,7 +85,7 @@ _LOOK = r"""(sel) => {
   const media = [...root.querySelectorAll(".xmw-tile :is(img, video, canvas, audio)")];
   const texts = [...root.querySelectorAll(
     ".xmw-tile :is(.xmw-tick, .xmw-value, .xmw-save, .xmw-best, .xmw-text, .xmw-error-title, .xmw-error-reason), "
-    + ".xmw-progress, .xmw-hint, .xmw-query")]
+    + ".xmw-progress, .xmw-hint, .xmw-query, .xmw-position, .xmw-done, .xmw-notice, .xmw-legend :is(dt, dd)")]
     .filter((e) => e.textContent.trim() && e.getClientRects().length);
   const lowContrast = texts.map((e) => [e.className, e.textContent.slice(0, 24), Math.round(contrast(e) * 100) / 100])
                            .filter(([, , r]) => r < 4.5);
@@ -477,9 +477,48 @@ def test_grid_layout_at_1280x800(
         broken_buttons = root.locator(".xmw-tile .xmw-broken").count()
         media_tiles = root.locator(".xmw-tile:has(:is(img, video, audio, .xmw-error))").count()
         assert broken_buttons == media_tiles > 0, f"{where}: {broken_buttons} broken buttons"
+
+        # broken media: m on the focused error tile, the button on the next one; then a grade
+        # and a best pick on the video, and a grade on the audio (which carries the b target)
+        heights = mixed["heights"]
+        root.locator(".xmw-progress").click()
+        page.keyboard.press("m")
+        root.locator(".xmw-tile").nth(1).locator(".xmw-broken").click()
+        for key in ("ArrowRight", "3", "b", "1"):
+            page.keyboard.press(key)
+        page.wait_for_function(
+            """(sel) => { const t = [...[...document.querySelectorAll(sel)].pop()
+                                     .querySelectorAll(".xmw-tile")];
+               return t[0].dataset.broken === "true" && t[1].dataset.broken === "true"
+                 && t[2].dataset.relevance === "3" && t[2].dataset.best === "true"
+                 && t[3].dataset.relevance === "1" && t[3].classList.contains("xmw-best-target")
+                 && t.slice(0, 4).every((x) => x.dataset.state === "saved"); }""",
+            arg=GRID_ROOT,
+        )
+        flagged = root.locator(".xmw-tile").first
+        assert flagged.locator(".xmw-value").text_content() == "broken media"
+        assert flagged.locator(".xmw-broken").get_attribute("aria-pressed") == "true"
+        assert flagged.locator(".xmw-tick.xmw-selected").count() == 0, "broken is not a grade"
+        judged = _layout(page)
+        assert judged["heights"] == heights, f"{where}: judging changed tile heights"
+        _assert_looks_right(_look(page), f"{where} qmix judged")
         page.screenshot(path=str(out / f"{ui}_{theme}_1280_qmix.png"))
         if ui == "lab" and theme == "light":
             screenshot(root, out / "lab_light_qmix_grid.png")  # docs/grid.png comes from this one
+
+        # the bundle (image, audio, text) is taller than the box: "more" shows all of it
+        bundle = root.locator(".xmw-tile:has(.xmw-media[data-overflowing='true'])")
+        assert bundle.count() >= 1, f"{where}: no tile offers 'more' for its cut-off parts"
+        more = bundle.first.locator(".xmw-more")
+        low = bundle.first.bounding_box()["height"]
+        more.click()
+        assert bundle.first.bounding_box()["height"] > low + 20, (
+            f"{where}: 'more' did not grow the tile"
+        )
+        more.click()
+        assert abs(bundle.first.bounding_box()["height"] - low) <= 1, (
+            f"{where}: 'less' did not shrink it"
+        )
 
         audio = root.locator(".xmw-tile audio").first
         audio.scroll_into_view_if_needed()
@@ -513,6 +552,19 @@ def test_grid_layout_at_1280x800(
         _assert_layout(many, f"{where} q60")
         figures.update(q60_fully_visible=many["fully_visible"], columns=many["columns"])
         page.screenshot(path=str(out / f"{ui}_{theme}_1280_q60.png"))
+        if ui == "lab":
+            # JupyterLab opens with its file browser: three columns, and still two full rows
+            page.evaluate("() => window.jupyterapp.shell.expandLeft()")
+            page.wait_for_timeout(500)
+            _grid_to_top(page)
+            narrow = _layout(page)
+            figures.update(
+                sidebar_fully_visible=narrow["fully_visible"], sidebar_columns=narrow["columns"]
+            )
+            page.screenshot(path=str(out / f"{ui}_{theme}_1280_q60_sidebar.png"))
+            assert narrow["fully_visible"] >= 2 * narrow["columns"] >= 6, (
+                f"{where} sidebar: {narrow}"
+            )
         print(f"\n{where} 1280x800: {figures}")
         (out / f"layout_{ui}_{theme}.json").write_text(json.dumps(figures, indent=1))
         assert many["fully_visible"] >= 2 * many["columns"] >= 8, f"{where}: {many}"
