@@ -1,6 +1,8 @@
 """Read and write retrieval and captioning formats into the xmwidgets data contract (DESIGN.md §3).
 
 - TREC: :func:`read_qrels`, :func:`write_qrels`, :func:`read_run`, :func:`write_run`
+- nested JSON ``{query_id: {item_id: value}}`` (ranx, pytrec_eval): :func:`read_json_qrels`,
+  :func:`read_json_run`, :func:`write_json_qrels`, :func:`write_json_run`
 - BEIR: :func:`read_beir`, :func:`write_beir`
 - any frame: :func:`read_jsonl`, :func:`write_jsonl`, :func:`read_parquet`, :func:`write_parquet`
 - Hugging Face: :func:`read_hf` (BEIR-style configs through ``datasets``; repos on disk and
@@ -30,6 +32,7 @@ from ._hf import from_hf, read_hf
 from ._hf_repo import write_hf
 from ._jsonl import read_jsonl, read_parquet, write_jsonl, write_parquet
 from ._loaded import Loaded
+from ._nested_json import read_json_qrels, read_json_run, write_json_qrels, write_json_run
 from ._trec import read_qrels, read_run, write_qrels, write_run
 
 __all__ = [
@@ -46,12 +49,16 @@ __all__ = [
     "load_msrvtt",
     "read_beir",
     "read_hf",
+    "read_json_qrels",
+    "read_json_run",
     "read_jsonl",
     "read_parquet",
     "read_qrels",
     "read_run",
     "write_beir",
     "write_hf",
+    "write_json_qrels",
+    "write_json_run",
     "write_jsonl",
     "write_parquet",
     "write_qrels",
