@@ -40,6 +40,9 @@ _LAZY: dict[str, str] = {
     "map_at_r": "analysis.metrics",
     # analysis: false negatives
     "unjudged": "analysis.false_negatives",
+    # analysis: continuous active learning, missing positives
+    "discover": "analysis._discover",
+    "discovery_status": "analysis._discover",
     # pools
     "pool": "pools",
     "exact_knn": "pools",
@@ -62,6 +65,8 @@ __all__ = [  # a literal list, so that linters and IDEs see the public names
     "cohen_kappa",
     "compare_runs",
     "datasets",
+    "discover",
+    "discovery_status",
     "evaluate",
     "exact_knn",
     "fleiss_kappa",
@@ -97,6 +102,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from . import datasets, io, plot
+    from .analysis._discover import discover, discovery_status
     from .analysis.agreement import (
         AgreementReport,
         agreement,
