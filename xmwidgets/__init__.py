@@ -43,6 +43,10 @@ _LAZY: dict[str, str] = {
     # analysis: continuous active learning, missing positives
     "discover": "analysis._discover",
     "discovery_status": "analysis._discover",
+    "sample_unjudged": "analysis._missing",
+    "estimate_missing": "analysis._missing",
+    "estimated_recall": "analysis._missing",
+    "MissingEstimate": "analysis._missing",
     # pools
     "pool": "pools",
     "exact_knn": "pools",
@@ -56,6 +60,7 @@ __all__ = [  # a literal list, so that linters and IDEs see the public names
     "TREC_SCALE",
     "AgreementReport",
     "Level",
+    "MissingEstimate",
     "RelevanceGrid",
     "Scale",
     "Store",
@@ -67,6 +72,8 @@ __all__ = [  # a literal list, so that linters and IDEs see the public names
     "datasets",
     "discover",
     "discovery_status",
+    "estimate_missing",
+    "estimated_recall",
     "evaluate",
     "exact_knn",
     "fleiss_kappa",
@@ -77,6 +84,7 @@ __all__ = [  # a literal list, so that linters and IDEs see the public names
     "plot",
     "pool",
     "prioritize",
+    "sample_unjudged",
     "shown_order",
     "to_qrels",
     "unjudged",
@@ -103,6 +111,12 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from . import datasets, io, plot
     from .analysis._discover import discover, discovery_status
+    from .analysis._missing import (
+        MissingEstimate,
+        estimate_missing,
+        estimated_recall,
+        sample_unjudged,
+    )
     from .analysis.agreement import (
         AgreementReport,
         agreement,
