@@ -43,26 +43,37 @@ def _str(column: pd.Series) -> np.ndarray:
     return column.astype(str).to_numpy(dtype=object)
 
 
-def _judged_key(labels: pd.DataFrame) -> pd.MultiIndex:
-    has_annotator = "annotator" in labels.columns
-    graded = grade_labels(labels, annotator=has_annotator)
-    return pd.MultiIndex.from_arrays([_str(graded.query_id), _str(graded.item_id)]).unique()
-
-
 def _unjudged_pairs(labels: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+    """The pairs (one row each, with ``score`` when given) that have no grade in the labels."""
     require_columns(pairs, _KEY, "pairs")
-    frame = pd.DataFrame({"query_id": _str(pairs.query_id), "item_id": _str(pairs.item_id)})
+    graded = grade_labels(labels, annotator="annotator" in labels.columns)
+    n = len(pairs)
+    # integer pair codes: hashing ints beats MultiIndex lookups over a million pairs
+    q_codes, _ = pd.factorize(
+        pd.concat([pairs.query_id.astype(str), graded.query_id.astype(str)], ignore_index=True)
+    )
+    i_codes, i_uniques = pd.factorize(
+        pd.concat([pairs.item_id.astype(str), graded.item_id.astype(str)], ignore_index=True)
+    )
+    code = q_codes.astype(np.int64) * max(len(i_uniques), 1) + i_codes
+    keep = pd.Index(code[n:]).get_indexer(code[:n]) < 0
+    keep &= ~pd.Index(code[:n]).duplicated()
+    frame = pd.DataFrame(
+        {
+            "query_id": pairs.query_id.astype(str).to_numpy()[keep],
+            "item_id": pairs.item_id.astype(str).to_numpy()[keep],
+        }
+    )
     if "score" in pairs.columns:
-        frame["score"] = pd.to_numeric(pairs["score"], errors="coerce").to_numpy(dtype=float)
-        if frame["score"].isna().any():
-            bad = frame[frame["score"].isna()].iloc[0]
+        score = pd.to_numeric(pairs["score"], errors="coerce").to_numpy(dtype=float)
+        if np.isnan(score).any():
+            bad = pairs.iloc[int(np.flatnonzero(np.isnan(score))[0])]
             raise ValueError(
                 f"pairs has a missing or non-numeric score for {bad.query_id}/{bad.item_id}: "
                 "give every pair a number, or drop the score column"
             )
-    frame = frame.drop_duplicates(_KEY, ignore_index=True)
-    judged = pd.MultiIndex.from_frame(frame[_KEY]).isin(_judged_key(labels))
-    return frame[~judged].reset_index(drop=True)
+        frame["score"] = score[keep]
+    return frame
 
 
 def sample_unjudged(
@@ -114,44 +125,46 @@ def sample_unjudged(
             f"{cuts}), got {list(weights)!r}"
         )
     frame = _unjudged_pairs(labels, pairs)
-    if "score" in frame.columns:
-        ranked = rank_run(frame[["query_id", "item_id", "score"]], "pairs")
-        stratum = np.searchsorted(np.asarray(cuts), ranked["rank"].to_numpy(), side="left")
-        frame = pd.DataFrame(
-            {"query_id": ranked.query_id, "item_id": ranked.item_id, "stratum": stratum}
-        )
-    else:
-        frame = frame.sort_values(_KEY, ignore_index=True)
-        frame["stratum"] = 0
-    names = _stratum_names(cuts) if "score" in pairs.columns else ["all"]
-    rng = np.random.default_rng(seed)
-    out = []
-    for query_id, group in frame.groupby("query_id", sort=True):
-        sizes = group.groupby("stratum").size()
-        take = _allocate(sizes.to_numpy(), np.asarray(weights, float)[sizes.index], int(per_query))
-        for (h, size), n in zip(sizes.items(), take, strict=True):
-            if n == 0:
-                continue
-            rows = group[group.stratum == h]
-            chosen = np.sort(rng.choice(len(rows), size=n, replace=False))
-            out.append(
-                pd.DataFrame(
-                    {
-                        "query_id": query_id,
-                        "item_id": rows.item_id.to_numpy()[chosen],
-                        "source": f"sample:{names[h]}",
-                        "stratum": names[h],
-                        "stratum_size": np.int64(size),
-                        "inclusion": n / size,
-                    }
-                )
-            )
     columns = ["query_id", "item_id", "source", "stratum", "stratum_size", "inclusion"]
-    if not out:
+    if frame.empty:
         return pd.DataFrame(
             {c: pd.Series(dtype=float if c == "inclusion" else object) for c in columns}
         )
-    return pd.concat(out, ignore_index=True)[columns]
+    scored = "score" in frame.columns
+    if scored:
+        ranked = rank_run(frame, "pairs")
+        stratum = np.searchsorted(np.asarray(cuts), ranked["rank"].to_numpy(), side="left")
+        frame = pd.DataFrame({"query_id": ranked.query_id, "item_id": ranked.item_id})
+    else:
+        frame = frame.sort_values(_KEY, ignore_index=True)
+        stratum = np.zeros(len(frame), dtype=np.int64)
+    names = np.asarray(_stratum_names(cuts) if scored else ["all"], dtype=object)
+    n_strata = len(names)
+    q_codes, q_uniques = pd.factorize(frame.query_id, sort=True)
+    group = q_codes.astype(np.int64) * n_strata + stratum
+    sizes = np.bincount(group, minlength=len(q_uniques) * n_strata).reshape(-1, n_strata)
+    w = np.asarray(weights, dtype=float)[:n_strata]
+    take = np.stack([_allocate(row, w, int(per_query)) for row in sizes]).ravel()
+    # a seeded random key per pair; in each stratum the pairs with the smallest keys are drawn
+    rng = np.random.default_rng(seed)
+    order = np.lexsort((rng.random(len(frame)), group))
+    starts = np.searchsorted(group[order], np.arange(len(take)))
+    position = np.arange(len(order)) - starts[group[order]]
+    chosen = np.sort(order[position < take[group[order]]])
+    g = group[chosen]
+    size = sizes.ravel()[g]
+    stratum_name = names[g % n_strata]
+    return pd.DataFrame(
+        {
+            "query_id": frame.query_id.to_numpy()[chosen],
+            "item_id": frame.item_id.to_numpy()[chosen],
+            "source": "sample:" + stratum_name.astype(str),
+            "stratum": stratum_name,
+            "stratum_size": size.astype(np.int64),
+            "inclusion": take[g] / size,
+        },
+        columns=columns,
+    )
 
 
 def _stratum_names(cuts: list[int]) -> list[str]:
@@ -162,7 +175,8 @@ def _stratum_names(cuts: list[int]) -> list[str]:
 
 def _allocate(sizes: np.ndarray, weights: np.ndarray, total: int) -> np.ndarray:
     """Sample sizes per stratum: ∝ N_h · w_h, ≥ 2 each (when the budget allows), ≤ N_h."""
-    take = np.minimum(sizes, 2 if total >= 2 * len(sizes) else 0)
+    present = sizes > 0
+    take = np.minimum(sizes, 2 if total >= 2 * int(present.sum()) else 0)
     while take.sum() < min(total, sizes.sum()):
         room = take < sizes
         # the stratum furthest below its share of the budget gets the next draw
