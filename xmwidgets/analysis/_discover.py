@@ -298,6 +298,7 @@ class _State:
     weights: Any = None
     signed: Any = None
     present: Any = None
+    item_ids: Any = None  # i_index as a numpy array, converted once
 
 
 def _ids(frame: pd.DataFrame, column: str, what: str) -> pd.Index:
@@ -343,6 +344,7 @@ def _prepare(
     judged = _judged(labels, rel, q_index, i_index)
     feats = _run_features(runs, q_index, i_index) if runs is not None else []
     state = _State(q_index, i_index, query_vectors, item_vectors, judged, universe, feats)
+    state.item_ids = i_index.to_numpy(dtype=object)
     state.weights, state.signed, state.present = _agreement_weights(
         judged, len(q_index), len(i_index)
     )
@@ -444,14 +446,20 @@ def _propose(
 
     model = LogisticRegression(C=C, max_iter=300)
     model.fit(design, target, sample_weight=weight)
-    scores = model.decision_function(np.hstack([X[candidates], features[candidates]]))
+    coef = model.coef_[0]
+    d = X.shape[1]
+    # scored without stacking a (candidates × features) copy: vectors and features apart
+    scores = X[candidates] @ coef[:d] + features[candidates] @ coef[d:] + model.intercept_[0]
     size = min(batch_size(len(y)), len(candidates))
     # best score first; ties by item code, i.e. the order of the items frame
-    top = np.lexsort((candidates, -scores))[:size]
+    best = np.argpartition(-scores, size - 1)[:size] if size < len(scores) else np.arange(size)
+    cut = scores[best].min()
+    pool = np.flatnonzero(scores >= cut)  # all tied with the last one, so ties break by code
+    top = pool[np.lexsort((candidates[pool], -scores[pool]))][:size]
     return pd.DataFrame(
         {
             "query_id": state.q_index[qc],
-            "item_id": state.i_index.to_numpy()[candidates[top]],
+            "item_id": state.item_ids[candidates[top]],
             "source": SOURCE,
             "score": scores[top],
             "rank": np.arange(1, size + 1, dtype=np.int64),
