@@ -452,8 +452,10 @@ def _propose(
     scores = X[candidates] @ coef[:d] + features[candidates] @ coef[d:] + model.intercept_[0]
     size = min(batch_size(len(y)), len(candidates))
     # best score first; ties by item code, i.e. the order of the items frame
-    best = np.argpartition(-scores, size - 1)[:size] if size < len(scores) else np.arange(size)
-    cut = scores[best].min()
+    if size < len(scores):
+        cut = scores[np.argpartition(-scores, size - 1)[:size]].min()
+    else:
+        cut = scores.min()
     pool = np.flatnonzero(scores >= cut)  # all tied with the last one, so ties break by code
     top = pool[np.lexsort((candidates[pool], -scores[pool]))][:size]
     return pd.DataFrame(
