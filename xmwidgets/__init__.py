@@ -47,6 +47,9 @@ _LAZY: dict[str, str] = {
     "estimate_missing": "analysis._missing",
     "estimated_recall": "analysis._missing",
     "MissingEstimate": "analysis._missing",
+    # analysis: cross-modal concept consistency
+    "consistency": "analysis._consistency",
+    "ConsistencyReport": "analysis._consistency",
     # pools
     "pool": "pools",
     "exact_knn": "pools",
@@ -59,6 +62,7 @@ _SUBMODULES = {"datasets", "io", "plot", "media", "analysis", "pools", "store", 
 __all__ = [  # a literal list, so that linters and IDEs see the public names
     "TREC_SCALE",
     "AgreementReport",
+    "ConsistencyReport",
     "Level",
     "MissingEstimate",
     "RelevanceGrid",
@@ -69,6 +73,7 @@ __all__ = [  # a literal list, so that linters and IDEs see the public names
     "agreement",
     "cohen_kappa",
     "compare_runs",
+    "consistency",
     "datasets",
     "discover",
     "discovery_status",
@@ -110,6 +115,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from . import datasets, io, plot
+    from .analysis._consistency import ConsistencyReport, consistency
     from .analysis._discover import discover, discovery_status
     from .analysis._missing import (
         MissingEstimate,
