@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import xmwidgets as xm
+from xmwidgets.analysis._consistency import link_concepts
 
 CONCEPTS = {
     "high": "a high pitch: a tone, a beep",
@@ -80,9 +81,7 @@ def test_without_gold_the_other_annotators_are_the_reference() -> None:
 
 def test_explicit_concepts_column_and_unknown_name() -> None:
     queries = pd.DataFrame({"query_id": ["q1"], "text": ["nothing"], "concepts": ["bark"]})
-    linked = xm.analysis._consistency.link_concepts(queries, {"bark": "a dog's bark"})
+    linked = link_concepts(queries, {"bark": "a dog's bark"})
     assert linked.to_dict("records") == [{"query_id": "q1", "concept": "bark"}]
     with pytest.raises(ValueError, match="'meow'"):
-        xm.analysis._consistency.link_concepts(
-            queries.assign(concepts="meow"), {"bark": "a dog's bark"}
-        )
+        link_concepts(queries.assign(concepts="meow"), {"bark": "a dog's bark"})

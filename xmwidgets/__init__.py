@@ -50,6 +50,8 @@ _LAZY: dict[str, str] = {
     # analysis: cross-modal concept consistency
     "consistency": "analysis._consistency",
     "ConsistencyReport": "analysis._consistency",
+    # analysis: training tables
+    "export": "analysis._export",
     # pools
     "pool": "pools",
     "exact_knn": "pools",
@@ -81,6 +83,7 @@ __all__ = [  # a literal list, so that linters and IDEs see the public names
     "estimated_recall",
     "evaluate",
     "exact_knn",
+    "export",
     "fleiss_kappa",
     "io",
     "krippendorff_alpha",
@@ -117,6 +120,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from . import datasets, io, plot
     from .analysis._consistency import ConsistencyReport, consistency
     from .analysis._discover import discover, discovery_status
+    from .analysis._export import export
     from .analysis._missing import (
         MissingEstimate,
         estimate_missing,
