@@ -51,6 +51,9 @@ def test_knee_rule_stops_after_a_dry_run_only() -> None:
     assert not knee_stop([1, 0, 1, 1, 0, 1, 1, 0, 1, 1, 0, 1])[0]  # still finding
     assert not knee_stop([0] * 19)[0] and knee_stop([0] * 20)[0]  # none relevant: 2 × min_judged
     assert not knee_stop([1, 0, 0, 0, 0], min_judged=10)[0]
+    # knee ratio (4/4)/(2/31) = 15.5, but the last batch (judgements 29-35) found one: go on
+    assert knee_stop([1] * 4 + [0] * 30 + [1]) == (False, 4, pytest.approx(15.5))
+    assert knee_stop([1] * 4 + [0] * 30)[0]
 
 
 def test_first_round_takes_one_pair_per_query_best_by_the_query_vector() -> None:
@@ -104,6 +107,11 @@ def test_stopped_queries_get_no_pairs_and_status_says_why() -> None:
     assert row.done and row.judged == 34 and row.relevant == 4 and "knee after 4" in row.reason
     batch = xm.discover(labels, queries, items, emb)
     assert "q0" not in set(batch.query_id) and {"q1", "q2"} <= set(batch.query_id)
+    # stop=False: the rule is advice; q0 gets its next batch (34 judged -> 8)
+    go_on = xm.discover(labels, queries, items, emb, stop=False)
+    assert (go_on[go_on.query_id == "q0"].batch == 8).all() and len(
+        go_on[go_on.query_id == "q0"]
+    ) == 8
 
 
 def test_ungraded_rows_are_ignored_and_pairs_restrict_the_proposals() -> None:
