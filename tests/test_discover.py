@@ -51,9 +51,9 @@ def test_knee_rule_stops_after_a_dry_run_only() -> None:
     assert not knee_stop([1, 0, 1, 1, 0, 1, 1, 0, 1, 1, 0, 1])[0]  # still finding
     assert not knee_stop([0] * 19)[0] and knee_stop([0] * 20)[0]  # none relevant: 2 × min_judged
     assert not knee_stop([1, 0, 0, 0, 0], min_judged=10)[0]
-    # knee ratio (4/4)/(2/31) = 15.5, but the last batch (judgements 29-35) found one: go on
-    assert knee_stop([1] * 4 + [0] * 30 + [1]) == (False, 4, pytest.approx(15.5))
-    assert knee_stop([1] * 4 + [0] * 30)[0]
+    # knee after 4: ratio (4/4)/(2/31) = 15.5 even with a late find
+    assert knee_stop([1] * 4 + [0] * 30 + [1]) == (True, 4, pytest.approx(15.5))
+    assert knee_stop([1] * 4 + [0] * 30, knee_ratio=40)[0] is False  # ratio 30
 
 
 def test_first_round_takes_one_pair_per_query_best_by_the_query_vector() -> None:
