@@ -12,9 +12,9 @@
 2. **Features beyond the vector.** Two per-query signals join the embedding:
    - *neighbours of confirmed positives*: the highest cosine similarity of the item to an item
      already judged relevant for this query;
-   - *label transfer between queries*: queries whose judgements agree on the items both have
-     judged (captions of one image, queries naming the same concept) share their positives and
-     negatives; the item's score is the agreement-weighted mean of the other queries' labels of it.
+   - *label transfer between queries*: queries that share positives among the items both have
+     judged (captions of one image, queries naming the same concept) lend each other their
+     positives and negatives; the item's score is the agreement-weighted mean of the other queries' labels of it.
    And, when runs are given, the reciprocal rank of the item in each run.
 3. **Growing batches.** A query's next batch holds its ``b`` best-scored unjudged items, ``b``
    following BMI's schedule 1, 2, 3, …, ``b + ceil(b / 10)``: the schedule is replayed against the
@@ -155,10 +155,13 @@ def _run_features(
 
 
 def _agreement_weights(judged: _Judged, n_queries: int, n_items: int) -> Any:
-    """Query × query weights: how far two queries' labels agree on the items both judged.
+    """Query × query weights: how far two queries share positives on the items both judged.
 
-    ``(agreeing - disagreeing) / (co-judged + 2)``, clipped at 0 and 0 on the diagonal: two
-    co-judged agreements weigh 0.5, and queries with no item in common weigh nothing.
+    ``(both relevant - one relevant, one not) / (co-judged + 2)``, clipped at 0, 0 on the
+    diagonal. Agreeing negatives do not count: with few positives every two queries agree on
+    most negatives, and counting them made unrelated queries lend each other their positives
+    (on a generated corpus of 10,000 items per query, 18,515 judgements to 95 % instead of 9,627
+    without transfer).
     """
     from scipy import sparse
 
@@ -166,9 +169,12 @@ def _agreement_weights(judged: _Judged, n_queries: int, n_items: int) -> Any:
         (2.0 * judged.y - 1.0, (judged.q, judged.i)), shape=(n_queries, n_items)
     )
     present = abs(signed)
-    agree = (signed @ signed.T).toarray()
+    positive = (signed > 0).astype(float)
+    negative = (signed < 0).astype(float)
+    both = (positive @ positive.T).toarray()
+    split = (positive @ negative.T).toarray()
     co = (present @ present.T).toarray()
-    weights = np.clip(agree / (co + 2.0), 0.0, None)
+    weights = np.clip((both - split - split.T) / (co + 2.0), 0.0, None)
     np.fill_diagonal(weights, 0.0)
     return weights, signed, present
 
