@@ -40,6 +40,18 @@ _LAZY: dict[str, str] = {
     "map_at_r": "analysis.metrics",
     # analysis: false negatives
     "unjudged": "analysis.false_negatives",
+    # analysis: continuous active learning, missing positives
+    "discover": "analysis._discover",
+    "discovery_status": "analysis._discover",
+    "sample_unjudged": "analysis._missing",
+    "estimate_missing": "analysis._missing",
+    "estimated_recall": "analysis._missing",
+    "MissingEstimate": "analysis._missing",
+    # analysis: cross-modal concept consistency
+    "consistency": "analysis._consistency",
+    "ConsistencyReport": "analysis._consistency",
+    # analysis: training tables
+    "export": "analysis._export",
     # pools
     "pool": "pools",
     "exact_knn": "pools",
@@ -52,7 +64,9 @@ _SUBMODULES = {"datasets", "io", "plot", "media", "analysis", "pools", "store", 
 __all__ = [  # a literal list, so that linters and IDEs see the public names
     "TREC_SCALE",
     "AgreementReport",
+    "ConsistencyReport",
     "Level",
+    "MissingEstimate",
     "RelevanceGrid",
     "Scale",
     "Store",
@@ -61,9 +75,15 @@ __all__ = [  # a literal list, so that linters and IDEs see the public names
     "agreement",
     "cohen_kappa",
     "compare_runs",
+    "consistency",
     "datasets",
+    "discover",
+    "discovery_status",
+    "estimate_missing",
+    "estimated_recall",
     "evaluate",
     "exact_knn",
+    "export",
     "fleiss_kappa",
     "io",
     "krippendorff_alpha",
@@ -72,6 +92,7 @@ __all__ = [  # a literal list, so that linters and IDEs see the public names
     "plot",
     "pool",
     "prioritize",
+    "sample_unjudged",
     "shown_order",
     "to_qrels",
     "unjudged",
@@ -97,6 +118,15 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from . import datasets, io, plot
+    from .analysis._consistency import ConsistencyReport, consistency
+    from .analysis._discover import discover, discovery_status
+    from .analysis._export import export
+    from .analysis._missing import (
+        MissingEstimate,
+        estimate_missing,
+        estimated_recall,
+        sample_unjudged,
+    )
     from .analysis.agreement import (
         AgreementReport,
         agreement,
