@@ -38,7 +38,10 @@ comes with the ``bench`` extra: ``pip install -e '.[test,bench]'``.
 Usage::
 
     nice .venv/bin/python benchmarks/bench_peers.py [--runs 3] [--ui lab|notebook]
-        [--tools xmwidgets,ipyannotations,pigeonxt] [--tasks 10x4,40x1] [--json]
+        [--tools xmwidgets,ipyannotations,pigeonxt] [--tasks 10x4,40x1[,10x4-media]] [--json]
+
+``10x4-media`` (not in the default run) is the mixed-media variant, xmwidgets only: each query of
+the demo dataset with an image, a sound, a video and a text candidate.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _browser import (
+    Input,
     kernel_print,
     load_average,
     open_notebook,
@@ -74,7 +78,10 @@ from _browser import (
     write_notebook,
 )
 
-TASKS = {"10x4": (10, 4), "40x1": (40, 1)}
+TASKS = {"10x4": (10, 4), "40x1": (40, 1), "10x4-media": (10, 4)}
+# xmwidgets only: each query's 4 candidates are an image, a sound, a video and a text of the demo
+MEDIA_TASKS = ("10x4-media",)
+MEDIA_ORDER = ("image", "audio", "video", "text")
 PEERS = ("ipyannotations", "pigeonxt")
 # the xmwidgets ways of driving, then the peers: the "tools" of the table
 MODES = ("xmwidgets wait", "xmwidgets type-ahead", *PEERS)
@@ -124,8 +131,20 @@ class Pair:
         return f"{self.marker} · query: {self.query_text} · candidate: {self.item_text}"
 
 
+def grade_at(k: int) -> int:
+    """The grade the driver gives the k-th pair (0-based): every level, in no pattern that a
+    repeated key could fake."""
+    return (k * 3 + k // 4) % len(LEVEL_NAMES)
+
+
+# the pairs of the mixed-media task, from the demo dataset in the kernel (see load_media_pairs)
+_MEDIA_PAIRS: dict[str, list[Pair]] = {}
+
+
 def task_pairs(task: str) -> list[Pair]:
-    """The 40 judgements of ``task`` ("10x4" or "40x1"), in showing order, with varied grades."""
+    """The 40 judgements of ``task`` ("10x4", "40x1", "10x4-media"), in showing order."""
+    if task in MEDIA_TASKS:
+        return _MEDIA_PAIRS[task]
     n_queries, n_candidates = TASKS[task]
     pairs = []
     for q in range(n_queries):
@@ -137,9 +156,9 @@ def task_pairs(task: str) -> list[Pair]:
                 f"photo {k + 1}: {_SUBJECTS[(q + c) % len(_SUBJECTS)]} "
                 f"{_ACTIONS[k % len(_ACTIONS)]} {_PLACES[(k + 1) % len(_PLACES)]}"
             )
-            # every level, not in a pattern a key-repeat could fake
-            grade = (k * 3 + k // 4) % len(LEVEL_NAMES)
-            pairs.append(Pair(k + 1, f"q{q:02d}", query_text, f"{task}-i{k:02d}", item_text, grade))
+            pairs.append(
+                Pair(k + 1, f"q{q:02d}", query_text, f"{task}-i{k:02d}", item_text, grade_at(k))
+            )
     return pairs
 
 
@@ -155,6 +174,24 @@ import pigeonXT
 PAIRS = json.loads({pairs_json!r})
 LEVEL_NAMES = {level_names!r}
 _now = {{}}
+_demo = {{}}
+
+def media_pairs(task):
+    """The pairs of a mixed-media task: per demo query, one item of each modality."""
+    if task not in PAIRS:
+        demo = _demo.setdefault("demo", xm.datasets.demo())
+        items = demo.items
+        queries = demo.queries.loc[demo.queries["text"].notna()].head(10)
+        by_kind = {{m: list(items.loc[items["modality"] == m, "item_id"]) for m in {media_order!r}}}
+        pairs = []
+        for q, (query_id, text) in enumerate(zip(queries["query_id"], queries["text"])):
+            for c, kind in enumerate({media_order!r}):
+                k = q * len({media_order!r}) + c
+                pairs.append({{"number": k + 1, "query_id": str(query_id), "query_text": str(text),
+                              "item_id": str(by_kind[kind][q % len(by_kind[kind])]),
+                              "item_text": kind, "grade": (k * 3 + k // 4) % 4, "peer_text": ""}})
+        PAIRS[task] = pairs
+    return PAIRS[task]
 
 def make(tool, task, run):
     """Show a fresh widget of `tool` for `task` (closing the previous one) in this cell."""
@@ -165,16 +202,42 @@ def make(tool, task, run):
     pairs = PAIRS[task]
     _now.update(tool=tool, task=task, run=run, pairs=pairs)
     if tool == "xmwidgets":
-        queries = pd.DataFrame(
-            {{"query_id": p["query_id"], "text": p["query_text"]}} for p in pairs
-        ).drop_duplicates("query_id")
-        items = pd.DataFrame({{"item_id": p["item_id"], "text": p["item_text"]}} for p in pairs)
+        if task in {media_tasks!r}:
+            demo = _demo["demo"]
+            queries = demo.queries.loc[
+                demo.queries["query_id"].isin({{p["query_id"] for p in pairs}}), ["query_id", "text"]]
+            items = demo.items.loc[demo.items["item_id"].isin({{p["item_id"] for p in pairs}})]
+        else:
+            queries = pd.DataFrame(
+                {{"query_id": p["query_id"], "text": p["query_text"]}} for p in pairs
+            ).drop_duplicates("query_id")
+            items = pd.DataFrame({{"item_id": p["item_id"], "text": p["item_text"]}} for p in pairs)
         candidates = pd.DataFrame({{"query_id": p["query_id"], "item_id": p["item_id"]}} for p in pairs)
         store = f"xmw-{{task}}-{{run}}.sqlite"
         annotator = f"bench-{{task}}-{{run}}"
         grid = xm.RelevanceGrid(queries, items, candidates, store=store, annotator=annotator,
                                 shuffle=False)
-        _now.update(widget=grid, store=store, annotator=annotator)
+        # count the messages each way (a second message callback; the grid's send wrapped), so
+        # that a run shows how many judgements travel per message and per acknowledgement
+        wire = {{"judge messages in": 0, "judgements in": 0, "acks out": 0, "messages out": 0}}
+
+        def count_in(_widget, content, _buffers):
+            kind = content.get("type") if isinstance(content, dict) else None
+            if kind in ("judge", "grade", "pick", "undo"):
+                wire["judge messages in"] += 1
+                wire["judgements in"] += len(content.get("actions") or [None])
+
+        grid.on_msg(count_in)
+        send = grid.send
+
+        def counted_send(content, buffers=None):
+            wire["messages out"] += 1
+            if isinstance(content, dict) and content.get("type") == "ack":
+                wire["acks out"] += 1
+            return send(content, buffers)
+
+        grid.send = counted_send
+        _now.update(widget=grid, store=store, annotator=annotator, wire=wire)
         display(grid)
     elif tool == "ipyannotations":
         widget = ipyannotations.text.ClassLabeller(options=LEVEL_NAMES, allow_freetext=False)
@@ -229,7 +292,7 @@ def check():
     """Print how many of the task's judgements each source holds with the value the driver gave."""
     pairs = _now["pairs"]
     sources, n_events = _got()
-    out = {{"n": len(pairs), "events": n_events}}
+    out = {{"n": len(pairs), "events": n_events, "wire": _now.get("wire")}}
     for name, got in sources.items():
         out[name] = sum(got.get((p["query_id"], p["item_id"])) == p["grade"] for p in pairs)
         out[name + "_wrong"] = [
@@ -243,8 +306,27 @@ def setup_source() -> str:
     pairs = {
         task: [{**pair.__dict__, "peer_text": pair.peer_text} for pair in task_pairs(task)]
         for task in TASKS
+        if task not in MEDIA_TASKS
     }
-    return SETUP.format(pairs_json=json.dumps(pairs), level_names=LEVEL_NAMES)
+    return SETUP.format(
+        pairs_json=json.dumps(pairs),
+        level_names=LEVEL_NAMES,
+        media_order=MEDIA_ORDER,
+        media_tasks=MEDIA_TASKS,
+    )
+
+
+def load_media_pairs(page: Any, task: str) -> None:
+    """Ask the kernel for the pairs of a mixed-media task (it builds the demo dataset once)."""
+    text = kernel_print(page, f"print(json.dumps(media_pairs({task!r})))", timeout_ms=300_000)
+    try:
+        rows = json.loads(text)
+    except json.JSONDecodeError:
+        raise RuntimeError(f"media_pairs({task!r}) printed no JSON:\n{text}") from None
+    _MEDIA_PAIRS[task] = [
+        Pair(r["number"], r["query_id"], r["query_text"], r["item_id"], r["item_text"], r["grade"])
+        for r in rows
+    ]
 
 
 # ------------------------------------------------------------------------- the page side
@@ -340,16 +422,13 @@ class Clock:
     def __init__(self, page: Any, pids: dict[str, int]) -> None:
         self.page, self.pids = page, pids
         self.phases = {"waiting for the next item": 0.0, "pressing keys": 0.0, "verifying": 0.0}
-        self._cdp = page.context.new_cdp_session(page)
-        self._cdp.send("Performance.enable")
+        self.input = Input(page)
         self._cpu0 = self._cpu()
         self.started = time.perf_counter()
 
     def _cpu(self) -> dict[str, float]:
         cpu = {name: process_cpu(pid) for name, pid in self.pids.items()}
-        metrics = {
-            m["name"]: m["value"] for m in self._cdp.send("Performance.getMetrics")["metrics"]
-        }
+        metrics = self.input.metrics()
         cpu["browser main thread"] = metrics.get("TaskDuration", 0.0)
         cpu["  of which script"] = metrics.get("ScriptDuration", 0.0)
         cpu["  of which layout+style"] = metrics.get("LayoutDuration", 0.0) + metrics.get(
@@ -366,12 +445,12 @@ class Clock:
 
     def press(self, key: str) -> None:
         at = time.perf_counter()
-        self.page.keyboard.press(key)
+        self.input.press(key)
         self.phases["pressing keys"] += time.perf_counter() - at
 
     def click(self, x: float, y: float) -> None:
         at = time.perf_counter()
-        self.page.mouse.click(x, y)
+        self.input.click(x, y)
         self.phases["pressing keys"] += time.perf_counter() - at
 
     def verify(self) -> dict[str, Any]:
@@ -382,7 +461,7 @@ class Clock:
         self.seconds = end - self.started
         cpu1 = self._cpu()
         self.cpu = {k: cpu1[k] - self._cpu0[k] for k in cpu1}
-        self._cdp.detach()
+        self.input.close()
         return state
 
     def measure(self, mode: str, task: str, run: int, state: dict[str, Any]) -> Measure:
@@ -520,6 +599,7 @@ def drive_paced(page: Any, task: str) -> dict[str, list[float]]:
     page.locator(".xmw-grid").last.locator(".xmw-progress").click()
     page.evaluate("() => { window.__xmwTimings = []; }")
     interval = PACED_INTERVAL_MS / 1000
+    keys = Input(page)
     next_at = time.perf_counter()
 
     def press(key: str) -> None:
@@ -527,7 +607,7 @@ def drive_paced(page: Any, task: str) -> dict[str, list[float]]:
         delay = next_at - time.perf_counter()
         if delay > 0:
             time.sleep(delay)
-        page.keyboard.press(key)
+        keys.press(key)
         next_at = max(next_at + interval, time.perf_counter())
 
     for q in range(n_queries):
@@ -537,6 +617,7 @@ def drive_paced(page: Any, task: str) -> dict[str, list[float]]:
         if q < n_queries - 1:
             press("n")
     verify(page)
+    keys.close()
     page.wait_for_timeout(300)
     return _timings(page)
 
@@ -585,11 +666,16 @@ def run(ui: str, runs: int, tools: list[str], tasks: list[str], paced: bool) -> 
             at = time.perf_counter()
             kernel_print(page, "pass")
             round_trips.append((time.perf_counter() - at) * 1e3)
+        for task in tasks:
+            if task in MEDIA_TASKS:
+                load_media_pairs(page, task)
         for r in range(runs):
             for task in tasks:
                 # a different order each run, so that no tool always goes first
                 order = modes[r % len(modes) :] + modes[: r % len(modes)]
                 for mode in order:
+                    if task in MEDIA_TASKS and not mode.startswith("xmwidgets"):
+                        continue  # the peers get the text tasks only
                     if mode.startswith("xmwidgets"):
                         m = drive_xmwidgets(
                             page, pids, task, r, type_ahead=mode.endswith("type-ahead")
@@ -623,8 +709,8 @@ def run(ui: str, runs: int, tools: list[str], tasks: list[str], paced: bool) -> 
 
 def report(result: dict[str, Any], tasks: list[str]) -> None:
     measures: list[Measure] = result["measures"]
-    print(f"\n40 text judgements per run, {result['ui']}, headless Chromium; median of runs")
-    print(f"{'task':5s} {'tool':21s} {'runs (judgements/min)':32s} {'median':>7s}  verified")
+    print(f"\n40 judgements per run, {result['ui']}, headless Chromium; median of runs")
+    print(f"{'task':10s} {'tool':21s} {'runs (judgements/min)':32s} {'median':>7s}  verified")
     medians: dict[tuple[str, str], float] = {}
     for task in tasks:
         for mode in MODES:
@@ -635,7 +721,7 @@ def report(result: dict[str, Any], tasks: list[str]) -> None:
             medians[task, mode] = med
             runs = " ".join(f"{m.per_min:6.0f}" for m in ms)
             ok = sum(m.all_verified for m in ms)
-            print(f"{task:5s} {mode:21s} {runs:32s} {med:7.0f}  {ok}/{len(ms)} runs all 40")
+            print(f"{task:10s} {mode:21s} {runs:32s} {med:7.0f}  {ok}/{len(ms)} runs all 40")
         peers = {p: medians[task, p] for p in PEERS if (task, p) in medians}
         if peers:
             best = max(peers, key=peers.__getitem__)
@@ -643,14 +729,14 @@ def report(result: dict[str, Any], tasks: list[str]) -> None:
                 if (task, mode) in medians:
                     ratio = medians[task, mode] / peers[best]
                     print(
-                        f"{task:5s} ratio {mode} / {best} (best peer): {ratio:5.1f}x  (goal >= 10x)"
+                        f"{task:10s} ratio {mode} / {best} (best peer): {ratio:5.1f}x  (goal >= 10x)"
                     )
     print("\nwhere the time goes (median seconds per run; CPU used in the timed window)")
     columns: list[str] = []
     for m in measures:
         columns += [k for k in [*m.phases, *m.cpu] if k not in columns]
     print(
-        f"{'task':5s} {'tool':21s} {'wall':>6s} "
+        f"{'task':10s} {'tool':21s} {'wall':>6s} "
         + " ".join(f"{c.strip()[:14]:>14s}" for c in columns)
     )
     for task in tasks:
@@ -663,28 +749,43 @@ def report(result: dict[str, Any], tasks: list[str]) -> None:
                 for c in columns
             ]
             wall = statistics.median(m.seconds for m in ms)
-            print(f"{task:5s} {mode:21s} {wall:6.2f} " + " ".join(f"{v:14.2f}" for v in cells))
+            print(f"{task:10s} {mode:21s} {wall:6.2f} " + " ".join(f"{v:14.2f}" for v in cells))
     p50, p95, n = percentiles(result["round_trip_ms"])
     print(
         f"bare page -> kernel -> page round trip (empty execute_request): p50 {p50:.1f} ms, p95 {p95:.1f} ms"
     )
+    print("messages of the xmwidgets runs (median per run; judge = a batch of judgements)")
+    for task in tasks:
+        for mode in ("xmwidgets wait", "xmwidgets type-ahead"):
+            wires: list[dict[str, int]] = [
+                m.verified["wire"]
+                for m in measures
+                if m.task == task and m.mode == mode and m.verified.get("wire")
+            ]
+            if wires:
+                counts = ", ".join(
+                    f"{statistics.median(w[k] for w in wires):.0f} {k}" for k in wires[0]
+                )
+                print(f"{task:10s} {mode:21s} {counts}")
     print("\nxmwidgets latency (window.__xmwTimings)")
     print(f"{'measure':58s} {'p50 ms':>8s} {'p95 ms':>8s} {'n':>4s}  goal")
-    for mode in ("xmwidgets wait", "xmwidgets type-ahead"):
-        painted = [
-            v for m in measures if m.mode == mode for v in m.timings.get("next-query-painted", [])
-        ]
-        p50, p95, n = percentiles(painted)
-        print(
-            f"{'n -> next query painted, machine speed (' + mode.split()[1] + ')':58s} "
-            f"{p50:8.1f} {p95:8.1f} {n:4d}  p95 <= 16"
-        )
+    for task in tasks:
+        for mode in ("xmwidgets wait", "xmwidgets type-ahead"):
+            painted = [
+                v
+                for m in measures
+                if m.mode == mode and m.task == task
+                for v in m.timings.get("next-query-painted", [])
+            ]
+            p50, p95, n = percentiles(painted)
+            name = f"n -> next query painted, machine speed, {task} {mode.split()[1]}"
+            print(f"{name:58s} {p50:8.1f} {p95:8.1f} {n:4d}  p95 <= 16")
     paced = result["paced"]
     if paced:
         for name, event, goal in (
-            ("key -> saved, 10 keys/s", "saved", "p95 <= 100"),
-            ("n -> next query painted, 10 keys/s", "next-query-painted", ""),
-            ("key -> view updated, 10 keys/s", "keystroke", ""),
+            ("key -> saved, 10 keys/s (10x4)", "saved", "p95 <= 100"),
+            ("n -> next query painted, 10 keys/s (10x4)", "next-query-painted", ""),
+            ("key -> view updated, 10 keys/s (10x4)", "keystroke", ""),
         ):
             p50, p95, n = percentiles(paced.get(event, []))
             print(f"{name:58s} {p50:8.1f} {p95:8.1f} {n:4d}  {goal}")
@@ -696,7 +797,9 @@ def main() -> None:
     parser.add_argument("--ui", choices=["lab", "notebook"], default="lab")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--tools", default="xmwidgets,ipyannotations,pigeonxt")
-    parser.add_argument("--tasks", default="10x4,40x1")
+    parser.add_argument(
+        "--tasks", default="10x4,40x1", help="of 10x4, 40x1, 10x4-media (xmwidgets only)"
+    )
     parser.add_argument("--no-paced", action="store_true", help="skip the 10 keys/s latency run")
     parser.add_argument("--json", action="store_true", help="also print every measure as JSON")
     args = parser.parse_args()
@@ -705,7 +808,7 @@ def main() -> None:
     unknown = sorted(set(tools) - {"xmwidgets", *MODES}) + sorted(set(tasks) - set(TASKS))
     if unknown:
         raise SystemExit(
-            f"unknown tool or task {unknown}: tools xmwidgets,ipyannotations,pigeonxt; tasks 10x4,40x1"
+            f"unknown tool or task {unknown}: tools xmwidgets,ipyannotations,pigeonxt; tasks 10x4,40x1,10x4-media"
         )
     ensure_peers()
     result = run(args.ui, args.runs, tools, tasks, paced=not args.no_paced)
