@@ -55,19 +55,58 @@ class Browser:
         self._request = 0
         grid.send = lambda content, buffers=None: self.sent.append((content, list(buffers or [])))  # type: ignore[method-assign]
 
-    def __call__(self, message: dict[str, Any], buffers: list[Any] | None = None) -> dict[str, Any]:
+    def next_id(self) -> int:
         self._request += 1
-        message = {"request_id": self._request, **message}
+        return self._request
+
+    def __call__(self, message: Any, buffers: list[Any] | None = None) -> dict[str, Any]:
+        """Send one message as is (a dict gets a request_id); returns the kernel's last reply."""
+        if isinstance(message, dict) and "request_id" not in message:
+            message = {"request_id": self.next_id(), **message}
+        before = len(self.sent)
         self.grid._on_message(self.grid, message, buffers or [])
         self.grid.wait_for_pages()  # pages are built and sent on the page thread
-        reply, _ = self.sent[-1]
-        assert reply["request_id"] == self._request
-        return reply
+        assert len(self.sent) == before + 1, self.sent[before:]  # one reply per message
+        return self.sent[-1][0]
 
     def page(self, index: int) -> tuple[dict[str, Any], list[bytes]]:
         reply = self({"type": "page", "index": index})
         assert reply["type"] == "page", reply
         return reply["page"], self.sent[-1][1]
+
+    def judge(self, *actions: dict[str, Any]) -> dict[str, Any]:
+        """Send one judge batch; returns the ack (checked to be the only reply)."""
+        batch = [{"request_id": self.next_id(), "duration_ms": 10, **a} for a in actions]
+        ack = self({"type": "judge", "actions": batch})
+        assert ack["type"] == "ack", ack
+        assert [r["request_id"] for r in ack["results"]] == [a["request_id"] for a in batch]
+        return ack
+
+    def one(self, **action: Any) -> dict[str, Any]:
+        """Send one action; returns its result with the ack's queries and progress."""
+        ack = self.judge(action)
+        return {**ack["results"][0], "queries": ack["queries"], "progress": ack["progress"]}
+
+
+def grade(query_id: str, item_id: str, relevance: Any, **more: Any) -> dict[str, Any]:
+    return {"op": "grade", "query_id": query_id, "item_id": item_id, "relevance": relevance, **more}
+
+
+def best(query_id: str, item_id: str, on: bool = True) -> dict[str, Any]:
+    return {"op": "best", "query_id": query_id, "item_id": item_id, "best": on}
+
+
+def none(query_id: str, on: bool = True) -> dict[str, Any]:
+    return {"op": "none", "query_id": query_id, "none_relevant": on}
+
+
+def flag(
+    query_id: str, item_id: str, on: bool = True, name: str = "broken-media"
+) -> dict[str, Any]:
+    return {"op": "flag", "query_id": query_id, "item_id": item_id, "flag": name, "on": on}
+
+
+UNDO = {"op": "undo"}
 
 
 def make_grid(
@@ -119,31 +158,35 @@ def test_grade_is_durable_then_acknowledged_and_in_labels(
     built_bundle: pathlib.Path, frames: Any, tmp_path: pathlib.Path
 ) -> None:
     path = tmp_path / "labels.sqlite"
-    grid = make_grid(frames, store=str(path))
+    grid = make_grid(frames, store=str(path), shuffle=False)
     labels = grid.labels
     browser = Browser(grid)
-    ack = browser(
+    ack = browser.judge(grade("q1", "i2", 3, duration_ms=850))
+    assert ack["results"] == [
         {
-            "type": "grade",
+            "request_id": ack["results"][0]["request_id"],
+            "status": "saved",
             "query_id": "q1",
-            "item_id": "i2",
-            "relevance": 3,
-            "shown_position": 1,
-            "duration_ms": 850,
+            "notice": "",
         }
-    )
-    assert ack["type"] == "ack" and ack["states"] == [
-        {"query_id": "q1", "item_id": "i2", "relevance": 3, "best": False}
     ]
+    assert ack["queries"] == {
+        "q1": {
+            "index": 0,
+            "states": [{"item_id": "i2", "relevance": 3, "best": False, "flags": []}],
+            "none_relevant": False,
+            "done": False,
+            "judged": 1,
+            "total": 3,
+        }
+    }
+    assert ack["progress"] == {"judged": 1, "total": 6, "queries_done": 0, "n_queries": 3}
     # the same DataFrame object now holds the judgement
     assert labels is grid.labels and len(labels) == 1
     row = labels.iloc[0]
     assert (row.query_id, row.item_id, row.relevance, row.annotator) == ("q1", "i2", 3, "ana")
-    assert (
-        str(labels["relevance"].dtype) == "Int8"
-        and row.shown_position == 1
-        and row.duration_ms == 850
-    )
+    assert str(labels["relevance"].dtype) == "Int8" and row.duration_ms == 850
+    assert row.shown_position == 1  # the kernel's position of i2, not the browser's word
     assert row.guideline_version == "trec-0-3@1" and row.created_at.tzinfo is not None
     # another connection to the file sees the event
     events = xm.open_store(path).events()
@@ -156,116 +199,57 @@ def test_grade_is_durable_then_acknowledged_and_in_labels(
 def test_regrade_updates_row_in_place_and_undo_restores(
     built_bundle: pathlib.Path, frames: Any
 ) -> None:
-    grid = make_grid(frames)
+    grid = make_grid(frames, shuffle=False)
     browser = Browser(grid)
-    browser(
-        {
-            "type": "grade",
-            "query_id": "q1",
-            "item_id": "i1",
-            "relevance": 1,
-            "shown_position": 0,
-            "duration_ms": 5,
-        }
-    )
-    browser(
-        {
-            "type": "grade",
-            "query_id": "q1",
-            "item_id": "i1",
-            "relevance": 2,
-            "shown_position": 0,
-            "duration_ms": 5,
-        }
-    )
+    browser.judge(grade("q1", "i1", 1))
+    browser.judge(grade("q1", "i1", 2))
     assert grid.labels["relevance"].tolist() == [2]
-    ack = browser({"type": "undo"})
-    assert ack["states"] == [{"query_id": "q1", "item_id": "i1", "relevance": 1, "best": False}]
+    result = browser.one(**UNDO)
+    assert result["notice"] == "undid: grade 'partially relevant' on candidate 1 of query 1"
+    assert result["undone"] == {"query_id": "q1", "index": 0, "item_id": "i1"}
+    assert result["queries"]["q1"]["states"] == [
+        {"item_id": "i1", "relevance": 1, "best": False, "flags": []}
+    ]
     assert grid.labels["relevance"].tolist() == [1]
-    ack = browser({"type": "undo"})
-    assert ack["states"][0]["relevance"] is None and grid.labels.empty
+    result = browser.one(**UNDO)
+    assert result["queries"]["q1"]["states"][0]["relevance"] is None and grid.labels.empty
     events = grid.store.events()
     assert len(events) == 4 and events["retracts"].notna().sum() == 2  # history is kept
-    error = browser({"type": "undo"})
-    assert error["type"] == "error" and "nothing to undo" in error["message"]
+    result = browser.one(**UNDO)
+    assert result["status"] == "refused" and result["notice"] == "nothing to undo in this session"
 
 
-def test_best_is_exclusive_and_none_relevant_clears_it(
+def test_best_is_exclusive_and_recorded_with_the_kernels_shown_order(
     built_bundle: pathlib.Path, frames: Any
 ) -> None:
     grid = make_grid(frames)
     browser = Browser(grid)
-    shown = ["i1", "i2", "t1"]
-    browser(
-        {
-            "type": "pick",
-            "query_id": "q1",
-            "item_id": "i1",
-            "best": True,
-            "none_relevant": False,
-            "shown": shown,
-            "shown_position": 0,
-            "duration_ms": 10,
-        }
+    shown = list(grid.shown_candidates("q1")["item_id"])
+    browser.judge(grade("q1", "i1", 3), grade("q1", "i2", 2), best("q1", "i1"))
+    ack = browser.judge(best("q1", "i2"))
+    states = {s["item_id"]: s["best"] for s in ack["queries"]["q1"]["states"]}
+    assert states == {"i1": False, "i2": True}
+    position = {item: k + 1 for k, item in enumerate(shown)}
+    assert ack["results"][0]["notice"] == (
+        f"best pick moved from candidate {position['i1']} to candidate {position['i2']}"
     )
-    ack = browser(
-        {
-            "type": "pick",
-            "query_id": "q1",
-            "item_id": "i2",
-            "best": True,
-            "none_relevant": False,
-            "shown": shown,
-            "shown_position": 1,
-            "duration_ms": 10,
-        }
-    )
-    assert {s["item_id"]: s["best"] for s in ack["states"]} == {"i1": False, "i2": True}
-    assert grid.labels.set_index("item_id")["best"].to_dict() == {"i2": True}
+    assert grid.labels.set_index("item_id")["best"].to_dict() == {"i1": False, "i2": True}
     picks = grid.store.events(task="pick")
     assert json.loads(picks["shown"].iloc[-1]) == shown  # "chosen over" pairs are recoverable
-    ack = browser(
-        {
-            "type": "pick",
-            "query_id": "q1",
-            "item_id": None,
-            "best": False,
-            "none_relevant": True,
-            "shown": shown,
-            "shown_position": None,
-            "duration_ms": 10,
-        }
-    )
-    assert ack["none_relevant"] is True and grid.none_relevant == {"q1"}
-    assert grid.labels.empty and grid.progress["queries_done"] == 1
 
 
-def test_bad_messages_get_errors_and_lose_nothing(built_bundle: pathlib.Path, frames: Any) -> None:
+def test_bad_actions_are_refused_and_lose_nothing(built_bundle: pathlib.Path, frames: Any) -> None:
     grid = make_grid(frames)
     browser = Browser(grid)
-    browser(
-        {
-            "type": "grade",
-            "query_id": "q1",
-            "item_id": "i1",
-            "relevance": 2,
-            "shown_position": 0,
-            "duration_ms": 1,
-        }
-    )
+    browser.judge(grade("q1", "i1", 2))
+    for action, text in [
+        (grade("q1", "i1", 7), "relevance 7 refused: this scale takes the level values 0, 1, 2, 3"),
+        (grade("q1", "i4", 1), "item_id 'i4' is not a candidate of query 'q1'"),
+        (grade("nope", "i4", 1), "unknown query_id 'nope'"),
+    ]:
+        result = browser.one(**action)
+        assert result["status"] == "refused" and text in result["notice"], result
     for message, text in [
-        (
-            {"type": "grade", "query_id": "q1", "item_id": "i1", "relevance": 7},
-            "unknown relevance level 7",
-        ),
-        (
-            {"type": "grade", "query_id": "q1", "item_id": "i4", "relevance": 1},
-            "not a candidate of query 'q1'",
-        ),
-        (
-            {"type": "grade", "query_id": "nope", "item_id": "i4", "relevance": 1},
-            "unknown query_id 'nope'",
-        ),
         ({"type": "page", "index": 99}, "out of range"),
         ({"type": "launch-missiles"}, "unknown message type"),
     ]:
@@ -292,37 +276,22 @@ def test_resume_opens_at_first_unfinished_query(
     path = str(tmp_path / "labels.sqlite")
     grid = make_grid(frames, store=path)
     browser = Browser(grid)
-    for item_id in ["i1", "i2", "t1"]:
-        browser(
-            {
-                "type": "grade",
-                "query_id": "q1",
-                "item_id": item_id,
-                "relevance": 0,
-                "shown_position": 0,
-                "duration_ms": 1,
-            }
-        )
-    browser(
-        {
-            "type": "grade",
-            "query_id": "q2",
-            "item_id": "i3",
-            "relevance": 3,
-            "shown_position": 0,
-            "duration_ms": 1,
-        }
-    )
+    browser.judge(*[grade("q1", item_id, 0) for item_id in ["i1", "i2", "t1"]])
+    browser.judge(grade("q2", "i3", 3), best("q2", "i3"))
     grid.close()
     again = make_grid(frames, store=path)
     assert again.query_index == 1  # q1 is finished, q2 is not
-    assert (
-        len(again.labels) == 4
-        and again.progress["judged"] == 4
-        and again.progress["queries_done"] == 1
-    )
+    assert len(again.labels) == 4
+    assert again.progress == {"judged": 4, "total": 6, "queries_done": 1, "n_queries": 3}
     page, _ = Browser(again).page(1)
-    assert {c["item_id"]: c["relevance"] for c in page["candidates"]} == {"i2": None, "i3": 3}
+    assert {c["item_id"]: (c["relevance"], c["best"]) for c in page["candidates"]} == {
+        "i2": (None, False),
+        "i3": (3, True),
+    }
+    # the resumed state is the one the rules work on: best moves, R2 clears it
+    result = Browser(again).one(**grade("q2", "i3", 0))
+    assert "best pick cleared" in result["notice"]
+    assert again.labels.set_index("item_id").loc["i3", "best"] == False  # noqa: E712
 
 
 def test_imported_labels_show_as_judged(built_bundle: pathlib.Path, frames: Any) -> None:
@@ -464,26 +433,8 @@ def test_two_widgets_on_one_store_lose_nothing(
     ana, ben = make_grid(frames, store=path), xm.RelevanceGrid(*frames, store=path, annotator="ben")
     a, b = Browser(ana), Browser(ben)
     for i, item_id in enumerate(["i1", "i2", "t1"]):
-        a(
-            {
-                "type": "grade",
-                "query_id": "q1",
-                "item_id": item_id,
-                "relevance": i,
-                "shown_position": i,
-                "duration_ms": 1,
-            }
-        )
-        b(
-            {
-                "type": "grade",
-                "query_id": "q1",
-                "item_id": item_id,
-                "relevance": 3 - i,
-                "shown_position": i,
-                "duration_ms": 1,
-            }
-        )
+        a.judge(grade("q1", item_id, i))
+        b.judge(grade("q1", item_id, 3 - i))
     labels = xm.open_store(path).labels()
     assert sorted(labels["annotator"].value_counts().items()) == [("ana", 3), ("ben", 3)]
     assert len(ana.labels) == 3 and len(ben.labels) == 3
@@ -493,22 +444,14 @@ def test_continuous_scale_stores_magnitude(built_bundle: pathlib.Path, frames: A
     grid = make_grid(frames, scale=xm.Scale.continuous(0, 100, step=0.5))
     assert grid.scale["continuous"] is True and grid.scale["levels"] == []
     browser = Browser(grid)
-    ack = browser(
-        {
-            "type": "grade",
-            "query_id": "q1",
-            "item_id": "i1",
-            "relevance": 42.5,
-            "shown_position": 0,
-            "duration_ms": 3,
-        }
-    )
-    assert ack["states"][0]["relevance"] == 42.5
+    result = browser.one(**grade("q1", "i1", 42.5))
+    assert result["queries"]["q1"]["states"][0]["relevance"] == 42.5
     row = grid.labels.iloc[0]
     assert row.magnitude == 42.5 and pd.isna(row.relevance)
     assert grid.progress["judged"] == 1
-    error = browser({"type": "grade", "query_id": "q1", "item_id": "i2", "relevance": 120})
-    assert error["type"] == "error" and "outside this scale's range 0..100" in error["message"]
+    result = browser.one(**grade("q1", "i2", 120))
+    assert result["status"] == "refused"
+    assert result["notice"] == "relevance 120 refused: this scale takes a number from 0 to 100"
 
 
 def test_a_file_that_is_not_a_store_is_refused_and_left_alone(

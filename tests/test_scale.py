@@ -78,3 +78,30 @@ def test_public_names_and_to_dict() -> None:
     d = TREC_SCALE.to_dict()
     assert d["version"] == "trec-0-3@1" and d["levels"][3]["name"] == "exact match"
     assert "exact match" in TREC_SCALE._repr_markdown_()
+
+
+@pytest.mark.parametrize("key", [" ", "[", "]", "m", "g"])
+def test_new_widget_keys_are_reserved(key: str) -> None:
+    # Space plays media, [ ] seek, m flags broken media, g goes to a query (BRIEF keys)
+    with pytest.raises(ValueError, match="is reserved for navigation or commands"):
+        Level(5, "five", key=key)
+
+
+def test_markdown_repr_shows_names_as_text_not_html() -> None:
+    scale = Scale(
+        levels=[
+            Level(0, "<img src=x onerror=alert(1)>", "**bold** & <b>tags</b>"),
+            Level(1, "a | b", "[link](javascript:alert(1))"),
+        ],
+        name="<script>alert(1)</script>",
+        version="v`1`",
+    )
+    text = scale._repr_markdown_()
+    assert "<img" not in text and "<script>" not in text and "<b>" not in text
+    assert "&lt;img src=x onerror=alert\\(1\\)&gt;" in text
+    assert "\\*\\*bold\\*\\* &amp; &lt;b&gt;tags&lt;/b&gt;" in text
+    assert "a \\| b" in text  # a pipe in a name does not split the table row
+    assert "\\[link\\]\\(javascript:alert\\(1\\)\\)" in text
+    assert text.count("\n|") == 4  # header, rule and two rows: nothing broke the table
+    continuous = Scale.continuous(0, 1, name="<i>mag</i>")._repr_markdown_()
+    assert "<i>" not in continuous and "&lt;i&gt;mag&lt;/i&gt;" in continuous

@@ -12,7 +12,14 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-__all__ = ["InputError", "check_candidates", "check_records", "group_positions"]
+__all__ = [
+    "InputError",
+    "check_candidates",
+    "check_grid_options",
+    "check_records",
+    "group_positions",
+    "positions_in",
+]
 
 
 class InputError(ValueError):
@@ -24,7 +31,51 @@ def _as_frame(df: object, name: str) -> pd.DataFrame:
 
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"{name} must be a pandas DataFrame, got {type(df).__name__}")
+    duplicated = df.columns[df.columns.duplicated()]
+    if len(duplicated):
+        raise InputError(
+            f"{name} has duplicate column name{'s' if len(duplicated) > 1 else ''} "
+            f"{', '.join(repr(c) for c in dict.fromkeys(duplicated))}: each column needs its own "
+            f"name, e.g. {name}.loc[:, ~{name}.columns.duplicated()] keeps the first"
+        )
     return df
+
+
+def check_grid_options(
+    *,
+    annotator: object,
+    campaign: object,
+    max_px: object,
+    seed: object,
+    shuffle: object,
+    show_sources: object,
+) -> None:
+    """Check the scalar options of a widget, so that a bad one fails here and not on every page."""
+    for name, value in (("annotator", annotator), ("campaign", campaign)):
+        if not isinstance(value, str) or not value.strip():
+            raise InputError(f"{name} must be a non-empty string, got {value!r}")
+        _check_text(value, name)
+    if isinstance(max_px, bool) or not isinstance(max_px, int) or max_px <= 0:
+        raise InputError(
+            f"max_px must be a positive integer (the longest side of an image, in pixels), "
+            f"got {max_px!r}"
+        )
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise InputError(f"seed must be an integer, got {seed!r}")
+    for name, value in (("shuffle", shuffle), ("show_sources", show_sources)):
+        if not isinstance(value, bool):
+            raise InputError(f"{name} must be True or False, got {value!r}")
+
+
+def _check_text(value: str, what: str) -> None:
+    """Refuse text that cannot be stored or sent (a lone surrogate is not valid UTF-8)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(
+            f"{what} {value!r} holds {value[exc.start : exc.end]!r}, a lone surrogate that is "
+            "not valid Unicode text; fix the id (e.g. decode the source with errors='replace')"
+        ) from None
 
 
 def require_columns(df: pd.DataFrame, name: str, columns: list[str]) -> None:
@@ -45,7 +96,17 @@ def _string_ids(series: pd.Series, name: str, column: str) -> pd.Series:
     if series.isna().any():
         row = series.index[series.isna()][0]
         raise InputError(f"{name}.{column} is missing at row {row!r}: every row needs an id")
-    return series.astype(str).astype("string")
+    try:
+        out = series.astype(str).astype("string")
+        # one encode of all ids at once (pyarrow strings check this themselves, Python ones do not)
+        if out.dtype.storage == "python":
+            "\x00".join(out.tolist()).encode("utf-8")
+    except UnicodeEncodeError:
+        # only a failure looks for the row
+        for row, value in zip(series.index, series.to_numpy(dtype=object), strict=True):
+            _check_text(str(value), f"{name}.{column} at row {row!r}:")
+        raise
+    return out
 
 
 def check_records(df: object, name: str, id_column: str) -> pd.DataFrame:
@@ -74,12 +135,12 @@ def check_records(df: object, name: str, id_column: str) -> pd.DataFrame:
 
 def check_candidates(
     df: object, queries: pd.DataFrame, items: pd.DataFrame
-) -> tuple[pd.DataFrame, np.ndarray]:
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Validate the candidates frame against queries and items.
 
     Returns a copy with string ids, one row per ``(query_id, item_id)`` (a pair proposed by several
     sources is kept once, its sources joined by ``","``, its best rank), and for each row the
-    position of its query in ``queries``. Ids are matched through integer positions, not string
+    positions of its query in ``queries`` and of its item in ``items``. Ids are matched through integer positions, not string
     comparisons, so that a pool of a million pairs is checked in a fraction of a second.
     """
     import numpy as np
@@ -87,7 +148,15 @@ def check_candidates(
 
     frame = _as_frame(df, "candidates")
     require_columns(frame, "candidates", ["query_id", "item_id"])
+    if not len(frame):
+        raise InputError(
+            "candidates is empty: a grid needs at least one (query_id, item_id) pair to judge, "
+            "e.g. from xm.pool(runs, depth=10)"
+        )
     out = frame.reset_index(drop=True).copy(deep=False)
+    for column in ("score", "rank"):
+        if column in out.columns:
+            out[column] = _numbers(out[column], column)
     for column in ("query_id", "item_id"):
         out[column] = _string_ids(out[column], "candidates", column)
     positions = {}
@@ -95,7 +164,7 @@ def check_candidates(
         ("query_id", queries["query_id"], "queries"),
         ("item_id", items["item_id"], "items"),
     ):
-        found = pd.Index(ref).get_indexer(out[column])
+        found = positions_in(out[column], ref)
         unknown = found < 0
         if unknown.any():
             missing = out.loc[unknown, column]
@@ -114,8 +183,50 @@ def check_candidates(
             stacklevel=3,
         )
         out = _merge_duplicate_pairs(out)
-        return out, pd.Index(queries["query_id"]).get_indexer(out["query_id"]).astype(np.int64)
-    return out, positions["query_id"]
+        return (
+            out,
+            positions_in(out["query_id"], queries["query_id"]),
+            positions_in(out["item_id"], items["item_id"]),
+        )
+    return out, positions["query_id"], positions["item_id"]
+
+
+def _numbers(series: pd.Series, column: str) -> pd.Series:
+    """``series`` as numbers; a clear error naming the first value that is not one."""
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return series
+    numbers = pd.to_numeric(series, errors="coerce")
+    bad = numbers.isna() & series.notna()
+    if bad.any() or pd.api.types.is_bool_dtype(series):
+        row = series.index[bad][0] if bad.any() else series.index[0]
+        raise InputError(
+            f"candidates.{column} must hold numbers, but row {row!r} has {series[row]!r}: "
+            f"convert the column, e.g. pd.to_numeric(candidates[{column!r}])"
+        )
+    return numbers
+
+
+def positions_in(values: object, reference: object) -> np.ndarray:
+    """The position of each of ``values`` in ``reference`` (unique strings), -1 when absent.
+
+    A hash join in Arrow: matching a million ids takes tens of milliseconds, where
+    ``Index.get_indexer`` first turns Arrow-backed strings into a million Python objects.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def arrow(x: object) -> pa.Array:
+        array = pa.array(getattr(x, "array", x))
+        return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+    left, right = arrow(values), arrow(reference)
+    if left.type != right.type:  # string and large_string: cast the smaller side
+        right = right.cast(left.type)
+    found = pc.index_in(left, value_set=right)
+    return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def group_positions(query_positions: np.ndarray, query_ids: list[str]) -> dict[str, np.ndarray]:

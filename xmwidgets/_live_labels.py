@@ -1,19 +1,25 @@
 """The live labels DataFrame of a widget: one row per judged ``(query_id, item_id)`` of its annotator.
 
-The frame is updated **in place** -- the same object for the widget's whole life -- so a variable a user
-took from ``grid.labels`` earlier also shows new judgements. It is a view over the store: rows are
-replaced per query from what the store says (``Store.labels``), never from what the browser claims.
+The frame is the same object for the widget's whole life, so a variable a user took from
+``grid.labels`` earlier also shows new judgements. Judgements do not write to it one row at a time
+(a pandas row write costs about a millisecond, more than the rest of a judgement): they are queued
+with :meth:`LiveLabels.put` and applied in bulk by :meth:`LiveLabels.flush`, which the widget calls
+whenever user code can look at the frame (reading ``grid.labels``, and before each notebook cell).
+
+Rows keep stable *slots* in column arrays held here; a row that stops being judged (undo) is only
+marked dead, so no slot ever moves. A flush writes the changed slots, appends the new ones and
+re-initialises the frame object in place from the live slots, with a RangeIndex 0..n-1.
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Mapping
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["LABEL_FRAME_COLUMNS", "LiveLabels", "judged_value", "pair_states"]
+__all__ = ["LABEL_FRAME_COLUMNS", "LiveLabels", "fold_store_labels"]
 
 LABEL_FRAME_COLUMNS: dict[str, str] = {
     "query_id": "string",
@@ -21,6 +27,8 @@ LABEL_FRAME_COLUMNS: dict[str, str] = {
     "relevance": "Int8",
     "magnitude": "Float64",
     "best": "boolean",
+    "none_relevant": "boolean",
+    "flags": "string",
     "annotator": "string",
     "campaign": "string",
     "guideline_version": "string",
@@ -28,144 +36,195 @@ LABEL_FRAME_COLUMNS: dict[str, str] = {
     "duration_ms": "Int64",
     "created_at": "datetime64[ns, UTC]",
 }
+_COLUMNS = list(LABEL_FRAME_COLUMNS)
+
+Row = tuple[Any, ...]  # values in LABEL_FRAME_COLUMNS order, None for missing
 
 
 def empty_frame() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in LABEL_FRAME_COLUMNS.items()})
 
 
-def _value(v: Any) -> Any:
-    return None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v
+def _array(values: Sequence[Any], dtype: str) -> Any:
+    if dtype.startswith("datetime"):
+        return pd.array(pd.to_datetime(list(values), utc=True), dtype=dtype)
+    return pd.array(list(values), dtype=dtype)
 
 
-def judged_value(state: Mapping[str, Any]) -> Any:
-    """The grade of a pair: its level (discrete scale) or magnitude (continuous), or None."""
-    relevance = state.get("relevance")
-    return state.get("magnitude") if relevance is None else relevance
+def _mask(values: pd.Series) -> np.ndarray:
+    return values.fillna(False).to_numpy(dtype=bool)
 
 
-def pair_states(
-    store_labels: pd.DataFrame,
-) -> tuple[dict[tuple[str, str], dict[str, Any]], set[str]]:
-    """Fold the store's labels rows (grade and pick tasks) into one state per ``(query_id, item_id)``.
+def fold_store_labels(rows: pd.DataFrame) -> tuple[pd.DataFrame, set[str]]:
+    """Fold the store's labels rows (grade and pick tasks) into one row per judged pair.
 
-    Returns the states and the set of query ids marked "none relevant".
+    Vectorised: a store of a million labels is folded in a fraction of a second. Returns the
+    frame (``LABEL_FRAME_COLUMNS``, in the order of the grade events; pairs with only a best pick
+    at the end) and the ids of the queries marked "none relevant".
     """
-    states: dict[tuple[str, str], dict[str, Any]] = {}
+    if rows.empty:
+        return empty_frame(), set()
+    is_grade = _mask(rows["task"] == "grade")
+    is_pick = _mask(rows["task"] == "pick")
+    has_item = rows["item_id"].notna().to_numpy()
     none_relevant: set[str] = set()
-    if store_labels.empty:
-        return states, none_relevant
-    records = store_labels.to_dict("records")
-    for row in records:
-        query_id = str(row["query_id"])
-        item_id = _value(row.get("item_id"))
-        task = row["task"]
-        if item_id is None:
-            if task == "pick" and _value(row.get("none_relevant")) is True:
-                none_relevant.add(query_id)
+    best_rows = rows.iloc[:0]
+    if is_pick.any():
+        picks = rows[is_pick]
+        with_item = picks["item_id"].notna().to_numpy()
+        marks = picks[~with_item]
+        none_relevant = set(marks.loc[_mask(marks["none_relevant"]), "query_id"].astype(str))
+        best_rows = picks[with_item & _mask(picks["best"])]
+    judged = (
+        rows["relevance"].notna().to_numpy()
+        | rows["magnitude"].notna().to_numpy()
+        | rows["flags"].notna().to_numpy()
+    )
+    keep = is_grade & has_item & judged
+    positions = None if keep.all() else np.flatnonzero(keep)
+    columns: dict[str, Any] = {}
+    for name, dtype in LABEL_FRAME_COLUMNS.items():
+        if name in ("best", "none_relevant"):
             continue
-        if task == "grade":
-            state = states.setdefault((query_id, str(item_id)), {"best": None})
-            for column in (
-                "relevance",
-                "magnitude",
-                "guideline_version",
-                "shown_position",
-                "duration_ms",
-                "annotator",
-                "campaign",
-            ):
-                state[column] = _value(row.get(column))
-            state["created_at"] = max(
-                filter(None, [state.get("created_at"), _value(row.get("created_at"))])
+        array = rows[name].array
+        if positions is not None:
+            array = array.take(positions)
+        columns[name] = array if str(array.dtype) == dtype else array.astype(dtype)
+    n = len(columns["query_id"])
+    best = np.zeros(n, dtype=bool)
+    created = columns["created_at"]
+    extra: list[tuple[str, str, Any]] = []
+    if len(best_rows):
+        # one best pick per query at most: a small dict, matched within those queries' rows
+        best_at = {
+            (str(q), str(i)): t
+            for q, i, t in zip(
+                best_rows["query_id"], best_rows["item_id"], best_rows["created_at"], strict=True
             )
-        elif task == "pick":
-            best = _value(row.get("best"))
-            if best is None:
-                continue
-            state = states.setdefault((query_id, str(item_id)), {"relevance": None})
-            state["best"] = bool(best)
-            for column in ("annotator", "campaign"):
-                state.setdefault(column, _value(row.get(column)))
-            state["created_at"] = max(
-                filter(None, [state.get("created_at"), _value(row.get("created_at"))])
+        }
+        query_ids = pd.Series(columns["query_id"], copy=False)
+        in_query = np.flatnonzero(query_ids.isin({q for q, _ in best_at}).to_numpy())
+        item_ids = columns["item_id"].take(in_query).to_numpy(dtype=object)
+        found: dict[tuple[str, str], int] = {}
+        for position, q, i in zip(
+            in_query,
+            columns["query_id"].take(in_query).to_numpy(dtype=object),
+            item_ids,
+            strict=True,
+        ):
+            if (q, i) in best_at:
+                found[(q, i)] = int(position)
+        if found:
+            slots = np.fromiter(found.values(), dtype=np.int64, count=len(found))
+            best[slots] = True
+            created = created.copy()
+            created[slots] = pd.array(
+                [max(best_at[k], created[p]) for k, p in found.items()], dtype=created.dtype
             )
-    # a pair whose only pick is "no longer best" and that has no grade is not judged
-    judged = {k: s for k, s in states.items() if judged_value(s) is not None or s.get("best")}
-    return judged, none_relevant
+            columns["created_at"] = created
+        # a best pick without a grade: only older stores have these
+        extra = [(q, i, t) for (q, i), t in best_at.items() if (q, i) not in found]
+    columns["best"] = pd.array(best, dtype="boolean")
+    marked = (
+        pd.Series(columns["query_id"], copy=False).isin(none_relevant).to_numpy()
+        if none_relevant
+        else np.zeros(n, dtype=bool)
+    )
+    columns["none_relevant"] = pd.array(marked, dtype="boolean")
+    base = pd.DataFrame({c: columns[c] for c in LABEL_FRAME_COLUMNS}, copy=False)
+    if extra:
+        annotator, campaign = best_rows["annotator"].iloc[0], best_rows["campaign"].iloc[0]
+        more = pd.DataFrame(
+            {
+                "query_id": [q for q, _, _ in extra],
+                "item_id": [i for _, i, _ in extra],
+                "best": True,
+                "none_relevant": [q in none_relevant for q, _, _ in extra],
+                "annotator": annotator,
+                "campaign": campaign,
+                "created_at": [t for _, _, t in extra],
+            }
+        ).reindex(columns=list(LABEL_FRAME_COLUMNS))
+        base = pd.concat([base, more.astype(LABEL_FRAME_COLUMNS)], ignore_index=True)
+    return base, none_relevant
 
 
 class LiveLabels:
-    """Owns the labels DataFrame and updates it in place, query by query."""
+    """Owns the labels DataFrame; rows are queued with :meth:`put` and written by :meth:`flush`."""
 
     def __init__(self) -> None:
         self.frame = empty_frame()
-        self._rows: dict[tuple[str, str], int] = {}
-        self._by_query: dict[str, dict[str, dict[str, Any]]] = {}
-        self._next_label = 0
+        self._cols: dict[str, Any] = {c: self.frame[c].array for c in _COLUMNS}
+        self._alive = np.ones(0, dtype=bool)
+        self._slot: dict[tuple[str, str], int] = {}
+        self._pending: dict[tuple[str, str], Row | None] = {}
 
-    def load(self, states: Mapping[tuple[str, str], Mapping[str, Any]]) -> None:
-        """Fill the frame at once when the widget opens on an existing store (before users hold it)."""
-        if not states:
+    def load(self, base: pd.DataFrame) -> None:
+        """Start from ``base`` (the folded store labels): slots 0..len(base)-1, in place."""
+        self._cols = {c: base[c].array for c in _COLUMNS}
+        self._alive = np.ones(len(base), dtype=bool)
+        self._slot = {}
+        self._pending = {}
+        self._publish()
+
+    def column(self, name: str) -> Any:
+        """The array of one column over all slots (dead ones too), e.g. to find a query's slots."""
+        return self._cols[name]
+
+    def register(self, slots: dict[tuple[str, str], int]) -> None:
+        """Tell which loaded slots hold which pairs (done per query, when a query is first used)."""
+        self._slot.update(slots)
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._pending)
+
+    def put(self, key: tuple[str, str], row: Row | None) -> None:
+        """Queue the new row of a pair (None: the pair is no longer judged). Cheap: O(1)."""
+        self._pending[key] = row
+
+    def flush(self) -> None:
+        """Apply the queued rows to the frame, in bulk, keeping the frame object."""
+        if not self._pending:
             return
-        rows = [
-            {**{c: None for c in LABEL_FRAME_COLUMNS}, **s, "query_id": k[0], "item_id": k[1]}
-            for k, s in states.items()
-        ]
-        new = pd.DataFrame(rows, columns=list(LABEL_FRAME_COLUMNS))
-        new = new.astype({c: d for c, d in LABEL_FRAME_COLUMNS.items() if c != "created_at"})
-        new["created_at"] = pd.to_datetime(new["created_at"], utc=True).astype(
-            "datetime64[ns, UTC]"
-        )
-        new = new.sort_values("created_at", kind="stable").reset_index(drop=True)
-        # the widget calls load() before anyone holds the frame, so replacing the object is safe here
-        self.frame = new
-        for position, (query_id, item_id) in enumerate(
-            zip(new["query_id"], new["item_id"], strict=True)
-        ):
-            self._rows[(query_id, item_id)] = position
-        for (query_id, item_id), state in states.items():
-            self._by_query.setdefault(query_id, {})[item_id] = dict(state)
-        self._next_label = len(new)
+        pending, self._pending = self._pending, {}
+        updates: list[tuple[int, Row]] = []
+        added: list[tuple[tuple[str, str], Row]] = []
+        alive = self._alive
+        for key, row in pending.items():
+            slot = self._slot.get(key)
+            if row is None:
+                if slot is not None:
+                    alive[slot] = False
+            elif slot is None:
+                added.append((key, row))
+            else:
+                alive[slot] = True
+                updates.append((slot, row))
+        if updates:
+            slots = np.fromiter((s for s, _ in updates), dtype=np.int64, count=len(updates))
+            for j, (name, dtype) in enumerate(LABEL_FRAME_COLUMNS.items()):
+                values = _array([row[j] for _, row in updates], dtype)
+                # the published frame shares these arrays: write a copy, never the shared one
+                column = self._cols[name].copy()
+                column[slots] = values
+                self._cols[name] = column
+        if added:
+            start = len(alive)
+            for j, (name, dtype) in enumerate(LABEL_FRAME_COLUMNS.items()):
+                values = _array([row[j] for _, row in added], dtype)
+                current = self._cols[name]
+                self._cols[name] = type(current)._concat_same_type([current, values])
+            for k, (key, _) in enumerate(added):
+                self._slot[key] = start + k
+            self._alive = np.concatenate([alive, np.ones(len(added), dtype=bool)])
+        self._publish()
 
-    def replace_query(self, query_id: str, states: Mapping[str, Mapping[str, Any]]) -> None:
-        """Make the rows of ``query_id`` equal ``states`` (item_id -> state), in place.
-
-        Only rows whose state changed are written: a row write costs ~1 ms in pandas, and a query
-        may hold hundreds of judged candidates.
-        """
-        old = self._by_query.get(query_id, {})
-        gone = [self._rows.pop((query_id, item_id)) for item_id in set(old) - set(states)]
-        if gone:
-            with warnings.catch_warnings():
-                # pandas 3.1 deprecates inplace drop (PDEP-8), but in-place removal is the point here:
-                # users hold a reference to this very frame.
-                warnings.simplefilter("ignore")
-                self.frame.drop(index=gone, inplace=True)
-        for item_id, state in states.items():
-            if old.get(item_id) == state:
-                continue
-            key = (query_id, item_id)
-            values = [
-                query_id if c == "query_id" else item_id if c == "item_id" else _value(state.get(c))
-                for c in LABEL_FRAME_COLUMNS
-            ]
-            if values[-1] is not None:
-                values[-1] = (
-                    pd.Timestamp(values[-1]).tz_convert("UTC")
-                    if pd.Timestamp(values[-1]).tzinfo
-                    else pd.Timestamp(values[-1], tz="UTC")
-                )
-            label = self._rows.get(key)
-            if label is None:
-                label = self._next_label
-                self._next_label += 1
-                self._rows[key] = label
-            self.frame.loc[label] = [pd.NA if v is None else v for v in values]
-        self._by_query[query_id] = {item_id: dict(state) for item_id, state in states.items()}
-        self._fix_dtypes()
-
-    def _fix_dtypes(self) -> None:
-        for column, dtype in LABEL_FRAME_COLUMNS.items():
-            if str(self.frame[column].dtype) != dtype:
-                self.frame[column] = self.frame[column].astype(dtype)
+    def _publish(self) -> None:
+        alive = self._alive
+        everything = bool(alive.all())
+        # the frame shares the arrays; flush() replaces an array rather than writing into it
+        data = {c: (a if everything else a[alive]) for c, a in self._cols.items()}
+        new = pd.DataFrame(data, copy=False)
+        # re-initialise the very object users hold (its manager is swapped, its identity kept)
+        self.frame.__init__(new)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._live_labels import judged_value
+from ._browser_input import json_safe
 from .media import MediaCache
 
 __all__ = ["PageBuilder"]
@@ -69,7 +69,11 @@ class PageBuilder:
         none_relevant: bool,
         show_sources: bool,
     ) -> tuple[dict[str, Any], list[bytes]]:
-        """The page for ``query_id``; ``candidates`` are its rows in shown order."""
+        """The page for ``query_id``; ``candidates`` are its rows in shown order.
+
+        ``states`` maps item ids to ``{"relevance", "best", "flags"}`` (relevance: the level or
+        magnitude, None when ungraded).
+        """
         query_parts, buffers = self._parts(
             "q", query_id, self._queries.loc[query_id], self._query_roles
         )
@@ -94,8 +98,9 @@ class PageBuilder:
                 "item_id": item_id,
                 "shown_position": position,
                 "parts": parts,
-                "relevance": _number(judged_value(state)),
+                "relevance": _number(state.get("relevance")),
                 "best": bool(state.get("best")),
+                "flags": list(state.get("flags") or []),
             }
             if show_sources:
                 row = candidates.iloc[position]
@@ -112,7 +117,8 @@ class PageBuilder:
             "candidates": page_candidates,
             "none_relevant": none_relevant,
         }
-        return page, buffers
+        # a caption with a lone surrogate is shown with U+FFFD instead of failing the whole page
+        return json_safe(page), buffers
 
 
 _BUFFER_FIELDS = ("data", "poster", "waveform")

@@ -1,19 +1,24 @@
 """RelevanceGrid: one query above its N candidates, graded on a named scale at keyboard speed.
 
-Data flows one way: a key press updates the view at once (browser), a message carries the judgement
-to the kernel, the kernel appends it to the store (durable), re-reads that query's labels from the
-store into ``grid.labels`` and acknowledges; only then does the view mark the candidate "saved".
-The browser never waits for the kernel while labelling; the next query's media is prefetched.
+Data flows one way: a key press updates the view at once (browser), a ``judge`` message carries a
+batch of actions to the kernel, the kernel applies the rules of :mod:`xmwidgets._judge` to its
+in-memory state, appends all the batch's events to the store in one transaction (durable) and sends
+one ``ack``; only then does the view mark the candidates "saved". The browser never waits for the
+kernel while labelling; the next query's media is prefetched. The protocol is in
+``js/src/protocol.ts``; what the browser sends is checked in :mod:`xmwidgets._browser_input`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import getpass
-import json
 import logging
 import os
 import pathlib
+import weakref
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import anywidget
@@ -21,8 +26,23 @@ import numpy as np
 import pandas as pd
 import traitlets
 
-from ._frames import check_candidates, check_records, group_positions
-from ._live_labels import LiveLabels, judged_value, pair_states
+from ._browser_input import (
+    BrowserInputError,
+    checked_query_index,
+    parse_action,
+    parse_message,
+    safe_text,
+    shown_value,
+)
+from ._frames import (
+    check_candidates,
+    check_grid_options,
+    check_records,
+    group_positions,
+    positions_in,
+)
+from ._judge import BROKEN, Applied, Judge, Pair, QueryState, Refused
+from ._live_labels import LiveLabels, Row, fold_store_labels
 from ._pages import PageBuilder
 from .media import infer_roles
 from .scale import TREC_SCALE, Scale
@@ -101,6 +121,9 @@ class RelevanceGrid(anywidget.AnyWidget):
     error = traitlets.Unicode("").tag(sync=True)
     """str: a problem on the kernel side to show in a banner; empty when all is well."""
 
+    # traits the browser may change through a state update; every other one is a kernel fact
+    _BROWSER_TRAITS = frozenset({"query_index"})
+
     def __init__(
         self,
         queries: pd.DataFrame,
@@ -121,12 +144,18 @@ class RelevanceGrid(anywidget.AnyWidget):
     ) -> None:
         if not isinstance(scale, Scale):
             raise TypeError(f"scale must be an xmwidgets.Scale, got {type(scale).__name__}")
-        annotator = annotator or _default_annotator()
-        if not isinstance(annotator, str) or not annotator.strip():
-            raise ValueError(f"annotator must be a non-empty string, got {annotator!r}")
+        annotator = _default_annotator() if annotator is None else annotator
+        check_grid_options(
+            annotator=annotator,
+            campaign=campaign,
+            max_px=max_px,
+            seed=seed,
+            shuffle=shuffle,
+            show_sources=show_sources,
+        )
         queries = check_records(queries, "queries", "query_id")
         items = check_records(items, "items", "item_id")
-        candidates, query_positions = check_candidates(candidates, queries, items)
+        candidates, query_positions, item_positions = check_candidates(candidates, queries, items)
         query_roles_ = infer_roles(queries, "query_id", query_roles)
         item_roles_ = infer_roles(items, "item_id", item_roles)
 
@@ -139,34 +168,56 @@ class RelevanceGrid(anywidget.AnyWidget):
         self._positions = group_positions(query_positions, list(queries["query_id"]))
         # queries in the order of the queries frame, those without candidates left out
         self._query_ids: list[str] = list(self._positions)
-        self._item_sets: dict[str, frozenset[str]] = {}
+        self._index_of = {query_id: k for k, query_id in enumerate(self._query_ids)}
+        self._query_index = pd.Index(queries["query_id"])
+        self._item_index = pd.Index(items["item_id"])
+        # each candidate pair as one integer (query row * n items + item row): resuming matches a
+        # million stored labels against a million candidates with one hash lookup each
+        self._pair_codes = query_positions * max(len(items), 1) + item_positions
         self._pages = PageBuilder(queries, items, query_roles_, item_roles_, max_px=max_px)
         self._page_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xmwidgets-pages")
         self._page_futures: list[Future[None]] = []
-        self._undo_stack: list[tuple[str, list[int]]] = []
         self._live = LiveLabels()
-        self._states: dict[str, dict[str, dict[str, Any]]] = {}
-        self._none_relevant: set[str] = set()
-        self._judged_count: dict[str, int] = {}
+        self._constructed = False
 
         super().__init__(annotator=annotator, show_sources=show_sources, **kwargs)
-        self._load_from_store()
+        first = self._load_from_store()
         with self.hold_sync():
             self.scale = scale.to_dict()
             self.n_queries = len(self._query_ids)
-            self.query_index = self._first_unfinished()
-            self.progress = self._progress()
+            self.query_index = first
+            self.progress = self._judge.progress()
+        self._constructed = True
         self.on_msg(self._on_message)
+        self._cell_hook = _register_cell_hook(self)
 
     # ----------------------------------------------------------------- public API
     @property
     def labels(self) -> pd.DataFrame:
         """This annotator's current judgements: one row per judged ``(query_id, item_id)``.
 
-        The same DataFrame object for the widget's life, updated in place after each judgement is in
-        the store. Columns: ``query_id, item_id, relevance`` (nullable Int8), ``magnitude``, ``best``,
-        ``annotator, campaign, guideline_version, shown_position, duration_ms, created_at`` (UTC).
+        The same DataFrame object for the widget's life, brought up to date whenever it can be
+        looked at (when this property is read, and before each notebook cell runs). A pair is
+        judged when it has a grade, a flag or the best pick. Rows are in the order their pairs
+        were first judged (as stored when the widget opened, then as judged here), indexed
+        0..n-1 without gaps (an undone judgement's row is gone). Columns:
+
+        - ``query_id``, ``item_id`` (string): the pair.
+        - ``relevance`` (Int8): the level on a discrete scale; ``<NA>`` when there is no grade,
+          e.g. a candidate flagged ``broken-media`` or one only marked best in an older store.
+        - ``magnitude`` (Float64): the value on a continuous scale, else ``<NA>``.
+        - ``best`` (boolean): True for the query's best pick, False otherwise (never ``<NA>``).
+        - ``none_relevant`` (boolean): the query is marked "none relevant" (its ungraded
+          candidates were graded at the lowest level when it was marked).
+        - ``flags`` (string): the scale's flags set on the pair, comma-separated; ``<NA>`` when none.
+        - ``annotator``, ``campaign``, ``guideline_version`` (string): who, which round, which
+          version of the scale's rubric.
+        - ``shown_position`` (Int32): 0-based position of the candidate as the kernel showed it.
+        - ``duration_ms`` (Int64): active time the annotator spent before the judgement; ``<NA>``
+          for judgements made as a side effect (e.g. "none relevant" grading the rest).
+        - ``created_at`` (datetime64[ns, UTC]): when the pair's grade or best pick was last set.
         """
+        self._live.flush()
         return self._live.frame
 
     @property
@@ -182,138 +233,249 @@ class RelevanceGrid(anywidget.AnyWidget):
     @property
     def none_relevant(self) -> set[str]:
         """Query ids this annotator marked "none relevant"."""
-        return set(self._none_relevant)
+        loaded = self._judge.queries
+        marked = {q for q in self._none_at_load if q not in loaded}
+        return marked | {q for q, s in loaded.items() if s.none_relevant}
 
     def shown_candidates(self, query_id: str) -> pd.DataFrame:
         """The candidate rows of ``query_id`` in the order this annotator sees them."""
         rows = self._candidates.iloc[self._positions[query_id]]
-        if self._shuffle:
-            from .pools import shown_order
-
-            order = shown_order(list(rows["item_id"]), self.annotator, query_id, seed=self._seed)
-            rows = rows.set_index("item_id", drop=False).loc[order]
-        return rows.reset_index(drop=True)
+        shown = self._judge.query(query_id).shown
+        return rows.set_index("item_id", drop=False).loc[shown].reset_index(drop=True)
 
     def refresh(self) -> None:
-        """Re-read every query's judgements from the store (e.g. after another process wrote to it)."""
-        labels = self._store.labels(campaign=self._campaign, annotator=self.annotator)
-        touched = set(self._states) | set(labels["query_id"].astype(str))
-        for query_id in touched:
-            self._sync_query(query_id)
-        self.progress = self._progress()
+        """Re-read this annotator's judgements from the store (e.g. after another process wrote).
+
+        The undo history of this session is kept in the store but can no longer be undone from the
+        widget, since the states it would restore may be out of date.
+        """
+        self._load_from_store()
+        self._set_progress()
 
     # ----------------------------------------------------------------- state from the store
-    def _load_from_store(self) -> None:
+    def _load_from_store(self) -> int:
+        """Read this annotator's labels, fold them into the live frame and count what is done.
+
+        Everything is vectorised over the stored labels; the per-query state the rules need is
+        built only for the queries the annotator opens (``_load_query``). Returns the index of the
+        first query that is not done.
+        """
         rows = self._store.labels(campaign=self._campaign, annotator=self.annotator)
-        states, self._none_relevant = pair_states(rows)
-        for (query_id, item_id), state in states.items():
-            self._states.setdefault(query_id, {})[item_id] = state
-        self._live.load(states)
-        for query_id in self._states:
-            self._judged_count[query_id] = self._count_judged(query_id)
-
-    def _items_of(self, query_id: str) -> frozenset[str]:
-        items = self._item_sets.get(query_id)
-        if items is None:
-            positions = self._positions.get(query_id)
-            values = [] if positions is None else self._candidates["item_id"].to_numpy()[positions]
-            items = self._item_sets[query_id] = frozenset(str(v) for v in values)
-        return items
-
-    def _count_judged(self, query_id: str) -> int:
-        items = self._items_of(query_id)
-        return sum(
-            1
-            for item_id, s in self._states.get(query_id, {}).items()
-            if item_id in items and judged_value(s) is not None
+        base, none_relevant = fold_store_labels(rows)
+        self._live.load(base)
+        self._none_at_load = none_relevant
+        n = len(self._query_ids)
+        query_rows = positions_in(base["query_id"], self._query_index)
+        item_rows = positions_in(base["item_id"], self._item_index)
+        grid_index = np.full(len(self._query_index) + 1, -1, dtype=np.int64)
+        grid_index[self._query_index.get_indexer(self._query_ids)] = np.arange(n)
+        # slot -> grid index of its query (-1: a query this grid does not show)
+        self._slot_query = grid_index[query_rows]
+        self._slot_order: np.ndarray | None = None
+        codes = query_rows * max(len(self._item_index), 1) + item_rows
+        candidate = (
+            (query_rows >= 0)
+            & (item_rows >= 0)
+            & pd.Series(codes).isin(self._pair_codes).to_numpy()
         )
-
-    def _sync_query(self, query_id: str) -> list[dict[str, Any]]:
-        """Reload one query's state from the store; returns the candidate states that changed."""
-        rows = self._store.labels(
-            campaign=self._campaign, annotator=self.annotator, query_ids=[query_id]
+        flagged = np.flatnonzero(base["flags"].notna().to_numpy())
+        broken = np.zeros(len(base), dtype=bool)
+        if len(flagged):
+            flags = base["flags"].iloc[flagged].to_numpy(dtype=object)
+            broken[flagged] = [BROKEN in str(f).split(",") for f in flags]
+        graded = (base["relevance"].notna() | base["magnitude"].notna()).to_numpy()
+        handled = candidate & (graded | broken) & (self._slot_query >= 0)
+        counts = np.bincount(self._slot_query[handled], minlength=n)
+        totals = np.array([len(self._positions[q]) for q in self._query_ids], dtype=np.int64)
+        marked = np.array([q in none_relevant for q in self._query_ids], dtype=bool)
+        done = (counts >= totals) | marked
+        self._judge = Judge(
+            self._scale,
+            self._campaign,
+            self.annotator,
+            self._load_query,
+            n_queries=n,
+            total=len(self._candidates),
+            judged=int(counts.sum()),
+            queries_done=int(done.sum()),
         )
-        states, none_relevant = pair_states(rows)
-        new = {item_id: s for (_, item_id), s in states.items()}
-        old = self._states.get(query_id, {})
-        self._states[query_id] = new
-        self._none_relevant.discard(query_id)
-        self._none_relevant |= none_relevant
-        self._live.replace_query(query_id, new)
-        self._judged_count[query_id] = self._count_judged(query_id)
-        changed = []
-        for item_id in sorted(set(old) | set(new)):
-            state = new.get(item_id, {})
-            changed.append(
-                {
-                    "query_id": query_id,
-                    "item_id": item_id,
-                    "relevance": _plain(judged_value(state)),
-                    "best": bool(state.get("best")),
-                }
+        unfinished = np.flatnonzero(~done)
+        return int(unfinished[0]) if len(unfinished) else 0
+
+    def _shown_order(self, query_id: str) -> list[str]:
+        positions = self._positions[query_id]
+        item_ids = [str(v) for v in self._candidates["item_id"].array[positions]]
+        if not self._shuffle:
+            return item_ids
+        from .pools import shown_order
+
+        return shown_order(item_ids, self.annotator, query_id, seed=self._seed)
+
+    def _slots_of(self, index: int) -> np.ndarray:
+        if self._slot_order is None:
+            self._slot_order = np.argsort(self._slot_query, kind="stable")
+            self._slot_bounds = np.searchsorted(
+                self._slot_query[self._slot_order], np.arange(len(self._query_ids) + 1)
             )
-        return changed
+        return self._slot_order[self._slot_bounds[index] : self._slot_bounds[index + 1]]
 
-    def _progress(self) -> dict[str, int]:
-        done = sum(
-            1
-            for q in self._query_ids
-            if q in self._none_relevant or self._judged_count.get(q, 0) >= len(self._positions[q])
+    def _load_query(self, query_id: str) -> QueryState:
+        """The state of one query as loaded from the store (its first use in this session)."""
+        index = self._index_of[query_id]  # KeyError: unknown query
+        shown = self._shown_order(query_id)
+        q = QueryState(query_id, index, shown, {item: k for k, item in enumerate(shown)})
+        q.none_relevant = query_id in self._none_at_load
+        slots = self._slots_of(index)
+        if len(slots):
+            live = self._live
+            values = {
+                c: live.column(c)[slots].to_numpy(dtype=object, na_value=None)
+                for c in (
+                    "item_id",
+                    "relevance",
+                    "magnitude",
+                    "best",
+                    "flags",
+                    "guideline_version",
+                    "shown_position",
+                    "duration_ms",
+                )
+            }
+            stamps = [None if pd.isna(t) else t for t in live.column("created_at")[slots]]
+            registered = {}
+            for k, slot in enumerate(slots):
+                item_id = str(values["item_id"][k])
+                best = bool(values["best"][k])
+                flags = values["flags"][k]
+                q.pairs[item_id] = Pair(
+                    relevance=_int_or_none(values["relevance"][k]),
+                    magnitude=None
+                    if values["magnitude"][k] is None
+                    else float(values["magnitude"][k]),
+                    flags=tuple(flags.split(",")) if flags else (),
+                    best=best,
+                    shown_position=_int_or_none(values["shown_position"][k]),
+                    duration_ms=_int_or_none(values["duration_ms"][k]),
+                    guideline_version=values["guideline_version"][k],
+                    graded_at=stamps[k],
+                    picked_at=stamps[k] if best else None,
+                )
+                registered[(query_id, item_id)] = int(slot)
+            live.register(registered)
+        q.handled = q.count_handled()
+        return q
+
+    def _row(self, q: QueryState, item_id: str, pair: Pair | None) -> Row | None:
+        if pair is None or not pair.judged:
+            return None
+        return (
+            q.query_id,
+            item_id,
+            pair.relevance,
+            pair.magnitude,
+            pair.best,
+            q.none_relevant,
+            ",".join(pair.flags) or None,
+            self.annotator,
+            self._campaign,
+            pair.guideline_version,
+            pair.shown_position,
+            pair.duration_ms,
+            pair.created_at,
         )
-        return {
-            "judged": int(sum(self._judged_count.values())),
-            "total": len(self._candidates),
-            "queries_done": done,
-            "n_queries": len(self._query_ids),
-        }
 
-    def _first_unfinished(self) -> int:
-        for index, query_id in enumerate(self._query_ids):
-            if query_id in self._none_relevant:
+    def _set_progress(self) -> None:
+        """Keep ``progress`` current in Python without a message: the ack carries it to the view."""
+        progress = self._judge.progress()
+        with self._lock_property(progress=progress):
+            self.progress = progress
+
+    # ----------------------------------------------------------------- state updates
+    @traitlets.validate("annotator")
+    def _kernel_fact(self, proposal: Any) -> Any:
+        if getattr(self, "_constructed", False) and proposal["value"] != getattr(
+            self, proposal["trait"].name
+        ):
+            raise traitlets.TraitError(
+                f"{proposal['trait'].name} is fixed when the grid is created; make a new "
+                "RelevanceGrid for another annotator"
+            )
+        return proposal["value"]
+
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        """A state update from the browser: only ``query_index`` may change; the rest is reverted.
+
+        The browser is not trusted with kernel facts (annotator, blinding, scale, progress...): a
+        front end that sends them is logged and sent the kernel's values back.
+        """
+        if not isinstance(sync_data, Mapping):
+            _log.warning("xmwidgets: ignored a state update that is not an object: %r", sync_data)
+            return
+        allowed: dict[str, Any] = {}
+        revert: list[str] = []
+        for name, value in sync_data.items():
+            if name not in self._BROWSER_TRAITS:
+                if name in self.keys:
+                    revert.append(name)
+                _log.warning(
+                    "xmwidgets: the browser tried to set %r to %s; it is decided by the kernel "
+                    "and was reverted",
+                    name,
+                    shown_value(value),
+                )
                 continue
-            if self._judged_count.get(query_id, 0) < len(self._positions[query_id]):
-                return index
-        return 0
+            index = checked_query_index(value, len(self._query_ids))
+            if index is None:
+                revert.append(name)
+                _log.warning(
+                    "xmwidgets: the browser sent query_index %s, not a query position "
+                    "0..%d; reverted",
+                    shown_value(value),
+                    len(self._query_ids) - 1,
+                )
+                continue
+            allowed[name] = index
+        if allowed:
+            super().set_state(allowed)
+        if revert:
+            self.send_state(key=revert)
 
     # ----------------------------------------------------------------- browser messages
-    def _on_message(self, _widget: Any, content: dict[str, Any], buffers: list[Any]) -> None:
-        kind = content.get("type")
-        request_id = content.get("request_id")
+    def _on_message(self, _widget: Any, content: Any, buffers: list[Any]) -> None:
+        request_id = None
         try:
-            if kind == "page":
-                self._send_page(int(content["index"]), request_id)
-            elif kind == "grade":
-                self._grade(content)
-            elif kind == "pick":
-                self._pick(content)
-            elif kind == "undo":
-                self._undo(content)
-            elif kind == "ready":
-                return
-            else:
-                raise ValueError(f"unknown message type {kind!r} from the browser")
-        except (
-            Exception
-        ) as exc:  # the browser must learn of every failure, or it shows "saving…" forever
-            self._report(kind, request_id, exc)
+            message = parse_message(content, len(self._query_ids))
+            request_id = message.request_id
+            if message.type == "page":
+                assert message.index is not None
+                self._send_page(message.index, request_id)
+            elif message.type == "judge":
+                self._judge_batch(message.actions)
+        except BrowserInputError as exc:
+            _log.warning("xmwidgets: refused a message from the browser: %s", exc)
+            self._send_error(exc.request_id, str(exc))
+        except Exception as exc:  # the browser must learn of every failure
+            _log.error("xmwidgets: handling a browser message failed", exc_info=exc)
+            self._send_error(request_id, f"{type(exc).__name__}: {exc}")
 
-    def _report(self, kind: Any, request_id: Any, exc: Exception) -> None:
-        _log.error("xmwidgets: handling %r failed", kind, exc_info=exc)
-        self.send({"type": "error", "request_id": request_id, "message": str(exc)})
+    def _send_error(self, request_id: int | None, message: str) -> None:
+        self.send({"type": "error", "request_id": request_id, "message": safe_text(message)})
 
-    def _send_page(self, index: int, request_id: Any) -> Future[None]:
+    def _send_page(self, index: int, request_id: int | None) -> Future[None]:
         """Build and send a page on the page thread, so that judgements never queue behind media.
 
         Rendering a prefetched page (a dozen photos) takes tens of milliseconds; on the kernel's
         main thread it would delay the acknowledgement of every judgement that arrives meanwhile.
         The page's judgement state is copied here, on the main thread, before the hand-over.
         """
-        if not 0 <= index < len(self._query_ids):
-            raise IndexError(f"query index {index} is out of range 0..{len(self._query_ids) - 1}")
         query_id = self._query_ids[index]
         candidates = self.shown_candidates(query_id)
-        states = {item_id: dict(s) for item_id, s in self._states.get(query_id, {}).items()}
-        none_relevant = query_id in self._none_relevant
+        q = self._judge.query(query_id)
+        states = {
+            item_id: {"relevance": p.value, "best": p.best, "flags": list(p.flags)}
+            for item_id, p in q.pairs.items()
+        }
+        none_relevant = q.none_relevant
         show_sources = self.show_sources
 
         def build_and_send() -> None:
@@ -326,7 +488,8 @@ class RelevanceGrid(anywidget.AnyWidget):
                     buffers,
                 )
             except Exception as exc:
-                self._report("page", request_id, exc)
+                _log.error("xmwidgets: building page %d failed", index, exc_info=exc)
+                self._send_error(request_id, f"page {index} could not be built: {exc}")
 
         future = self._page_thread.submit(build_and_send)
         self._page_futures = [f for f in self._page_futures if not f.done()] + [future]
@@ -337,90 +500,118 @@ class RelevanceGrid(anywidget.AnyWidget):
         for future in list(self._page_futures):
             future.result(timeout=timeout)
 
-    def _check_pair(self, query_id: str, item_id: str | None) -> None:
-        if query_id not in self._positions:
-            raise ValueError(f"unknown query_id {query_id!r}: it has no candidates in this grid")
-        if item_id is not None and item_id not in self._items_of(query_id):
-            raise ValueError(f"item_id {item_id!r} is not a candidate of query {query_id!r}")
-
-    def _event(
-        self, task: str, query_id: str, item_id: str | None, content: dict[str, Any]
-    ) -> dict[str, Any]:
-        return {
-            "campaign": self._campaign,
-            "task": task,
-            "query_id": query_id,
-            "item_id": item_id,
-            "annotator": self.annotator,
-            "guideline_version": self._scale.version,
-            "shown_position": _int_or_none(content.get("shown_position")),
-            "duration_ms": _int_or_none(content.get("duration_ms")),
-        }
-
-    def _grade(self, content: dict[str, Any]) -> None:
-        query_id, item_id = str(content["query_id"]), str(content["item_id"])
-        self._check_pair(query_id, item_id)
-        value = self._scale.validate(content["relevance"])
-        event = self._event("grade", query_id, item_id, content)
-        event["magnitude" if self._scale.is_continuous else "relevance"] = value
-        self._write(query_id, [event], content.get("request_id"))
-
-    def _pick(self, content: dict[str, Any]) -> None:
-        query_id = str(content["query_id"])
-        item_id = None if content.get("item_id") is None else str(content["item_id"])
-        self._check_pair(query_id, item_id)
-        shown = json.dumps([str(i) for i in content.get("shown") or []])
-        current = next(
-            (i for i, s in self._states.get(query_id, {}).items() if s.get("best")), None
-        )
-
-        def pick(item: str | None, **values: Any) -> dict[str, Any]:
-            event = self._event("pick", query_id, item, content if item == item_id else {})
-            return {**event, "shown": shown, **values}
-
-        events: list[dict[str, Any]] = []
-        if content.get("none_relevant"):
-            if current is not None:
-                events.append(pick(current, best=False))
-            events.append(pick(None, none_relevant=True))
-        elif item_id is None:
-            events.append(pick(None, none_relevant=False))
-        elif content.get("best"):
-            if current is not None and current != item_id:
-                events.append(pick(current, best=False))
-            if query_id in self._none_relevant:
-                events.append(pick(None, none_relevant=False))
-            events.append(pick(item_id, best=True))
-        else:
-            events.append(pick(item_id, best=False))
-        self._write(query_id, events, content.get("request_id"))
-
-    def _undo(self, content: dict[str, Any]) -> None:
-        if not self._undo_stack:
-            raise ValueError("nothing to undo in this session")
-        query_id, event_ids = self._undo_stack.pop()
-        self._store.retract(event_ids)
-        self._acknowledge(query_id, content.get("request_id"))
-
-    def _write(self, query_id: str, events: list[dict[str, Any]], request_id: Any) -> None:
-        event_ids = self._store.append(events)  # durable before anything says "saved"
-        self._undo_stack.append((query_id, list(event_ids)))
-        self._acknowledge(query_id, request_id)
-
-    def _acknowledge(self, query_id: str, request_id: Any) -> None:
-        states = self._sync_query(query_id)
-        self.progress = self._progress()
+    def _judge_batch(self, raw_actions: tuple[Any, ...]) -> None:
+        """Apply a batch of actions, write all their events in one transaction, send one ack."""
+        judge = self._judge
+        now = datetime.now(UTC)
+        results: list[dict[str, Any]] = []
+        pending: list[tuple[int, Applied]] = []
+        failure: str | None = None
+        for position, raw in enumerate(raw_actions):
+            request_id = _action_request_id(raw)
+            query_id = raw.get("query_id") if isinstance(raw, Mapping) else None
+            result: dict[str, Any] = {
+                "request_id": request_id,
+                "status": "refused",
+                "query_id": query_id
+                if isinstance(query_id, str) and query_id in self._index_of
+                else None,
+                "notice": "",
+            }
+            results.append(result)
+            if failure is not None:
+                result["notice"] = failure
+                continue
+            try:
+                action = parse_action(raw, position, self._scale)
+                if action.op == "undo":
+                    top = judge.undo_stack[-1] if judge.undo_stack else None
+                    if top is not None and top.event_ids is None:
+                        # undoing an action of this very batch: its events need ids first
+                        failure = self._write(pending, results)
+                        pending = []
+                        if failure is not None:
+                            result["notice"] = failure
+                            continue
+                    applied = judge.undo(action)
+                else:
+                    applied = judge.apply(action, now)
+            except (BrowserInputError, Refused) as exc:
+                result["notice"] = str(exc)
+                self._touch_refused(raw)
+                continue
+            except Exception as exc:  # a bug must not lose the rest of the batch
+                _log.error("xmwidgets: applying %r failed", raw, exc_info=exc)
+                result["notice"] = f"not saved: {type(exc).__name__}: {exc}"
+                continue
+            result.update(status="saved", query_id=applied.query_id, notice=applied.notice)
+            if applied.undone is not None:
+                result["undone"] = applied.undone
+            if applied.events:
+                pending.append((position, applied))
+        if failure is None:
+            self._write(pending, results)
+        touched = judge.take_touched()
+        for query_id, item_ids in touched.items():
+            q = judge.queries[query_id]
+            for item_id in item_ids:
+                self._live.put((query_id, item_id), self._row(q, item_id, q.pairs.get(item_id)))
+        self._set_progress()
         self.send(
             {
                 "type": "ack",
-                "request_id": request_id,
-                "query_id": query_id,
-                "states": states,
-                "none_relevant": query_id in self._none_relevant,
+                "results": results,
+                "queries": {q: judge.query_ack(q, items) for q, items in touched.items()},
+                "progress": judge.progress(),
             }
         )
 
+    def _touch_refused(self, raw: Any) -> None:
+        """A refused action's pair goes back to the view in the ack (the view may have shown it)."""
+        if not isinstance(raw, Mapping):
+            return
+        query_id, item_id = raw.get("query_id"), raw.get("item_id")
+        q = self._judge.queries.get(query_id) if isinstance(query_id, str) else None
+        if q is None:
+            return
+        touched = self._judge.touched.setdefault(q.query_id, {})
+        if isinstance(item_id, str) and item_id in q.position:
+            touched[item_id] = None
+
+    def _write(
+        self, pending: list[tuple[int, Applied]], results: list[dict[str, Any]]
+    ) -> str | None:
+        """Append the events of ``pending`` in one transaction; on failure undo them in memory.
+
+        Returns None, or the notice of the failure (then the results of ``pending`` say refused).
+        """
+        if not pending:
+            return None
+        events = [event for _, applied in pending for event in applied.events]
+        try:
+            ids = self._store.append(events)  # durable before anything says "saved"
+        except Exception as exc:
+            _log.error("xmwidgets: writing %d judgement events failed", len(events), exc_info=exc)
+            notice = f"not saved: {exc}"
+            for position, applied in reversed(pending):
+                self._judge.rollback(applied)
+                results[position].update(status="refused", notice=notice)
+                results[position].pop("undone", None)
+            self.error = f"judgements could not be saved: {exc}"
+            return notice
+        start = 0
+        for _, applied in pending:
+            applied.event_ids = ids[start : start + len(applied.events)]
+            start += len(applied.events)
+        if self.error:
+            self.error = ""
+        return None
+
     def close(self) -> None:
+        hook = getattr(self, "_cell_hook", None)
+        if hook is not None:
+            hook()
+            self._cell_hook = None
         pages = getattr(self, "_pages", None)  # absent when __init__ failed on bad input
         if pages is not None:
             self._page_thread.shutdown(wait=False, cancel_futures=True)
@@ -428,26 +619,52 @@ class RelevanceGrid(anywidget.AnyWidget):
         super().close()
 
     def __repr__(self) -> str:
-        p = self._progress()
+        judge = getattr(self, "_judge", None)
+        if judge is None:
+            return "RelevanceGrid(<not initialised>)"
+        p = judge.progress()
         return (
             f"RelevanceGrid(annotator={self.annotator!r}, queries={p['n_queries']}, "
             f"judged={p['judged']}/{p['total']}, store={self._store.path!r})"
         )
 
 
-def _plain(value: Any) -> float | int | None:
-    if value is None or value is pd.NA:
+def _register_cell_hook(grid: RelevanceGrid) -> Any:
+    """Under IPython, flush ``grid.labels`` before each cell runs; returns the unregister function.
+
+    The hook holds the grid weakly, so a grid that is dropped without ``close()`` can still be
+    collected (its hook then unregisters itself).
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
         return None
-    if isinstance(value, (np.integer, int)):
-        return int(value)
-    number = float(value)
-    return int(number) if number.is_integer() else number
+    shell = get_ipython()
+    if shell is None:
+        return None
+    ref = weakref.ref(grid)
+
+    def before_cell(*_: Any) -> None:
+        target = ref()
+        if target is None:
+            unregister()
+            return
+        target._live.flush()
+
+    def unregister() -> None:
+        with contextlib.suppress(ValueError):  # already unregistered
+            shell.events.unregister("pre_run_cell", before_cell)
+
+    shell.events.register("pre_run_cell", before_cell)
+    return unregister
+
+
+def _action_request_id(raw: Any) -> int | None:
+    if not isinstance(raw, Mapping):
+        return None
+    value = raw.get("request_id")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _int_or_none(value: Any) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"expected an integer, got {value!r}") from None
+    return None if value is None else int(value)

@@ -8,6 +8,7 @@ judgement as ``guideline_version`` so that judgements made under different rubri
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,8 @@ from typing import Any
 __all__ = ["TREC_SCALE", "Level", "Scale"]
 
 # keys the widgets use for navigation and commands; a level may not take one of them
-RESERVED_KEYS = frozenset("hjklbxnpz?") | {
+# (space plays media, [ ] seek, m flags broken media, g goes to a query)
+RESERVED_KEYS = frozenset("hjklbxnpz?mg[] ") | {
     "Enter",
     "ArrowLeft",
     "ArrowRight",
@@ -70,7 +72,8 @@ class Level:
             if key in RESERVED_KEYS:
                 raise ValueError(
                     f"level {self.value} key {key!r} is reserved for navigation or commands "
-                    f"({', '.join(sorted(k for k in RESERVED_KEYS if len(k) == 1))}); choose another"
+                    f"({', '.join(sorted('Space' if k == ' ' else k for k in RESERVED_KEYS if len(k) == 1))}); "
+                    "choose another"
                 )
         object.__setattr__(self, "key", key)
         object.__setattr__(self, "examples", tuple(self.examples))
@@ -228,14 +231,19 @@ class Scale:
         )
 
     def _repr_markdown_(self) -> str:
+        # JupyterLab renders trusted Markdown as HTML: names and definitions are shown as text
+        name, version = _markdown_text(self.name), _markdown_text(self.version)
         if self.is_continuous:
-            return (
-                f"**{self.name}** (`{self.version}`): continuous {self.minimum:g}–{self.maximum:g}"
-            )
+            return f"**{name}** ({version}): continuous {self.minimum:g}–{self.maximum:g}"
         rows = "\n".join(
-            f"| {lv.value} | {lv.key or ''} | {lv.name} | {lv.definition} |" for lv in self.levels
+            f"| {lv.value} | {_markdown_text(lv.key or '')} | {_markdown_text(lv.name)} | "
+            f"{_markdown_text(lv.definition)} |"
+            for lv in self.levels
         )
-        return f"**{self.name}** (`{self.version}`)\n\n| value | key | name | definition |\n|---|---|---|---|\n{rows}"
+        return (
+            f"**{name}** ({version})\n\n| value | key | name | definition |\n"
+            f"|---|---|---|---|\n{rows}"
+        )
 
     def _fingerprint(self) -> str:
         payload = json.dumps(
@@ -249,6 +257,16 @@ class Scale:
             sort_keys=True,
         )
         return hashlib.sha1(payload.encode()).hexdigest()[:8]
+
+
+# characters that Markdown or HTML would read as markup
+_MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|~"
+
+
+def _markdown_text(text: str) -> str:
+    """``text`` as literal Markdown text: HTML escaped, Markdown punctuation backslash-escaped."""
+    escaped = html.escape(text, quote=True).replace("\n", " ")
+    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in escaped)
 
 
 def _check_unique(what: str, values: list[Any]) -> None:

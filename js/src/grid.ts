@@ -1,33 +1,39 @@
 /**
  * RelevanceGrid front end: one query above a grid of its candidates, judged from the keyboard.
  *
- * The browser never waits for the kernel: a keystroke changes the DOM in the handler and sends the
- * judgement as a custom message; the ack marks it saved. Pages come from a prefetching cache, so the
- * next query is already here when the annotator presses n. See protocol.ts for the contract.
+ * The browser never waits for the kernel: a keystroke changes the DOM in the handler and the
+ * judgement joins a `judge` batch (batch.ts); the batch's ack adopts the stored states and shows the
+ * kernel's notices. Pages come from a prefetching cache (3 ahead, 1 behind), and keys pressed while
+ * a page is still loading wait for it and are applied in order when it is here. See protocol.ts.
+ *
+ * This module wires the parts together: header.ts (query, position, progress, done), tiles.ts (the
+ * candidates, focus, b target), notices.ts, goto.ts, help.ts, media-keys.ts, activity.ts (active
+ * time), state.ts (optimistic state), prefetch.ts (pages), judge.ts (the judgement keys).
  */
 
 import "./grid.css";
 import type { AnyModel, Initialize, Render, RenderProps } from "@anywidget/types";
-import { columnsFromTops, moveFocus, nextUnjudged } from "./focus";
-import { type Action, actionForKey, helpRows, hintFor, levelKeys } from "./keyboard";
-import { decodeImage, isDecoded, releaseImages, renderParts, SUPPRESS } from "./media";
+import { ActiveClock, watchAttention } from "./activity";
+import { JudgeBatcher } from "./batch";
+import { Cleanups, make } from "./dom";
+import { moveFocus } from "./focus";
+import { GoToBox, resolveGoTo } from "./goto";
+import { Banners, Header, makeRoot } from "./header";
+import { HelpOverlay } from "./help";
+import { Judge, type ViewContext } from "./judge";
+import { type Action, actionForKey, hintFor, levelKeys } from "./keyboard";
+import { releaseImages, renderParts } from "./media";
+import { mediaKey, reclaimFocusFromMedia } from "./media-keys";
+import { lastQueryNotice, NoticeLine } from "./notices";
 import { type CachedPage, PageCache, PRELOAD_IMAGES, RequestIds } from "./prefetch";
-import type { BrowserMessage, KernelMessage, Page, Progress, ScaleSpec } from "./protocol";
-import { type Change, JudgementState, type QueryState } from "./state";
-import { buildTile, type TileRefs, updateTile } from "./tile";
+import type { BrowserMessage, GridTraits, KernelMessage, Progress, ScaleSpec } from "./protocol";
 
-export interface GridTraits {
-  scale: ScaleSpec;
-  n_queries: number;
-  query_index: number;
-  progress: Progress;
-  annotator: string;
-  show_sources: boolean;
-  tile_size: number;
-  error: string;
-  /** Optional (protocol addition): after a grade, move focus to the next unjudged candidate. Default true. */
-  advance_on_grade?: boolean;
-}
+export type { GridTraits } from "./protocol";
+
+import { JudgementState, type QueryState } from "./state";
+import { TileBoard } from "./tiles";
+import { afterImagesPainted, recordTiming } from "./timing";
+import { LoadingLine, TypeAhead, WAITS_FOR_PAGE } from "./typeahead";
 
 export type GridModel = AnyModel<GridTraits>;
 
@@ -35,62 +41,33 @@ export type GridModel = AnyModel<GridTraits>;
 export interface GridOptions {
   /** Columns for ↑/↓ when the DOM has no layout (happy-dom, hidden widget). Default 4. */
   columns?: number;
-  /** Pages kept in the cache. Default 5. */
+  /** Pages kept in the cache: the one on screen, 3 ahead, 1 behind, and 2 more. Default 7. */
   cacheSize?: number;
   /** Decode images of prefetched pages ahead. Default true. */
   preload?: boolean;
   /** Clock in ms. Default performance.now. */
   now?: () => number;
+  /** A notice hides after this many ms (0: never). Default 10 000. */
+  noticeMs?: number;
 }
 
-interface View {
-  entry: CachedPage;
-  query: QueryState;
-  tiles: TileRefs[];
-  byId: Map<string, TileRefs>;
-  shownAt: number;
-  lastJudgedAt: number | null;
-}
+/** Pages asked for ahead of the one on screen, and behind it. */
+export const PREFETCH_AHEAD = 3;
+export const PREFETCH_BEHIND = 1;
 
-type Timing = { event: string; ms: number };
+const EMPTY_SCALE: ScaleSpec = {
+  name: "",
+  version: "",
+  levels: [],
+  flags: [],
+  continuous: false,
+  minimum: null,
+  maximum: null,
+  step: null,
+};
 
-function recordTiming(event: string, ms: number): void {
-  const holder = globalThis as { __xmwTimings?: Timing[] };
-  if (!holder.__xmwTimings) holder.__xmwTimings = [];
-  const timings = holder.__xmwTimings;
-  if (timings.length > 20000) timings.splice(0, 10000);
-  timings.push({ event, ms });
-}
-
-function make<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-/**
- * Call back once the next frame is rendered: a rAF callback runs before that frame's style, layout
- * and paint, so a task posted from it runs after them (the "next paint" of Event Timing / INP).
- */
-function afterNextPaint(callback: () => void): void {
-  if (typeof requestAnimationFrame !== "function" || typeof MessageChannel !== "function") {
-    setTimeout(callback, 0);
-    return;
-  }
-  requestAnimationFrame(() => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      callback();
-    };
-    channel.port2.postMessage(null);
-  });
-}
+/** Keys whose handling time the benchmarks read ("keystroke"). */
+const TIMED = new Set<Action["type"]>(["move", "grade", "nudge", "best", "none-relevant", "flag", "undo"]);
 
 /** Render the grid into `el`; returns the cleanup (listeners off, object URLs revoked). */
 export function renderGrid(
@@ -100,278 +77,145 @@ export function renderGrid(
   const now = options.now ?? (() => performance.now());
   const ids = RequestIds.random();
   const send = (message: BrowserMessage): void => model.send(message);
-  const cache = new PageCache(send, ids, { capacity: options.cacheSize ?? 5, preload: options.preload ?? true });
+  const cache = new PageCache(send, ids, { capacity: options.cacheSize ?? 7, preload: options.preload ?? true });
   const store = new JudgementState();
-  const cleanups: Array<() => void> = [];
+  // root.dataset.unsaved: judgements not acknowledged yet (tests and benchmarks wait on "0")
+  const batcher = new JudgeBatcher(send, (count) => {
+    root.dataset.unsaved = String(count);
+  });
+  const clock = new ActiveClock();
+  const cleanups = new Cleanups();
   let disposed = false;
 
-  function listen<E extends Event>(target: EventTarget, type: string, handler: (event: E) => void): void {
-    const wrapped = handler as EventListener;
-    target.addEventListener(type, wrapped);
-    cleanups.push(() => target.removeEventListener(type, wrapped));
-  }
-  function observe(event: string, handler: (...args: never[]) => void): void {
+  const observe = (event: string, handler: (...args: never[]) => void): void => {
     model.on(event, handler as (...args: unknown[]) => void);
-    cleanups.push(() => model.off(event as "msg:custom", handler as (...args: unknown[]) => void));
-  }
-  const scale = (): ScaleSpec =>
-    model.get("scale") ?? {
-      name: "",
-      version: "",
-      levels: [],
-      flags: [],
-      continuous: false,
-      minimum: null,
-      maximum: null,
-      step: null,
-    };
+    cleanups.add(() => model.off(event as "msg:custom", handler as (...args: unknown[]) => void));
+  };
+  const scale = (): ScaleSpec => model.get("scale") ?? EMPTY_SCALE;
   const nQueries = (): number => Number(model.get("n_queries") ?? 0);
+  const lowest = (s: ScaleSpec): number => (s.continuous ? (s.minimum ?? 0) : (s.levels[0]?.value ?? 0));
+  store.lowest = lowest(scale());
 
   // ---- skeleton -------------------------------------------------------------------------------
-  // `xmw-grid` is the documented selector; `xmw-grid-root` stays for code written against it.
-  const root = make("div", "xmw-grid xmw-grid-root");
-  root.tabIndex = 0;
-  root.setAttribute(SUPPRESS, "true");
-  root.setAttribute("role", "application");
-  root.setAttribute("aria-label", "relevance grid: press ? for keys");
-  const header = make("div", "xmw-header");
-  const queryBox = make("div", "xmw-query");
-  queryBox.setAttribute("aria-label", "query");
-  const status = make("div", "xmw-status");
-  const progress = make("div", "xmw-progress");
-  progress.setAttribute("aria-live", "polite");
-  const nav = make("div", "xmw-nav");
-  const prevButton = make("button", "xmw-prev", "‹ prev");
-  const noneButton = make("button", "xmw-none-button", "none relevant");
-  const nextButton = make("button", "xmw-next", "next ›");
-  for (const button of [prevButton, noneButton, nextButton]) {
-    button.type = "button";
-    button.tabIndex = -1;
-    button.setAttribute(SUPPRESS, "true");
-  }
-  prevButton.title = "previous query (p)";
-  noneButton.title = "no candidate is relevant (x)";
-  nextButton.title = "next query (n / Enter)";
-  nav.append(prevButton, noneButton, nextButton);
-  status.append(progress, nav);
-  const hint = make("div", "xmw-hint");
-  header.append(queryBox, status, hint);
-  const errorBanner = make("div", "xmw-banner xmw-banner-error");
-  errorBanner.setAttribute("role", "alert");
-  const notice = make("div", "xmw-banner xmw-notice");
-  notice.setAttribute("role", "status");
-  const noneBanner = make("div", "xmw-banner xmw-none-relevant", "None relevant: no candidate matches this query.");
-  const loading = make("div", "xmw-loading");
-  const grid = make("div", "xmw-tiles");
-  const help = make("div", "xmw-help");
-  help.setAttribute("role", "dialog");
-  help.setAttribute("aria-label", "keyboard help");
-  help.tabIndex = -1;
-  help.setAttribute(SUPPRESS, "true");
-  for (const node of [errorBanner, notice, noneBanner, loading, help]) node.hidden = true;
-  root.append(header, errorBanner, notice, noneBanner, loading, grid, help);
+  const root = makeRoot("relevance grid: press ? for keys");
+  const notices = new NoticeLine(options.noticeMs);
+  /** Keys pressed while the page on screen was loading, applied in order when it arrives. */
+  const typed = new TypeAhead();
+  const loading = new LoadingLine(typed);
+  const goTo = new GoToBox(
+    (text) => resolveGoTo(text, nQueries(), knownIds()),
+    // after the keys still waiting for a page, if any: they were typed first
+    (index) => (typed.size ? typed.push({ type: "jump", index }, now()) : navigate(index, { started: now() })),
+    () => focusTile(true, false),
+  );
+  const header = new Header(goTo);
+  const banners = new Banners();
+  const board = new TileBoard(make("div", "xmw-tiles"));
+  const help = new HelpOverlay(() => focusTile(true, false));
+  root.append(header.element, banners.error, notices.element, banners.none);
+  root.append(loading.element, board.element, help.element);
   el.append(root);
 
   let current = Math.max(0, Number(model.get("query_index") ?? 0));
   cache.current = current;
-  let view: View | null = null;
-  let focusIndex = 0;
+  let view: { entry: CachedPage; query: QueryState } | null = null;
+  let progress: Progress = model.get("progress") ?? { judged: 0, total: 0, queries_done: 0, n_queries: 0 };
   let pendingPaint: { index: number; started: number } | null = null;
-  const undoWithoutEntry = new Set<number>();
   let focusItem: { query_id: string; item_id: string } | null = null;
 
   // ---- small views ----------------------------------------------------------------------------
-  function renderProgress(): void {
-    const p = model.get("progress") ?? { judged: 0, total: 0, queries_done: 0, n_queries: nQueries() };
-    const n = nQueries() || p.n_queries;
-    progress.textContent = `judged ${p.judged}/${p.total} · queries done ${p.queries_done}/${p.n_queries || n} · query ${current + 1}/${n}`;
-    prevButton.disabled = current <= 0;
-    nextButton.disabled = n > 0 && current >= n - 1;
+  function knownIds(): Map<string, number> {
+    const known = new Map<string, number>();
+    for (const [index, id] of (model.get("query_ids") ?? []).entries()) known.set(String(id), index);
+    for (const query of store.queries.values()) known.set(query.query_id, query.index);
+    return known;
   }
-  function renderErrorTrait(): void {
-    const message = model.get("error") ?? "";
-    errorBanner.textContent = message;
-    errorBanner.hidden = !message;
+  function renderHeader(): void {
+    const n = nQueries() || progress.n_queries;
+    header.showProgress(progress, current, n);
+    const counts = view ? store.counts(view.query) : null;
+    const position = counts && { ...counts, focused: board.size ? board.focusIndex : null };
+    header.showPosition(position, n > 0 && progress.queries_done >= n);
+    root.classList.toggle("xmw-is-query-done", !!counts?.done);
   }
-  function showNotice(message: string): void {
-    notice.textContent = message;
-    notice.hidden = !message;
-  }
+  const renderErrorTrait = (): void => banners.showError(model.get("error") ?? "");
   function renderNone(): void {
-    const query = view?.query;
-    const none = !!query?.none_relevant;
-    noneBanner.hidden = !none;
-    noneBanner.dataset.state = query?.noneState ?? "";
-    noneButton.setAttribute("aria-pressed", none ? "true" : "false");
+    const none = !!view?.query.none_relevant;
+    banners.showNone(none, view?.query.noneState ?? "");
+    header.showNone(none);
     root.classList.toggle("xmw-is-none-relevant", none);
   }
-  function applyTileSize(): void {
-    const size = Number(model.get("tile_size") ?? 240) || 240;
-    root.style.setProperty("--xmw-tile-size", `${size}px`);
-  }
-  function toggleHelp(open: boolean): void {
-    if (open) {
-      const title = make("h2", "xmw-help-title", "Keys");
-      const keys = make("dl", "xmw-help-keys");
-      for (const [key, what] of helpRows(scale())) keys.append(make("dt", "", key), make("dd", "", what));
-      const body: HTMLElement[] = [title, keys];
-      const s = scale();
-      if (!s.continuous && s.levels.length) {
-        body.push(make("h3", "xmw-help-scale", `Scale: ${s.name}`));
-        const levels = make("dl", "xmw-help-levels");
-        for (const level of s.levels) {
-          levels.append(
-            make("dt", "", `${level.key ?? "–"}: ${level.name} (${level.value})`),
-            make("dd", "", level.definition),
-          );
-        }
-        body.push(levels);
-      } else if (s.continuous) {
-        body.push(
-          make(
-            "p",
-            "",
-            `Scale: ${s.name}, ${s.minimum ?? 0}–${s.maximum ?? 100} in steps of ${s.step ?? 1} (drag or Shift+←/→).`,
-          ),
-        );
-      }
-      const close = make("button", "xmw-help-close", "close (Esc)");
-      close.type = "button";
-      close.setAttribute(SUPPRESS, "true");
-      close.addEventListener("click", () => toggleHelp(false));
-      body.push(close);
-      help.replaceChildren(...body);
-      help.hidden = false;
-      help.focus({ preventScroll: true });
-    } else if (!help.hidden) {
-      help.hidden = true;
-      help.replaceChildren();
-      focusTile(true, false);
-    }
-  }
-
+  const applyTileSize = (): void =>
+    root.style.setProperty("--xmw-tile-size", `${Number(model.get("tile_size") ?? 240) || 240}px`);
   // ---- focus ----------------------------------------------------------------------------------
-  function hasFocus(): boolean {
-    const active = document.activeElement;
-    return !!active && root.contains(active);
-  }
+  const hasFocus = (): boolean => !!document.activeElement && root.contains(document.activeElement);
   function focusTile(moveDomFocus: boolean, scroll: boolean): void {
-    if (!view || view.tiles.length === 0) return;
-    focusIndex = Math.min(Math.max(focusIndex, 0), view.tiles.length - 1);
-    for (const refs of view.tiles) {
-      if (refs.tile.classList.contains("xmw-focused")) {
-        refs.tile.classList.remove("xmw-focused");
-        refs.tile.tabIndex = -1;
-      }
-    }
-    const tile = view.tiles[focusIndex].tile;
-    tile.classList.add("xmw-focused");
-    tile.tabIndex = 0;
-    if (moveDomFocus) tile.focus({ preventScroll: true });
-    if (scroll && typeof tile.scrollIntoView === "function") tile.scrollIntoView({ block: "nearest" });
-  }
-  function columns(): number {
-    if (!view) return 1;
-    if (grid.clientWidth > 0) {
-      const tops = view.tiles.slice(0, 64).map((refs) => refs.tile.offsetTop);
-      return columnsFromTops(tops, tops.length);
-    }
-    return options.columns ?? 4;
+    board.focus(board.focusIndex, moveDomFocus, scroll);
+    // no tile (a page loading): the keys still need a home
+    if (moveDomFocus && board.size === 0) root.focus({ preventScroll: true });
+    renderHeader();
   }
 
   // ---- pages ----------------------------------------------------------------------------------
   function renderPage(entry: CachedPage, keepFocus: boolean): void {
     const hadFocus = hasFocus();
-    const page: Page = entry.page;
+    const page = entry.page;
     // Loaded into the store when it arrived; reloading here would put the page's (older) stored
     // values over acks that came in since.
     const query = store.queries.get(page.query_id) ?? store.load(page);
-    const s = scale();
-    const showSources = !!model.get("show_sources");
-    // The old tiles go in this task (no frame in between): their images may be shown again.
-    releaseImages(queryBox);
-    releaseImages(grid);
-    queryBox.replaceChildren(renderParts(page.query.parts, entry.urls, page.query_id));
-    const tiles: TileRefs[] = [];
-    const byId = new Map<string, TileRefs>();
-    const fragment = document.createDocumentFragment();
-    page.candidates.forEach((candidate, position) => {
-      const refs = buildTile(
-        candidate,
-        position,
-        page.candidates.length,
-        s,
-        entry.urls,
-        showSources,
-        onSliderInput,
-        onBestClick,
-      );
-      const item = query.items.get(candidate.item_id);
-      if (item) updateTile(refs, item, s);
-      tiles.push(refs);
-      byId.set(candidate.item_id, refs);
-      fragment.append(refs.tile);
-    });
-    grid.replaceChildren(fragment);
-    loading.hidden = true;
     const samePage = keepFocus && view?.query.query_id === page.query_id;
-    view = {
-      entry,
-      query,
-      tiles,
-      byId,
-      shownAt: samePage && view ? view.shownAt : now(),
-      lastJudgedAt: samePage && view ? view.lastJudgedAt : null,
-    };
+    // The old tiles go in this task (no frame in between): their images may be shown again.
+    releaseImages(header.queryBox);
+    releaseImages(board.element);
+    header.queryBox.replaceChildren(renderParts(page.query.parts, entry.urls, page.query_id));
+    if (!samePage) board.bestTarget = null;
+    board.render(page, query, entry.urls, scale(), !!model.get("show_sources"), judge.tileHandlers);
+    loading.hide();
+    view = { entry, query };
     if (!samePage) {
-      grid.scrollTop = 0;
-      const judged = query.order.map((id) => query.items.get(id)?.relevance !== null);
-      focusIndex = judged.length && judged[0] ? nextUnjudged(0, judged) : 0;
+      board.element.scrollTop = 0;
+      judge.pageShown(now());
+      board.focusIndex = judge.firstOpen();
     }
     if (focusItem !== null && focusItem.query_id === query.query_id) {
       // undo went back to a query that was not cached: focus the undone candidate once it is here
       const at = query.order.indexOf(focusItem.item_id);
-      if (at >= 0) focusIndex = at;
+      if (at >= 0) board.focusIndex = at;
       focusItem = null;
     }
     root.dataset.queryId = page.query_id;
     root.dataset.queryIndex = String(page.index);
     renderNone();
-    renderProgress();
     focusTile(hadFocus, hadFocus);
+    if (!samePage) applyTyped();
   }
 
-  function showLoading(index: number, message = ""): void {
+  function showLoading(index: number): void {
     const hadFocus = hasFocus(); // before the focused tile leaves the DOM
     view = null;
-    queryBox.replaceChildren();
-    grid.replaceChildren();
-    loading.textContent = message || `loading query ${index + 1}…`;
-    loading.hidden = false;
+    header.queryBox.replaceChildren();
+    board.clear();
+    loading.show(index);
     renderNone();
-    renderProgress();
+    renderHeader();
     if (hadFocus) root.focus({ preventScroll: true });
   }
 
   function schedulePaint(): void {
     const wanted = pendingPaint;
     if (!wanted || !view || view.entry.index !== wanted.index) return;
-    const images = [...grid.querySelectorAll("img"), ...queryBox.querySelectorAll("img")].slice(0, PRELOAD_IMAGES);
-    // Images decoded ahead by the page cache are shown as they are: awaiting decode() again would
-    // only wait for a frame. The others (not preloaded, or a page re-sent) are awaited.
-    const pending = images.filter((img) => !isDecoded(img));
-    void Promise.all(pending.map(decodeImage)).then(() => {
-      afterNextPaint(() => {
-        if (disposed || pendingPaint !== wanted || current !== wanted.index) return;
-        pendingPaint = null;
-        recordTiming("next-query-painted", now() - wanted.started);
-      });
+    const images = [...board.element.querySelectorAll("img"), ...header.queryBox.querySelectorAll("img")];
+    afterImagesPainted(images, PRELOAD_IMAGES, () => {
+      if (disposed || pendingPaint !== wanted || current !== wanted.index) return;
+      pendingPaint = null;
+      recordTiming("next-query-painted", now() - wanted.started);
     });
   }
 
   function navigate(index: number, how: { started?: number; fromKernel?: boolean } = {}): void {
     const n = nQueries();
     if (index < 0 || (n > 0 && index >= n)) return;
+    notices.show("");
     current = index;
     cache.current = index;
     if (!how.fromKernel && model.get("query_index") !== index) {
@@ -385,173 +229,97 @@ export function renderGrid(
       showLoading(index);
       cache.request(index, n);
     }
-    cache.request(index + 1, n);
-    cache.request(index - 1, n);
+    for (let ahead = 1; ahead <= PREFETCH_AHEAD; ahead += 1) cache.request(index + ahead, n);
+    for (let behind = 1; behind <= PREFETCH_BEHIND; behind += 1) cache.request(index - behind, n);
     schedulePaint();
   }
 
-  // ---- judgements -----------------------------------------------------------------------------
-  function applyChange(change: Change | null): void {
-    if (!change || !view || view.query.query_id !== change.query_id) return;
-    const s = scale();
-    for (const itemId of change.item_ids) {
-      const refs = view.byId.get(itemId);
-      const item = view.query.items.get(itemId);
-      if (refs && item) updateTile(refs, item, s);
-    }
-    if (change.none) renderNone();
-  }
-  function sinceLast(at: number): number {
-    if (!view) return 0;
-    const since = Math.max(0, Math.round(at - (view.lastJudgedAt ?? view.shownAt)));
-    view.lastJudgedAt = at;
-    return since;
-  }
-  function candidateAt(index: number) {
-    return view?.entry.page.candidates[index];
+  /** n / p / g past the ends: say so instead of doing nothing. */
+  function step(delta: 1 | -1, started: number): void {
+    const n = nQueries();
+    const target = current + delta;
+    if (target >= 0 && (n === 0 || target < n)) {
+      navigate(target, delta > 0 ? { started } : {});
+    } else notices.show(delta > 0 ? lastQueryNotice(n, progress.queries_done) : "this is the first query", "done");
   }
 
-  function grade(position: number, relevance: number, started: number, advance: boolean): void {
-    const candidate = candidateAt(position);
-    if (!view || !candidate) return;
-    const requestId = ids.next();
-    const query = view.query;
-    applyChange(store.grade(query.query_id, candidate.item_id, relevance, requestId, started));
-    if (advance && model.get("advance_on_grade") !== false) {
-      focusIndex = nextUnjudged(
-        position,
-        query.order.map((id) => query.items.get(id)?.relevance !== null),
-      );
-      focusTile(hasFocus(), true);
-    }
-    send({
-      type: "grade",
-      request_id: requestId,
-      query_id: query.query_id,
-      item_id: candidate.item_id,
-      relevance,
-      shown_position: candidate.shown_position,
-      duration_ms: sinceLast(started),
-    });
-  }
-
-  function nudge(delta: 1 | -1, started: number): void {
-    const candidate = candidateAt(focusIndex);
-    if (!view || !candidate) return;
-    const relevance = view.query.items.get(candidate.item_id)?.relevance ?? null;
-    const s = scale();
-    let value: number;
-    if (s.continuous) {
-      const minimum = s.minimum ?? 0;
-      const maximum = s.maximum ?? 100;
-      const step = s.step ?? 1;
-      value = relevance === null ? minimum : Math.min(maximum, Math.max(minimum, relevance + delta * step));
-      value = Number(value.toFixed(10));
-    } else {
-      if (!s.levels.length) return;
-      const at = s.levels.findIndex((level) => level.value === relevance);
-      const next = at < 0 ? 0 : Math.min(s.levels.length - 1, Math.max(0, at + delta));
-      value = s.levels[next].value;
-    }
-    if (value === relevance) return;
-    grade(focusIndex, value, started, false);
-  }
-
-  function toggleBest(position: number, started: number): void {
-    const candidate = candidateAt(position);
-    if (!view || !candidate) return;
-    const query = view.query;
-    const best = !query.items.get(candidate.item_id)?.best;
-    const requestId = ids.next();
-    applyChange(store.pickBest(query.query_id, candidate.item_id, best, requestId, started));
-    send({
-      type: "pick",
-      request_id: requestId,
-      query_id: query.query_id,
-      item_id: candidate.item_id,
-      best,
-      none_relevant: query.none_relevant,
-      shown: [...query.order],
-      shown_position: candidate.shown_position,
-      duration_ms: sinceLast(started),
-    });
-  }
-
-  function toggleNone(started: number): void {
-    if (!view) return;
-    const query = view.query;
-    const none = !query.none_relevant;
-    const requestId = ids.next();
-    applyChange(store.setNoneRelevant(query.query_id, none, requestId, started));
-    send({
-      type: "pick",
-      request_id: requestId,
-      query_id: query.query_id,
-      item_id: null,
-      best: false,
-      none_relevant: none,
-      shown: [...query.order],
-      shown_position: null,
-      duration_ms: sinceLast(started),
-    });
-  }
-
-  function undo(started: number): void {
-    const requestId = ids.next();
-    const { entry, change } = store.undo(requestId, started);
-    focusItem = entry?.item_id ? { query_id: entry.query_id, item_id: entry.item_id } : null;
-    if (!entry) undoWithoutEntry.add(requestId);
-    else if (entry.index !== current) navigate(entry.index);
-    else applyChange(change);
-    if (entry?.item_id && view && view.query.query_id === entry.query_id) {
-      const at = view.query.order.indexOf(entry.item_id);
-      if (at >= 0) focusIndex = at;
-      focusItem = null;
-      focusTile(hasFocus(), true);
-    }
-    send({ type: "undo", request_id: requestId });
-  }
+  // ---- judgements (judge.ts) ------------------------------------------------------------------
+  const context: ViewContext = {
+    store,
+    board,
+    batcher,
+    clock,
+    ids,
+    scale,
+    now,
+    view: () => view?.query ?? null,
+    current: () => current,
+    hasFocus,
+    advance: () => model.get("advance_on_grade") !== false,
+    changed: (changes) => {
+      for (const change of changes) {
+        if (!view || view.query.query_id !== change.query_id) continue;
+        board.update(change.item_ids, view.query, scale());
+        if (change.none) renderNone();
+      }
+      renderHeader();
+    },
+    focus: focusTile,
+    goTo: (index, item) => {
+      focusItem = item;
+      navigate(index);
+    },
+    notice: (text, kind) => notices.show(text, kind),
+  };
+  const judge = new Judge(context);
 
   function perform(action: Action, started: number): void {
     switch (action.type) {
       case "move":
         if (!view) return;
-        focusIndex = moveFocus(
-          focusIndex,
+        board.focusIndex = moveFocus(
+          board.focusIndex,
           action.direction,
-          view.tiles.length,
-          action.direction === "up" || action.direction === "down" ? columns() : 1,
+          board.size,
+          action.direction === "up" || action.direction === "down" ? board.columns(options.columns ?? 4) : 1,
         );
+        board.setBestTarget(null); // moved by hand: b acts on the focused tile again
         focusTile(true, true);
         return;
-      case "grade":
-        grade(focusIndex, action.value, started, true);
-        return;
-      case "nudge":
-        nudge(action.delta, started);
-        return;
-      case "best":
-        toggleBest(focusIndex, started);
-        return;
-      case "none-relevant":
-        toggleNone(started);
-        return;
       case "next":
-        navigate(current + 1, { started });
+        step(1, started);
         return;
       case "prev":
-        navigate(current - 1);
+        step(-1, started);
         return;
-      case "undo":
-        undo(started);
+      case "play":
+      case "seek": {
+        const seconds = action.type === "seek" ? action.seconds : null;
+        const problem = mediaKey(board.tile(board.focusIndex), board.focusIndex, seconds, board.element);
+        if (problem) notices.show(problem);
+        return;
+      }
+      case "goto":
+        goTo.open();
+        return;
+      case "jump":
+        navigate(action.index, { started });
         return;
       case "help":
-        toggleHelp(help.hidden);
+        help.toggle(scale());
         return;
       case "close":
-        toggleHelp(false);
+        help.close();
         return;
+      default:
+        judge.perform(action, started);
     }
+  }
+
+  /** Apply the keys typed while the page loaded; stop again if one of them leads to a page not here. */
+  function applyTyped(): void {
+    typed.apply(perform, () => view !== null);
+    if (!view) loading.show(current);
   }
 
   // ---- DOM events -----------------------------------------------------------------------------
@@ -559,52 +327,40 @@ export function renderGrid(
     const started = now();
     const action = actionForKey(event, levelKeys(scale()));
     if (!action) return;
-    if (!help.hidden && action.type !== "help" && action.type !== "close") return;
-    if (help.hidden && action.type === "close") return; // Escape is not ours unless help is open
+    if (help.isOpen && action.type !== "help" && action.type !== "close") return;
+    if (!help.isOpen && action.type === "close") return; // Escape is not ours unless help is open
     event.preventDefault();
     event.stopPropagation();
-    perform(action, started);
-    if (
-      action.type === "grade" ||
-      action.type === "nudge" ||
-      action.type === "best" ||
-      action.type === "none-relevant" ||
-      action.type === "undo" ||
-      action.type === "move"
-    ) {
-      recordTiming("keystroke", now() - started);
+    if (!view && WAITS_FOR_PAGE.has(action.type) && !loading.failed) {
+      typed.push(action, started);
+      loading.show(current);
+      return;
     }
-  }
-  function onSliderInput(itemId: string, value: number): void {
-    if (!view) return;
-    const position = view.query.order.indexOf(itemId);
-    if (position < 0) return;
-    focusIndex = position;
-    focusTile(true, false);
-    grade(position, value, now(), false);
-  }
-  function onBestClick(itemId: string): void {
-    if (!view) return;
-    const position = view.query.order.indexOf(itemId);
-    if (position < 0) return;
-    focusIndex = position;
-    focusTile(true, false);
-    toggleBest(position, now());
+    perform(action, started);
+    if (TIMED.has(action.type)) recordTiming("keystroke", now() - started);
   }
   function onFocusIn(event: FocusEvent): void {
     const tile = (event.target as Element | null)?.closest?.(".xmw-tile") as HTMLElement | null;
     if (!tile || !view) return;
     const position = Number(tile.dataset.index);
-    if (Number.isInteger(position) && position !== focusIndex) {
-      focusIndex = position;
+    if (Number.isInteger(position) && position !== board.focusIndex) {
+      board.focusIndex = position;
+      board.setBestTarget(null); // a click moved the focus: b follows it
       focusTile(false, false);
     }
   }
-  listen(root, "keydown", onKeyDown);
-  listen(root, "focusin", onFocusIn);
-  listen(prevButton, "click", () => navigate(current - 1));
-  listen(nextButton, "click", () => navigate(current + 1, { started: now() }));
-  listen(noneButton, "click", () => toggleNone(now()));
+  cleanups.listen(root, "keydown", onKeyDown);
+  cleanups.listen(root, "focusin", onFocusIn);
+  watchAttention(root, clock, cleanups, now);
+  reclaimFocusFromMedia(root, cleanups, (tile) => {
+    if (disposed || !tile.isConnected) return;
+    const position = Number(tile.dataset.index);
+    if (Number.isInteger(position)) board.focusIndex = position;
+    focusTile(true, false);
+  });
+  cleanups.listen(header.prevButton, "click", () => step(-1, now()));
+  cleanups.listen(header.nextButton, "click", () => step(1, now()));
+  cleanups.listen(header.noneButton, "click", () => judge.perform({ type: "none-relevant" }, now()));
 
   // ---- kernel messages and traits -------------------------------------------------------------
   function onMessage(message: KernelMessage, buffers: DataView[] = []): void {
@@ -617,37 +373,30 @@ export function renderGrid(
         schedulePaint();
       }
     } else if (message.type === "ack") {
-      const started = store.startedAt(message.request_id);
-      const change = store.ack(message);
-      applyChange(change);
-      if (started !== null) recordTiming("saved", now() - started);
-      showNotice("");
-      if (undoWithoutEntry.delete(message.request_id) && change && change.index !== current) navigate(change.index);
+      judge.ack(message);
+      progress = message.progress ?? progress;
+      renderHeader();
     } else if (message.type === "error") {
       const requestId = message.request_id;
-      if (requestId !== null) {
-        const pageIndex = cache.fail(requestId);
-        if (pageIndex !== null) {
-          if (pageIndex === current)
-            showLoading(pageIndex, `query ${pageIndex + 1} could not be loaded: ${message.message}`);
-          return;
-        }
-        const change = store.fail(requestId, message.message);
-        if (change) {
-          applyChange(change);
-          return;
-        }
+      const pageIndex = requestId === null ? null : cache.fail(requestId);
+      if (pageIndex !== null) {
+        if (pageIndex === current) loading.fail(pageIndex, message.message);
+        return;
       }
-      showNotice(message.message);
+      judge.error(requestId, message.message);
     }
   }
   observe("msg:custom", onMessage);
-  observe("change:progress", renderProgress);
-  observe("change:n_queries", renderProgress);
+  observe("change:progress", () => {
+    progress = model.get("progress") ?? progress;
+    renderHeader();
+  });
+  observe("change:n_queries", renderHeader);
   observe("change:error", renderErrorTrait);
   observe("change:tile_size", applyTileSize);
   const rerender = (): void => {
-    hint.textContent = hintFor(scale());
+    header.hint.textContent = hintFor(scale());
+    store.lowest = lowest(scale());
     if (view) renderPage(view.entry, true);
   };
   observe("change:scale", rerender);
@@ -658,7 +407,7 @@ export function renderGrid(
   });
 
   // ---- start ----------------------------------------------------------------------------------
-  hint.textContent = hintFor(scale());
+  header.hint.textContent = hintFor(scale());
   applyTileSize();
   renderErrorTrait();
   send({ type: "ready" });
@@ -667,7 +416,8 @@ export function renderGrid(
   return () => {
     if (disposed) return;
     disposed = true;
-    for (const cleanup of cleanups.splice(0)) cleanup();
+    cleanups.dispose();
+    notices.dispose();
     cache.clear();
     root.remove();
   };

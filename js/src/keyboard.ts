@@ -7,10 +7,12 @@
  *   (discrete scale) or one step (continuous scale) instead of moving. Shift+Enter is left to Jupyter.
  * - A level's own key (scale.levels[].key, digits 0–3 by default) wins over the commands; the Python
  *   side already forbids levels from taking a command key (scale.RESERVED_KEYS).
- * - Auto-repeat (a held key) only repeats movement and nudges: a held "2" must not send 30 judgements a
- *   second, and a held "n" must not fly through the campaign.
+ * - Auto-repeat (a held key) only repeats movement, nudges and seeking: a held "2" must not send 30
+ *   judgements a second, and a held "n" must not fly through the campaign.
+ * - Space plays/pauses the focused tile's media: the grid always takes it (else the notebook scrolls).
  */
 
+import { SEEK_SECONDS } from "./media-keys";
 import type { ScaleSpec } from "./protocol";
 
 export type Direction = "left" | "right" | "up" | "down";
@@ -24,6 +26,11 @@ export type Action =
   | { type: "next" }
   | { type: "prev" }
   | { type: "undo" }
+  | { type: "flag" }
+  | { type: "play" }
+  | { type: "seek"; seconds: number }
+  | { type: "goto" }
+  | { type: "jump"; index: number } // what the go-to box asks for (no key of its own)
   | { type: "help" }
   | { type: "close" };
 
@@ -54,6 +61,11 @@ const COMMANDS = new Map<string, Action>(
     Enter: { type: "next" },
     p: { type: "prev" },
     z: { type: "undo" },
+    m: { type: "flag" },
+    " ": { type: "play" },
+    "[": { type: "seek", seconds: -SEEK_SECONDS },
+    "]": { type: "seek", seconds: SEEK_SECONDS },
+    g: { type: "goto" },
     "?": { type: "help" },
     Escape: { type: "close" },
   } satisfies Record<string, Action>),
@@ -95,12 +107,13 @@ export function actionForKey(event: KeyLike, levels: Map<string, number>): Actio
     action = COMMANDS.get(key) ?? (key.length === 1 ? COMMANDS.get(key.toLowerCase()) : undefined) ?? null;
   }
   if (action === null) return null;
-  if (event.repeat && action.type !== "move" && action.type !== "nudge") return null;
+  if (event.repeat && action.type !== "move" && action.type !== "nudge" && action.type !== "seek") return null;
   return action;
 }
 
 /** The always-visible one-line hint. */
-export const HINT = "←→↑↓/hjkl move · 0–3 grade · b best · x none relevant · n/Enter next · p prev · z undo · ? help";
+export const HINT =
+  "←→↑↓/hjkl move · 0–3 grade · b best · x none relevant · m broken media · Space play · [ ] seek · n/Enter next · p prev · g go to · z undo · ? help";
 
 /** The short hint for a scale: the grade keys come from its levels. */
 export function hintFor(scale: ScaleSpec | null | undefined): string {
@@ -124,11 +137,15 @@ export function helpRows(scale: ScaleSpec | null | undefined): Array<[string, st
     rows.push(["Shift+← / Shift+→", `magnitude − / + one step`]);
   }
   rows.push(
-    ["b", "toggle best match (one per query)"],
-    ["x", "toggle “none relevant” for the query (clears best)"],
+    ["b", "toggle best match (one per query) on the tile just graded (badge “b ★ here”), else the focused one"],
+    ["x", "toggle “none relevant” for the query (grades the ungraded ones “not relevant”)"],
+    ["m", "toggle “broken media” on the focused candidate (counts as handled, not as a grade)"],
+    ["Space", "play / pause the focused candidate's audio or video"],
+    ["[  /  ]", "seek 5 s back / forward"],
     ["n  or  Enter", "next query"],
     ["p", "previous query"],
-    ["z  or  Ctrl+Z", "undo the last judgement (goes back to its query)"],
+    ["g", "go to a query (number or query id; Enter goes, Escape cancels)"],
+    ["z  or  Ctrl+Z", "undo the last judgement (goes back to it and says what it undid)"],
     ["?", "show / hide this help"],
     ["Escape", "close this help"],
   );

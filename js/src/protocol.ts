@@ -2,15 +2,17 @@
  * The contract between the Python widget (xmwidgets/grid.py) and this front end.
  *
  * State lives in traits; commands and bulk media travel as custom messages with binary buffers.
- * Data flows one way: a keystroke updates the view at once (optimistic), a message carries the
- * judgement to the kernel, the kernel writes it to the store and acknowledges, and only then does the
- * view mark the candidate "saved".
+ * Data flows one way: a keystroke updates the view at once (optimistic), a `judge` batch carries the
+ * judgement to the kernel, the kernel applies its rules, writes the batch in one store transaction and
+ * sends one ack; only then does the view mark the candidate "saved", adopting the stored states (the
+ * kernel wins: a refused action is reverted, a side effect such as "none relevant" cleared by a
+ * grade is shown) and showing each result's notice.
  *
  * Traits (kernel -> browser unless noted):
  *   scale: ScaleSpec               the relevance scale
  *   n_queries: number              number of queries in the campaign
  *   query_index: number            the query on screen (browser -> kernel too; saved with the notebook)
- *   progress: Progress             judged / total counts, updated after every acknowledged judgement
+ *   progress: Progress             judged / total counts (each ack carries them too, and wins)
  *   annotator: string
  *   show_sources: boolean          blind by default: show source/rank/score only when true
  *   tile_size: number              CSS px width of a candidate tile (default 240)
@@ -19,6 +21,22 @@
  * Custom messages browser -> kernel: BrowserMessage. Kernel -> browser: KernelMessage; a "page"
  * message carries the media of the page as buffers, referenced by index from the parts.
  */
+
+/** The synced traits (see the list above); the two optional ones may be absent from older kernels. */
+export interface GridTraits {
+  scale: ScaleSpec;
+  n_queries: number;
+  query_index: number;
+  progress: Progress;
+  annotator: string;
+  show_sources: boolean;
+  tile_size: number;
+  error: string;
+  /** Optional: after a grade, move focus to the next unjudged candidate. Default true. */
+  advance_on_grade?: boolean;
+  /** Optional: the campaign's query ids in order, so that `g` finds a query by id anywhere. */
+  query_ids?: string[];
+}
 
 export type Kind = "text" | "image" | "audio" | "video" | "error";
 
@@ -70,6 +88,7 @@ export interface Candidate {
   parts: Part[];
   relevance: number | null; // current judgement from the store (null = unjudged)
   best: boolean; // current best-match pick
+  flags?: string[]; // stored flags, e.g. ["broken-media"] (absent from kernels older than the judge batch)
   meta?: { sources?: string[]; rank?: number | null; score?: number | null }; // only when show_sources
 }
 
@@ -81,46 +100,87 @@ export interface Page {
   none_relevant: boolean;
 }
 
-export type BrowserMessage =
-  | { type: "ready" }
-  | { type: "page"; request_id: number; index: number }
+/**
+ * One judgement in a `judge` batch. Every action has its own `request_id`.
+ *
+ * `duration_ms` is *active* time: the milliseconds since the previous judgement on this page (or
+ * since the page was shown and the widget had the keyboard focus) during which the widget had the
+ * focus, the tab was visible, and the annotator was not idle. Idle means no key or pointer event in
+ * the widget for more than 30 s: the clock stops 30 s after the last such event and starts again at
+ * the next one, so a coffee break in front of an open grid adds at most 30 s. Time with the focus
+ * elsewhere (another cell, another window) or the tab hidden is not counted. See activity.ts.
+ */
+export type JudgeAction =
   | {
-      type: "grade";
+      op: "grade";
       request_id: number;
       query_id: string;
       item_id: string;
-      relevance: number; // a level value, or a magnitude on a continuous scale
-      shown_position: number;
-      duration_ms: number; // since the page was shown (or since the previous judgement on it)
-    }
-  | {
-      type: "pick";
-      request_id: number;
-      query_id: string;
-      item_id: string | null; // null with none_relevant
-      best: boolean; // true: this is the best match (any previous best on the query is cleared)
-      none_relevant: boolean; // true: "none relevant" for the query (clears any best)
-      shown: string[]; // item ids in shown order
-      shown_position: number | null;
+      relevance: number; // a level value (discrete scale) or a finite magnitude within range
       duration_ms: number;
     }
-  | { type: "undo"; request_id: number };
+  | { op: "best"; request_id: number; query_id: string; item_id: string; best: boolean; duration_ms: number }
+  | { op: "none"; request_id: number; query_id: string; none_relevant: boolean; duration_ms: number }
+  | {
+      op: "flag";
+      request_id: number;
+      query_id: string;
+      item_id: string;
+      flag: string; // one of scale.flags; the UI uses "broken-media"
+      on: boolean;
+      duration_ms: number;
+    }
+  | { op: "undo"; request_id: number }; // undoes this session's last accepted action
 
-/** State of one candidate after the store has it. */
-export interface SavedState {
+/** The flag the UI sets with `m` and the tile's broken-media button. */
+export const BROKEN_MEDIA = "broken-media";
+
+/**
+ * Browser -> kernel. Judgements travel in batches (group commit): the view sends an action at once
+ * when no `judge` message is in flight, else queues it and sends every queued action in one message
+ * when the in-flight one is acknowledged (batch.ts). The kernel knows what it showed; the browser
+ * sends no shown_position or shown list.
+ */
+export type BrowserMessage =
+  | { type: "ready" }
+  | { type: "page"; request_id: number; index: number }
+  | { type: "judge"; actions: JudgeAction[] };
+
+/** The outcome of one action of a batch. */
+export interface Result {
+  request_id: number;
+  status: "saved" | "refused";
   query_id: string;
+  /** A short sentence for the annotator ("" = nothing to say): refusals, side effects, "query 7 done". */
+  notice: string;
+  /** Undo only: what was undone, so that the view can go to it. */
+  undone?: { query_id: string; index: number; item_id: string | null };
+}
+
+/** A candidate's state as stored, after the batch. */
+export interface StoredState {
   item_id: string;
   relevance: number | null;
   best: boolean;
+  flags: string[];
+}
+
+/** A query touched by a batch: the stored states that changed (the view adopts them: the kernel wins). */
+export interface QueryAck {
+  index: number;
+  states: StoredState[];
+  none_relevant: boolean;
+  done: boolean;
+  judged: number;
+  total: number;
 }
 
 export type KernelMessage =
   | { type: "page"; request_id: number | null; index: number; page: Page }
   | {
-      type: "ack"; // the judgement (or undo) is durable in the store
-      request_id: number;
-      query_id: string;
-      states: SavedState[]; // the candidates whose state this changed, as stored
-      none_relevant: boolean; // the query's none-relevant mark, as stored
+      type: "ack"; // ONE per judge batch, sent once its events are durable in the store
+      results: Result[];
+      queries: Record<string, QueryAck>;
+      progress: Progress;
     }
   | { type: "error"; request_id: number | null; message: string };

@@ -1,6 +1,15 @@
 /** Test doubles: a scale, pages and a fake anywidget model that records what the view sends. */
 
-import type { BrowserMessage, KernelMessage, Page, ScaleSpec } from "../src/protocol";
+import type {
+  BrowserMessage,
+  JudgeAction,
+  KernelMessage,
+  Page,
+  QueryAck,
+  Result,
+  ScaleSpec,
+  StoredState,
+} from "../src/protocol";
 
 export const TREC: ScaleSpec = {
   name: "trec-0-3",
@@ -77,6 +86,17 @@ export function imagePage(index: number, count = 3): { page: Page; buffers: Data
   return { page, buffers };
 }
 
+/** A page whose candidates each have an audio part (one buffer each). */
+export function audioPage(index: number, count = 3): { page: Page; buffers: DataView[] } {
+  const buffers: DataView[] = [];
+  const page = textPage(index, count);
+  for (const candidate of page.candidates) {
+    buffers.push(new DataView(new Uint8Array([0x52, 0x49, 0x46, 0x46, buffers.length]).buffer));
+    candidate.parts = [{ column: "audio", kind: "audio", mime: "audio/wav", data: buffers.length - 1, duration: 20 }];
+  }
+  return { page, buffers };
+}
+
 type Handler = (...args: any[]) => void;
 
 /** Just enough of anywidget's AnyModel: traits, events, custom messages in both directions. */
@@ -142,12 +162,95 @@ export class FakeModel {
   sentOf<T extends BrowserMessage["type"]>(type: T): Extract<BrowserMessage, { type: T }>[] {
     return this.sent.filter((message) => message.type === type) as Extract<BrowserMessage, { type: T }>[];
   }
+  /** Every judge batch sent, in order. */
+  judges(): JudgeAction[][] {
+    return this.sentOf("judge").map((message) => message.actions);
+  }
+  /** Every action of every batch, in order (only those with `op` when given). */
+  actions<T extends JudgeAction["op"]>(op?: T): Extract<JudgeAction, { op: T }>[] {
+    const all = this.judges().flat();
+    return (op ? all.filter((action) => action.op === op) : all) as Extract<JudgeAction, { op: T }>[];
+  }
+  /**
+   * Acknowledge the oldest judge batch not acknowledged yet, as a kernel that accepts everything
+   * would (echoing the judged values as stored states), except `refuse`d request ids; `notices`
+   * gives results a notice, `states` replaces the stored states the ack reports for a query.
+   */
+  ackNext(
+    how: {
+      refuse?: number[];
+      notices?: Record<number, string>;
+      states?: Record<string, StoredState[]>;
+      none?: Record<string, boolean>;
+      undone?: Result["undone"];
+    } = {},
+  ): JudgeAction[] {
+    const batch = this.judges()[this.acked];
+    if (!batch) throw new Error("no judge batch to acknowledge");
+    this.acked += 1;
+    const results: Result[] = [];
+    const queries: Record<string, QueryAck> = {};
+    const queryAck = (queryId: string): QueryAck => {
+      if (!queries[queryId]) {
+        const none_relevant = how.none?.[queryId] ?? false;
+        queries[queryId] = {
+          index: Number(queryId.slice(1)),
+          states: [],
+          none_relevant,
+          done: false,
+          judged: 0,
+          total: 6,
+        };
+      }
+      return queries[queryId];
+    };
+    for (const action of batch) {
+      const queryId = "query_id" in action ? action.query_id : (how.undone?.query_id ?? "");
+      const refused = how.refuse?.includes(action.request_id) ?? false;
+      results.push({
+        request_id: action.request_id,
+        status: refused ? "refused" : "saved",
+        query_id: queryId,
+        notice: how.notices?.[action.request_id] ?? "",
+        ...(action.op === "undo" && how.undone ? { undone: how.undone } : {}),
+      });
+      if (refused || !queryId) continue;
+      const entry = queryAck(queryId);
+      if (action.op === "grade") {
+        this.storedRelevance.set(action.item_id, action.relevance);
+        entry.states.push({ item_id: action.item_id, relevance: action.relevance, best: false, flags: [] });
+      } else if (action.op === "best") {
+        const relevance = this.storedRelevance.get(action.item_id) ?? null;
+        entry.states.push({ item_id: action.item_id, relevance, best: action.best, flags: [] });
+      } else if (action.op === "flag") {
+        this.storedRelevance.set(action.item_id, null);
+        entry.states.push({
+          item_id: action.item_id,
+          relevance: null,
+          best: false,
+          flags: action.on ? [action.flag] : [],
+        });
+      } else if (action.op === "none") {
+        entry.none_relevant = action.none_relevant;
+      }
+    }
+    for (const [queryId, states] of Object.entries(how.states ?? {})) queryAck(queryId).states = states;
+    this.receive({ type: "ack", results, queries, progress: this.traits.progress });
+    return batch;
+  }
+  /** Acknowledge every judge batch sent (and the ones their acks let out). */
+  ackAll(): void {
+    while (this.acked < this.judges().length) this.ackNext();
+  }
+  private acked = 0;
+  private readonly storedRelevance = new Map<string, number | null>();
   /** Answer every page request not answered yet with a text page (or `make(index)`). */
   servePages(
     make: (index: number) => { page: Page; buffers?: DataView[] } = (index) => ({ page: textPage(index) }),
+    only: (index: number) => boolean = () => true,
   ): void {
     for (const request of this.sentOf("page")) {
-      if (this.answered.has(request.request_id)) continue;
+      if (this.answered.has(request.request_id) || !only(request.index)) continue;
       this.answered.add(request.request_id);
       const { page, buffers } = make(request.index);
       this.receive({ type: "page", request_id: request.request_id, index: request.index, page }, buffers ?? []);

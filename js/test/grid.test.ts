@@ -44,7 +44,7 @@ describe("start-up and layout", () => {
   it("says ready, asks for the query on screen and the next one, then shows it", () => {
     const { model, tiles, el } = setup({ query_index: 2 });
     expect(model.sent[0]).toEqual({ type: "ready" });
-    expect(model.sentOf("page").map((m) => m.index)).toEqual([2, 3, 1]);
+    expect(model.sentOf("page").map((m) => m.index)).toEqual([2, 3, 4, 5, 1]);
     expect(el.querySelector(".xmw-loading")?.hasAttribute("hidden")).toBe(false);
     model.servePages();
     expect(tiles()).toHaveLength(6);
@@ -176,7 +176,7 @@ describe("keys", () => {
 });
 
 describe("optimistic judgements", () => {
-  it("a grade shows at once as pending, is sent, and the ack marks it saved", () => {
+  it("a grade shows at once as pending, is sent in a judge batch, and the ack marks it saved", () => {
     const { model, press, tiles, focused } = ready();
     clock = 1750;
     press("2");
@@ -186,34 +186,23 @@ describe("optimistic judgements", () => {
     expect(tile.querySelector(".xmw-save")?.textContent).toBe("saving…");
     expect(tile.querySelector("[role=slider]")?.getAttribute("aria-valuenow")).toBe("2");
     expect(tile.querySelector("[role=slider]")?.getAttribute("aria-valuetext")).toBe("partially relevant");
-    const [grade] = model.sentOf("grade");
-    expect(grade).toEqual({
-      type: "grade",
-      request_id: grade.request_id,
-      query_id: "q0",
-      item_id: "q0-d0",
-      relevance: 2,
-      shown_position: 0,
-      duration_ms: 750,
+    const [grade] = model.actions("grade");
+    expect(model.sentOf("judge")[0]).toEqual({
+      type: "judge",
+      actions: [
+        { op: "grade", request_id: grade.request_id, query_id: "q0", item_id: "q0-d0", relevance: 2, duration_ms: 750 },
+      ],
     });
-    expect(
-      new Set(model.sent.filter((m) => "request_id" in m).map((m) => (m as { request_id: number }).request_id)).size,
-    ).toBe(model.sent.length - 1);
     // advance_on_grade: focus went on to the next unjudged candidate
     expect(focused()?.dataset.itemId).toBe("q0-d1");
     clock = 1800;
     press("0");
-    expect(model.sentOf("grade")[1].duration_ms).toBe(50);
-
+    expect(model.judges()).toHaveLength(1); // queued behind the batch in flight
     clock = 1900;
-    model.receive({
-      type: "ack",
-      request_id: grade.request_id,
-      query_id: "q0",
-      states: [{ query_id: "q0", item_id: "q0-d0", relevance: 2, best: false }],
-      none_relevant: false,
-    });
+    model.ackNext();
     expect(tile.dataset.state).toBe("saved");
+    expect(model.judges()).toHaveLength(2);
+    expect(model.actions("grade")[1].duration_ms).toBe(50);
     expect(tile.querySelector(".xmw-save")?.textContent).toBe("saved ✓");
     const timings = (globalThis as { __xmwTimings?: Array<{ event: string; ms: number }> }).__xmwTimings!;
     expect(timings.filter((t) => t.event === "keystroke")).toHaveLength(2);
@@ -226,36 +215,36 @@ describe("optimistic judgements", () => {
     expect(focused()?.dataset.itemId).toBe("q0-d0");
   });
 
-  it("an error for the request marks the tile as not saved", () => {
-    const { model, press, tiles } = ready();
+  it("an error for the batch in flight marks its tiles not saved, and sends what was queued", () => {
+    const { model, press, tiles, el } = ready();
     press("1");
-    const [grade] = model.sentOf("grade");
+    press("2");
+    const [grade] = model.actions("grade");
     model.receive({ type: "error", request_id: grade.request_id, message: "database is locked" });
     expect(tiles()[0].dataset.state).toBe("error");
     expect(tiles()[0].querySelector(".xmw-save")?.textContent).toBe("not saved: database is locked");
+    expect(tiles()[1].dataset.state).toBe("pending");
+    expect(model.judges()).toHaveLength(2);
     model.receive({ type: "error", request_id: null, message: "kernel-side problem" });
-    expect(model.sentOf("grade")).toHaveLength(1);
+    expect(tiles()[1].dataset.state).toBe("error");
+    expect(el.querySelector(".xmw-notice")?.textContent).toBe("kernel-side problem");
+    expect(el.querySelector(".xmw-notice")?.getAttribute("role")).toBe("status");
   });
 
   it("undo restores the previous state and sends undo", () => {
     const { model, press, tiles, focused } = ready();
     press("3");
+    model.ackNext();
     press("z");
     expect(tiles()[0].dataset.relevance).toBe("");
     expect(tiles()[0].dataset.state).toBe("pending");
     expect(focused()?.dataset.itemId).toBe("q0-d0");
-    const [undo] = model.sentOf("undo");
-    expect(undo.type).toBe("undo");
-    model.receive({
-      type: "ack",
-      request_id: undo.request_id,
-      query_id: "q0",
-      states: [{ query_id: "q0", item_id: "q0-d0", relevance: null, best: false }],
-      none_relevant: false,
-    });
+    const [undo] = model.actions("undo");
+    expect(undo).toEqual({ op: "undo", request_id: undo.request_id });
+    model.ackNext({ states: { q0: [{ item_id: "q0-d0", relevance: null, best: false, flags: [] }] } });
     expect(tiles()[0].dataset.state).toBe("unjudged");
     press("z", { ctrlKey: true });
-    expect(model.sentOf("undo")).toHaveLength(2);
+    expect(model.actions("undo")).toHaveLength(2);
   });
 
   it("undo of a judgement on another query goes back to that query", () => {
@@ -273,41 +262,37 @@ describe("optimistic judgements", () => {
   });
 
   it("keeps one best per query", () => {
-    const { model, press, tiles } = ready();
+    const { model, press, tiles } = ready({ advance_on_grade: false });
+    press("3");
     press("b");
     expect(tiles()[0].dataset.best).toBe("true");
     expect(tiles()[0].querySelector(".xmw-best")?.getAttribute("aria-pressed")).toBe("true");
+    model.ackNext();
     press("l");
+    press("2");
     press("b");
+    model.ackNext();
     expect(tiles().map((t) => t.dataset.best)).toEqual(["false", "true", "false", "false", "false", "false"]);
-    const picks = model.sentOf("pick");
-    expect(picks[1]).toMatchObject({
-      query_id: "q0",
-      item_id: "q0-d1",
-      best: true,
-      none_relevant: false,
-      shown: ["q0-d0", "q0-d1", "q0-d2", "q0-d3", "q0-d4", "q0-d5"],
-      shown_position: 1,
-    });
+    expect(model.actions("best")[1]).toMatchObject({ query_id: "q0", item_id: "q0-d1", best: true });
+    press("l");
+    press("1");
     tiles()[2].querySelector<HTMLButtonElement>(".xmw-best")!.click();
     expect(tiles().map((t) => t.dataset.best)).toEqual(["false", "false", "true", "false", "false", "false"]);
   });
 
-  it("none relevant clears the best pick and shows a banner", () => {
+  it("none relevant grades the ungraded ones at the lowest level and shows a banner; unmarking clears the mark", () => {
     const { model, press, tiles, el } = ready();
-    press("b");
     press("x");
-    expect(tiles()[0].dataset.best).toBe("false");
+    expect(tiles().map((t) => t.dataset.relevance)).toEqual(["0", "0", "0", "0", "0", "0"]);
     expect(el.querySelector<HTMLElement>(".xmw-none-relevant")?.hidden).toBe(false);
-    expect(model.sentOf("pick")[1]).toMatchObject({
-      item_id: null,
-      best: false,
-      none_relevant: true,
-      shown_position: null,
-    });
+    expect(model.actions("none")[0]).toMatchObject({ query_id: "q0", none_relevant: true });
+    expect(model.actions("none")[0]).not.toHaveProperty("shown");
+    model.ackNext({ none: { q0: true } });
     press("x");
+    model.ackNext();
     expect(el.querySelector<HTMLElement>(".xmw-none-relevant")?.hidden).toBe(true);
-    expect(model.sentOf("pick")[2].none_relevant).toBe(false);
+    expect(model.actions("none")[1].none_relevant).toBe(false);
+    expect(tiles()[0].dataset.relevance).toBe("0");
   });
 
   it("sets relevance by clicking a tick of the slider", () => {
@@ -316,52 +301,47 @@ describe("optimistic judgements", () => {
     tick.dispatchEvent(new PointerEvent("pointerdown", { bubbles: true, button: 0 }));
     tick.dispatchEvent(new PointerEvent("pointerup", { bubbles: true, button: 0 }));
     expect(tiles()[3].dataset.relevance).toBe("1");
-    expect(model.sentOf("grade")[0]).toMatchObject({ item_id: "q0-d3", relevance: 1 });
+    expect(model.actions("grade")[0]).toMatchObject({ item_id: "q0-d3", relevance: 1 });
   });
 
   it("nudges a continuous magnitude with Shift+arrows", () => {
     const { model, press, tiles } = ready({ scale: MAGNITUDE });
     expect(tiles()[0].querySelector("input[type=range]")?.getAttribute("step")).toBe("5");
     press("ArrowRight", { shiftKey: true });
+    model.ackNext();
     press("ArrowRight", { shiftKey: true });
-    expect(model.sentOf("grade").map((m) => m.relevance)).toEqual([0, 5]);
+    model.ackNext();
+    expect(model.actions("grade").map((m) => m.relevance)).toEqual([0, 5]);
     expect(tiles()[0].dataset.relevance).toBe("5");
     expect(press("2").defaultPrevented).toBe(false);
   });
 });
 
 describe("pages and prefetch", () => {
-  it("navigates to a prefetched page without asking for it again, and asks for the one after", () => {
+  it("prefetches 3 pages ahead and 1 behind, and navigates to them without asking again", () => {
     const { model, press, el } = ready();
-    const before = model.sentOf("page").map((m) => m.index);
-    expect(before).toEqual([0, 1]);
+    expect(model.sentOf("page").map((m) => m.index)).toEqual([0, 1, 2, 3]);
     press("n");
     expect(el.querySelector(".xmw-query")?.textContent).toBe("query number 1");
     expect(model.get("query_index")).toBe(1);
     expect(model.saves).toBe(1);
-    const after = model.sentOf("page").map((m) => m.index);
-    expect(after).toEqual([0, 1, 2]);
-    press("Enter");
-    expect(el.querySelector(".xmw-loading")?.hasAttribute("hidden")).toBe(false);
+    expect(model.sentOf("page").map((m) => m.index)).toEqual([0, 1, 2, 3, 4]);
     model.servePages();
-    expect(el.querySelector(".xmw-query")?.textContent).toBe("query number 2");
+    press("Enter");
+    press("n");
+    press("n");
+    expect(el.querySelector(".xmw-query")?.textContent).toBe("query number 4");
+    expect(el.querySelector(".xmw-loading")?.hasAttribute("hidden")).toBe(true);
     press("p");
-    expect(el.querySelector(".xmw-query")?.textContent).toBe("query number 1");
-    expect(model.sentOf("page").map((m) => m.index)).toEqual([0, 1, 2, 3]);
+    expect(el.querySelector(".xmw-query")?.textContent).toBe("query number 3");
+    expect(new Set(model.sentOf("page").map((m) => m.index)).size).toBe(model.sentOf("page").length);
   });
 
   it("keeps optimistic state across navigation, and acks for pages off screen update them", () => {
     const { model, press, tiles } = ready();
     press("3");
-    const [grade] = model.sentOf("grade");
     press("n");
-    model.receive({
-      type: "ack",
-      request_id: grade.request_id,
-      query_id: "q0",
-      states: [{ query_id: "q0", item_id: "q0-d0", relevance: 3, best: false }],
-      none_relevant: false,
-    });
+    model.ackNext();
     press("p");
     expect(tiles()[0].dataset.relevance).toBe("3");
     expect(tiles()[0].dataset.state).toBe("saved");
@@ -391,6 +371,7 @@ describe("pages and prefetch", () => {
     expect(model.sentOf("page").map((m) => m.index)).toEqual([0]);
     press("n");
     expect(model.get("query_index")).toBe(0);
+    expect(document.querySelector(".xmw-notice")?.textContent).toContain("this is the last query (1 of 1)");
   });
 });
 
@@ -407,15 +388,10 @@ describe("more cases", () => {
     a.press("2");
     key(el.querySelector(".xmw-grid-root")!, "ArrowRight");
     key(el.querySelector(".xmw-grid-root")!, "3");
-    const [gradeA, gradeB] = a.model.sentOf("grade");
+    const [gradeA, gradeB] = a.model.actions("grade");
     expect(gradeA.request_id).not.toBe(gradeB.request_id);
-    a.model.receive({
-      type: "ack",
-      request_id: gradeA.request_id,
-      query_id: "q0",
-      states: [{ query_id: "q0", item_id: "q0-d0", relevance: 2, best: false }],
-      none_relevant: false,
-    });
+    expect(a.model.judges()).toHaveLength(2); // one batch in flight per view
+    a.model.ackNext();
     expect(tilesB()[0].dataset).toMatchObject({ relevance: "2", state: "saved" });
     expect(tilesB()[1].dataset).toMatchObject({ relevance: "3", state: "pending" });
     expect(a.tiles()[0].dataset.state).toBe("saved");
@@ -448,14 +424,13 @@ describe("more cases", () => {
     expect(root.style.getPropertyValue("--xmw-tile-size")).toBe("180px");
   });
 
-  it("undo of none relevant brings the best pick back", () => {
-    const { press, tiles, el } = ready();
-    press("l");
-    press("b");
+  it("undo of none relevant takes back the mark and the grades it gave", () => {
+    const { model, press, tiles, el } = ready();
     press("x");
-    expect(tiles()[1].dataset.best).toBe("false");
+    model.ackNext({ none: { q0: true } });
+    expect(tiles()[1].dataset.relevance).toBe("0");
     press("z");
-    expect(tiles()[1].dataset.best).toBe("true");
+    expect(tiles().map((t) => t.dataset.relevance)).toEqual(["", "", "", "", "", ""]);
     expect(el.querySelector<HTMLElement>(".xmw-none-relevant")?.hidden).toBe(true);
   });
 

@@ -23,6 +23,11 @@ describe("actionForKey", () => {
     ["z", { type: "undo" }],
     ["?", { type: "help" }],
     ["Escape", { type: "close" }],
+    ["m", { type: "flag" }],
+    [" ", { type: "play" }],
+    ["[", { type: "seek", seconds: -5 }],
+    ["]", { type: "seek", seconds: 5 }],
+    ["g", { type: "goto" }],
     ["0", { type: "grade", value: 0 }],
     ["3", { type: "grade", value: 3 }],
   ])("maps %s", (name, action) => {
@@ -30,7 +35,7 @@ describe("actionForKey", () => {
   });
 
   it("ignores keys it does not know", () => {
-    for (const name of ["4", "a", "Tab", " ", "F5", "Shift"]) expect(actionForKey({ key: name }, keys)).toBeNull();
+    for (const name of ["4", "a", "Tab", "F5", "Shift"]) expect(actionForKey({ key: name }, keys)).toBeNull();
   });
 
   it("ignores Ctrl, Meta and Alt combinations except Ctrl+Z", () => {
@@ -72,6 +77,8 @@ describe("actionForKey", () => {
     expect(actionForKey({ key: "j", repeat: true }, keys)).toEqual({ type: "move", direction: "down" });
     expect(actionForKey({ key: "2", repeat: true }, keys)).toBeNull();
     expect(actionForKey({ key: "n", repeat: true }, keys)).toBeNull();
+    expect(actionForKey({ key: " ", repeat: true }, keys)).toBeNull();
+    expect(actionForKey({ key: "]", repeat: true }, keys)).toEqual({ type: "seek", seconds: 5 });
     expect(actionForKey({ key: "2", isComposing: true }, keys)).toBeNull();
   });
 });
@@ -85,6 +92,18 @@ describe("hints", () => {
   it("lists every level key and command in help", () => {
     const text = helpRows(TREC).flat().join("\n");
     for (const level of TREC.levels) expect(text).toContain(level.name);
-    for (const word of ["best", "none relevant", "next", "previous", "undo", "Escape"]) expect(text).toContain(word);
+    for (const word of [
+      "best",
+      "none relevant",
+      "next",
+      "previous",
+      "undo",
+      "Escape",
+      "Space",
+      "broken media",
+      "go to",
+    ])
+      expect(text).toContain(word);
+    for (const word of ["Space play", "[ ] seek", "m broken media", "g go to"]) expect(HINT).toContain(word);
   });
 });

@@ -145,16 +145,11 @@ describe("level ticks reach WCAG AA contrast (4.5:1)", () => {
 
 describe("the tile's status says what is true", () => {
   it("best without a grade reads 'best · no grade yet', saved", () => {
-    const { model, root, tiles } = styled();
-    key(root, "b");
-    const [pick] = model.sentOf("pick");
-    model.receive({
-      type: "ack",
-      request_id: pick.request_id,
-      query_id: "q0",
-      states: [{ query_id: "q0", item_id: "q0-d0", relevance: null, best: true }],
-      none_relevant: false,
-    });
+    const { model, tiles } = styled();
+    // a best pick without a grade only comes from the store now (the kernel refuses it from keys, R3)
+    const page = imagePage(0, 4).page;
+    page.candidates[0].best = true;
+    model.receive({ type: "page", request_id: null, index: 0, page }, imagePage(0, 4).buffers);
     const tile = tiles()[0];
     const text = [".xmw-value", ".xmw-best", ".xmw-save"].map((s) => tile.querySelector(s)?.textContent);
     expect(text).toEqual(["best · no grade yet", "★ best", "saved ✓"]);

@@ -7,17 +7,25 @@ and ``data-state`` (unjudged|pending|saved|error); the focused tile has ``.xmw-f
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from ._pages import output_json
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 __all__ = [
     "GRID_ROOT",
+    "LABELS_JSON",
     "focused_index",
     "focused_tile",
     "grid_snapshot",
+    "kernel_view",
     "mark_grids_stale",
+    "store_view",
+    "wait_all_saved",
     "wait_grid",
     "wait_saved",
     "wait_tiles",
@@ -37,7 +45,9 @@ _SNAPSHOT = """(selector) => {
     relevance: t.dataset.relevance ?? "",
     best: t.dataset.best === "true",
     state: t.dataset.state,
+    flags: t.dataset.flags ?? "",
     focused: t.classList.contains("xmw-focused"),
+    best_target: t.classList.contains("xmw-best-target"),
   }));
   const text = (sel) => { const el = root.querySelector(sel); return el ? el.textContent : null; };
   const visible = (sel) => {
@@ -53,6 +63,10 @@ _SNAPSHOT = """(selector) => {
     tiles,
     has_focus: root.contains(document.activeElement),
     progress: text(".xmw-progress"),
+    position: text(".xmw-position"),
+    notice: visible(".xmw-notice") ? text(".xmw-notice") : "",
+    loading: visible(".xmw-loading") ? text(".xmw-loading") : "",
+    unsaved: Number(root.dataset.unsaved ?? "0"),
     help_visible: visible(".xmw-help"),
     none_relevant_visible: visible(".xmw-none-relevant"),
     n_error_tiles: root.querySelectorAll(".xmw-error").length,
@@ -108,6 +122,16 @@ def wait_saved(page: Page, relevance: dict[str, str], timeout_ms: float = 30_000
     )
 
 
+def wait_all_saved(page: Page, timeout_ms: float = 30_000) -> None:
+    """Wait until the kernel has acknowledged every judgement the grid sent or queued."""
+    wait_tiles(
+        page,
+        "(s) => s.unsaved === 0 && s.tiles.every((t) => t.state !== 'pending')",
+        None,
+        timeout_ms,
+    )
+
+
 def mark_grids_stale(page: Page) -> None:
     """Mark the grids now on the page, so that :func:`wait_grid` waits for a new one."""
     page.evaluate(
@@ -132,3 +156,73 @@ def focused_index(page: Page) -> int:
     focused = [i for i, t in enumerate(snapshot["tiles"]) if t["focused"]]
     assert len(focused) == 1, f"expected one .xmw-focused tile, got {len(focused)}: {snapshot}"
     return focused[0]
+
+
+# Prints the kernel's view of the judgements as one JSON document.
+LABELS_JSON = """\
+import json as _json
+import pandas as _pd
+
+def _plain(value):
+    if value is None or (not isinstance(value, (list, dict)) and _pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+print(_json.dumps({
+    "labels": [
+        {k: _plain(row[k]) for k in ("query_id", "item_id", "relevance", "best", "flags", "annotator")}
+        for _, row in grid.labels.iterrows()
+    ],
+    "none_relevant": sorted(grid.none_relevant),
+    "progress": {k: int(v) for k, v in grid.progress.items()},
+    "query_index": int(grid.query_index),
+    "query_ids": list(grid.query_ids[:3]),
+}))"""
+
+
+def kernel_view(page: Page) -> dict[str, Any]:
+    """What the kernel's ``grid`` holds: labels, grades and best picks by (query_id, item_id)."""
+    data = output_json(page, LABELS_JSON)
+    grades = {
+        (r["query_id"], r["item_id"]): r["relevance"]
+        for r in data["labels"]
+        if r["item_id"] is not None and r["relevance"] is not None
+    }
+    best = {(r["query_id"], r["item_id"]) for r in data["labels"] if r["best"]}
+    flags = {(r["query_id"], r["item_id"]): r["flags"] for r in data["labels"] if r["flags"]}
+    annotators = {r["annotator"] for r in data["labels"]}
+    return {**data, "grades": grades, "best": best, "flags": flags, "annotators": annotators}
+
+
+def store_view(path: Path) -> dict[str, Any]:
+    """Re-derive the current judgements from the SQLite event log, independently of xmwidgets."""
+    con = sqlite3.connect(path)
+    try:
+        rows = con.execute(
+            "SELECT event_id, task, query_id, item_id, annotator, relevance, best, "
+            "none_relevant, retracts FROM events ORDER BY event_id"
+        ).fetchall()
+    finally:
+        con.close()
+    retracted = {r[8] for r in rows if r[8] is not None}
+    grades: dict[tuple[str, str], int] = {}
+    best: dict[tuple[str, str], bool] = {}
+    none_relevant: dict[str, bool] = {}
+    for event_id, task, query_id, item_id, _annotator, relevance, is_best, none, retracts in rows:
+        if retracts is not None or event_id in retracted:
+            continue
+        if task == "grade" and relevance is not None:
+            grades[(query_id, item_id)] = int(relevance)
+        elif task == "pick" and item_id is not None and is_best is not None:
+            best[(query_id, item_id)] = bool(is_best)
+        elif task == "pick" and item_id is None and none is not None:
+            none_relevant[query_id] = bool(none)
+    return {
+        "rows": rows,
+        "grades": grades,
+        "best": {key for key, value in best.items() if value},
+        "none_relevant": {q for q, value in none_relevant.items() if value},
+        "annotators": {r[4] for r in rows},
+        "n_retractions": sum(1 for r in rows if r[8] is not None),
+        "retracted": [r for r in rows if r[0] in retracted],
+    }

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,10 @@ from ._grid import (
     focused_index,
     focused_tile,
     grid_snapshot,
+    kernel_view,
     mark_grids_stale,
+    store_view,
+    wait_all_saved,
     wait_grid,
     wait_saved,
     wait_tiles,
@@ -31,7 +33,6 @@ from ._jupyter import REPO_ROOT, JupyterServer
 from ._pages import (
     kill_kernel,
     open_notebook,
-    output_json,
     run_all_cells,
     screenshot,
     set_theme,
@@ -52,27 +53,6 @@ FALLBACK_CELLS = [
     'annotator="ana")\ngrid',
     "grid.labels.tail()",
 ]
-
-# Prints the kernel's view of the judgements as one JSON document.
-LABELS_JSON = """\
-import json as _json
-import pandas as _pd
-
-def _plain(value):
-    if value is None or (not isinstance(value, (list, dict)) and _pd.isna(value)):
-        return None
-    return value.item() if hasattr(value, "item") else value
-
-print(_json.dumps({
-    "labels": [
-        {k: _plain(row[k]) for k in ("query_id", "item_id", "relevance", "best", "annotator")}
-        for _, row in grid.labels.iterrows()
-    ],
-    "none_relevant": sorted(grid.none_relevant),
-    "progress": {k: int(v) for k, v in grid.progress.items()},
-    "query_index": int(grid.query_index),
-    "query_ids": list(grid.query_ids[:3]),
-}))"""
 
 
 def _copy_notebook(server: JupyterServer, ui: str) -> str:
@@ -100,52 +80,6 @@ def _move_to(page: Any, target: int) -> None:
     for _ in range(abs(target - here)):
         _press(page, key)
     assert focused_index(page) == target
-
-
-def _kernel_view(page: Any) -> dict[str, Any]:
-    data = output_json(page, LABELS_JSON)
-    grades = {
-        (r["query_id"], r["item_id"]): r["relevance"]
-        for r in data["labels"]
-        if r["item_id"] is not None and r["relevance"] is not None
-    }
-    best = {(r["query_id"], r["item_id"]) for r in data["labels"] if r["best"]}
-    annotators = {r["annotator"] for r in data["labels"]}
-    return {**data, "grades": grades, "best": best, "annotators": annotators}
-
-
-def _store_view(path: Path) -> dict[str, Any]:
-    """Re-derive the current judgements from the SQLite event log, independently of xmwidgets."""
-    con = sqlite3.connect(path)
-    try:
-        rows = con.execute(
-            "SELECT event_id, task, query_id, item_id, annotator, relevance, best, "
-            "none_relevant, retracts FROM events ORDER BY event_id"
-        ).fetchall()
-    finally:
-        con.close()
-    retracted = {r[8] for r in rows if r[8] is not None}
-    grades: dict[tuple[str, str], int] = {}
-    best: dict[tuple[str, str], bool] = {}
-    none_relevant: dict[str, bool] = {}
-    for event_id, task, query_id, item_id, _annotator, relevance, is_best, none, retracts in rows:
-        if retracts is not None or event_id in retracted:
-            continue
-        if task == "grade" and relevance is not None:
-            grades[(query_id, item_id)] = int(relevance)
-        elif task == "pick" and item_id is not None and is_best is not None:
-            best[(query_id, item_id)] = bool(is_best)
-        elif task == "pick" and item_id is None and none is not None:
-            none_relevant[query_id] = bool(none)
-    return {
-        "rows": rows,
-        "grades": grades,
-        "best": {key for key, value in best.items() if value},
-        "none_relevant": {q for q, value in none_relevant.items() if value},
-        "annotators": {r[4] for r in rows},
-        "n_retractions": sum(1 for r in rows if r[8] is not None),
-        "retracted": [r for r in rows if r[0] in retracted],
-    }
 
 
 def _save_docs_png(source: Path) -> None:
@@ -220,7 +154,16 @@ def test_keyboard_judging_is_durable_and_resumes(
     wait_saved(page, expected)
     assert focused_index(page) == 2
 
-    # best match on the focused (now ungraded) candidate
+    # best match on the focused, ungraded candidate: the kernel refuses it (R3) and says why
+    _press(page, "b")
+    wait_tiles(page, "(s) => s.notice.includes('grade it relevant first')", None)
+    assert not any(t["best"] for t in grid_snapshot(page)["tiles"])
+    # grade it, then b: the b target stays on the tile just graded although the focus moved on
+    _press(page, "3")
+    expected[ids[2]] = "3"
+    snapshot = grid_snapshot(page)
+    assert [t["best_target"] for t in snapshot["tiles"]].index(True) == 2
+    assert focused_index(page) == 3
     _press(page, "b")
     wait_tiles(
         page,
@@ -279,8 +222,11 @@ def test_keyboard_judging_is_durable_and_resumes(
     _press(page, "n")
     wait_grid(page, query_index=1)
     q1 = grid_snapshot(page)["query_id"]
+    q1_ids = [t["item_id"] for t in grid_snapshot(page)["tiles"]]
     _press(page, "x")
     wait_tiles(page, "(s) => s.none_relevant_visible", None)
+    # R4: the ungraded candidates are graded "not relevant" in the same transaction
+    wait_saved(page, dict.fromkeys(q1_ids, "0"))
     _press(page, "p")
     wait_grid(page, query_index=0)
     wait_saved(page, expected)
@@ -295,22 +241,27 @@ def test_keyboard_judging_is_durable_and_resumes(
     _press(page, "2")
     wait_saved(page, {third: "2"})
 
-    want_grades = {(q0, item): int(v) for item, v in expected.items()} | {(q2, third): 2}
+    wait_all_saved(page)
+    want_grades = (
+        {(q0, item): int(v) for item, v in expected.items()}
+        | dict.fromkeys(((q1, item) for item in q1_ids), 0)
+        | {(q2, third): 2}
+    )
     want_best = {(q0, ids[2])}
 
     # the kernel: grid.labels holds exactly these judgements
-    kernel = _kernel_view(page)
+    kernel = kernel_view(page)
     assert kernel["query_ids"] == [q0, q1, q2]
     assert kernel["grades"] == want_grades
     assert kernel["best"] == want_best
     assert kernel["none_relevant"] == [q1]
     assert kernel["annotators"] == {"ana"}
     assert kernel["progress"]["queries_done"] == 2
-    assert kernel["progress"]["judged"] == n + 1
+    assert kernel["progress"]["judged"] == n + len(q1_ids) + 1
     assert kernel["query_index"] == 2
 
     # the store, read from this process: the events re-derive to the same judgements
-    stored = _store_view(store_path)
+    stored = store_view(store_path)
     assert stored["grades"] == want_grades
     assert stored["best"] == want_best
     assert stored["none_relevant"] == {q1}
@@ -337,7 +288,7 @@ def test_keyboard_judging_is_durable_and_resumes(
     wait_saved(page, expected)
     assert [t["item_id"] for t in grid_snapshot(page)["tiles"] if t["best"]] == [ids[2]]
 
-    kernel = _kernel_view(page)
+    kernel = kernel_view(page)
     assert kernel["grades"] == want_grades
     assert kernel["best"] == want_best
     assert kernel["none_relevant"] == [q1]

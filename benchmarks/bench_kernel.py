@@ -1,0 +1,290 @@
+"""The kernel side of the labelling loop: cost of one judgement, messages per batch, resume time.
+
+Prints figures and ratios measured in the same run; asserts nothing.
+
+    nice .venv/bin/python benchmarks/bench_kernel.py            # default run, about 1-2 minutes
+    nice .venv/bin/python benchmarks/bench_kernel.py --pairs 200000 --judgements 100   # quicker
+
+Goals (issue 8, "Speed"):
+- kernel cost of one judgement <= 2 ms of CPU beyond the store write, flat from 0 to 100k labels;
+- a burst of judgements is written in one transaction and acknowledged in one message;
+- opening a grid over 1M pairs whose store holds 1M labels of its annotator costs <= 2x opening it
+  on an empty store.
+
+The judge messages are fed to the widget directly (``grid._on_message``), as the browser sends
+them; ``store.append`` is timed inside the same calls and subtracted, and a bare ``store.append``
+of the same events is timed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import statistics
+import tempfile
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import xmwidgets as xm
+
+
+def frames(n_pairs: int, per_query: int = 100) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    n_queries = n_pairs // per_query
+    n_items = max(n_pairs // 5, per_query)
+    queries = pd.DataFrame({"query_id": [f"q{i}" for i in range(n_queries)], "text": "a query"})
+    items = pd.DataFrame({"item_id": [f"i{i}" for i in range(n_items)], "text": "an item"})
+    # each query gets per_query distinct items
+    offsets = (np.arange(n_queries) * 7919) % n_items
+    item_rows = (offsets[:, None] + np.arange(per_query)[None, :]) % n_items
+    candidates = pd.DataFrame(
+        {
+            "query_id": np.repeat(queries["query_id"].to_numpy(), per_query),
+            "item_id": items["item_id"].to_numpy()[item_rows.ravel()],
+        }
+    )
+    return queries, items, candidates
+
+
+def fill(store: xm.Store, candidates: pd.DataFrame, n: int, annotator: str = "ana") -> None:
+    """``n`` labels of ``annotator``, on the first ``n`` candidate pairs (whole queries first)."""
+    if n <= 0:
+        return
+    rows = candidates.iloc[:n]
+    store.import_labels(
+        pd.DataFrame(
+            {
+                "query_id": rows["query_id"].to_numpy(),
+                "item_id": rows["item_id"].to_numpy(),
+                "relevance": np.arange(n) % 4,
+            }
+        ),
+        annotator=annotator,
+    )
+
+
+class Meter:
+    """Times ``store.append`` inside the widget's calls (CPU and wall)."""
+
+    def __init__(self, store: xm.Store) -> None:
+        self.cpu = 0.0
+        self.wall = 0.0
+        self.calls = 0
+        original = store.append
+
+        def timed(events: Any) -> list[int]:
+            c, w = time.process_time(), time.perf_counter()
+            try:
+                return original(events)
+            finally:
+                self.cpu += time.process_time() - c
+                self.wall += time.perf_counter() - w
+                self.calls += 1
+
+        store.append = timed  # type: ignore[method-assign]
+
+
+def judge_cost(
+    frames_: tuple[pd.DataFrame, ...], stored: int, n_judgements: int, folder: pathlib.Path
+) -> dict[str, float]:
+    queries, items, candidates = frames_
+    path = folder / f"kernel-{stored}.sqlite"
+    store = xm.open_store(path)
+    fill(store, candidates, stored)
+    grid = xm.RelevanceGrid(queries, items, candidates, store=store, annotator="ana", shuffle=False)
+    sent: list[dict[str, Any]] = []
+
+    def send(content: dict[str, Any], buffers: Any = None) -> None:
+        json.dumps(content, ensure_ascii=False).encode()  # as Jupyter packs the message
+        sent.append(content)
+
+    grid.send = send  # type: ignore[method-assign]
+    meter = Meter(store)
+    # judge candidates after the stored ones: the same mix of new rows, regrades and picks
+    start = grid.query_index
+    order = [(q, grid.shown_candidates(q)["item_id"].tolist()) for q in grid.query_ids[start:]]
+    actions = []
+    for query_id, items_ in order:
+        for k, item_id in enumerate(items_[:10]):
+            actions.append(
+                {"op": "grade", "query_id": query_id, "item_id": item_id, "relevance": 3 - k % 4}
+            )
+        actions.append({"op": "best", "query_id": query_id, "item_id": items_[0], "best": True})
+        if len(actions) >= n_judgements:
+            break
+    actions = actions[:n_judgements]
+    cpu, wall, store_cpu, store_wall = [], [], [], []
+    for k, action in enumerate(actions):
+        message = {"type": "judge", "actions": [{"request_id": k, "duration_ms": 900, **action}]}
+        before_cpu, before_wall = meter.cpu, meter.wall
+        c, w = time.process_time(), time.perf_counter()
+        grid._on_message(grid, message, [])
+        cpu.append(time.process_time() - c)
+        wall.append(time.perf_counter() - w)
+        store_cpu.append(meter.cpu - before_cpu)
+        store_wall.append(meter.wall - before_wall)
+    assert all(m["type"] == "ack" for m in sent) and len(sent) == len(actions), "one ack each"
+    assert all(r["status"] == "saved" for m in sent for r in m["results"]), sent[-1]
+    # the live frame, brought up to date as before a notebook cell
+    c = time.perf_counter()
+    n_rows = len(grid.labels)
+    flush = time.perf_counter() - c
+    # the bare store write of the same kind of events, on the same file
+    bare_cpu, bare_wall = [], []
+    for k in range(min(100, len(actions))):
+        event = {
+            "campaign": "bare",
+            "task": "grade",
+            "query_id": "q0",
+            "item_id": f"x{k}",
+            "annotator": "ana",
+            "relevance": 1,
+            "shown_position": 0,
+            "duration_ms": 900,
+            "guideline_version": "v",
+        }
+        c, w = time.process_time(), time.perf_counter()
+        store.append([event])
+        bare_cpu.append(time.process_time() - c)
+        bare_wall.append(time.perf_counter() - w)
+    grid.close()
+    store.close()
+    beyond = [a - b for a, b in zip(cpu, store_cpu, strict=True)]
+    beyond_wall = [a - b for a, b in zip(wall, store_wall, strict=True)]
+    half = len(beyond) // 2
+    return {
+        "stored": stored,
+        "cpu_ms": 1000 * statistics.median(beyond),
+        "cpu_p95_ms": 1000 * float(np.percentile(beyond, 95)),
+        "cpu_first_half_ms": 1000 * statistics.median(beyond[:half]),
+        "cpu_second_half_ms": 1000 * statistics.median(beyond[half:]),
+        "wall_ms": 1000 * statistics.median(beyond_wall),
+        "append_cpu_ms": 1000 * statistics.median(store_cpu),
+        "append_wall_ms": 1000 * statistics.median(store_wall),
+        "bare_cpu_ms": 1000 * statistics.median(bare_cpu),
+        "bare_wall_ms": 1000 * statistics.median(bare_wall),
+        "flush_ms": 1000 * flush,
+        "rows": n_rows,
+    }
+
+
+def batch_messages(frames_: tuple[pd.DataFrame, ...], size: int) -> tuple[int, int, float]:
+    """A burst of ``size`` actions in one judge message: messages back, transactions, kernel ms."""
+    queries, items, candidates = frames_
+    grid = xm.RelevanceGrid(
+        queries, items, candidates, store=":memory:", annotator="ana", shuffle=False
+    )
+    sent: list[dict[str, Any]] = []
+    grid.send = lambda content, buffers=None: sent.append(content)  # type: ignore[method-assign]
+    meter = Meter(grid.store)
+    query_id = grid.query_ids[0]
+    items_ = grid.shown_candidates(query_id)["item_id"].tolist()[:size]
+    actions = [
+        {
+            "request_id": k,
+            "op": "grade",
+            "query_id": query_id,
+            "item_id": i,
+            "relevance": 2,
+            "duration_ms": 5,
+        }
+        for k, i in enumerate(items_)
+    ]
+    t = time.perf_counter()
+    grid._on_message(grid, {"type": "judge", "actions": actions}, [])
+    elapsed = time.perf_counter() - t
+    grid.close()
+    return len(sent), meter.calls, 1000 * elapsed
+
+
+def open_cost(frames_: tuple[pd.DataFrame, ...], folder: pathlib.Path, runs: int = 2) -> None:
+    queries, items, candidates = frames_
+    empty = folder / "open-empty.sqlite"
+    full = folder / "open-full.sqlite"
+    xm.open_store(empty).close()
+    t = time.perf_counter()
+    with xm.open_store(full) as store:
+        fill(store, candidates, len(candidates))
+    print(f"  (filled a store with {len(candidates):,} labels in {time.perf_counter() - t:.1f} s)")
+    # time Store.labels inside the opening, to tell the store's read from the widget's own work
+    spent = {"wall": 0.0}
+    original = xm.Store.labels
+
+    def timed(self: xm.Store, **kwargs: Any) -> pd.DataFrame:
+        t = time.perf_counter()
+        try:
+            return original(self, **kwargs)
+        finally:
+            spent["wall"] += time.perf_counter() - t
+
+    xm.Store.labels = timed  # type: ignore[method-assign]
+    times: dict[str, list[tuple[float, float, float]]] = {"empty": [], "full": []}
+    try:
+        for _ in range(runs):
+            for name, path in (("empty", empty), ("full", full)):
+                spent["wall"] = 0.0
+                c, t = time.process_time(), time.perf_counter()
+                grid = xm.RelevanceGrid(
+                    queries, items, candidates, store=str(path), annotator="ana"
+                )
+                n = len(grid.labels)
+                wall, cpu = time.perf_counter() - t, time.process_time() - c
+                times[name].append((wall, cpu, spent["wall"]))
+                progress = grid.progress
+                grid.close()
+                grid.store.close()
+                if name == "full":
+                    assert n == len(candidates) and progress["judged"] == len(candidates), progress
+    finally:
+        xm.Store.labels = original  # type: ignore[method-assign]
+    e, f = min(times["empty"]), min(times["full"])
+    print(
+        f"open over {len(candidates):,} pairs (incl. grid.labels), best of {runs}: empty store "
+        f"{e[0]:.2f} s wall / {e[1]:.2f} s CPU; store with {len(candidates):,} labels of this "
+        f"annotator {f[0]:.2f} s wall / {f[1]:.2f} s CPU -> ratio {f[0] / e[0]:.2f}x wall, "
+        f"{f[1] / e[1]:.2f}x CPU (goal <= 2x)"
+    )
+    print(
+        f"  of which Store.labels (the store's read) {f[2]:.2f} s wall; the widget's own work "
+        f"{f[0] - f[2]:.2f} s -> ratio without the store's read {(f[0] - f[2]) / e[0]:.2f}x"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pairs", type=int, default=200_000, help="pool of the judgement runs")
+    parser.add_argument("--open-pairs", type=int, default=1_000_000, help="pool of the open run")
+    parser.add_argument("--judgements", type=int, default=300, help="judgements per level")
+    parser.add_argument("--levels", type=int, nargs="*", default=[0, 10_000, 100_000])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = pathlib.Path(tmp)
+        data = frames(max(args.pairs, max(args.levels) + 20 * 100))
+        print(f"kernel cost of one judgement (file store, {len(data[2]):,} pairs), medians:")
+        for stored in args.levels:
+            r = judge_cost(data, stored, args.judgements, folder)
+            print(
+                f"  {r['stored']:>7,} labels stored: beyond the store write {r['cpu_ms']:.2f} ms CPU "
+                f"(p95 {r['cpu_p95_ms']:.2f}; first/second half of the run {r['cpu_first_half_ms']:.2f}/"
+                f"{r['cpu_second_half_ms']:.2f}), {r['wall_ms']:.2f} ms wall; store.append inside "
+                f"{r['append_cpu_ms']:.2f} ms CPU / {r['append_wall_ms']:.2f} ms wall; bare "
+                f"store.append {r['bare_cpu_ms']:.2f} ms CPU / {r['bare_wall_ms']:.2f} ms wall; "
+                f"grid.labels refresh after {args.judgements} judgements ({r['rows']:,} rows): "
+                f"{r['flush_ms']:.1f} ms"
+            )
+        print("  goal: <= 2 ms CPU beyond the store write, flat from 0 to 100k labels")
+        for size in (1, 10, 50):
+            messages, transactions, ms = batch_messages(data, size)
+            print(
+                f"batch of {size:>2} actions: {messages} message(s) back, {transactions} store "
+                f"transaction(s), {ms:.1f} ms in the kernel (goal: 1 message, few transactions)"
+            )
+        del data
+        open_cost(frames(args.open_pairs), folder)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+/**
+ * The DOM helpers every module of the front end shares: one way to make an element, one way to add a
+ * listener that the view's cleanup removes.
+ */
+
+/** A new element with a class (and text: always as text, never as HTML). */
+export function make<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** Listeners and other undo-able set-up of one view, removed together by `dispose()`. */
+export class Cleanups {
+  private readonly steps: Array<() => void> = [];
+
+  add(step: () => void): void {
+    this.steps.push(step);
+  }
+
+  listen<E extends Event>(
+    target: EventTarget,
+    type: string,
+    handler: (event: E) => void,
+    options?: AddEventListenerOptions | boolean,
+  ): void {
+    const wrapped = handler as EventListener;
+    target.addEventListener(type, wrapped, options);
+    this.add(() => target.removeEventListener(type, wrapped, options));
+  }
+
+  dispose(): void {
+    for (const step of this.steps.splice(0).reverse()) step();
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The header above a task's body: the query, where the annotator is ("candidate 3 of 12 · 7/12
+ * judged"), a visible "done" state, campaign progress, prev / none relevant / next buttons, the key
+ * hint and the go-to box. It shows what it is given; the grid decides what that is.
+ */
+
+import { make } from "./dom";
+import type { GoToBox } from "./goto";
+import { SUPPRESS } from "./media";
+import type { Progress } from "./protocol";
+
+/**
+ * The widget's root: focusable, with its keys its own. `xmw-grid` is the documented selector;
+ * `xmw-grid-root` stays for code written against it. `data-unsaved` counts judgements not yet
+ * acknowledged (tests and benchmarks wait on "0").
+ */
+export function makeRoot(label: string): HTMLElement {
+  const root = make("div", "xmw-grid xmw-grid-root");
+  root.tabIndex = 0;
+  root.setAttribute(SUPPRESS, "true");
+  root.setAttribute("role", "application");
+  root.setAttribute("aria-label", label);
+  root.dataset.unsaved = "0";
+  return root;
+}
+
+export interface Position {
+  /** 0-based focused candidate, or null (loading). */
+  focused: number | null;
+  judged: number;
+  total: number;
+  done: boolean;
+}
+
+export class Header {
+  readonly element = make("div", "xmw-header");
+  readonly queryBox = make("div", "xmw-query");
+  readonly position = make("span", "xmw-position");
+  readonly done = make("span", "xmw-done");
+  readonly progress = make("div", "xmw-progress");
+  readonly prevButton = make("button", "xmw-prev", "‹ prev");
+  readonly noneButton = make("button", "xmw-none-button", "none relevant");
+  readonly nextButton = make("button", "xmw-next", "next ›");
+  readonly hint = make("div", "xmw-hint");
+
+  constructor(goTo: GoToBox) {
+    this.queryBox.setAttribute("aria-label", "query");
+    const status = make("div", "xmw-status");
+    const where = make("div", "xmw-where");
+    this.position.setAttribute("aria-live", "polite");
+    this.done.hidden = true;
+    where.append(this.position, this.done);
+    this.progress.setAttribute("aria-live", "polite");
+    const nav = make("div", "xmw-nav");
+    for (const button of [this.prevButton, this.noneButton, this.nextButton]) {
+      button.type = "button";
+      button.tabIndex = -1;
+      button.setAttribute(SUPPRESS, "true");
+    }
+    this.prevButton.title = "previous query (p)";
+    this.noneButton.title = "no candidate is relevant (x)";
+    this.nextButton.title = "next query (n / Enter)";
+    nav.append(this.prevButton, this.noneButton, this.nextButton);
+    status.append(where, this.progress, nav);
+    this.element.append(this.queryBox, status, goTo.element, this.hint);
+  }
+
+  showProgress(progress: Progress, current: number, nQueries: number): void {
+    const n = nQueries || progress.n_queries;
+    this.progress.textContent = `judged ${progress.judged}/${progress.total} · queries done ${progress.queries_done}/${progress.n_queries || n} · query ${current + 1}/${n}`;
+    this.prevButton.disabled = current <= 0;
+    this.nextButton.disabled = n > 0 && current >= n - 1;
+  }
+
+  /** "candidate k of N · j/N judged", and the done badge (the whole campaign's when `allDone`). */
+  showPosition(position: Position | null, allDone: boolean): void {
+    if (!position) {
+      this.position.textContent = "";
+    } else {
+      const at = position.focused === null ? "" : `candidate ${position.focused + 1} of ${position.total} · `;
+      this.position.textContent = `${at}${position.judged}/${position.total} judged`;
+    }
+    const done = !!position?.done;
+    this.done.hidden = !done && !allDone;
+    this.done.textContent = allDone ? "✓ all queries done" : done ? "✓ query done" : "";
+    this.element.classList.toggle("xmw-query-done", done);
+    this.element.classList.toggle("xmw-all-done", allDone);
+  }
+
+  showNone(none: boolean): void {
+    this.noneButton.setAttribute("aria-pressed", none ? "true" : "false");
+  }
+}
+
+/** The banners under the header: a kernel-side error (an alert), and "none relevant" for the query. */
+export class Banners {
+  readonly error = make("div", "xmw-banner xmw-banner-error");
+  readonly none = make("div", "xmw-banner xmw-none-relevant", "None relevant: no candidate matches this query.");
+
+  constructor() {
+    this.error.setAttribute("role", "alert");
+    this.error.hidden = true;
+    this.none.hidden = true;
+  }
+
+  showError(message: string): void {
+    this.error.textContent = message;
+    this.error.hidden = !message;
+  }
+
+  showNone(none: boolean, state: string): void {
+    this.none.hidden = !none;
+    this.none.dataset.state = state;
+  }
+}

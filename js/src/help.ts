@@ -1,0 +1,67 @@
+/** The `?` overlay: every key, and the scale's levels with their definitions. */
+
+import { make } from "./dom";
+import { helpRows } from "./keyboard";
+import type { ScaleSpec } from "./protocol";
+
+/** The overlay's content for `scale`; `onClose` is the close button's action. */
+export function helpContent(scale: ScaleSpec, onClose: () => void): HTMLElement[] {
+  const keys = make("dl", "xmw-help-keys");
+  for (const [key, what] of helpRows(scale)) keys.append(make("dt", "", key), make("dd", "", what));
+  const body: HTMLElement[] = [make("h2", "xmw-help-title", "Keys"), keys];
+  if (!scale.continuous && scale.levels.length) {
+    body.push(make("h3", "xmw-help-scale", `Scale: ${scale.name}`));
+    const levels = make("dl", "xmw-help-levels");
+    for (const level of scale.levels) {
+      levels.append(
+        make("dt", "", `${level.key ?? "–"}: ${level.name} (${level.value})`),
+        make("dd", "", level.definition),
+      );
+    }
+    body.push(levels);
+  } else if (scale.continuous) {
+    const range = `${scale.minimum ?? 0}–${scale.maximum ?? 100} in steps of ${scale.step ?? 1}`;
+    body.push(make("p", "", `Scale: ${scale.name}, ${range} (drag or Shift+←/→).`));
+  }
+  const close = make("button", "xmw-help-close", "close (Esc)");
+  close.type = "button";
+  close.setAttribute("data-lm-suppress-shortcuts", "true");
+  close.addEventListener("click", onClose);
+  body.push(close);
+  return body;
+}
+
+/** The overlay element; `open` fills it for a scale and takes the focus, `close` empties it. */
+export class HelpOverlay {
+  readonly element = make("div", "xmw-help");
+
+  constructor(private readonly onClosed: () => void) {
+    this.element.setAttribute("role", "dialog");
+    this.element.setAttribute("aria-label", "keyboard help");
+    this.element.tabIndex = -1;
+    this.element.setAttribute("data-lm-suppress-shortcuts", "true");
+    this.element.hidden = true;
+  }
+
+  get isOpen(): boolean {
+    return !this.element.hidden;
+  }
+
+  toggle(scale: ScaleSpec): void {
+    if (this.isOpen) this.close();
+    else this.open(scale);
+  }
+
+  open(scale: ScaleSpec): void {
+    this.element.replaceChildren(...helpContent(scale, () => this.close()));
+    this.element.hidden = false;
+    this.element.focus({ preventScroll: true });
+  }
+
+  close(): void {
+    if (!this.isOpen) return;
+    this.element.hidden = true;
+    this.element.replaceChildren();
+    this.onClosed();
+  }
+}

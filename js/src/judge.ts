@@ -1,0 +1,261 @@
+/**
+ * The judgement keys of the relevance grid (grade, nudge, best, none relevant, broken media, undo)
+ * and what comes back for them (acks, errors): each key changes the view at once, goes into a judge
+ * batch with its active time, and its ack adopts the stored states and shows the kernel's notice.
+ */
+
+import type { ActiveClock } from "./activity";
+import type { JudgeBatcher } from "./batch";
+import { nextUnjudged } from "./focus";
+import type { Action } from "./keyboard";
+import type { RequestIds } from "./prefetch";
+import { BROKEN_MEDIA, type JudgeAction, type KernelMessage, type ScaleSpec } from "./protocol";
+import type { Change, JudgementState, QueryState } from "./state";
+import type { TileBoard, TileHandlers } from "./tiles";
+import { recordTiming } from "./timing";
+
+/** What the judgement keys need of the view around them. */
+export interface ViewContext {
+  store: JudgementState;
+  board: TileBoard;
+  batcher: JudgeBatcher;
+  clock: ActiveClock;
+  ids: RequestIds;
+  scale(): ScaleSpec;
+  now(): number;
+  /** The query on screen, or null while its page loads. */
+  view(): QueryState | null;
+  current(): number;
+  hasFocus(): boolean;
+  /** advance_on_grade */
+  advance(): boolean;
+  changed(changes: Change[]): void;
+  focus(moveDomFocus: boolean, scroll: boolean): void;
+  /** Go to query `index`, focusing `item` once it is shown. */
+  goTo(index: number, item: { query_id: string; item_id: string } | null): void;
+  notice(text: string, kind: "info" | "refused" | "done"): void;
+}
+
+type Ack = Extract<KernelMessage, { type: "ack" }>;
+type Target = { query_id: string; item_id: string | null } | null;
+
+export class Judge {
+  /** Undo requests in flight -> what the view undid itself (null: nothing, the kernel's result says). */
+  private readonly undoGuesses = new Map<number, Target>();
+  readonly tileHandlers: TileHandlers;
+
+  constructor(private readonly ctx: ViewContext) {
+    const at = (itemId: string): number => ctx.view()?.order.indexOf(itemId) ?? -1;
+    const byHand = (itemId: string, then: (position: number) => void): void => {
+      const position = at(itemId);
+      if (position < 0) return;
+      ctx.board.focusIndex = position;
+      ctx.board.setBestTarget(null);
+      ctx.focus(true, false);
+      then(position);
+    };
+    this.tileHandlers = {
+      onGrade: (itemId, value) => byHand(itemId, (position) => this.grade(position, value, ctx.now(), false)),
+      onBest: (itemId) => byHand(itemId, (position) => this.toggleBest(position, ctx.now())),
+      onBroken: (itemId) => byHand(itemId, (position) => this.toggleFlag(position, ctx.now())),
+    };
+  }
+
+  /** A new page is on screen: its first duration counts from now (while the widget has focus). */
+  pageShown(at: number): void {
+    this.ctx.clock.restart(at);
+  }
+
+  /** The first candidate neither graded nor flagged broken (0 when all are). */
+  firstOpen(): number {
+    return this.isOpen(0) ? 0 : this.nextOpen(0);
+  }
+
+  private isOpen(position: number): boolean {
+    const query = this.ctx.view();
+    const item = query?.items.get(query.order[position]);
+    return !!item && item.relevance === null && !item.flags.includes(BROKEN_MEDIA);
+  }
+
+  /** The next candidate after `from` that is neither graded nor flagged broken (wrapping). */
+  nextOpen(from: number): number {
+    const query = this.ctx.view();
+    if (!query) return from;
+    return nextUnjudged(
+      from,
+      query.order.map((_, position) => !this.isOpen(position)),
+    );
+  }
+
+  perform(action: Action, started: number): void {
+    const board = this.ctx.board;
+    switch (action.type) {
+      case "grade":
+        this.grade(board.focusIndex, action.value, started, true);
+        return;
+      case "nudge":
+        this.nudge(action.delta, started);
+        return;
+      case "best":
+        this.toggleBest(board.bestIndex, started);
+        return;
+      case "none-relevant":
+        this.toggleNone(started);
+        return;
+      case "flag":
+        this.toggleFlag(board.focusIndex, started);
+        return;
+      case "undo":
+        this.undo(started);
+        return;
+    }
+  }
+
+  private submit(action: JudgeAction): void {
+    this.ctx.batcher.submit(action);
+  }
+
+  private candidate(position: number): { query: QueryState; item_id: string } | null {
+    const query = this.ctx.view();
+    const itemId = query?.order[position];
+    return query && itemId !== undefined ? { query, item_id: itemId } : null;
+  }
+
+  private duration(started: number): number {
+    this.ctx.clock.activity(started);
+    return this.ctx.clock.take(started);
+  }
+
+  private grade(position: number, relevance: number, started: number, advance: boolean): void {
+    const target = this.candidate(position);
+    if (!target) return;
+    const { query, item_id } = target;
+    const requestId = this.ctx.ids.next();
+    this.ctx.changed([this.ctx.store.grade(query.query_id, item_id, relevance, requestId, started)]);
+    // `b` now means this tile, even though the focus goes on (R3: best needs a grade)
+    this.ctx.board.setBestTarget(position);
+    if (advance && this.ctx.advance()) {
+      this.ctx.board.focusIndex = this.nextOpen(position);
+      this.ctx.focus(this.ctx.hasFocus(), true);
+    }
+    const duration_ms = this.duration(started);
+    this.submit({ op: "grade", request_id: requestId, query_id: query.query_id, item_id, relevance, duration_ms });
+  }
+
+  private nudge(delta: 1 | -1, started: number): void {
+    const position = this.ctx.board.focusIndex;
+    const target = this.candidate(position);
+    if (!target) return;
+    const relevance = target.query.items.get(target.item_id)?.relevance ?? null;
+    const s = this.ctx.scale();
+    let value: number;
+    if (s.continuous) {
+      const minimum = s.minimum ?? 0;
+      const maximum = s.maximum ?? 100;
+      const stepSize = s.step ?? 1;
+      value = relevance === null ? minimum : Math.min(maximum, Math.max(minimum, relevance + delta * stepSize));
+      value = Number(value.toFixed(10));
+    } else {
+      if (!s.levels.length) return;
+      const at = s.levels.findIndex((level) => level.value === relevance);
+      value = s.levels[at < 0 ? 0 : Math.min(s.levels.length - 1, Math.max(0, at + delta))].value;
+    }
+    if (value !== relevance) this.grade(position, value, started, false);
+  }
+
+  private toggleBest(position: number, started: number): void {
+    const target = this.candidate(position);
+    if (!target) return;
+    const { query, item_id } = target;
+    const best = !query.items.get(item_id)?.best;
+    const requestId = this.ctx.ids.next();
+    this.ctx.changed([this.ctx.store.pickBest(query.query_id, item_id, best, requestId, started)]);
+    const duration_ms = this.duration(started);
+    this.submit({ op: "best", request_id: requestId, query_id: query.query_id, item_id, best, duration_ms });
+  }
+
+  private toggleNone(started: number): void {
+    const query = this.ctx.view();
+    if (!query) return;
+    const none = !query.none_relevant;
+    const requestId = this.ctx.ids.next();
+    this.ctx.changed([this.ctx.store.setNoneRelevant(query.query_id, none, requestId, started)]);
+    const duration_ms = this.duration(started);
+    this.submit({ op: "none", request_id: requestId, query_id: query.query_id, none_relevant: none, duration_ms });
+  }
+
+  private toggleFlag(position: number, started: number, flag = BROKEN_MEDIA): void {
+    const target = this.candidate(position);
+    if (!target) return;
+    const { query, item_id } = target;
+    const on = !query.items.get(item_id)?.flags.includes(flag);
+    const requestId = this.ctx.ids.next();
+    this.ctx.changed([this.ctx.store.flag(query.query_id, item_id, flag, on, requestId, started)]);
+    const duration_ms = this.duration(started);
+    this.submit({ op: "flag", request_id: requestId, query_id: query.query_id, item_id, flag, on, duration_ms });
+  }
+
+  private undo(started: number): void {
+    const requestId = this.ctx.ids.next();
+    const { entry, change } = this.ctx.store.undo(requestId, started);
+    this.undoGuesses.set(requestId, entry && { query_id: entry.query_id, item_id: entry.item_id });
+    this.ctx.board.setBestTarget(null);
+    if (entry && entry.index !== this.ctx.current()) {
+      this.ctx.goTo(entry.index, entry.item_id ? { query_id: entry.query_id, item_id: entry.item_id } : null);
+    } else if (change) {
+      this.ctx.changed([change]);
+      this.focusOn(entry?.item_id ?? null);
+    }
+    this.submit({ op: "undo", request_id: requestId });
+  }
+
+  private focusOn(itemId: string | null): void {
+    const at = itemId === null ? -1 : (this.ctx.view()?.order.indexOf(itemId) ?? -1);
+    if (at < 0) return;
+    this.ctx.board.focusIndex = at;
+    this.ctx.focus(this.ctx.hasFocus(), true);
+  }
+
+  /** One ack for one batch (ours, or another view's: its states are adopted all the same). */
+  ack(message: Ack): void {
+    const results = message.results ?? [];
+    const ours = results.filter((result) => this.ctx.batcher.isInFlight(result.request_id));
+    const at = this.ctx.now();
+    for (const result of ours) {
+      const started = this.ctx.store.startedAt(result.request_id);
+      if (started !== null) recordTiming("saved", at - started);
+    }
+    this.ctx.changed(this.ctx.store.ack(message));
+    this.ctx.batcher.answered(ours.map((result) => result.request_id));
+    for (const result of ours) {
+      if (!this.undoGuesses.has(result.request_id)) continue;
+      const guess = this.undoGuesses.get(result.request_id);
+      this.undoGuesses.delete(result.request_id);
+      const undone = result.undone;
+      if (!undone || (guess && guess.query_id === undone.query_id && guess.item_id === undone.item_id)) continue;
+      // the kernel undid something this view did not know of (another view, a restart): go to it
+      const item = undone.item_id === null ? null : { query_id: undone.query_id, item_id: undone.item_id };
+      if (undone.index !== this.ctx.current()) this.ctx.goTo(undone.index, item);
+      else this.focusOn(undone.item_id);
+    }
+    const notices = [...new Set(ours.map((result) => result.notice).filter((text) => !!text))];
+    if (notices.length) {
+      const refused = ours.some((result) => result.status === "refused" && result.notice);
+      this.ctx.notice(notices.join(" · "), refused ? "refused" : "info");
+    }
+  }
+
+  /**
+   * An error from the kernel for a request id, or for none (a message it could not read): a batch
+   * in flight is taken as failed (its tiles say so), so that the queue behind it is not stuck.
+   */
+  error(requestId: number | null, message: string): void {
+    const batcher = this.ctx.batcher;
+    if (requestId === null ? batcher.busy : batcher.isInFlight(requestId)) {
+      const failed = batcher.inFlightIds();
+      this.ctx.changed(this.ctx.store.fail(failed, message));
+      batcher.answered(failed);
+    }
+    this.ctx.notice(message, "refused");
+  }
+}

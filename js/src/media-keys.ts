@@ -1,0 +1,108 @@
+/**
+ * Media from the keyboard, and the keyboard back after the mouse used a player.
+ *
+ * Space plays or pauses the focused tile's audio or video, `[` / `]` seek 5 s back / on. A click on
+ * a native `<audio controls>` moves the focus into the player's own controls, after which no keydown
+ * reaches the page (BROWSER_TESTING.md, "Media controls and focus"); `reclaimFocusFromMedia` gives
+ * the focus back to the tile on `play` / `pause` / `seeked` / `focusin` inside a player, after the
+ * pointer is released so that the click (or a drag on the timeline) itself is not cut short.
+ */
+
+import type { Cleanups } from "./dom";
+
+export const SEEK_SECONDS = 5;
+
+/** The first audio or video element of a tile, or null. */
+export function mediaOf(tile: Element | null | undefined): HTMLMediaElement | null {
+  return (tile?.querySelector("audio, video") as HTMLMediaElement | null) ?? null;
+}
+
+/**
+ * Play or pause; pausing every other player of the view first, so that two tiles never play at once.
+ * @returns what happened, for the notice line ("" when there is no player)
+ */
+export function togglePlay(media: HTMLMediaElement | null, others: Iterable<HTMLMediaElement> = []): string {
+  if (!media) return "";
+  if (media.paused || media.ended) {
+    for (const other of others) if (other !== media && !other.paused) other.pause();
+    // play() rejects when the media cannot play (broken file, autoplay policy): say so, do not throw
+    const played = media.play();
+    if (played && typeof played.catch === "function") played.catch(() => undefined);
+    return "playing";
+  }
+  media.pause();
+  return "paused";
+}
+
+/** Seek by `seconds` within the media's duration. */
+export function seek(media: HTMLMediaElement | null, seconds: number): boolean {
+  if (!media) return false;
+  const duration = Number.isFinite(media.duration) ? media.duration : Number.POSITIVE_INFINITY;
+  media.currentTime = Math.min(Math.max(0, (media.currentTime || 0) + seconds), duration);
+  return true;
+}
+
+const MEDIA_EVENTS = ["play", "pause", "seeked", "focusin"];
+
+/**
+ * When a player under `root` is used with the mouse, call `giveBack(tile)` once the pointer is up,
+ * so that the grid takes keys again. Media events do not bubble; capture listeners on `root` see them.
+ */
+export function reclaimFocusFromMedia(
+  root: HTMLElement,
+  cleanups: Cleanups,
+  giveBack: (tile: HTMLElement) => void,
+): void {
+  let pointerDown = false;
+  let pending: HTMLElement | null = null;
+  const settle = (): void => {
+    const tile = pending;
+    pending = null;
+    // after the click's own default action (play, seek) has run
+    if (tile) setTimeout(() => giveBack(tile), 0);
+  };
+  cleanups.listen(
+    root,
+    "pointerdown",
+    () => {
+      pointerDown = true;
+    },
+    true,
+  );
+  const up = (): void => {
+    if (!pointerDown) return;
+    pointerDown = false;
+    settle();
+  };
+  cleanups.listen(window, "pointerup", up, true);
+  cleanups.listen(window, "pointercancel", up, true);
+  for (const type of MEDIA_EVENTS) {
+    cleanups.listen(
+      root,
+      type,
+      (event: Event) => {
+        const target = event.target as Element | null;
+        if (!target || !(target instanceof HTMLMediaElement)) return;
+        const tile = target.closest(".xmw-tile") as HTMLElement | null;
+        if (!tile) return;
+        // focus elsewhere (another cell): a player that ends or is paused by us must not steal it
+        if (type !== "focusin" && document.activeElement !== target) return;
+        pending = tile;
+        if (!pointerDown) settle();
+      },
+      true,
+    );
+  }
+}
+
+/**
+ * Space / `[` / `]` on a tile: play or pause, seek. Returns a notice when the tile has nothing to
+ * play ("" otherwise).
+ */
+export function mediaKey(tile: Element | undefined, position: number, seconds: number | null, all: ParentNode): string {
+  const media = mediaOf(tile);
+  if (!media) return `candidate ${position + 1} has no audio or video to ${seconds === null ? "play" : "seek"}`;
+  if (seconds === null) togglePlay(media, all.querySelectorAll<HTMLMediaElement>("audio, video"));
+  else seek(media, seconds);
+  return "";
+}
