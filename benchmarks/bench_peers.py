@@ -195,8 +195,7 @@ def media_pairs(task):
 
 def make(tool, task, run):
     """Show a fresh widget of `tool` for `task` (closing the previous one) in this cell."""
-    old = _now.get("widget")
-    if old is not None:
+    for old in _now.get("close", ()):
         old.close()
     _now.clear()
     pairs = PAIRS[task]
@@ -237,7 +236,7 @@ def make(tool, task, run):
             return send(content, buffers)
 
         grid.send = counted_send
-        _now.update(widget=grid, store=store, annotator=annotator, wire=wire)
+        _now.update(widget=grid, store=store, annotator=annotator, wire=wire, close=[grid])
         display(grid)
     elif tool == "ipyannotations":
         widget = ipyannotations.text.ClassLabeller(options=LEVEL_NAMES, allow_freetext=False)
@@ -250,7 +249,8 @@ def make(tool, task, run):
 
         widget.on_submit(on_submit)
         widget.display(pairs[0]["peer_text"])
-        _now.update(widget=widget, results=results)
+        # its key listener (ipyevents) is not among its children once the widget is composed
+        _now.update(widget=widget, results=results, close=[widget.event_watcher, widget])
         display(widget)
     elif tool == "pigeonxt":
         # pigeonXT puts the example into HTML as it is: escape the text
@@ -574,7 +574,11 @@ def drive_ipyannotations(page: Any, pids: dict[str, int], task: str, run: int) -
         if k:
             clock.wait(_SHOWS, pair.marker)
         clock.press(str(pair.grade + 1))  # hotkeys 1.. = options in order
-    return clock.measure("ipyannotations", task, run, clock.verify())
+    measure = clock.measure("ipyannotations", task, run, clock.verify())
+    # ipyevents listens on the whole document from mouseenter to mouseleave: a widget removed under
+    # the mouse would keep taking (and sending to the kernel) every later key of every tool
+    page.mouse.move(1, 1)
+    return measure
 
 
 def drive_pigeonxt(page: Any, pids: dict[str, int], task: str, run: int) -> Measure:
