@@ -10,6 +10,7 @@ benchmark needs on top of them:
 - :func:`kernel_print`: run code in the notebook's kernel straight through its session (an
   ``execute_request`` on the same websocket as the widgets' messages, so it is handled after them)
   and return what it printed, without adding a cell to the notebook;
+- :class:`Input`: trusted key presses and clicks sent straight over the DevTools protocol;
 - :func:`set_cell_source`, :func:`output_area_js`: re-use one notebook cell per run;
 - :func:`percentiles`.
 """
@@ -37,11 +38,14 @@ from browser.conftest import CHROMIUM_ARGS, VIEWPORT, chromium_executable  # noq
 
 __all__ = [
     "BenchSession",
+    "Input",
+    "browser_cpu",
     "kernel_print",
     "load_average",
     "open_notebook",
     "output_area_js",
     "percentiles",
+    "process_cpu",
     "run_all_cells",
     "run_cell",
     "session",
@@ -157,6 +161,82 @@ def kernel_print(page: Any, code: str, timeout_ms: float = 30_000) -> str:
     return str(page.evaluate(_KERNEL_PRINT_JS, [code, timeout_ms]))
 
 
+class Input:
+    """Key presses and mouse clicks as trusted input events, straight over the DevTools protocol.
+
+    ``page.keyboard.press`` costs ~15 ms per key on this machine (Playwright's driver waits on
+    more than the input), ``Input.dispatchKeyEvent`` on a CDP session ~3 ms: at machine speed the
+    driver, not the widget, would set the pace. Both reach the page as real (``isTrusted``) key
+    events, dispatched to the focused element. Used for every tool alike.
+    """
+
+    def __init__(self, page: Any) -> None:
+        self._cdp = page.context.new_cdp_session(page)
+
+    def press(self, key: str) -> None:
+        """Press and release ``key`` (a single printable character such as ``"3"`` or ``"n"``)."""
+        self._cdp.send("Input.dispatchKeyEvent", {"type": "keyDown", "key": key, "text": key})
+        self._cdp.send("Input.dispatchKeyEvent", {"type": "keyUp", "key": key})
+
+    def click(self, x: float, y: float) -> None:
+        """Left click at page coordinates ``(x, y)``."""
+        for kind in ("mousePressed", "mouseReleased"):
+            self._cdp.send(
+                "Input.dispatchMouseEvent",
+                {"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1},
+            )
+
+    def metrics(self) -> dict[str, float]:
+        """Chromium's performance counters of the page (``Performance.getMetrics``)."""
+        self._cdp.send("Performance.enable")
+        return {m["name"]: m["value"] for m in self._cdp.send("Performance.getMetrics")["metrics"]}
+
+    def start_profile(self) -> None:
+        """Start sampling the page's JavaScript (the V8 CPU profiler, every 200 µs)."""
+        self._cdp.send("Profiler.enable")
+        self._cdp.send("Profiler.setSamplingInterval", {"interval": 200})
+        self._cdp.send("Profiler.start")
+
+    def stop_profile(self) -> dict[str, float]:
+        """Stop sampling; ms of the main thread by where it was (see :func:`profile_by_source`)."""
+        profile = self._cdp.send("Profiler.stop")["profile"]
+        self._cdp.send("Profiler.disable")
+        return profile_by_source(profile)
+
+    def close(self) -> None:
+        self._cdp.detach()
+
+
+def _source_of(url: str) -> str:
+    """A short name for the script a sample was in."""
+    if not url:
+        return ""
+    if url.startswith("blob:") or "anywidget" in url:
+        return "anywidget ESM (xmwidgets grid.js)"
+    for marker in ("/labextensions/", "/lab/extensions/"):
+        if marker in url:
+            return "ext " + url.split(marker, 1)[1].split("/static/")[0]
+    if "/static/" in url:
+        return "jupyterlab/notebook core"
+    return url.rsplit("/", 1)[-1][:40]
+
+
+def profile_by_source(profile: dict[str, Any]) -> dict[str, float]:
+    """Fold a V8 CPU profile into ms per source: the script a sample's function came from, or
+    ``(idle)``, ``(program)`` (the engine outside JS: layout, paint, input and message handling),
+    ``(garbage collector)``."""
+    nodes = {node["id"]: node for node in profile["nodes"]}
+    totals: dict[str, float] = {}
+    for node_id, delta in zip(
+        profile.get("samples", []), profile.get("timeDeltas", []), strict=False
+    ):
+        frame = nodes[node_id]["callFrame"]
+        name = frame.get("functionName", "")
+        where = name if name.startswith("(") else (_source_of(frame.get("url", "")) or "(native)")
+        totals[where] = totals.get(where, 0.0) + delta / 1000
+    return totals
+
+
 def set_cell_source(page: Any, index: int, source: str) -> None:
     """Replace the source of cell ``index`` of the notebook on screen."""
     page.evaluate(
@@ -179,6 +259,59 @@ def percentiles(values: list[float]) -> tuple[float, float, int]:
     ordered = sorted(values)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return statistics.median(ordered), p95, len(ordered)
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` (all its threads), from /proc; NaN if gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _parents() -> dict[int, int]:
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    return parents
+
+
+def browser_cpu(exclude: set[int]) -> dict[str, float]:
+    """CPU seconds of Chromium's processes started by this one, by kind, from /proc.
+
+    The page's renderer (where the widgets' JavaScript, layout and paint run), Chromium's other
+    processes (browser, GPU, network: input and the websocket go through them) and Playwright's
+    driver. Subtrees rooted at ``exclude`` (the Jupyter server and its kernels) are left out.
+    """
+    parents = _parents()
+    children: dict[int, list[int]] = {}
+    for pid, parent in parents.items():
+        children.setdefault(parent, []).append(pid)
+    totals = {"chromium renderer": 0.0, "chromium other": 0.0, "playwright driver": 0.0}
+    stack = [p for p in children.get(os.getpid(), []) if p not in exclude]
+    while stack:
+        pid = stack.pop()
+        stack += [p for p in children.get(pid, []) if p not in exclude]
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(a == b"--type=renderer" for a in argv):
+            kind = "chromium renderer"
+        elif any(b"chrom" in a for a in argv[:1]):
+            kind = "chromium other"
+        else:
+            kind = "playwright driver"
+        cpu = process_cpu(pid)
+        if cpu == cpu:  # not NaN: the process may have exited
+            totals[kind] += cpu
+    return totals
 
 
 def load_average() -> str:

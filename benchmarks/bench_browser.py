@@ -65,8 +65,10 @@ print(len(queries), "queries,", len(candidates), "candidates")"""
 GRID = """\
 grid = xm.RelevanceGrid(queries, images, candidates, store="bench-labels.sqlite",
                         annotator="bench", shuffle=False)
-_pages, _grade_ms = [], []
-_send, _grade = grid.send, grid._grade
+_pages, _grade_ms, _batch_sizes = [], [], []
+# the judge handler: one call per judge batch (group commit), or per grade before that protocol
+_handler_name = "_judge_batch" if hasattr(grid, "_judge_batch") else "_grade"
+_send, _grade = grid.send, getattr(grid, _handler_name)
 
 def _measured_send(content, buffers=None):
     if isinstance(content, dict) and content.get("type") == "page":
@@ -84,8 +86,10 @@ def _timed_grade(content):
     started = time.perf_counter()
     _grade(content)
     _grade_ms.append((time.perf_counter() - started) * 1e3)
+    _batch_sizes.append(len(content) if isinstance(content, (list, tuple)) else 1)
 
-grid.send, grid._grade = _measured_send, _timed_grade
+grid.send = _measured_send
+setattr(grid, _handler_name, _timed_grade)
 grid"""
 
 ECHO = """\
@@ -101,7 +105,7 @@ class _Echo(anywidget.AnyWidget):
 echo = _Echo()
 echo"""
 
-REPORT = "print(json.dumps({'pages': _pages, 'grade_ms': _grade_ms}))"
+REPORT = "print(json.dumps({'pages': _pages, 'grade_ms': _grade_ms, 'batch_sizes': _batch_sizes}))"
 
 ECHO_JS = """async (n) => {
   const model = window.__xmwEcho;
@@ -195,7 +199,7 @@ def report(result: dict[str, Any]) -> None:
             result["by_event"].get("saved", []),
             "p95 <= 100",
         ),
-        ("kernel: grade message handled (store + labels)", result["kernel"]["grade_ms"], ""),
+        ("kernel: judge message handled (store + labels)", result["kernel"]["grade_ms"], ""),
         ("baseline: bare anywidget echo round trip", result["echo_ms"], ""),
     ]
     print(f"\nRelevanceGrid in {result['ui']}, headless Chromium, 12 image candidates per query")
@@ -206,6 +210,12 @@ def report(result: dict[str, Any]) -> None:
     saved50 = percentiles(result["by_event"].get("saved", []))[0]
     echo50 = percentiles(result["echo_ms"])[0]
     print(f"ratio saved p50 / bare round trip p50: {saved50 / echo50:.2f}")
+    sizes = result["kernel"].get("batch_sizes", [])
+    if sizes:
+        print(
+            f"judge messages: {len(sizes)}, judgements per message: mean "
+            f"{statistics.mean(sizes):.2f}, max {max(sizes)}"
+        )
     pages = result["kernel"]["pages"]
     image_bytes = [size for page in pages for size in page["images"]]
     json_per_candidate = [page["json"] / max(page["n"], 1) for page in pages]

@@ -49,7 +49,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import os
 import sqlite3
 import statistics
 import subprocess
@@ -65,11 +64,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _browser import (
     Input,
+    browser_cpu,
     kernel_print,
     load_average,
     open_notebook,
     output_area_js,
     percentiles,
+    process_cpu,
     run_all_cells,
     run_cell,
     session,
@@ -391,6 +392,8 @@ class Measure:
     phases: dict[str, float] = field(default_factory=dict)
     # CPU seconds used in the timed window by the kernel, the server and Chromium's renderer
     cpu: dict[str, float] = field(default_factory=dict)
+    # with --profile: ms of the page's main thread by where it was (script file, GC, idle...)
+    profiled: dict[str, float] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -419,19 +422,28 @@ class Measure:
 class Clock:
     """The timed window of one run: where its wall time goes, and the CPU each process used."""
 
+    # set by --profile: sample the page's JavaScript during every timed window
+    profile = False
+
     def __init__(self, page: Any, pids: dict[str, int]) -> None:
         self.page, self.pids = page, pids
         self.phases = {"waiting for the next item": 0.0, "pressing keys": 0.0, "verifying": 0.0}
         self.input = Input(page)
+        self.profiled: dict[str, float] = {}
+        if Clock.profile:
+            self.input.start_profile()
         self._cpu0 = self._cpu()
         self.started = time.perf_counter()
 
     def _cpu(self) -> dict[str, float]:
         cpu = {name: process_cpu(pid) for name, pid in self.pids.items()}
+        cpu.update(browser_cpu(exclude=set(self.pids.values())))
+        # the renderer's main thread as Chromium counts it: time in tasks (wall time, so it grows
+        # when other processes take the CPU), and the part of it in script, layout and style
         metrics = self.input.metrics()
-        cpu["browser main thread"] = metrics.get("TaskDuration", 0.0)
-        cpu["  of which script"] = metrics.get("ScriptDuration", 0.0)
-        cpu["  of which layout+style"] = metrics.get("LayoutDuration", 0.0) + metrics.get(
+        cpu["main thread busy"] = metrics.get("TaskDuration", 0.0)
+        cpu["  in script"] = metrics.get("ScriptDuration", 0.0)
+        cpu["  in layout+style"] = metrics.get("LayoutDuration", 0.0) + metrics.get(
             "RecalcStyleDuration", 0.0
         )
         return cpu
@@ -461,20 +473,22 @@ class Clock:
         self.seconds = end - self.started
         cpu1 = self._cpu()
         self.cpu = {k: cpu1[k] - self._cpu0[k] for k in cpu1}
+        if Clock.profile:
+            self.profiled = self.input.stop_profile()
         self.input.close()
         return state
 
     def measure(self, mode: str, task: str, run: int, state: dict[str, Any]) -> Measure:
-        return Measure(mode, task, run, self.seconds, state, phases=self.phases, cpu=self.cpu)
-
-
-def process_cpu(pid: int) -> float:
-    """User + system CPU seconds of process ``pid`` (all its threads) from /proc."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return Measure(
+            mode,
+            task,
+            run,
+            self.seconds,
+            state,
+            phases=self.phases,
+            cpu=self.cpu,
+            profiled=self.profiled,
+        )
 
 
 def verify(page: Any) -> dict[str, Any]:
@@ -711,6 +725,22 @@ def run(ui: str, runs: int, tools: list[str], tasks: list[str], paced: bool) -> 
     }
 
 
+# column heads of the "where the time goes" table
+_SHORT = {
+    "waiting for the next item": "wait next",
+    "pressing keys": "keys",
+    "verifying": "verify",
+    "kernel": "kernel",
+    "jupyter server": "server",
+    "chromium renderer": "renderer",
+    "chromium other": "chr.other",
+    "playwright driver": "pw driver",
+    "main thread busy": "main busy",
+    "  in script": "script",
+    "  in layout+style": "layout",
+}
+
+
 def report(result: dict[str, Any], tasks: list[str]) -> None:
     measures: list[Measure] = result["measures"]
     print(f"\n40 judgements per run, {result['ui']}, headless Chromium; median of runs")
@@ -735,13 +765,19 @@ def report(result: dict[str, Any], tasks: list[str]) -> None:
                     print(
                         f"{task:10s} ratio {mode} / {best} (best peer): {ratio:5.1f}x  (goal >= 10x)"
                     )
-    print("\nwhere the time goes (median seconds per run; CPU used in the timed window)")
+    print(
+        "\nwhere the time goes: median seconds per run. Wall time split into waiting for the next"
+        "\nitem, pressing keys (each press returns once the page has handled it) and verifying;"
+        "\nCPU seconds used meanwhile by the kernel, the Jupyter server, Chromium's page renderer,"
+        "\nits other processes and Playwright's driver; the renderer main thread's busy time"
+        "\n(wall, inflated when the machine is loaded) and its script and layout+style parts"
+    )
     columns: list[str] = []
     for m in measures:
         columns += [k for k in [*m.phases, *m.cpu] if k not in columns]
     print(
         f"{'task':10s} {'tool':21s} {'wall':>6s} "
-        + " ".join(f"{c.strip()[:14]:>14s}" for c in columns)
+        + " ".join(f"{_SHORT.get(c, c)[:9]:>9s}" for c in columns)
     )
     for task in tasks:
         for mode in MODES:
@@ -753,7 +789,7 @@ def report(result: dict[str, Any], tasks: list[str]) -> None:
                 for c in columns
             ]
             wall = statistics.median(m.seconds for m in ms)
-            print(f"{task:10s} {mode:21s} {wall:6.2f} " + " ".join(f"{v:14.2f}" for v in cells))
+            print(f"{task:10s} {mode:21s} {wall:6.2f} " + " ".join(f"{v:9.2f}" for v in cells))
     p50, p95, n = percentiles(result["round_trip_ms"])
     print(
         f"bare page -> kernel -> page round trip (empty execute_request): p50 {p50:.1f} ms, p95 {p95:.1f} ms"
@@ -771,6 +807,17 @@ def report(result: dict[str, Any], tasks: list[str]) -> None:
                     f"{statistics.median(w[k] for w in wires):.0f} {k}" for k in wires[0]
                 )
                 print(f"{task:10s} {mode:21s} {counts}")
+    if any(m.profiled for m in measures):
+        print("\n--profile: the renderer's main thread, ms per run (median) by where it was")
+        for task in tasks:
+            for mode in MODES:
+                ms = [m for m in measures if m.task == task and m.mode == mode and m.profiled]
+                if not ms:
+                    continue
+                where = {k for m in ms for k in m.profiled}
+                spent = {k: statistics.median(m.profiled.get(k, 0.0) for m in ms) for k in where}
+                top = sorted(spent.items(), key=lambda kv: -kv[1])[:9]
+                print(f"{task:10s} {mode:21s} " + ", ".join(f"{k} {v:.0f}" for k, v in top))
     print("\nxmwidgets latency (window.__xmwTimings)")
     print(f"{'measure':58s} {'p50 ms':>8s} {'p95 ms':>8s} {'n':>4s}  goal")
     for task in tasks:
@@ -805,6 +852,12 @@ def main() -> None:
         "--tasks", default="10x4,40x1", help="of 10x4, 40x1, 10x4-media (xmwidgets only)"
     )
     parser.add_argument("--no-paced", action="store_true", help="skip the 10 keys/s latency run")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample the page's JavaScript in each timed window and print where the main thread "
+        "was (slows every tool a little)",
+    )
     parser.add_argument("--json", action="store_true", help="also print every measure as JSON")
     args = parser.parse_args()
     tools = [t.strip().lower() for t in args.tools.split(",") if t.strip()]
@@ -815,6 +868,7 @@ def main() -> None:
             f"unknown tool or task {unknown}: tools xmwidgets,ipyannotations,pigeonxt; tasks 10x4,40x1,10x4-media"
         )
     ensure_peers()
+    Clock.profile = args.profile
     result = run(args.ui, args.runs, tools, tasks, paced=not args.no_paced)
     report(result, tasks)
     if args.json:
