@@ -299,12 +299,14 @@ def browser_cpu(exclude: set[int]) -> dict[str, float]:
         pid = stack.pop()
         stack += [p for p in children.get(pid, []) if p not in exclude]
         try:
-            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            # Chromium rewrites the command line of the processes its zygote forks (one string,
+            # spaces between the arguments), so look for the words anywhere in it
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             continue
-        if any(a == b"--type=renderer" for a in argv):
+        if b"--type=renderer" in command:
             kind = "chromium renderer"
-        elif any(b"chrom" in a for a in argv[:1]):
+        elif b"chrom" in command.split(b"\0", 1)[0].split(b" ", 1)[0]:
             kind = "chromium other"
         else:
             kind = "playwright driver"
