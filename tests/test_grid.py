@@ -462,3 +462,62 @@ def test_a_file_that_is_not_a_store_is_refused_and_left_alone(
     with pytest.raises(xm.StoreError, match=r"notes\.sqlite"):
         make_grid(frames, store=str(notes))
     assert notes.read_text() == "my precious notes, not a database\n"
+
+
+def test_a_judgement_reads_nothing_back_and_sends_one_message(
+    built_bundle: pathlib.Path, frames: Any
+) -> None:
+    grid = make_grid(frames)
+    browser = Browser(grid)
+    browser.page(0)  # the page loads the query's state once
+
+    def no_reads(**_: Any) -> pd.DataFrame:
+        raise AssertionError("a judgement must not re-read the store")
+
+    grid.store.labels = no_reads  # type: ignore[method-assign]
+    grid.store.events = no_reads  # type: ignore[method-assign]
+    updates: list[dict[str, Any]] = []
+    grid._send = lambda msg, buffers=None: updates.append(msg)  # type: ignore[method-assign]
+    before = len(browser.sent)
+    ack = browser.judge(grade("q1", "i1", 3), best("q1", "i1"), grade("q1", "i2", 0))
+    assert len(browser.sent) == before + 1 and ack["progress"]["judged"] == 2
+    # no state update message either: the ack carries the progress, the trait is kept quietly
+    assert updates == [] and grid.progress == ack["progress"]
+    assert len(grid.labels) == 2
+
+
+def test_through_the_comm_as_jupyter_delivers_it(built_bundle: pathlib.Path, frames: Any) -> None:
+    """The whole ipywidgets path: comm message in, exactly the packed messages out."""
+    grid = make_grid(frames)
+    out: list[dict[str, Any]] = []
+
+    def publish(
+        msg_type: str, data: Any = None, metadata: Any = None, buffers: Any = None, **_: Any
+    ) -> None:
+        # as jupyter_client packs it: strict JSON, UTF-8
+        json.dumps(data, allow_nan=False, ensure_ascii=False).encode("utf-8")
+        out.append(data)
+
+    grid.comm.publish_msg = publish  # type: ignore[union-attr]
+
+    def deliver(data: dict[str, Any]) -> list[dict[str, Any]]:
+        before = len(out)
+        grid._handle_msg({"content": {"data": data}, "buffers": []})
+        grid.wait_for_pages()
+        return out[before:]
+
+    action = {**grade("q1", "i1", 2), "request_id": 1, "duration_ms": 400}
+    sent = deliver({"method": "custom", "content": {"type": "judge", "actions": [action]}})
+    assert [m["method"] for m in sent] == ["custom"]
+    assert sent[0]["content"]["type"] == "ack" and sent[0]["content"]["progress"]["judged"] == 1
+    sent = deliver({"method": "custom", "content": {"type": "page", "request_id": 2, "index": 0}})
+    assert [m["content"]["type"] for m in sent] == ["page"]
+    # a state update: query_index is taken (and echoed), annotator reverted with the kernel's value
+    sent = deliver(
+        {"method": "update", "state": {"query_index": 2, "annotator": "eve"}, "buffer_paths": []}
+    )
+    assert grid.query_index == 2 and grid.annotator == "ana"
+    states = {k: v for m in sent for k, v in m.get("state", {}).items()}
+    assert states["annotator"] == "ana" and states["query_index"] == 2
+    sent = deliver({"method": "custom", "content": "not an object"})
+    assert sent[0]["content"]["type"] == "error"

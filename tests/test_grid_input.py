@@ -232,13 +232,18 @@ def test_malformed_actions_are_refused_naming_field_and_value(
 ) -> None:
     grid = make_grid(frames)
     browser = Browser(grid)
-    reply = browser(
-        {"type": "judge", "actions": [action, {**grade("q1", "i1", 1), "request_id": 9}]}
-    )
-    assert reply["type"] == "ack"
-    first, second = reply["results"]
+    good = {**grade("q1", "i1", 1), "request_id": 9}
+    before = len(browser.sent)
+    grid._on_message(grid, {"type": "judge", "actions": [action, good]}, [])
+    # the ack settles both actions; an error message also reports the front-end bug
+    (ack, _), (error, _) = browser.sent[before:]
+    assert ack["type"] == "ack"
+    first, second = ack["results"]
     assert first["status"] == "refused" and first["notice"].startswith(text), first
     assert second == {"request_id": 9, "status": "saved", "query_id": "q1", "notice": ""}
+    assert error["type"] == "error" and error["message"].startswith(
+        "1 malformed action(s) refused: " + text
+    ), error
     assert grid.store.events()["relevance"].tolist() == [1]  # the good action is kept
 
 

@@ -294,3 +294,12 @@ def test_progress_counts_only_this_grids_candidates(
         "i2": None,
         "t1": None,
     }
+
+
+def test_numpy_integers_are_fine_options(built_bundle: pathlib.Path, frames: Any) -> None:
+    import numpy as np
+
+    grid = make_grid(frames, seed=np.int64(3), max_px=np.int32(64))
+    page, _ = Browser(grid).page(0)
+    image = next(c["parts"][0] for c in page["candidates"] if c["parts"][0]["kind"] == "image")
+    assert max(image["width"], image["height"]) <= 64

@@ -274,3 +274,37 @@ def test_last_query_done_with_others_left_says_how_many(
     _, browser = _grid(frames)
     result = browser.one(**grade("q3", "i4", 1))
     assert result["notice"] == "query 3 done (1/1) · 2 queries left · g to go to one"
+
+
+def test_undo_still_works_after_refresh(built_bundle: pathlib.Path, frames: Any) -> None:
+    grid, browser = _grid(frames)
+    browser.judge(grade("q1", "i1", 3), best("q1", "i1"))
+    browser.judge(grade("q1", "i2", 1))
+    grid.refresh()
+    result = browser.one(**UNDO)
+    assert result["notice"] == "undid: grade 'related' on candidate 2 of query 1"
+    assert result["undone"] == {"query_id": "q1", "index": 0, "item_id": "i2"}
+    assert grid.labels["item_id"].tolist() == ["i1"] and grid.progress["judged"] == 1
+    result = browser.one(**UNDO)
+    assert result["notice"] == "undid: best pick on candidate 1 of query 1"
+    assert result["queries"]["q1"]["states"] == [
+        {"item_id": "i1", "relevance": 3, "best": False, "flags": []}
+    ]
+    assert grid.labels["best"].tolist() == [False]
+    browser.one(**UNDO)
+    assert grid.labels.empty and grid.store.labels().empty
+    assert browser.one(**UNDO)["notice"] == "nothing to undo in this session"
+
+
+def test_notices_on_a_continuous_scale(built_bundle: pathlib.Path, frames: Any) -> None:
+    _, browser = _grid(frames, scale=xm.Scale.continuous(0, 100))
+    ack = browser.judge(grade("q1", "i1", 50), none("q1"), grade("q1", "i1", 0), none("q1"))
+    assert [r["notice"] for r in ack["results"]] == [
+        "",
+        "'none relevant' refused: 1 candidate graded relevant (candidate 1); grade it at 0 first",
+        "",
+        "none relevant: 2 ungraded candidates marked 0 · query 1 done (3/3) · n for next",
+    ]
+    assert (
+        browser.one(**UNDO)["notice"] == "undid: 'none relevant' on query 1 and its 2 grades of 0"
+    )

@@ -41,11 +41,16 @@ _MAX_DURATION_MS = 2**53
 
 
 class BrowserInputError(ValueError):
-    """A message or action from the browser that the kernel refuses; the text says why."""
+    """A message or action from the browser that the kernel refuses; the text says why.
 
-    def __init__(self, message: str, request_id: int | None = None) -> None:
+    ``malformed`` is true when no correct front end could have sent it (a missing field, a wrong
+    type, an unknown op), as opposed to a value the scale does not take.
+    """
+
+    def __init__(self, message: str, request_id: int | None = None, *, malformed: bool = True):
         super().__init__(message)
         self.request_id = request_id
+        self.malformed = malformed
 
 
 def safe_text(text: str) -> str:
@@ -205,13 +210,15 @@ def relevance_value(value: Any, scale: Scale) -> int | float:
         if not ok:
             raise BrowserInputError(
                 f"relevance {shown_value(value)} refused: this scale takes a number from "
-                f"{scale.minimum:g} to {scale.maximum:g}"
+                f"{scale.minimum:g} to {scale.maximum:g}",
+                malformed=False,
             )
         return float(value)
     if isinstance(value, bool) or not isinstance(value, int) or value not in scale.values:
         raise BrowserInputError(
             f"relevance {shown_value(value)} refused: this scale takes the level values "
-            f"{', '.join(str(v) for v in scale.values)}"
+            f"{', '.join(str(v) for v in scale.values)}",
+            malformed=False,
         )
     return value
 
@@ -267,7 +274,7 @@ def parse_action(raw: Any, position: int, scale: Scale) -> Action:
         try:
             value = relevance_value(_field(raw, "relevance", where), scale)
         except BrowserInputError as exc:
-            raise BrowserInputError(str(exc), request_id) from None
+            raise BrowserInputError(str(exc), request_id, malformed=exc.malformed) from None
         return Action("grade", request_id, query_id, item_id, value=value, duration_ms=duration)
     if op == "best":
         return Action(
@@ -284,6 +291,7 @@ def parse_action(raw: Any, position: int, scale: Scale) -> Action:
             f"flag {shown_value(flag)} refused: this scale's flags are "
             f"{', '.join(scale.flags) or '(none)'}",
             request_id,
+            malformed=False,
         )
     return Action(
         "flag",

@@ -5,6 +5,7 @@ Every check names the offending value and says what to do instead; ids are cast 
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from typing import TYPE_CHECKING
 
@@ -55,12 +56,12 @@ def check_grid_options(
         if not isinstance(value, str) or not value.strip():
             raise InputError(f"{name} must be a non-empty string, got {value!r}")
         _check_text(value, name)
-    if isinstance(max_px, bool) or not isinstance(max_px, int) or max_px <= 0:
+    if isinstance(max_px, bool) or not isinstance(max_px, numbers.Integral) or max_px <= 0:
         raise InputError(
             f"max_px must be a positive integer (the longest side of an image, in pixels), "
             f"got {max_px!r}"
         )
-    if isinstance(seed, bool) or not isinstance(seed, int):
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise InputError(f"seed must be an integer, got {seed!r}")
     for name, value in (("shuffle", shuffle), ("show_sources", show_sources)):
         if not isinstance(value, bool):

@@ -161,6 +161,8 @@ class Judge:
         self.judged = judged
         self.queries_done = queries_done
         self.undo_stack: list[Applied] = []
+        # actions of this session from before a refresh(): undone by re-reading the store
+        self.stale_undo: list[Applied] = []
         # pairs whose state changed since the caller last took them, in the order first changed
         # (dicts as ordered sets: new rows of grid.labels keep the order of judgement)
         self.touched: dict[str, dict[str, None]] = {}
@@ -222,6 +224,12 @@ class Judge:
         self.queries_done += int(q.done) - int(was_done)
         # every row of the query shows the mark
         self.touched.setdefault(q.query_id, {}).update(dict.fromkeys(q.pairs))
+
+    def reset(self, q: QueryState, pairs: dict[str, Pair], none_relevant: bool) -> None:
+        """Replace one query's state by what the store says (counts and rows follow)."""
+        for item_id in [*q.pairs, *(i for i in pairs if i not in q.pairs)]:
+            self._set(q, item_id, pairs.get(item_id))
+        self._set_none(q, none_relevant)
 
     def _restore(self, applied: Applied) -> None:
         """Put back the states from before ``applied`` (undo, or a write that failed)."""
@@ -338,7 +346,9 @@ class Judge:
                 notices.append(f"query {q.index + 1} done ({q.handled}/{q.total})")
                 left = self.n_queries - self.queries_done
                 if not left and not was_all:
-                    notices.append(f"all {self.n_queries} queries done")
+                    notices.append(
+                        f"all {self.n_queries} queries done" if self.n_queries > 1 else "all done"
+                    )
                 elif q.index == self.n_queries - 1:  # n goes nowhere from the last query
                     notices.append(
                         f"{left} quer{'y' if left == 1 else 'ies'} left · g to go to one"
@@ -424,7 +434,8 @@ class Judge:
             raise Refused(
                 f"'none relevant' refused: {n} candidate{'s' if n > 1 else ''} graded relevant "
                 f"(candidate{'s' if n > 1 else ''} {listed}); grade "
-                f"{'them' if n > 1 else 'it'} {self.level_name(self.lowest)} first"
+                f"{'them' if n > 1 else 'it'} {'at ' if self.scale.is_continuous else ''}"
+                f"{self.level_name(self.lowest)} first"
             )
         ungraded = [
             i
@@ -444,8 +455,13 @@ class Judge:
             old = q.pairs.get(item_id) or Pair()
             applied.events.append(self._grade(q, item_id, self.lowest, old.flags, now, None))
         n = len(ungraded)
+        grades = f"grade{'s' if n != 1 else ''}"
         applied.description = f"'none relevant' on {name}" + (
-            f" and its {n} {lowest} grade{'s' if n != 1 else ''}" if n else ""
+            ""
+            if not n
+            else f" and its {n} {grades} of {lowest}"
+            if self.scale.is_continuous
+            else f" and its {n} {lowest} {grades}"
         )
         if not n:
             return [f"{name} marked none relevant"]

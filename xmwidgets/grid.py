@@ -107,9 +107,13 @@ class RelevanceGrid(anywidget.AnyWidget):
     n_queries = traitlets.Int(0).tag(sync=True)
     """int: number of queries that have candidates. Default 0."""
     query_index = traitlets.Int(0).tag(sync=True)
-    """int: position of the query on screen (0-based); set it to jump. Opens at the first unfinished query."""
+    """int: position of the query on screen (0-based); set it to jump. Opens at the first unfinished query.
+
+    The only trait the browser may change; any other state update from it is reverted."""
     progress = traitlets.Dict().tag(sync=True)
-    """dict: ``judged``, ``total`` candidates, ``queries_done``, ``n_queries`` for this annotator."""
+    """dict: ``judged`` (candidates graded or flagged broken-media), ``total`` candidates,
+    ``queries_done``, ``n_queries`` for this annotator. Current in Python at all times; the view gets
+    it when it opens and in every ``ack`` (no state update message per judgement)."""
     annotator = traitlets.Unicode("").tag(sync=True)
     """str: who judges. Read-only after construction."""
     show_sources = traitlets.Bool(False).tag(sync=True)
@@ -155,15 +159,33 @@ class RelevanceGrid(anywidget.AnyWidget):
         )
         queries = check_records(queries, "queries", "query_id")
         items = check_records(items, "items", "item_id")
-        candidates, query_positions, item_positions = check_candidates(candidates, queries, items)
-        query_roles_ = infer_roles(queries, "query_id", query_roles)
-        item_roles_ = infer_roles(items, "item_id", item_roles)
+        # an existing store's labels are read on a thread while the pool is checked (SQLite and
+        # Arrow release the GIL): resuming over a million labels costs little more than opening
+        self._page_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xmwidgets-pages")
+        reading: Future[pd.DataFrame] | None = None
+        if _has_labels(store):
+            self._store = open_store(store)
+            reading = self._page_thread.submit(
+                self._store.labels, campaign=campaign, annotator=annotator
+            )
+        try:
+            candidates, query_positions, item_positions = check_candidates(
+                candidates, queries, items
+            )
+            query_roles_ = infer_roles(queries, "query_id", query_roles)
+            item_roles_ = infer_roles(items, "item_id", item_roles)
+        except BaseException:
+            if reading is not None:
+                reading.cancel()
+            self._page_thread.shutdown(wait=True)
+            raise
 
         self._scale = scale
         self._campaign = campaign
         self._shuffle = shuffle
-        self._seed = seed
-        self._store = open_store(store)
+        self._seed = int(seed)
+        if reading is None:
+            self._store = open_store(store)
         self._candidates = candidates
         self._positions = group_positions(query_positions, list(queries["query_id"]))
         # queries in the order of the queries frame, those without candidates left out
@@ -174,14 +196,13 @@ class RelevanceGrid(anywidget.AnyWidget):
         # each candidate pair as one integer (query row * n items + item row): resuming matches a
         # million stored labels against a million candidates with one hash lookup each
         self._pair_codes = query_positions * max(len(items), 1) + item_positions
-        self._pages = PageBuilder(queries, items, query_roles_, item_roles_, max_px=max_px)
-        self._page_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xmwidgets-pages")
+        self._pages = PageBuilder(queries, items, query_roles_, item_roles_, max_px=int(max_px))
         self._page_futures: list[Future[None]] = []
         self._live = LiveLabels()
         self._constructed = False
 
         super().__init__(annotator=annotator, show_sources=show_sources, **kwargs)
-        first = self._load_from_store()
+        first = self._load_from_store(None if reading is None else reading.result())
         with self.hold_sync():
             self.scale = scale.to_dict()
             self.n_queries = len(self._query_ids)
@@ -246,21 +267,24 @@ class RelevanceGrid(anywidget.AnyWidget):
     def refresh(self) -> None:
         """Re-read this annotator's judgements from the store (e.g. after another process wrote).
 
-        The undo history of this session is kept in the store but can no longer be undone from the
-        widget, since the states it would restore may be out of date.
+        Undo still works for the actions of this session from before the refresh: their events
+        are retracted and the query is read from the store again.
         """
+        stale = [*self._judge.stale_undo, *self._judge.undo_stack]
         self._load_from_store()
+        self._judge.stale_undo = stale
         self._set_progress()
 
     # ----------------------------------------------------------------- state from the store
-    def _load_from_store(self) -> int:
+    def _load_from_store(self, rows: pd.DataFrame | None = None) -> int:
         """Read this annotator's labels, fold them into the live frame and count what is done.
 
         Everything is vectorised over the stored labels; the per-query state the rules need is
         built only for the queries the annotator opens (``_load_query``). Returns the index of the
         first query that is not done.
         """
-        rows = self._store.labels(campaign=self._campaign, annotator=self.annotator)
+        if rows is None:
+            rows = self._store.labels(campaign=self._campaign, annotator=self.annotator)
         base, none_relevant = fold_store_labels(rows)
         self._live.load(base)
         self._none_at_load = none_relevant
@@ -327,43 +351,24 @@ class RelevanceGrid(anywidget.AnyWidget):
         q.none_relevant = query_id in self._none_at_load
         slots = self._slots_of(index)
         if len(slots):
-            live = self._live
-            values = {
-                c: live.column(c)[slots].to_numpy(dtype=object, na_value=None)
-                for c in (
-                    "item_id",
-                    "relevance",
-                    "magnitude",
-                    "best",
-                    "flags",
-                    "guideline_version",
-                    "shown_position",
-                    "duration_ms",
-                )
-            }
-            stamps = [None if pd.isna(t) else t for t in live.column("created_at")[slots]]
-            registered = {}
-            for k, slot in enumerate(slots):
-                item_id = str(values["item_id"][k])
-                best = bool(values["best"][k])
-                flags = values["flags"][k]
-                q.pairs[item_id] = Pair(
-                    relevance=_int_or_none(values["relevance"][k]),
-                    magnitude=None
-                    if values["magnitude"][k] is None
-                    else float(values["magnitude"][k]),
-                    flags=tuple(flags.split(",")) if flags else (),
-                    best=best,
-                    shown_position=_int_or_none(values["shown_position"][k]),
-                    duration_ms=_int_or_none(values["duration_ms"][k]),
-                    guideline_version=values["guideline_version"][k],
-                    graded_at=stamps[k],
-                    picked_at=stamps[k] if best else None,
-                )
-                registered[(query_id, item_id)] = int(slot)
-            live.register(registered)
+            q.pairs = _pairs(self._live.column, slots)
+            self._live.register(
+                {
+                    (query_id, item_id): int(slot)
+                    for item_id, slot in zip(q.pairs, slots, strict=True)
+                }
+            )
         q.handled = q.count_handled()
         return q
+
+    def _reload_query(self, query_id: str) -> None:
+        """Read one query's state from the store again (undo of an action from before refresh())."""
+        rows = self._store.labels(
+            campaign=self._campaign, annotator=self.annotator, query_ids=[query_id]
+        )
+        base, none_relevant = fold_store_labels(rows)
+        pairs = _pairs(lambda c: base[c].array, np.arange(len(base))) if len(base) else {}
+        self._judge.reset(self._judge.query(query_id), pairs, query_id in none_relevant)
 
     def _row(self, q: QueryState, item_id: str, pair: Pair | None) -> Row | None:
         if pair is None or not pair.judged:
@@ -507,6 +512,7 @@ class RelevanceGrid(anywidget.AnyWidget):
         results: list[dict[str, Any]] = []
         pending: list[tuple[int, Applied]] = []
         failure: str | None = None
+        malformed: list[tuple[int | None, str]] = []
         for position, raw in enumerate(raw_actions):
             request_id = _action_request_id(raw)
             query_id = raw.get("query_id") if isinstance(raw, Mapping) else None
@@ -519,11 +525,20 @@ class RelevanceGrid(anywidget.AnyWidget):
                 "notice": "",
             }
             results.append(result)
-            if failure is not None:
+            if failure is not None:  # the store failed earlier in this batch
                 result["notice"] = failure
+                self._touch_refused(raw)
                 continue
             try:
                 action = parse_action(raw, position, self._scale)
+                if action.op == "undo" and not judge.undo_stack and judge.stale_undo:
+                    failure = self._write(pending, results)
+                    pending = []
+                    if failure is None:
+                        failure = self._undo_stale(result)
+                    if failure is not None:
+                        result["notice"] = failure
+                    continue
                 if action.op == "undo":
                     top = judge.undo_stack[-1] if judge.undo_stack else None
                     if top is not None and top.event_ids is None:
@@ -532,6 +547,7 @@ class RelevanceGrid(anywidget.AnyWidget):
                         pending = []
                         if failure is not None:
                             result["notice"] = failure
+                            self._touch_refused(raw)
                             continue
                     applied = judge.undo(action)
                 else:
@@ -539,10 +555,12 @@ class RelevanceGrid(anywidget.AnyWidget):
             except (BrowserInputError, Refused) as exc:
                 result["notice"] = str(exc)
                 self._touch_refused(raw)
+                if isinstance(exc, BrowserInputError) and exc.malformed:
+                    malformed.append((request_id, str(exc)))
                 continue
             except Exception as exc:  # a bug must not lose the rest of the batch
                 _log.error("xmwidgets: applying %r failed", raw, exc_info=exc)
-                result["notice"] = f"not saved: {type(exc).__name__}: {exc}"
+                result["notice"] = safe_text(f"not saved: {type(exc).__name__}: {exc}")
                 continue
             result.update(status="saved", query_id=applied.query_id, notice=applied.notice)
             if applied.undone is not None:
@@ -565,6 +583,34 @@ class RelevanceGrid(anywidget.AnyWidget):
                 "progress": judge.progress(),
             }
         )
+        if malformed:
+            # no correct front end sends these: say so loudly too (the ack has settled them)
+            _log.warning("xmwidgets: malformed actions from the browser: %s", malformed)
+            self._send_error(
+                malformed[0][0],
+                f"{len(malformed)} malformed action(s) refused: "
+                + "; ".join(text for _, text in malformed[:5]),
+            )
+
+    def _undo_stale(self, result: dict[str, Any]) -> str | None:
+        """Undo an action from before ``refresh()``: retract its events, re-read its query."""
+        last = self._judge.stale_undo[-1]
+        assert last.event_ids is not None and last.query_id is not None
+        try:
+            self._store.retract(last.event_ids)
+        except Exception as exc:
+            _log.error("xmwidgets: undo failed", exc_info=exc)
+            return safe_text(f"not saved: {exc}")
+        self._judge.stale_undo.pop()
+        self._reload_query(last.query_id)
+        q = self._judge.queries[last.query_id]
+        result.update(
+            status="saved",
+            query_id=q.query_id,
+            notice=f"undid: {last.description}",
+            undone={"query_id": q.query_id, "index": q.index, "item_id": last.action.item_id},
+        )
+        return None
 
     def _touch_refused(self, raw: Any) -> None:
         """A refused action's pair goes back to the view in the ack (the view may have shown it)."""
@@ -592,7 +638,7 @@ class RelevanceGrid(anywidget.AnyWidget):
             ids = self._store.append(events)  # durable before anything says "saved"
         except Exception as exc:
             _log.error("xmwidgets: writing %d judgement events failed", len(events), exc_info=exc)
-            notice = f"not saved: {exc}"
+            notice = safe_text(f"not saved: {exc}")
             for position, applied in reversed(pending):
                 self._judge.rollback(applied)
                 results[position].update(status="refused", notice=notice)
@@ -629,6 +675,17 @@ class RelevanceGrid(anywidget.AnyWidget):
         )
 
 
+def _has_labels(store: object) -> bool:
+    """Whether ``store`` may already hold labels: an open Store or an existing, non-empty file."""
+    if isinstance(store, Store):
+        return True
+    try:
+        path = os.fspath(store)  # type: ignore[call-overload]
+    except TypeError:
+        return False
+    return path != ":memory:" and os.path.isfile(path) and os.path.getsize(path) > 0
+
+
 def _register_cell_hook(grid: RelevanceGrid) -> Any:
     """Under IPython, flush ``grid.labels`` before each cell runs; returns the unregister function.
 
@@ -640,7 +697,7 @@ def _register_cell_hook(grid: RelevanceGrid) -> Any:
     except ImportError:
         return None
     shell = get_ipython()
-    if shell is None:
+    if shell is None or getattr(shell, "events", None) is None:
         return None
     ref = weakref.ref(grid)
 
@@ -657,6 +714,41 @@ def _register_cell_hook(grid: RelevanceGrid) -> Any:
 
     shell.events.register("pre_run_cell", before_cell)
     return unregister
+
+
+_PAIR_COLUMNS = (
+    "item_id",
+    "relevance",
+    "magnitude",
+    "best",
+    "flags",
+    "guideline_version",
+    "shown_position",
+    "duration_ms",
+)
+
+
+def _pairs(column: Any, slots: np.ndarray) -> dict[str, Pair]:
+    """Pairs from the label rows at ``slots``; ``column(name)`` gives a column's array."""
+    values = {c: column(c)[slots].to_numpy(dtype=object, na_value=None) for c in _PAIR_COLUMNS}
+    stamps = [None if pd.isna(t) else t for t in column("created_at")[slots]]
+    pairs = {}
+    for k in range(len(slots)):
+        best = bool(values["best"][k])
+        flags = values["flags"][k]
+        magnitude = values["magnitude"][k]
+        pairs[str(values["item_id"][k])] = Pair(
+            relevance=_int_or_none(values["relevance"][k]),
+            magnitude=None if magnitude is None else float(magnitude),
+            flags=tuple(flags.split(",")) if flags else (),
+            best=best,
+            shown_position=_int_or_none(values["shown_position"][k]),
+            duration_ms=_int_or_none(values["duration_ms"][k]),
+            guideline_version=values["guideline_version"][k],
+            graded_at=stamps[k],
+            picked_at=stamps[k] if best else None,
+        )
+    return pairs
 
 
 def _action_request_id(raw: Any) -> int | None:

@@ -27,7 +27,8 @@ export class ActiveClock {
   /** Read and start again from zero at `at` (a judgement was sent, or a new page is shown). */
   take(at: number): number {
     const ms = this.read(at);
-    this.restart(at);
+    // a key typed before its page was shown (type-ahead) must not move the start back before it
+    this.restart(Math.max(at, this.since ?? at));
     return ms;
   }
 

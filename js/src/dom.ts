@@ -1,6 +1,6 @@
 /**
- * The DOM helpers every module of the front end shares: one way to make an element, one way to add a
- * listener that the view's cleanup removes.
+ * The DOM helpers every module of the front end shares (tile.ts and media.ts too): one way to make
+ * an element, one way to add a listener that the view's cleanup removes.
  */
 
 /** A new element with a class (and text: always as text, never as HTML). */

@@ -16,25 +16,29 @@ import type { AnyModel, Initialize, Render, RenderProps } from "@anywidget/types
 import { ActiveClock, watchAttention } from "./activity";
 import { JudgeBatcher } from "./batch";
 import { Cleanups, make } from "./dom";
-import { moveFocus } from "./focus";
 import { GoToBox, resolveGoTo } from "./goto";
 import { Banners, Header, makeRoot } from "./header";
 import { HelpOverlay } from "./help";
 import { Judge, type ViewContext } from "./judge";
-import { type Action, actionForKey, hintFor, levelKeys } from "./keyboard";
+import { type Action, actionForKey, levelKeys } from "./keyboard";
 import { releaseImages, renderParts } from "./media";
 import { mediaKey, reclaimFocusFromMedia } from "./media-keys";
 import { lastQueryNotice, NoticeLine } from "./notices";
 import { type CachedPage, PageCache, PRELOAD_IMAGES, RequestIds } from "./prefetch";
-import type { BrowserMessage, GridTraits, KernelMessage, Progress, ScaleSpec } from "./protocol";
-
-export type { GridTraits } from "./protocol";
-
+import {
+  type BrowserMessage,
+  EMPTY_SCALE,
+  type GridTraits,
+  type KernelMessage,
+  type Progress,
+  type ScaleSpec,
+} from "./protocol";
 import { JudgementState, type QueryState } from "./state";
 import { TileBoard } from "./tiles";
 import { afterImagesPainted, recordTiming } from "./timing";
 import { LoadingLine, TypeAhead, WAITS_FOR_PAGE } from "./typeahead";
 
+export type { GridTraits } from "./protocol";
 export type GridModel = AnyModel<GridTraits>;
 
 /** Knobs for tests and embedding; the widget itself uses the defaults. */
@@ -54,17 +58,6 @@ export interface GridOptions {
 /** Pages asked for ahead of the one on screen, and behind it. */
 export const PREFETCH_AHEAD = 3;
 export const PREFETCH_BEHIND = 1;
-
-const EMPTY_SCALE: ScaleSpec = {
-  name: "",
-  version: "",
-  levels: [],
-  flags: [],
-  continuous: false,
-  minimum: null,
-  maximum: null,
-  step: null,
-};
 
 /** Keys whose handling time the benchmarks read ("keystroke"). */
 const TIMED = new Set<Action["type"]>(["move", "grade", "nudge", "best", "none-relevant", "flag", "undo"]);
@@ -93,8 +86,7 @@ export function renderGrid(
   };
   const scale = (): ScaleSpec => model.get("scale") ?? EMPTY_SCALE;
   const nQueries = (): number => Number(model.get("n_queries") ?? 0);
-  const lowest = (s: ScaleSpec): number => (s.continuous ? (s.minimum ?? 0) : (s.levels[0]?.value ?? 0));
-  store.lowest = lowest(scale());
+  store.setScale(scale());
 
   // ---- skeleton -------------------------------------------------------------------------------
   const root = makeRoot("relevance grid: press ? for keys");
@@ -276,14 +268,7 @@ export function renderGrid(
   function perform(action: Action, started: number): void {
     switch (action.type) {
       case "move":
-        if (!view) return;
-        board.focusIndex = moveFocus(
-          board.focusIndex,
-          action.direction,
-          board.size,
-          action.direction === "up" || action.direction === "down" ? board.columns(options.columns ?? 4) : 1,
-        );
-        board.setBestTarget(null); // moved by hand: b acts on the focused tile again
+        board.move(action.direction, options.columns ?? 4);
         focusTile(true, true);
         return;
       case "next":
@@ -327,7 +312,10 @@ export function renderGrid(
     const started = now();
     const action = actionForKey(event, levelKeys(scale()));
     if (!action) return;
-    if (help.isOpen && action.type !== "help" && action.type !== "close") return;
+    if (help.isOpen && action.type !== "help" && action.type !== "close") {
+      if (action.type === "play") event.preventDefault(); // Space never scrolls the notebook
+      return;
+    }
     if (!help.isOpen && action.type === "close") return; // Escape is not ours unless help is open
     event.preventDefault();
     event.stopPropagation();
@@ -339,23 +327,15 @@ export function renderGrid(
     perform(action, started);
     if (TIMED.has(action.type)) recordTiming("keystroke", now() - started);
   }
-  function onFocusIn(event: FocusEvent): void {
-    const tile = (event.target as Element | null)?.closest?.(".xmw-tile") as HTMLElement | null;
-    if (!tile || !view) return;
-    const position = Number(tile.dataset.index);
-    if (Number.isInteger(position) && position !== board.focusIndex) {
-      board.focusIndex = position;
-      board.setBestTarget(null); // a click moved the focus: b follows it
-      focusTile(false, false);
-    }
-  }
   cleanups.listen(root, "keydown", onKeyDown);
-  cleanups.listen(root, "focusin", onFocusIn);
+  // a click moved the focus to a tile: show it there (and b follows it)
+  cleanups.listen(root, "focusin", (event) => {
+    if (view && board.focusFrom(event.target as Element | null)) focusTile(false, false);
+  });
   watchAttention(root, clock, cleanups, now);
   reclaimFocusFromMedia(root, cleanups, (tile) => {
     if (disposed || !tile.isConnected) return;
-    const position = Number(tile.dataset.index);
-    if (Number.isInteger(position)) board.focusIndex = position;
+    board.focusFrom(tile);
     focusTile(true, false);
   });
   cleanups.listen(header.prevButton, "click", () => step(-1, now()));
@@ -395,8 +375,8 @@ export function renderGrid(
   observe("change:error", renderErrorTrait);
   observe("change:tile_size", applyTileSize);
   const rerender = (): void => {
-    header.hint.textContent = hintFor(scale());
-    store.lowest = lowest(scale());
+    header.showScale(scale());
+    store.setScale(scale());
     if (view) renderPage(view.entry, true);
   };
   observe("change:scale", rerender);
@@ -407,7 +387,7 @@ export function renderGrid(
   });
 
   // ---- start ----------------------------------------------------------------------------------
-  header.hint.textContent = hintFor(scale());
+  header.showScale(scale());
   applyTileSize();
   renderErrorTrait();
   send({ type: "ready" });

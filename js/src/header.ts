@@ -6,8 +6,10 @@
 
 import { make } from "./dom";
 import type { GoToBox } from "./goto";
+import { hintFor } from "./keyboard";
 import { SUPPRESS } from "./media";
-import type { Progress } from "./protocol";
+import type { Progress, ScaleSpec } from "./protocol";
+import { buildLegend } from "./tile";
 
 /**
  * The widget's root: focusable, with its keys its own. `xmw-grid` is the documented selector;
@@ -42,6 +44,8 @@ export class Header {
   readonly noneButton = make("button", "xmw-none-button", "none relevant");
   readonly nextButton = make("button", "xmw-next", "next ›");
   readonly hint = make("div", "xmw-hint");
+  /** The scale's levels with their definitions (tile.ts builds it). */
+  private legend: HTMLElement = make("dl", "xmw-legend");
 
   constructor(goTo: GoToBox) {
     this.queryBox.setAttribute("aria-label", "query");
@@ -62,7 +66,15 @@ export class Header {
     this.nextButton.title = "next query (n / Enter)";
     nav.append(this.prevButton, this.noneButton, this.nextButton);
     status.append(where, this.progress, nav);
-    this.element.append(this.queryBox, status, goTo.element, this.hint);
+    this.element.append(this.queryBox, status, this.legend, goTo.element, this.hint);
+  }
+
+  /** The key hint and the legend of `scale`. */
+  showScale(scale: ScaleSpec): void {
+    this.hint.textContent = hintFor(scale);
+    const legend = buildLegend(scale);
+    this.legend.replaceWith(legend);
+    this.legend = legend;
   }
 
   showProgress(progress: Progress, current: number, nQueries: number): void {

@@ -187,6 +187,11 @@ export class Judge {
   private toggleFlag(position: number, started: number, flag = BROKEN_MEDIA): void {
     const target = this.candidate(position);
     if (!target) return;
+    const scale = this.ctx.scale();
+    if (!scale.flags.includes(flag)) {
+      this.ctx.notice(`the scale ${JSON.stringify(scale.name)} has no ${JSON.stringify(flag)} flag`, "refused");
+      return;
+    }
     const { query, item_id } = target;
     const on = !query.items.get(item_id)?.flags.includes(flag);
     const requestId = this.ctx.ids.next();

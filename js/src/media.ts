@@ -5,6 +5,7 @@
  * Text is only ever set with `textContent`: captions and metadata are data, never HTML.
  */
 
+import { make } from "./dom";
 import type { Part } from "./protocol";
 
 /** Attribute JupyterLab / Notebook 7 look for before stealing keys from a focused element. */
@@ -120,19 +121,11 @@ function redrawWhenShown(canvas: HTMLCanvasElement, peaks: Float32Array, frames 
   });
 }
 
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  return node;
-}
-
 function errorPart(reason: string, part: Part): HTMLElement {
-  const box = element("div", "xmw-part xmw-error");
+  const box = make("div", "xmw-part xmw-error");
   box.setAttribute("role", "note");
-  const title = element("strong", "xmw-error-title");
-  title.textContent = `${part.original_kind ?? "media"} not shown (${part.column})`;
-  const text = element("span", "xmw-error-reason");
-  text.textContent = reason;
+  const title = make("strong", "xmw-error-title", `${part.original_kind ?? "media"} not shown (${part.column})`);
+  const text = make("span", "xmw-error-reason", reason);
   box.append(title, text);
   return box;
 }
@@ -148,8 +141,7 @@ function errorPart(reason: string, part: Part): HTMLElement {
 export function renderPart(part: Part, urls: BlobUrls, itemId: string, lazy = false): HTMLElement {
   switch (part.kind) {
     case "text": {
-      const text = element("div", "xmw-part xmw-text");
-      text.textContent = part.text ?? "";
+      const text = make("div", "xmw-part xmw-text", part.text ?? "");
       text.dataset.column = part.column;
       return text;
     }
@@ -158,7 +150,7 @@ export function renderPart(part: Part, urls: BlobUrls, itemId: string, lazy = fa
       if (!url) return errorPart("the image bytes are missing from the page message", part);
       // The preloaded element is already fetched and decoded: showing it paints in the next frame.
       const kept = urls.takeImage(url);
-      const img = kept ?? element("img", "xmw-part xmw-image");
+      const img = kept ?? make("img", "xmw-part xmw-image");
       if (kept) img.className = "xmw-part xmw-image";
       img.decoding = "async";
       img.alt = `${part.column} of ${itemId}`;
@@ -174,10 +166,10 @@ export function renderPart(part: Part, urls: BlobUrls, itemId: string, lazy = fa
     case "audio": {
       const url = urls.url(part.data, part.mime ?? "audio/wav");
       if (!url) return errorPart("the audio bytes are missing from the page message", part);
-      const box = element("div", "xmw-part xmw-audio");
+      const box = make("div", "xmw-part xmw-audio");
       const peaks = urls.buffer(part.waveform);
       if (peaks) {
-        const canvas = element("canvas", "xmw-waveform");
+        const canvas = make("canvas", "xmw-waveform");
         canvas.width = 240;
         canvas.height = 40;
         canvas.setAttribute("aria-hidden", "true");
@@ -186,7 +178,7 @@ export function renderPart(part: Part, urls: BlobUrls, itemId: string, lazy = fa
         redrawWhenShown(canvas, values);
         box.append(canvas);
       }
-      const audio = element("audio", "xmw-audio-player");
+      const audio = make("audio", "xmw-audio-player");
       audio.controls = true;
       audio.preload = "metadata";
       audio.src = url;
@@ -198,7 +190,7 @@ export function renderPart(part: Part, urls: BlobUrls, itemId: string, lazy = fa
     case "video": {
       const url = urls.url(part.data, part.mime ?? "video/mp4");
       if (!url) return errorPart("the video bytes are missing from the page message", part);
-      const video = element("video", "xmw-part xmw-video");
+      const video = make("video", "xmw-part xmw-video");
       video.controls = true;
       video.preload = "none";
       const poster = urls.url(part.poster, "image/jpeg");
@@ -219,7 +211,7 @@ export function renderPart(part: Part, urls: BlobUrls, itemId: string, lazy = fa
 
 /** All parts of a record (a bundle is several parts stacked). */
 export function renderParts(parts: readonly Part[], urls: BlobUrls, itemId: string, lazy = false): HTMLElement {
-  const box = element("div", "xmw-parts");
+  const box = make("div", "xmw-parts");
   for (const part of parts) box.append(renderPart(part, urls, itemId, lazy));
   return box;
 }

@@ -17,6 +17,9 @@
  *   show_sources: boolean          blind by default: show source/rank/score only when true
  *   tile_size: number              CSS px width of a candidate tile (default 240)
  *   error: string                  a kernel-side problem to show in a banner ("" = none)
+ *   advance_on_grade: boolean      after a grade key the focus goes on to the next open candidate
+ *   query_ids?: string[]           optional: lets `g` find any query by id (without it, only the
+ *                                  queries this view has seen, and numbers)
  *
  * Custom messages browser -> kernel: BrowserMessage. Kernel -> browser: KernelMessage; a "page"
  * message carries the media of the page as buffers, referenced by index from the parts.
@@ -58,6 +61,18 @@ export interface ScaleSpec {
   maximum: number | null;
   step: number | null;
 }
+
+/** The scale before the kernel has sent one. */
+export const EMPTY_SCALE: ScaleSpec = {
+  name: "",
+  version: "",
+  levels: [],
+  flags: [],
+  continuous: false,
+  minimum: null,
+  maximum: null,
+  step: null,
+};
 
 export interface Progress {
   judged: number; // candidates of this annotator with a relevance

@@ -10,7 +10,7 @@
  * the page cache, so going back to a query whose page was dropped still shows unsaved judgements.
  */
 
-import { BROKEN_MEDIA, type KernelMessage, type Page, type StoredState } from "./protocol";
+import { BROKEN_MEDIA, type KernelMessage, type Page, type ScaleSpec, type StoredState } from "./protocol";
 
 export type TileState = "unjudged" | "pending" | "saved" | "error";
 
@@ -72,6 +72,10 @@ export class JudgementState {
   private readonly started = new Map<number, number>();
   /** The scale's lowest level (continuous: its minimum): a grade above it is "relevant". */
   lowest = 0;
+
+  setScale(scale: ScaleSpec): void {
+    this.lowest = scale.continuous ? (scale.minimum ?? 0) : (scale.levels[0]?.value ?? 0);
+  }
 
   constructor(private readonly undoLimit = 500) {}
 

@@ -1,30 +1,42 @@
 /**
- * One candidate tile: its parts, a relevance slider on the scale, a best-match toggle and a save mark.
- * Building is separate from updating (`updateTile`), so a judgement touches a few attributes only.
+ * One candidate tile: its parts in a box of fixed height, the level buttons of the scale (each with
+ * its key), a best-match toggle, a broken-media toggle and a save mark. Building is separate from
+ * updating (`updateTile`), so a judgement touches a few attributes only.
+ *
+ * Every tile of a page has the same height whatever it shows (an image, a caption, an audio clip,
+ * an error), so rows do not grow to their tallest tile and two rows fit a laptop screen; content
+ * taller than the box is cut at its bottom edge and a "more" button shows all of it.
  */
 
+import { make } from "./dom";
 import { type BlobUrls, renderParts, SUPPRESS } from "./media";
-import type { Candidate, ScaleSpec } from "./protocol";
+import type { Candidate, Part, ScaleSpec } from "./protocol";
 import type { ItemState } from "./state";
 
 /** Tiles whose images load at once; later ones load lazily (they are below the first screens). */
 export const EAGER_TILES = 24;
 
+/** The scale's flag for a candidate whose media cannot be judged (kernel rule R5). */
+export const BROKEN_MEDIA = "broken-media";
+
+/** What a tile asks of the grid; the grid sends the judgement and moves the focus. */
+export interface TileHandlers {
+  /** A level button was clicked (or the slider released): `value` is a level value or a magnitude. */
+  onGrade(itemId: string, value: number): void;
+  /** The best button was clicked. */
+  onBest(itemId: string): void;
+  /** The broken-media button was clicked (toggle). */
+  onBroken(itemId: string): void;
+}
+
 export interface TileRefs {
   tile: HTMLElement;
   slider: HTMLElement;
   best: HTMLButtonElement;
+  /** null when the scale has no broken-media flag or the candidate is text only */
+  broken: HTMLButtonElement | null;
   save: HTMLElement;
   valueLabel: HTMLElement;
-}
-
-/** Where a pointer on the slider lands: a level value (discrete) or a magnitude (continuous). */
-export type SliderInput = (itemId: string, value: number) => void;
-
-function make<K extends keyof HTMLElementTagNameMap>(tag: K, className: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  return node;
 }
 
 /** Name of a relevance on the scale ("unjudged" for null). */
@@ -34,18 +46,25 @@ export function levelName(scale: ScaleSpec, relevance: number | null): string {
   return scale.levels.find((level) => level.value === relevance)?.name ?? String(relevance);
 }
 
+/** True when the item carries the broken-media flag. */
+export function isBroken(item: Pick<ItemState, "flags">): boolean {
+  return !!item.flags?.includes(BROKEN_MEDIA);
+}
+
 function sliderBounds(scale: ScaleSpec): [number, number] {
   if (scale.continuous) return [scale.minimum ?? 0, scale.maximum ?? 100];
   const values = scale.levels.map((level) => level.value);
   return values.length ? [Math.min(...values), Math.max(...values)] : [0, 0];
 }
 
-function buildDiscreteSlider(scale: ScaleSpec, slider: HTMLElement, itemId: string, onInput: SliderInput): void {
+function buildDiscreteSlider(scale: ScaleSpec, slider: HTMLElement, itemId: string, onGrade: TileHandlers["onGrade"]) {
   const track = make("div", "xmw-track");
   for (const level of scale.levels) {
-    const tick = make("span", "xmw-tick");
+    // the name is the text; the key is drawn by CSS (::before, from data-key) so it never joins
+    // the name in textContent or in the word wrapping
+    const tick = make("span", "xmw-tick", level.name);
     tick.dataset.value = String(level.value);
-    tick.textContent = level.name;
+    if (level.key) tick.dataset.key = level.key;
     tick.title = level.definition || level.name;
     track.append(tick);
   }
@@ -87,7 +106,7 @@ function buildDiscreteSlider(scale: ScaleSpec, slider: HTMLElement, itemId: stri
     show(preview);
   });
   const finish = (commit: boolean): void => {
-    if (preview !== null && commit) onInput(itemId, preview);
+    if (preview !== null && commit) onGrade(itemId, preview);
     preview = null;
     show(null);
   };
@@ -99,8 +118,8 @@ function buildContinuousSlider(
   scale: ScaleSpec,
   slider: HTMLElement,
   itemId: string,
-  onInput: SliderInput,
-): HTMLInputElement {
+  onGrade: TileHandlers["onGrade"],
+) {
   const [minimum, maximum] = sliderBounds(scale);
   const input = make("input", "xmw-range");
   input.type = "range";
@@ -110,9 +129,80 @@ function buildContinuousSlider(
   input.tabIndex = -1;
   input.setAttribute(SUPPRESS, "true");
   input.setAttribute("aria-hidden", "true");
-  input.addEventListener("change", () => onInput(itemId, Number(input.value)));
+  input.addEventListener("change", () => onGrade(itemId, Number(input.value)));
   slider.append(input);
-  return input;
+}
+
+function smallButton(className: string, title: string, onClick: () => void): HTMLButtonElement {
+  const button = make("button", className);
+  button.type = "button";
+  button.tabIndex = -1;
+  button.setAttribute(SUPPRESS, "true");
+  button.title = title;
+  button.setAttribute("aria-pressed", "false");
+  button.addEventListener("click", onClick);
+  return button;
+}
+
+/** Media (or a failed medium) can be broken; a text-only candidate cannot. */
+function hasMedia(parts: readonly Part[]): boolean {
+  return parts.some((part) => part.kind !== "text");
+}
+
+/**
+ * The box that holds the parts at a fixed height, with a "more" button that shows up only when
+ * the parts are taller than the box (a long caption, a bundle) and lets the tile grow to show all.
+ */
+function mediaBox(parts: HTMLElement, tile: HTMLElement): HTMLElement {
+  const box = make("div", "xmw-media");
+  const more = make("button", "xmw-more", "more ▾");
+  more.type = "button";
+  more.tabIndex = -1;
+  more.setAttribute(SUPPRESS, "true");
+  more.setAttribute("aria-expanded", "false");
+  more.title = "show all of this candidate";
+  more.addEventListener("click", () => {
+    const expanded = tile.dataset.expanded !== "true";
+    tile.dataset.expanded = String(expanded);
+    more.textContent = expanded ? "less ▴" : "more ▾";
+    more.setAttribute("aria-expanded", String(expanded));
+  });
+  box.append(parts, more);
+  const measure = (): void => {
+    if (tile.dataset.expanded === "true") return; // keep the button while expanded
+    box.dataset.overflowing = String(parts.scrollHeight > box.clientHeight + 1);
+  };
+  if (typeof ResizeObserver === "function") {
+    // per tile, so it goes with the tile when a page is replaced (a shared observer would keep
+    // every old tile alive); fires once laid out, and again when an image or poster arrives
+    const observer = new ResizeObserver(measure);
+    observer.observe(box);
+    observer.observe(parts);
+  }
+  return box;
+}
+
+/**
+ * The level definitions as a compact legend (key, name, definition), for the grid's header:
+ * definitions readable at a glance, not only in a tooltip or the `?` help. Empty for a
+ * continuous scale or a scale without definitions.
+ */
+export function buildLegend(scale: ScaleSpec): HTMLElement {
+  const legend = make("dl", "xmw-legend");
+  legend.setAttribute("aria-label", `scale ${scale.name}`);
+  if (scale.continuous || !scale.levels.some((level) => level.definition)) {
+    legend.hidden = true;
+    return legend;
+  }
+  for (const level of scale.levels) {
+    const entry = make("div", "xmw-legend-level");
+    entry.dataset.value = String(level.value);
+    const term = make("dt", "xmw-legend-name", level.name);
+    if (level.key) term.dataset.key = level.key;
+    entry.append(term, make("dd", "xmw-legend-definition", level.definition));
+    legend.append(entry);
+  }
+  return legend;
 }
 
 /** Build the tile of a candidate (state is applied by `updateTile`). */
@@ -123,8 +213,7 @@ export function buildTile(
   scale: ScaleSpec,
   urls: BlobUrls,
   showSources: boolean,
-  onInput: SliderInput,
-  onBest: (itemId: string) => void,
+  handlers: TileHandlers,
 ): TileRefs {
   const tile = make("div", "xmw-tile");
   tile.setAttribute("role", "group");
@@ -135,17 +224,16 @@ export function buildTile(
   tile.tabIndex = -1;
   tile.setAttribute(SUPPRESS, "true");
 
-  tile.append(renderParts(candidate.parts, urls, candidate.item_id, position >= EAGER_TILES));
+  const parts = renderParts(candidate.parts, urls, candidate.item_id, position >= EAGER_TILES);
+  tile.append(mediaBox(parts, tile));
 
   if (showSources && candidate.meta) {
-    const meta = make("div", "xmw-meta");
     const bits: string[] = [];
     if (candidate.meta.sources?.length) bits.push(`sources: ${candidate.meta.sources.join(", ")}`);
     if (candidate.meta.rank !== undefined && candidate.meta.rank !== null) bits.push(`rank ${candidate.meta.rank}`);
     if (candidate.meta.score !== undefined && candidate.meta.score !== null)
       bits.push(`score ${candidate.meta.score.toPrecision(4)}`);
-    meta.textContent = bits.join(" · ");
-    tile.append(meta);
+    tile.append(make("div", "xmw-meta", bits.join(" · ")));
   }
 
   const controls = make("div", "xmw-controls");
@@ -157,69 +245,80 @@ export function buildTile(
   slider.setAttribute("aria-valuemin", String(minimum));
   slider.setAttribute("aria-valuemax", String(maximum));
   slider.setAttribute("aria-label", `relevance of candidate ${position + 1}`);
-  if (scale.continuous) buildContinuousSlider(scale, slider, candidate.item_id, onInput);
-  else buildDiscreteSlider(scale, slider, candidate.item_id, onInput);
+  if (scale.continuous) buildContinuousSlider(scale, slider, candidate.item_id, handlers.onGrade);
+  else buildDiscreteSlider(scale, slider, candidate.item_id, handlers.onGrade);
   const valueLabel = make("span", "xmw-value");
 
-  const best = make("button", "xmw-best");
-  best.type = "button";
-  best.tabIndex = -1;
-  best.setAttribute(SUPPRESS, "true");
-  best.title = "best match (b)";
-  best.addEventListener("click", () => onBest(candidate.item_id));
+  const best = smallButton("xmw-best", "best match (b)", () => handlers.onBest(candidate.item_id));
+  const broken =
+    scale.flags?.includes(BROKEN_MEDIA) && hasMedia(candidate.parts)
+      ? smallButton("xmw-broken", "the media cannot be judged: mark as broken (m)", () =>
+          handlers.onBroken(candidate.item_id),
+        )
+      : null;
 
   const save = make("span", "xmw-save");
   const row = make("div", "xmw-row");
-  row.append(valueLabel, best, save);
+  row.append(valueLabel, save, best);
+  if (broken) row.append(broken);
   controls.append(slider, row);
   tile.append(controls);
-  return { tile, slider, best, save, valueLabel };
+  return { tile, slider, best, broken, save, valueLabel };
 }
 
 const SAVE_TEXT: Record<string, string> = { unjudged: "", pending: "saving…", saved: "saved ✓" };
 
 /** Reflect an item's state in its tile. */
 export function updateTile(refs: TileRefs, item: ItemState, scale: ScaleSpec): void {
-  const { tile, slider, best, save, valueLabel } = refs;
+  const { tile, slider, best, broken, save, valueLabel } = refs;
+  const flagged = isBroken(item);
   const name = levelName(scale, item.relevance);
   tile.dataset.relevance = item.relevance === null ? "" : String(item.relevance);
   tile.dataset.best = item.best ? "true" : "false";
   tile.dataset.state = item.state;
+  tile.dataset.flags = (item.flags ?? []).join(" ");
+  tile.dataset.broken = flagged ? "true" : "false";
   if (item.relevance === null) slider.removeAttribute("aria-valuenow");
   else slider.setAttribute("aria-valuenow", String(item.relevance));
-  slider.setAttribute("aria-valuetext", name);
+  slider.setAttribute("aria-valuetext", flagged ? "broken media" : name);
   const definition = scale.levels.find((level) => level.value === item.relevance)?.definition;
   slider.title = definition || name;
   if (scale.continuous) {
     const input = slider.querySelector("input");
     if (input && item.relevance !== null) input.value = String(item.relevance);
   } else {
+    // only the chosen level is marked: tinting the lower ones too read as several selections
     for (const tick of slider.querySelectorAll<HTMLElement>(".xmw-tick")) {
-      const value = Number(tick.dataset.value);
-      tick.classList.toggle("xmw-selected", value === item.relevance);
-      tick.classList.toggle("xmw-filled", item.relevance !== null && value <= item.relevance);
+      tick.classList.toggle("xmw-selected", Number(tick.dataset.value) === item.relevance);
     }
   }
   valueLabel.textContent = statusText(item, name);
+  valueLabel.title = valueLabel.textContent;
   best.setAttribute("aria-pressed", item.best ? "true" : "false");
   best.textContent = item.best ? "★ best" : "☆ best";
+  if (broken) {
+    broken.setAttribute("aria-pressed", flagged ? "true" : "false");
+    broken.textContent = flagged ? "⚠ broken" : "broken?";
+  }
   save.textContent = saveText(item);
   save.title = save.textContent;
 }
 
 /**
- * What the tile says about its judgement, so that label, best button and save mark agree: a
- * candidate marked best before it has a grade reads "best · no grade yet", not "unjudged".
+ * What the tile says about its judgement, so that label, buttons and save mark agree: a candidate
+ * flagged broken-media reads "broken media" (it has no grade, and needs none); one marked best
+ * before it has a grade reads "best · no grade yet", not "unjudged"; a graded one names its level.
  */
-export function statusText(item: Pick<ItemState, "relevance" | "best">, name: string): string {
+export function statusText(item: Pick<ItemState, "relevance" | "best" | "flags">, name: string): string {
+  if (isBroken(item)) return "broken media";
   if (item.relevance === null) return item.best ? "best · no grade yet" : "unjudged";
   return name;
 }
 
-/** The save mark: only for something there is to save (a grade or a best mark), or an error. */
-export function saveText(item: Pick<ItemState, "relevance" | "best" | "state" | "error">): string {
+/** The save mark: only for something there is to save (a grade, a best mark, a flag), or an error. */
+export function saveText(item: Pick<ItemState, "relevance" | "best" | "state" | "error" | "flags">): string {
   if (item.state === "error") return `not saved: ${item.error}`;
   // an undone grade leaves nothing judged: "unjudged … saved ✓" would read as a contradiction
-  if (item.state === "saved" && item.relevance === null && !item.best) return "";
+  if (item.state === "saved" && item.relevance === null && !item.best && !isBroken(item)) return "";
   return SAVE_TEXT[item.state];
 }

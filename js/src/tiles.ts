@@ -4,32 +4,14 @@
  * the one just graded until the focus is moved by hand).
  */
 
-import { columnsFromTops } from "./focus";
+import { columnsFromTops, moveFocus } from "./focus";
+import type { Direction } from "./keyboard";
 import type { BlobUrls } from "./media";
 import type { Page, ScaleSpec } from "./protocol";
 import type { ItemState, QueryState } from "./state";
-import { buildTile, type TileRefs, updateTile } from "./tile";
+import { buildTile, type TileHandlers, type TileRefs, updateTile } from "./tile";
 
-/** What a tile's own controls do (the contract of tile.ts, BRIEF.md). */
-export interface TileHandlers {
-  onGrade(itemId: string, value: number): void;
-  onBest(itemId: string): void;
-  onBroken(itemId: string): void;
-}
-
-function build(
-  candidate: Page["candidates"][number],
-  position: number,
-  total: number,
-  scale: ScaleSpec,
-  urls: BlobUrls,
-  showSources: boolean,
-  handlers: TileHandlers,
-): TileRefs {
-  // tile.ts of this branch predates TileHandlers (look's branch adds them and the broken-media
-  // button): pass what it takes. After the merge this is `buildTile(..., handlers)`.
-  return buildTile(candidate, position, total, scale, urls, showSources, handlers.onGrade, handlers.onBest);
-}
+export type { TileHandlers };
 
 function update(refs: TileRefs, item: ItemState, scale: ScaleSpec): void {
   updateTile(refs, item, scale);
@@ -65,7 +47,7 @@ export class TileBoard {
     this.tiles = [];
     this.byId = new Map();
     page.candidates.forEach((candidate, position) => {
-      const refs = build(candidate, position, page.candidates.length, scale, urls, showSources, handlers);
+      const refs = buildTile(candidate, position, page.candidates.length, scale, urls, showSources, handlers);
       const item = query.items.get(candidate.item_id);
       if (item) update(refs, item, scale);
       this.tiles.push(refs);
@@ -110,6 +92,27 @@ export class TileBoard {
     tile.tabIndex = 0;
     if (moveDomFocus) tile.focus({ preventScroll: true });
     if (scroll && typeof tile.scrollIntoView === "function") tile.scrollIntoView({ block: "nearest" });
+  }
+
+  /**
+   * The DOM focus went to `target` (a click, or a player handing the focus back): focus its tile.
+   * @returns whether the focused tile changed (the b target then goes: the focus moved by hand)
+   */
+  focusFrom(target: Element | null): boolean {
+    const tile = target?.closest?.(".xmw-tile") as HTMLElement | null;
+    const position = Number(tile?.dataset.index);
+    if (!tile || !Number.isInteger(position) || position === this.focusIndex) return false;
+    this.focusIndex = position;
+    this.setBestTarget(null);
+    return true;
+  }
+
+  /** Move the focus by hand (keys): `b` acts on the focused tile again. */
+  move(direction: Direction, fallbackColumns: number): void {
+    if (!this.tiles.length) return;
+    const vertical = direction === "up" || direction === "down";
+    this.focusIndex = moveFocus(this.focusIndex, direction, this.size, vertical ? this.columns(fallbackColumns) : 1);
+    this.setBestTarget(null);
   }
 
   /** The tile `b` acts on: the b target if there is one, else the focused tile. */

@@ -12,6 +12,14 @@ describe("ActiveClock (duration_ms = active time)", () => {
     expect(clock.take(61_000)).toBe(2_000);
   });
 
+  it("a key typed before its page was shown counts 0 and does not move the next start back", () => {
+    const clock = new ActiveClock();
+    clock.setFocused(true, 0);
+    clock.restart(1_000); // the page is shown at 1 000; the key was pressed at 900
+    expect(clock.take(900)).toBe(0);
+    expect(clock.take(1_500)).toBe(500);
+  });
+
   it("does not count an idle gap beyond 30 s, nor time with the tab hidden", () => {
     const clock = new ActiveClock();
     clock.setFocused(true, 0);

@@ -5,7 +5,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type GridModel, type GridOptions, renderGrid } from "../src/grid";
-import { audioPage, FakeModel, key } from "./fixtures";
+import { audioPage, FakeModel, imagePage, key, TREC } from "./fixtures";
+
+const FLAGGED = { ...TREC, flags: ["broken-media"] };
 
 let cleanups: Array<() => void> = [];
 let clock = 0;
@@ -97,7 +99,7 @@ describe("judge batches and acks", () => {
   });
 
   it("a refused action is reverted on screen and its notice says why", () => {
-    const { model, press, tiles, notice } = ready({ advance_on_grade: false });
+    const { model, press, tiles, notice } = ready({ advance_on_grade: false, scale: FLAGGED });
     press("2");
     model.ackNext();
     press("m");
@@ -320,7 +322,7 @@ describe("undo, done and go-to", () => {
 
 describe("broken media and active time", () => {
   it("m toggles broken-media on the focused tile: out of the grades, counted as handled", () => {
-    const { press, model, tiles, text } = ready({ advance_on_grade: false });
+    const { press, model, tiles, text } = ready({ advance_on_grade: false, scale: FLAGGED });
     press("1");
     model.ackNext();
     press("m");
@@ -332,6 +334,23 @@ describe("broken media and active time", () => {
     model.ackNext();
     expect(model.actions("flag")[1]).toMatchObject({ on: false });
     expect(tiles()[0].dataset.flags).toBe("");
+  });
+
+  it("the tile's broken-media button does the same as m", () => {
+    const { model, root, tiles } = setup({ scale: FLAGGED });
+    model.servePages((index) => imagePage(index, 3));
+    root.focus();
+    tiles()[2].querySelector<HTMLButtonElement>(".xmw-broken")!.click();
+    expect(tiles()[2].dataset.flags).toBe("broken-media");
+    expect(tiles()[2].classList.contains("xmw-focused")).toBe(true);
+    expect(model.actions("flag")[0]).toMatchObject({ item_id: "q0-d2", flag: "broken-media", on: true });
+  });
+
+  it("m on a scale without a broken-media flag says so and sends nothing", () => {
+    const { press, model, notice } = ready();
+    press("m");
+    expect(model.actions()).toHaveLength(0);
+    expect(notice().textContent).toBe('the scale "trec-0-3" has no "broken-media" flag');
   });
 
   it("duration_ms counts from when the page was shown and focused, without idle gaps", () => {

@@ -84,8 +84,13 @@ function luminance([r, g, b]: number[]): number {
 
 /** WCAG contrast of an element's text on its own (opaque) background. */
 function contrast(node: Element): number {
+  return contrastOn(node, node);
+}
+
+/** WCAG contrast of an element's text on the (opaque) background of `under` (itself or an ancestor). */
+function contrastOn(node: Element, under: Element): number {
   const style = getComputedStyle(node);
-  const back = rgba(style.backgroundColor);
+  const back = rgba(getComputedStyle(under).backgroundColor);
   const [r, g, b, a] = rgba(style.color);
   const text = [r, g, b].map((v, i) => v * a + back[i] * (1 - a));
   const [light, dark] = [luminance(text), luminance(back)].sort((x, y) => y - x);
@@ -134,6 +139,9 @@ describe("level ticks reach WCAG AA contrast (4.5:1)", () => {
       const selected = tiles()[0].querySelector(".xmw-tick.xmw-selected")!;
       expect(unjudged.length).toBe(4);
       for (const tick of [...unjudged, selected]) expect(contrast(tick)).toBeGreaterThanOrEqual(4.5);
+      const legend = [...root.querySelectorAll(".xmw-legend dt, .xmw-legend dd")];
+      expect(legend.length).toBe(8);
+      for (const text of legend) expect(contrastOn(text, root)).toBeGreaterThanOrEqual(4.5);
     });
   }
 
@@ -157,7 +165,7 @@ describe("the tile's status says what is true", () => {
   });
 
   it("names each combination without contradiction", () => {
-    const item = { relevance: null, best: false, state: "saved" as const, error: "" };
+    const item = { relevance: null, best: false, flags: [] as string[], state: "saved" as const, error: "" };
     expect(statusText(item, "unjudged")).toBe("unjudged");
     expect(saveText(item)).toBe(""); // an undone grade: nothing judged, nothing to call saved
     expect(statusText({ ...item, best: true }, "unjudged")).toBe("best · no grade yet");
@@ -165,6 +173,118 @@ describe("the tile's status says what is true", () => {
     expect(statusText({ ...item, relevance: 2 }, "partially relevant")).toBe("partially relevant");
     expect(saveText({ ...item, relevance: 2, state: "pending" })).toBe("saving…");
     expect(saveText({ ...item, relevance: 2, state: "error", error: "locked" })).toBe("not saved: locked");
+  });
+});
+
+/** Declarations of the rules whose selector list contains `selector` exactly (pseudo-elements too). */
+function declarations(selector: string): string[] {
+  const rules = [...CSS.replace(/\/\*[\s\S]*?\*\//g, "").matchAll(/([^{}]+)\{([^{}]*)\}/g)];
+  return rules
+    .filter(([, selectors]) => selectors.split(",").some((s) => s.trim() === selector))
+    .map(([, , body]) => body);
+}
+
+describe("level buttons", () => {
+  it("wrap between words only (never 'not relevan|t')", () => {
+    const { tiles } = styled();
+    for (const tick of tiles()[0].querySelectorAll(".xmw-tick")) {
+      const style = getComputedStyle(tick);
+      expect(["normal", ""]).toContain(style.overflowWrap);
+      expect(["normal", ""]).toContain(style.wordBreak);
+      expect(["manual", "none", ""]).toContain(style.hyphens);
+    }
+  });
+
+  it("keep their font when selected, so the name does not re-wrap and the tile keeps its height", () => {
+    const { root, tiles } = styled();
+    key(root, "2");
+    const [zero, one, two, three] = [...tiles()[0].querySelectorAll(".xmw-tick")].map((t) => getComputedStyle(t));
+    expect(tiles()[0].querySelector(".xmw-tick.xmw-selected")?.textContent).toBe("partially relevant");
+    // (sizes in em are left out: happy-dom resolves em differently after a class change)
+    for (const property of ["fontWeight", "fontStyle", "fontFamily", "letterSpacing"] as const)
+      expect(two[property]).toBe(three[property]);
+    expect(two.backgroundColor).not.toBe(three.backgroundColor);
+    // only the chosen level is tinted: the ones below look like the ones above
+    expect(zero.backgroundColor).toBe(three.backgroundColor);
+    expect(one.backgroundColor).toBe(three.backgroundColor);
+  });
+
+  it("show their key on a cap drawn from data-key", () => {
+    const { tiles } = styled();
+    expect([...tiles()[0].querySelectorAll<HTMLElement>(".xmw-tick")].map((t) => t.dataset.key)).toEqual([
+      "0",
+      "1",
+      "2",
+      "3",
+    ]);
+    expect(declarations(".xmw-tick[data-key]::before").join(";")).toMatch(/content:\s*attr\(data-key\)/);
+  });
+
+  it("the header shows every level's definition as text", () => {
+    const { root } = styled();
+    const legend = root.querySelector<HTMLElement>(".xmw-header .xmw-legend")!;
+    expect(legend.hidden).toBe(false);
+    expect(getComputedStyle(legend).display).not.toBe("none");
+    expect([...legend.querySelectorAll("dd")].map((dd) => dd.textContent)).toEqual([
+      "Nothing matches.",
+      "On topic.",
+      "Matches in part.",
+      "Matches every part.",
+    ]);
+  });
+});
+
+describe("layout", () => {
+  it("the tiles have no scroller of their own inside the notebook's", () => {
+    const { root } = styled();
+    const style = getComputedStyle(root.querySelector(".xmw-tiles")!);
+    for (const overflow of [style.overflow, style.overflowY]) expect(overflow).not.toMatch(/auto|scroll/);
+    expect(["none", ""]).toContain(style.maxHeight);
+  });
+
+  it("every tile's parts sit in a box of one fixed height", () => {
+    const { tiles } = styled();
+    const heights = tiles().map((tile) => {
+      const box = tile.querySelector(":scope > .xmw-media")!;
+      expect(box.querySelector(":scope > .xmw-parts")).not.toBeNull();
+      return getComputedStyle(box).height;
+    });
+    expect(new Set(heights).size).toBe(1);
+    // happy-dom does not compute max(); the rule itself must be a fixed height, not auto
+    expect(declarations(".xmw-media").join(";")).toMatch(/height:\s*var\(--xmw-media-height\)/);
+    expect(declarations(".xmw-grid-root").join(";")).toMatch(/--xmw-media-height:\s*max\(150px,/);
+    expect(getComputedStyle(tiles()[0].querySelector(".xmw-media")!).overflow).toBe("hidden");
+  });
+
+  it("the b target is a visible badge, the best pick stays a filled button", () => {
+    expect(declarations(".xmw-tile.xmw-best-target .xmw-best::before").join(";")).toMatch(/content:\s*"b"/);
+    const { model, root, tiles } = styled();
+    key(root, "3"); // best needs a relevant grade (R3); the focus moves on, b stays on this tile
+    key(root, "b");
+    model.ackAll();
+    tiles()[0].classList.remove("xmw-best-target");
+    tiles()[1].classList.add("xmw-best-target");
+    const target = getComputedStyle(tiles()[1].querySelector(".xmw-best")!);
+    expect(target.outlineStyle).toBe("dashed");
+    expect(getComputedStyle(tiles()[2].querySelector(".xmw-best")!).outlineStyle).not.toBe("dashed");
+    // the pick: a solid orange frame on the tile and a filled button (happy-dom cannot compute color-mix)
+    expect(tiles()[0].dataset.best).toBe("true");
+    expect(getComputedStyle(tiles()[0]).borderTopColor).not.toBe(getComputedStyle(tiles()[1]).borderTopColor);
+    expect(declarations('.xmw-best[aria-pressed="true"]').join(";")).toMatch(/background:/);
+  });
+
+  it("native players take the colour scheme of the JupyterLab theme", () => {
+    // JupyterLab sets the attribute on <body> and flips it on a theme switch
+    for (const [light, scheme] of [
+      ["false", "dark"],
+      ["true", "light"],
+    ]) {
+      document.body.dataset.jpThemeLight = light;
+      const { root } = styled();
+      expect(getComputedStyle(root).colorScheme).toBe(scheme);
+      for (const cleanup of cleanups.splice(0)) cleanup();
+    }
+    delete document.body.dataset.jpThemeLight;
   });
 });
 

@@ -11,6 +11,8 @@ Screenshots go to ``tests/artifacts/views/``.
 
 from __future__ import annotations
 
+import io
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -103,7 +105,7 @@ _LOOK = r"""(sel) => {
     off_centre: offCentre,
     overflowing,
     root_overflow: root.scrollWidth - root.clientWidth,
-    best_tile: tile ? [...tile.querySelectorAll(".xmw-value, .xmw-best, .xmw-save")].map((e) => e.textContent) : null,
+    best_tile: tile ? [".xmw-value", ".xmw-best", ".xmw-save"].map((s) => tile.querySelector(s).textContent) : null,
   };
 }"""
 
@@ -281,3 +283,236 @@ def test_grid_views_at_200_percent_zoom(
     finally:
         context.close()
         jupyter_server.delete_all_sessions()
+
+
+# ---- layout at 1280×800, with scroll bars shown ------------------------------------------------
+
+WINDOW = {"width": 1280, "height": 800}
+
+# JS, (root selector) => how the grid fills a 1280×800 window, as a person would count it
+_LAYOUT = r"""(sel) => {
+  const root = [...document.querySelectorAll(sel)].pop();
+  const scrolls = (n) => /(auto|scroll)/.test(getComputedStyle(n).overflowY) && n.scrollHeight > n.clientHeight + 1;
+  const name = (n) => (n.className && n.className.toString()) || n.tagName;
+  const outer = [];
+  for (let n = root.parentElement; n; n = n.parentElement) if (scrolls(n)) outer.push(name(n));
+  const inner = [root, ...root.querySelectorAll("*")].filter(scrolls).map(name);
+  const tiles = [...root.querySelectorAll(".xmw-tile")];
+  const shown = (t) => {
+    const r = t.getBoundingClientRect(), x = (r.left + r.right) / 2;
+    if (r.top < 0 || r.bottom > innerHeight || r.height === 0) return false;
+    // on screen and not under a toolbar or a status bar: the tile itself is at its top and bottom edge
+    return [r.top + 3, r.bottom - 3].every((y) => t.contains(document.elementFromPoint(x, y)));
+  };
+  const splitWords = [];
+  const ticks = [...root.querySelectorAll(".xmw-tile .xmw-tick")];
+  for (const tick of ticks) {
+    for (const node of tick.childNodes) {
+      if (node.nodeType !== 3) continue;
+      for (const m of node.textContent.matchAll(/\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+        if (lines.size > 1) splitWords.push(m[0]);
+      }
+    }
+  }
+  const firstTicks = [...tiles[0].querySelectorAll(".xmw-tick")];
+  const legend = [...root.querySelectorAll(".xmw-legend dd")].filter((e) => e.getClientRects().length);
+  return {
+    outer_scrollers: outer,
+    inner_scrollers: inner,
+    n_tiles: tiles.length,
+    fully_visible: tiles.filter(shown).length,
+    columns: new Set(tiles.map((t) => Math.round(t.getBoundingClientRect().left))).size,
+    // tiles the browser has laid out (content-visibility skips those far off screen: they
+    // stand at their contain-intrinsic-size until they come near)
+    heights: tiles.filter((t) => t.firstElementChild.checkVisibility({contentVisibilityAuto: true}))
+                  .map((t) => Math.round(t.getBoundingClientRect().height * 10) / 10),
+    split_words: splitWords,
+    key_caps: firstTicks.map((t) => getComputedStyle(t, "::before").content),
+    tick_rows: new Set(firstTicks.map((t) => Math.round(t.getBoundingClientRect().top))).size,
+    legend: legend.map((e) => e.textContent),
+  };
+}"""
+
+# JS, (video) => what is under the middle and the control bar of a video
+_UNDER_VIDEO = """(v) => {
+  const r = v.getBoundingClientRect(), x = (r.left + r.right) / 2;
+  return [(r.top + r.bottom) / 2, r.bottom - 8].map((y) => {
+    const hit = document.elementFromPoint(x, y);
+    return hit === v ? "video" : (hit ? hit.tagName + "." + hit.className : null);
+  });
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser_with_scrollbars(browser: Any) -> Any:
+    """Chromium without Playwright's ``--hide-scrollbars``: a grid scroller inside the notebook's
+    would otherwise go unseen (BROWSER_TESTING.md). Launched from the session's Playwright (a
+    second sync Playwright cannot run in the same process)."""
+    from .conftest import CHROMIUM_ARGS, chromium_executable
+
+    shown = browser.browser_type.launch(
+        executable_path=chromium_executable(),
+        args=CHROMIUM_ARGS,
+        headless=True,
+        ignore_default_args=["--hide-scrollbars"],
+    )
+    try:
+        yield shown
+    finally:
+        shown.close()
+
+
+def _layout(page: Any) -> dict[str, Any]:
+    return page.evaluate(_LAYOUT, GRID_ROOT)
+
+
+def _grid_to_top(page: Any) -> None:
+    """Scroll the notebook so that the grid starts at the top of its panel, as a person would."""
+    page.locator(GRID_ROOT).last.evaluate("(el) => el.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(400)
+
+
+def _player_luminance(page: Any, locator: Any) -> float:
+    """Mean luminance (0-255) of a native player as painted on the page."""
+    from PIL import Image, ImageStat
+
+    box = locator.bounding_box()
+    shot = Image.open(io.BytesIO(page.screenshot())).convert("L")
+    left, top = int(box["x"]) + 2, int(box["y"]) + 2
+    crop = shot.crop(
+        (left, top, int(box["x"] + box["width"]) - 2, int(box["y"] + box["height"]) - 2)
+    )
+    return float(ImageStat.Stat(crop).mean[0])
+
+
+def _assert_layout(layout: dict[str, Any], where: str) -> None:
+    assert len(layout["outer_scrollers"]) == 1, f"{where}: not one notebook scroller: {layout}"
+    assert layout["inner_scrollers"] == [], (
+        f"{where}: the grid scrolls inside the notebook: {layout}"
+    )
+    assert layout["split_words"] == [], f"{where}: level names broken mid-word: {layout}"
+    assert layout["key_caps"] == ['"0"', '"1"', '"2"', '"3"'], f"{where}: keys not shown: {layout}"
+    assert layout["tick_rows"] == 1, f"{where}: level buttons wrap to a second row: {layout}"
+    assert len(layout["legend"]) == 4, f"{where}: level definitions not shown: {layout}"
+    heights = layout["heights"]
+    assert max(heights) - min(heights) <= 1, f"{where}: tiles of unequal height: {heights}"
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("ui", ["lab", "notebook"])
+@pytest.mark.usefixtures("built_bundle")
+def test_grid_layout_at_1280x800(
+    browser_with_scrollbars: Any,
+    jupyter_server: JupyterServer,
+    artifacts_dir: Path,
+    ui: str,
+    theme: str,
+) -> None:
+    """One scroller, two rows of candidates on screen, level buttons that hold still, media that
+    play and follow the theme, in JupyterLab and Notebook 7, light and dark."""
+    from .conftest import ALLOWED_PAGE_ERRORS
+
+    out = artifacts_dir / "views"
+    out.mkdir(parents=True, exist_ok=True)
+    where = f"{ui} {theme}"
+    jupyter_server.delete_all_sessions()
+    jupyter_server.reset_lab_state()
+    context = browser_with_scrollbars.new_context(viewport=WINDOW)
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        folder = f"layout_{ui}_{theme}"
+        directory = jupyter_server.root_dir / folder
+        if directory.exists():
+            shutil.rmtree(directory)
+        name = f"{folder}/views.ipynb"
+        write_notebook(jupyter_server.root_dir, name, [SETUP, GRID])
+        open_notebook(page, jupyter_server, name, ui)
+        if ui == "lab":
+            page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+        if theme == "dark":
+            set_theme(page, dark=True)
+        run_all_cells(page, timeout_ms=240_000)
+        wait_grid(page, query_index=0)
+        root = page.locator(GRID_ROOT).last
+        _grid_to_top(page)
+        root.locator(".xmw-progress").click()
+        figures: dict[str, Any] = {}
+
+        # q01: judging leaves every tile at its height
+        before = _layout(page)
+        _assert_layout(before, f"{where} q01")
+        for key in ("3", "0", "2", "1", "ArrowLeft", "2"):
+            page.keyboard.press(key)
+        wait_tiles(
+            page,
+            """(s) => s.tiles.slice(0, 4).every((t) => t.relevance !== "" && t.state === "saved")""",
+        )
+        after = _layout(page)
+        assert after["heights"] == before["heights"], (
+            f"{where}: judging changed tile heights: {before['heights']} -> {after['heights']}"
+        )
+        page.screenshot(path=str(out / f"{ui}_{theme}_1280_q01.png"))
+
+        # qmix: errors, videos, audio; the video plays on a click, the players follow the theme
+        page.keyboard.press("n")
+        wait_grid(page, query_index=1)
+        page.wait_for_timeout(800)  # posters and waveforms
+        _grid_to_top(page)
+        mixed = _layout(page)
+        _assert_layout(mixed, f"{where} qmix")
+        figures["qmix_fully_visible"] = mixed["fully_visible"]
+        broken_buttons = root.locator(".xmw-tile .xmw-broken").count()
+        media_tiles = root.locator(".xmw-tile:has(:is(img, video, audio, .xmw-error))").count()
+        assert broken_buttons == media_tiles > 0, f"{where}: {broken_buttons} broken buttons"
+        page.screenshot(path=str(out / f"{ui}_{theme}_1280_qmix.png"))
+        if ui == "lab" and theme == "light":
+            screenshot(root, out / "lab_light_qmix_grid.png")  # docs/grid.png comes from this one
+
+        audio = root.locator(".xmw-tile audio").first
+        audio.scroll_into_view_if_needed()
+        shown = _player_luminance(page, audio)
+        set_theme(page, dark=theme == "light")
+        switched = _player_luminance(page, audio)
+        set_theme(page, dark=theme == "dark")
+        figures["audio_luminance"] = [round(shown), round(switched)]
+        light, dark = (shown, switched) if theme == "light" else (switched, shown)
+        assert light > 170 and dark < 110, (
+            f"{where}: the audio player does not follow the theme: light {light:.0f}, dark {dark:.0f}"
+        )
+
+        video = root.locator(".xmw-tile video").first
+        video.scroll_into_view_if_needed()
+        assert video.evaluate(_UNDER_VIDEO) == ["video", "video"], f"{where}: the video is covered"
+        video.evaluate(
+            """(v) => { window.__xmwPlayed = false;
+                       v.addEventListener("playing", () => { window.__xmwPlayed = true; }, {once: true}); }"""
+        )
+        video.click(timeout=10_000)  # Playwright fails here when another element takes the click
+        page.wait_for_function("() => window.__xmwPlayed === true", timeout=10_000)
+        video.evaluate("(v) => v.pause()")
+
+        # q60: two full rows of candidates in the window
+        root.locator(".xmw-progress").click()
+        page.keyboard.press("n")
+        wait_grid(page, query_index=2)
+        _grid_to_top(page)
+        many = _layout(page)
+        _assert_layout(many, f"{where} q60")
+        figures.update(q60_fully_visible=many["fully_visible"], columns=many["columns"])
+        page.screenshot(path=str(out / f"{ui}_{theme}_1280_q60.png"))
+        print(f"\n{where} 1280x800: {figures}")
+        (out / f"layout_{ui}_{theme}.json").write_text(json.dumps(figures, indent=1))
+        assert many["fully_visible"] >= 2 * many["columns"] >= 8, f"{where}: {many}"
+        assert mixed["fully_visible"] >= 8, f"{where}: {mixed}"
+    finally:
+        context.close()
+        jupyter_server.delete_all_sessions()
+    unexpected = [e for e in errors if not any(p.search(e) for p in ALLOWED_PAGE_ERRORS)]
+    assert unexpected == [], f"{where}: errors in the page: {unexpected}"
