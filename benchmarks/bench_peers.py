@@ -1,6 +1,7 @@
 """Side-by-side throughput: RelevanceGrid against its keyboard peers, ipyannotations and pigeonXT.
 
-One JupyterLab 4 server, one headless Chromium, one kernel, in the same run: every tool does the
+One JupyterLab 4 (or Notebook 7) server, one headless Chromium, one kernel, in the same run, the
+tools' runs interleaved (a different order each run): every tool does the
 same 40 text judgements (TREC 0–3), as 10 queries × 4 candidates and as 40 queries × 1, driven at
 machine speed the way its users drive it:
 
@@ -14,7 +15,10 @@ machine speed the way its users drive it:
   option's button (positions measured once; they do not move), one pair per example.
 
 A peer shows one (query, candidate) pair at a time; its driver waits only until the next pair's
-text is in the page (``MutationObserver``, no polling interval, no sleeps).
+text is in the page (``MutationObserver``, no polling interval, no sleeps). Keys and clicks are
+trusted input events sent over a DevTools session (``_browser.Input``: ~3 ms a key on an idle
+page, where ``page.keyboard.press`` costs ~15 ms and would set the pace); each returns once the
+page has handled the event, so a busy page slows its own driver, as it slows a person.
 
 The clock runs from the first key (or click) until every judgement is **verified**: the script
 asks the kernel, over the same websocket as the widgets' messages and until all 40 are there,
@@ -27,7 +31,10 @@ is reported as not verified (its rate then counts only what arrived; the check g
 nothing new has arrived for 3 s).
 
 Printed: judgements/min per tool and task (median of ``--runs``), the ratio xmwidgets / best
-peer, whether every judgement was verified; for xmwidgets, ``n`` -> next query painted p50/p95
+peer, whether every judgement was verified; where the time goes (waiting, keys, verifying; CPU
+of the kernel, the server, Chromium's renderer and other processes; ``--profile`` adds the
+renderer's JavaScript by source); the grid's judge messages and acks per run (group commit);
+for xmwidgets, ``n`` -> next query painted p50/p95
 at machine speed and key -> saved p50/p95 at 10 keys/s (``window.__xmwTimings``, the events that
 ``bench_browser.py`` reports), and ``uptime`` before and after. Nothing is asserted.
 
@@ -38,7 +45,10 @@ comes with the ``bench`` extra: ``pip install -e '.[test,bench]'``.
 Usage::
 
     nice .venv/bin/python benchmarks/bench_peers.py [--runs 3] [--ui lab|notebook]
-        [--tools xmwidgets,ipyannotations,pigeonxt] [--tasks 10x4,40x1[,10x4-media]] [--json]
+        [--tools xmwidgets,ipyannotations,pigeonxt] [--tasks 10x4,40x1[,10x4-media]]
+        [--no-paced] [--profile] [--json]
+
+``--tools`` also takes ``"xmwidgets wait"`` or ``"xmwidgets type-ahead"`` alone.
 
 ``10x4-media`` (not in the default run) is the mixed-media variant, xmwidgets only: each query of
 the demo dataset with an image, a sound, a video and a text candidate.
@@ -819,7 +829,7 @@ def report(result: dict[str, Any], tasks: list[str]) -> None:
                 top = sorted(spent.items(), key=lambda kv: -kv[1])[:9]
                 print(f"{task:10s} {mode:21s} " + ", ".join(f"{k} {v:.0f}" for k, v in top))
     print("\nxmwidgets latency (window.__xmwTimings)")
-    print(f"{'measure':58s} {'p50 ms':>8s} {'p95 ms':>8s} {'n':>4s}  goal")
+    print(f"{'measure':64s} {'p50 ms':>8s} {'p95 ms':>8s} {'n':>4s}  goal")
     for task in tasks:
         for mode in ("xmwidgets wait", "xmwidgets type-ahead"):
             painted = [
@@ -830,7 +840,7 @@ def report(result: dict[str, Any], tasks: list[str]) -> None:
             ]
             p50, p95, n = percentiles(painted)
             name = f"n -> next query painted, machine speed, {task} {mode.split()[1]}"
-            print(f"{name:58s} {p50:8.1f} {p95:8.1f} {n:4d}  p95 <= 16")
+            print(f"{name:64s} {p50:8.1f} {p95:8.1f} {n:4d}  p95 <= 16")
     paced = result["paced"]
     if paced:
         for name, event, goal in (
@@ -839,7 +849,7 @@ def report(result: dict[str, Any], tasks: list[str]) -> None:
             ("key -> view updated, 10 keys/s (10x4)", "keystroke", ""),
         ):
             p50, p95, n = percentiles(paced.get(event, []))
-            print(f"{name:58s} {p50:8.1f} {p95:8.1f} {n:4d}  {goal}")
+            print(f"{name:64s} {p50:8.1f} {p95:8.1f} {n:4d}  {goal}")
     print(f"\nload before: {result['load_before']}\nload after:  {result['load_after']}")
 
 
