@@ -303,3 +303,25 @@ def test_numpy_integers_are_fine_options(built_bundle: pathlib.Path, frames: Any
     page, _ = Browser(grid).page(0)
     image = next(c["parts"][0] for c in page["candidates"] if c["parts"][0]["kind"] == "image")
     assert max(image["width"], image["height"]) <= 64
+
+
+def test_a_long_session_leaves_compact_columns(built_bundle: pathlib.Path) -> None:
+    import pyarrow as pa
+
+    n = 60
+    with pd.option_context("mode.string_storage", "pyarrow"):
+        queries = pd.DataFrame({"query_id": ["q1"], "text": ["a query"]})
+        items = pd.DataFrame({"item_id": [f"i{k}" for k in range(n)], "text": "an item"})
+        candidates = pd.DataFrame({"query_id": "q1", "item_id": items["item_id"]})
+        grid = xm.RelevanceGrid(
+            queries, items, candidates, store=":memory:", annotator="ana", shuffle=False
+        )
+        browser = Browser(grid)
+        for k in range(n):  # a flush per judgement, as when a cell reads grid.labels each time
+            browser.judge(grade("q1", f"i{k}", k % 4))
+            assert len(grid.labels) == k + 1
+        for name in ("query_id", "item_id", "annotator"):
+            column = pa.array(grid.labels[name].array)
+            chunks = column.num_chunks if isinstance(column, pa.ChunkedArray) else 1
+            assert chunks <= 17, (name, chunks)
+        assert grid.labels["relevance"].tolist() == [k % 4 for k in range(n)]

@@ -51,6 +51,23 @@ def _array(values: Sequence[Any], dtype: str) -> Any:
     return pd.array(list(values), dtype=dtype)
 
 
+# an Arrow-backed column gains a chunk per flush that appends rows; past this many it is made one
+# chunk again, so that a long session does not leave a frame of thousands of tiny chunks
+_MAX_CHUNKS = 16
+
+
+def _compact(array: Any) -> Any:
+    dtype = array.dtype
+    if not isinstance(dtype, pd.StringDtype) or dtype.storage != "pyarrow":
+        return array
+    import pyarrow as pa
+
+    chunked = pa.array(array)
+    if isinstance(chunked, pa.ChunkedArray) and chunked.num_chunks > _MAX_CHUNKS:
+        return pd.array(chunked.combine_chunks(), dtype=dtype)
+    return array
+
+
 def _mask(values: pd.Series) -> np.ndarray:
     return values.fillna(False).to_numpy(dtype=bool)
 
@@ -208,13 +225,13 @@ class LiveLabels:
                 # the published frame shares these arrays: write a copy, never the shared one
                 column = self._cols[name].copy()
                 column[slots] = values
-                self._cols[name] = column
+                self._cols[name] = _compact(column)
         if added:
             start = len(alive)
             for j, (name, dtype) in enumerate(LABEL_FRAME_COLUMNS.items()):
                 values = _array([row[j] for _, row in added], dtype)
                 current = self._cols[name]
-                self._cols[name] = type(current)._concat_same_type([current, values])
+                self._cols[name] = _compact(type(current)._concat_same_type([current, values]))
             for k, (key, _) in enumerate(added):
                 self._slot[key] = start + k
             self._alive = np.concatenate([alive, np.ones(len(added), dtype=bool)])
