@@ -68,8 +68,10 @@ export class TileBoard {
   private focusedTile: HTMLElement | null = null;
   private targetTile: HTMLElement | null = null;
   private readonly inView = new InView();
-  /** The tile to scroll into view before the next frame (see `focus`), if any. */
+  /** Work left for the next frame (see `focus`): a tile to scroll into view, the DOM focus to move. */
   private scrollPending: HTMLElement | null = null;
+  private focusPending = false;
+  private frameScheduled = false;
 
   constructor(element: HTMLElement) {
     this.element = element;
@@ -159,24 +161,51 @@ export class TileBoard {
       tile.tabIndex = 0;
       this.focusedTile = tile;
     }
-    if (moveDomFocus && document.activeElement !== tile) tile.focus({ preventScroll: true });
+    if (moveDomFocus && document.activeElement !== tile) {
+      // focus() brings the whole page's style up to date at once, in the key handler (1-3 ms in
+      // JupyterLab, more when Lab itself has pending changes). From one tile to another the move
+      // waits for the frame: keys pressed meanwhile still reach the root through the old tile.
+      // Anywhere else (the root, a player's own controls, outside) it happens now.
+      if (this.onTile(document.activeElement) && this.canWait()) {
+        this.focusPending = true;
+        this.scheduleFrame();
+      } else tile.focus({ preventScroll: true });
+    }
     // scrollIntoView lays the page out at once, in the key handler: only for a tile not fully in view
     if (!scroll || typeof tile.scrollIntoView !== "function" || this.inView.has(tile)) return;
-    if (scroll === "frame" && typeof requestAnimationFrame === "function") this.scrollBeforeFrame(tile);
-    else tile.scrollIntoView({ block: "nearest" });
+    if (scroll === "frame" && this.canWait()) {
+      this.scrollPending = tile;
+      this.scheduleFrame();
+    } else tile.scrollIntoView({ block: "nearest" });
   }
 
-  private scrollBeforeFrame(tile: HTMLElement): void {
-    const scheduled = this.scrollPending !== null;
-    this.scrollPending = tile;
-    if (scheduled) return;
+  /** Whether `node` is one of this board's tiles itself (not an element inside one). */
+  private onTile(node: Element | null): boolean {
+    return !!node && node.parentElement === this.element && node.classList.contains("xmw-tile");
+  }
+
+  private canWait(): boolean {
+    return typeof requestAnimationFrame === "function";
+  }
+
+  /** Run the focus and scroll left for the frame in its rAF: style and layout are done once there. */
+  private scheduleFrame(): void {
+    if (this.frameScheduled) return;
+    this.frameScheduled = true;
     requestAnimationFrame(() => {
-      const pending = this.scrollPending;
+      this.frameScheduled = false;
+      const tile = this.focusedTile;
+      const focus = this.focusPending;
+      const scroll = this.scrollPending;
+      this.focusPending = false;
       this.scrollPending = null;
-      // the focus may have moved on since (to a tile in view, or to another page)
-      if (pending?.isConnected && pending === this.focusedTile && !this.inView.has(pending)) {
-        pending.scrollIntoView({ block: "nearest" });
+      if (!tile?.isConnected) return;
+      // not if the DOM focus left the tiles meanwhile (a click elsewhere): it is not ours to take
+      if (focus && document.activeElement !== tile && this.onTile(document.activeElement)) {
+        tile.focus({ preventScroll: true });
       }
+      // the focus may have moved on since (to a tile in view, or to another page)
+      if (scroll === tile && !this.inView.has(tile)) tile.scrollIntoView({ block: "nearest" });
     });
   }
 
