@@ -152,6 +152,7 @@ export function renderGrid(
 
   // ---- pages ----------------------------------------------------------------------------------
   function renderPage(entry: CachedPage, keepFocus: boolean): void {
+    const began = now();
     const hadFocus = hasFocus();
     const page = entry.page;
     // Loaded into the store when it arrived; reloading here would put the page's (older) stored
@@ -182,6 +183,8 @@ export function renderGrid(
     root.dataset.queryIndex = String(page.index);
     renderNone();
     focusTile(hadFocus, hadFocus && "frame");
+    // the page's DOM built and focused, in this task (the rest of "next-query-painted" is the frame)
+    if (!samePage) recordTiming("page-built", now() - began);
     if (!samePage) applyTyped();
   }
 
