@@ -323,3 +323,79 @@ def load_average() -> str:
     except (OSError, subprocess.CalledProcessError):
         one, five, fifteen = os.getloadavg()
         return f"load average: {one:.2f}, {five:.2f}, {fifteen:.2f}"
+
+
+# what a Chromium trace of the page records: tasks, and what the renderer does inside them
+TRACE_CATEGORIES = [
+    "toplevel",
+    "devtools.timeline",
+    "disabled-by-default-devtools.timeline",
+    "blink.user_timing",
+]
+
+
+def start_trace(page: Any) -> None:
+    """Start a Chromium trace of ``page`` (one at a time per browser)."""
+    page.context.browser.start_tracing(page=page, categories=TRACE_CATEGORIES)
+
+
+def stop_trace(page: Any, path: Path | None = None) -> dict[str, float]:
+    """Stop the trace (saved to ``path`` when given, for chrome://tracing or DevTools) and return
+    the self time in ms of each event on the renderer's main thread, see :func:`trace_self_times`."""
+    import json
+
+    data = page.context.browser.stop_tracing()
+    if path is not None:
+        Path(path).write_bytes(data)
+    return trace_self_times(json.loads(data))
+
+
+def trace_self_times(trace: dict[str, Any] | list[Any]) -> dict[str, float]:
+    """Self time (ms) by event name on the busiest ``CrRendererMain`` thread of a trace.
+
+    Nested events (a ``Layout`` forced inside a ``FunctionCall`` inside a ``RunTask``) count only
+    their own part, so the values add up to the thread's busy time; ``RunTask`` alone is the part
+    of tasks that no finer event names (input routing, IPC, scheduling). Also ``frames``: how many
+    ``Commit`` events (frames that changed something) the thread had, as a count, not ms.
+    """
+    events = trace["traceEvents"] if isinstance(trace, dict) else trace
+    mains = {
+        (e["pid"], e["tid"])
+        for e in events
+        if e.get("ph") == "M"
+        and e.get("name") == "thread_name"
+        and e.get("args", {}).get("name") == "CrRendererMain"
+    }
+    by_thread: dict[tuple[int, int], list[tuple[float, float, str]]] = {}
+    for e in events:
+        key = (e.get("pid"), e.get("tid"))
+        if key in mains and e.get("ph") == "X" and "dur" in e:
+            by_thread.setdefault(key, []).append((e["ts"], e["ts"] + e["dur"], e["name"]))
+    if not by_thread:
+        return {}
+    spans = max(by_thread.values(), key=lambda s: sum(end - start for start, end, _ in s))
+    spans.sort(key=lambda s: (s[0], -s[1]))
+    totals: dict[str, float] = {}
+    stack: list[list[Any]] = []  # [end, name, child time]
+
+    def close(item: list[Any], start: float, end_: float) -> None:
+        totals[item[1]] = totals.get(item[1], 0.0) + (end_ - start - item[2]) / 1000
+
+    starts: list[float] = []
+    for start, end, name in spans:
+        while stack and stack[-1][0] <= start:
+            done = stack.pop()
+            begun = starts.pop()
+            close(done, begun, done[0])
+            if stack:
+                stack[-1][2] += done[0] - begun
+        end = min(end, stack[-1][0]) if stack else end
+        stack.append([end, name, 0.0])
+        starts.append(start)
+    while stack:
+        done = stack.pop()
+        begun = starts.pop()
+        close(done, begun, done[0])
+        if stack:
+            stack[-1][2] += done[0] - begun
+    return {**totals, "frames": float(sum(name == "Commit" for _, _, name in spans))}

@@ -46,9 +46,21 @@ Usage::
 
     nice .venv/bin/python benchmarks/bench_peers.py [--runs 3] [--ui lab|notebook]
         [--tools xmwidgets,ipyannotations,pigeonxt] [--tasks 10x4,40x1[,10x4-media]]
-        [--no-paced] [--profile] [--json]
+        [--no-paced] [--profile] [--trace [DIR]] [--baseline DIR] [--json]
 
 ``--tools`` also takes ``"xmwidgets wait"`` or ``"xmwidgets type-ahead"`` alone.
+
+``--baseline DIR`` (a folder holding another build's ``grid.js`` and ``grid.css``, e.g. a copy of
+``xmwidgets/static`` made before a change) adds the tool *baseline*: the same ``RelevanceGrid``
+with that bundle, driven the same ways in the same run (and paced too), so that a front-end
+change is measured against its predecessor under the same load; the tables print its rows and the
+ratio xmwidgets / baseline.
+
+``--trace [DIR]`` records a Chromium trace of every timed grid window and prints the renderer main
+thread's self time by trace event (``Commit``, ``Layout``, ``Paint``, ``FunctionCall``...) and
+its frame count; with DIR the traces are kept there for DevTools. The paced run also prints
+"page built in the n handler" (the ``page-built`` timing: the part of ``n`` -> painted spent in
+the key handler; the rest is waiting for and rendering the frame).
 
 ``10x4-media`` (not in the default run) is the mixed-media variant, xmwidgets only: each query of
 the demo dataset with an image, a sound, a video and a text candidate.
@@ -85,6 +97,8 @@ from _browser import (
     run_cell,
     session,
     set_cell_source,
+    start_trace,
+    stop_trace,
     wait_js,
     write_notebook,
 )
@@ -96,6 +110,17 @@ MEDIA_ORDER = ("image", "audio", "video", "text")
 PEERS = ("ipyannotations", "pigeonxt")
 # the xmwidgets ways of driving, then the peers: the "tools" of the table
 MODES = ("xmwidgets wait", "xmwidgets type-ahead", *PEERS)
+# with --baseline: the grid with another build's bundle, driven the same ways
+BASELINE_MODES = ("baseline wait", "baseline type-ahead")
+GRID_TOOLS = ("xmwidgets", "baseline")
+ALL_MODES = (*MODES[:2], *BASELINE_MODES, *PEERS)
+
+
+def is_grid(mode: str) -> bool:
+    """Whether ``mode`` drives a RelevanceGrid (this build's or the baseline's)."""
+    return mode.split()[0] in GRID_TOOLS
+
+
 LEVEL_NAMES = ["not relevant", "related", "partially relevant", "exact match"]  # TREC 0-3
 # a pause before the first key, the same for every tool: the first query is read, the widget's
 # start-up work (prefetching, fonts) is over; not timed
@@ -184,6 +209,20 @@ import pigeonXT
 
 PAIRS = json.loads({pairs_json!r})
 LEVEL_NAMES = {level_names!r}
+BASELINE = {baseline!r}
+_baseline_class = []
+
+def grid_class(tool):
+    """RelevanceGrid, or for "baseline" a subclass that loads the baseline's bundle."""
+    if tool == "xmwidgets":
+        return xm.RelevanceGrid
+    if not _baseline_class:
+        import pathlib
+        class BaselineGrid(xm.RelevanceGrid):
+            _esm = pathlib.Path(BASELINE) / "grid.js"
+            _css = pathlib.Path(BASELINE) / "grid.css"
+        _baseline_class.append(BaselineGrid)
+    return _baseline_class[0]
 _now = {{}}
 _demo = {{}}
 
@@ -211,7 +250,7 @@ def make(tool, task, run):
     _now.clear()
     pairs = PAIRS[task]
     _now.update(tool=tool, task=task, run=run, pairs=pairs)
-    if tool == "xmwidgets":
+    if tool in {grid_tools!r}:
         if task in {media_tasks!r}:
             demo = _demo["demo"]
             queries = demo.queries.loc[
@@ -225,7 +264,7 @@ def make(tool, task, run):
         candidates = pd.DataFrame({{"query_id": p["query_id"], "item_id": p["item_id"]}} for p in pairs)
         store = f"xmw-{{task}}-{{run}}.sqlite"
         annotator = f"bench-{{task}}-{{run}}"
-        grid = xm.RelevanceGrid(queries, items, candidates, store=store, annotator=annotator,
+        grid = grid_class(tool)(queries, items, candidates, store=store, annotator=annotator,
                                 shuffle=False)
         # count the messages each way (a second message callback; the grid's send wrapped), so
         # that a run shows how many judgements travel per message and per acknowledgement
@@ -313,7 +352,7 @@ def check():
 '''
 
 
-def setup_source() -> str:
+def setup_source(baseline: str | None = None) -> str:
     pairs = {
         task: [{**pair.__dict__, "peer_text": pair.peer_text} for pair in task_pairs(task)]
         for task in TASKS
@@ -324,6 +363,8 @@ def setup_source() -> str:
         level_names=LEVEL_NAMES,
         media_order=MEDIA_ORDER,
         media_tasks=MEDIA_TASKS,
+        baseline=baseline,
+        grid_tools=GRID_TOOLS,
     )
 
 
@@ -404,11 +445,14 @@ class Measure:
     cpu: dict[str, float] = field(default_factory=dict)
     # with --profile: ms of the page's main thread by where it was (script file, GC, idle...)
     profiled: dict[str, float] = field(default_factory=dict)
+    # with --trace: ms of the renderer's main thread by trace event (self time), grid runs only
+    traced: dict[str, float] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
         """The run's name in the store file and annotator names of xmwidgets runs."""
-        return f"{'typeahead' if self.mode.endswith('type-ahead') else 'wait'}-{self.run}"
+        how = "typeahead" if self.mode.endswith("type-ahead") else "wait"
+        return f"{'base-' if self.mode.startswith('baseline') else ''}{how}-{self.run}"
 
     @property
     def n_ok(self) -> int:
@@ -434,14 +478,24 @@ class Clock:
 
     # set by --profile: sample the page's JavaScript during every timed window
     profile = False
+    # set by --trace: a Chromium trace of every timed window of the grid; saved in trace_dir if set
+    trace = False
+    trace_dir: Path | None = None
 
-    def __init__(self, page: Any, pids: dict[str, int]) -> None:
+    def __init__(
+        self, page: Any, pids: dict[str, int], trace_this: bool = False, name: str = ""
+    ) -> None:
         self.page, self.pids = page, pids
         self.phases = {"waiting for the next item": 0.0, "pressing keys": 0.0, "verifying": 0.0}
         self.input = Input(page)
         self.profiled: dict[str, float] = {}
         if Clock.profile:
             self.input.start_profile()
+        self.traced: dict[str, float] = {}
+        self.tracing = Clock.trace and trace_this
+        self.name = name
+        if self.tracing:
+            start_trace(page)
         self._cpu0 = self._cpu()
         self.started = time.perf_counter()
 
@@ -485,6 +539,9 @@ class Clock:
         self.cpu = {k: cpu1[k] - self._cpu0[k] for k in cpu1}
         if Clock.profile:
             self.profiled = self.input.stop_profile()
+        if self.tracing:
+            path = Clock.trace_dir / f"trace-{self.name}.json" if Clock.trace_dir else None
+            self.traced = stop_trace(self.page, path)
         self.input.close()
         return state
 
@@ -498,6 +555,7 @@ class Clock:
             phases=self.phases,
             cpu=self.cpu,
             profiled=self.profiled,
+            traced=self.traced,
         )
 
 
@@ -547,7 +605,7 @@ def show(page: Any, tool: str, task: str, run: int | str) -> None:
     """Run the widget cell for ``tool`` and wait until its first item is on screen."""
     set_cell_source(page, WIDGET_CELL, f"make({tool!r}, {task!r}, {run!r})")
     run_cell(page, WIDGET_CELL)
-    if tool == "xmwidgets":
+    if tool in GRID_TOOLS:
         wait_js(page, _GRID_AT, {"index": 0, "n": TASKS[task][1]}, 60_000)
     else:
         wait_js(page, _SHOWS, task_pairs(task)[0].marker, 60_000)
@@ -555,7 +613,7 @@ def show(page: Any, tool: str, task: str, run: int | str) -> None:
 
 
 def drive_xmwidgets(
-    page: Any, pids: dict[str, int], task: str, run: int, type_ahead: bool
+    page: Any, pids: dict[str, int], task: str, run: int, type_ahead: bool, tool: str = "xmwidgets"
 ) -> Measure:
     n_queries, n_candidates = TASKS[task]
     grade_of = {p.item_id: p.grade for p in task_pairs(task)}
@@ -564,10 +622,16 @@ def drive_xmwidgets(
         for q in range(n_queries)
     ]
     # each run its own store and annotator: a grid opens at the first unfinished query
-    show(page, "xmwidgets", task, f"{'typeahead' if type_ahead else 'wait'}-{run}")
+    prefix = "base-" if tool == "baseline" else ""
+    show(page, tool, task, f"{prefix}{'typeahead' if type_ahead else 'wait'}-{run}")
     page.locator(".xmw-grid").last.locator(".xmw-progress").click()  # focus the grid
     page.evaluate("() => { window.__xmwTimings = []; }")
-    clock = Clock(page, pids)
+    clock = Clock(
+        page,
+        pids,
+        trace_this=True,
+        name=f"{task}-{tool}-{'typeahead' if type_ahead else 'wait'}-{run}",
+    )
     for q in range(n_queries):
         if type_ahead:
             keys = in_order[q]  # shuffle=False: the candidates' order
@@ -580,7 +644,7 @@ def drive_xmwidgets(
             clock.press("n")
     state = clock.verify()
     measure = clock.measure(
-        "xmwidgets type-ahead" if type_ahead else "xmwidgets wait", task, run, state
+        f"{tool} type-ahead" if type_ahead else f"{tool} wait", task, run, state
     )
     measure.timings = _timings(page)
     return measure
@@ -619,11 +683,11 @@ def drive_pigeonxt(page: Any, pids: dict[str, int], task: str, run: int) -> Meas
     return clock.measure("pigeonxt", task, run, clock.verify())
 
 
-def drive_paced(page: Any, task: str) -> dict[str, list[float]]:
+def drive_paced(page: Any, task: str, tool: str = "xmwidgets") -> dict[str, list[float]]:
     """xmwidgets at 10 keys/s (``n`` counts as a key): the key -> saved and n -> painted events."""
     n_queries, n_candidates = TASKS[task]
     grade_of = {p.item_id: p.grade for p in task_pairs(task)}
-    show(page, "xmwidgets", task, "paced")
+    show(page, tool, task, "paced" if tool == "xmwidgets" else "base-paced")
     page.locator(".xmw-grid").last.locator(".xmw-progress").click()
     page.evaluate("() => { window.__xmwTimings = []; }")
     interval = PACED_INTERVAL_MS / 1000
@@ -675,13 +739,17 @@ def ensure_peers() -> None:
         subprocess.run(command, check=True)
 
 
-def run(ui: str, runs: int, tools: list[str], tasks: list[str], paced: bool) -> dict[str, Any]:
-    modes = [m for m in MODES if m in tools or m.split()[0] in tools]
+def run(
+    ui: str, runs: int, tools: list[str], tasks: list[str], paced: bool, baseline: str | None = None
+) -> dict[str, Any]:
+    if baseline:
+        tools = [*tools, *(["baseline"] if "xmwidgets" in tools else [])]
+    modes = [m for m in ALL_MODES if m in tools or m.split()[0] in tools]
     measures: list[Measure] = []
     load_before = load_average()
     with session() as bench:
         page = bench.page
-        write_notebook(bench.server.root_dir, "peers.ipynb", [setup_source(), "# widget"])
+        write_notebook(bench.server.root_dir, "peers.ipynb", [setup_source(baseline), "# widget"])
         open_notebook(page, bench.server, "peers.ipynb", ui)
         run_all_cells(page, timeout_ms=300_000)
         pids = {
@@ -702,11 +770,16 @@ def run(ui: str, runs: int, tools: list[str], tasks: list[str], paced: bool) -> 
                 # a different order each run, so that no tool always goes first
                 order = modes[r % len(modes) :] + modes[: r % len(modes)]
                 for mode in order:
-                    if task in MEDIA_TASKS and not mode.startswith("xmwidgets"):
+                    if task in MEDIA_TASKS and not is_grid(mode):
                         continue  # the peers get the text tasks only
-                    if mode.startswith("xmwidgets"):
+                    if is_grid(mode):
                         m = drive_xmwidgets(
-                            page, pids, task, r, type_ahead=mode.endswith("type-ahead")
+                            page,
+                            pids,
+                            task,
+                            r,
+                            type_ahead=mode.endswith("type-ahead"),
+                            tool=mode.split()[0],
                         )
                         m.sqlite_after = sqlite_after(
                             bench.server.root_dir / f"xmw-{task}-{m.label}.sqlite",
@@ -724,7 +797,13 @@ def run(ui: str, runs: int, tools: list[str], tasks: list[str], paced: bool) -> 
                         + ("" if m.all_verified else f"  NOT ALL VERIFIED: {m.verified}"),
                         flush=True,
                     )
-        paced_timings = drive_paced(page, "10x4") if paced and "xmwidgets" in tools else {}
+        # {tool: {event: [ms...]}}; with a baseline the two alternate, twice each
+        paced_timings: dict[str, dict[str, list[float]]] = {}
+        paced_tools = [t for t in GRID_TOOLS if t in tools] if paced else []
+        for _ in range(2 if len(paced_tools) > 1 else 1):
+            for tool in paced_tools:
+                for event, values in drive_paced(page, "10x4", tool).items():
+                    paced_timings.setdefault(tool, {}).setdefault(event, []).extend(values)
     return {
         "ui": ui,
         "measures": measures,
@@ -757,7 +836,7 @@ def report(result: dict[str, Any], tasks: list[str]) -> None:
     print(f"{'task':10s} {'tool':21s} {'runs (judgements/min)':32s} {'median':>7s}  verified")
     medians: dict[tuple[str, str], float] = {}
     for task in tasks:
-        for mode in MODES:
+        for mode in ALL_MODES:
             ms = [m for m in measures if m.task == task and m.mode == mode]
             if not ms:
                 continue
@@ -769,12 +848,16 @@ def report(result: dict[str, Any], tasks: list[str]) -> None:
         peers = {p: medians[task, p] for p in PEERS if (task, p) in medians}
         if peers:
             best = max(peers, key=peers.__getitem__)
-            for mode in ("xmwidgets wait", "xmwidgets type-ahead"):
+            for mode in (*MODES[:2], *BASELINE_MODES):
                 if (task, mode) in medians:
                     ratio = medians[task, mode] / peers[best]
                     print(
                         f"{task:10s} ratio {mode} / {best} (best peer): {ratio:5.1f}x  (goal >= 10x)"
                     )
+        for mode, base in zip(MODES[:2], BASELINE_MODES, strict=True):
+            if (task, mode) in medians and (task, base) in medians:
+                ratio = medians[task, mode] / medians[task, base]
+                print(f"{task:10s} ratio {mode} / {base}: {ratio:5.2f}x")
     print(
         "\nwhere the time goes: median seconds per run. Wall time split into waiting for the next"
         "\nitem, pressing keys (each press returns once the page has handled it) and verifying;"
@@ -790,7 +873,7 @@ def report(result: dict[str, Any], tasks: list[str]) -> None:
         + " ".join(f"{_SHORT.get(c, c)[:9]:>9s}" for c in columns)
     )
     for task in tasks:
-        for mode in MODES:
+        for mode in ALL_MODES:
             ms = [m for m in measures if m.task == task and m.mode == mode]
             if not ms:
                 continue
@@ -806,7 +889,7 @@ def report(result: dict[str, Any], tasks: list[str]) -> None:
     )
     print("messages of the xmwidgets runs (median per run; judge = a batch of judgements)")
     for task in tasks:
-        for mode in ("xmwidgets wait", "xmwidgets type-ahead"):
+        for mode in (*MODES[:2], *BASELINE_MODES):
             wires: list[dict[str, int]] = [
                 m.verified["wire"]
                 for m in measures
@@ -820,7 +903,7 @@ def report(result: dict[str, Any], tasks: list[str]) -> None:
     if any(m.profiled for m in measures):
         print("\n--profile: the renderer's main thread, ms per run (median) by where it was")
         for task in tasks:
-            for mode in MODES:
+            for mode in ALL_MODES:
                 ms = [m for m in measures if m.task == task and m.mode == mode and m.profiled]
                 if not ms:
                     continue
@@ -828,28 +911,62 @@ def report(result: dict[str, Any], tasks: list[str]) -> None:
                 spent = {k: statistics.median(m.profiled.get(k, 0.0) for m in ms) for k in where}
                 top = sorted(spent.items(), key=lambda kv: -kv[1])[:9]
                 print(f"{task:10s} {mode:21s} " + ", ".join(f"{k} {v:.0f}" for k, v in top))
+    if any(m.traced for m in measures):
+        print(
+            "\n--trace: the renderer's main thread, ms per run (median), self time by trace event"
+            " (RunTask: the rest of a task)"
+        )
+        for task in tasks:
+            for mode in ALL_MODES:
+                ms = [m for m in measures if m.task == task and m.mode == mode and m.traced]
+                if not ms:
+                    continue
+                where = {k for m in ms for k in m.traced}
+                spent = {k: statistics.median(m.traced.get(k, 0.0) for m in ms) for k in where}
+                total = statistics.median(
+                    sum(v for k, v in m.traced.items() if k != "frames") for m in ms
+                )
+                frames = spent.pop("frames", 0.0)
+                top = sorted(spent.items(), key=lambda kv: -kv[1])[:12]
+                print(
+                    f"{task:10s} {mode:21s} {frames:.0f} frames, total {total:.0f} ms: "
+                    + ", ".join(f"{k} {v:.0f}" for k, v in top)
+                )
     print("\nxmwidgets latency (window.__xmwTimings)")
     print(f"{'measure':64s} {'p50 ms':>8s} {'p95 ms':>8s} {'n':>4s}  goal")
     for task in tasks:
-        for mode in ("xmwidgets wait", "xmwidgets type-ahead"):
+        for mode in (*MODES[:2], *BASELINE_MODES):
             painted = [
                 v
                 for m in measures
                 if m.mode == mode and m.task == task
                 for v in m.timings.get("next-query-painted", [])
             ]
+            if not painted:
+                continue
             p50, p95, n = percentiles(painted)
-            name = f"n -> next query painted, machine speed, {task} {mode.split()[1]}"
+            name = f"n -> next query painted, machine speed, {task} {mode}"
             print(f"{name:64s} {p50:8.1f} {p95:8.1f} {n:4d}  p95 <= 16")
-    paced = result["paced"]
-    if paced:
+            built = [
+                v
+                for m in measures
+                if m.mode == mode and m.task == task
+                for v in m.timings.get("page-built", [])
+            ]
+            if built:
+                p50, p95, n = percentiles(built)
+                print(f"{'  of which page built in the handler':64s} {p50:8.1f} {p95:8.1f} {n:4d}")
+    for tool, paced in result["paced"].items():
         for name, event, goal in (
             ("key -> saved, 10 keys/s (10x4)", "saved", "p95 <= 100"),
             ("n -> next query painted, 10 keys/s (10x4)", "next-query-painted", ""),
             ("key -> view updated, 10 keys/s (10x4)", "keystroke", ""),
+            ("  page built in the n handler, 10 keys/s (10x4)", "page-built", ""),
         ):
-            p50, p95, n = percentiles(paced.get(event, []))
-            print(f"{name:64s} {p50:8.1f} {p95:8.1f} {n:4d}  {goal}")
+            if not paced.get(event):
+                continue  # a baseline build may not record this event
+            p50, p95, n = percentiles(paced[event])
+            print(f"{name + ', ' + tool:64s} {p50:8.1f} {p95:8.1f} {n:4d}  {goal}")
     print(f"\nload before: {result['load_before']}\nload after:  {result['load_after']}")
 
 
@@ -869,6 +986,21 @@ def main() -> None:
         "was (slows every tool a little)",
     )
     parser.add_argument("--json", action="store_true", help="also print every measure as JSON")
+    parser.add_argument(
+        "--trace",
+        nargs="?",
+        const="",
+        metavar="DIR",
+        help="record a Chromium trace of each timed window of the grid and print the renderer "
+        "main thread's time by trace event (Layout, Paint, FunctionCall...; slows it a little); "
+        "with DIR, save each trace there (trace-<task>-<tool>-<how>-<run>.json, for DevTools)",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="DIR",
+        help="a folder with another build's grid.js and grid.css: the grid with that bundle "
+        "runs too (tool 'baseline'), in the same run, and is compared with this build",
+    )
     args = parser.parse_args()
     tools = [t.strip().lower() for t in args.tools.split(",") if t.strip()]
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
@@ -879,7 +1011,15 @@ def main() -> None:
         )
     ensure_peers()
     Clock.profile = args.profile
-    result = run(args.ui, args.runs, tools, tasks, paced=not args.no_paced)
+    Clock.trace = args.trace is not None
+    Clock.trace_dir = Path(args.trace) if args.trace else None
+    baseline = None
+    if args.baseline:
+        folder = Path(args.baseline).resolve()
+        if not (folder / "grid.js").is_file() or not (folder / "grid.css").is_file():
+            raise SystemExit(f"--baseline {args.baseline!r}: no grid.js and grid.css in it")
+        baseline = str(folder)
+    result = run(args.ui, args.runs, tools, tasks, paced=not args.no_paced, baseline=baseline)
     report(result, tasks)
     if args.json:
         print(json.dumps({**result, "measures": [m.__dict__ for m in result["measures"]]}))

@@ -38,3 +38,11 @@ export class Cleanups {
     for (const step of this.steps.splice(0).reverse()) step();
   }
 }
+
+/**
+ * Set `node`'s text only when it differs: assigning `textContent` replaces the text node even when
+ * the text is the same, which makes the browser lay out and paint that box again.
+ */
+export function setText(node: Node, text: string): void {
+  if (node.textContent !== text) node.textContent = text;
+}

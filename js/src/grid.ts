@@ -76,7 +76,7 @@ export function renderGrid(
   const store = new JudgementState();
   // root.dataset.unsaved: judgements not acknowledged yet (tests and benchmarks wait on "0")
   const batcher = new JudgeBatcher(send, (count) => {
-    root.dataset.unsaved = String(count);
+    if (root.dataset.unsaved !== String(count)) root.dataset.unsaved = String(count);
   });
   const clock = new ActiveClock();
   const cleanups = new Cleanups();
@@ -143,7 +143,7 @@ export function renderGrid(
     root.style.setProperty("--xmw-tile-size", `${Number(model.get("tile_size") ?? 240) || 240}px`);
   // ---- focus ----------------------------------------------------------------------------------
   const hasFocus = (): boolean => !!document.activeElement && root.contains(document.activeElement);
-  function focusTile(moveDomFocus: boolean, scroll: boolean): void {
+  function focusTile(moveDomFocus: boolean, scroll: boolean | "frame"): void {
     board.focus(board.focusIndex, moveDomFocus, scroll);
     // no tile (a page loading): the keys still need a home
     if (moveDomFocus && board.size === 0) root.focus({ preventScroll: true });
@@ -152,6 +152,7 @@ export function renderGrid(
 
   // ---- pages ----------------------------------------------------------------------------------
   function renderPage(entry: CachedPage, keepFocus: boolean): void {
+    const began = now();
     const hadFocus = hasFocus();
     const page = entry.page;
     // Loaded into the store when it arrived; reloading here would put the page's (older) stored
@@ -167,7 +168,8 @@ export function renderGrid(
     loading.hide();
     view = { entry, query };
     if (!samePage) {
-      board.element.scrollTop = 0;
+      // (no board.element.scrollTop = 0: the tiles have no scroller of their own since the notebook
+      // scrolls, and writing scrollTop laid the new page out in this task, a second layout per page)
       judge.pageShown(now());
       board.focusIndex = judge.firstOpen();
     }
@@ -180,7 +182,9 @@ export function renderGrid(
     root.dataset.queryId = page.query_id;
     root.dataset.queryIndex = String(page.index);
     renderNone();
-    focusTile(hadFocus, hadFocus);
+    focusTile(hadFocus, hadFocus && "frame");
+    // the page's DOM built and focused, in this task (the rest of "next-query-painted" is the frame)
+    if (!samePage) recordTiming("page-built", now() - began);
     if (!samePage) applyTyped();
   }
 

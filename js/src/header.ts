@@ -4,7 +4,7 @@
  * hint and the go-to box. It shows what it is given; the grid decides what that is.
  */
 
-import { make } from "./dom";
+import { make, setText } from "./dom";
 import type { GoToBox } from "./goto";
 import { hintFor } from "./keyboard";
 import { SUPPRESS } from "./media";
@@ -79,7 +79,10 @@ export class Header {
 
   showProgress(progress: Progress, current: number, nQueries: number): void {
     const n = nQueries || progress.n_queries;
-    this.progress.textContent = `judged ${progress.judged}/${progress.total} · queries done ${progress.queries_done}/${progress.n_queries || n} · query ${current + 1}/${n}`;
+    setText(
+      this.progress,
+      `judged ${progress.judged}/${progress.total} · queries done ${progress.queries_done}/${progress.n_queries || n} · query ${current + 1}/${n}`,
+    );
     this.prevButton.disabled = current <= 0;
     this.nextButton.disabled = n > 0 && current >= n - 1;
   }
@@ -87,14 +90,14 @@ export class Header {
   /** "candidate k of N · j/N judged", and the done badge (the whole campaign's when `allDone`). */
   showPosition(position: Position | null, allDone: boolean): void {
     if (!position) {
-      this.position.textContent = "";
+      setText(this.position, "");
     } else {
       const at = position.focused === null ? "" : `candidate ${position.focused + 1} of ${position.total} · `;
-      this.position.textContent = `${at}${position.judged}/${position.total} judged`;
+      setText(this.position, `${at}${position.judged}/${position.total} judged`);
     }
     const done = !!position?.done;
-    this.done.hidden = !done && !allDone;
-    this.done.textContent = allDone ? "✓ all queries done" : done ? "✓ query done" : "";
+    if (this.done.hidden !== (!done && !allDone)) this.done.hidden = !done && !allDone;
+    setText(this.done, allDone ? "✓ all queries done" : done ? "✓ query done" : "");
     this.element.classList.toggle("xmw-query-done", done);
     this.element.classList.toggle("xmw-all-done", allDone);
   }
@@ -121,7 +124,7 @@ export class Banners {
   }
 
   showNone(none: boolean, state: string): void {
-    this.none.hidden = !none;
-    this.none.dataset.state = state;
+    if (this.none.hidden !== !none) this.none.hidden = !none;
+    if (this.none.dataset.state !== state) this.none.dataset.state = state;
   }
 }

@@ -5,7 +5,7 @@
  * while, so that it does not go on speaking of a key pressed long ago.
  */
 
-import { make } from "./dom";
+import { make, setText } from "./dom";
 
 export class NoticeLine {
   readonly element: HTMLElement;
@@ -22,8 +22,9 @@ export class NoticeLine {
   show(text: string, kind: "info" | "refused" | "done" = "info"): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    this.element.textContent = text;
-    this.element.dataset.kind = kind;
+    if (!text && this.element.hidden) return; // nothing shown, nothing to hide (no DOM write)
+    setText(this.element, text);
+    if (this.element.dataset.kind !== kind) this.element.dataset.kind = kind;
     this.element.hidden = !text;
     if (text && this.hideAfterMs > 0) this.timer = setTimeout(() => this.show(""), this.hideAfterMs);
   }

@@ -8,7 +8,7 @@
  * taller than the box is cut at its bottom edge and a "more" button shows all of it.
  */
 
-import { make } from "./dom";
+import { make, setText } from "./dom";
 import { type BlobUrls, renderParts, SUPPRESS } from "./media";
 import type { Candidate, Part, ScaleSpec } from "./protocol";
 import type { ItemState } from "./state";
@@ -292,16 +292,17 @@ export function updateTile(refs: TileRefs, item: ItemState, scale: ScaleSpec): v
       tick.classList.toggle("xmw-selected", Number(tick.dataset.value) === item.relevance);
     }
   }
-  valueLabel.textContent = statusText(item, name);
-  valueLabel.title = valueLabel.textContent;
+  // setText: an unchanged text keeps its text node (a new one is laid out and painted again)
+  setText(valueLabel, statusText(item, name));
+  valueLabel.title = valueLabel.textContent ?? "";
   best.setAttribute("aria-pressed", item.best ? "true" : "false");
-  best.textContent = item.best ? "★ best" : "☆ best";
+  setText(best, item.best ? "★ best" : "☆ best");
   if (broken) {
     broken.setAttribute("aria-pressed", flagged ? "true" : "false");
-    broken.textContent = flagged ? "⚠ broken" : "broken?";
+    setText(broken, flagged ? "⚠ broken" : "broken?");
   }
-  save.textContent = saveText(item);
-  save.title = save.textContent;
+  setText(save, saveText(item));
+  save.title = save.textContent ?? "";
 }
 
 /**

@@ -13,10 +13,46 @@ import { buildTile, type TileHandlers, type TileRefs, updateTile } from "./tile"
 
 export type { TileHandlers };
 
-function update(refs: TileRefs, item: ItemState, scale: ScaleSpec): void {
-  updateTile(refs, item, scale);
-  // The grid's own mark of a flag, whatever tile.ts shows for it (tests and CSS can rely on it).
-  refs.tile.dataset.flags = item.flags.join(",");
+/** What a tile shows of its item: a tile whose item still has the same signature is not touched. */
+function signature(item: ItemState): string {
+  return `${item.relevance}\u0000${item.best}\u0000${item.flags.join(",")}\u0000${item.state}\u0000${item.error}`;
+}
+
+/**
+ * Tiles that are fully in view, as an IntersectionObserver last saw them: a key that moves the focus
+ * to one of them needs no scrollIntoView, which would force a synchronous layout in the key handler
+ * (~3 ms a key in JupyterLab). Unknown (no observer yet, or not reported) counts as not in view.
+ */
+class InView {
+  private readonly seen = new WeakSet<Element>();
+  private readonly observer: IntersectionObserver | null;
+
+  constructor() {
+    this.observer =
+      typeof IntersectionObserver === "function"
+        ? new IntersectionObserver(
+            (entries) => {
+              for (const entry of entries) {
+                if (entry.isIntersecting && entry.intersectionRatio >= 0.999) this.seen.add(entry.target);
+                else this.seen.delete(entry.target);
+              }
+            },
+            { threshold: [0, 0.999] },
+          )
+        : null;
+  }
+
+  watch(tile: Element): void {
+    this.observer?.observe(tile);
+  }
+
+  unwatchAll(): void {
+    this.observer?.disconnect();
+  }
+
+  has(tile: Element): boolean {
+    return this.seen.has(tile);
+  }
 }
 
 export class TileBoard {
@@ -26,6 +62,16 @@ export class TileBoard {
   focusIndex = 0;
   /** Index of the tile `b` acts on when it is not the focused one (null: the focused one). */
   bestTarget: number | null = null;
+  /** The item signature each tile shows (see `signature`). */
+  private shown = new WeakMap<TileRefs, string>();
+  /** The tile that carries `.xmw-focused`, and the one that carries `.xmw-best-target`. */
+  private focusedTile: HTMLElement | null = null;
+  private targetTile: HTMLElement | null = null;
+  private readonly inView = new InView();
+  /** Work left for the next frame (see `focus`): a tile to scroll into view, the DOM focus to move. */
+  private scrollPending: HTMLElement | null = null;
+  private focusPending = false;
+  private frameScheduled = false;
 
   constructor(element: HTMLElement) {
     this.element = element;
@@ -44,14 +90,14 @@ export class TileBoard {
     handlers: TileHandlers,
   ) {
     const fragment = document.createDocumentFragment();
-    this.tiles = [];
-    this.byId = new Map();
+    this.reset();
     page.candidates.forEach((candidate, position) => {
       const refs = buildTile(candidate, position, page.candidates.length, scale, urls, showSources, handlers);
       const item = query.items.get(candidate.item_id);
-      if (item) update(refs, item, scale);
+      if (item) this.apply(refs, item, scale);
       this.tiles.push(refs);
       this.byId.set(candidate.item_id, refs);
+      this.inView.watch(refs.tile);
       fragment.append(refs.tile);
     });
     this.element.replaceChildren(fragment);
@@ -59,39 +105,108 @@ export class TileBoard {
   }
 
   clear(): void {
-    this.tiles = [];
-    this.byId = new Map();
+    this.reset();
     this.bestTarget = null;
     this.element.replaceChildren();
+  }
+
+  private reset(): void {
+    this.tiles = [];
+    this.byId = new Map();
+    this.shown = new WeakMap();
+    this.focusedTile = null;
+    this.targetTile = null;
+    this.inView.unwatchAll();
   }
 
   update(itemIds: Iterable<string>, query: QueryState, scale: ScaleSpec): void {
     for (const itemId of itemIds) {
       const refs = this.byId.get(itemId);
       const item = query.items.get(itemId);
-      if (refs && item) update(refs, item, scale);
+      if (refs && item) this.apply(refs, item, scale);
     }
+  }
+
+  /** Show `item` on its tile, unless the tile shows it already (each write costs style and layout). */
+  private apply(refs: TileRefs, item: ItemState, scale: ScaleSpec): void {
+    const key = signature(item);
+    if (this.shown.get(refs) === key) return;
+    this.shown.set(refs, key);
+    updateTile(refs, item, scale);
+    // The grid's own mark of a flag, whatever tile.ts shows for it (tests and CSS can rely on it).
+    refs.tile.dataset.flags = item.flags.join(",");
   }
 
   tile(index: number): HTMLElement | undefined {
     return this.tiles[index]?.tile;
   }
 
-  /** Show the focus on tile `index` (clamped); move the DOM focus there and scroll it into view if asked. */
-  focus(index: number, moveDomFocus: boolean, scroll: boolean): void {
+  /**
+   * Show the focus on tile `index` (clamped); move the DOM focus there and scroll it into view if
+   * asked: at once (a key moved the focus), or with `scroll === "frame"` just before the next frame
+   * (a page just built is laid out for that frame anyway; scrolling in the handler would lay it out
+   * a second time).
+   */
+  focus(index: number, moveDomFocus: boolean, scroll: boolean | "frame"): void {
     if (this.tiles.length === 0) return;
     this.focusIndex = Math.min(Math.max(index, 0), this.tiles.length - 1);
-    for (const refs of this.tiles) {
-      if (refs.tile.classList.contains("xmw-focused")) {
-        refs.tile.classList.remove("xmw-focused");
-        refs.tile.tabIndex = -1;
-      }
-    }
     const tile = this.tiles[this.focusIndex].tile;
-    tile.classList.add("xmw-focused");
-    tile.tabIndex = 0;
-    if (moveDomFocus) tile.focus({ preventScroll: true });
-    if (scroll && typeof tile.scrollIntoView === "function") tile.scrollIntoView({ block: "nearest" });
+    // only the tile that had the focus and the one that gets it change (not a pass over all tiles)
+    if (this.focusedTile !== tile) {
+      if (this.focusedTile) {
+        this.focusedTile.classList.remove("xmw-focused");
+        this.focusedTile.tabIndex = -1;
+      }
+      tile.classList.add("xmw-focused");
+      tile.tabIndex = 0;
+      this.focusedTile = tile;
+    }
+    if (moveDomFocus && document.activeElement !== tile) {
+      // focus() brings the whole page's style up to date at once, in the key handler (1-3 ms in
+      // JupyterLab, more when Lab itself has pending changes). From one tile to another the move
+      // waits for the frame: keys pressed meanwhile still reach the root through the old tile.
+      // Anywhere else (the root, a player's own controls, outside) it happens now.
+      if (this.onTile(document.activeElement) && this.canWait()) {
+        this.focusPending = true;
+        this.scheduleFrame();
+      } else tile.focus({ preventScroll: true });
+    }
+    // scrollIntoView lays the page out at once, in the key handler: only for a tile not fully in view
+    if (!scroll || typeof tile.scrollIntoView !== "function" || this.inView.has(tile)) return;
+    if (scroll === "frame" && this.canWait()) {
+      this.scrollPending = tile;
+      this.scheduleFrame();
+    } else tile.scrollIntoView({ block: "nearest" });
+  }
+
+  /** Whether `node` is one of this board's tiles itself (not an element inside one). */
+  private onTile(node: Element | null): boolean {
+    return !!node && node.parentElement === this.element && node.classList.contains("xmw-tile");
+  }
+
+  private canWait(): boolean {
+    return typeof requestAnimationFrame === "function";
+  }
+
+  /** Run the focus and scroll left for the frame in its rAF: style and layout are done once there. */
+  private scheduleFrame(): void {
+    if (this.frameScheduled) return;
+    this.frameScheduled = true;
+    requestAnimationFrame(() => {
+      this.frameScheduled = false;
+      const tile = this.focusedTile;
+      const focus = this.focusPending;
+      const scroll = this.scrollPending;
+      this.focusPending = false;
+      this.scrollPending = null;
+      if (!tile?.isConnected) return;
+      // not if the DOM focus left the tiles meanwhile (a click elsewhere): it is not ours to take
+      if (focus && document.activeElement !== tile && this.onTile(document.activeElement)) {
+        tile.focus({ preventScroll: true });
+      }
+      // the focus may have moved on since (to a tile in view, or to another page)
+      if (scroll === tile && !this.inView.has(tile)) tile.scrollIntoView({ block: "nearest" });
+    });
   }
 
   /**
@@ -122,9 +237,11 @@ export class TileBoard {
 
   setBestTarget(index: number | null): void {
     this.bestTarget = index !== null && index >= 0 && index < this.tiles.length ? index : null;
-    this.tiles.forEach((refs, at) => {
-      refs.tile.classList.toggle("xmw-best-target", at === this.bestTarget);
-    });
+    const tile = this.bestTarget === null ? null : this.tiles[this.bestTarget].tile;
+    if (tile === this.targetTile) return;
+    this.targetTile?.classList.remove("xmw-best-target");
+    tile?.classList.add("xmw-best-target");
+    this.targetTile = tile;
   }
 
   /** Columns for ↑/↓: from the layout, or `fallback` where there is none (happy-dom, hidden). */

@@ -1,6 +1,6 @@
 /**
  * Timings the benchmarks read from the page (`globalThis.__xmwTimings`): keystroke handling, key ->
- * saved, and n -> next query painted.
+ * saved, n -> next query painted, and the part of it spent building the page ("page-built").
  */
 
 import { decodeImage, isDecoded } from "./media";

@@ -84,6 +84,6 @@ export class LoadingLine {
 
   hide(): void {
     this.failed = false;
-    this.element.hidden = true;
+    if (!this.element.hidden) this.element.hidden = true;
   }
 }

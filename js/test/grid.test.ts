@@ -127,7 +127,7 @@ describe("start-up and layout", () => {
 });
 
 describe("keys", () => {
-  it("moves focus with arrows and hjkl, ↑/↓ by the number of columns", () => {
+  it("moves focus with arrows and hjkl, ↑/↓ by the number of columns", async () => {
     const { press, focused } = ready({}, { columns: 3 });
     expect(focused()?.dataset.itemId).toBe("q0-d0");
     press("ArrowRight");
@@ -139,7 +139,31 @@ describe("keys", () => {
     press("k");
     press("h");
     expect(focused()?.dataset.itemId).toBe("q0-d0");
+    // from tile to tile the DOM focus follows before the next frame (focus() in the key handler
+    // would bring the page's style up to date once per key)
+    await new Promise((resolve) => requestAnimationFrame(resolve));
     expect(document.activeElement).toBe(focused());
+  });
+
+  it("moves the DOM focus from tile to tile by the next frame, keys in between still count", async () => {
+    const { press, focused, tiles, model } = ready({}, { columns: 3 });
+    press("l");
+    press("2"); // reaches the root through the tile that still has the DOM focus
+    expect(model.actions("grade")[0]).toMatchObject({ item_id: "q0-d1", relevance: 2 });
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    expect(document.activeElement).toBe(focused());
+    expect(focused()).toBe(tiles()[2]);
+  });
+
+  it("does not take the DOM focus back from outside the tiles when the frame comes", async () => {
+    const { press, el } = ready({}, { columns: 3 });
+    press("l"); // from the root: at once
+    press("l"); // from a tile to the next: by the frame
+    const outside = document.createElement("input");
+    el.append(outside);
+    outside.focus();
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    expect(document.activeElement).toBe(outside);
   });
 
   it("handles its keys only: prevents default and stops propagation, lets modified keys through", () => {
