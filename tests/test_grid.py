@@ -220,6 +220,7 @@ def test_regrade_updates_row_in_place_and_undo_restores(
         {"item_id": "i1", "relevance": 1, "best": False, "flags": []}
     ]
     assert grid.labels["relevance"].tolist() == [1]
+    assert grid.store.labels()["relevance"].tolist() == [1]  # the store agrees with the view
     result = browser.one(**UNDO)
     assert result["queries"]["q1"]["states"][0]["relevance"] is None and grid.labels.empty
     events = grid.store.events()
