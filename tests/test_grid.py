@@ -1,13 +1,19 @@
 """RelevanceGrid without a browser: the browser's messages are simulated, as the front end sends them.
 
 Asserts on what lands in the store and in ``grid.labels``, and on what the kernel sends back.
+
+The tests that touch the store (durability, resume, two widgets on one store, undo, imported
+labels, what an event records) take the ``location`` fixture of ``conftest.py`` and run on SQLite
+and on PostgreSQL. The others (page building, media, input checks, the comm path) exercise the
+kernel's in-memory state and the UI messages: the store only receives their events, so they run
+on SQLite ``":memory:"`` only, which keeps them fast and adds nothing a second backend could fail.
 """
 
 from __future__ import annotations
 
 import json
 import pathlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pytest
@@ -15,6 +21,9 @@ from PIL import Image
 
 import xmwidgets as xm
 from xmwidgets._frames import InputError
+
+if TYPE_CHECKING:
+    from conftest import Location
 
 
 @pytest.fixture
@@ -155,10 +164,10 @@ def test_page_carries_media_as_bytes_and_text_literally(
 
 
 def test_grade_is_durable_then_acknowledged_and_in_labels(
-    built_bundle: pathlib.Path, frames: Any, tmp_path: pathlib.Path
+    built_bundle: pathlib.Path, frames: Any, location: Location
 ) -> None:
-    path = tmp_path / "labels.sqlite"
-    grid = make_grid(frames, store=str(path), shuffle=False)
+    grid = make_grid(frames, store=location.where, shuffle=False)  # the grid opens the URL/path
+    location.track(grid.store)
     labels = grid.labels
     browser = Browser(grid)
     ack = browser.judge(grade("q1", "i2", 3, duration_ms=850))
@@ -188,8 +197,8 @@ def test_grade_is_durable_then_acknowledged_and_in_labels(
     assert str(labels["relevance"].dtype) == "Int8" and row.duration_ms == 850
     assert row.shown_position == 1  # the kernel's position of i2, not the browser's word
     assert row.guideline_version == "trec-0-3@1" and row.created_at.tzinfo is not None
-    # another connection to the file sees the event
-    events = xm.open_store(path).events()
+    # another connection to the store sees the event
+    events = location().events()
     assert events[["task", "query_id", "item_id", "relevance"]].values.tolist() == [
         ["grade", "q1", "i2", 3]
     ]
@@ -197,9 +206,9 @@ def test_grade_is_durable_then_acknowledged_and_in_labels(
 
 
 def test_regrade_updates_row_in_place_and_undo_restores(
-    built_bundle: pathlib.Path, frames: Any
+    built_bundle: pathlib.Path, frames: Any, location: Location
 ) -> None:
-    grid = make_grid(frames, shuffle=False)
+    grid = make_grid(frames, store=location(), shuffle=False)
     browser = Browser(grid)
     browser.judge(grade("q1", "i1", 1))
     browser.judge(grade("q1", "i1", 2))
@@ -211,6 +220,7 @@ def test_regrade_updates_row_in_place_and_undo_restores(
         {"item_id": "i1", "relevance": 1, "best": False, "flags": []}
     ]
     assert grid.labels["relevance"].tolist() == [1]
+    assert grid.store.labels()["relevance"].tolist() == [1]  # the store agrees with the view
     result = browser.one(**UNDO)
     assert result["queries"]["q1"]["states"][0]["relevance"] is None and grid.labels.empty
     events = grid.store.events()
@@ -220,9 +230,9 @@ def test_regrade_updates_row_in_place_and_undo_restores(
 
 
 def test_best_is_exclusive_and_recorded_with_the_kernels_shown_order(
-    built_bundle: pathlib.Path, frames: Any
+    built_bundle: pathlib.Path, frames: Any, location: Location
 ) -> None:
-    grid = make_grid(frames)
+    grid = make_grid(frames, store=location())
     browser = Browser(grid)
     shown = list(grid.shown_candidates("q1")["item_id"])
     browser.judge(grade("q1", "i1", 3), grade("q1", "i2", 2), best("q1", "i1"))
@@ -271,15 +281,16 @@ def test_memoryview_buffers_and_set_state_from_browser(
 
 
 def test_resume_opens_at_first_unfinished_query(
-    built_bundle: pathlib.Path, frames: Any, tmp_path: pathlib.Path
+    built_bundle: pathlib.Path, frames: Any, location: Location
 ) -> None:
-    path = str(tmp_path / "labels.sqlite")
-    grid = make_grid(frames, store=path)
+    first = location()
+    grid = make_grid(frames, store=first)
     browser = Browser(grid)
     browser.judge(*[grade("q1", item_id, 0) for item_id in ["i1", "i2", "t1"]])
     browser.judge(grade("q2", "i3", 3), best("q2", "i3"))
     grid.close()
-    again = make_grid(frames, store=path)
+    first.close()  # a kernel restart: a new connection reads what the old one wrote
+    again = make_grid(frames, store=location())
     assert again.query_index == 1  # q1 is finished, q2 is not
     assert len(again.labels) == 4
     assert again.progress == {"judged": 4, "total": 6, "queries_done": 1, "n_queries": 3}
@@ -294,8 +305,10 @@ def test_resume_opens_at_first_unfinished_query(
     assert again.labels.set_index("item_id").loc["i3", "best"] == False  # noqa: E712
 
 
-def test_imported_labels_show_as_judged(built_bundle: pathlib.Path, frames: Any) -> None:
-    store = xm.open_store(":memory:")
+def test_imported_labels_show_as_judged(
+    built_bundle: pathlib.Path, frames: Any, location: Location
+) -> None:
+    store = location()
     store.import_labels(
         pd.DataFrame({"query_id": ["q3"], "item_id": ["i4"], "relevance": [2]}), annotator="ana"
     )
@@ -427,15 +440,16 @@ def test_repeated_pairs_are_merged_with_their_sources(
 
 
 def test_two_widgets_on_one_store_lose_nothing(
-    built_bundle: pathlib.Path, frames: Any, tmp_path: pathlib.Path
+    built_bundle: pathlib.Path, frames: Any, location: Location
 ) -> None:
-    path = str(tmp_path / "shared.sqlite")
-    ana, ben = make_grid(frames, store=path), xm.RelevanceGrid(*frames, store=path, annotator="ben")
+    # each widget has its own connection, as two notebooks would
+    ana = make_grid(frames, store=location())
+    ben = xm.RelevanceGrid(*frames, store=location(), annotator="ben")
     a, b = Browser(ana), Browser(ben)
     for i, item_id in enumerate(["i1", "i2", "t1"]):
         a.judge(grade("q1", item_id, i))
         b.judge(grade("q1", item_id, 3 - i))
-    labels = xm.open_store(path).labels()
+    labels = location().labels()
     assert sorted(labels["annotator"].value_counts().items()) == [("ana", 3), ("ben", 3)]
     assert len(ana.labels) == 3 and len(ben.labels) == 3
 

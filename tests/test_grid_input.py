@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import pathlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import traitlets
@@ -16,7 +16,14 @@ from test_grid import Browser, best, flag, frames, grade, make_grid, none
 
 import xmwidgets as xm
 
+if TYPE_CHECKING:
+    from conftest import Location
+
 __all__ = ["frames"]  # the fixture, imported for pytest
+
+# Refused input never reaches the store, whatever the backend: these tests run on SQLite
+# ":memory:". The two that check what an accepted event records (annotator, shown position and
+# order) take ``location`` and run on SQLite and on PostgreSQL.
 
 
 def _capture_state(grid: xm.RelevanceGrid) -> list[dict[str, Any]]:
@@ -55,9 +62,9 @@ def test_state_updates_may_not_change_kernel_facts(
 
 
 def test_annotator_cannot_be_renamed_from_the_browser(
-    built_bundle: pathlib.Path, frames: Any
+    built_bundle: pathlib.Path, frames: Any, location: Location
 ) -> None:
-    grid = make_grid(frames)
+    grid = make_grid(frames, store=location())
     _capture_state(grid)
     grid.set_state({"annotator": "mallory", "query_index": 2})
     assert grid.annotator == "ana" and grid.query_index == 2  # the allowed part is applied
@@ -129,9 +136,9 @@ def test_continuous_scale_takes_finite_numbers_in_range(
 
 
 def test_shown_position_and_shown_come_from_the_kernel(
-    built_bundle: pathlib.Path, frames: Any
+    built_bundle: pathlib.Path, frames: Any, location: Location
 ) -> None:
-    grid = make_grid(frames)
+    grid = make_grid(frames, store=location())
     shown = list(grid.shown_candidates("q1")["item_id"])
     Browser(grid).judge(
         grade("q1", "i2", 3, shown_position=0, shown=["i9"]),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import pathlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pytest
@@ -13,7 +13,15 @@ from test_grid import UNDO, Browser, best, flag, frames, grade, make_grid, none
 import xmwidgets as xm
 from xmwidgets._frames import InputError
 
+if TYPE_CHECKING:
+    from conftest import Location
+
 __all__ = ["frames"]  # the fixture, imported for pytest
+
+# The tests that read the labels frame back from a store (after undo, on resume, after refresh,
+# from imported or older events) take ``location`` and run on SQLite and on PostgreSQL. The
+# input checks, the lazy frame and the IPython hook are about the kernel's in-memory frame and
+# run on SQLite ":memory:" only.
 
 DTYPES = {
     "query_id": "string",
@@ -42,10 +50,10 @@ def _check_shape(labels: pd.DataFrame) -> None:
 
 @pytest.mark.parametrize("storage", ["python", "pyarrow"])
 def test_labels_columns_best_flags_and_no_gaps_after_undo(
-    built_bundle: pathlib.Path, frames: Any, storage: str
+    built_bundle: pathlib.Path, frames: Any, location: Location, storage: str
 ) -> None:
     with pd.option_context("mode.string_storage", storage):
-        grid = make_grid(frames, shuffle=False)
+        grid = make_grid(frames, store=location(), shuffle=False)
         labels = grid.labels
         browser = Browser(grid)
         browser.judge(grade("q1", "i1", 3), best("q1", "i1"), grade("q1", "i2", 1))
@@ -76,17 +84,18 @@ def test_labels_columns_best_flags_and_no_gaps_after_undo(
 
 
 def test_queries_marked_none_relevant_are_in_labels(
-    built_bundle: pathlib.Path, frames: Any, tmp_path: pathlib.Path
+    built_bundle: pathlib.Path, frames: Any, location: Location
 ) -> None:
-    path = str(tmp_path / "s.sqlite")
-    grid = make_grid(frames, store=path)
+    first = location()
+    grid = make_grid(frames, store=first)
     Browser(grid).judge(none("q2"))
     rows = grid.labels[grid.labels["query_id"] == "q2"]
     assert sorted(rows["item_id"]) == ["i2", "i3"]
     assert rows["none_relevant"].all() and (rows["relevance"] == 0).all()
     assert rows["duration_ms"].isna().all()  # side-effect grades carry no time of their own
     grid.close()
-    again = make_grid(frames, store=path)
+    first.close()  # a kernel restart: a new connection reads what the old one wrote
+    again = make_grid(frames, store=location())
     _check_shape(again.labels)
     assert again.labels["none_relevant"].tolist() == [True, True]
     assert again.none_relevant == {"q2"} and again.progress["queries_done"] == 1
@@ -124,16 +133,17 @@ def test_labels_are_flushed_before_each_ipython_cell(
 
 
 def test_resume_gives_the_same_labels(
-    built_bundle: pathlib.Path, frames: Any, tmp_path: pathlib.Path
+    built_bundle: pathlib.Path, frames: Any, location: Location
 ) -> None:
-    path = str(tmp_path / "s.sqlite")
-    grid = make_grid(frames, store=path)
+    first = location()
+    grid = make_grid(frames, store=first)
     browser = Browser(grid)
     browser.judge(grade("q1", "i1", 3), best("q1", "i1"), flag("q1", "t1"), grade("q1", "t1", 1))
     browser.judge(flag("q2", "i3"), flag("q2", "i2", name="dissonant"), grade("q3", "i4", 1))
     before = grid.labels.copy()
     grid.close()
-    again = make_grid(frames, store=path)
+    first.close()
+    again = make_grid(frames, store=location())
     after = again.labels
     _check_shape(after)
     key = ["query_id", "item_id"]
@@ -145,8 +155,10 @@ def test_resume_gives_the_same_labels(
     assert result["notice"].startswith("best refused: candidate")
 
 
-def test_an_older_store_with_best_but_no_grade(built_bundle: pathlib.Path, frames: Any) -> None:
-    store = xm.open_store(":memory:")
+def test_an_older_store_with_best_but_no_grade(
+    built_bundle: pathlib.Path, frames: Any, location: Location
+) -> None:
+    store = location()
     base = {"campaign": "default", "annotator": "ana", "query_id": "q1"}
     store.append(
         [
@@ -253,13 +265,12 @@ def test_bad_options_are_refused_in_the_constructor(
 
 
 def test_refresh_reads_what_another_process_wrote(
-    built_bundle: pathlib.Path, frames: Any, tmp_path: pathlib.Path
+    built_bundle: pathlib.Path, frames: Any, location: Location
 ) -> None:
-    path = str(tmp_path / "s.sqlite")
-    grid = make_grid(frames, store=path)
+    grid = make_grid(frames, store=location())
     labels = grid.labels
     Browser(grid).judge(grade("q1", "i1", 2))
-    other = make_grid(frames, store=path)  # the same annotator in a second notebook
+    other = make_grid(frames, store=location())  # the same annotator in a second notebook
     Browser(other).judge(grade("q1", "i2", 1), grade("q3", "i4", 3))
     grid.refresh()
     assert grid.labels is labels and sorted(labels["item_id"]) == ["i1", "i2", "i4"]
@@ -269,9 +280,9 @@ def test_refresh_reads_what_another_process_wrote(
 
 
 def test_progress_counts_only_this_grids_candidates(
-    built_bundle: pathlib.Path, frames: Any
+    built_bundle: pathlib.Path, frames: Any, location: Location
 ) -> None:
-    store = xm.open_store(":memory:")
+    store = location()
     store.import_labels(
         pd.DataFrame(
             {

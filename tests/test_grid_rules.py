@@ -7,7 +7,7 @@ the states the view must adopt, ``grid.labels`` and the store's own labels.
 from __future__ import annotations
 
 import pathlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pytest
@@ -15,7 +15,15 @@ from test_grid import UNDO, Browser, best, flag, frames, grade, make_grid, none
 
 import xmwidgets as xm
 
+if TYPE_CHECKING:
+    from conftest import Location
+
 __all__ = ["frames"]  # the fixture, imported for pytest
+
+# The tests that check what the rules leave in the store (R1-R5 with their side effects, undo,
+# refresh, a failing store) take ``location`` and run on SQLite and on PostgreSQL: the store
+# must never hold a contradiction on either. Those that check only notices and the in-memory
+# state use SQLite ":memory:", as a second backend would only receive the same events.
 
 
 def _grid(frames: Any, **kwargs: Any) -> tuple[xm.RelevanceGrid, Browser]:
@@ -33,8 +41,10 @@ def _state(result: dict[str, Any], item_id: str) -> dict[str, Any]:
     return next(s for s in states if s["item_id"] == item_id)
 
 
-def test_r1_relevant_grade_clears_none_relevant(built_bundle: pathlib.Path, frames: Any) -> None:
-    grid, browser = _grid(frames)
+def test_r1_relevant_grade_clears_none_relevant(
+    built_bundle: pathlib.Path, frames: Any, location: Location
+) -> None:
+    grid, browser = _grid(frames, store=location())
     browser.judge(none("q1"))
     assert grid.none_relevant == {"q1"}
     result = browser.one(**grade("q1", "i2", 2))
@@ -55,8 +65,10 @@ def test_r1_lowest_grade_keeps_none_relevant(built_bundle: pathlib.Path, frames:
     assert result["notice"] == "" and grid.none_relevant == {"q1"}
 
 
-def test_r2_lowest_grade_on_best_clears_the_pick(built_bundle: pathlib.Path, frames: Any) -> None:
-    grid, browser = _grid(frames)
+def test_r2_lowest_grade_on_best_clears_the_pick(
+    built_bundle: pathlib.Path, frames: Any, location: Location
+) -> None:
+    grid, browser = _grid(frames, store=location())
     browser.judge(grade("q1", "i1", 3), best("q1", "i1"))
     result = browser.one(**grade("q1", "i1", 0))
     assert result["notice"] == "best pick cleared: candidate 1 is graded 'not relevant'"
@@ -82,9 +94,13 @@ def test_r2_lowest_grade_on_best_clears_the_pick(built_bundle: pathlib.Path, fra
     ],
 )
 def test_r3_best_needs_a_relevant_grade(
-    built_bundle: pathlib.Path, frames: Any, setup: list[dict[str, Any]], reason: str
+    built_bundle: pathlib.Path,
+    frames: Any,
+    location: Location,
+    setup: list[dict[str, Any]],
+    reason: str,
 ) -> None:
-    grid, browser = _grid(frames)
+    grid, browser = _grid(frames, store=location())
     if setup:
         browser.judge(*setup)
     events = len(grid.store.events())
@@ -97,9 +113,9 @@ def test_r3_best_needs_a_relevant_grade(
 
 
 def test_3_then_b_in_one_batch_stars_the_graded_tile(
-    built_bundle: pathlib.Path, frames: Any
+    built_bundle: pathlib.Path, frames: Any, location: Location
 ) -> None:
-    grid, browser = _grid(frames)
+    grid, browser = _grid(frames, store=location())
     ack = browser.judge(grade("q1", "i2", 3), best("q1", "i2"))
     assert [r["status"] for r in ack["results"]] == ["saved", "saved"]
     assert grid.labels.set_index("item_id").loc["i2", "best"] == True  # noqa: E712
@@ -122,9 +138,9 @@ def test_r4_none_relevant_refused_when_some_are_relevant(
 
 
 def test_r4_none_relevant_grades_the_ungraded_in_one_transaction(
-    built_bundle: pathlib.Path, frames: Any
+    built_bundle: pathlib.Path, frames: Any, location: Location
 ) -> None:
-    grid, browser = _grid(frames)
+    grid, browser = _grid(frames, store=location())
     browser.judge(grade("q1", "i1", 0), flag("q1", "t1"))
     before = grid.store.last_event_id()
     result = browser.one(**none("q1"))
@@ -146,9 +162,9 @@ def test_r4_none_relevant_grades_the_ungraded_in_one_transaction(
 
 
 def test_r5_broken_media_is_handled_and_out_of_the_judgements(
-    built_bundle: pathlib.Path, frames: Any
+    built_bundle: pathlib.Path, frames: Any, location: Location
 ) -> None:
-    grid, browser = _grid(frames)
+    grid, browser = _grid(frames, store=location())
     browser.judge(grade("q1", "i1", 3), best("q1", "i1"), grade("q1", "i2", 1))
     result = browser.one(**flag("q1", "i1"))
     assert result["notice"] == (
@@ -198,8 +214,10 @@ def test_other_flags_keep_the_grade(built_bundle: pathlib.Path, frames: Any) -> 
     )
 
 
-def test_undo_undoes_a_whole_action_and_says_what(built_bundle: pathlib.Path, frames: Any) -> None:
-    grid, browser = _grid(frames)
+def test_undo_undoes_a_whole_action_and_says_what(
+    built_bundle: pathlib.Path, frames: Any, location: Location
+) -> None:
+    grid, browser = _grid(frames, store=location())
     browser.judge(grade("q1", "i1", 0))
     browser.judge(none("q1"))  # mark + 2 grades in one action
     assert len(grid.labels) == 3 and grid.progress["queries_done"] == 1
@@ -213,8 +231,10 @@ def test_undo_undoes_a_whole_action_and_says_what(built_bundle: pathlib.Path, fr
     assert grid.store.labels(task="pick").empty
 
 
-def test_undo_restores_the_side_effects_too(built_bundle: pathlib.Path, frames: Any) -> None:
-    grid, browser = _grid(frames)
+def test_undo_restores_the_side_effects_too(
+    built_bundle: pathlib.Path, frames: Any, location: Location
+) -> None:
+    grid, browser = _grid(frames, store=location())
     browser.judge(grade("q1", "i1", 3), best("q1", "i1"))
     browser.judge(grade("q1", "i1", 0))  # R2 clears the best pick
     result = browser.one(**UNDO)
@@ -224,8 +244,10 @@ def test_undo_restores_the_side_effects_too(built_bundle: pathlib.Path, frames: 
     assert _stored(grid, "grade").loc["i1", "relevance"] == 3
 
 
-def test_undo_in_the_same_batch_as_its_action(built_bundle: pathlib.Path, frames: Any) -> None:
-    grid, browser = _grid(frames)
+def test_undo_in_the_same_batch_as_its_action(
+    built_bundle: pathlib.Path, frames: Any, location: Location
+) -> None:
+    grid, browser = _grid(frames, store=location())
     ack = browser.judge(grade("q1", "i1", 2), UNDO, grade("q1", "i2", 1))
     assert [r["status"] for r in ack["results"]] == ["saved", "saved", "saved"]
     assert (
@@ -249,9 +271,9 @@ def test_query_done_and_all_done_notices(built_bundle: pathlib.Path, frames: Any
 
 
 def test_a_failed_write_refuses_the_batch_and_keeps_memory_true(
-    built_bundle: pathlib.Path, frames: Any
+    built_bundle: pathlib.Path, frames: Any, location: Location
 ) -> None:
-    grid, browser = _grid(frames)
+    grid, browser = _grid(frames, store=location())
     browser.judge(grade("q1", "i1", 3))
 
     def broken(events: Any) -> list[int]:
@@ -276,8 +298,10 @@ def test_last_query_done_with_others_left_says_how_many(
     assert result["notice"] == "query 3 done (1/1) · 2 queries left · g to go to one"
 
 
-def test_undo_still_works_after_refresh(built_bundle: pathlib.Path, frames: Any) -> None:
-    grid, browser = _grid(frames)
+def test_undo_still_works_after_refresh(
+    built_bundle: pathlib.Path, frames: Any, location: Location
+) -> None:
+    grid, browser = _grid(frames, store=location())
     browser.judge(grade("q1", "i1", 3), best("q1", "i1"))
     browser.judge(grade("q1", "i2", 1))
     grid.refresh()

@@ -12,7 +12,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,7 @@ from xmwidgets._contract import EVENT_COLUMNS, LABEL_COLUMNS, LABEL_KEY
 from xmwidgets.store import Store, StoreError, open_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import pg_server  # the test helper next to this file
+from conftest import Location
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,32 +46,6 @@ def current(store: Store, **filters: object) -> dict[tuple, int]:
         (q, None if pd.isna(i) else i): (None if pd.isna(r) else int(r))
         for q, i, r in zip(labels.query_id, labels.item_id, labels.relevance, strict=True)
     }
-
-
-class Location:
-    """Where a test's store lives (an SQLite file or a fresh PostgreSQL database); call to open."""
-
-    def __init__(self, kind: str, where: str) -> None:
-        self.kind, self.where = kind, where
-        self.opened: list[Store] = []
-
-    def __call__(self) -> Store:
-        store = open_store(self.where)
-        self.opened.append(store)
-        return store
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Location]:
-    """One test suite, two backends: every test using this runs on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        where = Location("sqlite", str(tmp_path / "labels.sqlite"))
-    else:
-        server = pg_server.server()
-        where = Location("postgres", server.url(server.new_database()))
-    yield where
-    for store in where.opened:
-        store.close()
 
 
 @pytest.fixture
