@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pathlib
 import statistics
 import tempfile
@@ -293,7 +294,7 @@ def open_cost(frames_: tuple[pd.DataFrame, ...], folder: pathlib.Path, runs: int
     )
     print(
         f"  of which Store.labels (the store's read, on a thread while the pool is checked) "
-        f"took {f[2]:.2f} s wall; without it the opening would cost {f[0] - f[2]:.2f} s at least "
+        f"took {f[2]:.2f} s wall / {f[3]:.2f} s CPU; without it the opening would cost {f[0] - f[2]:.2f} s at least "
         f"-> the store's read alone is {f[2] / e[0]:.2f}x the empty opening"
     )
 
@@ -305,9 +306,18 @@ def main() -> None:
     parser.add_argument("--judgements", type=int, default=300, help="judgements per level")
     parser.add_argument("--levels", type=int, nargs="*", default=[0, 10_000, 100_000])
     parser.add_argument("--session", type=int, default=4_000, help="judgements in one session")
+    parser.add_argument(
+        "--open-only", action="store_true", help="only the open run (resume over --open-pairs)"
+    )
+    parser.add_argument("--open-runs", type=int, default=2, help="repetitions of the open run")
     args = parser.parse_args()
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory() as tmp:
         folder = pathlib.Path(tmp)
+        if args.open_only:
+            open_cost(frames(args.open_pairs), folder, args.open_runs)
+            print(f"load average after: {os.getloadavg()[0]:.1f}")
+            return
         data = frames(max(args.pairs, max(args.levels) + 20 * 100))
         print(f"kernel cost of one judgement (file store, {len(data[2]):,} pairs), medians:")
         for stored in args.levels:
@@ -336,7 +346,8 @@ def main() -> None:
                 f"transaction(s), {ms:.1f} ms in the kernel (goal: 1 message, few transactions)"
             )
         del data
-        open_cost(frames(args.open_pairs), folder)
+        open_cost(frames(args.open_pairs), folder, args.open_runs)
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

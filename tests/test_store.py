@@ -653,6 +653,26 @@ def test_labels_refreshed_by_key_equal_a_fresh_read(location: Location, filters:
         store.close()
 
 
+def test_labels_columns_read_only_those_and_equal_the_full_frame(location: Location) -> None:
+    """``columns=`` gives the full frame's columns, in the order asked, also after a refresh."""
+    store, fresh = location(), location()
+    texts = ["", "é", "日本語 🙂", "a\x1fb", "x" * 5000, "d1"]
+    store.append([grade(f"q{k % 2}", t, k % 4, note=t) for k, t in enumerate(texts)])
+    store.append([grade("q0", None, None, flags="broken-media", annotator="other")])
+    wanted = ["item_id", "relevance", "campaign", "note", "task"]
+    for filters in ({}, {"campaign": "c1", "annotator": "ann"}, {"query_ids": ["q1"]}):
+        for step in range(3):
+            fresh._labels_cache = None
+            full = fresh.labels(**filters)
+            part = store.labels(**filters, columns=wanted)
+            assert list(part.columns) == wanted
+            pd.testing.assert_frame_equal(part, full[wanted])
+            store.append([grade("q1", f"new{step}", 1)])  # the next read refreshes by key
+    assert sorted(store.labels(annotator="ann", columns=["note"]).note.dropna()) == sorted(texts)
+    with pytest.raises(ValueError, match="'bogus'"):
+        store.labels(columns=["item_id", "bogus"])
+
+
 # ----------------------------------------------------------------------------- nulls
 _NOT_NULL_COLUMNS = {"event_id", "campaign", "task", "query_id", "annotator", "created_at"}
 # a value for every nullable event column (retracts is set by a retraction, below)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["LABEL_FRAME_COLUMNS", "LiveLabels", "fold_store_labels"]
+__all__ = ["FOLD_COLUMNS", "LABEL_FRAME_COLUMNS", "LiveLabels", "fold_store_labels"]
 
 LABEL_FRAME_COLUMNS: dict[str, str] = {
     "query_id": "string",
@@ -37,6 +37,9 @@ LABEL_FRAME_COLUMNS: dict[str, str] = {
     "created_at": "datetime64[ns, UTC]",
 }
 _COLUMNS = list(LABEL_FRAME_COLUMNS)
+# the store's labels columns that fold_store_labels reads (Store.labels(columns=...)): the others
+# (note, shown, segments) are neither read nor decoded when a grid opens
+FOLD_COLUMNS = ("task", *LABEL_FRAME_COLUMNS)
 
 Row = tuple[Any, ...]  # values in LABEL_FRAME_COLUMNS order, None for missing
 

@@ -42,7 +42,7 @@ from ._frames import (
     positions_in,
 )
 from ._judge import BROKEN, Applied, Judge, Pair, QueryState, Refused
-from ._live_labels import LiveLabels, Row, fold_store_labels
+from ._live_labels import FOLD_COLUMNS, LiveLabels, Row, fold_store_labels
 from ._pages import PageBuilder
 from .media import infer_roles
 from .scale import TREC_SCALE, Scale
@@ -171,7 +171,7 @@ class RelevanceGrid(anywidget.AnyWidget):
         if _has_labels(store):
             self._store = open_store(store)
             reading = self._page_thread.submit(
-                self._store.labels, campaign=campaign, annotator=annotator
+                self._store.labels, campaign=campaign, annotator=annotator, columns=FOLD_COLUMNS
             )
         try:
             candidates, query_positions, item_positions = check_candidates(
@@ -291,7 +291,9 @@ class RelevanceGrid(anywidget.AnyWidget):
         first query that is not done.
         """
         if rows is None:
-            rows = self._store.labels(campaign=self._campaign, annotator=self.annotator)
+            rows = self._store.labels(
+                campaign=self._campaign, annotator=self.annotator, columns=FOLD_COLUMNS
+            )
         base, none_relevant = fold_store_labels(rows)
         self._live.load(base)
         self._none_at_load = none_relevant

@@ -42,7 +42,7 @@ import pandas as pd
 from .._contract import EVENT_COLUMNS, LABEL_COLUMNS, TASKS
 from ._errors import StoreError
 from ._import import import_columns, query_order
-from ._read import _INT_NULL, ALWAYS_READ, _column, _empty, _is_integer
+from ._read import _INT_NULL, ALWAYS_READ, _column, _empty, _is_integer, project
 from ._sqlite import Store
 from ._validate import INSERT_COLUMNS, normalize_event, now_micros
 from ._write import retraction_key
@@ -677,16 +677,21 @@ class PostgresStore(Store):
         annotator: str | Sequence[str] | None = None,
         task: str | Sequence[str] | None = None,
         query_ids: Sequence[str] | None = None,
+        columns: Sequence[str] | None = None,
     ) -> pd.DataFrame:
         """The current judgement per label key (``LABEL_COLUMNS``); see ``Store.labels``."""
         if isinstance(query_ids, str):
             query_ids = [query_ids]
+        if isinstance(columns, str):
+            columns = [columns]
+        read = project(columns, LABEL_COLUMNS)
         clauses, params = _where(
             "c", campaign=campaign, annotator=annotator, task=task, query_id=query_ids
         )
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         sql = f"FROM xmw_current c JOIN xmw_events e ON e.event_id = c.event_id{where}"
-        return self._read_frame(LABEL_COLUMNS, sql, params)
+        frame = self._read_frame(read, sql, params)
+        return frame if columns is None else frame[list(columns)]
 
     def counts(self, *, campaign: str, annotator: str, task: str = "grade") -> pd.DataFrame:
         """Number of current labels per query for one annotator (see ``Store.counts``)."""

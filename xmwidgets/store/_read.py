@@ -2,8 +2,9 @@
 
 Fetching a million rows through the cursor costs a Python object per value (seconds). Instead one
 query aggregates each column into a single string inside SQLite -- integers as comma-separated
-decimals (parsed by ``numpy.fromstring`` in C), text and reals as JSON arrays (``json.loads``),
-and the small columns (low-cardinality text as codes into its few distinct values, relevance,
+decimals (parsed by ``numpy.fromstring`` in C), reals as JSON arrays (``json.loads``), text as
+its UTF-8 bytes concatenated plus the byte length of each value (the data and offsets buffers of
+an Arrow string array: no Python object per value), and the small columns (low-cardinality text as codes into its few distinct values, relevance,
 booleans) packed together into one integer per row -- and the frame is assembled from those arrays
 with the contract dtypes. All columns come from one aggregate query, so they share one row order.
 """
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["ALWAYS_READ", "CODED_COLUMNS", "read_frame", "where_clauses"]
+__all__ = ["ALWAYS_READ", "CODED_COLUMNS", "project", "read_frame", "where_clauses"]
 
 # the columns every frame reads; the optional ones are read only once some event has used them
 ALWAYS_READ = {"event_id", "campaign", "task", "query_id", "annotator", "created_at"}
@@ -44,18 +45,23 @@ def _is_integer(dtype: str) -> bool:
     return dtype.startswith(("Int", "int", "boolean", "datetime"))
 
 
-def _select(col: str, dtype: str, ref: str) -> str:
-    """SQL aggregate for one column that is not packed (see ``_small``)."""
+def _select(col: str, dtype: str, ref: str) -> list[str]:
+    """SQL aggregates for one column that is not packed (see ``_small``); text takes two."""
     if _is_integer(dtype):
         null = _INT_NULL.get(col)
         value = ref if null is None else f"ifnull({ref}, {null})"
-        return f"ifnull(group_concat({value}, ','), '')"
+        return [f"ifnull(group_concat({value}, ','), '')"]
     if dtype.startswith("Float"):
         # %!.17g round-trips a double exactly; SQLite's own REAL-to-text keeps only 15 digits.
         # printf formats NULL as '0.0' (not NULL), so the null test must come first
         value = f"CASE WHEN {ref} IS NULL THEN 'null' ELSE printf('%!.17g', {ref}) END"
-        return f"'[' || ifnull(group_concat({value}, ','), '') || ']'"
-    return f"json_group_array({ref})"
+        return [f"'[' || ifnull(group_concat({value}, ','), '') || ']'"]
+    # the bytes as a blob (no decoding into one big str), and each value's byte length, -1 for
+    # NULL (group_concat skips NULLs, so they add no bytes)
+    return [
+        f"CAST(ifnull(group_concat({ref}, ''), '') AS BLOB)",
+        f"ifnull(group_concat(ifnull(length(CAST({ref} AS BLOB)), -1), ','), '')",
+    ]
 
 
 def _strings(values: np.ndarray, dtype: str) -> Any:
@@ -69,8 +75,26 @@ def _ints(text: str) -> np.ndarray:
     return np.fromstring(text, dtype=np.int64, sep=",") if text else np.empty(0, np.int64)
 
 
+def _text(data: bytes, lengths: str, dtype: str) -> Any:
+    """Inverse of ``_select`` for a text column: an Arrow string array straight from the bytes."""
+    sizes = _ints(lengths)
+    nulls = sizes < 0
+    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(np.where(nulls, 0, sizes), out=offsets[1:])
+    if offsets[-1] != len(data):
+        raise ValueError(f"text column read as {len(data)} bytes, its lengths sum to {offsets[-1]}")
+    null_count = int(nulls.sum())
+    validity = pa.py_buffer(np.packbits(~nulls, bitorder="little")) if null_count else None
+    strings = pa.LargeStringArray.from_buffers(
+        len(sizes), pa.py_buffer(offsets), pa.py_buffer(data), validity, null_count
+    )
+    # the bytes come from the file: text another program wrote may not be valid UTF-8
+    strings.validate(full=True)
+    return pd.array(strings, dtype=dtype)
+
+
 def _column(text: str, col: str, dtype: str) -> Any:
-    """Inverse of ``_select`` for one column."""
+    """One column from its aggregate text: integers, reals, or text as a JSON array."""
     if _is_integer(dtype):
         values = _ints(text)
         if dtype == "datetime64[ns, UTC]":
@@ -87,6 +111,7 @@ def _column(text: str, col: str, dtype: str) -> Any:
     if dtype.startswith("Float"):
         floats = np.array(json.loads(text), dtype=np.float64)
         return pd.arrays.FloatingArray(np.nan_to_num(floats), np.isnan(floats))
+    # text as a JSON array: what the PostgreSQL store sends (this module reads SQLite text by _text)
     return _strings(np.array(json.loads(text), dtype=object), dtype)
 
 
@@ -161,14 +186,17 @@ def _read_part(
     """One aggregate query for the columns ``part`` (which include event_id), sorted by event_id."""
     exprs: list[str] = []
     params: list[Any] = []
-    slots: list[Any] = []  # per aggregate: a column name, or a list of (column, shift, bits)
+    # per column or word: a column name (one aggregate), a 1-tuple (text: bytes and lengths),
+    # or a list of (column, shift, bits) packed into one integer
+    slots: list[Any] = []
     words: list[list[tuple[str, str, list[str], int, int]]] = []
     for col in part:
         ref = f"{alias}.{col}"
         small = _small(col, columns[col], ref, coded.get(col))
         if small is None:
-            exprs.append(_select(col, columns[col], ref))
-            slots.append(col)
+            selected = _select(col, columns[col], ref)
+            exprs += selected
+            slots.append(col if len(selected) == 1 else (col,))
             continue
         expr, expr_params, bits = small
         shift = sum(field[4] for field in words[-1]) if words else 0
@@ -186,9 +214,14 @@ def _read_part(
         f"SELECT count(*), {', '.join(exprs)} {sql}", [*params, *where_params]
     ).fetchone()
     data: dict[str, Any] = {}
-    for slot, text in zip(slots, row[1:], strict=True):
+    values = iter(row[1:])
+    for slot in slots:
+        text = next(values)
         if isinstance(slot, str):
             data[slot] = _column(text, slot, columns[slot])
+            continue
+        if isinstance(slot, tuple):
+            data[slot[0]] = _text(text, next(values), columns[slot[0]])
             continue
         packed_values = _ints(text)
         for col, shift, bits in slot:
@@ -208,6 +241,7 @@ def read_frame(
     alias: str,
     used: set[str],
     names: Mapping[str, Sequence[str]],
+    constants: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Aggregate queries -> a frame of ``columns`` sorted by event_id.
 
@@ -228,8 +262,12 @@ def read_frame(
         Columns that may hold values; the others are all null and are not read.
     names
         Distinct values of the coded columns (see ``CODED_COLUMNS``).
+    constants
+        Text columns that hold one value on every row (a filter ``col = value``): built from the
+        value instead of being read.
     """
-    fetched = [col for col in columns if col in used and col != "event_id"]
+    constants = constants or {}
+    fetched = [col for col in columns if col in used and col != "event_id" and col not in constants]
     coded = {
         col: names.get(col, ())
         for col in fetched
@@ -267,8 +305,43 @@ def read_frame(
             raise result
         n, part_data = result
         data.update(part_data)
-    frame = {col: data[col] if col in data else _empty(dtype, n) for col, dtype in columns.items()}
+    frame = {
+        col: data[col]
+        if col in data
+        else _constant(constants[col], dtype, n)
+        if col in constants
+        else _empty(dtype, n)
+        for col, dtype in columns.items()
+    }
     return pd.DataFrame(frame, copy=False)
+
+
+def _constant(value: str, dtype: str, n: int) -> Any:
+    """A text column of ``n`` rows that all hold ``value``, without a Python object per row."""
+    return pd.array([value], dtype=dtype).take(np.zeros(n, dtype=np.intp))
+
+
+def project(columns: Sequence[str] | None, available: Mapping[str, str]) -> dict[str, str]:
+    """The columns to read for a frame of ``columns`` (None: all of ``available``), in the order
+    of ``available``, with ``event_id`` (which orders and refreshes the rows) always included.
+
+    Raises
+    ------
+    ValueError
+        A name that is not one of ``available``.
+    """
+    if columns is None:
+        return dict(available)
+    if isinstance(columns, str):
+        columns = [columns]
+    unknown = [c for c in columns if c not in available]
+    if unknown:
+        raise ValueError(
+            f"unknown column(s) {', '.join(map(repr, unknown))}: the columns are "
+            f"{', '.join(available)}"
+        )
+    wanted = {"event_id", *columns}
+    return {c: d for c, d in available.items() if c in wanted}
 
 
 def where_clauses(alias: str, **filters: Any) -> tuple[list[str], list[Any]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,7 +22,7 @@ from .._contract import EVENT_COLUMNS, LABEL_COLUMNS, TASKS
 from ._errors import StoreError
 from ._files import READ_ONLY_ERRORS, check_folder, connect_read_only, read_only_reason
 from ._import import import_columns, query_order
-from ._read import ALWAYS_READ, CODED_COLUMNS, read_frame, where_clauses
+from ._read import ALWAYS_READ, CODED_COLUMNS, project, read_frame, where_clauses
 from ._schema import check_file, create, identify, upgrade
 from ._validate import INSERT_COLUMNS, normalize_event, now_micros
 from ._write import insert_values, note, retract_one
@@ -337,22 +337,29 @@ class Store:
         params: list[Any],
         *,
         parallel: bool = True,
+        constants: Mapping[str, str] | None = None,
     ) -> pd.DataFrame:
         used = ALWAYS_READ | {r[0] for r in con.execute("SELECT name FROM used_columns")}
         names: dict[str, list[str]] = {}
         for col, value in con.execute("SELECT col, value FROM names ORDER BY col, value"):
             names.setdefault(col, []).append(value)
         cons = self._snapshot_readers(con) if parallel else [con]
-        return read_frame(cons, columns, (sql, params), "e", used, names)
+        return read_frame(cons, columns, (sql, params), "e", used, names, constants)
 
     def _snapshot_readers(self, con: sqlite3.Connection) -> list[sqlite3.Connection]:
-        """``con`` plus, for a large file store, a second connection on the same snapshot.
+        """``con`` plus, for a large file store read from the main thread, a second connection on
+        the same snapshot.
 
         Called inside ``con``'s read transaction. Every write appends an event, so two read
         transactions that see the same last event id see the same data.
         """
         last = con.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
         if self.path == ":memory:" or last < _PARALLEL_READ_EVENTS:
+            return [con]
+        if threading.current_thread() is not threading.main_thread():
+            # a read on a worker thread already runs beside other work (a grid reads its labels
+            # while it checks its pool): a second connection would contend for the same cores
+            # and repeat the join, costing CPU (1.85 -> 1.58 s for a 1M-label grid) for no gain
             return [con]
         if self._reader is None:
             self._reader = sqlite3.connect(
@@ -402,14 +409,41 @@ class Store:
         annotator: str | Sequence[str] | None = None,
         task: str | Sequence[str] | None = None,
         query_ids: Sequence[str] | None = None,
+        columns: Sequence[str] | None = None,
     ) -> pd.DataFrame:
         """The current judgement per (campaign, task, query_id, item_id, annotator).
 
         One row per key (``LABEL_COLUMNS``): the newest event that is not a retraction and has not
         been retracted; ordered by event_id.
+
+        Parameters
+        ----------
+        campaign, annotator, task
+            Keep only these (a value or a list of values); None keeps all.
+        query_ids
+            Keep only the labels of these queries (read by key: cheap for a few queries).
+        columns
+            Only these of ``LABEL_COLUMNS``, in this order (None: all of them): the others are
+            neither read nor decoded, which makes a large read cheaper.
+
+        Raises
+        ------
+        ValueError
+            A name in ``columns`` that is not a labels column.
         """
         if isinstance(query_ids, str):
             query_ids = [query_ids]
+        if isinstance(columns, str):
+            columns = [columns]
+        read = project(columns, LABEL_COLUMNS)
+        # a column filtered to one value holds it on every row: built, not read
+        constants = {
+            col: str(value)
+            for col, value in (("campaign", campaign), ("annotator", annotator), ("task", task))
+            if col in read
+            and value is not None
+            and (isinstance(value, str) or not isinstance(value, Iterable))
+        }
         # filters for refreshing a frame by the keys that changed (see _labels_delta)
         delta_filters = where_clauses(
             "c", campaign=campaign, annotator=annotator, task=task, query_id=query_ids
@@ -426,7 +460,7 @@ class Store:
             )
             where = f" WHERE {' AND '.join(clauses)}"
             from_where = f"FROM current c JOIN events e ON e.event_id = c.event_id{where}"
-        query = (from_where, tuple(params))
+        query = (from_where, tuple(params), tuple(read))
         with self._read() as con:
             # every write appends an event: an unchanged last event id means unchanged labels,
             # and the events after the cached frame's last id say which keys to refresh
@@ -440,10 +474,13 @@ class Store:
                 and cache[1] < last
                 and last - cache[1] <= max(_DELTA_EVENTS, len(cache[2]) // 20)
             ):
-                frame = self._labels_delta(con, cache[2], cache[1], *delta_filters)
+                frame = self._labels_delta(con, cache[2], cache[1], *delta_filters, read, constants)
             else:
-                frame = self._frame(con, LABEL_COLUMNS, from_where, params)
+                frame = self._frame(con, read, from_where, params, constants=constants)
             self._labels_cache = (query, last, frame)
+            if columns is not None and list(columns) != list(frame.columns):
+                # selecting columns makes a new frame; its arrays are shared until written
+                return frame[list(columns)].copy(deep=not _COPY_ON_WRITE)
             # a copy, so that a caller editing its frame cannot change what the next call returns
             # (with copy-on-write, pandas >= 3, a shallow copy is enough and costs nothing)
             return frame.copy(deep=not _COPY_ON_WRITE)
@@ -455,6 +492,8 @@ class Store:
         since: int,
         clauses: list[str],
         params: list[Any],
+        columns: Mapping[str, str],
+        constants: Mapping[str, str],
     ) -> pd.DataFrame:
         """``frame`` (the labels as of event ``since``) brought up to date with the newer events.
 
@@ -476,7 +515,7 @@ class Store:
         )
         where = " AND ".join([touched, *clauses])
         sql = f"FROM current c JOIN events e ON e.event_id = c.event_id WHERE {where}"
-        new = self._frame(con, LABEL_COLUMNS, sql, [since, *params], parallel=False)
+        new = self._frame(con, columns, sql, [since, *params], parallel=False, constants=constants)
         drop = np.isin(frame["event_id"].to_numpy(), np.array([*gone, *new["event_id"]], np.int64))
         if not len(new):
             return frame[~drop].reset_index(drop=True)
