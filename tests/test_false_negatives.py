@@ -81,3 +81,17 @@ def test_judging_the_batch_closes_the_loop() -> None:
 def test_missing_run_columns_are_named() -> None:
     with pytest.raises(ValueError, match=r"run 'bad' is missing column\(s\) 'item_id'"):
         xm.unjudged(LABELS, {"bad": pd.DataFrame({"query_id": ["q1"], "score": [1.0]})})
+
+
+def test_a_pair_judged_by_two_annotators_is_judged_once() -> None:
+    # the same pairs graded by two annotators (the agreement notebook's labels) used to raise
+    # "Reindexing only valid with uniquely valued Index objects"
+    both = pd.concat(
+        [LABELS.assign(annotator="x"), LABELS.assign(annotator="y")], ignore_index=True
+    )
+    once = xm.unjudged(LABELS, RUNS, depth=10)
+    twice = xm.unjudged(both, RUNS, depth=10)
+    pd.testing.assert_frame_equal(twice, once)
+    assert not (
+        {("q1", "a"), ("q1", "b"), ("q2", "e")} & set(zip(twice["query_id"], twice["item_id"]))
+    )

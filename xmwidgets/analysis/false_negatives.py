@@ -87,9 +87,10 @@ def unjudged(
     i_codes, i_uniques = pd.factorize(pd.concat(i_all, ignore_index=True), sort=True)
     pair = q_codes.astype(np.int64) * max(len(i_uniques), 1) + i_codes
     top_pair = pair[:n_top]
-    keep = pd.Index(pair[n_top : n_top + n_judged]).get_indexer(top_pair) < 0
+    # unique: a pair judged by several annotators (or flagged by several) appears once per row
+    keep = pd.Index(np.unique(pair[n_top : n_top + n_judged])).get_indexer(top_pair) < 0
     if flagged is not None and len(flagged):
-        keep &= pd.Index(pair[n_top + n_judged :]).get_indexer(top_pair) < 0
+        keep &= pd.Index(np.unique(pair[n_top + n_judged :])).get_indexer(top_pair) < 0
     if judged_queries_only:
         keep &= np.isin(q_codes[:n_top], np.unique(q_codes[n_top : n_top + n_judged]))
     columns = ["query_id", "item_id", "source", "rank", "score", "n_runs"]
