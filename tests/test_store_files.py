@@ -60,7 +60,8 @@ def _nobody_can_run_python() -> bool:
         "--clear-groups",
         sys.executable,
         "-c",
-        "",
+        # the checkout must be readable too: a fresh clone in a private temp folder is not
+        f"import sys; sys.path.insert(0, {str(ROOT)!r}); import xmwidgets.store",
     ]
     return subprocess.run(probe, capture_output=True).returncode == 0
 
