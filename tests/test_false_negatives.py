@@ -93,5 +93,6 @@ def test_a_pair_judged_by_two_annotators_is_judged_once() -> None:
     twice = xm.unjudged(both, RUNS, depth=10)
     pd.testing.assert_frame_equal(twice, once)
     assert not (
-        {("q1", "a"), ("q1", "b"), ("q2", "e")} & set(zip(twice["query_id"], twice["item_id"]))
+        {("q1", "a"), ("q1", "b"), ("q2", "e")}
+        & set(zip(twice["query_id"], twice["item_id"], strict=True))
     )
