@@ -1,43 +1,22 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import widget, { type GridModel, type GridOptions, renderGrid } from "../src/grid";
-import { FakeModel, imagePage, key, MAGNITUDE, textPage } from "./fixtures";
+import { imagePage, key, MAGNITUDE, textPage } from "./fixtures";
+import { mountGrid, mountReady, unmountAll } from "./mount";
 
-let cleanups: Array<() => void> = [];
 let clock = 0;
 
-function setup(traits: Record<string, unknown> = {}, options: GridOptions = {}) {
-  const model = new FakeModel(traits);
-  const el = document.createElement("div");
-  document.body.append(el);
-  const cleanup = renderGrid(
-    { model: model as unknown as GridModel, el },
-    { columns: 3, preload: false, now: () => clock, ...options },
-  );
-  cleanups.push(cleanup);
-  const root = el.querySelector<HTMLElement>(".xmw-grid-root")!;
-  const tiles = () => [...el.querySelectorAll<HTMLElement>(".xmw-tile")];
-  const focused = () => el.querySelector<HTMLElement>(".xmw-tile.xmw-focused");
-  const press = (name: string, init: KeyboardEventInit = {}) =>
-    key(document.activeElement && root.contains(document.activeElement) ? document.activeElement : root, name, init);
-  return { model, el, root, tiles, focused, press, cleanup };
-}
-
+const setup = (traits: Record<string, unknown> = {}, options: GridOptions = {}) =>
+  mountGrid(traits, options, () => clock);
 /** Rendered with pages served for the first requests, focus inside the widget. */
-function ready(traits: Record<string, unknown> = {}, options: GridOptions = {}) {
-  const grid = setup(traits, options);
-  grid.model.servePages();
-  grid.root.focus();
-  return grid;
-}
+const ready = (traits: Record<string, unknown> = {}, options: GridOptions = {}) =>
+  mountReady(traits, options, () => clock);
 
 beforeEach(() => {
   clock = 1000;
   delete (globalThis as { __xmwTimings?: unknown }).__xmwTimings;
 });
 afterEach(() => {
-  for (const cleanup of cleanups) cleanup();
-  cleanups = [];
-  document.body.replaceChildren();
+  unmountAll();
 });
 
 describe("start-up and layout", () => {
@@ -404,9 +383,11 @@ describe("more cases", () => {
     const a = ready();
     const el = document.createElement("div");
     document.body.append(el);
-    cleanups.push(
-      renderGrid({ model: a.model as unknown as GridModel, el }, { columns: 3, preload: false, now: () => clock }),
+    const cleanupB = renderGrid(
+      { model: a.model as unknown as GridModel, el },
+      { columns: 3, preload: false, now: () => clock },
     );
+    onTestFinished(cleanupB);
     a.model.servePages();
     const tilesB = () => [...el.querySelectorAll<HTMLElement>(".xmw-tile")];
     a.press("2");

@@ -4,48 +4,24 @@
  * and done cues, go-to, k of N, broken media, active time.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { type GridModel, type GridOptions, renderGrid } from "../src/grid";
-import { audioPage, FakeModel, imagePage, key, TREC } from "./fixtures";
+import type { GridOptions } from "../src/grid";
+import { audioPage, imagePage, key, TREC } from "./fixtures";
+import { mountGrid, mountReady, unmountAll } from "./mount";
 
 const FLAGGED = { ...TREC, flags: ["broken-media"] };
 
-let cleanups: Array<() => void> = [];
 let clock = 0;
 
-function setup(traits: Record<string, unknown> = {}, options: GridOptions = {}) {
-  const model = new FakeModel(traits);
-  const el = document.createElement("div");
-  document.body.append(el);
-  cleanups.push(
-    renderGrid(
-      { model: model as unknown as GridModel, el },
-      { columns: 3, preload: false, now: () => clock, ...options },
-    ),
-  );
-  const root = el.querySelector<HTMLElement>(".xmw-grid")!;
-  const tiles = () => [...el.querySelectorAll<HTMLElement>(".xmw-tile")];
-  const focused = () => el.querySelector<HTMLElement>(".xmw-tile.xmw-focused");
-  const press = (name: string, init: KeyboardEventInit = {}) =>
-    key(document.activeElement && root.contains(document.activeElement) ? document.activeElement : root, name, init);
-  const notice = () => el.querySelector<HTMLElement>(".xmw-notice")!;
-  const text = (selector: string) => el.querySelector(selector)?.textContent ?? "";
-  return { model, el, root, tiles, focused, press, notice, text };
-}
-
-function ready(traits: Record<string, unknown> = {}, options: GridOptions = {}) {
-  const grid = setup(traits, options);
-  grid.model.servePages();
-  grid.root.focus();
-  return grid;
-}
+const setup = (traits: Record<string, unknown> = {}, options: GridOptions = {}) =>
+  mountGrid(traits, options, () => clock);
+const ready = (traits: Record<string, unknown> = {}, options: GridOptions = {}) =>
+  mountReady(traits, options, () => clock);
 
 beforeEach(() => {
   clock = 1000;
 });
 afterEach(() => {
-  for (const cleanup of cleanups) cleanup();
-  cleanups = [];
-  document.body.replaceChildren();
+  unmountAll();
   vi.useRealTimers();
 });
 
