@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -33,9 +31,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _browser import percentiles
+from _browser import percentiles, session
 from browser._grid import GRID_ROOT, grid_snapshot, wait_grid, wait_saved
-from browser._jupyter import start_server
 from browser._pages import (
     add_and_run_cell,
     open_notebook,
@@ -43,7 +40,6 @@ from browser._pages import (
     run_all_cells,
     write_notebook,
 )
-from browser.conftest import CHROMIUM_ARGS, VIEWPORT, chromium_executable
 
 SETUP = """\
 import json, time
@@ -124,58 +120,43 @@ ECHO_JS = """async (n) => {
 
 
 def run(ui: str, n_queries: int, pause_ms: int) -> dict[str, Any]:
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium_executable()
-    if executable is None:
-        raise SystemExit("no `chromium` on PATH: apt-get install -y chromium")
-    base = Path(tempfile.mkdtemp(prefix="xmw-bench-"))
-    server = start_server(base)
-    try:
+    with session() as bench:
+        server, page = bench.server, bench.page
         write_notebook(
             server.root_dir, "bench.ipynb", [SETUP.format(n_queries=n_queries), GRID, ECHO]
         )
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=executable, args=CHROMIUM_ARGS, headless=True
-            )
-            page = browser.new_page(viewport=VIEWPORT)
-            open_notebook(page, server, "bench.ipynb", ui)
-            run_all_cells(page, timeout_ms=300_000)
-            page.wait_for_function("() => !!window.__xmwEcho", timeout=60_000)
-            page.evaluate(ECHO_JS, 5)  # warm-up
-            echo_ms = page.evaluate(ECHO_JS, 50)
+        open_notebook(page, server, "bench.ipynb", ui)
+        run_all_cells(page, timeout_ms=300_000)
+        page.wait_for_function("() => !!window.__xmwEcho", timeout=60_000)
+        page.evaluate(ECHO_JS, 5)  # warm-up
+        echo_ms = page.evaluate(ECHO_JS, 50)
 
-            wait_grid(page, query_index=0)
-            root = page.locator(GRID_ROOT).last
-            root.scroll_into_view_if_needed()
-            root.locator(".xmw-progress").click()
-            page.evaluate("() => { window.__xmwTimings = []; }")
-            started = time.perf_counter()
-            n_keys = 0
-            for index in range(n_queries):
-                wait_grid(page, query_index=index)
-                tiles = grid_snapshot(page)["tiles"]
-                expected = {}
-                for position, tile in enumerate(tiles):
-                    key = str(position % 4)
-                    page.keyboard.press(key)
-                    expected[tile["item_id"]] = key
-                    n_keys += 1
-                    page.wait_for_timeout(pause_ms)
-                wait_saved(page, expected)
-                page.wait_for_timeout(300)  # an annotator looks before moving on
-                if index < n_queries - 1:
-                    page.keyboard.press("n")
-            elapsed = time.perf_counter() - started
-            page.wait_for_timeout(500)
-            timings = page.evaluate("() => window.__xmwTimings || []")
-            kernel = output_json(page, REPORT)
-            n_labels = int(add_and_run_cell(page, "print(len(grid.labels))").strip())
-            browser.close()
-    finally:
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)
+        wait_grid(page, query_index=0)
+        root = page.locator(GRID_ROOT).last
+        root.scroll_into_view_if_needed()
+        root.locator(".xmw-progress").click()
+        page.evaluate("() => { window.__xmwTimings = []; }")
+        started = time.perf_counter()
+        n_keys = 0
+        for index in range(n_queries):
+            wait_grid(page, query_index=index)
+            tiles = grid_snapshot(page)["tiles"]
+            expected = {}
+            for position, tile in enumerate(tiles):
+                key = str(position % 4)
+                page.keyboard.press(key)
+                expected[tile["item_id"]] = key
+                n_keys += 1
+                page.wait_for_timeout(pause_ms)
+            wait_saved(page, expected)
+            page.wait_for_timeout(300)  # an annotator looks before moving on
+            if index < n_queries - 1:
+                page.keyboard.press("n")
+        elapsed = time.perf_counter() - started
+        page.wait_for_timeout(500)
+        timings = page.evaluate("() => window.__xmwTimings || []")
+        kernel = output_json(page, REPORT)
+        n_labels = int(add_and_run_cell(page, "print(len(grid.labels))").strip())
     by_event: dict[str, list[float]] = {}
     for timing in timings:
         by_event.setdefault(timing["event"], []).append(float(timing["ms"]))
