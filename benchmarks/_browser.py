@@ -212,7 +212,7 @@ def _source_of(url: str) -> str:
     if not url:
         return ""
     if url.startswith("blob:") or "anywidget" in url:
-        return "anywidget ESM (xmwidgets grid.js)"
+        return "anywidget ESM (xmwidgets widgets.js)"
     for marker in ("/labextensions/", "/lab/extensions/"):
         if marker in url:
             return "ext " + url.split(marker, 1)[1].split("/static/")[0]

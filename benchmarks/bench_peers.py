@@ -50,7 +50,7 @@ Usage::
 
 ``--tools`` also takes ``"xmwidgets wait"`` or ``"xmwidgets type-ahead"`` alone.
 
-``--baseline DIR`` (a folder holding another build's ``grid.js`` and ``grid.css``, e.g. a copy of
+``--baseline DIR`` (a folder holding another build's ``widgets.js`` and ``widgets.css``, e.g. a copy of
 ``xmwidgets/static`` made before a change) adds the tool *baseline*: the same ``RelevanceGrid``
 with that bundle, driven the same ways in the same run (and paced too), so that a front-end
 change is measured against its predecessor under the same load; the tables print its rows and the
@@ -219,8 +219,8 @@ def grid_class(tool):
     if not _baseline_class:
         import pathlib
         class BaselineGrid(xm.RelevanceGrid):
-            _esm = pathlib.Path(BASELINE) / "grid.js"
-            _css = pathlib.Path(BASELINE) / "grid.css"
+            _esm = pathlib.Path(BASELINE) / "widgets.js"
+            _css = pathlib.Path(BASELINE) / "widgets.css"
         _baseline_class.append(BaselineGrid)
     return _baseline_class[0]
 _now = {{}}
@@ -998,7 +998,7 @@ def main() -> None:
     parser.add_argument(
         "--baseline",
         metavar="DIR",
-        help="a folder with another build's grid.js and grid.css: the grid with that bundle "
+        help="a folder with another build's widgets.js and widgets.css: the grid with that bundle "
         "runs too (tool 'baseline'), in the same run, and is compared with this build",
     )
     args = parser.parse_args()
@@ -1016,8 +1016,8 @@ def main() -> None:
     baseline = None
     if args.baseline:
         folder = Path(args.baseline).resolve()
-        if not (folder / "grid.js").is_file() or not (folder / "grid.css").is_file():
-            raise SystemExit(f"--baseline {args.baseline!r}: no grid.js and grid.css in it")
+        if not (folder / "widgets.js").is_file() or not (folder / "widgets.css").is_file():
+            raise SystemExit(f"--baseline {args.baseline!r}: no widgets.js and widgets.css in it")
         baseline = str(folder)
     result = run(args.ui, args.runs, tools, tasks, paced=not args.no_paced, baseline=baseline)
     report(result, tasks)

@@ -1,8 +1,8 @@
-// Bundles one ESM file per widget into ../xmwidgets/static (git-ignored; shipped in the wheel).
+// Bundles one ESM file for all widgets (the shell and every task body) into ../xmwidgets/static (git-ignored; shipped in the wheel).
 import * as esbuild from "esbuild";
 
 const options = {
-  entryPoints: { grid: "src/grid.ts" },
+  entryPoints: { widgets: "src/widgets.ts" },
   bundle: true,
   format: "esm",
   target: "es2020",

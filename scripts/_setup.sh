@@ -62,7 +62,7 @@ if [ -z "$pip_ok" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$extra]"
   echo "$pip_key" >".venv/.xmwidgets-$extra.sha256"
-elif [ -n "$npm_ran" ] || [ ! -f xmwidgets/static/grid.js ] \
-  || [ -n "$(find js/src js/build.mjs -newer xmwidgets/static/grid.js -print -quit)" ]; then
+elif [ -n "$npm_ran" ] || [ ! -f xmwidgets/static/widgets.js ] \
+  || [ -n "$(find js/src js/build.mjs -newer xmwidgets/static/widgets.js -print -quit)" ]; then
   (cd js && npm run --silent build)  # what the editable install's build hook would have done
 fi

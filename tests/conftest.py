@@ -19,7 +19,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def built_bundle() -> pathlib.Path:
     """The front-end bundle; widget classes cannot be defined without it."""
-    bundle = ROOT / "xmwidgets" / "static" / "grid.js"
+    bundle = ROOT / "xmwidgets" / "static" / "widgets.js"
     if not bundle.exists():
         pytest.fail(
             f"the front-end bundle {bundle.relative_to(ROOT)} is missing: run `bash scripts/test.sh` "

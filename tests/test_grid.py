@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 
 import xmwidgets as xm
-from xmwidgets._frames import InputError
+from xmwidgets.widgets._checks import InputError
 
 if TYPE_CHECKING:
     from conftest import Location

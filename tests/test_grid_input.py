@@ -294,7 +294,7 @@ def test_flag_and_none_on_unknown_pairs_are_refused(
     browser = Browser(grid)
     ack = browser.judge(flag("q1", "i4"), none("q9"), best("q2", "t1"))
     assert [r["status"] for r in ack["results"]] == ["refused"] * 3
-    assert ack["results"][1]["notice"] == "unknown query_id 'q9': it has no candidates in this grid"
+    assert ack["results"][1]["notice"] == "unknown query_id 'q9': it has no candidates in this widget"
     assert grid.store.events().empty
 
 

@@ -11,7 +11,7 @@ import pytest
 from test_grid import UNDO, Browser, best, flag, frames, grade, make_grid, none
 
 import xmwidgets as xm
-from xmwidgets._frames import InputError
+from xmwidgets.widgets._checks import InputError
 
 if TYPE_CHECKING:
     from conftest import Location

@@ -193,7 +193,7 @@ def test_text_passes_through_exactly() -> None:
 def test_lone_surrogates_become_replacement_characters_so_the_page_can_be_sent() -> None:
     from jupyter_client.session import json_packer
 
-    from xmwidgets._pages import PageBuilder
+    from xmwidgets.widgets._pages import PageBuilder
 
     # the kernel packs messages as UTF-8: one lone surrogate used to fail the whole page
     part = render_cell("caf\ud800 au lait", "text", column="caption").part

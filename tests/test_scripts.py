@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash
 PYTHON_STUB = """#!/usr/bin/env bash
 echo "python $*" >>"$XMW_LOG"
 if [ "$1" = -m ] && [ "$2" = pip ]; then
-  case "$*" in *" -e "*) touch "$XMW_ROOT/xmwidgets/static/grid.js" ;; esac  # the build hook
+  case "$*" in *" -e "*) touch "$XMW_ROOT/xmwidgets/static/widgets.js" ;; esac  # the build hook
   exit 0
 fi
 case "$*" in *find_spec*)
@@ -36,7 +36,7 @@ NPM_STUB = """#!/usr/bin/env bash
 echo "npm $*" >>"$XMW_LOG"
 case "$1" in
   ci) rm -rf node_modules && mkdir node_modules ;;
-  run) touch ../xmwidgets/static/grid.js ;;
+  run) touch ../xmwidgets/static/widgets.js ;;
 esac
 """
 JUPYTER_STUB = """#!/usr/bin/env bash
@@ -122,7 +122,7 @@ def test_a_fresh_checkout_installs_everything_and_a_second_launch_nothing(
 def test_what_changed_decides_what_runs_again(checkout: pathlib.Path) -> None:
     _run(checkout, "bash scripts/demo.sh")
     now = time.time()
-    os.utime(checkout / "xmwidgets" / "static" / "grid.js", (now - 20, now - 20))
+    os.utime(checkout / "xmwidgets" / "static" / "widgets.js", (now - 20, now - 20))
     os.utime(checkout / "js" / "src" / "grid.ts", (now - 10, now - 10))  # edited after the build
     assert _installs(_run(checkout, "bash scripts/demo.sh")) == ["npm run --silent build"]
     assert _installs(_run(checkout, "bash scripts/demo.sh")) == []

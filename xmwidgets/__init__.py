@@ -26,7 +26,7 @@ _LAZY: dict[str, str] = {
     "Store": "store",
     "StoreError": "store",
     # widgets
-    "RelevanceGrid": "grid",
+    "RelevanceGrid": "widgets",
     # analysis: agreement
     "krippendorff_alpha": "analysis.agreement",
     "cohen_kappa": "analysis.agreement",
@@ -136,7 +136,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from .analysis.false_negatives import unjudged
     from .analysis.metrics import compare_runs, evaluate, map_at_r, to_qrels
-    from .grid import RelevanceGrid
     from .pools import exact_knn, pool, prioritize, shown_order
     from .scale import TREC_SCALE, Level, Scale
     from .store import Store, StoreError, open_store
+    from .widgets import RelevanceGrid

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ActiveClock, IDLE_MS } from "../src/activity";
+import { ActiveClock, IDLE_MS } from "../src/shell/activity";
 
 describe("ActiveClock (duration_ms = active time)", () => {
   it("counts only while the widget has focus", () => {

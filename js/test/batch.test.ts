@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { JudgeBatcher } from "../src/batch";
-import type { BrowserMessage, JudgeAction } from "../src/protocol";
+import { JudgeBatcher } from "../src/shell/batch";
+import type { BrowserMessage, JudgeAction } from "../src/shell/protocol";
 
 const grade = (request_id: number): JudgeAction => ({
   op: "grade",

@@ -9,7 +9,7 @@ import type {
   Result,
   ScaleSpec,
   StoredState,
-} from "../src/protocol";
+} from "../src/shell/protocol";
 
 export const TREC: ScaleSpec = {
   name: "trec-0-3",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { columnsFromTops, moveFocus, nextUnjudged } from "../src/focus";
+import { columnsFromTops, moveFocus, nextUnjudged } from "../src/shell/focus";
 
 describe("moveFocus", () => {
   it("moves left and right in reading order and stops at the ends", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { resolveGoTo } from "../src/goto";
+import { resolveGoTo } from "../src/shell/goto";
 
 describe("resolveGoTo", () => {
   const ids = new Map([

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
-import widget, { type GridModel, type GridOptions, renderGrid } from "../src/grid";
+import { type GridModel, type GridOptions, renderGrid } from "../src/shell/shell";
+import widget from "../src/widgets";
 import { imagePage, key, MAGNITUDE, textPage } from "./fixtures";
 import { mountGrid, mountReady, unmountAll } from "./mount";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { actionForKey, HINT, helpRows, hintFor, levelKeys } from "../src/keyboard";
-import type { ScaleSpec } from "../src/protocol";
+import { actionForKey, HINT, helpRows, hintFor, levelKeys } from "../src/shell/keyboard";
+import type { ScaleSpec } from "../src/shell/protocol";
 import { MAGNITUDE, TREC } from "./fixtures";
 
 const keys = levelKeys(TREC);

@@ -4,7 +4,7 @@
  * and done cues, go-to, k of N, broken media, active time.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { GridOptions } from "../src/grid";
+import type { GridOptions } from "../src/shell/shell";
 import { audioPage, imagePage, key, TREC } from "./fixtures";
 import { mountGrid, mountReady, unmountAll } from "./mount";
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { BlobUrls, readPeaks, releaseImages, renderPart, renderParts } from "../src/media";
-import { PageCache, RequestIds } from "../src/prefetch";
-import type { BrowserMessage } from "../src/protocol";
+import { BlobUrls, readPeaks, releaseImages, renderPart, renderParts } from "../src/shell/media";
+import { PageCache, RequestIds } from "../src/shell/prefetch";
+import type { BrowserMessage } from "../src/shell/protocol";
 import { imagePage } from "./fixtures";
 
 afterEach(() => {

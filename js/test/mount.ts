@@ -1,5 +1,5 @@
 /** A grid rendered into the document against a FakeModel, with the queries tests ask of it. */
-import { type GridModel, type GridOptions, renderGrid } from "../src/grid";
+import { type GridModel, type GridOptions, renderGrid } from "../src/shell/shell";
 import { FakeModel, key } from "./fixtures";
 
 const mounted: Array<() => void> = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { KernelMessage, Result, StoredState } from "../src/protocol";
-import { JudgementState } from "../src/state";
+import type { KernelMessage, Result, StoredState } from "../src/shell/protocol";
+import { JudgementState } from "../src/tasks/grade/state";
 import { textPage } from "./fixtures";
 
 function loaded() {

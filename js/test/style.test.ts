@@ -1,19 +1,19 @@
 /**
- * What grid.css does to a real tile, checked through happy-dom's computed styles: media are never
+ * What widgets.css does to a real tile, checked through happy-dom's computed styles: media are never
  * dimmed (issue: opacity on unjudged tiles changed the colours being judged), level ticks keep
  * WCAG AA contrast in JupyterLab's light and dark themes, and the tile's status never contradicts
  * itself.
  */
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { type GridModel, renderGrid } from "../src/grid";
-import { saveText, statusText } from "../src/tile";
+import { type GridModel, renderGrid } from "../src/shell/shell";
+import { saveText, statusText } from "../src/tasks/grade/tile";
 import { FakeModel, imagePage, key } from "./fixtures";
 
-// vitest runs from js/ (npm test); Vite turns `import "./grid.css"` into nothing, so read the file
-const CSS = readFileSync("src/grid.css", "utf8");
+// vitest runs from js/ (npm test); Vite turns `import "./widgets.css"` into nothing, so read the file
+const CSS = readFileSync("src/widgets.css", "utf8");
 
-/** The theme variables grid.css reads, as JupyterLab 4's light and dark themes set them. */
+/** The theme variables widgets.css reads, as JupyterLab 4's light and dark themes set them. */
 const THEMES: Record<string, string> = {
   fallbacks: "",
   light: `--jp-layout-color0: white; --jp-layout-color1: white; --jp-layout-color2: #eee;
@@ -121,7 +121,7 @@ describe("media keep their colours", () => {
     expect(effectiveOpacity(tiles()[1].querySelector("img")!)).toBeCloseTo(0.8);
   });
 
-  it("grid.css sets opacity only on buttons, which hold no media", () => {
+  it("widgets.css sets opacity only on buttons, which hold no media", () => {
     const rules = [...CSS.replace(/\/\*[\s\S]*?\*\//g, "").matchAll(/([^{}]+)\{([^{}]*)\}/g)];
     const dimming = rules.filter(([, , body]) => /(^|;)\s*opacity\s*:/.test(body));
     const selectors = dimming.flatMap(([, selector]) => selector.split(",").map((s) => s.trim()));

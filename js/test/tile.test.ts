@@ -3,10 +3,11 @@
  * level buttons with their keys, one marked level, the broken-media toggle and its state.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { BlobUrls } from "../src/media";
-import type { Candidate, ScaleSpec } from "../src/protocol";
-import type { ItemState } from "../src/state";
-import { buildLegend, buildTile, saveText, statusText, type TileHandlers, updateTile } from "../src/tile";
+import { BlobUrls } from "../src/shell/media";
+import type { Candidate, ScaleSpec } from "../src/shell/protocol";
+import { buildLegend } from "../src/shell/rubric";
+import type { ItemState } from "../src/tasks/grade/state";
+import { buildTile, saveText, statusText, type TileHandlers, updateTile } from "../src/tasks/grade/tile";
 import { MAGNITUDE, TREC } from "./fixtures";
 
 const WITH_FLAG: ScaleSpec = { ...TREC, flags: ["ambiguous-query", "broken-media"] };

@@ -105,7 +105,7 @@ def _save_docs_png(source: Path) -> None:
             return
 
 
-@pytest.mark.usefixtures("built_bundle")  # tests/conftest.py: fails clearly without grid.js
+@pytest.mark.usefixtures("built_bundle")  # tests/conftest.py: fails clearly without widgets.js
 @pytest.mark.parametrize("ui", ["lab", "notebook"])
 def test_keyboard_judging_is_durable_and_resumes(
     page: Any, jupyter_server: JupyterServer, artifacts_dir: Path, ui: str

@@ -4,15 +4,15 @@
  * batch with its active time, and its ack adopts the stored states and shows the kernel's notice.
  */
 
-import type { ActiveClock } from "./activity";
-import type { JudgeBatcher } from "./batch";
-import { nextUnjudged } from "./focus";
-import type { Action } from "./keyboard";
-import type { RequestIds } from "./prefetch";
-import { BROKEN_MEDIA, type JudgeAction, type KernelMessage, type ScaleSpec } from "./protocol";
+import type { ActiveClock } from "../../shell/activity";
+import type { JudgeBatcher } from "../../shell/batch";
+import { nextUnjudged } from "../../shell/focus";
+import type { Action } from "../../shell/keyboard";
+import type { RequestIds } from "../../shell/prefetch";
+import { BROKEN_MEDIA, type JudgeAction, type KernelMessage, type ScaleSpec } from "../../shell/protocol";
+import { recordTiming } from "../../shell/timing";
 import type { Change, JudgementState, QueryState } from "./state";
 import type { TileBoard, TileHandlers } from "./tiles";
-import { recordTiming } from "./timing";
 
 /** What the judgement keys need of the view around them. */
 export interface ViewContext {

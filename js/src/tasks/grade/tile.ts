@@ -8,9 +8,9 @@
  * taller than the box is cut at its bottom edge and a "more" button shows all of it.
  */
 
-import { make, setText } from "./dom";
-import { type BlobUrls, renderParts, SUPPRESS } from "./media";
-import type { Candidate, Part, ScaleSpec } from "./protocol";
+import { make, setText } from "../../shell/dom";
+import { type BlobUrls, renderParts, SUPPRESS } from "../../shell/media";
+import type { Candidate, Part, ScaleSpec } from "../../shell/protocol";
 import type { ItemState } from "./state";
 
 /** Tiles whose images load at once; later ones load lazily (they are below the first screens). */
@@ -180,29 +180,6 @@ function mediaBox(parts: HTMLElement, tile: HTMLElement): HTMLElement {
     observer.observe(parts);
   }
   return box;
-}
-
-/**
- * The level definitions as a compact legend (key, name, definition), for the grid's header:
- * definitions readable at a glance, not only in a tooltip or the `?` help. Empty for a
- * continuous scale or a scale without definitions.
- */
-export function buildLegend(scale: ScaleSpec): HTMLElement {
-  const legend = make("dl", "xmw-legend");
-  legend.setAttribute("aria-label", `scale ${scale.name}`);
-  if (scale.continuous || !scale.levels.some((level) => level.definition)) {
-    legend.hidden = true;
-    return legend;
-  }
-  for (const level of scale.levels) {
-    const entry = make("div", "xmw-legend-level");
-    entry.dataset.value = String(level.value);
-    const term = make("dt", "xmw-legend-name", level.name);
-    if (level.key) term.dataset.key = level.key;
-    entry.append(term, make("dd", "xmw-legend-definition", level.definition));
-    legend.append(entry);
-  }
-  return legend;
 }
 
 /** Build the tile of a candidate (state is applied by `updateTile`). */

@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from ._browser_input import json_safe
-from .media import MediaCache
+from ..media import MediaCache
+from ._input import json_safe
 
 __all__ = ["PageBuilder"]
 

@@ -13,15 +13,16 @@
  * acks) and state.ts (its optimistic state).
  */
 
-import "./grid.css";
-import type { AnyModel, Initialize, Render, RenderProps } from "@anywidget/types";
+import type { AnyModel, RenderProps } from "@anywidget/types";
+import { Judge, type ViewContext } from "../tasks/grade/judge";
+import { JudgementState, type QueryState } from "../tasks/grade/state";
+import { TileBoard } from "../tasks/grade/tiles";
 import { ActiveClock, watchAttention } from "./activity";
 import { JudgeBatcher } from "./batch";
 import { Cleanups, make } from "./dom";
 import { GoToBox, resolveGoTo } from "./goto";
 import { Banners, Header, makeRoot } from "./header";
 import { HelpOverlay } from "./help";
-import { Judge, type ViewContext } from "./judge";
 import { type Action, actionForKey, levelKeys } from "./keyboard";
 import { releaseImages, renderParts } from "./media";
 import { mediaKey, reclaimFocusFromMedia } from "./media-keys";
@@ -35,8 +36,6 @@ import {
   type Progress,
   type ScaleSpec,
 } from "./protocol";
-import { JudgementState, type QueryState } from "./state";
-import { TileBoard } from "./tiles";
 import { afterImagesPainted, recordTiming } from "./timing";
 import { LoadingLine, TypeAhead, WAITS_FOR_PAGE } from "./typeahead";
 
@@ -408,8 +407,3 @@ export function renderGrid(
     root.remove();
   };
 }
-
-const render: Render<GridTraits> = (props) => renderGrid(props);
-const initialize: Initialize<GridTraits> = () => undefined;
-
-export default { initialize, render };

@@ -10,7 +10,7 @@
  * the page cache, so going back to a query whose page was dropped still shows unsaved judgements.
  */
 
-import { BROKEN_MEDIA, type KernelMessage, type Page, type ScaleSpec, type StoredState } from "./protocol";
+import { BROKEN_MEDIA, type KernelMessage, type Page, type ScaleSpec, type StoredState } from "../../shell/protocol";
 
 export type TileState = "unjudged" | "pending" | "saved" | "error";
 

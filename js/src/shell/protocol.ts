@@ -27,6 +27,8 @@
 
 /** The synced traits (see the list above); the two optional ones may be absent from older kernels. */
 export interface GridTraits {
+  /** Which task body the widget shows (`grade`, `pick`, ...); set by the kernel class. */
+  task?: string;
   scale: ScaleSpec;
   n_queries: number;
   query_index: number;

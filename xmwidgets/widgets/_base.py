@@ -1,11 +1,16 @@
-"""RelevanceGrid: one query above its N candidates, graded on a named scale at keyboard speed.
+"""The base of every judgement widget: what all tasks share, from the checked frames to the ack.
+
+One widget per task (``grade.py``: RelevanceGrid, ``pick.py``: BestMatchPicker, ...) subclasses
+:class:`TaskWidget` and adds its rules (a :class:`~xmwidgets.widgets._rules.Rules` subclass), how
+its stored labels are read back, and its labels frame. The base owns the rest, the same for every
+task: the frames checked on the way in, the store, pages built and sent on a worker thread, the
+browser's messages checked (:mod:`._input`), a ``judge`` batch applied and written in one store
+transaction and acknowledged in one ``ack``, undo, the live labels frame and progress.
 
 Data flows one way: a key press updates the view at once (browser), a ``judge`` message carries a
-batch of actions to the kernel, the kernel applies the rules of :mod:`xmwidgets._judge` to its
-in-memory state, appends all the batch's events to the store in one transaction (durable) and sends
-one ``ack``; only then does the view mark the candidates "saved". The browser never waits for the
-kernel while labelling; the next query's media is prefetched. The protocol is in
-``js/src/protocol.ts``; what the browser sends is checked in :mod:`xmwidgets._browser_input`.
+batch of actions to the kernel, the kernel applies the task's rules to its in-memory state, appends
+all the batch's events to the store in one transaction (durable) and sends one ``ack``; only then
+does the view mark them "saved". The protocol is in ``js/src/shell/protocol.ts``.
 """
 
 from __future__ import annotations
@@ -19,39 +24,32 @@ import weakref
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import anywidget
-import numpy as np
 import pandas as pd
 import traitlets
 
-from ._browser_input import (
+from ..media import infer_roles
+from ..scale import TREC_SCALE, Scale
+from ..store import Store, open_store
+from ._checks import check_candidates, check_grid_options, check_records, group_positions
+from ._input import (
+    Action,
     BrowserInputError,
     checked_query_index,
-    parse_action,
     parse_message,
     safe_text,
     shown_value,
 )
-from ._frames import (
-    check_candidates,
-    check_grid_options,
-    check_records,
-    group_positions,
-    positions_in,
-)
-from ._judge import BROKEN, Applied, Judge, Pair, QueryState, Refused
-from ._live_labels import FOLD_COLUMNS, LiveLabels, Row, fold_store_labels
+from ._live_labels import LiveLabels
 from ._pages import PageBuilder
-from .media import infer_roles
-from .scale import TREC_SCALE, Scale
-from .store import Store, open_store
+from ._rules import Applied, QueryState, Refused, Rules
 
-__all__ = ["RelevanceGrid"]
+__all__ = ["QUERY_IDS_SYNCED", "TaskWidget"]
 
 _log = logging.getLogger(__name__)
-_STATIC = pathlib.Path(__file__).parent / "static"
+_STATIC = pathlib.Path(__file__).parent.parent / "static"
 # above this many queries the id list is not sent to the browser (it would outweigh a page of media)
 QUERY_IDS_SYNCED = 20_000
 
@@ -60,52 +58,29 @@ def _default_annotator() -> str:
     return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
 
 
-class RelevanceGrid(anywidget.AnyWidget):
-    """Graded relevance judgements of each query's candidates, written to a store as events.
+class TaskWidget(anywidget.AnyWidget):
+    """Base of the judgement widgets: one query at a time above its candidates, judged by keys.
 
-    Parameters
-    ----------
-    queries : DataFrame
-        ``query_id`` plus content columns (text, image, audio, video; several = a bundle).
-    items : DataFrame
-        The corpus: ``item_id`` plus content columns.
-    candidates : DataFrame
-        The pool: ``query_id, item_id`` plus optional ``source, score, rank``.
-    store : str, path or Store
-        Where judgements go: a SQLite file (created if missing), ``":memory:"``, or an open store.
-    annotator : str, optional
-        Who judges; defaults to ``$JUPYTERHUB_USER`` or the login name.
-    campaign : str
-        Campaign name, so that one store can hold several labelling rounds.
-    scale : Scale
-        The relevance scale; default TREC 0–3. Its ``version`` is stored as ``guideline_version``.
-    query_roles, item_roles : dict, optional
-        Column -> modality (``text``, ``image``, ``audio``, ``video``; ``None`` to hide a column).
-        Inferred from dtypes and file extensions when not given.
-    shuffle : bool
-        Show candidates in an order shuffled per annotator and query (seeded, recorded as
-        ``shown_position``) so that order bias can be measured. ``False`` keeps the given order.
-    seed : int
-        Seed of that shuffle.
-    show_sources : bool
-        Blind by default: source, rank and score are shown only when this is true.
-    max_px : int
-        Longest side, in pixels, that images and posters are downscaled to before they are sent.
-
-    Examples
-    --------
-    >>> import xmwidgets as xm
-    >>> demo = xm.datasets.demo()                                          # doctest: +SKIP
-    >>> grid = xm.RelevanceGrid(demo.queries, demo.items, demo.candidates,
-    ...                         store="demo-labels.sqlite", annotator="ana")  # doctest: +SKIP
-    >>> grid.labels                                                        # doctest: +SKIP
+    Subclasses set ``_TASK`` (the front end's task body, see ``js/src/tasks/``) and
+    ``_LABEL_COLUMNS`` (their labels frame), and implement :meth:`_read_labels`, :meth:`_open`,
+    :meth:`_parse_action`, :meth:`_page_states`, :meth:`_label_row` and :meth:`_reload_query`.
+    The constructor's parameters are those of :class:`~xmwidgets.RelevanceGrid`.
     """
 
-    _esm = _STATIC / "grid.js"
-    _css = _STATIC / "grid.css"
+    # one bundle for all widgets: the shell is most of it, and each task body is small (the
+    # browser loads and caches one module; ``task`` tells it which body to mount)
+    _esm = _STATIC / "widgets.js"
+    _css = _STATIC / "widgets.css"
 
+    _TASK: ClassVar[str] = ""
+    _LABEL_COLUMNS: ClassVar[dict[str, str]] = {}
+    # traits the browser may change through a state update; every other one is a kernel fact
+    _BROWSER_TRAITS: ClassVar[frozenset[str]] = frozenset({"query_index"})
+
+    task = traitlets.Unicode("").tag(sync=True)
+    """str: which task body the front end shows (``grade``, ``pick``, ...). Fixed per class."""
     scale = traitlets.Dict().tag(sync=True)
-    """dict: the relevance scale (levels with value, name, definition, key; or a continuous range)."""
+    """dict: the scale or rubric (levels with value, name, definition, key; flags; a version)."""
     n_queries = traitlets.Int(0).tag(sync=True)
     """int: number of queries that have candidates. Default 0."""
     query_index = traitlets.Int(0).tag(sync=True)
@@ -113,25 +88,22 @@ class RelevanceGrid(anywidget.AnyWidget):
 
     The only trait the browser may change; any other state update from it is reverted."""
     progress = traitlets.Dict().tag(sync=True)
-    """dict: ``judged`` (candidates graded or flagged broken-media), ``total`` candidates,
-    ``queries_done``, ``n_queries`` for this annotator. Current in Python at all times; the view gets
-    it when it opens and in every ``ack`` (no state update message per judgement)."""
+    """dict: ``judged`` (candidates handled), ``total`` candidates, ``queries_done``,
+    ``n_queries`` for this annotator. Current in Python at all times; the view gets it when it
+    opens and in every ``ack`` (no state update message per judgement)."""
     annotator = traitlets.Unicode("").tag(sync=True)
     """str: who judges. Read-only after construction."""
     show_sources = traitlets.Bool(False).tag(sync=True)
     """bool: show each candidate's source, rank and score (blind when false). Default False."""
     tile_size = traitlets.Int(240).tag(sync=True)
     """int: width of a candidate tile in CSS pixels. Default 240."""
-    advance_on_grade = traitlets.Bool(True).tag(sync=True)
-    """bool: after a grade key, move the focus to the next unjudged candidate. Default True."""
     error = traitlets.Unicode("").tag(sync=True)
     """str: a problem on the kernel side to show in a banner; empty when all is well."""
     goto_query_ids = traitlets.List(traitlets.Unicode()).tag(sync=True)
     """list of str: the query ids in the order shown, so that ``g`` (go to) finds a query by its id.
     Empty when there are more than ``QUERY_IDS_SYNCED`` queries (``g`` then takes numbers only)."""
 
-    # traits the browser may change through a state update; every other one is a kernel fact
-    _BROWSER_TRAITS = frozenset({"query_index"})
+    _rules: Rules
 
     def __init__(
         self,
@@ -170,9 +142,7 @@ class RelevanceGrid(anywidget.AnyWidget):
         reading: Future[pd.DataFrame] | None = None
         if _has_labels(store):
             self._store = open_store(store)
-            reading = self._page_thread.submit(
-                self._store.labels, campaign=campaign, annotator=annotator, columns=FOLD_COLUMNS
-            )
+            reading = self._page_thread.submit(self._read_labels, campaign, annotator, scale)
         try:
             candidates, query_positions, item_positions = check_candidates(
                 candidates, queries, items
@@ -203,47 +173,55 @@ class RelevanceGrid(anywidget.AnyWidget):
         self._pair_codes = query_positions * max(len(items), 1) + item_positions
         self._pages = PageBuilder(queries, items, query_roles_, item_roles_, max_px=int(max_px))
         self._page_futures: list[Future[None]] = []
-        self._live = LiveLabels()
+        self._live = LiveLabels(self._LABEL_COLUMNS)
         self._constructed = False
 
-        super().__init__(annotator=annotator, show_sources=show_sources, **kwargs)
-        first = self._load_from_store(None if reading is None else reading.result())
+        super().__init__(annotator=annotator, show_sources=show_sources, task=self._TASK, **kwargs)
+        first = self._open(None if reading is None else reading.result())
         with self.hold_sync():
             self.scale = scale.to_dict()
             self.n_queries = len(self._query_ids)
             if len(self._query_ids) <= QUERY_IDS_SYNCED:
                 self.goto_query_ids = list(self._query_ids)
             self.query_index = first
-            self.progress = self._judge.progress()
+            self.progress = self._rules.progress()
         self._constructed = True
         self.on_msg(self._on_message)
         self._cell_hook = _register_cell_hook(self)
 
+    # ----------------------------------------------------------------- for subclasses
+    def _read_labels(self, campaign: str, annotator: str, scale: Scale) -> pd.DataFrame:
+        """This annotator's stored labels as the task needs them (runs on the page thread)."""
+        raise NotImplementedError
+
+    def _open(self, rows: pd.DataFrame | None) -> int:
+        """Build ``self._rules`` from the stored labels (``None``: read them now) and fill the
+        live frame; returns the index of the first query that is not done."""
+        raise NotImplementedError
+
+    def _parse_action(self, raw: Any, position: int) -> Action:
+        """Check one browser action of this task (raises BrowserInputError)."""
+        raise NotImplementedError
+
+    def _page_states(self, q: QueryState) -> dict[str, dict[str, Any]]:
+        """The stored state of each judged candidate of ``q``, as the page carries it."""
+        raise NotImplementedError
+
+    def _label_row(self, q: QueryState, item_id: str, state: Any | None) -> tuple[Any, ...] | None:
+        """The live labels row of one pair (None: the pair is not judged)."""
+        raise NotImplementedError
+
+    def _reload_query(self, query_id: str) -> None:
+        """Read one query's state from the store again (undo of an action from before refresh())."""
+        raise NotImplementedError
+
     # ----------------------------------------------------------------- public API
     @property
     def labels(self) -> pd.DataFrame:
-        """This annotator's current judgements: one row per judged ``(query_id, item_id)``.
+        """This annotator's current judgements (see the subclass for its columns).
 
         The same DataFrame object for the widget's life, brought up to date whenever it can be
-        looked at (when this property is read, and before each notebook cell runs). A pair is
-        judged when it has a grade, a flag or the best pick. Rows are in the order their pairs
-        were first judged (as stored when the widget opened, then as judged here), indexed
-        0..n-1 without gaps (an undone judgement's row is gone). Columns:
-
-        - ``query_id``, ``item_id`` (string): the pair.
-        - ``relevance`` (Int8): the level on a discrete scale; ``<NA>`` when there is no grade,
-          e.g. a candidate flagged ``broken-media`` or one only marked best in an older store.
-        - ``magnitude`` (Float64): the value on a continuous scale, else ``<NA>``.
-        - ``best`` (boolean): True for the query's best pick, False otherwise (never ``<NA>``).
-        - ``none_relevant`` (boolean): the query is marked "none relevant" (its ungraded
-          candidates were graded at the lowest level when it was marked).
-        - ``flags`` (string): the scale's flags set on the pair, comma-separated; ``<NA>`` when none.
-        - ``annotator``, ``campaign``, ``guideline_version`` (string): who, which round, which
-          version of the scale's rubric.
-        - ``shown_position`` (Int32): 0-based position of the candidate as the kernel showed it.
-        - ``duration_ms`` (Int64): active time the annotator spent before the judgement; ``<NA>``
-          for judgements made as a side effect (e.g. "none relevant" grading the rest).
-        - ``created_at`` (datetime64[ns, UTC]): when the pair's grade or best pick was last set.
+        looked at (when this property is read, and before each notebook cell runs).
         """
         self._live.flush()
         return self._live.frame
@@ -255,20 +233,13 @@ class RelevanceGrid(anywidget.AnyWidget):
 
     @property
     def query_ids(self) -> list[str]:
-        """Query ids in the order the grid shows them."""
+        """Query ids in the order the widget shows them."""
         return list(self._query_ids)
-
-    @property
-    def none_relevant(self) -> set[str]:
-        """Query ids this annotator marked "none relevant"."""
-        loaded = self._judge.queries
-        marked = {q for q in self._none_at_load if q not in loaded}
-        return marked | {q for q, s in loaded.items() if s.none_relevant}
 
     def shown_candidates(self, query_id: str) -> pd.DataFrame:
         """The candidate rows of ``query_id`` in the order this annotator sees them."""
         rows = self._candidates.iloc[self._positions[query_id]]
-        shown = self._judge.query(query_id).shown
+        shown = self._rules.query(query_id).shown
         return rows.set_index("item_id", drop=False).loc[shown].reset_index(drop=True)
 
     def refresh(self) -> None:
@@ -277,130 +248,23 @@ class RelevanceGrid(anywidget.AnyWidget):
         Undo still works for the actions of this session from before the refresh: their events
         are retracted and the query is read from the store again.
         """
-        stale = [*self._judge.stale_undo, *self._judge.undo_stack]
-        self._load_from_store()
-        self._judge.stale_undo = stale
+        stale = [*self._rules.stale_undo, *self._rules.undo_stack]
+        self._open(None)
+        self._rules.stale_undo = stale
         self._set_progress()
-
-    # ----------------------------------------------------------------- state from the store
-    def _load_from_store(self, rows: pd.DataFrame | None = None) -> int:
-        """Read this annotator's labels, fold them into the live frame and count what is done.
-
-        Everything is vectorised over the stored labels; the per-query state the rules need is
-        built only for the queries the annotator opens (``_load_query``). Returns the index of the
-        first query that is not done.
-        """
-        if rows is None:
-            rows = self._store.labels(
-                campaign=self._campaign, annotator=self.annotator, columns=FOLD_COLUMNS
-            )
-        base, none_relevant = fold_store_labels(rows)
-        self._live.load(base)
-        self._none_at_load = none_relevant
-        n = len(self._query_ids)
-        query_rows = positions_in(base["query_id"], self._query_index)
-        item_rows = positions_in(base["item_id"], self._item_index)
-        grid_index = np.full(len(self._query_index) + 1, -1, dtype=np.int64)
-        grid_index[self._query_index.get_indexer(self._query_ids)] = np.arange(n)
-        # slot -> grid index of its query (-1: a query this grid does not show)
-        self._slot_query = grid_index[query_rows]
-        self._slot_order: np.ndarray | None = None
-        codes = query_rows * max(len(self._item_index), 1) + item_rows
-        candidate = (
-            (query_rows >= 0)
-            & (item_rows >= 0)
-            & pd.Series(codes).isin(self._pair_codes).to_numpy()
-        )
-        flagged = np.flatnonzero(base["flags"].notna().to_numpy())
-        broken = np.zeros(len(base), dtype=bool)
-        if len(flagged):
-            flags = base["flags"].iloc[flagged].to_numpy(dtype=object)
-            broken[flagged] = [BROKEN in str(f).split(",") for f in flags]
-        graded = (base["relevance"].notna() | base["magnitude"].notna()).to_numpy()
-        handled = candidate & (graded | broken) & (self._slot_query >= 0)
-        counts = np.bincount(self._slot_query[handled], minlength=n)
-        totals = np.array([len(self._positions[q]) for q in self._query_ids], dtype=np.int64)
-        marked = np.array([q in none_relevant for q in self._query_ids], dtype=bool)
-        done = (counts >= totals) | marked
-        self._judge = Judge(
-            self._scale,
-            self._campaign,
-            self.annotator,
-            self._load_query,
-            n_queries=n,
-            total=len(self._candidates),
-            judged=int(counts.sum()),
-            queries_done=int(done.sum()),
-        )
-        unfinished = np.flatnonzero(~done)
-        return int(unfinished[0]) if len(unfinished) else 0
 
     def _shown_order(self, query_id: str) -> list[str]:
         positions = self._positions[query_id]
         item_ids = [str(v) for v in self._candidates["item_id"].array[positions]]
         if not self._shuffle:
             return item_ids
-        from .pools import shown_order
+        from ..pools import shown_order
 
         return shown_order(item_ids, self.annotator, query_id, seed=self._seed)
 
-    def _slots_of(self, index: int) -> np.ndarray:
-        if self._slot_order is None:
-            self._slot_order = np.argsort(self._slot_query, kind="stable")
-            self._slot_bounds = np.searchsorted(
-                self._slot_query[self._slot_order], np.arange(len(self._query_ids) + 1)
-            )
-        return self._slot_order[self._slot_bounds[index] : self._slot_bounds[index + 1]]
-
-    def _load_query(self, query_id: str) -> QueryState:
-        """The state of one query as loaded from the store (its first use in this session)."""
-        index = self._index_of[query_id]  # KeyError: unknown query
-        shown = self._shown_order(query_id)
-        q = QueryState(query_id, index, shown, {item: k for k, item in enumerate(shown)})
-        q.none_relevant = query_id in self._none_at_load
-        slots = self._slots_of(index)
-        if len(slots):
-            q.pairs = _pairs(self._live.column, slots)
-            self._live.register(
-                {
-                    (query_id, item_id): int(slot)
-                    for item_id, slot in zip(q.pairs, slots, strict=True)
-                }
-            )
-        q.handled = q.count_handled()
-        return q
-
-    def _reload_query(self, query_id: str) -> None:
-        """Read one query's state from the store again (undo of an action from before refresh())."""
-        rows = self._store.labels(
-            campaign=self._campaign, annotator=self.annotator, query_ids=[query_id]
-        )
-        base, none_relevant = fold_store_labels(rows)
-        pairs = _pairs(lambda c: base[c].array, np.arange(len(base))) if len(base) else {}
-        self._judge.reset(self._judge.query(query_id), pairs, query_id in none_relevant)
-
-    def _row(self, q: QueryState, item_id: str, pair: Pair | None) -> Row | None:
-        if pair is None or not pair.judged:
-            return None
-        return (
-            q.query_id,
-            item_id,
-            pair.relevance,
-            pair.magnitude,
-            pair.best,
-            q.none_relevant,
-            ",".join(pair.flags) or None,
-            self.annotator,
-            self._campaign,
-            pair.guideline_version,
-            pair.shown_position,
-            pair.duration_ms,
-            pair.created_at,
-        )
-
     def _set_progress(self) -> None:
         """Keep ``progress`` current in Python without a message: the ack carries it to the view."""
-        progress = self._judge.progress()
+        progress = self._rules.progress()
         with self._lock_property(progress=progress):
             self.progress = progress
 
@@ -411,8 +275,8 @@ class RelevanceGrid(anywidget.AnyWidget):
             self, proposal["trait"].name
         ):
             raise traitlets.TraitError(
-                f"{proposal['trait'].name} is fixed when the grid is created; make a new "
-                "RelevanceGrid for another annotator"
+                f"{proposal['trait'].name} is fixed when the widget is created; make a new "
+                "widget for another annotator"
             )
         return proposal["value"]
 
@@ -484,11 +348,8 @@ class RelevanceGrid(anywidget.AnyWidget):
         """
         query_id = self._query_ids[index]
         candidates = self.shown_candidates(query_id)
-        q = self._judge.query(query_id)
-        states = {
-            item_id: {"relevance": p.value, "best": p.best, "flags": list(p.flags)}
-            for item_id, p in q.pairs.items()
-        }
+        q = self._rules.query(query_id)
+        states = self._page_states(q)
         none_relevant = q.none_relevant
         show_sources = self.show_sources
 
@@ -516,7 +377,7 @@ class RelevanceGrid(anywidget.AnyWidget):
 
     def _judge_batch(self, raw_actions: tuple[Any, ...]) -> None:
         """Apply a batch of actions, write all their events in one transaction, send one ack."""
-        judge = self._judge
+        rules = self._rules
         now = datetime.now(UTC)
         results: list[dict[str, Any]] = []
         pending: list[tuple[int, Applied]] = []
@@ -539,8 +400,8 @@ class RelevanceGrid(anywidget.AnyWidget):
                 self._touch_refused(raw)
                 continue
             try:
-                action = parse_action(raw, position, self._scale)
-                if action.op == "undo" and not judge.undo_stack and judge.stale_undo:
+                action = self._parse_action(raw, position)
+                if action.op == "undo" and not rules.undo_stack and rules.stale_undo:
                     failure = self._write(pending, results)
                     pending = []
                     if failure is None:
@@ -549,7 +410,7 @@ class RelevanceGrid(anywidget.AnyWidget):
                         result["notice"] = failure
                     continue
                 if action.op == "undo":
-                    top = judge.undo_stack[-1] if judge.undo_stack else None
+                    top = rules.undo_stack[-1] if rules.undo_stack else None
                     if top is not None and top.event_ids is None:
                         # undoing an action of this very batch: its events need ids first
                         failure = self._write(pending, results)
@@ -558,9 +419,9 @@ class RelevanceGrid(anywidget.AnyWidget):
                             result["notice"] = failure
                             self._touch_refused(raw)
                             continue
-                    applied = judge.undo(action)
+                    applied = rules.undo(action)
                 else:
-                    applied = judge.apply(action, now)
+                    applied = rules.apply(action, now)
             except (BrowserInputError, Refused) as exc:
                 result["notice"] = str(exc)
                 self._touch_refused(raw)
@@ -578,18 +439,20 @@ class RelevanceGrid(anywidget.AnyWidget):
                 pending.append((position, applied))
         if failure is None:
             self._write(pending, results)
-        touched = judge.take_touched()
+        touched = rules.take_touched()
         for query_id, item_ids in touched.items():
-            q = judge.queries[query_id]
+            q = rules.queries[query_id]
             for item_id in item_ids:
-                self._live.put((query_id, item_id), self._row(q, item_id, q.pairs.get(item_id)))
+                self._live.put(
+                    (query_id, item_id), self._label_row(q, item_id, q.pairs.get(item_id))
+                )
         self._set_progress()
         self.send(
             {
                 "type": "ack",
                 "results": results,
-                "queries": {q: judge.query_ack(q, items) for q, items in touched.items()},
-                "progress": judge.progress(),
+                "queries": {q: rules.query_ack(q, items) for q, items in touched.items()},
+                "progress": rules.progress(),
             }
         )
         if malformed:
@@ -603,16 +466,16 @@ class RelevanceGrid(anywidget.AnyWidget):
 
     def _undo_stale(self, result: dict[str, Any]) -> str | None:
         """Undo an action from before ``refresh()``: retract its events, re-read its query."""
-        last = self._judge.stale_undo[-1]
+        last = self._rules.stale_undo[-1]
         assert last.event_ids is not None and last.query_id is not None
         try:
             self._store.retract(last.event_ids)
         except Exception as exc:
             _log.error("xmwidgets: undo failed", exc_info=exc)
             return safe_text(f"not saved: {exc}")
-        self._judge.stale_undo.pop()
+        self._rules.stale_undo.pop()
         self._reload_query(last.query_id)
-        q = self._judge.queries[last.query_id]
+        q = self._rules.queries[last.query_id]
         result.update(
             status="saved",
             query_id=q.query_id,
@@ -626,10 +489,10 @@ class RelevanceGrid(anywidget.AnyWidget):
         if not isinstance(raw, Mapping):
             return
         query_id, item_id = raw.get("query_id"), raw.get("item_id")
-        q = self._judge.queries.get(query_id) if isinstance(query_id, str) else None
+        q = self._rules.queries.get(query_id) if isinstance(query_id, str) else None
         if q is None:
             return
-        touched = self._judge.touched.setdefault(q.query_id, {})
+        touched = self._rules.touched.setdefault(q.query_id, {})
         if isinstance(item_id, str) and item_id in q.position:
             touched[item_id] = None
 
@@ -649,7 +512,7 @@ class RelevanceGrid(anywidget.AnyWidget):
             _log.error("xmwidgets: writing %d judgement events failed", len(events), exc_info=exc)
             notice = safe_text(f"not saved: {exc}")
             for position, applied in reversed(pending):
-                self._judge.rollback(applied)
+                self._rules.rollback(applied)
                 results[position].update(status="refused", notice=notice)
                 results[position].pop("undone", None)
             self.error = f"judgements could not be saved: {exc}"
@@ -674,12 +537,12 @@ class RelevanceGrid(anywidget.AnyWidget):
         super().close()
 
     def __repr__(self) -> str:
-        judge = getattr(self, "_judge", None)
-        if judge is None:
-            return "RelevanceGrid(<not initialised>)"
-        p = judge.progress()
+        rules = getattr(self, "_rules", None)
+        if rules is None:
+            return f"{type(self).__name__}(<not initialised>)"
+        p = rules.progress()
         return (
-            f"RelevanceGrid(annotator={self.annotator!r}, queries={p['n_queries']}, "
+            f"{type(self).__name__}(annotator={self.annotator!r}, queries={p['n_queries']}, "
             f"judged={p['judged']}/{p['total']}, store={self._store.path!r})"
         )
 
@@ -695,7 +558,7 @@ def _has_labels(store: object) -> bool:
     return path != ":memory:" and os.path.isfile(path) and os.path.getsize(path) > 0
 
 
-def _register_cell_hook(grid: RelevanceGrid) -> Any:
+def _register_cell_hook(grid: TaskWidget) -> Any:
     """Under IPython, flush ``grid.labels`` before each cell runs; returns the unregister function.
 
     The hook holds the grid weakly, so a grid that is dropped without ``close()`` can still be
@@ -725,47 +588,8 @@ def _register_cell_hook(grid: RelevanceGrid) -> Any:
     return unregister
 
 
-_PAIR_COLUMNS = (
-    "item_id",
-    "relevance",
-    "magnitude",
-    "best",
-    "flags",
-    "guideline_version",
-    "shown_position",
-    "duration_ms",
-)
-
-
-def _pairs(column: Any, slots: np.ndarray) -> dict[str, Pair]:
-    """Pairs from the label rows at ``slots``; ``column(name)`` gives a column's array."""
-    values = {c: column(c)[slots].to_numpy(dtype=object, na_value=None) for c in _PAIR_COLUMNS}
-    stamps = [None if pd.isna(t) else t for t in column("created_at")[slots]]
-    pairs = {}
-    for k in range(len(slots)):
-        best = bool(values["best"][k])
-        flags = values["flags"][k]
-        magnitude = values["magnitude"][k]
-        pairs[str(values["item_id"][k])] = Pair(
-            relevance=_int_or_none(values["relevance"][k]),
-            magnitude=None if magnitude is None else float(magnitude),
-            flags=tuple(flags.split(",")) if flags else (),
-            best=best,
-            shown_position=_int_or_none(values["shown_position"][k]),
-            duration_ms=_int_or_none(values["duration_ms"][k]),
-            guideline_version=values["guideline_version"][k],
-            graded_at=stamps[k],
-            picked_at=stamps[k] if best else None,
-        )
-    return pairs
-
-
 def _action_request_id(raw: Any) -> int | None:
     if not isinstance(raw, Mapping):
         return None
     value = raw.get("request_id")
     return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _int_or_none(value: Any) -> int | None:
-    return None if value is None else int(value)

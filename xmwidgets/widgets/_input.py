@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .scale import Scale
+from ..scale import Scale
 
 __all__ = [
     "ACTION_OPS",

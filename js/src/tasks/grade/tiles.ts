@@ -4,10 +4,10 @@
  * the one just graded until the focus is moved by hand).
  */
 
-import { columnsFromTops, moveFocus } from "./focus";
-import type { Direction } from "./keyboard";
-import type { BlobUrls } from "./media";
-import type { Page, ScaleSpec } from "./protocol";
+import { columnsFromTops, moveFocus } from "../../shell/focus";
+import type { Direction } from "../../shell/keyboard";
+import type { BlobUrls } from "../../shell/media";
+import type { Page, ScaleSpec } from "../../shell/protocol";
 import type { ItemState, QueryState } from "./state";
 import { buildTile, type TileHandlers, type TileRefs, updateTile } from "./tile";
 

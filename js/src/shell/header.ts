@@ -9,7 +9,7 @@ import type { GoToBox } from "./goto";
 import { hintFor } from "./keyboard";
 import { SUPPRESS } from "./media";
 import type { Progress, ScaleSpec } from "./protocol";
-import { buildLegend } from "./tile";
+import { buildLegend } from "./rubric";
 
 /**
  * The widget's root: focusable, with its keys its own. `xmw-grid` is the documented selector;

@@ -1,0 +1,327 @@
+"""What every task's rules share: per-query state in memory, undo, rollback, counts and acks.
+
+A task's rules (:class:`Rules` subclass, one module per task) turn each checked action from the
+browser into zero or more store events plus a notice for the annotator, by methods named
+``_<op>_action``. The state of every touched query is held in memory (:class:`QueryState`, whose
+``pairs`` map an item id to the task's own item state) and updated from the events the kernel
+itself writes; the store stays the source of truth (a widget reads it when it opens and on
+``refresh()``). This module keeps the bookkeeping that is the same for every task: the undo stack
+(undo retracts the events of the last accepted action), rollback of a batch the store refused, the
+counts behind ``progress``, the "query done" cues and the pairs touched since the last ack.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Protocol
+
+from ._input import Action
+
+__all__ = ["Applied", "ItemState", "QueryState", "Refused", "Rules"]
+
+
+class Refused(ValueError):
+    """An action the rules refuse; the text is the notice for the annotator."""
+
+
+class ItemState(Protocol):
+    """The state of one (query, candidate) pair in a task (a frozen-ish dataclass with slots)."""
+
+    @property
+    def handled(self) -> bool:
+        """Counts towards "query done"."""
+        ...
+
+    @property
+    def judged(self) -> bool:
+        """Has a row in the widget's labels frame."""
+        ...
+
+
+@dataclass(slots=True)
+class QueryState:
+    """One query's candidates in shown order and their pairs' states."""
+
+    query_id: str
+    index: int  # position in the widget (0-based)
+    shown: list[str]  # item ids in the order this annotator sees them
+    position: dict[str, int]
+    pairs: dict[str, Any] = field(default_factory=dict)  # item id -> the task's ItemState
+    none_relevant: bool = False
+    handled: int = 0  # candidates whose state counts towards "done"
+    # handled candidates that make the query done; None: all of them (a pick needs one)
+    needed: int | None = None
+    _shown_json: str | None = None
+
+    @property
+    def total(self) -> int:
+        return len(self.shown)
+
+    @property
+    def done(self) -> bool:
+        need = len(self.shown) if self.needed is None else self.needed
+        return self.none_relevant or self.handled >= need
+
+    @property
+    def shown_json(self) -> str:
+        if self._shown_json is None:
+            self._shown_json = json.dumps(self.shown)
+        return self._shown_json
+
+    def count_handled(self) -> int:
+        return sum(1 for i, p in self.pairs.items() if p.handled and i in self.position)
+
+
+@dataclass(slots=True)
+class Applied:
+    """An accepted action: its events, what it changed (to undo or roll back) and its notice."""
+
+    action: Action
+    query_id: str | None
+    description: str
+    notice: str = ""
+    events: list[dict[str, Any]] = field(default_factory=list)
+    # states before this action of every pair it changed (None: the pair had no state)
+    before: dict[tuple[str, str], Any] = field(default_factory=dict)
+    none_before: dict[str, bool] = field(default_factory=dict)
+    event_ids: list[int] | None = None  # set once the events are in the store
+    undid: Applied | None = None  # for an undo: the action it undid
+    undone: dict[str, Any] | None = None
+
+
+class Rules:
+    """Applies actions to the in-memory query states and turns them into store events.
+
+    Subclasses add one ``_<op>_action(q, action, applied, now) -> list[str]`` per op of their task
+    (the returned strings are notices) and :meth:`item_ack` (an item's state as the view adopts it).
+
+    Parameters
+    ----------
+    campaign, annotator, version
+        Recorded on every event (``version`` as ``guideline_version``).
+    load_query
+        ``query_id -> QueryState`` for a query not seen yet in this session (from what the widget
+        read from the store); raises KeyError for an unknown query.
+    n_queries, total, judged, queries_done
+        Counts of the whole widget as read from the store, kept current from then on.
+    """
+
+    def __init__(
+        self,
+        campaign: str,
+        annotator: str,
+        version: str | None,
+        load_query: Callable[[str], QueryState],
+        *,
+        n_queries: int,
+        total: int,
+        judged: int,
+        queries_done: int,
+    ) -> None:
+        self.campaign = campaign
+        self.annotator = annotator
+        self.version = version
+        self._load_query = load_query
+        self.queries: dict[str, QueryState] = {}
+        self.n_queries = n_queries
+        self.total = total
+        self.judged = judged
+        self.queries_done = queries_done
+        self.undo_stack: list[Applied] = []
+        # actions of this session from before a refresh(): undone by re-reading the store
+        self.stale_undo: list[Applied] = []
+        # pairs whose state changed since the caller last took them, in the order first changed
+        # (dicts as ordered sets: new rows of the labels frame keep the order of judgement)
+        self.touched: dict[str, dict[str, None]] = {}
+        self._applying: Applied | None = None
+
+    # ------------------------------------------------------------------ state
+    def query(self, query_id: str) -> QueryState:
+        state = self.queries.get(query_id)
+        if state is None:
+            try:
+                state = self.queries[query_id] = self._load_query(query_id)
+            except KeyError:
+                raise Refused(
+                    f"unknown query_id {query_id!r}: it has no candidates in this widget"
+                ) from None
+        return state
+
+    def progress(self) -> dict[str, int]:
+        return {
+            "judged": self.judged,
+            "total": self.total,
+            "queries_done": self.queries_done,
+            "n_queries": self.n_queries,
+        }
+
+    def take_touched(self) -> dict[str, dict[str, None]]:
+        touched, self.touched = self.touched, {}
+        return touched
+
+    def _set(self, q: QueryState, item_id: str, state: Any | None) -> None:
+        """Change one pair's state, keeping the counts current and the old state for undo."""
+        applied = self._applying
+        old = q.pairs.get(item_id)
+        if applied is not None:
+            applied.before.setdefault((q.query_id, item_id), None if old is None else replace(old))
+        was_done = q.done
+        if item_id in q.position:
+            delta = int(state is not None and state.handled) - int(old is not None and old.handled)
+            q.handled += delta
+            self.judged += delta
+        if state is None:
+            q.pairs.pop(item_id, None)
+        else:
+            q.pairs[item_id] = state
+        self.queries_done += int(q.done) - int(was_done)
+        self.touched.setdefault(q.query_id, {})[item_id] = None
+
+    def _set_none(self, q: QueryState, value: bool) -> None:
+        applied = self._applying
+        if applied is not None:
+            applied.none_before.setdefault(q.query_id, q.none_relevant)
+        was_done = q.done
+        q.none_relevant = value
+        self.queries_done += int(q.done) - int(was_done)
+        # every row of the query shows the mark
+        self.touched.setdefault(q.query_id, {}).update(dict.fromkeys(q.pairs))
+
+    def reset(self, q: QueryState, pairs: dict[str, Any], none_relevant: bool) -> None:
+        """Replace one query's state by what the store says (counts and rows follow)."""
+        for item_id in [*q.pairs, *(i for i in pairs if i not in q.pairs)]:
+            self._set(q, item_id, pairs.get(item_id))
+        self._set_none(q, none_relevant)
+
+    def _restore(self, applied: Applied) -> None:
+        """Put back the states from before ``applied`` (undo, or a write that failed)."""
+        for (query_id, item_id), state in applied.before.items():
+            self._set(self.queries[query_id], item_id, None if state is None else replace(state))
+        for query_id, value in applied.none_before.items():
+            self._set_none(self.queries[query_id], value)
+
+    # ------------------------------------------------------------------ events
+    @staticmethod
+    def _candidate(q: QueryState, item_id: str) -> str:
+        return f"candidate {q.position[item_id] + 1}"
+
+    def _event(
+        self, task: str, q: QueryState, item_id: str | None, now: datetime, duration: int | None
+    ) -> dict[str, Any]:
+        return {
+            "campaign": self.campaign,
+            "task": task,
+            "query_id": q.query_id,
+            "item_id": item_id,
+            "annotator": self.annotator,
+            "guideline_version": self.version,
+            "shown_position": None if item_id is None else q.position[item_id],
+            "duration_ms": duration,
+            "created_at": now,
+        }
+
+    # ------------------------------------------------------------------ actions
+    def apply(self, action: Action, now: datetime) -> Applied:
+        """Apply one action (not undo) to the states; returns its events and notice.
+
+        Raises
+        ------
+        Refused
+            The action breaks a rule or names an unknown query or candidate; nothing changed.
+        """
+        assert action.query_id is not None
+        q = self.query(action.query_id)
+        item_id = action.item_id
+        if item_id is not None and item_id not in q.position:
+            raise Refused(
+                f"item_id {item_id!r} is not a candidate of query {q.query_id!r} (query {q.index + 1})"
+            )
+        handler = getattr(self, f"_{action.op}_action", None)
+        if handler is None:
+            raise Refused(f"this task has no {action.op!r} action")
+        applied = Applied(action, q.query_id, "")
+        was_done, was_all = q.done, self.queries_done == self.n_queries
+        self._applying = applied
+        try:
+            notices = handler(q, action, applied, now)
+        except BaseException:
+            self._applying = None
+            self._restore(applied)
+            raise
+        self._applying = None
+        if applied.events:
+            self.undo_stack.append(applied)
+            if q.done and not was_done:
+                notices.append(self._done_notice(q, was_all))
+        applied.notice = " · ".join(n for n in notices if n)
+        return applied
+
+    def _done_notice(self, q: QueryState, was_all: bool) -> str:
+        """The cue when ``q`` became done: its count and where to go next."""
+        done = f"query {q.index + 1} done" + (
+            f" ({q.handled}/{q.total})" if q.needed is None else ""
+        )
+        left = self.n_queries - self.queries_done
+        if not left and not was_all:
+            return f"{done} · " + (
+                f"all {self.n_queries} queries done" if self.n_queries > 1 else "all done"
+            )
+        if q.index == self.n_queries - 1:  # n goes nowhere from the last query
+            return f"{done} · {left} quer{'y' if left == 1 else 'ies'} left · g to go to one"
+        return f"{done} · n for next"
+
+    # ------------------------------------------------------------------ undo and rollback
+    def undo(self, action: Action) -> Applied:
+        """Undo the last accepted action of this session; its events must be in the store.
+
+        Returns the undo's Applied with the retraction events. Raises Refused when there is
+        nothing to undo.
+        """
+        if not self.undo_stack:
+            raise Refused("nothing to undo in this session")
+        last = self.undo_stack[-1]
+        assert last.event_ids is not None, "write the pending events before undoing them"
+        self.undo_stack.pop()
+        applied = Applied(action, last.query_id, f"undo of {last.description}", undid=last)
+        self._applying = applied
+        self._restore(last)
+        self._applying = None
+        applied.events = [{"retracts": event_id} for event_id in last.event_ids]
+        applied.notice = f"undid: {last.description}"
+        assert last.query_id is not None
+        q = self.queries[last.query_id]
+        applied.undone = {"query_id": q.query_id, "index": q.index, "item_id": last.action.item_id}
+        return applied
+
+    def rollback(self, applied: Applied) -> None:
+        """Forget ``applied`` (its events were not written): restore the states before it."""
+        self._restore(applied)
+        if applied.undid is not None:
+            self.undo_stack.append(applied.undid)
+        elif self.undo_stack and self.undo_stack[-1] is applied:
+            self.undo_stack.pop()
+
+    # ------------------------------------------------------------------ acks
+    def item_ack(self, item_id: str, state: Any | None) -> dict[str, Any]:
+        """One candidate's state as the view adopts it (``QueryAck.states[i]``)."""
+        raise NotImplementedError
+
+    def query_ack(self, query_id: str, item_ids: Iterable[str]) -> dict[str, Any]:
+        """The ``QueryAck`` of one query: its counts and the states of ``item_ids``."""
+        q = self.queries[query_id]
+        states = [
+            self.item_ack(item_id, q.pairs.get(item_id))
+            for item_id in sorted(item_ids, key=lambda i: q.position.get(i, len(q.shown)))
+            if item_id in q.position
+        ]
+        return {
+            "index": q.index,
+            "states": states,
+            "none_relevant": q.none_relevant,
+            "done": q.done,
+            "judged": q.handled,
+            "total": q.total,
+        }
