@@ -10,7 +10,7 @@
 import "./widgets.css";
 import type { Initialize, Render } from "@anywidget/types";
 import type { GridTraits } from "./shell/protocol";
-import { renderGrid } from "./shell/shell";
+import { renderGrid } from "./tasks/grade";
 
 type Renderer = (props: Parameters<Render<GridTraits>>[0]) => () => void;
 

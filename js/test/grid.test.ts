@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
-import { type GridModel, type GridOptions, renderGrid } from "../src/shell/shell";
+import type { GridModel, GridOptions } from "../src/shell/shell";
+import { renderGrid } from "../src/tasks/grade";
 import widget from "../src/widgets";
 import { imagePage, key, MAGNITUDE, textPage } from "./fixtures";
 import { mountGrid, mountReady, unmountAll } from "./mount";

@@ -1,5 +1,6 @@
 /** A grid rendered into the document against a FakeModel, with the queries tests ask of it. */
-import { type GridModel, type GridOptions, renderGrid } from "../src/shell/shell";
+import type { GridModel, GridOptions } from "../src/shell/shell";
+import { renderGrid } from "../src/tasks/grade";
 import { FakeModel, key } from "./fixtures";
 
 const mounted: Array<() => void> = [];

@@ -6,7 +6,8 @@
  */
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { type GridModel, renderGrid } from "../src/shell/shell";
+import type { GridModel } from "../src/shell/shell";
+import { renderGrid } from "../src/tasks/grade";
 import { saveText, statusText } from "../src/tasks/grade/tile";
 import { FakeModel, imagePage, key } from "./fixtures";
 

@@ -165,6 +165,11 @@ class Action:
     on: bool = True  # best / none / flag: set (True) or clear (False)
     flag: str | None = None
     duration_ms: int | None = None
+    # fields of the other tasks' ops (each task's module parses its own ops with the helpers here)
+    rank: int | None = None  # pick: 1 = best, 2 = second best; None = clear
+    choice: str | None = None  # pair: "a", "b", "tie", "both-bad"; None = clear
+    note: str | None = None  # note: the free text; "" clears it
+    ranking: tuple[tuple[str, int], ...] = ()  # rank: (item_id, rank) for every candidate
 
 
 def _field(raw: Mapping[str, Any], name: str, where: str) -> Any:
@@ -244,7 +249,7 @@ def _duration(raw: Mapping[str, Any], where: str) -> int | None:
 
 
 def parse_action(raw: Any, position: int, scale: Scale) -> Action:
-    """Check one judge action; ``position`` is its place in the batch (for the message)."""
+    """Check one action of the grading task; ``position`` is its place in the batch."""
     if not isinstance(raw, Mapping):
         raise BrowserInputError(
             f"action {position} is {shown_value(raw)}: each action must be a JSON object with an 'op'"

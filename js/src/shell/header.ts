@@ -6,7 +6,6 @@
 
 import { make, setText } from "./dom";
 import type { GoToBox } from "./goto";
-import { hintFor } from "./keyboard";
 import { SUPPRESS } from "./media";
 import type { Progress, ScaleSpec } from "./protocol";
 import { buildLegend } from "./rubric";
@@ -69,9 +68,9 @@ export class Header {
     this.element.append(this.queryBox, status, this.legend, goTo.element, this.hint);
   }
 
-  /** The key hint and the legend of `scale`. */
-  showScale(scale: ScaleSpec): void {
-    this.hint.textContent = hintFor(scale);
+  /** The key hint (the task's, for `scale`) and the legend of `scale`. */
+  showScale(scale: ScaleSpec, hint: string): void {
+    this.hint.textContent = hint;
     const legend = buildLegend(scale);
     this.legend.replaceWith(legend);
     this.legend = legend;

@@ -1,13 +1,12 @@
 /** The `?` overlay: every key, and the scale's levels with their definitions. */
 
 import { make } from "./dom";
-import { helpRows } from "./keyboard";
 import type { ScaleSpec } from "./protocol";
 
 /** The overlay's content for `scale`; `onClose` is the close button's action. */
-export function helpContent(scale: ScaleSpec, onClose: () => void): HTMLElement[] {
+export function helpContent(scale: ScaleSpec, rows: Array<[string, string]>, onClose: () => void): HTMLElement[] {
   const keys = make("dl", "xmw-help-keys");
-  for (const [key, what] of helpRows(scale)) keys.append(make("dt", "", key), make("dd", "", what));
+  for (const [key, what] of rows) keys.append(make("dt", "", key), make("dd", "", what));
   const body: HTMLElement[] = [make("h2", "xmw-help-title", "Keys"), keys];
   if (!scale.continuous && scale.levels.length) {
     body.push(make("h3", "xmw-help-scale", `Scale: ${scale.name}`));
@@ -47,13 +46,14 @@ export class HelpOverlay {
     return !this.element.hidden;
   }
 
-  toggle(scale: ScaleSpec): void {
+  /** Open with the task's key `rows` and the levels of `scale`, or close when open. */
+  toggle(scale: ScaleSpec, rows: Array<[string, string]>): void {
     if (this.isOpen) this.close();
-    else this.open(scale);
+    else this.open(scale, rows);
   }
 
-  open(scale: ScaleSpec): void {
-    this.element.replaceChildren(...helpContent(scale, () => this.close()));
+  open(scale: ScaleSpec, rows: Array<[string, string]>): void {
+    this.element.replaceChildren(...helpContent(scale, rows, () => this.close()));
     this.element.hidden = false;
     this.element.focus({ preventScroll: true });
   }

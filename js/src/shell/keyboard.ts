@@ -1,5 +1,7 @@
 /**
- * Key map of the relevance grid: keyboard events -> actions. Pure (no DOM), so it is tested alone.
+ * Key map of the widgets: keyboard events -> actions. Pure (no DOM), so it is tested alone. The shell's
+ * commands (move, next, prev, undo, media, go to, help) are the same in every task; a task maps its
+ * own keys first (`keyAction(event, taskKeys)`); the grading task's are `gradeKeys`.
  *
  * Rules:
  * - Keys with Ctrl, Meta or Alt are not ours (browser and JupyterLab shortcuts), except Ctrl+Z = undo.
@@ -32,7 +34,9 @@ export type Action =
   | { type: "goto" }
   | { type: "jump"; index: number } // what the go-to box asks for (no key of its own)
   | { type: "help" }
-  | { type: "close" };
+  | { type: "close" }
+  // a task's own key (pick a candidate, choose a side, move in a ranking...): `name` says which
+  | { type: "task"; name: string; index?: number; value?: number | string };
 
 /** The fields of a KeyboardEvent the map looks at (a plain object in tests). */
 export interface KeyLike {
@@ -55,13 +59,10 @@ const COMMANDS = new Map<string, Action>(
     l: { type: "move", direction: "right" },
     k: { type: "move", direction: "up" },
     j: { type: "move", direction: "down" },
-    b: { type: "best" },
-    x: { type: "none-relevant" },
     n: { type: "next" },
     Enter: { type: "next" },
     p: { type: "prev" },
     z: { type: "undo" },
-    m: { type: "flag" },
     " ": { type: "play" },
     "[": { type: "seek", seconds: -SEEK_SECONDS },
     "]": { type: "seek", seconds: SEEK_SECONDS },
@@ -70,6 +71,20 @@ const COMMANDS = new Map<string, Action>(
     Escape: { type: "close" },
   } satisfies Record<string, Action>),
 );
+
+/** The grading task's own commands (besides its level keys). */
+const GRADE_COMMANDS = new Map<string, Action>(
+  Object.entries({
+    b: { type: "best" },
+    x: { type: "none-relevant" },
+    m: { type: "flag" },
+  } satisfies Record<string, Action>),
+);
+
+/** A key's entry in `commands`, also under Caps Lock or Shift (a stuck Caps Lock must not break keys). */
+function command(commands: Map<string, Action>, key: string): Action | null {
+  return commands.get(key) ?? (key.length === 1 ? commands.get(key.toLowerCase()) : undefined) ?? null;
+}
 
 /** Level key -> level value for a scale (empty for a continuous scale). */
 export function levelKeys(scale: ScaleSpec | null | undefined): Map<string, number> {
@@ -81,14 +96,21 @@ export function levelKeys(scale: ScaleSpec | null | undefined): Map<string, numb
   return keys;
 }
 
+/** The grading task's keys: Shift+←/→ nudge, the level keys, b, x, m. */
+export function gradeKeys(event: KeyLike, levels: Map<string, number>): Action | null {
+  const key = event.key;
+  if (event.shiftKey && (key === "ArrowLeft" || key === "ArrowRight")) {
+    return { type: "nudge", delta: key === "ArrowRight" ? 1 : -1 };
+  }
+  if (levels.has(key)) return { type: "grade", value: levels.get(key) as number };
+  return command(GRADE_COMMANDS, key);
+}
+
 /**
- * The action for a key press, or null when the widget should let the key through.
- *
- * @example
- * actionForKey({ key: "2" }, levelKeys(TREC)) // { type: "grade", value: 2 }
- * actionForKey({ key: "j", ctrlKey: true }, keys) // null
+ * The action for a key press, or null when the widget should let the key through: the task's own
+ * keys first (`taskKeys`), then the shell's commands.
  */
-export function actionForKey(event: KeyLike, levels: Map<string, number>): Action | null {
+export function keyAction(event: KeyLike, taskKeys: (event: KeyLike) => Action | null): Action | null {
   if (event.isComposing) return null;
   const key = event.key;
   if (event.altKey || event.metaKey) return null;
@@ -97,18 +119,21 @@ export function actionForKey(event: KeyLike, levels: Map<string, number>): Actio
   }
   // Shift+Enter runs the cell in Jupyter: never take it for "next query".
   if (event.shiftKey && key === "Enter") return null;
-  let action: Action | null = null;
-  if (event.shiftKey && (key === "ArrowLeft" || key === "ArrowRight")) {
-    action = { type: "nudge", delta: key === "ArrowRight" ? 1 : -1 };
-  } else if (levels.has(key)) {
-    action = { type: "grade", value: levels.get(key) as number };
-  } else {
-    // Caps Lock or Shift+letter: still the command, so a stuck Caps Lock does not silently break keys.
-    action = COMMANDS.get(key) ?? (key.length === 1 ? COMMANDS.get(key.toLowerCase()) : undefined) ?? null;
-  }
+  const action = taskKeys(event) ?? command(COMMANDS, key);
   if (action === null) return null;
   if (event.repeat && action.type !== "move" && action.type !== "nudge" && action.type !== "seek") return null;
   return action;
+}
+
+/**
+ * The grading task's action for a key press, or null when the widget should let the key through.
+ *
+ * @example
+ * actionForKey({ key: "2" }, levelKeys(TREC)) // { type: "grade", value: 2 }
+ * actionForKey({ key: "j", ctrlKey: true }, keys) // null
+ */
+export function actionForKey(event: KeyLike, levels: Map<string, number>): Action | null {
+  return keyAction(event, (e) => gradeKeys(e, levels));
 }
 
 /** The always-visible one-line hint. */

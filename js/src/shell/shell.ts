@@ -1,29 +1,25 @@
 /**
- * RelevanceGrid front end: one query above a grid of its candidates, judged from the keyboard.
+ * The shell every task body plugs into: one query above the task's body, judged from the keyboard.
  *
  * The browser never waits for the kernel: a keystroke changes the DOM in the handler and the
- * judgement joins a `judge` batch (batch.ts); the batch's ack adopts the stored states and shows the
- * kernel's notices. Pages come from a prefetching cache (3 ahead, 1 behind), and keys pressed while
- * a page is still loading wait for it and are applied in order when it is here. See protocol.ts.
+ * judgement joins a `judge` batch (batch.ts); the batch's ack goes to the body, which adopts the
+ * stored states and shows the kernel's notices. Pages come from a prefetching cache (3 ahead, 1
+ * behind), and keys pressed while a page is still loading wait for it and are applied in order
+ * when it is here. See protocol.ts for the messages and task.ts for what a body provides.
  *
- * This module wires the parts together. The shell a task plugs into: header.ts (query, position,
- * progress, done, banners), notices.ts, goto.ts, help.ts, typeahead.ts (keys waiting for a page),
- * media-keys.ts, activity.ts (active time), batch.ts, prefetch.ts (pages), timing.ts, dom.ts. The
- * relevance task itself: tiles.ts (candidates, focus, b target), judge.ts (its judgement keys and
- * acks) and state.ts (its optimistic state).
+ * The shell's parts: header.ts (query, position, progress, done, banners), notices.ts, goto.ts,
+ * help.ts, typeahead.ts (keys waiting for a page), media-keys.ts, activity.ts (active time), batch.ts,
+ * prefetch.ts (pages), timing.ts, dom.ts, rubric.ts; the task bodies are in js/src/tasks/.
  */
 
 import type { AnyModel, RenderProps } from "@anywidget/types";
-import { Judge, type ViewContext } from "../tasks/grade/judge";
-import { JudgementState, type QueryState } from "../tasks/grade/state";
-import { TileBoard } from "../tasks/grade/tiles";
 import { ActiveClock, watchAttention } from "./activity";
 import { JudgeBatcher } from "./batch";
-import { Cleanups, make } from "./dom";
+import { Cleanups } from "./dom";
 import { GoToBox, resolveGoTo } from "./goto";
 import { Banners, Header, makeRoot } from "./header";
 import { HelpOverlay } from "./help";
-import { type Action, actionForKey, levelKeys } from "./keyboard";
+import { type Action, keyAction } from "./keyboard";
 import { releaseImages, renderParts } from "./media";
 import { mediaKey, reclaimFocusFromMedia } from "./media-keys";
 import { lastQueryNotice, NoticeLine } from "./notices";
@@ -36,6 +32,7 @@ import {
   type Progress,
   type ScaleSpec,
 } from "./protocol";
+import type { ShellContext, TaskFactory } from "./task";
 import { afterImagesPainted, recordTiming } from "./timing";
 import { LoadingLine, TypeAhead, WAITS_FOR_PAGE } from "./typeahead";
 
@@ -60,19 +57,19 @@ export interface GridOptions {
 export const PREFETCH_AHEAD = 3;
 export const PREFETCH_BEHIND = 1;
 
-/** Keys whose handling time the benchmarks read ("keystroke"). */
-const TIMED = new Set<Action["type"]>(["move", "grade", "nudge", "best", "none-relevant", "flag", "undo"]);
+/** Shell actions the benchmarks time as "keystroke" (the body adds its own). */
+const TIMED = new Set<Action["type"]>(["move", "undo"]);
 
-/** Render the grid into `el`; returns the cleanup (listeners off, object URLs revoked). */
-export function renderGrid(
+/** Render the shell with the body `createBody` into `el`; returns the cleanup (listeners off, object URLs revoked). */
+export function renderShell(
   { model, el }: Pick<RenderProps<GridTraits>, "model" | "el">,
+  createBody: TaskFactory,
   options: GridOptions = {},
 ): () => void {
   const now = options.now ?? (() => performance.now());
   const ids = RequestIds.random();
   const send = (message: BrowserMessage): void => model.send(message);
   const cache = new PageCache(send, ids, { capacity: options.cacheSize ?? 7, preload: options.preload ?? true });
-  const store = new JudgementState();
   // root.dataset.unsaved: judgements not acknowledged yet (tests and benchmarks wait on "0")
   const batcher = new JudgeBatcher(send, (count) => {
     if (root.dataset.unsaved !== String(count)) root.dataset.unsaved = String(count);
@@ -87,10 +84,9 @@ export function renderGrid(
   };
   const scale = (): ScaleSpec => model.get("scale") ?? EMPTY_SCALE;
   const nQueries = (): number => Number(model.get("n_queries") ?? 0);
-  store.setScale(scale());
 
   // ---- skeleton -------------------------------------------------------------------------------
-  const root = makeRoot("relevance grid: press ? for keys");
+  const root = makeRoot(`${model.get("task") || "grade"} widget: press ? for keys`);
   const notices = new NoticeLine(options.noticeMs);
   /** Keys pressed while the page on screen was loading, applied in order when it arrives. */
   const typed = new TypeAhead();
@@ -99,53 +95,79 @@ export function renderGrid(
     (text) => resolveGoTo(text, nQueries(), knownIds()),
     // after the keys still waiting for a page, if any: they were typed first
     (index) => (typed.size ? typed.push({ type: "jump", index }, now()) : navigate(index, { started: now() })),
-    () => focusTile(true, false),
+    () => focusBody(true, false),
   );
   const header = new Header(goTo);
   const banners = new Banners();
-  const board = new TileBoard(make("div", "xmw-tiles"));
-  const help = new HelpOverlay(() => focusTile(true, false));
-  root.append(header.element, banners.error, notices.element, banners.none);
-  root.append(loading.element, board.element, help.element);
-  el.append(root);
+  const help = new HelpOverlay(() => focusBody(true, false));
 
   let current = Math.max(0, Number(model.get("query_index") ?? 0));
   cache.current = current;
-  let view: { entry: CachedPage; query: QueryState } | null = null;
+  let shown: CachedPage | null = null;
   let progress: Progress = model.get("progress") ?? { judged: 0, total: 0, queries_done: 0, n_queries: 0 };
   let pendingPaint: { index: number; started: number } | null = null;
   let focusItem: { query_id: string; item_id: string } | null = null;
+  /** Query ids of the pages seen, for `g` when the kernel does not send the whole list. */
+  const seenIds = new Map<string, number>();
+
+  const hasFocus = (): boolean => !!document.activeElement && root.contains(document.activeElement);
+  const context: ShellContext = {
+    model,
+    root,
+    batcher,
+    clock,
+    ids,
+    now,
+    scale,
+    current: () => current,
+    hasFocus,
+    refresh: () => {
+      renderHeader();
+      renderNone();
+    },
+    goTo: (index, item) => {
+      focusItem = item;
+      navigate(index);
+    },
+    notice: (text, kind) => notices.show(text, kind),
+    fallbackColumns: options.columns ?? 4,
+  };
+  const body = createBody(context);
+  const timed = new Set([...TIMED, ...body.timed]);
+  root.append(header.element, banners.error, notices.element, banners.none);
+  root.append(loading.element, body.element, help.element);
+  el.append(root);
 
   // ---- small views ----------------------------------------------------------------------------
   function knownIds(): Map<string, number> {
     const known = new Map<string, number>();
     for (const [index, id] of (model.get("goto_query_ids") ?? []).entries()) known.set(String(id), index);
-    for (const query of store.queries.values()) known.set(query.query_id, query.index);
+    for (const [id, index] of seenIds) known.set(id, index);
     return known;
   }
   function renderHeader(): void {
     const n = nQueries() || progress.n_queries;
     header.showProgress(progress, current, n);
-    const counts = view ? store.counts(view.query) : null;
-    const position = counts && { ...counts, focused: board.size ? board.focusIndex : null };
+    const position = body.ready ? body.position() : null;
     header.showPosition(position, n > 0 && progress.queries_done >= n);
-    root.classList.toggle("xmw-is-query-done", !!counts?.done);
+    root.classList.toggle("xmw-is-query-done", !!position?.done);
   }
   const renderErrorTrait = (): void => banners.showError(model.get("error") ?? "");
   function renderNone(): void {
-    const none = !!view?.query.none_relevant;
-    banners.showNone(none, view?.query.noneState ?? "");
+    const mark = body.ready ? body.none() : null;
+    const none = !!mark?.on;
+    banners.showNone(none, mark?.state ?? "");
     header.showNone(none);
+    header.noneButton.hidden = !body.noneButton;
     root.classList.toggle("xmw-is-none-relevant", none);
   }
   const applyTileSize = (): void =>
     root.style.setProperty("--xmw-tile-size", `${Number(model.get("tile_size") ?? 240) || 240}px`);
+  const showScale = (): void => header.showScale(scale(), body.keys.hint(scale()));
   // ---- focus ----------------------------------------------------------------------------------
-  const hasFocus = (): boolean => !!document.activeElement && root.contains(document.activeElement);
-  function focusTile(moveDomFocus: boolean, scroll: boolean | "frame"): void {
-    board.focus(board.focusIndex, moveDomFocus, scroll);
-    // no tile (a page loading): the keys still need a home
-    if (moveDomFocus && board.size === 0) root.focus({ preventScroll: true });
+  function focusBody(moveDomFocus: boolean, scroll: boolean | "frame"): void {
+    body.focus(moveDomFocus, scroll);
+    if (moveDomFocus && !body.ready) root.focus({ preventScroll: true });
     renderHeader();
   }
 
@@ -154,34 +176,23 @@ export function renderGrid(
     const began = now();
     const hadFocus = hasFocus();
     const page = entry.page;
-    // Loaded into the store when it arrived; reloading here would put the page's (older) stored
-    // values over acks that came in since.
-    const query = store.queries.get(page.query_id) ?? store.load(page);
-    const samePage = keepFocus && view?.query.query_id === page.query_id;
+    const samePage = keepFocus && shown?.page.query_id === page.query_id;
     // The old tiles go in this task (no frame in between): their images may be shown again.
     releaseImages(header.queryBox);
-    releaseImages(board.element);
+    releaseImages(body.element);
     header.queryBox.replaceChildren(renderParts(page.query.parts, entry.urls, page.query_id));
-    if (!samePage) board.bestTarget = null;
-    board.render(page, query, entry.urls, scale(), !!model.get("show_sources"), judge.tileHandlers);
+    body.show(entry, samePage);
     loading.hide();
-    view = { entry, query };
-    if (!samePage) {
-      // (no board.element.scrollTop = 0: the tiles have no scroller of their own since the notebook
-      // scrolls, and writing scrollTop laid the new page out in this task, a second layout per page)
-      judge.pageShown(now());
-      board.focusIndex = judge.firstOpen();
-    }
-    if (focusItem !== null && focusItem.query_id === query.query_id) {
+    shown = entry;
+    if (focusItem !== null && focusItem.query_id === page.query_id) {
       // undo went back to a query that was not cached: focus the undone candidate once it is here
-      const at = query.order.indexOf(focusItem.item_id);
-      if (at >= 0) board.focusIndex = at;
+      body.focusItem(focusItem.item_id);
       focusItem = null;
     }
     root.dataset.queryId = page.query_id;
     root.dataset.queryIndex = String(page.index);
     renderNone();
-    focusTile(hadFocus, hadFocus && "frame");
+    focusBody(hadFocus, hadFocus && "frame");
     // the page's DOM built and focused, in this task (the rest of "next-query-painted" is the frame)
     if (!samePage) recordTiming("page-built", now() - began);
     if (!samePage) applyTyped();
@@ -189,9 +200,9 @@ export function renderGrid(
 
   function showLoading(index: number): void {
     const hadFocus = hasFocus(); // before the focused tile leaves the DOM
-    view = null;
+    shown = null;
     header.queryBox.replaceChildren();
-    board.clear();
+    body.clear();
     loading.show(index);
     renderNone();
     renderHeader();
@@ -200,8 +211,8 @@ export function renderGrid(
 
   function schedulePaint(): void {
     const wanted = pendingPaint;
-    if (!wanted || !view || view.entry.index !== wanted.index) return;
-    const images = [...board.element.querySelectorAll("img"), ...header.queryBox.querySelectorAll("img")];
+    if (!wanted || !shown || shown.index !== wanted.index) return;
+    const images = [...body.element.querySelectorAll("img"), ...header.queryBox.querySelectorAll("img")];
     afterImagesPainted(images, PRELOAD_IMAGES, () => {
       if (disposed || pendingPaint !== wanted || current !== wanted.index) return;
       pendingPaint = null;
@@ -240,42 +251,8 @@ export function renderGrid(
     } else notices.show(delta > 0 ? lastQueryNotice(n, progress.queries_done) : "this is the first query", "done");
   }
 
-  // ---- judgements (judge.ts) ------------------------------------------------------------------
-  const context: ViewContext = {
-    store,
-    board,
-    batcher,
-    clock,
-    ids,
-    scale,
-    now,
-    view: () => view?.query ?? null,
-    current: () => current,
-    hasFocus,
-    advance: () => model.get("advance_on_grade") !== false,
-    changed: (changes) => {
-      for (const change of changes) {
-        if (!view || view.query.query_id !== change.query_id) continue;
-        board.update(change.item_ids, view.query, scale());
-        if (change.none) renderNone();
-      }
-      renderHeader();
-    },
-    focus: focusTile,
-    goTo: (index, item) => {
-      focusItem = item;
-      navigate(index);
-    },
-    notice: (text, kind) => notices.show(text, kind),
-  };
-  const judge = new Judge(context);
-
   function perform(action: Action, started: number): void {
     switch (action.type) {
-      case "move":
-        board.move(action.direction, options.columns ?? 4);
-        focusTile(true, true);
-        return;
       case "next":
         step(1, started);
         return;
@@ -285,7 +262,8 @@ export function renderGrid(
       case "play":
       case "seek": {
         const seconds = action.type === "seek" ? action.seconds : null;
-        const problem = mediaKey(board.tile(board.focusIndex), board.focusIndex, seconds, board.element);
+        const target = body.mediaTarget();
+        const problem = mediaKey(target.element, target.index, seconds, body.element);
         if (problem) notices.show(problem);
         return;
       }
@@ -296,26 +274,26 @@ export function renderGrid(
         navigate(action.index, { started });
         return;
       case "help":
-        help.toggle(scale());
+        help.toggle(scale(), body.keys.helpRows(scale()));
         return;
       case "close":
         help.close();
         return;
       default:
-        judge.perform(action, started);
+        body.perform(action, started);
     }
   }
 
   /** Apply the keys typed while the page loaded; stop again if one of them leads to a page not here. */
   function applyTyped(): void {
-    typed.apply(perform, () => view !== null);
-    if (!view) loading.show(current);
+    typed.apply(perform, () => body.ready);
+    if (!body.ready) loading.show(current);
   }
 
   // ---- DOM events -----------------------------------------------------------------------------
   function onKeyDown(event: KeyboardEvent): void {
     const started = now();
-    const action = actionForKey(event, levelKeys(scale()));
+    const action = keyAction(event, (e) => body.keys.action(e, scale()));
     if (!action) return;
     if (help.isOpen && action.type !== "help" && action.type !== "close") {
       if (action.type === "play") event.preventDefault(); // Space never scrolls the notebook
@@ -324,41 +302,42 @@ export function renderGrid(
     if (!help.isOpen && action.type === "close") return; // Escape is not ours unless help is open
     event.preventDefault();
     event.stopPropagation();
-    if (!view && WAITS_FOR_PAGE.has(action.type) && !loading.failed) {
+    if (!body.ready && WAITS_FOR_PAGE.has(action.type) && !loading.failed) {
       typed.push(action, started);
       loading.show(current);
       return;
     }
     perform(action, started);
-    if (TIMED.has(action.type)) recordTiming("keystroke", now() - started);
+    if (timed.has(action.type)) recordTiming("keystroke", now() - started);
   }
   cleanups.listen(root, "keydown", onKeyDown);
   // a click moved the focus to a tile: show it there (and b follows it)
   cleanups.listen(root, "focusin", (event) => {
-    if (view && board.focusFrom(event.target as Element | null)) focusTile(false, false);
+    if (body.ready && body.focusFrom(event.target as Element | null)) focusBody(false, false);
   });
   watchAttention(root, clock, cleanups, now);
   reclaimFocusFromMedia(root, cleanups, (tile) => {
     if (disposed || !tile.isConnected) return;
-    board.focusFrom(tile);
-    focusTile(true, false);
+    body.focusFrom(tile);
+    focusBody(true, false);
   });
   cleanups.listen(header.prevButton, "click", () => step(-1, now()));
   cleanups.listen(header.nextButton, "click", () => step(1, now()));
-  cleanups.listen(header.noneButton, "click", () => judge.perform({ type: "none-relevant" }, now()));
+  cleanups.listen(header.noneButton, "click", () => body.noneButton?.(now()));
 
   // ---- kernel messages and traits -------------------------------------------------------------
   function onMessage(message: KernelMessage, buffers: DataView[] = []): void {
     if (disposed || !message || typeof message !== "object") return;
     if (message.type === "page") {
       const entry = cache.receive(message.page, buffers);
-      const query = store.load(message.page);
+      body.load(message.page);
+      seenIds.set(message.page.query_id, message.page.index);
       if (message.page.index === current) {
-        renderPage(entry, view?.query.query_id === query.query_id);
+        renderPage(entry, shown?.page.query_id === message.page.query_id);
         schedulePaint();
       }
     } else if (message.type === "ack") {
-      judge.ack(message);
+      body.ack(message);
       progress = message.progress ?? progress;
       renderHeader();
     } else if (message.type === "error") {
@@ -368,7 +347,7 @@ export function renderGrid(
         if (pageIndex === current) loading.fail(pageIndex, message.message);
         return;
       }
-      judge.error(requestId, message.message);
+      body.error(requestId, message.message);
     }
   }
   observe("msg:custom", onMessage);
@@ -380,9 +359,8 @@ export function renderGrid(
   observe("change:error", renderErrorTrait);
   observe("change:tile_size", applyTileSize);
   const rerender = (): void => {
-    header.showScale(scale());
-    store.setScale(scale());
-    if (view) renderPage(view.entry, true);
+    showScale();
+    if (shown) renderPage(shown, true);
   };
   observe("change:scale", rerender);
   observe("change:show_sources", rerender);
@@ -392,9 +370,10 @@ export function renderGrid(
   });
 
   // ---- start ----------------------------------------------------------------------------------
-  header.showScale(scale());
+  showScale();
   applyTileSize();
   renderErrorTrait();
+  renderNone();
   send({ type: "ready" });
   navigate(current, { fromKernel: true });
 

@@ -22,6 +22,7 @@ export const WAITS_FOR_PAGE = new Set<Action["type"]>([
   "play",
   "seek",
   "jump",
+  "task",
 ]);
 
 export class TypeAhead {

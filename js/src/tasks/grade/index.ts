@@ -1,0 +1,125 @@
+/**
+ * The grading task (RelevanceGrid): the candidates as tiles, each graded on the scale's levels,
+ * with a best pick, "none relevant" for the query and a broken-media flag. Its parts: tiles.ts
+ * (tiles, focus, the b target), judge.ts (its keys and acks), state.ts (its optimistic state),
+ * tile.ts (one tile). The shell (js/src/shell/) does the rest.
+ */
+
+import type { RenderProps } from "@anywidget/types";
+import { make } from "../../shell/dom";
+import { type Action, gradeKeys, helpRows, hintFor, type KeyLike, levelKeys } from "../../shell/keyboard";
+import type { CachedPage } from "../../shell/prefetch";
+import type { GridTraits, Page } from "../../shell/protocol";
+import { type GridOptions, renderShell } from "../../shell/shell";
+import type { ShellContext, TaskBody } from "../../shell/task";
+import { Judge, type ViewContext } from "./judge";
+import { JudgementState, type QueryState } from "./state";
+import { TileBoard } from "./tiles";
+
+const TIMED = new Set<Action["type"]>(["move", "grade", "nudge", "best", "none-relevant", "flag", "undo"]);
+
+/** The grading body for the shell. */
+export function gradeBody(ctx: ShellContext): TaskBody {
+  const store = new JudgementState();
+  const board = new TileBoard(make("div", "xmw-tiles"));
+  let view: { entry: CachedPage; query: QueryState } | null = null;
+  store.setScale(ctx.scale());
+
+  const context: ViewContext = {
+    store,
+    board,
+    batcher: ctx.batcher,
+    clock: ctx.clock,
+    ids: ctx.ids,
+    scale: () => ctx.scale(),
+    now: () => ctx.now(),
+    view: () => view?.query ?? null,
+    current: () => ctx.current(),
+    hasFocus: () => ctx.hasFocus(),
+    advance: () => ctx.model.get("advance_on_grade") !== false,
+    changed: (changes) => {
+      for (const change of changes) {
+        if (!view || view.query.query_id !== change.query_id) continue;
+        board.update(change.item_ids, view.query, ctx.scale());
+      }
+      ctx.refresh();
+    },
+    focus: (moveDomFocus, scroll) => body.focus(moveDomFocus, scroll),
+    goTo: (index, item) => ctx.goTo(index, item),
+    notice: (text, kind) => ctx.notice(text, kind),
+  };
+  const judge = new Judge(context);
+
+  const body: TaskBody = {
+    element: board.element,
+    keys: {
+      action: (event: KeyLike, scale) => gradeKeys(event, levelKeys(scale)),
+      hint: hintFor,
+      helpRows,
+    },
+    timed: TIMED,
+    get ready() {
+      return view !== null;
+    },
+    load(page: Page) {
+      store.load(page);
+    },
+    show(entry: CachedPage, samePage: boolean) {
+      const page = entry.page;
+      // Loaded into the store when it arrived; reloading here would put the page's (older) stored
+      // values over acks that came in since.
+      const query = store.queries.get(page.query_id) ?? store.load(page);
+      if (!samePage) board.bestTarget = null;
+      store.setScale(ctx.scale());
+      board.render(page, query, entry.urls, ctx.scale(), !!ctx.model.get("show_sources"), judge.tileHandlers);
+      view = { entry, query };
+      if (!samePage) {
+        // (no board.element.scrollTop = 0: the tiles have no scroller of their own since the notebook
+        // scrolls, and writing scrollTop laid the new page out in this task, a second layout per page)
+        judge.pageShown(ctx.now());
+        board.focusIndex = judge.firstOpen();
+      }
+    },
+    clear() {
+      view = null;
+      board.clear();
+    },
+    perform(action, started) {
+      if (action.type === "move") {
+        board.move(action.direction, ctx.fallbackColumns);
+        body.focus(true, true);
+      } else judge.perform(action, started);
+    },
+    ack: (message) => judge.ack(message),
+    error: (requestId, message) => judge.error(requestId, message),
+    position() {
+      const counts = view ? store.counts(view.query) : null;
+      return counts && { ...counts, focused: board.size ? board.focusIndex : null };
+    },
+    none() {
+      return view ? { on: !!view.query.none_relevant, state: view.query.noneState ?? "" } : { on: false, state: "" };
+    },
+    focus(moveDomFocus, scroll) {
+      board.focus(board.focusIndex, moveDomFocus, scroll);
+      // no tile (a page loading): the keys still need a home
+      if (moveDomFocus && board.size === 0) ctx.root.focus({ preventScroll: true });
+      ctx.refresh();
+    },
+    focusFrom: (target) => view !== null && board.focusFrom(target),
+    mediaTarget: () => ({ element: board.tile(board.focusIndex), index: board.focusIndex }),
+    focusItem(itemId) {
+      const at = view?.query.order.indexOf(itemId) ?? -1;
+      if (at >= 0) board.focusIndex = at;
+    },
+    noneButton: (started) => judge.perform({ type: "none-relevant" }, started),
+  };
+  return body;
+}
+
+/** Render a RelevanceGrid into `el`; returns the cleanup. */
+export function renderGrid(
+  props: Pick<RenderProps<GridTraits>, "model" | "el">,
+  options: GridOptions = {},
+): () => void {
+  return renderShell(props, gradeBody, options);
+}
