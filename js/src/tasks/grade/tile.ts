@@ -8,13 +8,11 @@
  * taller than the box is cut at its bottom edge and a "more" button shows all of it.
  */
 
+import { candidateTile, hasMedia, smallButton } from "../../shell/candidate";
 import { make, setText } from "../../shell/dom";
-import { type BlobUrls, renderParts, SUPPRESS } from "../../shell/media";
-import type { Candidate, Part, ScaleSpec } from "../../shell/protocol";
+import { type BlobUrls, SUPPRESS } from "../../shell/media";
+import type { Candidate, ScaleSpec } from "../../shell/protocol";
 import type { ItemState } from "./state";
-
-/** Tiles whose images load at once; later ones load lazily (they are below the first screens). */
-export const EAGER_TILES = 24;
 
 /** The scale's flag for a candidate whose media cannot be judged (kernel rule R5). */
 export const BROKEN_MEDIA = "broken-media";
@@ -133,55 +131,6 @@ function buildContinuousSlider(
   slider.append(input);
 }
 
-function smallButton(className: string, title: string, onClick: () => void): HTMLButtonElement {
-  const button = make("button", className);
-  button.type = "button";
-  button.tabIndex = -1;
-  button.setAttribute(SUPPRESS, "true");
-  button.title = title;
-  button.setAttribute("aria-pressed", "false");
-  button.addEventListener("click", onClick);
-  return button;
-}
-
-/** Media (or a failed medium) can be broken; a text-only candidate cannot. */
-function hasMedia(parts: readonly Part[]): boolean {
-  return parts.some((part) => part.kind !== "text");
-}
-
-/**
- * The box that holds the parts at a fixed height, with a "more" button that shows up only when
- * the parts are taller than the box (a long caption, a bundle) and lets the tile grow to show all.
- */
-function mediaBox(parts: HTMLElement, tile: HTMLElement): HTMLElement {
-  const box = make("div", "xmw-media");
-  const more = make("button", "xmw-more", "more ▾");
-  more.type = "button";
-  more.tabIndex = -1;
-  more.setAttribute(SUPPRESS, "true");
-  more.setAttribute("aria-expanded", "false");
-  more.title = "show all of this candidate";
-  more.addEventListener("click", () => {
-    const expanded = tile.dataset.expanded !== "true";
-    tile.dataset.expanded = String(expanded);
-    more.textContent = expanded ? "less ▴" : "more ▾";
-    more.setAttribute("aria-expanded", String(expanded));
-  });
-  box.append(parts, more);
-  const measure = (): void => {
-    if (tile.dataset.expanded === "true") return; // keep the button while expanded
-    box.dataset.overflowing = String(parts.scrollHeight > box.clientHeight + 1);
-  };
-  if (typeof ResizeObserver === "function") {
-    // per tile, so it goes with the tile when a page is replaced (a shared observer would keep
-    // every old tile alive); fires once laid out, and again when an image or poster arrives
-    const observer = new ResizeObserver(measure);
-    observer.observe(box);
-    observer.observe(parts);
-  }
-  return box;
-}
-
 /** Build the tile of a candidate (state is applied by `updateTile`). */
 export function buildTile(
   candidate: Candidate,
@@ -192,26 +141,7 @@ export function buildTile(
   showSources: boolean,
   handlers: TileHandlers,
 ): TileRefs {
-  const tile = make("div", "xmw-tile");
-  tile.setAttribute("role", "group");
-  tile.setAttribute("aria-label", `candidate ${position + 1} of ${count}`);
-  tile.dataset.itemId = candidate.item_id;
-  tile.dataset.shownPosition = String(candidate.shown_position);
-  tile.dataset.index = String(position);
-  tile.tabIndex = -1;
-  tile.setAttribute(SUPPRESS, "true");
-
-  const parts = renderParts(candidate.parts, urls, candidate.item_id, position >= EAGER_TILES);
-  tile.append(mediaBox(parts, tile));
-
-  if (showSources && candidate.meta) {
-    const bits: string[] = [];
-    if (candidate.meta.sources?.length) bits.push(`sources: ${candidate.meta.sources.join(", ")}`);
-    if (candidate.meta.rank !== undefined && candidate.meta.rank !== null) bits.push(`rank ${candidate.meta.rank}`);
-    if (candidate.meta.score !== undefined && candidate.meta.score !== null)
-      bits.push(`score ${candidate.meta.score.toPrecision(4)}`);
-    tile.append(make("div", "xmw-meta", bits.join(" · ")));
-  }
+  const tile = candidateTile(candidate, position, count, urls, showSources);
 
   const controls = make("div", "xmw-controls");
   const slider = make("div", "xmw-slider");
