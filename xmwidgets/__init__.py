@@ -21,6 +21,11 @@ _LAZY: dict[str, str] = {
     "Scale": "scale",
     "Level": "scale",
     "TREC_SCALE": "scale",
+    "MATCHING_RUBRIC": "scale",
+    "DEFAULT_FLAGS": "scale",
+    "Rubric": "scale",
+    "Example": "rubric",
+    "Flag": "rubric",
     # store
     "open_store": "store",
     "Store": "store",
@@ -59,15 +64,20 @@ _LAZY: dict[str, str] = {
     "shown_order": "pools",
 }
 # sub-packages reachable as attributes: xm.datasets, xm.io, xm.plot, xm.media
-_SUBMODULES = {"datasets", "io", "plot", "media", "analysis", "pools", "store", "scale"}
+_SUBMODULES = {"datasets", "io", "plot", "media", "analysis", "pools", "store", "scale", "rubric"}
 
 __all__ = [  # a literal list, so that linters and IDEs see the public names
+    "DEFAULT_FLAGS",
+    "MATCHING_RUBRIC",
     "TREC_SCALE",
     "AgreementReport",
     "ConsistencyReport",
+    "Example",
+    "Flag",
     "Level",
     "MissingEstimate",
     "RelevanceGrid",
+    "Rubric",
     "Scale",
     "Store",
     "StoreError",
@@ -138,5 +148,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .analysis.metrics import compare_runs, evaluate, map_at_r, to_qrels
     from .grid import RelevanceGrid
     from .pools import exact_knn, pool, prioritize, shown_order
-    from .scale import TREC_SCALE, Level, Scale
+    from .rubric import Example, Flag
+    from .scale import DEFAULT_FLAGS, MATCHING_RUBRIC, TREC_SCALE, Level, Rubric, Scale
     from .store import Store, StoreError, open_store
