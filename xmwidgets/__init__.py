@@ -26,6 +26,9 @@ _LAZY: dict[str, str] = {
     "Rubric": "scale",
     "Example": "rubric",
     "Flag": "rubric",
+    # analysis: guideline versions
+    "compare_guidelines": "analysis._guidelines",
+    "GuidelineComparison": "analysis._guidelines",
     # store
     "open_store": "store",
     "Store": "store",
@@ -74,6 +77,7 @@ __all__ = [  # a literal list, so that linters and IDEs see the public names
     "ConsistencyReport",
     "Example",
     "Flag",
+    "GuidelineComparison",
     "Level",
     "MissingEstimate",
     "RelevanceGrid",
@@ -84,6 +88,7 @@ __all__ = [  # a literal list, so that linters and IDEs see the public names
     "__version__",
     "agreement",
     "cohen_kappa",
+    "compare_guidelines",
     "compare_runs",
     "consistency",
     "datasets",
@@ -131,6 +136,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .analysis._consistency import ConsistencyReport, consistency
     from .analysis._discover import discover, discovery_status
     from .analysis._export import export
+    from .analysis._guidelines import GuidelineComparison, compare_guidelines
     from .analysis._missing import (
         MissingEstimate,
         estimate_missing,

@@ -82,7 +82,7 @@ class Example:
 
     Examples
     --------
-    >>> Example("dog.jpg", caption="a dog, no frisbee").kind
+    >>> Example("https://example.org/dog.jpg", caption="a dog, no frisbee").kind
     'image'
     >>> Example("dog.jpg", kind="text").kind
     'text'
