@@ -211,10 +211,17 @@ def test_urls_are_passed_to_the_browser_not_fetched() -> None:
         "caption": "a clip",
         "query": "",
     }
-    assert Example("https://example.org/a.wav").to_dict()["waveform"] == []
+    assert Example("https://example.org/a.wav").to_dict() == {
+        "kind": "audio",
+        "src": "https://example.org/a.wav",
+        "mime": None,
+        "duration": None,
+        "caption": "",
+        "query": "",
+    }
 
 
-def test_audio_example_embedded_with_waveform(tmp_path: pathlib.Path) -> None:
+def test_audio_example_embedded(tmp_path: pathlib.Path) -> None:
     sf = pytest.importorskip("soundfile")
     t = np.linspace(0, 0.5, 8000, endpoint=False)
     sf.write(tmp_path / "beep.wav", 0.5 * np.sin(2 * np.pi * 440 * t), 16000, subtype="PCM_16")
@@ -223,17 +230,19 @@ def test_audio_example_embedded_with_waveform(tmp_path: pathlib.Path) -> None:
     mime, data = _decode_data_url(d["src"])
     assert mime == d["mime"] == "audio/wav" and data == (tmp_path / "beep.wav").read_bytes()
     assert d["duration"] == pytest.approx(0.5)
-    assert len(d["waveform"]) == 200 and max(d["waveform"]) == 1.0
+    assert set(d) == {"kind", "src", "mime", "duration", "caption", "query"}
 
 
 def test_too_large_audio_example_is_an_error_tile_saying_what_to_do(
     tmp_path: pathlib.Path,
 ) -> None:
     sf = pytest.importorskip("soundfile")
-    sf.write(tmp_path / "long.wav", np.zeros(16000 * 60, np.float32), 16000, subtype="PCM_16")
+    # 20 s of 16 kHz 16-bit PCM: 640 kB, over the 500 kB an example may embed
+    sf.write(tmp_path / "long.wav", np.zeros(16000 * 20, np.float32), 16000, subtype="PCM_16")
     d = Example(tmp_path / "long.wav").to_dict()
     assert d["kind"] == "error" and d["media"] == "audio"
     assert "too large to embed" in d["error"] and "http(s) URL" in d["error"]
+    assert "0.6 MB, limit 0.5 MB" in d["error"]
 
 
 def test_video_example_has_poster_and_src(tmp_path: pathlib.Path) -> None:
@@ -241,7 +250,19 @@ def test_video_example_has_poster_and_src(tmp_path: pathlib.Path) -> None:
 
     path = _write_video(tmp_path / "v.webm", "libvpx")
     d = Example(path).to_dict()
+    assert set(d) == {
+        "kind",
+        "src",
+        "mime",
+        "width",
+        "height",
+        "poster",
+        "duration",
+        "caption",
+        "query",
+    }
     assert d["kind"] == "video" and d["mime"] == "video/webm"
+    assert d["duration"] == pytest.approx(1.0, abs=0.1)
     assert _decode_data_url(d["src"])[1] == path.read_bytes()
     poster_mime, poster = _decode_data_url(d["poster"])
     assert poster_mime == "image/jpeg"

@@ -39,9 +39,10 @@ EXAMPLE_KINDS = ("text", "image", "audio", "video")
 APPLIES_TO = ("candidate", "query", "both")
 # an example is a small tile beside the grid: thumbnails fit this box ...
 MAX_EXAMPLE_PX = 160
-# ... and audio/video are embedded as data URLs (base64 adds a third) up to this size; a larger
-# clip is shown as an error tile that says to trim it or give an http(s) URL
-MAX_EXAMPLE_MEDIA_BYTES = 1_500_000
+# ... and audio/video are embedded as data URLs up to this size: the rubric is a synced trait saved
+# with the notebook, where base64 adds a third, so only short clips; a larger one is shown as an
+# error tile that says to trim it or give an http(s) URL (which the browser loads itself)
+MAX_EXAMPLE_MEDIA_BYTES = 500_000
 # keys the widgets use for navigation and commands; a level may not take one of them
 # (space plays media, [ ] seek, m flags broken media, g goes to a query)
 RESERVED_KEYS = frozenset("hjklbxnpz?mg[] ") | {
@@ -140,12 +141,12 @@ class Example:
 
     @classmethod
     def audio(cls, content: Any, caption: str = "", *, query: str = "") -> Example:
-        """An audio example: a path, an http(s) URL or encoded bytes (embedded up to 1.5 MB)."""
+        """An audio example: a path, an http(s) URL or encoded bytes (embedded up to 500 kB)."""
         return cls(content, kind="audio", caption=caption, query=query)
 
     @classmethod
     def video(cls, content: Any, caption: str = "", *, query: str = "") -> Example:
-        """A video example: a path, an http(s) URL or encoded bytes (embedded up to 1.5 MB)."""
+        """A video example: a path, an http(s) URL or encoded bytes (embedded up to 500 kB)."""
         return cls(content, kind="video", caption=caption, query=query)
 
     @property
@@ -165,9 +166,10 @@ class Example:
 
         Every example has ``kind``, ``caption`` and ``query``. A text example adds ``text``. A media
         example adds ``src`` (a ``data:`` URL, or the http(s) URL it was given) and ``mime``; an
-        image ``width``/``height`` of the thumbnail; audio ``duration`` and ``waveform`` (peaks in
-        0..1); video ``poster`` (a data URL), ``width``, ``height`` and ``duration``. Media that
-        cannot be shown give ``kind: "error"`` with ``media`` (the intended kind) and ``error``.
+        image ``width``/``height`` of the thumbnail; audio ``duration`` (seconds); video ``poster``
+        (a data URL), ``width``, ``height`` and ``duration``. Fields the kernel cannot know for a
+        URL it does not fetch are null. Media that cannot be shown give ``kind: "error"`` with
+        ``media`` (the intended kind) and ``error`` (the reason, for the annotator).
         """
         common = {"caption": self.caption, "query": self.query}
         if self.kind == "text":
@@ -197,8 +199,6 @@ class Example:
                 out["poster"] = None
             if self.kind != "image":
                 out.update(duration=None)
-            if self.kind == "audio":
-                out["waveform"] = []
             return out
         from .media import render_cell
 
@@ -225,11 +225,6 @@ class Example:
             out["poster"] = _data_url(buffers[part["poster"]], "image/jpeg")
         if self.kind != "image":
             out["duration"] = part["duration"]
-        if self.kind == "audio":
-            import numpy as np
-
-            peaks = np.frombuffer(buffers[part["waveform"]], dtype=np.float32)
-            out["waveform"] = [round(float(p), 3) for p in peaks]
         return out
 
 
