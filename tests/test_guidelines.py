@@ -230,6 +230,11 @@ def test_magnitude_is_compared_on_the_interval_level() -> None:
         ),
         (pd.DataFrame([_row("q", "a", "ana", "v1", 1)]), ("v1", "v1"), "both 'v1'"),
         (
+            pd.DataFrame([_row("q", "a", "ana", "v1", 1), _row("q", "b", "ana", "v2", 1)]),
+            ("v1", "v2"),
+            r"no unit \(query_id, item_id\) is graded under both 'v1' \(1 units\) and 'v2'",
+        ),
+        (
             pd.DataFrame([{"query_id": "q", "item_id": "a", "annotator": "x", "relevance": 1}]),
             ("v1", "v2"),
             r"missing column\(s\) 'guideline_version'",

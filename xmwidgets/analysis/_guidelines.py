@@ -208,8 +208,8 @@ def compare_guidelines(
     ------
     ValueError
         When a column is missing, a version has no graded judgement (the error lists the
-        versions present), ``before == after``, or an annotator graded a unit twice under one
-        version.
+        versions present), no unit is graded under both, ``before == after``, or an annotator
+        graded a unit twice under one version.
 
     Examples
     --------
@@ -255,6 +255,12 @@ def compare_guidelines(
     within = pd.DataFrame(within_rows, columns=_WITHIN_COLUMNS)
 
     shift, only_before, only_after = _shift(by_version[before], by_version[after])
+    if shift.empty:
+        raise ValueError(
+            f"no unit (query_id, item_id) is graded under both {before!r} ({only_before} units) "
+            f"and {after!r} ({only_after} units): have the same items graded again under "
+            f"{after!r}, e.g. with candidates = the units of {before!r}"
+        )
     same = by_version[before].merge(
         by_version[after], on=["query_id", "item_id", "annotator"], suffixes=("_b", "_a")
     )
