@@ -211,8 +211,8 @@ def test_other_flags_keep_the_grade(built_bundle: pathlib.Path, frames: Any) -> 
     result = browser.one(**flag("q1", "i1", name="no-such-flag"))
     assert result["status"] == "refused"
     assert result["notice"] == (
-        'flag "no-such-flag" refused: this scale\'s flags are ambiguous-query, dissonant, '
-        "broken-media"
+        'flag "no-such-flag" refused on a candidate: this scale\'s candidate flags are '
+        "dissonant, broken-media"
     )
 
 

@@ -199,11 +199,18 @@ def _optional_identifier(raw: Mapping[str, Any], name: str, where: str) -> str |
 
 def _note(raw: Mapping[str, Any], where: str) -> str:
     value = _field(raw, "note", where)
-    if not isinstance(value, str) or len(value) > MAX_NOTE:
+    if not isinstance(value, str):
         raise BrowserInputError(
-            f"{where}: field 'note' is {shown_value(value)}: it must be a string of at most "
-            f'{MAX_NOTE} characters ("" removes the note)',
+            f"{where}: field 'note' is {shown_value(value)}: it must be a string "
+            '("" removes the note)',
             _request_id(raw),
+        )
+    if len(value) > MAX_NOTE:  # typed, not malformed: the annotator gets the notice
+        raise BrowserInputError(
+            f"note refused: it has {len(value)} characters, at most {MAX_NOTE} are kept; "
+            "shorten it",
+            _request_id(raw),
+            malformed=False,
         )
     return safe_text(value.strip())
 
@@ -323,10 +330,12 @@ def parse_action(raw: Any, position: int, scale: Scale) -> Action:
             duration_ms=duration,
         )
     flag = _field(raw, "flag", where)
-    if not isinstance(flag, str) or flag not in scale.flags:
+    target = "query" if item_id is None else "candidate"
+    allowed = scale.flags_for(target)
+    if not isinstance(flag, str) or flag not in allowed:
         raise BrowserInputError(
-            f"flag {shown_value(flag)} refused: this scale's flags are "
-            f"{', '.join(scale.flags) or '(none)'}",
+            f"flag {shown_value(flag)} refused on a {target}: this scale's {target} flags are "
+            f"{', '.join(allowed) or '(none)'}",
             request_id,
             malformed=False,
         )

@@ -235,12 +235,10 @@ class RelevanceGrid(TaskWidget):
             q.pairs[QUERY] = own
         slots = self._slots_of(index)
         if len(slots):
-            q.pairs.update(_pairs(self._live.column, slots))
+            pairs = _pairs(self._live.column, slots)
+            q.pairs.update(pairs)
             self._live.register(
-                {
-                    (query_id, item_id): int(slot)
-                    for item_id, slot in zip(q.pairs, slots, strict=True)
-                }
+                {(query_id, item_id): int(slot) for item_id, slot in zip(pairs, slots, strict=True)}
             )
         q.handled = q.count_handled()
         return q
