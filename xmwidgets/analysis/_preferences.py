@@ -228,7 +228,9 @@ def _pair_pairs(rows: pd.DataFrame, context: Sequence[str]) -> pd.DataFrame:
 
 def _rank_pairs(rows: pd.DataFrame, context: Sequence[str]) -> pd.DataFrame:
     group = _group(rows, context)
-    rows = rows[rows["rank"].notna().to_numpy(dtype=bool) & rows["item_id"].notna().to_numpy(dtype=bool)]
+    rows = rows[
+        rows["rank"].notna().to_numpy(dtype=bool) & rows["item_id"].notna().to_numpy(dtype=bool)
+    ]
     ranked = rows[[*group, *(["role"] if "role" in context else []), "item_id", "rank", "event_id"]]
     ranked = ranked.assign(item_id=_text(ranked["item_id"]), rank=pd.to_numeric(ranked["rank"]))
     right = ranked[[*group, "item_id", "rank", "event_id"]]
