@@ -76,7 +76,7 @@ def preferences(events: pd.DataFrame, *, ties: bool = False) -> pd.DataFrame:
     DataFrame
         ``query_id, chosen, rejected, annotator, task, source_event`` (strings; source_event is
         the int64 event_id the pair comes from), plus ``campaign, guideline_version, role`` when
-        the input has them (and ``outcome`` with ``ties=True``); ordered by source_event, pick
+        the input has them (a null role is "annotator") (and ``outcome`` with ``ties=True``); ordered by source_event, pick
         pairs in shown order.
 
     Raises
@@ -108,6 +108,8 @@ def preferences(events: pd.DataFrame, *, ties: bool = False) -> pd.DataFrame:
     out = out.sort_values("source_event", kind="stable").reset_index(drop=True)
     for col in out.columns:
         out[col] = out[col].astype("int64" if col == "source_event" else "string")
+    if "role" in out.columns:
+        out["role"] = out["role"].fillna("annotator")  # the contract: null is read as annotator
     return out
 
 
