@@ -327,6 +327,23 @@ def test_plain_object_columns_without_optional_ones() -> None:
     assert pairs_of(prefs) == [("b", "a")]
 
 
+def test_all_null_campaign_and_version_columns_still_group() -> None:
+    # object columns holding only None (a frame built from dicts): keys and marks still match
+    rows = [
+        {**pick(1, "a", 1), "campaign": None, "guideline_version": None},
+        {**pick(2, "b", 2), "campaign": None, "guideline_version": None},
+        {**pick(3, "c", 1, query_id="q2"), "campaign": None, "guideline_version": None},
+        {
+            **ev(4, "pick", "q2", None, none_relevant=True),
+            "campaign": None,
+            "guideline_version": None,
+        },
+    ]
+    prefs = xm.preferences(pd.DataFrame(rows))
+    assert pairs_of(prefs) == [("a", "b"), ("a", "c"), ("a", "d"), ("b", "c"), ("b", "d")]
+    assert prefs["campaign"].isna().all()
+
+
 def test_missing_columns_are_named() -> None:
     grid_labels = pd.DataFrame({"query_id": ["q1"], "item_id": ["a"], "best": [True]})
     with pytest.raises(ValueError, match=r"missing column\(s\) 'event_id', 'task', 'annotator'"):

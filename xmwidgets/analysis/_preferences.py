@@ -76,8 +76,8 @@ def preferences(events: pd.DataFrame, *, ties: bool = False) -> pd.DataFrame:
     DataFrame
         ``query_id, chosen, rejected, annotator, task, source_event`` (strings; source_event is
         the int64 event_id the pair comes from), plus ``campaign, guideline_version, role`` when
-        the input has them (a null role is "annotator") (and ``outcome`` with ``ties=True``); ordered by source_event, pick
-        pairs in shown order.
+        the input has them (a null role reads as "annotator"), and ``outcome`` with
+        ``ties=True``; ordered by source_event, the pairs of a pick in shown order.
 
     Raises
     ------
@@ -128,6 +128,9 @@ def _current(frame: pd.DataFrame) -> pd.DataFrame:
     rows = frame.loc[keep].copy()
     rows["event_id"] = pd.to_numeric(rows["event_id"]).astype("int64")
     key = [c for c in _KEY if c in rows.columns]
+    # keys as strings: an all-null object column would otherwise group and join as float NaN
+    for col in {*key, *(c for c in _CONTEXT if c in rows.columns)}:
+        rows[col] = _text(rows[col])
     rows = rows.sort_values("event_id", kind="stable")
     # drop_duplicates takes <NA> equal to <NA>: the query-level key (item_id null) is one key
     return rows.drop_duplicates(key, keep="last")
@@ -172,11 +175,13 @@ def _pick_pairs(rows: pd.DataFrame, context: Sequence[str]) -> pd.DataFrame:
     none = np.zeros(len(rows), dtype=bool)
     if "none_relevant" in rows.columns:
         none = rows["none_relevant"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    marks = rows[item_null & none].groupby(group, dropna=False)["event_id"].max()
+    marks = rows.loc[item_null & none, [*group, "event_id"]].rename(columns={"event_id": "_mark"})
     picks = rows[~item_null & rows["_rank"].isin([1, 2]).fillna(False).to_numpy(dtype=bool)]
     if len(marks):
-        mark = picks.join(marks.rename("_mark"), on=group)["_mark"]
-        picks = picks[~(mark.notna() & (mark >= picks["event_id"])).to_numpy(dtype=bool)]
+        # a current "none relevant" mark outdates the picks made before it
+        marked = picks.merge(marks, on=group, how="left")
+        newer = (marked["_mark"].isna() | (marked["_mark"] < marked["event_id"])).to_numpy(bool)
+        picks = picks[newer]
     best = picks[picks["_rank"] == 1].drop_duplicates(group, keep="last")
     second = picks[picks["_rank"] == 2].merge(
         best[[*group, "item_id"]].rename(columns={"item_id": "_best"}), on=group
