@@ -193,6 +193,19 @@ def test_ranked_picks_in_a_real_store() -> None:
     ]
     store.retract(ids)
     assert xm.preferences(store.events()).empty
+    # pairs and a ranking, read back through events() and labels() alike
+    pair_base = {"campaign": "c1", "task": "pair", "annotator": "ann", "query_id": "q2"}
+    store.append([{**pair_base, "item_id": "x", "other_id": "y", "choice": "a"}])
+    store.append([{**pair_base, "item_id": "x", "other_id": "y", "choice": "b"}])
+    store.append([{**pair_base, "item_id": "x", "other_id": "z", "choice": "tie"}])
+    rank_base = {"campaign": "c1", "task": "rank", "annotator": "ann", "query_id": "q3"}
+    store.append(
+        [{**rank_base, "item_id": i, "rank": r} for i, r in (("r", 2), ("s", 1), ("t", 2))]
+    )
+    for frame in (store.events(), store.labels()):
+        prefs = xm.preferences(frame)
+        assert pairs_of(prefs) == [("y", "x"), ("s", "r"), ("s", "t")]
+        assert prefs["task"].tolist() == ["pair", "rank", "rank"]
 
 
 # ----------------------------------------------------------------------------------------- pair
