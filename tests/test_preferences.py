@@ -561,6 +561,11 @@ def test_bradley_terry_errors() -> None:
         xm.bradley_terry(prefs_frame([("a", "b")]), alpha=0)
     with pytest.raises(ValueError, match="chosen='a', rejected='a'"):
         xm.bradley_terry(prefs_frame([("a", "b"), ("a", "a")]))
+    # an index that repeats labels (frames concatenated) still names the one offending row
+    null = pd.DataFrame({"query_id": ["q1"], "chosen": ["c"], "rejected": [None]})
+    repeated = pd.concat([prefs_frame([("a", "b")]), null])
+    with pytest.raises(ValueError, match="row 0 has chosen='c', rejected=<NA>"):
+        xm.bradley_terry(repeated)
 
 
 def test_empty_preferences_give_an_empty_score_frame() -> None:

@@ -66,7 +66,8 @@ def bradley_terry(
         sum(score**2)``. Small values barely move well-determined scores and keep the
         scores of undefeated items finite; larger values shrink all scores towards 0 more.
     items : DataFrame or list of str, optional
-        Items to list even when never compared (score, se and component <NA>, 0 comparisons): a
+        Items to list even when never compared (score and se NaN, component <NA>, 0
+        comparisons): a
         frame with ``item_id`` and the ``by`` columns (e.g. the candidates frame), or, with
         ``by=None``, a list of item ids.
 
@@ -87,7 +88,7 @@ def bradley_terry(
     Notes
     -----
     The fit's memory grows with the comparisons; the standard errors invert a dense matrix of the
-    items of a component and are left <NA> for components of more than 3,000 items. Each row is
+    items of a component and are left NaN for components of more than 3,000 items. Each row is
     taken as an independent comparison: the pairs derived from one ranking or one pick are not
     (see :func:`~xmwidgets.preferences`), so their standard errors are optimistic.
     """
@@ -105,10 +106,11 @@ def bradley_terry(
     null = (chosen.isna() | rejected.isna()).to_numpy(dtype=bool)
     same = (chosen == rejected).fillna(False).to_numpy(dtype=bool)
     if null.any() or same.any():
-        where = frame.index[null | same][0]
+        at = int(np.flatnonzero(null | same)[0])  # by position: the index may repeat labels
+        label = frame.index[at : at + 1].tolist()[0]  # a Python value: repr without np.int64
         raise ValueError(
-            f"preference row {where!r} has chosen={chosen[where]!r}, rejected={rejected[where]!r}: "
-            "each row needs two different items"
+            f"preference row {label!r} has chosen={chosen.iloc[at]!r}, "
+            f"rejected={rejected.iloc[at]!r}: each row needs two different items"
         )
     m = len(frame)
     # items as integer codes once; each group fits on its slice of codes
