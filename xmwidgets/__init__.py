@@ -60,6 +60,9 @@ _LAZY: dict[str, str] = {
     "ConsistencyReport": "analysis._consistency",
     # analysis: training tables
     "export": "analysis._export",
+    # analysis: preference pairs and Bradley-Terry scores
+    "preferences": "analysis._preferences",
+    "bradley_terry": "analysis._bradley_terry",
     # pools
     "pool": "pools",
     "exact_knn": "pools",
@@ -87,6 +90,7 @@ __all__ = [  # a literal list, so that linters and IDEs see the public names
     "StoreError",
     "__version__",
     "agreement",
+    "bradley_terry",
     "cohen_kappa",
     "compare_guidelines",
     "compare_runs",
@@ -106,6 +110,7 @@ __all__ = [  # a literal list, so that linters and IDEs see the public names
     "open_store",
     "plot",
     "pool",
+    "preferences",
     "prioritize",
     "sample_unjudged",
     "shown_order",
@@ -133,6 +138,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from . import datasets, io, plot
+    from .analysis._bradley_terry import bradley_terry
     from .analysis._consistency import ConsistencyReport, consistency
     from .analysis._discover import discover, discovery_status
     from .analysis._export import export
@@ -143,6 +149,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         estimated_recall,
         sample_unjudged,
     )
+    from .analysis._preferences import preferences
     from .analysis.agreement import (
         AgreementReport,
         agreement,
