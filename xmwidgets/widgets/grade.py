@@ -203,11 +203,7 @@ class RelevanceGrid(TaskWidget):
         totals = np.array([len(self._positions[q]) for q in self._query_ids], dtype=np.int64)
         marked = np.array([q in none_relevant for q in self._query_ids], dtype=bool)
         done = (counts >= totals) | marked
-        self._rules = GradeRules(
-            self._scale,
-            self._campaign,
-            self.annotator,
-            self._load_query,
+        self._rules = self._new_rules(
             n_queries=n,
             total=len(self._candidates),
             judged=int(counts.sum()),
@@ -215,6 +211,10 @@ class RelevanceGrid(TaskWidget):
         )
         unfinished = np.flatnonzero(~done)
         return int(unfinished[0]) if len(unfinished) else 0
+
+    def _new_rules(self, **counts: Any) -> GradeRules:
+        """The rules of this grid, with the counts read from the store."""
+        return GradeRules(self._scale, self._campaign, self.annotator, self._load_query, **counts)
 
     def _slots_of(self, index: int) -> np.ndarray:
         if self._slot_order is None:
