@@ -277,8 +277,119 @@ def test_postgres_store_of_version_1_is_upgraded_in_place() -> None:
         assert store.labels().relevance.tolist() == [2]  # the version-1 value is back
     with engine.begin() as con:
         meta = dict(con.execute(sa.text("SELECT key, value FROM xmw_meta")).all())
-    assert meta["schema_version"] == "2" and len(meta["store_id"]) == 36
+    assert meta["schema_version"] == "3" and len(meta["store_id"]) == 36
     engine.dispose()
+
+
+def _old_postgres_store(url: str, version: int, events: list[dict]) -> None:
+    """A PostgreSQL store of schema ``version`` (1 or 2) holding ``events``, in the state that
+    version left: xmw_current keyed (query_id, item_key, item_null, campaign, annotator, task),
+    each value's predecessor of that key in xmw_superseded."""
+    import sqlalchemy as sa
+
+    from xmwidgets.store._postgres import create_schema, engine_url
+
+    old_key = "query_id, item_key, item_null, campaign, annotator, task"
+    of_event = "query_id, coalesce(item_id, ''), item_id IS NULL, campaign, annotator, task"
+    rows: list[dict] = []
+    for event in events:
+        event = {"created_at": 1_700_000_000_000_000, **event}
+        if "retracts" in event:  # a retraction copied the old key of its target
+            target = rows[event["retracts"] - 1]
+            event |= {
+                c: target[c] for c in ("campaign", "task", "query_id", "item_id", "annotator")
+            }
+        rows.append(event)
+    columns = sorted({c for row in rows for c in row})
+    engine = sa.create_engine(engine_url(url))
+    with engine.begin() as con:
+        create_schema(con, version=version)
+        con.execute(
+            sa.text(
+                f"INSERT INTO xmw_events (event_id, {', '.join(columns)}) "
+                f"VALUES (:event_id, {', '.join(':' + c for c in columns)})"
+            ),
+            [
+                {
+                    "event_id": i + 1,
+                    **{c: row.get(c) for c in columns},
+                    "none_relevant": None if row.get("none_relevant") is None else True,
+                }
+                for i, row in enumerate(rows)
+            ],
+        )
+        con.execute(
+            sa.text(
+                f"INSERT INTO xmw_current ({old_key}, event_id) SELECT {of_event}, max(event_id) "
+                "FROM xmw_events e WHERE retracts IS NULL AND NOT EXISTS "
+                "(SELECT 1 FROM xmw_events r WHERE r.retracts = e.event_id) "
+                f"GROUP BY {of_event}"
+            )
+        )
+        con.execute(
+            sa.text(
+                "INSERT INTO xmw_superseded SELECT event_id, prev FROM (SELECT event_id, "
+                f"lag(event_id) OVER (PARTITION BY {of_event} ORDER BY event_id) AS prev "
+                "FROM xmw_events WHERE retracts IS NULL) chain WHERE prev IS NOT NULL"
+            )
+        )
+        con.execute(sa.text("UPDATE xmw_counter SET last = :n"), {"n": len(rows)})
+        if version >= 2:
+            con.execute(
+                sa.text("INSERT INTO xmw_used_columns SELECT unnest(CAST(:c AS text[]))"),
+                {"c": [c for c in columns if c not in ("campaign", "task", "query_id")]},
+            )
+        old = {
+            r[0]: tuple(r[1:])
+            for r in con.execute(
+                sa.text(
+                    "SELECT e.event_id, e.campaign, e.task, e.guideline_version, e.query_id, "
+                    "e.item_id, e.annotator, e.relevance FROM xmw_current c "
+                    "JOIN xmw_events e ON e.event_id = c.event_id"
+                )
+            )
+        }
+    engine.dispose()
+    return old
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_postgres_upgrade_of_a_random_history_matches_the_definition(version: int) -> None:
+    server, database = _pg_database()
+    url = server.url(database)
+    old = _old_postgres_store(url, version, _random_history(seed=version, n=300))
+    with open_store(url) as store:
+        labels = store.labels()
+        assert {k: v for k, v in _label_tuples(labels).items() if k in old} == old
+        assert labels.event_id.tolist() == _reference(store)
+        assert len(labels) > len(old)  # some keys were split by guideline version
+        rng = random.Random(5)
+        while len(labels):
+            store.retract([int(rng.choice(labels.event_id.tolist()))])
+            labels = store.labels()
+            assert labels.event_id.tolist() == _reference(store)
+
+
+def test_postgres_upgrade_from_version_2_splits_guideline_versions() -> None:
+    server, database = _pg_database()
+    url = server.url(database)
+    grade = {"campaign": "c", "task": "grade", "query_id": "q1", "item_id": "d1"}
+    events = [
+        {**grade, "annotator": "ann", "relevance": 1, "guideline_version": "v1"},
+        {**grade, "annotator": "ann", "relevance": 3, "guideline_version": "v2"},
+    ]
+    assert sorted(_old_postgres_store(url, 2, events)) == [2]
+    with open_store(url) as store:
+        assert store.labels().event_id.tolist() == [1, 2]
+        assert current(store, guideline_version="v2") == {("q1", "d1"): 3}
+        store.retract([2])
+        assert store.labels(guideline_version="v2").empty
+        assert current(store) == {("q1", "d1"): 1}
+        pair = {**grade, "annotator": "ann", "task": "pair", "item_id": "a", "choice": "b"}
+        store.append([{**pair, "other_id": "b"}, {**pair, "other_id": "c", "role": "adjudicator"}])
+        pairs = store.labels(task="pair")
+        assert pairs.other_id.tolist() == ["b", "c"]
+        assert pairs.role.tolist() == ["annotator", "adjudicator"]
 
 
 def test_postgres_store_of_a_newer_version_is_refused() -> None:
@@ -293,7 +404,7 @@ def test_postgres_store_of_a_newer_version_is_refused() -> None:
         con.execute(sa.text("UPDATE xmw_meta SET value = '7' WHERE key = 'schema_version'"))
     engine.dispose()
     with pytest.raises(
-        StoreError, match=r"schema version 7, newer than this xmwidgets can read \(2\)"
+        StoreError, match=r"schema version 7, newer than this xmwidgets can read \(3\)"
     ):
         open_store(server.url(database))
 
