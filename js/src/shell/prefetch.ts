@@ -52,7 +52,8 @@ export class PageCache {
   private readonly inflight = new Map<number, number>();
   /** URLs of dropped pages, revoked once their preloads finish */
   private readonly dropping = new Set<BlobUrls>();
-  private readonly capacity: number;
+  /** Pages kept (at least 1); the shell raises it when it prefetches further ahead. */
+  capacity: number;
   private readonly preload: boolean;
   /** The query on screen: kept, and the centre from which distance decides what to drop. */
   current = 0;
