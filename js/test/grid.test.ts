@@ -358,6 +358,31 @@ describe("pages and prefetch", () => {
     expect(new Set(model.sentOf("page").map((m) => m.index)).size).toBe(model.sentOf("page").length);
   });
 
+  it("asks again for pages the kernel says are out of date (candidates added), keeping the focus", () => {
+    const { model, press, tiles } = ready();
+    press("l");
+    const asked = model.sentOf("page").length;
+    model.receive({ type: "invalidate", indices: [0, 2] });
+    const again = model.sentOf("page").slice(asked);
+    expect(again.map((m) => m.index)).toEqual([0]); // the one on screen now; 2 when it is needed
+    model.servePages((index) => ({ page: textPage(index, index === 0 ? 8 : 6) }));
+    expect(tiles()).toHaveLength(8);
+    expect(tiles()[1].classList.contains("xmw-focused")).toBe(true);
+    press("n");
+    press("n");
+    expect(model.sentOf("page").filter((m) => m.index === 2)).toHaveLength(2);
+  });
+
+  it("ignores the answer to a page request made before its page went out of date", () => {
+    const { model, tiles } = setup();
+    const first = model.sentOf("page")[0];
+    model.receive({ type: "invalidate", indices: [0] });
+    model.receive({ type: "page", request_id: first.request_id, index: 0, page: textPage(0, 3) }, []);
+    expect(tiles()).toHaveLength(0);
+    model.servePages((index) => ({ page: textPage(index, 5) }));
+    expect(tiles()).toHaveLength(5);
+  });
+
   it("asks for many pages ahead when each holds one or two candidates", () => {
     expect(pagesAhead(12)).toBe(3);
     expect(pagesAhead(6)).toBe(6);

@@ -211,4 +211,6 @@ export type KernelMessage =
       queries: Record<string, QueryAck>;
       progress: Progress;
     }
-  | { type: "error"; request_id: number | null; message: string };
+  | { type: "error"; request_id: number | null; message: string }
+  // candidates were added to these queries (add_candidates): their cached pages are out of date
+  | { type: "invalidate"; indices: number[] };

@@ -357,6 +357,7 @@ export function renderShell(
   function onMessage(message: KernelMessage, buffers: DataView[] = []): void {
     if (disposed || !message || typeof message !== "object") return;
     if (message.type === "page") {
+      if (cache.isStale(message.request_id)) return; // built before its query changed
       const entry = cache.receive(message.page, buffers);
       body.load(message.page);
       seenIds.set(message.page.query_id, message.page.index);
@@ -369,6 +370,10 @@ export function renderShell(
       body.ack(message);
       progress = message.progress ?? progress;
       renderHeader();
+    } else if (message.type === "invalidate") {
+      for (const index of message.indices ?? []) cache.drop(index);
+      // the page on screen comes again with its new candidates (shown in place, focus kept)
+      if ((message.indices ?? []).includes(current)) cache.request(current, nQueries());
     } else if (message.type === "error") {
       const requestId = message.request_id;
       const pageIndex = requestId === null ? null : cache.fail(requestId);
