@@ -91,3 +91,27 @@ def test_bad_added_candidates_are_refused_and_change_nothing(
     with pytest.raises(InputError, match="nope"):
         grid.add_candidates(pd.DataFrame({"query_id": ["q1"], "item_id": ["nope"]}))
     assert grid.progress["total"] == 6 and grid.n_queries == 3
+
+
+def test_pages_carry_the_concepts_their_query_mentions(
+    built_bundle: pathlib.Path, frames: Any
+) -> None:
+    queries, items, candidates = frames
+    concepts = pd.DataFrame(
+        {
+            "concept": ["red", "square"],
+            "definition": ["the colour of ripe tomatoes", "four equal sides, four right angles"],
+            "terms": ["red, crimson", "square"],
+        }
+    )
+    grid = xm.RelevanceGrid(queries, items, candidates, store=":memory:", concepts=concepts)
+    browser = Browser(grid)
+    page, _ = browser.page(0)  # q1: "a red square"
+    assert page["concepts"] == [
+        {"name": "red", "definition": "the colour of ripe tomatoes"},
+        {"name": "square", "definition": "four equal sides, four right angles"},
+    ]
+    page, _ = browser.page(2)  # q3: "blue"
+    assert "concepts" not in page
+    with pytest.raises(InputError, match="concepts: concepts is empty"):
+        xm.RelevanceGrid(queries, items, candidates, store=":memory:", concepts={})

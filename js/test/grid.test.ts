@@ -373,6 +373,19 @@ describe("pages and prefetch", () => {
     expect(model.sentOf("page").filter((m) => m.index === 2)).toHaveLength(2);
   });
 
+  it("shows the concepts the query mentions with their definitions, as text", () => {
+    const { model, el } = setup();
+    const concepts = [{ name: "red", definition: "the colour of <b>blood</b>" }];
+    model.servePages((index) => ({ page: textPage(index, 3, index === 0 ? { concepts } : {}) }));
+    const box = el.querySelector(".xmw-concepts") as HTMLElement;
+    expect(box.hidden).toBe(false);
+    expect(box.querySelector(".xmw-concept-name")?.textContent).toBe("red");
+    expect(box.querySelector(".xmw-concept-definition")?.textContent).toBe("the colour of <b>blood</b>");
+    expect(box.querySelector("b")).toBeNull();
+    (el.querySelector(".xmw-grid") as HTMLElement).dispatchEvent(new KeyboardEvent("keydown", { key: "n" }));
+    expect(box.hidden).toBe(true);
+  });
+
   it("ignores the answer to a page request made before its page went out of date", () => {
     const { model, tiles } = setup();
     const first = model.sentOf("page")[0];

@@ -34,7 +34,13 @@ import traitlets
 from ..media import infer_roles
 from ..scale import TREC_SCALE, Scale
 from ..store import Store, open_store
-from ._checks import check_candidates, check_grid_options, check_records, group_positions
+from ._checks import (
+    InputError,
+    check_candidates,
+    check_grid_options,
+    check_records,
+    group_positions,
+)
 from ._input import (
     Action,
     BrowserInputError,
@@ -122,6 +128,7 @@ class TaskWidget(anywidget.AnyWidget):
         seed: int = 0,
         show_sources: bool = False,
         max_px: int = 320,
+        concepts: Mapping[str, str] | pd.DataFrame | None = None,
         **kwargs: Any,
     ) -> None:
         if not isinstance(scale, Scale):
@@ -164,6 +171,8 @@ class TaskWidget(anywidget.AnyWidget):
             self._store = open_store(store)
         self._candidates = candidates
         self._records = (queries, items)  # checked, for add_candidates
+        # the guideline's concepts each query mentions, shown with their definitions above it
+        self._concepts = _concepts_by_query(queries, concepts)
         self._positions = group_positions(query_positions, list(queries["query_id"]))
         # each query's candidates in the batches they came in (the constructor's, then each
         # add_candidates call): every batch is shuffled on its own, after the earlier ones, so
@@ -411,6 +420,8 @@ class TaskWidget(anywidget.AnyWidget):
         q = self._rules.query(query_id)
         states = self._page_states(q)
         extra = self._page_extra(q)
+        if query_id in self._concepts:
+            extra["concepts"] = self._concepts[query_id]
         none_relevant = q.none_relevant
         show_sources = self.show_sources
 
@@ -606,6 +617,28 @@ class TaskWidget(anywidget.AnyWidget):
             f"{type(self).__name__}(annotator={self.annotator!r}, queries={p['n_queries']}, "
             f"judged={p['judged']}/{p['total']}, store={self._store.path!r})"
         )
+
+
+def _concepts_by_query(
+    queries: pd.DataFrame, concepts: Mapping[str, str] | pd.DataFrame | None
+) -> dict[str, list[dict[str, str]]]:
+    """query_id -> the concepts it mentions, ``[{name, definition}]`` (see ``xm.consistency``)."""
+    if concepts is None:
+        return {}
+    from ..analysis._consistency import _concept_table, link_concepts
+
+    try:
+        linked = link_concepts(queries, concepts)
+        table = _concept_table(concepts)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"concepts: {exc}") from None
+    definitions = dict(zip(table["concept"], table["definition"], strict=True))
+    out: dict[str, list[dict[str, str]]] = {}
+    for query_id, concept in zip(linked["query_id"], linked["concept"], strict=True):
+        out.setdefault(str(query_id), []).append(
+            {"name": safe_text(str(concept)), "definition": safe_text(str(definitions[concept]))}
+        )
+    return out
 
 
 def _has_labels(store: object) -> bool:

@@ -126,6 +126,8 @@ export interface Page {
   query: { parts: Part[] };
   candidates: Candidate[]; // in shown order
   none_relevant: boolean;
+  /** The guideline's concepts this query mentions, with their definitions (shown above it). */
+  concepts?: Array<{ name: string; definition: string }>;
 }
 
 /**

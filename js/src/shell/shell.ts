@@ -207,6 +207,7 @@ export function renderShell(
     releaseImages(header.queryBox);
     releaseImages(body.element);
     header.queryBox.replaceChildren(renderParts(page.query.parts, entry.urls, page.query_id));
+    header.showConcepts(page.concepts ?? []);
     body.show(entry, samePage);
     loading.hide();
     shown = entry;
@@ -228,6 +229,7 @@ export function renderShell(
     const hadFocus = hasFocus(); // before the focused tile leaves the DOM
     shown = null;
     header.queryBox.replaceChildren();
+    header.showConcepts([]);
     body.clear();
     loading.show(index);
     renderNone();
