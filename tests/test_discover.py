@@ -54,6 +54,10 @@ def test_knee_rule_stops_after_a_dry_run_only() -> None:
     # knee after 4: ratio (4/4)/(2/31) = 15.5 even with a late find
     assert knee_stop([1] * 4 + [0] * 30 + [1]) == (True, 4, pytest.approx(15.5))
     assert knee_stop([1] * 4 + [0] * 30, knee_ratio=40)[0] is False  # ratio 30
+    # one hit at rank 1 then nine misses (a first retriever's top 10): ratio 9, but a knee on one
+    # relevant item needs 6 · (1 + 1/1) = 12; this stopped demo queries before any proposal
+    assert knee_stop([1] + [0] * 9) == (False, 1, pytest.approx(9.0))
+    assert knee_stop([1] + [0] * 13)[0]  # ratio 13
 
 
 def test_first_round_takes_one_pair_per_query_best_by_the_query_vector() -> None:
