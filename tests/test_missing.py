@@ -72,6 +72,38 @@ def test_estimate_is_horvitz_thompson_by_hand() -> None:
     assert "28 positives still missing" in repr(m)
 
 
+def test_one_sample_serves_later_rounds_with_labels_at_sampling() -> None:
+    """Positives judged after the sample was drawn are known, so they leave the remaining count."""
+    sample = pd.DataFrame(
+        {
+            "query_id": "q",
+            "item_id": ["a", "b", "c", "d", "e", "f"],
+            "stratum": ["1-10"] * 2 + ["11+"] * 4,
+            "stratum_size": [10, 10, 100, 100, 100, 100],
+            "inclusion": [0.2, 0.2, 0.04, 0.04, 0.04, 0.04],
+        }
+    )
+    before = pd.DataFrame({"query_id": "q", "item_id": ["z"], "relevance": [3]})
+    graded = pd.DataFrame(
+        {"query_id": "q", "item_id": list("abcdef"), "relevance": [2, 0, 1, 0, 0, 0]}
+    )
+    # a later round finds 5 more positives (and a negative) among the then-unjudged pairs
+    later = pd.DataFrame(
+        {"query_id": "q", "item_id": ["g", "h", "i", "j", "k", "l"], "relevance": [1] * 5 + [0]}
+    )
+    labels = pd.concat([before, graded, later], ignore_index=True)
+    plain = xm.estimate_missing(labels, sample).per_query.iloc[0]
+    assert plain.remaining == pytest.approx(28.0) and plain.found_since == 2
+    m = xm.estimate_missing(labels, sample, labels_at_sampling=before)
+    row = m.per_query.iloc[0]
+    # z was judged before the sample: not counted; a, c (sample) and g..k (later) are
+    assert row.found_in_sample == 2 and row.found_since == 7
+    assert row.estimate == pytest.approx(30.0) and row.remaining == pytest.approx(23.0)
+    assert row.remaining_high == pytest.approx(plain.remaining_high - 5)
+    assert row.low >= 7 and m.total["found_since"] == 7
+    assert "23 positives still missing" in repr(m)
+
+
 def test_a_fully_sampled_stratum_is_known_exactly() -> None:
     sample = pd.DataFrame(
         {

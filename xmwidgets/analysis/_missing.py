@@ -206,13 +206,14 @@ class MissingEstimate:
     Attributes
     ----------
     per_query : DataFrame
-        ``query_id, unjudged, sampled, judged_in_sample, found_in_sample, estimate, low, high,
-        remaining, remaining_low, remaining_high`` — ``estimate`` (low/high: the interval) counts
-        the positives among the unjudged pairs, the sample's included; ``remaining`` those still
-        missing once the sample is judged (estimate − found in the sample).
+        ``query_id, unjudged, sampled, judged_in_sample, found_in_sample, found_since, estimate,
+        low, high, remaining, remaining_low, remaining_high`` — ``estimate`` (low/high: the
+        interval) counts the positives among the pairs unjudged at sampling time, the sample's
+        included; ``remaining`` those still missing (estimate − ``found_since``: the positives
+        judged among those pairs since, i.e. the sample's, or all since ``labels_at_sampling``).
     total : dict
         The same for all queries together (``estimate, low, high, remaining, remaining_low,
-        remaining_high, found_in_sample, unjudged``).
+        remaining_high, found_in_sample, found_since, unjudged``).
     level : float
         Confidence level of the intervals.
     """
@@ -226,13 +227,19 @@ class MissingEstimate:
         return (
             f"MissingEstimate(about {t['remaining']:.0f} positives still missing "
             f"({self.level:.0%} interval {t['remaining_low']:.0f}–{t['remaining_high']:.0f}) "
-            f"among {t['unjudged']:.0f} unjudged pairs, after {t['found_in_sample']:.0f} found in "
-            f"the sample; {len(self.per_query)} queries)"
+            f"among {t['unjudged']:.0f} pairs unjudged at sampling, after {t['found_since']:.0f} "
+            f"found there since ({t['found_in_sample']:.0f} in the sample); "
+            f"{len(self.per_query)} queries)"
         )
 
 
 def estimate_missing(
-    labels: pd.DataFrame, sample: pd.DataFrame, *, rel: int = 1, level: float = 0.95
+    labels: pd.DataFrame,
+    sample: pd.DataFrame,
+    *,
+    labels_at_sampling: pd.DataFrame | None = None,
+    rel: int = 1,
+    level: float = 0.95,
 ) -> MissingEstimate:
     """Estimate the positives no one has judged yet, from the judged sample of
     :func:`sample_unjudged` (Horvitz–Thompson; see the module docstring).
@@ -246,6 +253,12 @@ def estimate_missing(
         judged pairs stand for them); ``judged_in_sample`` says how many were judged.
     sample : DataFrame
         The frame returned by :func:`sample_unjudged`.
+    labels_at_sampling : DataFrame, optional
+        The labels as they were when the sample was drawn. With them, one sample serves many
+        rounds of judging: every positive judged since (by :func:`~xmwidgets.discover` or
+        anyone, the sample's included) was unjudged at sampling time, so ``remaining`` is the
+        estimate minus all of them (``found_since``; the interval shifts with it, since they
+        are known, not estimated). Without them only the sample's positives are subtracted.
     rel : int
         Lowest relevant grade.
     level : float
@@ -254,6 +267,13 @@ def estimate_missing(
     Returns
     -------
     MissingEstimate
+
+    Examples
+    --------
+    >>> sample = xm.sample_unjudged(labels, pairs, 10)            # doctest: +SKIP
+    >>> before = labels                                           # doctest: +SKIP
+    >>> # ... judge the sample, then rounds of xm.discover ...
+    >>> xm.estimate_missing(labels, sample, labels_at_sampling=before)  # doctest: +SKIP
     """
     from scipy.stats import norm
 
@@ -308,8 +328,14 @@ def estimate_missing(
         var=("var", "sum"),
         var_plain=("var_plain", "sum"),
     )
+    per_query["found_since"] = per_query["found_in_sample"]
+    if labels_at_sampling is not None:
+        since = _positives_since(graded, labels_at_sampling, rel)
+        per_query["found_since"] = since.reindex(per_query.index, fill_value=0).to_numpy()
     per_query = _intervals(per_query, z)
-    totals = per_query[["unjudged", "sampled", "judged_in_sample", "found_in_sample"]].sum()
+    totals = per_query[
+        ["unjudged", "sampled", "judged_in_sample", "found_in_sample", "found_since"]
+    ].sum()
     plain = totals["found_in_sample"] >= _PLAIN_FROM
     total_row = pd.DataFrame(
         {
@@ -321,7 +347,7 @@ def estimate_missing(
     )
     total = _intervals(total_row, z).iloc[0].drop(["sampled", "judged_in_sample"]).to_dict()
     per_query = per_query.drop(columns=["var", "var_plain"]).reset_index()
-    for c in ("unjudged", "sampled", "judged_in_sample", "found_in_sample"):
+    for c in ("unjudged", "sampled", "judged_in_sample", "found_in_sample", "found_since"):
         per_query[c] = per_query[c].astype(np.int64)
     return MissingEstimate(
         per_query=per_query,
@@ -330,15 +356,25 @@ def estimate_missing(
     )
 
 
+def _positives_since(graded: pd.DataFrame, before: pd.DataFrame, rel: int) -> pd.Series:
+    """Per query: pairs relevant in ``graded`` that had no grade in ``before``."""
+    old = grade_labels(before, annotator="annotator" in before.columns)
+    old_key = pd.MultiIndex.from_arrays([_str(old.query_id), _str(old.item_id)]).unique()
+    grade = graded.groupby([_str(graded.query_id), _str(graded.item_id)])["relevance"].mean()
+    new = grade[~grade.index.isin(old_key) & (np.floor(grade.to_numpy() + 0.5) >= rel)]
+    return new.groupby(level=0).size()
+
+
 def _intervals(frame: pd.DataFrame, z: float) -> pd.DataFrame:
     sd = np.sqrt(frame["var"].to_numpy(dtype=float))
     est = frame["estimate"].to_numpy(dtype=float)
-    found = frame["found_in_sample"].to_numpy(dtype=float)
+    # the positives known among the pairs unjudged at sampling time: a floor of the estimate
+    found = frame["found_since"].to_numpy(dtype=float)
     upper = frame["unjudged"].to_numpy(dtype=float)
     frame = frame.copy()
     frame["low"] = np.clip(est - z * sd, found, upper)
     frame["high"] = np.clip(est + z * sd, found, upper)
-    frame["remaining"] = est - found
+    frame["remaining"] = np.maximum(est, found) - found
     frame["remaining_low"] = frame["low"] - found
     frame["remaining_high"] = frame["high"] - found
     return frame
