@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -151,8 +152,12 @@ def _parse(measures: Iterable[Any] | str, rel: int) -> list[tuple[str, Any]]:
 
 def _run_for_eval(run: pd.DataFrame, name: str, qrels: pd.DataFrame, unjudged: str) -> pd.DataFrame:
     ranked = rank_run(run, name)
-    judged_queries = pd.Index(qrels["query_id"].unique())
-    ranked = ranked[ranked["query_id"].isin(judged_queries)]
+    # judged queries only: tested once per distinct query, not per row (a string isin over a
+    # million rows), and no copy at all when every query of the run is judged
+    codes, uniques = pd.factorize(ranked["query_id"])
+    judged = pd.Index(uniques).isin(pd.Index(qrels["query_id"].unique()))
+    if not judged.all():
+        ranked = ranked[judged[codes]]
     if unjudged == "drop":
         key = pd.MultiIndex.from_frame(qrels[["query_id", "doc_id"]])
         keep = pd.MultiIndex.from_frame(ranked[["query_id", "item_id"]]).isin(key)
@@ -164,15 +169,67 @@ def _nested(queries: pd.Series, docs: pd.Series, values: pd.Series) -> dict[str,
     """``{query: {doc: value}}`` from rows grouped by query, as pytrec_eval takes them.
 
     Built from plain Python lists, one slice per query: iterating pandas' Arrow-backed string
-    columns row by row is about ten times slower.
+    columns row by row is about ten times slower. Ids are factorized (a hash over the Arrow
+    buffers) and each distinct id becomes a Python string once: a run repeats the same items
+    under many queries, and turning a million Arrow strings into objects one by one cost more
+    than trec_eval itself.
     """
-    q = queries.to_numpy(dtype=object)
-    d = docs.to_numpy(dtype=object).tolist()
-    v = values.to_numpy().tolist()
-    if len(q) == 0:
+    if len(queries) == 0:
         return {}
-    bounds = [0, *(np.flatnonzero(q[1:] != q[:-1]) + 1).tolist(), len(q)]
-    return {q[s]: dict(zip(d[s:e], v[s:e], strict=True)) for s, e in itertools.pairwise(bounds)}
+    q_codes, q_names = pd.factorize(queries)
+    d_codes, d_names = pd.factorize(docs)
+    d_list = _pick(np.asarray(d_names, dtype=object).tolist(), d_codes)
+    v = values.to_numpy().tolist()
+    q_list = np.asarray(q_names, dtype=object).tolist()
+    starts = np.flatnonzero(np.r_[True, q_codes[1:] != q_codes[:-1]])
+    first = q_codes[starts].tolist()
+    bounds = [*starts.tolist(), len(q_codes)]
+    return {
+        q_list[q]: dict(zip(d_list[s:e], v[s:e], strict=True))
+        for q, (s, e) in zip(first, itertools.pairwise(bounds), strict=True)
+    }
+
+
+def _pick(names: list[Any], codes: np.ndarray) -> list[Any]:
+    """``[names[c] for c in codes]``, in C (operator.itemgetter) rather than a Python loop."""
+    if len(codes) == 0:
+        return []
+    if len(codes) == 1:
+        return [names[int(codes[0])]]
+    return list(operator.itemgetter(*codes.tolist())(names))
+
+
+def _trec_eval(
+    library: list[Any], qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]
+) -> list[dict[str, float]] | None:
+    """Per measure, ``{query: value}`` straight from pytrec_eval, or None to go through
+    ``ir_measures.iter_calc``.
+
+    When pytrec_eval supports every measure it is the provider ``iter_calc`` uses (the first of
+    ir-measures' default pipeline that can), so the values are the same; but ``iter_calc``
+    wraps each value in a ``Metric`` and hashes its measure through ``repr``, which over 10,000
+    queries × 4 measures took longer than trec_eval's own work. Built on the provider's
+    ``evaluator().invokers`` (ir-measures 0.3–0.4); if that changes, None falls back.
+    """
+    from ir_measures import providers
+
+    provider = providers.registry.get("pytrec_eval")
+    try:
+        if provider is None or not provider.is_available():
+            return None
+        if not all(provider.supports(m) for m in library):
+            return None
+        evaluator: Any = provider.evaluator(library, qrels)
+        invokers = evaluator.invokers
+        values: list[dict[str, float]] = [{} for _ in library]
+        for invoker in invokers:
+            result = invoker.evaluator.evaluate(run)
+            slots = [(key, library.index(m)) for key, (m, _) in invoker.measure_map.items()]
+            for key, slot in slots:
+                values[slot] = {q: got[key] for q, got in result.items()}
+    except (AttributeError, TypeError, ValueError, KeyError):
+        return None
+    return values
 
 
 def _per_query(
@@ -187,11 +244,14 @@ def _per_query(
     if library and len(ranked):
         qrels_dict = _nested(qrels["query_id"], qrels["doc_id"], qrels["relevance"])
         run_dict = _nested(ranked["query_id"], ranked["item_id"], ranked["score"])
-        values: list[dict[str, float]] = [{} for _ in library]
+        fast = _trec_eval(library, qrels_dict, run_dict)
+        values: list[dict[str, float]] = fast if fast is not None else [{} for _ in library]
         # measures hash through their repr, which is slow: map each yielded object to its slot once
         slot_of: dict[int, int] = {}
         try:
-            for metric in ir_measures.iter_calc(library, qrels_dict, run_dict):
+            for metric in (
+                ir_measures.iter_calc(library, qrels_dict, run_dict) if fast is None else ()
+            ):
                 slot = slot_of.get(id(metric.measure))
                 if slot is None:
                     slot = slot_of[id(metric.measure)] = library.index(metric.measure)
