@@ -4,11 +4,12 @@
 (Cormack & Grossman 2015, "Autonomy and reliability of continuous active learning"), per query:
 
 1. **Model.** A logistic regression per query (scikit-learn's objective, fitted by
-   :func:`fit_logistic`) on the item embeddings, trained on the judged items of that query,
-   the *query itself* as one synthetic relevant item (BMI's "topic as seed document": query
-   and items share the embedding space, as CLIP-style models give), and the unjudged items as weak non-relevant ones (BMI samples 100 random documents; here
-   every unjudged item, or a seeded sample of at most ``pseudo_negatives``, with a total weight of
-   ``pseudo_weight`` judged items, so the result is deterministic and not swayed by one draw).
+   :func:`fit_logistic`) on the item embeddings, trained on the judged items of that query, the
+   *query itself* as one synthetic relevant item (BMI's "topic as seed document": query and items
+   share the embedding space, as CLIP-style models give), and the unjudged items as weak
+   non-relevant ones (BMI samples 100 random documents; here every unjudged item, or a seeded
+   sample of at most ``pseudo_negatives``, with a total weight of ``pseudo_weight`` judged items,
+   so the result is deterministic and not swayed by one draw).
 2. **Features beyond the vector.** Two per-query signals join the embedding:
    - *neighbours of confirmed positives*: the highest cosine similarity of the item to an item
      already judged relevant for this query;
@@ -21,18 +22,19 @@
    number of judged items of the query, so no state is kept between calls.
 4. **Stopping rule.** The knee method (Cormack & Grossman 2016, "Engineering quality and
    reliability in technology-assisted review"): in the gain curve of the query (relevant found
-   against judged, in judging order), find the knee (the point farthest above the chord); the
-   query is done when the slope before the knee is at least ``knee_ratio`` times the slope after it
+   against judged, in judging order), find the knee (the point farthest above the chord); the query
+   is done when the slope before the knee is at least ``knee_ratio`` times the slope after it
    (``(relevant_after + 1) / judged_after``: the +1 keeps one lucky streak from stopping it) and at
    least ``min_judged`` items were judged; with ``r`` relevant items up to the knee the bar is
-   ``knee_ratio · (1 + 1/r)`` (a knee on one or two hits is weak evidence: a first retriever's
-   top 10 holding one positive stopped such queries before the model had proposed anything,
-   88 % recall on the demo; with the raised bar 98.6 %). Stopping a query early is also how effort moves to the
+   ``knee_ratio · (1 + 1/r)`` (a knee on one or two hits is weak evidence: a first retriever's top
+   10 holding one positive stopped such queries before the model had proposed anything, 88 % recall
+   on the demo; with the raised bar 98.6 %). Stopping a query early is also how effort moves to the
    queries that still yield. It is a rule about yield, not a guarantee (``benchmarks/
    bench_recall.py``: it stopped the demo at 99.7 % recall and a generated corpus at 96 %; an
-   earlier model stopped the latter at 90 %): check with :func:`~xmwidgets.estimate_missing`,
-   and go on with ``stop=False``. A query with no relevant item stops at ``2 * min_judged``. The original's 150-document minimum is for collections of documents in the
-   hundreds of thousands; a query's pool here holds hundreds.
+   earlier model stopped the latter at 90 %): check with :func:`~xmwidgets.estimate_missing`, and
+   go on with ``stop=False``. A query with no relevant item stops at ``2 * min_judged``. The
+   original's 150-document minimum is for collections of documents in the hundreds of thousands; a
+   query's pool here holds hundreds.
 
 Judging order is the order of the labels' rows (``grid.labels`` and ``store.labels()`` list
 judgements in the order they were made), or ``created_at`` when that column exists.
