@@ -37,7 +37,15 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._frames import grade_labels, no_grade_error, rank_run, require_columns, runs_dict
+from ._frames import (
+    _alias_doc_id,
+    _text,
+    grade_labels,
+    no_grade_error,
+    rank_run,
+    require_columns,
+    runs_dict,
+)
 from ._mapr import is_map_at_r, map_at_r_ranked
 
 __all__ = ["RunComparison", "compare_runs", "evaluate", "map_at_r", "to_qrels"]
@@ -165,6 +173,54 @@ def _run_for_eval(run: pd.DataFrame, name: str, qrels: pd.DataFrame, unjudged: s
     return ranked.reset_index(drop=True)
 
 
+def _direct_run(run: Any, qrels: pd.DataFrame) -> dict[str, dict[str, float]] | None:
+    """The run as ``{query: {item: score}}`` straight from its rows (judged queries only), or
+    None when it must be ranked first (:func:`rank_run`).
+
+    When no two items of a query share a score, trec_eval's order (score descending) is already
+    the convention's, so the scores can go as they are: no sort of a million rows, and no
+    rewritten copy of the run. A run with ties, no ``score`` column, a missing score or a
+    repeated pair goes through ``rank_run`` (which breaks the ties, or says what is wrong).
+    """
+    if not isinstance(run, pd.DataFrame):
+        return None
+    frame = _alias_doc_id(run)
+    if not {"query_id", "item_id", "score"} <= set(frame.columns):
+        return None
+    score = pd.to_numeric(frame["score"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if np.isnan(score).any():
+        return None
+    q_codes, q_names = pd.factorize(_text(frame["query_id"]))
+    i_codes, i_names = pd.factorize(_text(frame["item_id"]))
+    if len(q_codes) == 0:
+        return {}
+    pair = q_codes.astype(np.int64) * len(i_names) + i_codes
+    if pd.Index(pair).has_duplicates:
+        return None
+    # a tie = the same (query, score) twice; hashed, not sorted (distinct scores overall, the
+    # usual case with float scores, need no look at the queries)
+    if (
+        pd.Index(score).has_duplicates
+        and pd.DataFrame({"q": q_codes, "s": score}).duplicated().any()
+    ):
+        return None
+    order = None if (np.diff(q_codes) >= 0).all() else np.argsort(q_codes, kind="stable")
+    if order is not None:
+        q_codes, i_codes, score = q_codes[order], i_codes[order], score[order]
+    names = np.asarray(q_names, dtype=object).tolist()
+    judged_queries = set(np.asarray(qrels["query_id"].unique(), dtype=object).tolist())
+    judged = [name in judged_queries for name in names]
+    items = _pick(np.asarray(i_names, dtype=object).tolist(), i_codes)
+    values = score.tolist()
+    starts = np.flatnonzero(np.r_[True, q_codes[1:] != q_codes[:-1]])
+    bounds = [*starts.tolist(), len(q_codes)]
+    return {
+        names[q]: dict(zip(items[a:b], values[a:b], strict=True))
+        for q, (a, b) in zip(q_codes[starts].tolist(), itertools.pairwise(bounds), strict=True)
+        if judged[q]
+    }
+
+
 def _nested(queries: pd.Series, docs: pd.Series, values: pd.Series) -> dict[str, dict[str, Any]]:
     """``{query: {doc: value}}`` from rows grouped by query, as pytrec_eval takes them.
 
@@ -233,17 +289,22 @@ def _trec_eval(
 
 
 def _per_query(
-    qrels: pd.DataFrame, ranked: pd.DataFrame, parsed: list[tuple[str, Any]]
+    qrels: pd.DataFrame,
+    ranked: pd.DataFrame | None,
+    parsed: list[tuple[str, Any]],
+    run_dict: dict[str, dict[str, float]] | None = None,
 ) -> pd.DataFrame:
-    """Per judged query and measure, the value (0 for queries the run missed)."""
+    """Per judged query and measure, the value (0 for queries the run missed); the run as
+    ranked rows, or as the nested dict of :func:`_direct_run` (no mAP@R then)."""
     import ir_measures
 
     queries = np.sort(qrels["query_id"].unique())
     columns: dict[str, np.ndarray] = {}
     library = [m for _, m in parsed if not isinstance(m, tuple)]
-    if library and len(ranked):
-        qrels_dict = _nested(qrels["query_id"], qrels["doc_id"], qrels["relevance"])
+    if run_dict is None and ranked is not None and len(ranked):
         run_dict = _nested(ranked["query_id"], ranked["item_id"], ranked["score"])
+    if library and run_dict:
+        qrels_dict = _nested(qrels["query_id"], qrels["doc_id"], qrels["relevance"])
         fast = _trec_eval(library, qrels_dict, run_dict)
         values: list[dict[str, float]] = fast if fast is not None else [{} for _ in library]
         # measures hash through their repr, which is slow: map each yielded object to its slot once
@@ -270,6 +331,7 @@ def _per_query(
                 columns[name] = np.array([got.get(q, 0.0) for q in queries], dtype=float)
     for name, m in parsed:
         if isinstance(m, tuple):
+            assert ranked is not None  # mAP@R is computed on ranked rows
             per_q = map_at_r_ranked(qrels, ranked, rel=m[1])
             columns[name] = per_q.reindex(queries, fill_value=0.0).to_numpy(dtype=float)
         elif name not in columns:
@@ -326,7 +388,13 @@ def evaluate(
         raise no_grade_error(labels, "nothing to evaluate against")
     frames = []
     for name, run in runs_dict(runs).items():
-        wide = _per_query(qrels, _run_for_eval(run, name, qrels, unjudged), parsed)
+        direct = None
+        if unjudged == "nonrelevant" and not any(isinstance(m, tuple) for _, m in parsed):
+            direct = _direct_run(run, qrels)
+        if direct is not None:
+            wide = _per_query(qrels, None, parsed, run_dict=direct)
+        else:
+            wide = _per_query(qrels, _run_for_eval(run, name, qrels, unjudged), parsed)
         if per_query:
             long = wide.reset_index().melt(
                 id_vars="query_id", var_name="measure", value_name="value"
