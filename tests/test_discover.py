@@ -186,3 +186,36 @@ def test_models_are_fitted_on_one_blas_thread(monkeypatch: pytest.MonkeyPatch) -
     queries, items, emb, truth = planted()
     xm.discover(truth.iloc[:0], queries, items, emb)
     assert seen and set(seen) == {1}
+
+
+def test_the_first_round_in_a_fresh_process_fits_on_one_blas_thread() -> None:
+    """SciPy's OpenBLAS, loaded by the first fit, is under the thread limit too (it escaped the
+    limit when loaded inside it: the first round of a session was 20x slower)."""
+    import subprocess
+    import sys
+
+    script = """
+import sys
+import numpy as np, pandas as pd
+from threadpoolctl import threadpool_info
+import xmwidgets as xm
+import xmwidgets.analysis._discover as discover_module
+assert "scipy.optimize" not in sys.modules, "scipy.optimize already loaded: the test tests nothing"
+seen = []
+real = discover_module.fit_logistic
+def spy(*args, **kwargs):
+    out = real(*args, **kwargs)
+    seen.extend(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
+    return out
+discover_module.fit_logistic = spy
+rng = np.random.default_rng(0)
+queries = pd.DataFrame({"query_id": ["a", "b"]})
+items = pd.DataFrame({"item_id": [f"i{k}" for k in range(50)]})
+labels = pd.DataFrame({"query_id": [], "item_id": [], "relevance": []})
+xm.discover(labels, queries, items, (rng.random((2, 8)), rng.random((50, 8))))
+print(sorted(set(seen)))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "[1]", out.stdout + out.stderr

@@ -254,6 +254,11 @@ def discover(
     >>> batch = xm.discover(grid.labels, d.queries, d.items,
     ...                     (d.query_vectors, d.item_vectors), runs=d.runs)  # doctest: +SKIP
     """
+    # SciPy's own OpenBLAS is loaded (by the optimiser's import) before the limit is set: a
+    # library loaded inside the with block escapes it, and the first round's fits then ran
+    # multi-threaded (6.6 s in L-BFGS-B on a shared machine instead of 0.03 s)
+    import scipy.optimize  # noqa: F401
+    import scipy.special  # noqa: F401
     from threadpoolctl import threadpool_limits
 
     state = _prepare(labels, queries, items, embeddings, runs, pairs, rel)
