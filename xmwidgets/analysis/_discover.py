@@ -257,7 +257,7 @@ def discover(
     # SciPy's own OpenBLAS is loaded (by the optimiser's import) before the limit is set: a
     # library loaded inside the with block escapes it, and the first round's fits then ran
     # multi-threaded (6.6 s in L-BFGS-B on a shared machine instead of 0.03 s)
-    import scipy.optimize  # noqa: F401
+    import scipy.optimize
     import scipy.special  # noqa: F401
     from threadpoolctl import threadpool_limits
 
