@@ -181,6 +181,10 @@ def test_a_run_without_ties_goes_to_trec_eval_unsorted_with_the_same_values(monk
     qrels = xm.to_qrels(labels)
     assert real(_run([("q0", "d0", 0.5), ("q0", "d1", 0.5)]), qrels) is None
     assert real(_run([("q0", "d0", 0.5), ("q1", "d0", 0.5)]), qrels) is not None
+    # a repeated pair too: rank_run says what is wrong
+    assert real(_run([("q0", "d0", 0.5), ("q0", "d0", 0.4)]), qrels) is None
+    with pytest.raises(ValueError, match="more than once"):
+        xm.evaluate(labels, _run([("q0", "d0", 0.5), ("q0", "d0", 0.4)]), ["RR"])
 
 
 def test_queries_missing_from_a_run_count_as_zero_and_unjudged_queries_are_excluded() -> None:

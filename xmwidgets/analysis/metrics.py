@@ -194,9 +194,6 @@ def _direct_run(run: Any, qrels: pd.DataFrame) -> dict[str, dict[str, float]] | 
     i_codes, i_names = pd.factorize(_text(frame["item_id"]))
     if len(q_codes) == 0:
         return {}
-    pair = q_codes.astype(np.int64) * len(i_names) + i_codes
-    if pd.Index(pair).has_duplicates:
-        return None
     # a tie = the same (query, score) twice; hashed, not sorted (distinct scores overall, the
     # usual case with float scores, need no look at the queries)
     if (
@@ -214,11 +211,16 @@ def _direct_run(run: Any, qrels: pd.DataFrame) -> dict[str, dict[str, float]] | 
     values = score.tolist()
     starts = np.flatnonzero(np.r_[True, q_codes[1:] != q_codes[:-1]])
     bounds = [*starts.tolist(), len(q_codes)]
-    return {
+    nested = {
         names[q]: dict(zip(items[a:b], values[a:b], strict=True))
         for q, (a, b) in zip(q_codes[starts].tolist(), itertools.pairwise(bounds), strict=True)
-        if judged[q]
     }
+    # a repeated (query, item) pair shrinks its query's dict: counted here instead of hashed
+    if sum(map(len, nested.values())) != len(values):
+        return None
+    if all(judged):
+        return nested
+    return {q: docs for q, docs in nested.items() if q in judged_queries}
 
 
 def _nested(queries: pd.Series, docs: pd.Series, values: pd.Series) -> dict[str, dict[str, Any]]:
