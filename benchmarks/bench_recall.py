@@ -1,7 +1,9 @@
 """Finding the positives a pool missed: judgement effort to 95 % recall, missing-positives
 intervals, and the speed of one round (printed, not asserted).
 
-Run: ``nice .venv/bin/python benchmarks/bench_recall.py [--plot recall.png] [--seeds 50]``
+Run: ``nice .venv/bin/python benchmarks/bench_recall.py [--out /tmp/recall-out] [--seeds 50]
+[--repeat 3] [--skip demo generated coverage speed]`` (``--out``: the recall curves are written
+there as ``recall_curves.png``; ``--plot FILE`` names the file instead; nothing is committed)
 
 The annotator is simulated by the known truth (a pair is relevant when its true grade is ≥ 1).
 
@@ -14,9 +16,13 @@ The annotator is simulated by the known truth (a pair is relevant when its true 
 2. **Missing positives**: after judging the demo's pool, draw :func:`xmwidgets.sample_unjudged`
    (20 per query) with many seeds, judge it, and count how often the 95 % interval of
    :func:`xmwidgets.estimate_missing` covers the true number.
-3. **Speed** on 1M pairs: one :func:`xmwidgets.discover` round (100 queries × 10,000 items),
-   sample + estimate, ``xm.unjudged`` on a 1M-row run at depth 100, ``xm.evaluate`` against
-   ir-measures on nested dicts (same data, same process).
+3. **Speed** on 1M pairs, each figure the best of ``--repeat`` runs with their spread and the
+   CPU time (the machine may be shared: wall time rises with the load, CPU time much less): one
+   round (100 queries × 10,000 items) = :func:`xmwidgets.discover` + re-estimate
+   (:func:`xmwidgets.estimate_missing` from a yardstick sample drawn once before the rounds, whose
+   :func:`xmwidgets.sample_unjudged` time is printed apart), ``xm.unjudged`` on a 1M-row run at
+   depth 100, ``xm.evaluate`` against ir-measures on nested dicts (same data, same process, runs
+   interleaved).
 """
 
 from __future__ import annotations
@@ -499,11 +505,16 @@ def save_plot(path: str, curves: list) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(curves), figsize=(6 * len(curves), 4.5))
+    # one colour per strategy in every panel; move-to-front dashed, as it can coincide with
+    # depth-k pooling (one run: the same order)
+    names = list(dict.fromkeys(name for _, results in curves for name in results))
+    colour = {name: f"C{k}" for k, name in enumerate(names)}
     for ax, (p, results) in zip(np.atleast_1d(axes), curves, strict=True):
         for name, order in results.items():
             order = np.asarray(order)
             hits = np.cumsum(p.Y[order[:, 0], order[:, 1]]) / p.R
-            ax.plot(np.arange(1, len(hits) + 1), hits, label=name)
+            style = "--" if name.startswith("move-to-front") else "-"
+            ax.plot(np.arange(1, len(hits) + 1), hits, style, color=colour[name], label=name)
         ax.axhline(0.95, color="grey", lw=0.8, ls=":")
         ax.set_xscale("log")
         ax.set(title=f"{p.name}: {p.N:,} pairs, {p.R:,} positives", xlabel="judgements",
@@ -517,6 +528,9 @@ def save_plot(path: str, curves: list) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plot", help="write the recall curves to this PNG")
+    parser.add_argument(
+        "--out", help="folder for the outputs (created): the recall curves as recall_curves.png"
+    )
     parser.add_argument("--seeds", type=int, default=50, help="seeds of the coverage trial")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each speed figure")
     parser.add_argument("--skip", nargs="*", default=[], choices=["demo", "generated",
@@ -524,6 +538,9 @@ def main() -> None:
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=UserWarning)
     print(f"uptime: {os.popen('uptime').read().strip()}")
+    if args.out and not args.plot:
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        args.plot = str(Path(args.out) / "recall_curves.png")
     curves: list | None = [] if args.plot else None
     if "demo" not in args.skip:
         effort(demo_problem(), curves)
