@@ -15,7 +15,8 @@ The annotator is simulated by the known truth (a pair is relevant when its true 
    on the item vectors with growing batches, :func:`xmwidgets.discover` and the oracle.
 2. **Missing positives**: after judging the demo's pool, draw :func:`xmwidgets.sample_unjudged`
    (20 per query) with many seeds, judge it, and count how often the 95 % interval of
-   :func:`xmwidgets.estimate_missing` covers the true number.
+   :func:`xmwidgets.estimate_missing` covers the true number; the same when only 0–60 positives
+   are left (the check sample at the end of a loop, 10 per query).
 3. **Speed** on 1M pairs, each figure the best of ``--repeat`` runs with their spread and the
    CPU time (the machine may be shared: wall time rises with the load, CPU time much less): one
    round (100 queries × 10,000 items) = :func:`xmwidgets.discover` + re-estimate
@@ -359,6 +360,49 @@ def coverage(seeds: int) -> None:
           f"{'MET' if cov >= 0.9 else 'NOT MET'}); per-query intervals in {np.mean(per_query):.1%}")  # fmt: skip
 
 
+def coverage_few(seeds: int, per_query: int = 10) -> None:
+    """The total's interval when few positives are left (the check at the end of a loop): the
+    demo with each query's dense top 40 and all positives but ``m`` judged, the ``m`` missed ones
+    drawn with weight exp(-5·cosine) (the ones a dense model ranks low are the ones missed)."""
+    d = xm.datasets.demo()
+    truth = d.truth.assign(
+        query_id=d.truth.query_id.astype(str), item_id=d.truth.item_id.astype(str)
+    )
+    pairs = pd.DataFrame(
+        {
+            "query_id": np.repeat(d.queries.query_id.to_numpy(), len(d.items)),
+            "item_id": np.tile(d.items.item_id.to_numpy(), len(d.queries)),
+            "score": (d.query_vectors @ d.item_vectors.T).ravel(),
+        }
+    )
+    positives = truth[truth.relevance > 0]
+    cos = pairs.set_index(["query_id", "item_id"]).score
+    weight = np.exp(-5 * cos.reindex(pd.MultiIndex.from_frame(positives[["query_id", "item_id"]])))
+    weight = weight.to_numpy() / weight.sum()
+    top = pairs.sort_values(["query_id", "score"], ascending=[True, False]).groupby("query_id")
+    negatives = top.head(40).merge(truth, on=["query_id", "item_id"]).query("relevance == 0")
+    print(f"\n== missing positives when few are left: {per_query} pairs per query "
+          f"({per_query * len(d.queries)} judgements), {seeds} seeds ==")  # fmt: skip
+    for m in (0, 3, 10, 30, 60):
+        hits, widths = 0, []
+        for seed in range(seeds):
+            rng = np.random.default_rng(1000 + seed)
+            missed = rng.choice(len(positives), size=m, replace=False, p=weight)
+            labels = pd.concat(
+                [
+                    positives.drop(positives.index[missed]),
+                    negatives[["query_id", "item_id", "relevance"]],
+                ]
+            ).drop_duplicates(["query_id", "item_id"])
+            sample = xm.sample_unjudged(labels, pairs, per_query, seed=seed)
+            judged = sample[["query_id", "item_id"]].merge(truth, on=["query_id", "item_id"])
+            t = xm.estimate_missing(pd.concat([labels, judged]), sample).total
+            hits += t["low"] <= m <= t["high"]
+            widths.append(t["high"] - t["low"])
+        print(f"  {m:3d} positives left: the 95 % interval covers them in {hits / seeds:.0%}, "
+              f"mean width {np.mean(widths):.0f}")  # fmt: skip
+
+
 class Timing:
     """Wall-clock and CPU seconds of repeated calls: the best, and the spread of the walls."""
 
@@ -548,6 +592,7 @@ def main() -> None:
         effort(generated_problem(), curves, skip_random=True)
     if "coverage" not in args.skip:
         coverage(args.seeds)
+        coverage_few(args.seeds)
     if "speed" not in args.skip:
         speed(args.repeat)
     if args.plot and curves:

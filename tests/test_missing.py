@@ -104,6 +104,32 @@ def test_one_sample_serves_later_rounds_with_labels_at_sampling() -> None:
     assert "23 positives still missing" in repr(m)
 
 
+def test_few_positives_in_the_sample_smooth_the_total_once_per_band() -> None:
+    """No positive in 2 queries × 2 strata: the total's variance takes p̃ = ½ / (draws of the
+    band + 1) per band, not ½ / (n_h + 1) per stratum."""
+    sample = pd.DataFrame(
+        {
+            "query_id": ["q1"] * 6 + ["q2"] * 6,
+            "item_id": [f"i{k}" for k in range(12)],
+            "stratum": (["1-10"] * 2 + ["11+"] * 4) * 2,
+            "stratum_size": ([10] * 2 + [100] * 4) * 2,
+            "inclusion": ([0.2] * 2 + [0.04] * 4) * 2,
+        }
+    )
+    labels = sample[["query_id", "item_id"]].assign(relevance=0)
+    m = xm.estimate_missing(labels, sample)
+    top, rest = 0.5 / 5, 0.5 / 9  # band 1-10: 4 draws, band 11+: 8 draws, no positive
+    var = 2 * (100 * 0.8 * top * (1 - top) / 2 + 10000 * 0.96 * rest * (1 - rest) / 4)
+    assert m.total["estimate"] == 0.0 and m.total["low"] == 0.0
+    assert m.total["high"] == pytest.approx(1.959964 * np.sqrt(var), rel=1e-5)
+    # each query keeps its own prior (wider): ½ / (n_h + 1)
+    q1 = m.per_query.iloc[0]
+    p1, p2 = 0.5 / 3, 0.5 / 5
+    var_q = 100 * 0.8 * p1 * (1 - p1) / 2 + 10000 * 0.96 * p2 * (1 - p2) / 4
+    assert q1.high == pytest.approx(1.959964 * np.sqrt(var_q), rel=1e-5)
+    assert m.total["high"] < 2 * q1.high
+
+
 def test_a_fully_sampled_stratum_is_known_exactly() -> None:
     sample = pd.DataFrame(
         {
