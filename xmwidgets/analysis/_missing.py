@@ -10,19 +10,19 @@ with probability ``π = n_h / N_h``, which the sample frame carries.
 
 Estimate (:func:`estimate_missing`): the positives among the pairs unjudged at sampling time are
 ``Σ_h N_h · k_h / n_h`` (Horvitz–Thompson: every judged-relevant sampled pair counts ``1 / π``).
-Its variance is the stratified one, ``Σ_h N_h² (1 - n_h / N_h) s_h² / n_h``. For the total over
-all queries (many strata, so the normal approximation holds) ``s_h²`` is the unbiased
+Its variance is the stratified one, ``Σ_h N_h² (1 - n_h / N_h) s_h² / n_h``. For the total over all
+queries (many strata, so the normal approximation holds) ``s_h²`` is the unbiased
 ``n_h/(n_h-1)·p̂(1-p̂)``. A query has few strata and few positives in its sample, and a stratum
 with none would claim to know its count exactly (variance 0): per query, ``s_h² = p̃(1-p̃)`` with
 ``p̃ = (k_h + ½) / (n_h + 1)`` (a Jeffreys prior), which is never 0. While the whole sample holds
 fewer than 10 positives the total smooths once per *band* of ranks instead (``p̃`` from the
 positives and draws of all strata of that name, e.g. every query's ranks 51+): half a positive per
 stratum, summed over a hundred strata, claimed dozens of positives no draw had shown (a sample of
-340 pairs finding none gave 0–178; by band 0–36; ``benchmarks/bench_recall.py``, 0–60
-positives left, 10 pairs per query, 50 seeds: covered in every draw, 36–85 wide). Measured on the demo (``benchmarks/
-bench_recall.py``, 50 seeds, 20 pairs per query): the total's 95 % interval covered the truth
-in 92 % of draws, the queries' in 99 %; with the plain variance per query, about 81 %. The interval is
-``estimate ± z·sd``, clipped to ``[found in the sample, unjudged]``.
+340 pairs finding none gave 0–178; by band 0–36; ``benchmarks/bench_recall.py``, 0–60 positives
+left, 10 pairs per query, 50 seeds: covered in every draw, 36–85 wide). Measured on the demo
+(``benchmarks/ bench_recall.py``, 50 seeds, 20 pairs per query): the total's 95 % interval covered
+the truth in 92 % of draws, the queries' in 99 %; with the plain variance per query, about 81 %.
+The interval is ``estimate ± z·sd``, clipped to ``[found in the sample, unjudged]``.
 """
 
 from __future__ import annotations
