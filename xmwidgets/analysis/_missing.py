@@ -20,9 +20,10 @@ positives and draws of all strata of that name, e.g. every query's ranks 51+): h
 stratum, summed over a hundred strata, claimed dozens of positives no draw had shown (a sample of
 340 pairs finding none gave 0–178; by band 0–36; ``benchmarks/bench_recall.py``, 0–60 positives
 left, 10 pairs per query, 50 seeds: covered in every draw, 36–85 wide). Measured on the demo
-(``benchmarks/ bench_recall.py``, 50 seeds, 20 pairs per query): the total's 95 % interval covered
+(``benchmarks/bench_recall.py``, 50 seeds, 20 pairs per query): the total's 95 % interval covered
 the truth in 92 % of draws, the queries' in 99 %; with the plain variance per query, about 81 %.
-The interval is ``estimate ± z·sd``, clipped to ``[found in the sample, unjudged]``.
+The interval is ``estimate ± z·sd``, clipped to ``[found_since, unjudged]`` (the positives known
+among those pairs, and all of them).
 """
 
 from __future__ import annotations
