@@ -102,6 +102,17 @@ def test_one_sample_serves_later_rounds_with_labels_at_sampling() -> None:
     assert row.remaining_high == pytest.approx(plain.remaining_high - 5)
     assert row.low >= 7 and m.total["found_since"] == 7
     assert "23 positives still missing" in repr(m)
+    assert not m.total["spent"] and not row.spent and "spent" not in repr(m)
+    # 80 more found (87 in all) than the upper end (76) allowed: spent, and its 0-0 says so
+    many = pd.DataFrame({"query_id": "q", "item_id": [f"n{k}" for k in range(80)], "relevance": 1})
+    m = xm.estimate_missing(pd.concat([labels, many]), sample, labels_at_sampling=before)
+    assert m.total["spent"] and m.per_query.iloc[0].spent
+    assert (m.total["remaining_low"], m.total["remaining_high"]) == (0.0, 0.0)
+    assert "the sample is spent" in repr(m)
+    # more than the sampled strata held (110 pairs): still never a negative count
+    more = pd.DataFrame({"query_id": "q", "item_id": [f"n{k}" for k in range(200)], "relevance": 1})
+    m = xm.estimate_missing(pd.concat([labels, more]), sample, labels_at_sampling=before)
+    assert m.total["remaining_low"] == m.total["remaining_high"] == m.total["remaining"] == 0.0
 
 
 def test_few_positives_in_the_sample_smooth_the_total_once_per_band() -> None:

@@ -216,10 +216,12 @@ class MissingEstimate:
         low, high, remaining, remaining_low, remaining_high`` — ``estimate`` (low/high: the
         interval) counts the positives among the pairs unjudged at sampling time, the sample's
         included; ``remaining`` those still missing (estimate − ``found_since``: the positives
-        judged among those pairs since, i.e. the sample's, or all since ``labels_at_sampling``).
+        judged among those pairs since, i.e. the sample's, or all since ``labels_at_sampling``);
+        ``spent``: more were found since than the interval's upper end allowed, so the interval
+        (clipped to 0–0) says nothing any more and a new sample must be drawn.
     total : dict
         The same for all queries together (``estimate, low, high, remaining, remaining_low,
-        remaining_high, found_in_sample, found_since, unjudged``).
+        remaining_high, found_in_sample, found_since, unjudged, spent``).
     level : float
         Confidence level of the intervals.
     """
@@ -235,7 +237,13 @@ class MissingEstimate:
             f"({self.level:.0%} interval {t['remaining_low']:.0f}–{t['remaining_high']:.0f}) "
             f"among {t['unjudged']:.0f} pairs unjudged at sampling, after {t['found_since']:.0f} "
             f"found there since ({t['found_in_sample']:.0f} in the sample); "
-            f"{len(self.per_query)} queries)"
+            f"{len(self.per_query)} queries"
+            + (
+                "; the sample is spent: more positives were found since than its interval "
+                "allowed, draw a new one with sample_unjudged)"
+                if t.get("spent")
+                else ")"
+            )
         )
 
 
@@ -367,7 +375,8 @@ def estimate_missing(
         per_query[c] = per_query[c].astype(np.int64)
     return MissingEstimate(
         per_query=per_query,
-        total={c: float(v) for c, v in total.items() if c != "var"},
+        total={c: float(v) for c, v in total.items() if c not in ("var", "spent")}
+        | {"spent": bool(total["spent"])},
         level=level,
     )
 
@@ -391,8 +400,13 @@ def _intervals(frame: pd.DataFrame, z: float) -> pd.DataFrame:
     frame["low"] = np.clip(est - z * sd, found, upper)
     frame["high"] = np.clip(est + z * sd, found, upper)
     frame["remaining"] = np.maximum(est, found) - found
-    frame["remaining_low"] = frame["low"] - found
-    frame["remaining_high"] = frame["high"] - found
+    # never below 0, even when more were found since than the sampled strata held (pairs
+    # judged outside the sampled pairs, e.g. new items, are counted in found_since too)
+    frame["remaining_low"] = np.maximum(frame["low"] - found, 0.0)
+    frame["remaining_high"] = np.maximum(frame["high"] - found, 0.0)
+    # more positives found since than the interval's upper end allowed: the sample has nothing
+    # left to say (its 0–0 is no evidence that nothing is missing); a new one must be drawn
+    frame["spent"] = est + z * sd < found
     return frame
 
 
