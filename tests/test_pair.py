@@ -81,6 +81,9 @@ def test_opens_on_the_first_pair_with_one_unit_per_pair(
     assert judge.pair_ids == ["pair-1", "pair-2", "pair-3"]
     # g with a query id goes to that query's first pair
     assert judge.goto_query_ids == ["q1", "", "q2"]
+    # the view gets the guideline's version and flags, not grading levels (their keys are 0-3)
+    assert judge.scale["levels"] == [] and judge.scale["version"] == xm.TREC_SCALE.version
+    assert "broken-media" in judge.scale["flags"]
     assert judge.labels.empty and list(judge.labels.columns) == [
         "query_id",
         "a",

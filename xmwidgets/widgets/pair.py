@@ -181,6 +181,9 @@ class PairwiseJudge(TaskWidget):
             infer_roles(items, "item_id", item_roles),
             max_px=int(max_px),
         )
+        # the guideline's version and flags; its levels are the grading task's keys (0-3 would
+        # read as grades in the header's legend and the help), so the view gets none
+        self.scale = {**scale.to_dict(), "levels": []}
         # `g` takes a query id: it leads to that query's first pair
         first: dict[str, int] = {}
         for k, q in enumerate(pairs["query_id"]):
