@@ -63,9 +63,7 @@ class TaskWidget(anywidget.AnyWidget):
 
     Subclasses set ``_TASK`` (the front end's task body, see ``js/src/tasks/``) and
     ``_LABEL_COLUMNS`` (their labels frame), and implement :meth:`_read_labels`, :meth:`_open`,
-    :meth:`_parse_action`, :meth:`_page_states`, :meth:`_label_row` and :meth:`_reload_query`;
-    they may override :meth:`_build_page` (a task whose "query" slots are not queries, such as
-    the pair task's pairs, shows another record in the header or adds fields to the page).
+    :meth:`_parse_action`, :meth:`_page_states`, :meth:`_label_row` and :meth:`_reload_query`.
     The constructor's parameters are those of :class:`~xmwidgets.RelevanceGrid`.
     """
 
@@ -208,6 +206,10 @@ class TaskWidget(anywidget.AnyWidget):
     def _page_states(self, q: QueryState) -> dict[str, dict[str, Any]]:
         """The stored state of each judged candidate of ``q``, as the page carries it."""
         raise NotImplementedError
+
+    def _page_extra(self, q: QueryState) -> dict[str, Any]:
+        """Page-level fields of the task (e.g. the query's own flags and note); default none."""
+        return {}
 
     def _label_row(self, q: QueryState, item_id: str, state: Any | None) -> tuple[Any, ...] | None:
         """The live labels row of one pair (None: the pair is not judged)."""
@@ -352,13 +354,14 @@ class TaskWidget(anywidget.AnyWidget):
         candidates = self.shown_candidates(query_id)
         q = self._rules.query(query_id)
         states = self._page_states(q)
+        extra = self._page_extra(q)
         none_relevant = q.none_relevant
         show_sources = self.show_sources
 
         def build_and_send() -> None:
             try:
-                page, buffers = self._build_page(
-                    index, query_id, candidates, states, none_relevant, show_sources
+                page, buffers = self._pages.build(
+                    index, query_id, candidates, states, none_relevant, show_sources, extra
                 )
                 self.send(
                     {"type": "page", "request_id": request_id, "index": index, "page": page},
@@ -371,18 +374,6 @@ class TaskWidget(anywidget.AnyWidget):
         future = self._page_thread.submit(build_and_send)
         self._page_futures = [f for f in self._page_futures if not f.done()] + [future]
         return future
-
-    def _build_page(
-        self,
-        index: int,
-        query_id: str,
-        candidates: pd.DataFrame,
-        states: dict[str, dict[str, Any]],
-        none_relevant: bool,
-        show_sources: bool,
-    ) -> tuple[dict[str, Any], list[bytes]]:
-        """The page of query ``index`` and its buffers (on the page thread); a task may add to it."""
-        return self._pages.build(index, query_id, candidates, states, none_relevant, show_sources)
 
     def wait_for_pages(self, timeout: float | None = 30) -> None:
         """Block until every page asked for so far has been sent (for tests and scripts)."""

@@ -144,7 +144,7 @@ class PairwiseJudge(TaskWidget):
         scale_flags = scale.flags if isinstance(scale, Scale) else ()
         self._flags = tuple(dict.fromkeys((*scale_flags, BROKEN)))
         # the base shows one "query" per page: here each is a pair, whose two items are its
-        # candidates; the query's content comes from the real queries frame (_build_page)
+        # candidates; the query's content comes from the real queries frame (_PairPages)
         units = pd.DataFrame({"query_id": self._unit_ids, "pair": self._unit_ids})
         candidates = pd.DataFrame(
             {
@@ -174,7 +174,8 @@ class PairwiseJudge(TaskWidget):
         )
         # the page's query is the pair's query (its media cached per query, not per pair)
         self._pages.close()
-        self._pages = PageBuilder(
+        self._pages = _PairPages(
+            self._units,
             queries,
             items,
             query_roles_,
@@ -259,27 +260,18 @@ class PairwiseJudge(TaskWidget):
         return parse_pair_action(raw, position, self._flags)
 
     def _page_states(self, q: QueryState) -> dict[str, dict[str, Any]]:
-        return {item_id: {"flags": list(s.flags), "side": s.side} for item_id, s in q.pairs.items()}
+        return {}  # the pair's state is the page's (_page_extra), not one of its items
 
-    def _build_page(
-        self,
-        index: int,
-        query_id: str,
-        candidates: pd.DataFrame,
-        states: dict[str, dict[str, Any]],
-        none_relevant: bool,
-        show_sources: bool,
-    ) -> tuple[dict[str, Any], list[bytes]]:
-        unit = self._units[query_id]
-        page, buffers = self._pages.build(index, unit.query_id, candidates, {}, False, show_sources)
-        state = states.get(unit.a, {})
-        page["query_id"] = query_id
-        page["pair"] = {
-            "query_id": unit.query_id,
-            "side": state.get("side"),
-            "flags": list(state.get("flags") or []),
+    def _page_extra(self, q: QueryState) -> dict[str, Any]:
+        unit = self._units[q.query_id]
+        state = q.pairs.get(unit.a)
+        return {
+            "pair": {
+                "query_id": unit.query_id,
+                "side": None if state is None else state.side,
+                "flags": [] if state is None else list(state.flags),
+            }
         }
-        return page, buffers
 
     def _open(self, rows: pd.DataFrame | None) -> int:
         """Read this annotator's pair labels (this guideline version), keep those of these pairs."""
@@ -396,3 +388,34 @@ class PairwiseJudge(TaskWidget):
             state.duration_ms,
             state.created_at,
         )
+
+
+class _PairPages(PageBuilder):
+    """Pages of pairs: the header shows the pair's query; the page keeps the pair's id."""
+
+    def __init__(self, units: dict[str, PairUnit], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._units = units
+
+    def build(
+        self,
+        index: int,
+        query_id: str,
+        candidates: pd.DataFrame,
+        states: dict[str, dict[str, Any]],
+        none_relevant: bool,
+        show_sources: bool,
+        extra: dict[str, Any] | None = None,
+    ) -> tuple[dict[str, Any], list[bytes]]:
+        """The page of pair ``query_id`` (its id on the page), with its query's content."""
+        page, buffers = super().build(
+            index,
+            self._units[query_id].query_id,
+            candidates,
+            states,
+            none_relevant,
+            show_sources,
+            extra,
+        )
+        page["query_id"] = query_id
+        return page, buffers
