@@ -142,6 +142,8 @@ describe("the pair on screen", () => {
     expect(button("2").closest(".xmw-pair-side")?.contains(tiles()[1])).toBe(true);
     expect(text(".xmw-hint")).toContain("1 left better · 2 right better · 3 tie · 4 both bad");
     expect(text(".xmw-pair-status")).toBe("pair 1 of 5 · not judged yet");
+    // the shell's header counts pairs, not queries
+    expect(text(".xmw-progress")).toBe("judged 0/60 · pairs done 0/10 · pair 1/5");
     expect(pair().dataset.side).toBe("");
     // no grading legend, no "none relevant" button
     expect(el.querySelector<HTMLElement>(".xmw-legend")!.hidden).toBe(true);
@@ -241,6 +243,16 @@ describe("the pair on screen", () => {
     expect([pair().dataset.side, pair().dataset.state]).toEqual(["", "pending"]);
     ack(model, { undone: { query_id: "pair-1", index: 0, item_id: null }, sides: { "pair-1": null } });
     expect(text(".xmw-pair-status")).toBe("pair 1 of 5 · not judged yet");
+  });
+
+  it("n on the last pair and p on the first say so in pairs", () => {
+    const { press, notice, model } = mount({ n_queries: 2 });
+    press("p");
+    expect(notice().textContent).toBe("this is the first pair");
+    press("n");
+    model.servePages((i) => ({ page: pairPage(i) }));
+    press("n");
+    expect(notice().textContent).toBe("this is the last pair (2 of 2) · 2 not done yet · g to go to one");
   });
 
   it("an undo the kernel applied elsewhere goes to that pair", () => {

@@ -117,6 +117,7 @@ export function pairBody(ctx: ShellContext): TaskBody {
   const body: TaskBody = {
     element: view.element,
     keys: { action: (event) => pairKeys(event), hint: () => PAIR_HINT, helpRows: pairHelpRows },
+    unit: { one: "pair", many: "pairs" },
     timed: TIMED,
     get ready() {
       return shown !== null;
