@@ -79,6 +79,8 @@ def test_opens_on_the_first_pair_with_one_unit_per_pair(
     assert judge.task == "pair" and judge.n_queries == 3 and judge.query_index == 0
     assert judge.progress == {"judged": 0, "total": 3, "queries_done": 0, "n_queries": 3}
     assert judge.pair_ids == ["pair-1", "pair-2", "pair-3"]
+    assert judge.query_ids == ["q1", "q1", "q2"]
+    assert repr(judge) == "PairwiseJudge(annotator='ana', pairs=3, judged=0/3, store=':memory:')"
     # g with a query id goes to that query's first pair
     assert judge.goto_query_ids == ["q1", "", "q2"]
     # the view gets the guideline's version and flags, not grading levels (their keys are 0-3)

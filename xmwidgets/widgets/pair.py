@@ -220,6 +220,11 @@ class PairwiseJudge(TaskWidget):
         return super().labels
 
     @property
+    def query_ids(self) -> list[str]:
+        """The query of each pair, in the order the widget shows the pairs (a query repeats)."""
+        return [self._units[unit].query_id for unit in self._unit_ids]
+
+    @property
     def pair_ids(self) -> list[str]:
         """The id of each pair on its page (``"pair-1"``, ...), in the order of the pairs frame."""
         return list(self._unit_ids)
@@ -235,6 +240,16 @@ class PairwiseJudge(TaskWidget):
         out["left"] = pd.array(lefts, dtype="string")
         out["right"] = pd.array(rights, dtype="string")
         return out
+
+    def __repr__(self) -> str:
+        rules = getattr(self, "_rules", None)
+        if rules is None:
+            return f"{type(self).__name__}(<not initialised>)"
+        p = rules.progress()
+        return (
+            f"{type(self).__name__}(annotator={self.annotator!r}, pairs={p['n_queries']}, "
+            f"judged={p['judged']}/{p['total']}, store={self._store.path!r})"
+        )
 
     # ----------------------------------------------------------------- hooks of TaskWidget
     def _shown_order(self, query_id: str) -> list[str]:
