@@ -379,3 +379,15 @@ def test_a_bad_pairs_frame_is_refused_naming_the_value(
     with pytest.raises(InputError) as info:
         xm.PairwiseJudge(queries, items, change(pairs), store=":memory:", annotator="ana")
     assert message in str(info.value), str(info.value)
+
+
+def test_choices_give_preference_pairs(built_bundle: pathlib.Path, data: Any) -> None:
+    judge = _judge(data)
+    sides = judge.shown_pairs()
+    Browser(judge).judge(choose("pair-1", "left"), choose("pair-2", "tie"), broken("pair-3"))
+    prefs = xm.preferences(judge.store.events())
+    left = sides.iloc[0]
+    rejected = left["right"]
+    assert prefs[["query_id", "chosen", "rejected", "task"]].values.tolist() == [
+        ["q1", left["left"], rejected, "pair"]
+    ]

@@ -19,7 +19,7 @@ import traitlets
 
 from ..media import infer_roles
 from ..scale import TREC_SCALE, Scale
-from ._base import TaskWidget
+from ._base import QUERY_IDS_SYNCED, TaskWidget
 from ._checks import check_records
 from ._input import Action
 from ._live_labels import Row
@@ -189,10 +189,11 @@ class PairwiseJudge(TaskWidget):
         first: dict[str, int] = {}
         for k, q in enumerate(pairs["query_id"]):
             first.setdefault(q, k)
-        goto = [""] * len(pairs)
-        for q, k in first.items():
-            goto[k] = q
-        self.goto_query_ids = goto
+        if len(pairs) <= QUERY_IDS_SYNCED:
+            goto = [""] * len(pairs)
+            for q, k in first.items():
+                goto[k] = q
+            self.goto_query_ids = goto
 
     # ----------------------------------------------------------------- public API
     @property
