@@ -16,16 +16,10 @@ from PIL import Image
 from test_grid import UNDO, Browser
 
 import xmwidgets as xm
-from xmwidgets._contract import EVENT_COLUMNS
 from xmwidgets.widgets._checks import InputError
 
 if TYPE_CHECKING:
     from conftest import Location
-
-# the pair events need the columns other_id and choice of store schema 3 (branch "store")
-pytestmark = pytest.mark.skipif(
-    "other_id" not in EVENT_COLUMNS, reason="needs store schema 3 (other_id, choice)"
-)
 
 
 @pytest.fixture

@@ -17,8 +17,6 @@ from typing import Any
 
 import pytest
 
-from xmwidgets._contract import EVENT_COLUMNS
-
 from ._grid import GRID_ROOT, wait_grid
 from ._jupyter import JupyterServer
 from ._pages import open_notebook, output_json, run_all_cells, screenshot, set_theme, write_notebook
@@ -27,9 +25,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.timeout(600),
     pytest.mark.usefixtures("built_bundle"),
-    pytest.mark.skipif(
-        "other_id" not in EVENT_COLUMNS, reason="needs store schema 3 (other_id, choice)"
-    ),
 ]
 
 STORE = "pairs.sqlite"

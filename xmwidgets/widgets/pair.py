@@ -269,6 +269,7 @@ class PairwiseJudge(TaskWidget):
             annotator=annotator,
             task="pair",
             guideline_version=scale.version,
+            role="annotator",
             columns=_READ_COLUMNS,
         )
 
@@ -364,6 +365,7 @@ class PairwiseJudge(TaskWidget):
             annotator=self.annotator,
             task="pair",
             guideline_version=self._scale.version,
+            role="annotator",
             query_ids=[unit.query_id],
             columns=_READ_COLUMNS,
         )
