@@ -385,3 +385,24 @@ def test_choices_give_preference_pairs(built_bundle: pathlib.Path, data: Any) ->
     assert prefs[["query_id", "chosen", "rejected", "task"]].values.tolist() == [
         ["q1", left["left"], rejected, "pair"]
     ]
+
+
+def test_a_stored_choice_keeps_its_item_when_the_sides_change(
+    built_bundle: pathlib.Path, data: Any, tmp_path: pathlib.Path
+) -> None:
+    path = tmp_path / "pairs.sqlite"
+    fixed = _judge(data, store=path, shuffle=False)  # a on the left everywhere
+    Browser(fixed).judge(*(choose(p, "left") for p in fixed.pair_ids))  # a is better
+    fixed.close()
+    shuffled = _judge(data, store=path)
+    sides = shuffled.shown_pairs()
+    k = next(k for k in range(3) if sides["left"].iloc[k] == sides["b"].iloc[k])
+    page, _ = Browser(shuffled).page(k)
+    # a is on the right now: the stored choice "a" shows as "right better"
+    assert [c["item_id"] for c in page["candidates"]] == [sides["b"].iloc[k], sides["a"].iloc[k]]
+    assert page["pair"]["side"] == "right"
+    # the labels keep the side it was judged on until it is judged again
+    assert shuffled.labels["left"].iloc[k] == sides["a"].iloc[k]
+    Browser(shuffled).judge(choose(shuffled.pair_ids[k], "left"))
+    row = shuffled.labels.iloc[k]
+    assert (row["choice"], row["left"]) == ("b", sides["b"].iloc[k])

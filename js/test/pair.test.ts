@@ -255,6 +255,20 @@ describe("the pair on screen", () => {
     expect(notice().textContent).toBe("this is the last pair (2 of 2) · 2 not done yet · g to go to one");
   });
 
+  it("g with a query id goes to that query's first pair, g with a number to that pair", () => {
+    const { model, press, el } = mount({ goto_query_ids: ["q0", "", "q1", "", ""] });
+    const go = (text: string) => {
+      press("g");
+      const input = el.querySelector<HTMLInputElement>(".xmw-goto-input")!;
+      input.value = text;
+      input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true, cancelable: true }));
+    };
+    go("q1");
+    expect(model.get("query_index")).toBe(2);
+    go("4");
+    expect(model.get("query_index")).toBe(3);
+  });
+
   it("an undo the kernel applied elsewhere goes to that pair", () => {
     const { model, press } = mount();
     press("z"); // this view has nothing to undo; the kernel undid a pair of an earlier view
