@@ -1,4 +1,4 @@
-"""The pairs frame of :class:`~xmwidgets.PairwiseJudge`: its check, and the columns of its labels.
+"""The pairs frame of :class:`~xmwidgets.PairwiseJudge` and its check; the choices and sides.
 
 A pairs frame holds one comparison per row: ``query_id, a, b`` (item ids; optional ``source``).
 It is checked like the candidates frame of the grading task (:func:`._checks.check_candidates`):
@@ -11,26 +11,12 @@ import pandas as pd
 
 from ._checks import InputError, _as_frame, _string_ids, positions_in, require_columns
 
-__all__ = ["CHOICES", "PAIR_LABEL_COLUMNS", "SIDES", "check_pairs"]
+__all__ = ["CHOICES", "SIDES", "check_pairs"]
 
 # the stored choice: which item of the pair (as given in the pairs frame) is the better match
 CHOICES = ("a", "b", "tie", "both-bad")
 # what the browser sends: the side the annotator chose, as it was on screen
 SIDES = ("left", "right", "tie", "both-bad")
-
-PAIR_LABEL_COLUMNS: dict[str, str] = {
-    "query_id": "string",
-    "a": "string",
-    "b": "string",
-    "choice": "string",
-    "left": "string",
-    "flags": "string",
-    "annotator": "string",
-    "campaign": "string",
-    "guideline_version": "string",
-    "duration_ms": "Int64",
-    "created_at": "datetime64[ns, UTC]",
-}
 
 
 def check_pairs(df: object, queries: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:

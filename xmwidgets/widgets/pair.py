@@ -24,24 +24,12 @@ from ._checks import check_records
 from ._input import Action
 from ._live_labels import Row
 from ._pages import PageBuilder
-from ._pair_frames import PAIR_LABEL_COLUMNS, check_pairs
+from ._pair_frames import check_pairs
+from ._pair_labels import PAIR_LABEL_COLUMNS, READ_COLUMNS, stored_states
 from ._pair_rules import BROKEN, PairRules, PairState, PairUnit, parse_pair_action
 from ._rules import QueryState
 
 __all__ = ["PairwiseJudge"]
-
-# the store's labels columns read when the widget opens
-_READ_COLUMNS = (
-    "query_id",
-    "item_id",
-    "other_id",
-    "choice",
-    "flags",
-    "shown_position",
-    "guideline_version",
-    "duration_ms",
-    "created_at",
-)
 
 
 class PairwiseJudge(TaskWidget):
@@ -270,7 +258,7 @@ class PairwiseJudge(TaskWidget):
             task="pair",
             guideline_version=scale.version,
             role="annotator",
-            columns=_READ_COLUMNS,
+            columns=READ_COLUMNS,
         )
 
     def _parse_action(self, raw: Any, position: int) -> Action:
@@ -294,31 +282,8 @@ class PairwiseJudge(TaskWidget):
         """Read this annotator's pair labels (this guideline version), keep those of these pairs."""
         if rows is None:
             rows = self._read_labels(self._campaign, self.annotator, self._scale)
-        self._loaded: dict[str, PairState] = {}
-        kept: list[tuple[str, PairState]] = []
-        if len(rows):
-            values = {c: rows[c].to_numpy(dtype=object, na_value=None) for c in _READ_COLUMNS}
-            for k in range(len(rows)):
-                unit = self._unit_of.get(
-                    (values["query_id"][k], values["item_id"][k], values["other_id"][k])
-                )
-                if unit is None:
-                    continue
-                flags = values["flags"][k]
-                stamp = values["created_at"][k]
-                state = PairState(
-                    choice=values["choice"][k],
-                    flags=tuple(flags.split(",")) if flags else (),
-                    a_left=values["shown_position"][k] != 1,
-                    duration_ms=None
-                    if values["duration_ms"][k] is None
-                    else int(values["duration_ms"][k]),
-                    guideline_version=values["guideline_version"][k],
-                    created_at=None if stamp is None or pd.isna(stamp) else stamp,
-                )
-                if state.judged:
-                    self._loaded[unit] = state
-                    kept.append((unit, state))
+        self._loaded = stored_states(rows, self._unit_of)
+        kept = list(self._loaded.items())
         rows_ = [self._row(self._units[unit], unit, state) for unit, state in kept]
         base = pd.DataFrame(rows_, columns=list(PAIR_LABEL_COLUMNS)).astype(PAIR_LABEL_COLUMNS)
         self._live.load(base.reset_index(drop=True))
@@ -367,25 +332,13 @@ class PairwiseJudge(TaskWidget):
             guideline_version=self._scale.version,
             role="annotator",
             query_ids=[unit.query_id],
-            columns=_READ_COLUMNS,
+            columns=READ_COLUMNS,
         )
-        mine = rows[(rows["item_id"] == unit.a) & (rows["other_id"] == unit.b)]
-        pairs: dict[str, PairState] = {}
-        if len(mine):
-            row = mine.iloc[-1]
-            flags = None if pd.isna(row["flags"]) else str(row["flags"])
-            state = PairState(
-                choice=None if pd.isna(row["choice"]) else str(row["choice"]),
-                flags=tuple(flags.split(",")) if flags else (),
-                a_left=row["shown_position"] != 1,
-                guideline_version=None
-                if pd.isna(row["guideline_version"])
-                else str(row["guideline_version"]),
-                created_at=row["created_at"],
-            )
-            if state.judged:
-                pairs[unit.a] = state
-        self._rules.reset(self._rules.query(query_id), pairs, False)
+        state = stored_states(rows, self._unit_of).get(query_id)
+        q = self._rules.query(query_id)
+        # the side of the stored choice is where a is shown now (as when the pair is loaded)
+        pairs = {} if state is None else {unit.a: replace(state, a_left=q.shown[0] == unit.a)}
+        self._rules.reset(q, pairs, False)
 
     def _label_row(self, q: QueryState, item_id: str, state: PairState | None) -> Row | None:
         if state is None or not state.judged:
