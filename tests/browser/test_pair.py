@@ -238,3 +238,17 @@ def test_pairs_judged_by_keyboard_land_in_labels_and_the_store(
         screenshot(widget, artifacts_dir / f"pair_{ui}_dark.png")
     finally:
         set_theme(page, dark=False)
+    # narrow (a side panel, 200 % zoom): the items one above the other, every choice still there
+    viewport = page.viewport_size
+    page.set_viewport_size({"width": 560, "height": viewport["height"]})
+    try:
+        page.wait_for_timeout(500)
+        widths = page.evaluate(
+            "(sel) => [...[...document.querySelectorAll(sel)].pop()"
+            ".querySelectorAll('.xmw-pair-tile, .xmw-pair-choice')].map((e) => e.offsetWidth)",
+            GRID_ROOT,
+        )
+        assert len(widths) == 6 and min(widths) > 0, widths
+        screenshot(widget, artifacts_dir / f"pair_{ui}_narrow.png")
+    finally:
+        page.set_viewport_size(viewport)
