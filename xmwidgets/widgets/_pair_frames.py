@@ -7,6 +7,7 @@ every problem names the offending value and its row and says what to do instead.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ._checks import InputError, _as_frame, _string_ids, positions_in, require_columns
@@ -42,12 +43,14 @@ def check_pairs(df: object, queries: pd.DataFrame, items: pd.DataFrame) -> pd.Da
         out[column] = _string_ids(out[column], "pairs", column)
     if "source" in out.columns:
         out["source"] = out["source"].astype("string")
+    positions = {}
     for column, ref, ref_name in (
         ("query_id", queries["query_id"], "queries"),
         ("a", items["item_id"], "items"),
         ("b", items["item_id"], "items"),
     ):
-        unknown = positions_in(out[column], ref) < 0
+        found = positions_in(out[column], ref)
+        unknown = found < 0
         if unknown.any():
             missing = out.loc[unknown, column]
             row = int(missing.index[0])
@@ -56,7 +59,9 @@ def check_pairs(df: object, queries: pd.DataFrame, items: pd.DataFrame) -> pd.Da
                 f"pairs.{column} names {int(missing.nunique())} id(s) not in {ref_name}, e.g. "
                 f"{examples} (first at row {row}): add them to {ref_name} or drop those pair rows"
             )
-    same = (out["a"] == out["b"]).to_numpy(dtype=bool)
+        positions[column] = found
+    a, b = positions["a"], positions["b"]
+    same = a == b
     if same.any():
         row = int(same.nonzero()[0][0])
         raise InputError(
@@ -64,24 +69,24 @@ def check_pairs(df: object, queries: pd.DataFrame, items: pd.DataFrame) -> pd.Da
             f"{out.at[row, 'query_id']!r}; {int(same.sum())} such row(s)): a pair needs two "
             "different items, drop those rows"
         )
-    # (q, a, b) and (q, b, a) are the same comparison: judged twice, it would count twice
-    low = out[["a", "b"]].min(axis=1)
-    high = out[["a", "b"]].max(axis=1)
-    key = pd.DataFrame({"q": out["query_id"], "low": low, "high": high})
+    # (q, a, b) and (q, b, a) are the same comparison: judged twice, it would count twice.
+    # Matched on item positions (integers), not on the id strings.
+    key = pd.DataFrame(
+        {"q": positions["query_id"], "low": np.minimum(a, b), "high": np.maximum(a, b)}
+    )
     dup = key.duplicated(keep=False).to_numpy(dtype=bool)
     if dup.any():
-        rows = [int(r) for r in dup.nonzero()[0]]
-        first = key.iloc[rows[0]]
-        same_pair = [
-            r for r in rows if (key.iloc[r] == first).all()
-        ]  # the rows of the first repeated pair
+        rows = dup.nonzero()[0]
+        first = key.iloc[rows[0]].to_numpy()
+        same_pair = [int(r) for r in rows if (key.iloc[r].to_numpy() == first).all()]
         shown = ", ".join(
             f"row {r} ({out.at[r, 'a']!r}, {out.at[r, 'b']!r})" for r in same_pair[:4]
         )
+        r = same_pair[0]
         raise InputError(
-            f"pairs holds the comparison of {first['low']!r} and {first['high']!r} for query "
-            f"{first['q']!r} more than once: {shown} ({len(rows)} rows repeat a pair in all, "
-            "b, a counts as a, b); keep one row per pair, e.g. "
+            f"pairs holds the comparison of {out.at[r, 'a']!r} and {out.at[r, 'b']!r} for query "
+            f"{out.at[r, 'query_id']!r} more than once: {shown} ({len(rows)} rows repeat a pair "
+            "in all, b, a counts as a, b); keep one row per pair, e.g. "
             "pairs.drop_duplicates(['query_id', 'a', 'b'])"
         )
     return out
