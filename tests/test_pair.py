@@ -406,3 +406,41 @@ def test_a_stored_choice_keeps_its_item_when_the_sides_change(
     Browser(shuffled).judge(choose(shuffled.pair_ids[k], "left"))
     row = shuffled.labels.iloc[k]
     assert (row["choice"], row["left"]) == ("b", sides["b"].iloc[k])
+
+
+def test_pages_carry_the_concepts_of_the_pairs_query(built_bundle: pathlib.Path, data: Any) -> None:
+    concepts = {"red": "the colour of ripe tomatoes", "square": "four equal sides"}
+    browser = Browser(_judge(data, concepts=concepts))
+    page, _ = browser.page(1)  # pair 2 is of q1, "a red square"
+    assert [c["name"] for c in page["concepts"]] == ["red", "square"]
+    page, _ = browser.page(2)  # q2: "<b>blue</b>"
+    assert "concepts" not in page
+
+
+def test_add_pairs_numbers_new_pairs_after_the_others_and_skips_known_ones(
+    built_bundle: pathlib.Path, data: Any
+) -> None:
+    judge = _judge(data)
+    browser = Browser(judge)
+    browser.judge(choose("pair-1", "tie"))
+    more = pd.DataFrame(
+        {"query_id": ["q2", "q1", "q2"], "a": ["i1", "i2", "t1"], "b": ["t1", "i1", "i2"]}
+    )
+    assert judge.add_pairs(more) == 2  # (q1, i2, i1) is pair 1 the other way round
+    assert judge.pair_ids[-2:] == ["pair-4", "pair-5"] and judge.n_queries == 5
+    assert judge.query_ids == ["q1", "q1", "q2", "q2", "q2"]
+    assert judge.progress == {"judged": 1, "total": 5, "queries_done": 1, "n_queries": 5}
+    assert judge.goto_query_ids == ["q1", "", "q2", "", ""]
+    assert judge.labels["choice"].tolist() == ["tie"]
+    page, _ = browser.page(3)
+    assert page["query_id"] == "pair-4" and page["query"]["parts"][0]["text"] == "<b>blue</b>"
+    assert sorted(c["item_id"] for c in page["candidates"]) == ["i1", "t1"]
+    browser.judge(choose("pair-4", "both-bad"))
+    assert judge.store.labels(task="pair")[["query_id", "item_id", "other_id"]].values.tolist()[
+        -1
+    ] == ["q2", "i1", "t1"]
+    assert judge.add_pairs(more) == 0
+    with pytest.raises(InputError, match="'zz'"):
+        judge.add_pairs(pd.DataFrame({"query_id": ["q1"], "a": ["zz"], "b": ["i1"]}))
+    with pytest.raises(TypeError, match="add_pairs"):
+        judge.add_candidates(pd.DataFrame({"query_id": ["q1"], "item_id": ["i3"]}))

@@ -11,6 +11,7 @@ are in :mod:`._pair_rules`, its frames in :mod:`._pair_frames`, its front end is
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, ClassVar
 
@@ -19,7 +20,7 @@ import traitlets
 
 from ..media import infer_roles
 from ..scale import TREC_SCALE, Scale
-from ._base import QUERY_IDS_SYNCED, TaskWidget
+from ._base import QUERY_IDS_SYNCED, TaskWidget, _concepts_by_query
 from ._checks import check_records
 from ._input import Action
 from ._live_labels import Row
@@ -75,6 +76,9 @@ class PairwiseJudge(TaskWidget):
         Longest side, in pixels, that images and posters are downscaled to before they are sent.
     advance_on_choice : bool
         After a choice, go on to the next pair (default True).
+    concepts : dict or DataFrame, optional
+        The guideline's concepts (name -> definition, or ``concept, definition`` columns): those a
+        pair's query mentions are shown with their definitions above it, as in RelevanceGrid.
 
     Examples
     --------
@@ -112,6 +116,7 @@ class PairwiseJudge(TaskWidget):
         show_sources: bool = False,
         max_px: int = 320,
         advance_on_choice: bool = True,
+        concepts: Mapping[str, str] | pd.DataFrame | None = None,
         **kwargs: Any,
     ) -> None:
         queries = check_records(queries, "queries", "query_id")
@@ -119,29 +124,16 @@ class PairwiseJudge(TaskWidget):
         pairs = check_pairs(pairs, queries, items)
         if not isinstance(advance_on_choice, bool):
             raise TypeError(f"advance_on_choice must be True or False, got {advance_on_choice!r}")
-        self._pairs = pairs
-        self._unit_ids = [f"pair-{k + 1}" for k in range(len(pairs))]
-        # lists first: iterating Arrow-backed strings one by one costs ~10 us each
-        query_ids, a_ids, b_ids = (pairs[c].tolist() for c in ("query_id", "a", "b"))
-        self._units = {
-            unit: PairUnit(q, a, b)
-            for unit, q, a, b in zip(self._unit_ids, query_ids, a_ids, b_ids, strict=True)
-        }
-        self._unit_of = {(u.query_id, u.a, u.b): unit for unit, u in self._units.items()}
+        self._pairs = pairs.iloc[:0]
+        self._unit_ids: list[str] = []
+        self._units: dict[str, PairUnit] = {}
+        self._unit_of: dict[tuple[str, str, str], str] = {}
         # the scale's flags, and broken-media (m) in every case
         scale_flags = scale.flags if isinstance(scale, Scale) else ()
         self._flags = tuple(dict.fromkeys((*scale_flags, BROKEN)))
         # the base shows one "query" per page: here each is a pair, whose two items are its
         # candidates; the query's content comes from the real queries frame (_PairPages)
-        units = pd.DataFrame({"query_id": self._unit_ids, "pair": self._unit_ids})
-        candidates = pd.DataFrame(
-            {
-                "query_id": [u for u in self._unit_ids for _ in (0, 1)],
-                "item_id": [i for a, b in zip(a_ids, b_ids, strict=True) for i in (a, b)],
-            }
-        )
-        if "source" in pairs.columns:
-            candidates["source"] = [s for s in pairs["source"].tolist() for _ in (0, 1)]
+        units, candidates = self._take_pairs(pairs)
         query_roles_ = infer_roles(queries, "query_id", query_roles)
         super().__init__(
             units,
@@ -160,6 +152,10 @@ class PairwiseJudge(TaskWidget):
             advance_on_choice=advance_on_choice,
             **kwargs,
         )
+        self._real_queries = queries
+        # the guideline's concepts each pair's query mentions, above the query (as in grading)
+        self._concepts_of_query = _concepts_by_query(queries, concepts)
+        self._concepts = self._unit_concepts(self._unit_ids)
         # the page's query is the pair's query (its media cached per query, not per pair)
         self._pages.close()
         self._pages = _PairPages(
@@ -173,15 +169,97 @@ class PairwiseJudge(TaskWidget):
         # the guideline's version and flags; its levels are the grading task's keys (0-3 would
         # read as grades in the header's legend and the help), so the view gets none
         self.scale = {**scale.to_dict(), "levels": []}
-        # `g` takes a query id: it leads to that query's first pair
-        first: dict[str, int] = {}
-        for k, q in enumerate(query_ids):
-            first.setdefault(q, k)
-        if len(pairs) <= QUERY_IDS_SYNCED:
-            goto = [""] * len(pairs)
-            for q, k in first.items():
+        self._set_goto()
+
+    def _take_pairs(self, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Give checked new ``pairs`` their ids (after the existing ones); their units and candidates.
+
+        Returns the frames the base takes as queries and candidates: one unit (``pair-<k>``) per
+        pair, whose two candidates are a and b.
+        """
+        start = len(self._unit_ids)
+        unit_ids = [f"pair-{start + k + 1}" for k in range(len(pairs))]
+        # lists first: iterating Arrow-backed strings one by one costs ~10 us each
+        query_ids, a_ids, b_ids = (pairs[c].tolist() for c in ("query_id", "a", "b"))
+        for unit, q, a, b in zip(unit_ids, query_ids, a_ids, b_ids, strict=True):
+            self._units[unit] = PairUnit(q, a, b)
+            self._unit_of[(q, a, b)] = unit
+        self._unit_ids.extend(unit_ids)
+        self._pairs = pd.concat([self._pairs, pairs], ignore_index=True) if start else pairs.copy()
+        units = pd.DataFrame({"query_id": unit_ids, "pair": unit_ids})
+        candidates = pd.DataFrame(
+            {
+                "query_id": [u for u in unit_ids for _ in (0, 1)],
+                "item_id": [i for a, b in zip(a_ids, b_ids, strict=True) for i in (a, b)],
+            }
+        )
+        if "source" in pairs.columns:
+            candidates["source"] = [s for s in pairs["source"].tolist() for _ in (0, 1)]
+        return units, candidates
+
+    def _unit_concepts(self, unit_ids: list[str]) -> dict[str, list[dict[str, str]]]:
+        by_query = self._concepts_of_query
+        return {
+            unit: by_query[self._units[unit].query_id]
+            for unit in unit_ids
+            if self._units[unit].query_id in by_query
+        }
+
+    def _set_goto(self) -> None:
+        """`g` takes a query id: it leads to that query's first pair (the other slots are "")."""
+        if len(self._unit_ids) > QUERY_IDS_SYNCED:
+            self.goto_query_ids = []
+            return
+        goto = [""] * len(self._unit_ids)
+        seen: set[str] = set()
+        for k, unit in enumerate(self._unit_ids):
+            q = self._units[unit].query_id
+            if q not in seen:
+                seen.add(q)
                 goto[k] = q
-            self.goto_query_ids = goto
+        self.goto_query_ids = goto
+
+    def add_pairs(self, pairs: pd.DataFrame) -> int:
+        """Add pairs to judge while the widget runs; they come after the pairs it has.
+
+        Pairs already in the widget (also as ``b, a``) are skipped; the others are checked as in
+        the constructor and numbered on from the last pair, so no pair on screen moves. Returns
+        the number of pairs added.
+
+        Parameters
+        ----------
+        pairs : DataFrame
+            ``query_id, a, b`` (optional ``source``); every id must be in the widget's queries
+            and items.
+        """
+        queries = self._real_queries
+        _, items = self._records
+        new = check_pairs(pairs, queries, items)
+        known = {(u.query_id, *sorted((u.a, u.b))) for u in self._units.values()}
+        fresh = [
+            (q, *sorted((a, b))) not in known
+            for q, a, b in zip(
+                new["query_id"].tolist(), new["a"].tolist(), new["b"].tolist(), strict=True
+            )
+        ]
+        new = new[fresh].reset_index(drop=True)
+        if not len(new):
+            return 0
+        units, candidates = self._take_pairs(new)
+        added = list(units["query_id"])
+        old_units, _ = self._records
+        self._records = (pd.concat([old_units, units], ignore_index=True), items)
+        super().add_candidates(candidates)
+        self._concepts.update(self._unit_concepts(added))
+        self._set_goto()
+        return len(new)
+
+    def add_candidates(self, candidates: pd.DataFrame) -> int:
+        """Not for pairs: use :meth:`add_pairs` (``query_id, a, b``)."""
+        raise TypeError(
+            "a PairwiseJudge judges pairs, not candidates: add them with "
+            "judge.add_pairs(pairs) (columns query_id, a, b)"
+        )
 
     # ----------------------------------------------------------------- public API
     @property
