@@ -25,6 +25,13 @@ export function makeRoot(label: string): HTMLElement {
   return root;
 }
 
+/** What one page of a task is called ("query", or "pair" in the pair task), one and many. */
+export interface UnitNames {
+  one: string;
+  many: string;
+}
+export const QUERY_UNIT: UnitNames = { one: "query", many: "queries" };
+
 export interface Position {
   /** 0-based focused candidate, or null (loading). */
   focused: number | null;
@@ -47,6 +54,8 @@ export class Header {
   readonly hint = make("div", "xmw-hint");
   /** The scale's levels with their definitions (tile.ts builds it). */
   private legend: HTMLElement = make("dl", "xmw-legend");
+  /** What a page is called in the progress line and the done badges (the task's `unit`). */
+  unit: UnitNames = QUERY_UNIT;
 
   constructor(goTo: GoToBox) {
     this.queryBox.setAttribute("aria-label", "query");
@@ -98,7 +107,7 @@ export class Header {
     const n = nQueries || progress.n_queries;
     setText(
       this.progress,
-      `judged ${progress.judged}/${progress.total} · queries done ${progress.queries_done}/${progress.n_queries || n} · query ${current + 1}/${n}`,
+      `judged ${progress.judged}/${progress.total} · ${this.unit.many} done ${progress.queries_done}/${progress.n_queries || n} · ${this.unit.one} ${current + 1}/${n}`,
     );
     this.prevButton.disabled = current <= 0;
     this.nextButton.disabled = n > 0 && current >= n - 1;
@@ -114,7 +123,7 @@ export class Header {
     }
     const done = !!position?.done;
     if (this.done.hidden !== (!done && !allDone)) this.done.hidden = !done && !allDone;
-    setText(this.done, allDone ? "✓ all queries done" : done ? "✓ query done" : "");
+    setText(this.done, allDone ? `✓ all ${this.unit.many} done` : done ? `✓ ${this.unit.one} done` : "");
     this.element.classList.toggle("xmw-query-done", done);
     this.element.classList.toggle("xmw-all-done", allDone);
   }

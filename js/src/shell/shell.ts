@@ -17,7 +17,7 @@ import { ActiveClock, watchAttention } from "./activity";
 import { JudgeBatcher } from "./batch";
 import { Cleanups } from "./dom";
 import { GoToBox, resolveGoTo } from "./goto";
-import { Banners, Header, makeRoot } from "./header";
+import { Banners, Header, makeRoot, QUERY_UNIT } from "./header";
 import { HelpOverlay } from "./help";
 import { type Action, keyAction } from "./keyboard";
 import { releaseImages, renderParts } from "./media";
@@ -159,6 +159,9 @@ export function renderShell(
     fallbackColumns: options.columns ?? 4,
   };
   const body = createBody(context);
+  const unit = body.unit ?? QUERY_UNIT;
+  header.unit = unit;
+  loading.unit = unit;
   const timed = new Set([...TIMED, ...body.timed]);
   root.append(header.element, banners.error, notices.element, banners.none);
   root.append(loading.element, body.element, help.element);
@@ -278,7 +281,12 @@ export function renderShell(
     const target = current + delta;
     if (target >= 0 && (n === 0 || target < n)) {
       navigate(target, delta > 0 ? { started } : {});
-    } else notices.show(delta > 0 ? lastQueryNotice(n, progress.queries_done) : "this is the first query", "done");
+    } else {
+      notices.show(
+        delta > 0 ? lastQueryNotice(n, progress.queries_done, unit) : `this is the first ${unit.one}`,
+        "done",
+      );
+    }
   }
 
   function perform(action: Action, started: number): void {
