@@ -27,6 +27,7 @@ _LAZY: dict[str, str] = {
     "StoreError": "store",
     # widgets
     "RelevanceGrid": "widgets",
+    "Ranker": "widgets",
     # analysis: agreement
     "krippendorff_alpha": "analysis.agreement",
     "cohen_kappa": "analysis.agreement",
@@ -67,6 +68,7 @@ __all__ = [  # a literal list, so that linters and IDEs see the public names
     "ConsistencyReport",
     "Level",
     "MissingEstimate",
+    "Ranker",
     "RelevanceGrid",
     "Scale",
     "Store",
@@ -139,4 +141,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .pools import exact_knn, pool, prioritize, shown_order
     from .scale import TREC_SCALE, Level, Scale
     from .store import Store, StoreError, open_store
-    from .widgets import RelevanceGrid
+    from .widgets import Ranker, RelevanceGrid

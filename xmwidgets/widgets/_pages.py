@@ -72,7 +72,8 @@ class PageBuilder:
         """The page for ``query_id``; ``candidates`` are its rows in shown order.
 
         ``states`` maps item ids to ``{"relevance", "best", "flags"}`` (relevance: the level or
-        magnitude, None when ungraded).
+        magnitude, None when ungraded); any other key of a state is a task's own field (the
+        Ranker's ``rank`` and ``tied``) and is copied onto the candidate as it is.
         """
         query_parts, buffers = self._parts(
             "q", query_id, self._queries.loc[query_id], self._query_roles
@@ -102,6 +103,8 @@ class PageBuilder:
                 "best": bool(state.get("best")),
                 "flags": list(state.get("flags") or []),
             }
+            for name, value in state.items():
+                candidate.setdefault(name, value)
             if show_sources:
                 row = candidates.iloc[position]
                 candidate["meta"] = {
