@@ -1,16 +1,26 @@
 /** A grid rendered into the document against a FakeModel, with the queries tests ask of it. */
 import type { GridModel, GridOptions } from "../src/shell/shell";
 import { renderGrid } from "../src/tasks/grade";
+import { renderRanker } from "../src/tasks/rank";
 import { FakeModel, key } from "./fixtures";
 
 const mounted: Array<() => void> = [];
 
+/** The render function of each task body a test can mount (`task` option of mountGrid). */
+const RENDERERS = { grade: renderGrid, rank: renderRanker };
+export type TaskName = keyof typeof RENDERERS;
+
 /** Render a grid (3 columns, no image preloads, the test's clock); `unmountAll` removes it. */
-export function mountGrid(traits: Record<string, unknown>, options: GridOptions, now: () => number) {
-  const model = new FakeModel(traits);
+export function mountGrid(
+  traits: Record<string, unknown>,
+  options: GridOptions,
+  now: () => number,
+  task: TaskName = "grade",
+) {
+  const model = new FakeModel({ task, ...traits });
   const el = document.createElement("div");
   document.body.append(el);
-  const cleanup = renderGrid(
+  const cleanup = RENDERERS[task](
     { model: model as unknown as GridModel, el },
     { columns: 3, preload: false, now, ...options },
   );
@@ -26,8 +36,13 @@ export function mountGrid(traits: Record<string, unknown>, options: GridOptions,
 }
 
 /** Rendered with pages served for the first requests, focus inside the widget. */
-export function mountReady(traits: Record<string, unknown>, options: GridOptions, now: () => number) {
-  const grid = mountGrid(traits, options, now);
+export function mountReady(
+  traits: Record<string, unknown>,
+  options: GridOptions,
+  now: () => number,
+  task: TaskName = "grade",
+) {
+  const grid = mountGrid(traits, options, now, task);
   grid.model.servePages();
   grid.root.focus();
   return grid;
