@@ -62,9 +62,18 @@ export class RankBoard {
     const ranks = ranking.ranks();
     const same = ranking.order.length === this.order.length && ranking.order.every((id, i) => id === this.order[i]);
     if (!same) {
+      // moving the focused node out of the DOM and back drops the DOM focus (keys would go to
+      // the notebook): give it back to the same tile, which keeps the focus wherever it lands
+      const active = document.activeElement;
+      const hadFocus = !!active && this.element.contains(active);
       // append() moves a node that is in the DOM already: media stay as they are
       this.element.append(...ranking.order.map((id) => this.tiles.get(id)?.tile).filter((t) => !!t));
       this.order = [...ranking.order];
+      const focused = this.focusedTile?.dataset.itemId;
+      if (focused !== undefined && this.order.includes(focused)) this.focusIndex = this.order.indexOf(focused);
+      if (hadFocus && active instanceof HTMLElement && document.activeElement !== active && active.isConnected) {
+        active.focus({ preventScroll: true });
+      }
     }
     ranking.order.forEach((id, i) => {
       const refs = this.tiles.get(id);
