@@ -2,9 +2,12 @@
 
 - :class:`RelevanceGrid` (``grade``): graded relevance of each candidate on a named scale.
 - :class:`Ranker` (``rank``): a ranking of each query's candidates, ties allowed.
+- :class:`Review` (``grade`` as adjudicator): the annotators' judgements side by side, one
+  adjudicated grade per disputed pair.
 """
 
 from .grade import RelevanceGrid
 from .rank import Ranker
+from .review import Review
 
-__all__ = ["Ranker", "RelevanceGrid"]
+__all__ = ["Ranker", "RelevanceGrid", "Review"]

@@ -107,6 +107,17 @@ export interface Candidate {
   best: boolean; // current best-match pick
   flags?: string[]; // stored flags, e.g. ["broken-media"] (absent from kernels older than the judge batch)
   meta?: { sources?: string[]; rank?: number | null; score?: number | null }; // only when show_sources
+  /** Review (adjudication): what each annotator said about this pair. */
+  reviews?: Review[];
+}
+
+/** One annotator's judgement of a pair, shown to the adjudicator. */
+export interface Review {
+  annotator: string;
+  relevance: number | null;
+  flags: string[];
+  note: string | null;
+  guideline_version: string | null;
 }
 
 export interface Page {
