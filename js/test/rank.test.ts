@@ -1,4 +1,5 @@
 /** The ranking body (js/src/tasks/rank/): keys -> tiles and messages, drafts saved, acks adopted. */
+import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Page, StoredState } from "../src/shell/protocol";
 import { dropIndex } from "../src/tasks/rank/drag";
@@ -7,7 +8,10 @@ import { Ranking } from "../src/tasks/rank/order";
 import { textPage } from "./fixtures";
 import { mountGrid, unmountAll } from "./mount";
 
-afterEach(unmountAll);
+afterEach(() => {
+  unmountAll();
+  document.head.replaceChildren();
+});
 
 const at = (ids: string) => ids.split("");
 
@@ -235,5 +239,29 @@ describe("ranking body", () => {
     const help = r.text(".xmw-help");
     for (const keyName of ["Shift+←", "Shift+↑", "drag a tile", "t", "e", "=", "s", "z"])
       expect(help).toContain(keyName);
+  });
+});
+
+describe("ranking styles", () => {
+  it("only a changed or refused ranking is marked as needing a save; a saved one is marked saved", () => {
+    const style = document.createElement("style");
+    style.textContent = readFileSync("src/widgets.css", "utf8");
+    document.head.append(style);
+    const r = mountRanker();
+    const status = r.el.querySelector<HTMLElement>(".xmw-rank-status")!;
+    const look = () => ({
+      weight: getComputedStyle(status).fontWeight,
+      border: getComputedStyle(status).borderLeftColor,
+    });
+    const unranked = look();
+    expect(unranked.weight).not.toBe("600");
+    r.press("e");
+    expect(look().weight).toBe("600");
+    r.press("s");
+    r.model.ackNext({ states: { q0: rankStates(r.order().map((id, i) => [id as string, i + 1])) } });
+    expect(look().weight).not.toBe("600");
+    expect(look().border).not.toBe(unranked.border);
+    // the relevance legend is not shown over a ranking
+    expect(getComputedStyle(r.el.querySelector(".xmw-legend")!).display).toBe("none");
   });
 });

@@ -181,10 +181,12 @@ def test_rank_by_drag(
         "() => window.jupyterapp.shell.currentWidget.content.widgets.length"
     )
     tiles = page.locator(GRID_ROOT).last.locator(".xmw-tile")
-    source = tiles.nth(0).bounding_box()
+    # a tile is grabbed anywhere but on its own controls (a player takes its own presses): the
+    # rank number is a handle on every tile
+    source = tiles.nth(0).locator(".xmw-rank-badge").bounding_box()
     target = tiles.nth(2).bounding_box()
     assert source and target
-    # from the middle of tile 1 to the right half of tile 3, in small steps as a hand does
+    # from tile 1 to the right half of tile 3, in small steps as a hand does
     page.mouse.move(source["x"] + source["width"] / 2, source["y"] + source["height"] / 2)
     page.mouse.down()
     page.mouse.move(
@@ -214,7 +216,7 @@ def test_rank_by_drag(
     assert [t["focused"] for t in grid_snapshot(page)["tiles"]][2] is True
 
     # a second drag, backwards: the fourth tile onto the left half of the first
-    source = tiles.nth(3).bounding_box()
+    source = tiles.nth(3).locator(".xmw-rank-badge").bounding_box()
     target = tiles.nth(0).bounding_box()
     assert source and target
     page.mouse.move(source["x"] + source["width"] / 2, source["y"] + source["height"] / 2)

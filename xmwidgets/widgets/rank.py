@@ -114,7 +114,11 @@ class Ranker(TaskWidget):
 
     def _read_labels(self, campaign: str, annotator: str, scale: Scale) -> pd.DataFrame:
         rows = self._store.labels(
-            campaign=campaign, annotator=annotator, task="rank", columns=_READ_COLUMNS
+            campaign=campaign,
+            annotator=annotator,
+            task="rank",
+            guideline_version=scale.version,
+            columns=_READ_COLUMNS,
         )
         return _rank_rows(rows, scale.version)
 
@@ -184,6 +188,7 @@ class Ranker(TaskWidget):
             campaign=self._campaign,
             annotator=self.annotator,
             task="rank",
+            guideline_version=self._scale.version,
             query_ids=[query_id],
             columns=_READ_COLUMNS,
         )
