@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Page, StoredState } from "../src/shell/protocol";
-import { dropIndex } from "../src/tasks/rank/drag";
+import { dropIndex, EDGE, edgeSpeed } from "../src/tasks/rank/drag";
 import { rankKeys } from "../src/tasks/rank/keys";
 import { Ranking } from "../src/tasks/rank/order";
 import { textPage } from "./fixtures";
@@ -64,6 +64,13 @@ describe("Ranking", () => {
     expect(r.order).toEqual(at("bcade"));
     expect(r.ranks()).toEqual([1, 1, 3, 4, 5]);
     expect(Ranking.fromStored(at("abc"), new Map()).order).toEqual(at("abc"));
+  });
+
+  it("a drag near the scroller's top or bottom edge scrolls, faster nearer the edge", () => {
+    expect(edgeSpeed(500, 100, 900)).toBe(0);
+    expect(edgeSpeed(100 + EDGE / 2, 100, 900)).toBeLessThan(0);
+    expect(edgeSpeed(100, 100, 900)).toBeLessThan(edgeSpeed(100 + EDGE / 2, 100, 900));
+    expect(edgeSpeed(899, 100, 900)).toBeGreaterThan(0);
   });
 
   it("a drop before or after a tile lands where it is shown", () => {

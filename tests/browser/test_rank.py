@@ -237,3 +237,61 @@ def test_rank_by_drag(
     assert [e[0] for e in kernel[q0]] == want
     assert _stored(store) == {q0: _as_stored(shown)}
     assert _one_transaction(store, q0)
+
+
+# JS: the box of the element that scrolls the notebook (the one a drag near its edge scrolls)
+_SCROLLER_BOX = """(sel) => {
+  const root = [...document.querySelectorAll(sel)].pop();
+  for (let at = root.parentElement; at; at = at.parentElement) {
+    const o = getComputedStyle(at).overflowY;
+    if ((o === "auto" || o === "scroll") && at.scrollHeight > at.clientHeight) {
+      const b = at.getBoundingClientRect();
+      return { top: b.top, bottom: b.bottom, left: b.left, scroll: at.scrollTop };
+    }
+  }
+  return { top: 0, bottom: window.innerHeight, left: 0, scroll: window.scrollY };
+}"""
+
+
+@pytest.mark.parametrize("ui", ["lab", "notebook"])
+def test_drag_to_the_top_of_a_long_ranking_scrolls(
+    page: Any, jupyter_server: JupyterServer, ui: str
+) -> None:
+    store = _open(page, jupyter_server, ui, "scroll")
+    page.keyboard.press("n")  # query 2 has 20 candidates: more than the window shows
+    wait_grid(page, query_index=1)
+    q1 = grid_snapshot(page)["query_id"]
+    start = [i for i, _, _ in _shown(page)]
+    tiles = page.locator(GRID_ROOT).last.locator(".xmw-tile")
+    last = tiles.nth(len(start) - 1)
+    last.scroll_into_view_if_needed()
+    scroller = page.evaluate(_SCROLLER_BOX, GRID_ROOT)
+    first_box = tiles.nth(0).bounding_box()
+    assert first_box and first_box["y"] + first_box["height"] < scroller["top"], (
+        "the first tile is in view with the last: this run would not test scrolling"
+    )
+    source = last.locator(".xmw-rank-badge").bounding_box()
+    assert source
+    x = source["x"] + source["width"] / 2
+    page.mouse.move(x, source["y"] + source["height"] / 2)
+    page.mouse.down()
+    # hold the pointer at the top edge until the first tile is scrolled into view under it
+    edge = scroller["top"] + 12
+    page.mouse.move(x, edge, steps=10)
+    for _ in range(200):
+        box = tiles.nth(0).bounding_box()
+        if box and box["y"] > scroller["top"] + 60:
+            break
+        page.mouse.move(x + 1, edge)
+        page.mouse.move(x, edge)
+        page.wait_for_timeout(30)
+    box = tiles.nth(0).bounding_box()
+    assert box and box["y"] > scroller["top"], "dragging at the top edge did not scroll"
+    page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    want = [start[-1], *start[:-1]]
+    assert [i for i, _, _ in _shown(page)] == want
+    page.keyboard.press("s")
+    _wait_status(page, "✓ ranking saved")
+    wait_all_saved(page)
+    assert _stored(store) == {q1: [(item, k + 1) for k, item in enumerate(want)]}

@@ -38,6 +38,24 @@ export interface DragHooks {
 }
 
 const CONTROLS = "button, audio, video, input, select, textarea, a";
+/** Within this many pixels of the scroller's top or bottom edge a drag scrolls it (a long ranking). */
+export const EDGE = 48;
+
+/** The element that scrolls the board (the notebook's panel), or the document's scroller. */
+function scrollerOf(node: HTMLElement): HTMLElement {
+  for (let at = node.parentElement; at; at = at.parentElement) {
+    const overflow = getComputedStyle(at).overflowY;
+    if ((overflow === "auto" || overflow === "scroll") && at.scrollHeight > at.clientHeight) return at;
+  }
+  return (document.scrollingElement as HTMLElement | null) ?? document.documentElement;
+}
+
+/** Pixels to scroll per frame for a pointer at `y` in a scroller spanning `top`..`bottom` (0: none). */
+export function edgeSpeed(y: number, top: number, bottom: number): number {
+  if (y < top + EDGE) return -Math.ceil(((top + EDGE - y) / EDGE) * 16);
+  if (y > bottom - EDGE) return Math.ceil(((y - (bottom - EDGE)) / EDGE) * 16);
+  return 0;
+}
 const MARKS = ["xmw-rank-drop-before", "xmw-rank-drop-after"];
 
 /** Make the tiles of `board` draggable; the listeners go with `cleanups`. */
@@ -46,6 +64,8 @@ export function enableDrag(board: HTMLElement, hooks: DragHooks, cleanups: Clean
   let dragging = false;
   let target: DropTarget | null = null;
   let marked: HTMLElement | null = null;
+  let pointer: { x: number; y: number } | null = null;
+  let scrolling = 0; // the rAF of the edge scroll, 0: none
 
   const tileAt = (node: EventTarget | Element | null): HTMLElement | null => {
     const tile = (node as Element | null)?.closest?.(".xmw-tile") as HTMLElement | null;
@@ -58,7 +78,35 @@ export function enableDrag(board: HTMLElement, hooks: DragHooks, cleanups: Clean
     marked = tile;
     tile?.classList.add(MARKS[before ? 0 : 1]);
   };
+  /** The tile under the pointer becomes the drop target (its left or right half). */
+  const aim = (x: number, y: number): void => {
+    if (!press) return;
+    const tile = tileAt(document.elementFromPoint?.(x, y) ?? null);
+    if (!tile) return;
+    const box = tile.getBoundingClientRect();
+    const before = x < box.left + box.width / 2;
+    const index = hooks.indexOf(tile);
+    if (index < 0) return;
+    target = { index, before };
+    mark(tile === press.tile ? null : tile, before);
+  };
+  /** Near the top or bottom edge, scroll every frame while the pointer stays there. */
+  const edgeScroll = (): void => {
+    scrolling = 0;
+    if (!dragging || !pointer || typeof requestAnimationFrame !== "function") return;
+    const scroller = scrollerOf(board);
+    const isPage = scroller === document.scrollingElement || scroller === document.documentElement;
+    const box = isPage ? { top: 0, bottom: window.innerHeight } : scroller.getBoundingClientRect();
+    const speed = edgeSpeed(pointer.y, box.top, box.bottom);
+    if (!speed) return;
+    scroller.scrollTop += speed;
+    aim(pointer.x, pointer.y);
+    scrolling = requestAnimationFrame(edgeScroll);
+  };
   const end = (): void => {
+    if (scrolling) cancelAnimationFrame(scrolling);
+    scrolling = 0;
+    pointer = null;
     if (press?.tile) press.tile.classList.remove("xmw-rank-dragging");
     board.classList.remove("xmw-rank-is-dragging");
     if (press && board.hasPointerCapture?.(press.id)) board.releasePointerCapture(press.id);
@@ -99,14 +147,9 @@ export function enableDrag(board: HTMLElement, hooks: DragHooks, cleanups: Clean
       hooks.started(press.from);
     }
     event.preventDefault();
-    const tile = tileAt(document.elementFromPoint?.(event.clientX, event.clientY) ?? null);
-    if (!tile) return;
-    const box = tile.getBoundingClientRect();
-    const before = event.clientX < box.left + box.width / 2;
-    const index = hooks.indexOf(tile);
-    if (index < 0) return;
-    target = { index, before };
-    mark(tile === press.tile ? null : tile, before);
+    pointer = { x: event.clientX, y: event.clientY };
+    aim(event.clientX, event.clientY);
+    if (!scrolling) edgeScroll();
   });
   cleanups.listen(board, "pointerup", (event: PointerEvent) => {
     if (!press || event.pointerId !== press.id) return;
