@@ -198,7 +198,7 @@ describe("ranking body", () => {
     expect(r.order()[0]).toBe("q0-d0");
     r.press("z");
     expect(r.order()).toEqual(saved);
-    expect(r.notice().textContent).toContain("took back the last move");
+    expect(r.notice().textContent).toBe("took back the last move: the saved ranking is back");
     expect(r.status()).toMatch(/^✓ ranking saved/);
     expect(r.model.actions("undo")).toEqual([]);
     r.press("z");
@@ -225,6 +225,18 @@ describe("ranking body", () => {
     expect(r.ranks()).toEqual([1, 1, 3, 4]);
     expect(r.status()).toMatch(/^✓ ranking saved/);
     expect(r.text(".xmw-position")).toContain("4/4 judged");
+  });
+
+  it("at the last query the line does not promise that n saves", () => {
+    const r = mountRanker();
+    r.model.kernelSets("query_index", 2);
+    r.model.servePages();
+    expect(r.root.dataset.queryIndex).toBe("2");
+    r.press("e");
+    expect(r.status()).toMatch(/^changed, not saved · s saves · p \/ g save it/);
+    r.press("n"); // nowhere to go: nothing is saved behind the annotator's back
+    expect(r.model.actions()).toEqual([]);
+    expect(r.status()).toMatch(/^changed, not saved/);
   });
 
   it("a refused ranking stays on screen as a draft to save again", () => {

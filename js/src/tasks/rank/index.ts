@@ -65,9 +65,11 @@ export function saveState(q: RankQuery): SaveState {
   return complete(q) ? "saved" : "unranked";
 }
 
-const STATUS: Record<SaveState, string> = {
+const STATUS: Record<SaveState | "draftLast", string> = {
   unranked: "not ranked yet · put the best first (Shift+arrows, t, e, =, or drag) · s saves this order",
   draft: "changed, not saved · s saves · n / p / g save it and go on · z takes back the last move",
+  // n goes nowhere from the last query, so it saves nothing there
+  draftLast: "changed, not saved · s saves · p / g save it and go on · z takes back the last move",
   saving: "saving…",
   saved: "✓ ranking saved · a change must be saved again (s, or by leaving the query)",
   refused: "not saved (see the notice) · s tries again",
@@ -109,7 +111,8 @@ export function rankBody(ctx: ShellContext): TaskBody {
     board.arrange(view.draft);
     const state = saveState(view);
     element.dataset.save = state;
-    setText(status, STATUS[state]);
+    const last = view.index >= Number(ctx.model.get("n_queries") ?? 0) - 1;
+    setText(status, STATUS[state === "draft" && last ? "draftLast" : state]);
     ctx.refresh();
   }
 
@@ -181,7 +184,12 @@ export function rankBody(ctx: ShellContext): TaskBody {
       view.dirty = view.history.length > 0 || !previous.equals(Ranking.fromStored(view.shown, view.stored));
       render();
       if (focusId !== null) board.focus(view.draft.indexOf(focusId), ctx.hasFocus(), true);
-      ctx.notice(`took back the last move (not saved${view.dirty ? " yet" : ": the saved ranking is back"})`);
+      const now = view.dirty
+        ? "the ranking on screen is not saved yet"
+        : complete(view)
+          ? "the saved ranking is back"
+          : "the order as shown is back";
+      ctx.notice(`took back the last move: ${now}`);
       return;
     }
     ctx.clock.activity(started);
