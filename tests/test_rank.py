@@ -331,3 +331,16 @@ def test_a_failed_write_leaves_nothing_ranked(built_bundle: pathlib.Path) -> Non
     assert result["status"] == "refused" and result["notice"] == "not saved: disk full"
     assert ranker.labels.empty and ranker.progress["judged"] == 0
     assert {s["rank"] for s in result["queries"]["q1"]["states"]} == {None}
+
+
+def test_rankings_give_preference_pairs(built_bundle: pathlib.Path) -> None:
+    ranker = make_ranker()
+    browser = Browser(ranker)
+    browser.judge(rank("q1", ("c", 1), ("a", 2), ("e", 2), ("b", 4), ("d", 5)))
+    browser.judge(REVERSED, UNDO)  # an undone ranking gives nothing
+    pairs = xm.preferences(ranker.store.events())
+    got = set(zip(pairs["chosen"], pairs["rejected"], strict=True))
+    # 10 pairs of 5 candidates, less the tie a = e
+    assert len(got) == 9 and ("a", "e") not in got and ("e", "a") not in got
+    assert {("c", "a"), ("c", "e"), ("a", "b"), ("e", "d"), ("b", "d")} <= got
+    assert set(pairs["task"]) == {"rank"} and set(pairs["annotator"]) == {"ana"}
