@@ -91,9 +91,10 @@ class Ranker(TaskWidget):
 
         The same DataFrame object for the widget's life, brought up to date whenever it can be
         looked at (when this property is read, and before each notebook cell runs). Rows are those
-        of the rankings stored when the widget opened, then of each ranking saved here, best rank
-        first within a ranking; indexed 0..n-1 without gaps (an undone ranking's rows are gone, or
-        show the ranking it replaced). Only rankings under the scale's ``version``. Columns:
+        of the rankings stored when the widget opened, then of each query ranked here, in the
+        order of its first ranking, best first; a query ranked again keeps its rows where they
+        are, with the new ranks. Indexed 0..n-1 without gaps (an undone ranking's rows are gone,
+        or show the ranking it replaced). Only rankings under the scale's ``version``. Columns:
 
         - ``query_id``, ``item_id`` (string): the pair.
         - ``rank`` (Int32): 1 = best. Tied candidates share a rank and the next rank skips the
