@@ -36,6 +36,8 @@ export interface Position {
 export class Header {
   readonly element = make("div", "xmw-header");
   readonly queryBox = make("div", "xmw-query");
+  /** The concepts the query mentions, each with its definition (the guideline's). */
+  readonly concepts = make("dl", "xmw-concepts");
   readonly position = make("span", "xmw-position");
   readonly done = make("span", "xmw-done");
   readonly progress = make("div", "xmw-progress");
@@ -65,7 +67,9 @@ export class Header {
     this.nextButton.title = "next query (n / Enter)";
     nav.append(this.prevButton, this.noneButton, this.nextButton);
     status.append(where, this.progress, nav);
-    this.element.append(this.queryBox, status, this.legend, goTo.element, this.hint);
+    this.concepts.setAttribute("aria-label", "concepts in this query");
+    this.concepts.hidden = true;
+    this.element.append(this.queryBox, this.concepts, status, this.legend, goTo.element, this.hint);
   }
 
   /** The key hint (the task's, for `scale`) and the legend of `scale`. */
@@ -74,6 +78,20 @@ export class Header {
     const legend = buildLegend(scale);
     this.legend.replaceWith(legend);
     this.legend = legend;
+  }
+
+  /** The concepts of the query on screen (text only), or none. */
+  showConcepts(concepts: ReadonlyArray<{ name: string; definition: string }>): void {
+    this.concepts.replaceChildren();
+    for (const concept of concepts) {
+      const entry = make("div", "xmw-concept");
+      entry.append(
+        make("dt", "xmw-concept-name", concept.name),
+        make("dd", "xmw-concept-definition", concept.definition),
+      );
+      this.concepts.append(entry);
+    }
+    this.concepts.hidden = concepts.length === 0;
   }
 
   showProgress(progress: Progress, current: number, nQueries: number): void {
