@@ -344,3 +344,27 @@ def test_rankings_give_preference_pairs(built_bundle: pathlib.Path) -> None:
     assert len(got) == 9 and ("a", "e") not in got and ("e", "a") not in got
     assert {("c", "a"), ("c", "e"), ("a", "b"), ("e", "d"), ("b", "d")} <= got
     assert set(pairs["task"]) == {"rank"} and set(pairs["annotator"]) == {"ana"}
+
+
+def test_added_candidates_reopen_a_ranked_query(built_bundle: pathlib.Path) -> None:
+    ranker = make_ranker()
+    browser = Browser(ranker)
+    browser.judge(IN_ORDER)
+    assert ranker.progress["queries_done"] == 1
+    assert ranker.add_candidates(pd.DataFrame({"query_id": ["q1"], "item_id": ["f"]})) == 1
+    # the ranking of five no longer ranks the query's six candidates
+    assert ranker.progress == {"judged": 5, "total": 8, "queries_done": 0, "n_queries": 2}
+    page, _ = browser.page(0)
+    assert [(c["item_id"], c["rank"]) for c in page["candidates"]] == [
+        ("a", 1),
+        ("b", 2),
+        ("c", 3),
+        ("d", 4),
+        ("e", 5),
+        ("f", None),
+    ]
+    refused = browser.one(**IN_ORDER)
+    assert refused["status"] == "refused" and "candidate 6 is missing" in refused["notice"]
+    result = browser.one(**rank("q1", ("f", 1), ("a", 2), ("b", 3), ("c", 4), ("d", 5), ("e", 6)))
+    assert result["status"] == "saved" and result["queries"]["q1"]["done"] is True
+    assert ranker.labels["n_ranked"].tolist() == [6] * 6

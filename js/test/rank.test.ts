@@ -53,6 +53,17 @@ describe("Ranking", () => {
     expect(head.ranks()).toEqual([1, 2, 3, 3, 5]);
   });
 
+  it("takes in candidates added to the pool, keeping its order and ties", () => {
+    // a, [b = c], d; c is gone, e and f are new
+    const r = Ranking.of(at("abcd"), [false, false, true, false]).toggleTie(3);
+    expect(r.ranks()).toEqual([1, 2, 2, 2]);
+    const grown = r.withCandidates(at("abdef"));
+    expect(grown.order).toEqual(at("abdef"));
+    // b and d stay tied without c
+    expect(grown.ranks()).toEqual([1, 2, 2, 4, 5]);
+    expect(Ranking.of(at("abc"), [false, true, false]).withCandidates(at("bc")).ranks()).toEqual([1, 2]);
+  });
+
   it("is built from stored ranks, ties and unranked candidates included", () => {
     const stored = new Map<string, number | null>([
       ["a", 3],
@@ -236,6 +247,16 @@ describe("ranking body", () => {
     expect(r.status()).toMatch(/^changed, not saved · s saves · p \/ g save it/);
     r.press("n"); // nowhere to go: nothing is saved behind the annotator's back
     expect(r.model.actions()).toEqual([]);
+    expect(r.status()).toMatch(/^changed, not saved/);
+  });
+
+  it("a page that comes again with added candidates shows them last, the draft kept", () => {
+    const r = mountRanker();
+    r.press("e"); // d0 to the end: a draft
+    const grown = textPage(0, 8);
+    r.model.receive({ type: "page", request_id: null, index: 0, page: grown });
+    expect(r.order()).toEqual(ids(0, [1, 2, 3, 4, 5, 0, 6, 7]));
+    expect(r.ranks()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(r.status()).toMatch(/^changed, not saved/);
   });
 

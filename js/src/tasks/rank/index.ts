@@ -106,6 +106,19 @@ export function rankBody(ctx: ShellContext): TaskBody {
     return q;
   }
 
+  /** The query's page came again with other candidates (`add_candidates`): take them in. */
+  function adopt(q: RankQuery, page: Page): void {
+    const shown = page.candidates.map((c) => c.item_id);
+    if (shown.length === q.shown.length && shown.every((id, i) => id === q.shown[i])) return;
+    for (const c of page.candidates) {
+      if (!q.stored.has(c.item_id)) q.stored.set(c.item_id, (c as { rank?: number | null }).rank ?? null);
+    }
+    q.shown = shown;
+    q.draft = q.dirty ? q.draft.withCandidates(shown) : Ranking.fromStored(shown, q.stored);
+    q.history = q.history.map((r) => r.withCandidates(shown));
+    q.done = complete(q);
+  }
+
   function render(): void {
     if (!view) return;
     board.arrange(view.draft);
@@ -256,7 +269,9 @@ export function rankBody(ctx: ShellContext): TaskBody {
     },
     load(page: Page) {
       // a page that arrives again (prefetch, go back) must not put its older ranks over acks
-      if (!queries.has(page.query_id)) load(page);
+      const q = queries.get(page.query_id);
+      if (!q) load(page);
+      else adopt(q, page);
     },
     show(entry: CachedPage, samePage: boolean) {
       const page = entry.page;

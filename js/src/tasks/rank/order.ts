@@ -82,6 +82,32 @@ export class Ranking {
     return new Ranking(order, tied);
   }
 
+  /**
+   * This ranking over the candidates `ids` (the pool grew or shrank): the ones it has keep their
+   * order and their ties (with whoever of their tie is still there), new ones go to the end.
+   */
+  withCandidates(ids: readonly string[]): Ranking {
+    const keep = new Set(ids);
+    const order: string[] = [];
+    const tied: boolean[] = [];
+    let groupKept = false; // an earlier member of the current tie group is kept
+    this.order.forEach((id, i) => {
+      if (!this.tied[i]) groupKept = false;
+      if (!keep.has(id)) return;
+      tied.push(groupKept);
+      groupKept = true;
+      order.push(id);
+    });
+    const have = new Set(order);
+    for (const id of ids) {
+      if (!have.has(id)) {
+        order.push(id);
+        tied.push(false);
+      }
+    }
+    return new Ranking(order, tied);
+  }
+
   /** Tie position i with the one before it, or untie it. */
   toggleTie(i: number): Ranking {
     if (i <= 0 || i >= this.order.length) return this;
