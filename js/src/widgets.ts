@@ -12,6 +12,7 @@ import type { Initialize, Render } from "@anywidget/types";
 import type { GridTraits } from "./shell/protocol";
 import { renderGrid } from "./tasks/grade";
 import { renderPair } from "./tasks/pair";
+import { renderRanker } from "./tasks/rank";
 
 type Renderer = (props: Parameters<Render<GridTraits>>[0]) => () => void;
 
@@ -19,6 +20,7 @@ type Renderer = (props: Parameters<Render<GridTraits>>[0]) => () => void;
 export const TASKS: Record<string, Renderer> = {
   grade: (props) => renderGrid(props),
   pair: (props) => renderPair(props),
+  rank: (props) => renderRanker(props),
 };
 
 const render: Render<GridTraits> = (props) => {

@@ -2,12 +2,13 @@
 import type { GridModel, GridOptions } from "../src/shell/shell";
 import { renderGrid } from "../src/tasks/grade";
 import { renderPair } from "../src/tasks/pair";
+import { renderRanker } from "../src/tasks/rank";
 import { FakeModel, key } from "./fixtures";
 
 const mounted: Array<() => void> = [];
 
 /** The task bodies a test can mount (the kernel's `task` trait -> its renderer). */
-const RENDERERS = { grade: renderGrid, pair: renderPair };
+const RENDERERS = { grade: renderGrid, pair: renderPair, rank: renderRanker };
 
 /** GridOptions, plus which task to mount (default: the grading task). */
 export type MountOptions = GridOptions & { task?: keyof typeof RENDERERS };

@@ -2,12 +2,14 @@
 
 - :class:`RelevanceGrid` (``grade``): graded relevance of each candidate on a named scale.
 - :class:`PairwiseJudge` (``pair``): which of two items matches a query better.
+- :class:`Ranker` (``rank``): a ranking of each query's candidates, ties allowed.
 - :class:`Review` (``grade`` as adjudicator): the annotators' judgements side by side, one
   adjudicated grade per disputed pair.
 """
 
 from .grade import RelevanceGrid
 from .pair import PairwiseJudge
+from .rank import Ranker
 from .review import Review
 
-__all__ = ["PairwiseJudge", "RelevanceGrid", "Review"]
+__all__ = ["PairwiseJudge", "Ranker", "RelevanceGrid", "Review"]
