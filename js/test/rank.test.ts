@@ -100,9 +100,11 @@ describe("rank keys", () => {
     expect(rankKeys({ key: "J" })).toBeNull(); // Caps Lock: still the focus move
   });
 
-  it("t, e, = and s are the task's; n and Enter stay next", () => {
+  it("t, Home, End, = and s are the task's; e (a note in grading), n and Enter are not", () => {
     expect(rankKeys({ key: "t" })).toEqual({ type: "task", name: "top" });
-    expect(rankKeys({ key: "E" })).toEqual({ type: "task", name: "end" });
+    expect(rankKeys({ key: "Home" })).toEqual({ type: "task", name: "top" });
+    expect(rankKeys({ key: "End" })).toEqual({ type: "task", name: "end" });
+    expect(rankKeys({ key: "e" })).toBeNull();
     expect(rankKeys({ key: "=" })).toEqual({ type: "task", name: "tie" });
     expect(rankKeys({ key: "s" })).toEqual({ type: "task", name: "save" });
     expect(rankKeys({ key: "n" })).toBeNull();
@@ -173,7 +175,7 @@ describe("ranking body", () => {
     const [first, second] = r.tiles();
     expect([first.dataset.tie, second.dataset.tie]).toEqual(["start", "end"]);
     expect(second.querySelector(".xmw-rank-tie")?.textContent).toBe("= tied with #1 before");
-    r.press("e");
+    r.press("End");
     expect(r.order()).toEqual(ids(0, [2, 1, 3, 4, 5, 0]));
     expect(r.ranks()).toEqual([1, 2, 3, 4, 5, 6]);
     r.press("=");
@@ -201,7 +203,7 @@ describe("ranking body", () => {
 
   it("z takes back unsaved moves first, then undoes the saved ranking in the kernel", () => {
     const r = mountRanker();
-    r.press("e");
+    r.press("End");
     r.press("s");
     const saved = ids(0, [1, 2, 3, 4, 5, 0]);
     r.model.ackNext({ states: { q0: rankStates(saved.map((id, i) => [id, i + 1])) } });
@@ -243,7 +245,7 @@ describe("ranking body", () => {
     r.model.kernelSets("query_index", 2);
     r.model.servePages();
     expect(r.root.dataset.queryIndex).toBe("2");
-    r.press("e");
+    r.press("End");
     expect(r.status()).toMatch(/^changed, not saved · s saves · p \/ g save it/);
     r.press("n"); // nowhere to go: nothing is saved behind the annotator's back
     expect(r.model.actions()).toEqual([]);
@@ -252,7 +254,7 @@ describe("ranking body", () => {
 
   it("a page that comes again with added candidates shows them last, the draft kept", () => {
     const r = mountRanker();
-    r.press("e"); // d0 to the end: a draft
+    r.press("End"); // d0 to the end: a draft
     const grown = textPage(0, 8);
     r.model.receive({ type: "page", request_id: null, index: 0, page: grown });
     expect(r.order()).toEqual(ids(0, [1, 2, 3, 4, 5, 0, 6, 7]));
@@ -262,7 +264,7 @@ describe("ranking body", () => {
 
   it("a refused ranking stays on screen as a draft to save again", () => {
     const r = mountRanker();
-    r.press("e");
+    r.press("End");
     r.press("s");
     const [action] = r.model.actions() as unknown as Array<{ request_id: number }>;
     r.model.ackNext({ refuse: [action.request_id], notices: { [action.request_id]: "ranking refused: ..." } });
@@ -277,7 +279,7 @@ describe("ranking body", () => {
     const r = mountRanker();
     r.press("?");
     const help = r.text(".xmw-help");
-    for (const keyName of ["Shift+←", "Shift+↑", "drag a tile", "t", "e", "=", "s", "z"])
+    for (const keyName of ["Shift+←", "Shift+↑", "drag a tile", "t  or  Home", "End", "=", "s", "z"])
       expect(help).toContain(keyName);
   });
 });
@@ -295,7 +297,7 @@ describe("ranking styles", () => {
     });
     const unranked = look();
     expect(unranked.weight).not.toBe("600");
-    r.press("e");
+    r.press("End");
     expect(look().weight).toBe("600");
     r.press("s");
     r.model.ackNext({ states: { q0: rankStates(r.order().map((id, i) => [id as string, i + 1])) } });

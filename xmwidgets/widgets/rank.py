@@ -55,7 +55,7 @@ class Ranker(TaskWidget):
     The candidates are shown as tiles in ranking order, each with its rank large on it. They start
     in the shown order (shuffled per annotator and query, seeded; recorded as ``shown`` on every
     event) or, for a query ranked before, in its stored ranking. The annotator reorders them with
-    Shift+arrows (or Shift+h/j/k/l), ``t`` (to top), ``e`` (to the end) and by dragging a tile;
+    Shift+arrows (or Shift+h/j/k/l), ``t`` or Home (to the top), End (to the end) and by dragging a tile;
     ``=`` ties the focused candidate with the one before it (they share a rank). The order being
     edited is a draft in the browser: ``s`` saves it, and leaving the query (``n``, ``p``, ``g``)
     after changing the order saves it too. A saved ranking lists every candidate once; the query

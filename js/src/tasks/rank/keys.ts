@@ -1,7 +1,7 @@
 /**
  * The ranking task's keys. The plain arrows and h/j/k/l move the focus, as in every task; with
  * Shift they carry the focused candidate the same way (one place left/right, one row up/down).
- * `t` sends it to the top, `e` to the end, `=` ties it with the one before it (again: unties),
+ * `t` or Home sends it to the top, End to the end, `=` ties it with the one before it (again: unties),
  * `s` saves the ranking on screen. Leaving the query (n, Enter, p, g) saves a changed ranking too.
  */
 
@@ -21,7 +21,8 @@ const CARRY = new Map<string, Direction>([
 
 const COMMANDS = new Map<string, string>([
   ["t", "top"],
-  ["e", "end"],
+  ["Home", "top"],
+  ["End", "end"],
   ["=", "tie"],
   ["s", "save"],
 ]);
@@ -37,7 +38,7 @@ export function rankKeys(event: KeyLike): Action | null {
 
 /** The always-visible one-line hint. */
 export const RANK_HINT =
-  "←→↑↓/hjkl focus · Shift+arrows (Shift+hjkl) or drag: move the candidate · t top · e end · = tie with the one before · s save ranking (n/p/g save a changed one) · z undo · n/Enter next · p prev · g go to · ? help";
+  "←→↑↓/hjkl focus · Shift+arrows (Shift+hjkl) or drag: move the candidate · t/Home top · End end · = tie with the one before · s save ranking (n/p/g save a changed one) · z undo · n/Enter next · p prev · g go to · ? help";
 
 export function rankHelpRows(): Array<[string, string]> {
   return [
@@ -45,8 +46,8 @@ export function rankHelpRows(): Array<[string, string]> {
     ["Shift+← / Shift+→  (Shift+h / l)", "move the focused candidate one place up / down the ranking"],
     ["Shift+↑ / Shift+↓  (Shift+k / j)", "move the focused candidate one row up / down"],
     ["drag a tile", "move that candidate to where it is dropped"],
-    ["t", "move the focused candidate to the top (rank 1)"],
-    ["e", "move the focused candidate to the end"],
+    ["t  or  Home", "move the focused candidate to the top (rank 1)"],
+    ["End", "move the focused candidate to the end"],
     ["=", "tie the focused candidate with the one before it (they share a rank); again: untie"],
     ["s", "save the ranking on screen (also the order as shown, if it is right as it is)"],
     ["n  or  Enter", "next query (a changed ranking is saved first)"],
