@@ -29,10 +29,8 @@ from ._input import (
     Action,
     BrowserInputError,
     _boolean,
-    _duration,
     _field,
-    _identifier,
-    _request_id,
+    action_head,
     shown_value,
 )
 from ._pair_frames import SIDES
@@ -117,23 +115,11 @@ def parse_pair_action(raw: Any, position: int, flags: tuple[str, ...]) -> Action
     ``{op: "flag", request_id, query_id, flag, on, duration_ms}``, ``{op: "undo", request_id}``.
     The side is kept in :attr:`Action.choice`; the rules turn it into the stored choice.
     """
-    if not isinstance(raw, Mapping):
-        raise BrowserInputError(
-            f"action {position} is {shown_value(raw)}: each action must be a JSON object with an 'op'"
-        )
-    request_id = _request_id(raw)
-    op = raw.get("op")
-    if op not in PAIR_OPS:
-        raise BrowserInputError(
-            f"action {position}: unknown op {shown_value(op)}; the pair task's ops are "
-            f"{', '.join(PAIR_OPS)}",
-            request_id,
-        )
-    where = f"{op} action"
+    head = action_head(raw, position, PAIR_OPS, "pair")
+    op, request_id, where = head.op, head.request_id, head.where
     if op == "undo":
         return Action("undo", request_id)
-    query_id = _identifier(raw, "query_id", where)
-    duration = _duration(raw, where)
+    query_id, duration = head.query_id, head.duration_ms
     if op == "choice":
         side = _field(raw, "side", where)
         if side is not None and side not in SIDES:

@@ -17,7 +17,7 @@ so that a rank means the same with and without ties. A query is done when its ra
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,9 +26,7 @@ from ._input import (
     MAX_ACTIONS,
     Action,
     BrowserInputError,
-    _duration,
-    _identifier,
-    _request_id,
+    action_head,
     shown_value,
 )
 from ._rules import Applied, QueryState, Refused, Rules
@@ -67,23 +65,11 @@ def parse_rank_action(raw: Any, position: int) -> Action:
     The shape is checked here (a list of ``[item_id, rank]`` pairs, ranks positive integers);
     whether it is a ranking of the query's candidates is for :class:`RankRules`.
     """
-    if not isinstance(raw, Mapping):
-        raise BrowserInputError(
-            f"action {position} is {shown_value(raw)}: each action must be a JSON object with an 'op'"
-        )
-    request_id = _request_id(raw)
-    op = raw.get("op")
-    if op not in RANK_OPS:
-        raise BrowserInputError(
-            f"action {position}: unknown op {shown_value(op)}; the ranking task's ops are "
-            f"{', '.join(RANK_OPS)}",
-            request_id,
-        )
-    if op == "undo":
+    head = action_head(raw, position, RANK_OPS, "ranking")
+    request_id, where = head.request_id, head.where
+    if head.op == "undo":
         return Action("undo", request_id)
-    where = "rank action"
-    query_id = _identifier(raw, "query_id", where)
-    duration = _duration(raw, where)
+    query_id, duration = head.query_id, head.duration_ms
     ranking = raw.get("ranking")
     if not isinstance(ranking, list) or not ranking or len(ranking) > MAX_RANKING:
         raise BrowserInputError(
