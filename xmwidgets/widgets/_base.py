@@ -15,15 +15,12 @@ does the view mark them "saved". The protocol is in ``js/src/shell/protocol.ts``
 
 from __future__ import annotations
 
-import contextlib
 import getpass
 import logging
 import os
 import pathlib
-import weakref
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import anywidget
@@ -34,11 +31,12 @@ import traitlets
 from ..media import infer_roles
 from ..scale import TREC_SCALE, Scale
 from ..store import Store, open_store
+from ._batch import JudgeBatches
 from ._checks import (
-    InputError,
     check_candidates,
     check_grid_options,
     check_records,
+    concepts_by_query,
     group_positions,
 )
 from ._input import (
@@ -49,9 +47,9 @@ from ._input import (
     safe_text,
     shown_value,
 )
-from ._live_labels import LiveLabels
+from ._live_labels import LiveLabels, register_cell_hook
 from ._pages import PageBuilder
-from ._rules import Applied, QueryState, Refused, Rules
+from ._rules import QueryState, Rules
 
 __all__ = ["QUERY_IDS_SYNCED", "TaskWidget"]
 
@@ -65,7 +63,7 @@ def _default_annotator() -> str:
     return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
 
 
-class TaskWidget(anywidget.AnyWidget):
+class TaskWidget(JudgeBatches, anywidget.AnyWidget):
     """Base of the judgement widgets: one query at a time above its candidates, judged by keys.
 
     Subclasses set ``_TASK`` (the front end's task body, see ``js/src/tasks/``) and
@@ -172,7 +170,7 @@ class TaskWidget(anywidget.AnyWidget):
         self._candidates = candidates
         self._records = (queries, items)  # checked, for add_candidates
         # the guideline's concepts each query mentions, shown with their definitions above it
-        self._concepts = _concepts_by_query(queries, concepts)
+        self._concepts = concepts_by_query(queries, concepts)
         self._positions = group_positions(query_positions, list(queries["query_id"]))
         # each query's candidates in the batches they came in (the constructor's, then each
         # add_candidates call): every batch is shuffled on its own, after the earlier ones, so
@@ -202,7 +200,7 @@ class TaskWidget(anywidget.AnyWidget):
             self.progress = self._rules.progress()
         self._constructed = True
         self.on_msg(self._on_message)
-        self._cell_hook = _register_cell_hook(self)
+        self._cell_hook = register_cell_hook(self)
 
     # ----------------------------------------------------------------- for subclasses
     def _read_labels(self, campaign: str, annotator: str, scale: Scale) -> pd.DataFrame:
@@ -447,156 +445,6 @@ class TaskWidget(anywidget.AnyWidget):
         for future in list(self._page_futures):
             future.result(timeout=timeout)
 
-    def _judge_batch(self, raw_actions: tuple[Any, ...]) -> None:
-        """Apply a batch of actions, write all their events in one transaction, send one ack."""
-        rules = self._rules
-        now = datetime.now(UTC)
-        results: list[dict[str, Any]] = []
-        pending: list[tuple[int, Applied]] = []
-        failure: str | None = None
-        malformed: list[tuple[int | None, str]] = []
-        for position, raw in enumerate(raw_actions):
-            request_id = _action_request_id(raw)
-            query_id = raw.get("query_id") if isinstance(raw, Mapping) else None
-            result: dict[str, Any] = {
-                "request_id": request_id,
-                "status": "refused",
-                "query_id": query_id
-                if isinstance(query_id, str) and query_id in self._index_of
-                else None,
-                "notice": "",
-            }
-            results.append(result)
-            if failure is not None:  # the store failed earlier in this batch
-                result["notice"] = failure
-                self._touch_refused(raw)
-                continue
-            try:
-                action = self._parse_action(raw, position)
-                if action.op == "undo" and not rules.undo_stack and rules.stale_undo:
-                    failure = self._write(pending, results)
-                    pending = []
-                    if failure is None:
-                        failure = self._undo_stale(result)
-                    if failure is not None:
-                        result["notice"] = failure
-                    continue
-                if action.op == "undo":
-                    top = rules.undo_stack[-1] if rules.undo_stack else None
-                    if top is not None and top.event_ids is None:
-                        # undoing an action of this very batch: its events need ids first
-                        failure = self._write(pending, results)
-                        pending = []
-                        if failure is not None:
-                            result["notice"] = failure
-                            self._touch_refused(raw)
-                            continue
-                    applied = rules.undo(action)
-                else:
-                    applied = rules.apply(action, now)
-            except (BrowserInputError, Refused) as exc:
-                result["notice"] = str(exc)
-                self._touch_refused(raw)
-                if isinstance(exc, BrowserInputError) and exc.malformed:
-                    malformed.append((request_id, str(exc)))
-                continue
-            except Exception as exc:  # a bug must not lose the rest of the batch
-                _log.error("xmwidgets: applying %r failed", raw, exc_info=exc)
-                result["notice"] = safe_text(f"not saved: {type(exc).__name__}: {exc}")
-                continue
-            result.update(status="saved", query_id=applied.query_id, notice=applied.notice)
-            if applied.undone is not None:
-                result["undone"] = applied.undone
-            if applied.events:
-                pending.append((position, applied))
-        if failure is None:
-            self._write(pending, results)
-        touched = rules.take_touched()
-        for query_id, item_ids in touched.items():
-            q = rules.queries[query_id]
-            for item_id in item_ids:
-                self._live.put(
-                    (query_id, item_id), self._label_row(q, item_id, q.pairs.get(item_id))
-                )
-        self._set_progress()
-        self.send(
-            {
-                "type": "ack",
-                "results": results,
-                "queries": {q: rules.query_ack(q, items) for q, items in touched.items()},
-                "progress": rules.progress(),
-            }
-        )
-        if malformed:
-            # no correct front end sends these: say so loudly too (the ack has settled them)
-            _log.warning("xmwidgets: malformed actions from the browser: %s", malformed)
-            self._send_error(
-                malformed[0][0],
-                f"{len(malformed)} malformed action(s) refused: "
-                + "; ".join(text for _, text in malformed[:5]),
-            )
-
-    def _undo_stale(self, result: dict[str, Any]) -> str | None:
-        """Undo an action from before ``refresh()``: retract its events, re-read its query."""
-        last = self._rules.stale_undo[-1]
-        assert last.event_ids is not None and last.query_id is not None
-        try:
-            self._store.retract(last.event_ids)
-        except Exception as exc:
-            _log.error("xmwidgets: undo failed", exc_info=exc)
-            return safe_text(f"not saved: {exc}")
-        self._rules.stale_undo.pop()
-        self._reload_query(last.query_id)
-        q = self._rules.queries[last.query_id]
-        result.update(
-            status="saved",
-            query_id=q.query_id,
-            notice=f"undid: {last.description}",
-            undone={"query_id": q.query_id, "index": q.index, "item_id": last.action.item_id},
-        )
-        return None
-
-    def _touch_refused(self, raw: Any) -> None:
-        """A refused action's pair goes back to the view in the ack (the view may have shown it)."""
-        if not isinstance(raw, Mapping):
-            return
-        query_id, item_id = raw.get("query_id"), raw.get("item_id")
-        q = self._rules.queries.get(query_id) if isinstance(query_id, str) else None
-        if q is None:
-            return
-        touched = self._rules.touched.setdefault(q.query_id, {})
-        if isinstance(item_id, str) and item_id in q.position:
-            touched[item_id] = None
-
-    def _write(
-        self, pending: list[tuple[int, Applied]], results: list[dict[str, Any]]
-    ) -> str | None:
-        """Append the events of ``pending`` in one transaction; on failure undo them in memory.
-
-        Returns None, or the notice of the failure (then the results of ``pending`` say refused).
-        """
-        if not pending:
-            return None
-        events = [event for _, applied in pending for event in applied.events]
-        try:
-            ids = self._store.append(events)  # durable before anything says "saved"
-        except Exception as exc:
-            _log.error("xmwidgets: writing %d judgement events failed", len(events), exc_info=exc)
-            notice = safe_text(f"not saved: {exc}")
-            for position, applied in reversed(pending):
-                self._rules.rollback(applied)
-                results[position].update(status="refused", notice=notice)
-                results[position].pop("undone", None)
-            self.error = f"judgements could not be saved: {exc}"
-            return notice
-        start = 0
-        for _, applied in pending:
-            applied.event_ids = ids[start : start + len(applied.events)]
-            start += len(applied.events)
-        if self.error:
-            self.error = ""
-        return None
-
     def close(self) -> None:
         hook = getattr(self, "_cell_hook", None)
         if hook is not None:
@@ -619,28 +467,6 @@ class TaskWidget(anywidget.AnyWidget):
         )
 
 
-def _concepts_by_query(
-    queries: pd.DataFrame, concepts: Mapping[str, str] | pd.DataFrame | None
-) -> dict[str, list[dict[str, str]]]:
-    """query_id -> the concepts it mentions, ``[{name, definition}]`` (see ``xm.consistency``)."""
-    if concepts is None:
-        return {}
-    from ..analysis._consistency import _concept_table, link_concepts
-
-    try:
-        linked = link_concepts(queries, concepts)
-        table = _concept_table(concepts)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"concepts: {exc}") from None
-    definitions = dict(zip(table["concept"], table["definition"], strict=True))
-    out: dict[str, list[dict[str, str]]] = {}
-    for query_id, concept in zip(linked["query_id"], linked["concept"], strict=True):
-        out.setdefault(str(query_id), []).append(
-            {"name": safe_text(str(concept)), "definition": safe_text(str(definitions[concept]))}
-        )
-    return out
-
-
 def _has_labels(store: object) -> bool:
     """Whether ``store`` may already hold labels: an open Store or an existing, non-empty file."""
     if isinstance(store, Store):
@@ -650,40 +476,3 @@ def _has_labels(store: object) -> bool:
     except TypeError:
         return False
     return path != ":memory:" and os.path.isfile(path) and os.path.getsize(path) > 0
-
-
-def _register_cell_hook(grid: TaskWidget) -> Any:
-    """Under IPython, flush ``grid.labels`` before each cell runs; returns the unregister function.
-
-    The hook holds the grid weakly, so a grid that is dropped without ``close()`` can still be
-    collected (its hook then unregisters itself).
-    """
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return None
-    shell = get_ipython()
-    if shell is None or getattr(shell, "events", None) is None:
-        return None
-    ref = weakref.ref(grid)
-
-    def before_cell(*_: Any) -> None:
-        target = ref()
-        if target is None:
-            unregister()
-            return
-        target._live.flush()
-
-    def unregister() -> None:
-        with contextlib.suppress(ValueError):  # already unregistered
-            shell.events.unregister("pre_run_cell", before_cell)
-
-    shell.events.register("pre_run_cell", before_cell)
-    return unregister
-
-
-def _action_request_id(raw: Any) -> int | None:
-    if not isinstance(raw, Mapping):
-        return None
-    value = raw.get("request_id")
-    return value if isinstance(value, int) and not isinstance(value, bool) else None

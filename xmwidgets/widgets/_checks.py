@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -255,3 +256,27 @@ def _merge_duplicate_pairs(out: pd.DataFrame) -> pd.DataFrame:
         return out.drop_duplicates(["query_id", "item_id"])
     merged = out.groupby(["query_id", "item_id"], sort=False, as_index=False).agg(aggregations)
     return merged.reset_index(drop=True)
+
+
+def concepts_by_query(
+    queries: pd.DataFrame, concepts: Mapping[str, str] | pd.DataFrame | None
+) -> dict[str, list[dict[str, str]]]:
+    """query_id -> the concepts it mentions, ``[{name, definition}]`` (see ``xm.consistency``)."""
+    if concepts is None:
+        return {}
+    from ..analysis._consistency import _concept_table, link_concepts
+
+    try:
+        linked = link_concepts(queries, concepts)
+        table = _concept_table(concepts)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"concepts: {exc}") from None
+    from ._input import safe_text
+
+    definitions = dict(zip(table["concept"], table["definition"], strict=True))
+    out: dict[str, list[dict[str, str]]] = {}
+    for query_id, concept in zip(linked["query_id"], linked["concept"], strict=True):
+        out.setdefault(str(query_id), []).append(
+            {"name": safe_text(str(concept)), "definition": safe_text(str(definitions[concept]))}
+        )
+    return out

@@ -13,13 +13,15 @@ re-initialises the frame object in place from the live slots, with a RangeIndex 
 
 from __future__ import annotations
 
+import contextlib
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["LiveLabels", "Row", "empty_frame"]
+__all__ = ["LiveLabels", "Row", "empty_frame", "register_cell_hook"]
 
 Row = tuple[Any, ...]  # values in the frame's column order, None for missing
 
@@ -131,3 +133,34 @@ class LiveLabels:
         new = pd.DataFrame(data, copy=False)
         # re-initialise the very object users hold (its manager is swapped, its identity kept)
         self.frame.__init__(new)
+
+
+def register_cell_hook(grid: Any) -> Any:
+    """Under IPython, flush ``grid._live`` (its labels) before each cell runs; returns the
+    unregister function.
+
+    The hook holds the grid weakly, so a grid that is dropped without ``close()`` can still be
+    collected (its hook then unregisters itself).
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    if shell is None or getattr(shell, "events", None) is None:
+        return None
+    ref = weakref.ref(grid)
+
+    def before_cell(*_: Any) -> None:
+        target = ref()
+        if target is None:
+            unregister()
+            return
+        target._live.flush()
+
+    def unregister() -> None:
+        with contextlib.suppress(ValueError):  # already unregistered
+            shell.events.unregister("pre_run_cell", before_cell)
+
+    shell.events.register("pre_run_cell", before_cell)
+    return unregister

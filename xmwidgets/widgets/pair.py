@@ -20,8 +20,8 @@ import traitlets
 
 from ..media import infer_roles
 from ..scale import TREC_SCALE, Scale
-from ._base import QUERY_IDS_SYNCED, TaskWidget, _concepts_by_query
-from ._checks import check_records
+from ._base import QUERY_IDS_SYNCED, TaskWidget
+from ._checks import check_records, concepts_by_query
 from ._input import Action
 from ._live_labels import Row
 from ._pages import PageBuilder
@@ -154,7 +154,7 @@ class PairwiseJudge(TaskWidget):
         )
         self._real_queries = queries
         # the guideline's concepts each pair's query mentions, above the query (as in grading)
-        self._concepts_of_query = _concepts_by_query(queries, concepts)
+        self._concepts_of_query = concepts_by_query(queries, concepts)
         self._concepts = self._unit_concepts(self._unit_ids)
         # the page's query is the pair's query (its media cached per query, not per pair)
         self._pages.close()

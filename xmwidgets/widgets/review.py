@@ -41,8 +41,9 @@ class Review(RelevanceGrid):
         (and optionally ``flags``, ``note``, ``guideline_version``, ``role``). Default: the
         store's labels of the campaign's ``grade`` task, without adjudicator rows.
     store, annotator, campaign, scale, ...
-        As for :class:`~xmwidgets.RelevanceGrid`; ``annotator`` is the adjudicator. Candidates are
-        shown in the given order (``shuffle=False``) unless ``shuffle=True``.
+        As for :class:`~xmwidgets.RelevanceGrid`; ``annotator`` is the adjudicator. Blind to
+        sources and in a shuffled, recorded order as every task; the annotators' names are shown
+        (whose judgement is whose is what an adjudicator weighs).
 
     Notes
     -----
@@ -62,7 +63,6 @@ class Review(RelevanceGrid):
         store: str | os.PathLike[str] | Store = "labels.sqlite",
         campaign: str = "default",
         scale: Scale = TREC_SCALE,
-        shuffle: bool = False,
         **kwargs: Any,
     ) -> None:
         if not isinstance(disagreements, pd.DataFrame):
