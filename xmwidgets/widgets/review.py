@@ -91,7 +91,6 @@ class Review(RelevanceGrid):
             store=store,
             campaign=campaign,
             scale=scale,
-            shuffle=shuffle,
             **kwargs,
         )
 
