@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { JudgeBatcher } from "../src/shell/batch";
 import type { BrowserMessage, JudgeAction } from "../src/shell/protocol";
 
@@ -38,5 +38,37 @@ describe("JudgeBatcher (group commit)", () => {
     expect(unsaved[unsaved.length - 1]).toBe(0);
     batcher.submit(grade(5));
     expect(sent).toHaveLength(3);
+  });
+});
+
+describe("a batch the kernel does not answer", () => {
+  it("is said to be slow once, never sent again, and settled by the late ack", () => {
+    vi.useFakeTimers();
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    const sent: BrowserMessage[] = [];
+    const slow: number[] = [];
+    const batcher = new JudgeBatcher(
+      (message) => sent.push(message),
+      () => undefined,
+      (count) => slow.push(count),
+      1000,
+    );
+    batcher.submit({ op: "undo", request_id: 1 });
+    batcher.submit({ op: "undo", request_id: 2 });
+    vi.advanceTimersByTime(999);
+    expect(slow).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(slow).toEqual([2]); // one in flight, one queued behind it
+    vi.advanceTimersByTime(10_000);
+    expect(slow).toEqual([2]);
+    expect(sent).toHaveLength(1);
+    batcher.answered([1]);
+    expect(slow).toEqual([2, 0]);
+    expect(sent).toHaveLength(2); // the queued one goes out now, with a timer of its own
+    batcher.answered([2]);
+    vi.advanceTimersByTime(5000);
+    expect(slow).toEqual([2, 0]);
   });
 });

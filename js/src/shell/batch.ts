@@ -5,18 +5,33 @@
  * in-flight batch is acknowledged every queued action goes out in ONE message. The kernel writes one
  * message in one store transaction and answers with one ack, so a burst of keys costs a few
  * transactions and a few acks instead of one of each per key, and the order of actions is kept.
+ *
+ * A batch the kernel has not answered after `SLOW_ACK_MS` (a long cell running, a kernel that
+ * stopped) is said to be so, once, through `onSlow`; it is never sent again (the kernel may still
+ * write it, and a second copy would be a second judgement), and the answer, when it comes, settles
+ * it as usual.
  */
 
 import type { BrowserMessage, JudgeAction } from "./protocol";
 
+/** After this long without an ack the annotator is told that the judgements are not saved yet. */
+export const SLOW_ACK_MS = 8000;
+
 export class JudgeBatcher {
   private queue: JudgeAction[] = [];
   private inflight: Set<number> | null = null;
+  private slowTimer: ReturnType<typeof setTimeout> | null = null;
 
-  /** `onUnsaved` hears the number of actions sent or queued but not answered, at every change. */
+  /**
+   * `onUnsaved` hears the number of actions sent or queued but not answered, at every change;
+   * `onSlow(count)` hears of a batch unanswered for `SLOW_ACK_MS` (count: actions unsaved), and
+   * `onSlow(0)` when it is answered after all.
+   */
   constructor(
     private readonly send: (message: BrowserMessage) => void,
     private readonly onUnsaved: (count: number) => void = () => undefined,
+    private readonly onSlow: (count: number) => void = () => undefined,
+    private readonly slowMs: number = SLOW_ACK_MS,
   ) {}
 
   /** Actions sent or queued whose ack has not come. */
@@ -57,6 +72,7 @@ export class JudgeBatcher {
     for (const id of requestIds) {
       if (this.inflight.has(id)) {
         this.inflight = null;
+        this.clearSlow();
         if (this.queue.length) this.flush();
         this.onUnsaved(this.unsaved);
         return true;
@@ -70,10 +86,31 @@ export class JudgeBatcher {
     return this.inflight ? [...this.inflight] : [];
   }
 
+  /** Stop the timer (the view is going away). */
+  dispose(): void {
+    if (this.slowTimer !== null) clearTimeout(this.slowTimer);
+    this.slowTimer = null;
+  }
+
+  private clearSlow(): void {
+    const wasSlow = this.slowTimer === null && this.slowSaid;
+    this.dispose();
+    if (wasSlow) this.onSlow(0);
+    this.slowSaid = false;
+  }
+
+  private slowSaid = false;
+
   private flush(): void {
     const actions = this.queue;
     this.queue = [];
     this.inflight = new Set(actions.map((action) => action.request_id));
     this.send({ type: "judge", actions });
+    this.dispose();
+    this.slowTimer = setTimeout(() => {
+      this.slowTimer = null;
+      this.slowSaid = true;
+      this.onSlow(this.unsaved);
+    }, this.slowMs);
   }
 }

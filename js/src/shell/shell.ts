@@ -14,7 +14,7 @@
 
 import type { AnyModel, RenderProps } from "@anywidget/types";
 import { ActiveClock, watchAttention } from "./activity";
-import { JudgeBatcher } from "./batch";
+import { JudgeBatcher, SLOW_ACK_MS } from "./batch";
 import { Cleanups } from "./dom";
 import { GoToBox, resolveGoTo } from "./goto";
 import { Banners, Header, makeRoot, QUERY_UNIT } from "./header";
@@ -85,9 +85,21 @@ export function renderShell(
   const send = (message: BrowserMessage): void => model.send(message);
   const cache = new PageCache(send, ids, { capacity: options.cacheSize ?? 7, preload: options.preload ?? true });
   // root.dataset.unsaved: judgements not acknowledged yet (tests and benchmarks wait on "0")
-  const batcher = new JudgeBatcher(send, (count) => {
-    if (root.dataset.unsaved !== String(count)) root.dataset.unsaved = String(count);
-  });
+  const batcher = new JudgeBatcher(
+    send,
+    (count) => {
+      if (root.dataset.unsaved !== String(count)) root.dataset.unsaved = String(count);
+    },
+    // a kernel busy with a long cell, or stopped: say it, keep the judgements waiting
+    (count) =>
+      count
+        ? banners.showError(
+            `${count} judgement${count === 1 ? "" : "s"} not saved yet: the kernel has not answered for ` +
+              `${Math.round(SLOW_ACK_MS / 1000)} s (is a cell running, or did the kernel stop?). ` +
+              "They are saved when it answers; nothing typed is lost while this page stays open.",
+          )
+        : renderErrorTrait(),
+  );
   const clock = new ActiveClock();
   const cleanups = new Cleanups();
   let disposed = false;
@@ -425,6 +437,7 @@ export function renderShell(
     if (disposed) return;
     disposed = true;
     if (indexTimer !== null) syncIndexNow();
+    batcher.dispose();
     cleanups.dispose();
     notices.dispose();
     cache.clear();
