@@ -109,8 +109,12 @@ def browser() -> Iterator[Any]:
             "apt-get update && apt-get install -y chromium (never `playwright install`)"
         )
     with sync_playwright() as playwright:
+        # XMWIDGETS_HEADED=1 (under a display, e.g. `xvfb-run -a`): a desktop Chromium window,
+        # to check that what headless Chromium does with media and focus is what a person sees
         chromium = playwright.chromium.launch(
-            executable_path=executable, args=CHROMIUM_ARGS, headless=True
+            executable_path=executable,
+            args=CHROMIUM_ARGS,
+            headless=os.environ.get("XMWIDGETS_HEADED") != "1",
         )
         try:
             yield chromium
