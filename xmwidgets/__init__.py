@@ -27,6 +27,7 @@ _LAZY: dict[str, str] = {
     "StoreError": "store",
     # widgets
     "RelevanceGrid": "widgets",
+    "BestMatchPicker": "widgets",
     # analysis: agreement
     "krippendorff_alpha": "analysis.agreement",
     "cohen_kappa": "analysis.agreement",
@@ -64,6 +65,7 @@ _SUBMODULES = {"datasets", "io", "plot", "media", "analysis", "pools", "store", 
 __all__ = [  # a literal list, so that linters and IDEs see the public names
     "TREC_SCALE",
     "AgreementReport",
+    "BestMatchPicker",
     "ConsistencyReport",
     "Level",
     "MissingEstimate",
@@ -139,4 +141,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .pools import exact_knn, pool, prioritize, shown_order
     from .scale import TREC_SCALE, Level, Scale
     from .store import Store, StoreError, open_store
-    from .widgets import RelevanceGrid
+    from .widgets import BestMatchPicker, RelevanceGrid

@@ -21,7 +21,7 @@ import logging
 import os
 import pathlib
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -214,6 +214,12 @@ class TaskWidget(anywidget.AnyWidget):
     def _reload_query(self, query_id: str) -> None:
         """Read one query's state from the store again (undo of an action from before refresh())."""
         raise NotImplementedError
+
+    def _put_labels(self, q: QueryState, item_ids: Iterable[str]) -> None:
+        """Queue the live labels rows of the pairs of ``q`` a batch touched (one row per pair;
+        a task with one row per query overrides this)."""
+        for item_id in item_ids:
+            self._live.put((q.query_id, item_id), self._label_row(q, item_id, q.pairs.get(item_id)))
 
     # ----------------------------------------------------------------- public API
     @property
@@ -441,11 +447,7 @@ class TaskWidget(anywidget.AnyWidget):
             self._write(pending, results)
         touched = rules.take_touched()
         for query_id, item_ids in touched.items():
-            q = rules.queries[query_id]
-            for item_id in item_ids:
-                self._live.put(
-                    (query_id, item_id), self._label_row(q, item_id, q.pairs.get(item_id))
-                )
+            self._put_labels(rules.queries[query_id], item_ids)
         self._set_progress()
         self.send(
             {

@@ -72,7 +72,7 @@ class PageBuilder:
         """The page for ``query_id``; ``candidates`` are its rows in shown order.
 
         ``states`` maps item ids to ``{"relevance", "best", "flags"}`` (relevance: the level or
-        magnitude, None when ungraded).
+        magnitude, None when ungraded) and, for the pick task, ``"rank"``.
         """
         query_parts, buffers = self._parts(
             "q", query_id, self._queries.loc[query_id], self._query_roles
@@ -102,6 +102,8 @@ class PageBuilder:
                 "best": bool(state.get("best")),
                 "flags": list(state.get("flags") or []),
             }
+            if "rank" in state:  # the pick task's rank (1 best, 2 second best, None)
+                candidate["rank"] = state["rank"]
             if show_sources:
                 row = candidates.iloc[position]
                 candidate["meta"] = {
