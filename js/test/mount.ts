@@ -1,19 +1,21 @@
 /** A grid rendered into the document against a FakeModel, with the queries tests ask of it. */
 import type { GridModel, GridOptions } from "../src/shell/shell";
 import { renderGrid } from "../src/tasks/grade";
+import { renderPicker } from "../src/tasks/pick";
 import { FakeModel, key } from "./fixtures";
 
 const mounted: Array<() => void> = [];
+
+/** The body each task's tests mount (the `task` trait picks it; default the grading grid). */
+const RENDER = { grade: renderGrid, pick: renderPicker };
 
 /** Render a grid (3 columns, no image preloads, the test's clock); `unmountAll` removes it. */
 export function mountGrid(traits: Record<string, unknown>, options: GridOptions, now: () => number) {
   const model = new FakeModel(traits);
   const el = document.createElement("div");
   document.body.append(el);
-  const cleanup = renderGrid(
-    { model: model as unknown as GridModel, el },
-    { columns: 3, preload: false, now, ...options },
-  );
+  const render = RENDER[(traits.task as keyof typeof RENDER | undefined) ?? "grade"];
+  const cleanup = render({ model: model as unknown as GridModel, el }, { columns: 3, preload: false, now, ...options });
   mounted.push(cleanup);
   const root = el.querySelector<HTMLElement>(".xmw-grid")!;
   const tiles = () => [...el.querySelectorAll<HTMLElement>(".xmw-tile")];
