@@ -61,6 +61,8 @@ describe("the picker body", () => {
     ]);
     expect(text(".xmw-hint")).toContain("Shift+key 2nd best");
     expect(text(".xmw-pick-cue")).toContain("the next query comes at once");
+    // the scale's legend (0-3 grade) would contradict the tile keys: hidden by the task's class
+    expect(document.querySelector(".xmw-grid")?.classList.contains("xmw-task-pick")).toBe(true);
   });
 
   it("a tile key picks the best, sends rank 1 and goes on to the next query", () => {

@@ -2,7 +2,8 @@
 
 The root carries ``data-query-index`` / ``data-query-id``; each ``.xmw-tile`` carries
 ``data-item-id``, ``data-shown-position``, ``data-relevance`` ("" when unjudged), ``data-best``
-and ``data-state`` (unjudged|pending|saved|error), ``data-flags`` (comma-separated); the focused
+and ``data-state`` (unjudged|pending|saved|error), ``data-flags`` (comma-separated), in the pick
+task ``data-rank`` ("1" best, "2" second best, "" none); the focused
 tile has ``.xmw-focused``, the tile ``b`` acts on ``.xmw-best-target``. The root's ``data-unsaved``
 counts judgements not acknowledged yet; ``.xmw-notice`` (role=status) shows the kernel's notices,
 ``.xmw-position`` "candidate k of N · j/N judged".
@@ -49,6 +50,7 @@ _SNAPSHOT = """(selector) => {
     best: t.dataset.best === "true",
     state: t.dataset.state,
     flags: t.dataset.flags ?? "",
+    rank: t.dataset.rank ?? "",
     focused: t.classList.contains("xmw-focused"),
     best_target: t.classList.contains("xmw-best-target"),
   }));

@@ -22,6 +22,8 @@ const TIMED = new Set<Action["type"]>(["move", "task", "none-relevant", "flag", 
 export function pickBody(ctx: ShellContext): TaskBody {
   const state = new PickState();
   const board = new PickBoard();
+  // nothing is graded here: the CSS hides the scale's legend, whose digits are tile keys in this task
+  ctx.root.classList.add("xmw-task-pick");
   const cue = document.createElement("div");
   cue.className = "xmw-pick-cue";
   const element = document.createElement("div");
