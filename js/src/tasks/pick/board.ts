@@ -111,7 +111,14 @@ export class PickBoard {
       this.focused = tile;
     }
     if (moveDomFocus && document.activeElement !== tile) tile.focus({ preventScroll: true });
-    if (scroll && typeof tile.scrollIntoView === "function") tile.scrollIntoView({ block: "nearest" });
+    if (!scroll || typeof tile.scrollIntoView !== "function") return;
+    // a page just built is laid out for the next frame anyway: scroll there, not in the key handler
+    // (scrollIntoView lays the page out at once)
+    if (scroll === "frame" && typeof requestAnimationFrame === "function") {
+      requestAnimationFrame(() => {
+        if (tile.isConnected && this.focused === tile) tile.scrollIntoView({ block: "nearest" });
+      });
+    } else tile.scrollIntoView({ block: "nearest" });
   }
 
   /** The DOM focus went to `target` (a click): follow it. */

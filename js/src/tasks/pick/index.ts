@@ -60,8 +60,12 @@ export function pickBody(ctx: ShellContext): TaskBody {
     const wasDone = state.done(query);
     const requestId = ctx.ids.next();
     const { send, change } = state.pick(query, itemId, rank, requestId, started);
+    const n = Number(ctx.model.get("n_queries") ?? 0);
+    const onward = send === 1 && !!change && !wasDone && advance() && query.index < n - 1;
     changed([change]);
-    body.focus(ctx.hasFocus(), true);
+    // going on: the next page takes the focus (focusing and scrolling here would lay out this page
+    // once more, in the key handler, just before it goes)
+    if (!onward) body.focus(ctx.hasFocus(), true);
     ctx.batcher.submit({
       op: "pick",
       request_id: requestId,
@@ -70,8 +74,7 @@ export function pickBody(ctx: ShellContext): TaskBody {
       rank: send,
       duration_ms: duration(started),
     });
-    const n = Number(ctx.model.get("n_queries") ?? 0);
-    if (send === 1 && change && !wasDone && advance() && query.index < n - 1) ctx.goTo(query.index + 1, null);
+    if (onward) ctx.goTo(query.index + 1, null);
   }
 
   function toggleNone(started: number): void {
