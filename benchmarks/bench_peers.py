@@ -1055,7 +1055,8 @@ def report(result: dict[str, Any], tasks: list[str]) -> None:
             if not painted:
                 continue
             p50, p95, n = percentiles(painted)
-            name = f"n -> next query painted, machine speed, {task} {mode}"
+            key = "pick" if task in PICK_TASKS else "n"
+            name = f"{key} -> next query painted, machine speed, {task} {mode}"
             print(f"{name:64s} {p50:8.1f} {p95:8.1f} {n:4d}  p95 <= 16")
             built = [
                 v

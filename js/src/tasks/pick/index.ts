@@ -74,7 +74,7 @@ export function pickBody(ctx: ShellContext): TaskBody {
       rank: send,
       duration_ms: duration(started),
     });
-    if (onward) ctx.goTo(query.index + 1, null);
+    if (onward) ctx.goTo(query.index + 1, null, started);
   }
 
   function toggleNone(started: number): void {
