@@ -182,8 +182,10 @@ def test_grade_is_durable_then_acknowledged_and_in_labels(
     assert ack["queries"] == {
         "q1": {
             "index": 0,
-            "states": [{"item_id": "i2", "relevance": 3, "best": False, "flags": []}],
+            "states": [{"item_id": "i2", "relevance": 3, "best": False, "flags": [], "note": None}],
             "none_relevant": False,
+            "query_flags": [],
+            "query_note": None,
             "done": False,
             "judged": 1,
             "total": 3,
@@ -217,7 +219,7 @@ def test_regrade_updates_row_in_place_and_undo_restores(
     assert result["notice"] == "undid: grade 'partially relevant' on candidate 1 of query 1"
     assert result["undone"] == {"query_id": "q1", "index": 0, "item_id": "i1"}
     assert result["queries"]["q1"]["states"] == [
-        {"item_id": "i1", "relevance": 1, "best": False, "flags": []}
+        {"item_id": "i1", "relevance": 1, "best": False, "flags": [], "note": None}
     ]
     assert grid.labels["relevance"].tolist() == [1]
     assert grid.store.labels()["relevance"].tolist() == [1]  # the store agrees with the view

@@ -197,7 +197,7 @@ def test_malformed_messages_get_an_error_naming_field_and_value(
         ("grade", "action 0 is \"grade\": each action must be a JSON object with an 'op'"),
         (
             {"op": "launch"},
-            'action 0: unknown op "launch"; the ops are grade, best, none, flag, undo',
+            'action 0: unknown op "launch"; the ops are grade, best, none, flag, note, undo',
         ),
         ({"query_id": "q1"}, "action 0: unknown op null"),
         (
@@ -294,7 +294,9 @@ def test_flag_and_none_on_unknown_pairs_are_refused(
     browser = Browser(grid)
     ack = browser.judge(flag("q1", "i4"), none("q9"), best("q2", "t1"))
     assert [r["status"] for r in ack["results"]] == ["refused"] * 3
-    assert ack["results"][1]["notice"] == "unknown query_id 'q9': it has no candidates in this widget"
+    assert (
+        ack["results"][1]["notice"] == "unknown query_id 'q9': it has no candidates in this widget"
+    )
     assert grid.store.events().empty
 
 

@@ -31,6 +31,7 @@ DTYPES = {
     "best": "boolean",
     "none_relevant": "boolean",
     "flags": "string",
+    "note": "string",
     "annotator": "string",
     "campaign": "string",
     "guideline_version": "string",

@@ -77,6 +77,7 @@ def test_r2_lowest_grade_on_best_clears_the_pick(
         "relevance": 0,
         "best": False,
         "flags": [],
+        "note": None,
     }
     assert _stored(grid, "pick").loc["i1", "best"] == False  # noqa: E712
     assert grid.labels["best"].tolist() == [False]
@@ -176,6 +177,7 @@ def test_r5_broken_media_is_handled_and_out_of_the_judgements(
         "relevance": None,
         "best": False,
         "flags": ["broken-media"],
+        "note": None,
     }
     grades = _stored(grid, "grade")
     assert pd.isna(grades.loc["i1", "relevance"]) and grades.loc["i1", "flags"] == "broken-media"
@@ -209,8 +211,8 @@ def test_other_flags_keep_the_grade(built_bundle: pathlib.Path, frames: Any) -> 
     result = browser.one(**flag("q1", "i1", name="no-such-flag"))
     assert result["status"] == "refused"
     assert result["notice"] == (
-        'flag "no-such-flag" refused: this scale\'s flags are ambiguous-query, dissonant, '
-        "broken-media"
+        'flag "no-such-flag" refused on a candidate: this scale\'s candidate flags are '
+        "dissonant, broken-media"
     )
 
 
@@ -239,7 +241,13 @@ def test_undo_restores_the_side_effects_too(
     browser.judge(grade("q1", "i1", 0))  # R2 clears the best pick
     result = browser.one(**UNDO)
     assert result["notice"] == "undid: grade 'not relevant' on candidate 1 of query 1"
-    assert _state(result, "i1") == {"item_id": "i1", "relevance": 3, "best": True, "flags": []}
+    assert _state(result, "i1") == {
+        "item_id": "i1",
+        "relevance": 3,
+        "best": True,
+        "flags": [],
+        "note": None,
+    }
     assert _stored(grid, "pick").loc["i1", "best"] == True  # noqa: E712
     assert _stored(grid, "grade").loc["i1", "relevance"] == 3
 
@@ -312,7 +320,7 @@ def test_undo_still_works_after_refresh(
     result = browser.one(**UNDO)
     assert result["notice"] == "undid: best pick on candidate 1 of query 1"
     assert result["queries"]["q1"]["states"] == [
-        {"item_id": "i1", "relevance": 3, "best": False, "flags": []}
+        {"item_id": "i1", "relevance": 3, "best": False, "flags": [], "note": None}
     ]
     assert grid.labels["best"].tolist() == [False]
     browser.one(**UNDO)

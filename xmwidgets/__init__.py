@@ -21,6 +21,14 @@ _LAZY: dict[str, str] = {
     "Scale": "scale",
     "Level": "scale",
     "TREC_SCALE": "scale",
+    "MATCHING_RUBRIC": "scale",
+    "DEFAULT_FLAGS": "scale",
+    "Rubric": "scale",
+    "Example": "rubric",
+    "Flag": "rubric",
+    # analysis: guideline versions
+    "compare_guidelines": "analysis._guidelines",
+    "GuidelineComparison": "analysis._guidelines",
     # store
     "open_store": "store",
     "Store": "store",
@@ -28,6 +36,8 @@ _LAZY: dict[str, str] = {
     # widgets
     "RelevanceGrid": "widgets",
     "BestMatchPicker": "widgets",
+    "Review": "widgets",
+    "adjudicated": "analysis._adjudicated",
     # analysis: agreement
     "krippendorff_alpha": "analysis.agreement",
     "cohen_kappa": "analysis.agreement",
@@ -53,6 +63,9 @@ _LAZY: dict[str, str] = {
     "ConsistencyReport": "analysis._consistency",
     # analysis: training tables
     "export": "analysis._export",
+    # analysis: preference pairs and Bradley-Terry scores
+    "preferences": "analysis._preferences",
+    "bradley_terry": "analysis._bradley_terry",
     # pools
     "pool": "pools",
     "exact_knn": "pools",
@@ -60,22 +73,32 @@ _LAZY: dict[str, str] = {
     "shown_order": "pools",
 }
 # sub-packages reachable as attributes: xm.datasets, xm.io, xm.plot, xm.media
-_SUBMODULES = {"datasets", "io", "plot", "media", "analysis", "pools", "store", "scale"}
+_SUBMODULES = {"datasets", "io", "plot", "media", "analysis", "pools", "store", "scale", "rubric"}
 
 __all__ = [  # a literal list, so that linters and IDEs see the public names
+    "DEFAULT_FLAGS",
+    "MATCHING_RUBRIC",
     "TREC_SCALE",
     "AgreementReport",
     "BestMatchPicker",
     "ConsistencyReport",
+    "Example",
+    "Flag",
+    "GuidelineComparison",
     "Level",
     "MissingEstimate",
     "RelevanceGrid",
+    "Review",
+    "Rubric",
     "Scale",
     "Store",
     "StoreError",
     "__version__",
+    "adjudicated",
     "agreement",
+    "bradley_terry",
     "cohen_kappa",
+    "compare_guidelines",
     "compare_runs",
     "consistency",
     "datasets",
@@ -93,6 +116,7 @@ __all__ = [  # a literal list, so that linters and IDEs see the public names
     "open_store",
     "plot",
     "pool",
+    "preferences",
     "prioritize",
     "sample_unjudged",
     "shown_order",
@@ -120,15 +144,19 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from . import datasets, io, plot
+    from .analysis._adjudicated import adjudicated
+    from .analysis._bradley_terry import bradley_terry
     from .analysis._consistency import ConsistencyReport, consistency
     from .analysis._discover import discover, discovery_status
     from .analysis._export import export
+    from .analysis._guidelines import GuidelineComparison, compare_guidelines
     from .analysis._missing import (
         MissingEstimate,
         estimate_missing,
         estimated_recall,
         sample_unjudged,
     )
+    from .analysis._preferences import preferences
     from .analysis.agreement import (
         AgreementReport,
         agreement,
@@ -139,6 +167,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .analysis.false_negatives import unjudged
     from .analysis.metrics import compare_runs, evaluate, map_at_r, to_qrels
     from .pools import exact_knn, pool, prioritize, shown_order
-    from .scale import TREC_SCALE, Level, Scale
+    from .rubric import Example, Flag
+    from .scale import DEFAULT_FLAGS, MATCHING_RUBRIC, TREC_SCALE, Level, Rubric, Scale
     from .store import Store, StoreError, open_store
-    from .widgets import BestMatchPicker, RelevanceGrid
+    from .widgets import BestMatchPicker, RelevanceGrid, Review

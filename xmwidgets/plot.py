@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["confusion", "label_distribution", "metrics"]
+__all__ = ["confusion", "guideline_shift", "label_distribution", "metrics"]
 
 
 @lru_cache(maxsize=1)
@@ -181,4 +181,64 @@ def label_distribution(labels: pd.DataFrame, *, scale: Any = None) -> Any:
     if len(annotators) > 1:
         ax.legend(title="annotator", fontsize=8, frameon=False)
     ax.set_title(f"{len(frame)} judgements")
+    return fig
+
+
+def guideline_shift(result: Any, *, title: str | None = None) -> Any:
+    """What a guideline revision changed: the confusion ``before`` → ``after`` and the shifts.
+
+    Parameters
+    ----------
+    result : GuidelineComparison
+        The result of :func:`xmwidgets.compare_guidelines`.
+    title : str, optional
+        Defaults to the two versions and their α.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Left: counts of (level under ``before``, level under ``after``) judgement pairs; the
+        diagonal is where the grade stayed (relevance only). Right: how many units moved by how
+        much (mean grade under ``after`` minus under ``before``).
+    """
+    shifts = result.shift["shift"].to_numpy(dtype=float)
+    matrix = result.confusion
+    k = 0 if matrix is None else matrix.shape[0]
+    width = 5.5 + 0.7 * k if matrix is not None else 5.0
+    fig = _new_figure(width, 1.4 + 0.7 * max(k, 3))
+    axes = fig.subplots(1, 2 if matrix is not None else 1, squeeze=False)[0]
+    if matrix is not None:
+        ax = axes[0]
+        counts = matrix.to_numpy(dtype=float)
+        image = ax.imshow(counts, cmap="Blues")
+        fig.colorbar(image, ax=ax, shrink=0.8, label=f"{result.confusion_basis} pairs")
+        ax.set_xticks(range(counts.shape[1]), [str(c) for c in matrix.columns])
+        ax.set_yticks(range(counts.shape[0]), [str(i) for i in matrix.index])
+        ax.set_xlabel(str(matrix.columns.name))
+        ax.set_ylabel(str(matrix.index.name))
+        threshold = counts.max() / 2 if counts.size else 0
+        for i in range(counts.shape[0]):
+            for j in range(counts.shape[1]):
+                ax.text(
+                    j, i, f"{counts[i, j]:g}", ha="center", va="center",
+                    color="white" if counts[i, j] > threshold else "black", fontsize=9,
+                )  # fmt: skip
+    ax = axes[-1]
+    if len(shifts):
+        # one bar per distinct shift: means over a few annotators take few values
+        values, n_units = np.unique(np.round(shifts, 3), return_counts=True)
+        bar = 0.8 * (float(np.min(np.diff(values))) if len(values) > 1 else 1.0)
+        colors = ["#4c72b0" if v > 0 else "#c44e52" if v < 0 else "#999999" for v in values]
+        ax.bar(values, n_units, width=bar, color=colors)
+        ax.set_xticks(values, [f"{v:+g}" if v else "0" for v in values])
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlabel(f"shift of mean grade ({result.after} − {result.before})")
+    ax.set_ylabel("units")
+    if title is None:
+        a, b = result.alpha(result.before), result.alpha(result.after)
+        title = (
+            f"{result.before} (α {a:.3f}) → {result.after} (α {b:.3f}): "
+            f"{len(result.moved)} of {len(shifts)} units moved"
+        )
+    fig.suptitle(title, fontsize=10)
     return fig

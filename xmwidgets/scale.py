@@ -1,30 +1,45 @@
-"""Relevance scales: the levels an annotator chooses from, as data.
+"""Relevance scales and rubrics: the levels an annotator chooses from, as data.
 
-A scale is either *discrete* (named levels such as TREC's 0–3, each with a definition and a key) or
-*continuous* (a numeric range such as 0–100 magnitude estimation). Its ``version`` is recorded on every
-judgement as ``guideline_version`` so that judgements made under different rubrics stay apart.
+A scale is either *discrete* (named levels such as TREC's 0–3, each with a definition, a one-line
+matching rule, a key and worked examples) or *continuous* (a numeric range such as 0–100 magnitude
+estimation). The same object is the rubric: it also lists the flags an annotator may set, whether
+notes are allowed, a title and a description. Its ``version`` is recorded on every judgement as
+``guideline_version`` so that judgements made under different rubrics stay apart;
+:meth:`Scale.revise` makes the next version.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["TREC_SCALE", "Level", "Scale"]
+from .rubric import (
+    DEFAULT_FLAGS,
+    RESERVED_KEYS,
+    Example,
+    Flag,
+    as_example,
+    as_flag,
+    is_default_flag,
+    reserved_keys_text,
+)
 
-# keys the widgets use for navigation and commands; a level may not take one of them
-# (space plays media, [ ] seek, m flags broken media, g goes to a query)
-RESERVED_KEYS = frozenset("hjklbxnpz?mg[] ") | {
-    "Enter",
-    "ArrowLeft",
-    "ArrowRight",
-    "ArrowUp",
-    "ArrowDown",
-}
+__all__ = [
+    "DEFAULT_FLAGS",
+    "MATCHING_RUBRIC",
+    "RESERVED_KEYS",
+    "TREC_SCALE",
+    "Example",
+    "Flag",
+    "Level",
+    "Rubric",
+    "Scale",
+]
 
 
 @dataclass(frozen=True)
@@ -42,14 +57,20 @@ class Level:
     key : str, optional
         Keyboard key that sets this level; defaults to the value's digit when it is 0–9.
     examples : tuple of str
-        Optional worked examples, shown with the rubric.
+        Worked examples shown as small tiles with the rubric: :class:`~xmwidgets.rubric.Example`
+        objects, or str (text, or a path/URL of an image, audio or video) or mappings of
+        ``Example`` fields.
+    rule : str
+        The one-line matching rule that decides this level, e.g. ``"every object, attribute and
+        relation in the query is in the candidate"``.
     """
 
     value: int
     name: str
     definition: str = ""
     key: str | None = None
-    examples: tuple[str, ...] = ()
+    examples: tuple[Example, ...] = ()
+    rule: str = ""
 
     def __post_init__(self) -> None:
         if isinstance(self.value, bool) or not isinstance(self.value, int):
@@ -72,25 +93,48 @@ class Level:
             if key in RESERVED_KEYS:
                 raise ValueError(
                     f"level {self.value} key {key!r} is reserved for navigation or commands "
-                    f"({', '.join(sorted('Space' if k == ' ' else k for k in RESERVED_KEYS if len(k) == 1))}); "
-                    "choose another"
+                    f"({reserved_keys_text()}); choose another"
                 )
+        for what in ("definition", "rule"):
+            if not isinstance(getattr(self, what), str):
+                raise TypeError(
+                    f"level {self.value} {what} must be a str, got {getattr(self, what)!r}"
+                )
+        examples: Any = self.examples
+        if isinstance(examples, (str, Example, Mapping)):
+            examples = (examples,)  # one example given bare, not a str iterated char by char
         object.__setattr__(self, "key", key)
-        object.__setattr__(self, "examples", tuple(self.examples))
+        object.__setattr__(self, "examples", tuple(as_example(ex) for ex in examples))
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready description: value, name, definition, rule, key, examples (see Example)."""
         return {
             "value": self.value,
             "name": self.name,
             "definition": self.definition,
+            "rule": self.rule,
             "key": self.key,
-            "examples": list(self.examples),
+            "examples": [ex.to_dict() for ex in self.examples],
         }
+
+    def _identity(self) -> dict[str, Any]:
+        # the fields a scale's version hash covers; "rule" only when set, so that scales written
+        # before rules existed keep their version
+        out: dict[str, Any] = {
+            "value": self.value,
+            "name": self.name,
+            "definition": self.definition,
+            "key": self.key,
+            "examples": [ex.identity() for ex in self.examples],
+        }
+        if self.rule:
+            out["rule"] = self.rule
+        return out
 
 
 @dataclass(frozen=True)
 class Scale:
-    """A relevance scale: discrete named levels, or a continuous range.
+    """A relevance scale and the rubric around it: levels (or a continuous range), flags, notes.
 
     Parameters
     ----------
@@ -100,9 +144,20 @@ class Scale:
         Name of the scale, shown in the key map.
     version : str, optional
         The guideline version recorded on every judgement. Defaults to ``"<name>@<hash>"`` where the
-        hash covers the levels, so editing a definition gives a new version automatically.
-    flags : sequence of str
-        Flags an annotator may attach (e.g. ``"ambiguous-query"``); stored comma-separated.
+        hash covers the levels, flags and texts, so editing a definition gives a new version.
+    flags : sequence of Flag, str or mapping
+        Flags an annotator may set (stored comma-separated in ``flags``). A built-in name
+        (``"ambiguous-query"``, ``"dissonant"``, ``"broken-media"``, ``"near-duplicate"``,
+        ``"suspected-false-negative"``) gives the built-in :class:`~xmwidgets.rubric.Flag` with its
+        key and definition; ``flags=[*xm.DEFAULT_FLAGS, xm.Flag("too-dark", ...)]`` adds one to them.
+    minimum, maximum, step : float, optional
+        A continuous scale (e.g. 0–100 magnitude estimation) instead of levels.
+    title : str
+        Heading of the rubric panel; defaults to ``name``.
+    description : str
+        A paragraph for the top of the rubric: the task, what a query and a candidate are.
+    notes : bool
+        Whether annotators may attach a free-text note to a candidate or a query.
 
     Examples
     --------
@@ -111,6 +166,8 @@ class Scale:
     [0, 1]
     >>> s.level(1).name
     'yes'
+    >>> s.revise(version="binary-v2", flags=["dissonant"]).flags
+    ('dissonant',)
     """
 
     levels: tuple[Level, ...] = ()
@@ -120,6 +177,10 @@ class Scale:
     minimum: float | None = None
     maximum: float | None = None
     step: float | None = None
+    flag_specs: tuple[Flag, ...] = ()
+    title: str = ""
+    description: str = ""
+    notes: bool = True
     _by_value: dict[int, Level] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __init__(
@@ -128,10 +189,13 @@ class Scale:
         *,
         name: str = "scale",
         version: str | None = None,
-        flags: Sequence[str] = (),
+        flags: Iterable[Flag | str | Mapping[str, Any]] = (),
         minimum: float | None = None,
         maximum: float | None = None,
         step: float | None = None,
+        title: str = "",
+        description: str = "",
+        notes: bool = True,
     ) -> None:
         parsed = tuple(lv if isinstance(lv, Level) else Level(**dict(lv)) for lv in levels)
         continuous = minimum is not None or maximum is not None
@@ -152,12 +216,30 @@ class Scale:
         _check_unique("value", [lv.value for lv in parsed])
         _check_unique("name", [lv.name for lv in parsed])
         _check_unique("key", [lv.key for lv in parsed if lv.key is not None])
+        if isinstance(flags, (str, Flag, Mapping)):
+            flags = (flags,)  # one flag given bare
+        specs = tuple(as_flag(f) for f in flags)
+        _check_flags(specs, parsed)
+        for what, text in (("name", name), ("title", title), ("description", description)):
+            if not isinstance(text, str):
+                raise TypeError(f"scale {what} must be a str, got {type(text).__name__} {text!r}")
+        if not isinstance(notes, bool):
+            raise TypeError(f"notes must be True or False, got {notes!r}")
+        if version is not None and (not isinstance(version, str) or not version.strip()):
+            raise ValueError(
+                f"version must be a non-empty str such as 'v2', got {version!r} "
+                "(or leave it out for an automatic one)"
+            )
         object.__setattr__(self, "levels", parsed)
         object.__setattr__(self, "name", name)
-        object.__setattr__(self, "flags", tuple(flags))
+        object.__setattr__(self, "flags", tuple(f.name for f in specs))
+        object.__setattr__(self, "flag_specs", specs)
         object.__setattr__(self, "minimum", None if minimum is None else float(minimum))
         object.__setattr__(self, "maximum", None if maximum is None else float(maximum))
         object.__setattr__(self, "step", None if step is None else float(step))
+        object.__setattr__(self, "title", title)
+        object.__setattr__(self, "description", description)
+        object.__setattr__(self, "notes", notes)
         object.__setattr__(self, "_by_value", {lv.value: lv for lv in parsed})
         object.__setattr__(self, "version", version or f"{name}@{self._fingerprint()}")
 
@@ -170,9 +252,15 @@ class Scale:
         step: float = 1,
         name: str = "magnitude",
         version: str | None = None,
+        **rubric: Any,
     ) -> Scale:
-        """A continuous scale, e.g. 0–100 magnitude estimation (stored as ``magnitude``)."""
-        return cls(name=name, minimum=minimum, maximum=maximum, step=step, version=version)
+        """A continuous scale, e.g. 0–100 magnitude estimation (stored as ``magnitude``).
+
+        ``rubric`` takes the other keyword arguments of :class:`Scale` (flags, title, ...).
+        """
+        return cls(
+            name=name, minimum=minimum, maximum=maximum, step=step, version=version, **rubric
+        )
 
     @property
     def is_continuous(self) -> bool:
@@ -193,6 +281,21 @@ class Scale:
                 f"{', '.join(str(v) for v in self.values)}"
             ) from None
 
+    def flag(self, name: str) -> Flag:
+        """The flag with this name; a clear error for one the rubric does not list."""
+        for spec in self.flag_specs:
+            if spec.name == name:
+                return spec
+        raise ValueError(
+            f"unknown flag {name!r}: this rubric's flags are {', '.join(self.flags) or '(none)'}"
+        )
+
+    def flags_for(self, target: str) -> tuple[str, ...]:
+        """Names of the flags that can be set on a ``"candidate"`` or on a ``"query"``."""
+        if target not in ("candidate", "query"):
+            raise ValueError(f"target must be 'candidate' or 'query', got {target!r}")
+        return tuple(f.name for f in self.flag_specs if f.applies_to in (target, "both"))
+
     def validate(self, value: float | int) -> float | int:
         """Return ``value`` if it is allowed on this scale, else raise a clear ``ValueError``."""
         if self.is_continuous:
@@ -208,13 +311,121 @@ class Scale:
             return float(value)
         return self.level(value).value  # type: ignore[arg-type]
 
+    def revise(
+        self,
+        *,
+        version: str | None = None,
+        levels: Iterable[Level | Mapping[str, Any]]
+        | Mapping[int, Level | Mapping[str, Any] | None]
+        | None = None,
+        **changes: Any,
+    ) -> Scale:
+        """The next version of this rubric: a new scale with some parts changed.
+
+        Parameters
+        ----------
+        version : str, optional
+            The new guideline version, e.g. ``"v2"``. Defaults to ``"<name>@<hash>"`` of the new
+            content. It must differ from this rubric's version, so that grades made under the two
+            never mix.
+        levels : sequence of Level, or mapping of value to changes, optional
+            A sequence replaces all levels. A mapping edits some: ``{2: {"definition": "..."}}``
+            changes fields of level 2, ``{4: Level(4, "perfect")}`` adds or replaces level 4, and
+            ``{1: None}`` removes level 1.
+        **changes
+            Any other argument of :class:`Scale`: ``name``, ``flags``, ``title``, ``description``,
+            ``notes``, ``minimum``, ``maximum``, ``step``.
+
+        Examples
+        --------
+        >>> from xmwidgets.scale import MATCHING_RUBRIC
+        >>> v2 = MATCHING_RUBRIC.revise(version="matching@2", levels={1: {"rule": "same topic"}})
+        >>> v2.level(1).rule, v2.version
+        ('same topic', 'matching@2')
+        """
+        allowed = {"name", "flags", "minimum", "maximum", "step", "title", "description", "notes"}
+        unknown = sorted(set(changes) - allowed)
+        if unknown:
+            raise TypeError(
+                f"revise() got unknown argument(s) {', '.join(map(repr, unknown))}: it takes "
+                f"version, levels, {', '.join(sorted(allowed))}"
+            )
+        args: dict[str, Any] = {
+            "name": self.name,
+            "flags": self.flag_specs,
+            "minimum": self.minimum,
+            "maximum": self.maximum,
+            "step": self.step,
+            "title": self.title,
+            "description": self.description,
+            "notes": self.notes,
+            **changes,
+        }
+        args["levels"] = self._revised_levels(levels)
+        revised = type(self)(version=version, **args)
+        if version is None and revised._fingerprint() == self._fingerprint():
+            raise ValueError(
+                f"revise() changed nothing in rubric {self.version!r}: pass the changes, "
+                "or a new version=... to re-run the same rubric as a new round"
+            )
+        if revised.version == self.version:
+            raise ValueError(
+                f"version {version!r} is this rubric's version: a revised rubric needs a new one "
+                "(e.g. 'v2'), else grades made under the two versions mix"
+            )
+        return revised
+
+    def _revised_levels(
+        self,
+        levels: Iterable[Level | Mapping[str, Any]]
+        | Mapping[int, Level | Mapping[str, Any] | None]
+        | None,
+    ) -> tuple[Level | Mapping[str, Any], ...]:
+        if levels is None:
+            return self.levels
+        if not isinstance(levels, Mapping):
+            return tuple(levels)
+        by_value: dict[int, Level] = dict(self._by_value)
+        for value, change in levels.items():
+            if change is None:
+                if value not in by_value:
+                    self.level(value)  # raises, naming the levels there are
+                del by_value[value]
+            elif isinstance(change, Level):
+                if change.value != value:
+                    raise ValueError(
+                        f"levels={{{value!r}: Level({change.value}, ...)}}: the key must be the "
+                        "level's value"
+                    )
+                by_value[value] = change
+            elif isinstance(change, Mapping):
+                if value in by_value:
+                    by_value[value] = _replace_level(by_value[value], change)
+                else:
+                    by_value[value] = Level(**{"value": value, **dict(change)})
+            else:
+                raise TypeError(
+                    f"levels[{value!r}] must be a Level, a mapping of changes or None, "
+                    f"got {type(change).__name__}"
+                )
+        return tuple(by_value.values())
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready description, as synced to the browser."""
+        """JSON-ready description, as synced to the browser (``js/src/protocol.ts``, ScaleSpec).
+
+        ``flags`` stays a list of names (what the judge messages carry); ``flag_specs`` describes
+        each flag (name, key, definition, applies_to) in the same order. Levels carry their
+        ``rule`` and their ``examples`` (see :meth:`xmwidgets.rubric.Example.to_dict`).
+        """
         return {
             "name": self.name,
+            "title": self.title or self.name,
+            "description": self.description,
             "version": self.version,
             "levels": [lv.to_dict() for lv in self.levels],
             "flags": list(self.flags),
+            "flag_specs": [f.to_dict() for f in self.flag_specs],
+            "notes": self.notes,
             "continuous": self.is_continuous,
             "minimum": self.minimum,
             "maximum": self.maximum,
@@ -222,41 +433,139 @@ class Scale:
         }
 
     def to_frame(self) -> Any:
-        """The rubric as a DataFrame (value, name, definition, key)."""
+        """The rubric as a DataFrame (value, name, definition, rule, key, examples as text)."""
         import pandas as pd
 
         return pd.DataFrame(
-            [lv.to_dict() for lv in self.levels],
-            columns=["value", "name", "definition", "key", "examples"],
+            [
+                {
+                    "value": lv.value,
+                    "name": lv.name,
+                    "definition": lv.definition,
+                    "rule": lv.rule,
+                    "key": lv.key,
+                    "examples": [ex.describe() for ex in lv.examples],
+                }
+                for lv in self.levels
+            ],
+            columns=["value", "name", "definition", "rule", "key", "examples"],
         )
 
     def _repr_markdown_(self) -> str:
         # JupyterLab renders trusted Markdown as HTML: names and definitions are shown as text
-        name, version = _markdown_text(self.name), _markdown_text(self.version)
+        name = _markdown_text(self.title or self.name)
+        version = _markdown_text(self.version)
+        head = f"**{name}** ({version})"
+        if self.description:
+            head += f"\n\n{_markdown_text(self.description)}"
+        flags = "".join(
+            f"\n- {_markdown_text(f.name)}"
+            + (f" (key {_markdown_text(f.key)})" if f.key else "")
+            + f", on the {f.applies_to if f.applies_to != 'both' else 'candidate or query'}"
+            + (f": {_markdown_text(f.definition)}" if f.definition else "")
+            for f in self.flag_specs
+        )
+        tail = f"\n\nFlags:{flags}" if flags else ""
         if self.is_continuous:
-            return f"**{name}** ({version}): continuous {self.minimum:g}–{self.maximum:g}"
-        rows = "\n".join(
-            f"| {lv.value} | {_markdown_text(lv.key or '')} | {_markdown_text(lv.name)} | "
-            f"{_markdown_text(lv.definition)} |"
-            for lv in self.levels
-        )
-        return (
-            f"**{name}** ({version})\n\n| value | key | name | definition |\n"
-            f"|---|---|---|---|\n{rows}"
-        )
+            return f"{head}: continuous {self.minimum:g}–{self.maximum:g}{tail}"
+        rules = any(lv.rule for lv in self.levels)
+        examples = any(lv.examples for lv in self.levels)
+        columns = ["value", "key", "name", "definition"]
+        columns += ["rule"] * rules + ["examples"] * examples
+        rows = []
+        for lv in self.levels:
+            cells = [str(lv.value), lv.key or "", lv.name, lv.definition]
+            cells += [lv.rule] * rules + ["; ".join(ex.describe() for ex in lv.examples)] * examples
+            rows.append("| " + " | ".join(_markdown_text(c) for c in cells) + " |")
+        table = f"| {' | '.join(columns)} |\n|{'---|' * len(columns)}\n" + "\n".join(rows)
+        return f"{head}\n\n{table}{tail}"
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        parts = [
+            f"<div class='xmw-rubric'><b>{esc(self.title or self.name)}</b> "
+            f"<code>{esc(self.version)}</code>"
+        ]
+        if self.description:
+            parts.append(f"<p>{esc(self.description)}</p>")
+        if self.is_continuous:
+            parts.append(f"<p>continuous {self.minimum:g}–{self.maximum:g}</p>")
+        else:
+            parts.append(
+                "<table><tr><th>value</th><th>key</th><th>name</th><th>definition</th>"
+                "<th>rule</th><th>examples</th></tr>"
+            )
+            for lv in self.levels:
+                examples = "<br>".join(_example_html(ex) for ex in lv.examples)
+                parts.append(
+                    f"<tr><td>{lv.value}</td><td><kbd>{esc(lv.key or '')}</kbd></td>"
+                    f"<td>{esc(lv.name)}</td><td>{esc(lv.definition)}</td>"
+                    f"<td>{esc(lv.rule)}</td><td>{examples}</td></tr>"
+                )
+            parts.append("</table>")
+        if self.flag_specs:
+            parts.append("<p>Flags:</p><ul>")
+            for f in self.flag_specs:
+                key = f" <kbd>{esc(f.key)}</kbd>" if f.key else ""
+                parts.append(
+                    f"<li><code>{esc(f.name)}</code>{key} ({esc(f.applies_to)}): "
+                    f"{esc(f.definition)}</li>"
+                )
+            parts.append("</ul>")
+        parts.append(f"<p>notes {'allowed' if self.notes else 'off'}</p></div>")
+        return "".join(parts)
 
     def _fingerprint(self) -> str:
-        payload = json.dumps(
-            [
-                [lv.to_dict() for lv in self.levels],
-                self.minimum,
-                self.maximum,
-                self.step,
-                list(self.flags),
-            ],
-            sort_keys=True,
+        payload: list[Any] = [
+            [lv._identity() for lv in self.levels],
+            self.minimum,
+            self.maximum,
+            self.step,
+            list(self.flags),
+        ]
+        # the rubric's newer parts join the hash only when set, so that a scale written before
+        # they existed keeps its version (and its stored judgements still count as judged)
+        extra: dict[str, Any] = {
+            "flag_specs": [f.to_dict() for f in self.flag_specs if not is_default_flag(f)],
+            "title": self.title,
+            "description": self.description,
+            "notes": "" if self.notes else "off",
+        }
+        extra = {k: v for k, v in extra.items() if v}
+        if extra:
+            payload.append(extra)
+        return hashlib.sha1(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:8]
+
+
+Rubric = Scale
+"""A rubric is a :class:`Scale`: levels with rules and examples, flags, notes and a version."""
+
+
+def _replace_level(level: Level, change: Mapping[str, Any]) -> Level:
+    fields = {f.name for f in dataclasses.fields(Level)}
+    unknown = sorted(set(change) - fields)
+    if unknown:
+        raise TypeError(
+            f"level {level.value}: unknown field(s) {', '.join(map(repr, unknown))}; "
+            f"a Level has {', '.join(sorted(fields))}"
         )
-        return hashlib.sha1(payload.encode()).hexdigest()[:8]
+    return dataclasses.replace(level, **dict(change))
+
+
+def _example_html(example: Example) -> str:
+    esc = html.escape
+    query = f"“{esc(example.query)}” → " if example.query else ""
+    caption = f" <i>{esc(example.caption)}</i>" if example.caption else ""
+    if example.kind == "text":
+        return f"{query}{esc(example.content)}{caption}"
+    shown = example.to_dict()
+    src = shown.get("src") or ""
+    # only our own data: URLs of images are put in markup; anything else is shown as text
+    if shown["kind"] == "image" and src.startswith("data:image/"):
+        return f"{query}<img src='{esc(src)}' style='max-height:48px'>{caption}"
+    if shown["kind"] == "error":
+        return f"{query}[{esc(example.kind or '')}: {esc(shown['error'])}]{caption}"
+    return f"{query}[{esc(example.kind or '')}] {esc(src[:80] if not src.startswith('data:') else '')}{caption}"
 
 
 # characters that Markdown or HTML would read as markup
@@ -279,6 +588,31 @@ def _check_unique(what: str, values: list[Any]) -> None:
         seen.add(v)
 
 
+def _check_flags(flags: tuple[Flag, ...], levels: tuple[Level, ...]) -> None:
+    """Flag names unique; flag keys unique and apart from the level keys."""
+    names: set[str] = set()
+    for f in flags:
+        if f.name in names:
+            raise ValueError(f"duplicate flag {f.name!r} in scale: list each flag once")
+        names.add(f.name)
+    level_keys = {lv.key: lv for lv in levels if lv.key is not None}
+    keys: dict[str, str] = {}
+    for f in flags:
+        if f.key is None:
+            continue
+        if f.key in level_keys:
+            lv = level_keys[f.key]
+            raise ValueError(
+                f"flag {f.name!r} key {f.key!r} is the key of level {lv.value} ({lv.name!r}): "
+                "give the flag another key (e.g. an upper-case letter) or key=None"
+            )
+        if f.key in keys:
+            raise ValueError(
+                f"flags {keys[f.key]!r} and {f.name!r} both use key {f.key!r}: give each its own"
+            )
+        keys[f.key] = f.name
+
+
 TREC_SCALE = Scale(
     levels=[
         Level(0, "not relevant", "Nothing in the candidate matches the query."),
@@ -294,3 +628,76 @@ TREC_SCALE = Scale(
     version="trec-0-3@1",
     flags=("ambiguous-query", "dissonant", "broken-media"),
 )
+
+
+_BUS = "a red double-decker bus crossing a bridge"
+
+MATCHING_RUBRIC = Scale(
+    levels=[
+        Level(
+            3,
+            "exact match",
+            "The candidate shows or says everything the query asks for.",
+            rule="Every object, attribute, count, action and relation in the query is in the "
+            "candidate, and nothing in it contradicts the query.",
+            examples=(
+                Example(
+                    "image: a red double-decker bus driving over a river bridge",
+                    query=_BUS,
+                    caption="bus, colour, type and bridge all match",
+                ),
+            ),
+        ),
+        Level(
+            2,
+            "partial relevance",
+            "The main subject matches, but some part of the query is missing or different.",
+            rule="The main subject matches; at least one attribute, count, action or setting "
+            "is missing or differs.",
+            examples=(
+                Example(
+                    "image: a red double-decker bus parked at a depot",
+                    query=_BUS,
+                    caption="the bus matches, the bridge is missing",
+                ),
+            ),
+        ),
+        Level(
+            1,
+            "semantic similarity",
+            "Related in topic or meaning, but not the thing the query asks for.",
+            rule="Shares the theme or a closely related concept, but the main subject is a "
+            "different thing.",
+            examples=(
+                Example(
+                    "image: a red tram crossing a bridge",
+                    query=_BUS,
+                    caption="same scene and colour, but a tram, not a bus",
+                ),
+            ),
+        ),
+        Level(
+            0,
+            "unrelated",
+            "Nothing in the candidate corresponds to the query.",
+            rule="No subject, attribute or topic in common (media that cannot be judged is "
+            "flagged broken-media, not graded 0).",
+            examples=(
+                Example(
+                    "image: a bowl of ramen on a wooden table",
+                    query=_BUS,
+                    caption="nothing in common",
+                ),
+            ),
+        ),
+    ],
+    name="matching",
+    version="matching@1",
+    title="Matching rules for cross-modal retrieval",
+    description="Judge how well each candidate (an image, a clip or a text) matches the query "
+    "(a caption or a media item). Pick the highest level whose rule holds; flag what a grade "
+    "cannot say.",
+    flags=DEFAULT_FLAGS,
+)
+"""The seed matching practice: exact match 3, partial relevance 2, semantic similarity 1,
+unrelated 0, each with a one-line rule and an example; the built-in flags; notes allowed."""

@@ -207,6 +207,10 @@ class TaskWidget(anywidget.AnyWidget):
         """The stored state of each judged candidate of ``q``, as the page carries it."""
         raise NotImplementedError
 
+    def _page_extra(self, q: QueryState) -> dict[str, Any]:
+        """Page-level fields of the task (e.g. the query's own flags and note); default none."""
+        return {}
+
     def _label_row(self, q: QueryState, item_id: str, state: Any | None) -> tuple[Any, ...] | None:
         """The live labels row of one pair (None: the pair is not judged)."""
         raise NotImplementedError
@@ -356,13 +360,14 @@ class TaskWidget(anywidget.AnyWidget):
         candidates = self.shown_candidates(query_id)
         q = self._rules.query(query_id)
         states = self._page_states(q)
+        extra = self._page_extra(q)
         none_relevant = q.none_relevant
         show_sources = self.show_sources
 
         def build_and_send() -> None:
             try:
                 page, buffers = self._pages.build(
-                    index, query_id, candidates, states, none_relevant, show_sources
+                    index, query_id, candidates, states, none_relevant, show_sources, extra
                 )
                 self.send(
                     {"type": "page", "request_id": request_id, "index": index, "page": page},

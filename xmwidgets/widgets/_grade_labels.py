@@ -13,7 +13,7 @@ import pandas as pd
 
 from ._live_labels import empty_frame
 
-__all__ = ["FOLD_COLUMNS", "LABEL_FRAME_COLUMNS", "fold_store_labels"]
+__all__ = ["FOLD_COLUMNS", "LABEL_FRAME_COLUMNS", "fold_query_notes", "fold_store_labels"]
 
 LABEL_FRAME_COLUMNS: dict[str, str] = {
     "query_id": "string",
@@ -23,6 +23,7 @@ LABEL_FRAME_COLUMNS: dict[str, str] = {
     "best": "boolean",
     "none_relevant": "boolean",
     "flags": "string",
+    "note": "string",
     "annotator": "string",
     "campaign": "string",
     "guideline_version": "string",
@@ -63,6 +64,7 @@ def fold_store_labels(rows: pd.DataFrame) -> tuple[pd.DataFrame, set[str]]:
         rows["relevance"].notna().to_numpy()
         | rows["magnitude"].notna().to_numpy()
         | rows["flags"].notna().to_numpy()
+        | rows["note"].notna().to_numpy()
     )
     keep = is_grade & has_item & judged
     positions = None if keep.all() else np.flatnonzero(keep)
@@ -131,3 +133,20 @@ def fold_store_labels(rows: pd.DataFrame) -> tuple[pd.DataFrame, set[str]]:
         ).reindex(columns=list(LABEL_FRAME_COLUMNS))
         base = pd.concat([base, more.astype(LABEL_FRAME_COLUMNS)], ignore_index=True)
     return base, none_relevant
+
+
+def fold_query_notes(rows: pd.DataFrame) -> dict[str, tuple[tuple[str, ...], str | None, Any]]:
+    """The queries' own flags and notes (grade rows with no item id): query_id -> (flags, note,
+    created_at). Few rows (one per flagged query), so a plain loop."""
+    if rows.empty:
+        return {}
+    own = rows[_mask(rows["task"] == "grade") & rows["item_id"].isna().to_numpy()]
+    notes: dict[str, tuple[tuple[str, ...], str | None, Any]] = {}
+    for query_id, flags, note, created in zip(
+        own["query_id"], own["flags"], own["note"], own["created_at"], strict=True
+    ):
+        flag_list = tuple(str(flags).split(",")) if not pd.isna(flags) else ()
+        text = None if pd.isna(note) else str(note)
+        if flag_list or text:
+            notes[str(query_id)] = (flag_list, text, created)
+    return notes

@@ -40,6 +40,7 @@ class Pair:
     magnitude: float | None = None
     flags: tuple[str, ...] = ()
     best: bool = False
+    note: str | None = None
     shown_position: int | None = None
     duration_ms: int | None = None
     guideline_version: str | None = None
@@ -62,7 +63,7 @@ class Pair:
     @property
     def judged(self) -> bool:
         """Has a row in ``grid.labels``."""
-        return self.value is not None or bool(self.flags) or self.best
+        return self.value is not None or bool(self.flags) or self.best or bool(self.note)
 
     @property
     def created_at(self) -> datetime | None:
@@ -73,6 +74,9 @@ class Pair:
 class GradeRules(Rules):
     """The rules of the grading task (R1–R5 above) on top of the shared bookkeeping of Rules.
 
+    Flags and notes: a ``flag`` or ``note`` action names a candidate (the grade event carries the
+    pair's relevance, flags and note together) or, with no item id, the query itself.
+
     Parameters
     ----------
     scale
@@ -80,6 +84,8 @@ class GradeRules(Rules):
     campaign, annotator, load_query, n_queries, total, judged, queries_done
         As for :class:`~xmwidgets.widgets._rules.Rules`.
     """
+
+    TASK = "grade"
 
     def __init__(
         self,
@@ -151,6 +157,7 @@ class GradeRules(Rules):
         event = self._event("grade", q, item_id, now, duration)
         event["magnitude" if continuous else "relevance"] = value
         event["flags"] = ",".join(flags) or None
+        event["note"] = pair.note
         return event
 
     def _best(
@@ -284,7 +291,9 @@ class GradeRules(Rules):
     def _flag_action(
         self, q: QueryState, action: Action, applied: Applied, now: datetime
     ) -> list[str]:
-        assert action.item_id is not None and action.flag is not None
+        assert action.flag is not None
+        if action.item_id is None:
+            return self._query_flag(q, action, applied, now)
         item_id, flag = action.item_id, action.flag
         old = q.pairs.get(item_id) or Pair()
         where = self._candidate(q, item_id)
@@ -312,6 +321,28 @@ class GradeRules(Rules):
             notices.append("best pick cleared")
         return notices
 
+    def _note_action(
+        self, q: QueryState, action: Action, applied: Applied, now: datetime
+    ) -> list[str]:
+        if action.item_id is None:
+            return self._query_set_note(q, action, applied, now)
+        item_id, note = action.item_id, action.note or None
+        old = q.pairs.get(item_id) or Pair()
+        where = self._candidate(q, item_id)
+        applied.description = (
+            f"note on {where} of query {q.index + 1}"
+            if note
+            else f"note removed from {where} of query {q.index + 1}"
+        )
+        if old.note == note:
+            return []
+        pair = replace(old, note=note)
+        self._set(q, item_id, pair if pair.judged else None)
+        applied.events.append(
+            self._grade(q, item_id, old.value, old.flags, now, action.duration_ms)
+        )
+        return [f"note saved on {where}" if note else f"note removed from {where}"]
+
     # ------------------------------------------------------------------ acks
     def item_ack(self, item_id: str, state: Pair | None) -> dict[str, Any]:
         pair = state or Pair()
@@ -320,6 +351,7 @@ class GradeRules(Rules):
             "relevance": _number(pair.value),
             "best": pair.best,
             "flags": list(pair.flags),
+            "note": pair.note,
         }
 
 

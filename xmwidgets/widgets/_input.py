@@ -30,7 +30,9 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-ACTION_OPS = ("grade", "best", "none", "flag", "undo")
+ACTION_OPS = ("grade", "best", "none", "flag", "note", "undo")
+# longest note accepted (a note is a sentence or a paragraph, not a document)
+MAX_NOTE = 10_000
 MESSAGE_TYPES = ("ready", "page", "judge")
 # a batch is what queued while one judge message was in flight; thousands means a broken front end
 MAX_ACTIONS = 10_000
@@ -188,6 +190,31 @@ def _identifier(raw: Mapping[str, Any], name: str, where: str) -> str:
     return value
 
 
+def _optional_identifier(raw: Mapping[str, Any], name: str, where: str) -> str | None:
+    """An id that may be null or absent (a flag or note on the query itself)."""
+    if raw.get(name) is None:
+        return None
+    return _identifier(raw, name, where)
+
+
+def _note(raw: Mapping[str, Any], where: str) -> str:
+    value = _field(raw, "note", where)
+    if not isinstance(value, str):
+        raise BrowserInputError(
+            f"{where}: field 'note' is {shown_value(value)}: it must be a string "
+            '("" removes the note)',
+            _request_id(raw),
+        )
+    if len(value) > MAX_NOTE:  # typed, not malformed: the annotator gets the notice
+        raise BrowserInputError(
+            f"note refused: it has {len(value)} characters, at most {MAX_NOTE} are kept; "
+            "shorten it",
+            _request_id(raw),
+            malformed=False,
+        )
+    return safe_text(value.strip())
+
+
 def _boolean(raw: Mapping[str, Any], name: str, where: str) -> bool:
     value = _field(raw, name, where)
     if not isinstance(value, bool):
@@ -274,7 +301,19 @@ def parse_action(raw: Any, position: int, scale: Scale) -> Action:
             on=_boolean(raw, "none_relevant", where),
             duration_ms=duration,
         )
-    item_id = _identifier(raw, "item_id", where)
+    if op == "note":
+        return Action(
+            "note",
+            request_id,
+            query_id,
+            _optional_identifier(raw, "item_id", where),
+            note=_note(raw, where),
+            duration_ms=duration,
+        )
+    if op == "flag":
+        item_id: str | None = _optional_identifier(raw, "item_id", where)
+    else:
+        item_id = _identifier(raw, "item_id", where)
     if op == "grade":
         try:
             value = relevance_value(_field(raw, "relevance", where), scale)
@@ -291,10 +330,12 @@ def parse_action(raw: Any, position: int, scale: Scale) -> Action:
             duration_ms=duration,
         )
     flag = _field(raw, "flag", where)
-    if not isinstance(flag, str) or flag not in scale.flags:
+    target = "query" if item_id is None else "candidate"
+    allowed = scale.flags_for(target)
+    if not isinstance(flag, str) or flag not in allowed:
         raise BrowserInputError(
-            f"flag {shown_value(flag)} refused: this scale's flags are "
-            f"{', '.join(scale.flags) or '(none)'}",
+            f"flag {shown_value(flag)} refused on a {target}: this scale's {target} flags are "
+            f"{', '.join(allowed) or '(none)'}",
             request_id,
             malformed=False,
         )

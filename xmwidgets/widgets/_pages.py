@@ -68,11 +68,15 @@ class PageBuilder:
         states: dict[str, dict[str, Any]],
         none_relevant: bool,
         show_sources: bool,
+        extra: dict[str, Any] | None = None,
     ) -> tuple[dict[str, Any], list[bytes]]:
         """The page for ``query_id``; ``candidates`` are its rows in shown order.
 
-        ``states`` maps item ids to ``{"relevance", "best", "flags"}`` (relevance: the level or
-        magnitude, None when ungraded) and, for the pick task, ``"rank"``.
+        ``states`` maps item ids to their stored state as the task's view reads it, e.g.
+        ``{"relevance", "best", "flags", "note"}`` for grading (relevance: the level or magnitude,
+        None when ungraded); every key is copied onto the candidate, over the defaults relevance
+        None, best False, flags []. ``extra`` holds page-level fields of the task (the query's own
+        flags and note, ...), copied onto the page.
         """
         query_parts, buffers = self._parts(
             "q", query_id, self._queries.loc[query_id], self._query_roles
@@ -93,17 +97,16 @@ class PageBuilder:
             offset = len(buffers)
             buffers.extend(item_buffers)
             parts = [_shift(p, offset) for p in parts]
-            state = states.get(item_id, {})
             candidate: dict[str, Any] = {
                 "item_id": item_id,
                 "shown_position": position,
                 "parts": parts,
-                "relevance": _number(state.get("relevance")),
-                "best": bool(state.get("best")),
-                "flags": list(state.get("flags") or []),
+                "relevance": None,
+                "best": False,
+                "flags": [],
+                **states.get(item_id, {}),
             }
-            if "rank" in state:  # the pick task's rank (1 best, 2 second best, None)
-                candidate["rank"] = state["rank"]
+            candidate["relevance"] = _number(candidate["relevance"])
             if show_sources:
                 row = candidates.iloc[position]
                 candidate["meta"] = {
@@ -118,6 +121,7 @@ class PageBuilder:
             "query": {"parts": query_parts},
             "candidates": page_candidates,
             "none_relevant": none_relevant,
+            **(extra or {}),
         }
         # a caption with a lone surrogate is shown with U+FFFD instead of failing the whole page
         return json_safe(page), buffers

@@ -20,7 +20,11 @@ from typing import Any, Protocol
 
 from ._input import Action
 
-__all__ = ["Applied", "ItemState", "QueryState", "Refused", "Rules"]
+__all__ = ["QUERY", "Applied", "ItemState", "QueryNote", "QueryState", "Refused", "Rules"]
+
+# the key under which a query's own state (its flags and note) is kept in QueryState.pairs: no item
+# id is empty, and keeping it there gives it undo, rollback and "touched" like any pair
+QUERY = ""
 
 
 class Refused(ValueError):
@@ -39,6 +43,23 @@ class ItemState(Protocol):
     def judged(self) -> bool:
         """Has a row in the widget's labels frame."""
         ...
+
+
+@dataclass(slots=True)
+class QueryNote:
+    """A query's own flags and note (e.g. "ambiguous-query"): events with item_id null."""
+
+    flags: tuple[str, ...] = ()
+    note: str | None = None
+    created_at: datetime | None = None
+
+    @property
+    def handled(self) -> bool:
+        return False  # a flag on the query does not judge its candidates
+
+    @property
+    def judged(self) -> bool:
+        return bool(self.flags) or bool(self.note)
 
 
 @dataclass(slots=True)
@@ -73,6 +94,12 @@ class QueryState:
 
     def count_handled(self) -> int:
         return sum(1 for i, p in self.pairs.items() if p.handled and i in self.position)
+
+    @property
+    def own(self) -> QueryNote:
+        """The query's own flags and note."""
+        state = self.pairs.get(QUERY)
+        return state if isinstance(state, QueryNote) else QueryNote()
 
 
 @dataclass(slots=True)
@@ -109,6 +136,8 @@ class Rules:
         Counts of the whole widget as read from the store, kept current from then on.
     """
 
+    TASK = ""  # the events' task
+
     def __init__(
         self,
         campaign: str,
@@ -137,6 +166,8 @@ class Rules:
         # (dicts as ordered sets: new rows of the labels frame keep the order of judgement)
         self.touched: dict[str, dict[str, None]] = {}
         self._applying: Applied | None = None
+        # recorded on every event when set: "adjudicator" for Review (None: an annotator's own)
+        self.role: str | None = None
 
     # ------------------------------------------------------------------ state
     def query(self, query_id: str) -> QueryState:
@@ -211,7 +242,7 @@ class Rules:
     def _event(
         self, task: str, q: QueryState, item_id: str | None, now: datetime, duration: int | None
     ) -> dict[str, Any]:
-        return {
+        event = {
             "campaign": self.campaign,
             "task": task,
             "query_id": q.query_id,
@@ -222,6 +253,9 @@ class Rules:
             "duration_ms": duration,
             "created_at": now,
         }
+        if self.role is not None:
+            event["role"] = self.role
+        return event
 
     # ------------------------------------------------------------------ actions
     def apply(self, action: Action, now: datetime) -> Applied:
@@ -273,6 +307,46 @@ class Rules:
             return f"{done} · {left} quer{'y' if left == 1 else 'ies'} left · g to go to one"
         return f"{done} · n for next"
 
+    # ------------------------------------------------------------------ the query's own flags and note
+    def _query_note(
+        self, q: QueryState, own: QueryNote, now: datetime, duration: int | None
+    ) -> dict[str, Any]:
+        """Set the query's own state; its event (task's, item_id null) carries flags and note."""
+        self._set(q, QUERY, QueryNote(own.flags, own.note, now) if own.judged else None)
+        event = self._event(self.TASK, q, None, now, duration)
+        event.update(flags=",".join(own.flags) or None, note=own.note)
+        return event
+
+    def _query_flag(
+        self, q: QueryState, action: Action, applied: Applied, now: datetime
+    ) -> list[str]:
+        """Flag (or unflag) the query itself: ``flag`` action with no item id."""
+        assert action.flag is not None
+        own, flag = q.own, action.flag
+        name = f"query {q.index + 1}"
+        applied.description = (
+            f"flag '{flag}' on {name}" if action.on else f"flag '{flag}' removed from {name}"
+        )
+        if (flag in own.flags) == action.on:
+            return []
+        flags = (*own.flags, flag) if action.on else tuple(f for f in own.flags if f != flag)
+        applied.events.append(
+            self._query_note(q, replace(own, flags=flags), now, action.duration_ms)
+        )
+        return [f"{name} flagged '{flag}'" if action.on else f"flag '{flag}' removed from {name}"]
+
+    def _query_set_note(
+        self, q: QueryState, action: Action, applied: Applied, now: datetime
+    ) -> list[str]:
+        """The query's own note: ``note`` action with no item id ("" clears it)."""
+        own, note = q.own, action.note or None
+        name = f"query {q.index + 1}"
+        applied.description = f"note on {name}" if note else f"note removed from {name}"
+        if own.note == note:
+            return []
+        applied.events.append(self._query_note(q, replace(own, note=note), now, action.duration_ms))
+        return [f"note saved on {name}" if note else f"note removed from {name}"]
+
     # ------------------------------------------------------------------ undo and rollback
     def undo(self, action: Action) -> Applied:
         """Undo the last accepted action of this session; its events must be in the store.
@@ -317,10 +391,13 @@ class Rules:
             for item_id in sorted(item_ids, key=lambda i: q.position.get(i, len(q.shown)))
             if item_id in q.position
         ]
+        own = q.own
         return {
             "index": q.index,
             "states": states,
             "none_relevant": q.none_relevant,
+            "query_flags": list(own.flags),
+            "query_note": own.note,
             "done": q.done,
             "judged": q.handled,
             "total": q.total,

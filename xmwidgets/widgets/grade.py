@@ -16,11 +16,16 @@ import traitlets
 from ..scale import Scale
 from ._base import TaskWidget
 from ._checks import positions_in
-from ._grade_labels import FOLD_COLUMNS, LABEL_FRAME_COLUMNS, fold_store_labels
+from ._grade_labels import (
+    FOLD_COLUMNS,
+    LABEL_FRAME_COLUMNS,
+    fold_query_notes,
+    fold_store_labels,
+)
 from ._grade_rules import BROKEN, GradeRules, Pair
 from ._input import Action, parse_action
 from ._live_labels import Row
-from ._rules import QueryState
+from ._rules import QUERY, QueryNote, QueryState
 
 __all__ = ["RelevanceGrid"]
 
@@ -92,6 +97,8 @@ class RelevanceGrid(TaskWidget):
         - ``none_relevant`` (boolean): the query is marked "none relevant" (its ungraded
           candidates were graded at the lowest level when it was marked).
         - ``flags`` (string): the scale's flags set on the pair, comma-separated; ``<NA>`` when none.
+        - ``note`` (string): the annotator's free-text note on the pair; ``<NA>`` when none.
+          (The query's own flags and note are in :attr:`query_flags`.)
         - ``annotator``, ``campaign``, ``guideline_version`` (string): who, which round, which
           version of the scale's rubric.
         - ``shown_position`` (Int32): 0-based position of the candidate as the kernel showed it.
@@ -116,9 +123,43 @@ class RelevanceGrid(TaskWidget):
 
     def _page_states(self, q: QueryState) -> dict[str, dict[str, Any]]:
         return {
-            item_id: {"relevance": p.value, "best": p.best, "flags": list(p.flags)}
+            item_id: {"relevance": p.value, "best": p.best, "flags": list(p.flags), "note": p.note}
             for item_id, p in q.pairs.items()
+            if item_id != QUERY
         }
+
+    def _page_extra(self, q: QueryState) -> dict[str, Any]:
+        own = q.own
+        return {"query_flags": list(own.flags), "query_note": own.note}
+
+    @property
+    def query_flags(self) -> pd.DataFrame:
+        """The queries' own flags and notes (``ambiguous-query``, a note on the query...).
+
+        One row per query this annotator flagged or wrote a note on: ``query_id``, ``flags``
+        (comma-separated), ``note``, ``annotator``, ``campaign``, ``created_at``. Candidate
+        flags and notes are in :attr:`labels` (columns ``flags`` and ``note``).
+        """
+        notes = {
+            q: (own.flags, own.note, own.created_at)
+            for q, own in self._notes_at_load.items()
+            if q not in self._rules.queries
+        }
+        for query_id, q in self._rules.queries.items():
+            own = q.own
+            if own.judged:
+                notes[query_id] = (own.flags, own.note, own.created_at)
+        frame = pd.DataFrame(
+            {
+                "query_id": pd.array(list(notes), dtype="string"),
+                "flags": pd.array([",".join(f) or None for f, _, _ in notes.values()], "string"),
+                "note": pd.array([n for _, n, _ in notes.values()], dtype="string"),
+                "annotator": pd.array([self.annotator] * len(notes), dtype="string"),
+                "campaign": pd.array([self._campaign] * len(notes), dtype="string"),
+                "created_at": pd.to_datetime([t for _, _, t in notes.values()], utc=True),
+            }
+        )
+        return frame
 
     # ----------------------------------------------------------------- state from the store
     def _open(self, rows: pd.DataFrame | None) -> int:
@@ -133,6 +174,10 @@ class RelevanceGrid(TaskWidget):
         base, none_relevant = fold_store_labels(rows)
         self._live.load(base)
         self._none_at_load = none_relevant
+        self._notes_at_load = {
+            q: QueryNote(flags, note, created)
+            for q, (flags, note, created) in fold_query_notes(rows).items()
+        }
         n = len(self._query_ids)
         query_rows = positions_in(base["query_id"], self._query_index)
         item_rows = positions_in(base["item_id"], self._item_index)
@@ -158,11 +203,7 @@ class RelevanceGrid(TaskWidget):
         totals = np.array([len(self._positions[q]) for q in self._query_ids], dtype=np.int64)
         marked = np.array([q in none_relevant for q in self._query_ids], dtype=bool)
         done = (counts >= totals) | marked
-        self._rules = GradeRules(
-            self._scale,
-            self._campaign,
-            self.annotator,
-            self._load_query,
+        self._rules = self._new_rules(
             n_queries=n,
             total=len(self._candidates),
             judged=int(counts.sum()),
@@ -170,6 +211,10 @@ class RelevanceGrid(TaskWidget):
         )
         unfinished = np.flatnonzero(~done)
         return int(unfinished[0]) if len(unfinished) else 0
+
+    def _new_rules(self, **counts: Any) -> GradeRules:
+        """The rules of this grid, with the counts read from the store."""
+        return GradeRules(self._scale, self._campaign, self.annotator, self._load_query, **counts)
 
     def _slots_of(self, index: int) -> np.ndarray:
         if self._slot_order is None:
@@ -185,14 +230,15 @@ class RelevanceGrid(TaskWidget):
         shown = self._shown_order(query_id)
         q = QueryState(query_id, index, shown, {item: k for k, item in enumerate(shown)})
         q.none_relevant = query_id in self._none_at_load
+        own = self._notes_at_load.get(query_id)
+        if own is not None:
+            q.pairs[QUERY] = own
         slots = self._slots_of(index)
         if len(slots):
-            q.pairs = _pairs(self._live.column, slots)
+            pairs = _pairs(self._live.column, slots)
+            q.pairs.update(pairs)
             self._live.register(
-                {
-                    (query_id, item_id): int(slot)
-                    for item_id, slot in zip(q.pairs, slots, strict=True)
-                }
+                {(query_id, item_id): int(slot) for item_id, slot in zip(pairs, slots, strict=True)}
             )
         q.handled = q.count_handled()
         return q
@@ -203,12 +249,17 @@ class RelevanceGrid(TaskWidget):
             campaign=self._campaign, annotator=self.annotator, query_ids=[query_id]
         )
         base, none_relevant = fold_store_labels(rows)
-        pairs = _pairs(lambda c: base[c].array, np.arange(len(base))) if len(base) else {}
+        pairs: dict[str, Any] = (
+            _pairs(lambda c: base[c].array, np.arange(len(base))) if len(base) else {}
+        )
+        own = fold_query_notes(rows).get(query_id)
+        if own is not None:
+            pairs[QUERY] = QueryNote(*own)
         self._rules.reset(self._rules.query(query_id), pairs, query_id in none_relevant)
 
     def _label_row(self, q: QueryState, item_id: str, pair: Pair | None) -> Row | None:
-        if pair is None or not pair.judged:
-            return None
+        if item_id == QUERY or pair is None or not pair.judged:
+            return None  # the query's own flags and note are in query_flags
         return (
             q.query_id,
             item_id,
@@ -217,6 +268,7 @@ class RelevanceGrid(TaskWidget):
             pair.best,
             q.none_relevant,
             ",".join(pair.flags) or None,
+            pair.note,
             self.annotator,
             self._campaign,
             pair.guideline_version,
@@ -232,6 +284,7 @@ _PAIR_COLUMNS = (
     "magnitude",
     "best",
     "flags",
+    "note",
     "guideline_version",
     "shown_position",
     "duration_ms",
@@ -252,6 +305,7 @@ def _pairs(column: Any, slots: np.ndarray) -> dict[str, Pair]:
             magnitude=None if magnitude is None else float(magnitude),
             flags=tuple(flags.split(",")) if flags else (),
             best=best,
+            note=values["note"][k],
             shown_position=_int_or_none(values["shown_position"][k]),
             duration_ms=_int_or_none(values["duration_ms"][k]),
             guideline_version=values["guideline_version"][k],

@@ -110,6 +110,17 @@ export interface Candidate {
   flags?: string[]; // stored flags, e.g. ["broken-media"] (absent from kernels older than the judge batch)
   rank?: number | null; // pick task: 1 = best, 2 = second best, null = not picked
   meta?: { sources?: string[]; rank?: number | null; score?: number | null }; // only when show_sources
+  /** Review (adjudication): what each annotator said about this pair. */
+  reviews?: Review[];
+}
+
+/** One annotator's judgement of a pair, shown to the adjudicator. */
+export interface Review {
+  annotator: string;
+  relevance: number | null;
+  flags: string[];
+  note: string | null;
+  guideline_version: string | null;
 }
 
 export interface Page {
