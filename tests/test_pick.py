@@ -416,3 +416,18 @@ def test_bad_actions_are_refused_and_lose_nothing(
     # an action no correct front end sends is also reported as an error, after the ack
     malformed = [m for m, _ in browser.sent[1:]]
     assert all(m["type"] == "error" and message in m["message"] for m in malformed)
+
+
+def test_picks_give_chosen_over_pairs(built_bundle: pathlib.Path, frames: Any) -> None:
+    """The shown order in each event is enough for xm.preferences: best over every other shown."""
+    picker = make_picker(frames, shuffle=True, seed=1)
+    browser = Browser(picker)
+    shown = picker.shown_candidates("q1")["item_id"].tolist()
+    # second best, then a best replaced by another: only the current picks give pairs
+    browser.judge(pick("q1", shown[2], 2), pick("q1", shown[0]), pick("q1", shown[1]))
+    pairs = xm.preferences(picker.store.events())
+    got = sorted(zip(pairs["chosen"], pairs["rejected"], strict=True))
+    best, second = shown[1], shown[2]
+    others = [i for i in shown if i not in (best, second)]
+    want = sorted([(best, i) for i in shown if i != best] + [(second, i) for i in others])
+    assert got == want
