@@ -64,6 +64,12 @@ class BestMatchPicker(TaskWidget):
     beyond the keys), ``x`` marks the query "none relevant", ``m`` flags the focused tile's media
     as broken, ``z`` undoes. Blind and shuffled by default, as RelevanceGrid.
 
+    Rules (kernel; the store never holds a contradiction): a new best replaces the old one, best
+    on the second best swaps the two, the best cannot also be the second, a broken-media candidate
+    cannot be picked (flagging a picked one clears its pick), "none relevant" is refused while a
+    candidate is picked and a pick clears the mark. A query is done when it has a best pick or is
+    marked none relevant; ``progress["judged"]`` / ``["total"]`` count queries here, not candidates.
+
     Parameters
     ----------
     queries, items, candidates, store, annotator, campaign, scale, query_roles, item_roles, \
