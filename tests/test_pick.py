@@ -431,3 +431,18 @@ def test_picks_give_chosen_over_pairs(built_bundle: pathlib.Path, frames: Any) -
     others = [i for i in shown if i not in (best, second)]
     want = sorted([(best, i) for i in shown if i != best] + [(second, i) for i in others])
     assert got == want
+
+
+def test_undo_after_refresh_rereads_the_query_from_the_store(
+    built_bundle: pathlib.Path, frames: Any, tmp_path: pathlib.Path
+) -> None:
+    picker = make_picker(frames, store=tmp_path / "labels.sqlite")
+    browser = Browser(picker)
+    browser.judge(pick("q1", "d1"), pick("q1", "d2", 2))
+    picker.refresh()
+    assert picker.labels[["best", "second"]].iloc[0].tolist() == ["d1", "d2"]
+    result = browser.one(**UNDO)
+    assert result["notice"] == "undid: second best pick on candidate 2 of query 1"
+    assert _ranks(picker) == {"d1": 1}
+    assert picker.labels[["best", "second"]].iloc[0].tolist() == ["d1", pd.NA]
+    assert browser.page(0)[0]["candidates"][1].get("rank") is None
