@@ -961,9 +961,10 @@ def report(result: dict[str, Any], tasks: list[str]) -> None:
             for mode in (*MODES[:2], *BASELINE_MODES):
                 if (task, mode) in medians:
                     ratio = medians[task, mode] / peers[best]
-                    print(
-                        f"{task:10s} ratio {mode} / {best} (best peer): {ratio:5.1f}x  (goal >= 10x)"
-                    )
+                    # the 10x goal is the grid's (N grades per query shown); a pick is one key
+                    # per query in every tool
+                    goal = "" if task in PICK_TASKS else "  (goal >= 10x)"
+                    print(f"{task:10s} ratio {mode} / {best} (best peer): {ratio:5.1f}x{goal}")
         for mode, base in zip(MODES[:2], BASELINE_MODES, strict=True):
             if (task, mode) in medians and (task, base) in medians:
                 ratio = medians[task, mode] / medians[task, base]
