@@ -36,6 +36,8 @@ _LAZY: dict[str, str] = {
     # widgets
     "RelevanceGrid": "widgets",
     "BestMatchPicker": "widgets",
+    "PairwiseJudge": "widgets",
+    "Ranker": "widgets",
     "Review": "widgets",
     "adjudicated": "analysis._adjudicated",
     # analysis: agreement
@@ -87,6 +89,8 @@ __all__ = [  # a literal list, so that linters and IDEs see the public names
     "GuidelineComparison",
     "Level",
     "MissingEstimate",
+    "PairwiseJudge",
+    "Ranker",
     "RelevanceGrid",
     "Review",
     "Rubric",
@@ -170,4 +174,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .rubric import Example, Flag
     from .scale import DEFAULT_FLAGS, MATCHING_RUBRIC, TREC_SCALE, Level, Rubric, Scale
     from .store import Store, StoreError, open_store
-    from .widgets import BestMatchPicker, RelevanceGrid, Review
+    from .widgets import BestMatchPicker, PairwiseJudge, Ranker, RelevanceGrid, Review

@@ -11,7 +11,7 @@ import { mountGrid, mountReady, unmountAll } from "./mount";
 const FLAGGED = { ...TREC, flags: ["broken-media"] };
 let clock = 0;
 const ready = (traits: Record<string, unknown> = {}) =>
-  mountReady({ task: "pick", scale: FLAGGED, ...traits }, {}, () => clock);
+  mountReady({ scale: FLAGGED, ...traits }, { task: "pick" }, () => clock);
 
 beforeEach(() => {
   clock = 1000;
@@ -23,7 +23,7 @@ const ranks = (tiles: HTMLElement[]) => tiles.map((tile) => tile.dataset.rank);
 describe("pick keys (pure)", () => {
   it("gives tiles 1-9, 0, then letters no command takes", () => {
     expect(TILE_KEYS.slice(0, 12)).toEqual(["1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "a", "c"]);
-    for (const reserved of "hjklbxnpzmgv") expect(TILE_KEYS).not.toContain(reserved);
+    for (const reserved of "hjklbxnpzmgver") expect(TILE_KEYS).not.toContain(reserved);
     expect(tileKey(9)).toBe("0");
     expect(tileKey(TILE_KEYS.length)).toBe("");
   });
@@ -37,8 +37,9 @@ describe("pick keys (pure)", () => {
       value: 2,
     });
     expect(pickKeys({ key: "0" })).toMatchObject({ index: 9, value: 1 });
-    expect(pickKeys({ key: "A", shiftKey: true })).toMatchObject({ index: 10, value: 2 });
-    expect(pickKeys({ key: "A" })).toMatchObject({ index: 10, value: 1 }); // Caps Lock: still a pick
+    // Shift+letter is the rubric's flag keys (A, D, U, F): not a pick
+    expect(pickKeys({ key: "A", code: "KeyA", shiftKey: true })).toBeNull();
+    expect(pickKeys({ key: "A", code: "KeyA" })).toMatchObject({ index: 10, value: 1 }); // Caps Lock
     expect(pickKeys({ key: "b" })).toEqual({ type: "task", name: "pick", value: 1 });
     expect(pickKeys({ key: "v" })).toEqual({ type: "task", name: "pick", value: 2 });
     expect(pickKeys({ key: "x" })).toEqual({ type: "none-relevant" });
@@ -59,7 +60,7 @@ describe("the picker body", () => {
       "5",
       "6",
     ]);
-    expect(text(".xmw-hint")).toContain("Shift+key 2nd best");
+    expect(text(".xmw-hint")).toContain("Shift+digit 2nd best");
     expect(text(".xmw-pick-cue")).toContain("the next query comes at once");
     // the scale's legend (0-3 grade) would contradict the tile keys: hidden by the task's class
     expect(document.querySelector(".xmw-grid")?.classList.contains("xmw-task-pick")).toBe(true);
@@ -124,17 +125,17 @@ describe("the picker body", () => {
     ]);
   });
 
-  it("tiles past the 24 keys show the b cap; a key beyond the page says so", () => {
-    const { model, press, tiles, notice } = mountReady({ task: "pick", scale: FLAGGED }, {}, () => clock);
+  it("tiles past the 22 keys show the b cap; a key beyond the page says so", () => {
+    const { model, press, tiles, notice } = mountReady({ scale: FLAGGED }, { task: "pick" }, () => clock);
     expect(tiles()).toHaveLength(6);
     press("9");
     expect(notice().textContent).toBe("there is no candidate 9 on this query (6 shown)");
     expect(model.actions("pick")).toEqual([]);
     unmountAll();
-    const big = mountGrid({ task: "pick", scale: FLAGGED }, {}, () => clock);
+    const big = mountGrid({ scale: FLAGGED }, { task: "pick" }, () => clock);
     big.model.servePages((index) => ({ page: textPage(index, 30) }));
     const caps = big.tiles().map((tile) => tile.querySelector(".xmw-pick-key")?.textContent);
-    expect(caps.slice(22, 26)).toEqual(["w", "y", "b", "b"]);
+    expect(caps.slice(20, 24)).toEqual(["w", "y", "b", "b"]);
   });
 
   it("a refused pick (broken media) changes nothing and does not advance; the kernel's notice shows", () => {
@@ -191,7 +192,7 @@ describe("the picker body", () => {
   });
 
   it("keys typed while the next query loads are applied to it when it comes", () => {
-    const { model, press, root } = mountGrid({ task: "pick", scale: FLAGGED }, {}, () => clock);
+    const { model, press, root } = mountGrid({ scale: FLAGGED }, { task: "pick" }, () => clock);
     model.servePages(
       (index) => ({ page: textPage(index) }),
       (index) => index === 0,
@@ -216,7 +217,7 @@ describe("the picker body", () => {
     const { el } = ready();
     expect(el.querySelector(".xmw-pick-broken")).toBeNull();
     unmountAll();
-    const grid = mountGrid({ task: "pick", scale: FLAGGED }, {}, () => clock);
+    const grid = mountGrid({ scale: FLAGGED }, { task: "pick" }, () => clock);
     grid.model.servePages((index) => imagePage(index, 3));
     expect(grid.el.querySelectorAll(".xmw-pick-broken")).toHaveLength(3);
   });

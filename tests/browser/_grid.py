@@ -2,9 +2,10 @@
 
 The root carries ``data-query-index`` / ``data-query-id``; each ``.xmw-tile`` carries
 ``data-item-id``, ``data-shown-position``, ``data-relevance`` ("" when unjudged), ``data-best``
-and ``data-state`` (unjudged|pending|saved|error), ``data-flags`` (comma-separated), in the pick
-task ``data-rank`` ("1" best, "2" second best, "" none); the focused
-tile has ``.xmw-focused``, the tile ``b`` acts on ``.xmw-best-target``. The root's ``data-unsaved``
+and ``data-state`` (unjudged|pending|saved|error), ``data-flags`` (comma-separated); the focused
+tile has ``.xmw-focused``, the tile ``b`` acts on ``.xmw-best-target``. A Ranker's tiles carry
+``data-rank`` and ``data-tied`` (a BestMatchPicker's ``data-rank``: "1" best, "2" second best,
+"" none), and its body ``.xmw-rank-status`` (saved or not). The root's ``data-unsaved``
 counts judgements not acknowledged yet; ``.xmw-notice`` (role=status) shows the kernel's notices,
 ``.xmw-position`` "candidate k of N · j/N judged".
 """
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "GRID_ROOT",
     "LABELS_JSON",
+    "focus_grid",
     "focused_index",
     "focused_tile",
     "grid_snapshot",
@@ -50,9 +52,10 @@ _SNAPSHOT = """(selector) => {
     best: t.dataset.best === "true",
     state: t.dataset.state,
     flags: t.dataset.flags ?? "",
-    rank: t.dataset.rank ?? "",
     focused: t.classList.contains("xmw-focused"),
     best_target: t.classList.contains("xmw-best-target"),
+    rank: t.dataset.rank ?? "",
+    tied: t.dataset.tied === "true",
   }));
   const text = (sel) => { const el = root.querySelector(sel); return el ? el.textContent : null; };
   const visible = (sel) => {
@@ -75,6 +78,7 @@ _SNAPSHOT = """(selector) => {
     help_visible: visible(".xmw-help"),
     none_relevant_visible: visible(".xmw-none-relevant"),
     n_error_tiles: root.querySelectorAll(".xmw-error").length,
+    rank_status: text(".xmw-rank-status"),
   };
 }"""
 
@@ -142,6 +146,17 @@ def mark_grids_stale(page: Page) -> None:
     page.evaluate(
         "(sel) => document.querySelectorAll(sel).forEach((r) => { r.dataset.testStale = '1'; })",
         GRID_ROOT,
+    )
+
+
+def focus_grid(page: Page) -> None:
+    """Give the last grid the keyboard focus with a click on its progress line (not on a tile)."""
+    root = page.locator(GRID_ROOT).last
+    root.scroll_into_view_if_needed()
+    root.locator(".xmw-progress").click()
+    snapshot = grid_snapshot(page)
+    assert snapshot and snapshot["has_focus"], (
+        "clicking the grid did not give it the keyboard focus"
     )
 
 

@@ -20,7 +20,9 @@ from ..scale import Scale
 __all__ = [
     "ACTION_OPS",
     "Action",
+    "ActionHead",
     "BrowserInputError",
+    "action_head",
     "json_safe",
     "parse_action",
     "parse_message",
@@ -275,24 +277,50 @@ def _duration(raw: Mapping[str, Any], where: str) -> int | None:
     return round(value)
 
 
-def parse_action(raw: Any, position: int, scale: Scale) -> Action:
-    """Check one action of the grading task; ``position`` is its place in the batch."""
+@dataclass(frozen=True, slots=True)
+class ActionHead:
+    """What every task's action has: its op and request id; but for undo, a query and a duration."""
+
+    op: str
+    request_id: int | None
+    where: str  # "<op> action", for messages
+    query_id: str | None = None  # None for undo
+    duration_ms: int | None = None
+
+
+def action_head(raw: Any, position: int, ops: tuple[str, ...], task: str = "") -> ActionHead:
+    """Check the part of an action every task shares; ``task`` names the task's ops in a refusal.
+
+    Raises BrowserInputError for an action that is not an object, an unknown op, or (ops other than
+    undo) a missing or empty ``query_id``. A bad ``duration_ms`` is dropped, never the action.
+    """
     if not isinstance(raw, Mapping):
         raise BrowserInputError(
             f"action {position} is {shown_value(raw)}: each action must be a JSON object with an 'op'"
         )
     request_id = _request_id(raw)
     op = raw.get("op")
-    if op not in ACTION_OPS:
+    if op not in ops:
+        whose = f"the {task} task's ops are" if task else "the ops are"
         raise BrowserInputError(
-            f"action {position}: unknown op {shown_value(op)}; the ops are {', '.join(ACTION_OPS)}",
+            f"action {position}: unknown op {shown_value(op)}; {whose} {', '.join(ops)}",
             request_id,
         )
     where = f"{op} action"
     if op == "undo":
+        return ActionHead(op, request_id, where)
+    return ActionHead(
+        op, request_id, where, _identifier(raw, "query_id", where), _duration(raw, where)
+    )
+
+
+def parse_action(raw: Any, position: int, scale: Scale) -> Action:
+    """Check one action of the grading task; ``position`` is its place in the batch."""
+    head = action_head(raw, position, ACTION_OPS)
+    op, request_id, where = head.op, head.request_id, head.where
+    if op == "undo":
         return Action("undo", request_id)
-    query_id = _identifier(raw, "query_id", where)
-    duration = _duration(raw, where)
+    query_id, duration = head.query_id, head.duration_ms
     if op == "none":
         return Action(
             "none",

@@ -22,7 +22,7 @@ A query is done when it has a best pick or is marked none relevant (``QueryState
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -32,10 +32,9 @@ from ._input import (
     Action,
     BrowserInputError,
     _boolean,
-    _duration,
     _field,
     _identifier,
-    _request_id,
+    action_head,
     shown_value,
 )
 from ._rules import Applied, QueryState, Refused, Rules
@@ -78,25 +77,13 @@ def parse_pick_action(raw: Any, position: int, scale: Scale) -> Action:
     """Check one action of the pick task; ``position`` is its place in the batch.
 
     Ops: ``pick`` (``item_id``, ``rank`` 1, 2 or null to clear), ``none`` (``none_relevant``),
-    ``flag`` (``item_id``, ``flag`` one of the scale's flags, ``on``) and ``undo``.
+    ``flag`` (``item_id``, ``flag`` one of the scale's candidate flags, ``on``) and ``undo``.
     """
-    if not isinstance(raw, Mapping):
-        raise BrowserInputError(
-            f"action {position} is {shown_value(raw)}: each action must be a JSON object with an 'op'"
-        )
-    request_id = _request_id(raw)
-    op = raw.get("op")
-    if op not in PICK_OPS:
-        raise BrowserInputError(
-            f"action {position}: unknown op {shown_value(op)}; the pick task's ops are "
-            f"{', '.join(PICK_OPS)}",
-            request_id,
-        )
-    where = f"{op} action"
+    head = action_head(raw, position, PICK_OPS, "pick")
+    op, request_id, where = head.op, head.request_id, head.where
     if op == "undo":
         return Action("undo", request_id)
-    query_id = _identifier(raw, "query_id", where)
-    duration = _duration(raw, where)
+    query_id, duration = head.query_id, head.duration_ms
     if op == "none":
         on = _boolean(raw, "none_relevant", where)
         return Action("none", request_id, query_id, on=on, duration_ms=duration)
@@ -111,10 +98,11 @@ def parse_pick_action(raw: Any, position: int, scale: Scale) -> Action:
             )
         return Action("pick", request_id, query_id, item_id, rank=rank, duration_ms=duration)
     flag = _field(raw, "flag", where)
-    if not isinstance(flag, str) or flag not in scale.flags:
+    allowed = scale.flags_for("candidate")
+    if not isinstance(flag, str) or flag not in allowed:
         raise BrowserInputError(
-            f"flag {shown_value(flag)} refused: this scale's flags are "
-            f"{', '.join(scale.flags) or '(none)'}",
+            f"flag {shown_value(flag)} refused: this scale's candidate flags are "
+            f"{', '.join(allowed) or '(none)'}",
             request_id,
             malformed=False,
         )

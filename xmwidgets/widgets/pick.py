@@ -60,8 +60,8 @@ class BestMatchPicker(TaskWidget):
     """Best-of-N picks: for each query, the best candidate (and optionally a second best).
 
     Each candidate tile shows its key (1–9, 0 for the 10th, then letters); that key picks it as
-    the best, Shift+key as the second best; ``b`` / ``v`` pick the focused tile (any tile, also
-    beyond the keys), ``x`` marks the query "none relevant", ``m`` flags the focused tile's media
+    the best, Shift+digit as the second best; ``b`` / ``v`` pick the focused tile as best / second
+    (any tile, also beyond the keys), ``x`` marks the query "none relevant", ``m`` flags the focused tile's media
     as broken, ``z`` undoes. Blind and shuffled by default, as RelevanceGrid.
 
     Rules (kernel; the store never holds a contradiction): a new best replaces the old one, best

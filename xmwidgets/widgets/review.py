@@ -76,6 +76,14 @@ class Review(RelevanceGrid):
             store = open_store(store)
             labels = store.labels(campaign=campaign, task="grade")
         self._reviews = _reviews_by_pair(labels, pairs)
+        adjudicator = kwargs.get("annotator")
+        said = {r["annotator"] for reviews in self._reviews.values() for r in reviews}
+        if adjudicator is not None and adjudicator in said:
+            raise InputError(
+                f"annotator {adjudicator!r} judged some of these pairs: the adjudicator must be "
+                "someone else (their grades would replace their own judgements); pass another "
+                "annotator name"
+            )
         super().__init__(
             queries,
             items,
@@ -86,6 +94,8 @@ class Review(RelevanceGrid):
             shuffle=shuffle,
             **kwargs,
         )
+
+    _READ_ROLE = ADJUDICATOR
 
     def _page_states(self, q: Any) -> dict[str, dict[str, Any]]:
         states = super()._page_states(q)

@@ -129,6 +129,8 @@ export interface Page {
   query: { parts: Part[] };
   candidates: Candidate[]; // in shown order
   none_relevant: boolean;
+  /** The guideline's concepts this query mentions, with their definitions (shown above it). */
+  concepts?: Array<{ name: string; definition: string }>;
 }
 
 /**
@@ -218,4 +220,6 @@ export type KernelMessage =
       queries: Record<string, QueryAck>;
       progress: Progress;
     }
-  | { type: "error"; request_id: number | null; message: string };
+  | { type: "error"; request_id: number | null; message: string }
+  // candidates were added to these queries (add_candidates): their cached pages are out of date
+  | { type: "invalidate"; indices: number[] };

@@ -1,6 +1,6 @@
 /**
  * The pick task (BestMatchPicker): a query and its N candidates; one key picks the best (the tile's
- * key cap), Shift+key the second best, x none relevant, m broken media. After a best pick the next
+ * key cap), Shift+digit the second best (v on the focused tile), x none relevant, m broken media. After a best pick the next
  * query comes at once (advance_on_pick), so a campaign goes at one key per query. Parts: keys.ts
  * (key caps, key map, hint), state.ts (optimistic picks), board.ts (tiles and focus).
  */

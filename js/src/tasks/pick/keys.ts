@@ -1,9 +1,12 @@
 /**
  * The pick task's keys (pure, no DOM): each tile's key cap, and key presses -> actions.
  *
- * - The first 24 tiles have a key: 1–9, 0 for the 10th, then the letters no command takes.
- *   That key picks the tile as the best; Shift+key as the second best (Shift+1 is "!" on a US
- *   layout, so digits are read from `event.code`). Caps Lock does not turn a pick into a second.
+ * - The first 22 tiles have a key: 1–9, 0 for the 10th, then the letters no command takes (nor
+ *   e and r, the grid's note and rubric keys: one key, one meaning in every task). That key picks
+ *   the tile as the best. Shift+digit picks tiles 1–10 as the second best (Shift+1 is "!" on a
+ *   US layout, so digits are read from `event.code`); Shift+letter is left alone, as the
+ *   rubric's flags take upper-case letters (A, D, U, F). Caps Lock does not turn a pick into a
+ *   second.
  * - `b` / `v` pick the focused tile as best / second best: the tiles beyond the keys, and the mouse-
  *   free way to pick after moving with the arrows.
  * - `x` none relevant, `m` broken media on the focused tile; the shell's keys do the rest
@@ -12,8 +15,8 @@
 
 import type { Action, KeyLike } from "../../shell/keyboard";
 
-/** Letters no shell or pick command takes (not h j k l b x n p z m g, nor v = second on focus). */
-export const TILE_LETTERS = "acdefioqrstuwy";
+/** Letters no shell or pick command takes (not h j k l b x n p z m g, v = second on focus, e r). */
+export const TILE_LETTERS = "acdfioqstuwy";
 /** The key caps of tiles 1, 2, ... in order; tiles past the end have none. */
 export const TILE_KEYS: readonly string[] = [..."1234567890", ...TILE_LETTERS];
 
@@ -32,12 +35,7 @@ function tileOf(event: KeyLike): { index: number; second: boolean } | null {
   const key = event.key;
   if (event.shiftKey) {
     const digit = /^Digit(\d)$/.exec(event.code ?? "");
-    if (digit) return { index: INDEX.get(digit[1]) as number, second: true };
-    if (key.length === 1 && key !== key.toLowerCase()) {
-      const index = INDEX.get(key.toLowerCase());
-      return index === undefined ? null : { index, second: true };
-    }
-    return null;
+    return digit ? { index: INDEX.get(digit[1]) as number, second: true } : null;
   }
   const index = INDEX.get(key.length === 1 ? key.toLowerCase() : key);
   return index === undefined ? null : { index, second: false };
@@ -65,7 +63,7 @@ export function pickKeys(event: KeyLike): Action | null {
 /** The always-visible one-line hint. */
 export function pickHint(advance: boolean): string {
   return (
-    `tile key (1–9 0 a c d …) best${advance ? " → next query" : ""} · Shift+key 2nd best · b / v best / 2nd on focus · ` +
+    `tile key (1–9 0 a c d …) best${advance ? " → next query" : ""} · Shift+digit 2nd best · b / v best / 2nd on focus · ` +
     "x none relevant · m broken media · ←→↑↓/hjkl move · Space play · n/p next/prev · g go to · z undo · ? help"
   );
 }
@@ -74,10 +72,10 @@ export function pickHint(advance: boolean): string {
 export function pickHelpRows(advance: boolean): Array<[string, string]> {
   return [
     [
-      "1–9, 0, then a c d e f …",
+      "1–9, 0, then a c d f i …",
       `pick that tile (its key cap) as the best match${advance ? "; the next query comes at once" : ""}; again: clear it`,
     ],
-    ["Shift + a tile's key", "second best (optional; not the best one); again: clear it"],
+    ["Shift + 1–9, 0", "second best (optional; not the best one); again: clear it"],
     ["b  /  v", "best / second best on the focused tile (also the tiles beyond the keys)"],
     ["x", "toggle “none relevant” for the query (clear the picks first)"],
     ["m", "toggle “broken media” on the focused tile (a broken tile cannot be picked)"],

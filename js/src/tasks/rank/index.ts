@@ -1,0 +1,345 @@
+/**
+ * The ranking task (Ranker): the candidates as tiles in ranking order, each with its rank large on
+ * it, reordered by keys (keys.ts) and by drag (drag.ts), ties allowed (order.ts). The order on
+ * screen is a draft kept here; `s` saves it as one `rank` action, and leaving the query after
+ * changing it (n, Enter, p, g, the buttons) saves it too, so nothing ranked is lost and merely
+ * looking at a query saves nothing. The line above the tiles says which of these holds. `z` takes
+ * back the last unsaved move; with none, it undoes the last saved ranking in the kernel.
+ */
+
+import type { RenderProps } from "@anywidget/types";
+import { Cleanups, make, setText } from "../../shell/dom";
+import { moveFocus } from "../../shell/focus";
+import type { Action, Direction } from "../../shell/keyboard";
+import type { CachedPage } from "../../shell/prefetch";
+import type { GridTraits, JudgeAction, Page } from "../../shell/protocol";
+import { type GridOptions, renderShell } from "../../shell/shell";
+import type { Ack, ShellContext, TaskBody } from "../../shell/task";
+import { RankBoard } from "./board";
+import { enableDrag } from "./drag";
+import { RANK_HINT, rankHelpRows, rankKeys } from "./keys";
+import { Ranking } from "./order";
+
+/** What the kernel stores for a candidate of the ranking task (a QueryAck state). */
+interface RankState {
+  item_id: string;
+  rank: number | null;
+}
+
+/** The `rank` action (browser -> kernel): the whole ranking, best first. */
+export interface RankAction {
+  op: "rank";
+  request_id: number;
+  query_id: string;
+  ranking: Array<[string, number]>;
+  duration_ms: number;
+}
+
+export type SaveState = "unranked" | "draft" | "saving" | "saved" | "refused";
+
+/** One query's ranking: what the kernel stored, and the draft on screen. */
+interface RankQuery {
+  query_id: string;
+  index: number;
+  shown: string[];
+  stored: Map<string, number | null>;
+  draft: Ranking;
+  /** Drafts before each unsaved move (z takes them back). */
+  history: Ranking[];
+  dirty: boolean;
+  refused: boolean;
+  /** The save in flight for this query. */
+  pending: number | null;
+  done: boolean;
+}
+
+const TIMED = new Set<Action["type"]>(["move", "task", "undo"]);
+
+function complete(q: RankQuery): boolean {
+  return q.shown.every((id) => q.stored.get(id) != null);
+}
+
+export function saveState(q: RankQuery): SaveState {
+  if (q.pending !== null) return "saving";
+  if (q.dirty) return q.refused ? "refused" : "draft";
+  return complete(q) ? "saved" : "unranked";
+}
+
+const STATUS: Record<SaveState | "draftLast", string> = {
+  unranked: "not ranked yet · put the best first (Shift+arrows, t, e, =, or drag) · s saves this order",
+  draft: "changed, not saved · s saves · n / p / g save it and go on · z takes back the last move",
+  // n goes nowhere from the last query, so it saves nothing there
+  draftLast: "changed, not saved · s saves · p / g save it and go on · z takes back the last move",
+  saving: "saving…",
+  saved: "✓ ranking saved · a change must be saved again (s, or by leaving the query)",
+  refused: "not saved (see the notice) · s tries again",
+};
+
+/** The ranking body for the shell. */
+export function rankBody(ctx: ShellContext): TaskBody {
+  const queries = new Map<string, RankQuery>();
+  const board = new RankBoard();
+  const status = make("div", "xmw-rank-status");
+  status.setAttribute("aria-live", "polite");
+  const element = make("div", "xmw-rank");
+  element.append(status, board.element);
+  let view: RankQuery | null = null;
+  const cleanups = new Cleanups(); // the body lives as long as the shell's root
+
+  function load(page: Page): RankQuery {
+    const shown = page.candidates.map((c) => c.item_id);
+    const stored = new Map(page.candidates.map((c) => [c.item_id, (c as { rank?: number | null }).rank ?? null]));
+    const q: RankQuery = {
+      query_id: page.query_id,
+      index: page.index,
+      shown,
+      stored,
+      draft: Ranking.fromStored(shown, stored),
+      history: [],
+      dirty: false,
+      refused: false,
+      pending: null,
+      done: false,
+    };
+    q.done = complete(q);
+    queries.set(page.query_id, q);
+    return q;
+  }
+
+  /** The query's page came again with other candidates (`add_candidates`): take them in. */
+  function adopt(q: RankQuery, page: Page): void {
+    const shown = page.candidates.map((c) => c.item_id);
+    if (shown.length === q.shown.length && shown.every((id, i) => id === q.shown[i])) return;
+    for (const c of page.candidates) {
+      if (!q.stored.has(c.item_id)) q.stored.set(c.item_id, (c as { rank?: number | null }).rank ?? null);
+    }
+    q.shown = shown;
+    q.draft = q.dirty ? q.draft.withCandidates(shown) : Ranking.fromStored(shown, q.stored);
+    q.history = q.history.map((r) => r.withCandidates(shown));
+    q.done = complete(q);
+  }
+
+  function render(): void {
+    if (!view) return;
+    board.arrange(view.draft);
+    const state = saveState(view);
+    element.dataset.save = state;
+    const last = view.index >= Number(ctx.model.get("n_queries") ?? 0) - 1;
+    setText(status, STATUS[state === "draft" && last ? "draftLast" : state]);
+    ctx.refresh();
+  }
+
+  function save(q: RankQuery, started: number): void {
+    const requestId = ctx.ids.next();
+    ctx.clock.activity(started);
+    const action: RankAction = {
+      op: "rank",
+      request_id: requestId,
+      query_id: q.query_id,
+      ranking: q.draft.entries(),
+      duration_ms: ctx.clock.take(started),
+    };
+    q.pending = requestId;
+    q.dirty = false;
+    q.refused = false;
+    q.history = [];
+    // the batcher carries any task's actions; protocol.ts lists the grading task's
+    ctx.batcher.submit(action as unknown as JudgeAction);
+  }
+
+  /** Leaving a query whose order was changed saves it (nothing ranked is lost). */
+  function leave(started: number): void {
+    if (view?.dirty) save(view, started);
+  }
+
+  function edit(next: Ranking, focusId: string | null): void {
+    if (!view || next.equals(view.draft)) return;
+    view.history.push(view.draft);
+    view.draft = next;
+    view.dirty = true;
+    render();
+    if (focusId !== null) board.focus(view.draft.indexOf(focusId), ctx.hasFocus(), true);
+  }
+
+  function carry(direction: Direction): void {
+    if (!view) return;
+    const from = board.focusIndex;
+    const columns = direction === "up" || direction === "down" ? board.columns(ctx.fallbackColumns) : 1;
+    const to = moveFocus(from, direction, view.draft.size, columns);
+    if (to === from) {
+      ctx.notice(direction === "left" || direction === "up" ? "already first" : "already last");
+      return;
+    }
+    edit(view.draft.moveTo(from, to), view.draft.order[from]);
+  }
+
+  function task(name: string, value: unknown, started: number): void {
+    if (!view) return;
+    const at = board.focusIndex;
+    const id = view.draft.order[at] ?? null;
+    if (name === "carry") carry(value as Direction);
+    else if (name === "top") edit(view.draft.moveTo(at, 0), id);
+    else if (name === "end") edit(view.draft.moveTo(at, view.draft.size - 1), id);
+    else if (name === "tie") {
+      if (at === 0) ctx.notice("the first candidate has no one before it to tie with");
+      else edit(view.draft.toggleTie(at), id);
+    } else if (name === "save") {
+      save(view, started);
+      render();
+    }
+  }
+
+  function undo(started: number): void {
+    const previous = view?.history.pop();
+    if (view && previous) {
+      const focusId = view.draft.order[board.focusIndex] ?? null;
+      view.draft = previous;
+      view.dirty = view.history.length > 0 || !previous.equals(Ranking.fromStored(view.shown, view.stored));
+      render();
+      if (focusId !== null) board.focus(view.draft.indexOf(focusId), ctx.hasFocus(), true);
+      const now = view.dirty
+        ? "the ranking on screen is not saved yet"
+        : complete(view)
+          ? "the saved ranking is back"
+          : "the order as shown is back";
+      ctx.notice(`took back the last move: ${now}`);
+      return;
+    }
+    ctx.clock.activity(started);
+    ctx.batcher.submit({ op: "undo", request_id: ctx.ids.next() });
+  }
+
+  function ack(message: Ack): void {
+    const results = message.results ?? [];
+    const ours = results.filter((result) => ctx.batcher.isInFlight(result.request_id));
+    for (const [queryId, queryAck] of Object.entries(message.queries ?? {})) {
+      const q = queries.get(queryId);
+      if (!q) continue;
+      for (const state of queryAck.states as unknown as RankState[]) q.stored.set(state.item_id, state.rank ?? null);
+      q.done = !!queryAck.done;
+      // the kernel wins, except over a draft changed since (it is saved when the query is left)
+      if (!q.dirty) q.draft = Ranking.fromStored(q.shown, q.stored);
+    }
+    for (const result of ours) {
+      const q = queries.get(result.query_id);
+      if (q && q.pending === result.request_id) {
+        q.pending = null;
+        if (result.status === "refused") {
+          q.dirty = true;
+          q.refused = true;
+        }
+      }
+    }
+    ctx.batcher.answered(ours.map((result) => result.request_id));
+    for (const result of ours) {
+      const undone = result.undone;
+      if (undone && undone.index !== ctx.current()) ctx.goTo(undone.index, null);
+    }
+    render();
+    const notices = [...new Set(ours.map((result) => result.notice).filter((text) => !!text))];
+    if (notices.length) {
+      const refused = ours.some((result) => result.status === "refused" && result.notice);
+      ctx.notice(notices.join(" · "), refused ? "refused" : "info");
+    }
+  }
+
+  enableDrag(
+    board.element,
+    {
+      indexOf: (tile) => board.order.indexOf(tile.dataset.itemId ?? ""),
+      started: (from) => {
+        board.focus(from, true, false);
+      },
+      dropped: (from, to) => {
+        if (!view) return;
+        ctx.clock.activity(ctx.now());
+        edit(view.draft.moveTo(from, to), view.draft.order[from]);
+        board.focus(board.focusIndex, true, false);
+      },
+    },
+    cleanups,
+  );
+
+  const body: TaskBody = {
+    element,
+    keys: { action: (event) => rankKeys(event), hint: () => RANK_HINT, helpRows: () => rankHelpRows() },
+    timed: TIMED,
+    get ready() {
+      return view !== null;
+    },
+    load(page: Page) {
+      // a page that arrives again (prefetch, go back) must not put its older ranks over acks
+      const q = queries.get(page.query_id);
+      if (!q) load(page);
+      else adopt(q, page);
+    },
+    show(entry: CachedPage, samePage: boolean) {
+      const page = entry.page;
+      if (!samePage) leave(ctx.now());
+      const q = queries.get(page.query_id) ?? load(page);
+      board.render(page, entry.urls, !!ctx.model.get("show_sources"));
+      view = q;
+      render();
+      if (!samePage) {
+        ctx.clock.restart(ctx.now());
+        board.focusIndex = 0;
+      }
+    },
+    clear() {
+      leave(ctx.now());
+      view = null;
+      board.clear();
+      setText(status, "");
+    },
+    perform(action, started) {
+      if (action.type === "move") {
+        board.move(action.direction, ctx.fallbackColumns);
+        body.focus(true, true);
+      } else if (action.type === "task") task(action.name, action.value, started);
+      else if (action.type === "undo") undo(started);
+    },
+    ack,
+    error(requestId, message) {
+      const batcher = ctx.batcher;
+      if (requestId === null ? batcher.busy : batcher.isInFlight(requestId)) {
+        const failed = batcher.inFlightIds();
+        for (const q of queries.values()) {
+          if (q.pending !== null && failed.includes(q.pending)) {
+            q.pending = null;
+            q.dirty = true;
+            q.refused = true;
+          }
+        }
+        batcher.answered(failed);
+        render();
+      }
+      ctx.notice(message, "refused");
+    },
+    position() {
+      if (!view) return null;
+      const judged = view.shown.filter((id) => view?.stored.get(id) != null).length;
+      return { focused: board.size ? board.focusIndex : null, judged, total: view.shown.length, done: complete(view) };
+    },
+    none: () => null,
+    focus(moveDomFocus, scroll) {
+      board.focus(board.focusIndex, moveDomFocus, scroll);
+      if (moveDomFocus && board.size === 0) ctx.root.focus({ preventScroll: true });
+      ctx.refresh();
+    },
+    focusFrom: (target) => view !== null && board.focusFrom(target),
+    mediaTarget: () => ({ element: board.tileAt(board.focusIndex), index: board.focusIndex }),
+    focusItem(itemId) {
+      const at = view?.draft.indexOf(itemId) ?? -1;
+      if (at >= 0) board.focusIndex = at;
+    },
+  };
+  return body;
+}
+
+/** Render a Ranker into `el`; returns the cleanup. */
+export function renderRanker(
+  props: Pick<RenderProps<GridTraits>, "model" | "el">,
+  options: GridOptions = {},
+): () => void {
+  return renderShell(props, rankBody, options);
+}

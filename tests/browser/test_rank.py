@@ -1,0 +1,297 @@
+"""The Ranker as a person uses it, in JupyterLab 4 and Notebook 7 (issue 10).
+
+- By keyboard only: carry candidates with Shift+arrows, ``t`` to the top, ``=`` to tie, ``s`` to
+  save; ``n`` after a change saves the next query's ranking on the way out; ``z`` undoes it in the
+  kernel. What the tiles show must be what lands in ``ranker.labels`` and in the SQLite file.
+- By drag: a tile dragged with the mouse onto another place moves there, the notebook does not
+  start a cell drag or select text, and the keys still work afterwards.
+
+Screenshots of a ranking with a tie, in the light and the dark theme, and of a drag in flight,
+go to ``tests/artifacts/``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ._grid import GRID_ROOT, focus_grid, grid_snapshot, wait_all_saved, wait_grid, wait_tiles
+from ._jupyter import JupyterServer
+from ._pages import open_notebook, output_json, run_all_cells, screenshot, set_theme, write_notebook
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.timeout(600),
+    pytest.mark.usefixtures("built_bundle"),
+]
+
+STORE = "rank.sqlite"
+CELLS = [
+    "import xmwidgets as xm\ndemo = xm.datasets.demo()",
+    f'ranker = xm.Ranker(demo.queries, demo.items, demo.candidates, store="{STORE}", '
+    'annotator="ana")\nranker',
+]
+# prints the kernel's ranker.labels as {query_id: [[item_id, rank, tied], ...]} (best first)
+LABELS_JSON = """\
+import json
+_rows = ranker.labels.sort_values(["query_id", "rank"], kind="stable")
+print(json.dumps({q: [[r.item_id, int(r.rank), bool(r.tied)] for r in g.itertuples()]
+                  for q, g in _rows.groupby("query_id", sort=False)}))"""
+
+
+def _open(page: Any, server: JupyterServer, ui: str, test: str) -> Path:
+    folder = server.root_dir / f"rank_{test}_{ui}"
+    if folder.exists():
+        shutil.rmtree(folder)
+    write_notebook(server.root_dir, f"rank_{test}_{ui}/rank.ipynb", CELLS)
+    open_notebook(page, server, f"rank_{test}_{ui}/rank.ipynb", ui)
+    if ui == "lab":
+        page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+    run_all_cells(page, timeout_ms=180_000)
+    wait_grid(page, query_index=0)
+    focus_grid(page)
+    return folder / STORE
+
+
+def _shown(page: Any) -> list[tuple[str, int, bool]]:
+    """The tiles as shown: (item_id, rank, tied), in ranking order."""
+    return [(t["item_id"], int(t["rank"]), t["tied"]) for t in grid_snapshot(page)["tiles"]]
+
+
+def _wait_status(page: Any, prefix: str) -> None:
+    wait_tiles(page, "(s, p) => (s.rank_status || '').startsWith(p)", prefix)
+
+
+def _stored(path: Path) -> dict[str, list[tuple[str, int]]]:
+    """The current rankings in the SQLite event log, derived without xmwidgets."""
+    con = sqlite3.connect(path)
+    try:
+        rows = con.execute(
+            "SELECT event_id, query_id, item_id, rank, retracts, created_at FROM events "
+            "WHERE task = 'rank' ORDER BY event_id"
+        ).fetchall()
+    finally:
+        con.close()
+    retracted = {r[4] for r in rows if r[4] is not None}
+    current: dict[tuple[str, str], tuple[int, Any]] = {}
+    for event_id, query_id, item_id, rank, retracts, created in rows:
+        if retracts is None and event_id not in retracted:
+            current[(query_id, item_id)] = (int(rank), created)
+    out: dict[str, list[tuple[str, int]]] = {}
+    for (query_id, item_id), (rank, _) in sorted(current.items(), key=lambda kv: kv[1][0]):
+        out.setdefault(query_id, []).append((item_id, rank))
+    return out
+
+
+def _one_transaction(path: Path, query_id: str) -> bool:
+    con = sqlite3.connect(path)
+    try:
+        stamps = con.execute(
+            "SELECT DISTINCT created_at FROM events WHERE task = 'rank' AND query_id = ? "
+            "AND retracts IS NULL",
+            (query_id,),
+        ).fetchall()
+    finally:
+        con.close()
+    return len(stamps) == 1
+
+
+def _as_stored(shown: list[tuple[str, int, bool]]) -> list[tuple[str, int]]:
+    return sorted(((i, r) for i, r, _ in shown), key=lambda e: e[1])
+
+
+@pytest.mark.parametrize("ui", ["lab", "notebook"])
+def test_rank_by_keyboard_only(
+    page: Any, jupyter_server: JupyterServer, artifacts_dir: Path, ui: str
+) -> None:
+    store = _open(page, jupyter_server, ui, "keys")
+    q0 = grid_snapshot(page)["query_id"]
+    start = [i for i, _, _ in _shown(page)]
+    assert [r for _, r, _ in _shown(page)] == list(range(1, len(start) + 1))
+    _wait_status(page, "not ranked yet")
+
+    # the third candidate to the top, the one now second tied with it, the first one a place down
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("t")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("=")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Shift+ArrowRight")
+    want = [start[2], start[0], start[3], start[1], *start[4:]]
+    shown = _shown(page)
+    assert [i for i, _, _ in shown] == want, (start, shown)
+    assert [r for _, r, _ in shown][:5] == [1, 1, 3, 4, 5]
+    assert [t for _, _, t in shown][:3] == [True, True, False]
+    _wait_status(page, "changed, not saved")
+    assert grid_snapshot(page)["unsaved"] == 0, "a move was sent before it was saved"
+
+    page.keyboard.press("s")
+    _wait_status(page, "✓ ranking saved")
+    wait_all_saved(page)
+    assert "query 1 done" in grid_snapshot(page)["notice"]
+    root = page.locator(GRID_ROOT).last
+    screenshot(root, artifacts_dir / f"rank_{ui}_light.png")
+    set_theme(page, dark=True)
+    screenshot(root, artifacts_dir / f"rank_{ui}_dark.png")
+    set_theme(page, dark=False)
+
+    kernel = output_json(page, LABELS_JSON)
+    assert [tuple(e) for e in kernel[q0]] == [(i, r, t) for i, r, t in shown]
+    assert _stored(store) == {q0: _as_stored(shown)}
+    assert _one_transaction(store, q0)
+    focus_grid(page)  # running a cell took the keyboard focus
+
+    # n: the next query; a change there is saved when it is left with n
+    page.keyboard.press("n")
+    wait_grid(page, query_index=1)
+    q1 = grid_snapshot(page)["query_id"]
+    page.keyboard.press("Shift+ArrowDown")
+    page.keyboard.press("Shift+ArrowRight")
+    moved = _shown(page)
+    page.keyboard.press("n")
+    wait_grid(page, query_index=2)
+    wait_all_saved(page)
+    assert _stored(store) == {q0: _as_stored(shown), q1: _as_stored(moved)}
+
+    # z at query 3 (nothing changed there): undoes query 2's ranking and goes back to it
+    page.keyboard.press("z")
+    wait_grid(page, query_index=1)
+    wait_all_saved(page)
+    wait_tiles(page, "(s) => s.notice.startsWith('undid: ranking of query 2')", None)
+    _wait_status(page, "not ranked yet")
+    assert [r for _, r, _ in _shown(page)] == list(range(1, len(moved) + 1))
+    assert _stored(store) == {q0: _as_stored(shown)}
+    kernel = output_json(page, LABELS_JSON)
+    assert set(kernel) == {q0}
+
+
+@pytest.mark.parametrize("ui", ["lab", "notebook"])
+def test_rank_by_drag(
+    page: Any, jupyter_server: JupyterServer, artifacts_dir: Path, ui: str
+) -> None:
+    store = _open(page, jupyter_server, ui, "drag")
+    q0 = grid_snapshot(page)["query_id"]
+    start = [i for i, _, _ in _shown(page)]
+    cells_before = page.evaluate(
+        "() => window.jupyterapp.shell.currentWidget.content.widgets.length"
+    )
+    tiles = page.locator(GRID_ROOT).last.locator(".xmw-tile")
+    # a tile is grabbed anywhere but on its own controls (a player takes its own presses): the
+    # rank number is a handle on every tile
+    source = tiles.nth(0).locator(".xmw-rank-badge").bounding_box()
+    target = tiles.nth(2).bounding_box()
+    assert source and target
+    # from tile 1 to the right half of tile 3, in small steps as a hand does
+    page.mouse.move(source["x"] + source["width"] / 2, source["y"] + source["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(
+        target["x"] + target["width"] * 0.75, target["y"] + target["height"] / 2, steps=12
+    )
+    snapshot_mid = page.evaluate(
+        """(sel) => { const r = [...document.querySelectorAll(sel)].pop();
+           return { dragging: !!r.querySelector('.xmw-rank-dragging'),
+                    after: [...r.querySelectorAll('.xmw-tile')].findIndex(
+                      (t) => t.classList.contains('xmw-rank-drop-after')),
+                    selection: String(window.getSelection()) }; }""",
+        GRID_ROOT,
+    )
+    if ui == "lab":
+        screenshot(page, artifacts_dir / "rank_lab_drag.png")
+    page.mouse.up()
+    assert snapshot_mid == {"dragging": True, "after": 2, "selection": ""}
+    want = [start[1], start[2], start[0], *start[3:]]
+    assert [i for i, _, _ in _shown(page)] == want
+    _wait_status(page, "changed, not saved")
+    # the notebook saw no cell drag: same cells, and the keys are still the grid's
+    assert (
+        page.evaluate("() => window.jupyterapp.shell.currentWidget.content.widgets.length")
+        == cells_before
+    )
+    assert grid_snapshot(page)["has_focus"], "the drag took the keyboard focus from the grid"
+    assert [t["focused"] for t in grid_snapshot(page)["tiles"]][2] is True
+
+    # a second drag, backwards: the fourth tile onto the left half of the first
+    source = tiles.nth(3).locator(".xmw-rank-badge").bounding_box()
+    target = tiles.nth(0).bounding_box()
+    assert source and target
+    page.mouse.move(source["x"] + source["width"] / 2, source["y"] + source["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(
+        target["x"] + target["width"] * 0.2, target["y"] + target["height"] / 2, steps=15
+    )
+    page.mouse.up()
+    want = [want[3], *want[:3], *want[4:]]
+    assert [i for i, _, _ in _shown(page)] == want
+
+    page.keyboard.press("s")
+    _wait_status(page, "✓ ranking saved")
+    wait_all_saved(page)
+    shown = _shown(page)
+    assert [r for _, r, _ in shown] == list(range(1, len(want) + 1))
+    kernel = output_json(page, LABELS_JSON)
+    assert [e[0] for e in kernel[q0]] == want
+    assert _stored(store) == {q0: _as_stored(shown)}
+    assert _one_transaction(store, q0)
+
+
+# JS: the box of the element that scrolls the notebook (the one a drag near its edge scrolls)
+_SCROLLER_BOX = """(sel) => {
+  const root = [...document.querySelectorAll(sel)].pop();
+  for (let at = root.parentElement; at; at = at.parentElement) {
+    const o = getComputedStyle(at).overflowY;
+    if ((o === "auto" || o === "scroll") && at.scrollHeight > at.clientHeight) {
+      const b = at.getBoundingClientRect();
+      return { top: b.top, bottom: b.bottom, left: b.left, scroll: at.scrollTop };
+    }
+  }
+  return { top: 0, bottom: window.innerHeight, left: 0, scroll: window.scrollY };
+}"""
+
+
+@pytest.mark.parametrize("ui", ["lab", "notebook"])
+def test_drag_to_the_top_of_a_long_ranking_scrolls(
+    page: Any, jupyter_server: JupyterServer, ui: str
+) -> None:
+    store = _open(page, jupyter_server, ui, "scroll")
+    page.keyboard.press("n")  # query 2 has 20 candidates: more than the window shows
+    wait_grid(page, query_index=1)
+    q1 = grid_snapshot(page)["query_id"]
+    start = [i for i, _, _ in _shown(page)]
+    tiles = page.locator(GRID_ROOT).last.locator(".xmw-tile")
+    last = tiles.nth(len(start) - 1)
+    last.scroll_into_view_if_needed()
+    scroller = page.evaluate(_SCROLLER_BOX, GRID_ROOT)
+    first_box = tiles.nth(0).bounding_box()
+    assert first_box and first_box["y"] + first_box["height"] < scroller["top"], (
+        "the first tile is in view with the last: this run would not test scrolling"
+    )
+    source = last.locator(".xmw-rank-badge").bounding_box()
+    assert source
+    x = source["x"] + source["width"] / 2
+    page.mouse.move(x, source["y"] + source["height"] / 2)
+    page.mouse.down()
+    # hold the pointer at the top edge until the first tile is scrolled into view under it
+    edge = scroller["top"] + 12
+    page.mouse.move(x, edge, steps=10)
+    for _ in range(200):
+        box = tiles.nth(0).bounding_box()
+        if box and box["y"] > scroller["top"] + 60:
+            break
+        page.mouse.move(x + 1, edge)
+        page.mouse.move(x, edge)
+        page.wait_for_timeout(30)
+    box = tiles.nth(0).bounding_box()
+    assert box and box["y"] > scroller["top"], "dragging at the top edge did not scroll"
+    page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    want = [start[-1], *start[:-1]]
+    assert [i for i, _, _ in _shown(page)] == want
+    page.keyboard.press("s")
+    _wait_status(page, "✓ ranking saved")
+    wait_all_saved(page)
+    assert _stored(store) == {q1: [(item, k + 1) for k, item in enumerate(want)]}

@@ -1,0 +1,215 @@
+"""The rules of the ranking task (Ranker): a submitted ranking of a query's candidates, or none.
+
+The browser keeps the ranking being edited (keys and drag) as a draft and sends it whole, in one
+``rank`` action ``{op: "rank", query_id, ranking: [[item_id, rank], ...], duration_ms}``, when the
+annotator saves it (``s``, or leaving the query after changing the order). The kernel checks it
+and writes one ``rank`` event per candidate in the same transaction, so that a ranking is stored
+whole or not at all. Undo retracts those events: the store's labels then show the previous
+ranking again (or none), and so does the in-memory state.
+
+A ranking must list every shown candidate exactly once, with ranks forming a ranking: they start
+at 1, tied candidates share a rank, and the ranks after a tie either skip the places the tie takes
+(standard competition ranking, "1, 2, 2, 4") or do not (dense ranking, "1, 2, 2, 3"). Both are
+accepted; the store holds the competition form (rank = 1 + the number of candidates ranked above),
+so that a rank means the same with and without ties. A query is done when its ranking is stored.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ._input import (
+    MAX_ACTIONS,
+    Action,
+    BrowserInputError,
+    action_head,
+    shown_value,
+)
+from ._rules import Applied, QueryState, Refused, Rules
+
+__all__ = ["RANK_OPS", "RankRules", "Ranked", "competition_ranks", "parse_rank_action"]
+
+RANK_OPS = ("rank", "undo")
+# the longest ranking the browser may send (a query has at most this many candidates to rank)
+MAX_RANKING = MAX_ACTIONS
+
+
+@dataclass(slots=True)
+class Ranked:
+    """The stored rank of one (query, candidate) pair for this annotator."""
+
+    rank: int
+    n_ranked: int  # candidates in the ranking this rank belongs to
+    tied: bool  # another candidate of the ranking has the same rank
+    shown_position: int | None = None
+    duration_ms: int | None = None
+    guideline_version: str | None = None
+    created_at: datetime | None = None
+
+    @property
+    def handled(self) -> bool:
+        return True
+
+    @property
+    def judged(self) -> bool:
+        return True
+
+
+def parse_rank_action(raw: Any, position: int) -> Action:
+    """Check one action of the ranking task; ``position`` is its place in the batch.
+
+    The shape is checked here (a list of ``[item_id, rank]`` pairs, ranks positive integers);
+    whether it is a ranking of the query's candidates is for :class:`RankRules`.
+    """
+    head = action_head(raw, position, RANK_OPS, "ranking")
+    request_id, where = head.request_id, head.where
+    if head.op == "undo":
+        return Action("undo", request_id)
+    query_id, duration = head.query_id, head.duration_ms
+    ranking = raw.get("ranking")
+    if not isinstance(ranking, list) or not ranking or len(ranking) > MAX_RANKING:
+        raise BrowserInputError(
+            f"{where}: field 'ranking' is {shown_value(ranking)}: it must be a non-empty list of "
+            f"[item_id, rank] pairs (at most {MAX_RANKING})",
+            request_id,
+        )
+    entries: list[tuple[str, int]] = []
+    for k, entry in enumerate(ranking):
+        ok = (
+            isinstance(entry, list | tuple)
+            and len(entry) == 2
+            and isinstance(entry[0], str)
+            and entry[0]
+            and not isinstance(entry[1], bool)
+            and isinstance(entry[1], int)
+            and entry[1] >= 1
+        )
+        if not ok:
+            raise BrowserInputError(
+                f"{where}: ranking entry {k} is {shown_value(entry)}: each entry must be "
+                "[item_id, rank] with a non-empty string id and an integer rank from 1",
+                request_id,
+            )
+        entries.append((entry[0], int(entry[1])))
+    return Action("rank", request_id, query_id, duration_ms=duration, ranking=tuple(entries))
+
+
+def competition_ranks(ranks: Sequence[int]) -> list[int] | None:
+    """``ranks`` in competition form ("1, 2, 2, 4"), or None when they are not a ranking.
+
+    A competition ranking is returned as it is; a dense one ("1, 2, 2, 3") is renumbered so that
+    each rank is 1 + the number of ranks below it. Anything else (not starting at 1, a gap that
+    no tie explains) is None.
+    """
+    counts = Counter(ranks)
+    distinct = sorted(counts)
+    above = 0
+    competition = True
+    for r in distinct:
+        if r != above + 1:
+            competition = False
+        above += counts[r]
+    if competition:
+        return list(ranks)
+    if distinct != list(range(1, len(distinct) + 1)):
+        return None
+    first: dict[int, int] = {}
+    above = 0
+    for r in distinct:
+        first[r] = above + 1
+        above += counts[r]
+    return [first[r] for r in ranks]
+
+
+def _listed(values: Sequence[Any], limit: int = 10) -> str:
+    return ", ".join(str(v) for v in values[:limit]) + (", ..." if len(values) > limit else "")
+
+
+class RankRules(Rules):
+    """The rules of the ranking task (module docstring) on top of the shared Rules."""
+
+    def _check(self, q: QueryState, ranking: Sequence[tuple[str, int]]) -> list[int]:
+        """The ranking's competition ranks in its order; Refused names what is wrong with it."""
+        name = f"query {q.index + 1}"
+        seen: Counter[str] = Counter(item_id for item_id, _ in ranking)
+        twice = [item_id for item_id, n in seen.items() if n > 1]
+        if twice:
+            where = [q.position[i] + 1 if i in q.position else i for i in twice]
+            raise Refused(
+                f"ranking refused: candidate{'s' if len(twice) > 1 else ''} {_listed(where)} "
+                f"listed more than once; a ranking lists each of the {q.total} candidates of "
+                f"{name} once"
+            )
+        unknown = [item_id for item_id in seen if item_id not in q.position]
+        if unknown:
+            raise Refused(
+                f"ranking refused: item_id {_listed([repr(i) for i in unknown], 3)} is not a "
+                f"candidate of {name}"
+            )
+        missing = [q.position[i] + 1 for i in q.shown if i not in seen]
+        if missing:
+            raise Refused(
+                f"ranking refused: it lists {len(seen)} of the {q.total} candidates of {name}; "
+                f"candidate{'s' if len(missing) > 1 else ''} {_listed(missing)} "
+                f"{'are' if len(missing) > 1 else 'is'} missing (rank every candidate)"
+            )
+        ranks = competition_ranks([r for _, r in ranking])
+        if ranks is None:
+            given = sorted(r for _, r in ranking)
+            raise Refused(
+                f"ranking refused: the ranks {_listed(given, 12)} are not a ranking of "
+                f"{q.total} candidates: ranks start at 1 and go up without gaps, tied candidates "
+                "sharing one (1, 2, 2, 4 or dense 1, 2, 2, 3)"
+            )
+        return ranks
+
+    def _rank_action(
+        self, q: QueryState, action: Action, applied: Applied, now: datetime
+    ) -> list[str]:
+        ranks = self._check(q, action.ranking)
+        n = len(ranks)
+        counts = Counter(ranks)
+        n_tied = sum(c for c in counts.values() if c > 1)
+        ties = f", {n_tied} tied" if n_tied else ""
+        applied.description = f"ranking of query {q.index + 1} ({n} candidates{ties})"
+        # best first; equal ranks in the order the annotator left them on screen
+        order = sorted(range(n), key=lambda k: (ranks[k], k))
+        unchanged = all(
+            (p := q.pairs.get(action.ranking[k][0])) is not None
+            and p.rank == ranks[k]
+            and p.n_ranked == n
+            for k in order
+        )
+        if unchanged:
+            return [f"ranking of query {q.index + 1} unchanged: it is saved already"]
+        for k in order:
+            item_id, rank = action.ranking[k][0], ranks[k]
+            tied = counts[rank] > 1
+            self._set(
+                q,
+                item_id,
+                Ranked(
+                    rank=rank,
+                    n_ranked=n,
+                    tied=tied,
+                    shown_position=q.position[item_id],
+                    duration_ms=action.duration_ms,
+                    guideline_version=self.version,
+                    created_at=now,
+                ),
+            )
+            event = self._event("rank", q, item_id, now, action.duration_ms)
+            event.update(rank=rank, shown=q.shown_json)
+            applied.events.append(event)
+        return [f"ranking saved: {n} candidates{ties}"]
+
+    def item_ack(self, item_id: str, state: Ranked | None) -> dict[str, Any]:
+        return {
+            "item_id": item_id,
+            "rank": None if state is None else state.rank,
+            "tied": False if state is None else state.tied,
+        }

@@ -1,0 +1,279 @@
+"""Ranker: order a query's candidates by keys and by drag, ties allowed, saved as one ranking.
+
+The ranking task on the shared shell (:class:`~xmwidgets.widgets._base.TaskWidget`): its rules and
+browser actions are in :mod:`._rank_rules`, its front end is ``js/src/tasks/rank/``. A ranking is
+written as one ``rank`` event per candidate (``rank`` 1-based, ties share a rank, ``shown`` = the
+initial order shown) in one transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from ..scale import Scale
+from ._base import TaskWidget
+from ._input import Action
+from ._live_labels import Row, empty_frame
+from ._rank_rules import Ranked, RankRules, parse_rank_action
+from ._rules import QueryState
+
+__all__ = ["RANK_LABEL_COLUMNS", "Ranker"]
+
+RANK_LABEL_COLUMNS: dict[str, str] = {
+    "query_id": "string",
+    "item_id": "string",
+    "rank": "Int32",
+    "n_ranked": "Int32",
+    "tied": "boolean",
+    "annotator": "string",
+    "campaign": "string",
+    "guideline_version": "string",
+    "shown_position": "Int32",
+    "duration_ms": "Int64",
+    "created_at": "datetime64[ns, UTC]",
+}
+# the store's labels columns read when the widget opens
+_READ_COLUMNS = (
+    "query_id",
+    "item_id",
+    "rank",
+    "annotator",
+    "campaign",
+    "guideline_version",
+    "shown_position",
+    "duration_ms",
+    "created_at",
+)
+
+
+class Ranker(TaskWidget):
+    """Rankings of each query's candidates, made by keys or drag and written to a store as events.
+
+    The candidates are shown as tiles in ranking order, each with its rank large on it. They start
+    in the shown order (shuffled per annotator and query, seeded; recorded as ``shown`` on every
+    event) or, for a query ranked before, in its stored ranking. The annotator reorders them with
+    Shift+arrows (or Shift+h/j/k/l), ``t`` or Home (to the top), End (to the end) and by dragging a tile;
+    ``=`` ties the focused candidate with the one before it (they share a rank). The order being
+    edited is a draft in the browser: ``s`` saves it, and leaving the query (``n``, ``p``, ``g``)
+    after changing the order saves it too. A saved ranking lists every candidate once; the query
+    is then done. ``z`` takes back the last unsaved move, else undoes the last saved ranking (the
+    previous one, or none, is back in the store and on screen).
+
+    Parameters
+    ----------
+    queries, items, candidates, store, annotator, campaign, query_roles, item_roles, shuffle, seed,
+    show_sources, max_px
+        As for :class:`~xmwidgets.RelevanceGrid`. ``shuffle`` decides the initial order.
+    scale : Scale
+        Only its ``version`` is used here: it is stored as ``guideline_version``, and only the
+        rankings made under it count as already ranked.
+
+    Examples
+    --------
+    >>> import xmwidgets as xm
+    >>> demo = xm.datasets.demo()                                          # doctest: +SKIP
+    >>> ranker = xm.Ranker(demo.queries, demo.items, demo.candidates,
+    ...                    store="rankings.sqlite", annotator="ana")      # doctest: +SKIP
+    >>> ranker.labels                                                     # doctest: +SKIP
+    """
+
+    _TASK: ClassVar[str] = "rank"
+    _LABEL_COLUMNS: ClassVar[dict[str, str]] = RANK_LABEL_COLUMNS
+
+    _rules: RankRules
+
+    @property
+    def labels(self) -> pd.DataFrame:
+        """This annotator's current rankings: one row per ranked ``(query_id, item_id)``.
+
+        The same DataFrame object for the widget's life, brought up to date whenever it can be
+        looked at (when this property is read, and before each notebook cell runs). Rows are those
+        of the rankings stored when the widget opened, then of each query ranked here, in the
+        order of its first ranking, best first; a query ranked again keeps its rows where they
+        are, with the new ranks. Indexed 0..n-1 without gaps (an undone ranking's rows are gone,
+        or show the ranking it replaced). Only rankings under the scale's ``version``. Columns:
+
+        - ``query_id``, ``item_id`` (string): the pair.
+        - ``rank`` (Int32): 1 = best. Tied candidates share a rank and the next rank skips the
+          places they take (competition ranking: 1, 2, 2, 4), so ``rank`` is always 1 + the number
+          of candidates ranked above.
+        - ``n_ranked`` (Int32): how many candidates the query's ranking has (the query's
+          candidates when it was ranked).
+        - ``tied`` (boolean): another candidate of the same ranking has the same rank.
+        - ``annotator``, ``campaign``, ``guideline_version`` (string): who, which round, which
+          version of the rubric (the scale's ``version``).
+        - ``shown_position`` (Int32): 0-based position of the candidate in the initial order the
+          kernel showed (the ``shown`` list of the event), not its rank.
+        - ``duration_ms`` (Int64): active time spent on the query's ranking until it was saved;
+          the same on every row of one ranking (do not sum it over rows: take it once per query).
+        - ``created_at`` (datetime64[ns, UTC]): when the ranking was saved.
+        """
+        return super().labels
+
+    def _read_labels(self, campaign: str, annotator: str, scale: Scale) -> pd.DataFrame:
+        rows = self._store.labels(
+            campaign=campaign,
+            annotator=annotator,
+            task="rank",
+            guideline_version=scale.version,
+            columns=_READ_COLUMNS,
+        )
+        return _rank_rows(rows, scale.version)
+
+    def _parse_action(self, raw: Any, position: int) -> Action:
+        return parse_rank_action(raw, position)
+
+    def _page_states(self, q: QueryState) -> dict[str, dict[str, Any]]:
+        # every candidate carries its rank, null when it has none (the view sorts by it)
+        states: dict[str, dict[str, Any]] = {i: {"rank": None, "tied": False} for i in q.shown}
+        states.update({i: {"rank": r.rank, "tied": r.tied} for i, r in q.pairs.items()})
+        return states
+
+    # ----------------------------------------------------------------- state from the store
+    def _open(self, rows: pd.DataFrame | None) -> int:
+        """Load the stored rankings into the live frame and count the queries ranked."""
+        if rows is None:
+            rows = self._read_labels(self._campaign, self.annotator, self._scale)
+        base = _label_frame(rows)
+        self._live.load(base)
+        query_ids = base["query_id"].to_numpy(dtype=object)
+        item_ids = base["item_id"].to_numpy(dtype=object)
+        self._slots: dict[str, np.ndarray] = {
+            str(q): np.asarray(s, dtype=np.int64)
+            for q, s in pd.Series(np.arange(len(base))).groupby(query_ids).groups.items()
+        }
+        n = len(self._query_ids)
+        judged = 0
+        done = np.zeros(n, dtype=bool)
+        for query_id, slots in self._slots.items():
+            index = self._index_of.get(query_id)
+            if index is None:
+                continue
+            shown = set(self._candidates["item_id"].array[self._positions[query_id]])
+            ranked = len(shown.intersection(str(i) for i in item_ids[slots]))
+            judged += ranked
+            done[index] = ranked >= len(shown)
+        self._rules = RankRules(
+            self._campaign,
+            self.annotator,
+            self._scale.version,
+            self._load_query,
+            n_queries=n,
+            total=len(self._candidates),
+            judged=judged,
+            queries_done=int(done.sum()),
+        )
+        unfinished = np.flatnonzero(~done)
+        return int(unfinished[0]) if len(unfinished) else 0
+
+    def _load_query(self, query_id: str) -> QueryState:
+        """The state of one query as loaded from the store (its first use in this session)."""
+        index = self._index_of[query_id]  # KeyError: unknown query
+        shown = self._shown_order(query_id)
+        q = QueryState(query_id, index, shown, {item: k for k, item in enumerate(shown)})
+        slots = self._slots.get(query_id)
+        if slots is not None and len(slots):
+            q.pairs = _pairs(self._live.column, slots)
+            self._live.register(
+                {(query_id, item): int(s) for item, s in zip(q.pairs, slots, strict=True)}
+            )
+        q.handled = q.count_handled()
+        return q
+
+    def _reload_query(self, query_id: str) -> None:
+        """Read one query's ranking from the store again (undo of an action from before refresh())."""
+        rows = self._store.labels(
+            campaign=self._campaign,
+            annotator=self.annotator,
+            task="rank",
+            guideline_version=self._scale.version,
+            query_ids=[query_id],
+            columns=_READ_COLUMNS,
+        )
+        base = _label_frame(_rank_rows(rows, self._scale.version))
+        pairs = _pairs(lambda c: base[c].array, np.arange(len(base))) if len(base) else {}
+        self._rules.reset(self._rules.query(query_id), pairs, False)
+
+    def _label_row(self, q: QueryState, item_id: str, state: Ranked | None) -> Row | None:
+        if state is None:
+            return None
+        return (
+            q.query_id,
+            item_id,
+            state.rank,
+            state.n_ranked,
+            state.tied,
+            self.annotator,
+            self._campaign,
+            state.guideline_version,
+            state.shown_position,
+            state.duration_ms,
+            state.created_at,
+        )
+
+
+def _rank_rows(rows: pd.DataFrame, version: str) -> pd.DataFrame:
+    """The stored rank rows under ``version`` that hold a rank (a null rank is a cleared one)."""
+    if rows.empty:
+        return rows
+    keep = (rows["guideline_version"] == version).fillna(False).to_numpy(dtype=bool)
+    keep &= rows["rank"].notna().to_numpy()
+    return rows[keep]
+
+
+def _label_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """The labels frame of stored rank rows: best first per query, with n_ranked and tied."""
+    if rows.empty:
+        return empty_frame(RANK_LABEL_COLUMNS)
+    rows = rows.assign(
+        _q=rows["query_id"].astype(str), _r=pd.to_numeric(rows["rank"]).astype("int64")
+    )
+    # queries in the order they were first ranked, best first within each
+    first = rows.groupby("_q", sort=False).ngroup()
+    rows = rows.assign(_first=first.to_numpy()).sort_values(["_first", "_r"], kind="stable")
+    n_ranked = rows.groupby("_q")["_q"].transform("size")
+    tied = rows.duplicated(["_q", "_r"], keep=False)
+    frame = pd.DataFrame(
+        {
+            "query_id": rows["query_id"].array,
+            "item_id": rows["item_id"].array,
+            "rank": rows["rank"].array,
+            "n_ranked": n_ranked.to_numpy(),
+            "tied": tied.to_numpy(),
+            "annotator": rows["annotator"].array,
+            "campaign": rows["campaign"].array,
+            "guideline_version": rows["guideline_version"].array,
+            "shown_position": rows["shown_position"].array,
+            "duration_ms": rows["duration_ms"].array,
+            "created_at": rows["created_at"].array,
+        }
+    )
+    return frame.astype(RANK_LABEL_COLUMNS).reset_index(drop=True)
+
+
+def _pairs(column: Any, slots: np.ndarray) -> dict[str, Ranked]:
+    """The Ranked states of the label rows at ``slots``; ``column(name)`` gives a column's array."""
+    names = ("item_id", "rank", "n_ranked", "tied", "guideline_version")
+    values = {c: column(c)[slots].to_numpy(dtype=object, na_value=None) for c in names}
+    more = {
+        c: column(c)[slots].to_numpy(dtype=object, na_value=None)
+        for c in ("shown_position", "duration_ms")
+    }
+    stamps = [None if pd.isna(t) else t for t in column("created_at")[slots]]
+    return {
+        str(values["item_id"][k]): Ranked(
+            rank=int(values["rank"][k]),
+            n_ranked=int(values["n_ranked"][k]),
+            tied=bool(values["tied"][k]),
+            shown_position=None
+            if more["shown_position"][k] is None
+            else int(more["shown_position"][k]),
+            duration_ms=None if more["duration_ms"][k] is None else int(more["duration_ms"][k]),
+            guideline_version=values["guideline_version"][k],
+            created_at=stamps[k],
+        )
+        for k in range(len(slots))
+    }
