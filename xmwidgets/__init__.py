@@ -35,6 +35,7 @@ _LAZY: dict[str, str] = {
     "StoreError": "store",
     # widgets
     "RelevanceGrid": "widgets",
+    "BestMatchPicker": "widgets",
     "PairwiseJudge": "widgets",
     "Ranker": "widgets",
     "Review": "widgets",
@@ -81,6 +82,7 @@ __all__ = [  # a literal list, so that linters and IDEs see the public names
     "MATCHING_RUBRIC",
     "TREC_SCALE",
     "AgreementReport",
+    "BestMatchPicker",
     "ConsistencyReport",
     "Example",
     "Flag",
@@ -172,4 +174,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .rubric import Example, Flag
     from .scale import DEFAULT_FLAGS, MATCHING_RUBRIC, TREC_SCALE, Level, Rubric, Scale
     from .store import Store, StoreError, open_store
-    from .widgets import PairwiseJudge, Ranker, RelevanceGrid, Review
+    from .widgets import BestMatchPicker, PairwiseJudge, Ranker, RelevanceGrid, Review

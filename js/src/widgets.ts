@@ -12,6 +12,7 @@ import type { Initialize, Render } from "@anywidget/types";
 import type { GridTraits } from "./shell/protocol";
 import { renderGrid } from "./tasks/grade";
 import { renderPair } from "./tasks/pair";
+import { renderPicker } from "./tasks/pick";
 import { renderRanker } from "./tasks/rank";
 
 type Renderer = (props: Parameters<Render<GridTraits>>[0]) => () => void;
@@ -20,6 +21,7 @@ type Renderer = (props: Parameters<Render<GridTraits>>[0]) => () => void;
 export const TASKS: Record<string, Renderer> = {
   grade: (props) => renderGrid(props),
   pair: (props) => renderPair(props),
+  pick: (props) => renderPicker(props),
   rank: (props) => renderRanker(props),
 };
 

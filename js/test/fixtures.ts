@@ -232,6 +232,9 @@ export class FakeModel {
         });
       } else if (action.op === "none") {
         entry.none_relevant = action.none_relevant;
+      } else if (action.op === "pick") {
+        const rank = action.rank;
+        entry.states.push({ item_id: action.item_id, relevance: null, best: rank === 1, flags: [], rank });
       }
     }
     for (const [queryId, states] of Object.entries(how.states ?? {})) queryAck(queryId).states = states;

@@ -2,13 +2,14 @@
 import type { GridModel, GridOptions } from "../src/shell/shell";
 import { renderGrid } from "../src/tasks/grade";
 import { renderPair } from "../src/tasks/pair";
+import { renderPicker } from "../src/tasks/pick";
 import { renderRanker } from "../src/tasks/rank";
 import { FakeModel, key } from "./fixtures";
 
 const mounted: Array<() => void> = [];
 
 /** The task bodies a test can mount (the kernel's `task` trait -> its renderer). */
-const RENDERERS = { grade: renderGrid, pair: renderPair, rank: renderRanker };
+const RENDERERS = { grade: renderGrid, pair: renderPair, pick: renderPicker, rank: renderRanker };
 
 /** GridOptions, plus which task to mount (default: the grading task). */
 export type MountOptions = GridOptions & { task?: keyof typeof RENDERERS };

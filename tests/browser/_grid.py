@@ -4,7 +4,8 @@ The root carries ``data-query-index`` / ``data-query-id``; each ``.xmw-tile`` ca
 ``data-item-id``, ``data-shown-position``, ``data-relevance`` ("" when unjudged), ``data-best``
 and ``data-state`` (unjudged|pending|saved|error), ``data-flags`` (comma-separated); the focused
 tile has ``.xmw-focused``, the tile ``b`` acts on ``.xmw-best-target``. A Ranker's tiles carry
-``data-rank`` and ``data-tied``, and its body ``.xmw-rank-status`` (saved or not). The root's ``data-unsaved``
+``data-rank`` and ``data-tied`` (a BestMatchPicker's ``data-rank``: "1" best, "2" second best,
+"" none), and its body ``.xmw-rank-status`` (saved or not). The root's ``data-unsaved``
 counts judgements not acknowledged yet; ``.xmw-notice`` (role=status) shows the kernel's notices,
 ``.xmw-position`` "candidate k of N · j/N judged".
 """

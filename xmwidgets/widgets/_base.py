@@ -19,7 +19,7 @@ import getpass
 import logging
 import os
 import pathlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, ClassVar
 
@@ -231,6 +231,12 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
     def _reload_query(self, query_id: str) -> None:
         """Read one query's state from the store again (undo of an action from before refresh())."""
         raise NotImplementedError
+
+    def _put_labels(self, q: QueryState, item_ids: Iterable[str]) -> None:
+        """Queue the live labels rows of the pairs of ``q`` a batch touched (one row per pair;
+        a task with one row per query overrides this)."""
+        for item_id in item_ids:
+            self._live.put((q.query_id, item_id), self._label_row(q, item_id, q.pairs.get(item_id)))
 
     # ----------------------------------------------------------------- public API
     @property

@@ -12,7 +12,7 @@ in memory and says so; a bug in one action never loses the rest.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +45,7 @@ class JudgeBatches:
             self, q: QueryState, item_id: str, state: Any | None
         ) -> tuple[Any, ...] | None: ...
         def _reload_query(self, query_id: str) -> None: ...
+        def _put_labels(self, q: QueryState, item_ids: Iterable[str]) -> None: ...
         def _set_progress(self) -> None: ...
 
     def _judge_batch(self, raw_actions: tuple[Any, ...]) -> None:
@@ -113,11 +114,7 @@ class JudgeBatches:
             self._write(pending, results)
         touched = rules.take_touched()
         for query_id, item_ids in touched.items():
-            q = rules.queries[query_id]
-            for item_id in item_ids:
-                self._live.put(
-                    (query_id, item_id), self._label_row(q, item_id, q.pairs.get(item_id))
-                )
+            self._put_labels(rules.queries[query_id], item_ids)
         self._set_progress()
         self.send(
             {

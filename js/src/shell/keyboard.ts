@@ -41,6 +41,8 @@ export type Action =
 /** The fields of a KeyboardEvent the map looks at (a plain object in tests). */
 export interface KeyLike {
   key: string;
+  /** The physical key ("Digit1"): Shift+1 is key "!" on a US layout, another sign elsewhere. */
+  code?: string;
   ctrlKey?: boolean;
   metaKey?: boolean;
   altKey?: boolean;

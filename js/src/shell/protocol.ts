@@ -41,6 +41,8 @@ export interface GridTraits {
   advance_on_grade?: boolean;
   /** Optional: the campaign's query ids in order, so that `g` finds a query by id anywhere. */
   goto_query_ids?: string[];
+  /** Pick task: after a best pick, show the next query at once. Default true. */
+  advance_on_pick?: boolean;
 }
 
 export type Kind = "text" | "image" | "audio" | "video" | "error";
@@ -106,6 +108,7 @@ export interface Candidate {
   relevance: number | null; // current judgement from the store (null = unjudged)
   best: boolean; // current best-match pick
   flags?: string[]; // stored flags, e.g. ["broken-media"] (absent from kernels older than the judge batch)
+  rank?: number | null; // pick task: 1 = best, 2 = second best, null = not picked
   meta?: { sources?: string[]; rank?: number | null; score?: number | null }; // only when show_sources
   /** Review (adjudication): what each annotator said about this pair. */
   reviews?: Review[];
@@ -160,6 +163,8 @@ export type JudgeAction =
       on: boolean;
       duration_ms: number;
     }
+  // pick task: rank 1 = best, 2 = second best, null = clear this candidate's pick
+  | { op: "pick"; request_id: number; query_id: string; item_id: string; rank: 1 | 2 | null; duration_ms: number }
   | { op: "undo"; request_id: number }; // undoes this session's last accepted action
 
 /** The flag the UI sets with `m` and the tile's broken-media button. */
@@ -193,6 +198,8 @@ export interface StoredState {
   relevance: number | null;
   best: boolean;
   flags: string[];
+  /** Pick task: 1 = best, 2 = second best, null = not picked. */
+  rank?: number | null;
 }
 
 /** A query touched by a batch: the stored states that changed (the view adopts them: the kernel wins). */

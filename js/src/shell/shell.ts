@@ -163,9 +163,9 @@ export function renderShell(
       renderHeader();
       renderNone();
     },
-    goTo: (index, item) => {
+    goTo: (index, item, started) => {
       focusItem = item;
-      navigate(index);
+      navigate(index, started === undefined ? {} : { started });
     },
     notice: (text, kind) => notices.show(text, kind),
     fallbackColumns: options.columns ?? 4,

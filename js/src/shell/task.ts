@@ -36,8 +36,9 @@ export interface ShellContext {
   hasFocus(): boolean;
   /** Re-render the header's position, done state and none-relevant banner (after a change). */
   refresh(): void;
-  /** Go to query `index`, focusing `item` once it is shown. */
-  goTo(index: number, item: { query_id: string; item_id: string } | null): void;
+  /** Go to query `index`, focusing `item` once it is shown; `started`: time the key that asked
+   * for it (as n is), when it is the next query. */
+  goTo(index: number, item: { query_id: string; item_id: string } | null, started?: number): void;
   notice(text: string, kind?: NoticeKind): void;
   /** Columns for ↑/↓ when the DOM has no layout (happy-dom, hidden widget). */
   readonly fallbackColumns: number;

@@ -1,0 +1,255 @@
+/**
+ * The pick task (BestMatchPicker): a query and its N candidates; one key picks the best (the tile's
+ * key cap), Shift+digit the second best (v on the focused tile), x none relevant, m broken media. After a best pick the next
+ * query comes at once (advance_on_pick), so a campaign goes at one key per query. Parts: keys.ts
+ * (key caps, key map, hint), state.ts (optimistic picks), board.ts (tiles and focus).
+ */
+
+import type { RenderProps } from "@anywidget/types";
+import type { Action } from "../../shell/keyboard";
+import type { CachedPage } from "../../shell/prefetch";
+import { BROKEN_MEDIA, type GridTraits, type Page } from "../../shell/protocol";
+import { type GridOptions, renderShell } from "../../shell/shell";
+import type { Ack, ShellContext, TaskBody } from "../../shell/task";
+import { recordTiming } from "../../shell/timing";
+import { PickBoard } from "./board";
+import { pickHelpRows, pickHint, pickKeys } from "./keys";
+import { type Change, type PickQuery, PickState } from "./state";
+
+const TIMED = new Set<Action["type"]>(["move", "task", "none-relevant", "flag", "undo"]);
+
+/** The pick body for the shell. */
+export function pickBody(ctx: ShellContext): TaskBody {
+  const state = new PickState();
+  const board = new PickBoard();
+  // nothing is graded here: the CSS hides the scale's legend, whose digits are tile keys in this task
+  ctx.root.classList.add("xmw-task-pick");
+  const cue = document.createElement("div");
+  cue.className = "xmw-pick-cue";
+  const element = document.createElement("div");
+  element.className = "xmw-pick";
+  element.append(cue, board.element);
+  let view: PickQuery | null = null;
+  /** Undo requests in flight -> what this view undid itself. */
+  const undoGuesses = new Map<number, { query_id: string; item_id: string | null } | null>();
+
+  const advance = (): boolean => ctx.model.get("advance_on_pick") !== false;
+  const showCue = (): void => {
+    cue.textContent = advance()
+      ? "press a tile's key to pick the best: the next query comes at once (p goes back, z undoes)"
+      : "press a tile's key to pick the best, then n for the next query";
+  };
+
+  const changed = (changes: Array<Change | null>): void => {
+    for (const change of changes) {
+      if (change && view && view.query_id === change.query_id) board.update(view, change.item_ids);
+    }
+    ctx.refresh();
+  };
+  const duration = (started: number): number => {
+    ctx.clock.activity(started);
+    return ctx.clock.take(started);
+  };
+  const at = (itemId: string): number => view?.order.indexOf(itemId) ?? -1;
+
+  function pick(position: number, rank: 1 | 2, started: number): void {
+    const query = view;
+    const itemId = query?.order[position];
+    if (!query || itemId === undefined) return;
+    board.focusIndex = position;
+    const wasDone = state.done(query);
+    const requestId = ctx.ids.next();
+    const { send, change } = state.pick(query, itemId, rank, requestId, started);
+    const n = Number(ctx.model.get("n_queries") ?? 0);
+    const onward = send === 1 && !!change && !wasDone && advance() && query.index < n - 1;
+    changed([change]);
+    // going on: the next page takes the focus (focusing and scrolling here would lay out this page
+    // once more, in the key handler, just before it goes)
+    if (!onward) body.focus(ctx.hasFocus(), true);
+    ctx.batcher.submit({
+      op: "pick",
+      request_id: requestId,
+      query_id: query.query_id,
+      item_id: itemId,
+      rank: send,
+      duration_ms: duration(started),
+    });
+    if (onward) ctx.goTo(query.index + 1, null, started);
+  }
+
+  function toggleNone(started: number): void {
+    if (!view) return;
+    const requestId = ctx.ids.next();
+    const { on, change } = state.none(view, requestId, started);
+    changed([change]);
+    const query_id = view.query_id;
+    ctx.batcher.submit({
+      op: "none",
+      request_id: requestId,
+      query_id,
+      none_relevant: on,
+      duration_ms: duration(started),
+    });
+  }
+
+  function toggleBroken(position: number, started: number): void {
+    const itemId = view?.order[position];
+    if (!view || itemId === undefined) return;
+    if (!ctx.scale().flags.includes(BROKEN_MEDIA)) {
+      ctx.notice(`the scale ${JSON.stringify(ctx.scale().name)} has no "${BROKEN_MEDIA}" flag`, "refused");
+      return;
+    }
+    const requestId = ctx.ids.next();
+    const { on, change } = state.flag(view, itemId, BROKEN_MEDIA, requestId, started);
+    changed([change]);
+    const query_id = view.query_id;
+    const action = { op: "flag" as const, request_id: requestId, query_id, item_id: itemId, flag: BROKEN_MEDIA, on };
+    ctx.batcher.submit({ ...action, duration_ms: duration(started) });
+  }
+
+  function undo(started: number): void {
+    const requestId = ctx.ids.next();
+    const { entry, change } = state.undo(requestId, started);
+    undoGuesses.set(requestId, entry && { query_id: entry.query_id, item_id: entry.item_id });
+    if (entry && entry.index !== ctx.current()) {
+      ctx.goTo(entry.index, entry.item_id ? { query_id: entry.query_id, item_id: entry.item_id } : null);
+    } else if (change) {
+      changed([change]);
+      focusOn(entry?.item_id ?? null);
+    }
+    ctx.batcher.submit({ op: "undo", request_id: requestId });
+  }
+
+  function focusOn(itemId: string | null): void {
+    const position = itemId === null ? -1 : at(itemId);
+    if (position < 0) return;
+    board.focusIndex = position;
+    body.focus(ctx.hasFocus(), true);
+  }
+
+  const handlers = {
+    onPick: (itemId: string, rank: 1 | 2) => {
+      const position = at(itemId);
+      if (position >= 0) pick(position, rank, ctx.now());
+    },
+    onBroken: (itemId: string) => {
+      const position = at(itemId);
+      if (position < 0) return;
+      board.focusIndex = position;
+      toggleBroken(position, ctx.now());
+    },
+  };
+
+  const body: TaskBody = {
+    element,
+    keys: {
+      action: (event) => pickKeys(event),
+      hint: () => pickHint(advance()),
+      helpRows: () => pickHelpRows(advance()),
+    },
+    timed: TIMED,
+    get ready() {
+      return view !== null;
+    },
+    load(page: Page) {
+      state.load(page);
+    },
+    show(entry: CachedPage, samePage: boolean) {
+      const page = entry.page;
+      const query = state.queries.get(page.query_id) ?? state.load(page);
+      showCue();
+      board.render(page, query, entry.urls, !!ctx.model.get("show_sources"), handlers);
+      element.dataset.count = String(page.candidates.length);
+      view = query;
+      if (!samePage) {
+        ctx.clock.restart(ctx.now());
+        board.focusIndex = 0;
+      }
+    },
+    clear() {
+      view = null;
+      board.clear();
+    },
+    perform(action, started) {
+      if (action.type === "move") {
+        board.move(action.direction, ctx.fallbackColumns);
+        body.focus(true, true);
+      } else if (action.type === "task" && action.name === "pick") {
+        const position = action.index ?? board.focusIndex;
+        if (position >= board.size) {
+          ctx.notice(`there is no candidate ${position + 1} on this query (${board.size} shown)`, "refused");
+          return;
+        }
+        pick(position, action.value === 2 ? 2 : 1, started);
+      } else if (action.type === "none-relevant") toggleNone(started);
+      else if (action.type === "flag") toggleBroken(board.focusIndex, started);
+      else if (action.type === "undo") undo(started);
+    },
+    ack(message: Ack) {
+      const ours = (message.results ?? []).filter((r) => ctx.batcher.isInFlight(r.request_id));
+      const now = ctx.now();
+      for (const result of ours) {
+        const started = state.startedAt(result.request_id);
+        if (started !== null) recordTiming("saved", now - started);
+      }
+      changed(state.ack(message, new Set(ours.map((r) => r.request_id))));
+      ctx.batcher.answered(ours.map((r) => r.request_id));
+      for (const result of ours) {
+        if (!undoGuesses.has(result.request_id)) continue;
+        const guess = undoGuesses.get(result.request_id);
+        undoGuesses.delete(result.request_id);
+        const undone = result.undone;
+        if (!undone || (guess && guess.query_id === undone.query_id && guess.item_id === undone.item_id)) continue;
+        // the kernel undid something this view did not know of (another view, a restart): go to it
+        const item = undone.item_id === null ? null : { query_id: undone.query_id, item_id: undone.item_id };
+        if (undone.index !== ctx.current()) ctx.goTo(undone.index, item);
+        else focusOn(undone.item_id);
+      }
+      const notices = [...new Set(ours.map((r) => r.notice).filter((text) => !!text))];
+      if (notices.length) {
+        const refused = ours.some((r) => r.status === "refused" && r.notice);
+        const done = ours.some((r) => r.notice.includes(" done"));
+        ctx.notice(notices.join(" · "), refused ? "refused" : done ? "done" : "info");
+      }
+    },
+    error(requestId, message) {
+      const batcher = ctx.batcher;
+      if (requestId === null ? batcher.busy : batcher.isInFlight(requestId)) {
+        const failed = batcher.inFlightIds();
+        changed(state.fail(failed, message));
+        batcher.answered(failed);
+      }
+      ctx.notice(message, "refused");
+    },
+    position() {
+      if (!view) return null;
+      const picked = view.order.filter((id) => view?.items.get(id)?.rank != null).length;
+      const focused = board.size ? board.focusIndex : null;
+      return { focused, judged: picked, total: view.order.length, done: state.done(view) };
+    },
+    none() {
+      return view ? { on: view.none_relevant, state: view.noneState } : { on: false, state: "" };
+    },
+    focus(moveDomFocus, scroll) {
+      board.focus(board.focusIndex, moveDomFocus, scroll);
+      if (moveDomFocus && board.size === 0) ctx.root.focus({ preventScroll: true });
+      ctx.refresh();
+    },
+    focusFrom: (target) => view !== null && board.focusFrom(target),
+    mediaTarget: () => ({ element: board.tile(board.focusIndex), index: board.focusIndex }),
+    focusItem(itemId) {
+      const position = at(itemId);
+      if (position >= 0) board.focusIndex = position;
+    },
+    noneButton: (started) => toggleNone(started),
+  };
+  return body;
+}
+
+/** Render a BestMatchPicker into `el`; returns the cleanup. */
+export function renderPicker(
+  props: Pick<RenderProps<GridTraits>, "model" | "el">,
+  options: GridOptions = {},
+): () => void {
+  return renderShell(props, pickBody, options);
+}
