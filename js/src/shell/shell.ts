@@ -134,6 +134,7 @@ export function renderShell(
   };
   const body = createBody(context);
   const timed = new Set([...TIMED, ...body.timed]);
+  if (body.headerElement) header.queryBox.after(body.headerElement);
   root.append(header.element, banners.error, notices.element, banners.none);
   root.append(loading.element, body.element, help.element);
   el.append(root);
