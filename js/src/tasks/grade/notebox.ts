@@ -106,6 +106,9 @@ export class NoteBox {
   }
 
   private renderToggles(toggles: NoteToggle[]): void {
+    // a toggle that had the focus keeps it (Space on it re-renders the buttons)
+    const active = document.activeElement;
+    const focused = active instanceof HTMLElement && this.toggles.contains(active) ? active.dataset.flag : undefined;
     const buttons = toggles.map((toggle) => {
       const button = make("button", "xmw-note-flag");
       button.type = "button";
@@ -120,6 +123,7 @@ export class NoteBox {
     });
     this.toggles.replaceChildren(...buttons);
     this.toggles.hidden = buttons.length === 0;
+    buttons.find((button) => focused !== undefined && button.dataset.flag === focused)?.focus({ preventScroll: true });
   }
 
   private onKey(event: KeyboardEvent): void {
