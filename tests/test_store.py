@@ -162,12 +162,18 @@ def test_random_history_matches_a_reference_view(store: Store) -> None:
         else:
             event = grade(f"q{rng.randrange(3)}", rng.choice(["d1", "d2", None]), rng.randrange(4))
             event["annotator"] = rng.choice(["a", "b"])
+            event["guideline_version"] = rng.choice(["v1", "v2", None])
+            if rng.random() < 0.3:  # a pair judgement: other_id is part of the key
+                event.update(task="pair", relevance=None, other_id=rng.choice(["d1", "d3", None]))
+                event["choice"] = rng.choice(["a", "b", "tie", "both-bad"])
             live += store.append([event])
     events = store.events()
     retracted = set(events.retracts.dropna().astype(int))
     values = events[events.retracts.isna() & ~events.event_id.isin(retracted)]
     key = list(LABEL_KEY)
-    expected = values.assign(item_id=values.item_id.fillna("<null>")).groupby(key).event_id.max()
+    expected = values.groupby(key, dropna=False).event_id.max()
+    # keys with null parts (item_id, other_id, guideline_version) are among them
+    assert any(pd.isna(part) for k in expected.index for part in k)
     assert sorted(store.labels().event_id) == sorted(expected)
     # the key path (query_ids) and the event-order path agree, and so do the two bookkeeping tables
     by_key = store.labels(query_ids=["q0", "q1", "q2"])
@@ -179,6 +185,117 @@ def test_random_history_matches_a_reference_view(store: Store) -> None:
         con.close()
 
 
+# ----------------------------------------------------------------------------- schema 3 key
+def test_a_grade_under_another_guideline_version_does_not_replace_it(store: Store) -> None:
+    v1, v2 = ({"guideline_version": "v1"}, {"guideline_version": "v2"})
+    store.append([grade("q1", "d1", 1, **v1), grade("q1", "d2", 0, **v1)])
+    store.append([grade("q1", "d1", 3, **v2)])
+    assert len(store.labels()) == 3
+    assert current(store, guideline_version="v1") == {("q1", "d1"): 1, ("q1", "d2"): 0}
+    assert current(store, guideline_version="v2") == {("q1", "d1"): 3}
+    assert set(store.labels(guideline_version="v2").guideline_version) == {"v2"}
+    assert len(store.labels(guideline_version=["v1", "v2"])) == 3
+    assert store.labels(guideline_version="v3").empty
+    # within one version the newest value still wins, and undo walks back within that version
+    (again,) = store.append([grade("q1", "d1", 2, **v2)])
+    assert current(store, guideline_version="v2") == {("q1", "d1"): 2}
+    store.retract([again])
+    assert current(store, guideline_version="v2") == {("q1", "d1"): 3}
+    assert current(store, guideline_version="v1", query_ids=["q1"]) == {
+        ("q1", "d1"): 1,
+        ("q1", "d2"): 0,
+    }
+    assert len(store.events(guideline_version="v2")) == 3  # two values and the retraction
+    counts = store.counts(campaign="c1", annotator="ann")
+    assert counts.judged.tolist() == [3]
+    counts = store.counts(campaign="c1", annotator="ann", guideline_version="v2")
+    assert counts.judged.tolist() == [1]
+
+
+def test_null_and_empty_guideline_version_and_other_id_are_their_own_keys(store: Store) -> None:
+    store.append([grade("q1", "d1", 1), grade("q1", "d1", 2, guideline_version="")])
+    assert sorted(store.labels().relevance.tolist()) == [1, 2]
+    assert current(store, guideline_version="") == {("q1", "d1"): 2}
+    store.append([grade("q1", "d1", 0)])  # replaces the one without a version
+    labels = store.labels()
+    assert labels.relevance.tolist() == [2, 0]
+    assert labels.guideline_version.isna().tolist() == [False, True]
+    pair = {"campaign": "c1", "task": "pair", "annotator": "ann", "query_id": "q1"}
+    store.append(
+        [{**pair, "item_id": "a", "choice": "a"}, {**pair, "item_id": "a", "other_id": ""}]
+    )
+    store.append([{**pair, "item_id": "a", "choice": "b"}])
+    pairs = store.labels(task="pair")
+    assert pairs.other_id.isna().tolist() == [False, True]
+    assert pairs.choice.tolist()[1] == "b"
+
+
+def test_pairs_with_another_second_item_are_two_labels(store: Store) -> None:
+    pair = {"campaign": "c1", "task": "pair", "annotator": "ann", "query_id": "q1"}
+    ab = {**pair, "item_id": "a", "other_id": "b", "shown": ["b", "a"], "shown_position": 1}
+    ac = {**pair, "item_id": "a", "other_id": "c", "shown": ["a", "c"], "shown_position": 0}
+    first = store.append([{**ab, "choice": "a"}, {**ac, "choice": "tie"}])
+    store.append([{**ab, "choice": "both-bad"}])
+    labels = store.labels(task="pair")
+    assert labels[["item_id", "other_id", "choice"]].values.tolist() == [
+        ["a", "c", "tie"],
+        ["a", "b", "both-bad"],
+    ]
+    assert labels.shown_position.tolist() == [0, 1]
+    assert json.loads(labels.shown.tolist()[1]) == ["b", "a"]
+    (clear,) = store.append([ab])  # choice null: the choice is cleared, the key stays
+    assert store.labels(task="pair").set_index("event_id").choice.isna().to_dict() == {
+        first[1]: False,
+        clear: True,
+    }
+    # an undo of a pair event copies the whole key, other_id included
+    (undo,) = store.retract([clear])
+    retraction = store.events().set_index("event_id").loc[undo]
+    assert (retraction.item_id, retraction.other_id, retraction.task) == ("a", "b", "pair")
+    assert store.labels(task="pair").choice.tolist() == ["tie", "both-bad"]
+
+
+def test_rank_events_and_picks_with_ranks(store: Store) -> None:
+    rank = {"campaign": "c1", "task": "rank", "annotator": "ann", "query_id": "q1"}
+    shown = ["d3", "d1", "d2"]
+    store.append(
+        [
+            {**rank, "item_id": "d1", "rank": 1, "shown": shown},
+            {**rank, "item_id": "d2", "rank": 2, "shown": shown},
+            {**rank, "item_id": "d3", "rank": 2, "shown": shown},  # ties share a rank
+        ]
+    )
+    pick = {**rank, "task": "pick", "shown": shown}
+    store.append([{**pick, "item_id": "d1", "rank": 1}, {**pick, "item_id": "d3", "rank": 2}])
+    store.append([{**pick, "item_id": "d3"}])  # clearing a pick: the same key, rank null
+    ranks = store.labels(task="rank")
+    assert ranks["rank"].tolist() == [1, 2, 2] and str(ranks["rank"].dtype) == "Int32"
+    picks = store.labels(task="pick")
+    assert picks.item_id.tolist() == ["d1", "d3"]
+    assert picks["rank"].isna().tolist() == [False, True]
+
+
+def test_role_reads_annotator_for_events_without_one_and_filters(store: Store) -> None:
+    (own,) = store.append([grade("q1", "d1", 1)])
+    (review,) = store.append([grade("q1", "d1", 3, annotator="lead", role="adjudicator")])
+    store.append([grade("q1", "d2", 2, role="annotator")])
+    labels = store.labels()
+    assert labels.role.tolist() == ["annotator", "adjudicator", "annotator"]
+    assert store.labels(role="adjudicator").event_id.tolist() == [review]
+    assert len(store.labels(role="annotator")) == 2  # stored null and stored "annotator"
+    assert len(store.labels(role=["annotator", "adjudicator"], query_ids=["q1"])) == 3
+    assert store.labels(role="annotator", columns=["role"]).role.tolist() == ["annotator"] * 2
+    assert store.events(role="adjudicator").event_id.tolist() == [review]
+    # an undo of an adjudication is the adjudicator's too
+    (undo,) = store.retract([review])
+    assert store.events(role="adjudicator").event_id.tolist() == [review, undo]
+    assert store.labels(role="adjudicator").empty and own in store.labels().event_id.tolist()
+    with pytest.raises(ValueError, match=r"unknown role\(s\) 'reviewer': the roles are"):
+        store.labels(role="reviewer")
+    with pytest.raises(ValueError, match="'admin'"):
+        store.events(role=["annotator", "admin"])
+
+
 # ----------------------------------------------------------------------------- append validation
 @pytest.mark.parametrize(
     ("event", "message"),
@@ -186,12 +303,40 @@ def test_random_history_matches_a_reference_view(store: Store) -> None:
         ({**grade("q1", "d1", 1), "colour": "red"}, r"unknown column\(s\) 'colour'"),
         ({**grade("q1", "d1", 1), "event_id": 5}, "assigned by the store"),
         ({k: v for k, v in grade("q1", "d1", 1).items() if k != "annotator"}, "no annotator"),
-        ({**grade("q1", "d1", 1), "task": "rank"}, "unknown task 'rank'"),
+        ({**grade("q1", "d1", 1), "task": "ranking"}, "unknown task 'ranking'"),
         (grade("q1", "d1", 300), "relevance 300 in event 0 is out of range"),
         (grade("q1", "d1", 1.5), "relevance 1.5 in event 0 is not an integer"),
         (grade("q1", "d1", True), "relevance True in event 0 is not an integer"),
         ({**grade("q1", "d1", 1), "best": "yes"}, "best 'yes' in event 0 is not a boolean"),
         ({**grade("q1", "d1", None), "retracts": 1, "note": "x"}, "a retraction has no value"),
+        ({**grade("q1", "d1", None), "retracts": 1, "rank": 2}, "also carries rank"),
+        (
+            {**grade("q1", "a", None), "task": "pair", "choice": "left"},
+            r"choice 'left' in event 0 is not one of 'a', 'b', 'tie', 'both-bad'",
+        ),
+        (
+            {**grade("q1", "a", None), "task": "pair", "choice": "A"},
+            r"choice 'A' in event 0 is not one of",
+        ),
+        (
+            {**grade("q1", "d1", None), "task": "rank", "rank": 0},
+            r"rank 0 in event 0 is out of range: ranks start at 1",
+        ),
+        ({**grade("q1", "d1", None), "task": "rank", "rank": 1.5}, "rank 1.5 .* not an integer"),
+        ({**grade("q1", "d1", None), "task": "pick", "rank": -1}, "rank -1 .* start at 1"),
+        (
+            {**grade("q1", "d1", 1), "role": "reviewer"},
+            r"role 'reviewer' in event 0 is not one of 'annotator', 'adjudicator'",
+        ),
+        (
+            {**grade("q1", "d1", 1), "other_id": "d2"},
+            r"other_id 'd2' in event 0 is set on a 'grade' event: .* 'pair' events only",
+        ),
+        ({**grade("q1", "d1", 1), "choice": "a"}, "choice 'a' in event 0 is set on a 'grade'"),
+        (
+            {**grade("q1", "d1", 1), "rank": 1},
+            r"rank 1 in event 0 is set on a 'grade' event: .* 'pick' and 'rank' events only",
+        ),
     ],
 )
 def test_append_rejects_bad_events(store: Store, event: dict, message: str) -> None:
@@ -353,8 +498,8 @@ def test_import_labels(store: Store) -> None:
         ),
         (
             pd.DataFrame({"query_id": ["q"], "item_id": ["d"], "relevance": [1]}),
-            {"annotator": "a", "task": "rank"},
-            "unknown task 'rank'",
+            {"annotator": "a", "task": "ranking"},
+            "unknown task 'ranking'",
         ),
     ],
 )
@@ -396,9 +541,9 @@ def test_newer_schema_version_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "labels.sqlite"
     open_store(path).close()
     con = sqlite3.connect(path)
-    con.execute("PRAGMA user_version = 3")
+    con.execute("PRAGMA user_version = 4")
     con.close()
-    with pytest.raises(StoreError, match=r"schema version 3, newer .* upgrade xmwidgets"):
+    with pytest.raises(StoreError, match=r"schema version 4, newer .* upgrade xmwidgets"):
         open_store(path)
 
 
@@ -646,6 +791,9 @@ def test_labels_refreshed_by_key_equal_a_fresh_read(location: Location, filters:
         else:
             event = grade(f"q{rng.randrange(3)}", rng.choice(["d1", "d2", None]), rng.randrange(4))
             event["annotator"] = rng.choice(["a", "b"])
+            event["guideline_version"] = rng.choice(["v1", "v2", None])
+            if rng.random() < 0.2:
+                event.update(task="pair", relevance=None, other_id=rng.choice(["d1", "d3"]))
             values += writer.append([event])
         fresh._labels_cache = None
         pd.testing.assert_frame_equal(live.labels(**filters), fresh.labels(**filters))
@@ -690,7 +838,13 @@ _SET_VALUES: dict[str, object] = {
     "shown_position": 0,
     "shown": '["d1", "d2"]',
     "duration_ms": 0,
+    "other_id": "d9",
+    "choice": "tie",
+    "rank": 1,
+    "role": "adjudicator",
 }
+# the task an event with that column set must have
+_TASK_OF = {"other_id": "pair", "choice": "pair", "rank": "rank"}
 
 
 def test_every_nullable_column_covered() -> None:
@@ -701,10 +855,11 @@ def test_every_nullable_column_covered() -> None:
 def test_null_values_read_back_as_missing_once_a_column_is_used(store: Store, column: str) -> None:
     """A column set on some events and null on others: the nulls read back as <NA>, not 0."""
     value = _SET_VALUES[column]
+    task = {"task": _TASK_OF.get(column, "grade")}
     rows = [
-        grade("q1", "d0", None),
-        {**grade("q1", "d1", None), column: value},
-        grade("q2", "d2", None),
+        {**grade("q1", "d0", None), **task},
+        {**grade("q1", "d1", None), column: value, **task},
+        {**grade("q2", "d2", None), **task},
     ]
     store.append(rows)
     for frame in (store.events(), store.labels()):
@@ -712,6 +867,9 @@ def test_null_values_read_back_as_missing_once_a_column_is_used(store: Store, co
         got = frame[column].tolist()
         if column == "item_id":
             assert got == ["d0", "d1", "d2"]
+            continue
+        if column == "role":  # an event stored without a role is an annotator's
+            assert got == ["annotator", "adjudicator", "annotator"]
             continue
         assert pd.isna(got[0]) and pd.isna(got[2]), f"{column}: {got}"
         assert got[1] == value, f"{column}: {got}"

@@ -35,6 +35,8 @@ _LAZY: dict[str, str] = {
     "StoreError": "store",
     # widgets
     "RelevanceGrid": "widgets",
+    "Review": "widgets",
+    "adjudicated": "analysis._adjudicated",
     # analysis: agreement
     "krippendorff_alpha": "analysis.agreement",
     "cohen_kappa": "analysis.agreement",
@@ -84,11 +86,13 @@ __all__ = [  # a literal list, so that linters and IDEs see the public names
     "Level",
     "MissingEstimate",
     "RelevanceGrid",
+    "Review",
     "Rubric",
     "Scale",
     "Store",
     "StoreError",
     "__version__",
+    "adjudicated",
     "agreement",
     "bradley_terry",
     "cohen_kappa",
@@ -138,6 +142,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from . import datasets, io, plot
+    from .analysis._adjudicated import adjudicated
     from .analysis._bradley_terry import bradley_terry
     from .analysis._consistency import ConsistencyReport, consistency
     from .analysis._discover import discover, discovery_status
@@ -163,4 +168,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .rubric import Example, Flag
     from .scale import DEFAULT_FLAGS, MATCHING_RUBRIC, TREC_SCALE, Level, Rubric, Scale
     from .store import Store, StoreError, open_store
-    from .widgets import RelevanceGrid
+    from .widgets import RelevanceGrid, Review

@@ -7,27 +7,37 @@ read them, the analysis functions accept frames with (a subset of) these columns
 from __future__ import annotations
 
 __all__ = [
+    "CHOICES",
     "EVENT_COLUMNS",
     "LABEL_COLUMNS",
     "LABEL_KEY",
+    "ROLES",
     "TASKS",
 ]
 
 # task names of label events
-TASKS = ("grade", "pick", "pair", "segment")
+TASKS = ("grade", "pick", "pair", "rank", "segment")
+
+# values of the `choice` column (pair task) and of the `role` column
+CHOICES = ("a", "b", "tie", "both-bad")
+ROLES = ("annotator", "adjudicator")
 
 # column -> pandas dtype of the events frame (append-only log; one row per judgement act)
 EVENT_COLUMNS: dict[str, str] = {
     "event_id": "int64",  # monotonic, assigned by the store
     "campaign": "string",
-    "task": "string",  # grade | pick | pair | segment
+    "task": "string",  # grade | pick | pair | rank | segment
     "query_id": "string",
     "item_id": "string",  # null for query-level events ("none relevant")
+    "other_id": "string",  # pair: the second item of the pair (item_id = a, other_id = b)
     "annotator": "string",
+    "role": "string",  # "annotator" (stored null reads as "annotator") | "adjudicator" (Review)
     "relevance": "Int8",  # discrete scale value (grade)
     "magnitude": "Float64",  # continuous scale value (grade on a continuous scale)
     "best": "boolean",  # pick: True = best match, False = no longer best
     "none_relevant": "boolean",  # pick with item_id null: True = "none relevant" for the query
+    "choice": "string",  # pair: "a" | "b" | "tie" | "both-bad"; null = choice cleared
+    "rank": "Int32",  # pick: 1 = best, 2 = second; rank: 1-based position (ties share); null = cleared
     "flags": "string",  # comma-separated
     "note": "string",
     "segment_start": "Float64",  # seconds
@@ -41,7 +51,16 @@ EVENT_COLUMNS: dict[str, str] = {
 }
 
 # the key of the labels view: the current judgement per key
-LABEL_KEY = ("campaign", "task", "query_id", "item_id", "annotator")
+# (judgements under another guideline_version, or of another pair, are other labels)
+LABEL_KEY = (
+    "campaign",
+    "task",
+    "guideline_version",
+    "query_id",
+    "item_id",
+    "other_id",
+    "annotator",
+)
 
 # columns of the labels view (store.labels()): the newest non-retracted event per LABEL_KEY
 LABEL_COLUMNS: dict[str, str] = {k: v for k, v in EVENT_COLUMNS.items() if k != "retracts"}

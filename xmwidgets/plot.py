@@ -206,6 +206,8 @@ def guideline_shift(result: Any, *, title: str | None = None) -> Any:
     k = 0 if matrix is None else matrix.shape[0]
     width = 5.5 + 0.7 * k if matrix is not None else 5.0
     fig = _new_figure(width, 1.4 + 0.7 * max(k, 3))
+    # room between the colour bar's label and the histogram's axis label
+    fig.get_layout_engine().set(wspace=0.12)
     axes = fig.subplots(1, 2 if matrix is not None else 1, squeeze=False)[0]
     if matrix is not None:
         ax = axes[0]

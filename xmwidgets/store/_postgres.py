@@ -9,8 +9,10 @@ database may hold other tables):
     The append-only log, columns of ``_contract.EVENT_COLUMNS``; ``created_at`` in integer UTC
     microseconds, as in SQLite.
 ``xmw_current``
-    The current event per label key. ``item_key`` is ``item_id`` or '' and ``item_null`` says
-    which, so that a null item id never collides with the empty string.
+    The current event per label key (``_contract.LABEL_KEY``). ``item_key`` is ``item_id`` or ''
+    and ``item_null`` says which, so that a null item id never collides with the empty string;
+    likewise ``other_key``/``other_null`` (other_id) and ``version_key``/``version_null``
+    (guideline_version).
 ``xmw_superseded``
     ``event_id -> prev``: the value that was current when ``event_id`` replaced it (undo walks it).
 ``xmw_counter``
@@ -22,6 +24,10 @@ Event ids and readers: a writer takes the next ids from ``xmw_counter`` with an 
 row lock it holds until it commits. So writers commit one after the other, in id order, and a
 reader can never see event N without every event before N: ``events(since=last_id)`` polled while
 writers commit misses nothing (a sequence would hand out ids that become visible out of order).
+
+Versions: 2 adds ``store_id`` and ``xmw_used_columns``; 3 adds the event columns ``other_id``,
+``choice``, ``rank`` and ``role`` and rebuilds ``xmw_current`` and ``xmw_superseded`` under the
+wider key (as the SQLite store's version 3).
 
 Imported only when a ``postgresql://`` URL is opened.
 """
@@ -42,10 +48,19 @@ import pandas as pd
 from .._contract import EVENT_COLUMNS, LABEL_COLUMNS, TASKS
 from ._errors import StoreError
 from ._import import import_columns, query_order
-from ._read import _INT_NULL, ALWAYS_READ, _column, _empty, _is_integer, project
+from ._read import (
+    _INT_NULL,
+    ALWAYS_READ,
+    _column,
+    _is_integer,
+    check_filters,
+    column_ref,
+    full_column,
+    project,
+)
 from ._sqlite import Store
 from ._validate import INSERT_COLUMNS, normalize_event, now_micros
-from ._write import retraction_key
+from ._write import KEY_FIELDS, RETRACTION_TARGET, retraction_key
 
 try:
     import sqlalchemy as sa
@@ -65,7 +80,7 @@ except ImportError as exc:  # pragma: no cover
 
 __all__ = ["SCHEMA_VERSION", "PostgresStore", "create_schema", "engine_url"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _FORMAT = "xmwidgets label store"
 # pg_advisory_xact_lock key for creating/upgrading the schema ("xmwg")
 _SCHEMA_LOCK = 0x786D7767
@@ -81,15 +96,41 @@ _PG_TYPES = {
     "datetime64[ns, UTC]": "bigint",
 }
 _NOT_NULL = {"campaign", "task", "query_id", "annotator", "created_at"}
-_KEY_COLUMNS = "query_id, item_key, item_null, campaign, annotator, task"
-_KEY_OF_EVENT = "query_id, coalesce(item_id, ''), item_id IS NULL, campaign, annotator, task"
+# event columns added by version 3 (version 1 created the others)
+_V3_COLUMNS = ("other_id", "role", "choice", "rank")
+# the key of xmw_current (version 3), and the same key computed from a row of xmw_events
+_KEY_COLUMNS = (
+    "query_id, item_key, item_null, other_key, other_null, campaign, annotator, task, "
+    "version_key, version_null"
+)
+_KEY_OF_EVENT = (
+    "query_id, coalesce(item_id, ''), item_id IS NULL, coalesce(other_id, ''), other_id IS NULL, "
+    "campaign, annotator, task, coalesce(guideline_version, ''), guideline_version IS NULL"
+)
+# a row of xmw_current whose key is that of the named parameters (the names of KEY_FIELDS)
+_KEY_SQL = " AND ".join(
+    f"{key} = coalesce(:{col}, '') AND {null} = (CAST(:{col} AS text) IS NULL)"
+    if null
+    else f"{key} = :{col}"
+    for col, key, null in (
+        ("query_id", "query_id", None),
+        ("item_id", "item_key", "item_null"),
+        ("other_id", "other_key", "other_null"),
+        ("campaign", "campaign", None),
+        ("annotator", "annotator", None),
+        ("task", "task", None),
+        ("guideline_version", "version_key", "version_null"),
+    )
+)
 
 
 def _schema_v1() -> list[str]:
+    """The tables of version 1, frozen: a new store is made by running every migration on them,
+    so that a new store and an upgraded one have the same layout."""
     columns = ",\n  ".join(
         f"{col} {_PG_TYPES[dtype]}{' NOT NULL' if col in _NOT_NULL else ''}"
         for col, dtype in EVENT_COLUMNS.items()
-        if col != "event_id"
+        if col != "event_id" and col not in _V3_COLUMNS
     )
     return [
         "CREATE TABLE xmw_meta (key text PRIMARY KEY, value text NOT NULL)",
@@ -100,7 +141,7 @@ def _schema_v1() -> list[str]:
         "CREATE TABLE xmw_current (query_id text NOT NULL, item_key text NOT NULL, "
         "item_null boolean NOT NULL, campaign text NOT NULL, annotator text NOT NULL, "
         "task text NOT NULL, event_id bigint NOT NULL, "
-        f"PRIMARY KEY ({_KEY_COLUMNS}))",
+        "PRIMARY KEY (query_id, item_key, item_null, campaign, annotator, task))",
         "CREATE TABLE xmw_superseded (event_id bigint PRIMARY KEY, prev bigint NOT NULL)",
         "CREATE TABLE xmw_counter (one boolean PRIMARY KEY DEFAULT true CHECK (one), "
         "last bigint NOT NULL)",
@@ -121,7 +162,7 @@ def _migrate_to_2(con: sa.Connection) -> None:
         {"id": str(uuid.uuid4())},
     )
     con.execute(sa.text("CREATE TABLE xmw_used_columns (name text PRIMARY KEY)"))
-    for col in sorted(_OPTIONAL_COLUMNS):
+    for col in sorted(_OPTIONAL_COLUMNS - set(_V3_COLUMNS)):  # those of version 2's events
         con.execute(
             sa.text(
                 "INSERT INTO xmw_used_columns (name) SELECT :name WHERE EXISTS "
@@ -131,7 +172,50 @@ def _migrate_to_2(con: sa.Connection) -> None:
         )
 
 
-_MIGRATIONS = {2: _migrate_to_2}
+def _migrate_to_3(con: sa.Connection) -> None:
+    """Version 3: the event columns of the pair, rank and review tasks, and a label key that
+    tells guideline versions and pairs apart (``_contract.LABEL_KEY``).
+
+    The events keep every value; ``xmw_current`` is rebuilt from them under the new key (a label
+    current before stays current, a value that an event of another guideline version had
+    replaced is a label again) and ``xmw_superseded`` links each value to the value before it
+    of its key, retracted or not (undo skips the retracted ones).
+    """
+    for col in _V3_COLUMNS:
+        con.execute(
+            sa.text(f"ALTER TABLE xmw_events ADD COLUMN {col} {_PG_TYPES[EVENT_COLUMNS[col]]}")
+        )
+    con.execute(sa.text("DROP TABLE xmw_current"))
+    con.execute(
+        sa.text(
+            "CREATE TABLE xmw_current (query_id text NOT NULL, item_key text NOT NULL, "
+            "item_null boolean NOT NULL, other_key text NOT NULL, other_null boolean NOT NULL, "
+            "campaign text NOT NULL, annotator text NOT NULL, task text NOT NULL, "
+            "version_key text NOT NULL, version_null boolean NOT NULL, "
+            f"event_id bigint NOT NULL, PRIMARY KEY ({_KEY_COLUMNS}))"
+        )
+    )
+    con.execute(
+        sa.text(
+            f"INSERT INTO xmw_current ({_KEY_COLUMNS}, event_id) "
+            f"SELECT {_KEY_OF_EVENT}, max(event_id) FROM xmw_events e "
+            "WHERE retracts IS NULL AND NOT EXISTS "
+            "(SELECT 1 FROM xmw_events r WHERE r.retracts = e.event_id) "
+            f"GROUP BY {_KEY_OF_EVENT}"
+        )
+    )
+    con.execute(sa.text("TRUNCATE xmw_superseded"))
+    con.execute(
+        sa.text(
+            "INSERT INTO xmw_superseded (event_id, prev) SELECT event_id, prev FROM ("
+            f"  SELECT event_id, lag(event_id) OVER (PARTITION BY {_KEY_OF_EVENT} "
+            "ORDER BY event_id) AS prev FROM xmw_events WHERE retracts IS NULL"
+            ") chain WHERE prev IS NOT NULL"
+        )
+    )
+
+
+_MIGRATIONS = {2: _migrate_to_2, 3: _migrate_to_3}
 _OPTIONAL_COLUMNS = set(EVENT_COLUMNS) - ALWAYS_READ
 
 
@@ -175,11 +259,12 @@ def _where(alias: str, **filters: Any) -> tuple[list[str], dict[str, Any]]:
     for col, value in filters.items():
         if value is None:
             continue
+        ref = column_ref(alias, col, null="coalesce")
         if isinstance(value, str) or not isinstance(value, Iterable):
-            clauses.append(f"{alias}.{col} = :{col}")
+            clauses.append(f"{ref} = :{col}")
             params[col] = str(value)
         else:
-            clauses.append(f"{alias}.{col} = ANY(:{col})")
+            clauses.append(f"{ref} = ANY(:{col})")
             params[col] = [str(v) for v in value]
     return clauses, params
 
@@ -448,7 +533,10 @@ class PostgresStore(Store):
             sa.text(
                 "WITH new AS ("
                 "  SELECT event_id, query_id, coalesce(item_id, '') AS item_key, "
-                "    item_id IS NULL AS item_null, campaign, annotator, task, "
+                "    item_id IS NULL AS item_null, coalesce(other_id, '') AS other_key, "
+                "    other_id IS NULL AS other_null, campaign, annotator, task, "
+                "    coalesce(guideline_version, '') AS version_key, "
+                "    guideline_version IS NULL AS version_null, "
                 "    lag(event_id) OVER w AS prev_in_batch, "
                 "    lead(event_id) OVER w IS NULL AS newest "
                 "  FROM xmw_events WHERE event_id BETWEEN :first AND :last AND retracts IS NULL "
@@ -495,10 +583,7 @@ class PostgresStore(Store):
     def _retract(self, con: sa.Connection, row: dict[str, Any], event_id: int) -> None:
         target = row["retracts"]
         found = con.execute(
-            sa.text(
-                "SELECT campaign, task, query_id, item_id, annotator, retracts FROM xmw_events "
-                "WHERE event_id = :t"
-            ),
+            sa.text(f"SELECT {RETRACTION_TARGET} FROM xmw_events WHERE event_id = :t"),
             {"t": target},
         ).first()
         by = con.execute(
@@ -507,13 +592,10 @@ class PostgresStore(Store):
         last = con.execute(
             sa.text("SELECT coalesce(max(event_id), 0) FROM xmw_events")
         ).scalar_one()
-        key = retraction_key(row, found, by, self.path, int(last))
-        self._insert(con, event_id, [{**row, **key}])
-        key_sql = (
-            "query_id = :query_id AND item_key = coalesce(:item_id, '') AND "
-            "item_null = (CAST(:item_id AS text) IS NULL) AND campaign = :campaign AND "
-            "annotator = :annotator AND task = :task"
-        )
+        copied = retraction_key(row, found, by, self.path, int(last))
+        self._insert(con, event_id, [{**row, **copied}])
+        key = {col: copied.get(col) for col in KEY_FIELDS}
+        key_sql = _KEY_SQL
         current = con.execute(
             sa.text(f"SELECT event_id FROM xmw_current WHERE {key_sql}"), key
         ).scalar()
@@ -649,9 +731,7 @@ class PostgresStore(Store):
             order = np.argsort(event_ids, kind="stable")
             data = {col: values[order] for col, values in data.items()}
         n = int(row[0])
-        frame = {
-            col: data[col] if col in data else _empty(dtype, n) for col, dtype in columns.items()
-        }
+        frame = {col: full_column(col, dtype, n, data, {}) for col, dtype in columns.items()}
         return pd.DataFrame(frame, copy=False)
 
     def events(
@@ -660,10 +740,20 @@ class PostgresStore(Store):
         campaign: str | Sequence[str] | None = None,
         annotator: str | Sequence[str] | None = None,
         task: str | Sequence[str] | None = None,
+        guideline_version: str | Sequence[str] | None = None,
+        role: str | Sequence[str] | None = None,
         since: int | None = None,
     ) -> pd.DataFrame:
         """The event log (``EVENT_COLUMNS``), ordered by event_id; see ``Store.events``."""
-        clauses, params = _where("e", campaign=campaign, annotator=annotator, task=task)
+        check_filters(role=role)
+        clauses, params = _where(
+            "e",
+            campaign=campaign,
+            annotator=annotator,
+            task=task,
+            guideline_version=guideline_version,
+            role=role,
+        )
         if since is not None:
             clauses.insert(0, "e.event_id > :since")
             params["since"] = int(since)
@@ -676,6 +766,8 @@ class PostgresStore(Store):
         campaign: str | Sequence[str] | None = None,
         annotator: str | Sequence[str] | None = None,
         task: str | Sequence[str] | None = None,
+        guideline_version: str | Sequence[str] | None = None,
+        role: str | Sequence[str] | None = None,
         query_ids: Sequence[str] | None = None,
         columns: Sequence[str] | None = None,
     ) -> pd.DataFrame:
@@ -684,25 +776,40 @@ class PostgresStore(Store):
             query_ids = [query_ids]
         if isinstance(columns, str):
             columns = [columns]
+        check_filters(role=role)
         read = project(columns, LABEL_COLUMNS)
         clauses, params = _where(
             "c", campaign=campaign, annotator=annotator, task=task, query_id=query_ids
         )
+        value_clauses, value_params = _where("e", guideline_version=guideline_version, role=role)
+        clauses += value_clauses
+        params.update(value_params)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         sql = f"FROM xmw_current c JOIN xmw_events e ON e.event_id = c.event_id{where}"
         frame = self._read_frame(read, sql, params)
         return frame if columns is None else frame[list(columns)]
 
-    def counts(self, *, campaign: str, annotator: str, task: str = "grade") -> pd.DataFrame:
+    def counts(
+        self,
+        *,
+        campaign: str,
+        annotator: str,
+        task: str = "grade",
+        guideline_version: str | None = None,
+    ) -> pd.DataFrame:
         """Number of current labels per query for one annotator (see ``Store.counts``)."""
+        version = "" if guideline_version is None else " AND version_key = :v AND NOT version_null"
+        params = {"c": campaign, "t": task, "a": annotator}
+        if guideline_version is not None:
+            params["v"] = str(guideline_version)
         rows = self._query(
             lambda con: con.execute(
                 sa.text(
                     "SELECT query_id, count(*) FROM xmw_current WHERE campaign = :c "
-                    "AND task = :t AND annotator = :a "
+                    f"AND task = :t AND annotator = :a{version} "
                     'GROUP BY query_id ORDER BY query_id COLLATE "C"'
                 ),
-                {"c": campaign, "t": task, "a": annotator},
+                params,
             ).all()
         )
         return pd.DataFrame(

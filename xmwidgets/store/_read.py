@@ -21,13 +21,27 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["ALWAYS_READ", "CODED_COLUMNS", "project", "read_frame", "where_clauses"]
+from .._contract import ROLES
+
+__all__ = [
+    "ALWAYS_READ",
+    "CODED_COLUMNS",
+    "DEFAULTS",
+    "check_filters",
+    "column_ref",
+    "full_column",
+    "project",
+    "read_frame",
+    "where_clauses",
+]
 
 # the columns every frame reads; the optional ones are read only once some event has used them
 ALWAYS_READ = {"event_id", "campaign", "task", "query_id", "annotator", "created_at"}
 
 # text columns with few distinct values, read as codes into the `names` table
-CODED_COLUMNS = ("campaign", "task", "annotator", "guideline_version")
+CODED_COLUMNS = ("campaign", "task", "annotator", "guideline_version", "role", "choice")
+# what a stored null reads as, in the frames (an event without a role is an annotator's)
+DEFAULTS: dict[str, str] = {"role": "annotator"}
 # more distinct values than this and a CASE per row costs more than reading the text
 _MAX_CODES = 64
 # stand-ins for NULL in integer columns, outside every value the writer accepts
@@ -35,6 +49,7 @@ _INT_NULL: dict[str, int] = {
     "relevance": -999,
     "best": -1,
     "none_relevant": -1,
+    "rank": -1,
     "shown_position": -(2**40),
     "duration_ms": -1,
     "retracts": 0,
@@ -115,8 +130,16 @@ def _column(text: str, col: str, dtype: str) -> Any:
     return _strings(np.array(json.loads(text), dtype=object), dtype)
 
 
+def _arrow_strings(dtype: str) -> bool:
+    """Whether a ``dtype`` column is an Arrow string array (pandas' default from version 3)."""
+    return dtype == "string" and pd.StringDtype().storage == "pyarrow"
+
+
 def _empty(dtype: str, n: int) -> Any:
     """An all-null column of ``n`` rows, built without a Python object per row where possible."""
+    if _arrow_strings(dtype):
+        # a null array has no buffers to fill: 1 ms for a million rows instead of 15 for a take
+        return pd.array(pa.nulls(n, pa.large_string()), dtype=dtype)
     mask = np.ones(n, dtype=bool)
     if dtype == "boolean":
         return pd.arrays.BooleanArray(np.zeros(n, dtype=bool), mask)
@@ -305,19 +328,32 @@ def read_frame(
             raise result
         n, part_data = result
         data.update(part_data)
-    frame = {
-        col: data[col]
-        if col in data
-        else _constant(constants[col], dtype, n)
-        if col in constants
-        else _empty(dtype, n)
-        for col, dtype in columns.items()
-    }
+    frame = {col: full_column(col, dtype, n, data, constants) for col, dtype in columns.items()}
     return pd.DataFrame(frame, copy=False)
+
+
+def full_column(
+    col: str, dtype: str, n: int, data: Mapping[str, Any], constants: Mapping[str, str]
+) -> Any:
+    """Column ``col`` of a frame of ``n`` rows: as read (``data``, nulls replaced by the column's
+    default), the filter's one value (``constants``), the default, or all null (never read)."""
+    if col in data:
+        values = data[col]
+        if col in DEFAULTS and bool(values.isna().any()):
+            values = values.fillna(DEFAULTS[col])
+        return values
+    if col in constants:
+        return _constant(constants[col], dtype, n)
+    if col in DEFAULTS:
+        return _constant(DEFAULTS[col], dtype, n)
+    return _empty(dtype, n)
 
 
 def _constant(value: str, dtype: str, n: int) -> Any:
     """A text column of ``n`` rows that all hold ``value``, without a Python object per row."""
+    if _arrow_strings(dtype):
+        # repeated in C: 7 ms for a million rows instead of 40 for a take
+        return pd.array(pa.repeat(pa.scalar(value, pa.large_string()), n), dtype=dtype)
     return pd.array([value], dtype=dtype).take(np.zeros(n, dtype=np.intp))
 
 
@@ -344,6 +380,38 @@ def project(columns: Sequence[str] | None, available: Mapping[str, str]) -> dict
     return {c: d for c, d in available.items() if c in wanted}
 
 
+def _values(value: Any) -> list[str]:
+    """A filter's values: one value or a sequence of them, as text."""
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        return [str(value)]
+    return [str(v) for v in value]
+
+
+def check_filters(**filters: Any) -> None:
+    """Refuse a filter value that no event can hold (a role that does not exist).
+
+    Raises
+    ------
+    ValueError
+        Naming the value and the ones there are.
+    """
+    role = filters.get("role")
+    if role is not None:
+        unknown = [v for v in _values(role) if v not in ROLES]
+        if unknown:
+            raise ValueError(
+                f"unknown role(s) {', '.join(map(repr, unknown))}: the roles are "
+                f"{', '.join(map(repr, ROLES))}"
+            )
+
+
+def column_ref(alias: str, col: str, null: str = "ifnull") -> str:
+    """The SQL expression a filter on ``col`` compares: the column, or its default for a null."""
+    if col in DEFAULTS:
+        return f"{null}({alias}.{col}, '{DEFAULTS[col]}')"
+    return f"{alias}.{col}"
+
+
 def where_clauses(alias: str, **filters: Any) -> tuple[list[str], list[Any]]:
     """SQL conditions for filters that are a value, a sequence of values, or None (no filter)."""
     clauses: list[str] = []
@@ -351,11 +419,12 @@ def where_clauses(alias: str, **filters: Any) -> tuple[list[str], list[Any]]:
     for col, value in filters.items():
         if value is None:
             continue
+        ref = column_ref(alias, col)
         if isinstance(value, str) or not isinstance(value, Iterable):
-            clauses.append(f"{alias}.{col} = ?")
+            clauses.append(f"{ref} = ?")
             params.append(str(value))
         else:
             # any number of values through one parameter (no SQLite variable limit)
-            clauses.append(f"{alias}.{col} IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps([str(v) for v in value]))
+            clauses.append(f"{ref} IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(_values(value)))
     return clauses, params

@@ -12,11 +12,12 @@ Tables
     microseconds, booleans are 0/1.
 ``current``
     One row per ``LABEL_KEY`` with the ``event_id`` of its current value: the materialised labels
-    view, keyed (query_id, item_key, campaign, annotator, task) in one B-tree (WITHOUT ROWID).
-    query_id leads because it tells keys apart at the first column, which makes the one insert per
-    imported row cheaper than a key led by campaign and annotator, which repeat. ``item_key`` is
-    ``item_id``, or the empty *blob* for a null item_id: SQLite treats NULLs as distinct in a
-    primary key, and a blob never equals any text, so no real item id can collide with it.
+    view, keyed (query_id, item_key, other_key, campaign, annotator, task, version_key) in one
+    B-tree (WITHOUT ROWID). query_id leads because it tells keys apart at the first column, which
+    makes the one insert per imported row cheaper than a key led by campaign and annotator, which
+    repeat. ``item_key``, ``other_key`` and ``version_key`` are ``item_id``, ``other_id`` and
+    ``guideline_version``, or the empty *blob* for a null: SQLite treats NULLs as distinct in a
+    primary key, and a blob never equals any text, so no real value can collide with it.
 ``current_ids``
     The event ids of ``current`` as a rowid table: reading all labels walks it and ``events`` in
     event order (sequential pages) instead of jumping around ``events`` in key order.
@@ -28,7 +29,12 @@ Tables
     Names of optional value columns that hold a non-null value somewhere; reading skips the others.
 ``names``
     The distinct values of the low-cardinality text columns (campaign, task, annotator,
-    guideline_version), so that reading can fetch them as small integer codes.
+    guideline_version, role, choice), so that reading can fetch them as small integer codes.
+
+Versions: 1 is the first layout; 2 adds ``store_id``; 3 adds the event columns ``other_id``,
+``choice``, ``rank`` and ``role`` and widens the key of ``current`` by ``other_id`` and
+``guideline_version`` (``_migrate_to_3`` rebuilds ``current``, ``current_ids`` and ``superseded``
+from the events, so that each key of the new layout has its own current value and undo chain).
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ from ._errors import StoreError
 
 __all__ = [
     "APPLICATION_ID",
+    "CURRENT_KEY",
+    "EVENT_KEY",
     "SCHEMA_VERSION",
     "SQL_TYPES",
     "check_file",
@@ -51,7 +59,7 @@ __all__ = [
 
 # "xmwg" as a big-endian int32: written to the SQLite header so that the file identifies itself
 APPLICATION_ID = 0x786D7767
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -66,14 +74,40 @@ def sql_type(dtype: str) -> str:
 
 SQL_TYPES: dict[str, str] = {col: sql_type(dtype) for col, dtype in EVENT_COLUMNS.items()}
 _NOT_NULL = {"campaign", "task", "query_id", "annotator", "created_at"}
+# event columns added by version 3 (version 1 created the others)
+_V3_COLUMNS = ("other_id", "role", "choice", "rank")
+
+# the key of `current` (version 3), and the same key computed from a row of `events`
+CURRENT_KEY = "query_id, item_key, other_key, campaign, annotator, task, version_key"
+EVENT_KEY = (
+    "query_id, ifnull(item_id, x''), ifnull(other_id, x''), campaign, annotator, task, "
+    "ifnull(guideline_version, x'')"
+)
+
+
+def _split(script: str) -> list[str]:
+    """SQL statements of ``script`` (the trigger bodies have semicolons of their own)."""
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        if line.startswith("--"):
+            continue
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    return statements
 
 
 def _ddl() -> list[str]:
-    """The statements that create an empty store of version 1 (run inside one transaction)."""
+    """The statements that create an empty store of version 1 (run inside one transaction).
+
+    Frozen as version 1 was: a new store is made by creating it and running every migration, so
+    that a new store and an upgraded one have the same layout.
+    """
     columns = ",\n  ".join(
         f"{col} {SQL_TYPES[col]}{' NOT NULL' if col in _NOT_NULL else ''}"
         for col in EVENT_COLUMNS
-        if col != "event_id"
+        if col != "event_id" and col not in _V3_COLUMNS
     )
     script = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -103,16 +137,7 @@ INSERT INTO meta (key, value) VALUES ('schema_version', '1');
 PRAGMA application_id = {APPLICATION_ID};
 PRAGMA user_version = 1;
 """
-    # split on statement boundaries (the trigger body has semicolons of its own)
-    statements, pending = [], ""
-    for line in script.splitlines(keepends=True):
-        if line.startswith("--"):
-            continue
-        pending += line
-        if sqlite3.complete_statement(pending):
-            statements.append(pending.strip())
-            pending = ""
-    return statements
+    return _split(script)
 
 
 def check_file(path: str) -> None:
@@ -188,8 +213,53 @@ def _migrate_to_2(con: sqlite3.Connection) -> None:
     )
 
 
+_CURRENT_V3 = f"""
+CREATE TABLE current (
+  query_id TEXT NOT NULL, item_key NOT NULL, other_key NOT NULL, campaign TEXT NOT NULL,
+  annotator TEXT NOT NULL, task TEXT NOT NULL, version_key NOT NULL, event_id INTEGER NOT NULL,
+  PRIMARY KEY ({CURRENT_KEY})
+) WITHOUT ROWID;
+-- only a forward move (a newer value) is recorded: an undo moves current back, keeping history
+CREATE TRIGGER current_superseded AFTER UPDATE OF event_id ON current
+WHEN new.event_id > old.event_id
+BEGIN
+  INSERT OR REPLACE INTO superseded (event_id, prev) VALUES (new.event_id, old.event_id);
+END;
+-- the newest live value per key: not a retraction, not retracted
+INSERT INTO current ({CURRENT_KEY}, event_id)
+SELECT {EVENT_KEY}, max(event_id) FROM events e
+WHERE retracts IS NULL AND NOT EXISTS (SELECT 1 FROM events r WHERE r.retracts = e.event_id)
+GROUP BY {EVENT_KEY};
+DELETE FROM current_ids;
+INSERT INTO current_ids (event_id) SELECT event_id FROM current ORDER BY event_id;
+-- each value's predecessor of the same key, retracted or not: undo walks it and skips the
+-- retracted ones, which finds what the chain the trigger writes finds
+DELETE FROM superseded;
+INSERT INTO superseded (event_id, prev)
+SELECT event_id, prev FROM (
+  SELECT event_id, lag(event_id) OVER (PARTITION BY {EVENT_KEY} ORDER BY event_id) AS prev
+  FROM events WHERE retracts IS NULL
+) WHERE prev IS NOT NULL ORDER BY event_id;
+"""
+
+
+def _migrate_to_3(con: sqlite3.Connection) -> None:
+    """Version 3: the event columns of the pair, rank and review tasks, and a label key that
+    tells guideline versions and pairs apart (``_contract.LABEL_KEY``).
+
+    The events keep every value. ``current`` is rebuilt from them under the new key: a label
+    current before stays current (its new key is part of its old one), and a value that an
+    event of another guideline version had replaced is a label of its own again.
+    """
+    for col in _V3_COLUMNS:
+        con.execute(f"ALTER TABLE events ADD COLUMN {col} {SQL_TYPES[col]}")
+    con.execute("DROP TABLE current")  # its trigger goes with it
+    for statement in _split(_CURRENT_V3):
+        con.execute(statement)
+
+
 # version -> the step that upgrades a store of the version before it
-_MIGRATIONS = {2: _migrate_to_2}
+_MIGRATIONS = {2: _migrate_to_2, 3: _migrate_to_3}
 
 
 def _migrate(con: sqlite3.Connection, target: int) -> None:

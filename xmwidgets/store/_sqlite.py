@@ -22,8 +22,8 @@ from .._contract import EVENT_COLUMNS, LABEL_COLUMNS, TASKS
 from ._errors import StoreError
 from ._files import READ_ONLY_ERRORS, check_folder, connect_read_only, read_only_reason
 from ._import import import_columns, query_order
-from ._read import ALWAYS_READ, CODED_COLUMNS, project, read_frame, where_clauses
-from ._schema import check_file, create, identify, upgrade
+from ._read import ALWAYS_READ, CODED_COLUMNS, check_filters, project, read_frame, where_clauses
+from ._schema import CURRENT_KEY, EVENT_KEY, check_file, create, identify, upgrade
 from ._validate import INSERT_COLUMNS, normalize_event, now_micros
 from ._write import insert_values, note, retract_one
 
@@ -382,19 +382,37 @@ class Store:
         campaign: str | Sequence[str] | None = None,
         annotator: str | Sequence[str] | None = None,
         task: str | Sequence[str] | None = None,
+        guideline_version: str | Sequence[str] | None = None,
+        role: str | Sequence[str] | None = None,
         since: int | None = None,
     ) -> pd.DataFrame:
         """The event log (``EVENT_COLUMNS``), ordered by event_id.
 
         Parameters
         ----------
-        campaign, annotator, task
+        campaign, annotator, task, guideline_version
             Keep only these (a value or a list of values); None keeps all.
+        role
+            ``"annotator"`` (which includes the events stored without a role: ``role`` reads
+            as "annotator" for them) or ``"adjudicator"``, or a list; None keeps all.
         since
             Keep only events with ``event_id > since``: pass the last id seen to refresh
             incrementally.
+
+        Raises
+        ------
+        ValueError
+            A role that is not one of ``_contract.ROLES``.
         """
-        clauses, params = where_clauses("e", campaign=campaign, annotator=annotator, task=task)
+        check_filters(role=role)
+        clauses, params = where_clauses(
+            "e",
+            campaign=campaign,
+            annotator=annotator,
+            task=task,
+            guideline_version=guideline_version,
+            role=role,
+        )
         if since is not None:
             clauses.insert(0, "e.event_id > ?")
             params.insert(0, int(since))
@@ -408,18 +426,27 @@ class Store:
         campaign: str | Sequence[str] | None = None,
         annotator: str | Sequence[str] | None = None,
         task: str | Sequence[str] | None = None,
+        guideline_version: str | Sequence[str] | None = None,
+        role: str | Sequence[str] | None = None,
         query_ids: Sequence[str] | None = None,
         columns: Sequence[str] | None = None,
     ) -> pd.DataFrame:
-        """The current judgement per (campaign, task, query_id, item_id, annotator).
+        """The current judgement per (campaign, task, guideline_version, query_id, item_id,
+        other_id, annotator) (``_contract.LABEL_KEY``).
 
         One row per key (``LABEL_COLUMNS``): the newest event that is not a retraction and has not
-        been retracted; ordered by event_id.
+        been retracted; ordered by event_id. Judgements under another guideline version are
+        other labels (a grade under "v2" does not replace one under "v1"), and so are the pairs
+        (a, b) and (a, c) of the pair task.
 
         Parameters
         ----------
-        campaign, annotator, task
+        campaign, annotator, task, guideline_version
             Keep only these (a value or a list of values); None keeps all.
+            ``guideline_version="v2"`` gives only the judgements made under "v2".
+        role
+            ``"annotator"`` (which includes the events stored without a role: ``role`` reads
+            as "annotator" for them) or ``"adjudicator"``, or a list; None keeps all.
         query_ids
             Keep only the labels of these queries (read by key: cheap for a few queries).
         columns
@@ -429,35 +456,40 @@ class Store:
         Raises
         ------
         ValueError
-            A name in ``columns`` that is not a labels column.
+            A name in ``columns`` that is not a labels column, or a role that is not one of
+            ``_contract.ROLES``.
         """
         if isinstance(query_ids, str):
             query_ids = [query_ids]
         if isinstance(columns, str):
             columns = [columns]
+        check_filters(role=role)
         read = project(columns, LABEL_COLUMNS)
-        # a column filtered to one value holds it on every row: built, not read
-        constants = {
-            col: str(value)
-            for col, value in (("campaign", campaign), ("annotator", annotator), ("task", task))
-            if col in read
-            and value is not None
-            and (isinstance(value, str) or not isinstance(value, Iterable))
+        filters = {
+            "campaign": campaign,
+            "annotator": annotator,
+            "task": task,
+            "guideline_version": guideline_version,
+            "role": role,
         }
-        # filters for refreshing a frame by the keys that changed (see _labels_delta)
-        delta_filters = where_clauses(
-            "c", campaign=campaign, annotator=annotator, task=task, query_id=query_ids
+        constants = constant_columns(filters, read)
+        # the key columns are filtered on `current` when reading by key, the others on `events`
+        key_filters = {k: v for k, v in filters.items() if k in ("campaign", "annotator", "task")}
+        value_filters = {k: v for k, v in filters.items() if k not in key_filters}
+        by_key = _joined(
+            where_clauses("c", **key_filters, query_id=query_ids),
+            where_clauses("e", **value_filters),
         )
+        # filters for refreshing a frame by the keys that changed (see _labels_delta)
+        delta_filters = by_key
         if query_ids is None:
             # in event order through current_ids: events is read sequentially
-            clauses, params = where_clauses("e", campaign=campaign, annotator=annotator, task=task)
+            clauses, params = where_clauses("e", **filters)
             where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
             from_where = f"FROM current_ids i JOIN events e ON e.event_id = i.event_id{where}"
         else:
             # by key: seeks on the query ids
-            clauses, params = where_clauses(
-                "c", campaign=campaign, annotator=annotator, task=task, query_id=query_ids
-            )
+            clauses, params = by_key
             where = f" WHERE {' AND '.join(clauses)}"
             from_where = f"FROM current c JOIN events e ON e.event_id = c.event_id{where}"
         query = (from_where, tuple(params), tuple(read))
@@ -509,10 +541,8 @@ class Store:
                 (since, since),
             )
         ]
-        touched = (
-            "(c.query_id, c.item_key, c.campaign, c.annotator, c.task) IN (SELECT query_id, "
-            "ifnull(item_id, x''), campaign, annotator, task FROM events WHERE event_id > ?)"
-        )
+        key = ", ".join(f"c.{col}" for col in CURRENT_KEY.split(", "))
+        touched = f"({key}) IN (SELECT {EVENT_KEY} FROM events WHERE event_id > ?)"
         where = " AND ".join([touched, *clauses])
         sql = f"FROM current c JOIN events e ON e.event_id = c.event_id WHERE {where}"
         new = self._frame(con, columns, sql, [since, *params], parallel=False, constants=constants)
@@ -524,19 +554,31 @@ class Store:
             merged = merged.sort_values("event_id", kind="stable", ignore_index=True)
         return merged
 
-    def counts(self, *, campaign: str, annotator: str, task: str = "grade") -> pd.DataFrame:
+    def counts(
+        self,
+        *,
+        campaign: str,
+        annotator: str,
+        task: str = "grade",
+        guideline_version: str | None = None,
+    ) -> pd.DataFrame:
         """Number of current labels per query for one annotator: columns ``query_id``, ``judged``.
 
         Only queries with at least one label appear; ordered by query_id. Read from the
         ``current`` table's key, so it costs a range scan, not a frame of labels.
+        ``guideline_version`` counts only the labels made under that version (None: all).
         """
+        version = "" if guideline_version is None else " AND version_key = ?"
+        params = [campaign, task, annotator]
+        if guideline_version is not None:
+            params.append(str(guideline_version))
         with self._lock:
             rows = (
                 self._connection()
                 .execute(
                     "SELECT query_id, count(*) FROM current "
-                    "WHERE campaign = ? AND task = ? AND annotator = ? GROUP BY query_id",
-                    (campaign, task, annotator),
+                    f"WHERE campaign = ? AND task = ? AND annotator = ?{version} GROUP BY query_id",
+                    params,
                 )
                 .fetchall()
             )
@@ -554,6 +596,26 @@ class Store:
                 .execute("SELECT ifnull(max(event_id), 0) FROM events")
                 .fetchone()[0]
             )
+
+
+def constant_columns(
+    filters: Mapping[str, str | Sequence[str] | None], read: Mapping[str, str]
+) -> dict[str, str]:
+    """The columns of ``read`` that a filter to one value fixes: built from it, not read."""
+    return {
+        col: str(value)
+        for col, value in filters.items()
+        if col in read
+        and value is not None
+        and (isinstance(value, str) or not isinstance(value, Iterable))
+    }
+
+
+def _joined(
+    *parts: tuple[list[str], list[Any]],
+) -> tuple[list[str], list[Any]]:
+    """Several (clauses, params) as one, in order."""
+    return [c for p in parts for c in p[0]], [v for p in parts for v in p[1]]
 
 
 # pandas 3 always copies on write: a shallow copy of a frame can then never change the original

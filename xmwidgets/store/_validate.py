@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._contract import EVENT_COLUMNS, TASKS
+from .._contract import CHOICES, EVENT_COLUMNS, ROLES, TASKS
 from ._errors import StoreError
 
 __all__ = [
@@ -34,6 +34,8 @@ RETRACTION_VALUE_FIELDS = (
     "magnitude",
     "best",
     "none_relevant",
+    "choice",
+    "rank",
     "flags",
     "note",
     "segment_start",
@@ -43,6 +45,7 @@ RETRACTION_VALUE_FIELDS = (
 )
 _INT_RANGES = {
     "relevance": (-128, 127),
+    "rank": (1, 2**31 - 1),
     "shown_position": (0, 2**31 - 1),
     "duration_ms": (0, 2**63 - 1),
     "retracts": (1, 2**63 - 1),
@@ -93,6 +96,11 @@ def _integer(value: Any, col: str, where: str) -> int:
         raise StoreError(f"{col} {as_python(value)!r} {where} is not an integer")
     number = int(value) if isinstance(value, numbers.Integral) else int(float(value))
     lo, hi = _INT_RANGES[col]
+    if col == "rank" and number < lo:
+        raise StoreError(
+            f"rank {number} {where} is out of range: ranks start at 1 (1 = best); "
+            "to clear a rank, pass rank=None"
+        )
     if not lo <= number <= hi:
         raise StoreError(
             f"{col} {number} {where} is out of range: it must be between {lo} and {hi}"
@@ -128,6 +136,19 @@ def _text(value: Any, col: str) -> str:
     return str(value)
 
 
+# text columns that hold one of a few values: column -> (values, what a null means)
+_ENUMS = {
+    "choice": (CHOICES, "to clear a choice, pass choice=None"),
+    "role": (ROLES, "leave role out for an annotator's own judgement"),
+}
+# value columns that belong to some tasks only: column -> those tasks
+_TASK_COLUMNS = {
+    "other_id": ("pair",),
+    "choice": ("pair",),
+    "rank": ("pick", "rank"),
+}
+
+
 def _convert(value: Any, col: str, where: str) -> Any:
     dtype = EVENT_COLUMNS[col]
     if col == "created_at":
@@ -138,7 +159,14 @@ def _convert(value: Any, col: str, where: str) -> Any:
         return _integer(value, col, where)
     if dtype.startswith("Float"):
         return _real(value, col, where)
-    return _text(value, col)
+    text = _text(value, col)
+    if col in _ENUMS and text not in _ENUMS[col][0]:
+        values, hint = _ENUMS[col]
+        raise StoreError(
+            f"{col} {as_python(value)!r} {where} is not one of {', '.join(map(repr, values))}; "
+            f"{hint}"
+        )
+    return text
 
 
 def normalize_event(event: Mapping[str, Any], position: int) -> dict[str, Any]:
@@ -169,6 +197,13 @@ def normalize_event(event: Mapping[str, Any], position: int) -> dict[str, Any]:
             raise StoreError(
                 f"unknown task {row['task']!r} {where}: the tasks are {', '.join(TASKS)}"
             )
+        for col, tasks in _TASK_COLUMNS.items():
+            if col in row and row["task"] not in tasks:
+                raise StoreError(
+                    f"{col} {row[col]!r} {where} is set on a {row['task']!r} event: {col} "
+                    f"belongs to {' and '.join(map(repr, tasks))} events only; "
+                    f"leave it out, or pass task={tasks[0]!r}"
+                )
     else:
         values = [col for col in RETRACTION_VALUE_FIELDS if col in row]
         if values:

@@ -6,17 +6,29 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .._contract import EVENT_COLUMNS
+from .._contract import EVENT_COLUMNS, LABEL_KEY
 from ._errors import StoreError
 from ._read import ALWAYS_READ, CODED_COLUMNS
+from ._schema import CURRENT_KEY, EVENT_KEY
 
-__all__ = ["KEY_FIELDS", "insert_values", "note", "previous_live", "retract_one", "retraction_key"]
+__all__ = [
+    "KEY_FIELDS",
+    "RETRACTION_TARGET",
+    "insert_values",
+    "note",
+    "previous_live",
+    "retract_one",
+    "retraction_key",
+]
 
-# the unique key of `current`, in the order of its index
+KEY_FIELDS = LABEL_KEY
+# the unique key of `current`, one placeholder per KEY_FIELDS in its order
 _KEY_SQL = (
-    "campaign = ? AND annotator = ? AND query_id = ? AND task = ? AND item_key = ifnull(?, x'')"
+    "campaign = ? AND task = ? AND version_key = ifnull(?, x'') AND query_id = ? AND "
+    "item_key = ifnull(?, x'') AND other_key = ifnull(?, x'') AND annotator = ?"
 )
-KEY_FIELDS = ("campaign", "task", "query_id", "item_id", "annotator")
+# what a retraction copies from the event it retracts: the key, and who wrote it in which role
+_COPIED = (*KEY_FIELDS, "role")
 _OPTIONAL_COLUMNS = set(EVENT_COLUMNS) - ALWAYS_READ
 
 
@@ -48,11 +60,9 @@ def insert_values(
     last = con.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
     # set-based, in event order: the newest value per key wins; overwrites feed `superseded`
     con.execute(
-        "INSERT INTO current (query_id, item_key, campaign, annotator, task, event_id) "
-        "SELECT query_id, ifnull(item_id, x''), campaign, annotator, task, event_id "
+        f"INSERT INTO current ({CURRENT_KEY}, event_id) SELECT {EVENT_KEY}, event_id "
         "FROM events WHERE event_id > ? AND retracts IS NULL ORDER BY event_id "
-        "ON CONFLICT (query_id, item_key, campaign, annotator, task) "
-        "DO UPDATE SET event_id = excluded.event_id",
+        f"ON CONFLICT ({CURRENT_KEY}) DO UPDATE SET event_id = excluded.event_id",
         (before,),
     )
     # current_ids follows: every new value is current, except those a later value overwrote,
@@ -90,9 +100,10 @@ def retraction_key(
     path: str,
     last: int,
 ) -> dict[str, Any]:
-    """Check the retraction ``row`` against its target; return the target's key (``KEY_FIELDS``).
+    """Check the retraction ``row`` against its target; return what the retraction copies from it.
 
-    ``found`` is the target's (campaign, task, query_id, item_id, annotator, retracts) or None,
+    That is the target's key (``KEY_FIELDS``) and its ``role``, nulls left out. ``found`` is the
+    target's ``RETRACTION_TARGET`` columns (``KEY_FIELDS``, role, retracts) or None,
     ``retracted_by`` the (event_id,) of an existing retraction of it or None, ``last`` the
     newest event id. Shared by both backends, so that they refuse the same things alike.
     """
@@ -102,30 +113,32 @@ def retraction_key(
             f"cannot retract event {target}: store {path!r} has no such event "
             f"(its event ids run from 1 to {last})"
         )
-    if found[5] is not None:
+    if found[-1] is not None:
         raise StoreError(
-            f"event {target} is itself a retraction (of event {found[5]}); to redo, append "
+            f"event {target} is itself a retraction (of event {found[-1]}); to redo, append "
             "the value again"
         )
     if retracted_by is not None:
         raise StoreError(f"event {target} is already retracted (by event {retracted_by[0]})")
-    key = dict(zip(KEY_FIELDS, found[:5], strict=True))
+    key = dict(zip(_COPIED, found[:-1], strict=True))
     for col, value in key.items():
         if col in row and row[col] != value:
             raise StoreError(
                 f"a retraction of event {target} has {col}={row[col]!r} but event {target} "
                 f"has {col}={value!r}; leave the key out and the store copies it"
             )
-    return key
+    return {col: value for col, value in key.items() if value is not None}
+
+
+# the columns of a retraction's target that retraction_key checks, in its order
+RETRACTION_TARGET = ", ".join([*_COPIED, "retracts"])
 
 
 def retract_one(con: sqlite3.Connection, row: dict[str, Any], path: str) -> int:
     """Append the retraction ``row`` (``retracts`` set) and restore the previous value if needed."""
     target = row["retracts"]
     found = con.execute(
-        "SELECT campaign, task, query_id, item_id, annotator, retracts FROM events "
-        "WHERE event_id = ?",
-        (target,),
+        f"SELECT {RETRACTION_TARGET} FROM events WHERE event_id = ?", (target,)
     ).fetchone()
     by = con.execute("SELECT event_id FROM events WHERE retracts = ?", (target,)).fetchone()
     last = con.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
@@ -138,13 +151,7 @@ def retract_one(con: sqlite3.Connection, row: dict[str, Any], path: str) -> int:
     )
     new_id = int(cursor.lastrowid or 0)
     note(con, columns, {c: [event[c]] for c in CODED_COLUMNS if c in event})
-    key_params = (
-        key["campaign"],
-        key["annotator"],
-        key["query_id"],
-        key["task"],
-        key["item_id"],
-    )
+    key_params = tuple(key.get(col) for col in KEY_FIELDS)
     current = con.execute(f"SELECT event_id FROM current WHERE {_KEY_SQL}", key_params).fetchone()
     if current is not None and current[0] == target:
         previous = previous_live(con, target)

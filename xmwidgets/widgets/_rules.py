@@ -166,6 +166,8 @@ class Rules:
         # (dicts as ordered sets: new rows of the labels frame keep the order of judgement)
         self.touched: dict[str, dict[str, None]] = {}
         self._applying: Applied | None = None
+        # recorded on every event when set: "adjudicator" for Review (None: an annotator's own)
+        self.role: str | None = None
 
     # ------------------------------------------------------------------ state
     def query(self, query_id: str) -> QueryState:
@@ -240,7 +242,7 @@ class Rules:
     def _event(
         self, task: str, q: QueryState, item_id: str | None, now: datetime, duration: int | None
     ) -> dict[str, Any]:
-        return {
+        event = {
             "campaign": self.campaign,
             "task": task,
             "query_id": q.query_id,
@@ -251,6 +253,9 @@ class Rules:
             "duration_ms": duration,
             "created_at": now,
         }
+        if self.role is not None:
+            event["role"] = self.role
+        return event
 
     # ------------------------------------------------------------------ actions
     def apply(self, action: Action, now: datetime) -> Applied:

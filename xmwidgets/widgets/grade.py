@@ -115,8 +115,15 @@ class RelevanceGrid(TaskWidget):
         marked = {q for q in self._none_at_load if q not in loaded}
         return marked | {q for q, s in loaded.items() if s.none_relevant}
 
+    # which of the annotator's stored judgements are this widget's: an annotator's own (Review
+    # reads the adjudicator's)
+    _READ_ROLE: ClassVar[str] = "annotator"
+
     def _read_labels(self, campaign: str, annotator: str, scale: Scale) -> pd.DataFrame:
-        return self._store.labels(campaign=campaign, annotator=annotator, columns=FOLD_COLUMNS)
+        rows = self._store.labels(
+            campaign=campaign, annotator=annotator, columns=FOLD_COLUMNS, role=self._READ_ROLE
+        )
+        return this_version(rows, scale.version)
 
     def _parse_action(self, raw: Any, position: int) -> Action:
         return parse_action(raw, position, self._scale)
@@ -203,11 +210,7 @@ class RelevanceGrid(TaskWidget):
         totals = np.array([len(self._positions[q]) for q in self._query_ids], dtype=np.int64)
         marked = np.array([q in none_relevant for q in self._query_ids], dtype=bool)
         done = (counts >= totals) | marked
-        self._rules = GradeRules(
-            self._scale,
-            self._campaign,
-            self.annotator,
-            self._load_query,
+        self._rules = self._new_rules(
             n_queries=n,
             total=len(self._candidates),
             judged=int(counts.sum()),
@@ -215,6 +218,10 @@ class RelevanceGrid(TaskWidget):
         )
         unfinished = np.flatnonzero(~done)
         return int(unfinished[0]) if len(unfinished) else 0
+
+    def _new_rules(self, **counts: Any) -> GradeRules:
+        """The rules of this grid, with the counts read from the store."""
+        return GradeRules(self._scale, self._campaign, self.annotator, self._load_query, **counts)
 
     def _slots_of(self, index: int) -> np.ndarray:
         if self._slot_order is None:
@@ -246,8 +253,12 @@ class RelevanceGrid(TaskWidget):
     def _reload_query(self, query_id: str) -> None:
         """Read one query's state from the store again (undo of an action from before refresh())."""
         rows = self._store.labels(
-            campaign=self._campaign, annotator=self.annotator, query_ids=[query_id]
+            campaign=self._campaign,
+            annotator=self.annotator,
+            query_ids=[query_id],
+            role=self._READ_ROLE,
         )
+        rows = this_version(rows, self._scale.version)
         base, none_relevant = fold_store_labels(rows)
         pairs: dict[str, Any] = (
             _pairs(lambda c: base[c].array, np.arange(len(base))) if len(base) else {}
@@ -313,6 +324,29 @@ def _pairs(column: Any, slots: np.ndarray) -> dict[str, Pair]:
             picked_at=stamps[k] if best else None,
         )
     return pairs
+
+
+def this_version(rows: pd.DataFrame, version: str | None) -> pd.DataFrame:
+    """The rows judged under ``version``, and those stored without one (imported qrels).
+
+    A new rubric version does not inherit the grades of the old one: under "v2" a pair graded
+    only under "v1" is not judged yet. Where a pair has both an unversioned row and one of
+    ``version``, the versioned one counts.
+    """
+    if rows.empty or version is None:
+        return rows
+    versions = rows["guideline_version"]
+    unversioned = versions.isna().to_numpy()
+    mine = (versions == version).fillna(False).to_numpy(dtype=bool)
+    if mine.all() or unversioned.all():
+        return rows
+    keep = rows[mine | unversioned]
+    if not (unversioned.any() and mine.any()):
+        return keep
+    key = ["task", "query_id", "item_id"]
+    # versioned rows last, so that drop_duplicates(keep="last") prefers them
+    order = np.argsort(keep["guideline_version"].notna().to_numpy(), kind="stable")
+    return keep.iloc[order].drop_duplicates(key, keep="last").sort_index()
 
 
 def _int_or_none(value: Any) -> int | None:

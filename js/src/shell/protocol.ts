@@ -153,6 +153,17 @@ export interface Candidate {
   flags?: string[]; // stored flags, e.g. ["broken-media"] (absent from kernels older than the judge batch)
   note?: string | null; // the annotator's note on the pair (null or absent: none)
   meta?: { sources?: string[]; rank?: number | null; score?: number | null }; // only when show_sources
+  /** Review (adjudication): what each annotator said about this pair. */
+  reviews?: Review[];
+}
+
+/** One annotator's judgement of a pair, shown to the adjudicator. */
+export interface Review {
+  annotator: string;
+  relevance: number | null;
+  flags: string[];
+  note: string | null;
+  guideline_version: string | null;
 }
 
 export interface Page {

@@ -12,6 +12,7 @@ import { candidateTile, hasMedia, smallButton } from "../../shell/candidate";
 import { make, setText } from "../../shell/dom";
 import { type BlobUrls, SUPPRESS } from "../../shell/media";
 import type { Candidate, ScaleSpec } from "../../shell/protocol";
+import { reviewList } from "./reviews";
 import type { ItemState } from "./state";
 
 /** The scale's flag for a candidate whose media cannot be judged (kernel rule R5). */
@@ -142,6 +143,7 @@ export function buildTile(
   handlers: TileHandlers,
 ): TileRefs {
   const tile = candidateTile(candidate, position, count, urls, showSources);
+  if (candidate.reviews?.length) tile.append(reviewList(candidate.reviews, scale));
 
   const controls = make("div", "xmw-controls");
   const slider = make("div", "xmw-slider");
