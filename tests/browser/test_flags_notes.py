@@ -128,6 +128,8 @@ def test_flags_notes_and_rubric_panel_by_keyboard(
     snapshot = grid_snapshot(page)
     assert snapshot["query_index"] == 0, "a key typed in the note box moved to another query"
     assert all(t["relevance"] == "" for t in snapshot["tiles"]), "a key in the note box graded"
+    tiles = page.locator(GRID_ROOT).last.locator(".xmw-tiles")
+    screenshot(tiles, artifacts_dir / f"flags_notes_{ui}_notebox.png")
     page.keyboard.press("Enter")
     wait_all_saved(page)
     wait_tiles(page, "(s) => s.has_focus", None)
