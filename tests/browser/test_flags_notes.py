@@ -56,6 +56,10 @@ _BOXES = """(selector) => {
 }"""
 
 
+# JS: the number of cells of the notebook on screen.
+_CELLS = "() => window.jupyterapp.shell.currentWidget.content.model.cells.length"
+
+
 def _notebook(server: JupyterServer, ui: str) -> tuple[str, Path]:
     folder = server.root_dir / f"flags_{ui}"
     if folder.exists():
@@ -121,6 +125,7 @@ def test_flags_notes_and_rubric_panel_by_keyboard(
     page.keyboard.press("e")
     box = page.locator(GRID_ROOT).last.locator(".xmw-note-box textarea")
     box.wait_for(state="visible")
+    cells = page.evaluate(_CELLS)
     page.keyboard.type(NOTE)
     page.keyboard.press("Shift+Enter")
     page.keyboard.type("second line")
@@ -128,6 +133,8 @@ def test_flags_notes_and_rubric_panel_by_keyboard(
     snapshot = grid_snapshot(page)
     assert snapshot["query_index"] == 0, "a key typed in the note box moved to another query"
     assert all(t["relevance"] == "" for t in snapshot["tiles"]), "a key in the note box graded"
+    # in command mode x would cut the cell, b add one below, z undo: JupyterLab saw none of them
+    assert page.evaluate(_CELLS) == cells, "a key typed in the note box reached JupyterLab"
     tiles = page.locator(GRID_ROOT).last.locator(".xmw-tiles")
     screenshot(tiles, artifacts_dir / f"flags_notes_{ui}_notebox.png")
     page.keyboard.press("Enter")
