@@ -54,6 +54,10 @@ def test_knee_rule_stops_after_a_dry_run_only() -> None:
     # knee after 4: ratio (4/4)/(2/31) = 15.5 even with a late find
     assert knee_stop([1] * 4 + [0] * 30 + [1]) == (True, 4, pytest.approx(15.5))
     assert knee_stop([1] * 4 + [0] * 30, knee_ratio=40)[0] is False  # ratio 30
+    # one hit at rank 1 then nine misses (a first retriever's top 10): ratio 9, but a knee on one
+    # relevant item needs 6 · (1 + 1/1) = 12; this stopped demo queries before any proposal
+    assert knee_stop([1] + [0] * 9) == (False, 1, pytest.approx(9.0))
+    assert knee_stop([1] + [0] * 13)[0]  # ratio 13
 
 
 def test_first_round_takes_one_pair_per_query_best_by_the_query_vector() -> None:
@@ -142,3 +146,76 @@ def test_bad_input_names_the_value() -> None:
         )  # fmt: skip
     with pytest.raises(ValueError, match="labels is missing column"):
         xm.discover(truth[["query_id", "item_id"]], queries, items, emb)
+
+
+def test_the_logistic_fit_reaches_scikit_learns_optimum() -> None:
+    """fit_logistic replaces LogisticRegression(C, lbfgs) for speed: same objective, same optimum
+    (weighted rows, unpenalised intercept)."""
+    from sklearn.linear_model import LogisticRegression
+
+    from xmwidgets.analysis._discover import fit_logistic
+
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((400, 12))
+    y = (X[:, 0] + 0.5 * rng.standard_normal(400) > 0.8).astype(float)
+    w = np.where(y == 1, 1.0, 0.05)
+    for C in (0.1, 1.0, 10.0):
+        coef, intercept = fit_logistic(X, y, w, C)
+        ref = LogisticRegression(C=C, max_iter=300).fit(X, y, sample_weight=w)
+        assert coef == pytest.approx(ref.coef_[0], abs=1e-3)
+        assert intercept == pytest.approx(ref.intercept_[0], abs=1e-3)
+        order = np.argsort(-(X @ coef + intercept), kind="stable")
+        assert (order == np.argsort(-ref.decision_function(X), kind="stable")).mean() > 0.99
+
+
+def test_models_are_fitted_on_one_blas_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each query's small fit runs on one BLAS thread: a loop left outside the thread limit made
+    a 100-query round 5x slower on a shared machine (11 s instead of 2)."""
+    from threadpoolctl import threadpool_info
+
+    import xmwidgets.analysis._discover as discover_module
+
+    seen: list[int] = []
+    real = discover_module._propose
+
+    def spy(*args, **kwargs):
+        seen.extend(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(discover_module, "_propose", spy)
+    queries, items, emb, truth = planted()
+    xm.discover(truth.iloc[:0], queries, items, emb)
+    assert seen and set(seen) == {1}
+
+
+def test_the_first_round_in_a_fresh_process_fits_on_one_blas_thread() -> None:
+    """SciPy's OpenBLAS, loaded by the first fit, is under the thread limit too (it escaped the
+    limit when loaded inside it: the first round of a session was 20x slower)."""
+    import subprocess
+    import sys
+
+    script = """
+import sys
+import numpy as np, pandas as pd
+from threadpoolctl import threadpool_info
+import xmwidgets as xm
+import xmwidgets.analysis._discover as discover_module
+assert "scipy.optimize" not in sys.modules, "scipy.optimize already loaded: the test tests nothing"
+seen = []
+real = discover_module.fit_logistic
+def spy(*args, **kwargs):
+    out = real(*args, **kwargs)
+    seen.extend(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
+    return out
+discover_module.fit_logistic = spy
+rng = np.random.default_rng(0)
+queries = pd.DataFrame({"query_id": ["a", "b"]})
+items = pd.DataFrame({"item_id": [f"i{k}" for k in range(50)]})
+labels = pd.DataFrame({"query_id": [], "item_id": [], "relevance": []})
+xm.discover(labels, queries, items, (rng.random((2, 8)), rng.random((50, 8))))
+print(sorted(set(seen)))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "[1]", out.stdout + out.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pandas as pd
 import pytest
 
@@ -62,3 +64,13 @@ def test_parquet_and_datasets(tmp_path) -> None:
     assert ds["positives"].num_rows == 3 and "source" in ds["positives"].column_names
     back = pd.read_parquet(tmp_path / "out" / "triplets.parquet")
     assert back.values.tolist() == ds["triplets"].to_pandas().values.tolist()
+
+
+def test_as_dataset_without_the_datasets_package_says_what_to_install(
+    tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "datasets", None)  # as if not installed: import fails
+    with pytest.raises(ImportError, match=r"xmwidgets\[hf\]"):
+        xm.export(LABELS, runs=RUN, path=tmp_path / "out", as_dataset=True)
+    # the Parquet files are written before the dataset is built: nothing is lost
+    assert (tmp_path / "out" / "triplets.parquet").exists()

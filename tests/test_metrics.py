@@ -148,6 +148,45 @@ def test_matches_ir_measures_called_directly_when_there_are_no_ties() -> None:
     assert _value(ours, measures[0]) != pytest.approx(_value(ours, measures[1]))
 
 
+def test_a_run_without_ties_goes_to_trec_eval_unsorted_with_the_same_values(monkeypatch) -> None:
+    """Without score ties the run skips rank_run (its scores already give the convention's
+    order): rows in any order, unjudged queries in the run, judged queries missing from it."""
+    import xmwidgets.analysis.metrics as metrics
+
+    rng = np.random.default_rng(5)
+    rows = [(f"q{q}", f"d{d}", float(rng.random())) for q in range(12) for d in range(25)]
+    run = _run(rows).sample(frac=1.0, random_state=1)  # not grouped by query
+    run = run[run.query_id != "q3"]  # a judged query the run misses
+    labels = _labels(
+        [(f"q{q}", f"d{d}", "x", int(rng.integers(0, 4))) for q in range(10) for d in range(8)]
+    )  # q10, q11: retrieved, never judged
+    measures = ["nDCG@10", "AP", "RR", "P@5", "Judged@10"]
+    calls: list[bool] = []
+    real = metrics._direct_run
+
+    def spy(run, qrels):
+        calls.append((got := real(run, qrels)) is not None)
+        return got
+
+    monkeypatch.setattr(metrics, "_direct_run", spy)
+    direct = xm.evaluate(labels, run, measures, per_query=True)
+    assert calls == [True]
+    monkeypatch.setattr(metrics, "_direct_run", lambda run, qrels: None)
+    ranked = xm.evaluate(labels, run, measures, per_query=True)
+    pd.testing.assert_frame_equal(direct, ranked)
+    assert set(direct.query_id) == {f"q{q}" for q in range(10)}
+    assert (direct[direct.query_id == "q3"].value == 0).all()
+    # one tie inside a query: ranked first, so that the tie breaks by item_id; the same score
+    # in two queries is no tie
+    qrels = xm.to_qrels(labels)
+    assert real(_run([("q0", "d0", 0.5), ("q0", "d1", 0.5)]), qrels) is None
+    assert real(_run([("q0", "d0", 0.5), ("q1", "d0", 0.5)]), qrels) is not None
+    # a repeated pair too: rank_run says what is wrong
+    assert real(_run([("q0", "d0", 0.5), ("q0", "d0", 0.4)]), qrels) is None
+    with pytest.raises(ValueError, match="more than once"):
+        xm.evaluate(labels, _run([("q0", "d0", 0.5), ("q0", "d0", 0.4)]), ["RR"])
+
+
 def test_queries_missing_from_a_run_count_as_zero_and_unjudged_queries_are_excluded() -> None:
     run = _run([("q1", "a", 2.0), ("q1", "b", 1.0), ("q9", "zzz", 1.0)])  # q2 missing, q9 unjudged
     results = xm.evaluate(QRELS_LABELS, run, ["RR", "mAP@R"], per_query=True)

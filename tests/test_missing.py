@@ -72,6 +72,75 @@ def test_estimate_is_horvitz_thompson_by_hand() -> None:
     assert "28 positives still missing" in repr(m)
 
 
+def test_one_sample_serves_later_rounds_with_labels_at_sampling() -> None:
+    """Positives judged after the sample was drawn are known, so they leave the remaining count."""
+    sample = pd.DataFrame(
+        {
+            "query_id": "q",
+            "item_id": ["a", "b", "c", "d", "e", "f"],
+            "stratum": ["1-10"] * 2 + ["11+"] * 4,
+            "stratum_size": [10, 10, 100, 100, 100, 100],
+            "inclusion": [0.2, 0.2, 0.04, 0.04, 0.04, 0.04],
+        }
+    )
+    before = pd.DataFrame({"query_id": "q", "item_id": ["z"], "relevance": [3]})
+    graded = pd.DataFrame(
+        {"query_id": "q", "item_id": list("abcdef"), "relevance": [2, 0, 1, 0, 0, 0]}
+    )
+    # a later round finds 5 more positives (and a negative) among the then-unjudged pairs
+    later = pd.DataFrame(
+        {"query_id": "q", "item_id": ["g", "h", "i", "j", "k", "l"], "relevance": [1] * 5 + [0]}
+    )
+    labels = pd.concat([before, graded, later], ignore_index=True)
+    plain = xm.estimate_missing(labels, sample).per_query.iloc[0]
+    assert plain.remaining == pytest.approx(28.0) and plain.found_since == 2
+    m = xm.estimate_missing(labels, sample, labels_at_sampling=before)
+    row = m.per_query.iloc[0]
+    # z was judged before the sample: not counted; a, c (sample) and g..k (later) are
+    assert row.found_in_sample == 2 and row.found_since == 7
+    assert row.estimate == pytest.approx(30.0) and row.remaining == pytest.approx(23.0)
+    assert row.remaining_high == pytest.approx(plain.remaining_high - 5)
+    assert row.low >= 7 and m.total["found_since"] == 7
+    assert "23 positives still missing" in repr(m)
+    assert not m.total["spent"] and not row.spent and "spent" not in repr(m)
+    # 80 more found (87 in all) than the upper end (76) allowed: spent, and its 0-0 says so
+    many = pd.DataFrame({"query_id": "q", "item_id": [f"n{k}" for k in range(80)], "relevance": 1})
+    m = xm.estimate_missing(pd.concat([labels, many]), sample, labels_at_sampling=before)
+    assert m.total["spent"] and m.per_query.iloc[0].spent
+    assert (m.total["remaining_low"], m.total["remaining_high"]) == (0.0, 0.0)
+    assert "the sample is spent" in repr(m)
+    # more than the sampled strata held (110 pairs): still never a negative count
+    more = pd.DataFrame({"query_id": "q", "item_id": [f"n{k}" for k in range(200)], "relevance": 1})
+    m = xm.estimate_missing(pd.concat([labels, more]), sample, labels_at_sampling=before)
+    assert m.total["remaining_low"] == m.total["remaining_high"] == m.total["remaining"] == 0.0
+
+
+def test_few_positives_in_the_sample_smooth_the_total_once_per_band() -> None:
+    """No positive in 2 queries × 2 strata: the total's variance takes p̃ = ½ / (draws of the
+    band + 1) per band, not ½ / (n_h + 1) per stratum."""
+    sample = pd.DataFrame(
+        {
+            "query_id": ["q1"] * 6 + ["q2"] * 6,
+            "item_id": [f"i{k}" for k in range(12)],
+            "stratum": (["1-10"] * 2 + ["11+"] * 4) * 2,
+            "stratum_size": ([10] * 2 + [100] * 4) * 2,
+            "inclusion": ([0.2] * 2 + [0.04] * 4) * 2,
+        }
+    )
+    labels = sample[["query_id", "item_id"]].assign(relevance=0)
+    m = xm.estimate_missing(labels, sample)
+    top, rest = 0.5 / 5, 0.5 / 9  # band 1-10: 4 draws, band 11+: 8 draws, no positive
+    var = 2 * (100 * 0.8 * top * (1 - top) / 2 + 10000 * 0.96 * rest * (1 - rest) / 4)
+    assert m.total["estimate"] == 0.0 and m.total["low"] == 0.0
+    assert m.total["high"] == pytest.approx(1.959964 * np.sqrt(var), rel=1e-5)
+    # each query keeps its own prior (wider): ½ / (n_h + 1)
+    q1 = m.per_query.iloc[0]
+    p1, p2 = 0.5 / 3, 0.5 / 5
+    var_q = 100 * 0.8 * p1 * (1 - p1) / 2 + 10000 * 0.96 * p2 * (1 - p2) / 4
+    assert q1.high == pytest.approx(1.959964 * np.sqrt(var_q), rel=1e-5)
+    assert m.total["high"] < 2 * q1.high
+
+
 def test_a_fully_sampled_stratum_is_known_exactly() -> None:
     sample = pd.DataFrame(
         {

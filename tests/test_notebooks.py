@@ -81,10 +81,28 @@ def test_notebook_runs(
         assert set(views) == {grid_cell}, views
         assert (tmp_path / "cache").is_dir()  # the demo was generated in this run
         assert (tmp_path / "demo-labels.sqlite").exists()
+    if path.name.startswith("05_"):
+        _check_find_missing(nb)
     if path.name.startswith("04_"):
         _check_team_store(nb, team_store)
         assert server.password not in _text(nb)  # the URL's password is never shown
         assert not (tmp_path / "team-labels.sqlite").exists()  # no fallback when a URL is set
+
+
+def _check_find_missing(nb: nbformat.NotebookNode) -> None:
+    """05 went from the first retriever's top 10 to >= 95 % recall, by rounds of the loop that
+    each printed an estimate, and found the audio-biased annotator; the cells assert the rest."""
+    assert "run:lexical top 10: 340 judgements" in _text(nb, "top10 = ")
+    rounds = re.findall(
+        r"^round +\d+: +\d+ judged, \d+ found, recall ([\d.]+)%; still missing",
+        _text(nb, "xm.discover("),
+        re.M,
+    )
+    assert len(rounds) >= 3 and float(rounds[-1]) >= 95, rounds
+    final = re.search(r"of 630 positives: recall ([\d.]+)%", _text(nb, "check = "))
+    assert final and float(final.group(1)) >= 95
+    assert "1 inconsistent: ben on 'high': audio 1.00 lower" in _text(nb, "xm.consistency(")
+    assert "'triplets.parquet'" in _text(nb, "xm.export(")
 
 
 TEAM_STORE_VARIABLE = "XMWIDGETS_STORE_URL"

@@ -35,6 +35,7 @@ _LAZY: dict[str, str] = {
     "StoreError": "store",
     # widgets
     "RelevanceGrid": "widgets",
+    "PairwiseJudge": "widgets",
     "Review": "widgets",
     "adjudicated": "analysis._adjudicated",
     # analysis: agreement
@@ -85,6 +86,7 @@ __all__ = [  # a literal list, so that linters and IDEs see the public names
     "GuidelineComparison",
     "Level",
     "MissingEstimate",
+    "PairwiseJudge",
     "RelevanceGrid",
     "Review",
     "Rubric",
@@ -168,4 +170,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .rubric import Example, Flag
     from .scale import DEFAULT_FLAGS, MATCHING_RUBRIC, TREC_SCALE, Level, Rubric, Scale
     from .store import Store, StoreError, open_store
-    from .widgets import RelevanceGrid, Review
+    from .widgets import PairwiseJudge, RelevanceGrid, Review

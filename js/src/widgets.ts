@@ -11,12 +11,14 @@ import "./widgets.css";
 import type { Initialize, Render } from "@anywidget/types";
 import type { GridTraits } from "./shell/protocol";
 import { renderGrid } from "./tasks/grade";
+import { renderPair } from "./tasks/pair";
 
 type Renderer = (props: Parameters<Render<GridTraits>>[0]) => () => void;
 
 /** Task name (the kernel's `task` trait) -> the function that renders it. */
 export const TASKS: Record<string, Renderer> = {
   grade: (props) => renderGrid(props),
+  pair: (props) => renderPair(props),
 };
 
 const render: Render<GridTraits> = (props) => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
-import type { GridModel, GridOptions } from "../src/shell/shell";
+import { type GridModel, type GridOptions, pagesAhead, SYNC_INDEX_MS } from "../src/shell/shell";
 import { renderGrid } from "../src/tasks/grade";
 import widget from "../src/widgets";
 import { imagePage, key, MAGNITUDE, textPage } from "./fixtures";
@@ -323,14 +323,30 @@ describe("optimistic judgements", () => {
 });
 
 describe("pages and prefetch", () => {
-  it("prefetches 3 pages ahead and 1 behind, and navigates to them without asking again", () => {
-    const { model, press, el } = ready();
-    expect(model.sentOf("page").map((m) => m.index)).toEqual([0, 1, 2, 3]);
+  it("prefetches ahead and 1 behind, and navigates to them without asking again", () => {
+    vi.useFakeTimers();
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    const { model, press, el } = ready({ n_queries: 40 });
+    // before any page is here: 3 ahead (a page is taken to hold 12 candidates)
+    expect(
+      model
+        .sentOf("page")
+        .map((m) => m.index)
+        .slice(0, 4),
+    ).toEqual([0, 1, 2, 3]);
     press("n");
     expect(el.querySelector(".xmw-query")?.textContent).toBe("query number 1");
     expect(model.get("query_index")).toBe(1);
+    // pages of 6 candidates: 6 ahead (36 candidates on their way), and query 0 behind
+    expect(model.sentOf("page").map((m) => m.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    // the kernel learns the query on screen once the annotator stops moving, in one message
+    expect(model.saves).toBe(0);
+    press("n");
+    vi.advanceTimersByTime(SYNC_INDEX_MS + 1);
     expect(model.saves).toBe(1);
-    expect(model.sentOf("page").map((m) => m.index)).toEqual([0, 1, 2, 3, 4]);
+    press("p");
     model.servePages();
     press("Enter");
     press("n");
@@ -340,6 +356,57 @@ describe("pages and prefetch", () => {
     press("p");
     expect(el.querySelector(".xmw-query")?.textContent).toBe("query number 3");
     expect(new Set(model.sentOf("page").map((m) => m.index)).size).toBe(model.sentOf("page").length);
+  });
+
+  it("asks again for pages the kernel says are out of date (candidates added), keeping the focus", () => {
+    const { model, press, tiles } = ready();
+    press("l");
+    const asked = model.sentOf("page").length;
+    model.receive({ type: "invalidate", indices: [0, 2] });
+    const again = model.sentOf("page").slice(asked);
+    expect(again.map((m) => m.index)).toEqual([0]); // the one on screen now; 2 when it is needed
+    model.servePages((index) => ({ page: textPage(index, index === 0 ? 8 : 6) }));
+    expect(tiles()).toHaveLength(8);
+    expect(tiles()[1].classList.contains("xmw-focused")).toBe(true);
+    press("n");
+    press("n");
+    expect(model.sentOf("page").filter((m) => m.index === 2)).toHaveLength(2);
+  });
+
+  it("shows the concepts the query mentions with their definitions, as text", () => {
+    const { model, el } = setup();
+    const concepts = [{ name: "red", definition: "the colour of <b>blood</b>" }];
+    model.servePages((index) => ({ page: textPage(index, 3, index === 0 ? { concepts } : {}) }));
+    const box = el.querySelector(".xmw-concepts") as HTMLElement;
+    expect(box.hidden).toBe(false);
+    expect(box.querySelector(".xmw-concept-name")?.textContent).toBe("red");
+    expect(box.querySelector(".xmw-concept-definition")?.textContent).toBe("the colour of <b>blood</b>");
+    expect(box.querySelector("b")).toBeNull();
+    (el.querySelector(".xmw-grid") as HTMLElement).dispatchEvent(new KeyboardEvent("keydown", { key: "n" }));
+    expect(box.hidden).toBe(true);
+  });
+
+  it("ignores the answer to a page request made before its page went out of date", () => {
+    const { model, tiles } = setup();
+    const first = model.sentOf("page")[0];
+    model.receive({ type: "invalidate", indices: [0] });
+    model.receive({ type: "page", request_id: first.request_id, index: 0, page: textPage(0, 3) }, []);
+    expect(tiles()).toHaveLength(0);
+    model.servePages((index) => ({ page: textPage(index, 5) }));
+    expect(tiles()).toHaveLength(5);
+  });
+
+  it("asks for many pages ahead when each holds one or two candidates", () => {
+    expect(pagesAhead(12)).toBe(3);
+    expect(pagesAhead(6)).toBe(6);
+    expect(pagesAhead(1)).toBe(24);
+    expect(pagesAhead(200)).toBe(3);
+    const { model, press } = setup({ n_queries: 100 });
+    model.servePages((index) => ({ page: textPage(index, 1) }));
+    press("n");
+    const asked = new Set(model.sentOf("page").map((m) => m.index));
+    for (let index = 0; index <= 25; index += 1) expect(asked.has(index)).toBe(true);
+    expect(asked.has(26)).toBe(false);
   });
 
   it("keeps optimistic state across navigation, and acks for pages off screen update them", () => {

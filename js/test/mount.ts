@@ -1,18 +1,26 @@
 /** A grid rendered into the document against a FakeModel, with the queries tests ask of it. */
 import type { GridModel, GridOptions } from "../src/shell/shell";
 import { renderGrid } from "../src/tasks/grade";
+import { renderPair } from "../src/tasks/pair";
 import { FakeModel, key } from "./fixtures";
 
 const mounted: Array<() => void> = [];
 
+/** The task bodies a test can mount (the kernel's `task` trait -> its renderer). */
+const RENDERERS = { grade: renderGrid, pair: renderPair };
+
+/** GridOptions, plus which task to mount (default: the grading task). */
+export type MountOptions = GridOptions & { task?: keyof typeof RENDERERS };
+
 /** Render a grid (3 columns, no image preloads, the test's clock); `unmountAll` removes it. */
-export function mountGrid(traits: Record<string, unknown>, options: GridOptions, now: () => number) {
-  const model = new FakeModel(traits);
+export function mountGrid(traits: Record<string, unknown>, options: MountOptions, now: () => number) {
+  const { task = "grade", ...gridOptions } = options;
+  const model = new FakeModel({ task, ...traits });
   const el = document.createElement("div");
   document.body.append(el);
-  const cleanup = renderGrid(
+  const cleanup = RENDERERS[task](
     { model: model as unknown as GridModel, el },
-    { columns: 3, preload: false, now, ...options },
+    { columns: 3, preload: false, now, ...gridOptions },
   );
   mounted.push(cleanup);
   const root = el.querySelector<HTMLElement>(".xmw-grid")!;
@@ -26,7 +34,7 @@ export function mountGrid(traits: Record<string, unknown>, options: GridOptions,
 }
 
 /** Rendered with pages served for the first requests, focus inside the widget. */
-export function mountReady(traits: Record<string, unknown>, options: GridOptions, now: () => number) {
+export function mountReady(traits: Record<string, unknown>, options: MountOptions, now: () => number) {
   const grid = mountGrid(traits, options, now);
   grid.model.servePages();
   grid.root.focus();

@@ -98,7 +98,14 @@ def export(
         for name, table in tables.items():
             table.to_parquet(folder / f"{name}.parquet", index=False)
     if as_dataset:
-        import datasets
+        try:
+            import datasets
+        except ImportError as error:
+            raise ImportError(
+                "as_dataset=True needs the Hugging Face datasets package, which is not installed: "
+                'pip install "xmwidgets[hf]" (or datasets), or leave as_dataset off to get '
+                "DataFrames (the Parquet files of path= are written either way)"
+            ) from error
 
         return datasets.DatasetDict(
             {

@@ -71,28 +71,37 @@ def unjudged(
         ranked = rank_run(run, name)
         top = ranked["rank"].to_numpy() <= int(depth)
         names.append(f"run:{name}")
-        parts.append(ranked[top])
-    top = pd.concat(parts, ignore_index=True)
+        parts.append(ranked if top.all() else ranked[top])  # no copy of a run within depth
+    top = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     run_of = np.repeat(np.arange(len(parts)), [len(p) for p in parts])
-    # integer codes for every pair (top, judged, flagged together): hashing and sorting ints is
-    # ~10x faster than MultiIndex lookups and string group-bys over a million rows
+    # integer codes of the retrieved pairs, in string order (hashing and sorting ints is ~10x
+    # faster than MultiIndex lookups and string group-bys over a million rows); judged and
+    # flagged pairs are looked up among the retrieved ids only (a few thousand distinct), and
+    # a pair outside them cannot hide a retrieved one
     flagged = flagged_pairs(labels) if not include_flagged else None
-    n_top, n_judged = len(top), len(judged)
-    q_all = [top["query_id"], judged["query_id"].astype(str)]
-    i_all = [top["item_id"], judged["item_id"].astype(str)]
+    q_codes, q_uniques = pd.factorize(top["query_id"], sort=True)
+    i_codes, i_uniques = pd.factorize(top["item_id"], sort=True)
+    n_q, n_i = max(len(q_uniques), 1), max(len(i_uniques), 1)
+    q_lookup, i_lookup = pd.Index(q_uniques), pd.Index(i_uniques)
+    top_pair = q_codes.astype(np.int64) * n_i + i_codes
+
+    def codes_of(queries: Any, items: Any) -> tuple[np.ndarray, np.ndarray]:
+        q = q_lookup.get_indexer(pd.Index(queries).astype(str))
+        i = i_lookup.get_indexer(pd.Index(items).astype(str))
+        return q, i
+
+    jq, ji = codes_of(judged["query_id"], judged["item_id"])
+    hidden = [(jq, ji)]
     if flagged is not None and len(flagged):
-        q_all.append(pd.Series(flagged.get_level_values(0)))
-        i_all.append(pd.Series(flagged.get_level_values(1)))
-    q_codes, _ = pd.factorize(pd.concat(q_all, ignore_index=True), sort=True)
-    i_codes, i_uniques = pd.factorize(pd.concat(i_all, ignore_index=True), sort=True)
-    pair = q_codes.astype(np.int64) * max(len(i_uniques), 1) + i_codes
-    top_pair = pair[:n_top]
-    # unique: a pair judged by several annotators (or flagged by several) appears once per row
-    keep = pd.Index(np.unique(pair[n_top : n_top + n_judged])).get_indexer(top_pair) < 0
-    if flagged is not None and len(flagged):
-        keep &= pd.Index(np.unique(pair[n_top + n_judged :])).get_indexer(top_pair) < 0
+        hidden.append(codes_of(flagged.get_level_values(0), flagged.get_level_values(1)))
+    keep = np.ones(len(top_pair), dtype=bool)
+    for hq, hi in hidden:
+        known = (hq >= 0) & (hi >= 0)
+        keep &= ~_member(top_pair, hq[known].astype(np.int64) * n_i + hi[known], n_q * n_i)
     if judged_queries_only:
-        keep &= np.isin(q_codes[:n_top], np.unique(q_codes[n_top : n_top + n_judged]))
+        seen = np.zeros(n_q, dtype=bool)
+        seen[jq[jq >= 0]] = True
+        keep &= seen[q_codes]
     columns = ["query_id", "item_id", "source", "rank", "score", "n_runs"]
     if not keep.any():
         return pd.DataFrame(
@@ -104,19 +113,21 @@ def unjudged(
     # per pair: best rank first, ties by run name; one int64 key sorts ~4x faster than lexsort
     n_ranks = int(rank.max()) + 1
     key = (top_pair[rows] * n_ranks + rank) * len(names) + name_order[run_of[rows]]
-    order = rows[np.argsort(key, kind="stable")] if len(parts) > 1 else rows
+    # the keys are distinct (a pair appears once per run), so no stable sort is needed
+    order = rows[np.argsort(key)] if len(parts) > 1 else rows
     sorted_pair = top_pair[order]
     starts = np.flatnonzero(np.r_[True, sorted_pair[1:] != sorted_pair[:-1]])
     first = order[starts]
     n_runs = np.diff(np.r_[starts, len(order)]).astype(np.int64)
-    source = _sources(names, run_of[order], starts, n_runs)
+    distinct, source_codes = _sources(names, run_of[order], starts, n_runs)
+    # the few distinct source strings become text once, each pair takes its own
+    source_names = pd.array(distinct, dtype=top["query_id"].dtype)
     out_rank = top["rank"].to_numpy()[first].astype(np.int64)
     q_out, i_out = q_codes[first], i_codes[first]
     # rank, then more runs first, then query_id and item_id (codes are in string order)
-    n_q, n_i = int(q_out.max()) + 1, int(i_out.max()) + 1
     final_key = ((out_rank * (len(names) + 1) + (len(names) - n_runs)) * n_q + q_out) * n_i + i_out
     if int(out_rank.max()) * (len(names) + 1) * n_q * n_i < 2**62:
-        final = np.argsort(final_key, kind="stable")
+        final = np.argsort(final_key)  # distinct keys: one per pair
     else:
         final = np.lexsort((i_out, q_out, -n_runs, out_rank))
     first = first[final]
@@ -124,7 +135,7 @@ def unjudged(
         {
             "query_id": top["query_id"].array.take(first),
             "item_id": top["item_id"].array.take(first),
-            "source": pd.array(source[final], dtype=top["query_id"].dtype),
+            "source": source_names.take(source_codes[final]),
             "rank": out_rank[final],
             "score": top["raw_score"].to_numpy()[first],
             "n_runs": n_runs[final],
@@ -132,8 +143,21 @@ def unjudged(
     )
 
 
-def _sources(names: list[str], runs: np.ndarray, starts: np.ndarray, n_runs: np.ndarray) -> Any:
-    """``"run:a,run:b"`` per pair, from the runs of each pair's rows (best first).
+def _member(codes: np.ndarray, members: np.ndarray, size: int) -> np.ndarray:
+    """``np.isin(codes, members)`` for codes in ``[0, size)``: a bit table when it is small
+    enough (a million pairs: one lookup each), else a hash of the members."""
+    if size <= 50_000_000:
+        table = np.zeros(size, dtype=bool)
+        table[members] = True
+        return table[codes]
+    return pd.Index(np.unique(members)).get_indexer(codes) >= 0
+
+
+def _sources(
+    names: list[str], runs: np.ndarray, starts: np.ndarray, n_runs: np.ndarray
+) -> tuple[list[str], np.ndarray]:
+    """``"run:a,run:b"`` per pair, from the runs of each pair's rows (best first), as the
+    distinct strings and each pair's index into them.
 
     Each pair's sequence of runs is encoded as one integer, and only the distinct sequences
     (a handful) are joined as strings.
@@ -142,7 +166,8 @@ def _sources(names: list[str], runs: np.ndarray, starts: np.ndarray, n_runs: np.
     if base ** len(names) >= 2**62:  # too many runs to encode: join per pair
         bounds = [*starts.tolist(), len(runs)]
         joined = [",".join(names[r] for r in runs[a:b]) for a, b in itertools.pairwise(bounds)]
-        return pd.array(joined, dtype=object)
+        distinct, inverse = pd.factorize(pd.Series(joined, dtype=object))
+        return [str(x) for x in distinct], np.asarray(inverse)
     position = np.arange(len(runs)) - np.repeat(starts, n_runs)
     key = np.add.reduceat((runs.astype(np.int64) + 1) * base**position, starts)
     uniques, inverse = np.unique(key, return_inverse=True)
@@ -153,4 +178,4 @@ def _sources(names: list[str], runs: np.ndarray, starts: np.ndarray, n_runs: np.
             k, digit = divmod(k, base)
             parts.append(names[digit - 1])
         labels.append(",".join(parts))
-    return np.asarray(labels, dtype=object)[inverse]
+    return labels, inverse

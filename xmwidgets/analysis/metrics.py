@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -36,7 +37,15 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._frames import grade_labels, no_grade_error, rank_run, require_columns, runs_dict
+from ._frames import (
+    _alias_doc_id,
+    _text,
+    grade_labels,
+    no_grade_error,
+    rank_run,
+    require_columns,
+    runs_dict,
+)
 from ._mapr import is_map_at_r, map_at_r_ranked
 
 __all__ = ["RunComparison", "compare_runs", "evaluate", "map_at_r", "to_qrels"]
@@ -151,8 +160,12 @@ def _parse(measures: Iterable[Any] | str, rel: int) -> list[tuple[str, Any]]:
 
 def _run_for_eval(run: pd.DataFrame, name: str, qrels: pd.DataFrame, unjudged: str) -> pd.DataFrame:
     ranked = rank_run(run, name)
-    judged_queries = pd.Index(qrels["query_id"].unique())
-    ranked = ranked[ranked["query_id"].isin(judged_queries)]
+    # judged queries only: tested once per distinct query, not per row (a string isin over a
+    # million rows), and no copy at all when every query of the run is judged
+    codes, uniques = pd.factorize(ranked["query_id"])
+    judged = pd.Index(uniques).isin(pd.Index(qrels["query_id"].unique()))
+    if not judged.all():
+        ranked = ranked[judged[codes]]
     if unjudged == "drop":
         key = pd.MultiIndex.from_frame(qrels[["query_id", "doc_id"]])
         keep = pd.MultiIndex.from_frame(ranked[["query_id", "item_id"]]).isin(key)
@@ -160,38 +173,148 @@ def _run_for_eval(run: pd.DataFrame, name: str, qrels: pd.DataFrame, unjudged: s
     return ranked.reset_index(drop=True)
 
 
+def _direct_run(run: Any, qrels: pd.DataFrame) -> dict[str, dict[str, float]] | None:
+    """The run as ``{query: {item: score}}`` straight from its rows (judged queries only), or
+    None when it must be ranked first (:func:`rank_run`).
+
+    When no two items of a query share a score, trec_eval's order (score descending) is already
+    the convention's, so the scores can go as they are: no sort of a million rows, and no
+    rewritten copy of the run. A run with ties, no ``score`` column, a missing score or a
+    repeated pair goes through ``rank_run`` (which breaks the ties, or says what is wrong).
+    """
+    if not isinstance(run, pd.DataFrame):
+        return None
+    frame = _alias_doc_id(run)
+    if not {"query_id", "item_id", "score"} <= set(frame.columns):
+        return None
+    score = pd.to_numeric(frame["score"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if np.isnan(score).any():
+        return None
+    q_codes, q_names = pd.factorize(_text(frame["query_id"]))
+    i_codes, i_names = pd.factorize(_text(frame["item_id"]))
+    if len(q_codes) == 0:
+        return {}
+    # a tie = the same (query, score) twice; hashed, not sorted (distinct scores overall, the
+    # usual case with float scores, need no look at the queries)
+    if (
+        pd.Index(score).has_duplicates
+        and pd.DataFrame({"q": q_codes, "s": score}).duplicated().any()
+    ):
+        return None
+    order = None if (np.diff(q_codes) >= 0).all() else np.argsort(q_codes, kind="stable")
+    if order is not None:
+        q_codes, i_codes, score = q_codes[order], i_codes[order], score[order]
+    names = np.asarray(q_names, dtype=object).tolist()
+    judged_queries = set(np.asarray(qrels["query_id"].unique(), dtype=object).tolist())
+    judged = [name in judged_queries for name in names]
+    items = _pick(np.asarray(i_names, dtype=object).tolist(), i_codes)
+    values = score.tolist()
+    starts = np.flatnonzero(np.r_[True, q_codes[1:] != q_codes[:-1]])
+    bounds = [*starts.tolist(), len(q_codes)]
+    nested = {
+        names[q]: dict(zip(items[a:b], values[a:b], strict=True))
+        for q, (a, b) in zip(q_codes[starts].tolist(), itertools.pairwise(bounds), strict=True)
+    }
+    # a repeated (query, item) pair shrinks its query's dict: counted here instead of hashed
+    if sum(map(len, nested.values())) != len(values):
+        return None
+    if all(judged):
+        return nested
+    return {q: docs for q, docs in nested.items() if q in judged_queries}
+
+
 def _nested(queries: pd.Series, docs: pd.Series, values: pd.Series) -> dict[str, dict[str, Any]]:
     """``{query: {doc: value}}`` from rows grouped by query, as pytrec_eval takes them.
 
     Built from plain Python lists, one slice per query: iterating pandas' Arrow-backed string
-    columns row by row is about ten times slower.
+    columns row by row is about ten times slower. Ids are factorized (a hash over the Arrow
+    buffers) and each distinct id becomes a Python string once: a run repeats the same items
+    under many queries, and turning a million Arrow strings into objects one by one cost more
+    than trec_eval itself.
     """
-    q = queries.to_numpy(dtype=object)
-    d = docs.to_numpy(dtype=object).tolist()
-    v = values.to_numpy().tolist()
-    if len(q) == 0:
+    if len(queries) == 0:
         return {}
-    bounds = [0, *(np.flatnonzero(q[1:] != q[:-1]) + 1).tolist(), len(q)]
-    return {q[s]: dict(zip(d[s:e], v[s:e], strict=True)) for s, e in itertools.pairwise(bounds)}
+    q_codes, q_names = pd.factorize(queries)
+    d_codes, d_names = pd.factorize(docs)
+    d_list = _pick(np.asarray(d_names, dtype=object).tolist(), d_codes)
+    v = values.to_numpy().tolist()
+    q_list = np.asarray(q_names, dtype=object).tolist()
+    starts = np.flatnonzero(np.r_[True, q_codes[1:] != q_codes[:-1]])
+    first = q_codes[starts].tolist()
+    bounds = [*starts.tolist(), len(q_codes)]
+    return {
+        q_list[q]: dict(zip(d_list[s:e], v[s:e], strict=True))
+        for q, (s, e) in zip(first, itertools.pairwise(bounds), strict=True)
+    }
+
+
+def _pick(names: list[Any], codes: np.ndarray) -> list[Any]:
+    """``[names[c] for c in codes]``, in C (operator.itemgetter) rather than a Python loop."""
+    if len(codes) == 0:
+        return []
+    if len(codes) == 1:
+        return [names[int(codes[0])]]
+    return list(operator.itemgetter(*codes.tolist())(names))
+
+
+def _trec_eval(
+    library: list[Any], qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]
+) -> list[dict[str, float]] | None:
+    """Per measure, ``{query: value}`` straight from pytrec_eval, or None to go through
+    ``ir_measures.iter_calc``.
+
+    When pytrec_eval supports every measure it is the provider ``iter_calc`` uses (the first of
+    ir-measures' default pipeline that can), so the values are the same; but ``iter_calc``
+    wraps each value in a ``Metric`` and hashes its measure through ``repr``, which over 10,000
+    queries × 4 measures took longer than trec_eval's own work. Built on the provider's
+    ``evaluator().invokers`` (ir-measures 0.3–0.4); if that changes, None falls back.
+    """
+    from ir_measures import providers
+
+    provider = providers.registry.get("pytrec_eval")
+    try:
+        if provider is None or not provider.is_available():
+            return None
+        if not all(provider.supports(m) for m in library):
+            return None
+        evaluator: Any = provider.evaluator(library, qrels)
+        invokers = evaluator.invokers
+        values: list[dict[str, float]] = [{} for _ in library]
+        for invoker in invokers:
+            result = invoker.evaluator.evaluate(run)
+            slots = [(key, library.index(m)) for key, (m, _) in invoker.measure_map.items()]
+            for key, slot in slots:
+                values[slot] = {q: got[key] for q, got in result.items()}
+    except (AttributeError, TypeError, ValueError, KeyError):
+        return None
+    return values
 
 
 def _per_query(
-    qrels: pd.DataFrame, ranked: pd.DataFrame, parsed: list[tuple[str, Any]]
+    qrels: pd.DataFrame,
+    ranked: pd.DataFrame | None,
+    parsed: list[tuple[str, Any]],
+    run_dict: dict[str, dict[str, float]] | None = None,
 ) -> pd.DataFrame:
-    """Per judged query and measure, the value (0 for queries the run missed)."""
+    """Per judged query and measure, the value (0 for queries the run missed); the run as
+    ranked rows, or as the nested dict of :func:`_direct_run` (no mAP@R then)."""
     import ir_measures
 
     queries = np.sort(qrels["query_id"].unique())
     columns: dict[str, np.ndarray] = {}
     library = [m for _, m in parsed if not isinstance(m, tuple)]
-    if library and len(ranked):
-        qrels_dict = _nested(qrels["query_id"], qrels["doc_id"], qrels["relevance"])
+    if run_dict is None and ranked is not None and len(ranked):
         run_dict = _nested(ranked["query_id"], ranked["item_id"], ranked["score"])
-        values: list[dict[str, float]] = [{} for _ in library]
+    if library and run_dict:
+        qrels_dict = _nested(qrels["query_id"], qrels["doc_id"], qrels["relevance"])
+        fast = _trec_eval(library, qrels_dict, run_dict)
+        values: list[dict[str, float]] = fast if fast is not None else [{} for _ in library]
         # measures hash through their repr, which is slow: map each yielded object to its slot once
         slot_of: dict[int, int] = {}
         try:
-            for metric in ir_measures.iter_calc(library, qrels_dict, run_dict):
+            for metric in (
+                ir_measures.iter_calc(library, qrels_dict, run_dict) if fast is None else ()
+            ):
                 slot = slot_of.get(id(metric.measure))
                 if slot is None:
                     slot = slot_of[id(metric.measure)] = library.index(metric.measure)
@@ -210,6 +333,7 @@ def _per_query(
                 columns[name] = np.array([got.get(q, 0.0) for q in queries], dtype=float)
     for name, m in parsed:
         if isinstance(m, tuple):
+            assert ranked is not None  # mAP@R is computed on ranked rows
             per_q = map_at_r_ranked(qrels, ranked, rel=m[1])
             columns[name] = per_q.reindex(queries, fill_value=0.0).to_numpy(dtype=float)
         elif name not in columns:
@@ -266,7 +390,13 @@ def evaluate(
         raise no_grade_error(labels, "nothing to evaluate against")
     frames = []
     for name, run in runs_dict(runs).items():
-        wide = _per_query(qrels, _run_for_eval(run, name, qrels, unjudged), parsed)
+        direct = None
+        if unjudged == "nonrelevant" and not any(isinstance(m, tuple) for _, m in parsed):
+            direct = _direct_run(run, qrels)
+        if direct is not None:
+            wide = _per_query(qrels, None, parsed, run_dict=direct)
+        else:
+            wide = _per_query(qrels, _run_for_eval(run, name, qrels, unjudged), parsed)
         if per_query:
             long = wide.reset_index().melt(
                 id_vars="query_id", var_name="measure", value_name="value"

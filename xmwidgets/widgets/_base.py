@@ -27,13 +27,20 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import anywidget
+import numpy as np
 import pandas as pd
 import traitlets
 
 from ..media import infer_roles
 from ..scale import TREC_SCALE, Scale
 from ..store import Store, open_store
-from ._checks import check_candidates, check_grid_options, check_records, group_positions
+from ._checks import (
+    InputError,
+    check_candidates,
+    check_grid_options,
+    check_records,
+    group_positions,
+)
 from ._input import (
     Action,
     BrowserInputError,
@@ -121,6 +128,7 @@ class TaskWidget(anywidget.AnyWidget):
         seed: int = 0,
         show_sources: bool = False,
         max_px: int = 320,
+        concepts: Mapping[str, str] | pd.DataFrame | None = None,
         **kwargs: Any,
     ) -> None:
         if not isinstance(scale, Scale):
@@ -162,7 +170,14 @@ class TaskWidget(anywidget.AnyWidget):
         if reading is None:
             self._store = open_store(store)
         self._candidates = candidates
+        self._records = (queries, items)  # checked, for add_candidates
+        # the guideline's concepts each query mentions, shown with their definitions above it
+        self._concepts = _concepts_by_query(queries, concepts)
         self._positions = group_positions(query_positions, list(queries["query_id"]))
+        # each query's candidates in the batches they came in (the constructor's, then each
+        # add_candidates call): every batch is shuffled on its own, after the earlier ones, so
+        # that adding candidates never moves those already on screen
+        self._batches: dict[str, list[np.ndarray]] = {q: [p] for q, p in self._positions.items()}
         # queries in the order of the queries frame, those without candidates left out
         self._query_ids: list[str] = list(self._positions)
         self._index_of = {query_id: k for k, query_id in enumerate(self._query_ids)}
@@ -258,13 +273,63 @@ class TaskWidget(anywidget.AnyWidget):
         self._set_progress()
 
     def _shown_order(self, query_id: str) -> list[str]:
-        positions = self._positions[query_id]
-        item_ids = [str(v) for v in self._candidates["item_id"].array[positions]]
-        if not self._shuffle:
-            return item_ids
-        from ..pools import shown_order
+        shown: list[str] = []
+        for positions in self._batches[query_id]:
+            item_ids = [str(v) for v in self._candidates["item_id"].array[positions]]
+            if self._shuffle:
+                from ..pools import shown_order
 
-        return shown_order(item_ids, self.annotator, query_id, seed=self._seed)
+                item_ids = shown_order(item_ids, self.annotator, query_id, seed=self._seed)
+            shown.extend(item_ids)
+        return shown
+
+    def add_candidates(self, candidates: pd.DataFrame) -> int:
+        """Add pairs to judge while the widget runs (e.g. the next batch of ``xm.discover``).
+
+        Pairs already in the widget are skipped; new ones join their query after the candidates it
+        already shows (those keep their places), and queries new to the widget come after the
+        last one. The view updates the pages it holds; judgements stay as they are. Returns the
+        number of pairs added.
+
+        Parameters
+        ----------
+        candidates : DataFrame
+            ``query_id, item_id`` plus optional ``source, score, rank``, as for the constructor;
+            every id must be in the widget's queries and items.
+        """
+        queries, items = self._records
+        new, query_positions, item_positions = check_candidates(candidates, queries, items)
+        codes = query_positions * max(len(items), 1) + item_positions
+        fresh = ~np.isin(codes, self._pair_codes)
+        if not fresh.any():
+            return 0
+        new = new[fresh].reset_index(drop=True)
+        start = len(self._candidates)
+        self._candidates = pd.concat([self._candidates, new], ignore_index=True)
+        self._pair_codes = np.concatenate([self._pair_codes, codes[fresh]])
+        changed: list[int] = []
+        for query_id, positions in group_positions(
+            query_positions[fresh], list(queries["query_id"])
+        ).items():
+            positions = positions + start
+            if query_id in self._batches:
+                self._batches[query_id].append(positions)
+                self._positions[query_id] = np.concatenate([self._positions[query_id], positions])
+                changed.append(self._index_of[query_id])
+            else:  # a query new to the widget: at the end, so no index on screen moves
+                self._batches[query_id] = [positions]
+                self._positions[query_id] = positions
+                self._index_of[query_id] = len(self._query_ids)
+                self._query_ids.append(query_id)
+        self.refresh()  # counts, done queries and the rules' states, over the new pool
+        with self.hold_sync():
+            self.n_queries = len(self._query_ids)
+            self.goto_query_ids = (
+                list(self._query_ids) if len(self._query_ids) <= QUERY_IDS_SYNCED else []
+            )
+        if changed:
+            self.send({"type": "invalidate", "indices": sorted(changed)})
+        return int(fresh.sum())
 
     def _set_progress(self) -> None:
         """Keep ``progress`` current in Python without a message: the ack carries it to the view."""
@@ -355,6 +420,8 @@ class TaskWidget(anywidget.AnyWidget):
         q = self._rules.query(query_id)
         states = self._page_states(q)
         extra = self._page_extra(q)
+        if query_id in self._concepts:
+            extra["concepts"] = self._concepts[query_id]
         none_relevant = q.none_relevant
         show_sources = self.show_sources
 
@@ -550,6 +617,28 @@ class TaskWidget(anywidget.AnyWidget):
             f"{type(self).__name__}(annotator={self.annotator!r}, queries={p['n_queries']}, "
             f"judged={p['judged']}/{p['total']}, store={self._store.path!r})"
         )
+
+
+def _concepts_by_query(
+    queries: pd.DataFrame, concepts: Mapping[str, str] | pd.DataFrame | None
+) -> dict[str, list[dict[str, str]]]:
+    """query_id -> the concepts it mentions, ``[{name, definition}]`` (see ``xm.consistency``)."""
+    if concepts is None:
+        return {}
+    from ..analysis._consistency import _concept_table, link_concepts
+
+    try:
+        linked = link_concepts(queries, concepts)
+        table = _concept_table(concepts)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"concepts: {exc}") from None
+    definitions = dict(zip(table["concept"], table["definition"], strict=True))
+    out: dict[str, list[dict[str, str]]] = {}
+    for query_id, concept in zip(linked["query_id"], linked["concept"], strict=True):
+        out.setdefault(str(query_id), []).append(
+            {"name": safe_text(str(concept)), "definition": safe_text(str(definitions[concept]))}
+        )
+    return out
 
 
 def _has_labels(store: object) -> bool:

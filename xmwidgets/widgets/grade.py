@@ -61,6 +61,10 @@ class RelevanceGrid(TaskWidget):
         Blind by default: source, rank and score are shown only when this is true.
     max_px : int
         Longest side, in pixels, that images and posters are downscaled to before they are sent.
+    concepts : dict or DataFrame, optional
+        The guideline's concepts (``{concept: definition}``, or a frame ``concept, definition``
+        [, ``terms``], as for :func:`xmwidgets.consistency`): a query that mentions one (by its
+        terms, or in a ``concepts`` column of ``queries``) shows its definition above the query.
 
     Examples
     --------

@@ -25,6 +25,13 @@ export function makeRoot(label: string): HTMLElement {
   return root;
 }
 
+/** What one page of a task is called ("query", or "pair" in the pair task), one and many. */
+export interface UnitNames {
+  one: string;
+  many: string;
+}
+export const QUERY_UNIT: UnitNames = { one: "query", many: "queries" };
+
 export interface Position {
   /** 0-based focused candidate, or null (loading). */
   focused: number | null;
@@ -36,6 +43,8 @@ export interface Position {
 export class Header {
   readonly element = make("div", "xmw-header");
   readonly queryBox = make("div", "xmw-query");
+  /** The concepts the query mentions, each with its definition (the guideline's). */
+  readonly concepts = make("dl", "xmw-concepts");
   readonly position = make("span", "xmw-position");
   readonly done = make("span", "xmw-done");
   readonly progress = make("div", "xmw-progress");
@@ -45,6 +54,8 @@ export class Header {
   readonly hint = make("div", "xmw-hint");
   /** The scale's levels with their definitions (tile.ts builds it). */
   private legend: HTMLElement = make("dl", "xmw-legend");
+  /** What a page is called in the progress line and the done badges (the task's `unit`). */
+  unit: UnitNames = QUERY_UNIT;
 
   constructor(goTo: GoToBox) {
     this.queryBox.setAttribute("aria-label", "query");
@@ -65,7 +76,9 @@ export class Header {
     this.nextButton.title = "next query (n / Enter)";
     nav.append(this.prevButton, this.noneButton, this.nextButton);
     status.append(where, this.progress, nav);
-    this.element.append(this.queryBox, status, this.legend, goTo.element, this.hint);
+    this.concepts.setAttribute("aria-label", "concepts in this query");
+    this.concepts.hidden = true;
+    this.element.append(this.queryBox, this.concepts, status, this.legend, goTo.element, this.hint);
   }
 
   /** The key hint (the task's, for `scale`) and the legend of `scale`. */
@@ -76,11 +89,25 @@ export class Header {
     this.legend = legend;
   }
 
+  /** The concepts of the query on screen (text only), or none. */
+  showConcepts(concepts: ReadonlyArray<{ name: string; definition: string }>): void {
+    this.concepts.replaceChildren();
+    for (const concept of concepts) {
+      const entry = make("div", "xmw-concept");
+      entry.append(
+        make("dt", "xmw-concept-name", concept.name),
+        make("dd", "xmw-concept-definition", concept.definition),
+      );
+      this.concepts.append(entry);
+    }
+    this.concepts.hidden = concepts.length === 0;
+  }
+
   showProgress(progress: Progress, current: number, nQueries: number): void {
     const n = nQueries || progress.n_queries;
     setText(
       this.progress,
-      `judged ${progress.judged}/${progress.total} · queries done ${progress.queries_done}/${progress.n_queries || n} · query ${current + 1}/${n}`,
+      `judged ${progress.judged}/${progress.total} · ${this.unit.many} done ${progress.queries_done}/${progress.n_queries || n} · ${this.unit.one} ${current + 1}/${n}`,
     );
     this.prevButton.disabled = current <= 0;
     this.nextButton.disabled = n > 0 && current >= n - 1;
@@ -96,7 +123,7 @@ export class Header {
     }
     const done = !!position?.done;
     if (this.done.hidden !== (!done && !allDone)) this.done.hidden = !done && !allDone;
-    setText(this.done, allDone ? "✓ all queries done" : done ? "✓ query done" : "");
+    setText(this.done, allDone ? `✓ all ${this.unit.many} done` : done ? `✓ ${this.unit.one} done` : "");
     this.element.classList.toggle("xmw-query-done", done);
     this.element.classList.toggle("xmw-all-done", allDone);
   }

@@ -6,6 +6,7 @@
  */
 
 import { make, setText } from "./dom";
+import { QUERY_UNIT, type UnitNames } from "./header";
 
 export class NoticeLine {
   readonly element: HTMLElement;
@@ -40,8 +41,8 @@ export class NoticeLine {
 }
 
 /** What `n` on the last query says, instead of doing nothing. */
-export function lastQueryNotice(nQueries: number, queriesDone: number): string {
-  if (nQueries > 0 && queriesDone >= nQueries) return `all ${nQueries} queries done · this is the last one`;
+export function lastQueryNotice(nQueries: number, queriesDone: number, unit: UnitNames = QUERY_UNIT): string {
+  if (nQueries > 0 && queriesDone >= nQueries) return `all ${nQueries} ${unit.many} done · this is the last one`;
   const left = Math.max(0, nQueries - queriesDone);
-  return `this is the last query (${nQueries} of ${nQueries}) · ${left} not done yet · g to go to one`;
+  return `this is the last ${unit.one} (${nQueries} of ${nQueries}) · ${left} not done yet · g to go to one`;
 }

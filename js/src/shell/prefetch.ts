@@ -50,9 +50,12 @@ export class PageCache {
   private readonly pages = new Map<number, CachedPage>();
   /** index -> request_id of the page request in flight */
   private readonly inflight = new Map<number, number>();
+  /** requests whose page went out of date while in flight (dropped): their answer is ignored */
+  private readonly stale = new Set<number>();
   /** URLs of dropped pages, revoked once their preloads finish */
   private readonly dropping = new Set<BlobUrls>();
-  private readonly capacity: number;
+  /** Pages kept (at least 1); the shell raises it when it prefetches further ahead. */
+  capacity: number;
   private readonly preload: boolean;
   /** The query on screen: kept, and the centre from which distance decides what to drop. */
   current = 0;
@@ -107,6 +110,21 @@ export class PageCache {
     const index = this.indexForRequest(requestId);
     if (index !== null) this.inflight.delete(index);
     return index;
+  }
+
+  /** Forget page `index` (the kernel changed it): the next `request` asks for it again. */
+  drop(index: number): void {
+    const inflight = this.inflight.get(index);
+    if (inflight !== undefined) this.stale.add(inflight);
+    this.inflight.delete(index);
+    const entry = this.pages.get(index);
+    this.pages.delete(index);
+    if (entry) this.revokeWhenReady(entry);
+  }
+
+  /** Whether the answer to `requestId` is for a page dropped since it was asked for. */
+  isStale(requestId: number | null): boolean {
+    return requestId !== null && this.stale.delete(requestId);
   }
 
   /** Store a page that arrived (asked for or pushed by the kernel); replaces an older copy. */

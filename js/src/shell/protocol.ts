@@ -174,6 +174,8 @@ export interface Page {
   none_relevant: boolean;
   query_flags?: string[]; // the query's own flags (e.g. "ambiguous-query"); absent from older kernels
   query_note?: string | null; // the annotator's note on the query
+  /** The guideline's concepts this query mentions, with their definitions (shown above it). */
+  concepts?: Array<{ name: string; definition: string }>;
 }
 
 /**
@@ -273,4 +275,6 @@ export type KernelMessage =
       queries: Record<string, QueryAck>;
       progress: Progress;
     }
-  | { type: "error"; request_id: number | null; message: string };
+  | { type: "error"; request_id: number | null; message: string }
+  // candidates were added to these queries (add_candidates): their cached pages are out of date
+  | { type: "invalidate"; indices: number[] };

@@ -17,7 +17,7 @@ import { ActiveClock, watchAttention } from "./activity";
 import { JudgeBatcher } from "./batch";
 import { Cleanups } from "./dom";
 import { GoToBox, resolveGoTo } from "./goto";
-import { Banners, Header, makeRoot } from "./header";
+import { Banners, Header, makeRoot, QUERY_UNIT } from "./header";
 import { HelpOverlay } from "./help";
 import { type Action, keyAction } from "./keyboard";
 import { releaseImages, renderParts } from "./media";
@@ -53,9 +53,23 @@ export interface GridOptions {
   noticeMs?: number;
 }
 
-/** Pages asked for ahead of the one on screen, and behind it. */
+/**
+ * Pages asked for ahead of the one on screen, and behind it. Ahead, at least PREFETCH_AHEAD pages
+ * and enough pages for PREFETCH_CANDIDATES candidates, up to MAX_AHEAD: a campaign of one or two
+ * candidates per query is judged a query every few hundred milliseconds, faster than one page
+ * request's round trip, so it needs many more pages on their way than one of twelve images a query.
+ */
 export const PREFETCH_AHEAD = 3;
 export const PREFETCH_BEHIND = 1;
+export const PREFETCH_CANDIDATES = 36;
+export const MAX_AHEAD = 24;
+/** The query on screen is told to the kernel this long after the last move (one message, not one per n). */
+export const SYNC_INDEX_MS = 150;
+
+/** How many pages to ask for ahead when pages hold `candidates` candidates. */
+export function pagesAhead(candidates: number): number {
+  return Math.min(MAX_AHEAD, Math.max(PREFETCH_AHEAD, Math.ceil(PREFETCH_CANDIDATES / Math.max(1, candidates))));
+}
 
 /** Shell actions the benchmarks time as "keystroke" (the body adds its own). */
 const TIMED = new Set<Action["type"]>(["move", "undo"]);
@@ -109,6 +123,18 @@ export function renderShell(
   let focusItem: { query_id: string; item_id: string } | null = null;
   /** Query ids of the pages seen, for `g` when the kernel does not send the whole list. */
   const seenIds = new Map<string, number>();
+  /** Candidates of the last page that arrived (sets how far ahead pages are asked for). */
+  let candidatesPerPage = 12;
+  let indexTimer: ReturnType<typeof setTimeout> | null = null;
+  const syncIndexNow = (): void => {
+    if (indexTimer !== null) clearTimeout(indexTimer);
+    indexTimer = null;
+    model.save_changes();
+  };
+  const syncIndexSoon = (): void => {
+    if (indexTimer !== null) clearTimeout(indexTimer);
+    indexTimer = setTimeout(syncIndexNow, SYNC_INDEX_MS);
+  };
 
   const hasFocus = (): boolean => !!document.activeElement && root.contains(document.activeElement);
   const context: ShellContext = {
@@ -133,6 +159,9 @@ export function renderShell(
     fallbackColumns: options.columns ?? 4,
   };
   const body = createBody(context);
+  const unit = body.unit ?? QUERY_UNIT;
+  header.unit = unit;
+  loading.unit = unit;
   const timed = new Set([...TIMED, ...body.timed]);
   if (body.headerElement) header.queryBox.after(body.headerElement);
   root.append(header.element, banners.error, notices.element, banners.none);
@@ -182,6 +211,7 @@ export function renderShell(
     releaseImages(header.queryBox);
     releaseImages(body.element);
     header.queryBox.replaceChildren(renderParts(page.query.parts, entry.urls, page.query_id));
+    header.showConcepts(page.concepts ?? []);
     body.show(entry, samePage);
     loading.hide();
     shown = entry;
@@ -203,6 +233,7 @@ export function renderShell(
     const hadFocus = hasFocus(); // before the focused tile leaves the DOM
     shown = null;
     header.queryBox.replaceChildren();
+    header.showConcepts([]);
     body.clear();
     loading.show(index);
     renderNone();
@@ -229,7 +260,7 @@ export function renderShell(
     cache.current = index;
     if (!how.fromKernel && model.get("query_index") !== index) {
       model.set("query_index", index);
-      model.save_changes();
+      syncIndexSoon();
     }
     pendingPaint = how.started !== undefined ? { index, started: how.started } : null;
     const entry = cache.get(index);
@@ -238,7 +269,9 @@ export function renderShell(
       showLoading(index);
       cache.request(index, n);
     }
-    for (let ahead = 1; ahead <= PREFETCH_AHEAD; ahead += 1) cache.request(index + ahead, n);
+    const ahead = pagesAhead(candidatesPerPage);
+    cache.capacity = Math.max(cache.capacity, ahead + PREFETCH_BEHIND + 3);
+    for (let step = 1; step <= ahead; step += 1) cache.request(index + step, n);
     for (let behind = 1; behind <= PREFETCH_BEHIND; behind += 1) cache.request(index - behind, n);
     schedulePaint();
   }
@@ -249,7 +282,12 @@ export function renderShell(
     const target = current + delta;
     if (target >= 0 && (n === 0 || target < n)) {
       navigate(target, delta > 0 ? { started } : {});
-    } else notices.show(delta > 0 ? lastQueryNotice(n, progress.queries_done) : "this is the first query", "done");
+    } else {
+      notices.show(
+        delta > 0 ? lastQueryNotice(n, progress.queries_done, unit) : `this is the first ${unit.one}`,
+        "done",
+      );
+    }
   }
 
   function perform(action: Action, started: number): void {
@@ -330,9 +368,11 @@ export function renderShell(
   function onMessage(message: KernelMessage, buffers: DataView[] = []): void {
     if (disposed || !message || typeof message !== "object") return;
     if (message.type === "page") {
+      if (cache.isStale(message.request_id)) return; // built before its query changed
       const entry = cache.receive(message.page, buffers);
       body.load(message.page);
       seenIds.set(message.page.query_id, message.page.index);
+      candidatesPerPage = message.page.candidates.length;
       if (message.page.index === current) {
         renderPage(entry, shown?.page.query_id === message.page.query_id);
         schedulePaint();
@@ -341,6 +381,10 @@ export function renderShell(
       body.ack(message);
       progress = message.progress ?? progress;
       renderHeader();
+    } else if (message.type === "invalidate") {
+      for (const index of message.indices ?? []) cache.drop(index);
+      // the page on screen comes again with its new candidates (shown in place, focus kept)
+      if ((message.indices ?? []).includes(current)) cache.request(current, nQueries());
     } else if (message.type === "error") {
       const requestId = message.request_id;
       const pageIndex = requestId === null ? null : cache.fail(requestId);
@@ -381,6 +425,7 @@ export function renderShell(
   return () => {
     if (disposed) return;
     disposed = true;
+    if (indexTimer !== null) syncIndexNow();
     cleanups.dispose();
     notices.dispose();
     cache.clear();

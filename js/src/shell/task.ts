@@ -12,7 +12,7 @@
 import type { AnyModel } from "@anywidget/types";
 import type { ActiveClock } from "./activity";
 import type { JudgeBatcher } from "./batch";
-import type { Position } from "./header";
+import type { Position, UnitNames } from "./header";
 import type { Action, KeyLike } from "./keyboard";
 import type { CachedPage, RequestIds } from "./prefetch";
 import type { GridTraits, KernelMessage, Page, ScaleSpec } from "./protocol";
@@ -90,6 +90,8 @@ export interface TaskBody {
   focusItem(itemId: string): void;
   /** The header's "none relevant" button was clicked. */
   noneButton?(started: number): void;
+  /** What one page is called in the header, the loading line and notices; default "query". */
+  readonly unit?: UnitNames;
 }
 
 /** Builds a body for the shell. */

@@ -6,6 +6,7 @@
  */
 
 import { make } from "./dom";
+import { QUERY_UNIT, type UnitNames } from "./header";
 import type { Action } from "./keyboard";
 
 /** Actions that need the page on screen. */
@@ -63,6 +64,8 @@ export class LoadingLine {
   readonly element = make("div", "xmw-loading");
   /** The page on screen could not be loaded: keys no longer wait for it. */
   failed = false;
+  /** What a page is called ("loading query 3…", "loading pair 3…"). */
+  unit: UnitNames = QUERY_UNIT;
 
   constructor(private readonly typed: TypeAhead) {
     this.element.hidden = true;
@@ -70,7 +73,7 @@ export class LoadingLine {
 
   show(index: number): void {
     this.failed = false;
-    this.element.textContent = `loading query ${index + 1}…${this.typed.describe()}`;
+    this.element.textContent = `loading ${this.unit.one} ${index + 1}…${this.typed.describe()}`;
     this.element.hidden = false;
   }
 
@@ -79,7 +82,7 @@ export class LoadingLine {
     const lost = this.typed.drop();
     this.failed = true;
     const keys = lost ? ` · ${lost} key${lost === 1 ? "" : "s"} typed for it not applied` : "";
-    this.element.textContent = `query ${index + 1} could not be loaded: ${message}${keys}`;
+    this.element.textContent = `${this.unit.one} ${index + 1} could not be loaded: ${message}${keys}`;
     this.element.hidden = false;
   }
 
