@@ -488,3 +488,18 @@ def test_to_frame_lists_rules_and_examples_as_text() -> None:
         '"a red double-decker bus crossing a bridge" → image: a red double-decker bus driving '
         "over a river bridge (bus, colour, type and bridge all match)"
     ]
+
+
+def test_the_note_and_rubric_panel_keys_are_reserved() -> None:
+    """e / E open the note boxes and r the rubric panel (js/src/tasks/grade/flags.ts)."""
+    source = (
+        pathlib.Path(__file__).resolve().parents[1] / "js/src/tasks/grade/flags.ts"
+    ).read_text()
+    keys = dict(re.findall(r'export const (\w+_KEY) = "(.)";', source))
+    assert keys == {"NOTE_KEY": "e", "QUERY_NOTE_KEY": "E", "RUBRIC_KEY": "r"}
+    for key in keys.values():
+        assert key in RESERVED_KEYS
+        with pytest.raises(ValueError, match="reserved"):
+            Level(1, "yes", key=key)
+        with pytest.raises(ValueError, match="reserved"):
+            Flag("too-dark", key=key)

@@ -43,9 +43,10 @@ MAX_EXAMPLE_PX = 160
 # with the notebook, where base64 adds a third, so only short clips; a larger one is shown as an
 # error tile that says to trim it or give an http(s) URL (which the browser loads itself)
 MAX_EXAMPLE_MEDIA_BYTES = 500_000
-# keys the widgets use for navigation and commands; a level may not take one of them
-# (space plays media, [ ] seek, m flags broken media, g goes to a query)
-RESERVED_KEYS = frozenset("hjklbxnpz?mg[] ") | {
+# keys the widgets use for navigation and commands; a level or a flag may not take one of them
+# (space plays media, [ ] seek, m flags broken media, g goes to a query, e / E open the note box
+# of the focused candidate / of the query, r shows the rubric panel)
+RESERVED_KEYS = frozenset("hjklbxnpz?mg[] eEr") | {
     "Enter",
     "ArrowLeft",
     "ArrowRight",

@@ -222,7 +222,24 @@ export class FakeModel {
       } else if (action.op === "best") {
         const relevance = this.storedRelevance.get(action.item_id) ?? null;
         entry.states.push({ item_id: action.item_id, relevance, best: action.best, flags: [] });
-      } else if (action.op === "flag") {
+      } else if (action.op === "flag" && action.item_id === null) {
+        const own = this.storedFlags.get(`${queryId}/`) ?? [];
+        const flags = action.on
+          ? [...own.filter((f) => f !== action.flag), action.flag]
+          : own.filter((f) => f !== action.flag);
+        this.storedFlags.set(`${queryId}/`, flags);
+        entry.query_flags = flags;
+        entry.query_note = this.storedNotes.get(`${queryId}/`) ?? null;
+      } else if (action.op === "flag" && action.item_id !== null && action.flag !== "broken-media") {
+        const own = this.storedFlags.get(action.item_id) ?? [];
+        const flags = action.on
+          ? [...own.filter((f) => f !== action.flag), action.flag]
+          : own.filter((f) => f !== action.flag);
+        this.storedFlags.set(action.item_id, flags);
+        const relevance = this.storedRelevance.get(action.item_id) ?? null;
+        const note = this.storedNotes.get(action.item_id) ?? null;
+        entry.states.push({ item_id: action.item_id, relevance, best: false, flags, note });
+      } else if (action.op === "flag" && action.item_id !== null) {
         this.storedRelevance.set(action.item_id, null);
         entry.states.push({
           item_id: action.item_id,
@@ -230,6 +247,17 @@ export class FakeModel {
           best: false,
           flags: action.on ? [action.flag] : [],
         });
+      } else if (action.op === "note") {
+        const note = action.note || null;
+        this.storedNotes.set(action.item_id ?? `${queryId}/`, note);
+        if (action.item_id === null) {
+          entry.query_flags = this.storedFlags.get(`${queryId}/`) ?? [];
+          entry.query_note = note;
+        } else {
+          const relevance = this.storedRelevance.get(action.item_id) ?? null;
+          const flags = this.storedFlags.get(action.item_id) ?? [];
+          entry.states.push({ item_id: action.item_id, relevance, best: false, flags, note });
+        }
       } else if (action.op === "none") {
         entry.none_relevant = action.none_relevant;
       } else if (action.op === "pick") {
@@ -247,6 +275,9 @@ export class FakeModel {
   }
   private acked = 0;
   private readonly storedRelevance = new Map<string, number | null>();
+  /** Flags and notes as stored, by item id (`<query_id>/` for the query's own). */
+  private readonly storedFlags = new Map<string, string[]>();
+  private readonly storedNotes = new Map<string, string | null>();
   /** Answer every page request not answered yet with a text page (or `make(index)`). */
   servePages(
     make: (index: number) => { page: Page; buffers?: DataView[] } = (index) => ({ page: textPage(index) }),

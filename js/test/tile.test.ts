@@ -19,7 +19,16 @@ const IMAGE = candidate([{ column: "image", kind: "error", error: "file not foun
 const TEXT = candidate([{ column: "caption", kind: "text", text: "a caption" }], "t1");
 
 function item(overrides: Partial<ItemState> = {}): ItemState {
-  return { relevance: null, best: false, state: "unjudged", error: "", request: 0, flags: [], ...overrides };
+  return {
+    relevance: null,
+    best: false,
+    state: "unjudged",
+    error: "",
+    request: 0,
+    flags: [],
+    note: null,
+    ...overrides,
+  };
 }
 
 function handlers(): TileHandlers & { calls: string[] } {

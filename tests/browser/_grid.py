@@ -56,7 +56,9 @@ _SNAPSHOT = """(selector) => {
     best_target: t.classList.contains("xmw-best-target"),
     rank: t.dataset.rank ?? "",
     tied: t.dataset.tied === "true",
+    note: (t.querySelector(".xmw-marks") || {dataset: {}}).dataset.note ?? null,
   }));
+  const own = root.querySelector(".xmw-query-marks");
   const text = (sel) => { const el = root.querySelector(sel); return el ? el.textContent : null; };
   const visible = (sel) => {
     const el = root.querySelector(sel);
@@ -79,6 +81,9 @@ _SNAPSHOT = """(selector) => {
     none_relevant_visible: visible(".xmw-none-relevant"),
     n_error_tiles: root.querySelectorAll(".xmw-error").length,
     rank_status: text(".xmw-rank-status"),
+    query_flags: own && !own.hidden ? (own.dataset.flags || "") : "",
+    query_note: own && !own.hidden ? (own.dataset.note ?? null) : null,
+    rubric_open: visible(".xmw-rubric-panel"),
   };
 }"""
 
@@ -93,7 +98,9 @@ def grid_snapshot(page: Page) -> dict[str, Any] | None:
     """What the last grid on the page shows: query, tiles with their data-* state, focus, help.
 
     Tiles are dicts with ``item_id, shown_position, relevance`` ("" when unjudged), ``best``,
-    ``state`` and ``focused``, in the order shown.
+    ``state``, ``focused`` and ``note`` (the note on the tile, or None), in the order shown; the
+    query's own flags (``query_flags``, comma-separated) and note, and whether the rubric panel
+    is open (``rubric_open``).
     """
     return page.evaluate(_SNAPSHOT, GRID_ROOT)
 

@@ -47,19 +47,64 @@ export interface GridTraits {
 
 export type Kind = "text" | "image" | "audio" | "video" | "error";
 
+/** A worked example of a level (xmwidgets.rubric.Example.to_dict); all its text is shown as text. */
+interface ExampleCommon {
+  caption: string;
+  query: string;
+}
+export type Example = ExampleCommon &
+  (
+    | { kind: "text"; text: string }
+    | { kind: "image"; src: string; mime: string | null; width: number | null; height: number | null }
+    | { kind: "audio"; src: string; mime: string | null; duration: number | null }
+    | {
+        kind: "video";
+        src: string;
+        mime: string | null;
+        poster: string | null;
+        width: number | null;
+        height: number | null;
+        duration: number | null;
+      }
+    // media the kernel could not show: what it should have been and why
+    | { kind: "error"; media: string; error: string }
+  );
+
 export interface Level {
   value: number;
   name: string;
   definition: string;
+  /** One-line matching rule ("" when the rubric has none; absent from older kernels). */
+  rule?: string;
   key: string | null;
-  examples: string[];
+  /** Worked examples (older kernels sent plain strings). */
+  examples: Array<Example | string>;
+}
+
+/** Where a flag can be set: on a candidate, on the query, or on either. */
+export type FlagTarget = "candidate" | "query" | "both";
+
+/** A flag of the rubric (xmwidgets.rubric.Flag.to_dict). */
+export interface FlagSpec {
+  name: string;
+  key: string | null;
+  definition: string;
+  applies_to: FlagTarget;
 }
 
 export interface ScaleSpec {
   name: string;
   version: string;
+  /** Heading of the rubric panel (the name when absent). */
+  title?: string;
+  /** A paragraph at the top of the rubric panel. */
+  description?: string;
+  /** Whether annotators may write notes (absent: true). */
+  notes?: boolean;
   levels: Level[]; // sorted by value; empty for a continuous scale
   flags: string[];
+  /** Each flag of `flags`, described (same order); absent from older kernels. */
+  flag_specs?: FlagSpec[];
   continuous: boolean;
   minimum: number | null;
   maximum: number | null;
@@ -109,6 +154,7 @@ export interface Candidate {
   best: boolean; // current best-match pick
   flags?: string[]; // stored flags, e.g. ["broken-media"] (absent from kernels older than the judge batch)
   rank?: number | null; // pick task: 1 = best, 2 = second best, null = not picked
+  note?: string | null; // the annotator's note on the pair (null or absent: none)
   meta?: { sources?: string[]; rank?: number | null; score?: number | null }; // only when show_sources
   /** Review (adjudication): what each annotator said about this pair. */
   reviews?: Review[];
@@ -129,6 +175,8 @@ export interface Page {
   query: { parts: Part[] };
   candidates: Candidate[]; // in shown order
   none_relevant: boolean;
+  query_flags?: string[]; // the query's own flags (e.g. "ambiguous-query"); absent from older kernels
+  query_note?: string | null; // the annotator's note on the query
   /** The guideline's concepts this query mentions, with their definitions (shown above it). */
   concepts?: Array<{ name: string; definition: string }>;
 }
@@ -158,14 +206,25 @@ export type JudgeAction =
       op: "flag";
       request_id: number;
       query_id: string;
-      item_id: string;
-      flag: string; // one of scale.flags; the UI uses "broken-media"
+      item_id: string | null; // null: the query's own flag (one whose applies_to is "query" or "both")
+      flag: string; // one of scale.flags that applies there
       on: boolean;
       duration_ms: number;
     }
   // pick task: rank 1 = best, 2 = second best, null = clear this candidate's pick
   | { op: "pick"; request_id: number; query_id: string; item_id: string; rank: 1 | 2 | null; duration_ms: number }
+  | {
+      op: "note";
+      request_id: number;
+      query_id: string;
+      item_id: string | null; // null: the note on the query
+      note: string; // at most MAX_NOTE characters; "" removes the note
+      duration_ms: number;
+    }
   | { op: "undo"; request_id: number }; // undoes this session's last accepted action
+
+/** Longest note the kernel keeps (xmwidgets.widgets._input.MAX_NOTE). */
+export const MAX_NOTE = 10_000;
 
 /** The flag the UI sets with `m` and the tile's broken-media button. */
 export const BROKEN_MEDIA = "broken-media";
@@ -200,6 +259,7 @@ export interface StoredState {
   flags: string[];
   /** Pick task: 1 = best, 2 = second best, null = not picked. */
   rank?: number | null;
+  note?: string | null; // absent from older kernels
 }
 
 /** A query touched by a batch: the stored states that changed (the view adopts them: the kernel wins). */
@@ -207,6 +267,8 @@ export interface QueryAck {
   index: number;
   states: StoredState[];
   none_relevant: boolean;
+  query_flags?: string[]; // the query's own flags and note after the batch (absent: older kernel)
+  query_note?: string | null;
   done: boolean;
   judged: number;
   total: number;

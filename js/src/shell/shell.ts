@@ -175,6 +175,7 @@ export function renderShell(
   header.unit = unit;
   loading.unit = unit;
   const timed = new Set([...TIMED, ...body.timed]);
+  if (body.headerElement) header.queryBox.after(body.headerElement);
   root.append(header.element, banners.error, notices.element, banners.none);
   root.append(loading.element, body.element, help.element);
   el.append(root);

@@ -58,6 +58,8 @@ export interface TaskKeys {
 export interface TaskBody {
   /** The candidates area; the shell places it under the header. */
   readonly element: HTMLElement;
+  /** Optional: a line the shell places in the header under the query (the query's own marks). */
+  readonly headerElement?: HTMLElement;
   readonly keys: TaskKeys;
   /** A page arrived (it may be a prefetched one, not on screen): take its stored state. */
   load(page: Page): void;

@@ -1,22 +1,26 @@
 /**
  * The grading task (RelevanceGrid): the candidates as tiles, each graded on the scale's levels,
- * with a best pick, "none relevant" for the query and a broken-media flag. Its parts: tiles.ts
- * (tiles, focus, the b target), judge.ts (its keys and acks), state.ts (its optimistic state),
- * tile.ts (one tile). The shell (js/src/shell/) does the rest.
+ * with a best pick, "none relevant" for the query, the rubric's flags and notes on candidates and on
+ * the query, and the rubric panel. Its parts: tiles.ts (tiles, focus, the b target), judge.ts (its
+ * keys and acks), state.ts (its optimistic state), tile.ts (one tile), flags.ts (flag, note and
+ * rubric keys), annotations.ts (note boxes, the query's marks, the rubric panel), marks.ts (chips),
+ * notebox.ts. The shell (js/src/shell/) does the rest.
  */
 
 import type { RenderProps } from "@anywidget/types";
 import { make } from "../../shell/dom";
-import { type Action, gradeKeys, helpRows, hintFor, type KeyLike, levelKeys } from "../../shell/keyboard";
+import { type Action, gradeKeys, type KeyLike, levelKeys } from "../../shell/keyboard";
 import type { CachedPage } from "../../shell/prefetch";
 import type { GridTraits, Page } from "../../shell/protocol";
 import { type GridOptions, renderShell } from "../../shell/shell";
 import type { ShellContext, TaskBody } from "../../shell/task";
+import { Annotations } from "./annotations";
+import { flagKeys, gradeHelpRows, gradeHint } from "./flags";
 import { Judge, type ViewContext } from "./judge";
 import { JudgementState, type QueryState } from "./state";
 import { TileBoard } from "./tiles";
 
-const TIMED = new Set<Action["type"]>(["move", "grade", "nudge", "best", "none-relevant", "flag", "undo"]);
+const TIMED = new Set<Action["type"]>(["move", "grade", "nudge", "best", "none-relevant", "flag", "undo", "task"]);
 
 /** The grading body for the shell. */
 export function gradeBody(ctx: ShellContext): TaskBody {
@@ -41,6 +45,7 @@ export function gradeBody(ctx: ShellContext): TaskBody {
       for (const change of changes) {
         if (!view || view.query.query_id !== change.query_id) continue;
         board.update(change.item_ids, view.query, ctx.scale());
+        if (change.own) annotations.updateQuery();
       }
       ctx.refresh();
     },
@@ -49,13 +54,23 @@ export function gradeBody(ctx: ShellContext): TaskBody {
     notice: (text, kind) => ctx.notice(text, kind),
   };
   const judge = new Judge(context);
+  const annotations = new Annotations({
+    board,
+    judge: () => judge,
+    scale: () => ctx.scale(),
+    now: () => ctx.now(),
+    view: () => view?.query ?? null,
+    refocus: () => body.focus(true, false),
+    notice: (text, kind) => ctx.notice(text, kind),
+  });
 
   const body: TaskBody = {
-    element: board.element,
+    element: annotations.element,
+    headerElement: annotations.headerElement,
     keys: {
-      action: (event: KeyLike, scale) => gradeKeys(event, levelKeys(scale)),
-      hint: hintFor,
-      helpRows,
+      action: (event: KeyLike, scale) => flagKeys(event, scale) ?? gradeKeys(event, levelKeys(scale)),
+      hint: gradeHint,
+      helpRows: gradeHelpRows,
     },
     timed: TIMED,
     get ready() {
@@ -73,6 +88,7 @@ export function gradeBody(ctx: ShellContext): TaskBody {
       store.setScale(ctx.scale());
       board.render(page, query, entry.urls, ctx.scale(), !!ctx.model.get("show_sources"), judge.tileHandlers);
       view = { entry, query };
+      annotations.shown(samePage);
       if (!samePage) {
         // (no board.element.scrollTop = 0: the tiles have no scroller of their own since the notebook
         // scrolls, and writing scrollTop laid the new page out in this task, a second layout per page)
@@ -83,12 +99,13 @@ export function gradeBody(ctx: ShellContext): TaskBody {
     clear() {
       view = null;
       board.clear();
+      annotations.cleared();
     },
     perform(action, started) {
       if (action.type === "move") {
         board.move(action.direction, ctx.fallbackColumns);
         body.focus(true, true);
-      } else judge.perform(action, started);
+      } else if (!annotations.perform(action, started)) judge.perform(action, started);
     },
     ack: (message) => judge.ack(message),
     error: (requestId, message) => judge.error(requestId, message),

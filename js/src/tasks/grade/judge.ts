@@ -1,5 +1,5 @@
 /**
- * The judgement keys of the relevance grid (grade, nudge, best, none relevant, broken media, undo)
+ * The judgement keys of the relevance grid (grade, nudge, best, none relevant, flags, notes, undo)
  * and what comes back for them (acks, errors): each key changes the view at once, goes into a judge
  * batch with its active time, and its ack adopts the stored states and shows the kernel's notice.
  */
@@ -11,6 +11,7 @@ import type { Action } from "../../shell/keyboard";
 import type { RequestIds } from "../../shell/prefetch";
 import { BROKEN_MEDIA, type JudgeAction, type KernelMessage, type ScaleSpec } from "../../shell/protocol";
 import { recordTiming } from "../../shell/timing";
+import { flagsFor } from "./flags";
 import type { Change, JudgementState, QueryState } from "./state";
 import type { TileBoard, TileHandlers } from "./tiles";
 
@@ -184,7 +185,8 @@ export class Judge {
     this.submit({ op: "none", request_id: requestId, query_id: query.query_id, none_relevant: none, duration_ms });
   }
 
-  private toggleFlag(position: number, started: number, flag = BROKEN_MEDIA): void {
+  /** Toggle `flag` on the candidate at `position` (`on`: set or clear it rather than toggle). */
+  toggleFlag(position: number, started: number, flag = BROKEN_MEDIA, wanted?: boolean): void {
     const target = this.candidate(position);
     if (!target) return;
     const scale = this.ctx.scale();
@@ -192,12 +194,54 @@ export class Judge {
       this.ctx.notice(`the scale ${JSON.stringify(scale.name)} has no ${JSON.stringify(flag)} flag`, "refused");
       return;
     }
+    if (!flagsFor(scale, "candidate").includes(flag)) {
+      this.ctx.notice(`the flag ${JSON.stringify(flag)} is for the query, not for a candidate`, "refused");
+      return;
+    }
+    if (wanted !== undefined && target.query.items.get(target.item_id)?.flags.includes(flag) === wanted) return;
     const { query, item_id } = target;
     const on = !query.items.get(item_id)?.flags.includes(flag);
     const requestId = this.ctx.ids.next();
     this.ctx.changed([this.ctx.store.flag(query.query_id, item_id, flag, on, requestId, started)]);
     const duration_ms = this.duration(started);
     this.submit({ op: "flag", request_id: requestId, query_id: query.query_id, item_id, flag, on, duration_ms });
+  }
+
+  /** Toggle one of the query's own flags (`on`: set or clear it rather than toggle). */
+  toggleQueryFlag(flag: string, started: number, on?: boolean): void {
+    const query = this.ctx.view();
+    if (!query) return;
+    if (!flagsFor(this.ctx.scale(), "query").includes(flag)) {
+      this.ctx.notice(`the flag ${JSON.stringify(flag)} cannot be set on a query`, "refused");
+      return;
+    }
+    const value = on ?? !query.own.flags.includes(flag);
+    if (query.own.flags.includes(flag) === value) return;
+    const requestId = this.ctx.ids.next();
+    this.ctx.changed([this.ctx.store.queryFlag(query.query_id, flag, value, requestId, started)]);
+    const duration_ms = this.duration(started);
+    this.submit({
+      op: "flag",
+      request_id: requestId,
+      query_id: query.query_id,
+      item_id: null,
+      flag,
+      on: value,
+      duration_ms,
+    });
+  }
+
+  /** Save `text` as the note on `itemId` (null: on the query); "" removes it; unchanged: nothing. */
+  saveNote(itemId: string | null, text: string, started: number): void {
+    const query = this.ctx.view();
+    if (!query || (itemId !== null && !query.items.has(itemId))) return;
+    const note = text.trim();
+    const before = itemId === null ? query.own.note : (query.items.get(itemId)?.note ?? null);
+    if (note === (before ?? "")) return;
+    const requestId = this.ctx.ids.next();
+    this.ctx.changed([this.ctx.store.setNote(query.query_id, itemId, note, requestId, started)]);
+    const duration_ms = this.duration(started);
+    this.submit({ op: "note", request_id: requestId, query_id: query.query_id, item_id: itemId, note, duration_ms });
   }
 
   private undo(started: number): void {

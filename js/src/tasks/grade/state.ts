@@ -8,6 +8,8 @@
  * newer request still in flight keeps its optimistic values until that request's own ack.
  * State is kept per query_id for every query seen in this view (a few numbers each), independent of
  * the page cache, so going back to a query whose page was dropped still shows unsaved judgements.
+ * Besides the candidates' grades, best picks, flags and notes, a query has its own flags and note
+ * ("ambiguous-query", "which reading I chose"), with their own save state.
  */
 
 import { BROKEN_MEDIA, type KernelMessage, type Page, type ScaleSpec, type StoredState } from "../../shell/protocol";
@@ -18,6 +20,8 @@ export interface ItemState {
   relevance: number | null;
   best: boolean;
   flags: string[];
+  /** The annotator's note (null: none). */
+  note: string | null;
   state: TileState;
   /** Reason shown when state is "error". */
   error: string;
@@ -34,9 +38,19 @@ export interface QueryState {
   none_relevant: boolean;
   noneState: TileState;
   noneRequest: number;
+  /** The query's own flags and note, their save state and last request. */
+  own: Own;
+  ownState: TileState;
+  ownRequest: number;
 }
 
-type Values = Pick<ItemState, "relevance" | "best" | "flags">;
+/** A query's own flags and note. */
+export interface Own {
+  flags: string[];
+  note: string | null;
+}
+
+type Values = Pick<ItemState, "relevance" | "best" | "flags" | "note">;
 
 /** What one request changed, to undo it (z) or revert it (refused). */
 export interface UndoEntry {
@@ -46,6 +60,7 @@ export interface UndoEntry {
   item_id: string | null;
   before: Array<{ item_id: string } & Values>;
   noneBefore: boolean;
+  ownBefore: Own;
 }
 
 /** What a change touched, so that the view updates only those tiles. */
@@ -54,14 +69,19 @@ export interface Change {
   index: number;
   item_ids: string[];
   none: boolean;
+  /** The query's own flags or note changed. */
+  own?: boolean;
 }
 
 type Ack = Extract<KernelMessage, { type: "ack" }>;
 
 /** State after the store has it: judged items are "saved", the rest "unjudged". */
 function settled(item: Values): TileState {
-  return item.relevance !== null || item.best || item.flags.length > 0 ? "saved" : "unjudged";
+  return item.relevance !== null || item.best || item.flags.length > 0 || item.note ? "saved" : "unjudged";
 }
+
+const copyOwn = (own: Own): Own => ({ flags: [...own.flags], note: own.note });
+const sameOwn = (a: Own, b: Own): boolean => a.note === b.note && a.flags.join(",") === b.flags.join(",");
 
 const isBroken = (item: Values | undefined): boolean => !!item?.flags.includes(BROKEN_MEDIA);
 
@@ -96,6 +116,9 @@ export class JudgementState {
         none_relevant: page.none_relevant,
         noneState: "saved",
         noneRequest: 0,
+        own: { flags: [], note: null },
+        ownState: "saved",
+        ownRequest: 0,
       };
       this.queries.set(page.query_id, query);
     }
@@ -104,12 +127,21 @@ export class JudgementState {
     for (const candidate of page.candidates) {
       const item = query.items.get(candidate.item_id);
       if (item && (item.state === "pending" || item.state === "error")) continue;
-      const values = { relevance: candidate.relevance, best: candidate.best, flags: [...(candidate.flags ?? [])] };
+      const values = {
+        relevance: candidate.relevance,
+        best: candidate.best,
+        flags: [...(candidate.flags ?? [])],
+        note: candidate.note ?? null,
+      };
       query.items.set(candidate.item_id, { ...values, state: settled(values), error: "", request: item?.request ?? 0 });
     }
     if (query.noneState !== "pending") {
       query.none_relevant = page.none_relevant;
       query.noneState = "saved";
+    }
+    if (query.ownState !== "pending" && query.ownState !== "error") {
+      query.own = { flags: [...(page.query_flags ?? [])], note: page.query_note ?? null };
+      query.ownState = "saved";
     }
     return query;
   }
@@ -197,6 +229,29 @@ export class JudgementState {
     return { query_id: queryId, index: query.index, item_ids: [itemId], none: false };
   }
 
+  /** Set (or, with "" or null, remove) the note on a candidate, or on the query when `itemId` is null. */
+  setNote(queryId: string, itemId: string | null, note: string | null, requestId: number, started = 0): Change {
+    const query = this.require(queryId);
+    const text = note?.trim() || null; // the kernel strips it too
+    if (itemId === null) {
+      this.snapshot(query, [], null, requestId, started);
+      this.touchOwn(query, requestId).note = text;
+      return { query_id: queryId, index: query.index, item_ids: [], none: false, own: true };
+    }
+    this.snapshot(query, [itemId], itemId, requestId, started);
+    this.touch(query, itemId, requestId).note = text;
+    return { query_id: queryId, index: query.index, item_ids: [itemId], none: false };
+  }
+
+  /** Set or clear one of the query's own flags. */
+  queryFlag(queryId: string, flag: string, on: boolean, requestId: number, started = 0): Change {
+    const query = this.require(queryId);
+    this.snapshot(query, [], null, requestId, started);
+    const own = this.touchOwn(query, requestId);
+    own.flags = on ? [...own.flags.filter((f) => f !== flag), flag] : own.flags.filter((f) => f !== flag);
+    return { query_id: queryId, index: query.index, item_ids: [], none: false, own: true };
+  }
+
   /**
    * Undo the last judgement of this view optimistically.
    * @returns the entry undone (its query may not be on screen), or null when there is nothing to undo
@@ -216,9 +271,16 @@ export class JudgementState {
         .filter((before) => query.items.has(before.item_id))
         .map((before) => {
           const item = query.items.get(before.item_id) as ItemState;
-          return { item_id: before.item_id, relevance: item.relevance, best: item.best, flags: [...item.flags] };
+          return {
+            item_id: before.item_id,
+            relevance: item.relevance,
+            best: item.best,
+            flags: [...item.flags],
+            note: item.note,
+          };
         }),
       noneBefore: query.none_relevant,
+      ownBefore: copyOwn(query.own),
     };
     const change = this.restore(query, entry, requestId, "pending");
     this.entries.set(requestId, redo);
@@ -237,14 +299,15 @@ export class JudgementState {
   ack(message: Ack): Change[] {
     const batch = new Set(message.results.map((result) => result.request_id));
     const touched = new Map<string, Change>();
-    const note = (query: QueryState, itemIds: Iterable<string>, none: boolean): void => {
+    const note = (query: QueryState, itemIds: Iterable<string>, none: boolean, own = false): void => {
       let change = touched.get(query.query_id);
       if (!change) {
-        change = { query_id: query.query_id, index: query.index, item_ids: [], none: false };
+        change = { query_id: query.query_id, index: query.index, item_ids: [], none: false, own: false };
         touched.set(query.query_id, change);
       }
       for (const id of itemIds) if (!change.item_ids.includes(id)) change.item_ids.push(id);
       change.none ||= none;
+      change.own ||= own;
     };
     for (const result of message.results) {
       const entry = this.entries.get(result.request_id);
@@ -254,7 +317,7 @@ export class JudgementState {
         const query = this.queries.get(entry.query_id);
         if (query) {
           const change = this.restore(query, entry, result.request_id, "saved", true);
-          note(query, change.item_ids, change.none);
+          note(query, change.item_ids, change.none, change.own);
         }
       }
       this.entries.delete(result.request_id);
@@ -276,7 +339,14 @@ export class JudgementState {
         query.none_relevant = queryAck.none_relevant;
         query.noneState = "saved";
       }
-      note(query, ids, none);
+      let own = false;
+      if (queryAck.query_flags !== undefined && !newer(query.ownRequest, query.ownState)) {
+        const stored = { flags: [...queryAck.query_flags], note: queryAck.query_note ?? null };
+        own = !sameOwn(stored, query.own) || query.ownState !== "saved";
+        query.own = stored;
+        query.ownState = "saved";
+      }
+      note(query, ids, none, own);
     }
     // items of this batch the kernel did not list (it changed nothing there): saved as they are
     for (const query of this.queries.values()) {
@@ -289,7 +359,9 @@ export class JudgementState {
       }
       const none = query.noneState === "pending" && batch.has(query.noneRequest);
       if (none) query.noneState = "saved";
-      if (ids.length || none) note(query, ids, none);
+      const own = query.ownState === "pending" && batch.has(query.ownRequest);
+      if (own) query.ownState = "saved";
+      if (ids.length || none || own) note(query, ids, none, own);
     }
     for (const id of batch) this.started.delete(id);
     return [...touched.values()];
@@ -314,7 +386,10 @@ export class JudgementState {
       }
       const none = failed.has(query.noneRequest) && query.noneState === "pending";
       if (none) query.noneState = "error";
-      if (ids.length || none) changes.push({ query_id: query.query_id, index: query.index, item_ids: ids, none });
+      const own = failed.has(query.ownRequest) && query.ownState === "pending";
+      if (own) query.ownState = "error";
+      if (ids.length || none || own)
+        changes.push({ query_id: query.query_id, index: query.index, item_ids: ids, none, own });
     }
     return changes;
   }
@@ -323,6 +398,8 @@ export class JudgementState {
     item.relevance = stored.relevance;
     item.best = stored.best;
     item.flags = [...(stored.flags ?? [])];
+    // an older kernel sends no note: keep what is shown
+    if (stored.note !== undefined) item.note = stored.note;
     item.state = settled(item);
     item.error = "";
   }
@@ -341,9 +418,10 @@ export class JudgementState {
       item_id: itemId,
       before: itemIds.map((id) => {
         const item = query.items.get(id) as ItemState;
-        return { item_id: id, relevance: item.relevance, best: item.best, flags: [...item.flags] };
+        return { item_id: id, relevance: item.relevance, best: item.best, flags: [...item.flags], note: item.note };
       }),
       noneBefore: query.none_relevant,
+      ownBefore: copyOwn(query.own),
     };
     this.entries.set(requestId, entry);
     this.started.set(requestId, started);
@@ -367,6 +445,7 @@ export class JudgementState {
       item.relevance = before.relevance;
       item.best = before.best;
       item.flags = [...before.flags];
+      item.note = before.note;
       item.request = requestId;
       item.error = "";
       item.state = state === "pending" ? "pending" : settled(item);
@@ -381,7 +460,14 @@ export class JudgementState {
         query.noneState = "saved";
       }
     }
-    return { query_id: query.query_id, index: query.index, item_ids: ids, none };
+    let own = false;
+    if (!sameOwn(query.own, entry.ownBefore) && (!onlyIfLast || query.ownRequest === entry.request_id)) {
+      own = true;
+      query.own = copyOwn(entry.ownBefore);
+      if (state === "pending") this.touchOwn(query, requestId);
+      else query.ownState = "saved";
+    }
+    return { query_id: query.query_id, index: query.index, item_ids: ids, none, own };
   }
 
   private touch(query: QueryState, itemId: string, requestId: number): ItemState {
@@ -391,6 +477,12 @@ export class JudgementState {
     item.error = "";
     item.request = requestId;
     return item;
+  }
+
+  private touchOwn(query: QueryState, requestId: number): Own {
+    query.ownState = "pending";
+    query.ownRequest = requestId;
+    return query.own;
   }
 
   private setNone(query: QueryState, none: boolean, requestId: number): void {

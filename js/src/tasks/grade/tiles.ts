@@ -8,6 +8,7 @@ import { columnsFromTops, moveFocus } from "../../shell/focus";
 import type { Direction } from "../../shell/keyboard";
 import type { BlobUrls } from "../../shell/media";
 import type { Page, ScaleSpec } from "../../shell/protocol";
+import { hiddenOnTile, type MarkHandlers, MarkLine } from "./marks";
 import type { ItemState, QueryState } from "./state";
 import { buildTile, type TileHandlers, type TileRefs, updateTile } from "./tile";
 
@@ -15,7 +16,7 @@ export type { TileHandlers };
 
 /** What a tile shows of its item: a tile whose item still has the same signature is not touched. */
 function signature(item: ItemState): string {
-  return `${item.relevance}\u0000${item.best}\u0000${item.flags.join(",")}\u0000${item.state}\u0000${item.error}`;
+  return `${item.relevance}\u0000${item.best}\u0000${item.flags.join(",")}\u0000${item.state}\u0000${item.error}\u0000${item.note ?? ""}`;
 }
 
 /**
@@ -64,6 +65,10 @@ export class TileBoard {
   bestTarget: number | null = null;
   /** The item signature each tile shows (see `signature`). */
   private shown = new WeakMap<TileRefs, string>();
+  /** Each tile's line of flag chips and note (marks.ts), made when it first has something to show. */
+  private marks = new WeakMap<TileRefs, MarkLine>();
+  /** What a chip's × and a note mark do (set by the grading body). */
+  markHandlers: MarkHandlers | null = null;
   /** The tile that carries `.xmw-focused`, and the one that carries `.xmw-best-target`. */
   private focusedTile: HTMLElement | null = null;
   private targetTile: HTMLElement | null = null;
@@ -114,6 +119,7 @@ export class TileBoard {
     this.tiles = [];
     this.byId = new Map();
     this.shown = new WeakMap();
+    this.marks = new WeakMap();
     this.focusedTile = null;
     this.targetTile = null;
     this.inView.unwatchAll();
@@ -133,8 +139,24 @@ export class TileBoard {
     if (this.shown.get(refs) === key) return;
     this.shown.set(refs, key);
     updateTile(refs, item, scale);
+    this.showMarks(refs, item);
     // The grid's own mark of a flag, whatever tile.ts shows for it (tests and CSS can rely on it).
     refs.tile.dataset.flags = item.flags.join(",");
+  }
+
+  /** The flag chips and note of a tile, between its media and its level buttons. */
+  private showMarks(refs: TileRefs, item: ItemState): void {
+    let line = this.marks.get(refs);
+    const chips = item.flags.filter((flag) => !hiddenOnTile(!!refs.broken).includes(flag));
+    if (!line && !chips.length && !item.note) return;
+    if (!line) {
+      const handlers = this.markHandlers ?? { removeFlag: () => undefined, openNote: () => undefined };
+      line = new MarkLine(refs.tile.dataset.itemId ?? "", handlers);
+      const controls = refs.slider.parentElement;
+      refs.tile.insertBefore(line.element, controls?.parentElement === refs.tile ? controls : null);
+      this.marks.set(refs, line);
+    }
+    line.update(item.flags, item.note, hiddenOnTile(!!refs.broken));
   }
 
   tile(index: number): HTMLElement | undefined {

@@ -1,0 +1,102 @@
+/**
+ * What a tile and the header show of flags and notes: a chip per flag (its name as text, a ×
+ * button that removes it) and the note (an icon with the text shortened, the whole text in the
+ * title). On a tile the line sits between the media box and the level buttons and is there only
+ * when the candidate has a flag or a note; the broken-media flag keeps its own button on tiles
+ * that have one. In the header the same line shows the query's own flags and note.
+ */
+
+import { make, setText } from "../../shell/dom";
+import { SUPPRESS } from "../../shell/media";
+import { BROKEN_MEDIA } from "../../shell/protocol";
+import type { TileState } from "./state";
+
+/** Longest note text shown on a tile or in the header; the rest is in the title. */
+export const NOTE_SHOWN = 40;
+
+/** `text` cut to `limit` characters (on a word boundary when there is one near), with "…". */
+export function shorten(text: string, limit = NOTE_SHOWN): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  if (flat.length <= limit) return flat;
+  const cut = flat.slice(0, limit - 1);
+  const space = cut.lastIndexOf(" ");
+  return `${space > limit * 0.6 ? cut.slice(0, space) : cut}…`;
+}
+
+export interface MarkHandlers {
+  /** A chip's × was clicked: remove `flag` (item null: from the query). */
+  removeFlag(itemId: string | null, flag: string): void;
+  /** The note mark was clicked: open the note box (item null: the query's). */
+  openNote(itemId: string | null): void;
+}
+
+/** The line of chips and note of one candidate, or of the query (`itemId` null). */
+export class MarkLine {
+  readonly element: HTMLElement;
+  private shown = "";
+
+  constructor(
+    private readonly itemId: string | null,
+    private readonly handlers: MarkHandlers,
+    className = "xmw-marks",
+  ) {
+    this.element = make("div", className);
+    this.element.hidden = true;
+    this.element.setAttribute("aria-label", itemId === null ? "flags and note of the query" : "flags and note");
+  }
+
+  /**
+   * Show `flags` (those in `hide` are left out: a tile's broken-media button says it) and `note`;
+   * `state` is the save state shown beside them (the query's own line only).
+   */
+  update(flags: readonly string[], note: string | null, hide: readonly string[] = [], state?: TileState): void {
+    const chips = flags.filter((flag) => !hide.includes(flag));
+    const key = `${chips.join(",")}\u0000${note ?? ""}\u0000${state ?? ""}`;
+    if (key === this.shown) return;
+    this.shown = key;
+    const children: HTMLElement[] = chips.map((flag) => this.chip(flag));
+    if (note) {
+      const mark = make("button", "xmw-note-mark");
+      mark.type = "button";
+      mark.tabIndex = -1;
+      mark.setAttribute(SUPPRESS, "true");
+      mark.title = note;
+      mark.setAttribute("aria-label", `note: ${note}`);
+      mark.append(make("span", "xmw-note-icon", "✎"), make("span", "xmw-note-text", shorten(note)));
+      mark.addEventListener("click", () => this.handlers.openNote(this.itemId));
+      children.push(mark);
+    }
+    if (state === "pending" || state === "error") {
+      children.push(make("span", "xmw-marks-state", state === "pending" ? "saving…" : "not saved"));
+    }
+    this.element.replaceChildren(...children);
+    this.element.hidden = children.length === 0;
+    this.element.dataset.flags = chips.join(",");
+    if (note) this.element.dataset.note = note;
+    else delete this.element.dataset.note;
+  }
+
+  private chip(flag: string): HTMLElement {
+    const chip = make("span", "xmw-chip");
+    chip.dataset.flag = flag;
+    const remove = make("button", "xmw-chip-remove", "×");
+    remove.type = "button";
+    remove.tabIndex = -1;
+    remove.setAttribute(SUPPRESS, "true");
+    remove.title = `remove the flag “${flag}”`;
+    remove.setAttribute("aria-label", remove.title);
+    remove.addEventListener("click", (event) => {
+      event.stopPropagation();
+      this.handlers.removeFlag(this.itemId, flag);
+    });
+    const name = make("span", "xmw-chip-name");
+    setText(name, flag);
+    chip.append(name, remove);
+    return chip;
+  }
+}
+
+/** The flags a tile shows as chips: all but broken-media when the tile has its own button for it. */
+export function hiddenOnTile(hasBrokenButton: boolean): string[] {
+  return hasBrokenButton ? [BROKEN_MEDIA] : [];
+}
