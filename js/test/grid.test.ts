@@ -428,6 +428,26 @@ describe("pages and prefetch", () => {
     expect(model.saves).toBe(0);
   });
 
+  it("does not follow the kernel's echo of an earlier move while its own move is not sent yet", () => {
+    vi.useFakeTimers();
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    const { model, press, el } = ready({ n_queries: 40 });
+    press("n");
+    vi.advanceTimersByTime(SYNC_INDEX_MS + 1); // query 1 is sent to the kernel
+    model.servePages();
+    press("n");
+    press("n"); // at query 3, not sent yet
+    model.kernelSets("query_index", 1); // the echo of the earlier update arrives now
+    expect(el.querySelector(".xmw-query")?.textContent).toBe("query number 3");
+    vi.advanceTimersByTime(SYNC_INDEX_MS + 1);
+    expect(model.get("query_index")).toBe(3);
+    model.kernelSets("query_index", 7); // a real jump from Python, after the move is sent
+    model.servePages();
+    expect(el.querySelector(".xmw-query")?.textContent).toBe("query number 7");
+  });
+
   it("records next-query-painted after the new page is on screen", async () => {
     const { press } = ready();
     clock = 2000;

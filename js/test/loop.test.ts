@@ -169,6 +169,45 @@ describe("keys typed while a page loads", () => {
     expect(model.actions("grade").map((a) => a.item_id)).toEqual(["q1-d0", "q7-d0"]);
   });
 
+  it("a page that arrives while the go-to box is being typed in does not take the focus", () => {
+    const { model, press, root, text } = setup({ n_queries: 40 });
+    model.servePages(undefined, (index) => index === 0);
+    root.focus();
+    press("n"); // query 1 is loading
+    press("g");
+    const input = root.querySelector<HTMLInputElement>(".xmw-goto-input")!;
+    expect(document.activeElement).toBe(input);
+    input.value = "2";
+    model.servePages(undefined, (index) => index === 1); // query 1 arrives mid-typing
+    expect(text(".xmw-query")).toBe("query number 1");
+    expect(document.activeElement).toBe(input); // the next key still goes to the box
+    input.value = "28";
+    key(input, "Enter");
+    expect(model.get("query_index")).toBe(27);
+    expect(model.actions("grade")).toEqual([]); // "2" and "8" were not grades
+  });
+
+  it("keys applied from the type-ahead while the go-to box is open do not take its focus", () => {
+    const { model, press, root } = setup({ n_queries: 40 });
+    model.servePages(undefined, (index) => index === 0);
+    root.focus();
+    press("n"); // query 1 loading
+    press("3");
+    press("n"); // queued: goes on to query 2, not cached either
+    press("g");
+    const input = root.querySelector<HTMLInputElement>(".xmw-goto-input")!;
+    input.value = "2";
+    model.servePages(undefined, (index) => index === 1); // 3 applied on query 1, then n to 2
+    expect(model.get("query_index")).toBe(2);
+    expect(document.activeElement).toBe(input);
+    input.value = "28";
+    key(input, "Enter");
+    model.servePages();
+    expect(model.get("query_index")).toBe(27);
+    model.ackAll();
+    expect(model.actions("grade").map((a) => a.item_id)).toEqual(["q1-d0"]);
+  });
+
   it("prefetches the next pages and the previous one", () => {
     const { model, press } = ready({ query_index: 4, n_queries: 40 });
     // ready() served the first pages (6 candidates each): 6 ahead from then on

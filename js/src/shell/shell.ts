@@ -66,6 +66,11 @@ export const MAX_AHEAD = 24;
 /** The query on screen is told to the kernel this long after the last move (one message, not one per n). */
 export const SYNC_INDEX_MS = 150;
 
+/** Whether `element` takes typed text (the go-to box, a note box). */
+function isTextField(element: Element | null): boolean {
+  return element instanceof HTMLInputElement || element instanceof HTMLTextAreaElement;
+}
+
 /** How many pages to ask for ahead when pages hold `candidates` candidates. */
 export function pagesAhead(candidates: number): number {
   return Math.min(MAX_AHEAD, Math.max(PREFETCH_AHEAD, Math.ceil(PREFETCH_CANDIDATES / Math.max(1, candidates))));
@@ -148,7 +153,16 @@ export function renderShell(
     indexTimer = setTimeout(syncIndexNow, SYNC_INDEX_MS);
   };
 
-  const hasFocus = (): boolean => !!document.activeElement && root.contains(document.activeElement);
+  /**
+   * Whether the keys are the widget's: the focus is inside it, and not in one of its text boxes
+   * (go to, a note). While the annotator types in a box, nothing that happens meanwhile (a page
+   * arriving, keys typed ahead being applied) may move the focus, or the rest of what they type
+   * would become keys of the grid.
+   */
+  const hasFocus = (): boolean => {
+    const active = document.activeElement;
+    return !!active && root.contains(active) && !isTextField(active);
+  };
   const context: ShellContext = {
     model,
     root,
@@ -422,6 +436,14 @@ export function renderShell(
   observe("change:scale", rerender);
   observe("change:show_sources", rerender);
   observe("change:query_index", () => {
+    // While the annotator's own move is not sent yet, a value from the kernel is the echo of an
+    // earlier move (ipywidgets echoes each state update; it drops an echo only once a newer
+    // update of the same trait was sent): following it would take the view back to a query left
+    // behind, and the keys typed for the new one would land on the old one.
+    if (indexTimer !== null) {
+      if (model.get("query_index") !== current) model.set("query_index", current); // what is sent
+      return;
+    }
     const index = Number(model.get("query_index") ?? 0);
     if (index !== current) navigate(index, { fromKernel: true });
   });
