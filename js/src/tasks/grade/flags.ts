@@ -92,7 +92,7 @@ export function gradeHint(scale: ScaleSpec): string {
 const WHERE: Record<FlagTarget, string> = {
   candidate: "on the focused candidate",
   query: "on the query",
-  both: "on the focused candidate (on the query: in its note box, E)",
+  both: "on the focused candidate (the query's: in its note box, E)",
 };
 
 /** The `?` rows: the shell's grading rows, then one per flag key, the notes and the rubric panel. */
@@ -101,11 +101,12 @@ export function gradeHelpRows(scale: ScaleSpec): Array<[string, string]> {
   const at = rows.findIndex(([key]) => key === "m");
   const own: Array<[string, string]> = keyedFlags(scale).map((spec) => [
     spec.key as string,
-    `toggle “${spec.name}” ${WHERE[spec.applies_to]}${spec.definition ? `: ${spec.definition}` : ""}`,
+    // the definition is in the rubric panel (r): one line per key here, as for the other keys
+    `toggle “${spec.name}” ${WHERE[spec.applies_to]}`,
   ]);
   if (notesOn(scale)) {
     own.push(
-      [NOTE_KEY, "write a note on the focused candidate (Enter saves, Shift+Enter new line, Escape cancels)"],
+      [NOTE_KEY, "write a note on the focused candidate (Enter saves, Shift+Enter new line, Esc cancels)"],
       [QUERY_NOTE_KEY, "write a note on the query, and set the query's flags"],
     );
   }
