@@ -93,21 +93,14 @@ class GradeRules(Rules):
         campaign: str,
         annotator: str,
         load_query: Callable[[str], QueryState],
-        *,
-        n_queries: int,
-        total: int,
-        judged: int,
-        queries_done: int,
+        **counts: int,
     ) -> None:
         super().__init__(
             campaign,
             annotator,
             scale.version,
             load_query,
-            n_queries=n_queries,
-            total=total,
-            judged=judged,
-            queries_done=queries_done,
+            **counts,
         )
         self.scale = scale
         if scale.is_continuous:

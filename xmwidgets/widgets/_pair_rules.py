@@ -169,20 +169,14 @@ class PairRules(Rules):
         load_query: Callable[[str], QueryState],
         *,
         advance: Callable[[], bool],
-        n_queries: int,
-        total: int,
-        judged: int,
-        queries_done: int,
+        **counts: int,
     ) -> None:
         super().__init__(
             campaign,
             annotator,
             version,
             load_query,
-            n_queries=n_queries,
-            total=total,
-            judged=judged,
-            queries_done=queries_done,
+            **counts,
         )
         self.units = units
         self._advance = advance

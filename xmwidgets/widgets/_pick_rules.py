@@ -135,20 +135,14 @@ class PickRules(Rules):
         load_query: Callable[[str], QueryState],
         *,
         advance: Callable[[], bool],
-        n_queries: int,
-        total: int,
-        judged: int,
-        queries_done: int,
+        **counts: int,
     ) -> None:
         super().__init__(
             campaign,
             annotator,
             scale.version,
             load_query,
-            n_queries=n_queries,
-            total=total,
-            judged=judged,
-            queries_done=queries_done,
+            **counts,
         )
         self.scale = scale
         self._advance = advance
