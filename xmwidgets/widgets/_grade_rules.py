@@ -290,14 +290,10 @@ class GradeRules(Rules):
         item_id, flag = action.item_id, action.flag
         old = q.pairs.get(item_id) or Pair()
         where = self._candidate(q, item_id)
-        applied.description = (
-            f"flag '{flag}' on {where} of query {q.index + 1}"
-            if action.on
-            else f"flag '{flag}' removed from {where} of query {q.index + 1}"
-        )
-        if (flag in old.flags) == action.on:
+        toggled = self._toggle_flag(old.flags, action, applied, f"{where} of query {q.index + 1}")
+        if toggled is None:
             return []
-        flags = (*old.flags, flag) if action.on else tuple(f for f in old.flags if f != flag)
+        flags = toggled
         if flag != BROKEN:
             applied.events.append(
                 self._grade(q, item_id, old.value, flags, now, action.duration_ms)

@@ -255,12 +255,10 @@ class PairRules(Rules):
         assert action.flag is not None
         old = self.state(q)
         flag, where = action.flag, f"pair {q.index + 1}"
-        applied.description = (
-            f"flag '{flag}' on {where}" if action.on else f"flag '{flag}' removed from {where}"
-        )
-        if (flag in old.flags) == action.on:
+        toggled = self._toggle_flag(old.flags, action, applied, where)
+        if toggled is None:
             return []
-        flags = (*old.flags, flag) if action.on else tuple(f for f in old.flags if f != flag)
+        flags = toggled
         if flag != BROKEN:
             applied.events.append(
                 self._write_state(q, replace(old, flags=flags), now, action.duration_ms)

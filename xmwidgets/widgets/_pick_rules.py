@@ -290,14 +290,10 @@ class PickRules(Rules):
         item_id, flag = action.item_id, action.flag
         old = q.pairs.get(item_id) or Pick()
         where = self._candidate(q, item_id)
-        applied.description = (
-            f"flag '{flag}' on {where} of query {q.index + 1}"
-            if action.on
-            else f"flag '{flag}' removed from {where} of query {q.index + 1}"
-        )
-        if (flag in old.flags) == action.on:
+        toggled = self._toggle_flag(old.flags, action, applied, f"{where} of query {q.index + 1}")
+        if toggled is None:
             return []
-        flags = (*old.flags, flag) if action.on else tuple(f for f in old.flags if f != flag)
+        flags = toggled
         clears = flag == BROKEN and action.on and old.rank is not None  # P3
         rank = None if clears else old.rank
         applied.events.append(

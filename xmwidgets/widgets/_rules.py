@@ -317,19 +317,30 @@ class Rules:
         event.update(flags=",".join(own.flags) or None, note=own.note)
         return event
 
+    @staticmethod
+    def _toggle_flag(
+        flags: tuple[str, ...], action: Action, applied: Applied, where: str
+    ) -> tuple[str, ...] | None:
+        """The flags after a ``flag`` action on ``where`` (its description is set), or None when
+        the action changes nothing (the flag is already set, or already absent)."""
+        flag = action.flag
+        assert flag is not None
+        applied.description = (
+            f"flag '{flag}' on {where}" if action.on else f"flag '{flag}' removed from {where}"
+        )
+        if (flag in flags) == action.on:
+            return None
+        return (*flags, flag) if action.on else tuple(f for f in flags if f != flag)
+
     def _query_flag(
         self, q: QueryState, action: Action, applied: Applied, now: datetime
     ) -> list[str]:
         """Flag (or unflag) the query itself: ``flag`` action with no item id."""
-        assert action.flag is not None
         own, flag = q.own, action.flag
         name = f"query {q.index + 1}"
-        applied.description = (
-            f"flag '{flag}' on {name}" if action.on else f"flag '{flag}' removed from {name}"
-        )
-        if (flag in own.flags) == action.on:
+        flags = self._toggle_flag(own.flags, action, applied, name)
+        if flags is None:
             return []
-        flags = (*own.flags, flag) if action.on else tuple(f for f in own.flags if f != flag)
         applied.events.append(
             self._query_note(q, replace(own, flags=flags), now, action.duration_ms)
         )
