@@ -233,6 +233,12 @@ export function renderShell(
     const hadFocus = hasFocus();
     const page = entry.page;
     const samePage = keepFocus && shown?.page.query_id === page.query_id;
+    // Hand the DOM focus to the root while the old page's style is still clean (cheap), before its
+    // focused tile leaves the DOM: the new page's tile then takes it in the frame (frame-focus.ts),
+    // instead of a focus() that would lay the new page out in this key handler.
+    if (hadFocus && !samePage && document.activeElement !== root && body.element.contains(document.activeElement)) {
+      root.focus({ preventScroll: true });
+    }
     // The old tiles go in this task (no frame in between): their images may be shown again.
     releaseImages(header.queryBox);
     releaseImages(body.element);

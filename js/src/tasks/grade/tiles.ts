@@ -5,6 +5,7 @@
  */
 
 import { columnsFromTops, moveFocus } from "../../shell/focus";
+import { FrameFocus } from "../../shell/frame-focus";
 import type { Direction } from "../../shell/keyboard";
 import type { BlobUrls } from "../../shell/media";
 import type { Page, ScaleSpec } from "../../shell/protocol";
@@ -17,43 +18,6 @@ export type { TileHandlers };
 /** What a tile shows of its item: a tile whose item still has the same signature is not touched. */
 function signature(item: ItemState): string {
   return `${item.relevance}\u0000${item.best}\u0000${item.flags.join(",")}\u0000${item.state}\u0000${item.error}\u0000${item.note ?? ""}`;
-}
-
-/**
- * Tiles that are fully in view, as an IntersectionObserver last saw them: a key that moves the focus
- * to one of them needs no scrollIntoView, which would force a synchronous layout in the key handler
- * (~3 ms a key in JupyterLab). Unknown (no observer yet, or not reported) counts as not in view.
- */
-class InView {
-  private readonly seen = new WeakSet<Element>();
-  private readonly observer: IntersectionObserver | null;
-
-  constructor() {
-    this.observer =
-      typeof IntersectionObserver === "function"
-        ? new IntersectionObserver(
-            (entries) => {
-              for (const entry of entries) {
-                if (entry.isIntersecting && entry.intersectionRatio >= 0.999) this.seen.add(entry.target);
-                else this.seen.delete(entry.target);
-              }
-            },
-            { threshold: [0, 0.999] },
-          )
-        : null;
-  }
-
-  watch(tile: Element): void {
-    this.observer?.observe(tile);
-  }
-
-  unwatchAll(): void {
-    this.observer?.disconnect();
-  }
-
-  has(tile: Element): boolean {
-    return this.seen.has(tile);
-  }
 }
 
 export class TileBoard {
@@ -72,14 +36,12 @@ export class TileBoard {
   /** The tile that carries `.xmw-focused`, and the one that carries `.xmw-best-target`. */
   private focusedTile: HTMLElement | null = null;
   private targetTile: HTMLElement | null = null;
-  private readonly inView = new InView();
-  /** Work left for the next frame (see `focus`): a tile to scroll into view, the DOM focus to move. */
-  private scrollPending: HTMLElement | null = null;
-  private focusPending = false;
-  private frameScheduled = false;
+  /** Moves the DOM focus and scrolls, waiting for the frame where it can (frame-focus.ts). */
+  private readonly frameFocus: FrameFocus;
 
   constructor(element: HTMLElement) {
     this.element = element;
+    this.frameFocus = new FrameFocus(element);
   }
 
   get size(): number {
@@ -102,7 +64,7 @@ export class TileBoard {
       if (item) this.apply(refs, item, scale);
       this.tiles.push(refs);
       this.byId.set(candidate.item_id, refs);
-      this.inView.watch(refs.tile);
+      this.frameFocus.inView.watch(refs.tile);
       fragment.append(refs.tile);
     });
     this.element.replaceChildren(fragment);
@@ -122,7 +84,7 @@ export class TileBoard {
     this.marks = new WeakMap();
     this.focusedTile = null;
     this.targetTile = null;
-    this.inView.unwatchAll();
+    this.frameFocus.inView.unwatchAll();
   }
 
   update(itemIds: Iterable<string>, query: QueryState, scale: ScaleSpec): void {
@@ -183,52 +145,7 @@ export class TileBoard {
       tile.tabIndex = 0;
       this.focusedTile = tile;
     }
-    if (moveDomFocus && document.activeElement !== tile) {
-      // focus() brings the whole page's style up to date at once, in the key handler (1-3 ms in
-      // JupyterLab, more when Lab itself has pending changes). From one tile to another the move
-      // waits for the frame: keys pressed meanwhile still reach the root through the old tile.
-      // Anywhere else (the root, a player's own controls, outside) it happens now.
-      if (this.onTile(document.activeElement) && this.canWait()) {
-        this.focusPending = true;
-        this.scheduleFrame();
-      } else tile.focus({ preventScroll: true });
-    }
-    // scrollIntoView lays the page out at once, in the key handler: only for a tile not fully in view
-    if (!scroll || typeof tile.scrollIntoView !== "function" || this.inView.has(tile)) return;
-    if (scroll === "frame" && this.canWait()) {
-      this.scrollPending = tile;
-      this.scheduleFrame();
-    } else tile.scrollIntoView({ block: "nearest" });
-  }
-
-  /** Whether `node` is one of this board's tiles itself (not an element inside one). */
-  private onTile(node: Element | null): boolean {
-    return !!node && node.parentElement === this.element && node.classList.contains("xmw-tile");
-  }
-
-  private canWait(): boolean {
-    return typeof requestAnimationFrame === "function";
-  }
-
-  /** Run the focus and scroll left for the frame in its rAF: style and layout are done once there. */
-  private scheduleFrame(): void {
-    if (this.frameScheduled) return;
-    this.frameScheduled = true;
-    requestAnimationFrame(() => {
-      this.frameScheduled = false;
-      const tile = this.focusedTile;
-      const focus = this.focusPending;
-      const scroll = this.scrollPending;
-      this.focusPending = false;
-      this.scrollPending = null;
-      if (!tile?.isConnected) return;
-      // not if the DOM focus left the tiles meanwhile (a click elsewhere): it is not ours to take
-      if (focus && document.activeElement !== tile && this.onTile(document.activeElement)) {
-        tile.focus({ preventScroll: true });
-      }
-      // the focus may have moved on since (to a tile in view, or to another page)
-      if (scroll === tile && !this.inView.has(tile)) tile.scrollIntoView({ block: "nearest" });
-    });
+    this.frameFocus.move(tile, moveDomFocus, scroll);
   }
 
   /**

@@ -7,6 +7,7 @@
 import { candidateTile, hasMedia, smallButton } from "../../shell/candidate";
 import { make, setText } from "../../shell/dom";
 import { columnsFromTops, moveFocus } from "../../shell/focus";
+import { FrameFocus } from "../../shell/frame-focus";
 import type { Direction } from "../../shell/keyboard";
 import type { BlobUrls } from "../../shell/media";
 import { BROKEN_MEDIA, type Page } from "../../shell/protocol";
@@ -34,6 +35,8 @@ export class PickBoard {
   private byId = new Map<string, TileRefs>();
   focusIndex = 0;
   private focused: HTMLElement | null = null;
+  /** Moves the DOM focus and scrolls, waiting for the frame where it can (frame-focus.ts). */
+  private readonly frameFocus = new FrameFocus(this.element);
 
   get size(): number {
     return this.refs.length;
@@ -76,6 +79,7 @@ export class PickBoard {
       this.byId.set(id, refs);
       const item = query.items.get(id);
       if (item) apply(refs, item);
+      this.frameFocus.inView.watch(tile);
       fragment.append(tile);
     });
     this.element.replaceChildren(fragment);
@@ -85,6 +89,7 @@ export class PickBoard {
     this.refs = [];
     this.byId = new Map();
     this.focused = null;
+    this.frameFocus.inView.unwatchAll();
     this.element.replaceChildren();
   }
 
@@ -110,15 +115,7 @@ export class PickBoard {
       tile.tabIndex = 0;
       this.focused = tile;
     }
-    if (moveDomFocus && document.activeElement !== tile) tile.focus({ preventScroll: true });
-    if (!scroll || typeof tile.scrollIntoView !== "function") return;
-    // a page just built is laid out for the next frame anyway: scroll there, not in the key handler
-    // (scrollIntoView lays the page out at once)
-    if (scroll === "frame" && typeof requestAnimationFrame === "function") {
-      requestAnimationFrame(() => {
-        if (tile.isConnected && this.focused === tile) tile.scrollIntoView({ block: "nearest" });
-      });
-    } else tile.scrollIntoView({ block: "nearest" });
+    this.frameFocus.move(tile, moveDomFocus, scroll);
   }
 
   /** The DOM focus went to `target` (a click): follow it. */
