@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .._contract import EVENT_COLUMNS, LABEL_COLUMNS, TASKS
+from . import _kept_labels
 from ._errors import StoreError
 from ._files import READ_ONLY_ERRORS, check_folder, connect_read_only, read_only_reason
 from ._import import import_columns, query_order
@@ -508,7 +509,9 @@ class Store:
             ):
                 frame = self._labels_delta(con, cache[2], cache[1], *delta_filters, read, constants)
             else:
-                frame = self._frame(con, read, from_where, params, constants=constants)
+                frame = self._read_labels_frame(
+                    con, query, last, delta_filters, read, constants, by_key=query_ids is not None
+                )
             self._labels_cache = (query, last, frame)
             if columns is not None and list(columns) != list(frame.columns):
                 # selecting columns makes a new frame; its arrays are shared until written
@@ -516,6 +519,41 @@ class Store:
             # a copy, so that a caller editing its frame cannot change what the next call returns
             # (with copy-on-write, pandas >= 3, a shallow copy is enough and costs nothing)
             return frame.copy(deep=not _COPY_ON_WRITE)
+
+    def _read_labels_frame(
+        self,
+        con: sqlite3.Connection,
+        query: tuple[Any, ...],
+        last: int,
+        delta_filters: tuple[list[str], list[Any]],
+        read: Mapping[str, str],
+        constants: Mapping[str, str],
+        *,
+        by_key: bool,
+    ) -> pd.DataFrame:
+        """The labels of ``query`` as of event ``last`` when nothing in memory can be refreshed:
+        from the frame an earlier session kept beside the store file (``_kept_labels``) and the
+        events since, or from all the events (and then kept for the next session, when large)."""
+        from_where, params, _ = query
+        keeps = not by_key and self.path != ":memory:"
+        kept = _kept_labels.load(con, self.path, query) if keeps else None
+        if kept is not None and kept[0] == last:
+            return kept[1]
+        if kept is not None and last - kept[0] <= max(_DELTA_EVENTS, len(kept[1]) // 20):
+            frame = self._labels_delta(con, kept[1], kept[0], *delta_filters, read, constants)
+            if last - kept[0] > _KEEP_AGAIN_EVENTS and self._read_only is None:
+                _kept_labels.save_soon(self._connect_reader, self.path, query, last, frame)
+            return frame
+        frame = self._frame(con, read, from_where, list(params), constants=constants)
+        if keeps and len(frame) >= _kept_labels.MIN_ROWS and self._read_only is None:
+            _kept_labels.save_soon(self._connect_reader, self.path, query, last, frame)
+        return frame
+
+    def _connect_reader(self) -> sqlite3.Connection:
+        """A new read-only connection to this store (for a thread of its own)."""
+        con = sqlite3.connect(self._uri[0], uri=self._uri[1], isolation_level=None)
+        con.execute("PRAGMA query_only = 1")
+        return con
 
     def _labels_delta(
         self,
@@ -625,6 +663,8 @@ _COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3 or bool(
 # labels() refreshes its last frame by key when at most this many events (or 5% of its rows)
 # came since, and reads it anew otherwise
 _DELTA_EVENTS = 10_000
+# a frame kept beside the store (_kept_labels) and refreshed from more events than this is kept anew
+_KEEP_AGAIN_EVENTS = 1_000
 # from this many events on, a frame is read by two connections in parallel
 _PARALLEL_READ_EVENTS = 100_000
 

@@ -148,7 +148,14 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
         reading: Future[pd.DataFrame] | None = None
         if _has_labels(store):
             self._store = open_store(store)
-            reading = self._page_thread.submit(self._read_labels, campaign, annotator, scale)
+            reading = self._page_thread.submit(
+                self._read_for_open,
+                campaign,
+                annotator,
+                scale,
+                queries["query_id"],
+                items["item_id"],
+            )
         try:
             candidates, query_positions, item_positions = check_candidates(
                 candidates, queries, items
@@ -207,9 +214,17 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
         """This annotator's stored labels as the task needs them (runs on the page thread)."""
         raise NotImplementedError
 
-    def _open(self, rows: pd.DataFrame | None) -> int:
-        """Build ``self._rules`` from the stored labels (``None``: read them now) and fill the
-        live frame; returns the index of the first query that is not done."""
+    def _read_for_open(
+        self, campaign: str, annotator: str, scale: Scale, query_ids: Any, item_ids: Any
+    ) -> Any:
+        """What ``_open`` gets: runs on the page thread while the pool is checked. The stored
+        labels; a task may also do there the part of its opening that needs only them and the
+        ids of the (checked) queries and items frames, in their order."""
+        return self._read_labels(campaign, annotator, scale)
+
+    def _open(self, rows: Any) -> int:
+        """Build ``self._rules`` from what ``_read_for_open`` returned (``None``: read it now)
+        and fill the live frame; returns the index of the first query that is not done."""
         raise NotImplementedError
 
     def _parse_action(self, raw: Any, position: int) -> Action:

@@ -7,6 +7,7 @@ by :func:`._input.parse_action`, and its front end is ``js/src/tasks/grade/``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -28,6 +29,17 @@ from ._live_labels import Row
 from ._rules import QUERY, QueryNote, QueryState
 
 __all__ = ["RelevanceGrid"]
+
+
+@dataclass(frozen=True)
+class _Opening:
+    """The stored labels as a grid opens over them (``RelevanceGrid._read_for_open``)."""
+
+    rows: pd.DataFrame  # as the store gives them
+    base: pd.DataFrame  # folded: one row per judged pair (the live labels frame)
+    none_relevant: set[str]  # queries marked "none relevant"
+    query_rows: np.ndarray  # row of each base row's query in the queries frame (-1: absent)
+    item_rows: np.ndarray  # the same for its item in the items frame
 
 
 class RelevanceGrid(TaskWidget):
@@ -173,16 +185,37 @@ class RelevanceGrid(TaskWidget):
         return frame
 
     # ----------------------------------------------------------------- state from the store
-    def _open(self, rows: pd.DataFrame | None) -> int:
+    def _read_for_open(
+        self, campaign: str, annotator: str, scale: Scale, query_ids: Any, item_ids: Any
+    ) -> _Opening:
+        # folding and matching a million labels to the rows of queries and items (~0.3 s) runs
+        # beside the pool's checks too
+        rows = self._read_labels(campaign, annotator, scale)
+        base, none_relevant = fold_store_labels(rows)
+        return _Opening(
+            rows,
+            base,
+            none_relevant,
+            positions_in(base["query_id"], query_ids),
+            positions_in(base["item_id"], item_ids),
+        )
+
+    def _open(self, rows: _Opening | None) -> int:
         """Read this annotator's labels, fold them into the live frame and count what is done.
 
         Everything is vectorised over the stored labels; the per-query state the rules need is
         built only for the queries the annotator opens (``_load_query``). Returns the index of the
         first query that is not done.
         """
-        if rows is None:
-            rows = self._read_labels(self._campaign, self.annotator, self._scale)
-        base, none_relevant = fold_store_labels(rows)
+        opening = (
+            rows
+            if rows is not None
+            else self._read_for_open(
+                self._campaign, self.annotator, self._scale, self._query_index, self._item_index
+            )
+        )
+        rows, base, none_relevant = opening.rows, opening.base, opening.none_relevant
+        query_rows, item_rows = opening.query_rows, opening.item_rows
         self._live.load(base)
         self._none_at_load = none_relevant
         self._notes_at_load = {
@@ -190,8 +223,6 @@ class RelevanceGrid(TaskWidget):
             for q, (flags, note, created) in fold_query_notes(rows).items()
         }
         n = len(self._query_ids)
-        query_rows = positions_in(base["query_id"], self._query_index)
-        item_rows = positions_in(base["item_id"], self._item_index)
         grid_index = np.full(len(self._query_index) + 1, -1, dtype=np.int64)
         grid_index[self._query_index.get_indexer(self._query_ids)] = np.arange(n)
         # slot -> grid index of its query (-1: a query this grid does not show)

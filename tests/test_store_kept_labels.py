@@ -1,0 +1,213 @@
+"""The labels frame an SQLite store keeps beside its file for the next session (``_kept_labels``).
+
+Every test compares what a new session reads with what a read of all the events gives (the kept
+folder removed): the kept frame may only ever make reading faster, never different.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import threading
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from xmwidgets.store import Store, _kept_labels, open_store
+
+
+@pytest.fixture(autouse=True)
+def small_frames_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the tests' stores hold tens of labels, not a hundred thousand
+    monkeypatch.setattr(_kept_labels, "MIN_ROWS", 5)
+
+
+def grade(query_id: str, item_id: str, relevance: int, annotator: str = "ann") -> dict:
+    return {
+        "campaign": "c1",
+        "task": "grade",
+        "annotator": annotator,
+        "query_id": query_id,
+        "item_id": item_id,
+        "relevance": relevance,
+    }
+
+
+def fill(store: Store, n: int = 30) -> None:
+    store.append([grade(f"q{k % 4}", f"d{k}", k % 4) for k in range(n)])
+
+
+def wait_for_writes() -> None:
+    for thread in threading.enumerate():
+        if thread.name == "xmwidgets-keep-labels":
+            thread.join()
+
+
+def kept_files(path: Path) -> list[Path]:
+    return sorted(_kept_labels.folder_of(str(path)).glob("*.arrow"))
+
+
+def truth(path: Path, **filters: object) -> pd.DataFrame:
+    """The labels as every event gives them: read with the kept folder moved away (and back)."""
+    folder = _kept_labels.folder_of(str(path))
+    aside = folder.with_name(folder.name + ".aside")
+    if folder.exists():
+        folder.rename(aside)
+    try:
+        with open_store(path) as store:
+            return store.labels(**filters)
+    finally:
+        wait_for_writes()
+        shutil.rmtree(folder, ignore_errors=True)
+        if aside.exists():
+            aside.rename(folder)
+
+
+def read_without_events_scan(path: Path, monkeypatch: pytest.MonkeyPatch, **filters: object):
+    """labels() of a new session, failing if it reads the frame from all the events."""
+
+    frame = Store._frame
+
+    def no_full_read(*args: object, **kwargs: object) -> pd.DataFrame:
+        # the events since the kept frame are read by key (parallel=False); all of them, not
+        if kwargs.get("parallel", True):
+            raise AssertionError("read every event although a kept frame was there")
+        return frame(*args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Store, "_frame", no_full_read)
+        with open_store(path) as store:
+            return store.labels(**filters)
+
+
+def test_a_large_read_is_kept_and_the_next_session_starts_from_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "labels.sqlite"
+    with open_store(path) as store:
+        fill(store)
+        first = store.labels()
+    wait_for_writes()
+    assert len(kept_files(path)) == 1
+    again = read_without_events_scan(path, monkeypatch)
+    pd.testing.assert_frame_equal(again, first)
+    pd.testing.assert_frame_equal(again, truth(path))
+
+
+def test_events_after_the_kept_frame_are_read_on_top_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "labels.sqlite"
+    with open_store(path) as store:
+        fill(store)
+        store.labels()
+    wait_for_writes()
+    with open_store(path) as store:
+        # a new value, a retraction of an older label, a new key
+        store.append([grade("q1", "d1", 0)])
+        (retracted,) = store.append([grade("q2", "d2", 3)])
+        store.retract([retracted])
+        store.retract([store.events().query("item_id == 'd6'")["event_id"].iloc[-1]])
+        store.append([grade("q9", "new", 2)])
+    got = read_without_events_scan(path, monkeypatch)
+    expected = truth(path)
+    pd.testing.assert_frame_equal(got, expected)
+    assert "d6" not in set(got["item_id"]) and "new" in set(got["item_id"])
+    assert got.set_index("item_id").loc["d1", "relevance"] == 0
+
+
+def test_each_query_keeps_its_own_frame(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "labels.sqlite"
+    with open_store(path) as store:
+        fill(store)
+        store.append([grade(f"q{k % 3}", f"e{k}", 1, annotator="bea") for k in range(12)])
+        store.labels(annotator="ann")
+        store.labels(annotator="bea", columns=["query_id", "item_id", "relevance"])
+    wait_for_writes()
+    assert len(kept_files(path)) == 2
+    for filters in (
+        {"annotator": "ann"},
+        {"annotator": "bea", "columns": ["query_id", "item_id", "relevance"]},
+    ):
+        got = read_without_events_scan(path, monkeypatch, **filters)
+        pd.testing.assert_frame_equal(got, truth(path, **filters))
+
+
+def _replace_store(path: Path, events: list[dict]) -> None:
+    """Another store at the same path (another store_id), its predecessor's kept folder left."""
+    path.unlink()
+    for suffix in ("-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    with open_store(path) as store:
+        store.append(events)
+
+
+@pytest.mark.parametrize("change", ["another store", "damaged file", "events deleted by hand"])
+def test_a_kept_frame_that_cannot_be_trusted_is_ignored(tmp_path: Path, change: str) -> None:
+    path = tmp_path / "labels.sqlite"
+    with open_store(path) as store:
+        fill(store)
+        store.labels()
+    wait_for_writes()
+    (kept,) = kept_files(path)
+    if change == "another store":
+        _replace_store(path, [grade(f"q{k}", f"x{k}", 2) for k in range(30)])
+    elif change == "damaged file":
+        kept.write_bytes(kept.read_bytes()[: len(kept.read_bytes()) // 2])
+    else:
+        con = sqlite3.connect(path)
+        con.execute("DELETE FROM events WHERE event_id = 3")
+        con.execute("DELETE FROM current WHERE event_id = 3")
+        con.commit()
+        con.close()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with open_store(path) as store:
+            got = store.labels()
+    pd.testing.assert_frame_equal(got, truth(path))
+    wait_for_writes()
+    if change == "another store":
+        assert set(got["item_id"]) == {f"x{k}" for k in range(30)}
+
+
+def test_small_frames_and_memory_stores_keep_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_kept_labels, "MIN_ROWS", 100)
+    path = tmp_path / "labels.sqlite"
+    with open_store(path) as store:
+        fill(store)
+        store.labels()
+    wait_for_writes()
+    assert kept_files(path) == []
+    with open_store(":memory:") as memory:
+        fill(memory, 200)
+        assert len(memory.labels()) == 200
+    wait_for_writes()
+    assert not Path(":memory:.xmw-labels").exists()
+
+
+def test_a_folder_that_cannot_be_written_gives_a_warning_and_loses_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "labels.sqlite"
+    # a file where the folder should be: the kept frame cannot be written there
+    _kept_labels.folder_of(str(path)).write_text("not a folder")
+    with open_store(path) as store:
+        fill(store)
+        with pytest.warns(RuntimeWarning, match="could not keep the labels.*File exists"):
+            labels = store.labels()
+            wait_for_writes()
+        assert len(labels) == 30
+    pd.testing.assert_frame_equal(truth(path), labels)
+
+
+def test_the_folder_keeps_only_the_newest_frames(tmp_path: Path) -> None:
+    path = tmp_path / "labels.sqlite"
+    columns = ["query_id", "item_id", "relevance", "annotator", "campaign", "task", "created_at"]
+    with open_store(path) as store:
+        fill(store)
+        for k in range(_kept_labels.KEPT_FILES + 3):
+            store.labels(columns=columns[: k + 1])
+            wait_for_writes()
+    assert len(kept_files(path)) == _kept_labels.KEPT_FILES
