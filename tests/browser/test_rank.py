@@ -228,6 +228,24 @@ def test_rank_by_drag(
     want = [want[3], *want[:3], *want[4:]]
     assert [i for i, _, _ in _shown(page)] == want
 
+    # a third drag, cancelled with Esc before the drop: nothing moves, no mark stays
+    source = tiles.nth(1).locator(".xmw-rank-badge").bounding_box()
+    target = tiles.nth(3).bounding_box()
+    assert source and target
+    page.mouse.move(source["x"] + source["width"] / 2, source["y"] + source["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(
+        target["x"] + target["width"] * 0.75, target["y"] + target["height"] / 2, steps=12
+    )
+    page.keyboard.press("Escape")
+    page.mouse.up()
+    assert [i for i, _, _ in _shown(page)] == want
+    assert page.evaluate(
+        "(sel) => [...document.querySelectorAll(sel)].pop().querySelectorAll("
+        "'.xmw-rank-dragging, .xmw-rank-drop-before, .xmw-rank-drop-after').length",
+        GRID_ROOT,
+    ) == 0
+
     page.keyboard.press("s")
     _wait_status(page, "✓ ranking saved")
     wait_all_saved(page)

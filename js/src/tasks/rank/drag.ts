@@ -7,7 +7,7 @@
  * the notebook (pointerdown and mousedown stop at the board), the pointer is captured once the
  * press has moved a few pixels, and the drop place is found under the pointer by hit testing. A
  * press that does not move is a click (it focuses the tile, as in every task); presses on a
- * tile's own controls (buttons, players) are theirs.
+ * tile's own controls (buttons, players) are theirs. Esc during a drag cancels it.
  */
 
 import type { Cleanups } from "../../shell/dom";
@@ -162,6 +162,19 @@ export function enableDrag(board: HTMLElement, hooks: DragHooks, cleanups: Clean
     }
   });
   cleanups.listen(board, "pointercancel", end);
+  // Esc while dragging puts the tile back: the drag ends without a drop (and the key goes no further:
+  // neither the shell nor the notebook's command mode acts on it)
+  cleanups.listen(
+    board.ownerDocument,
+    "keydown",
+    (event: KeyboardEvent) => {
+      if (!dragging || event.key !== "Escape") return;
+      event.preventDefault();
+      event.stopPropagation();
+      end();
+    },
+    true,
+  );
   cleanups.listen(board, "lostpointercapture", () => {
     if (dragging) end();
   });

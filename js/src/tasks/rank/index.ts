@@ -66,7 +66,7 @@ export function saveState(q: RankQuery): SaveState {
 }
 
 const STATUS: Record<SaveState | "draftLast", string> = {
-  unranked: "not ranked yet · put the best first (Shift+arrows, t, e, =, or drag) · s saves this order",
+  unranked: "not ranked yet · put the best first (Shift+arrows, t, End, =, or drag) · s saves this order",
   draft: "changed, not saved · s saves · n / p / g save it and go on · z takes back the last move",
   // n goes nowhere from the last query, so it saves nothing there
   draftLast: "changed, not saved · s saves · p / g save it and go on · z takes back the last move",

@@ -45,7 +45,7 @@ export function rankHelpRows(): Array<[string, string]> {
     ["← → ↑ ↓  or  h l k j", "move the focus between candidates (↑/↓ by one row)"],
     ["Shift+← / Shift+→  (Shift+h / l)", "move the focused candidate one place up / down the ranking"],
     ["Shift+↑ / Shift+↓  (Shift+k / j)", "move the focused candidate one row up / down"],
-    ["drag a tile", "move that candidate to where it is dropped"],
+    ["drag a tile", "move that candidate to where it is dropped (Esc cancels the drag)"],
     ["t  or  Home", "move the focused candidate to the top (rank 1)"],
     ["End", "move the focused candidate to the end"],
     ["=", "tie the focused candidate with the one before it (they share a rank); again: untie"],
