@@ -82,14 +82,20 @@ def read_without_events_scan(path: Path, monkeypatch: pytest.MonkeyPatch, **filt
             return store.labels(**filters)
 
 
+def read_once(path: Path) -> pd.DataFrame:
+    """A session that fills a store and reads its labels (which keeps them); their frame."""
+    with open_store(path) as store:
+        fill(store)
+        labels = store.labels()
+    wait_for_writes()
+    return labels
+
+
 def test_a_large_read_is_kept_and_the_next_session_starts_from_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "labels.sqlite"
-    with open_store(path) as store:
-        fill(store)
-        first = store.labels()
-    wait_for_writes()
+    first = read_once(path)
     assert len(kept_files(path)) == 1
     again = read_without_events_scan(path, monkeypatch)
     pd.testing.assert_frame_equal(again, first)
@@ -100,10 +106,7 @@ def test_events_after_the_kept_frame_are_read_on_top_of_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "labels.sqlite"
-    with open_store(path) as store:
-        fill(store)
-        store.labels()
-    wait_for_writes()
+    read_once(path)
     with open_store(path) as store:
         # a new value, a retraction of an older label, a new key
         store.append([grade("q1", "d1", 0)])
@@ -147,10 +150,7 @@ def _replace_store(path: Path, events: list[dict]) -> None:
 @pytest.mark.parametrize("change", ["another store", "damaged file", "events deleted by hand"])
 def test_a_kept_frame_that_cannot_be_trusted_is_ignored(tmp_path: Path, change: str) -> None:
     path = tmp_path / "labels.sqlite"
-    with open_store(path) as store:
-        fill(store)
-        store.labels()
-    wait_for_writes()
+    read_once(path)
     (kept,) = kept_files(path)
     if change == "another store":
         _replace_store(path, [grade(f"q{k}", f"x{k}", 2) for k in range(30)])
@@ -177,10 +177,7 @@ def test_small_frames_and_memory_stores_keep_nothing(
 ) -> None:
     monkeypatch.setattr(_kept_labels, "MIN_ROWS", 100)
     path = tmp_path / "labels.sqlite"
-    with open_store(path) as store:
-        fill(store)
-        store.labels()
-    wait_for_writes()
+    read_once(path)
     assert kept_files(path) == []
     with open_store(":memory:") as memory:
         fill(memory, 200)

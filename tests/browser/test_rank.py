@@ -170,6 +170,20 @@ def test_rank_by_keyboard_only(
     assert set(kernel) == {q0}
 
 
+def _drag_over(
+    page: Any, tiles: Any, source: int, target: int, fraction: float, steps: int
+) -> None:
+    """Press on tile ``source``'s rank badge (a handle on every tile: a player takes its own
+    presses) and move, in small steps as a hand does, to ``fraction`` of tile ``target``'s width;
+    the button stays down."""
+    grip = tiles.nth(source).locator(".xmw-rank-badge").bounding_box()
+    box = tiles.nth(target).bounding_box()
+    assert grip and box
+    page.mouse.move(grip["x"] + grip["width"] / 2, grip["y"] + grip["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * fraction, box["y"] + box["height"] / 2, steps=steps)
+
+
 @pytest.mark.parametrize("ui", ["lab", "notebook"])
 def test_rank_by_drag(
     page: Any, jupyter_server: JupyterServer, artifacts_dir: Path, ui: str
@@ -181,17 +195,8 @@ def test_rank_by_drag(
         "() => window.jupyterapp.shell.currentWidget.content.widgets.length"
     )
     tiles = page.locator(GRID_ROOT).last.locator(".xmw-tile")
-    # a tile is grabbed anywhere but on its own controls (a player takes its own presses): the
-    # rank number is a handle on every tile
-    source = tiles.nth(0).locator(".xmw-rank-badge").bounding_box()
-    target = tiles.nth(2).bounding_box()
-    assert source and target
-    # from tile 1 to the right half of tile 3, in small steps as a hand does
-    page.mouse.move(source["x"] + source["width"] / 2, source["y"] + source["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(
-        target["x"] + target["width"] * 0.75, target["y"] + target["height"] / 2, steps=12
-    )
+    # from tile 1 to the right half of tile 3
+    _drag_over(page, tiles, 0, 2, 0.75, steps=12)
     snapshot_mid = page.evaluate(
         """(sel) => { const r = [...document.querySelectorAll(sel)].pop();
            return { dragging: !!r.querySelector('.xmw-rank-dragging'),
@@ -216,35 +221,24 @@ def test_rank_by_drag(
     assert [t["focused"] for t in grid_snapshot(page)["tiles"]][2] is True
 
     # a second drag, backwards: the fourth tile onto the left half of the first
-    source = tiles.nth(3).locator(".xmw-rank-badge").bounding_box()
-    target = tiles.nth(0).bounding_box()
-    assert source and target
-    page.mouse.move(source["x"] + source["width"] / 2, source["y"] + source["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(
-        target["x"] + target["width"] * 0.2, target["y"] + target["height"] / 2, steps=15
-    )
+    _drag_over(page, tiles, 3, 0, 0.2, steps=15)
     page.mouse.up()
     want = [want[3], *want[:3], *want[4:]]
     assert [i for i, _, _ in _shown(page)] == want
 
     # a third drag, cancelled with Esc before the drop: nothing moves, no mark stays
-    source = tiles.nth(1).locator(".xmw-rank-badge").bounding_box()
-    target = tiles.nth(3).bounding_box()
-    assert source and target
-    page.mouse.move(source["x"] + source["width"] / 2, source["y"] + source["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(
-        target["x"] + target["width"] * 0.75, target["y"] + target["height"] / 2, steps=12
-    )
+    _drag_over(page, tiles, 1, 3, 0.75, steps=12)
     page.keyboard.press("Escape")
     page.mouse.up()
     assert [i for i, _, _ in _shown(page)] == want
-    assert page.evaluate(
-        "(sel) => [...document.querySelectorAll(sel)].pop().querySelectorAll("
-        "'.xmw-rank-dragging, .xmw-rank-drop-before, .xmw-rank-drop-after').length",
-        GRID_ROOT,
-    ) == 0
+    assert (
+        page.evaluate(
+            "(sel) => [...document.querySelectorAll(sel)].pop().querySelectorAll("
+            "'.xmw-rank-dragging, .xmw-rank-drop-before, .xmw-rank-drop-after').length",
+            GRID_ROOT,
+        )
+        == 0
+    )
 
     page.keyboard.press("s")
     _wait_status(page, "✓ ranking saved")
