@@ -158,7 +158,9 @@ def save_soon(
         finally:
             con.close()
 
-    thread = threading.Thread(target=run, name="xmwidgets-keep-labels", daemon=True)
+    # not a daemon: a script that reads its labels and ends still leaves the file (the interpreter
+    # waits for the write, a fraction of a second); a kill leaves at most a temporary file
+    thread = threading.Thread(target=run, name="xmwidgets-keep-labels", daemon=False)
     thread.start()
     return thread
 
