@@ -273,9 +273,18 @@ def test_refresh_reads_what_another_process_wrote(
     Browser(grid).judge(grade("q1", "i1", 2))
     other = make_grid(frames, store=location())  # the same annotator in a second notebook
     Browser(other).judge(grade("q1", "i2", 1), grade("q3", "i4", 3))
+    browser = Browser(grid)
+    synced: list[dict[str, Any]] = []
+    send_state = grid.send_state
+    grid.send_state = lambda key=None: synced.append(grid.get_state(key)) or send_state(key)  # type: ignore[method-assign]
     grid.refresh()
     assert grid.labels is labels and sorted(labels["item_id"]) == ["i1", "i2", "i4"]
     assert grid.progress == {"judged": 3, "total": 6, "queries_done": 1, "n_queries": 3}
+    # the view learns it at once: the header's counts, and every page it holds is out of date
+    assert {"judged": 3, "total": 6, "queries_done": 1, "n_queries": 3} in [
+        s["progress"] for s in synced if "progress" in s
+    ]
+    assert browser.sent[-1][0] == {"type": "invalidate", "indices": "all"}
     page, _ = Browser(grid).page(0)
     assert {c["item_id"]: c["relevance"] for c in page["candidates"]}["i2"] == 1
 

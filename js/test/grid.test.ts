@@ -386,6 +386,19 @@ describe("pages and prefetch", () => {
     expect(box.hidden).toBe(true);
   });
 
+  it("asks again for every page it holds when the kernel read the store again (refresh)", () => {
+    const { model, press, el } = ready();
+    press("n");
+    const asked = model.sentOf("page").length;
+    model.receive({ type: "invalidate", indices: "all" });
+    expect(model.sentOf("page").slice(asked).map((m) => m.index)).toEqual([1]); // the one on screen
+    model.servePages((index) => ({ page: textPage(index, 4) }));
+    press("p"); // held before, asked for again now
+    expect(model.sentOf("page").filter((m) => m.index === 0).length).toBeGreaterThan(1);
+    model.servePages((index) => ({ page: textPage(index, 4) }));
+    expect(el.querySelector(".xmw-query")?.textContent).toBe("query number 0"); // textPage numbers from 0
+  });
+
   it("ignores the answer to a page request made before its page went out of date", () => {
     const { model, tiles } = setup();
     const first = model.sentOf("page")[0];

@@ -286,10 +286,17 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
         Undo still works for the actions of this session from before the refresh: their events
         are retracted and the query is read from the store again.
         """
+        self._reload()
+        # the view shows the stored work at once: its header's counts, and every page it holds
+        # (read again from here when it is next shown)
+        self.send({"type": "invalidate", "indices": "all"})
+
+    def _reload(self) -> None:
+        """Read the rules' state and the live frame from the store again; ``progress`` is synced."""
         stale = [*self._rules.stale_undo, *self._rules.undo_stack]
         self._open(None)
         self._rules.stale_undo = stale
-        self._set_progress()
+        self.progress = self._rules.progress()
 
     def _shown_order(self, query_id: str) -> list[str]:
         shown: list[str] = []
@@ -340,7 +347,7 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
                 self._positions[query_id] = positions
                 self._index_of[query_id] = len(self._query_ids)
                 self._query_ids.append(query_id)
-        self.refresh()  # counts, done queries and the rules' states, over the new pool
+        self._reload()  # counts, done queries and the rules' states, over the new pool
         with self.hold_sync():
             self.n_queries = len(self._query_ids)
             self.goto_query_ids = (

@@ -284,4 +284,4 @@ export type KernelMessage =
     }
   | { type: "error"; request_id: number | null; message: string }
   // candidates were added to these queries (add_candidates): their cached pages are out of date
-  | { type: "invalidate"; indices: number[] };
+  | { type: "invalidate"; indices: number[] | "all" };

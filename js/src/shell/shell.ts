@@ -414,9 +414,11 @@ export function renderShell(
       progress = message.progress ?? progress;
       renderHeader();
     } else if (message.type === "invalidate") {
-      for (const index of message.indices ?? []) cache.drop(index);
-      // the page on screen comes again with its new candidates (shown in place, focus kept)
-      if ((message.indices ?? []).includes(current)) cache.request(current, nQueries());
+      // "all": the kernel read the store again (refresh()); else the pages that got new candidates
+      const indices = message.indices === "all" ? cache.indices() : (message.indices ?? []);
+      for (const index of indices) cache.drop(index);
+      // the page on screen comes again with its new state (shown in place, focus kept)
+      if (message.indices === "all" || indices.includes(current)) cache.request(current, nQueries());
     } else if (message.type === "error") {
       const requestId = message.request_id;
       const pageIndex = requestId === null ? null : cache.fail(requestId);
