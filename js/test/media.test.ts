@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { Cleanups } from "../src/shell/dom";
 import { BlobUrls, readPeaks, releaseImages, renderPart, renderParts } from "../src/shell/media";
+import { onePlayerAtATime } from "../src/shell/media-keys";
 import { PageCache, RequestIds } from "../src/shell/prefetch";
 import type { BrowserMessage } from "../src/shell/protocol";
 import { imagePage } from "./fixtures";
@@ -149,5 +151,25 @@ describe("PageCache", () => {
     expect(revoke).toHaveBeenCalledTimes(3);
     cache.clear();
     expect(revoke).toHaveBeenCalledTimes(12);
+  });
+});
+
+describe("onePlayerAtATime", () => {
+  it("pauses every other player when one starts, however it was started", () => {
+    const root = document.createElement("div");
+    const players = [document.createElement("audio"), document.createElement("video"), document.createElement("audio")];
+    const paused = players.map(() => vi.fn());
+    players.forEach((player, k) => {
+      Object.defineProperty(player, "paused", { configurable: true, get: () => k === 2 });
+      player.pause = paused[k];
+      root.append(player);
+    });
+    const cleanups = new Cleanups();
+    onePlayerAtATime(root, cleanups);
+    players[1].dispatchEvent(new Event("play")); // media events do not bubble: a capture listener sees it
+    expect(paused.map((spy) => spy.mock.calls.length)).toEqual([1, 0, 0]); // the playing one, not the paused one
+    cleanups.dispose();
+    players[0].dispatchEvent(new Event("play"));
+    expect(paused[1]).not.toHaveBeenCalled();
   });
 });

@@ -372,6 +372,36 @@ def browser_with_scrollbars(browser: Any) -> Any:
         shown.close()
 
 
+# JS: scroll the notebook so that the grid's header is just out of view; the tiles' tops then
+_SCROLL_PAST_HEADER = """(sel) => {
+  const root = [...document.querySelectorAll(sel)].pop();
+  let scroller = root.parentElement;
+  while (scroller && !(/(auto|scroll)/.test(getComputedStyle(scroller).overflowY)
+                       && scroller.scrollHeight > scroller.clientHeight)) {
+    scroller = scroller.parentElement;
+  }
+  const header = root.querySelector(".xmw-header").getBoundingClientRect();
+  scroller.scrollTop += header.bottom - scroller.getBoundingClientRect().top + 8;
+  const tops = [...root.querySelectorAll(".xmw-tile")].map((t) => Math.round(t.getBoundingClientRect().top));
+  return { tile_tops: tops, header_bottom: root.querySelector(".xmw-header").getBoundingClientRect().bottom };
+}"""
+
+# JS: where the notice is, against the visible part of the notebook, and the tiles' tops
+_NOTICE_PLACE = """(sel) => {
+  const root = [...document.querySelectorAll(sel)].pop();
+  let scroller = root.parentElement;
+  while (scroller && !(/(auto|scroll)/.test(getComputedStyle(scroller).overflowY)
+                       && scroller.scrollHeight > scroller.clientHeight)) {
+    scroller = scroller.parentElement;
+  }
+  const view = scroller.getBoundingClientRect();
+  const notice = root.querySelector(".xmw-notice").getBoundingClientRect();
+  const tops = [...root.querySelectorAll(".xmw-tile")].map((t) => Math.round(t.getBoundingClientRect().top));
+  return { view_top: view.top, view_bottom: view.bottom, notice_top: notice.top,
+           notice_bottom: notice.bottom, tile_tops: tops };
+}"""
+
+
 def _layout(page: Any) -> dict[str, Any]:
     return page.evaluate(_LAYOUT, GRID_ROOT)
 
@@ -465,6 +495,24 @@ def test_grid_layout_at_1280x800(
             f"{where}: judging changed tile heights: {before['heights']} -> {after['heights']}"
         )
         page.screenshot(path=str(out / f"{ui}_{theme}_1280_q01.png"))
+
+        # a refused key (x while candidates are graded relevant), with the widget's top scrolled
+        # out of view: the notice shows in view, over the tiles, and no tile moves
+        seen = page.evaluate(_SCROLL_PAST_HEADER, GRID_ROOT)
+        page.keyboard.press("x")
+        notice = root.locator(".xmw-notice[data-kind='refused']")
+        notice.wait_for(state="visible")
+        placed = page.evaluate(_NOTICE_PLACE, GRID_ROOT)
+        assert placed["tile_tops"] == seen["tile_tops"], f"{where}: the notice moved the tiles"
+        assert seen["header_bottom"] < placed["view_top"], f"{where}: the header was in view"
+        assert (
+            placed["view_top"]
+            <= placed["notice_top"]
+            < placed["notice_bottom"]
+            <= placed["view_bottom"]
+        ), f"{where}: the notice is out of view: {placed}"
+        page.screenshot(path=str(out / f"{ui}_{theme}_1280_refused_notice.png"))
+        _grid_to_top(page)
 
         # qmix: errors, videos, audio; the video plays on a click, the players follow the theme
         page.keyboard.press("n")

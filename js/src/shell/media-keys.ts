@@ -42,6 +42,26 @@ export function seek(media: HTMLMediaElement | null, seconds: number): boolean {
   return true;
 }
 
+/**
+ * One player at a time in `root`, however it was started: when one starts playing (Space, or the
+ * mouse on its own controls), every other player under `root` pauses (togglePlay does the same
+ * for Space; a click on a native play button bypasses it).
+ */
+export function onePlayerAtATime(root: HTMLElement, cleanups: Cleanups): void {
+  cleanups.listen(
+    root,
+    "play",
+    (event: Event) => {
+      const started = event.target;
+      if (!(started instanceof HTMLMediaElement)) return;
+      for (const other of root.querySelectorAll<HTMLMediaElement>("audio, video")) {
+        if (other !== started && !other.paused) other.pause();
+      }
+    },
+    true,
+  );
+}
+
 const MEDIA_EVENTS = ["play", "pause", "seeked", "focusin"];
 
 /**

@@ -8,12 +8,36 @@
 import { make, setText } from "./dom";
 import { QUERY_UNIT, type UnitNames } from "./header";
 
+/** The nearest ancestor of `node` that scrolls (the notebook's panel), or null for the page. */
+function scrollerOf(node: HTMLElement): HTMLElement | null {
+  for (let at = node.parentElement; at; at = at.parentElement) {
+    const overflow = getComputedStyle(at).overflowY;
+    if ((overflow === "auto" || overflow === "scroll") && at.scrollHeight > at.clientHeight) return at;
+  }
+  return null;
+}
+
+/** Pixels between the top of the visible area and a notice kept in view. */
+const INSET = 8;
+
 export class NoticeLine {
   readonly element: HTMLElement;
+  /**
+   * What the view puts in its layout: a dock that takes no room, the notice floating in it over the
+   * tiles (widgets.css), so that a notice appearing or going moves nothing. With the widget's top
+   * scrolled out of view (a long query) the notice is moved down to the top of the part in view,
+   * and follows the scrolling while it shows (CSS `sticky` cannot: Jupyter's output areas clip
+   * overflow, which makes them the sticky box's scroll container).
+   */
+  readonly dock = make("div", "xmw-notice-dock");
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private frame = 0;
+  private following = false;
+  private readonly onScroll = (): void => this.placeSoon();
 
   constructor(private readonly hideAfterMs = 10_000) {
     this.element = make("div", "xmw-banner xmw-notice");
+    this.dock.append(this.element);
     this.element.setAttribute("role", "status");
     this.element.setAttribute("aria-live", "polite");
     this.element.hidden = true;
@@ -27,6 +51,7 @@ export class NoticeLine {
     setText(this.element, text);
     if (this.element.dataset.kind !== kind) this.element.dataset.kind = kind;
     this.element.hidden = !text;
+    this.follow(!!text);
     if (text && this.hideAfterMs > 0) this.timer = setTimeout(() => this.show(""), this.hideAfterMs);
   }
 
@@ -37,6 +62,34 @@ export class NoticeLine {
   dispose(): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    this.follow(false);
+  }
+
+  /** Keep the notice in view while it shows: placed now, and again on every scroll until hidden. */
+  private follow(on: boolean): void {
+    if (on) this.placeSoon();
+    if (on === this.following || typeof window === "undefined") return;
+    this.following = on;
+    // scroll events do not bubble; a capturing listener on the window sees every scroller's
+    if (on) window.addEventListener("scroll", this.onScroll, { capture: true, passive: true });
+    else window.removeEventListener("scroll", this.onScroll, { capture: true });
+  }
+
+  /** Place the notice before the next frame (layout is read once there, not in a key handler). */
+  private placeSoon(): void {
+    if (this.frame || typeof requestAnimationFrame !== "function") return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      if (this.element.hidden || !this.dock.isConnected) return;
+      const scroller = scrollerOf(this.dock);
+      const viewTop = scroller ? scroller.getBoundingClientRect().top : 0;
+      const dock = this.dock.getBoundingClientRect();
+      const widget = this.dock.parentElement?.getBoundingClientRect();
+      // down to the visible top, never below the widget's own bottom
+      const room = widget ? widget.bottom - dock.top - this.element.offsetHeight - INSET : 0;
+      const shift = Math.max(0, Math.min(viewTop + INSET - dock.top, room));
+      this.element.style.transform = shift > 0 ? `translateY(${Math.round(shift)}px)` : "";
+    });
   }
 }
 

@@ -21,7 +21,7 @@ import { Banners, Header, makeRoot, QUERY_UNIT } from "./header";
 import { HelpOverlay } from "./help";
 import { type Action, keyAction } from "./keyboard";
 import { releaseImages, renderParts } from "./media";
-import { mediaKey, reclaimFocusFromMedia } from "./media-keys";
+import { mediaKey, onePlayerAtATime, reclaimFocusFromMedia } from "./media-keys";
 import { lastQueryNotice, NoticeLine } from "./notices";
 import { type CachedPage, PageCache, PRELOAD_IMAGES, RequestIds } from "./prefetch";
 import {
@@ -190,7 +190,7 @@ export function renderShell(
   loading.unit = unit;
   const timed = new Set([...TIMED, ...body.timed]);
   if (body.headerElement) header.queryBox.after(body.headerElement);
-  root.append(header.element, banners.error, notices.element, banners.none);
+  root.append(header.element, banners.error, notices.dock, banners.none);
   root.append(loading.element, body.element, help.element);
   el.append(root);
 
@@ -387,6 +387,7 @@ export function renderShell(
     if (body.ready && body.focusFrom(event.target as Element | null)) focusBody(false, false);
   });
   watchAttention(root, clock, cleanups, now);
+  onePlayerAtATime(root, cleanups);
   reclaimFocusFromMedia(root, cleanups, (tile) => {
     if (disposed || !tile.isConnected) return;
     body.focusFrom(tile);
