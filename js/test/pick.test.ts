@@ -62,8 +62,18 @@ describe("the picker body", () => {
     ]);
     expect(text(".xmw-hint")).toContain("Shift+digit 2nd best");
     expect(text(".xmw-pick-cue")).toContain("the next query comes at once");
-    // the scale's legend (0-3 grade) would contradict the tile keys: hidden by the task's class
-    expect(document.querySelector(".xmw-grid")?.classList.contains("xmw-task-pick")).toBe(true);
+    // the scale's levels (0-3 grade) would contradict the tile keys: neither the legend nor the help
+    expect(document.querySelector<HTMLElement>(".xmw-legend")?.hidden).toBe(true);
+  });
+
+  it("the help lists the keys, not the scale's levels (digits pick tiles here)", () => {
+    const { press } = ready();
+    press("?", { shiftKey: true });
+    const help = document.querySelector<HTMLElement>(".xmw-help");
+    expect(help?.hidden).toBe(false);
+    expect(help?.textContent).toContain("second best");
+    expect(help?.textContent).not.toContain("Scale:");
+    expect(help?.textContent).not.toContain("not relevant");
   });
 
   it("a tile key picks the best, sends rank 1 and goes on to the next query", () => {

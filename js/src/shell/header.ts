@@ -82,9 +82,11 @@ export class Header {
   }
 
   /** The key hint (the task's, for `scale`) and the legend of `scale`. */
-  showScale(scale: ScaleSpec, hint: string): void {
+  /** The key hint, and the legend of `scale`'s levels (none: `null`, a task not graded on them). */
+  showScale(scale: ScaleSpec | null, hint: string): void {
     this.hint.textContent = hint;
-    const legend = buildLegend(scale);
+    const legend = scale ? buildLegend(scale) : make("dl", "xmw-legend");
+    legend.hidden ||= !scale;
     this.legend.replaceWith(legend);
     this.legend = legend;
   }

@@ -3,12 +3,19 @@
 import { make } from "./dom";
 import type { ScaleSpec } from "./protocol";
 
-/** The overlay's content for `scale`; `onClose` is the close button's action. */
-export function helpContent(scale: ScaleSpec, rows: Array<[string, string]>, onClose: () => void): HTMLElement[] {
+/** The overlay's content: the key `rows`, and the levels of `scale` (null: none); `onClose` is the
+ * close button's action. */
+export function helpContent(
+  scale: ScaleSpec | null,
+  rows: Array<[string, string]>,
+  onClose: () => void,
+): HTMLElement[] {
   const keys = make("dl", "xmw-help-keys");
   for (const [key, what] of rows) keys.append(make("dt", "", key), make("dd", "", what));
   const body: HTMLElement[] = [make("h2", "xmw-help-title", "Keys"), keys];
-  if (!scale.continuous && scale.levels.length) {
+  if (!scale) {
+    // a task not graded on the scale's levels (a picker's digits pick tiles): no levels to list
+  } else if (!scale.continuous && scale.levels.length) {
     body.push(make("h3", "xmw-help-scale", `Scale: ${scale.name}`));
     const levels = make("dl", "xmw-help-levels");
     for (const level of scale.levels) {
@@ -47,12 +54,12 @@ export class HelpOverlay {
   }
 
   /** Open with the task's key `rows` and the levels of `scale`, or close when open. */
-  toggle(scale: ScaleSpec, rows: Array<[string, string]>): void {
+  toggle(scale: ScaleSpec | null, rows: Array<[string, string]>): void {
     if (this.isOpen) this.close();
     else this.open(scale, rows);
   }
 
-  open(scale: ScaleSpec, rows: Array<[string, string]>): void {
+  open(scale: ScaleSpec | null, rows: Array<[string, string]>): void {
     this.element.replaceChildren(...helpContent(scale, rows, () => this.close()));
     this.element.hidden = false;
     this.element.focus({ preventScroll: true });

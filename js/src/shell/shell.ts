@@ -219,7 +219,9 @@ export function renderShell(
   }
   const applyTileSize = (): void =>
     root.style.setProperty("--xmw-tile-size", `${Number(model.get("tile_size") ?? 240) || 240}px`);
-  const showScale = (): void => header.showScale(scale(), body.keys.hint(scale()));
+  // the levels only where candidates are graded on them (TaskKeys.usesScale)
+  const levels = (): ScaleSpec | null => (body.keys.usesScale === false ? null : scale());
+  const showScale = (): void => header.showScale(levels(), body.keys.hint(scale()));
   // ---- focus ----------------------------------------------------------------------------------
   function focusBody(moveDomFocus: boolean, scroll: boolean | "frame"): void {
     body.focus(moveDomFocus, scroll);
@@ -345,7 +347,7 @@ export function renderShell(
         navigate(action.index, { started });
         return;
       case "help":
-        help.toggle(scale(), body.keys.helpRows(scale()));
+        help.toggle(levels(), body.keys.helpRows(scale()));
         return;
       case "close":
         help.close();

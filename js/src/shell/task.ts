@@ -52,6 +52,9 @@ export interface TaskKeys {
   hint(scale: ScaleSpec): string;
   /** Rows of the `?` overlay: [keys, what they do]. */
   helpRows(scale: ScaleSpec): Array<[string, string]>;
+  /** Whether candidates are judged on the scale's levels (grading: default): only then do the
+   * header's legend and the help show the levels (in a picker, digits pick tiles). */
+  readonly usesScale?: boolean;
 }
 
 /** The body of one task under the shell's header. */

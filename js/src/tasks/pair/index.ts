@@ -116,7 +116,7 @@ export function pairBody(ctx: ShellContext): TaskBody {
 
   const body: TaskBody = {
     element: view.element,
-    keys: { action: (event) => pairKeys(event), hint: () => PAIR_HINT, helpRows: pairHelpRows },
+    keys: { action: (event) => pairKeys(event), hint: () => PAIR_HINT, helpRows: pairHelpRows, usesScale: false },
     unit: { one: "pair", many: "pairs" },
     timed: TIMED,
     get ready() {

@@ -146,6 +146,7 @@ export function pickBody(ctx: ShellContext): TaskBody {
       action: (event) => pickKeys(event),
       hint: () => pickHint(advance()),
       helpRows: () => pickHelpRows(advance()),
+      usesScale: false,
     },
     timed: TIMED,
     get ready() {

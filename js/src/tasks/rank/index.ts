@@ -262,7 +262,12 @@ export function rankBody(ctx: ShellContext): TaskBody {
 
   const body: TaskBody = {
     element,
-    keys: { action: (event) => rankKeys(event), hint: () => RANK_HINT, helpRows: () => rankHelpRows() },
+    keys: {
+      action: (event) => rankKeys(event),
+      hint: () => RANK_HINT,
+      helpRows: () => rankHelpRows(),
+      usesScale: false,
+    },
     timed: TIMED,
     get ready() {
       return view !== null;
