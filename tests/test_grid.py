@@ -367,6 +367,32 @@ def test_broken_media_is_an_error_tile_not_a_broken_widget(
     assert {c["item_id"]: c["parts"][0]["kind"] for c in page["candidates"]}["i1"] == "image"
 
 
+def test_an_item_with_nothing_to_show_says_so_and_an_empty_caption_is_no_part(
+    built_bundle: pathlib.Path, tmp_path: pathlib.Path
+) -> None:
+    png = tmp_path / "red.png"
+    Image.new("RGB", (64, 48), "red").save(png)
+    queries = pd.DataFrame({"query_id": ["q1"], "text": ["a query"]})
+    items = pd.DataFrame(
+        {
+            "item_id": ["blank", "none", "captioned", "image only"],
+            "text": ["  ", None, "a caption", ""],
+            "image": [None, None, None, str(png)],
+        }
+    )
+    candidates = pd.DataFrame({"query_id": "q1", "item_id": items["item_id"]})
+    grid = xm.RelevanceGrid(
+        queries, items, candidates, store=":memory:", annotator="ana", shuffle=False
+    )
+    page, _ = Browser(grid).page(0)
+    parts = {c["item_id"]: c["parts"] for c in page["candidates"]}
+    for empty in ("blank", "none"):
+        (part,) = parts[empty]
+        assert part["kind"] == "error" and f"give {empty!r} a text or a media file" in part["error"]
+    assert [p["kind"] for p in parts["captioned"]] == ["text"]
+    assert [p["kind"] for p in parts["image only"]] == ["image"]  # no empty text part above it
+
+
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from ..media import MediaCache
+from ..media._types import error_rendered
 from ._input import json_safe
 
 __all__ = ["PageBuilder"]
@@ -51,6 +52,8 @@ class PageBuilder:
             value = row.get(column)
             if value is None or (not isinstance(value, (list, tuple, dict)) and _is_missing(value)):
                 continue
+            if kind == "text" and isinstance(value, str) and not value.strip():
+                continue  # an empty caption is no part (it took room above the image)
             rendered = self._cache.get(
                 (prefix, record_id, column), value, kind, column=column, max_px=self._max_px
             )
@@ -58,6 +61,19 @@ class PageBuilder:
                 continue
             parts.append(rendered.with_offset(len(buffers)))
             buffers.extend(rendered.buffers)
+        if not parts:
+            # nothing to judge: say so on the tile (which can then be marked broken, m) rather
+            # than show an empty box that takes a grade
+            what = "query" if prefix == "q" else "item"
+            columns = ", ".join(roles) or "none"
+            parts.append(
+                error_rendered(
+                    f"every column of this {what} is empty ({columns}): give {record_id!r} a "
+                    f"text or a media file, or leave it out",
+                    "content",
+                    ", ".join(roles),
+                ).part
+            )
         return parts, buffers
 
     def build(

@@ -15,6 +15,22 @@ export function make<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
+/** The nearest ancestor of `node` that scrolls (the notebook's panel), or null (the page scrolls). */
+export function scrollerOf(node: HTMLElement): HTMLElement | null {
+  for (let at = node.parentElement; at; at = at.parentElement) {
+    const overflow = getComputedStyle(at).overflowY;
+    if ((overflow === "auto" || overflow === "scroll") && at.scrollHeight > at.clientHeight) return at;
+  }
+  return null;
+}
+
+/** Pixels of `node` above the visible part of its scroller (0 when its top is in view). Reads layout. */
+export function hiddenAbove(node: HTMLElement): number {
+  const scroller = scrollerOf(node);
+  const viewTop = scroller ? scroller.getBoundingClientRect().top : 0;
+  return Math.max(0, viewTop - node.getBoundingClientRect().top);
+}
+
 /** Listeners and other undo-able set-up of one view, removed together by `dispose()`. */
 export class Cleanups {
   private readonly steps: Array<() => void> = [];

@@ -1,6 +1,6 @@
 /** The `?` overlay: every key, and the scale's levels with their definitions. */
 
-import { make } from "./dom";
+import { hiddenAbove, make } from "./dom";
 import type { ScaleSpec } from "./protocol";
 
 /** The overlay's content: the key `rows`, and the levels of `scale` (null: none); `onClose` is the
@@ -61,6 +61,11 @@ export class HelpOverlay {
 
   open(scale: ScaleSpec | null, rows: Array<[string, string]>): void {
     this.element.replaceChildren(...helpContent(scale, rows, () => this.close()));
+    // at the top of the part of the widget in view (a long query may have its top scrolled away),
+    // as tall as fits there: it scrolls inside itself
+    const parent = this.element.parentElement;
+    const shift = parent ? hiddenAbove(parent) : 0;
+    this.element.style.top = shift > 0 ? `calc(${Math.round(shift)}px + 0.5rem)` : "";
     this.element.hidden = false;
     this.element.focus({ preventScroll: true });
   }

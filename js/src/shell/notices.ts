@@ -5,17 +5,8 @@
  * while, so that it does not go on speaking of a key pressed long ago.
  */
 
-import { make, setText } from "./dom";
+import { hiddenAbove, make, setText } from "./dom";
 import { QUERY_UNIT, type UnitNames } from "./header";
-
-/** The nearest ancestor of `node` that scrolls (the notebook's panel), or null for the page. */
-function scrollerOf(node: HTMLElement): HTMLElement | null {
-  for (let at = node.parentElement; at; at = at.parentElement) {
-    const overflow = getComputedStyle(at).overflowY;
-    if ((overflow === "auto" || overflow === "scroll") && at.scrollHeight > at.clientHeight) return at;
-  }
-  return null;
-}
 
 /** Pixels between the top of the visible area and a notice kept in view. */
 const INSET = 8;
@@ -81,13 +72,12 @@ export class NoticeLine {
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
       if (this.element.hidden || !this.dock.isConnected) return;
-      const scroller = scrollerOf(this.dock);
-      const viewTop = scroller ? scroller.getBoundingClientRect().top : 0;
+      const hidden = hiddenAbove(this.dock);
       const dock = this.dock.getBoundingClientRect();
       const widget = this.dock.parentElement?.getBoundingClientRect();
       // down to the visible top, never below the widget's own bottom
       const room = widget ? widget.bottom - dock.top - this.element.offsetHeight - INSET : 0;
-      const shift = Math.max(0, Math.min(viewTop + INSET - dock.top, room));
+      const shift = hidden > 0 ? Math.max(0, Math.min(hidden + INSET, room)) : 0;
       this.element.style.transform = shift > 0 ? `translateY(${Math.round(shift)}px)` : "";
     });
   }

@@ -10,7 +10,7 @@
  * tile's own controls (buttons, players) are theirs. Esc during a drag cancels it.
  */
 
-import type { Cleanups } from "../../shell/dom";
+import { type Cleanups, scrollerOf } from "../../shell/dom";
 
 /** Pixels the pointer must travel before a press becomes a drag. */
 export const DRAG_THRESHOLD = 6;
@@ -40,15 +40,6 @@ export interface DragHooks {
 const CONTROLS = "button, audio, video, input, select, textarea, a";
 /** Within this many pixels of the scroller's top or bottom edge a drag scrolls it (a long ranking). */
 export const EDGE = 48;
-
-/** The element that scrolls the board (the notebook's panel), or the document's scroller. */
-function scrollerOf(node: HTMLElement): HTMLElement {
-  for (let at = node.parentElement; at; at = at.parentElement) {
-    const overflow = getComputedStyle(at).overflowY;
-    if ((overflow === "auto" || overflow === "scroll") && at.scrollHeight > at.clientHeight) return at;
-  }
-  return (document.scrollingElement as HTMLElement | null) ?? document.documentElement;
-}
 
 /** Pixels to scroll per frame for a pointer at `y` in a scroller spanning `top`..`bottom` (0: none). */
 export function edgeSpeed(y: number, top: number, bottom: number): number {
@@ -94,7 +85,7 @@ export function enableDrag(board: HTMLElement, hooks: DragHooks, cleanups: Clean
   const edgeScroll = (): void => {
     scrolling = 0;
     if (!dragging || !pointer || typeof requestAnimationFrame !== "function") return;
-    const scroller = scrollerOf(board);
+    const scroller = scrollerOf(board) ?? (document.scrollingElement as HTMLElement | null) ?? document.documentElement;
     const isPage = scroller === document.scrollingElement || scroller === document.documentElement;
     const box = isPage ? { top: 0, bottom: window.innerHeight } : scroller.getBoundingClientRect();
     const speed = edgeSpeed(pointer.y, box.top, box.bottom);
