@@ -79,7 +79,7 @@ def test_a_ranking_is_one_event_per_candidate_in_one_transaction(
     best_first = shown[::-1]
     result = browser.one(**rank("q1", *((item, k + 1) for k, item in enumerate(best_first))))
     assert result["status"] == "saved"
-    assert result["notice"] == "ranking saved: 5 candidates · query 1 done (5/5) · n for next"
+    assert result["notice"] == "ranking of query 1 saved: 5 candidates · query 1 done (5/5) · n for next"
     assert result["queries"]["q1"]["done"] is True
     assert result["progress"] == {"judged": 5, "total": 7, "queries_done": 1, "n_queries": 2}
     events = ranker.store.events()
@@ -110,7 +110,7 @@ def test_ties_share_a_rank_and_a_dense_ranking_is_stored_in_competition_form(
     browser = Browser(ranker)
     result = browser.one(**rank("q1", ("c", 1), ("a", 2), ("e", 2), ("b", 3), ("d", 4)))
     assert result["status"] == "saved", result["notice"]
-    assert result["notice"].startswith("ranking saved: 5 candidates, 2 tied")
+    assert result["notice"].startswith("ranking of query 1 saved: 5 candidates, 2 tied")
     assert _stored(ranker) == [("c", 1), ("a", 2), ("e", 2), ("b", 4), ("d", 5)]
     labels = ranker.labels
     assert _labels(labels) == [("c", 1), ("a", 2), ("e", 2), ("b", 4), ("d", 5)]

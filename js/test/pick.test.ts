@@ -89,6 +89,10 @@ describe("the picker body", () => {
     const tile = root.querySelectorAll<HTMLElement>(".xmw-tile")[2];
     expect(tile.dataset).toMatchObject({ rank: "1", state: "saved" });
     expect(tile.querySelector(".xmw-pick-badge")?.textContent).toBe("★ best");
+    // one pick completes the query: the header says which, not "1/6 judged"
+    expect(root.querySelector(".xmw-position")?.textContent).toContain("best: candidate 3");
+    press("n");
+    expect(root.querySelector(".xmw-position")?.textContent).toContain("no pick yet");
   });
 
   it("stays on the query when advance_on_pick is off", () => {

@@ -205,7 +205,8 @@ class RankRules(Rules):
             event = self._event("rank", q, item_id, now, action.duration_ms)
             event.update(rank=rank, shown=q.shown_json)
             applied.events.append(event)
-        return [f"ranking saved: {n} candidates{ties}"]
+        # which query: a ranking is also saved by leaving it (n, p, g), so it is said on the next
+        return [f"ranking of query {q.index + 1} saved: {n} candidates{ties}"]
 
     def item_ack(self, item_id: str, state: Ranked | None) -> dict[str, Any]:
         return {

@@ -38,6 +38,9 @@ export interface Position {
   judged: number;
   total: number;
   done: boolean;
+  /** What the query's judgement so far is, when "judged/total judged" does not say it (a pick:
+   * one pick completes the query). */
+  summary?: string;
 }
 
 export class Header {
@@ -121,7 +124,7 @@ export class Header {
       setText(this.position, "");
     } else {
       const at = position.focused === null ? "" : `candidate ${position.focused + 1} of ${position.total} · `;
-      setText(this.position, `${at}${position.judged}/${position.total} judged`);
+      setText(this.position, `${at}${position.summary ?? `${position.judged}/${position.total} judged`}`);
     }
     const done = !!position?.done;
     if (this.done.hidden !== (!done && !allDone)) this.done.hidden = !done && !allDone;

@@ -36,7 +36,7 @@ export function pickBody(ctx: ShellContext): TaskBody {
   const advance = (): boolean => ctx.model.get("advance_on_pick") !== false;
   const showCue = (): void => {
     cue.textContent = advance()
-      ? "press a tile's key to pick the best: the next query comes at once (p goes back, z undoes)"
+      ? "press a tile's key to pick the best: the next query comes at once (a changed pick stays to show the change; p goes back, z undoes)"
       : "press a tile's key to pick the best, then n for the next query";
   };
 
@@ -226,7 +226,14 @@ export function pickBody(ctx: ShellContext): TaskBody {
       if (!view) return null;
       const picked = view.order.filter((id) => view?.items.get(id)?.rank != null).length;
       const focused = board.size ? board.focusIndex : null;
-      return { focused, judged: picked, total: view.order.length, done: state.done(view) };
+      const best = view.order.findIndex((id) => view?.items.get(id)?.rank === 1);
+      // one pick completes a query: "1/16 judged" read as 15 still to do
+      const summary = view.none_relevant
+        ? "none relevant"
+        : best >= 0
+          ? `best: candidate ${best + 1}${picked > 1 ? " (and a second best)" : ""}`
+          : "no pick yet";
+      return { focused, judged: picked, total: view.order.length, done: state.done(view), summary };
     },
     none() {
       return view ? { on: view.none_relevant, state: view.noneState } : { on: false, state: "" };
