@@ -184,6 +184,18 @@ def test_flags_notes_and_rubric_panel_by_keyboard(
     assert boxes["panel"]["left"] >= boxes["tiles"]["right"] - 1, (
         f"panel not right of the tiles: {boxes}"
     )
+    if ui == "lab":
+        # with JupyterLab's file browser open (as Lab opens), still beside the tiles
+        collapsed = page.evaluate("() => window.jupyterapp.shell.leftCollapsed")
+        page.evaluate("() => window.jupyterapp.shell.expandLeft()")
+        page.wait_for_timeout(400)
+        side = page.evaluate(_BOXES, GRID_ROOT)
+        assert side["panel"]["left"] >= side["tiles"]["right"] - 1, (
+            f"panel not right of the tiles with the file browser open: {side}"
+        )
+        if collapsed:
+            page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+            page.wait_for_timeout(400)
     root = page.locator(GRID_ROOT).last
     for dark in (False, True):
         set_theme(page, dark)
