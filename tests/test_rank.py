@@ -79,7 +79,10 @@ def test_a_ranking_is_one_event_per_candidate_in_one_transaction(
     best_first = shown[::-1]
     result = browser.one(**rank("q1", *((item, k + 1) for k, item in enumerate(best_first))))
     assert result["status"] == "saved"
-    assert result["notice"] == "ranking of query 1 saved: 5 candidates · query 1 done (5/5) · n for next"
+    assert (
+        result["notice"]
+        == "ranking of query 1 saved: 5 candidates · query 1 done (5/5) · n for next"
+    )
     assert result["queries"]["q1"]["done"] is True
     assert result["progress"] == {"judged": 5, "total": 7, "queries_done": 1, "n_queries": 2}
     events = ranker.store.events()
