@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import subprocess
+import sys
 import threading
 import warnings
 from pathlib import Path
@@ -208,3 +210,23 @@ def test_the_folder_keeps_only_the_newest_frames(tmp_path: Path) -> None:
             store.labels(columns=columns[: k + 1])
             wait_for_writes()
     assert len(kept_files(path)) == _kept_labels.KEPT_FILES
+
+
+def test_a_script_that_reads_and_ends_still_leaves_the_frame(tmp_path: Path) -> None:
+    # the interpreter is exiting while the frame is written: it must wait for it and succeed
+    path = tmp_path / "labels.sqlite"
+    with open_store(path) as store:
+        fill(store, 3000)  # enough rows for pyarrow to convert on its pool of threads
+    child = (
+        "import sys, warnings; warnings.simplefilter('error')\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})\n"
+        "from xmwidgets.store import _kept_labels, open_store\n"
+        "_kept_labels.MIN_ROWS = 5\n"
+        f"print(len(open_store({str(path)!r}).labels()))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", child], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "3000", done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert len(kept_files(path)) == 1

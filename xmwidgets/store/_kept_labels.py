@@ -110,7 +110,9 @@ def save(
     try:
         store_id, version = _identity(con)
         events = _events_up_to(con, last)
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+        # one thread: pyarrow's pool of threads refuses work once the interpreter is exiting, and
+        # a script that reads its labels and ends is exiting while this runs
+        table = pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)
         meta = dict(table.schema.metadata or {})
         meta.update(
             {
@@ -133,7 +135,7 @@ def save(
                 if tmp.exists():
                     tmp.unlink()
             _prune(path.parent)
-    except (OSError, ValueError, pa.ArrowException, sqlite3.Error) as exc:
+    except (OSError, ValueError, RuntimeError, pa.ArrowException, sqlite3.Error) as exc:
         warnings.warn(
             f"could not keep the labels of store {store_path!r} in {path.parent} ({exc}); "
             "the next session reads them from the store's events instead",
