@@ -294,6 +294,15 @@ describe("the pair on screen", () => {
     ]);
   });
 
+  it("after the kernel read the store again (refresh), the pair on screen shows the stored choice", () => {
+    const grid = mount();
+    expect(grid.text(".xmw-pair-status")).toContain("not judged yet");
+    grid.model.receive({ type: "invalidate", indices: "all" });
+    grid.serve((i) => ({ page: pairPage(i, { pair: { query_id: "q", side: "left", flags: [] } }) }));
+    expect(grid.pair().dataset).toMatchObject({ side: "left", state: "saved" });
+    expect(grid.text(".xmw-pair-status")).toBe("pair 1 of 5 · ✓ saved: left better");
+  });
+
   it("a stored choice comes with its page", () => {
     const grid = mountGrid({ scale: NO_LEVELS, n_queries: 5 }, { task: "pair" }, () => clock);
     grid.model.servePages((i) => ({ page: pairPage(i, { pair: { query_id: "q", side: "right", flags: [] } }) }));

@@ -185,6 +185,20 @@ describe("ranking body", () => {
     expect(action.ranking.map(([, rank]) => rank)).toEqual([1, 2, 3, 4, 5, 5]);
   });
 
+  it("after the kernel read the store again (refresh), the query on screen shows the stored ranking", () => {
+    const r = mountRanker();
+    expect(r.status()).toMatch(/^not ranked yet/);
+    r.model.receive({ type: "invalidate", indices: "all" });
+    // another session ranked q0 in reverse: the page comes again with those ranks
+    r.model.servePages((index) => {
+      const page = textPage(index);
+      const n = page.candidates.length;
+      return { page: { ...page, candidates: page.candidates.map((c, k) => ({ ...c, rank: n - k })) } };
+    });
+    expect(r.order()).toEqual(ids(0, [5, 4, 3, 2, 1, 0]));
+    expect(r.status()).toMatch(/ranking saved/);
+  });
+
   it("leaving a changed ranking saves it; leaving an untouched one saves nothing", () => {
     const r = mountRanker();
     r.press("n");

@@ -514,9 +514,17 @@ def test_grid_layout_at_1280x800(
         page.screenshot(path=str(out / f"{ui}_{theme}_1280_refused_notice.png"))
         _grid_to_top(page)
 
-        # qmix: errors, videos, audio; the video plays on a click, the players follow the theme
+        # qmix: errors, videos, audio; the video plays on a click, the players follow the theme.
+        # n from q01 scrolled past its header: the new query's header comes into view
+        page.evaluate(_SCROLL_PAST_HEADER, GRID_ROOT)
         page.keyboard.press("n")
         wait_grid(page, query_index=1)
+        page.wait_for_timeout(200)  # the frame that scrolls
+        top = page.evaluate(_NOTICE_PLACE, GRID_ROOT)
+        header_top = root.locator(".xmw-header").bounding_box()["y"]
+        assert top["view_top"] - 1 <= header_top <= top["view_top"] + 40, (
+            f"{where}: the next query's header is not in view: {header_top} vs {top}"
+        )
         page.wait_for_timeout(800)  # posters and waveforms
         _grid_to_top(page)
         mixed = _layout(page)

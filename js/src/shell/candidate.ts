@@ -75,6 +75,8 @@ export function mediaBox(parts: HTMLElement, tile: HTMLElement): HTMLElement {
     const expanded = tile.dataset.expanded !== "true";
     tile.dataset.expanded = String(expanded);
     more.textContent = expanded ? "less ▴" : "more ▾";
+    // collapsed, the box shows the start again (it was scrolled inside while expanded)
+    if (!expanded) box.scrollTop = 0;
     more.setAttribute("aria-expanded", String(expanded));
   });
   box.append(parts, more);

@@ -26,7 +26,8 @@ export class NoticeLine {
   private following = false;
   private readonly onScroll = (): void => this.placeSoon();
 
-  constructor(private readonly hideAfterMs = 10_000) {
+  // 6 s, as a toast: it floats over the tiles, so it must not stay long over what it covers
+  constructor(private readonly hideAfterMs = 6_000) {
     this.element = make("div", "xmw-banner xmw-notice");
     this.dock.append(this.element);
     this.element.setAttribute("role", "status");

@@ -15,7 +15,7 @@
 import type { AnyModel, RenderProps } from "@anywidget/types";
 import { ActiveClock, watchAttention } from "./activity";
 import { JudgeBatcher, SLOW_ACK_MS } from "./batch";
-import { Cleanups } from "./dom";
+import { Cleanups, hiddenAbove } from "./dom";
 import { GoToBox, resolveGoTo } from "./goto";
 import { Banners, Header, makeRoot, QUERY_UNIT } from "./header";
 import { HelpOverlay } from "./help";
@@ -249,6 +249,7 @@ export function renderShell(
     body.show(entry, samePage);
     loading.hide();
     shown = entry;
+    const toItem = focusItem !== null && focusItem.query_id === page.query_id;
     if (focusItem !== null && focusItem.query_id === page.query_id) {
       // undo went back to a query that was not cached: focus the undone candidate once it is here
       body.focusItem(focusItem.item_id);
@@ -258,9 +259,22 @@ export function renderShell(
     root.dataset.queryIndex = String(page.index);
     renderNone();
     focusBody(hadFocus, hadFocus && "frame");
+    // a new query whose header would be out of view (the last one was scrolled down to its last
+    // tiles): bring the widget's top into view, so that the query is read before it is judged
+    if (!samePage && hadFocus && !toItem) showTopSoon(); // (undo shows its candidate instead)
     // the page's DOM built and focused, in this task (the rest of "next-query-painted" is the frame)
     if (!samePage) recordTiming("page-built", now() - began);
     if (!samePage) applyTyped();
+  }
+
+  let topFrame = 0;
+  function showTopSoon(): void {
+    if (topFrame || typeof requestAnimationFrame !== "function") return;
+    topFrame = requestAnimationFrame(() => {
+      topFrame = 0;
+      // read in the frame, which lays the new page out anyway
+      if (!disposed && root.isConnected && hiddenAbove(root) > 0) root.scrollIntoView({ block: "start" });
+    });
   }
 
   function showLoading(index: number): void {
@@ -419,6 +433,7 @@ export function renderShell(
     } else if (message.type === "invalidate") {
       // "all": the kernel read the store again (refresh()); else the pages that got new candidates
       const indices = message.indices === "all" ? cache.indices() : (message.indices ?? []);
+      if (message.indices === "all") body.forget?.();
       for (const index of indices) cache.drop(index);
       // the page on screen comes again with its new state (shown in place, focus kept)
       if (message.indices === "all" || indices.includes(current)) cache.request(current, nQueries());

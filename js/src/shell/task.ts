@@ -94,6 +94,12 @@ export interface TaskBody {
   focusItem(itemId: string): void;
   /** The header's "none relevant" button was clicked. */
   noneButton?(started: number): void;
+  /**
+   * The kernel read the store again (`refresh()`): forget the stored state of every query that
+   * has nothing of this view's in flight or unsaved, so that its page, asked for again, is taken
+   * as it comes. Bodies that take every page's stored state anyway need not implement it.
+   */
+  forget?(): void;
   /** What one page is called in the header, the loading line and notices; default "query". */
   readonly unit?: UnitNames;
 }

@@ -122,6 +122,7 @@ export function pairBody(ctx: ShellContext): TaskBody {
     get ready() {
       return shown !== null;
     },
+    forget: () => states.forget(),
     load(page) {
       states.load(page as PairPage);
     },

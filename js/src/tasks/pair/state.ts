@@ -65,6 +65,11 @@ export class PairStates {
     return this.pairs.get(id);
   }
 
+  /** The kernel read the store again: forget the pairs with nothing in flight (their pages come again). */
+  forget(): void {
+    for (const [id, pair] of this.pairs) if (pair.outstanding.size === 0) this.pairs.delete(id);
+  }
+
   /** Show `next` on `pair` for request `requestId`; remembered for undo unless `undoing`. */
   change(pair: PairState, next: Judged, requestId: number, started: number, undoing = false): void {
     if (!undoing)

@@ -272,6 +272,10 @@ export function rankBody(ctx: ShellContext): TaskBody {
     get ready() {
       return view !== null;
     },
+    forget() {
+      // unsaved orders and saves in flight stay; the rest comes again with its page
+      for (const [id, q] of queries) if (!q.dirty && q.pending === null) queries.delete(id);
+    },
     load(page: Page) {
       // a page that arrives again (prefetch, go back) must not put its older ranks over acks
       const q = queries.get(page.query_id);
