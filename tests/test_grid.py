@@ -375,9 +375,9 @@ def test_an_item_with_nothing_to_show_says_so_and_an_empty_caption_is_no_part(
     queries = pd.DataFrame({"query_id": ["q1"], "text": ["a query"]})
     items = pd.DataFrame(
         {
-            "item_id": ["blank", "none", "captioned", "image only"],
-            "text": ["  ", None, "a caption", ""],
-            "image": [None, None, None, str(png)],
+            "item_id": ["blank", "none", "captioned", "image only", "long caption"],
+            "text": ["  ", None, "a caption", "", "word " * 1000],
+            "image": [None, None, None, str(png), str(png)],
         }
     )
     candidates = pd.DataFrame({"query_id": "q1", "item_id": items["item_id"]})
@@ -391,6 +391,9 @@ def test_an_item_with_nothing_to_show_says_so_and_an_empty_caption_is_no_part(
         assert part["kind"] == "error" and f"give {empty!r} a text or a media file" in part["error"]
     assert [p["kind"] for p in parts["captioned"]] == ["text"]
     assert [p["kind"] for p in parts["image only"]] == ["image"]  # no empty text part above it
+    # the text column comes first in the frame, the image first on the tile (a long caption
+    # would hide it in the tile's box)
+    assert [p["kind"] for p in parts["long caption"]] == ["image", "text"]
 
 
 @pytest.mark.parametrize(

@@ -182,6 +182,17 @@ describe("the picker body", () => {
     expect(ranks(tiles())[1]).toBe("2");
   });
 
+  it("x marks none relevant and the next query comes; not after a pick (the kernel refuses it)", () => {
+    const { press, root } = ready();
+    press("x");
+    expect(root.dataset.queryIndex).toBe("1");
+    press("1"); // a pick: on to query 3
+    expect(root.dataset.queryIndex).toBe("2");
+    press("p");
+    press("x"); // a pick exists: left to the kernel, no move
+    expect(root.dataset.queryIndex).toBe("1");
+  });
+
   it("x marks none relevant, and is left to the kernel (unchanged here) while a pick exists", () => {
     const { model, press, root } = ready({ advance_on_pick: false });
     press("x");

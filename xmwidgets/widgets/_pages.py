@@ -61,6 +61,10 @@ class PageBuilder:
                 continue
             parts.append(rendered.with_offset(len(buffers)))
             buffers.extend(rendered.buffers)
+        # media first, text (a caption) under it, whatever the columns' order: the tile's box has a
+        # fixed height, and a long caption first hid the image until "more" (the buffers' indices
+        # go with their parts)
+        parts.sort(key=lambda part: part.get("kind") == "text")
         if not parts:
             # nothing to judge: say so on the tile (which can then be marked broken, m) rather
             # than show an empty box that takes a grade

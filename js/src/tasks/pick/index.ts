@@ -78,18 +78,24 @@ export function pickBody(ctx: ShellContext): TaskBody {
   }
 
   function toggleNone(started: number): void {
-    if (!view) return;
+    const query = view;
+    if (!query) return;
+    const wasDone = state.done(query);
+    const picked = query.order.some((id) => query.items.get(id)?.rank != null);
     const requestId = ctx.ids.next();
-    const { on, change } = state.none(view, requestId, started);
+    const { on, change } = state.none(query, requestId, started);
     changed([change]);
-    const query_id = view.query_id;
     ctx.batcher.submit({
       op: "none",
       request_id: requestId,
-      query_id,
+      query_id: query.query_id,
       none_relevant: on,
       duration_ms: duration(started),
     });
+    // "none relevant" judges the query as a pick does: the next one comes (the kernel says "on to
+    // query k+1"); not while a pick exists (the kernel refuses x then)
+    const n = Number(ctx.model.get("n_queries") ?? 0);
+    if (on && !picked && !wasDone && advance() && query.index < n - 1) ctx.goTo(query.index + 1, null, started);
   }
 
   function toggleBroken(position: number, started: number): void {
