@@ -14,6 +14,11 @@ machine speed the way its users drive it:
 - **pigeonXT** (``pigeonXT.annotate``): it has no keyboard shortcuts, so a mouse click on the
   option's button (positions measured once; they do not move), one pair per example.
 
+- **floor** (a no-op widget): an anywidget that only counts the keys it gets (one DOM change
+  each) and tells the kernel nothing, driven with the grid's type-ahead keys, then one kernel round
+  trip. No widget can be faster under this driver, page and machine: its rate over the best
+  peer's says how much of the 10x goal this setting allows at all.
+
 A peer shows one (query, candidate) pair at a time; its driver waits only until the next pair's
 text is in the page (``MutationObserver``, no polling interval, no sleeps). Keys and clicks are
 trusted input events sent over a DevTools session (``_browser.Input``: ~3 ms a key on an idle
@@ -125,7 +130,11 @@ MODES = ("xmwidgets wait", "xmwidgets type-ahead", *PEERS)
 # with --baseline: the grid with another build's bundle, driven the same ways
 BASELINE_MODES = ("baseline wait", "baseline type-ahead")
 GRID_TOOLS = ("xmwidgets", "baseline")
-ALL_MODES = (*MODES[:2], *BASELINE_MODES, *PEERS)
+# with --floor: a widget that only counts the keys it gets (one DOM change each) and says nothing
+# to the kernel, driven with the grid's type-ahead keys and verified by one kernel round trip: the
+# fastest any widget can be under this driver, page and machine (what 10x a peer must fit under)
+FLOOR_MODE = "floor (no-op widget)"
+ALL_MODES = (*MODES[:2], *BASELINE_MODES, *PEERS, FLOOR_MODE)
 
 
 def is_grid(mode: str) -> bool:
@@ -265,6 +274,20 @@ def grid_class(tool):
     return _baseline_class[0]
 _now = {{}}
 _demo = {{}}
+import anywidget
+
+class FloorWidget(anywidget.AnyWidget):
+    """Counts the keys it gets and shows the count; nothing else (the benchmark's floor)."""
+    _esm = """export default { render({ el }) {
+      const box = document.createElement("div");
+      box.tabIndex = 0; box.className = "xmw-floor"; box.textContent = "keys: 0";
+      let n = 0;
+      box.addEventListener("keydown", (e) => {
+        e.stopPropagation(); e.preventDefault();
+        n += 1; box.textContent = "keys: " + n; box.dataset.keys = String(n);
+      });
+      el.append(box);
+    } };"""
 
 def media_pairs(task):
     """The pairs of a mixed-media task: per demo query, one item of each modality."""
@@ -338,6 +361,10 @@ def make(tool, task, run):
         grid.send = counted_send
         _now.update(widget=grid, store=store, annotator=annotator, wire=wire, close=[grid])
         display(grid)
+    elif tool == "floor":
+        widget = FloorWidget()
+        _now.update(widget=widget, close=[widget])
+        display(widget)
     elif tool == "ipyannotations":
         widget = ipyannotations.text.ClassLabeller(options=options(task), allow_freetext=False)
         results = []
@@ -691,6 +718,8 @@ def show(page: Any, tool: str, task: str, run: int | str) -> None:
     run_cell(page, WIDGET_CELL)
     if tool in GRID_TOOLS:
         wait_js(page, _GRID_AT, {"index": 0, "n": TASKS[task][1]}, 60_000)
+    elif tool == "floor":
+        wait_js(page, "() => document.querySelectorAll('.xmw-floor').length > 0", None, 60_000)
     else:
         wait_js(page, _SHOWS, task_pairs(task)[0].marker, 60_000)
     page.wait_for_timeout(SETTLE_MS)
@@ -734,6 +763,39 @@ def drive_xmwidgets(
     )
     measure.timings = _timings(page)
     return measure
+
+
+def drive_floor(page: Any, pids: dict[str, int], task: str, run: int) -> Measure:
+    """The grid's type-ahead keys of ``task`` into the no-op widget, then one kernel round trip."""
+    n_queries, n_candidates = TASKS[task]
+    keys: list[str] = []
+    for q in range(n_queries):
+        keys += [str(p.grade) for p in task_pairs(task)[q * n_candidates :][:n_candidates]]
+        if q < n_queries - 1:
+            keys.append("n")
+    show(page, "floor", task, run)
+    page.locator(".xmw-floor").last.click()
+    clock = Clock(page, pids, name=f"{task}-floor-{run}")
+    for key in keys:
+        clock.press(key)
+    at = time.perf_counter()
+    kernel_print(page, "pass")  # what any verification costs at least: one kernel round trip
+    got = page.evaluate(
+        "() => Number([...document.querySelectorAll('.xmw-floor')].pop().dataset.keys)"
+    )
+    clock.phases["verifying"] += time.perf_counter() - at
+    clock.seconds = time.perf_counter() - clock.started
+    clock.cpu = {}
+    clock.input.close()
+    n = len(task_pairs(task))
+    return Measure(
+        FLOOR_MODE,
+        task,
+        run,
+        clock.seconds,
+        {"n": n, "result": n if got == len(keys) else 0},
+        phases=clock.phases,
+    )
 
 
 def drive_picker(page: Any, pids: dict[str, int], task: str, run: int, type_ahead: bool) -> Measure:
@@ -896,6 +958,10 @@ def run(
                             task,
                             f"bench-{task}-{m.label}",
                         )
+                    elif mode == FLOOR_MODE:
+                        if task in MEDIA_TASKS or task in PICK_TASKS:
+                            continue
+                        m = drive_floor(page, pids, task, r)
                     elif mode == "ipyannotations":
                         m = drive_ipyannotations(page, pids, task, r)
                     else:
@@ -958,12 +1024,14 @@ def report(result: dict[str, Any], tasks: list[str]) -> None:
         peers = {p: medians[task, p] for p in PEERS if (task, p) in medians}
         if peers:
             best = max(peers, key=peers.__getitem__)
-            for mode in (*MODES[:2], *BASELINE_MODES):
+            for mode in (*MODES[:2], *BASELINE_MODES, FLOOR_MODE):
                 if (task, mode) in medians:
                     ratio = medians[task, mode] / peers[best]
                     # the 10x goal is the grid's (N grades per query shown); a pick is one key
                     # per query in every tool
                     goal = "" if task in PICK_TASKS else "  (goal >= 10x)"
+                    if mode == FLOOR_MODE:
+                        goal = "  (no widget can do better here)"
                     print(f"{task:10s} ratio {mode} / {best} (best peer): {ratio:5.1f}x{goal}")
         for mode, base in zip(MODES[:2], BASELINE_MODES, strict=True):
             if (task, mode) in medians and (task, base) in medians:
@@ -1086,7 +1154,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ui", choices=["lab", "notebook"], default="lab")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--tools", default="xmwidgets,ipyannotations,pigeonxt")
+    parser.add_argument("--tools", default="xmwidgets,ipyannotations,pigeonxt,floor")
     parser.add_argument(
         "--tasks",
         default="10x4,40x1",
@@ -1118,10 +1186,10 @@ def main() -> None:
     args = parser.parse_args()
     tools = [t.strip().lower() for t in args.tools.split(",") if t.strip()]
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
-    unknown = sorted(set(tools) - {"xmwidgets", *MODES}) + sorted(set(tasks) - set(TASKS))
+    unknown = sorted(set(tools) - {"xmwidgets", "floor", *MODES}) + sorted(set(tasks) - set(TASKS))
     if unknown:
         raise SystemExit(
-            f"unknown tool or task {unknown}: tools xmwidgets,ipyannotations,pigeonxt; tasks "
+            f"unknown tool or task {unknown}: tools xmwidgets,ipyannotations,pigeonxt,floor; tasks "
             "10x4,40x1,10x4-media,pick40x4"
         )
     ensure_peers()
