@@ -2,7 +2,7 @@
 
 One key per query: a tile's key cap picks the best and the next query comes at once; Shift+digit
 picks a second best first; p goes back to look; m flags broken media and a pick on it is refused
-with a notice; x marks none relevant; z undoes and goes back to the query; a run of picks typed at
+with a notice; x marks none relevant and moves on; z undoes and goes back to the query; a run of picks typed at
 machine speed (no wait between keys, pages still loading) loses none. Asserts on ``picker.labels``
 in the kernel and on the SQLite event log; screenshots of a query with a best and a second best in
 the light and the dark theme.
@@ -135,10 +135,12 @@ def test_one_key_per_query_by_keyboard_only(
     wait_tiles(page, "(s) => s.notice.startsWith('best refused')", None)
     assert grid_snapshot(page)["query_index"] == 2, "a refused pick went on to the next query"
     screenshot(root, artifacts_dir / f"pick_{ui}_broken.png")
-    # x: none relevant for query 3; then z takes it back (and stays here)
+    # x: none relevant for query 3, and on to query 4 as a pick does; z takes it back and goes
+    # back to query 3
     _press(page, "x")
-    wait_tiles(page, "(s) => s.none_relevant_visible", None)
+    _wait_query(page, 3)
     _press(page, "z")
+    _wait_query(page, 2)
     wait_tiles(page, "(s) => s.notice.startsWith('undid') && !s.none_relevant_visible", None)
     _press(page, "2")  # the best of query 3
     _wait_query(page, 3)
