@@ -278,16 +278,16 @@ import anywidget
 
 class FloorWidget(anywidget.AnyWidget):
     """Counts the keys it gets and shows the count; nothing else (the benchmark's floor)."""
-    _esm = """export default { render({ el }) {
+    _esm = """export default {{ render({{ el }}) {{
       const box = document.createElement("div");
       box.tabIndex = 0; box.className = "xmw-floor"; box.textContent = "keys: 0";
       let n = 0;
-      box.addEventListener("keydown", (e) => {
+      box.addEventListener("keydown", (e) => {{
         e.stopPropagation(); e.preventDefault();
         n += 1; box.textContent = "keys: " + n; box.dataset.keys = String(n);
-      });
+      }});
       el.append(box);
-    } };"""
+    }} }};"""
 
 def media_pairs(task):
     """The pairs of a mixed-media task: per demo query, one item of each modality."""
