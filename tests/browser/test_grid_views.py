@@ -372,34 +372,41 @@ def browser_with_scrollbars(browser: Any) -> Any:
         shown.close()
 
 
-# JS: scroll the notebook so that the grid's header is just out of view; the tiles' tops then
-_SCROLL_PAST_HEADER = """(sel) => {
+# JS, the start of the two below: the last grid's root, the notebook's scroller, the tiles' tops
+_ROOT_AND_SCROLLER = """
   const root = [...document.querySelectorAll(sel)].pop();
   let scroller = root.parentElement;
   while (scroller && !(/(auto|scroll)/.test(getComputedStyle(scroller).overflowY)
                        && scroller.scrollHeight > scroller.clientHeight)) {
     scroller = scroller.parentElement;
   }
+  const tileTops = () => [...root.querySelectorAll(".xmw-tile")].map(
+    (t) => Math.round(t.getBoundingClientRect().top));
+"""
+
+# JS: scroll the notebook so that the grid's header is just out of view; the tiles' tops then
+_SCROLL_PAST_HEADER = (
+    "(sel) => {"
+    + _ROOT_AND_SCROLLER
+    + """
   const header = root.querySelector(".xmw-header").getBoundingClientRect();
   scroller.scrollTop += header.bottom - scroller.getBoundingClientRect().top + 8;
-  const tops = [...root.querySelectorAll(".xmw-tile")].map((t) => Math.round(t.getBoundingClientRect().top));
-  return { tile_tops: tops, header_bottom: root.querySelector(".xmw-header").getBoundingClientRect().bottom };
+  return { tile_tops: tileTops(),
+           header_bottom: root.querySelector(".xmw-header").getBoundingClientRect().bottom };
 }"""
+)
 
 # JS: where the notice is, against the visible part of the notebook, and the tiles' tops
-_NOTICE_PLACE = """(sel) => {
-  const root = [...document.querySelectorAll(sel)].pop();
-  let scroller = root.parentElement;
-  while (scroller && !(/(auto|scroll)/.test(getComputedStyle(scroller).overflowY)
-                       && scroller.scrollHeight > scroller.clientHeight)) {
-    scroller = scroller.parentElement;
-  }
+_NOTICE_PLACE = (
+    "(sel) => {"
+    + _ROOT_AND_SCROLLER
+    + """
   const view = scroller.getBoundingClientRect();
   const notice = root.querySelector(".xmw-notice").getBoundingClientRect();
-  const tops = [...root.querySelectorAll(".xmw-tile")].map((t) => Math.round(t.getBoundingClientRect().top));
   return { view_top: view.top, view_bottom: view.bottom, notice_top: notice.top,
-           notice_bottom: notice.bottom, tile_tops: tops };
+           notice_bottom: notice.bottom, tile_tops: tileTops() };
 }"""
+)
 
 
 def _layout(page: Any) -> dict[str, Any]:
