@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -409,6 +410,17 @@ _NOTICE_PLACE = (
 )
 
 
+def _poll(read: Any, done: Any, tries: int = 40, every_s: float = 0.05) -> Any:
+    """``read()`` until ``done(value)`` or ``tries`` reads (``every_s`` apart); the last value."""
+    value = read()
+    for _ in range(tries):
+        if done(value):
+            break
+        time.sleep(every_s)
+        value = read()
+    return value
+
+
 def _layout(page: Any) -> dict[str, Any]:
     return page.evaluate(_LAYOUT, GRID_ROOT)
 
@@ -509,15 +521,15 @@ def test_grid_layout_at_1280x800(
         page.keyboard.press("x")
         notice = root.locator(".xmw-notice[data-kind='refused']")
         notice.wait_for(state="visible")
-        placed = page.evaluate(_NOTICE_PLACE, GRID_ROOT)
+
+        def in_view(p: dict[str, Any]) -> bool:
+            return p["view_top"] <= p["notice_top"] < p["notice_bottom"] <= p["view_bottom"]
+
+        # the notice is placed in the frame after it shows: give a loaded machine a few frames
+        placed = _poll(lambda: page.evaluate(_NOTICE_PLACE, GRID_ROOT), in_view)
         assert placed["tile_tops"] == seen["tile_tops"], f"{where}: the notice moved the tiles"
         assert seen["header_bottom"] < placed["view_top"], f"{where}: the header was in view"
-        assert (
-            placed["view_top"]
-            <= placed["notice_top"]
-            < placed["notice_bottom"]
-            <= placed["view_bottom"]
-        ), f"{where}: the notice is out of view: {placed}"
+        assert in_view(placed), f"{where}: the notice is out of view: {placed}"
         page.screenshot(path=str(out / f"{ui}_{theme}_1280_refused_notice.png"))
         _grid_to_top(page)
 
@@ -526,11 +538,16 @@ def test_grid_layout_at_1280x800(
         page.evaluate(_SCROLL_PAST_HEADER, GRID_ROOT)
         page.keyboard.press("n")
         wait_grid(page, query_index=1)
-        page.wait_for_timeout(200)  # the frame that scrolls
-        top = page.evaluate(_NOTICE_PLACE, GRID_ROOT)
-        header_top = root.locator(".xmw-header").bounding_box()["y"]
-        assert top["view_top"] - 1 <= header_top <= top["view_top"] + 40, (
-            f"{where}: the next query's header is not in view: {header_top} vs {top}"
+        # the scroll happens in the frame that shows the new page
+        top = _poll(
+            lambda: {
+                **page.evaluate(_NOTICE_PLACE, GRID_ROOT),
+                "header_top": root.locator(".xmw-header").bounding_box()["y"],
+            },
+            lambda t: t["view_top"] - 1 <= t["header_top"] <= t["view_top"] + 40,
+        )
+        assert top["view_top"] - 1 <= top["header_top"] <= top["view_top"] + 40, (
+            f"{where}: the next query's header is not in view: {top}"
         )
         page.wait_for_timeout(800)  # posters and waveforms
         _grid_to_top(page)
