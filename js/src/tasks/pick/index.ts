@@ -34,6 +34,8 @@ export function pickBody(ctx: ShellContext): TaskBody {
   const undoGuesses = new Map<number, { query_id: string; item_id: string | null } | null>();
 
   const advance = (): boolean => ctx.model.get("advance_on_pick") !== false;
+  /** Whether judging `query` takes the view on to the next query (advance_on_pick, not the last). */
+  const movesOn = (query: PickQuery): boolean => advance() && query.index < Number(ctx.model.get("n_queries") ?? 0) - 1;
   const showCue = (): void => {
     cue.textContent = advance()
       ? "press a tile's key to pick the best: the next query comes at once (a changed pick stays to show the change; p goes back, z undoes)"
@@ -60,8 +62,7 @@ export function pickBody(ctx: ShellContext): TaskBody {
     const wasDone = state.done(query);
     const requestId = ctx.ids.next();
     const { send, change } = state.pick(query, itemId, rank, requestId, started);
-    const n = Number(ctx.model.get("n_queries") ?? 0);
-    const onward = send === 1 && !!change && !wasDone && advance() && query.index < n - 1;
+    const onward = send === 1 && !!change && !wasDone && movesOn(query);
     changed([change]);
     // going on: the next page takes the focus (focusing and scrolling here would lay out this page
     // once more, in the key handler, just before it goes)
@@ -94,8 +95,7 @@ export function pickBody(ctx: ShellContext): TaskBody {
     });
     // "none relevant" judges the query as a pick does: the next one comes (the kernel says "on to
     // query k+1"); not while a pick exists (the kernel refuses x then)
-    const n = Number(ctx.model.get("n_queries") ?? 0);
-    if (on && !picked && !wasDone && advance() && query.index < n - 1) ctx.goTo(query.index + 1, null, started);
+    if (on && !picked && !wasDone && movesOn(query)) ctx.goTo(query.index + 1, null, started);
   }
 
   function toggleBroken(position: number, started: number): void {
