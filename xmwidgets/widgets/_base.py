@@ -47,7 +47,7 @@ from ._input import (
     safe_text,
     shown_value,
 )
-from ._live_labels import LiveLabels, register_cell_hook
+from ._live_labels import LiveLabels, labels_doc, register_cell_hook
 from ._pages import PageBuilder
 from ._rules import QueryState, Rules
 
@@ -66,10 +66,11 @@ def _default_annotator() -> str:
 class TaskWidget(JudgeBatches, anywidget.AnyWidget):
     """Base of the judgement widgets: one query at a time above its candidates, judged by keys.
 
-    Subclasses set ``_TASK`` (the front end's task body, see ``js/src/tasks/``) and
-    ``_LABEL_COLUMNS`` (their labels frame), and implement :meth:`_read_labels`, :meth:`_open`,
-    :meth:`_parse_action`, :meth:`_page_states`, :meth:`_label_row` and :meth:`_reload_query`.
-    The constructor's parameters are those of :class:`~xmwidgets.RelevanceGrid`.
+    Subclasses set ``_TASK`` (the front end's task body, see ``js/src/tasks/``),
+    ``_LABEL_COLUMNS`` and ``_LABELS_DOC`` (their labels frame and its doc), and implement
+    :meth:`_read_labels`, :meth:`_open`, :meth:`_parse_action`, :meth:`_page_states`,
+    :meth:`_label_row` and :meth:`_reload_query`. The constructor's parameters are those of
+    :class:`~xmwidgets.RelevanceGrid`.
     """
 
     # one bundle for all widgets: the shell is most of it, and each task body is small (the
@@ -79,6 +80,13 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
 
     _TASK: ClassVar[str] = ""
     _LABEL_COLUMNS: ClassVar[dict[str, str]] = {}
+    # the doc of the task's labels frame (``help(Widget.labels)``, see labels_doc): what a row is,
+    # then its rows' order and its columns
+    _LABELS_DOC: ClassVar[str] = ""
+    # handled candidates that make a query done (QueryState.needed; None: every candidate)
+    _NEEDED: ClassVar[int | None] = None
+    # what the widget's queries are, in its repr
+    _UNITS: ClassVar[str] = "queries"
     # traits the browser may change through a state update; every other one is a kernel fact
     _BROWSER_TRAITS: ClassVar[frozenset[str]] = frozenset({"query_index"})
 
@@ -160,7 +168,8 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
             candidates, query_positions, item_positions = check_candidates(
                 candidates, queries, items
             )
-            query_roles_ = infer_roles(queries, "query_id", query_roles)
+            page_queries = self._page_queries(queries)
+            query_roles_ = infer_roles(page_queries, "query_id", query_roles)
             item_roles_ = infer_roles(items, "item_id", item_roles)
         except BaseException:
             if reading is not None:
@@ -177,7 +186,7 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
         self._candidates = candidates
         self._records = (queries, items)  # checked, for add_candidates
         # the guideline's concepts each query mentions, shown with their definitions above it
-        self._concepts = concepts_by_query(queries, concepts)
+        self._concepts = concepts_by_query(page_queries, concepts)
         self._positions = group_positions(query_positions, list(queries["query_id"]))
         # each query's candidates in the batches they came in (the constructor's, then each
         # add_candidates call): every batch is shuffled on its own, after the earlier ones, so
@@ -191,7 +200,9 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
         # each candidate pair as one integer (query row * n items + item row): resuming matches a
         # million stored labels against a million candidates with one hash lookup each
         self._pair_codes = query_positions * max(len(items), 1) + item_positions
-        self._pages = PageBuilder(queries, items, query_roles_, item_roles_, max_px=int(max_px))
+        self._pages = PageBuilder(
+            page_queries, items, query_roles_, item_roles_, max_px=int(max_px)
+        )
         self._page_futures: list[Future[None]] = []
         self._live = LiveLabels(self._LABEL_COLUMNS)
         self._constructed = False
@@ -200,14 +211,19 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
         first = self._open(None if reading is None else reading.result())
         with self.hold_sync():
             self.scale = scale.to_dict()
-            self.n_queries = len(self._query_ids)
-            if len(self._query_ids) <= QUERY_IDS_SYNCED:
-                self.goto_query_ids = list(self._query_ids)
+            self._sync_queries()
             self.query_index = first
             self.progress = self._rules.progress()
         self._constructed = True
         self.on_msg(self._on_message)
         self._cell_hook = register_cell_hook(self)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_LABELS_DOC" in cls.__dict__:
+            # the task's own property: the same frame, with the task's doc
+            labels = TaskWidget.__dict__["labels"]
+            cls.labels = property(labels.fget, doc=labels_doc(cls._LABELS_DOC))  # type: ignore[method-assign, assignment]
 
     # ----------------------------------------------------------------- for subclasses
     def _read_labels(self, campaign: str, annotator: str, scale: Scale) -> pd.DataFrame:
@@ -247,6 +263,30 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
         """Read one query's state from the store again (undo of an action from before refresh())."""
         raise NotImplementedError
 
+    def _page_queries(self, queries: pd.DataFrame) -> pd.DataFrame:
+        """The records whose content heads the pages, given the checked queries frame: those
+        queries; a task whose slots are not queries (the pair judge's pairs) gives the frame of
+        the queries its slots show (see :meth:`_page_query`)."""
+        return queries
+
+    def _page_query(self, query_id: str) -> str:
+        """The id, in :meth:`_page_queries`, of the record heading the page of ``query_id``."""
+        return query_id
+
+    def _goto_ids(self) -> list[str]:
+        """What ``g`` finds each query by, in the order shown (``""``: that slot by number only)."""
+        return list(self._query_ids)
+
+    def _query_state(
+        self, query_id: str, pairs: dict[str, Any], none_relevant: bool = False
+    ) -> QueryState:
+        """The state of ``query_id`` (KeyError: not one of this widget's) over its stored ``pairs``."""
+        index = self._index_of[query_id]
+        shown = self._shown_order(query_id)
+        return QueryState.of(
+            query_id, index, shown, pairs, none_relevant=none_relevant, needed=self._NEEDED
+        )
+
     def _put_labels(self, q: QueryState, item_ids: Iterable[str]) -> None:
         """Queue the live labels rows of the pairs of ``q`` a batch touched (one row per pair;
         a task with one row per query overrides this)."""
@@ -256,11 +296,7 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
     # ----------------------------------------------------------------- public API
     @property
     def labels(self) -> pd.DataFrame:
-        """This annotator's current judgements (see the subclass for its columns).
-
-        The same DataFrame object for the widget's life, brought up to date whenever it can be
-        looked at (when this property is read, and before each notebook cell runs).
-        """
+        """This annotator's current judgements (see the subclass for its columns)."""
         self._live.flush()
         return self._live.frame
 
@@ -349,13 +385,15 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
                 self._query_ids.append(query_id)
         self._reload()  # counts, done queries and the rules' states, over the new pool
         with self.hold_sync():
-            self.n_queries = len(self._query_ids)
-            self.goto_query_ids = (
-                list(self._query_ids) if len(self._query_ids) <= QUERY_IDS_SYNCED else []
-            )
+            self._sync_queries()
         if changed:
             self.send({"type": "invalidate", "indices": sorted(changed)})
         return int(fresh.sum())
+
+    def _sync_queries(self) -> None:
+        """Sync how many queries there are and what ``g`` finds them by."""
+        self.n_queries = len(self._query_ids)
+        self.goto_query_ids = self._goto_ids() if len(self._query_ids) <= QUERY_IDS_SYNCED else []
 
     def _set_progress(self) -> None:
         """Keep ``progress`` current in Python without a message: the ack carries it to the view."""
@@ -446,15 +484,16 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
         q = self._rules.query(query_id)
         states = self._page_states(q)
         extra = self._page_extra(q)
-        if query_id in self._concepts:
-            extra["concepts"] = self._concepts[query_id]
+        record = self._page_query(query_id)
+        if record in self._concepts:
+            extra["concepts"] = self._concepts[record]
         none_relevant = q.none_relevant
         show_sources = self.show_sources
 
         def build_and_send() -> None:
             try:
                 page, buffers = self._pages.build(
-                    index, query_id, candidates, states, none_relevant, show_sources, extra
+                    index, query_id, candidates, states, none_relevant, show_sources, extra, record
                 )
                 self.send(
                     {"type": "page", "request_id": request_id, "index": index, "page": page},
@@ -490,7 +529,7 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
             return f"{type(self).__name__}(<not initialised>)"
         p = rules.progress()
         return (
-            f"{type(self).__name__}(annotator={self.annotator!r}, queries={p['n_queries']}, "
+            f"{type(self).__name__}(annotator={self.annotator!r}, {self._UNITS}={p['n_queries']}, "
             f"judged={p['judged']}/{p['total']}, store={self._store.path!r})"
         )
 

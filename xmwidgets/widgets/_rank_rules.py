@@ -29,7 +29,7 @@ from ._input import (
     action_head,
     shown_value,
 )
-from ._rules import Applied, QueryState, Refused, Rules
+from ._rules import Applied, QueryState, Refused, ScaleRules
 
 __all__ = ["RANK_OPS", "RankRules", "Ranked", "competition_ranks", "parse_rank_action"]
 
@@ -129,8 +129,15 @@ def _listed(values: Sequence[Any], limit: int = 10) -> str:
     return ", ".join(str(v) for v in values[:limit]) + (", ..." if len(values) > limit else "")
 
 
-class RankRules(Rules):
-    """The rules of the ranking task (module docstring) on top of the shared Rules."""
+class RankRules(ScaleRules):
+    """The rules of the ranking task (module docstring) on top of the shared Rules.
+
+    Parameters
+    ----------
+    scale, campaign, annotator, load_query, n_queries, total, judged, queries_done
+        As for :class:`~xmwidgets.widgets._rules.ScaleRules` (only the scale's ``version`` is
+        used: it is recorded as ``guideline_version``).
+    """
 
     def _check(self, q: QueryState, ranking: Sequence[tuple[str, int]]) -> list[int]:
         """The ranking's competition ranks in its order; Refused names what is wrong with it."""

@@ -18,10 +18,24 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from ..scale import Scale
 from ._input import Action
 
-__all__ = ["QUERY", "Applied", "ItemState", "QueryNote", "QueryState", "Refused", "Rules"]
+__all__ = [
+    "BROKEN",
+    "QUERY",
+    "Applied",
+    "Flagged",
+    "ItemState",
+    "QueryNote",
+    "QueryState",
+    "Refused",
+    "Rules",
+    "ScaleRules",
+]
 
+# the flag every task with media accepts: the media did not play, so the candidate cannot be judged
+BROKEN = "broken-media"
 # the key under which a query's own state (its flags and note) is kept in QueryState.pairs: no item
 # id is empty, and keeping it there gives it undo, rollback and "touched" like any pair
 QUERY = ""
@@ -43,6 +57,18 @@ class ItemState(Protocol):
     def judged(self) -> bool:
         """Has a row in the widget's labels frame."""
         ...
+
+
+class Flagged:
+    """The ``broken`` of an item state with ``flags`` (a mixin of the tasks' slotted dataclasses)."""
+
+    __slots__ = ()
+    flags: tuple[str, ...]
+
+    @property
+    def broken(self) -> bool:
+        """Flagged broken-media."""
+        return BROKEN in self.flags
 
 
 @dataclass(slots=True)
@@ -92,8 +118,22 @@ class QueryState:
             self._shown_json = json.dumps(self.shown)
         return self._shown_json
 
-    def count_handled(self) -> int:
-        return sum(1 for i, p in self.pairs.items() if p.handled and i in self.position)
+    @classmethod
+    def of(
+        cls,
+        query_id: str,
+        index: int,
+        shown: list[str],
+        pairs: dict[str, Any],
+        *,
+        none_relevant: bool = False,
+        needed: int | None = None,
+    ) -> QueryState:
+        """A query's state as read from the store: its candidates' positions in ``shown``, its
+        stored ``pairs`` and mark, and the count of those that are handled."""
+        position = {item: k for k, item in enumerate(shown)}
+        handled = sum(1 for i, p in pairs.items() if p.handled and i in position)
+        return cls(query_id, index, shown, position, pairs, none_relevant, handled, needed)
 
     @property
     def own(self) -> QueryNote:
@@ -307,6 +347,31 @@ class Rules:
             return f"{done} · {left} quer{'y' if left == 1 else 'ies'} left · g to go to one"
         return f"{done} · n for next"
 
+    # ------------------------------------------------------------------ "none relevant"
+    def _mark(
+        self, q: QueryState, value: bool, now: datetime, duration: int | None
+    ) -> dict[str, Any]:
+        """Mark ``q`` "none relevant" (or not): its state and its ``pick`` event (item_id null)."""
+        self._set_none(q, value)
+        event = self._event("pick", q, None, now, duration)
+        event.update(none_relevant=value, shown=q.shown_json)
+        return event
+
+    def _unmark(self, q: QueryState, action: Action, applied: Applied, now: datetime) -> list[str]:
+        """A ``none`` action that clears the mark (``on`` false): nothing else changes."""
+        applied.description = f"'none relevant' cleared on query {q.index + 1}"
+        if not q.none_relevant:
+            return []
+        applied.events.append(self._mark(q, False, now, action.duration_ms))
+        return [applied.description]
+
+    def _clear_mark(self, q: QueryState, applied: Applied, now: datetime) -> list[str]:
+        """Clear the mark of ``q`` as a side effect of ``applied`` (e.g. a pick), if it has one."""
+        if not q.none_relevant:
+            return []
+        applied.events.append(self._mark(q, False, now, None))
+        return ["'none relevant' cleared"]
+
     # ------------------------------------------------------------------ the query's own flags and note
     def _query_note(
         self, q: QueryState, own: QueryNote, now: datetime, duration: int | None
@@ -413,3 +478,37 @@ class Rules:
             "judged": q.handled,
             "total": q.total,
         }
+
+
+class ScaleRules(Rules):
+    """Rules of a task whose guideline is a :class:`~xmwidgets.scale.Scale` (grading, picking,
+    ranking): its ``version`` is recorded as ``guideline_version``.
+
+    Parameters
+    ----------
+    scale
+        The task's scale (kept as :attr:`scale`).
+    campaign, annotator, load_query, n_queries, total, judged, queries_done
+        As for :class:`Rules`.
+    advance
+        Whether the view goes on to the next query after the action that makes one done (the
+        "query done" cue may then say where it went); default: it does not.
+    """
+
+    def __init__(
+        self,
+        scale: Scale,
+        campaign: str,
+        annotator: str,
+        load_query: Callable[[str], QueryState],
+        *,
+        advance: Callable[[], bool] | None = None,
+        **counts: int,
+    ) -> None:
+        super().__init__(campaign, annotator, scale.version, load_query, **counts)
+        self.scale = scale
+        self._advance = advance or _stays
+
+
+def _stays() -> bool:
+    return False

@@ -87,22 +87,12 @@ class RelevanceGrid(TaskWidget):
     >>> grid.labels                                                        # doctest: +SKIP
     """
 
-    _TASK: ClassVar[str] = "grade"
-    _LABEL_COLUMNS: ClassVar[dict[str, str]] = LABEL_FRAME_COLUMNS
+    _TASK = "grade"
+    _LABEL_COLUMNS = LABEL_FRAME_COLUMNS
+    _LABELS_DOC = """This annotator's current judgements: one row per judged ``(query_id, item_id)``.
 
-    advance_on_grade = traitlets.Bool(True).tag(sync=True)
-    """bool: after a grade key, move the focus to the next unjudged candidate. Default True."""
-
-    _rules: GradeRules
-
-    @property
-    def labels(self) -> pd.DataFrame:
-        """This annotator's current judgements: one row per judged ``(query_id, item_id)``.
-
-        The same DataFrame object for the widget's life, brought up to date whenever it can be
-        looked at (when this property is read, and before each notebook cell runs). A pair is
-        judged when it has a grade, a flag or the best pick. Rows are in the order their pairs
-        were first judged (as stored when the widget opened, then as judged here), indexed
+        A pair is judged when it has a grade, a flag or the best pick. Rows are in the order their
+        pairs were first judged (as stored when the widget opened, then as judged here), indexed
         0..n-1 without gaps (an undone judgement's row is gone). Columns:
 
         - ``query_id``, ``item_id`` (string): the pair.
@@ -122,7 +112,11 @@ class RelevanceGrid(TaskWidget):
           for judgements made as a side effect (e.g. "none relevant" grading the rest).
         - ``created_at`` (datetime64[ns, UTC]): when the pair's grade or best pick was last set.
         """
-        return super().labels
+
+    advance_on_grade = traitlets.Bool(True).tag(sync=True)
+    """bool: after a grade key, move the focus to the next unjudged candidate. Default True."""
+
+    _rules: GradeRules
 
     @property
     def none_relevant(self) -> set[str]:
@@ -268,22 +262,21 @@ class RelevanceGrid(TaskWidget):
 
     def _load_query(self, query_id: str) -> QueryState:
         """The state of one query as loaded from the store (its first use in this session)."""
-        index = self._index_of[query_id]  # KeyError: unknown query
-        shown = self._shown_order(query_id)
-        q = QueryState(query_id, index, shown, {item: k for k, item in enumerate(shown)})
-        q.none_relevant = query_id in self._none_at_load
+        slots = self._slots_of(self._index_of[query_id])  # KeyError: unknown query
+        pairs: dict[str, Any] = {}
         own = self._notes_at_load.get(query_id)
         if own is not None:
-            q.pairs[QUERY] = own
-        slots = self._slots_of(index)
+            pairs[QUERY] = own
         if len(slots):
-            pairs = _pairs(self._live.column, slots)
-            q.pairs.update(pairs)
+            stored = _pairs(self._live.column, slots)
+            pairs.update(stored)
             self._live.register(
-                {(query_id, item_id): int(slot) for item_id, slot in zip(pairs, slots, strict=True)}
+                {
+                    (query_id, item_id): int(slot)
+                    for item_id, slot in zip(stored, slots, strict=True)
+                }
             )
-        q.handled = q.count_handled()
-        return q
+        return self._query_state(query_id, pairs, query_id in self._none_at_load)
 
     def _reload_query(self, query_id: str) -> None:
         """Read one query's state from the store again (undo of an action from before refresh())."""

@@ -11,20 +11,17 @@ are in :mod:`._pair_rules`, its frames in :mod:`._pair_frames`, its front end is
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import Any
 
 import pandas as pd
 import traitlets
 
-from ..media import infer_roles
-from ..scale import TREC_SCALE, Scale
-from ._base import QUERY_IDS_SYNCED, TaskWidget
-from ._checks import check_records, concepts_by_query
+from ..scale import Scale
+from ._base import TaskWidget
+from ._checks import check_records
 from ._input import Action
 from ._live_labels import Row
-from ._pages import PageBuilder
 from ._pair_frames import check_pairs
 from ._pair_labels import PAIR_LABEL_COLUMNS, READ_COLUMNS, stored_states
 from ._pair_rules import BROKEN, PairRules, PairState, PairUnit, parse_pair_action
@@ -91,8 +88,28 @@ class PairwiseJudge(TaskWidget):
     >>> judge.labels                                                            # doctest: +SKIP
     """
 
-    _TASK: ClassVar[str] = "pair"
-    _LABEL_COLUMNS: ClassVar[dict[str, str]] = PAIR_LABEL_COLUMNS
+    _TASK = "pair"
+    _LABEL_COLUMNS = PAIR_LABEL_COLUMNS
+    _LABELS_DOC = """This annotator's current judgements: one row per judged pair.
+
+        A pair is judged when it has a choice or a flag. Rows are in the order the pairs were first
+        judged (as stored when the widget opened, then as judged here), indexed 0..n-1 without
+        gaps (an undone judgement's row is gone). Columns:
+
+        - ``query_id``, ``a``, ``b`` (string): the pair, as given in the pairs frame.
+        - ``choice`` (string): ``"a"`` (a is the better match), ``"b"``, ``"tie"`` or
+          ``"both-bad"`` (neither matches); ``<NA>`` for a pair that only carries a flag (e.g.
+          ``broken-media``, which removes the choice).
+        - ``left`` (string): the item shown on the left (``a`` or ``b``), to measure side bias.
+        - ``flags`` (string): the pair's flags, comma-separated; ``<NA>`` when none.
+        - ``annotator``, ``campaign``, ``guideline_version`` (string): who, which round, which
+          version of the guideline.
+        - ``duration_ms`` (Int64): active time the annotator spent on the pair before the
+          judgement.
+        - ``created_at`` (datetime64[ns, UTC]): when the pair's current judgement was made.
+        """
+    _NEEDED = 1  # a choice, or the broken-media flag
+    _UNITS = "pairs"
 
     advance_on_choice = traitlets.Bool(True).tag(sync=True)
     """bool: after a choice, show the next pair. Default True."""
@@ -105,71 +122,28 @@ class PairwiseJudge(TaskWidget):
         items: pd.DataFrame,
         pairs: pd.DataFrame,
         *,
-        store: Any = "labels.sqlite",
-        annotator: str | None = None,
-        campaign: str = "default",
-        scale: Scale = TREC_SCALE,
-        query_roles: dict[str, str | None] | None = None,
-        item_roles: dict[str, str | None] | None = None,
-        shuffle: bool = True,
-        seed: int = 0,
-        show_sources: bool = False,
-        max_px: int = 320,
         advance_on_choice: bool = True,
-        concepts: Mapping[str, str] | pd.DataFrame | None = None,
-        **kwargs: Any,
+        **options: Any,
     ) -> None:
         queries = check_records(queries, "queries", "query_id")
         items = check_records(items, "items", "item_id")
         pairs = check_pairs(pairs, queries, items)
         if not isinstance(advance_on_choice, bool):
             raise TypeError(f"advance_on_choice must be True or False, got {advance_on_choice!r}")
+        self._real_queries = queries
         self._pairs = pairs.iloc[:0]
         self._unit_ids: list[str] = []
         self._units: dict[str, PairUnit] = {}
         self._unit_of: dict[tuple[str, str, str], str] = {}
-        # the scale's flags, and broken-media (m) in every case
-        scale_flags = scale.flags if isinstance(scale, Scale) else ()
-        self._flags = tuple(dict.fromkeys((*scale_flags, BROKEN)))
         # the base shows one "query" per page: here each is a pair, whose two items are its
-        # candidates; the query's content comes from the real queries frame (_PairPages)
+        # candidates; its page shows the pair's query (_page_queries, _page_query)
         units, candidates = self._take_pairs(pairs)
-        query_roles_ = infer_roles(queries, "query_id", query_roles)
-        super().__init__(
-            units,
-            items,
-            candidates,
-            store=store,
-            annotator=annotator,
-            campaign=campaign,
-            scale=scale,
-            query_roles={"pair": "text"},  # the page builder below replaces this one
-            item_roles=item_roles,
-            shuffle=shuffle,
-            seed=seed,
-            show_sources=show_sources,
-            max_px=max_px,
-            advance_on_choice=advance_on_choice,
-            **kwargs,
-        )
-        self._real_queries = queries
-        # the guideline's concepts each pair's query mentions, above the query (as in grading)
-        self._concepts_of_query = concepts_by_query(queries, concepts)
-        self._concepts = self._unit_concepts(self._unit_ids)
-        # the page's query is the pair's query (its media cached per query, not per pair)
-        self._pages.close()
-        self._pages = _PairPages(
-            self._units,
-            queries,
-            items,
-            query_roles_,
-            infer_roles(items, "item_id", item_roles),
-            max_px=int(max_px),
-        )
+        super().__init__(units, items, candidates, advance_on_choice=advance_on_choice, **options)
+        # the scale's flags, and broken-media (m) in every case
+        self._flags = tuple(dict.fromkeys((*self._scale.flags, BROKEN)))
         # the guideline's version and flags; its levels are the grading task's keys (0-3 would
         # read as grades in the header's legend and the help), so the view gets none
-        self.scale = {**scale.to_dict(), "levels": []}
-        self._set_goto()
+        self.scale = {**self._scale.to_dict(), "levels": []}
 
     def _take_pairs(self, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Give checked new ``pairs`` their ids (after the existing ones); their units and candidates.
@@ -197,19 +171,14 @@ class PairwiseJudge(TaskWidget):
             candidates["source"] = [s for s in pairs["source"].tolist() for _ in (0, 1)]
         return units, candidates
 
-    def _unit_concepts(self, unit_ids: list[str]) -> dict[str, list[dict[str, str]]]:
-        by_query = self._concepts_of_query
-        return {
-            unit: by_query[self._units[unit].query_id]
-            for unit in unit_ids
-            if self._units[unit].query_id in by_query
-        }
+    def _page_queries(self, queries: pd.DataFrame) -> pd.DataFrame:
+        return self._real_queries
 
-    def _set_goto(self) -> None:
+    def _page_query(self, query_id: str) -> str:
+        return self._units[query_id].query_id
+
+    def _goto_ids(self) -> list[str]:
         """`g` takes a query id: it leads to that query's first pair (the other slots are "")."""
-        if len(self._unit_ids) > QUERY_IDS_SYNCED:
-            self.goto_query_ids = []
-            return
         goto = [""] * len(self._unit_ids)
         seen: set[str] = set()
         for k, unit in enumerate(self._unit_ids):
@@ -217,7 +186,7 @@ class PairwiseJudge(TaskWidget):
             if q not in seen:
                 seen.add(q)
                 goto[k] = q
-        self.goto_query_ids = goto
+        return goto
 
     def add_pairs(self, pairs: pd.DataFrame) -> int:
         """Add pairs to judge while the widget runs; they come after the pairs it has.
@@ -246,12 +215,9 @@ class PairwiseJudge(TaskWidget):
         if not len(new):
             return 0
         units, candidates = self._take_pairs(new)
-        added = list(units["query_id"])
         old_units, _ = self._records
         self._records = (pd.concat([old_units, units], ignore_index=True), items)
         super().add_candidates(candidates)
-        self._concepts.update(self._unit_concepts(added))
-        self._set_goto()
         return len(new)
 
     def add_candidates(self, candidates: pd.DataFrame) -> int:
@@ -262,30 +228,6 @@ class PairwiseJudge(TaskWidget):
         )
 
     # ----------------------------------------------------------------- public API
-    @property
-    def labels(self) -> pd.DataFrame:
-        """This annotator's current judgements: one row per judged pair.
-
-        The same DataFrame object for the widget's life, brought up to date whenever it can be
-        looked at (when this property is read, and before each notebook cell runs). A pair is
-        judged when it has a choice or a flag. Rows are in the order the pairs were first judged
-        (as stored when the widget opened, then as judged here), indexed 0..n-1 without gaps (an
-        undone judgement's row is gone). Columns:
-
-        - ``query_id``, ``a``, ``b`` (string): the pair, as given in the pairs frame.
-        - ``choice`` (string): ``"a"`` (a is the better match), ``"b"``, ``"tie"`` or
-          ``"both-bad"`` (neither matches); ``<NA>`` for a pair that only carries a flag (e.g.
-          ``broken-media``, which removes the choice).
-        - ``left`` (string): the item shown on the left (``a`` or ``b``), to measure side bias.
-        - ``flags`` (string): the pair's flags, comma-separated; ``<NA>`` when none.
-        - ``annotator``, ``campaign``, ``guideline_version`` (string): who, which round, which
-          version of the guideline.
-        - ``duration_ms`` (Int64): active time the annotator spent on the pair before the
-          judgement.
-        - ``created_at`` (datetime64[ns, UTC]): when the pair's current judgement was made.
-        """
-        return super().labels
-
     @property
     def query_ids(self) -> list[str]:
         """The query of each pair, in the order the widget shows the pairs (a query repeats)."""
@@ -307,16 +249,6 @@ class PairwiseJudge(TaskWidget):
         out["left"] = pd.array(lefts, dtype="string")
         out["right"] = pd.array(rights, dtype="string")
         return out
-
-    def __repr__(self) -> str:
-        rules = getattr(self, "_rules", None)
-        if rules is None:
-            return f"{type(self).__name__}(<not initialised>)"
-        p = rules.progress()
-        return (
-            f"{type(self).__name__}(annotator={self.annotator!r}, pairs={p['n_queries']}, "
-            f"judged={p['judged']}/{p['total']}, store={self._store.path!r})"
-        )
 
     # ----------------------------------------------------------------- hooks of TaskWidget
     def _shown_order(self, query_id: str) -> list[str]:
@@ -389,17 +321,17 @@ class PairwiseJudge(TaskWidget):
         )
 
     def _load_query(self, query_id: str) -> QueryState:
-        index = self._index_of[query_id]  # KeyError: unknown pair
-        shown = self._shown_order(query_id)
-        q = QueryState(query_id, index, shown, {item: k for k, item in enumerate(shown)}, needed=1)
-        state = self._loaded.get(query_id)
-        if state is not None:
-            # the stored choice is of a or b: its side is where a is shown now (the labels'
-            # `left` keeps where it was shown when judged, until the pair is judged again)
-            a = self._units[query_id].a
-            q.pairs[a] = replace(state, a_left=shown[0] == a)
-        q.handled = q.count_handled()
-        return q
+        return self._query_state(query_id, self._stored_pairs(query_id, self._loaded.get(query_id)))
+
+    def _stored_pairs(self, query_id: str, state: PairState | None) -> dict[str, PairState]:
+        """The pairs of slot ``query_id`` (KeyError: unknown pair) with its stored ``state``.
+
+        The stored choice is of a or b: its side is where a is shown now (the labels' `left`
+        keeps where it was shown when judged, until the pair is judged again)."""
+        a = self._units[query_id].a
+        if state is None:
+            return {}
+        return {a: replace(state, a_left=self._shown_order(query_id)[0] == a)}
 
     def _reload_query(self, query_id: str) -> None:
         unit = self._units[query_id]
@@ -413,10 +345,8 @@ class PairwiseJudge(TaskWidget):
             columns=READ_COLUMNS,
         )
         state = stored_states(rows, self._unit_of).get(query_id)
-        q = self._rules.query(query_id)
-        # the side of the stored choice is where a is shown now (as when the pair is loaded)
-        pairs = {} if state is None else {unit.a: replace(state, a_left=q.shown[0] == unit.a)}
-        self._rules.reset(q, pairs, False)
+        pairs = self._stored_pairs(query_id, state)
+        self._rules.reset(self._rules.query(query_id), pairs, False)
 
     def _label_row(self, q: QueryState, item_id: str, state: PairState | None) -> Row | None:
         if state is None or not state.judged:
@@ -437,34 +367,3 @@ class PairwiseJudge(TaskWidget):
             state.duration_ms,
             state.created_at,
         )
-
-
-class _PairPages(PageBuilder):
-    """Pages of pairs: the header shows the pair's query; the page keeps the pair's id."""
-
-    def __init__(self, units: dict[str, PairUnit], *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._units = units
-
-    def build(
-        self,
-        index: int,
-        query_id: str,
-        candidates: pd.DataFrame,
-        states: dict[str, dict[str, Any]],
-        none_relevant: bool,
-        show_sources: bool,
-        extra: dict[str, Any] | None = None,
-    ) -> tuple[dict[str, Any], list[bytes]]:
-        """The page of pair ``query_id`` (its id on the page), with its query's content."""
-        page, buffers = super().build(
-            index,
-            self._units[query_id].query_id,
-            candidates,
-            states,
-            none_relevant,
-            show_sources,
-            extra,
-        )
-        page["query_id"] = query_id
-        return page, buffers

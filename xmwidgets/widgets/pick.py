@@ -9,7 +9,7 @@ candidate, ``rank`` 1 (best, with ``best`` True) or 2, ``shown`` = every candida
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from typing import Any
 
 import pandas as pd
 import traitlets
@@ -89,23 +89,13 @@ shuffle, seed, show_sources, max_px
     >>> picker.labels                                                         # doctest: +SKIP
     """
 
-    _TASK: ClassVar[str] = "pick"
-    _LABEL_COLUMNS: ClassVar[dict[str, str]] = PICK_LABEL_COLUMNS
+    _TASK = "pick"
+    _LABEL_COLUMNS = PICK_LABEL_COLUMNS
+    _LABELS_DOC = """This annotator's picks: one row per query with a pick or a "none relevant" mark.
 
-    advance_on_pick = traitlets.Bool(True).tag(sync=True)
-    """bool: after a best pick, show the next query at once (the notice says so). Default True."""
-
-    _rules: PickRules
-
-    @property
-    def labels(self) -> pd.DataFrame:
-        """This annotator's picks: one row per query with a pick or a "none relevant" mark.
-
-        The same DataFrame object for the widget's life, brought up to date whenever it can be
-        looked at (when this property is read, and before each notebook cell runs). Rows are in the
-        order their queries were first picked (as stored when the widget opened, then as picked
-        here), indexed 0..n-1 without gaps (a query whose last pick is undone loses its row).
-        Only picks made under this scale's ``version`` are read from the store. Columns:
+        Rows are in the order their queries were first picked (as stored when the widget opened,
+        then as picked here), indexed 0..n-1 without gaps (a query whose last pick is undone loses
+        its row). Only picks made under this scale's ``version`` are read from the store. Columns:
 
         - ``query_id`` (string): the query.
         - ``best`` (string): the item id picked as the best match; ``<NA>`` when only a second
@@ -123,7 +113,13 @@ shuffle, seed, show_sources, max_px
           the second best); ``<NA>`` when the pick was a side effect (e.g. a swap).
         - ``created_at`` (datetime64[ns, UTC]): when the query's picks or mark last changed.
         """
-        return super().labels
+
+    _NEEDED = 1  # a best pick
+
+    advance_on_pick = traitlets.Bool(True).tag(sync=True)
+    """bool: after a best pick, show the next query at once (the notice says so). Default True."""
+
+    _rules: PickRules
 
     @property
     def none_relevant(self) -> set[str]:
@@ -253,14 +249,9 @@ shuffle, seed, show_sources, max_px
         return [str(v) for v in self._candidates["item_id"].array[self._positions[query_id]]]
 
     def _load_query(self, query_id: str) -> QueryState:
-        index = self._index_of[query_id]  # KeyError: unknown query
-        shown = self._shown_order(query_id)
-        q = QueryState(query_id, index, shown, {item: k for k, item in enumerate(shown)}, needed=1)
         pairs, none = self._stored.get(query_id, ({}, False))
-        q.pairs = {i: Pick(**{f: getattr(p, f) for f in Pick.__slots__}) for i, p in pairs.items()}
-        q.none_relevant = none
-        q.handled = q.count_handled()
-        return q
+        copies = {i: Pick(**{f: getattr(p, f) for f in Pick.__slots__}) for i, p in pairs.items()}
+        return self._query_state(query_id, copies, none)
 
     def _reload_query(self, query_id: str) -> None:
         rows = self._store.labels(

@@ -8,7 +8,7 @@ initial order shown) in one transaction.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -80,21 +80,15 @@ class Ranker(TaskWidget):
     >>> ranker.labels                                                     # doctest: +SKIP
     """
 
-    _TASK: ClassVar[str] = "rank"
-    _LABEL_COLUMNS: ClassVar[dict[str, str]] = RANK_LABEL_COLUMNS
+    _TASK = "rank"
+    _LABEL_COLUMNS = RANK_LABEL_COLUMNS
+    _LABELS_DOC = """This annotator's current rankings: one row per ranked ``(query_id, item_id)``.
 
-    _rules: RankRules
-
-    @property
-    def labels(self) -> pd.DataFrame:
-        """This annotator's current rankings: one row per ranked ``(query_id, item_id)``.
-
-        The same DataFrame object for the widget's life, brought up to date whenever it can be
-        looked at (when this property is read, and before each notebook cell runs). Rows are those
-        of the rankings stored when the widget opened, then of each query ranked here, in the
-        order of its first ranking, best first; a query ranked again keeps its rows where they
-        are, with the new ranks. Indexed 0..n-1 without gaps (an undone ranking's rows are gone,
-        or show the ranking it replaced). Only rankings under the scale's ``version``. Columns:
+        Rows are those of the rankings stored when the widget opened, then of each query ranked
+        here, in the order of its first ranking, best first; a query ranked again keeps its rows
+        where they are, with the new ranks. Indexed 0..n-1 without gaps (an undone ranking's rows
+        are gone, or show the ranking it replaced). Only rankings under the scale's ``version``.
+        Columns:
 
         - ``query_id``, ``item_id`` (string): the pair.
         - ``rank`` (Int32): 1 = best. Tied candidates share a rank and the next rank skips the
@@ -111,7 +105,8 @@ class Ranker(TaskWidget):
           the same on every row of one ranking (do not sum it over rows: take it once per query).
         - ``created_at`` (datetime64[ns, UTC]): when the ranking was saved.
         """
-        return super().labels
+
+    _rules: RankRules
 
     def _read_labels(self, campaign: str, annotator: str, scale: Scale) -> pd.DataFrame:
         rows = self._store.labels(
@@ -157,9 +152,9 @@ class Ranker(TaskWidget):
             judged += ranked
             done[index] = ranked >= len(shown)
         self._rules = RankRules(
+            self._scale,
             self._campaign,
             self.annotator,
-            self._scale.version,
             self._load_query,
             n_queries=n,
             total=len(self._candidates),
@@ -171,17 +166,14 @@ class Ranker(TaskWidget):
 
     def _load_query(self, query_id: str) -> QueryState:
         """The state of one query as loaded from the store (its first use in this session)."""
-        index = self._index_of[query_id]  # KeyError: unknown query
-        shown = self._shown_order(query_id)
-        q = QueryState(query_id, index, shown, {item: k for k, item in enumerate(shown)})
         slots = self._slots.get(query_id)
-        if slots is not None and len(slots):
-            q.pairs = _pairs(self._live.column, slots)
+        pairs: dict[str, Ranked] = {}
+        if slots is not None and len(slots) and query_id in self._index_of:
+            pairs = _pairs(self._live.column, slots)
             self._live.register(
-                {(query_id, item): int(s) for item, s in zip(q.pairs, slots, strict=True)}
+                {(query_id, item): int(s) for item, s in zip(pairs, slots, strict=True)}
             )
-        q.handled = q.count_handled()
-        return q
+        return self._query_state(query_id, pairs)  # KeyError: unknown query
 
     def _reload_query(self, query_id: str) -> None:
         """Read one query's ranking from the store again (undo of an action from before refresh())."""
