@@ -168,7 +168,7 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
             candidates, query_positions, item_positions = check_candidates(
                 candidates, queries, items
             )
-            page_queries = self._page_queries(queries)
+            page_queries = self._query_records(queries)
             query_roles_ = infer_roles(page_queries, "query_id", query_roles)
             item_roles_ = infer_roles(items, "item_id", item_roles)
         except BaseException:
@@ -208,7 +208,7 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
         self._constructed = False
 
         super().__init__(annotator=annotator, show_sources=show_sources, task=self._TASK, **kwargs)
-        first = self._open(None if reading is None else reading.result())
+        first = self._open(self._read_now() if reading is None else reading.result())
         with self.hold_sync():
             self.scale = scale.to_dict()
             self._sync_queries()
@@ -226,9 +226,31 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
             cls.labels = property(labels.fget, doc=labels_doc(cls._LABELS_DOC))  # type: ignore[method-assign, assignment]
 
     # ----------------------------------------------------------------- for subclasses
-    def _read_labels(self, campaign: str, annotator: str, scale: Scale) -> pd.DataFrame:
-        """This annotator's stored labels as the task needs them (runs on the page thread)."""
-        raise NotImplementedError
+    # the store's labels columns the task reads (Store.labels(columns=...)), and whose (a role;
+    # None: every role's)
+    _READ_COLUMNS: ClassVar[tuple[str, ...] | None] = None
+    _READ_ROLE: ClassVar[str | None] = None
+
+    def _read_labels(
+        self, campaign: str, annotator: str, scale: Scale, query_ids: list[str] | None = None
+    ) -> pd.DataFrame:
+        """This annotator's stored labels of the task under the scale's version, of
+        ``query_ids`` only when given (at opening, this runs on the page thread)."""
+        return self._store.labels(
+            campaign=campaign,
+            annotator=annotator,
+            task=self._TASK,
+            guideline_version=scale.version,
+            role=self._READ_ROLE,
+            query_ids=query_ids,
+            columns=self._READ_COLUMNS,
+        )
+
+    def _read_query(self, query_id: str) -> pd.DataFrame:
+        """The stored labels of one query, as :meth:`_read_labels` reads them."""
+        return self._read_labels(
+            self._campaign, self.annotator, self._scale, [self._query_of(query_id)]
+        )
 
     def _read_for_open(
         self, campaign: str, annotator: str, scale: Scale, query_ids: Any, item_ids: Any
@@ -238,9 +260,15 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
         ids of the (checked) queries and items frames, in their order."""
         return self._read_labels(campaign, annotator, scale)
 
+    def _read_now(self) -> Any:
+        """What ``_open`` gets, read on this thread (a new store, :meth:`refresh`)."""
+        return self._read_for_open(
+            self._campaign, self.annotator, self._scale, self._query_index, self._item_index
+        )
+
     def _open(self, rows: Any) -> int:
-        """Build ``self._rules`` from what ``_read_for_open`` returned (``None``: read it now)
-        and fill the live frame; returns the index of the first query that is not done."""
+        """Build ``self._rules`` from what ``_read_for_open`` returned and fill the live frame;
+        returns the index of the first query that is not done."""
         raise NotImplementedError
 
     def _parse_action(self, raw: Any, position: int) -> Action:
@@ -263,14 +291,15 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
         """Read one query's state from the store again (undo of an action from before refresh())."""
         raise NotImplementedError
 
-    def _page_queries(self, queries: pd.DataFrame) -> pd.DataFrame:
-        """The records whose content heads the pages, given the checked queries frame: those
-        queries; a task whose slots are not queries (the pair judge's pairs) gives the frame of
-        the queries its slots show (see :meth:`_page_query`)."""
+    def _query_records(self, queries: pd.DataFrame) -> pd.DataFrame:
+        """The records of the queries the slots show, given the checked queries frame: that
+        frame; a task whose slots are not queries (the pair judge's pairs) gives the frame of
+        the queries its slots show (see :meth:`_query_of`)."""
         return queries
 
-    def _page_query(self, query_id: str) -> str:
-        """The id, in :meth:`_page_queries`, of the record heading the page of ``query_id``."""
+    def _query_of(self, query_id: str) -> str:
+        """The query slot ``query_id`` shows: its record heads the page, its stored labels have
+        that ``query_id`` (the slot itself, but for a task whose slots are not queries)."""
         return query_id
 
     def _goto_ids(self) -> list[str]:
@@ -330,7 +359,7 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
     def _reload(self) -> None:
         """Read the rules' state and the live frame from the store again; ``progress`` is synced."""
         stale = [*self._rules.stale_undo, *self._rules.undo_stack]
-        self._open(None)
+        self._open(self._read_now())
         self._rules.stale_undo = stale
         self.progress = self._rules.progress()
 
@@ -484,7 +513,7 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
         q = self._rules.query(query_id)
         states = self._page_states(q)
         extra = self._page_extra(q)
-        record = self._page_query(query_id)
+        record = self._query_of(query_id)
         if record in self._concepts:
             extra["concepts"] = self._concepts[record]
         none_relevant = q.none_relevant

@@ -127,11 +127,18 @@ class RelevanceGrid(TaskWidget):
 
     # which of the annotator's stored judgements are this widget's: an annotator's own (Review
     # reads the adjudicator's)
-    _READ_ROLE: ClassVar[str] = "annotator"
+    _READ_ROLE: ClassVar[str | None] = "annotator"
 
-    def _read_labels(self, campaign: str, annotator: str, scale: Scale) -> pd.DataFrame:
+    def _read_labels(
+        self, campaign: str, annotator: str, scale: Scale, query_ids: list[str] | None = None
+    ) -> pd.DataFrame:
+        # grades and best picks (tasks grade and pick), those stored without a version too
         rows = self._store.labels(
-            campaign=campaign, annotator=annotator, columns=FOLD_COLUMNS, role=self._READ_ROLE
+            campaign=campaign,
+            annotator=annotator,
+            columns=FOLD_COLUMNS,
+            role=self._READ_ROLE,
+            query_ids=query_ids,
         )
         return this_version(rows, scale.version)
 
@@ -194,20 +201,14 @@ class RelevanceGrid(TaskWidget):
             positions_in(base["item_id"], item_ids),
         )
 
-    def _open(self, rows: _Opening | None) -> int:
+    def _open(self, rows: _Opening) -> int:
         """Read this annotator's labels, fold them into the live frame and count what is done.
 
         Everything is vectorised over the stored labels; the per-query state the rules need is
         built only for the queries the annotator opens (``_load_query``). Returns the index of the
         first query that is not done.
         """
-        opening = (
-            rows
-            if rows is not None
-            else self._read_for_open(
-                self._campaign, self.annotator, self._scale, self._query_index, self._item_index
-            )
-        )
+        opening = rows
         rows, base, none_relevant = opening.rows, opening.base, opening.none_relevant
         query_rows, item_rows = opening.query_rows, opening.item_rows
         self._live.load(base)
@@ -280,13 +281,7 @@ class RelevanceGrid(TaskWidget):
 
     def _reload_query(self, query_id: str) -> None:
         """Read one query's state from the store again (undo of an action from before refresh())."""
-        rows = self._store.labels(
-            campaign=self._campaign,
-            annotator=self.annotator,
-            query_ids=[query_id],
-            role=self._READ_ROLE,
-        )
-        rows = this_version(rows, self._scale.version)
+        rows = self._read_query(query_id)
         base, none_relevant = fold_store_labels(rows)
         pairs: dict[str, Any] = (
             _pairs(lambda c: base[c].array, np.arange(len(base))) if len(base) else {}

@@ -17,7 +17,6 @@ from typing import Any
 import pandas as pd
 import traitlets
 
-from ..scale import Scale
 from ._base import TaskWidget
 from ._checks import check_records
 from ._input import Action
@@ -51,31 +50,22 @@ class PairwiseJudge(TaskWidget):
         ``query_id, a, b`` (item ids), one row per comparison, optional ``source`` (shown only
         with ``show_sources``). A pair of an item with itself, a pair given twice (``b, a`` counts
         as ``a, b``) and ids not in ``queries``/``items`` are refused with the offending row.
-    store : str, path or Store
-        Where judgements go: a SQLite file (created if missing), ``":memory:"``, or an open store.
-    annotator : str, optional
-        Who judges; defaults to ``$JUPYTERHUB_USER`` or the login name.
-    campaign : str
-        Campaign name, so that one store can hold several labelling rounds.
-    scale : Scale
-        The guideline: its ``version`` is stored as ``guideline_version`` (only judgements under
-        this version count as already judged), its flags are the flags a pair may carry (``m``
-        sets ``broken-media``, which every pair task accepts).
-    query_roles, item_roles : dict, optional
-        Column -> modality (``text``, ``image``, ``audio``, ``video``; ``None`` hides a column).
-    shuffle : bool
-        Randomise the sides per pair and annotator (default). ``False`` shows ``a`` on the left.
-    seed : int
-        Seed of the sides: :func:`xmwidgets.shown_order` of ``[a, b]`` keyed by the pair.
-    show_sources : bool
-        Blind by default: the pairs' ``source`` is shown only when this is true.
-    max_px : int
-        Longest side, in pixels, that images and posters are downscaled to before they are sent.
     advance_on_choice : bool
         After a choice, go on to the next pair (default True).
-    concepts : dict or DataFrame, optional
-        The guideline's concepts (name -> definition, or ``concept, definition`` columns): those a
-        pair's query mentions are shown with their definitions above it, as in RelevanceGrid.
+    **options
+        ``store``, ``annotator``, ``campaign``, ``scale``, ``query_roles``, ``item_roles``,
+        ``shuffle``, ``seed``, ``show_sources``, ``max_px``, ``concepts``: as for
+        :class:`~xmwidgets.RelevanceGrid`, with these meanings for pairs:
+
+        - ``scale``: the guideline; its ``version`` is stored as ``guideline_version`` (only
+          judgements under this version count as already judged), its flags are the flags a pair
+          may carry (``m`` sets ``broken-media``, which every pair task accepts);
+        - ``query_roles``: the columns of ``queries`` shown above each pair;
+        - ``shuffle``: randomise the sides per pair and annotator (default); ``False`` shows ``a``
+          on the left. ``seed``: seed of the sides, :func:`xmwidgets.shown_order` of ``[a, b]``
+          keyed by the pair;
+        - ``show_sources``: blind by default, the pairs' ``source`` is shown only when it is true;
+        - ``concepts``: those a pair's query mentions are shown with their definitions above it.
 
     Examples
     --------
@@ -110,6 +100,8 @@ class PairwiseJudge(TaskWidget):
         """
     _NEEDED = 1  # a choice, or the broken-media flag
     _UNITS = "pairs"
+    _READ_COLUMNS = READ_COLUMNS
+    _READ_ROLE = "annotator"
 
     advance_on_choice = traitlets.Bool(True).tag(sync=True)
     """bool: after a choice, show the next pair. Default True."""
@@ -136,7 +128,7 @@ class PairwiseJudge(TaskWidget):
         self._units: dict[str, PairUnit] = {}
         self._unit_of: dict[tuple[str, str, str], str] = {}
         # the base shows one "query" per page: here each is a pair, whose two items are its
-        # candidates; its page shows the pair's query (_page_queries, _page_query)
+        # candidates; its page shows the pair's query (_query_records, _query_of)
         units, candidates = self._take_pairs(pairs)
         super().__init__(units, items, candidates, advance_on_choice=advance_on_choice, **options)
         # the scale's flags, and broken-media (m) in every case
@@ -171,10 +163,10 @@ class PairwiseJudge(TaskWidget):
             candidates["source"] = [s for s in pairs["source"].tolist() for _ in (0, 1)]
         return units, candidates
 
-    def _page_queries(self, queries: pd.DataFrame) -> pd.DataFrame:
+    def _query_records(self, queries: pd.DataFrame) -> pd.DataFrame:
         return self._real_queries
 
-    def _page_query(self, query_id: str) -> str:
+    def _query_of(self, query_id: str) -> str:
         return self._units[query_id].query_id
 
     def _goto_ids(self) -> list[str]:
@@ -261,16 +253,6 @@ class PairwiseJudge(TaskWidget):
         key = json.dumps([unit.query_id, unit.a, unit.b])
         return shown_order([unit.a, unit.b], self.annotator, key, seed=self._seed)
 
-    def _read_labels(self, campaign: str, annotator: str, scale: Scale) -> pd.DataFrame:
-        return self._store.labels(
-            campaign=campaign,
-            annotator=annotator,
-            task="pair",
-            guideline_version=scale.version,
-            role="annotator",
-            columns=READ_COLUMNS,
-        )
-
     def _parse_action(self, raw: Any, position: int) -> Action:
         return parse_pair_action(raw, position, self._flags)
 
@@ -288,10 +270,8 @@ class PairwiseJudge(TaskWidget):
             }
         }
 
-    def _open(self, rows: pd.DataFrame | None) -> int:
+    def _open(self, rows: pd.DataFrame) -> int:
         """Read this annotator's pair labels (this guideline version), keep those of these pairs."""
-        if rows is None:
-            rows = self._read_labels(self._campaign, self.annotator, self._scale)
         self._loaded = stored_states(rows, self._unit_of)
         kept = list(self._loaded.items())
         rows_ = [self._row(self._units[unit], unit, state) for unit, state in kept]
@@ -334,17 +314,7 @@ class PairwiseJudge(TaskWidget):
         return {a: replace(state, a_left=self._shown_order(query_id)[0] == a)}
 
     def _reload_query(self, query_id: str) -> None:
-        unit = self._units[query_id]
-        rows = self._store.labels(
-            campaign=self._campaign,
-            annotator=self.annotator,
-            task="pair",
-            guideline_version=self._scale.version,
-            role="annotator",
-            query_ids=[unit.query_id],
-            columns=READ_COLUMNS,
-        )
-        state = stored_states(rows, self._unit_of).get(query_id)
+        state = stored_states(self._read_query(query_id), self._unit_of).get(query_id)
         pairs = self._stored_pairs(query_id, state)
         self._rules.reset(self._rules.query(query_id), pairs, False)
 

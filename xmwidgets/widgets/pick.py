@@ -14,7 +14,6 @@ from typing import Any
 import pandas as pd
 import traitlets
 
-from ..scale import Scale
 from ._base import TaskWidget
 from ._input import Action
 from ._live_labels import Row, empty_frame
@@ -38,7 +37,7 @@ PICK_LABEL_COLUMNS: dict[str, str] = {
     "created_at": "datetime64[ns, UTC]",
 }
 # the store's labels columns a picker reads when it opens (Store.labels(columns=...))
-_READ_COLUMNS = (
+_PICK_READ_COLUMNS = (
     "query_id",
     "item_id",
     "rank",
@@ -115,6 +114,7 @@ shuffle, seed, show_sources, max_px
         """
 
     _NEEDED = 1  # a best pick
+    _READ_COLUMNS = _PICK_READ_COLUMNS
 
     advance_on_pick = traitlets.Bool(True).tag(sync=True)
     """bool: after a best pick, show the next query at once (the notice says so). Default True."""
@@ -129,15 +129,6 @@ shuffle, seed, show_sources, max_px
         return marked | {q for q, s in loaded.items() if s.none_relevant}
 
     # ----------------------------------------------------------------- the hooks of TaskWidget
-    def _read_labels(self, campaign: str, annotator: str, scale: Scale) -> pd.DataFrame:
-        return self._store.labels(
-            campaign=campaign,
-            annotator=annotator,
-            task="pick",
-            guideline_version=scale.version,
-            columns=_READ_COLUMNS,
-        )
-
     def _parse_action(self, raw: Any, position: int) -> Action:
         return parse_pick_action(raw, position, self._scale)
 
@@ -153,10 +144,8 @@ shuffle, seed, show_sources, max_px
             if item_id in q.position
         }
 
-    def _open(self, rows: pd.DataFrame | None) -> int:
+    def _open(self, rows: pd.DataFrame) -> int:
         """Fold the stored pick labels into per-query states and the live frame."""
-        if rows is None:
-            rows = self._read_labels(self._campaign, self.annotator, self._scale)
         self._stored, order = self._fold(rows)
         self._rules = PickRules(
             self._scale,
@@ -202,7 +191,7 @@ shuffle, seed, show_sources, max_px
         stored: dict[str, _Stored] = {}
         if rows.empty:
             return stored, []
-        values = {c: rows[c].to_numpy(dtype=object, na_value=None) for c in _READ_COLUMNS}
+        values = {c: rows[c].to_numpy(dtype=object, na_value=None) for c in _PICK_READ_COLUMNS}
         stamps = [None if pd.isna(t) else t for t in rows["created_at"]]
         for k in range(len(rows)):
             query_id = str(values["query_id"][k])
@@ -254,15 +243,7 @@ shuffle, seed, show_sources, max_px
         return self._query_state(query_id, copies, none)
 
     def _reload_query(self, query_id: str) -> None:
-        rows = self._store.labels(
-            campaign=self._campaign,
-            annotator=self.annotator,
-            task="pick",
-            guideline_version=self._scale.version,
-            query_ids=[query_id],
-            columns=_READ_COLUMNS,
-        )
-        stored, _ = self._fold(rows)
+        stored, _ = self._fold(self._read_query(query_id))
         pairs, none = stored.get(query_id, ({}, False))
         self._stored[query_id] = (pairs, none)
         self._rules.reset(self._rules.query(query_id), dict(pairs), none)

@@ -36,7 +36,7 @@ RANK_LABEL_COLUMNS: dict[str, str] = {
     "created_at": "datetime64[ns, UTC]",
 }
 # the store's labels columns read when the widget opens
-_READ_COLUMNS = (
+_RANK_READ_COLUMNS = (
     "query_id",
     "item_id",
     "rank",
@@ -82,6 +82,7 @@ class Ranker(TaskWidget):
 
     _TASK = "rank"
     _LABEL_COLUMNS = RANK_LABEL_COLUMNS
+    _READ_COLUMNS = _RANK_READ_COLUMNS
     _LABELS_DOC = """This annotator's current rankings: one row per ranked ``(query_id, item_id)``.
 
         Rows are those of the rankings stored when the widget opened, then of each query ranked
@@ -108,14 +109,10 @@ class Ranker(TaskWidget):
 
     _rules: RankRules
 
-    def _read_labels(self, campaign: str, annotator: str, scale: Scale) -> pd.DataFrame:
-        rows = self._store.labels(
-            campaign=campaign,
-            annotator=annotator,
-            task="rank",
-            guideline_version=scale.version,
-            columns=_READ_COLUMNS,
-        )
+    def _read_labels(
+        self, campaign: str, annotator: str, scale: Scale, query_ids: list[str] | None = None
+    ) -> pd.DataFrame:
+        rows = super()._read_labels(campaign, annotator, scale, query_ids)
         return _rank_rows(rows, scale.version)
 
     def _parse_action(self, raw: Any, position: int) -> Action:
@@ -128,10 +125,8 @@ class Ranker(TaskWidget):
         return states
 
     # ----------------------------------------------------------------- state from the store
-    def _open(self, rows: pd.DataFrame | None) -> int:
+    def _open(self, rows: pd.DataFrame) -> int:
         """Load the stored rankings into the live frame and count the queries ranked."""
-        if rows is None:
-            rows = self._read_labels(self._campaign, self.annotator, self._scale)
         base = _label_frame(rows)
         self._live.load(base)
         query_ids = base["query_id"].to_numpy(dtype=object)
@@ -177,15 +172,7 @@ class Ranker(TaskWidget):
 
     def _reload_query(self, query_id: str) -> None:
         """Read one query's ranking from the store again (undo of an action from before refresh())."""
-        rows = self._store.labels(
-            campaign=self._campaign,
-            annotator=self.annotator,
-            task="rank",
-            guideline_version=self._scale.version,
-            query_ids=[query_id],
-            columns=_READ_COLUMNS,
-        )
-        base = _label_frame(_rank_rows(rows, self._scale.version))
+        base = _label_frame(self._read_query(query_id))
         pairs = _pairs(lambda c: base[c].array, np.arange(len(base))) if len(base) else {}
         self._rules.reset(self._rules.query(query_id), pairs, False)
 
