@@ -4,8 +4,8 @@ The pair task on the shared shell (:class:`~xmwidgets.widgets._base.TaskWidget`)
 one "query" slot per page; here each slot is one pair (pair ``k`` of the pairs frame is slot
 ``k``, with the id ``"pair-<k+1>"`` on its page): the query's content in the header, the two items
 side by side under it, on sides randomised per pair and annotator. Its rules and browser actions
-are in :mod:`._pair_rules`, its frames in :mod:`._pair_frames`, its front end is
-``js/src/tasks/pair/``.
+are in :mod:`._pair_rules`, its frames in :mod:`._pair_frames`, its slots in :mod:`._pair_slots`,
+its front end is ``js/src/tasks/pair/``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from ._live_labels import Row
 from ._pair_frames import check_pairs
 from ._pair_labels import PAIR_LABEL_COLUMNS, READ_COLUMNS, stored_states
 from ._pair_rules import BROKEN, PairRules, PairState, PairUnit, parse_pair_action
+from ._pair_slots import PairSlots
 from ._rules import QueryState
 
 __all__ = ["PairwiseJudge"]
@@ -123,62 +124,25 @@ class PairwiseJudge(TaskWidget):
         if not isinstance(advance_on_choice, bool):
             raise TypeError(f"advance_on_choice must be True or False, got {advance_on_choice!r}")
         self._real_queries = queries
-        self._pairs = pairs.iloc[:0]
-        self._unit_ids: list[str] = []
-        self._units: dict[str, PairUnit] = {}
-        self._unit_of: dict[tuple[str, str, str], str] = {}
         # the base shows one "query" per page: here each is a pair, whose two items are its
         # candidates; its page shows the pair's query (_query_records, _query_of)
-        units, candidates = self._take_pairs(pairs)
-        super().__init__(units, items, candidates, advance_on_choice=advance_on_choice, **options)
+        self._slots = PairSlots()
+        slots, candidates = self._slots.take(pairs)
+        super().__init__(slots, items, candidates, advance_on_choice=advance_on_choice, **options)
         # the scale's flags, and broken-media (m) in every case
         self._flags = tuple(dict.fromkeys((*self._scale.flags, BROKEN)))
         # the guideline's version and flags; its levels are the grading task's keys (0-3 would
         # read as grades in the header's legend and the help), so the view gets none
         self.scale = {**self._scale.to_dict(), "levels": []}
 
-    def _take_pairs(self, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Give checked new ``pairs`` their ids (after the existing ones); their units and candidates.
-
-        Returns the frames the base takes as queries and candidates: one unit (``pair-<k>``) per
-        pair, whose two candidates are a and b.
-        """
-        start = len(self._unit_ids)
-        unit_ids = [f"pair-{start + k + 1}" for k in range(len(pairs))]
-        # lists first: iterating Arrow-backed strings one by one costs ~10 us each
-        query_ids, a_ids, b_ids = (pairs[c].tolist() for c in ("query_id", "a", "b"))
-        for unit, q, a, b in zip(unit_ids, query_ids, a_ids, b_ids, strict=True):
-            self._units[unit] = PairUnit(q, a, b)
-            self._unit_of[(q, a, b)] = unit
-        self._unit_ids.extend(unit_ids)
-        self._pairs = pd.concat([self._pairs, pairs], ignore_index=True) if start else pairs.copy()
-        units = pd.DataFrame({"query_id": unit_ids, "pair": unit_ids})
-        candidates = pd.DataFrame(
-            {
-                "query_id": [u for u in unit_ids for _ in (0, 1)],
-                "item_id": [i for a, b in zip(a_ids, b_ids, strict=True) for i in (a, b)],
-            }
-        )
-        if "source" in pairs.columns:
-            candidates["source"] = [s for s in pairs["source"].tolist() for _ in (0, 1)]
-        return units, candidates
-
     def _query_records(self, queries: pd.DataFrame) -> pd.DataFrame:
         return self._real_queries
 
     def _query_of(self, query_id: str) -> str:
-        return self._units[query_id].query_id
+        return self._slots.units[query_id].query_id
 
     def _goto_ids(self) -> list[str]:
-        """`g` takes a query id: it leads to that query's first pair (the other slots are "")."""
-        goto = [""] * len(self._unit_ids)
-        seen: set[str] = set()
-        for k, unit in enumerate(self._unit_ids):
-            q = self._units[unit].query_id
-            if q not in seen:
-                seen.add(q)
-                goto[k] = q
-        return goto
+        return self._slots.goto_ids()
 
     def add_pairs(self, pairs: pd.DataFrame) -> int:
         """Add pairs to judge while the widget runs; they come after the pairs it has.
@@ -193,22 +157,12 @@ class PairwiseJudge(TaskWidget):
             ``query_id, a, b`` (optional ``source``); every id must be in the widget's queries
             and items.
         """
-        queries = self._real_queries
-        _, items = self._records
-        new = check_pairs(pairs, queries, items)
-        known = {(u.query_id, *sorted((u.a, u.b))) for u in self._units.values()}
-        fresh = [
-            (q, *sorted((a, b))) not in known
-            for q, a, b in zip(
-                new["query_id"].tolist(), new["a"].tolist(), new["b"].tolist(), strict=True
-            )
-        ]
-        new = new[fresh].reset_index(drop=True)
+        old_slots, items = self._records
+        new = self._slots.unknown(check_pairs(pairs, self._real_queries, items))
         if not len(new):
             return 0
-        units, candidates = self._take_pairs(new)
-        old_units, _ = self._records
-        self._records = (pd.concat([old_units, units], ignore_index=True), items)
+        slots, candidates = self._slots.take(new)
+        self._records = (pd.concat([old_slots, slots], ignore_index=True), items)
         super().add_candidates(candidates)
         return len(new)
 
@@ -223,28 +177,29 @@ class PairwiseJudge(TaskWidget):
     @property
     def query_ids(self) -> list[str]:
         """The query of each pair, in the order the widget shows the pairs (a query repeats)."""
-        return [self._units[unit].query_id for unit in self._unit_ids]
+        return self._slots.query_ids()
 
     @property
     def pair_ids(self) -> list[str]:
         """The id of each pair on its page (``"pair-1"``, ...), in the order of the pairs frame."""
-        return list(self._unit_ids)
+        return list(self._slots.ids)
 
     def shown_pairs(self) -> pd.DataFrame:
         """The pairs frame with the ``left`` and ``right`` item of each pair as this annotator sees them."""
         lefts, rights = [], []
-        for unit in self._unit_ids:
-            left, right = self._shown_order(unit)
+        for slot in self._slots.ids:
+            left, right = self._shown_order(slot)
             lefts.append(left)
             rights.append(right)
-        out = self._pairs.copy()
+        assert self._slots.frame is not None
+        out = self._slots.frame.copy()
         out["left"] = pd.array(lefts, dtype="string")
         out["right"] = pd.array(rights, dtype="string")
         return out
 
     # ----------------------------------------------------------------- hooks of TaskWidget
     def _shown_order(self, query_id: str) -> list[str]:
-        unit = self._units[query_id]
+        unit = self._slots.units[query_id]
         if not self._shuffle:
             return [unit.a, unit.b]
         from ..pools import shown_order
@@ -260,7 +215,7 @@ class PairwiseJudge(TaskWidget):
         return {}  # the pair's state is the page's (_page_extra), not one of its items
 
     def _page_extra(self, q: QueryState) -> dict[str, Any]:
-        unit = self._units[q.query_id]
+        unit = self._slots.units[q.query_id]
         state = q.pairs.get(unit.a)
         return {
             "pair": {
@@ -272,29 +227,31 @@ class PairwiseJudge(TaskWidget):
 
     def _open(self, rows: pd.DataFrame) -> int:
         """Read this annotator's pair labels (this guideline version), keep those of these pairs."""
-        self._loaded = stored_states(rows, self._unit_of)
+        self._loaded = stored_states(rows, self._slots.of)
         kept = list(self._loaded.items())
-        rows_ = [self._row(self._units[unit], unit, state) for unit, state in kept]
+        rows_ = [self._row(self._slots.units[unit], unit, state) for unit, state in kept]
         base = pd.DataFrame(rows_, columns=list(PAIR_LABEL_COLUMNS)).astype(PAIR_LABEL_COLUMNS)
         self._live.load(base.reset_index(drop=True))
-        self._live.register({(unit, self._units[unit].a): k for k, (unit, _) in enumerate(kept)})
+        self._live.register(
+            {(unit, self._slots.units[unit].a): k for k, (unit, _) in enumerate(kept)}
+        )
         done = sum(1 for s in self._loaded.values() if s.handled)
         self._rules = PairRules(
-            self._units,
+            self._slots.units,
             self._campaign,
             self.annotator,
             self._scale.version,
             self._load_query,
             advance=lambda: bool(getattr(self, "advance_on_choice", True)),
-            n_queries=len(self._unit_ids),
-            total=len(self._unit_ids),
+            n_queries=len(self._slots.ids),
+            total=len(self._slots.ids),
             judged=done,
             queries_done=done,
         )
         return next(
             (
                 k
-                for k, u in enumerate(self._unit_ids)
+                for k, u in enumerate(self._slots.ids)
                 if not self._loaded.get(u, PairState()).handled
             ),
             0,
@@ -308,20 +265,20 @@ class PairwiseJudge(TaskWidget):
 
         The stored choice is of a or b: its side is where a is shown now (the labels' `left`
         keeps where it was shown when judged, until the pair is judged again)."""
-        a = self._units[query_id].a
+        a = self._slots.units[query_id].a
         if state is None:
             return {}
         return {a: replace(state, a_left=self._shown_order(query_id)[0] == a)}
 
     def _reload_query(self, query_id: str) -> None:
-        state = stored_states(self._read_query(query_id), self._unit_of).get(query_id)
+        state = stored_states(self._read_query(query_id), self._slots.of).get(query_id)
         pairs = self._stored_pairs(query_id, state)
         self._rules.reset(self._rules.query(query_id), pairs, False)
 
     def _label_row(self, q: QueryState, item_id: str, state: PairState | None) -> Row | None:
         if state is None or not state.judged:
             return None
-        return self._row(self._units[q.query_id], q.query_id, state)
+        return self._row(self._slots.units[q.query_id], q.query_id, state)
 
     def _row(self, unit: PairUnit, unit_id: str, state: PairState) -> Row:
         return (
