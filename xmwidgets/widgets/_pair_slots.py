@@ -53,6 +53,7 @@ class PairSlots:
             if self.frame is None
             else pd.concat([self.frame, pairs], ignore_index=True)
         )
+        # a content column, as the shell asks of a queries frame (the pages show the pair's query)
         slots = pd.DataFrame({"query_id": ids, "pair": ids})
         candidates = pd.DataFrame(
             {

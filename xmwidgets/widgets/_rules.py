@@ -13,10 +13,12 @@ counts behind ``progress``, the "query done" cues and the pairs touched since th
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
+
+import numpy as np
 
 from ..scale import Scale
 from ._input import Action
@@ -32,6 +34,7 @@ __all__ = [
     "Refused",
     "Rules",
     "ScaleRules",
+    "first_not_done",
 ]
 
 # the flag every task with media accepts: the media did not play, so the candidate cannot be judged
@@ -140,6 +143,12 @@ class QueryState:
         """The query's own flags and note."""
         state = self.pairs.get(QUERY)
         return state if isinstance(state, QueryNote) else QueryNote()
+
+
+def first_not_done(done: Sequence[bool] | np.ndarray) -> int:
+    """The index of the first query not done (a widget opens there); 0 when all are done."""
+    unfinished = np.flatnonzero(~np.asarray(done, dtype=bool))
+    return int(unfinished[0]) if len(unfinished) else 0
 
 
 @dataclass(slots=True)

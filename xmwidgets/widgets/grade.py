@@ -8,7 +8,7 @@ by :func:`._input.parse_action`, and its front end is ``js/src/tasks/grade/``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,7 +26,7 @@ from ._grade_labels import (
 from ._grade_rules import BROKEN, GradeRules, Pair
 from ._input import Action, parse_action
 from ._live_labels import Row
-from ._rules import QUERY, QueryNote, QueryState
+from ._rules import QUERY, QueryNote, QueryState, first_not_done
 
 __all__ = ["RelevanceGrid"]
 
@@ -127,7 +127,7 @@ class RelevanceGrid(TaskWidget):
 
     # which of the annotator's stored judgements are this widget's: an annotator's own (Review
     # reads the adjudicator's)
-    _READ_ROLE: ClassVar[str | None] = "annotator"
+    _READ_ROLE = "annotator"
 
     def _read_labels(
         self, campaign: str, annotator: str, scale: Scale, query_ids: list[str] | None = None
@@ -246,8 +246,7 @@ class RelevanceGrid(TaskWidget):
             judged=int(counts.sum()),
             queries_done=int(done.sum()),
         )
-        unfinished = np.flatnonzero(~done)
-        return int(unfinished[0]) if len(unfinished) else 0
+        return first_not_done(done)
 
     def _new_rules(self, **counts: Any) -> GradeRules:
         """The rules of this grid, with the counts read from the store."""

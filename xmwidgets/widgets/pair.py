@@ -25,7 +25,7 @@ from ._pair_frames import check_pairs
 from ._pair_labels import PAIR_LABEL_COLUMNS, READ_COLUMNS, stored_states
 from ._pair_rules import BROKEN, PairRules, PairState, PairUnit, parse_pair_action
 from ._pair_slots import PairSlots
-from ._rules import QueryState
+from ._rules import QueryState, first_not_done
 
 __all__ = ["PairwiseJudge"]
 
@@ -235,7 +235,7 @@ class PairwiseJudge(TaskWidget):
         self._live.register(
             {(unit, self._slots.units[unit].a): k for k, (unit, _) in enumerate(kept)}
         )
-        done = sum(1 for s in self._loaded.values() if s.handled)
+        done = [self._loaded.get(slot, PairState()).handled for slot in self._slots.ids]
         self._rules = PairRules(
             self._slots.units,
             self._campaign,
@@ -245,17 +245,10 @@ class PairwiseJudge(TaskWidget):
             advance=lambda: bool(getattr(self, "advance_on_choice", True)),
             n_queries=len(self._slots.ids),
             total=len(self._slots.ids),
-            judged=done,
-            queries_done=done,
+            judged=sum(done),
+            queries_done=sum(done),
         )
-        return next(
-            (
-                k
-                for k, u in enumerate(self._slots.ids)
-                if not self._loaded.get(u, PairState()).handled
-            ),
-            0,
-        )
+        return first_not_done(done)
 
     def _load_query(self, query_id: str) -> QueryState:
         return self._query_state(query_id, self._stored_pairs(query_id, self._loaded.get(query_id)))

@@ -18,7 +18,7 @@ from ._base import TaskWidget
 from ._input import Action
 from ._live_labels import Row, empty_frame
 from ._pick_rules import MARK, Pick, PickRules, parse_pick_action
-from ._rules import QueryState
+from ._rules import QueryState, first_not_done
 
 __all__ = ["BestMatchPicker"]
 
@@ -178,8 +178,7 @@ shuffle, seed, show_sources, max_px
         self._live.register(
             {(query_id, _ROW): k for k, query_id in enumerate(r[0] for r in rows_out)}
         )
-        first = next((k for k, d in enumerate(done) if not d), 0)
-        return first
+        return first_not_done(done)
 
     def _fold(self, rows: pd.DataFrame) -> tuple[dict[str, _Stored], list[str]]:
         """Per query: the candidates' pick states and the mark, from the store's labels rows.

@@ -18,7 +18,7 @@ from ._base import TaskWidget
 from ._input import Action
 from ._live_labels import Row, empty_frame
 from ._rank_rules import Ranked, RankRules, parse_rank_action
-from ._rules import QueryState
+from ._rules import QueryState, first_not_done
 
 __all__ = ["RANK_LABEL_COLUMNS", "Ranker"]
 
@@ -156,8 +156,7 @@ class Ranker(TaskWidget):
             judged=judged,
             queries_done=int(done.sum()),
         )
-        unfinished = np.flatnonzero(~done)
-        return int(unfinished[0]) if len(unfinished) else 0
+        return first_not_done(done)
 
     def _load_query(self, query_id: str) -> QueryState:
         """The state of one query as loaded from the store (its first use in this session)."""
