@@ -45,7 +45,8 @@ from ._live_labels import LiveLabels, labels_doc, register_cell_hook
 from ._messages import BrowserMessages
 from ._pages import PageBuilder
 from ._pool import CandidatePool
-from ._rules import QueryState, Rules
+from ._query_state import QueryState
+from ._rules import Rules
 
 __all__ = ["QUERY_IDS_SYNCED", "TaskWidget"]
 

@@ -24,7 +24,8 @@ from functools import cached_property
 from typing import Any
 
 from ._input import Action
-from ._rules import BROKEN, Applied, Flagged, QueryState, Refused, ScaleRules
+from ._query_state import BROKEN, Flagged, QueryState
+from ._rules import Applied, Refused, ScaleRules
 
 __all__ = ["BROKEN", "GradeRules", "Pair"]
 

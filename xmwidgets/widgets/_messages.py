@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from anywidget import AnyWidget as _Widget
 
     from ._pages import PageBuilder
-    from ._rules import QueryState, Rules
+    from ._query_state import QueryState
+    from ._rules import Rules
 else:
     _Widget = object
 

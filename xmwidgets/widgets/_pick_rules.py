@@ -36,7 +36,8 @@ from ._input import (
     action_head,
     shown_value,
 )
-from ._rules import BROKEN, Applied, Flagged, QueryState, Refused, ScaleRules
+from ._query_state import BROKEN, Flagged, QueryState
+from ._rules import Applied, Refused, ScaleRules
 
 __all__ = ["BROKEN", "MARK", "PICK_OPS", "Pick", "PickRules", "parse_pick_action"]
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_candidates, group_positions
-from ._rules import QueryState
+from ._query_state import QueryState
 
 if TYPE_CHECKING:
     from ._rules import Rules

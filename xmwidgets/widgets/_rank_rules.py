@@ -29,7 +29,8 @@ from ._input import (
     action_head,
     shown_value,
 )
-from ._rules import Applied, QueryState, Refused, ScaleRules
+from ._query_state import QueryState
+from ._rules import Applied, Refused, ScaleRules
 
 __all__ = ["RANK_OPS", "RankRules", "Ranked", "competition_ranks", "parse_rank_action"]
 

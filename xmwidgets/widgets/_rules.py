@@ -1,154 +1,33 @@
-"""What every task's rules share: per-query state in memory, undo, rollback, counts and acks.
+"""What every task's rules share: per-query state kept current, undo, rollback, counts and acks.
 
 A task's rules (:class:`Rules` subclass, one module per task) turn each checked action from the
 browser into zero or more store events plus a notice for the annotator, by methods named
-``_<op>_action``. The state of every touched query is held in memory (:class:`QueryState`, whose
-``pairs`` map an item id to the task's own item state) and updated from the events the kernel
-itself writes; the store stays the source of truth (a widget reads it when it opens and on
-``refresh()``). This module keeps the bookkeeping that is the same for every task: the undo stack
-(undo retracts the events of the last accepted action), rollback of a batch the store refused, the
-counts behind ``progress``, the "query done" cues and the pairs touched since the last ack.
+``_<op>_action``. The state of every touched query is held in memory (:class:`QueryState` of
+:mod:`._query_state`, whose ``pairs`` map an item id to the task's own item state) and updated
+from the events the kernel itself writes; the store stays the source of truth (a widget reads it
+when it opens and on ``refresh()``). This module keeps the bookkeeping that is the same for every
+task: the undo stack (undo retracts the events of the last accepted action), rollback of a batch
+the store refused, the counts behind ``progress``, the "none relevant" mark, the "query done" cues
+and the pairs touched since the last ack.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Protocol
-
-import numpy as np
+from typing import Any
 
 from ..scale import Scale
 from ._input import Action
+from ._query_state import QUERY, QueryNote, QueryState
 
-__all__ = [
-    "BROKEN",
-    "QUERY",
-    "Applied",
-    "Flagged",
-    "ItemState",
-    "QueryNote",
-    "QueryState",
-    "Refused",
-    "Rules",
-    "ScaleRules",
-    "first_not_done",
-]
-
-# the flag every task with media accepts: the media did not play, so the candidate cannot be judged
-BROKEN = "broken-media"
-# the key under which a query's own state (its flags and note) is kept in QueryState.pairs: no item
-# id is empty, and keeping it there gives it undo, rollback and "touched" like any pair
-QUERY = ""
+# QueryState too: a task's rules take it from here, with the rest of what they build on
+__all__ = ["Applied", "QueryState", "Refused", "Rules", "ScaleRules"]
 
 
 class Refused(ValueError):
     """An action the rules refuse; the text is the notice for the annotator."""
-
-
-class ItemState(Protocol):
-    """The state of one (query, candidate) pair in a task (a frozen-ish dataclass with slots)."""
-
-    @property
-    def handled(self) -> bool:
-        """Counts towards "query done"."""
-        ...
-
-    @property
-    def judged(self) -> bool:
-        """Has a row in the widget's labels frame."""
-        ...
-
-
-class Flagged:
-    """The ``broken`` of an item state with ``flags`` (a mixin of the tasks' slotted dataclasses)."""
-
-    __slots__ = ()
-    flags: tuple[str, ...]
-
-    @property
-    def broken(self) -> bool:
-        """Flagged broken-media."""
-        return BROKEN in self.flags
-
-
-@dataclass(slots=True)
-class QueryNote:
-    """A query's own flags and note (e.g. "ambiguous-query"): events with item_id null."""
-
-    flags: tuple[str, ...] = ()
-    note: str | None = None
-    created_at: datetime | None = None
-
-    @property
-    def handled(self) -> bool:
-        return False  # a flag on the query does not judge its candidates
-
-    @property
-    def judged(self) -> bool:
-        return bool(self.flags) or bool(self.note)
-
-
-@dataclass(slots=True)
-class QueryState:
-    """One query's candidates in shown order and their pairs' states."""
-
-    query_id: str
-    index: int  # position in the widget (0-based)
-    shown: list[str]  # item ids in the order this annotator sees them
-    position: dict[str, int]
-    pairs: dict[str, Any] = field(default_factory=dict)  # item id -> the task's ItemState
-    none_relevant: bool = False
-    handled: int = 0  # candidates whose state counts towards "done"
-    # handled candidates that make the query done; None: all of them (a pick needs one)
-    needed: int | None = None
-    _shown_json: str | None = None
-
-    @property
-    def total(self) -> int:
-        return len(self.shown)
-
-    @property
-    def done(self) -> bool:
-        need = len(self.shown) if self.needed is None else self.needed
-        return self.none_relevant or self.handled >= need
-
-    @property
-    def shown_json(self) -> str:
-        if self._shown_json is None:
-            self._shown_json = json.dumps(self.shown)
-        return self._shown_json
-
-    @classmethod
-    def of(
-        cls,
-        query_id: str,
-        index: int,
-        shown: list[str],
-        pairs: dict[str, Any],
-        *,
-        none_relevant: bool = False,
-        needed: int | None = None,
-    ) -> QueryState:
-        """A query's state as read from the store: its candidates' positions in ``shown``, its
-        stored ``pairs`` and mark, and the count of those that are handled."""
-        position = {item: k for k, item in enumerate(shown)}
-        handled = sum(1 for i, p in pairs.items() if p.handled and i in position)
-        return cls(query_id, index, shown, position, pairs, none_relevant, handled, needed)
-
-    @property
-    def own(self) -> QueryNote:
-        """The query's own flags and note."""
-        state = self.pairs.get(QUERY)
-        return state if isinstance(state, QueryNote) else QueryNote()
-
-
-def first_not_done(done: Sequence[bool] | np.ndarray) -> int:
-    """The index of the first query not done (a widget opens there); 0 when all are done."""
-    unfinished = np.flatnonzero(~np.asarray(done, dtype=bool))
-    return int(unfinished[0]) if len(unfinished) else 0
 
 
 @dataclass(slots=True)

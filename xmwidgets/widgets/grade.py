@@ -26,7 +26,7 @@ from ._grade_labels import (
 from ._grade_rules import BROKEN, GradeRules, Pair
 from ._input import Action, parse_action
 from ._live_labels import Row
-from ._rules import QUERY, QueryNote, QueryState, first_not_done
+from ._query_state import QUERY, QueryNote, QueryState, first_not_done
 
 __all__ = ["RelevanceGrid"]
 

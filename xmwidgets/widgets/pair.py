@@ -25,7 +25,7 @@ from ._pair_frames import check_pairs
 from ._pair_labels import PAIR_LABEL_COLUMNS, READ_COLUMNS, stored_states
 from ._pair_rules import BROKEN, PairRules, PairState, PairUnit, parse_pair_action
 from ._pair_slots import PairSlots
-from ._rules import QueryState, first_not_done
+from ._query_state import QueryState, first_not_done
 
 __all__ = ["PairwiseJudge"]
 

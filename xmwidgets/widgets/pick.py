@@ -18,7 +18,7 @@ from ._base import TaskWidget
 from ._input import Action
 from ._live_labels import Row, empty_frame
 from ._pick_rules import MARK, Pick, PickRules, parse_pick_action
-from ._rules import QueryState, first_not_done
+from ._query_state import QueryState, first_not_done
 
 __all__ = ["BestMatchPicker"]
 

@@ -17,8 +17,8 @@ from ..scale import Scale
 from ._base import TaskWidget
 from ._input import Action
 from ._live_labels import Row, empty_frame
+from ._query_state import QueryState, first_not_done
 from ._rank_rules import Ranked, RankRules, parse_rank_action
-from ._rules import QueryState, first_not_done
 
 __all__ = ["RANK_LABEL_COLUMNS", "Ranker"]
 
