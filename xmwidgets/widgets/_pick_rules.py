@@ -36,7 +36,7 @@ from ._input import (
     action_head,
     shown_value,
 )
-from ._query_state import BROKEN, Flagged, QueryState
+from ._query_state import BROKEN, Flagged, QueryState, Stamped
 from ._rules import Applied, Refused, ScaleRules
 
 __all__ = ["BROKEN", "MARK", "PICK_OPS", "Pick", "PickRules", "parse_pick_action"]
@@ -48,15 +48,11 @@ MARK = ""
 
 
 @dataclass(slots=True)
-class Pick(Flagged):
+class Pick(Stamped, Flagged):
     """The stored pick state of one candidate (or of the query's mark, under :data:`MARK`)."""
 
     rank: int | None = None  # 1 = best, 2 = second best
     flags: tuple[str, ...] = ()
-    shown_position: int | None = None
-    duration_ms: int | None = None
-    guideline_version: str | None = None
-    created_at: datetime | None = None
 
     @property
     def handled(self) -> bool:

@@ -23,6 +23,7 @@ __all__ = [
     "ItemState",
     "QueryNote",
     "QueryState",
+    "Stamped",
     "first_not_done",
 ]
 
@@ -45,6 +46,16 @@ class ItemState(Protocol):
     def judged(self) -> bool:
         """Has a row in the widget's labels frame."""
         ...
+
+
+@dataclass(slots=True, kw_only=True)
+class Stamped:
+    """What an item state keeps of the event that set it (a base of the tasks' item states)."""
+
+    shown_position: int | None = None  # the candidate's place in the order shown
+    duration_ms: int | None = None
+    guideline_version: str | None = None
+    created_at: datetime | None = None
 
 
 class Flagged:

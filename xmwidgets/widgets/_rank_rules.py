@@ -29,7 +29,7 @@ from ._input import (
     action_head,
     shown_value,
 )
-from ._query_state import QueryState
+from ._query_state import QueryState, Stamped
 from ._rules import Applied, Refused, ScaleRules
 
 __all__ = ["RANK_OPS", "RankRules", "Ranked", "competition_ranks", "parse_rank_action"]
@@ -40,16 +40,12 @@ MAX_RANKING = MAX_ACTIONS
 
 
 @dataclass(slots=True)
-class Ranked:
+class Ranked(Stamped):
     """The stored rank of one (query, candidate) pair for this annotator."""
 
     rank: int
     n_ranked: int  # candidates in the ranking this rank belongs to
     tied: bool  # another candidate of the ranking has the same rank
-    shown_position: int | None = None
-    duration_ms: int | None = None
-    guideline_version: str | None = None
-    created_at: datetime | None = None
 
     @property
     def handled(self) -> bool:

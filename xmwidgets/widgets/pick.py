@@ -9,6 +9,7 @@ candidate, ``rank`` 1 (best, with ``best`` True) or 2, ``shown`` = every candida
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -238,8 +239,7 @@ shuffle, seed, show_sources, max_px
 
     def _load_query(self, query_id: str) -> QueryState:
         pairs, none = self._stored.get(query_id, ({}, False))
-        copies = {i: Pick(**{f: getattr(p, f) for f in Pick.__slots__}) for i, p in pairs.items()}
-        return self._query_state(query_id, copies, none)
+        return self._query_state(query_id, {i: replace(p) for i, p in pairs.items()}, none)
 
     def _reload_query(self, query_id: str) -> None:
         stored, _ = self._fold(self._read_query(query_id))
