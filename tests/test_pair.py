@@ -417,6 +417,33 @@ def test_pages_carry_the_concepts_of_the_pairs_query(built_bundle: pathlib.Path,
     assert "concepts" not in page
 
 
+def test_added_pairs_carry_the_concepts_of_their_query(
+    built_bundle: pathlib.Path, data: Any
+) -> None:
+    concepts = {"blue": "the colour of a clear sky"}
+    judge = _judge(data, concepts=concepts)
+    more = pd.DataFrame({"query_id": ["q2", "q1"], "a": ["i1", "i2"], "b": ["t1", "i3"]})
+    assert judge.add_pairs(more) == 2
+    browser = Browser(judge)
+    page, _ = browser.page(3)  # pair 4, added: q2, "<b>blue</b>"
+    assert page["query_id"] == "pair-4" and [c["name"] for c in page["concepts"]] == ["blue"]
+    page, _ = browser.page(4)  # pair 5, added: q1 mentions none of them
+    assert page["query_id"] == "pair-5" and "concepts" not in page
+
+
+def test_query_roles_are_those_of_the_queries_frame(built_bundle: pathlib.Path, data: Any) -> None:
+    queries, items, pairs = data
+    queries = queries.assign(poster=[items["image"].iloc[0], None])
+    roles = {"text": None, "poster": "image"}
+    judge = xm.PairwiseJudge(
+        queries, items, pairs, store=":memory:", annotator="ana", query_roles=roles
+    )
+    page, buffers = Browser(judge).page(0)  # q1: its poster, not its text
+    assert [p["kind"] for p in page["query"]["parts"]] == ["image"] and len(buffers) == 3
+    with pytest.raises(ValueError, match=r"'nope'.*columns: query_id, text"):
+        xm.PairwiseJudge(queries, items, pairs, store=":memory:", query_roles={"nope": "text"})
+
+
 def test_add_pairs_numbers_new_pairs_after_the_others_and_skips_known_ones(
     built_bundle: pathlib.Path, data: Any
 ) -> None:

@@ -3,9 +3,10 @@
 One widget per task (``grade.py``: RelevanceGrid, ``pick.py``: BestMatchPicker, ...) subclasses
 :class:`TaskWidget` and adds its rules (a :class:`~xmwidgets.widgets._rules.Rules` subclass), how
 its stored labels are read back, and its labels frame. The base owns the rest, the same for every
-task: the frames checked on the way in, the store, pages built and sent on a worker thread, the
-browser's messages checked (:mod:`._input`), a ``judge`` batch applied and written in one store
-transaction and acknowledged in one ``ack``, undo, the live labels frame and progress.
+task: the frames checked on the way in, the store, the pool of candidates in shown order
+(:mod:`._pool`), the browser's state updates and messages checked and pages built and sent on a
+worker thread (:mod:`._messages`), a ``judge`` batch applied and written in one store transaction
+and acknowledged in one ``ack`` (:mod:`._batch`), undo, the live labels frame and progress.
 
 Data flows one way: a key press updates the view at once (browser), a ``judge`` message carries a
 batch of actions to the kernel, the kernel applies the task's rules to its in-memory state, appends
@@ -24,7 +25,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, ClassVar
 
 import anywidget
-import numpy as np
 import pandas as pd
 import traitlets
 
@@ -37,19 +37,16 @@ from ._checks import (
     check_grid_options,
     check_records,
     concepts_by_query,
-    group_positions,
 )
 from ._input import (
     Action,
-    BrowserInputError,
-    checked_query_index,
-    parse_message,
-    safe_text,
-    shown_value,
 )
-from ._live_labels import LiveLabels, register_cell_hook
+from ._live_labels import LiveLabels, labels_doc, register_cell_hook
+from ._messages import BrowserMessages
 from ._pages import PageBuilder
-from ._rules import QueryState, Rules
+from ._pool import CandidatePool
+from ._query_state import QueryState
+from ._rules import Rules
 
 __all__ = ["QUERY_IDS_SYNCED", "TaskWidget"]
 
@@ -63,13 +60,14 @@ def _default_annotator() -> str:
     return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
 
 
-class TaskWidget(JudgeBatches, anywidget.AnyWidget):
+class TaskWidget(CandidatePool, BrowserMessages, JudgeBatches, anywidget.AnyWidget):
     """Base of the judgement widgets: one query at a time above its candidates, judged by keys.
 
-    Subclasses set ``_TASK`` (the front end's task body, see ``js/src/tasks/``) and
-    ``_LABEL_COLUMNS`` (their labels frame), and implement :meth:`_read_labels`, :meth:`_open`,
-    :meth:`_parse_action`, :meth:`_page_states`, :meth:`_label_row` and :meth:`_reload_query`.
-    The constructor's parameters are those of :class:`~xmwidgets.RelevanceGrid`.
+    Subclasses set ``_TASK`` (the front end's task body, see ``js/src/tasks/``),
+    ``_LABEL_COLUMNS`` and ``_LABELS_DOC`` (their labels frame and its doc), and implement
+    :meth:`_read_labels`, :meth:`_open`, :meth:`_parse_action`, :meth:`_page_states`,
+    :meth:`_label_row` and :meth:`_reload_query`. The constructor's parameters are those of
+    :class:`~xmwidgets.RelevanceGrid`.
     """
 
     # one bundle for all widgets: the shell is most of it, and each task body is small (the
@@ -79,8 +77,11 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
 
     _TASK: ClassVar[str] = ""
     _LABEL_COLUMNS: ClassVar[dict[str, str]] = {}
-    # traits the browser may change through a state update; every other one is a kernel fact
-    _BROWSER_TRAITS: ClassVar[frozenset[str]] = frozenset({"query_index"})
+    # the doc of the task's labels frame (``help(Widget.labels)``, see labels_doc): what a row is,
+    # then its rows' order and its columns
+    _LABELS_DOC: ClassVar[str] = ""
+    # what the widget's queries are, in its repr
+    _UNITS: ClassVar[str] = "queries"
 
     task = traitlets.Unicode("").tag(sync=True)
     """str: which task body the front end shows (``grade``, ``pick``, ...). Fixed per class."""
@@ -160,7 +161,8 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
             candidates, query_positions, item_positions = check_candidates(
                 candidates, queries, items
             )
-            query_roles_ = infer_roles(queries, "query_id", query_roles)
+            page_queries = self._query_records(queries)
+            query_roles_ = infer_roles(page_queries, "query_id", query_roles)
             item_roles_ = infer_roles(items, "item_id", item_roles)
         except BaseException:
             if reading is not None:
@@ -174,45 +176,60 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
         self._seed = int(seed)
         if reading is None:
             self._store = open_store(store)
-        self._candidates = candidates
-        self._records = (queries, items)  # checked, for add_candidates
+        self._take_pool(queries, items, candidates, query_positions, item_positions)
         # the guideline's concepts each query mentions, shown with their definitions above it
-        self._concepts = concepts_by_query(queries, concepts)
-        self._positions = group_positions(query_positions, list(queries["query_id"]))
-        # each query's candidates in the batches they came in (the constructor's, then each
-        # add_candidates call): every batch is shuffled on its own, after the earlier ones, so
-        # that adding candidates never moves those already on screen
-        self._batches: dict[str, list[np.ndarray]] = {q: [p] for q, p in self._positions.items()}
-        # queries in the order of the queries frame, those without candidates left out
-        self._query_ids: list[str] = list(self._positions)
-        self._index_of = {query_id: k for k, query_id in enumerate(self._query_ids)}
-        self._query_index = pd.Index(queries["query_id"])
-        self._item_index = pd.Index(items["item_id"])
-        # each candidate pair as one integer (query row * n items + item row): resuming matches a
-        # million stored labels against a million candidates with one hash lookup each
-        self._pair_codes = query_positions * max(len(items), 1) + item_positions
-        self._pages = PageBuilder(queries, items, query_roles_, item_roles_, max_px=int(max_px))
+        self._concepts = concepts_by_query(page_queries, concepts)
+        self._pages = PageBuilder(
+            page_queries, items, query_roles_, item_roles_, max_px=int(max_px)
+        )
         self._page_futures: list[Future[None]] = []
         self._live = LiveLabels(self._LABEL_COLUMNS)
         self._constructed = False
 
         super().__init__(annotator=annotator, show_sources=show_sources, task=self._TASK, **kwargs)
-        first = self._open(None if reading is None else reading.result())
+        first = self._open(self._read_now() if reading is None else reading.result())
         with self.hold_sync():
             self.scale = scale.to_dict()
-            self.n_queries = len(self._query_ids)
-            if len(self._query_ids) <= QUERY_IDS_SYNCED:
-                self.goto_query_ids = list(self._query_ids)
+            self._sync_queries()
             self.query_index = first
             self.progress = self._rules.progress()
         self._constructed = True
         self.on_msg(self._on_message)
         self._cell_hook = register_cell_hook(self)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_LABELS_DOC" in cls.__dict__:
+            # the task's own property: the same frame, with the task's doc
+            labels = TaskWidget.__dict__["labels"]
+            cls.labels = property(labels.fget, doc=labels_doc(cls._LABELS_DOC))  # type: ignore[method-assign, assignment]
+
     # ----------------------------------------------------------------- for subclasses
-    def _read_labels(self, campaign: str, annotator: str, scale: Scale) -> pd.DataFrame:
-        """This annotator's stored labels as the task needs them (runs on the page thread)."""
-        raise NotImplementedError
+    # the store's labels columns the task reads (Store.labels(columns=...)), and whose (a role;
+    # None: every role's)
+    _READ_COLUMNS: ClassVar[tuple[str, ...] | None] = None
+    _READ_ROLE: ClassVar[str | None] = None
+
+    def _read_labels(
+        self, campaign: str, annotator: str, scale: Scale, query_ids: list[str] | None = None
+    ) -> pd.DataFrame:
+        """This annotator's stored labels of the task under the scale's version, of
+        ``query_ids`` only when given (at opening, this runs on the page thread)."""
+        return self._store.labels(
+            campaign=campaign,
+            annotator=annotator,
+            task=self._TASK,
+            guideline_version=scale.version,
+            role=self._READ_ROLE,
+            query_ids=query_ids,
+            columns=self._READ_COLUMNS,
+        )
+
+    def _read_query(self, query_id: str) -> pd.DataFrame:
+        """The stored labels of one query, as :meth:`_read_labels` reads them."""
+        return self._read_labels(
+            self._campaign, self.annotator, self._scale, [self._query_of(query_id)]
+        )
 
     def _read_for_open(
         self, campaign: str, annotator: str, scale: Scale, query_ids: Any, item_ids: Any
@@ -222,9 +239,15 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
         ids of the (checked) queries and items frames, in their order."""
         return self._read_labels(campaign, annotator, scale)
 
+    def _read_now(self) -> Any:
+        """What ``_open`` gets, read on this thread (a new store, :meth:`refresh`)."""
+        return self._read_for_open(
+            self._campaign, self.annotator, self._scale, self._query_index, self._item_index
+        )
+
     def _open(self, rows: Any) -> int:
-        """Build ``self._rules`` from what ``_read_for_open`` returned (``None``: read it now)
-        and fill the live frame; returns the index of the first query that is not done."""
+        """Build ``self._rules`` from what ``_read_for_open`` returned and fill the live frame;
+        returns the index of the first query that is not done."""
         raise NotImplementedError
 
     def _parse_action(self, raw: Any, position: int) -> Action:
@@ -247,6 +270,21 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
         """Read one query's state from the store again (undo of an action from before refresh())."""
         raise NotImplementedError
 
+    def _query_records(self, queries: pd.DataFrame) -> pd.DataFrame:
+        """The records of the queries the slots show, given the checked queries frame: that
+        frame; a task whose slots are not queries (the pair judge's pairs) gives the frame of
+        the queries its slots show (see :meth:`_query_of`)."""
+        return queries
+
+    def _query_of(self, query_id: str) -> str:
+        """The query slot ``query_id`` shows: its record heads the page, its stored labels have
+        that ``query_id`` (the slot itself, but for a task whose slots are not queries)."""
+        return query_id
+
+    def _goto_ids(self) -> list[str]:
+        """What ``g`` finds each query by, in the order shown (``""``: that slot by number only)."""
+        return list(self._query_ids)
+
     def _put_labels(self, q: QueryState, item_ids: Iterable[str]) -> None:
         """Queue the live labels rows of the pairs of ``q`` a batch touched (one row per pair;
         a task with one row per query overrides this)."""
@@ -256,11 +294,7 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
     # ----------------------------------------------------------------- public API
     @property
     def labels(self) -> pd.DataFrame:
-        """This annotator's current judgements (see the subclass for its columns).
-
-        The same DataFrame object for the widget's life, brought up to date whenever it can be
-        looked at (when this property is read, and before each notebook cell runs).
-        """
+        """This annotator's current judgements (see the subclass for its columns)."""
         self._live.flush()
         return self._live.frame
 
@@ -268,17 +302,6 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
     def store(self) -> Store:
         """The store the judgements are written to (``store.events()``, ``store.labels()``)."""
         return self._store
-
-    @property
-    def query_ids(self) -> list[str]:
-        """Query ids in the order the widget shows them."""
-        return list(self._query_ids)
-
-    def shown_candidates(self, query_id: str) -> pd.DataFrame:
-        """The candidate rows of ``query_id`` in the order this annotator sees them."""
-        rows = self._candidates.iloc[self._positions[query_id]]
-        shown = self._rules.query(query_id).shown
-        return rows.set_index("item_id", drop=False).loc[shown].reset_index(drop=True)
 
     def refresh(self) -> None:
         """Re-read this annotator's judgements from the store (e.g. after another process wrote).
@@ -294,68 +317,14 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
     def _reload(self) -> None:
         """Read the rules' state and the live frame from the store again; ``progress`` is synced."""
         stale = [*self._rules.stale_undo, *self._rules.undo_stack]
-        self._open(None)
+        self._open(self._read_now())
         self._rules.stale_undo = stale
         self.progress = self._rules.progress()
 
-    def _shown_order(self, query_id: str) -> list[str]:
-        shown: list[str] = []
-        for positions in self._batches[query_id]:
-            item_ids = [str(v) for v in self._candidates["item_id"].array[positions]]
-            if self._shuffle:
-                from ..pools import shown_order
-
-                item_ids = shown_order(item_ids, self.annotator, query_id, seed=self._seed)
-            shown.extend(item_ids)
-        return shown
-
-    def add_candidates(self, candidates: pd.DataFrame) -> int:
-        """Add pairs to judge while the widget runs (e.g. the next batch of ``xm.discover``).
-
-        Pairs already in the widget are skipped; new ones join their query after the candidates it
-        already shows (those keep their places), and queries new to the widget come after the
-        last one. The view updates the pages it holds; judgements stay as they are. Returns the
-        number of pairs added.
-
-        Parameters
-        ----------
-        candidates : DataFrame
-            ``query_id, item_id`` plus optional ``source, score, rank``, as for the constructor;
-            every id must be in the widget's queries and items.
-        """
-        queries, items = self._records
-        new, query_positions, item_positions = check_candidates(candidates, queries, items)
-        codes = query_positions * max(len(items), 1) + item_positions
-        fresh = ~np.isin(codes, self._pair_codes)
-        if not fresh.any():
-            return 0
-        new = new[fresh].reset_index(drop=True)
-        start = len(self._candidates)
-        self._candidates = pd.concat([self._candidates, new], ignore_index=True)
-        self._pair_codes = np.concatenate([self._pair_codes, codes[fresh]])
-        changed: list[int] = []
-        for query_id, positions in group_positions(
-            query_positions[fresh], list(queries["query_id"])
-        ).items():
-            positions = positions + start
-            if query_id in self._batches:
-                self._batches[query_id].append(positions)
-                self._positions[query_id] = np.concatenate([self._positions[query_id], positions])
-                changed.append(self._index_of[query_id])
-            else:  # a query new to the widget: at the end, so no index on screen moves
-                self._batches[query_id] = [positions]
-                self._positions[query_id] = positions
-                self._index_of[query_id] = len(self._query_ids)
-                self._query_ids.append(query_id)
-        self._reload()  # counts, done queries and the rules' states, over the new pool
-        with self.hold_sync():
-            self.n_queries = len(self._query_ids)
-            self.goto_query_ids = (
-                list(self._query_ids) if len(self._query_ids) <= QUERY_IDS_SYNCED else []
-            )
-        if changed:
-            self.send({"type": "invalidate", "indices": sorted(changed)})
-        return int(fresh.sum())
+    def _sync_queries(self) -> None:
+        """Sync how many queries there are and what ``g`` finds them by."""
+        self.n_queries = len(self._query_ids)
+        self.goto_query_ids = self._goto_ids() if len(self._query_ids) <= QUERY_IDS_SYNCED else []
 
     def _set_progress(self) -> None:
         """Keep ``progress`` current in Python without a message: the ack carries it to the view."""
@@ -363,7 +332,7 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
         with self._lock_property(progress=progress):
             self.progress = progress
 
-    # ----------------------------------------------------------------- state updates
+    # ----------------------------------------------------------------- kernel facts
     @traitlets.validate("annotator")
     def _kernel_fact(self, proposal: Any) -> Any:
         if getattr(self, "_constructed", False) and proposal["value"] != getattr(
@@ -374,104 +343,6 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
                 "widget for another annotator"
             )
         return proposal["value"]
-
-    def set_state(self, sync_data: dict[str, Any]) -> None:
-        """A state update from the browser: only ``query_index`` may change; the rest is reverted.
-
-        The browser is not trusted with kernel facts (annotator, blinding, scale, progress...): a
-        front end that sends them is logged and sent the kernel's values back.
-        """
-        if not isinstance(sync_data, Mapping):
-            _log.warning("xmwidgets: ignored a state update that is not an object: %r", sync_data)
-            return
-        allowed: dict[str, Any] = {}
-        revert: list[str] = []
-        for name, value in sync_data.items():
-            if name not in self._BROWSER_TRAITS:
-                if name in self.keys:
-                    revert.append(name)
-                _log.warning(
-                    "xmwidgets: the browser tried to set %r to %s; it is decided by the kernel "
-                    "and was reverted",
-                    name,
-                    shown_value(value),
-                )
-                continue
-            index = checked_query_index(value, len(self._query_ids))
-            if index is None:
-                revert.append(name)
-                _log.warning(
-                    "xmwidgets: the browser sent query_index %s, not a query position "
-                    "0..%d; reverted",
-                    shown_value(value),
-                    len(self._query_ids) - 1,
-                )
-                continue
-            allowed[name] = index
-        if allowed:
-            super().set_state(allowed)
-        if revert:
-            self.send_state(key=revert)
-
-    # ----------------------------------------------------------------- browser messages
-    def _on_message(self, _widget: Any, content: Any, buffers: list[Any]) -> None:
-        request_id = None
-        try:
-            message = parse_message(content, len(self._query_ids))
-            request_id = message.request_id
-            if message.type == "page":
-                assert message.index is not None
-                self._send_page(message.index, request_id)
-            elif message.type == "judge":
-                self._judge_batch(message.actions)
-        except BrowserInputError as exc:
-            _log.warning("xmwidgets: refused a message from the browser: %s", exc)
-            self._send_error(exc.request_id, str(exc))
-        except Exception as exc:  # the browser must learn of every failure
-            _log.error("xmwidgets: handling a browser message failed", exc_info=exc)
-            self._send_error(request_id, f"{type(exc).__name__}: {exc}")
-
-    def _send_error(self, request_id: int | None, message: str) -> None:
-        self.send({"type": "error", "request_id": request_id, "message": safe_text(message)})
-
-    def _send_page(self, index: int, request_id: int | None) -> Future[None]:
-        """Build and send a page on the page thread, so that judgements never queue behind media.
-
-        Rendering a prefetched page (a dozen photos) takes tens of milliseconds; on the kernel's
-        main thread it would delay the acknowledgement of every judgement that arrives meanwhile.
-        The page's judgement state is copied here, on the main thread, before the hand-over.
-        """
-        query_id = self._query_ids[index]
-        candidates = self.shown_candidates(query_id)
-        q = self._rules.query(query_id)
-        states = self._page_states(q)
-        extra = self._page_extra(q)
-        if query_id in self._concepts:
-            extra["concepts"] = self._concepts[query_id]
-        none_relevant = q.none_relevant
-        show_sources = self.show_sources
-
-        def build_and_send() -> None:
-            try:
-                page, buffers = self._pages.build(
-                    index, query_id, candidates, states, none_relevant, show_sources, extra
-                )
-                self.send(
-                    {"type": "page", "request_id": request_id, "index": index, "page": page},
-                    buffers,
-                )
-            except Exception as exc:
-                _log.error("xmwidgets: building page %d failed", index, exc_info=exc)
-                self._send_error(request_id, f"page {index} could not be built: {exc}")
-
-        future = self._page_thread.submit(build_and_send)
-        self._page_futures = [f for f in self._page_futures if not f.done()] + [future]
-        return future
-
-    def wait_for_pages(self, timeout: float | None = 30) -> None:
-        """Block until every page asked for so far has been sent (for tests and scripts)."""
-        for future in list(self._page_futures):
-            future.result(timeout=timeout)
 
     def close(self) -> None:
         hook = getattr(self, "_cell_hook", None)
@@ -490,7 +361,7 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
             return f"{type(self).__name__}(<not initialised>)"
         p = rules.progress()
         return (
-            f"{type(self).__name__}(annotator={self.annotator!r}, queries={p['n_queries']}, "
+            f"{type(self).__name__}(annotator={self.annotator!r}, {self._UNITS}={p['n_queries']}, "
             f"judged={p['judged']}/{p['total']}, store={self._store.path!r})"
         )
 

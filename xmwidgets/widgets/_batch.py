@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ._input import Action, BrowserInputError, safe_text
-from ._rules import Applied, QueryState, Refused, Rules
+from ._query_state import QueryState
+from ._rules import Applied, Refused, Rules
 
 if TYPE_CHECKING:
     from ..store import Store

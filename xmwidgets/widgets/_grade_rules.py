@@ -18,22 +18,20 @@ A query is done when each candidate is graded or flagged broken-media, or it is 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
-from ..scale import Scale
 from ._input import Action
-from ._rules import Applied, QueryState, Refused, Rules
+from ._query_state import BROKEN, Flagged, QueryState
+from ._rules import Applied, Refused, ScaleRules
 
 __all__ = ["BROKEN", "GradeRules", "Pair"]
 
-BROKEN = "broken-media"
-
 
 @dataclass(slots=True)
-class Pair:
+class Pair(Flagged):
     """The stored state of one (query, candidate) pair for this annotator."""
 
     relevance: int | None = None
@@ -52,10 +50,6 @@ class Pair:
         return self.magnitude if self.relevance is None else self.relevance
 
     @property
-    def broken(self) -> bool:
-        return BROKEN in self.flags
-
-    @property
     def handled(self) -> bool:
         """Counts towards "query done": graded, or flagged broken-media."""
         return self.value is not None or self.broken
@@ -71,7 +65,7 @@ class Pair:
         return max(stamps) if stamps else None
 
 
-class GradeRules(Rules):
+class GradeRules(ScaleRules):
     """The rules of the grading task (R1–R5 above) on top of the shared bookkeeping of Rules.
 
     Flags and notes: a ``flag`` or ``note`` action names a candidate (the grade event carries the
@@ -79,35 +73,19 @@ class GradeRules(Rules):
 
     Parameters
     ----------
-    scale
-        The relevance scale; its ``version`` is recorded as ``guideline_version``.
-    campaign, annotator, load_query, n_queries, total, judged, queries_done
-        As for :class:`~xmwidgets.widgets._rules.Rules`.
+    scale, campaign, annotator, load_query, n_queries, total, judged, queries_done
+        As for :class:`~xmwidgets.widgets._rules.ScaleRules` (``scale``: the relevance scale).
     """
 
     TASK = "grade"
 
-    def __init__(
-        self,
-        scale: Scale,
-        campaign: str,
-        annotator: str,
-        load_query: Callable[[str], QueryState],
-        **counts: int,
-    ) -> None:
-        super().__init__(
-            campaign,
-            annotator,
-            scale.version,
-            load_query,
-            **counts,
-        )
-        self.scale = scale
-        if scale.is_continuous:
-            assert scale.minimum is not None
-            self.lowest: int | float = scale.minimum
-        else:
-            self.lowest = scale.values[0]
+    @cached_property
+    def lowest(self) -> int | float:
+        """The scale's lowest level (continuous: its minimum): "not relevant"."""
+        if self.scale.is_continuous:
+            assert self.scale.minimum is not None
+            return self.scale.minimum
+        return self.scale.values[0]
 
     # ------------------------------------------------------------------ words
     def level_name(self, value: float | int | None) -> str:
@@ -163,14 +141,6 @@ class GradeRules(Rules):
         event.update(best=best, shown=q.shown_json)
         return event
 
-    def _mark(
-        self, q: QueryState, value: bool, now: datetime, duration: int | None
-    ) -> dict[str, Any]:
-        self._set_none(q, value)
-        event = self._event("pick", q, None, now, duration)
-        event.update(none_relevant=value, shown=q.shown_json)
-        return event
-
     # ------------------------------------------------------------------ actions
     def _grade_action(
         self, q: QueryState, action: Action, applied: Applied, now: datetime
@@ -224,21 +194,15 @@ class GradeRules(Rules):
             applied.events.append(self._best(q, current, False, now, None))
             notices.append(f"best pick moved from {self._candidate(q, current)} to {where}")
         applied.events.append(self._best(q, item_id, True, now, action.duration_ms))
-        if q.none_relevant:  # only an inconsistent older store gets here
-            applied.events.append(self._mark(q, False, now, None))
-            notices.append("'none relevant' cleared")
+        notices += self._clear_mark(q, applied, now)  # only an older store has a mark here
         return notices
 
     def _none_action(
         self, q: QueryState, action: Action, applied: Applied, now: datetime
     ) -> list[str]:
-        name = f"query {q.index + 1}"
         if not action.on:
-            applied.description = f"'none relevant' cleared on {name}"
-            if q.none_relevant:
-                applied.events.append(self._mark(q, False, now, action.duration_ms))
-                return [f"'none relevant' cleared on {name}"]
-            return []
+            return self._unmark(q, action, applied, now)
+        name = f"query {q.index + 1}"
         relevant = sorted(
             q.position[i] + 1 for i, p in q.pairs.items() if i in q.position and self._relevant(p)
         )
@@ -290,10 +254,9 @@ class GradeRules(Rules):
         item_id, flag = action.item_id, action.flag
         old = q.pairs.get(item_id) or Pair()
         where = self._candidate(q, item_id)
-        toggled = self._toggle_flag(old.flags, action, applied, f"{where} of query {q.index + 1}")
-        if toggled is None:
+        flags = self._toggle_flag(old.flags, action, applied, f"{where} of query {q.index + 1}")
+        if flags is None:
             return []
-        flags = toggled
         if flag != BROKEN:
             applied.events.append(
                 self._grade(q, item_id, old.value, flags, now, action.duration_ms)

@@ -14,6 +14,7 @@ re-initialises the frame object in place from the live slots, with a RangeIndex 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import weakref
 from collections.abc import Sequence
 from typing import Any
@@ -21,9 +22,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["LiveLabels", "Row", "empty_frame", "register_cell_hook"]
+__all__ = ["LIVE_DOC", "LiveLabels", "Row", "empty_frame", "labels_doc", "register_cell_hook"]
 
 Row = tuple[Any, ...]  # values in the frame's column order, None for missing
+
+# what a widget's ``labels`` frame is, whatever its task
+LIVE_DOC = (
+    "The same DataFrame object for the widget's life, brought up to date whenever it can be\n"
+    "looked at (when this property is read, and before each notebook cell runs)."
+)
+
+
+def labels_doc(doc: str) -> str:
+    """The doc of a task's ``labels``: the first paragraph of ``doc`` (what a row is), then
+    :data:`LIVE_DOC`, then the rest of ``doc`` (the rows' order, the columns)."""
+    summary, _, rest = inspect.cleandoc(doc).partition("\n\n")
+    return "\n\n".join(part for part in (summary, LIVE_DOC, rest) if part)
 
 
 def empty_frame(columns: dict[str, str]) -> pd.DataFrame:

@@ -89,6 +89,7 @@ class PageBuilder:
         none_relevant: bool,
         show_sources: bool,
         extra: dict[str, Any] | None = None,
+        record: str | None = None,
     ) -> tuple[dict[str, Any], list[bytes]]:
         """The page for ``query_id``; ``candidates`` are its rows in shown order.
 
@@ -96,10 +97,13 @@ class PageBuilder:
         ``{"relevance", "best", "flags", "note"}`` for grading (relevance: the level or magnitude,
         None when ungraded); every key is copied onto the candidate, over the defaults relevance
         None, best False, flags []. ``extra`` holds page-level fields of the task (the query's own
-        flags and note, ...), copied onto the page.
+        flags and note, ...), copied onto the page. ``record`` is the id of the query record
+        whose content heads the page when it is not ``query_id`` (a pair's query: its media are
+        cached per query, not per pair).
         """
+        record = query_id if record is None else record
         query_parts, buffers = self._parts(
-            "q", query_id, self._queries.loc[query_id], self._query_roles
+            "q", record, self._queries.loc[record], self._query_roles
         )
         item_ids = [str(v) for v in candidates["item_id"]]
         rendered = list(

@@ -22,7 +22,6 @@ A query is done when it has a best pick or is marked none relevant (``QueryState
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -37,11 +36,11 @@ from ._input import (
     action_head,
     shown_value,
 )
-from ._rules import Applied, QueryState, Refused, Rules
+from ._query_state import BROKEN, Flagged, QueryState, Stamped
+from ._rules import Applied, Refused, ScaleRules
 
 __all__ = ["BROKEN", "MARK", "PICK_OPS", "Pick", "PickRules", "parse_pick_action"]
 
-BROKEN = "broken-media"
 PICK_OPS = ("pick", "none", "flag", "undo")
 # the pseudo-candidate that holds the "none relevant" mark's own data (when, how long, version): kept
 # in QueryState.pairs under an id no candidate has, so undo and rollback restore it with the rest
@@ -49,19 +48,11 @@ MARK = ""
 
 
 @dataclass(slots=True)
-class Pick:
+class Pick(Stamped, Flagged):
     """The stored pick state of one candidate (or of the query's mark, under :data:`MARK`)."""
 
     rank: int | None = None  # 1 = best, 2 = second best
     flags: tuple[str, ...] = ()
-    shown_position: int | None = None
-    duration_ms: int | None = None
-    guideline_version: str | None = None
-    created_at: datetime | None = None
-
-    @property
-    def broken(self) -> bool:
-        return BROKEN in self.flags
 
     @property
     def handled(self) -> bool:
@@ -113,39 +104,15 @@ def parse_pick_action(raw: Any, position: int, scale: Scale) -> Action:
 _RANK_NAMES = {1: "best", 2: "second best"}
 
 
-class PickRules(Rules):
+class PickRules(ScaleRules):
     """The rules of the pick task (P1–P4 above) on the shared bookkeeping of Rules.
 
     Parameters
     ----------
-    scale
-        Its ``version`` is recorded as ``guideline_version``; its flags are the flags allowed.
-    advance
-        Whether the view goes on to the next query after a best pick (``advance_on_pick``): the
-        "query done" cue then says where it went instead of "n for next".
-    campaign, annotator, load_query, n_queries, total, judged, queries_done
-        As for :class:`~xmwidgets.widgets._rules.Rules`.
+    scale, campaign, annotator, load_query, n_queries, total, judged, queries_done, advance
+        As for :class:`~xmwidgets.widgets._rules.ScaleRules`; ``advance`` is the picker's
+        ``advance_on_pick``: the "query done" cue then says where it went instead of "n for next".
     """
-
-    def __init__(
-        self,
-        scale: Scale,
-        campaign: str,
-        annotator: str,
-        load_query: Callable[[str], QueryState],
-        *,
-        advance: Callable[[], bool],
-        **counts: int,
-    ) -> None:
-        super().__init__(
-            campaign,
-            annotator,
-            scale.version,
-            load_query,
-            **counts,
-        )
-        self.scale = scale
-        self._advance = advance
 
     def progress(self) -> dict[str, int]:
         """``judged``/``total`` count queries here (one pick per query), not candidates."""
@@ -193,18 +160,10 @@ class PickRules(Rules):
     def _mark(
         self, q: QueryState, value: bool, now: datetime, duration: int | None
     ) -> dict[str, Any]:
-        self._set_none(q, value)
+        event = super()._mark(q, value, now, duration)
         mark = Pick(duration_ms=duration, guideline_version=self.version, created_at=now)
         self._set(q, MARK, mark if value else None)
-        event = self._event("pick", q, None, now, duration)
-        event.update(none_relevant=value, shown=q.shown_json)
         return event
-
-    def _clear_mark(self, q: QueryState, applied: Applied, now: datetime) -> list[str]:
-        if not q.none_relevant:
-            return []
-        applied.events.append(self._mark(q, False, now, None))
-        return ["'none relevant' cleared"]
 
     # ------------------------------------------------------------------ actions
     def _pick_action(
@@ -259,14 +218,9 @@ class PickRules(Rules):
     def _none_action(
         self, q: QueryState, action: Action, applied: Applied, now: datetime
     ) -> list[str]:
-        name = f"query {q.index + 1}"
         if not action.on:
-            applied.description = f"'none relevant' cleared on {name}"
-            if not q.none_relevant:
-                return []
-            applied.events.append(self._mark(q, False, now, action.duration_ms))
-            return [f"'none relevant' cleared on {name}"]
-        applied.description = f"'none relevant' on {name}"
+            return self._unmark(q, action, applied, now)
+        applied.description = f"'none relevant' on query {q.index + 1}"
         picked = [
             f"{self._candidate(q, i)} ({_RANK_NAMES[rank]})"
             for rank in (1, 2)
@@ -290,10 +244,9 @@ class PickRules(Rules):
         item_id, flag = action.item_id, action.flag
         old = q.pairs.get(item_id) or Pick()
         where = self._candidate(q, item_id)
-        toggled = self._toggle_flag(old.flags, action, applied, f"{where} of query {q.index + 1}")
-        if toggled is None:
+        flags = self._toggle_flag(old.flags, action, applied, f"{where} of query {q.index + 1}")
+        if flags is None:
             return []
-        flags = toggled
         clears = flag == BROKEN and action.on and old.rank is not None  # P3
         rank = None if clears else old.rank
         applied.events.append(

@@ -29,7 +29,8 @@ from ._input import (
     action_head,
     shown_value,
 )
-from ._rules import Applied, QueryState, Refused, Rules
+from ._query_state import QueryState, Stamped
+from ._rules import Applied, Refused, ScaleRules
 
 __all__ = ["RANK_OPS", "RankRules", "Ranked", "competition_ranks", "parse_rank_action"]
 
@@ -39,16 +40,12 @@ MAX_RANKING = MAX_ACTIONS
 
 
 @dataclass(slots=True)
-class Ranked:
+class Ranked(Stamped):
     """The stored rank of one (query, candidate) pair for this annotator."""
 
     rank: int
     n_ranked: int  # candidates in the ranking this rank belongs to
     tied: bool  # another candidate of the ranking has the same rank
-    shown_position: int | None = None
-    duration_ms: int | None = None
-    guideline_version: str | None = None
-    created_at: datetime | None = None
 
     @property
     def handled(self) -> bool:
@@ -129,8 +126,15 @@ def _listed(values: Sequence[Any], limit: int = 10) -> str:
     return ", ".join(str(v) for v in values[:limit]) + (", ..." if len(values) > limit else "")
 
 
-class RankRules(Rules):
-    """The rules of the ranking task (module docstring) on top of the shared Rules."""
+class RankRules(ScaleRules):
+    """The rules of the ranking task (module docstring) on top of the shared Rules.
+
+    Parameters
+    ----------
+    scale, campaign, annotator, load_query, n_queries, total, judged, queries_done
+        As for :class:`~xmwidgets.widgets._rules.ScaleRules` (only the scale's ``version`` is
+        used: it is recorded as ``guideline_version``).
+    """
 
     def _check(self, q: QueryState, ranking: Sequence[tuple[str, int]]) -> list[int]:
         """The ranking's competition ranks in its order; Refused names what is wrong with it."""

@@ -1,105 +1,33 @@
-"""What every task's rules share: per-query state in memory, undo, rollback, counts and acks.
+"""What every task's rules share: per-query state kept current, undo, rollback, counts and acks.
 
 A task's rules (:class:`Rules` subclass, one module per task) turn each checked action from the
 browser into zero or more store events plus a notice for the annotator, by methods named
-``_<op>_action``. The state of every touched query is held in memory (:class:`QueryState`, whose
-``pairs`` map an item id to the task's own item state) and updated from the events the kernel
-itself writes; the store stays the source of truth (a widget reads it when it opens and on
-``refresh()``). This module keeps the bookkeeping that is the same for every task: the undo stack
-(undo retracts the events of the last accepted action), rollback of a batch the store refused, the
-counts behind ``progress``, the "query done" cues and the pairs touched since the last ack.
+``_<op>_action``. The state of every touched query is held in memory (:class:`QueryState` of
+:mod:`._query_state`, whose ``pairs`` map an item id to the task's own item state) and updated
+from the events the kernel itself writes; the store stays the source of truth (a widget reads it
+when it opens and on ``refresh()``). This module keeps the bookkeeping that is the same for every
+task: the undo stack (undo retracts the events of the last accepted action), rollback of a batch
+the store refused, the counts behind ``progress``, the "none relevant" mark, the "query done" cues
+and the pairs touched since the last ack.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
+from ..scale import Scale
 from ._input import Action
+from ._query_state import QUERY, QueryNote, QueryState
 
-__all__ = ["QUERY", "Applied", "ItemState", "QueryNote", "QueryState", "Refused", "Rules"]
-
-# the key under which a query's own state (its flags and note) is kept in QueryState.pairs: no item
-# id is empty, and keeping it there gives it undo, rollback and "touched" like any pair
-QUERY = ""
+# QueryState too: a task's rules take it from here, with the rest of what they build on
+__all__ = ["Applied", "QueryState", "Refused", "Rules", "ScaleRules"]
 
 
 class Refused(ValueError):
     """An action the rules refuse; the text is the notice for the annotator."""
-
-
-class ItemState(Protocol):
-    """The state of one (query, candidate) pair in a task (a frozen-ish dataclass with slots)."""
-
-    @property
-    def handled(self) -> bool:
-        """Counts towards "query done"."""
-        ...
-
-    @property
-    def judged(self) -> bool:
-        """Has a row in the widget's labels frame."""
-        ...
-
-
-@dataclass(slots=True)
-class QueryNote:
-    """A query's own flags and note (e.g. "ambiguous-query"): events with item_id null."""
-
-    flags: tuple[str, ...] = ()
-    note: str | None = None
-    created_at: datetime | None = None
-
-    @property
-    def handled(self) -> bool:
-        return False  # a flag on the query does not judge its candidates
-
-    @property
-    def judged(self) -> bool:
-        return bool(self.flags) or bool(self.note)
-
-
-@dataclass(slots=True)
-class QueryState:
-    """One query's candidates in shown order and their pairs' states."""
-
-    query_id: str
-    index: int  # position in the widget (0-based)
-    shown: list[str]  # item ids in the order this annotator sees them
-    position: dict[str, int]
-    pairs: dict[str, Any] = field(default_factory=dict)  # item id -> the task's ItemState
-    none_relevant: bool = False
-    handled: int = 0  # candidates whose state counts towards "done"
-    # handled candidates that make the query done; None: all of them (a pick needs one)
-    needed: int | None = None
-    _shown_json: str | None = None
-
-    @property
-    def total(self) -> int:
-        return len(self.shown)
-
-    @property
-    def done(self) -> bool:
-        need = len(self.shown) if self.needed is None else self.needed
-        return self.none_relevant or self.handled >= need
-
-    @property
-    def shown_json(self) -> str:
-        if self._shown_json is None:
-            self._shown_json = json.dumps(self.shown)
-        return self._shown_json
-
-    def count_handled(self) -> int:
-        return sum(1 for i, p in self.pairs.items() if p.handled and i in self.position)
-
-    @property
-    def own(self) -> QueryNote:
-        """The query's own flags and note."""
-        state = self.pairs.get(QUERY)
-        return state if isinstance(state, QueryNote) else QueryNote()
 
 
 @dataclass(slots=True)
@@ -307,6 +235,31 @@ class Rules:
             return f"{done} · {left} quer{'y' if left == 1 else 'ies'} left · g to go to one"
         return f"{done} · n for next"
 
+    # ------------------------------------------------------------------ "none relevant"
+    def _mark(
+        self, q: QueryState, value: bool, now: datetime, duration: int | None
+    ) -> dict[str, Any]:
+        """Mark ``q`` "none relevant" (or not): its state and its ``pick`` event (item_id null)."""
+        self._set_none(q, value)
+        event = self._event("pick", q, None, now, duration)
+        event.update(none_relevant=value, shown=q.shown_json)
+        return event
+
+    def _unmark(self, q: QueryState, action: Action, applied: Applied, now: datetime) -> list[str]:
+        """A ``none`` action that clears the mark (``on`` false): nothing else changes."""
+        applied.description = f"'none relevant' cleared on query {q.index + 1}"
+        if not q.none_relevant:
+            return []
+        applied.events.append(self._mark(q, False, now, action.duration_ms))
+        return [applied.description]
+
+    def _clear_mark(self, q: QueryState, applied: Applied, now: datetime) -> list[str]:
+        """Clear the mark of ``q`` as a side effect of ``applied`` (e.g. a pick), if it has one."""
+        if not q.none_relevant:
+            return []
+        applied.events.append(self._mark(q, False, now, None))
+        return ["'none relevant' cleared"]
+
     # ------------------------------------------------------------------ the query's own flags and note
     def _query_note(
         self, q: QueryState, own: QueryNote, now: datetime, duration: int | None
@@ -413,3 +366,37 @@ class Rules:
             "judged": q.handled,
             "total": q.total,
         }
+
+
+class ScaleRules(Rules):
+    """Rules of a task whose guideline is a :class:`~xmwidgets.scale.Scale` (grading, picking,
+    ranking): its ``version`` is recorded as ``guideline_version``.
+
+    Parameters
+    ----------
+    scale
+        The task's scale (kept as :attr:`scale`).
+    campaign, annotator, load_query, n_queries, total, judged, queries_done
+        As for :class:`Rules`.
+    advance
+        Whether the view goes on to the next query after the action that makes one done (the
+        "query done" cue may then say where it went); default: it does not.
+    """
+
+    def __init__(
+        self,
+        scale: Scale,
+        campaign: str,
+        annotator: str,
+        load_query: Callable[[str], QueryState],
+        *,
+        advance: Callable[[], bool] | None = None,
+        **counts: int,
+    ) -> None:
+        super().__init__(campaign, annotator, scale.version, load_query, **counts)
+        self.scale = scale
+        self._advance = advance or _stays
+
+
+def _stays() -> bool:
+    return False

@@ -8,7 +8,7 @@ by :func:`._input.parse_action`, and its front end is ``js/src/tasks/grade/``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,7 +26,7 @@ from ._grade_labels import (
 from ._grade_rules import BROKEN, GradeRules, Pair
 from ._input import Action, parse_action
 from ._live_labels import Row
-from ._rules import QUERY, QueryNote, QueryState
+from ._query_state import QUERY, QueryNote, QueryState, first_not_done
 
 __all__ = ["RelevanceGrid"]
 
@@ -87,22 +87,12 @@ class RelevanceGrid(TaskWidget):
     >>> grid.labels                                                        # doctest: +SKIP
     """
 
-    _TASK: ClassVar[str] = "grade"
-    _LABEL_COLUMNS: ClassVar[dict[str, str]] = LABEL_FRAME_COLUMNS
+    _TASK = "grade"
+    _LABEL_COLUMNS = LABEL_FRAME_COLUMNS
+    _LABELS_DOC = """This annotator's current judgements: one row per judged ``(query_id, item_id)``.
 
-    advance_on_grade = traitlets.Bool(True).tag(sync=True)
-    """bool: after a grade key, move the focus to the next unjudged candidate. Default True."""
-
-    _rules: GradeRules
-
-    @property
-    def labels(self) -> pd.DataFrame:
-        """This annotator's current judgements: one row per judged ``(query_id, item_id)``.
-
-        The same DataFrame object for the widget's life, brought up to date whenever it can be
-        looked at (when this property is read, and before each notebook cell runs). A pair is
-        judged when it has a grade, a flag or the best pick. Rows are in the order their pairs
-        were first judged (as stored when the widget opened, then as judged here), indexed
+        A pair is judged when it has a grade, a flag or the best pick. Rows are in the order their
+        pairs were first judged (as stored when the widget opened, then as judged here), indexed
         0..n-1 without gaps (an undone judgement's row is gone). Columns:
 
         - ``query_id``, ``item_id`` (string): the pair.
@@ -122,7 +112,11 @@ class RelevanceGrid(TaskWidget):
           for judgements made as a side effect (e.g. "none relevant" grading the rest).
         - ``created_at`` (datetime64[ns, UTC]): when the pair's grade or best pick was last set.
         """
-        return super().labels
+
+    advance_on_grade = traitlets.Bool(True).tag(sync=True)
+    """bool: after a grade key, move the focus to the next unjudged candidate. Default True."""
+
+    _rules: GradeRules
 
     @property
     def none_relevant(self) -> set[str]:
@@ -133,11 +127,18 @@ class RelevanceGrid(TaskWidget):
 
     # which of the annotator's stored judgements are this widget's: an annotator's own (Review
     # reads the adjudicator's)
-    _READ_ROLE: ClassVar[str] = "annotator"
+    _READ_ROLE = "annotator"
 
-    def _read_labels(self, campaign: str, annotator: str, scale: Scale) -> pd.DataFrame:
+    def _read_labels(
+        self, campaign: str, annotator: str, scale: Scale, query_ids: list[str] | None = None
+    ) -> pd.DataFrame:
+        # grades and best picks (tasks grade and pick), those stored without a version too
         rows = self._store.labels(
-            campaign=campaign, annotator=annotator, columns=FOLD_COLUMNS, role=self._READ_ROLE
+            campaign=campaign,
+            annotator=annotator,
+            columns=FOLD_COLUMNS,
+            role=self._READ_ROLE,
+            query_ids=query_ids,
         )
         return this_version(rows, scale.version)
 
@@ -200,20 +201,14 @@ class RelevanceGrid(TaskWidget):
             positions_in(base["item_id"], item_ids),
         )
 
-    def _open(self, rows: _Opening | None) -> int:
+    def _open(self, rows: _Opening) -> int:
         """Read this annotator's labels, fold them into the live frame and count what is done.
 
         Everything is vectorised over the stored labels; the per-query state the rules need is
         built only for the queries the annotator opens (``_load_query``). Returns the index of the
         first query that is not done.
         """
-        opening = (
-            rows
-            if rows is not None
-            else self._read_for_open(
-                self._campaign, self.annotator, self._scale, self._query_index, self._item_index
-            )
-        )
+        opening = rows
         rows, base, none_relevant = opening.rows, opening.base, opening.none_relevant
         query_rows, item_rows = opening.query_rows, opening.item_rows
         self._live.load(base)
@@ -251,8 +246,7 @@ class RelevanceGrid(TaskWidget):
             judged=int(counts.sum()),
             queries_done=int(done.sum()),
         )
-        unfinished = np.flatnonzero(~done)
-        return int(unfinished[0]) if len(unfinished) else 0
+        return first_not_done(done)
 
     def _new_rules(self, **counts: Any) -> GradeRules:
         """The rules of this grid, with the counts read from the store."""
@@ -268,32 +262,25 @@ class RelevanceGrid(TaskWidget):
 
     def _load_query(self, query_id: str) -> QueryState:
         """The state of one query as loaded from the store (its first use in this session)."""
-        index = self._index_of[query_id]  # KeyError: unknown query
-        shown = self._shown_order(query_id)
-        q = QueryState(query_id, index, shown, {item: k for k, item in enumerate(shown)})
-        q.none_relevant = query_id in self._none_at_load
+        slots = self._slots_of(self._index_of[query_id])  # KeyError: unknown query
+        pairs: dict[str, Any] = {}
         own = self._notes_at_load.get(query_id)
         if own is not None:
-            q.pairs[QUERY] = own
-        slots = self._slots_of(index)
+            pairs[QUERY] = own
         if len(slots):
-            pairs = _pairs(self._live.column, slots)
-            q.pairs.update(pairs)
+            stored = _pairs(self._live.column, slots)
+            pairs.update(stored)
             self._live.register(
-                {(query_id, item_id): int(slot) for item_id, slot in zip(pairs, slots, strict=True)}
+                {
+                    (query_id, item_id): int(slot)
+                    for item_id, slot in zip(stored, slots, strict=True)
+                }
             )
-        q.handled = q.count_handled()
-        return q
+        return self._query_state(query_id, pairs, query_id in self._none_at_load)
 
     def _reload_query(self, query_id: str) -> None:
         """Read one query's state from the store again (undo of an action from before refresh())."""
-        rows = self._store.labels(
-            campaign=self._campaign,
-            annotator=self.annotator,
-            query_ids=[query_id],
-            role=self._READ_ROLE,
-        )
-        rows = this_version(rows, self._scale.version)
+        rows = self._read_query(query_id)
         base, none_relevant = fold_store_labels(rows)
         pairs: dict[str, Any] = (
             _pairs(lambda c: base[c].array, np.arange(len(base))) if len(base) else {}

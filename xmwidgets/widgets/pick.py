@@ -9,17 +9,17 @@ candidate, ``rank`` 1 (best, with ``best`` True) or 2, ``shown`` = every candida
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from dataclasses import replace
+from typing import Any
 
 import pandas as pd
 import traitlets
 
-from ..scale import Scale
 from ._base import TaskWidget
 from ._input import Action
 from ._live_labels import Row, empty_frame
 from ._pick_rules import MARK, Pick, PickRules, parse_pick_action
-from ._rules import QueryState
+from ._query_state import QueryState, first_not_done
 
 __all__ = ["BestMatchPicker"]
 
@@ -38,7 +38,7 @@ PICK_LABEL_COLUMNS: dict[str, str] = {
     "created_at": "datetime64[ns, UTC]",
 }
 # the store's labels columns a picker reads when it opens (Store.labels(columns=...))
-_READ_COLUMNS = (
+_PICK_READ_COLUMNS = (
     "query_id",
     "item_id",
     "rank",
@@ -89,23 +89,13 @@ shuffle, seed, show_sources, max_px
     >>> picker.labels                                                         # doctest: +SKIP
     """
 
-    _TASK: ClassVar[str] = "pick"
-    _LABEL_COLUMNS: ClassVar[dict[str, str]] = PICK_LABEL_COLUMNS
+    _TASK = "pick"
+    _LABEL_COLUMNS = PICK_LABEL_COLUMNS
+    _LABELS_DOC = """This annotator's picks: one row per query with a pick or a "none relevant" mark.
 
-    advance_on_pick = traitlets.Bool(True).tag(sync=True)
-    """bool: after a best pick, show the next query at once (the notice says so). Default True."""
-
-    _rules: PickRules
-
-    @property
-    def labels(self) -> pd.DataFrame:
-        """This annotator's picks: one row per query with a pick or a "none relevant" mark.
-
-        The same DataFrame object for the widget's life, brought up to date whenever it can be
-        looked at (when this property is read, and before each notebook cell runs). Rows are in the
-        order their queries were first picked (as stored when the widget opened, then as picked
-        here), indexed 0..n-1 without gaps (a query whose last pick is undone loses its row).
-        Only picks made under this scale's ``version`` are read from the store. Columns:
+        Rows are in the order their queries were first picked (as stored when the widget opened,
+        then as picked here), indexed 0..n-1 without gaps (a query whose last pick is undone loses
+        its row). Only picks made under this scale's ``version`` are read from the store. Columns:
 
         - ``query_id`` (string): the query.
         - ``best`` (string): the item id picked as the best match; ``<NA>`` when only a second
@@ -123,7 +113,14 @@ shuffle, seed, show_sources, max_px
           the second best); ``<NA>`` when the pick was a side effect (e.g. a swap).
         - ``created_at`` (datetime64[ns, UTC]): when the query's picks or mark last changed.
         """
-        return super().labels
+
+    _NEEDED = 1  # a best pick
+    _READ_COLUMNS = _PICK_READ_COLUMNS
+
+    advance_on_pick = traitlets.Bool(True).tag(sync=True)
+    """bool: after a best pick, show the next query at once (the notice says so). Default True."""
+
+    _rules: PickRules
 
     @property
     def none_relevant(self) -> set[str]:
@@ -133,15 +130,6 @@ shuffle, seed, show_sources, max_px
         return marked | {q for q, s in loaded.items() if s.none_relevant}
 
     # ----------------------------------------------------------------- the hooks of TaskWidget
-    def _read_labels(self, campaign: str, annotator: str, scale: Scale) -> pd.DataFrame:
-        return self._store.labels(
-            campaign=campaign,
-            annotator=annotator,
-            task="pick",
-            guideline_version=scale.version,
-            columns=_READ_COLUMNS,
-        )
-
     def _parse_action(self, raw: Any, position: int) -> Action:
         return parse_pick_action(raw, position, self._scale)
 
@@ -157,10 +145,8 @@ shuffle, seed, show_sources, max_px
             if item_id in q.position
         }
 
-    def _open(self, rows: pd.DataFrame | None) -> int:
+    def _open(self, rows: pd.DataFrame) -> int:
         """Fold the stored pick labels into per-query states and the live frame."""
-        if rows is None:
-            rows = self._read_labels(self._campaign, self.annotator, self._scale)
         self._stored, order = self._fold(rows)
         self._rules = PickRules(
             self._scale,
@@ -193,8 +179,7 @@ shuffle, seed, show_sources, max_px
         self._live.register(
             {(query_id, _ROW): k for k, query_id in enumerate(r[0] for r in rows_out)}
         )
-        first = next((k for k, d in enumerate(done) if not d), 0)
-        return first
+        return first_not_done(done)
 
     def _fold(self, rows: pd.DataFrame) -> tuple[dict[str, _Stored], list[str]]:
         """Per query: the candidates' pick states and the mark, from the store's labels rows.
@@ -206,7 +191,7 @@ shuffle, seed, show_sources, max_px
         stored: dict[str, _Stored] = {}
         if rows.empty:
             return stored, []
-        values = {c: rows[c].to_numpy(dtype=object, na_value=None) for c in _READ_COLUMNS}
+        values = {c: rows[c].to_numpy(dtype=object, na_value=None) for c in _PICK_READ_COLUMNS}
         stamps = [None if pd.isna(t) else t for t in rows["created_at"]]
         for k in range(len(rows)):
             query_id = str(values["query_id"][k])
@@ -253,25 +238,11 @@ shuffle, seed, show_sources, max_px
         return [str(v) for v in self._candidates["item_id"].array[self._positions[query_id]]]
 
     def _load_query(self, query_id: str) -> QueryState:
-        index = self._index_of[query_id]  # KeyError: unknown query
-        shown = self._shown_order(query_id)
-        q = QueryState(query_id, index, shown, {item: k for k, item in enumerate(shown)}, needed=1)
         pairs, none = self._stored.get(query_id, ({}, False))
-        q.pairs = {i: Pick(**{f: getattr(p, f) for f in Pick.__slots__}) for i, p in pairs.items()}
-        q.none_relevant = none
-        q.handled = q.count_handled()
-        return q
+        return self._query_state(query_id, {i: replace(p) for i, p in pairs.items()}, none)
 
     def _reload_query(self, query_id: str) -> None:
-        rows = self._store.labels(
-            campaign=self._campaign,
-            annotator=self.annotator,
-            task="pick",
-            guideline_version=self._scale.version,
-            query_ids=[query_id],
-            columns=_READ_COLUMNS,
-        )
-        stored, _ = self._fold(rows)
+        stored, _ = self._fold(self._read_query(query_id))
         pairs, none = stored.get(query_id, ({}, False))
         self._stored[query_id] = (pairs, none)
         self._rules.reset(self._rules.query(query_id), dict(pairs), none)

@@ -8,7 +8,7 @@ initial order shown) in one transaction.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,8 +17,8 @@ from ..scale import Scale
 from ._base import TaskWidget
 from ._input import Action
 from ._live_labels import Row, empty_frame
+from ._query_state import QueryState, first_not_done
 from ._rank_rules import Ranked, RankRules, parse_rank_action
-from ._rules import QueryState
 
 __all__ = ["RANK_LABEL_COLUMNS", "Ranker"]
 
@@ -36,7 +36,7 @@ RANK_LABEL_COLUMNS: dict[str, str] = {
     "created_at": "datetime64[ns, UTC]",
 }
 # the store's labels columns read when the widget opens
-_READ_COLUMNS = (
+_RANK_READ_COLUMNS = (
     "query_id",
     "item_id",
     "rank",
@@ -80,21 +80,16 @@ class Ranker(TaskWidget):
     >>> ranker.labels                                                     # doctest: +SKIP
     """
 
-    _TASK: ClassVar[str] = "rank"
-    _LABEL_COLUMNS: ClassVar[dict[str, str]] = RANK_LABEL_COLUMNS
+    _TASK = "rank"
+    _LABEL_COLUMNS = RANK_LABEL_COLUMNS
+    _READ_COLUMNS = _RANK_READ_COLUMNS
+    _LABELS_DOC = """This annotator's current rankings: one row per ranked ``(query_id, item_id)``.
 
-    _rules: RankRules
-
-    @property
-    def labels(self) -> pd.DataFrame:
-        """This annotator's current rankings: one row per ranked ``(query_id, item_id)``.
-
-        The same DataFrame object for the widget's life, brought up to date whenever it can be
-        looked at (when this property is read, and before each notebook cell runs). Rows are those
-        of the rankings stored when the widget opened, then of each query ranked here, in the
-        order of its first ranking, best first; a query ranked again keeps its rows where they
-        are, with the new ranks. Indexed 0..n-1 without gaps (an undone ranking's rows are gone,
-        or show the ranking it replaced). Only rankings under the scale's ``version``. Columns:
+        Rows are those of the rankings stored when the widget opened, then of each query ranked
+        here, in the order of its first ranking, best first; a query ranked again keeps its rows
+        where they are, with the new ranks. Indexed 0..n-1 without gaps (an undone ranking's rows
+        are gone, or show the ranking it replaced). Only rankings under the scale's ``version``.
+        Columns:
 
         - ``query_id``, ``item_id`` (string): the pair.
         - ``rank`` (Int32): 1 = best. Tied candidates share a rank and the next rank skips the
@@ -111,16 +106,13 @@ class Ranker(TaskWidget):
           the same on every row of one ranking (do not sum it over rows: take it once per query).
         - ``created_at`` (datetime64[ns, UTC]): when the ranking was saved.
         """
-        return super().labels
 
-    def _read_labels(self, campaign: str, annotator: str, scale: Scale) -> pd.DataFrame:
-        rows = self._store.labels(
-            campaign=campaign,
-            annotator=annotator,
-            task="rank",
-            guideline_version=scale.version,
-            columns=_READ_COLUMNS,
-        )
+    _rules: RankRules
+
+    def _read_labels(
+        self, campaign: str, annotator: str, scale: Scale, query_ids: list[str] | None = None
+    ) -> pd.DataFrame:
+        rows = super()._read_labels(campaign, annotator, scale, query_ids)
         return _rank_rows(rows, scale.version)
 
     def _parse_action(self, raw: Any, position: int) -> Action:
@@ -133,10 +125,8 @@ class Ranker(TaskWidget):
         return states
 
     # ----------------------------------------------------------------- state from the store
-    def _open(self, rows: pd.DataFrame | None) -> int:
+    def _open(self, rows: pd.DataFrame) -> int:
         """Load the stored rankings into the live frame and count the queries ranked."""
-        if rows is None:
-            rows = self._read_labels(self._campaign, self.annotator, self._scale)
         base = _label_frame(rows)
         self._live.load(base)
         query_ids = base["query_id"].to_numpy(dtype=object)
@@ -157,43 +147,31 @@ class Ranker(TaskWidget):
             judged += ranked
             done[index] = ranked >= len(shown)
         self._rules = RankRules(
+            self._scale,
             self._campaign,
             self.annotator,
-            self._scale.version,
             self._load_query,
             n_queries=n,
             total=len(self._candidates),
             judged=judged,
             queries_done=int(done.sum()),
         )
-        unfinished = np.flatnonzero(~done)
-        return int(unfinished[0]) if len(unfinished) else 0
+        return first_not_done(done)
 
     def _load_query(self, query_id: str) -> QueryState:
         """The state of one query as loaded from the store (its first use in this session)."""
-        index = self._index_of[query_id]  # KeyError: unknown query
-        shown = self._shown_order(query_id)
-        q = QueryState(query_id, index, shown, {item: k for k, item in enumerate(shown)})
         slots = self._slots.get(query_id)
-        if slots is not None and len(slots):
-            q.pairs = _pairs(self._live.column, slots)
+        pairs: dict[str, Ranked] = {}
+        if slots is not None and len(slots) and query_id in self._index_of:
+            pairs = _pairs(self._live.column, slots)
             self._live.register(
-                {(query_id, item): int(s) for item, s in zip(q.pairs, slots, strict=True)}
+                {(query_id, item): int(s) for item, s in zip(pairs, slots, strict=True)}
             )
-        q.handled = q.count_handled()
-        return q
+        return self._query_state(query_id, pairs)  # KeyError: unknown query
 
     def _reload_query(self, query_id: str) -> None:
         """Read one query's ranking from the store again (undo of an action from before refresh())."""
-        rows = self._store.labels(
-            campaign=self._campaign,
-            annotator=self.annotator,
-            task="rank",
-            guideline_version=self._scale.version,
-            query_ids=[query_id],
-            columns=_READ_COLUMNS,
-        )
-        base = _label_frame(_rank_rows(rows, self._scale.version))
+        base = _label_frame(self._read_query(query_id))
         pairs = _pairs(lambda c: base[c].array, np.arange(len(base))) if len(base) else {}
         self._rules.reset(self._rules.query(query_id), pairs, False)
 
