@@ -11,12 +11,16 @@ its front end is ``js/src/tasks/pair/``.
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 import traitlets
 
+from ..scale import TREC_SCALE, Scale
+from ..store import Store
 from ._base import TaskWidget
 from ._checks import check_records
 from ._input import Action
@@ -116,7 +120,17 @@ class PairwiseJudge(TaskWidget):
         pairs: pd.DataFrame,
         *,
         advance_on_choice: bool = True,
-        **options: Any,
+        store: str | os.PathLike[str] | Store = "labels.sqlite",
+        annotator: str | None = None,
+        campaign: str = "default",
+        scale: Scale = TREC_SCALE,
+        query_roles: dict[str, str | None] | None = None,
+        item_roles: dict[str, str | None] | None = None,
+        shuffle: bool = True,
+        seed: int = 0,
+        show_sources: bool = False,
+        max_px: int = 320,
+        concepts: Mapping[str, str] | pd.DataFrame | None = None,
     ) -> None:
         queries = check_records(queries, "queries", "query_id")
         items = check_records(items, "items", "item_id")
@@ -128,7 +142,24 @@ class PairwiseJudge(TaskWidget):
         # candidates; its page shows the pair's query (_query_records, _query_of)
         self._slots = PairSlots()
         slots, candidates = self._slots.take(pairs)
-        super().__init__(slots, items, candidates, advance_on_choice=advance_on_choice, **options)
+        # the options spelled out above (for help() and editors), passed on as they are
+        super().__init__(
+            slots,
+            items,
+            candidates,
+            advance_on_choice=advance_on_choice,
+            store=store,
+            annotator=annotator,
+            campaign=campaign,
+            scale=scale,
+            query_roles=query_roles,
+            item_roles=item_roles,
+            shuffle=shuffle,
+            seed=seed,
+            show_sources=show_sources,
+            max_px=max_px,
+            concepts=concepts,
+        )
         # the scale's flags, and broken-media (m) in every case
         self._flags = tuple(dict.fromkeys((*self._scale.flags, BROKEN)))
         # the guideline's version and flags; its levels are the grading task's keys (0-3 would
