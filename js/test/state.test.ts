@@ -93,12 +93,12 @@ describe("JudgementState", () => {
   it("applies the kernel's rules optimistically: R1 a relevant grade clears none relevant, R2, R5", () => {
     const state = loaded();
     state.setNoneRelevant("q0", true, 1);
-    expect(query(state).none_relevant).toBe(true);
+    expect(query(state).marks.none.value).toBe(true);
     expect([...query(state).items.values()].map((i) => i.relevance)).toEqual([0, 0, 0, 0]);
     state.grade("q0", "q0-d1", 0, 2);
-    expect(query(state).none_relevant).toBe(true);
+    expect(query(state).marks.none.value).toBe(true);
     state.grade("q0", "q0-d1", 2, 3);
-    expect(query(state).none_relevant).toBe(false);
+    expect(query(state).marks.none.value).toBe(false);
     state.pickBest("q0", "q0-d1", true, 4);
     expect(item(state, "q0-d1").best).toBe(true);
     state.grade("q0", "q0-d1", 0, 5); // R2: graded lowest, no longer best
@@ -117,7 +117,7 @@ describe("JudgementState", () => {
     expect(item(state, "q0-d1").best).toBe(false);
     state.grade("q0", "q0-d2", 3, 4);
     state.setNoneRelevant("q0", true, 5); // a relevant grade
-    expect(query(state).none_relevant).toBe(false);
+    expect(query(state).marks.none.value).toBe(false);
     expect(item(state, "q0-d0").relevance).toBeNull();
   });
 

@@ -43,9 +43,9 @@ export function gradeBody(ctx: ShellContext): TaskBody {
     advance: () => ctx.model.get("advance_on_grade") !== false,
     changed: (changes) => {
       for (const change of changes) {
-        if (!view || view.query.query_id !== change.query_id) continue;
+        if (!change || !view || view.query.query_id !== change.query_id) continue;
         board.update(change.item_ids, view.query, ctx.scale());
-        if (change.own) annotations.updateQuery();
+        if (change.marks.includes("own")) annotations.updateQuery();
       }
       ctx.refresh();
     },
@@ -114,7 +114,8 @@ export function gradeBody(ctx: ShellContext): TaskBody {
       return counts && { ...counts, focused: board.size ? board.focusIndex : null };
     },
     none() {
-      return view ? { on: !!view.query.none_relevant, state: view.query.noneState ?? "" } : { on: false, state: "" };
+      const none = view?.query.marks.none;
+      return none ? { on: none.value, state: none.state } : { on: false, state: "" };
     },
     focus(moveDomFocus, scroll) {
       board.focus(board.focusIndex, moveDomFocus, scroll);

@@ -30,7 +30,7 @@ export interface ViewContext {
   hasFocus(): boolean;
   /** advance_on_grade */
   advance(): boolean;
-  changed(changes: Change[]): void;
+  changed(changes: Array<Change | null>): void;
   focus(moveDomFocus: boolean, scroll: boolean): void;
   /** Go to query `index`, focusing `item` once it is shown. */
   goTo(index: number, item: { query_id: string; item_id: string } | null): void;
@@ -178,7 +178,7 @@ export class Judge {
   private toggleNone(started: number): void {
     const query = this.ctx.view();
     if (!query) return;
-    const none = !query.none_relevant;
+    const none = !query.marks.none.value;
     const requestId = this.ctx.ids.next();
     this.ctx.changed([this.ctx.store.setNoneRelevant(query.query_id, none, requestId, started)]);
     const duration_ms = this.duration(started);
@@ -215,8 +215,9 @@ export class Judge {
       this.ctx.notice(`the flag ${JSON.stringify(flag)} cannot be set on a query`, "refused");
       return;
     }
-    const value = on ?? !query.own.flags.includes(flag);
-    if (query.own.flags.includes(flag) === value) return;
+    const flags = query.marks.own.value.flags;
+    const value = on ?? !flags.includes(flag);
+    if (flags.includes(flag) === value) return;
     const requestId = this.ctx.ids.next();
     this.ctx.changed([this.ctx.store.queryFlag(query.query_id, flag, value, requestId, started)]);
     const duration_ms = this.duration(started);
@@ -236,7 +237,7 @@ export class Judge {
     const query = this.ctx.view();
     if (!query || (itemId !== null && !query.items.has(itemId))) return;
     const note = text.trim();
-    const before = itemId === null ? query.own.note : (query.items.get(itemId)?.note ?? null);
+    const before = itemId === null ? query.marks.own.value.note : (query.items.get(itemId)?.note ?? null);
     if (note === (before ?? "")) return;
     const requestId = this.ctx.ids.next();
     this.ctx.changed([this.ctx.store.setNote(query.query_id, itemId, note, requestId, started)]);

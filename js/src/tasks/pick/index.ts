@@ -199,7 +199,7 @@ export function pickBody(ctx: ShellContext): TaskBody {
         const started = state.startedAt(result.request_id);
         if (started !== null) recordTiming("saved", now - started);
       }
-      changed(state.ack(message, new Set(ours.map((r) => r.request_id))));
+      changed(state.ack(message));
       ctx.batcher.answered(ours.map((r) => r.request_id));
       for (const result of ours) {
         if (!undoGuesses.has(result.request_id)) continue;
@@ -234,7 +234,7 @@ export function pickBody(ctx: ShellContext): TaskBody {
       const focused = board.size ? board.focusIndex : null;
       const best = view.order.findIndex((id) => view?.items.get(id)?.rank === 1);
       // one pick completes a query: "1/16 judged" read as 15 still to do
-      const summary = view.none_relevant
+      const summary = view.marks.none.value
         ? "none relevant"
         : best >= 0
           ? `best: candidate ${best + 1}${picked > 1 ? " (and a second best)" : ""}`
@@ -242,7 +242,7 @@ export function pickBody(ctx: ShellContext): TaskBody {
       return { focused, judged: picked, total: view.order.length, done: state.done(view), summary };
     },
     none() {
-      return view ? { on: view.none_relevant, state: view.noneState } : { on: false, state: "" };
+      return view ? { on: view.marks.none.value, state: view.marks.none.state } : { on: false, state: "" };
     },
     focus(moveDomFocus, scroll) {
       board.focus(board.focusIndex, moveDomFocus, scroll);
