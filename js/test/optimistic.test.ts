@@ -4,10 +4,9 @@
  */
 
 import { describe, expect, it } from "vitest";
-import type { KernelMessage, Result, StoredState } from "../src/shell/protocol";
 import { NONE_RELEVANT, type OptimisticQuery, OptimisticState } from "../src/tasks/optimistic";
 import { PickState } from "../src/tasks/pick/state";
-import { textPage } from "./fixtures";
+import { q0Ack, textPage } from "./fixtures";
 
 type Values = { score: number | null };
 type Marks = { none: boolean };
@@ -57,27 +56,8 @@ function loaded(undoLimit = 500): { state: Scores; query: Query } {
   return { state, query: state.load(textPage(0, 3)) };
 }
 
-function ack(
-  results: Array<[number, Result["status"]]>,
-  states: Array<Partial<StoredState> & { item_id: string }> = [],
-  none = false,
-): Extract<KernelMessage, { type: "ack" }> {
-  return {
-    type: "ack",
-    results: results.map(([request_id, status]) => ({ request_id, status, query_id: "q0", notice: "" })),
-    queries: {
-      q0: {
-        index: 0,
-        states: states.map((s) => ({ relevance: null, best: false, flags: [], ...s })),
-        none_relevant: none,
-        done: false,
-        judged: 0,
-        total: 3,
-      },
-    },
-    progress: { judged: 0, total: 3, queries_done: 0, n_queries: 1 },
-  };
-}
+const ack = (results: Parameters<typeof q0Ack>[0], states: Parameters<typeof q0Ack>[1] = [], none = false) =>
+  q0Ack(results, states, none, 3);
 
 describe("OptimisticState", () => {
   it("loads a page's values and settles them with the task's rule", () => {

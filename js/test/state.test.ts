@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { KernelMessage, Result, StoredState } from "../src/shell/protocol";
 import { JudgementState } from "../src/tasks/grade/state";
-import { textPage } from "./fixtures";
+import { q0Ack, textPage } from "./fixtures";
 
 function loaded() {
   const state = new JudgementState();
@@ -11,28 +10,7 @@ function loaded() {
 const item = (state: JudgementState, id: string) => state.queries.get("q0")!.items.get(id)!;
 const query = (state: JudgementState) => state.queries.get("q0")!;
 
-/** An ack of one batch: `results` as [request_id, status, notice?], stored states of q0. */
-function ack(
-  results: Array<[number, Result["status"]]>,
-  states: Array<Partial<StoredState> & { item_id: string }> = [],
-  none = false,
-): Extract<KernelMessage, { type: "ack" }> {
-  return {
-    type: "ack",
-    results: results.map(([request_id, status]) => ({ request_id, status, query_id: "q0", notice: "" })),
-    queries: {
-      q0: {
-        index: 0,
-        states: states.map((s) => ({ relevance: null, best: false, flags: [], ...s })),
-        none_relevant: none,
-        done: false,
-        judged: 0,
-        total: 4,
-      },
-    },
-    progress: { judged: 0, total: 4, queries_done: 0, n_queries: 1 },
-  };
-}
+const ack = q0Ack;
 
 describe("JudgementState", () => {
   it("grades optimistically, then the ack marks saved with the stored values", () => {

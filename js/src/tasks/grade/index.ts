@@ -107,8 +107,8 @@ export function gradeBody(ctx: ShellContext): TaskBody {
         body.focus(true, true);
       } else if (!annotations.perform(action, started)) judge.perform(action, started);
     },
-    ack: (message) => judge.ack(message),
-    error: (requestId, message) => judge.error(requestId, message),
+    ack: (message) => judge.trip.ack(message),
+    error: (requestId, message) => judge.trip.error(requestId, message),
     position() {
       const counts = view ? store.counts(view.query) : null;
       return counts && { ...counts, focused: board.size ? board.focusIndex : null };

@@ -11,7 +11,6 @@
 
 import { BROKEN_MEDIA, type ScaleSpec } from "../../shell/protocol";
 import {
-  type Entry,
   NONE_RELEVANT,
   type Change as OptimisticChange,
   type OptimisticQuery,
@@ -38,15 +37,13 @@ export interface Own {
 }
 
 /** The query's own marks: "none relevant", and its flags and note (each with its save state). */
-interface Marks {
+export interface Marks {
   none: boolean;
   own: Own;
 }
 
 export type ItemState = TrackedItem<Values, "unjudged">;
 export type QueryState = OptimisticQuery<Values, Marks, "unjudged">;
-/** What one request changed, to undo it (z) or revert it (refused). */
-export type UndoEntry = Entry<Values, Marks>;
 /** What a change touched, so that the view updates only those tiles (marks "own": the query's line). */
 export type Change = OptimisticChange<Marks>;
 

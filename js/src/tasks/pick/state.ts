@@ -13,7 +13,6 @@ import { BROKEN_MEDIA } from "../../shell/protocol";
 import {
   NONE_RELEVANT,
   type Change as OptimisticChange,
-  type Entry as OptimisticEntry,
   type OptimisticQuery,
   type OptimisticRules,
   OptimisticState,
@@ -30,8 +29,6 @@ type Marks = { none: boolean };
 
 export type PickItem = TrackedItem<Values, "unpicked">;
 export type PickQuery = OptimisticQuery<Values, Marks, "unpicked">;
-/** What one request changed, to undo it (z) or revert it (refused). */
-export type Entry = OptimisticEntry<Values, Marks>;
 /** The query and tiles a change touched, so that the view updates only those. */
 export type Change = OptimisticChange<Marks>;
 
