@@ -8,10 +8,11 @@
 import type { RenderProps } from "@anywidget/types";
 import type { Action } from "../../shell/keyboard";
 import type { CachedPage } from "../../shell/prefetch";
-import { BROKEN_MEDIA, type GridTraits, type Page } from "../../shell/protocol";
+import { BROKEN_MEDIA, type GridTraits } from "../../shell/protocol";
 import { type GridOptions, renderShell } from "../../shell/shell";
 import type { ShellContext, TaskBody } from "../../shell/task";
 import { activeDuration, RoundTrip } from "../round-trip";
+import { tileBodyParts } from "../tile-task";
 import { PickBoard } from "./board";
 import { pickHelpRows, pickHint, pickKeys } from "./keys";
 import { type Change, type PickQuery, PickState } from "./state";
@@ -130,7 +131,9 @@ export function pickBody(ctx: ShellContext): TaskBody {
     },
   };
 
+  const parts = tileBodyParts(ctx, board, state, () => view);
   const body: TaskBody = {
+    ...parts,
     element,
     keys: {
       action: (event) => pickKeys(event),
@@ -142,12 +145,9 @@ export function pickBody(ctx: ShellContext): TaskBody {
     get ready() {
       return view !== null;
     },
-    load(page: Page) {
-      state.load(page);
-    },
     show(entry: CachedPage, samePage: boolean) {
       const page = entry.page;
-      const query = state.queries.get(page.query_id) ?? state.load(page);
+      const query = parts.stateOf(page);
       showCue();
       board.render(page, query, entry.urls, !!ctx.model.get("show_sources"), handlers);
       element.dataset.count = String(page.candidates.length);
@@ -162,10 +162,8 @@ export function pickBody(ctx: ShellContext): TaskBody {
       board.clear();
     },
     perform(action, started) {
-      if (action.type === "move") {
-        board.move(action.direction, ctx.fallbackColumns);
-        body.focus(true, true);
-      } else if (action.type === "task" && action.name === "pick") {
+      if (action.type === "move") parts.move(action.direction);
+      else if (action.type === "task" && action.name === "pick") {
         const position = action.index ?? board.focusIndex;
         if (position >= board.size) {
           ctx.notice(`there is no candidate ${position + 1} on this query (${board.size} shown)`, "refused");
@@ -190,20 +188,6 @@ export function pickBody(ctx: ShellContext): TaskBody {
           ? `best: candidate ${best + 1}${picked > 1 ? " (and a second best)" : ""}`
           : "no pick yet";
       return { focused, judged: picked, total: view.order.length, done: state.done(view), summary };
-    },
-    none() {
-      return view ? { on: view.marks.none.value, state: view.marks.none.state } : { on: false, state: "" };
-    },
-    focus(moveDomFocus, scroll) {
-      board.focus(board.focusIndex, moveDomFocus, scroll);
-      if (moveDomFocus && board.size === 0) ctx.root.focus({ preventScroll: true });
-      ctx.refresh();
-    },
-    focusFrom: (target) => view !== null && board.focusFrom(target),
-    mediaTarget: () => ({ element: board.tile(board.focusIndex), index: board.focusIndex }),
-    focusItem(itemId) {
-      const position = at(itemId);
-      if (position >= 0) board.focusIndex = position;
     },
     noneButton: (started) => toggleNone(started),
   };
