@@ -94,6 +94,15 @@ export interface OptimisticRules<V, M, Blank extends string> {
   marks: { [K in keyof M]: MarkRules<M[K]> };
 }
 
+/** The types of one task's state, from its candidate values `V`, its marks `M` and its blank state. */
+export interface StateTypes<V, M, Blank extends string> {
+  tile: SaveState<Blank>;
+  item: TrackedItem<V, Blank>;
+  query: OptimisticQuery<V, M, Blank>;
+  change: Change<M>;
+  rules: OptimisticRules<V, M, Blank>;
+}
+
 /** The "none relevant" mark of a query, as the grading and pick tasks have it. */
 export const NONE_RELEVANT: MarkRules<boolean> = {
   copy: (on) => on,

@@ -10,17 +10,7 @@
  */
 
 import { BROKEN_MEDIA, type ScaleSpec } from "../../shell/protocol";
-import {
-  NONE_RELEVANT,
-  type Change as OptimisticChange,
-  type OptimisticQuery,
-  type OptimisticRules,
-  OptimisticState,
-  type SaveState,
-  type TrackedItem,
-} from "../optimistic";
-
-export type TileState = SaveState<"unjudged">;
+import { NONE_RELEVANT, OptimisticState, type StateTypes } from "../optimistic";
 
 type Values = {
   relevance: number | null;
@@ -42,10 +32,12 @@ export interface Marks {
   own: Own;
 }
 
-export type ItemState = TrackedItem<Values, "unjudged">;
-export type QueryState = OptimisticQuery<Values, Marks, "unjudged">;
+type Types = StateTypes<Values, Marks, "unjudged">;
+export type TileState = Types["tile"];
+export type ItemState = Types["item"];
+export type QueryState = Types["query"];
 /** What a change touched, so that the view updates only those tiles (marks "own": the query's line). */
-export type Change = OptimisticChange<Marks>;
+export type Change = Types["change"];
 
 /** State after the store has it: judged items are "saved", the rest "unjudged". */
 function settled(item: Values): "saved" | "unjudged" {
@@ -59,7 +51,7 @@ const toggled = (flags: string[], flag: string, on: boolean): string[] =>
 
 const isBroken = (item: Values | undefined): boolean => !!item?.flags.includes(BROKEN_MEDIA);
 
-const RULES: OptimisticRules<Values, Marks, "unjudged"> = {
+const RULES: Types["rules"] = {
   item: {
     values: (item) => ({ relevance: item.relevance, best: item.best, flags: [...item.flags], note: item.note }),
     settled,

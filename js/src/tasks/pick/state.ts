@@ -10,32 +10,25 @@
  */
 
 import { BROKEN_MEDIA } from "../../shell/protocol";
-import {
-  NONE_RELEVANT,
-  type Change as OptimisticChange,
-  type OptimisticQuery,
-  type OptimisticRules,
-  OptimisticState,
-  type SaveState,
-  type TrackedItem,
-} from "../optimistic";
+import { NONE_RELEVANT, OptimisticState, type StateTypes } from "../optimistic";
 
-export type TileState = SaveState<"unpicked">;
 export type Rank = 1 | 2 | null;
 
 type Values = { rank: Rank; flags: string[] };
 /** The query's own mark: "none relevant". */
 type Marks = { none: boolean };
 
-export type PickItem = TrackedItem<Values, "unpicked">;
-export type PickQuery = OptimisticQuery<Values, Marks, "unpicked">;
+type Types = StateTypes<Values, Marks, "unpicked">;
+export type TileState = Types["tile"];
+export type PickItem = Types["item"];
+export type PickQuery = Types["query"];
 /** The query and tiles a change touched, so that the view updates only those. */
-export type Change = OptimisticChange<Marks>;
+export type Change = Types["change"];
 
 const asRank = (rank: number | null | undefined, best: boolean): Rank =>
   rank === 1 || rank === 2 ? rank : best ? 1 : null;
 
-const RULES: OptimisticRules<Values, Marks, "unpicked"> = {
+const RULES: Types["rules"] = {
   item: {
     values: (item) => ({ rank: item.rank, flags: [...item.flags] }),
     settled: (item) => (item.rank !== null || item.flags.length ? "saved" : "unpicked"),
