@@ -134,11 +134,6 @@ export class OptimisticState<V extends object, M, Blank extends string> {
     this.markKeys = Object.keys(rules.marks) as Array<keyof M>;
   }
 
-  byIndex(index: number): OptimisticQuery<V, M, Blank> | undefined {
-    for (const query of this.queries.values()) if (query.index === index) return query;
-    return undefined;
-  }
-
   /** Merge a page from the kernel: its stored values, except where our own requests are pending or failed. */
   load(page: Page): OptimisticQuery<V, M, Blank> {
     let query = this.queries.get(page.query_id);
