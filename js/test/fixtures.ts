@@ -56,6 +56,30 @@ export function textPage(index: number, count = 6, overrides: Partial<Page> = {}
   };
 }
 
+/** An ack of one batch on q0: `results` as [request_id, status], the stored states of q0 (of `total` candidates). */
+export function q0Ack(
+  results: Array<[number, Result["status"]]>,
+  states: Array<Partial<StoredState> & { item_id: string }> = [],
+  none = false,
+  total = 4,
+): Extract<KernelMessage, { type: "ack" }> {
+  return {
+    type: "ack",
+    results: results.map(([request_id, status]) => ({ request_id, status, query_id: "q0", notice: "" })),
+    queries: {
+      q0: {
+        index: 0,
+        states: states.map((s) => ({ relevance: null, best: false, flags: [], ...s })),
+        none_relevant: none,
+        done: false,
+        judged: 0,
+        total,
+      },
+    },
+    progress: { judged: 0, total, queries_done: 0, n_queries: 1 },
+  };
+}
+
 /** A page whose query and candidates are images (one buffer each). */
 export function imagePage(index: number, count = 3): { page: Page; buffers: DataView[] } {
   const buffers: DataView[] = [];

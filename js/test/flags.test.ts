@@ -460,13 +460,13 @@ describe("state: notes and the query's own flags", () => {
     const page = textPage(0, 2, { query_flags: ["ambiguous-query"], query_note: "stored" });
     page.candidates[0].note = "n0";
     const query = store.load(page);
-    expect(query.own).toEqual({ flags: ["ambiguous-query"], note: "stored" });
+    expect(query.marks.own.value).toEqual({ flags: ["ambiguous-query"], note: "stored" });
     expect(query.items.get("q0-d0")?.note).toBe("n0");
     expect(query.items.get("q0-d0")?.state).toBe("saved"); // a note alone is something saved
     store.setNote("q0", null, "typed", 7);
     store.load({ ...page, query_note: "older" });
-    expect(query.own.note).toBe("typed");
-    expect(query.ownState).toBe("pending");
+    expect(query.marks.own.value.note).toBe("typed");
+    expect(query.marks.own.state).toBe("pending");
     const changes = store.ack({
       type: "ack",
       results: [{ request_id: 7, status: "saved", query_id: "q0", notice: "" }],
@@ -484,9 +484,9 @@ describe("state: notes and the query's own flags", () => {
       },
       progress: { judged: 0, total: 2, queries_done: 0, n_queries: 1 },
     });
-    expect(query.own).toEqual({ flags: [], note: "kernel" });
-    expect(query.ownState).toBe("saved");
-    expect(changes[0].own).toBe(true);
+    expect(query.marks.own.value).toEqual({ flags: [], note: "kernel" });
+    expect(query.marks.own.state).toBe("saved");
+    expect(changes[0].marks).toContain("own");
   });
 
   it("undo restores the note and the query flags as they were before", () => {
@@ -496,9 +496,9 @@ describe("state: notes and the query's own flags", () => {
     store.setNote("q0", "q0-d1", "hello", 2);
     store.undo(3);
     expect(query.items.get("q0-d1")?.note).toBeNull();
-    expect(query.own.flags).toEqual(["ambiguous-query"]);
+    expect(query.marks.own.value.flags).toEqual(["ambiguous-query"]);
     store.undo(4);
-    expect(query.own.flags).toEqual([]);
-    expect(query.ownState).toBe("pending");
+    expect(query.marks.own.value.flags).toEqual([]);
+    expect(query.marks.own.state).toBe("pending");
   });
 });

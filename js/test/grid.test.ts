@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
-import { type GridModel, type GridOptions, pagesAhead, SYNC_INDEX_MS } from "../src/shell/shell";
+import { pagesAhead } from "../src/shell/prefetch-plan";
+import { SYNC_INDEX_MS } from "../src/shell/query-index";
+import type { GridModel, GridOptions } from "../src/shell/shell";
 import { renderGrid } from "../src/tasks/grade";
 import widget from "../src/widgets";
 import { imagePage, key, MAGNITUDE, textPage } from "./fixtures";

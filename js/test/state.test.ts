@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { KernelMessage, Result, StoredState } from "../src/shell/protocol";
 import { JudgementState } from "../src/tasks/grade/state";
-import { textPage } from "./fixtures";
+import { q0Ack, textPage } from "./fixtures";
 
 function loaded() {
   const state = new JudgementState();
@@ -11,28 +10,7 @@ function loaded() {
 const item = (state: JudgementState, id: string) => state.queries.get("q0")!.items.get(id)!;
 const query = (state: JudgementState) => state.queries.get("q0")!;
 
-/** An ack of one batch: `results` as [request_id, status, notice?], stored states of q0. */
-function ack(
-  results: Array<[number, Result["status"]]>,
-  states: Array<Partial<StoredState> & { item_id: string }> = [],
-  none = false,
-): Extract<KernelMessage, { type: "ack" }> {
-  return {
-    type: "ack",
-    results: results.map(([request_id, status]) => ({ request_id, status, query_id: "q0", notice: "" })),
-    queries: {
-      q0: {
-        index: 0,
-        states: states.map((s) => ({ relevance: null, best: false, flags: [], ...s })),
-        none_relevant: none,
-        done: false,
-        judged: 0,
-        total: 4,
-      },
-    },
-    progress: { judged: 0, total: 4, queries_done: 0, n_queries: 1 },
-  };
-}
+const ack = q0Ack;
 
 describe("JudgementState", () => {
   it("grades optimistically, then the ack marks saved with the stored values", () => {
@@ -93,12 +71,12 @@ describe("JudgementState", () => {
   it("applies the kernel's rules optimistically: R1 a relevant grade clears none relevant, R2, R5", () => {
     const state = loaded();
     state.setNoneRelevant("q0", true, 1);
-    expect(query(state).none_relevant).toBe(true);
+    expect(query(state).marks.none.value).toBe(true);
     expect([...query(state).items.values()].map((i) => i.relevance)).toEqual([0, 0, 0, 0]);
     state.grade("q0", "q0-d1", 0, 2);
-    expect(query(state).none_relevant).toBe(true);
+    expect(query(state).marks.none.value).toBe(true);
     state.grade("q0", "q0-d1", 2, 3);
-    expect(query(state).none_relevant).toBe(false);
+    expect(query(state).marks.none.value).toBe(false);
     state.pickBest("q0", "q0-d1", true, 4);
     expect(item(state, "q0-d1").best).toBe(true);
     state.grade("q0", "q0-d1", 0, 5); // R2: graded lowest, no longer best
@@ -117,7 +95,7 @@ describe("JudgementState", () => {
     expect(item(state, "q0-d1").best).toBe(false);
     state.grade("q0", "q0-d2", 3, 4);
     state.setNoneRelevant("q0", true, 5); // a relevant grade
-    expect(query(state).none_relevant).toBe(false);
+    expect(query(state).marks.none.value).toBe(false);
     expect(item(state, "q0-d0").relevance).toBeNull();
   });
 

@@ -9,7 +9,8 @@
  *
  * The shell's parts: header.ts (query, position, progress, done, banners), notices.ts, goto.ts,
  * help.ts, typeahead.ts (keys waiting for a page), media-keys.ts, activity.ts (active time), batch.ts,
- * prefetch.ts (pages), timing.ts, dom.ts, rubric.ts; the task bodies are in js/src/tasks/.
+ * prefetch.ts (pages), prefetch-plan.ts (how far ahead), query-index.ts (the query_index trait), timing.ts, paint-timing.ts, dom.ts,
+ * rubric.ts; the task bodies are in js/src/tasks/.
  */
 
 import type { AnyModel, RenderProps } from "@anywidget/types";
@@ -23,7 +24,9 @@ import { type Action, keyAction } from "./keyboard";
 import { releaseImages, renderParts } from "./media";
 import { mediaKey, onePlayerAtATime, reclaimFocusFromMedia } from "./media-keys";
 import { lastQueryNotice, NoticeLine } from "./notices";
-import { type CachedPage, PageCache, PRELOAD_IMAGES, RequestIds } from "./prefetch";
+import { PaintTiming } from "./paint-timing";
+import { type CachedPage, PageCache, RequestIds } from "./prefetch";
+import { prefetchAround } from "./prefetch-plan";
 import {
   type BrowserMessage,
   EMPTY_SCALE,
@@ -32,8 +35,9 @@ import {
   type Progress,
   type ScaleSpec,
 } from "./protocol";
+import { QueryIndexSync } from "./query-index";
 import type { ShellContext, TaskFactory } from "./task";
-import { afterImagesPainted, recordTiming } from "./timing";
+import { recordTiming } from "./timing";
 import { LoadingLine, TypeAhead, WAITS_FOR_PAGE } from "./typeahead";
 
 export type { GridTraits } from "./protocol";
@@ -53,27 +57,9 @@ export interface GridOptions {
   noticeMs?: number;
 }
 
-/**
- * Pages asked for ahead of the one on screen, and behind it. Ahead, at least PREFETCH_AHEAD pages
- * and enough pages for PREFETCH_CANDIDATES candidates, up to MAX_AHEAD: a campaign of one or two
- * candidates per query is judged a query every few hundred milliseconds, faster than one page
- * request's round trip, so it needs many more pages on their way than one of twelve images a query.
- */
-export const PREFETCH_AHEAD = 3;
-export const PREFETCH_BEHIND = 1;
-export const PREFETCH_CANDIDATES = 36;
-export const MAX_AHEAD = 24;
-/** The query on screen is told to the kernel this long after the last move (one message, not one per n). */
-export const SYNC_INDEX_MS = 150;
-
 /** Whether `element` takes typed text (the go-to box, a note box). */
 function isTextField(element: Element | null): boolean {
   return element instanceof HTMLInputElement || element instanceof HTMLTextAreaElement;
-}
-
-/** How many pages to ask for ahead when pages hold `candidates` candidates. */
-export function pagesAhead(candidates: number): number {
-  return Math.min(MAX_AHEAD, Math.max(PREFETCH_AHEAD, Math.ceil(PREFETCH_CANDIDATES / Math.max(1, candidates))));
 }
 
 /** Shell actions the benchmarks time as "keystroke" (the body adds its own). */
@@ -136,22 +122,13 @@ export function renderShell(
   cache.current = current;
   let shown: CachedPage | null = null;
   let progress: Progress = model.get("progress") ?? { judged: 0, total: 0, queries_done: 0, n_queries: 0 };
-  let pendingPaint: { index: number; started: number } | null = null;
   let focusItem: { query_id: string; item_id: string } | null = null;
   /** Query ids of the pages seen, for `g` when the kernel does not send the whole list. */
   const seenIds = new Map<string, number>();
   /** Candidates of the last page that arrived (sets how far ahead pages are asked for). */
   let candidatesPerPage = 12;
-  let indexTimer: ReturnType<typeof setTimeout> | null = null;
-  const syncIndexNow = (): void => {
-    if (indexTimer !== null) clearTimeout(indexTimer);
-    indexTimer = null;
-    model.save_changes();
-  };
-  const syncIndexSoon = (): void => {
-    if (indexTimer !== null) clearTimeout(indexTimer);
-    indexTimer = setTimeout(syncIndexNow, SYNC_INDEX_MS);
-  };
+  const queryIndex = new QueryIndexSync(model);
+  const paint = new PaintTiming(now, () => !disposed);
 
   /**
    * Whether the keys are the widget's: the focus is inside it, and not in one of its text boxes
@@ -290,14 +267,11 @@ export function renderShell(
   }
 
   function schedulePaint(): void {
-    const wanted = pendingPaint;
-    if (!wanted || !shown || shown.index !== wanted.index) return;
-    const images = [...body.element.querySelectorAll("img"), ...header.queryBox.querySelectorAll("img")];
-    afterImagesPainted(images, PRELOAD_IMAGES, () => {
-      if (disposed || pendingPaint !== wanted || current !== wanted.index) return;
-      pendingPaint = null;
-      recordTiming("next-query-painted", now() - wanted.started);
-    });
+    paint.check(
+      shown?.index ?? null,
+      () => current,
+      () => [...body.element.querySelectorAll("img"), ...header.queryBox.querySelectorAll("img")],
+    );
   }
 
   function navigate(index: number, how: { started?: number; fromKernel?: boolean } = {}): void {
@@ -306,21 +280,15 @@ export function renderShell(
     notices.show("");
     current = index;
     cache.current = index;
-    if (!how.fromKernel && model.get("query_index") !== index) {
-      model.set("query_index", index);
-      syncIndexSoon();
-    }
-    pendingPaint = how.started !== undefined ? { index, started: how.started } : null;
+    if (!how.fromKernel) queryIndex.moved(index);
+    paint.expect(index, how.started);
     const entry = cache.get(index);
     if (entry) renderPage(entry, false);
     else {
       showLoading(index);
       cache.request(index, n);
     }
-    const ahead = pagesAhead(candidatesPerPage);
-    cache.capacity = Math.max(cache.capacity, ahead + PREFETCH_BEHIND + 3);
-    for (let step = 1; step <= ahead; step += 1) cache.request(index + step, n);
-    for (let behind = 1; behind <= PREFETCH_BEHIND; behind += 1) cache.request(index - behind, n);
+    prefetchAround(cache, index, n, candidatesPerPage);
     schedulePaint();
   }
 
@@ -462,16 +430,8 @@ export function renderShell(
   observe("change:scale", rerender);
   observe("change:show_sources", rerender);
   observe("change:query_index", () => {
-    // While the annotator's own move is not sent yet, a value from the kernel is the echo of an
-    // earlier move (ipywidgets echoes each state update; it drops an echo only once a newer
-    // update of the same trait was sent): following it would take the view back to a query left
-    // behind, and the keys typed for the new one would land on the old one.
-    if (indexTimer !== null) {
-      if (model.get("query_index") !== current) model.set("query_index", current); // what is sent
-      return;
-    }
-    const index = Number(model.get("query_index") ?? 0);
-    if (index !== current) navigate(index, { fromKernel: true });
+    const index = queryIndex.changed(current); // null: an echo of our own move, or here already
+    if (index !== null) navigate(index, { fromKernel: true });
   });
 
   // ---- start ----------------------------------------------------------------------------------
@@ -485,7 +445,7 @@ export function renderShell(
   return () => {
     if (disposed) return;
     disposed = true;
-    if (indexTimer !== null) syncIndexNow();
+    queryIndex.flush();
     batcher.dispose();
     cleanups.dispose();
     notices.dispose();

@@ -132,8 +132,9 @@ export class Annotations {
       this.queryMarks.update([], null);
       return;
     }
-    this.queryMarks.update(query.own.flags, query.own.note, [], query.ownState);
-    this.headerElement.dataset.state = query.ownState;
+    const own = query.marks.own;
+    this.queryMarks.update(own.value.flags, own.value.note, [], own.state);
+    this.headerElement.dataset.state = own.state;
     this.queryBox.setToggles(this.queryToggles(query));
   }
 
@@ -180,7 +181,7 @@ export class Annotations {
     this.tileBox.dismiss();
     this.queryBox.open(this.headerElement, null, {
       label: `note on query ${query.index + 1}`,
-      text: query.own.note,
+      text: query.marks.own.value.note,
       toggles: this.queryToggles(query),
       onToggle: (flag, on) => this.ctx.judge().toggleQueryFlag(flag, this.ctx.now(), on),
       onSave: (text) => this.ctx.judge().saveNote(null, text, this.ctx.now()),
@@ -192,7 +193,7 @@ export class Annotations {
     const names = new Set(flagsFor(this.ctx.scale(), "query"));
     return flagSpecs(this.ctx.scale())
       .filter((spec) => names.has(spec.name))
-      .map((spec) => ({ ...spec, on: query.own.flags.includes(spec.name) }));
+      .map((spec) => ({ ...spec, on: query.marks.own.value.flags.includes(spec.name) }));
   }
 
   private toggleRubric(): void {

@@ -11,9 +11,10 @@ import type { RenderProps } from "@anywidget/types";
 import { make } from "../../shell/dom";
 import { type Action, gradeKeys, type KeyLike, levelKeys } from "../../shell/keyboard";
 import type { CachedPage } from "../../shell/prefetch";
-import type { GridTraits, Page } from "../../shell/protocol";
+import type { GridTraits } from "../../shell/protocol";
 import { type GridOptions, renderShell } from "../../shell/shell";
 import type { ShellContext, TaskBody } from "../../shell/task";
+import { tileBodyParts } from "../tile-task";
 import { Annotations } from "./annotations";
 import { flagKeys, gradeHelpRows, gradeHint } from "./flags";
 import { Judge, type ViewContext } from "./judge";
@@ -43,9 +44,9 @@ export function gradeBody(ctx: ShellContext): TaskBody {
     advance: () => ctx.model.get("advance_on_grade") !== false,
     changed: (changes) => {
       for (const change of changes) {
-        if (!view || view.query.query_id !== change.query_id) continue;
+        if (!change || !view || view.query.query_id !== change.query_id) continue;
         board.update(change.item_ids, view.query, ctx.scale());
-        if (change.own) annotations.updateQuery();
+        if (change.marks.includes("own")) annotations.updateQuery();
       }
       ctx.refresh();
     },
@@ -64,7 +65,9 @@ export function gradeBody(ctx: ShellContext): TaskBody {
     notice: (text, kind) => ctx.notice(text, kind),
   });
 
+  const parts = tileBodyParts(ctx, board, store, () => view?.query ?? null);
   const body: TaskBody = {
+    ...parts,
     element: annotations.element,
     headerElement: annotations.headerElement,
     keys: {
@@ -76,14 +79,9 @@ export function gradeBody(ctx: ShellContext): TaskBody {
     get ready() {
       return view !== null;
     },
-    load(page: Page) {
-      store.load(page);
-    },
     show(entry: CachedPage, samePage: boolean) {
       const page = entry.page;
-      // Loaded into the store when it arrived; reloading here would put the page's (older) stored
-      // values over acks that came in since.
-      const query = store.queries.get(page.query_id) ?? store.load(page);
+      const query = parts.stateOf(page);
       if (!samePage) board.bestTarget = null;
       store.setScale(ctx.scale());
       board.render(page, query, entry.urls, ctx.scale(), !!ctx.model.get("show_sources"), judge.tileHandlers);
@@ -102,31 +100,14 @@ export function gradeBody(ctx: ShellContext): TaskBody {
       annotations.cleared();
     },
     perform(action, started) {
-      if (action.type === "move") {
-        board.move(action.direction, ctx.fallbackColumns);
-        body.focus(true, true);
-      } else if (!annotations.perform(action, started)) judge.perform(action, started);
+      if (action.type === "move") parts.move(action.direction);
+      else if (!annotations.perform(action, started)) judge.perform(action, started);
     },
-    ack: (message) => judge.ack(message),
-    error: (requestId, message) => judge.error(requestId, message),
+    ack: (message) => judge.trip.ack(message),
+    error: (requestId, message) => judge.trip.error(requestId, message),
     position() {
       const counts = view ? store.counts(view.query) : null;
       return counts && { ...counts, focused: board.size ? board.focusIndex : null };
-    },
-    none() {
-      return view ? { on: !!view.query.none_relevant, state: view.query.noneState ?? "" } : { on: false, state: "" };
-    },
-    focus(moveDomFocus, scroll) {
-      board.focus(board.focusIndex, moveDomFocus, scroll);
-      // no tile (a page loading): the keys still need a home
-      if (moveDomFocus && board.size === 0) ctx.root.focus({ preventScroll: true });
-      ctx.refresh();
-    },
-    focusFrom: (target) => view !== null && board.focusFrom(target),
-    mediaTarget: () => ({ element: board.tile(board.focusIndex), index: board.focusIndex }),
-    focusItem(itemId) {
-      const at = view?.query.order.indexOf(itemId) ?? -1;
-      if (at >= 0) board.focusIndex = at;
     },
     noneButton: (started) => judge.perform({ type: "none-relevant" }, started),
   };

@@ -1,7 +1,7 @@
 /**
- * The judgement keys of the relevance grid (grade, nudge, best, none relevant, flags, notes, undo)
- * and what comes back for them (acks, errors): each key changes the view at once, goes into a judge
- * batch with its active time, and its ack adopts the stored states and shows the kernel's notice.
+ * The judgement keys of the relevance grid (grade, nudge, best, none relevant, flags, notes, undo):
+ * each key changes the view at once and goes into a judge batch with its active time; its ack adopts
+ * the stored states and shows the kernel's notice (../round-trip.ts, as in the picker).
  */
 
 import type { ActiveClock } from "../../shell/activity";
@@ -9,10 +9,10 @@ import type { JudgeBatcher } from "../../shell/batch";
 import { nextUnjudged } from "../../shell/focus";
 import type { Action } from "../../shell/keyboard";
 import type { RequestIds } from "../../shell/prefetch";
-import { BROKEN_MEDIA, type JudgeAction, type KernelMessage, type ScaleSpec } from "../../shell/protocol";
-import { recordTiming } from "../../shell/timing";
+import { BROKEN_MEDIA, type JudgeAction, type ScaleSpec } from "../../shell/protocol";
+import { activeDuration, RoundTrip } from "../round-trip";
 import { flagsFor } from "./flags";
-import type { Change, JudgementState, QueryState } from "./state";
+import type { Change, JudgementState, Marks, QueryState } from "./state";
 import type { TileBoard, TileHandlers } from "./tiles";
 
 /** What the judgement keys need of the view around them. */
@@ -30,22 +30,23 @@ export interface ViewContext {
   hasFocus(): boolean;
   /** advance_on_grade */
   advance(): boolean;
-  changed(changes: Change[]): void;
+  changed(changes: Array<Change | null>): void;
   focus(moveDomFocus: boolean, scroll: boolean): void;
   /** Go to query `index`, focusing `item` once it is shown. */
   goTo(index: number, item: { query_id: string; item_id: string } | null): void;
   notice(text: string, kind: "info" | "refused" | "done"): void;
 }
 
-type Ack = Extract<KernelMessage, { type: "ack" }>;
-type Target = { query_id: string; item_id: string | null } | null;
-
 export class Judge {
-  /** Undo requests in flight -> what the view undid itself (null: nothing, the kernel's result says). */
-  private readonly undoGuesses = new Map<number, Target>();
   readonly tileHandlers: TileHandlers;
+  /** Undo, and what comes back for the requests (acks, errors). */
+  readonly trip: RoundTrip<Marks>;
 
   constructor(private readonly ctx: ViewContext) {
+    this.trip = new RoundTrip(ctx, ctx.store, {
+      changed: (changes) => ctx.changed(changes),
+      focusOn: (itemId) => this.focusOn(itemId),
+    });
     const at = (itemId: string): number => ctx.view()?.order.indexOf(itemId) ?? -1;
     const byHand = (itemId: string, then: (position: number) => void): void => {
       const position = at(itemId);
@@ -107,7 +108,9 @@ export class Judge {
         this.toggleFlag(board.focusIndex, started);
         return;
       case "undo":
-        this.undo(started);
+        // the b target goes with the change it was about
+        this.ctx.board.setBestTarget(null);
+        this.trip.undo(started);
         return;
     }
   }
@@ -123,8 +126,7 @@ export class Judge {
   }
 
   private duration(started: number): number {
-    this.ctx.clock.activity(started);
-    return this.ctx.clock.take(started);
+    return activeDuration(this.ctx.clock, started);
   }
 
   private grade(position: number, relevance: number, started: number, advance: boolean): void {
@@ -178,7 +180,7 @@ export class Judge {
   private toggleNone(started: number): void {
     const query = this.ctx.view();
     if (!query) return;
-    const none = !query.none_relevant;
+    const none = !query.marks.none.value;
     const requestId = this.ctx.ids.next();
     this.ctx.changed([this.ctx.store.setNoneRelevant(query.query_id, none, requestId, started)]);
     const duration_ms = this.duration(started);
@@ -215,8 +217,9 @@ export class Judge {
       this.ctx.notice(`the flag ${JSON.stringify(flag)} cannot be set on a query`, "refused");
       return;
     }
-    const value = on ?? !query.own.flags.includes(flag);
-    if (query.own.flags.includes(flag) === value) return;
+    const flags = query.marks.own.value.flags;
+    const value = on ?? !flags.includes(flag);
+    if (flags.includes(flag) === value) return;
     const requestId = this.ctx.ids.next();
     this.ctx.changed([this.ctx.store.queryFlag(query.query_id, flag, value, requestId, started)]);
     const duration_ms = this.duration(started);
@@ -236,7 +239,7 @@ export class Judge {
     const query = this.ctx.view();
     if (!query || (itemId !== null && !query.items.has(itemId))) return;
     const note = text.trim();
-    const before = itemId === null ? query.own.note : (query.items.get(itemId)?.note ?? null);
+    const before = itemId === null ? query.marks.own.value.note : (query.items.get(itemId)?.note ?? null);
     if (note === (before ?? "")) return;
     const requestId = this.ctx.ids.next();
     this.ctx.changed([this.ctx.store.setNote(query.query_id, itemId, note, requestId, started)]);
@@ -244,67 +247,10 @@ export class Judge {
     this.submit({ op: "note", request_id: requestId, query_id: query.query_id, item_id: itemId, note, duration_ms });
   }
 
-  private undo(started: number): void {
-    const requestId = this.ctx.ids.next();
-    const { entry, change } = this.ctx.store.undo(requestId, started);
-    this.undoGuesses.set(requestId, entry && { query_id: entry.query_id, item_id: entry.item_id });
-    this.ctx.board.setBestTarget(null);
-    if (entry && entry.index !== this.ctx.current()) {
-      this.ctx.goTo(entry.index, entry.item_id ? { query_id: entry.query_id, item_id: entry.item_id } : null);
-    } else if (change) {
-      this.ctx.changed([change]);
-      this.focusOn(entry?.item_id ?? null);
-    }
-    this.submit({ op: "undo", request_id: requestId });
-  }
-
-  private focusOn(itemId: string | null): void {
+  focusOn(itemId: string | null): void {
     const at = itemId === null ? -1 : (this.ctx.view()?.order.indexOf(itemId) ?? -1);
     if (at < 0) return;
     this.ctx.board.focusIndex = at;
     this.ctx.focus(this.ctx.hasFocus(), true);
-  }
-
-  /** One ack for one batch (ours, or another view's: its states are adopted all the same). */
-  ack(message: Ack): void {
-    const results = message.results ?? [];
-    const ours = results.filter((result) => this.ctx.batcher.isInFlight(result.request_id));
-    const at = this.ctx.now();
-    for (const result of ours) {
-      const started = this.ctx.store.startedAt(result.request_id);
-      if (started !== null) recordTiming("saved", at - started);
-    }
-    this.ctx.changed(this.ctx.store.ack(message));
-    this.ctx.batcher.answered(ours.map((result) => result.request_id));
-    for (const result of ours) {
-      if (!this.undoGuesses.has(result.request_id)) continue;
-      const guess = this.undoGuesses.get(result.request_id);
-      this.undoGuesses.delete(result.request_id);
-      const undone = result.undone;
-      if (!undone || (guess && guess.query_id === undone.query_id && guess.item_id === undone.item_id)) continue;
-      // the kernel undid something this view did not know of (another view, a restart): go to it
-      const item = undone.item_id === null ? null : { query_id: undone.query_id, item_id: undone.item_id };
-      if (undone.index !== this.ctx.current()) this.ctx.goTo(undone.index, item);
-      else this.focusOn(undone.item_id);
-    }
-    const notices = [...new Set(ours.map((result) => result.notice).filter((text) => !!text))];
-    if (notices.length) {
-      const refused = ours.some((result) => result.status === "refused" && result.notice);
-      this.ctx.notice(notices.join(" · "), refused ? "refused" : "info");
-    }
-  }
-
-  /**
-   * An error from the kernel for a request id, or for none (a message it could not read): a batch
-   * in flight is taken as failed (its tiles say so), so that the queue behind it is not stuck.
-   */
-  error(requestId: number | null, message: string): void {
-    const batcher = this.ctx.batcher;
-    if (requestId === null ? batcher.busy : batcher.isInFlight(requestId)) {
-      const failed = batcher.inFlightIds();
-      this.ctx.changed(this.ctx.store.fail(failed, message));
-      batcher.answered(failed);
-    }
-    this.ctx.notice(message, "refused");
   }
 }

@@ -9,6 +9,7 @@ import { FrameFocus } from "../../shell/frame-focus";
 import type { Direction } from "../../shell/keyboard";
 import type { BlobUrls } from "../../shell/media";
 import type { Page, ScaleSpec } from "../../shell/protocol";
+import { markFocused } from "../tile-task";
 import { hiddenOnTile, type MarkHandlers, MarkLine } from "./marks";
 import type { ItemState, QueryState } from "./state";
 import { buildTile, type TileHandlers, type TileRefs, updateTile } from "./tile";
@@ -135,16 +136,7 @@ export class TileBoard {
     if (this.tiles.length === 0) return;
     this.focusIndex = Math.min(Math.max(index, 0), this.tiles.length - 1);
     const tile = this.tiles[this.focusIndex].tile;
-    // only the tile that had the focus and the one that gets it change (not a pass over all tiles)
-    if (this.focusedTile !== tile) {
-      if (this.focusedTile) {
-        this.focusedTile.classList.remove("xmw-focused");
-        this.focusedTile.tabIndex = -1;
-      }
-      tile.classList.add("xmw-focused");
-      tile.tabIndex = 0;
-      this.focusedTile = tile;
-    }
+    this.focusedTile = markFocused(this.focusedTile, tile);
     this.frameFocus.move(tile, moveDomFocus, scroll);
   }
 

@@ -11,6 +11,7 @@ import { FrameFocus } from "../../shell/frame-focus";
 import type { Direction } from "../../shell/keyboard";
 import type { BlobUrls } from "../../shell/media";
 import { BROKEN_MEDIA, type Page } from "../../shell/protocol";
+import { markFocused } from "../tile-task";
 import { tileKey } from "./keys";
 import type { PickItem, PickQuery } from "./state";
 
@@ -106,15 +107,7 @@ export class PickBoard {
     if (!this.refs.length) return;
     this.focusIndex = Math.min(Math.max(index, 0), this.refs.length - 1);
     const tile = this.refs[this.focusIndex].tile;
-    if (this.focused !== tile) {
-      if (this.focused) {
-        this.focused.classList.remove("xmw-focused");
-        this.focused.tabIndex = -1;
-      }
-      tile.classList.add("xmw-focused");
-      tile.tabIndex = 0;
-      this.focused = tile;
-    }
+    this.focused = markFocused(this.focused, tile);
     this.frameFocus.move(tile, moveDomFocus, scroll);
   }
 

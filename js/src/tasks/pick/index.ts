@@ -8,10 +8,11 @@
 import type { RenderProps } from "@anywidget/types";
 import type { Action } from "../../shell/keyboard";
 import type { CachedPage } from "../../shell/prefetch";
-import { BROKEN_MEDIA, type GridTraits, type Page } from "../../shell/protocol";
+import { BROKEN_MEDIA, type GridTraits } from "../../shell/protocol";
 import { type GridOptions, renderShell } from "../../shell/shell";
-import type { Ack, ShellContext, TaskBody } from "../../shell/task";
-import { recordTiming } from "../../shell/timing";
+import type { ShellContext, TaskBody } from "../../shell/task";
+import { activeDuration, RoundTrip } from "../round-trip";
+import { tileBodyParts } from "../tile-task";
 import { PickBoard } from "./board";
 import { pickHelpRows, pickHint, pickKeys } from "./keys";
 import { type Change, type PickQuery, PickState } from "./state";
@@ -30,8 +31,6 @@ export function pickBody(ctx: ShellContext): TaskBody {
   element.className = "xmw-pick";
   element.append(cue, board.element);
   let view: PickQuery | null = null;
-  /** Undo requests in flight -> what this view undid itself. */
-  const undoGuesses = new Map<number, { query_id: string; item_id: string | null } | null>();
 
   const advance = (): boolean => ctx.model.get("advance_on_pick") !== false;
   /** Whether judging `query` takes the view on to the next query (advance_on_pick, not the last). */
@@ -48,10 +47,7 @@ export function pickBody(ctx: ShellContext): TaskBody {
     }
     ctx.refresh();
   };
-  const duration = (started: number): number => {
-    ctx.clock.activity(started);
-    return ctx.clock.take(started);
-  };
+  const duration = (started: number): number => activeDuration(ctx.clock, started);
   const at = (itemId: string): number => view?.order.indexOf(itemId) ?? -1;
 
   function pick(position: number, rank: 1 | 2, started: number): void {
@@ -113,25 +109,14 @@ export function pickBody(ctx: ShellContext): TaskBody {
     ctx.batcher.submit({ ...action, duration_ms: duration(started) });
   }
 
-  function undo(started: number): void {
-    const requestId = ctx.ids.next();
-    const { entry, change } = state.undo(requestId, started);
-    undoGuesses.set(requestId, entry && { query_id: entry.query_id, item_id: entry.item_id });
-    if (entry && entry.index !== ctx.current()) {
-      ctx.goTo(entry.index, entry.item_id ? { query_id: entry.query_id, item_id: entry.item_id } : null);
-    } else if (change) {
-      changed([change]);
-      focusOn(entry?.item_id ?? null);
-    }
-    ctx.batcher.submit({ op: "undo", request_id: requestId });
-  }
-
   function focusOn(itemId: string | null): void {
     const position = itemId === null ? -1 : at(itemId);
     if (position < 0) return;
     board.focusIndex = position;
     body.focus(ctx.hasFocus(), true);
   }
+
+  const trip = new RoundTrip(ctx, state, { changed, focusOn, doneNotices: true });
 
   const handlers = {
     onPick: (itemId: string, rank: 1 | 2) => {
@@ -146,7 +131,9 @@ export function pickBody(ctx: ShellContext): TaskBody {
     },
   };
 
+  const parts = tileBodyParts(ctx, board, state, () => view);
   const body: TaskBody = {
+    ...parts,
     element,
     keys: {
       action: (event) => pickKeys(event),
@@ -158,12 +145,9 @@ export function pickBody(ctx: ShellContext): TaskBody {
     get ready() {
       return view !== null;
     },
-    load(page: Page) {
-      state.load(page);
-    },
     show(entry: CachedPage, samePage: boolean) {
       const page = entry.page;
-      const query = state.queries.get(page.query_id) ?? state.load(page);
+      const query = parts.stateOf(page);
       showCue();
       board.render(page, query, entry.urls, !!ctx.model.get("show_sources"), handlers);
       element.dataset.count = String(page.candidates.length);
@@ -178,10 +162,8 @@ export function pickBody(ctx: ShellContext): TaskBody {
       board.clear();
     },
     perform(action, started) {
-      if (action.type === "move") {
-        board.move(action.direction, ctx.fallbackColumns);
-        body.focus(true, true);
-      } else if (action.type === "task" && action.name === "pick") {
+      if (action.type === "move") parts.move(action.direction);
+      else if (action.type === "task" && action.name === "pick") {
         const position = action.index ?? board.focusIndex;
         if (position >= board.size) {
           ctx.notice(`there is no candidate ${position + 1} on this query (${board.size} shown)`, "refused");
@@ -190,70 +172,22 @@ export function pickBody(ctx: ShellContext): TaskBody {
         pick(position, action.value === 2 ? 2 : 1, started);
       } else if (action.type === "none-relevant") toggleNone(started);
       else if (action.type === "flag") toggleBroken(board.focusIndex, started);
-      else if (action.type === "undo") undo(started);
+      else if (action.type === "undo") trip.undo(started);
     },
-    ack(message: Ack) {
-      const ours = (message.results ?? []).filter((r) => ctx.batcher.isInFlight(r.request_id));
-      const now = ctx.now();
-      for (const result of ours) {
-        const started = state.startedAt(result.request_id);
-        if (started !== null) recordTiming("saved", now - started);
-      }
-      changed(state.ack(message, new Set(ours.map((r) => r.request_id))));
-      ctx.batcher.answered(ours.map((r) => r.request_id));
-      for (const result of ours) {
-        if (!undoGuesses.has(result.request_id)) continue;
-        const guess = undoGuesses.get(result.request_id);
-        undoGuesses.delete(result.request_id);
-        const undone = result.undone;
-        if (!undone || (guess && guess.query_id === undone.query_id && guess.item_id === undone.item_id)) continue;
-        // the kernel undid something this view did not know of (another view, a restart): go to it
-        const item = undone.item_id === null ? null : { query_id: undone.query_id, item_id: undone.item_id };
-        if (undone.index !== ctx.current()) ctx.goTo(undone.index, item);
-        else focusOn(undone.item_id);
-      }
-      const notices = [...new Set(ours.map((r) => r.notice).filter((text) => !!text))];
-      if (notices.length) {
-        const refused = ours.some((r) => r.status === "refused" && r.notice);
-        const done = ours.some((r) => r.notice.includes(" done"));
-        ctx.notice(notices.join(" · "), refused ? "refused" : done ? "done" : "info");
-      }
-    },
-    error(requestId, message) {
-      const batcher = ctx.batcher;
-      if (requestId === null ? batcher.busy : batcher.isInFlight(requestId)) {
-        const failed = batcher.inFlightIds();
-        changed(state.fail(failed, message));
-        batcher.answered(failed);
-      }
-      ctx.notice(message, "refused");
-    },
+    ack: (message) => trip.ack(message),
+    error: (requestId, message) => trip.error(requestId, message),
     position() {
       if (!view) return null;
       const picked = view.order.filter((id) => view?.items.get(id)?.rank != null).length;
       const focused = board.size ? board.focusIndex : null;
       const best = view.order.findIndex((id) => view?.items.get(id)?.rank === 1);
       // one pick completes a query: "1/16 judged" read as 15 still to do
-      const summary = view.none_relevant
+      const summary = view.marks.none.value
         ? "none relevant"
         : best >= 0
           ? `best: candidate ${best + 1}${picked > 1 ? " (and a second best)" : ""}`
           : "no pick yet";
       return { focused, judged: picked, total: view.order.length, done: state.done(view), summary };
-    },
-    none() {
-      return view ? { on: view.none_relevant, state: view.noneState } : { on: false, state: "" };
-    },
-    focus(moveDomFocus, scroll) {
-      board.focus(board.focusIndex, moveDomFocus, scroll);
-      if (moveDomFocus && board.size === 0) ctx.root.focus({ preventScroll: true });
-      ctx.refresh();
-    },
-    focusFrom: (target) => view !== null && board.focusFrom(target),
-    mediaTarget: () => ({ element: board.tile(board.focusIndex), index: board.focusIndex }),
-    focusItem(itemId) {
-      const position = at(itemId);
-      if (position >= 0) board.focusIndex = position;
     },
     noneButton: (started) => toggleNone(started),
   };

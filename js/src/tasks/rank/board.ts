@@ -13,6 +13,7 @@ import { columnsFromTops, moveFocus } from "../../shell/focus";
 import type { Direction } from "../../shell/keyboard";
 import type { BlobUrls } from "../../shell/media";
 import type { Page } from "../../shell/protocol";
+import { markFocused } from "../tile-task";
 import type { Ranking } from "./order";
 
 interface RankTile {
@@ -106,15 +107,7 @@ export class RankBoard {
     this.focusIndex = Math.min(Math.max(index, 0), this.order.length - 1);
     const tile = this.tileAt(this.focusIndex);
     if (!tile) return;
-    if (this.focusedTile !== tile) {
-      if (this.focusedTile) {
-        this.focusedTile.classList.remove("xmw-focused");
-        this.focusedTile.tabIndex = -1;
-      }
-      tile.classList.add("xmw-focused");
-      tile.tabIndex = 0;
-      this.focusedTile = tile;
-    }
+    this.focusedTile = markFocused(this.focusedTile, tile);
     if (moveDomFocus && document.activeElement !== tile) tile.focus({ preventScroll: true });
     if (scroll && typeof tile.scrollIntoView === "function") tile.scrollIntoView({ block: "nearest" });
   }

@@ -1,0 +1,86 @@
+/**
+ * What the tasks whose candidates are tiles do alike: the focus mark moving from tile to tile
+ * (grading, pick, rank), and the parts of the body that only follow the board and the optimistic
+ * state (grading, pick): loading pages, the focus, the "none relevant" mark.
+ */
+
+import type { Direction } from "../shell/keyboard";
+import type { Page } from "../shell/protocol";
+import type { ShellContext, TaskBody } from "../shell/task";
+import type { OptimisticQuery, OptimisticState } from "./optimistic";
+
+/**
+ * Move the focus mark (`.xmw-focused`, the one tab stop among the tiles) from `previous` to `tile`;
+ * only these two change (not a pass over all tiles).
+ * @returns `tile`, the one that now has it
+ */
+export function markFocused(previous: HTMLElement | null, tile: HTMLElement): HTMLElement {
+  if (previous !== tile) {
+    if (previous) {
+      previous.classList.remove("xmw-focused");
+      previous.tabIndex = -1;
+    }
+    tile.classList.add("xmw-focused");
+    tile.tabIndex = 0;
+  }
+  return tile;
+}
+
+/** What the shared body parts need of a board of tiles. */
+export interface TilesBoard {
+  focusIndex: number;
+  readonly size: number;
+  tile(index: number): HTMLElement | undefined;
+  focus(index: number, moveDomFocus: boolean, scroll: boolean | "frame"): void;
+  focusFrom(target: Element | null): boolean;
+  move(direction: Direction, fallbackColumns: number): void;
+}
+
+type None = { none: boolean };
+type Parts = Pick<TaskBody, "load" | "none" | "focus" | "focusFrom" | "mediaTarget" | "focusItem">;
+
+/**
+ * The body parts of a task whose tiles show an optimistic state with a "none relevant" mark.
+ * `shown`: the query on screen (null while its page loads).
+ */
+export function tileBodyParts<V extends object, M extends None, Blank extends string>(
+  ctx: ShellContext,
+  board: TilesBoard,
+  state: OptimisticState<V, M, Blank>,
+  shown: () => OptimisticQuery<V, M, Blank> | null,
+): Parts & {
+  /** The state of the page about to be shown. */
+  stateOf(page: Page): OptimisticQuery<V, M, Blank>;
+  /** An arrow key: the focus moves, into view. */
+  move(direction: Direction): void;
+} {
+  const parts = {
+    load(page: Page) {
+      state.load(page);
+    },
+    // Loaded into the state when it arrived; loading it again here would put the page's (older)
+    // stored values over acks that came in since.
+    stateOf: (page: Page) => state.queries.get(page.query_id) ?? state.load(page),
+    move(direction: Direction) {
+      board.move(direction, ctx.fallbackColumns);
+      parts.focus(true, true);
+    },
+    none() {
+      const none = shown()?.marks.none;
+      return none ? { on: none.value, state: none.state } : { on: false, state: "" };
+    },
+    focus(moveDomFocus: boolean, scroll: boolean | "frame") {
+      board.focus(board.focusIndex, moveDomFocus, scroll);
+      // no tile (a page loading): the keys still need a home
+      if (moveDomFocus && board.size === 0) ctx.root.focus({ preventScroll: true });
+      ctx.refresh();
+    },
+    focusFrom: (target: Element | null) => shown() !== null && board.focusFrom(target),
+    mediaTarget: () => ({ element: board.tile(board.focusIndex), index: board.focusIndex }),
+    focusItem(itemId: string) {
+      const at = shown()?.order.indexOf(itemId) ?? -1;
+      if (at >= 0) board.focusIndex = at;
+    },
+  };
+  return parts;
+}
