@@ -63,7 +63,7 @@ class PairwiseJudge(TaskWidget):
     scale : Scale
         The guideline: its ``version`` is stored as ``guideline_version`` (only judgements under
         this version count as already judged), its flags are the flags a pair may carry (``m``
-        sets ``broken-media``, which every pair task accepts).
+        sets ``broken-media`` on the focused item, which every pair task accepts).
     query_roles, item_roles : dict, optional
         Column -> modality (``text``, ``image``, ``audio``, ``video``; ``None`` hides a column).
     shuffle : bool
@@ -278,6 +278,9 @@ class PairwiseJudge(TaskWidget):
           ``broken-media``, which removes the choice).
         - ``left`` (string): the item shown on the left (``a`` or ``b``), to measure side bias.
         - ``flags`` (string): the pair's flags, comma-separated; ``<NA>`` when none.
+          ``broken-media`` is among them when an item of the pair is flagged broken.
+        - ``broken`` (string): the item(s) of the pair whose media are flagged broken (``m`` on
+          the focused side), comma-separated in ``a, b`` order; ``<NA>`` when none.
         - ``annotator``, ``campaign``, ``guideline_version`` (string): who, which round, which
           version of the guideline.
         - ``duration_ms`` (Int64): active time the annotator spent on the pair before the
@@ -352,7 +355,8 @@ class PairwiseJudge(TaskWidget):
             "pair": {
                 "query_id": unit.query_id,
                 "side": None if state is None else state.side,
-                "flags": [] if state is None else list(state.flags),
+                "flags": [] if state is None else list(state.all_flags),
+                "broken": [] if state is None else list(state.broken_items),
             }
         }
 
@@ -430,7 +434,8 @@ class PairwiseJudge(TaskWidget):
             unit.b,
             state.choice,
             unit.a if state.a_left else unit.b,
-            ",".join(state.flags) or None,
+            ",".join(state.all_flags) or None,
+            ",".join(state.broken_items) or None,
             self.annotator,
             self._campaign,
             state.guideline_version,
