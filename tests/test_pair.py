@@ -523,3 +523,22 @@ def test_broken_media_refuses_an_item_not_in_the_pair(
     result = Browser(judge).one(**broken("pair-1", item_id="i3"))
     assert result["status"] == "refused" and "'i3'" in result["notice"]
     assert judge.store.events().empty
+
+
+def test_a_second_judge_of_the_annotator_shows_in_the_first_without_refresh(
+    built_bundle: pathlib.Path, data: Any, tmp_path: pathlib.Path
+) -> None:
+    path = tmp_path / "pairs.sqlite"
+    first = _judge(data, store=path, shuffle=False)
+    old = Browser(first)
+    old.page(0)
+    second = _judge(data, store=path, shuffle=False)
+    Browser(second).judge(choose("pair-1", "right"), broken("pair-2", item_id="t1"))
+    ack = old.judge(choose("pair-3", "tie"))
+    assert ack["queries"]["pair-1"]["states"][0]["side"] == "right"
+    assert ack["queries"]["pair-2"]["states"][0]["broken"] == ["t1"]
+    assert ack["progress"]["queries_done"] == 3
+    labels = first.labels.set_index(["query_id", "a", "b"])
+    assert labels.loc[("q1", "i1", "i2"), "choice"] == "b"
+    assert labels.loc[("q1", "i1", "t1"), "broken"] == "t1"
+    assert labels.loc[("q2", "i3", "i2"), "choice"] == "tie"

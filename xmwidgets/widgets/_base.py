@@ -49,6 +49,7 @@ from ._input import (
 )
 from ._live_labels import LiveLabels, register_cell_hook
 from ._pages import PageBuilder
+from ._peers import PeerWrites
 from ._rules import QueryState, Rules
 
 __all__ = ["QUERY_IDS_SYNCED", "TaskWidget"]
@@ -198,6 +199,7 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
 
         super().__init__(annotator=annotator, show_sources=show_sources, task=self._TASK, **kwargs)
         first = self._open(None if reading is None else reading.result())
+        self._peers = PeerWrites(self._store, campaign, annotator, self._TASK)
         with self.hold_sync():
             self.scale = scale.to_dict()
             self.n_queries = len(self._query_ids)
@@ -247,6 +249,19 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
         """Read one query's state from the store again (undo of an action from before refresh())."""
         raise NotImplementedError
 
+    def _pages_of(self, query_ids: list[str]) -> list[str]:
+        """This widget's pages (their query ids) that show the store's ``query_ids``."""
+        return [q for q in query_ids if q in self._index_of]
+
+    def _catch_up(self) -> None:
+        """Re-read the queries another writer changed in the store since this widget looked."""
+        slots = self._pages_of(self._peers.changed_queries())
+        for query_id in slots:
+            self._reload_query(query_id)  # touched: the next ack carries their states too
+            self._put_labels(self._rules.queries[query_id], self._rules.touched.get(query_id, {}))
+        if slots:
+            self._set_progress()
+
     def _put_labels(self, q: QueryState, item_ids: Iterable[str]) -> None:
         """Queue the live labels rows of the pairs of ``q`` a batch touched (one row per pair;
         a task with one row per query overrides this)."""
@@ -294,6 +309,7 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
     def _reload(self) -> None:
         """Read the rules' state and the live frame from the store again; ``progress`` is synced."""
         stale = [*self._rules.stale_undo, *self._rules.undo_stack]
+        self._peers.reset()
         self._open(None)
         self._rules.stale_undo = stale
         self.progress = self._rules.progress()
@@ -442,6 +458,7 @@ class TaskWidget(JudgeBatches, anywidget.AnyWidget):
         The page's judgement state is copied here, on the main thread, before the hand-over.
         """
         query_id = self._query_ids[index]
+        self._catch_up()
         candidates = self.shown_candidates(query_id)
         q = self._rules.query(query_id)
         states = self._page_states(q)

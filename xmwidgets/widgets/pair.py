@@ -405,6 +405,10 @@ class PairwiseJudge(TaskWidget):
         q.handled = q.count_handled()
         return q
 
+    def _pages_of(self, query_ids: list[str]) -> list[str]:
+        changed = set(query_ids)  # the store's query ids; a page is a pair of one of them
+        return [unit for unit in self._unit_ids if self._units[unit].query_id in changed]
+
     def _reload_query(self, query_id: str) -> None:
         unit = self._units[query_id]
         rows = self._store.labels(
