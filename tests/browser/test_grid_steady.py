@@ -9,7 +9,6 @@ Screenshots of each state go to ``tests/artifacts/views/``.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import pytest
 
 from ._grid import GRID_ROOT, grid_snapshot, wait_grid, wait_tiles
 from ._jupyter import JupyterServer
-from ._pages import open_notebook, run_all_cells, set_theme, write_notebook
+from ._pages import open_and_run
 
 pytestmark = [
     pytest.mark.browser,
@@ -72,17 +71,8 @@ def test_none_relevant_and_flags_move_no_tile(
     out = artifacts_dir / "views"
     out.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size(WINDOW)
-    folder = f"steady_{ui}_{theme}"
-    if (jupyter_server.root_dir / folder).exists():
-        shutil.rmtree(jupyter_server.root_dir / folder)
-    name = f"{folder}/steady.ipynb"
-    write_notebook(jupyter_server.root_dir, name, CELLS)
-    open_notebook(page, jupyter_server, name, ui)
-    if ui == "lab":
-        page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
-    if theme == "dark":
-        set_theme(page, dark=True)
-    run_all_cells(page, timeout_ms=180_000)
+    name = f"steady_{ui}_{theme}/steady.ipynb"
+    open_and_run(page, jupyter_server, name, CELLS, ui, dark=theme == "dark")
     wait_grid(page, query_index=0)
     root = page.locator(GRID_ROOT).last
     root.evaluate("(el) => el.scrollIntoView({block: 'start'})")
