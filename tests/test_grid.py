@@ -566,3 +566,39 @@ def test_through_the_comm_as_jupyter_delivers_it(built_bundle: pathlib.Path, fra
     assert states["annotator"] == "ana" and states["query_index"] == 2
     sent = deliver({"method": "custom", "content": "not an object"})
     assert sent[0]["content"]["type"] == "error"
+
+
+def test_a_second_widget_of_the_annotator_shows_in_the_first_without_refresh(
+    built_bundle: pathlib.Path, frames: Any, location: Location
+) -> None:
+    # a cell run again: a second grid of ana on the store while the first is still on screen
+    first = make_grid(frames, store=location(), shuffle=False)
+    old = Browser(first)
+    old.page(0)
+    old.judge(grade("q1", "i1", 1))
+    second = make_grid(frames, store=location(), shuffle=False)
+    new = Browser(second)
+    new.judge(grade("q1", "i1", 3), grade("q1", "i2", 2), best("q1", "i1"))
+    new.judge(grade("q2", "i2", 0))
+    # the first grid's next acknowledgement carries them: its view adopts them at once
+    ack = old.judge(grade("q1", "t1", 0))
+    states = {s["item_id"]: s for s in ack["queries"]["q1"]["states"]}
+    assert {i: states[i]["relevance"] for i in ("i1", "i2", "t1")} == {"i1": 3, "i2": 2, "t1": 0}
+    assert states["i1"]["best"] is True
+    assert ack["progress"]["judged"] == 4 and ack["progress"]["queries_done"] == 1
+    labels = first.labels.set_index(["query_id", "item_id"])["relevance"]
+    assert labels.to_dict() == {("q1", "i1"): 3, ("q1", "i2"): 2, ("q1", "t1"): 0, ("q2", "i2"): 0}
+    # a page it serves shows the stored state too (q2 was never loaded by the first grid)
+    page, _ = old.page(1)
+    assert {c["item_id"]: c["relevance"] for c in page["candidates"]} == {"i2": 0, "i3": None}
+    # and the second sees the first's judgement the same way
+    page, _ = new.page(0)
+    assert {c["item_id"]: c["relevance"] for c in page["candidates"]}["t1"] == 0
+    # nothing new from others: the log is not read (the newest event id says so)
+
+    def no_reads(**_: Any) -> pd.DataFrame:
+        raise AssertionError("nothing new: the widget must not read the event log")
+
+    first.store.events = no_reads  # type: ignore[method-assign]
+    assert old.judge(grade("q3", "i4", 1))["results"][0]["status"] == "saved"
+    old.page(2)

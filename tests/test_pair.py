@@ -58,8 +58,10 @@ def choose(pair_id: str, side: Any) -> dict[str, Any]:
     return {"op": "choice", "query_id": pair_id, "side": side}
 
 
-def broken(pair_id: str, on: bool = True) -> dict[str, Any]:
-    return {"op": "flag", "query_id": pair_id, "flag": "broken-media", "on": on}
+def broken(pair_id: str, on: bool = True, item_id: str | None = None) -> dict[str, Any]:
+    """broken-media on ``item_id`` of the pair (None: both items, as an older view sent it)."""
+    action = {"op": "flag", "query_id": pair_id, "flag": "broken-media", "on": on}
+    return action if item_id is None else {**action, "item_id": item_id}
 
 
 def _left(judge: xm.PairwiseJudge, k: int) -> str:
@@ -87,6 +89,7 @@ def test_opens_on_the_first_pair_with_one_unit_per_pair(
         "choice",
         "left",
         "flags",
+        "broken",
         "annotator",
         "campaign",
         "guideline_version",
@@ -105,7 +108,7 @@ def test_page_shows_the_query_and_both_items_in_shown_order(
     assert [c["item_id"] for c in page["candidates"]] == ["i1", "t1"]
     assert page["candidates"][0]["parts"][0]["kind"] == "image" and len(buffers) == 1
     assert page["candidates"][1]["parts"][0]["text"] == "<script>x</script> a caption"
-    assert page["pair"] == {"query_id": "q1", "side": None, "flags": []}
+    assert page["pair"] == {"query_id": "q1", "side": None, "flags": [], "broken": []}
     assert "meta" not in page["candidates"][0]  # blind by default
 
 
@@ -154,7 +157,14 @@ def test_choice_is_translated_from_the_side_and_stored_as_a_pair_event(
     )
     assert [r["status"] for r in ack["results"]] == ["saved"] * 3
     assert ack["queries"]["pair-1"]["states"] == [
-        {"item_id": "i1", "relevance": None, "best": False, "flags": [], "side": "left"}
+        {
+            "item_id": "i1",
+            "relevance": None,
+            "best": False,
+            "flags": [],
+            "side": "left",
+            "broken": [],
+        }
     ]
     assert ack["progress"] == {"judged": 3, "total": 3, "queries_done": 3, "n_queries": 3}
     events = judge.store.events().set_index("item_id", drop=False)
@@ -219,7 +229,7 @@ def test_broken_media_removes_the_choice_counts_as_done_and_a_choice_clears_it(
     browser.judge(choose("pair-1", "right"))
     result = browser.one(**broken("pair-1"))
     assert result["notice"] == (
-        "pair 1 flagged broken-media: left out of the preferences · "
+        "pair 1: both items flagged broken-media, the pair left out of the preferences · "
         "its choice 'right better' removed"
     )
     assert result["queries"]["pair-1"]["states"][0]["flags"] == ["broken-media"]
@@ -471,3 +481,91 @@ def test_add_pairs_numbers_new_pairs_after_the_others_and_skips_known_ones(
         judge.add_pairs(pd.DataFrame({"query_id": ["q1"], "a": ["zz"], "b": ["i1"]}))
     with pytest.raises(TypeError, match="add_pairs"):
         judge.add_candidates(pd.DataFrame({"query_id": ["q1"], "item_id": ["i3"]}))
+
+
+def test_broken_media_marks_the_item_whose_media_fail_not_the_whole_pair(
+    built_bundle: pathlib.Path, data: Any, tmp_path: pathlib.Path
+) -> None:
+    path = tmp_path / "pairs.sqlite"
+    judge = _judge(data, store=path, shuffle=False)  # a on the left
+    browser = Browser(judge)
+    browser.judge(choose("pair-1", "left"), choose("pair-2", "right"))
+    # only b's (the right item's) media fail on pair 1
+    result = browser.one(**broken("pair-1", item_id="i2"))
+    assert result["notice"] == (
+        "pair 1: right item flagged broken-media, the pair left out of the preferences · "
+        "its choice 'left better' removed"
+    )
+    state = result["queries"]["pair-1"]["states"][0]
+    assert state["broken"] == ["i2"] and state["side"] is None
+    assert result["queries"]["pair-1"]["done"] is True
+    row = judge.labels.iloc[0]
+    assert (row["a"], row["b"], row["broken"], row["flags"]) == ("i1", "i2", "i2", "broken-media")
+    assert pd.isna(row["choice"]) and judge.progress["queries_done"] == 2
+    # the store says which item: its flag is on the event whose item_id is the broken item
+    stored = judge.store.labels(task="pair").set_index(["item_id", "other_id"])
+    assert pd.isna(stored.loc[("i1", "i2"), "choice"]) and pd.isna(
+        stored.loc[("i1", "i2"), "flags"]
+    )
+    assert stored.loc[("i2", "i1"), "flags"] == "broken-media"
+    assert stored.loc[("i2", "i1"), "shown_position"] == 1  # b was on the right
+    # out of the preferences; the other pair's choice is one
+    prefs = xm.preferences(judge.store.events())
+    assert prefs[["chosen", "rejected"]].values.tolist() == [["t1", "i1"]]
+    # a reopened widget reads the same: b broken, the pair handled
+    before = judge.labels.copy()
+    judge.close()
+    again = _judge(data, store=path, shuffle=False)
+    pd.testing.assert_frame_equal(  # in the order of the store's current events
+        again.labels.sort_values("b", ignore_index=True), before.sort_values("b", ignore_index=True)
+    )
+    assert again.progress["queries_done"] == 2
+    page, _ = Browser(again).page(0)
+    assert page["pair"]["broken"] == ["i2"] and page["pair"]["flags"] == ["broken-media"]
+    # a second item broken, then one flag removed: the other stays, the pair still handled
+    browser = Browser(again)
+    browser.judge(broken("pair-1", item_id="i1"))
+    broken_of = lambda: again.labels.set_index("b")["broken"]["i2"]  # noqa: E731
+    assert broken_of() == "i1,i2"
+    result = browser.one(**broken("pair-1", on=False, item_id="i2"))
+    assert result["notice"] == "broken-media flag removed from the right item of pair 1"
+    assert broken_of() == "i1" and again.progress["queries_done"] == 2
+    # undo puts b's flag back (its event is retracted with the pair's)
+    assert (
+        browser.one(**UNDO)["notice"] == "undid: broken-media removed from the right item of pair 1"
+    )
+    assert broken_of() == "i1,i2"
+    # a choice clears both flags: the media played after all
+    browser.judge(choose("pair-1", "right"))
+    row = again.labels.set_index("b").loc["i2"]
+    assert row["choice"] == "b" and pd.isna(row["broken"]) and pd.isna(row["flags"])
+    stored = again.store.labels(task="pair").set_index(["item_id", "other_id"])
+    assert pd.isna(stored.loc[("i2", "i1"), "flags"])
+
+
+def test_broken_media_refuses_an_item_not_in_the_pair(
+    built_bundle: pathlib.Path, data: Any
+) -> None:
+    judge = _judge(data, shuffle=False)
+    result = Browser(judge).one(**broken("pair-1", item_id="i3"))
+    assert result["status"] == "refused" and "'i3'" in result["notice"]
+    assert judge.store.events().empty
+
+
+def test_a_second_judge_of_the_annotator_shows_in_the_first_without_refresh(
+    built_bundle: pathlib.Path, data: Any, tmp_path: pathlib.Path
+) -> None:
+    path = tmp_path / "pairs.sqlite"
+    first = _judge(data, store=path, shuffle=False)
+    old = Browser(first)
+    old.page(0)
+    second = _judge(data, store=path, shuffle=False)
+    Browser(second).judge(choose("pair-1", "right"), broken("pair-2", item_id="t1"))
+    ack = old.judge(choose("pair-3", "tie"))
+    assert ack["queries"]["pair-1"]["states"][0]["side"] == "right"
+    assert ack["queries"]["pair-2"]["states"][0]["broken"] == ["t1"]
+    assert ack["progress"]["queries_done"] == 3
+    labels = first.labels.set_index(["query_id", "a", "b"])
+    assert labels.loc[("q1", "i1", "i2"), "choice"] == "b"
+    assert labels.loc[("q1", "i1", "t1"), "broken"] == "t1"
+    assert labels.loc[("q2", "i3", "i2"), "choice"] == "tie"

@@ -43,7 +43,14 @@ function audioPair(index: number) {
   return { page, buffers };
 }
 
-type PairAction = { op: string; request_id: number; query_id?: string; side?: string | null; on?: boolean };
+type PairAction = {
+  op: string;
+  request_id: number;
+  query_id?: string;
+  side?: string | null;
+  on?: boolean;
+  item_id?: string;
+};
 
 /** The pair actions of every judge batch sent, in order. */
 function sentActions(model: FakeModel): PairAction[] {
@@ -75,9 +82,10 @@ function ack(
     if (how.refuse || !id) continue;
     const side = how.sides && id in how.sides ? how.sides[id] : action.op === "choice" ? (action.side ?? null) : null;
     const flags = action.op === "flag" && action.on ? ["broken-media"] : [];
+    const broken = action.op === "flag" && action.on && action.item_id ? [action.item_id] : [];
     queries[id] = {
       index: Number(id.slice(5)) - 1,
-      states: [{ item_id: "a", relevance: null, best: false, flags, side: side as PairStored["side"] }],
+      states: [{ item_id: "a", relevance: null, best: false, flags, side: side as PairStored["side"], broken }],
       none_relevant: false,
       done: side !== null || flags.length > 0,
       judged: 1,
@@ -218,18 +226,35 @@ describe("the pair on screen", () => {
     expect(root.contains(document.activeElement)).toBe(true);
   });
 
-  it("m flags the pair broken (no item: the pair) and goes on; m again on it removes the flag", () => {
-    const { model, press, text } = mount();
+  it("m flags the focused item broken (not the pair) and goes on; m again on it removes the flag", () => {
+    const { model, press, text, tiles } = mount();
+    // the right item's media fail: → then m marks that one
+    press("ArrowRight");
     press("m");
-    expect(sentActions(model)[0]).toMatchObject({ op: "flag", query_id: "pair-1", flag: "broken-media", on: true });
-    expect(sentActions(model)[0]).not.toHaveProperty("item_id");
+    expect(sentActions(model)[0]).toMatchObject({
+      op: "flag",
+      query_id: "pair-1",
+      item_id: "r0",
+      flag: "broken-media",
+      on: true,
+    });
     expect(model.get("query_index")).toBe(1);
     ack(model);
     press("p");
-    expect(text(".xmw-pair-status")).toBe("pair 1 of 5 · ✓ saved: broken media");
-    press("m");
-    expect(sentActions(model)[1]).toMatchObject({ op: "flag", on: false });
+    expect(text(".xmw-pair-status")).toBe("pair 1 of 5 · ✓ saved: broken media: right item");
+    expect(tiles().map((tile) => tile.dataset.broken)).toEqual(["false", "true"]);
+    const toggles = [...document.querySelectorAll<HTMLElement>(".xmw-pair-tile .xmw-pair-broken")];
+    expect(toggles.map((button) => button.getAttribute("aria-pressed"))).toEqual(["false", "true"]);
+    // the right item's own toggle removes its flag (and the pair stays on screen)
+    toggles[1]?.click();
+    expect(sentActions(model)[1]).toMatchObject({ op: "flag", item_id: "r0", on: false });
     expect(model.get("query_index")).toBe(0);
+    expect(text(".xmw-pair-status")).toBe("pair 1 of 5 · not judged yet");
+    ack(model);
+    // ← then m marks the left item
+    press("ArrowLeft");
+    press("m");
+    expect(sentActions(model)[2]).toMatchObject({ op: "flag", item_id: "l0", on: true });
   });
 
   it("z goes back to the pair it undoes and shows it as it was", () => {

@@ -28,6 +28,7 @@ __all__ = [
     "kernel_pid",
     "kill_kernel",
     "notebook_state",
+    "open_and_run",
     "open_notebook",
     "output_json",
     "run_all_cells",
@@ -97,6 +98,35 @@ def open_notebook(
         polling=100,
     )
     wait_kernel_ready(page, timeout_ms)
+
+
+def open_and_run(
+    page: Page,
+    server: JupyterServer,
+    name: str,
+    cells: list[str],
+    ui: str,
+    *,
+    dark: bool = False,
+    timeout_ms: float = 180_000,
+) -> None:
+    """Write notebook ``name`` (in a fresh folder), open it in ``ui`` and run all its cells.
+
+    In JupyterLab the left panel is collapsed (the notebook gets the window's width); ``dark``
+    switches to the dark theme before the cells run.
+    """
+    import shutil
+
+    folder = server.root_dir / Path(name).parent
+    if folder != server.root_dir and folder.exists():
+        shutil.rmtree(folder)
+    write_notebook(server.root_dir, name, cells)
+    open_notebook(page, server, name, ui)
+    if ui == "lab":
+        page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+    if dark:
+        set_theme(page, dark=True)
+    run_all_cells(page, timeout_ms=timeout_ms)
 
 
 def run_all_cells(page: Page, timeout_ms: float = 120_000) -> None:

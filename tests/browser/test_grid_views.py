@@ -22,7 +22,14 @@ import pytest
 
 from ._grid import GRID_ROOT, focused_index, grid_snapshot, wait_grid, wait_tiles
 from ._jupyter import JupyterServer
-from ._pages import open_notebook, run_all_cells, screenshot, set_theme, write_notebook
+from ._pages import (
+    open_and_run,
+    open_notebook,
+    run_all_cells,
+    screenshot,
+    set_theme,
+    write_notebook,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
@@ -482,18 +489,10 @@ def test_grid_layout_at_1280x800(
         page = context.new_page()
         page.set_default_timeout(30_000)
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        folder = f"layout_{ui}_{theme}"
-        directory = jupyter_server.root_dir / folder
-        if directory.exists():
-            shutil.rmtree(directory)
-        name = f"{folder}/views.ipynb"
-        write_notebook(jupyter_server.root_dir, name, [SETUP, GRID])
-        open_notebook(page, jupyter_server, name, ui)
-        if ui == "lab":
-            page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
-        if theme == "dark":
-            set_theme(page, dark=True)
-        run_all_cells(page, timeout_ms=240_000)
+        name = f"layout_{ui}_{theme}/views.ipynb"
+        open_and_run(
+            page, jupyter_server, name, [SETUP, GRID], ui, dark=theme == "dark", timeout_ms=240_000
+        )
         wait_grid(page, query_index=0)
         root = page.locator(GRID_ROOT).last
         _grid_to_top(page)

@@ -2,7 +2,8 @@
 
 Six pairs of the demo data (images, image vs text, two audio clips, a video, ...): ``1`` ``2`` typed
 with no wait (the next pair may still be loading), Space plays the focused side of the audio pair
-and the notebook does not scroll, ``3`` ``4`` ``m`` ``1``, ``z`` takes the last choice back, ``2``.
+and the notebook does not scroll, ``3`` ``4``, ``l`` ``m`` (the right item's media are broken:
+that item is flagged, not the pair), ``1``, ``z`` takes the last choice back, ``2``.
 What the kernel's ``judge.labels`` and the SQLite file hold is checked against the sides this
 annotator saw (``judge.shown_pairs()``), and screenshots are taken in the light and dark theme.
 """
@@ -51,14 +52,14 @@ pairs = pd.DataFrame(
     f'judge = xm.PairwiseJudge(demo.queries, demo.items, pairs, store="{STORE}", '
     'annotator="ana")\njudge',
 ]
-# the side chosen on each pair at the end, and its flags
+# the side chosen on each pair at the end, its flags and the side flagged broken-media
 EXPECTED = [
-    ("left", None),
-    ("right", None),
-    ("tie", None),
-    ("both-bad", None),
-    (None, "broken-media"),
-    ("right", None),
+    ("left", None, None),
+    ("right", None, None),
+    ("tie", None, None),
+    ("both-bad", None, None),
+    (None, "broken-media", "right"),
+    ("right", None, None),
 ]
 
 # JS: the pair view's state, the audio players and the scroll offsets around the widget
@@ -76,6 +77,7 @@ _PAIR = """(selector) => {
     status: root.querySelector(".xmw-pair-status").textContent,
     unsaved: Number(root.dataset.unsaved),
     focused: tiles.findIndex((t) => t.classList.contains("xmw-focused")),
+    broken: tiles.map((t) => t.dataset.broken),
     playing: tiles.map((t) => { const m = t.querySelector("audio, video"); return m ? !m.paused : null; }),
     has_focus: root.contains(document.activeElement),
     notice: root.querySelector(".xmw-notice").hidden ? "" : root.querySelector(".xmw-notice").textContent,
@@ -93,7 +95,8 @@ import json as _json
 print(_json.dumps({
     "labels": [
         [None if pd.isna(v) else str(v) for v in row]
-        for row in judge.labels[["query_id", "a", "b", "choice", "left", "flags"]].itertuples(index=False)
+        for row in judge.labels[["query_id", "a", "b", "choice", "left", "flags", "broken"]]
+        .itertuples(index=False)
     ],
     "shown": judge.shown_pairs()[["query_id", "a", "b", "left", "right"]].values.tolist(),
     "progress": {k: int(v) for k, v in judge.progress.items()},
@@ -134,7 +137,11 @@ def _open(page: Any, server: JupyterServer, ui: str) -> Path:
 
 
 def _stored(path: Path) -> dict[tuple[str, str, str], dict[str, Any]]:
-    """The current pair judgements, re-derived from the SQLite event log without xmwidgets."""
+    """The current pair judgements, re-derived from the SQLite event log without xmwidgets.
+
+    Keyed ``(query_id, item_id, other_id)``: the pair's own event is keyed ``(q, a, b)``, and b's
+    broken-media flag sits on an event keyed ``(q, b, a)``.
+    """
     con = sqlite3.connect(path)
     try:
         rows = con.execute(
@@ -183,7 +190,8 @@ def test_pairs_judged_by_keyboard_land_in_labels_and_the_store(
     _wait(page, "(s) => s.playing[1] === false")
 
     # tie, both bad, broken media, left better on the last pair (no next pair: it stays)
-    for key in ("3", "4", "m", "1"):
+    # on pair 5 only the right item's media fail: l then m marks that item, not the pair
+    for key in ("3", "4", "l", "m", "1"):
         page.keyboard.press(key)
     _wait(page, "(s) => s.index === 5 && s.side === 'left' && s.unsaved === 0")
     # z takes the last choice back and says so; 2 chooses again
@@ -197,21 +205,31 @@ def test_pairs_judged_by_keyboard_land_in_labels_and_the_store(
     kernel = output_json(page, KERNEL_JSON)
     shown = {tuple(row[:3]): (row[3], row[4]) for row in kernel["shown"]}
     want = []
-    for (q, a, b, _, _), (side, flags) in zip(kernel["shown"], EXPECTED, strict=True):
+    for (q, a, b, _, _), (side, flags, broken) in zip(kernel["shown"], EXPECTED, strict=True):
         left, right = shown[(q, a, b)]
         chosen = {"left": left, "right": right}.get(side or "")
         choice = side if chosen is None else ("a" if chosen == a else "b")
-        want.append([q, a, b, choice, left, flags])
+        broken_id = {"left": left, "right": right}.get(broken or "")
+        want.append([q, a, b, choice, left, flags, broken_id])
     assert kernel["labels"] == want, "judge.labels lost or changed a judgement"
     assert kernel["index"] == list(range(6))
     assert kernel["progress"] == {"judged": 6, "total": 6, "queries_done": 6, "n_queries": 6}
     stored = _stored(store)
-    assert {k: (v["choice"], v["flags"]) for k, v in stored.items()} == {
-        (q, a, b): (choice, flags) for q, a, b, choice, _, flags in want
-    }, "the SQLite file lost or changed a judgement"
-    for (q, a, b), event in stored.items():
-        assert event["shown"] == list(shown[(q, a, b)])
-        assert event["shown_position"] == (0 if shown[(q, a, b)][0] == a else 1)
+    # each choice on its pair's event; the broken flag on the event whose item_id is the broken
+    # item (the right one of pair 5), keyed (q, item, other)
+    expected_store = {}
+    for q, a, b, choice, _, flags, broken_id in want:
+        if broken_id is None:
+            expected_store[(q, a, b)] = (choice, flags)
+        else:
+            expected_store[(q, broken_id, b if broken_id == a else a)] = (None, "broken-media")
+    assert {k: (v["choice"], v["flags"]) for k, v in stored.items()} == expected_store, (
+        "the SQLite file lost or changed a judgement"
+    )
+    sides = {(q, x, y): v for (q, a, b), v in shown.items() for x, y in ((a, b), (b, a))}
+    for (q, item, other), event in stored.items():
+        assert event["shown"] == list(shown.get((q, item, other)) or shown[(q, other, item)])
+        assert event["shown_position"] == (0 if sides[(q, item, other)][0] == item else 1)
 
     # screenshots of a judged image pair in both themes (g 1 Enter: back to pair 1)
     _focus(page)  # the cell run above took the focus
@@ -222,6 +240,23 @@ def test_pairs_judged_by_keyboard_land_in_labels_and_the_store(
     page.wait_for_timeout(500)  # images decoded and painted
     widget = page.locator(GRID_ROOT).last
     screenshot(widget, artifacts_dir / f"pair_{ui}_light.png")
+    # pair 5 at 1280x800: the right tile says it is broken, the left one does not
+    viewport = page.viewport_size
+    page.set_viewport_size({"width": 1280, "height": 800})
+    try:
+        for dark in (False, True):
+            set_theme(page, dark=dark)
+            page.keyboard.press("g")
+            page.keyboard.type("5")
+            page.keyboard.press("Enter")
+            _wait(page, "(s) => s.index === 4 && s.state === 'saved'")
+            assert _state(page)["broken"] == ["false", "true"]
+            assert _state(page)["status"].endswith("✓ saved: broken media: right item")
+            page.wait_for_timeout(500)
+            theme = "dark" if dark else "light"
+            screenshot(widget, artifacts_dir / f"pair_{ui}_{theme}_broken.png")
+    finally:
+        page.set_viewport_size(viewport)
     set_theme(page, dark=True)
     try:
         page.keyboard.press("g")

@@ -44,6 +44,7 @@ from ._input import (
 from ._live_labels import LiveLabels, labels_doc, register_cell_hook
 from ._messages import BrowserMessages
 from ._pages import PageBuilder
+from ._peers import PeerWrites
 from ._pool import CandidatePool
 from ._query_state import QueryState
 from ._rules import Rules
@@ -188,6 +189,7 @@ class TaskWidget(CandidatePool, BrowserMessages, JudgeBatches, anywidget.AnyWidg
 
         super().__init__(annotator=annotator, show_sources=show_sources, task=self._TASK, **kwargs)
         first = self._open(self._read_now() if reading is None else reading.result())
+        self._peers = PeerWrites(self._store, campaign, annotator, self._TASK)
         with self.hold_sync():
             self.scale = scale.to_dict()
             self._sync_queries()
@@ -285,6 +287,19 @@ class TaskWidget(CandidatePool, BrowserMessages, JudgeBatches, anywidget.AnyWidg
         """What ``g`` finds each query by, in the order shown (``""``: that slot by number only)."""
         return list(self._query_ids)
 
+    def _pages_of(self, query_ids: list[str]) -> list[str]:
+        """This widget's pages (their query ids) that show the store's ``query_ids``."""
+        return [q for q in query_ids if q in self._index_of]
+
+    def _catch_up(self) -> None:
+        """Re-read the queries another writer changed in the store since this widget looked."""
+        slots = self._pages_of(self._peers.changed_queries())
+        for query_id in slots:
+            self._reload_query(query_id)  # touched: the next ack carries their states too
+            self._put_labels(self._rules.queries[query_id], self._rules.touched.get(query_id, {}))
+        if slots:
+            self._set_progress()
+
     def _put_labels(self, q: QueryState, item_ids: Iterable[str]) -> None:
         """Queue the live labels rows of the pairs of ``q`` a batch touched (one row per pair;
         a task with one row per query overrides this)."""
@@ -317,6 +332,7 @@ class TaskWidget(CandidatePool, BrowserMessages, JudgeBatches, anywidget.AnyWidg
     def _reload(self) -> None:
         """Read the rules' state and the live frame from the store again; ``progress`` is synced."""
         stale = [*self._rules.stale_undo, *self._rules.undo_stack]
+        self._peers.reset()
         self._open(self._read_now())
         self._rules.stale_undo = stale
         self.progress = self._rules.progress()

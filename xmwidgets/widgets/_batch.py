@@ -23,6 +23,7 @@ from ._rules import Applied, Refused, Rules
 if TYPE_CHECKING:
     from ..store import Store
     from ._live_labels import LiveLabels
+    from ._peers import PeerWrites
 
 __all__ = ["JudgeBatches"]
 
@@ -37,6 +38,7 @@ class JudgeBatches:
         _store: Store
         _live: LiveLabels
         _index_of: dict[str, int]
+        _peers: PeerWrites
         error: str
 
         def send(self, content: dict[str, Any], buffers: Any = None) -> None: ...
@@ -48,9 +50,11 @@ class JudgeBatches:
         def _reload_query(self, query_id: str) -> None: ...
         def _put_labels(self, q: QueryState, item_ids: Iterable[str]) -> None: ...
         def _set_progress(self) -> None: ...
+        def _catch_up(self) -> None: ...
 
     def _judge_batch(self, raw_actions: tuple[Any, ...]) -> None:
         """Apply a batch of actions, write all their events in one transaction, send one ack."""
+        self._catch_up()  # another widget's judgements first: the rules act on the stored state
         rules = self._rules
         now = datetime.now(UTC)
         results: list[dict[str, Any]] = []
@@ -139,7 +143,7 @@ class JudgeBatches:
         last = self._rules.stale_undo[-1]
         assert last.event_ids is not None and last.query_id is not None
         try:
-            self._store.retract(last.event_ids)
+            self._peers.wrote(self._store.retract(last.event_ids))
         except Exception as exc:
             _log.error("xmwidgets: undo failed", exc_info=exc)
             return safe_text(f"not saved: {exc}")
@@ -178,6 +182,7 @@ class JudgeBatches:
         events = [event for _, applied in pending for event in applied.events]
         try:
             ids = self._store.append(events)  # durable before anything says "saved"
+            self._peers.wrote(ids)
         except Exception as exc:
             _log.error("xmwidgets: writing %d judgement events failed", len(events), exc_info=exc)
             notice = safe_text(f"not saved: {exc}")

@@ -51,6 +51,7 @@ class BrowserMessages(_Widget):
         def _page_extra(self, q: QueryState) -> dict[str, Any]: ...
         def _query_of(self, query_id: str) -> str: ...
         def _judge_batch(self, raw_actions: tuple[Any, ...]) -> None: ...
+        def _catch_up(self) -> None: ...
 
     def set_state(self, sync_data: dict[str, Any]) -> None:
         """A state update from the browser: only ``query_index`` may change; the rest is reverted.
@@ -119,6 +120,7 @@ class BrowserMessages(_Widget):
         The page's judgement state is copied here, on the main thread, before the hand-over.
         """
         query_id = self._query_ids[index]
+        self._catch_up()  # what another widget of this annotator wrote since (see _peers)
         candidates = self.shown_candidates(query_id)
         q = self._rules.query(query_id)
         states = self._page_states(q)

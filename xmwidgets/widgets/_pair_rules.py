@@ -6,15 +6,21 @@ The browser sends the side the annotator chose (``left``, ``right``, ``tie``, ``
 kernel, which knows what it showed, stores the choice as ``a``/``b``/``tie``/``both-bad`` of the
 pair as given in the pairs frame.
 
-- A choice replaces the pair's previous choice; choosing on a pair flagged broken-media clears the
-  flag (the media played after all).
-- Flag ``broken-media`` removes the choice (the pair is out of the preferences) and counts as
-  handled; removing the flag leaves the pair unjudged.
-- A pair is done when it has a choice or is flagged broken-media.
+- A choice replaces the pair's previous choice; choosing on a pair with a side flagged
+  broken-media clears the flag (the media played after all).
+- Flag ``broken-media`` is set on one item of the pair (the one whose media fail; both when no
+  item is named): it removes the choice (the pair is out of the preferences) and counts as
+  handled; removing it from every item leaves the pair unjudged.
+- A pair is done when it has a choice or an item flagged broken-media.
 
-Every event carries the pair's whole state (choice and flags), since the store keeps one current
-event per (query_id, a, b): ``task = "pair"``, ``item_id = a``, ``other_id = b``, ``shown =
-[left_id, right_id]``, ``shown_position = 0`` when ``a`` was on the left.
+The pair's judgement is one event per (query_id, a, b), carrying its whole state (choice and
+flags): ``task = "pair"``, ``item_id = a``, ``other_id = b``, ``shown = [left_id, right_id]``,
+``shown_position = 0`` when ``a`` was on the left. As in the grading task, the broken-media flag
+sits on an event whose ``item_id`` is the broken item: on the pair's event when ``a`` is broken,
+and on an event keyed the other way round (``item_id = b``, ``other_id = a``, no choice,
+``shown_position = 0`` when ``b`` was on the left) when ``b`` is; that event is written only when
+``b``'s flag changes. A store of an older version, whose flag on the pair's event meant "the pair",
+reads as ``a`` broken (the pair still counts as handled and out of the preferences).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from ._input import (
     BrowserInputError,
     _boolean,
     _field,
+    _optional_identifier,
     action_head,
     shown_value,
 )
@@ -54,7 +61,10 @@ class PairState:
     """The stored state of one pair for this annotator."""
 
     choice: str | None = None  # "a", "b", "tie", "both-bad"
-    flags: tuple[str, ...] = ()
+    flags: tuple[
+        str, ...
+    ] = ()  # the pair's flags but broken-media (that is per item: broken_items)
+    broken_items: tuple[str, ...] = ()  # the items of the pair (a, b) flagged broken-media
     a_left: bool = True  # item a was shown on the left
     duration_ms: int | None = None
     guideline_version: str | None = None
@@ -62,17 +72,22 @@ class PairState:
 
     @property
     def broken(self) -> bool:
-        return BROKEN in self.flags
+        return bool(self.broken_items)
+
+    @property
+    def all_flags(self) -> tuple[str, ...]:
+        """The pair's flags with broken-media when an item of it is broken (``labels.flags``)."""
+        return (*self.flags, BROKEN) if self.broken_items else self.flags
 
     @property
     def handled(self) -> bool:
-        """Counts towards "pair done": a choice, or flagged broken-media."""
+        """Counts towards "pair done": a choice, or an item flagged broken-media."""
         return self.choice is not None or self.broken
 
     @property
     def judged(self) -> bool:
         """Has a row in ``judge.labels``."""
-        return self.choice is not None or bool(self.flags)
+        return self.choice is not None or bool(self.flags) or self.broken
 
     @property
     def side(self) -> str | None:
@@ -112,7 +127,8 @@ def parse_pair_action(raw: Any, position: int, flags: tuple[str, ...]) -> Action
 
     ``{op: "choice", request_id, query_id, side, duration_ms}`` (``side``: ``left``, ``right``,
     ``tie``, ``both-bad`` or null to clear; ``query_id`` is the pair's id on its page),
-    ``{op: "flag", request_id, query_id, flag, on, duration_ms}``, ``{op: "undo", request_id}``.
+    ``{op: "flag", request_id, query_id, flag, on, item_id, duration_ms}`` (``item_id``: for
+    broken-media, the item whose media fail; absent or null: both), ``{op: "undo", request_id}``.
     The side is kept in :attr:`Action.choice`; the rules turn it into the stored choice.
     """
     head = action_head(raw, position, PAIR_OPS, "pair")
@@ -136,10 +152,12 @@ def parse_pair_action(raw: Any, position: int, flags: tuple[str, ...]) -> Action
             request_id,
             malformed=False,
         )
+    item_id = _optional_identifier(raw, "item_id", where) if flag == BROKEN else None
     return Action(
         "flag",
         request_id,
         query_id,
+        item_id,
         on=_boolean(raw, "on", where),
         flag=flag,
         duration_ms=duration,
@@ -183,20 +201,26 @@ class PairRules(Rules):
 
     # ------------------------------------------------------------------ events
     def _pair_event(
-        self, q: QueryState, state: PairState, now: datetime, duration: int | None
+        self,
+        q: QueryState,
+        item_id: str,
+        other_id: str,
+        choice: str | None,
+        flags: tuple[str, ...],
+        now: datetime,
+        duration: int | None,
     ) -> dict[str, Any]:
-        unit = self.units[q.query_id]
         return {
             "campaign": self.campaign,
             "task": "pair",
-            "query_id": unit.query_id,
-            "item_id": unit.a,
-            "other_id": unit.b,
+            "query_id": self.units[q.query_id].query_id,
+            "item_id": item_id,
+            "other_id": other_id,
             "annotator": self.annotator,
             "guideline_version": self.version,
-            "choice": state.choice,
-            "flags": ",".join(state.flags) or None,
-            "shown_position": 0 if state.a_left else 1,
+            "choice": choice,
+            "flags": ",".join(flags) or None,
+            "shown_position": q.position[item_id],
             "shown": json.dumps(q.shown),
             "duration_ms": duration,
             "created_at": now,
@@ -204,8 +228,10 @@ class PairRules(Rules):
 
     def _write_state(
         self, q: QueryState, state: PairState, now: datetime, duration: int | None
-    ) -> dict[str, Any]:
+    ) -> list[dict[str, Any]]:
+        """Set the pair's state; its events: the pair's own, and b's flag when that changed."""
         unit = self.units[q.query_id]
+        old = self.state(q)
         state = replace(
             state,
             a_left=q.shown[0] == unit.a,
@@ -214,11 +240,25 @@ class PairRules(Rules):
             created_at=now,
         )
         self._set(q, unit.a, state if state.judged else None)
-        return self._pair_event(q, state, now, duration)
+        a_flags = (*state.flags, BROKEN) if unit.a in state.broken_items else state.flags
+        events = []
+        if (old.choice, old.flags, unit.a in old.broken_items) != (
+            state.choice,
+            state.flags,
+            unit.a in state.broken_items,
+        ):
+            events.append(self._pair_event(q, unit.a, unit.b, state.choice, a_flags, now, duration))
+        if (unit.b in old.broken_items) != (unit.b in state.broken_items):
+            b_flags = (BROKEN,) if unit.b in state.broken_items else ()
+            events.append(self._pair_event(q, unit.b, unit.a, None, b_flags, now, duration))
+        return events
 
     def state(self, q: QueryState) -> PairState:
         unit = self.units[q.query_id]
         return q.pairs.get(unit.a) or PairState(a_left=q.shown[0] == unit.a)
+
+    def _side_word(self, q: QueryState, item_id: str) -> str:
+        return f"{'left' if q.shown[0] == item_id else 'right'} item"
 
     # ------------------------------------------------------------------ actions
     def _choice_action(
@@ -231,8 +271,8 @@ class PairRules(Rules):
             applied.description = f"choice cleared on {where}"
             if old.choice is None:
                 return []
-            applied.events.append(
-                self._write_state(q, replace(old, choice=None), now, action.duration_ms)
+            applied.events += self._write_state(
+                q, replace(old, choice=None), now, action.duration_ms
             )
             return [f"choice cleared on {where}"]
         choice = choice_of(side, old.a_left)
@@ -240,12 +280,10 @@ class PairRules(Rules):
         if old.choice == choice and not old.broken:
             return []
         notices = []
-        flags = old.flags
         if old.broken:
-            flags = tuple(f for f in flags if f != BROKEN)
             notices.append(f"broken-media flag cleared on {where}")
-        applied.events.append(
-            self._write_state(q, replace(old, choice=choice, flags=flags), now, action.duration_ms)
+        applied.events += self._write_state(
+            q, replace(old, choice=choice, broken_items=()), now, action.duration_ms
         )
         return notices
 
@@ -255,24 +293,38 @@ class PairRules(Rules):
         assert action.flag is not None
         old = self.state(q)
         flag, where = action.flag, f"pair {q.index + 1}"
-        toggled = self._toggle_flag(old.flags, action, applied, where)
-        if toggled is None:
-            return []
-        flags = toggled
         if flag != BROKEN:
-            applied.events.append(
-                self._write_state(q, replace(old, flags=flags), now, action.duration_ms)
-            )
+            flags = self._toggle_flag(old.flags, action, applied, where)
+            if flags is not None:
+                applied.events += self._write_state(
+                    q, replace(old, flags=flags), now, action.duration_ms
+                )
             return []
-        if not action.on:
-            applied.events.append(
-                self._write_state(q, replace(old, flags=flags), now, action.duration_ms)
-            )
-            return [f"broken-media flag cleared on {where}; choose now"]
-        applied.events.append(
-            self._write_state(q, replace(old, choice=None, flags=flags), now, action.duration_ms)
+        # broken-media is the flag of an item (both when the browser names none)
+        items = q.shown if action.item_id is None else [action.item_id]
+        what = "both items" if len(items) > 1 else self._side_word(q, items[0])
+        on = action.on
+        applied.description = (
+            f"broken-media on the {what} of {where}"
+            if on
+            else f"broken-media removed from the {what} of {where}"
         )
-        notices = [f"{where} flagged broken-media: left out of the preferences"]
+        if all((i in old.broken_items) == on for i in items):
+            return []
+        unit = self.units[q.query_id]
+        broken = set(old.broken_items) | set(items) if on else set(old.broken_items) - set(items)
+        broken_items = tuple(i for i in (unit.a, unit.b) if i in broken)
+        if not on:
+            applied.events += self._write_state(
+                q, replace(old, broken_items=broken_items), now, action.duration_ms
+            )
+            if broken_items:
+                return [f"broken-media flag removed from the {what} of {where}"]
+            return [f"broken-media flag cleared on {where}; choose now"]
+        applied.events += self._write_state(
+            q, replace(old, choice=None, broken_items=broken_items), now, action.duration_ms
+        )
+        notices = [f"{where}: {what} flagged broken-media, the pair left out of the preferences"]
         if old.choice is not None:
             notices.append(f"its choice '{_SIDE_WORDS[old.side or '']}' removed")
         return notices
@@ -295,6 +347,7 @@ class PairRules(Rules):
             "item_id": item_id,
             "relevance": None,
             "best": False,
-            "flags": list(pair.flags),
+            "flags": list(pair.all_flags),
             "side": pair.side if state is not None else None,
+            "broken": list(pair.broken_items),
         }

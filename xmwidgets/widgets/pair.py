@@ -57,14 +57,14 @@ class PairwiseJudge(TaskWidget):
         as ``a, b``) and ids not in ``queries``/``items`` are refused with the offending row.
     advance_on_choice : bool
         After a choice, go on to the next pair (default True).
-    **options
-        ``store``, ``annotator``, ``campaign``, ``scale``, ``query_roles``, ``item_roles``,
-        ``shuffle``, ``seed``, ``show_sources``, ``max_px``, ``concepts``: as for
-        :class:`~xmwidgets.RelevanceGrid`, with these meanings for pairs:
+    store, annotator, campaign, scale, query_roles, item_roles, shuffle, seed, show_sources, \
+max_px, concepts
+        As for :class:`~xmwidgets.RelevanceGrid`, with these meanings for pairs:
 
         - ``scale``: the guideline; its ``version`` is stored as ``guideline_version`` (only
           judgements under this version count as already judged), its flags are the flags a pair
-          may carry (``m`` sets ``broken-media``, which every pair task accepts);
+          may carry (``m`` sets ``broken-media`` on the focused item, which every pair task
+          accepts);
         - ``query_roles``: the columns of ``queries`` shown above each pair;
         - ``shuffle``: randomise the sides per pair and annotator (default); ``False`` shows ``a``
           on the left. ``seed``: seed of the sides, :func:`xmwidgets.shown_order` of ``[a, b]``
@@ -97,6 +97,9 @@ class PairwiseJudge(TaskWidget):
           ``broken-media``, which removes the choice).
         - ``left`` (string): the item shown on the left (``a`` or ``b``), to measure side bias.
         - ``flags`` (string): the pair's flags, comma-separated; ``<NA>`` when none.
+          ``broken-media`` is among them when an item of the pair is flagged broken.
+        - ``broken`` (string): the item(s) of the pair whose media are flagged broken (``m`` on
+          the focused side), comma-separated in ``a, b`` order; ``<NA>`` when none.
         - ``annotator``, ``campaign``, ``guideline_version`` (string): who, which round, which
           version of the guideline.
         - ``duration_ms`` (Int64): active time the annotator spent on the pair before the
@@ -252,7 +255,8 @@ class PairwiseJudge(TaskWidget):
             "pair": {
                 "query_id": unit.query_id,
                 "side": None if state is None else state.side,
-                "flags": [] if state is None else list(state.flags),
+                "flags": [] if state is None else list(state.all_flags),
+                "broken": [] if state is None else list(state.broken_items),
             }
         }
 
@@ -294,6 +298,10 @@ class PairwiseJudge(TaskWidget):
             return {}
         return {a: replace(state, a_left=self._shown_order(query_id)[0] == a)}
 
+    def _pages_of(self, query_ids: list[str]) -> list[str]:
+        changed = set(query_ids)  # the store's query ids; a page is a pair of one of them
+        return [slot for slot in self._slots.ids if self._slots.units[slot].query_id in changed]
+
     def _reload_query(self, query_id: str) -> None:
         state = stored_states(self._read_query(query_id), self._slots.of).get(query_id)
         pairs = self._stored_pairs(query_id, state)
@@ -311,7 +319,8 @@ class PairwiseJudge(TaskWidget):
             unit.b,
             state.choice,
             unit.a if state.a_left else unit.b,
-            ",".join(state.flags) or None,
+            ",".join(state.all_flags) or None,
+            ",".join(state.broken_items) or None,
             self.annotator,
             self._campaign,
             state.guideline_version,

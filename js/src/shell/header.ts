@@ -138,12 +138,14 @@ export class Header {
   }
 }
 
-/** The banners under the header: a kernel-side error (an alert), and "none relevant" for the query. */
+/** The banners: a kernel-side error (an alert, under the header), and "none relevant" for the query
+ * (the shell puts it in the header's status row). */
 export class Banners {
   readonly error = make("div", "xmw-banner xmw-banner-error");
-  readonly none = make("div", "xmw-banner xmw-none-relevant", "None relevant: no candidate matches this query.");
+  readonly none = make("span", "xmw-banner xmw-none-relevant", "✗ none relevant");
 
   constructor() {
+    this.none.title = "None relevant: no candidate matches this query (x takes it back)";
     this.error.setAttribute("role", "alert");
     this.error.hidden = true;
     this.none.hidden = true;

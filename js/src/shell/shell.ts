@@ -167,7 +167,10 @@ export function renderShell(
   loading.unit = unit;
   const timed = new Set([...TIMED, ...body.timed]);
   if (body.headerElement) header.queryBox.after(body.headerElement);
-  root.append(header.element, banners.error, notices.dock, banners.none);
+  root.append(header.element, banners.error, notices.dock);
+  // "none relevant" in the status row, whose height it keeps: a banner of its own under the
+  // header pushed every tile down by its height when x was pressed (and up again)
+  header.done.after(banners.none);
   root.append(loading.element, body.element, help.element);
   el.append(root);
 

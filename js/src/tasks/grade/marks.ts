@@ -1,7 +1,8 @@
 /**
  * What a tile and the header show of flags and notes: a chip per flag (its name as text, a ×
  * button that removes it) and the note (an icon with the text shortened, the whole text in the
- * title). On a tile the line sits between the media box and the level buttons and is there only
+ * title). On a tile the line sits in the row under the level buttons (it never makes the tile
+ * taller; a chip cut short keeps its name in its title) and is there only
  * when the candidate has a flag or a note; the broken-media flag keeps its own button on tiles
  * that have one. In the header the same line shows the query's own flags and note.
  */
@@ -79,6 +80,7 @@ export class MarkLine {
   private chip(flag: string): HTMLElement {
     const chip = make("span", "xmw-chip");
     chip.dataset.flag = flag;
+    chip.title = flag;
     const remove = make("button", "xmw-chip-remove", "×");
     remove.type = "button";
     remove.tabIndex = -1;

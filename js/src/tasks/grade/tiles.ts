@@ -107,7 +107,10 @@ export class TileBoard {
     refs.tile.dataset.flags = item.flags.join(",");
   }
 
-  /** The flag chips and note of a tile, between its media and its level buttons. */
+  /**
+   * The flag chips and note of a tile, in its row under the level buttons (before "best"): a line
+   * of their own made a flagged tile ~1.5 em taller than its neighbours, which moved its row.
+   */
   private showMarks(refs: TileRefs, item: ItemState): void {
     let line = this.marks.get(refs);
     const chips = item.flags.filter((flag) => !hiddenOnTile(!!refs.broken).includes(flag));
@@ -115,8 +118,7 @@ export class TileBoard {
     if (!line) {
       const handlers = this.markHandlers ?? { removeFlag: () => undefined, openNote: () => undefined };
       line = new MarkLine(refs.tile.dataset.itemId ?? "", handlers);
-      const controls = refs.slider.parentElement;
-      refs.tile.insertBefore(line.element, controls?.parentElement === refs.tile ? controls : null);
+      refs.best.before(line.element);
       this.marks.set(refs, line);
     }
     line.update(item.flags, item.note, hiddenOnTile(!!refs.broken));

@@ -1,7 +1,9 @@
 /**
  * The pair task (PairwiseJudge): one pair per page, the query in the shell's header, the two items
  * side by side under it, and four choices (keys.ts) as buttons with their key caps. After a choice
- * the next pair comes by itself (`advance_on_choice`). The sides are the kernel's (randomised per
+ * the next pair comes by itself (`advance_on_choice`). `m` marks the focused item's media broken
+ * (the one just played with Space, or clicked), not the pair: the kernel stores the flag on that
+ * item and keeps the pair out of the preferences. The sides are the kernel's (randomised per
  * pair and annotator); the view sends the side chosen and the kernel stores it as a / b. Its
  * parts: keys.ts (keys, hint, help), state.ts (optimistic state), view.ts (the DOM of one pair).
  */
@@ -28,7 +30,8 @@ export function pairBody(ctx: ShellContext): TaskBody {
       body.focus(true, false);
       choose(side, ctx.now());
     },
-    broken: () => {
+    broken: (position) => {
+      view.focusIndex = position;
       body.focus(true, false);
       toggleBroken(ctx.now());
     },
@@ -86,22 +89,26 @@ export function pairBody(ctx: ShellContext): TaskBody {
     advance(pair, `pair ${pair.index + 1}: ${sideLabel(side)}`);
   }
 
+  /** broken-media on or off for the focused item. */
   function toggleBroken(started: number): void {
     const pair = shown?.pair;
-    if (!pair) return;
-    const on = !pair.flags.includes(BROKEN_MEDIA);
+    const itemId = view.itemId(view.focusIndex);
+    if (!pair || itemId === null) return;
+    const on = !pair.broken.includes(itemId);
     const requestId = ctx.ids.next();
-    change(pair, PairStates.flagged(pair, on), requestId, started);
+    change(pair, PairStates.flagged(pair, itemId, on), requestId, started);
     submit({
       op: "flag",
       request_id: requestId,
       query_id: pair.id,
+      item_id: itemId,
       flag: BROKEN_MEDIA,
       on,
       duration_ms: duration(started),
     });
-    if (on) advance(pair, `pair ${pair.index + 1}: broken media`);
-    else ctx.notice(`pair ${pair.index + 1}: broken-media flag removed`);
+    const which = view.brokenWords([itemId]);
+    if (on) advance(pair, `pair ${pair.index + 1}: ${which} broken media`);
+    else ctx.notice(`pair ${pair.index + 1}: broken-media flag removed from the ${which}`);
   }
 
   function undo(started: number): void {

@@ -6,8 +6,9 @@
  * and the rarer tie and both bad come after them. On layouts whose number row gives other
  * characters without Shift (AZERTY gives & é " '), the physical key (`event.code` Digit1..4,
  * Numpad1..4) counts too, so the key with "1" printed on it means left everywhere. None of them
- * is a shell key (keyboard.ts: hjkl, n, p, z, g, m, Space, [ ], ?). `m` flags the pair's media
- * as broken, Backspace clears the choice. Pure, so it is tested alone.
+ * is a shell key (keyboard.ts: hjkl, n, p, z, g, m, Space, [ ], ?). `m` flags the focused item's
+ * media as broken (as in the grid, and as Space plays the focused item: the item that failed to
+ * play is the one in focus), Backspace clears the choice. Pure, so it is tested alone.
  */
 
 import type { Action, KeyLike } from "../../shell/keyboard";
@@ -45,7 +46,7 @@ export function pairKeys(event: KeyLike & { code?: string }): Action | null {
 }
 
 export const PAIR_HINT =
-  "1 left better · 2 right better · 3 tie · 4 both bad · ←/→ side · Space play · [ ] seek · m broken media · Backspace clear · n/p next/prev pair · g go to · z undo · ? help";
+  "1 left better · 2 right better · 3 tie · 4 both bad · ←/→ side · Space play · [ ] seek · m broken media (focused side) · Backspace clear · n/p next/prev pair · g go to · z undo · ? help";
 
 /** Rows of the `?` overlay. */
 export function pairHelpRows(): Array<[string, string]> {
@@ -54,7 +55,7 @@ export function pairHelpRows(): Array<[string, string]> {
     ["← →  or  h l", "focus the left / right item (Space plays the focused one)"],
     ["Space", "play / pause the focused item's audio or video"],
     ["[  /  ]", "seek 5 s back / forward"],
-    ["m", "toggle “broken media” on the pair (counts as judged, not as a preference)"],
+    ["m", "toggle “broken media” on the focused item (← → choose it; the pair counts as judged, not as a preference)"],
     ["Backspace", "clear this pair's choice"],
     ["n  or  Enter", "next pair (after a choice the next pair comes by itself)"],
     ["p", "previous pair"],

@@ -1,6 +1,7 @@
 /**
- * The pair task's optimistic state: per pair (its page's `query_id`), the side chosen and the
- * flags as shown, as last stored by the kernel, and the requests not answered yet. A key changes
+ * The pair task's optimistic state: per pair (its page's `query_id`), the side chosen, the flags
+ * and the items flagged broken-media (by item id: `m` marks the focused item, not the pair) as
+ * shown, as last stored by the kernel, and the requests not answered yet. A key changes
  * the shown state at once; an ack sets the stored one, and once no request of that pair is
  * outstanding the shown state is the stored one (the kernel wins: a refusal is reverted).
  */
@@ -10,16 +11,31 @@ import type { Side } from "./keys";
 
 /** A page of the pair task: the pair's query and its stored state besides the two items. */
 export interface PairPage extends Page {
-  pair?: { query_id: string; side: Side | null; flags: string[] };
+  pair?: { query_id: string; side: Side | null; flags: string[]; broken?: string[] };
 }
 
-/** A stored state in an ack of the pair task (the kernel adds the side). */
-export type PairStored = StoredState & { side?: Side | null };
+/** A stored state in an ack of the pair task (the kernel adds the side and the broken items). */
+export type PairStored = StoredState & { side?: Side | null; broken?: string[] };
 
 export interface Judged {
   side: Side | null;
+  /** The pair's flags; broken-media is among them while an item is in `broken`. */
   flags: string[];
+  /** The items of the pair flagged broken-media. */
+  broken: string[];
 }
+
+const judgedOf = (stored: { side?: Side | null; flags?: string[]; broken?: string[] } | undefined): Judged => ({
+  side: stored?.side ?? null,
+  flags: [...(stored?.flags ?? [])],
+  broken: [...(stored?.broken ?? [])],
+});
+const copy = (from: Judged): Judged => ({ side: from.side, flags: [...from.flags], broken: [...from.broken] });
+const adopt = (pair: PairState, from: Judged): void => {
+  pair.side = from.side;
+  pair.flags = [...from.flags];
+  pair.broken = [...from.broken];
+};
 
 export interface PairState extends Judged {
   /** The pair's page id (`pair-<k>`) and position. */
@@ -47,12 +63,11 @@ export class PairStates {
   load(page: PairPage): PairState {
     const known = this.pairs.get(page.query_id);
     if (known) return known;
-    const stored = { side: page.pair?.side ?? null, flags: [...(page.pair?.flags ?? [])] };
+    const stored = judgedOf(page.pair);
     const pair: PairState = {
       id: page.query_id,
       index: page.index,
-      ...stored,
-      flags: [...stored.flags],
+      ...copy(stored),
       stored,
       state: stored.side !== null || stored.flags.length ? "saved" : "",
       outstanding: new Set(),
@@ -72,10 +87,8 @@ export class PairStates {
 
   /** Show `next` on `pair` for request `requestId`; remembered for undo unless `undoing`. */
   change(pair: PairState, next: Judged, requestId: number, started: number, undoing = false): void {
-    if (!undoing)
-      this.history.push({ id: pair.id, index: pair.index, before: { side: pair.side, flags: [...pair.flags] } });
-    pair.side = next.side;
-    pair.flags = [...next.flags];
+    if (!undoing) this.history.push({ id: pair.id, index: pair.index, before: copy(pair) });
+    adopt(pair, next);
     pair.state = "pending";
     pair.outstanding.add(requestId);
     this.requests.set(requestId, { id: pair.id, started });
@@ -83,13 +96,16 @@ export class PairStates {
 
   /** The choice of `side` on `pair`: a choice clears broken-media (the media played after all). */
   static chosen(pair: Judged, side: Side | null): Judged {
-    return { side, flags: pair.flags.filter((flag) => flag !== BROKEN_MEDIA) };
+    return { side, flags: pair.flags.filter((flag) => flag !== BROKEN_MEDIA), broken: [] };
   }
 
-  /** broken-media on or off: on removes the choice. */
-  static flagged(pair: Judged, on: boolean): Judged {
+  /** broken-media on or off for the item `itemId` of the pair: on removes the choice. */
+  static flagged(pair: Judged, itemId: string, on: boolean): Judged {
+    const others = pair.broken.filter((id) => id !== itemId);
+    const broken = on ? [...others, itemId] : others;
     const flags = pair.flags.filter((flag) => flag !== BROKEN_MEDIA);
-    return on ? { side: null, flags: [...flags, BROKEN_MEDIA] } : { side: pair.side, flags };
+    if (broken.length) flags.push(BROKEN_MEDIA);
+    return { side: on ? null : pair.side, flags, broken };
   }
 
   /** The last change of this view, taken off the history (null: nothing to undo here). */
@@ -132,14 +148,13 @@ export class PairStates {
       const pair = this.pairs.get(id);
       const stored = ack.states?.[0];
       if (!pair || !stored) continue;
-      pair.stored = { side: stored.side ?? null, flags: [...(stored.flags ?? [])] };
+      pair.stored = judgedOf(stored);
       changed.add(id);
     }
     for (const id of changed) {
       const pair = this.pairs.get(id);
       if (!pair || pair.outstanding.size) continue;
-      pair.side = pair.stored.side;
-      pair.flags = [...pair.stored.flags];
+      adopt(pair, pair.stored);
       const judged = pair.side !== null || pair.flags.length > 0;
       pair.state = refused.has(id) && !judged ? "" : judged ? "saved" : "";
     }
@@ -156,8 +171,7 @@ export class PairStates {
       if (!pair) continue;
       pair.outstanding.delete(requestId);
       if (!pair.outstanding.size) {
-        pair.side = pair.stored.side;
-        pair.flags = [...pair.stored.flags];
+        adopt(pair, pair.stored);
         pair.state = "error";
       }
       changed.add(pair.id);

@@ -1,9 +1,10 @@
 /**
  * The DOM of one pair: the two items side by side (shell/candidate.ts tiles), "1 left better"
- * under the left one and "2 right better" under the right one, "3 tie", "4 both bad" and the
- * broken-media button between them, and a status line ("pair 3 of 40 · ✓ saved: left better").
- * The chosen side is in data attributes (`data-side`, `data-state` on `.xmw-pair`, `data-chosen`
- * on each tile), so CSS and tests read the same thing.
+ * under the left one and "2 right better" under the right one, "3 tie" and "4 both bad" between
+ * them, a "broken media" toggle at the foot of each tile (its `m` cap on the focused one: `m`
+ * marks the focused item), and a status line ("pair 3 of 40 · ✓ saved: left better"). The chosen
+ * side and the broken items are in data attributes (`data-side`, `data-state` on `.xmw-pair`,
+ * `data-chosen` and `data-broken` on each tile), so CSS and tests read the same thing.
  */
 
 import { candidateTile, smallButton } from "../../shell/candidate";
@@ -15,7 +16,8 @@ import type { PairState } from "./state";
 
 export interface PairHandlers {
   choose(side: Side): void;
-  broken(): void;
+  /** The broken-media toggle of the tile at `position` (0 left, 1 right) was clicked. */
+  broken(position: number): void;
 }
 
 const SIDE_NAMES = ["left", "right"] as const;
@@ -34,12 +36,14 @@ export class PairView {
   private readonly columns: HTMLElement[] = [make("div", "xmw-pair-side"), make("div", "xmw-pair-side")];
   private readonly middle = make("div", "xmw-pair-middle");
   private readonly buttons = new Map<Side, HTMLButtonElement>();
-  private readonly brokenButton: HTMLButtonElement;
+  private readonly handlers: PairHandlers;
+  private brokenButtons: HTMLButtonElement[] = [];
   private tiles: HTMLElement[] = [];
   /** 0: the left item has the focus, 1: the right one. */
   focusIndex = 0;
 
   constructor(handlers: PairHandlers) {
+    this.handlers = handlers;
     this.status.setAttribute("aria-live", "polite");
     for (const choice of CHOICES) {
       const button = smallButton("xmw-pair-choice", `${choice.title} (key ${choice.key})`, () =>
@@ -51,16 +55,7 @@ export class PairView {
       button.textContent = choice.label;
       this.buttons.set(choice.side, button);
     }
-    this.brokenButton = smallButton("xmw-pair-broken", "the media of this pair do not play or show (key m)", () =>
-      handlers.broken(),
-    );
-    this.brokenButton.dataset.key = "m";
-    this.brokenButton.textContent = "broken media";
-    this.middle.append(
-      this.buttons.get("tie") as HTMLElement,
-      this.buttons.get("both-bad") as HTMLElement,
-      this.brokenButton,
-    );
+    this.middle.append(this.buttons.get("tie") as HTMLElement, this.buttons.get("both-bad") as HTMLElement);
     const sides = make("div", "xmw-pair-sides");
     sides.append(this.columns[0], this.middle, this.columns[1]);
     this.columns[0].dataset.side = "left";
@@ -77,7 +72,19 @@ export class PairView {
       tile.classList.add("xmw-pair-tile");
       tile.dataset.side = SIDE_NAMES[position];
       tile.setAttribute("aria-label", `${SIDE_NAMES[position]} item`);
+      tile.dataset.broken = "false";
       return tile;
+    });
+    this.brokenButtons = this.tiles.map((tile, position) => {
+      const button = smallButton(
+        "xmw-pair-broken",
+        `the ${SIDE_NAMES[position]} item's media do not play or show (key m on the focused item)`,
+        () => this.handlers.broken(position),
+      );
+      button.dataset.key = "m";
+      button.textContent = "broken media";
+      tile.append(button);
+      return button;
     });
     this.columns.forEach((column, position) => {
       const tile = this.tiles[position];
@@ -89,12 +96,27 @@ export class PairView {
 
   clear(): void {
     this.tiles = [];
+    this.brokenButtons = [];
     for (const column of this.columns) column.replaceChildren();
     this.element.hidden = true;
   }
 
   tile(index: number): HTMLElement | undefined {
     return this.tiles[index];
+  }
+
+  /** The item id shown at `index` (0 left, 1 right), or null. */
+  itemId(index: number): string | null {
+    return this.tiles[index]?.dataset.itemId ?? null;
+  }
+
+  /** "left item", "right item" or "both items": the words of the items in `ids`. */
+  brokenWords(ids: readonly string[]): string {
+    const sides = SIDE_NAMES.filter((_, position) => {
+      const id = this.itemId(position);
+      return id !== null && ids.includes(id);
+    });
+    return sides.length > 1 ? "both items" : sides.length ? `${sides[0]} item` : "";
   }
 
   /** The side (0, 1) of the tile holding `target`, or null. */
@@ -105,7 +127,7 @@ export class PairView {
 
   /** Show the state of `pair` (the one on screen). */
   update(pair: PairState, nPairs: number): void {
-    const broken = pair.flags.includes(BROKEN_MEDIA);
+    const broken = pair.broken.length > 0 || pair.flags.includes(BROKEN_MEDIA);
     const data = this.element.dataset;
     if (data.side !== (pair.side ?? "")) data.side = pair.side ?? "";
     if (data.state !== pair.state) data.state = pair.state;
@@ -116,13 +138,20 @@ export class PairView {
       button.classList.toggle("xmw-selected", on);
       button.setAttribute("aria-pressed", String(on));
     }
-    this.brokenButton.setAttribute("aria-pressed", String(broken));
-    this.brokenButton.classList.toggle("xmw-selected", broken);
     this.tiles.forEach((tile, position) => {
       const value = chosen(pair.side, position);
       if (tile.dataset.chosen !== value) tile.dataset.chosen = value;
+      const itemBroken = String(pair.broken.includes(tile.dataset.itemId ?? ""));
+      if (tile.dataset.broken !== itemBroken) tile.dataset.broken = itemBroken;
+      const button = this.brokenButtons[position];
+      button?.setAttribute("aria-pressed", itemBroken);
+      button?.classList.toggle("xmw-selected", itemBroken === "true");
     });
-    const what = broken ? "broken media" : pair.side === null ? "" : sideLabel(pair.side);
+    const what = broken
+      ? `broken media: ${this.brokenWords(pair.broken) || "the pair"}`
+      : pair.side === null
+        ? ""
+        : sideLabel(pair.side);
     const saved =
       pair.state === "pending"
         ? "saving…"
