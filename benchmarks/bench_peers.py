@@ -1147,35 +1147,30 @@ def report(result: dict[str, Any], tasks: list[str]) -> None:
                 )
     print("\nxmwidgets latency (window.__xmwTimings)")
     print(f"{'measure':64s} {'p50 ms':>8s} {'p95 ms':>8s} {'n':>4s}  goal")
+
+    def timed(mode: str, task: str, event: str) -> list[float]:
+        """Every ``event`` timing of the runs of ``mode`` on ``task``."""
+        return [
+            v
+            for m in measures
+            if m.mode == mode and m.task == task
+            for v in m.timings.get(event, [])
+        ]
+
     for task in tasks:
         for mode in (*MODES[:2], *BASELINE_MODES):
-            painted = [
-                v
-                for m in measures
-                if m.mode == mode and m.task == task
-                for v in m.timings.get("next-query-painted", [])
-            ]
+            painted = timed(mode, task, "next-query-painted")
             if not painted:
                 continue
             p50, p95, n = percentiles(painted)
             key = "pick" if task in PICK_TASKS else "n"
             name = f"{key} -> next query painted, machine speed, {task} {mode}"
             print(f"{name:64s} {p50:8.1f} {p95:8.1f} {n:4d}  p95 <= 16")
-            built = [
-                v
-                for m in measures
-                if m.mode == mode and m.task == task
-                for v in m.timings.get("page-built", [])
-            ]
+            built = timed(mode, task, "page-built")
             if built:
                 p50, p95, n = percentiles(built)
                 print(f"{'  of which page built in the handler':64s} {p50:8.1f} {p95:8.1f} {n:4d}")
-        floor = [
-            v
-            for m in measures
-            if m.mode == FLOOR_MODE and m.task == task
-            for v in m.timings.get("floor-painted", [])
-        ]
+        floor = timed(FLOOR_MODE, task, "floor-painted")
         if floor:
             # the same measure for a key that changes one text node of the no-op widget: what
             # waiting for and rendering the next frame of this page costs, with no page to build

@@ -61,9 +61,8 @@ class PairState:
     """The stored state of one pair for this annotator."""
 
     choice: str | None = None  # "a", "b", "tie", "both-bad"
-    flags: tuple[
-        str, ...
-    ] = ()  # the pair's flags but broken-media (that is per item: broken_items)
+    # the pair's flags but broken-media (that is per item: broken_items)
+    flags: tuple[str, ...] = ()
     broken_items: tuple[str, ...] = ()  # the items of the pair (a, b) flagged broken-media
     a_left: bool = True  # item a was shown on the left
     duration_ms: int | None = None
