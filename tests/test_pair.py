@@ -569,3 +569,14 @@ def test_a_second_judge_of_the_annotator_shows_in_the_first_without_refresh(
     assert labels.loc[("q1", "i1", "i2"), "choice"] == "b"
     assert labels.loc[("q1", "i1", "t1"), "broken"] == "t1"
     assert labels.loc[("q2", "i3", "i2"), "choice"] == "tie"
+
+
+def test_takes_the_widget_options_and_refuses_a_misspelt_one(
+    built_bundle: pathlib.Path, data: Any
+) -> None:
+    # ipywidgets' own options (layout, tooltip...) pass through, as for RelevanceGrid
+    judge = _judge(data, layout={"width": "600px"}, tooltip="pairs of q1")
+    assert judge.layout.width == "600px"
+    assert judge.tooltip == "pairs of q1"
+    with pytest.raises(TypeError, match="advance_on_choise"):
+        _judge(data, advance_on_choise=False)

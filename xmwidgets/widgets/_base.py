@@ -131,6 +131,14 @@ class TaskWidget(CandidatePool, BrowserMessages, JudgeBatches, anywidget.AnyWidg
         concepts: Mapping[str, str] | pd.DataFrame | None = None,
         **kwargs: Any,
     ) -> None:
+        # traitlets only warns of an unknown keyword: a typo ("advance_on_grdae") would be lost
+        unknown = sorted(set(kwargs) - set(type(self).class_trait_names()))
+        if unknown:
+            name = type(self).__name__
+            raise TypeError(
+                f"{name} got unknown option(s) {', '.join(map(repr, unknown))}: see "
+                f"help(xm.{name}) for its options"
+            )
         if not isinstance(scale, Scale):
             raise TypeError(f"scale must be an xmwidgets.Scale, got {type(scale).__name__}")
         annotator = _default_annotator() if annotator is None else annotator

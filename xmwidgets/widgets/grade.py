@@ -91,9 +91,10 @@ class RelevanceGrid(TaskWidget):
     _LABEL_COLUMNS = LABEL_FRAME_COLUMNS
     _LABELS_DOC = """This annotator's current judgements: one row per judged ``(query_id, item_id)``.
 
-        A pair is judged when it has a grade, a flag or the best pick. Rows are in the order their
-        pairs were first judged (as stored when the widget opened, then as judged here), indexed
-        0..n-1 without gaps (an undone judgement's row is gone). Columns:
+        A pair is judged when it has a grade, a flag or the best pick. Rows are in the order of
+        the pairs' latest stored judgements when the widget opened (or was refreshed), then the
+        pairs first judged here; a pair judged again keeps its row. Indexed 0..n-1 without gaps
+        (an undone judgement's row is gone). Columns:
 
         - ``query_id``, ``item_id`` (string): the pair.
         - ``relevance`` (Int8): the level on a discrete scale; ``<NA>`` when there is no grade,

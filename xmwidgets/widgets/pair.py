@@ -87,9 +87,10 @@ max_px, concepts
     _LABEL_COLUMNS = PAIR_LABEL_COLUMNS
     _LABELS_DOC = """This annotator's current judgements: one row per judged pair.
 
-        A pair is judged when it has a choice or a flag. Rows are in the order the pairs were first
-        judged (as stored when the widget opened, then as judged here), indexed 0..n-1 without
-        gaps (an undone judgement's row is gone). Columns:
+        A pair is judged when it has a choice or a flag. Rows are in the order of the
+        pairs' latest stored judgements when the widget opened (or was refreshed), then the pairs
+        first judged here; a pair judged again keeps its row. Indexed 0..n-1 without gaps (an
+        undone judgement's row is gone). Columns:
 
         - ``query_id``, ``a``, ``b`` (string): the pair, as given in the pairs frame.
         - ``choice`` (string): ``"a"`` (a is the better match), ``"b"``, ``"tie"`` or
@@ -134,6 +135,7 @@ max_px, concepts
         show_sources: bool = False,
         max_px: int = 320,
         concepts: Mapping[str, str] | pd.DataFrame | None = None,
+        **kwargs: Any,
     ) -> None:
         queries = check_records(queries, "queries", "query_id")
         items = check_records(items, "items", "item_id")
@@ -162,6 +164,7 @@ max_px, concepts
             show_sources=show_sources,
             max_px=max_px,
             concepts=concepts,
+            **kwargs,
         )
         # the scale's flags, and broken-media (m) in every case
         self._flags = tuple(dict.fromkeys((*self._scale.flags, BROKEN)))
