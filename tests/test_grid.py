@@ -568,6 +568,30 @@ def test_through_the_comm_as_jupyter_delivers_it(built_bundle: pathlib.Path, fra
     assert sent[0]["content"]["type"] == "error"
 
 
+def test_an_undo_after_another_widget_judged_the_pair_shows_what_the_store_holds(
+    built_bundle: pathlib.Path, frames: Any, location: Location
+) -> None:
+    # g2 grades i1, g1 (the same annotator, another cell) grades it again, then g2 undoes its own
+    # grade: the store keeps g1's grade, and g2 must show that, not the pair as before its grade
+    store = location()
+    second = Browser(make_grid(frames, store=store, shuffle=False))
+    second.judge(grade("q1", "i2", 1), grade("q1", "i1", 3))  # z takes back the last: i1
+    first = Browser(make_grid(frames, store=store, shuffle=False))
+    first.judge(grade("q1", "i1", 0))
+    ack = second.judge(UNDO, grade("q1", "t1", 2))  # typed ahead after the undo
+    assert ack["results"][0]["status"] == "saved"
+    states = {s["item_id"]: s["relevance"] for s in ack["queries"]["q1"]["states"]}
+    assert states["i1"] == 0 and states["i2"] == 1 and states["t1"] == 2
+    labels = second.grid.labels.set_index("item_id")["relevance"].to_dict()
+    assert labels == {"i1": 0, "i2": 1, "t1": 2}
+    stored = second.grid.store.labels(annotator="ana").set_index("item_id")["relevance"]
+    assert stored.to_dict() == labels
+    # undoing the last grade of g2 itself (nobody else touched t1) still takes it back
+    ack = second.judge(UNDO)
+    assert {s["item_id"]: s["relevance"] for s in ack["queries"]["q1"]["states"]}["t1"] is None
+    assert "t1" not in set(second.grid.labels["item_id"])
+
+
 def test_a_second_widget_of_the_annotator_shows_in_the_first_without_refresh(
     built_bundle: pathlib.Path, frames: Any, location: Location
 ) -> None:

@@ -61,6 +61,7 @@ class JudgeBatches:
         pending: list[tuple[int, Applied]] = []
         failure: str | None = None
         malformed: list[tuple[int | None, str]] = []
+        undone: list[str] = []  # queries with an undo in this batch
         for position, raw in enumerate(raw_actions):
             request_id = _action_request_id(raw)
             query_id = raw.get("query_id") if isinstance(raw, Mapping) else None
@@ -113,10 +114,17 @@ class JudgeBatches:
             result.update(status="saved", query_id=applied.query_id, notice=applied.notice)
             if applied.undone is not None:
                 result["undone"] = applied.undone
+                undone.append(str(applied.undone["query_id"]))
             if applied.events:
                 pending.append((position, applied))
         if failure is None:
-            self._write(pending, results)
+            failure = self._write(pending, results)
+        if failure is None:
+            # an undo put back the state from before the action it undid, but another writer
+            # (a second widget of this annotator) may have judged the pair since: what the
+            # store holds now, the batch's later actions included, is what the view shows
+            for query_id in dict.fromkeys(undone):
+                self._reload_query(query_id)
         touched = rules.take_touched()
         for query_id, item_ids in touched.items():
             self._put_labels(rules.queries[query_id], item_ids)
