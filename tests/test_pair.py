@@ -578,5 +578,9 @@ def test_takes_the_widget_options_and_refuses_a_misspelt_one(
     judge = _judge(data, layout={"width": "600px"}, tooltip="pairs of q1")
     assert judge.layout.width == "600px"
     assert judge.tooltip == "pairs of q1"
-    with pytest.raises(TypeError, match="advance_on_choise"):
+    with pytest.raises(TypeError, match="'advance_on_choise' \\(did you mean 'advance_on_choice'"):
         _judge(data, advance_on_choise=False)
+    # the kernel's facts are not options: where it opens, what it has judged
+    for fact in ({"query_index": 3}, {"progress": {}}, {"keys": 1}):
+        with pytest.raises(TypeError, match=f"unknown option.*{next(iter(fact))}"):
+            _judge(data, **fact)

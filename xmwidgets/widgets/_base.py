@@ -16,6 +16,7 @@ does the view mark them "saved". The protocol is in ``js/src/shell/protocol.ts``
 
 from __future__ import annotations
 
+import difflib
 import getpass
 import logging
 import os
@@ -102,7 +103,7 @@ class TaskWidget(CandidatePool, BrowserMessages, JudgeBatches, anywidget.AnyWidg
     """str: who judges. Read-only after construction."""
     show_sources = traitlets.Bool(False).tag(sync=True)
     """bool: show each candidate's source, rank and score (blind when false). Default False."""
-    tile_size = traitlets.Int(240).tag(sync=True)
+    tile_size = traitlets.Int(240).tag(sync=True, option=True)
     """int: width of a candidate tile in CSS pixels. Default 240."""
     error = traitlets.Unicode("").tag(sync=True)
     """str: a problem on the kernel side to show in a banner; empty when all is well."""
@@ -131,14 +132,7 @@ class TaskWidget(CandidatePool, BrowserMessages, JudgeBatches, anywidget.AnyWidg
         concepts: Mapping[str, str] | pd.DataFrame | None = None,
         **kwargs: Any,
     ) -> None:
-        # traitlets only warns of an unknown keyword: a typo ("advance_on_grdae") would be lost
-        unknown = sorted(set(kwargs) - set(type(self).class_trait_names()))
-        if unknown:
-            name = type(self).__name__
-            raise TypeError(
-                f"{name} got unknown option(s) {', '.join(map(repr, unknown))}: see "
-                f"help(xm.{name}) for its options"
-            )
+        _check_options(type(self), kwargs)
         if not isinstance(scale, Scale):
             raise TypeError(f"scale must be an xmwidgets.Scale, got {type(scale).__name__}")
         annotator = _default_annotator() if annotator is None else annotator
@@ -388,6 +382,31 @@ class TaskWidget(CandidatePool, BrowserMessages, JudgeBatches, anywidget.AnyWidg
             f"{type(self).__name__}(annotator={self.annotator!r}, {self._UNITS}={p['n_queries']}, "
             f"judged={p['judged']}/{p['total']}, store={self._store.path!r})"
         )
+
+
+# ipywidgets' own options a task widget passes on (the others are the widget machinery's)
+_WIDGET_OPTIONS = ("layout", "tooltip", "tabbable", "_dom_classes")
+
+
+def _check_options(cls: type[TaskWidget], options: Mapping[str, Any]) -> None:
+    """Refuse keyword options that are neither ipywidgets' own nor the task's (tagged option).
+
+    traitlets only warns of an unknown keyword, so a typo ("advance_on_grdae") would be lost,
+    and a trait that is a kernel fact (``query_index``, ``progress``) must not be set this way.
+    """
+    traits = cls.class_traits()
+    allowed = [*_WIDGET_OPTIONS, *(n for n, t in traits.items() if t.metadata.get("option"))]
+    unknown = [name for name in options if name not in allowed]
+    if not unknown:
+        return
+    hints = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, allowed, n=1)
+        hints.append(f"{name!r} (did you mean {close[0]!r}?)" if close else repr(name))
+    raise TypeError(
+        f"{cls.__name__} got unknown option(s) {', '.join(hints)}: its options are its "
+        f"parameters (help(xm.{cls.__name__})) and {', '.join(sorted(allowed))}"
+    )
 
 
 def _has_labels(store: object) -> bool:

@@ -114,7 +114,7 @@ class RelevanceGrid(TaskWidget):
         - ``created_at`` (datetime64[ns, UTC]): when the pair's grade or best pick was last set.
         """
 
-    advance_on_grade = traitlets.Bool(True).tag(sync=True)
+    advance_on_grade = traitlets.Bool(True).tag(sync=True, option=True)
     """bool: after a grade key, move the focus to the next unjudged candidate. Default True."""
 
     _rules: GradeRules

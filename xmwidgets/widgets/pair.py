@@ -112,7 +112,7 @@ max_px, concepts
     _READ_COLUMNS = READ_COLUMNS
     _READ_ROLE = "annotator"
 
-    advance_on_choice = traitlets.Bool(True).tag(sync=True)
+    advance_on_choice = traitlets.Bool(True).tag(sync=True, option=True)
     """bool: after a choice, show the next pair. Default True."""
 
     _rules: PairRules

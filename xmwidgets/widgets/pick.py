@@ -117,7 +117,7 @@ shuffle, seed, show_sources, max_px
     _NEEDED = 1  # a best pick
     _READ_COLUMNS = _PICK_READ_COLUMNS
 
-    advance_on_pick = traitlets.Bool(True).tag(sync=True)
+    advance_on_pick = traitlets.Bool(True).tag(sync=True, option=True)
     """bool: after a best pick, show the next query at once (the notice says so). Default True."""
 
     _rules: PickRules
