@@ -322,6 +322,9 @@ def test_refresh_then_undo_reads_the_pair_again(built_bundle: pathlib.Path, data
         ({"op": "flag", "query_id": "pair-1", "flag": "nope", "on": True}, 'flag "nope" refused'),
         (choose("pair-9", "left"), "unknown query_id 'pair-9'"),
         (choose("", "left"), "field 'query_id' is \"\""),
+        (broken("pair-1", item_id="zzz"), "item_id 'zzz' is not an item of pair 1"),
+        # a huge id is named, not echoed whole
+        (broken("pair-1", item_id="z" * 10_000), "item_id '" + "z" * 77 + "'... is not an item"),
     ],
 )
 def test_bad_browser_actions_are_refused_with_the_value(

@@ -256,6 +256,9 @@ class PairRules(Rules):
         unit = self.units[q.query_id]
         return q.pairs.get(unit.a) or PairState(a_left=q.shown[0] == unit.a)
 
+    def _candidate_of(self, q: QueryState) -> str:
+        return f"an item of pair {q.index + 1}"
+
     def _side_word(self, q: QueryState, item_id: str) -> str:
         return f"{'left' if q.shown[0] == item_id else 'right'} item"
 
@@ -302,11 +305,12 @@ class PairRules(Rules):
         # broken-media is the flag of an item (both when the browser names none)
         items = q.shown if action.item_id is None else [action.item_id]
         what = "both items" if len(items) > 1 else self._side_word(q, items[0])
+        the = what if len(items) > 1 else f"the {what}"
         on = action.on
         applied.description = (
-            f"broken-media on the {what} of {where}"
+            f"broken-media on {the} of {where}"
             if on
-            else f"broken-media removed from the {what} of {where}"
+            else f"broken-media removed from {the} of {where}"
         )
         if all((i in old.broken_items) == on for i in items):
             return []

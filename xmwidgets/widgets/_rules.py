@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from ..scale import Scale
-from ._input import Action
+from ._input import Action, safe_text
 from ._query_state import QUERY, QueryNote, QueryState
 
 # QueryState too: a task's rules take it from here, with the rest of what they build on
@@ -167,6 +167,10 @@ class Rules:
     def _candidate(q: QueryState, item_id: str) -> str:
         return f"candidate {q.position[item_id] + 1}"
 
+    def _candidate_of(self, q: QueryState) -> str:
+        """What an item of ``q`` must be, for a refusal: "a candidate of query 'q1' (query 1)"."""
+        return f"a candidate of query {q.query_id!r} (query {q.index + 1})"
+
     def _event(
         self, task: str, q: QueryState, item_id: str | None, now: datetime, duration: int | None
     ) -> dict[str, Any]:
@@ -198,9 +202,8 @@ class Rules:
         q = self.query(action.query_id)
         item_id = action.item_id
         if item_id is not None and item_id not in q.position:
-            raise Refused(
-                f"item_id {item_id!r} is not a candidate of query {q.query_id!r} (query {q.index + 1})"
-            )
+            shown = repr(item_id) if len(item_id) <= 80 else repr(item_id[:77]) + "..."
+            raise Refused(f"item_id {safe_text(shown)} is not {self._candidate_of(q)}")
         handler = getattr(self, f"_{action.op}_action", None)
         if handler is None:
             raise Refused(f"this task has no {action.op!r} action")
