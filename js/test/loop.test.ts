@@ -4,6 +4,7 @@
  * and done cues, go-to, k of N, broken media, active time.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { batchNotice } from "../src/shell/notices";
 import type { GridOptions } from "../src/shell/shell";
 import { audioPage, imagePage, key, TREC } from "./fixtures";
 import { mountGrid, mountReady, unmountAll } from "./mount";
@@ -382,5 +383,19 @@ describe("broken media and active time", () => {
     press("1");
     model.ackNext();
     expect(model.actions("grade")[1].duration_ms).toBe(30_000);
+  });
+});
+
+describe("batchNotice", () => {
+  it("says each part of a batch's notices once, in order", () => {
+    const text = batchNotice([
+      "pair 5 saved: left better · all 6 pairs done",
+      "",
+      null,
+      "pair 6 saved: tie · all 6 pairs done",
+      "pair 6 saved: tie · all 6 pairs done",
+    ]);
+    expect(text).toBe("pair 5 saved: left better · all 6 pairs done · pair 6 saved: tie");
+    expect(batchNotice(["", undefined])).toBe("");
   });
 });

@@ -8,6 +8,16 @@
 import { hiddenAbove, make, setText } from "./dom";
 import { QUERY_UNIT, type UnitNames } from "./header";
 
+/**
+ * One notice for the results of a batch: their texts in order, each part (" · " separated) once. A
+ * batch typed ahead on the last queries would otherwise say "all 6 pairs done" once per key.
+ */
+export function batchNotice(texts: ReadonlyArray<string | null | undefined>): string {
+  const parts = new Set<string>();
+  for (const text of texts) for (const part of (text ?? "").split(" · ")) if (part.trim()) parts.add(part.trim());
+  return [...parts].join(" · ");
+}
+
 /** Pixels between the top of the visible area and a notice kept in view. */
 const INSET = 8;
 

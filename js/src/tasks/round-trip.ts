@@ -6,6 +6,7 @@
  */
 
 import type { ActiveClock } from "../shell/activity";
+import { batchNotice } from "../shell/notices";
 import type { Ack, ShellContext } from "../shell/task";
 import { recordTiming } from "../shell/timing";
 import type { Change, OptimisticState } from "./optimistic";
@@ -71,11 +72,11 @@ export class RoundTrip<M> {
       if (undone.index !== ctx.current()) ctx.goTo(undone.index, item);
       else view.focusOn(undone.item_id);
     }
-    const notices = [...new Set(ours.map((result) => result.notice).filter((text) => !!text))];
-    if (notices.length) {
+    const notice = batchNotice(ours.map((result) => result.notice));
+    if (notice) {
       const refused = ours.some((result) => result.status === "refused" && result.notice);
       const done = !!view.doneNotices && ours.some((result) => result.notice.includes(" done"));
-      ctx.notice(notices.join(" · "), refused ? "refused" : done ? "done" : "info");
+      ctx.notice(notice, refused ? "refused" : done ? "done" : "info");
     }
   }
 

@@ -10,6 +10,7 @@
 
 import type { RenderProps } from "@anywidget/types";
 import type { Action } from "../../shell/keyboard";
+import { batchNotice } from "../../shell/notices";
 import type { CachedPage } from "../../shell/prefetch";
 import { BROKEN_MEDIA, type GridTraits, type JudgeAction } from "../../shell/protocol";
 import { type GridOptions, renderShell } from "../../shell/shell";
@@ -177,10 +178,10 @@ export function pairBody(ctx: ShellContext): TaskBody {
         // the kernel undid another pair than this view thought (another view, a restart): go there
         if (undone && undone.query_id !== guess && undone.index !== ctx.current()) ctx.goTo(undone.index, null);
       }
-      const notices = [...new Set(ours.map((result) => result.notice).filter((text) => !!text))];
-      if (notices.length) {
+      const notice = batchNotice(ours.map((result) => result.notice));
+      if (notice) {
         const refused = ours.some((result) => result.status === "refused" && result.notice);
-        ctx.notice(notices.join(" · "), refused ? "refused" : "info");
+        ctx.notice(notice, refused ? "refused" : "info");
       }
     },
     error(requestId, message) {
