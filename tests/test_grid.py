@@ -592,6 +592,36 @@ def test_an_undo_after_another_widget_judged_the_pair_shows_what_the_store_holds
     assert "t1" not in set(second.grid.labels["item_id"])
 
 
+def test_a_write_in_one_widget_is_pushed_to_its_siblings_views_at_once(
+    built_bundle: pathlib.Path, frames: Any, location: Location
+) -> None:
+    # the first grid's view holds q1 cached: n/p there send nothing, so the kernel must tell it
+    store = location()
+    old = Browser(make_grid(frames, store=store, shuffle=False))
+    old.page(0)
+    new = Browser(make_grid(frames, store=store, shuffle=False))
+    before = len(old.sent)
+    new.judge(grade("q1", "i1", 3))
+    pushed = [content for content, _ in old.sent[before:]]
+    assert [m["type"] for m in pushed] == ["ack"] and pushed[0]["results"] == []
+    states = {s["item_id"]: s["relevance"] for s in pushed[0]["queries"]["q1"]["states"]}
+    assert states["i1"] == 3 and pushed[0]["progress"]["judged"] == 1
+    assert old.grid.labels.set_index("item_id")["relevance"].to_dict() == {"i1": 3}
+    # an undo there too, and nothing for a widget of another annotator
+    queries, items, candidates = frames
+    other = Browser(xm.RelevanceGrid(queries, items, candidates, store=store, annotator="bo"))
+    before, before_other = len(old.sent), len(other.sent)
+    new.judge(UNDO)
+    states = {s["item_id"]: s["relevance"] for s in old.sent[-1][0]["queries"]["q1"]["states"]}
+    assert len(old.sent) == before + 1 and states["i1"] is None
+    assert old.grid.labels.empty
+    assert len(other.sent) == before_other
+    # a refused key writes nothing: no message to the siblings
+    before = len(old.sent)
+    new.judge(grade("q1", "nope", 1))
+    assert len(old.sent) == before
+
+
 def test_a_second_widget_of_the_annotator_shows_in_the_first_without_refresh(
     built_bundle: pathlib.Path, frames: Any, location: Location
 ) -> None:
@@ -602,11 +632,18 @@ def test_a_second_widget_of_the_annotator_shows_in_the_first_without_refresh(
     old.judge(grade("q1", "i1", 1))
     second = make_grid(frames, store=location(), shuffle=False)
     new = Browser(second)
+    before = len(old.sent)
     new.judge(grade("q1", "i1", 3), grade("q1", "i2", 2), best("q1", "i1"))
     new.judge(grade("q2", "i2", 0))
-    # the first grid's next acknowledgement carries them: its view adopts them at once
+    # the first grid's view is told at once (an ack of no request of its own), and its next
+    # acknowledgement says the rest: its view adopts them
     ack = old.judge(grade("q1", "t1", 0))
-    states = {s["item_id"]: s for s in ack["queries"]["q1"]["states"]}
+    states = {
+        s["item_id"]: s
+        for content, _ in old.sent[before:]
+        if content["type"] == "ack" and "q1" in content["queries"]
+        for s in content["queries"]["q1"]["states"]
+    }
     assert {i: states[i]["relevance"] for i in ("i1", "i2", "t1")} == {"i1": 3, "i2": 2, "t1": 0}
     assert states["i1"]["best"] is True
     assert ack["progress"]["judged"] == 4 and ack["progress"]["queries_done"] == 1

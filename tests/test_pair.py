@@ -563,10 +563,14 @@ def test_a_second_judge_of_the_annotator_shows_in_the_first_without_refresh(
     old = Browser(first)
     old.page(0)
     second = _judge(data, store=path, shuffle=False)
+    before = len(old.sent)
     Browser(second).judge(choose("pair-1", "right"), broken("pair-2", item_id="t1"))
+    # told at once: an ack of no request of the first judge's own carries the stored states
+    pushed = old.sent[-1][0]
+    assert len(old.sent) == before + 1 and pushed["type"] == "ack" and pushed["results"] == []
+    assert pushed["queries"]["pair-1"]["states"][0]["side"] == "right"
+    assert pushed["queries"]["pair-2"]["states"][0]["broken"] == ["t1"]
     ack = old.judge(choose("pair-3", "tie"))
-    assert ack["queries"]["pair-1"]["states"][0]["side"] == "right"
-    assert ack["queries"]["pair-2"]["states"][0]["broken"] == ["t1"]
     assert ack["progress"]["queries_done"] == 3
     labels = first.labels.set_index(["query_id", "a", "b"])
     assert labels.loc[("q1", "i1", "i2"), "choice"] == "b"

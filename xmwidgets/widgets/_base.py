@@ -45,7 +45,7 @@ from ._input import (
 from ._live_labels import LiveLabels, labels_doc, register_cell_hook
 from ._messages import BrowserMessages
 from ._pages import PageBuilder
-from ._peers import PeerWrites
+from ._peers import PeerWrites, register
 from ._pool import CandidatePool
 from ._query_state import QueryState
 from ._rules import Rules
@@ -192,6 +192,7 @@ class TaskWidget(CandidatePool, BrowserMessages, JudgeBatches, anywidget.AnyWidg
         super().__init__(annotator=annotator, show_sources=show_sources, task=self._TASK, **kwargs)
         first = self._open(self._read_now() if reading is None else reading.result())
         self._peers = PeerWrites(self._store, campaign, annotator, self._TASK)
+        register(self)
         with self.hold_sync():
             self.scale = scale.to_dict()
             self._sync_queries()
@@ -293,14 +294,21 @@ class TaskWidget(CandidatePool, BrowserMessages, JudgeBatches, anywidget.AnyWidg
         """This widget's pages (their query ids) that show the store's ``query_ids``."""
         return [q for q in query_ids if q in self._index_of]
 
-    def _catch_up(self) -> None:
-        """Re-read the queries another writer changed in the store since this widget looked."""
+    def _catch_up(self) -> bool:
+        """Re-read the queries another writer changed in the store since this widget looked;
+        whether there were any (their states ride in the next ack)."""
         slots = self._pages_of(self._peers.changed_queries())
         for query_id in slots:
             self._reload_query(query_id)  # touched: the next ack carries their states too
             self._put_labels(self._rules.queries[query_id], self._rules.touched.get(query_id, {}))
         if slots:
             self._set_progress()
+        return bool(slots)
+
+    def _hear_sibling(self) -> None:
+        """A sibling widget (same store, annotator and task) wrote: show it in this view now."""
+        if self._catch_up():
+            self._send_ack([])  # no results of its own: the view adopts the stored states
 
     def _put_labels(self, q: QueryState, item_ids: Iterable[str]) -> None:
         """Queue the live labels rows of the pairs of ``q`` a batch touched (one row per pair;

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ._input import Action, BrowserInputError, safe_text
+from ._peers import siblings
 from ._query_state import QueryState
 from ._rules import Applied, Refused, Rules
 
@@ -50,7 +51,8 @@ class JudgeBatches:
         def _reload_query(self, query_id: str) -> None: ...
         def _put_labels(self, q: QueryState, item_ids: Iterable[str]) -> None: ...
         def _set_progress(self) -> None: ...
-        def _catch_up(self) -> None: ...
+        def _catch_up(self) -> bool: ...
+        def _hear_sibling(self) -> None: ...
 
     def _judge_batch(self, raw_actions: tuple[Any, ...]) -> None:
         """Apply a batch of actions, write all their events in one transaction, send one ack."""
@@ -125,6 +127,26 @@ class JudgeBatches:
             # store holds now, the batch's later actions included, is what the view shows
             for query_id in dict.fromkeys(undone):
                 self._reload_query(query_id)
+        self._send_ack(results)
+        if any(result["status"] == "saved" for result in results):
+            for sibling in siblings(self):
+                try:
+                    sibling._hear_sibling()
+                except Exception as exc:  # another widget's trouble must not fail this batch
+                    _log.error("xmwidgets: updating a sibling widget failed", exc_info=exc)
+        if malformed:
+            # no correct front end sends these: say so loudly too (the ack has settled them)
+            _log.warning("xmwidgets: malformed actions from the browser: %s", malformed)
+            self._send_error(
+                malformed[0][0],
+                f"{len(malformed)} malformed action(s) refused: "
+                + "; ".join(text for _, text in malformed[:5]),
+            )
+
+    def _send_ack(self, results: list[dict[str, Any]]) -> None:
+        """The one message back for a batch: its results, the touched queries' stored states (and
+        their live labels rows queued), progress."""
+        rules = self._rules
         touched = rules.take_touched()
         for query_id, item_ids in touched.items():
             self._put_labels(rules.queries[query_id], item_ids)
@@ -137,14 +159,6 @@ class JudgeBatches:
                 "progress": rules.progress(),
             }
         )
-        if malformed:
-            # no correct front end sends these: say so loudly too (the ack has settled them)
-            _log.warning("xmwidgets: malformed actions from the browser: %s", malformed)
-            self._send_error(
-                malformed[0][0],
-                f"{len(malformed)} malformed action(s) refused: "
-                + "; ".join(text for _, text in malformed[:5]),
-            )
 
     def _undo_stale(self, result: dict[str, Any]) -> str | None:
         """Undo an action from before ``refresh()``: retract its events, re-read its query."""

@@ -9,10 +9,40 @@ new events (a range of the primary key, never the whole log) and re-read the que
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+import weakref
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-__all__ = ["PeerWrites"]
+__all__ = ["PeerWrites", "register", "siblings"]
+
+# the task widgets of this kernel, by what they read: a widget that writes tells its siblings
+# (same store, campaign, annotator and task: a cell run again beside its first grid) at once, so
+# that their views show it without waiting for their own next key
+_LIVE: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+
+
+def _store_key(store: Any) -> str:
+    """The store a widget writes to: its file (resolved), its database URL, or the object."""
+    path = getattr(store, "path", None)
+    if not isinstance(path, str) or path == ":memory:":
+        return f"object-{id(store)}"
+    return os.path.realpath(path) if os.path.exists(path) else path
+
+
+def register(widget: Any) -> None:
+    """Track ``widget`` (it has ``_peers``) for :func:`siblings` while it lives."""
+    _LIVE[id(widget)] = widget
+
+
+def siblings(widget: Any) -> Iterator[Any]:
+    """The other open widgets of this kernel that read what ``widget`` writes."""
+    key = widget._peers.key
+    for other in list(_LIVE.values()):
+        peers = getattr(other, "_peers", None)
+        live = other is not widget and getattr(other, "comm", None) is not None
+        if live and peers is not None and peers.key == key:
+            yield other
 
 
 class PeerWrites:
@@ -29,6 +59,7 @@ class PeerWrites:
     def __init__(self, store: Any, campaign: str, annotator: str, task: str) -> None:
         self._store = store
         self._filters = {"campaign": campaign, "annotator": annotator, "task": task}
+        self.key = (_store_key(store), campaign, annotator, task)
         self._own: set[int] = set()
         self.seen = store.last_event_id()
 
