@@ -1,10 +1,14 @@
-"""Marks that come and go move no tile: "none relevant" (x) and flags on a tile, at 1280x800.
+"""Marks that come and go move no tile: "none relevant" (x) and flags on a tile, at 1280x800;
+and nothing in the header's status row is drawn over anything else at the widths where it is tight.
 
 In JupyterLab 4 and Notebook 7, light and dark: the demo's q01 in a RelevanceGrid. ``x`` marks the
 query none relevant and ``x`` again takes it back; ``D`` flags the focused candidate dissonant,
 ``e`` gives it a note. Before and after each, one ``page.evaluate`` reads every tile's top and
 height: nothing below the header may move, and a flagged tile keeps the height of its row.
-Screenshots of each state go to ``tests/artifacts/views/``.
+A flag chip beside a note on a tile of four columns shows its flag's key, not a name cut to
+"di…". In Notebook 7 with the widget 700, 800 and 900 px wide (two lines, then one), ``x`` (the "✗ none relevant" badge and
+"✓ query done" appear) draws no part of the status row over another and leaves its height as it
+was. Screenshots of each state go to ``tests/artifacts/views/``.
 """
 
 from __future__ import annotations
@@ -49,6 +53,70 @@ _TILES = """(sel) => {
     none_text: none ? none.textContent : "",
   };
 }"""
+
+
+# JS: the first tile's flag chips: what each shows (its name, or its key where the name has no
+# room), whether that is cut, and whether the chip lies inside its line (the line clips)
+_CHIPS = """(sel) => {
+  const root = [...document.querySelectorAll(sel)].pop();
+  const tile = root.querySelector(".xmw-tile");
+  return [...tile.querySelectorAll(".xmw-chip")].map((chip) => {
+    const name = chip.querySelector(".xmw-chip-name");
+    const named = name.getBoundingClientRect().width > 1;
+    const box = chip.getBoundingClientRect();
+    const text = box.width - chip.querySelector(".xmw-chip-remove").getBoundingClientRect().width;
+    return {
+      flag: chip.dataset.flag,
+      title: chip.title,
+      shown: named ? name.textContent : chip.dataset.short,
+      cut: named && name.scrollWidth > name.clientWidth + 1,
+      text_px: Math.round(text),
+      inside: box.right <= chip.parentElement.getBoundingClientRect().right + 0.5,
+    };
+  });
+}"""
+
+# JS: the status row's visible text boxes (its parts and buttons), the pairs of them that overlap,
+# those reaching out of the row, those cut with no title (the whole text), and the row's height
+_STATUS = """(sel) => {
+  const root = [...document.querySelectorAll(sel)].pop();
+  const row = root.querySelector(".xmw-status");
+  const boxes = [...row.querySelectorAll(".xmw-where > *, .xmw-progress, .xmw-nav > *")]
+    .filter((el) => !el.hidden && el.getClientRects().length > 0 && el.textContent.trim())
+    .map((el) => ({ el, text: el.textContent, r: el.getBoundingClientRect() }));
+  const overlaps = [];
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i].r, b = boxes[j].r;
+      const x = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+      const y = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (x > 0.5 && y > 0.5) overlaps.push([boxes[i].text, boxes[j].text]);
+    }
+  }
+  const own = row.getBoundingClientRect();
+  return {
+    width: Math.round(root.getBoundingClientRect().width),
+    height: Math.round(own.height),
+    texts: boxes.map((b) => b.text),
+    overlaps,
+    outside: boxes.filter((b) => b.r.left < own.left - 0.5 || b.r.right > own.right + 0.5).map((b) => b.text),
+    cut_untitled: boxes
+      .filter((b) => b.el.scrollWidth > b.el.clientWidth + 1 && !b.el.title)
+      .map((b) => b.text),
+  };
+}"""
+
+
+def _widget_width(page: Any, width: int) -> int:
+    """Resize the window until the last grid is ``width`` px wide (the notebook's margins vary)."""
+    got = 0
+    for _ in range(4):
+        got = page.evaluate(_STATUS, GRID_ROOT)["width"]
+        if got == width:
+            break
+        page.set_viewport_size({"width": page.viewport_size["width"] + width - got, "height": 800})
+        page.wait_for_timeout(300)
+    return got
 
 
 def _tiles(page: Any) -> dict[str, Any]:
@@ -112,4 +180,53 @@ def test_none_relevant_and_flags_move_no_tile(
     )
     snapshot = grid_snapshot(page)
     assert snapshot is not None and snapshot["tiles"][0]["flags"] == "dissonant"
+    # four tiles a row: the chip beside the note shows D, not "di…", its name in its title
+    (chip,) = page.evaluate(_CHIPS, GRID_ROOT)
+    assert chip["shown"] in ("D", "dissonant") and not chip["cut"] and chip["inside"], chip
+    assert chip["text_px"] >= 6 and chip["title"] == "dissonant", chip
     root.screenshot(path=str(out / f"{shot}_flag.png"))
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_status_row_overlaps_nothing_at_700_800_and_900(
+    page: Any, jupyter_server: JupyterServer, artifacts_dir: Path, theme: str
+) -> None:
+    out = artifacts_dir / "views"
+    out.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 800, "height": 800})
+    cells = [CELLS[0], CELLS[1].replace("steady.sqlite", "status.sqlite")]
+    open_and_run(
+        page,
+        jupyter_server,
+        f"status_{theme}/status.ipynb",
+        cells,
+        "notebook",
+        dark=theme == "dark",
+    )
+    wait_grid(page, query_index=0)
+    root = page.locator(GRID_ROOT).last
+    for width in (700, 800, 900, 1280):
+        if width > 900:
+            page.set_viewport_size({"width": 1280, "height": 800})
+            page.wait_for_timeout(300)
+        else:
+            assert _widget_width(page, width) == width
+        root.evaluate("(el) => el.scrollIntoView({block: 'start'})")
+        root.locator(".xmw-progress").click()  # the keys go to the widget
+        before = page.evaluate(_STATUS, GRID_ROOT)
+        page.keyboard.press("x")
+        wait_tiles(page, "(s) => s.none_relevant_visible && s.unsaved === 0")
+        marked = page.evaluate(_STATUS, GRID_ROOT)
+        root.screenshot(path=str(out / f"notebook_{theme}_{width}_status_x.png"))
+        at = f"{theme}, widget {marked['width']} px"
+        assert any("none relevant" in t for t in marked["texts"]), (
+            f"{at}: no badge in {marked['texts']}"
+        )
+        assert any(t.startswith("candidate ") for t in marked["texts"]), f"{at}: {marked['texts']}"
+        assert not marked["overlaps"], f"{at}: drawn over each other: {marked['overlaps']}"
+        assert not marked["outside"], f"{at}: out of the status row: {marked['outside']}"
+        assert not marked["cut_untitled"], f"{at}: cut with no title: {marked['cut_untitled']}"
+        assert marked["height"] == before["height"], f"{at}: the status row's height changed"
+        page.keyboard.press("x")
+        wait_tiles(page, "(s) => !s.none_relevant_visible && s.unsaved === 0")
+        assert page.evaluate(_STATUS, GRID_ROOT)["height"] == before["height"], at

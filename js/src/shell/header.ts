@@ -110,7 +110,7 @@ export class Header {
 
   showProgress(progress: Progress, current: number, nQueries: number): void {
     const n = nQueries || progress.n_queries;
-    setText(
+    showCut(
       this.progress,
       `judged ${progress.judged}/${progress.total} · ${this.unit.many} done ${progress.queries_done}/${progress.n_queries || n} · ${this.unit.one} ${current + 1}/${n}`,
     );
@@ -121,14 +121,14 @@ export class Header {
   /** "candidate k of N · j/N judged", and the done badge (the whole campaign's when `allDone`). */
   showPosition(position: Position | null, allDone: boolean): void {
     if (!position) {
-      setText(this.position, "");
+      showCut(this.position, "");
     } else {
       const at = position.focused === null ? "" : `candidate ${position.focused + 1} of ${position.total} · `;
-      setText(this.position, `${at}${position.summary ?? `${position.judged}/${position.total} judged`}`);
+      showCut(this.position, `${at}${position.summary ?? `${position.judged}/${position.total} judged`}`);
     }
     const done = !!position?.done;
     if (this.done.hidden !== (!done && !allDone)) this.done.hidden = !done && !allDone;
-    setText(this.done, allDone ? `✓ all ${this.unit.many} done` : done ? `✓ ${this.unit.one} done` : "");
+    showCut(this.done, allDone ? `✓ all ${this.unit.many} done` : done ? `✓ ${this.unit.one} done` : "");
     this.element.classList.toggle("xmw-query-done", done);
     this.element.classList.toggle("xmw-all-done", allDone);
   }
@@ -136,6 +136,12 @@ export class Header {
   showNone(none: boolean): void {
     this.noneButton.setAttribute("aria-pressed", none ? "true" : "false");
   }
+}
+
+/** `text` in a part of the status row, which may cut it with an ellipsis: the whole of it in the title. */
+function showCut(node: HTMLElement, text: string): void {
+  setText(node, text);
+  if (node.title !== text) node.title = text;
 }
 
 /** The banners: a kernel-side error (an alert, under the header), and "none relevant" for the query

@@ -1,15 +1,16 @@
 /**
- * What a tile and the header show of flags and notes: a chip per flag (its name as text, a ×
- * button that removes it) and the note (an icon with the text shortened, the whole text in the
- * title). On a tile the line sits in the row under the level buttons (it never makes the tile
- * taller; a chip cut short keeps its name in its title) and is there only
- * when the candidate has a flag or a note; the broken-media flag keeps its own button on tiles
- * that have one. In the header the same line shows the query's own flags and note.
+ * What a tile and the header show of flags and notes: a chip per flag (its name as text, or its
+ * key where a narrow tile has no room for the name; a × button that removes it) and the note (an
+ * icon with the text shortened, the whole text in the title). On a tile the line sits in the row
+ * under the level buttons (it never makes the tile taller; a chip cut short keeps its name in its
+ * title) and is there only when the candidate has a flag or a note; the broken-media flag keeps
+ * its own button on tiles that have one. In the header the same line shows the query's own flags
+ * and note.
  */
 
-import { make, setText } from "../../shell/dom";
+import { make } from "../../shell/dom";
 import { SUPPRESS } from "../../shell/media";
-import { BROKEN_MEDIA } from "../../shell/protocol";
+import { BROKEN_MEDIA, type FlagSpec } from "../../shell/protocol";
 import type { TileState } from "./state";
 
 /** Longest note text shown on a tile or in the header; the rest is in the title. */
@@ -22,6 +23,22 @@ export function shorten(text: string, limit = NOTE_SHOWN): string {
   const cut = flat.slice(0, limit - 1);
   const space = cut.lastIndexOf(" ");
   return `${space > limit * 0.6 ? cut.slice(0, space) : cut}…`;
+}
+
+/**
+ * What a chip shows of `flag` where its name has no room: its key (the one that sets it, "D"), or
+ * for a flag without one the initials of its words ("too-dark": "td").
+ */
+export function flagShort(flag: string, specs: readonly FlagSpec[] = []): string {
+  const key = specs.find((spec) => spec.name === flag)?.key;
+  if (key) return key;
+  const words = flag.split(/[\s_-]+/).filter(Boolean);
+  return words.length > 1
+    ? words
+        .map((word) => word[0])
+        .join("")
+        .slice(0, 3)
+    : flag.slice(0, 3);
 }
 
 export interface MarkHandlers {
@@ -40,6 +57,8 @@ export class MarkLine {
     private readonly itemId: string | null,
     private readonly handlers: MarkHandlers,
     className = "xmw-marks",
+    /** The rubric's flags, for the chips' short forms (their keys). */
+    private readonly specs: readonly FlagSpec[] = [],
   ) {
     this.element = make("div", className);
     this.element.hidden = true;
@@ -91,9 +110,9 @@ export class MarkLine {
       event.stopPropagation();
       this.handlers.removeFlag(this.itemId, flag);
     });
-    const name = make("span", "xmw-chip-name");
-    setText(name, flag);
-    chip.append(name, remove);
+    // a narrow tile draws this instead of the name (CSS; the name stays the accessible text)
+    chip.dataset.short = flagShort(flag, this.specs);
+    chip.append(make("span", "xmw-chip-name", flag), remove);
     return chip;
   }
 }

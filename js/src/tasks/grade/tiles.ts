@@ -102,7 +102,7 @@ export class TileBoard {
     if (this.shown.get(refs) === key) return;
     this.shown.set(refs, key);
     updateTile(refs, item, scale);
-    this.showMarks(refs, item);
+    this.showMarks(refs, item, scale);
     // The grid's own mark of a flag, whatever tile.ts shows for it (tests and CSS can rely on it).
     refs.tile.dataset.flags = item.flags.join(",");
   }
@@ -111,13 +111,13 @@ export class TileBoard {
    * The flag chips and note of a tile, in its row under the level buttons (before "best"): a line
    * of their own made a flagged tile ~1.5 em taller than its neighbours, which moved its row.
    */
-  private showMarks(refs: TileRefs, item: ItemState): void {
+  private showMarks(refs: TileRefs, item: ItemState, scale: ScaleSpec): void {
     let line = this.marks.get(refs);
     const chips = item.flags.filter((flag) => !hiddenOnTile(!!refs.broken).includes(flag));
     if (!line && !chips.length && !item.note) return;
     if (!line) {
       const handlers = this.markHandlers ?? { removeFlag: () => undefined, openNote: () => undefined };
-      line = new MarkLine(refs.tile.dataset.itemId ?? "", handlers);
+      line = new MarkLine(refs.tile.dataset.itemId ?? "", handlers, "xmw-marks", scale.flag_specs);
       refs.best.before(line.element);
       this.marks.set(refs, line);
     }
