@@ -294,21 +294,26 @@ class TaskWidget(CandidatePool, BrowserMessages, JudgeBatches, anywidget.AnyWidg
         """This widget's pages (their query ids) that show the store's ``query_ids``."""
         return [q for q in query_ids if q in self._index_of]
 
-    def _catch_up(self) -> bool:
-        """Re-read the queries another writer changed in the store since this widget looked;
-        whether there were any (their states ride in the next ack)."""
+    def _reload_changed(self) -> list[str]:
+        """Re-read the queries another writer changed in the store since this widget looked
+        (touched: the next ack carries their states)."""
         slots = self._pages_of(self._peers.changed_queries())
         for query_id in slots:
-            self._reload_query(query_id)  # touched: the next ack carries their states too
+            self._reload_query(query_id)
+        return slots
+
+    def _catch_up(self) -> None:
+        """Before a page or a batch: the other writers' changes, in the live labels too."""
+        slots = self._reload_changed()
+        for query_id in slots:
             self._put_labels(self._rules.queries[query_id], self._rules.touched.get(query_id, {}))
         if slots:
             self._set_progress()
-        return bool(slots)
 
     def _hear_sibling(self) -> None:
         """A sibling widget (same store, annotator and task) wrote: show it in this view now."""
-        if self._catch_up():
-            self._send_ack([])  # no results of its own: the view adopts the stored states
+        if self._reload_changed():
+            self._send_ack([])  # no results of its own; it puts the rows and progress too
 
     def _put_labels(self, q: QueryState, item_ids: Iterable[str]) -> None:
         """Queue the live labels rows of the pairs of ``q`` a batch touched (one row per pair;
