@@ -149,12 +149,8 @@ def main() -> None:
         sqlite_module._kept_labels.load = lambda *args: None  # type: ignore[assignment]
 
         store = open_store(path)  # cold: a new connection, as after a kernel restart
-        readers = (
-            ("ADBC driver, 2 connections", 100_000),
-            ("exact read through text, 1 connection", 10**12),
-        )
-        for label, threshold in readers * 2:
-            sqlite_module._ARROW_READ_EVENTS = threshold
+        for label, threshold in (("2 connections", 100_000), ("1 connection", 10**12)) * 2:
+            sqlite_module._PARALLEL_READ_EVENTS = threshold
             store._labels_cache = None  # measure the read, not the reuse of the last frame
             start, cpu = time.perf_counter(), time.process_time()
             labels = store.labels()
@@ -163,7 +159,7 @@ def main() -> None:
                 f"labels() over {n:,} events -> {len(labels):,} rows, {label}: "
                 f"{seconds:.3f} s wall, {cpu:.3f} s CPU"
             )
-        sqlite_module._ARROW_READ_EVENTS = 100_000
+        sqlite_module._PARALLEL_READ_EVENTS = 100_000
         start = time.perf_counter()
         store.labels()
         ms = (time.perf_counter() - start) * 1000

@@ -674,6 +674,29 @@ def test_store_is_usable_from_another_thread(store: Store) -> None:
     assert result == [1] and len(store.labels()) == 1
 
 
+def test_parallel_read_matches_single_connection_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import xmwidgets.store._sqlite as sqlite_module
+
+    store = open_store(tmp_path / "labels.sqlite")
+    qrels = pd.DataFrame(
+        {"query_id": np.repeat(["q2", "q1", "q3"], 50), "item_id": [f"d{i}" for i in range(150)]}
+    ).assign(relevance=np.arange(150) % 4, note="n", best=True)
+    store.import_labels(qrels, annotator="a", guideline_version="g1")
+    store.append([{**grade("q1", "d7", 3, magnitude=0.5), "campaign": "default", "annotator": "a"}])
+    store.retract([5, 6])
+    monkeypatch.setattr(sqlite_module, "_PARALLEL_READ_EVENTS", 10**9)
+    single = (store.labels(), store.events(), store.labels(query_ids=["q1"]))
+    monkeypatch.setattr(sqlite_module, "_PARALLEL_READ_EVENTS", 1)
+    parallel = (store.labels(), store.events(), store.labels(query_ids=["q1"]))
+    assert store._reader is not None  # the parallel path was taken
+    for one, two in zip(single, parallel, strict=True):
+        pd.testing.assert_frame_equal(one, two)
+    assert len(single[0]) == 149 and single[0].event_id.is_monotonic_increasing
+    store.close()
+
+
 @pytest.mark.parametrize("storage", ["python", "pyarrow"])
 def test_frames_under_either_string_storage(store: Store, storage: str) -> None:
     if storage == "pyarrow":

@@ -73,8 +73,8 @@ def read_without_events_scan(path: Path, monkeypatch: pytest.MonkeyPatch, **filt
     frame = Store._frame
 
     def no_full_read(*args: object, **kwargs: object) -> pd.DataFrame:
-        # the events since the kept frame are read by key (bulk=False); all of them, not
-        if kwargs.get("bulk", True):
+        # the events since the kept frame are read by key (parallel=False); all of them, not
+        if kwargs.get("parallel", True):
             raise AssertionError("read every event although a kept frame was there")
         return frame(*args, **kwargs)
 

@@ -15,7 +15,7 @@ import urllib.parse
 
 from ._errors import StoreError
 
-__all__ = ["READ_ONLY_ERRORS", "check_folder", "connect_read_only", "file_uri", "read_only_reason"]
+__all__ = ["READ_ONLY_ERRORS", "check_folder", "connect_read_only", "read_only_reason"]
 
 # SQLite error names meaning "this file (or its folder) cannot be written"
 READ_ONLY_ERRORS = {
@@ -68,11 +68,6 @@ def read_only_reason(path: str) -> str | None:
     return None
 
 
-def file_uri(path: str, flags: str) -> str:
-    """The SQLite URI of the file ``path`` with the query ``flags`` (``"mode=ro"``)."""
-    return f"file:{urllib.parse.quote(os.path.abspath(path))}?{flags}"
-
-
 def connect_read_only(path: str, timeout: float) -> tuple[sqlite3.Connection, str]:
     """Open ``path`` read-only: (connection, the URI it was opened with, for more connections).
 
@@ -80,9 +75,10 @@ def connect_read_only(path: str, timeout: float) -> tuple[sqlite3.Connection, st
     where it can be neither, the only way to read is ``immutable=1`` (no locking at all): right
     for a file nobody can write, which is what such a folder means for this user.
     """
+    quoted = urllib.parse.quote(os.path.abspath(path))
     error: sqlite3.Error | None = None
     for flags in ("mode=ro", "immutable=1"):
-        uri = file_uri(path, flags)
+        uri = f"file:{quoted}?{flags}"
         con = sqlite3.connect(
             uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
         )

@@ -53,10 +53,9 @@ from ._read import (
     ALWAYS_READ,
     _column,
     _is_integer,
-    assemble,
     check_filters,
     column_ref,
-    in_event_order,
+    full_column,
     project,
 )
 from ._sqlite import Store
@@ -727,7 +726,13 @@ class PostgresStore(Store):
             col: _column(text, col, columns[col])
             for col, text in zip(fetched, row[1:], strict=True)
         }
-        return assemble(columns, int(row[0]), in_event_order(data), {})
+        event_ids = data["event_id"]
+        if len(event_ids) > 1 and not bool(np.all(event_ids[1:] > event_ids[:-1])):
+            order = np.argsort(event_ids, kind="stable")
+            data = {col: values[order] for col, values in data.items()}
+        n = int(row[0])
+        frame = {col: full_column(col, dtype, n, data, {}) for col, dtype in columns.items()}
+        return pd.DataFrame(frame, copy=False)
 
     def events(
         self,

@@ -7,17 +7,13 @@ its UTF-8 bytes concatenated plus the byte length of each value (the data and of
 an Arrow string array: no Python object per value), and the small columns (low-cardinality text as codes into its few distinct values, relevance,
 booleans) packed together into one integer per row -- and the frame is assembled from those arrays
 with the contract dtypes. All columns come from one aggregate query, so they share one row order.
-
-This is the exact read for any store and any size. A large read of a file store goes through the
-ADBC driver instead (``_read_arrow``), which builds on the per-row expressions and the decoding
-here (``row_values``, ``int_array``, ``unpack_word``, ``assemble``).
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -31,20 +27,11 @@ __all__ = [
     "ALWAYS_READ",
     "CODED_COLUMNS",
     "DEFAULTS",
-    "Slot",
-    "assemble",
     "check_filters",
     "column_ref",
     "full_column",
-    "in_event_order",
-    "int_array",
-    "plan",
     "project",
     "read_frame",
-    "row_values",
-    "slot_dtype",
-    "split_columns",
-    "unpack_word",
     "where_clauses",
 ]
 
@@ -73,20 +60,22 @@ def _is_integer(dtype: str) -> bool:
     return dtype.startswith(("Int", "int", "boolean", "datetime"))
 
 
-def _aggregates(expr: str, dtype: str) -> list[str]:
-    """SQL aggregates of the per-row expression ``expr`` (``row_values``); text takes two."""
+def _select(col: str, dtype: str, ref: str) -> list[str]:
+    """SQL aggregates for one column that is not packed (see ``_small``); text takes two."""
     if _is_integer(dtype):
-        return [f"ifnull(group_concat({expr}, ','), '')"]
+        null = _INT_NULL.get(col)
+        value = ref if null is None else f"ifnull({ref}, {null})"
+        return [f"ifnull(group_concat({value}, ','), '')"]
     if dtype.startswith("Float"):
         # %!.17g round-trips a double exactly; SQLite's own REAL-to-text keeps only 15 digits.
         # printf formats NULL as '0.0' (not NULL), so the null test must come first
-        value = f"CASE WHEN {expr} IS NULL THEN 'null' ELSE printf('%!.17g', {expr}) END"
+        value = f"CASE WHEN {ref} IS NULL THEN 'null' ELSE printf('%!.17g', {ref}) END"
         return [f"'[' || ifnull(group_concat({value}, ','), '') || ']'"]
     # the bytes as a blob (no decoding into one big str), and each value's byte length, -1 for
     # NULL (group_concat skips NULLs, so they add no bytes)
     return [
-        f"CAST(ifnull(group_concat({expr}, ''), '') AS BLOB)",
-        f"ifnull(group_concat(ifnull(length(CAST({expr} AS BLOB)), -1), ','), '')",
+        f"CAST(ifnull(group_concat({ref}, ''), '') AS BLOB)",
+        f"ifnull(group_concat(ifnull(length(CAST({ref} AS BLOB)), -1), ','), '')",
     ]
 
 
@@ -122,7 +111,18 @@ def _text(data: bytes, lengths: str, dtype: str) -> Any:
 def _column(text: str, col: str, dtype: str) -> Any:
     """One column from its aggregate text: integers, reals, or text as a JSON array."""
     if _is_integer(dtype):
-        return int_array(_ints(text), col, dtype)
+        values = _ints(text)
+        if dtype == "datetime64[ns, UTC]":
+            stamps = values.astype("datetime64[us]").astype("datetime64[ns]")
+            return pd.DatetimeIndex(stamps).tz_localize("UTC").array
+        if dtype == "int64":
+            return values
+        null = _INT_NULL.get(col)
+        mask = values == null if null is not None else np.zeros(len(values), bool)
+        if dtype == "boolean":
+            return pd.arrays.BooleanArray(values == 1, mask)
+        numpy_dtype = pd.api.types.pandas_dtype(dtype).numpy_dtype
+        return pd.arrays.IntegerArray(np.where(mask, 0, values).astype(numpy_dtype), mask)
     if dtype.startswith("Float"):
         floats = np.array(json.loads(text), dtype=np.float64)
         return pd.arrays.FloatingArray(np.nan_to_num(floats), np.isnan(floats))
@@ -130,41 +130,16 @@ def _column(text: str, col: str, dtype: str) -> Any:
     return _strings(np.array(json.loads(text), dtype=object), dtype)
 
 
-def int_array(values: np.ndarray, col: str, dtype: str) -> Any:
-    """The ``dtype`` array of an integer-like column read as int64 ``values`` (nulls as the
-    column's stand-in, ``_INT_NULL``)."""
-    if dtype == "datetime64[ns, UTC]":
-        stamps = values.astype("datetime64[us]").astype("datetime64[ns]")
-        return pd.DatetimeIndex(stamps).tz_localize("UTC").array
-    if dtype == "int64":
-        return values
-    null = _INT_NULL.get(col)
-    mask = values == null if null is not None else np.zeros(len(values), bool)
-    if dtype == "boolean":
-        return pd.arrays.BooleanArray(values == 1, mask)
-    numpy_dtype = pd.api.types.pandas_dtype(dtype).numpy_dtype
-    return pd.arrays.IntegerArray(np.where(mask, 0, values).astype(numpy_dtype), mask)
-
-
 def _arrow_strings(dtype: str) -> bool:
     """Whether a ``dtype`` column is an Arrow string array (pandas' default from version 3)."""
     return dtype == "string" and pd.StringDtype().storage == "pyarrow"
 
 
-@functools.lru_cache(maxsize=2)
-def _null_strings(n: int) -> pa.Array:
-    """``n`` null strings: one Arrow array (immutable) for every all-null text column of a frame.
-
-    Its 8 bytes of offsets per row are zeroed memory, and memory touched for the first time is
-    what such a column costs (~25 ms for a million rows on a virtual machine, each time).
-    """
-    return pa.nulls(n, pa.large_string())
-
-
 def _empty(dtype: str, n: int) -> Any:
     """An all-null column of ``n`` rows, built without a Python object per row where possible."""
     if _arrow_strings(dtype):
-        return pd.array(_null_strings(n), dtype=dtype)
+        # a null array has no buffers to fill: 1 ms for a million rows instead of 15 for a take
+        return pd.array(pa.nulls(n, pa.large_string()), dtype=dtype)
     mask = np.ones(n, dtype=bool)
     if dtype == "boolean":
         return pd.arrays.BooleanArray(np.zeros(n, dtype=bool), mask)
@@ -223,60 +198,28 @@ def _unpack(values: np.ndarray, col: str, dtype: str, names: Sequence[str] | Non
 _WORD_BITS = 62  # packed fields per integer, clear of the sign bit
 
 
-# what one value of a read holds: a column, or the (column, shift, bits) packed in one integer
-Slot = str | list[tuple[str, int, int]]
-
-
-def plan(
+def _read_part(
+    con: sqlite3.Connection,
+    part: Sequence[str],
     columns: Mapping[str, str],
-    used: set[str],
-    names: Mapping[str, Sequence[str]],
-    constants: Mapping[str, str],
-) -> tuple[list[str], dict[str, Sequence[str]]]:
-    """The columns a read fetches (the used ones that no filter fixes, event_id first) and the
-    coded ones among them with their distinct values."""
-    fetched = [col for col in columns if col in used and col != "event_id" and col not in constants]
-    coded = {
-        col: names.get(col, ())
-        for col in fetched
-        if col in CODED_COLUMNS and 0 < len(names.get(col, ())) <= _MAX_CODES
-    }
-    return ["event_id", *fetched], coded
-
-
-def split_columns(
-    fetched: Sequence[str], n: int, columns: Mapping[str, str], coded: Mapping[str, Sequence[str]]
-) -> list[list[str]]:
-    """``fetched`` (event_id first) in ``n`` parts of about the same cost, each with event_id
-    (which lines the parts up); parts left empty are dropped."""
-    parts: list[list[str]] = [["event_id"] for _ in range(n)]
-    loads = [0.0] * n
-    for col in sorted(fetched[1:], key=lambda c: -_weight(c, columns[c], coded)):
-        lightest = loads.index(min(loads))
-        parts[lightest].append(col)
-        loads[lightest] += _weight(col, columns[col], coded)
-    return [part for k, part in enumerate(parts) if k == 0 or len(part) > 1]
-
-
-def row_values(
-    part: Sequence[str], columns: Mapping[str, str], coded: Mapping[str, Sequence[str]], alias: str
-) -> tuple[list[str], list[Any], list[Slot]]:
-    """Per-row SQL expressions for the columns ``part``, their parameters, and what each holds.
-
-    An integer column reads its null as its stand-in (``_INT_NULL``); the small columns
-    (``_small``) are packed several to one integer, after the others.
-    """
+    coded: Mapping[str, Sequence[str]],
+    alias: str,
+    from_where: tuple[str, Sequence[Any]],
+) -> tuple[int, dict[str, Any]]:
+    """One aggregate query for the columns ``part`` (which include event_id), sorted by event_id."""
     exprs: list[str] = []
     params: list[Any] = []
-    slots: list[Slot] = []
+    # per column or word: a column name (one aggregate), a 1-tuple (text: bytes and lengths),
+    # or a list of (column, shift, bits) packed into one integer
+    slots: list[Any] = []
     words: list[list[tuple[str, str, list[str], int, int]]] = []
     for col in part:
         ref = f"{alias}.{col}"
         small = _small(col, columns[col], ref, coded.get(col))
         if small is None:
-            null = _INT_NULL.get(col) if _is_integer(columns[col]) else None
-            exprs.append(ref if null is None else f"ifnull({ref}, {null})")
-            slots.append(col)
+            selected = _select(col, columns[col], ref)
+            exprs += selected
+            slots.append(col if len(selected) == 1 else (col,))
             continue
         expr, expr_params, bits = small
         shift = sum(field[4] for field in words[-1]) if words else 0
@@ -285,41 +228,37 @@ def row_values(
             shift = 0
         words[-1].append((col, expr, expr_params, shift, bits))
     for word in words:
-        exprs.append(" | ".join(f"(({expr}) << {shift})" for _, expr, _, shift, _ in word))
+        packed = " | ".join(f"(({expr}) << {shift})" for _, expr, _, shift, _ in word)
+        exprs.append(f"ifnull(group_concat({packed}, ','), '')")
         params += [p for _, _, expr_params, _, _ in word for p in expr_params]
         slots.append([(col, shift, bits) for col, _, _, shift, bits in word])
-    return exprs, params, slots
-
-
-def slot_dtype(slot: Slot, columns: Mapping[str, str]) -> str:
-    """The contract dtype of a slot's values (a packed word is an int64)."""
-    return columns[slot] if isinstance(slot, str) else "int64"
-
-
-def unpack_word(
-    values: np.ndarray,
-    word: Sequence[tuple[str, int, int]],
-    columns: Mapping[str, str],
-    coded: Mapping[str, Sequence[str]],
-    data: dict[str, Any],
-) -> None:
-    """The columns packed in the integers ``values`` into ``data``."""
-    for col, shift, bits in word:
-        field = (values >> shift) & ((1 << bits) - 1)
-        data[col] = _unpack(field, col, columns[col], coded.get(col))
-
-
-def in_event_order(data: dict[str, Any]) -> dict[str, Any]:
-    """The columns of ``data`` sorted by its event_id (unchanged when they already are)."""
+    sql, where_params = from_where
+    row = con.execute(
+        f"SELECT count(*), {', '.join(exprs)} {sql}", [*params, *where_params]
+    ).fetchone()
+    data: dict[str, Any] = {}
+    values = iter(row[1:])
+    for slot in slots:
+        text = next(values)
+        if isinstance(slot, str):
+            data[slot] = _column(text, slot, columns[slot])
+            continue
+        if isinstance(slot, tuple):
+            data[slot[0]] = _text(text, next(values), columns[slot[0]])
+            continue
+        packed_values = _ints(text)
+        for col, shift, bits in slot:
+            field = (packed_values >> shift) & ((1 << bits) - 1)
+            data[col] = _unpack(field, col, columns[col], coded.get(col))
     event_ids = data["event_id"]
     if len(event_ids) > 1 and not bool(np.all(event_ids[1:] > event_ids[:-1])):
         order = np.argsort(event_ids, kind="stable")
         data = {col: values[order] for col, values in data.items()}
-    return data
+    return row[0], data
 
 
 def read_frame(
-    con: sqlite3.Connection,
+    cons: Sequence[sqlite3.Connection],
     columns: Mapping[str, str],
     from_where: tuple[str, Sequence[Any]],
     alias: str,
@@ -327,12 +266,15 @@ def read_frame(
     names: Mapping[str, Sequence[str]],
     constants: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """One aggregate query -> a frame of ``columns`` sorted by event_id.
+    """Aggregate queries -> a frame of ``columns`` sorted by event_id.
 
     Parameters
     ----------
-    con
-        The connection, inside the read transaction of the snapshot to read.
+    cons
+        One connection, or several that see the same snapshot (each inside a read transaction
+        started at the same last event id): the columns are then split between them and read in
+        parallel threads (sqlite3 releases the GIL while a query runs). Each part is sorted by
+        its own event_id, so the parts line up whatever order SQLite produced them in.
     columns
         Column -> contract dtype, in output order; must include ``event_id``.
     from_where
@@ -348,33 +290,44 @@ def read_frame(
         value instead of being read.
     """
     constants = constants or {}
-    fetched, coded = plan(columns, used, names, constants)
-    exprs, params, slots = row_values(fetched, columns, coded, alias)
-    aggregates = [
-        a
-        for expr, slot in zip(exprs, slots, strict=True)
-        for a in _aggregates(expr, slot_dtype(slot, columns))
+    fetched = [col for col in columns if col in used and col != "event_id" and col not in constants]
+    coded = {
+        col: names.get(col, ())
+        for col in fetched
+        if col in CODED_COLUMNS and 0 < len(names.get(col, ())) <= _MAX_CODES
+    }
+    parts: list[list[str]] = [["event_id"] for _ in cons]
+    loads = [0.0 for _ in cons]
+    for col in sorted(fetched, key=lambda c: -_weight(c, columns[c], coded)):
+        lightest = loads.index(min(loads))
+        parts[lightest].append(col)
+        loads[lightest] += _weight(col, columns[col], coded)
+    jobs = [
+        (con, part)
+        for con, part in zip(cons, parts, strict=True)
+        if len(part) > 1 or con is cons[0]
     ]
-    sql, where_params = from_where
-    row = con.execute(
-        f"SELECT count(*), {', '.join(aggregates)} {sql}", [*params, *where_params]
-    ).fetchone()
+    results: list[tuple[int, dict[str, Any]] | BaseException] = [None] * len(jobs)  # type: ignore[list-item]
+
+    def run(k: int) -> None:
+        try:
+            results[k] = _read_part(jobs[k][0], jobs[k][1], columns, coded, alias, from_where)
+        except BaseException as exc:  # re-raised in the calling thread
+            results[k] = exc
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(1, len(jobs))]
+    for thread in threads:
+        thread.start()
+    run(0)
+    for thread in threads:
+        thread.join()
     data: dict[str, Any] = {}
-    values = iter(row[1:])
-    for slot in slots:
-        if not isinstance(slot, str):
-            unpack_word(_ints(next(values)), slot, columns, coded, data)
-        elif _is_integer(columns[slot]) or columns[slot].startswith("Float"):
-            data[slot] = _column(next(values), slot, columns[slot])
-        else:
-            data[slot] = _text(next(values), next(values), columns[slot])
-    return assemble(columns, row[0], in_event_order(data), constants)
-
-
-def assemble(
-    columns: Mapping[str, str], n: int, data: Mapping[str, Any], constants: Mapping[str, str]
-) -> pd.DataFrame:
-    """The frame of ``columns`` (``n`` rows) from the columns read (``data``, in event order)."""
+    n = 0
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+        n, part_data = result
+        data.update(part_data)
     frame = {col: full_column(col, dtype, n, data, constants) for col, dtype in columns.items()}
     return pd.DataFrame(frame, copy=False)
 

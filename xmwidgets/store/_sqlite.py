@@ -19,15 +19,9 @@ import numpy as np
 import pandas as pd
 
 from .._contract import EVENT_COLUMNS, LABEL_COLUMNS, TASKS
-from . import _kept_labels, _read_arrow
+from . import _kept_labels
 from ._errors import StoreError
-from ._files import (
-    READ_ONLY_ERRORS,
-    check_folder,
-    connect_read_only,
-    file_uri,
-    read_only_reason,
-)
+from ._files import READ_ONLY_ERRORS, check_folder, connect_read_only, read_only_reason
 from ._import import import_columns, query_order
 from ._read import ALWAYS_READ, CODED_COLUMNS, check_filters, project, read_frame, where_clauses
 from ._schema import CURRENT_KEY, EVENT_KEY, check_file, create, identify, upgrade
@@ -78,8 +72,6 @@ class Store:
         self._read_only: str | None = read_only_reason(self.path)
         # what a second connection opens: the path, or the read-only URI
         self._uri: tuple[str, bool] = (self.path, False)
-        # what the readers of large frames open (read-only: they only read)
-        self._reader_uri = file_uri(self.path, "mode=ro")
         con = None
         if self._read_only is None:
             try:
@@ -100,7 +92,6 @@ class Store:
         if con is None:
             con, uri = connect_read_only(self.path, timeout)
             self._uri = (uri, True)
-            self._reader_uri = uri
             try:
                 if identify(con, self.path):
                     raise StoreError(
@@ -114,6 +105,8 @@ class Store:
                 con.close()
                 raise
         self._con: sqlite3.Connection | None = con
+        # a second connection for reading large frames in parallel, opened when first needed
+        self._reader: sqlite3.Connection | None = None
         # the last labels() frame with its query and last event id, reused while nothing changed
         self._labels_cache: tuple[tuple[Any, ...], int, pd.DataFrame] | None = None
 
@@ -157,6 +150,9 @@ class Store:
         """Close the connection (idempotent). Everything appended is already on disk."""
         with self._lock:
             self._labels_cache = None
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
             if self._con is not None:
                 self._con.close()
                 self._con = None
@@ -200,6 +196,8 @@ class Store:
                 yield con
             finally:
                 con.execute("COMMIT")
+                if self._reader is not None and self._reader.in_transaction:
+                    self._reader.execute("COMMIT")
 
     # ------------------------------------------------------------------ writing
     def append(self, events: Sequence[Mapping[str, Any]]) -> list[int]:
@@ -339,41 +337,42 @@ class Store:
         sql: str,
         params: list[Any],
         *,
-        bulk: bool = True,
+        parallel: bool = True,
         constants: Mapping[str, str] | None = None,
     ) -> pd.DataFrame:
-        """A frame of ``columns`` from ``sql`` (``FROM ... WHERE``, the events aliased ``e``),
-        read inside ``con``'s read transaction. ``bulk``: the read may scan every event, and a
-        large one goes through the ADBC driver (``_read_arrow``)."""
         used = ALWAYS_READ | {r[0] for r in con.execute("SELECT name FROM used_columns")}
         names: dict[str, list[str]] = {}
         for col, value in con.execute("SELECT col, value FROM names ORDER BY col, value"):
             names.setdefault(col, []).append(value)
-        if bulk and self.path != ":memory:":
-            last = con.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
-            if last >= _ARROW_READ_EVENTS:
-                frame = _read_arrow.read_frame(
-                    self._reader_uri,
-                    last,
-                    self._parallel_readers(),
-                    columns,
-                    (sql, params),
-                    "e",
-                    used,
-                    names,
-                    constants,
-                )
-                if frame is not None:
-                    return frame
-        return read_frame(con, columns, (sql, params), "e", used, names, constants)
+        cons = self._snapshot_readers(con) if parallel else [con]
+        return read_frame(cons, columns, (sql, params), "e", used, names, constants)
 
-    @staticmethod
-    def _parallel_readers() -> int:
-        """Connections for one large read: two from the main thread, one from a worker."""
-        # a read on a worker thread already runs beside other work (a grid reads its labels while
-        # it checks its pool): a second connection would contend for the same cores and repeat
-        # the join, costing CPU for no gain
-        return 2 if threading.current_thread() is threading.main_thread() else 1
+    def _snapshot_readers(self, con: sqlite3.Connection) -> list[sqlite3.Connection]:
+        """``con`` plus, for a large file store read from the main thread, a second connection on
+        the same snapshot.
+
+        Called inside ``con``'s read transaction. Every write appends an event, so two read
+        transactions that see the same last event id see the same data.
+        """
+        last = con.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
+        if self.path == ":memory:" or last < _PARALLEL_READ_EVENTS:
+            return [con]
+        if threading.current_thread() is not threading.main_thread():
+            # a read on a worker thread already runs beside other work (a grid reads its labels
+            # while it checks its pool): a second connection would contend for the same cores
+            # and repeat the join, costing CPU (1.85 -> 1.58 s for a 1M-label grid) for no gain
+            return [con]
+        if self._reader is None:
+            self._reader = self._connect_reader()
+        reader = self._reader
+        if reader.in_transaction:
+            reader.execute("COMMIT")
+        reader.execute("BEGIN")
+        seen = reader.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
+        if seen != last:  # a write landed in between: read on one connection this time
+            reader.execute("COMMIT")
+            return [con]
+        return [con, reader]
 
     def events(
         self,
@@ -583,7 +582,7 @@ class Store:
         touched = f"({key}) IN (SELECT {EVENT_KEY} FROM events WHERE event_id > ?)"
         where = " AND ".join([touched, *clauses])
         sql = f"FROM current c JOIN events e ON e.event_id = c.event_id WHERE {where}"
-        new = self._frame(con, columns, sql, [since, *params], bulk=False, constants=constants)
+        new = self._frame(con, columns, sql, [since, *params], parallel=False, constants=constants)
         drop = np.isin(frame["event_id"].to_numpy(), np.array([*gone, *new["event_id"]], np.int64))
         if not len(new):
             return frame[~drop].reset_index(drop=True)
@@ -665,8 +664,8 @@ _COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3 or bool(
 _DELTA_EVENTS = 10_000
 # a frame kept beside the store (_kept_labels) and refreshed from more events than this is kept anew
 _KEEP_AGAIN_EVENTS = 1_000
-# from this many events on, a frame that may scan them all is read through the ADBC driver
-_ARROW_READ_EVENTS = 100_000
+# from this many events on, a frame is read by two connections in parallel
+_PARALLEL_READ_EVENTS = 100_000
 
 
 def open_store(path: str | os.PathLike[str] | Store = "labels.sqlite") -> Store:
