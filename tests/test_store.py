@@ -697,6 +697,20 @@ def test_parallel_read_matches_single_connection_read(
     store.close()
 
 
+def test_all_null_text_columns_are_separate_columns(store: Store) -> None:
+    # the all-null text columns of a frame share one Arrow array: writing one changes no other
+    store.append([grade("q1", f"d{i}", 1) for i in range(3)])
+    labels = store.labels()
+    assert labels["note"].isna().all() and labels["flags"].isna().all()
+    labels.loc[0, "note"] = "edited"
+    labels.loc[1, "flags"] = "blurry"
+    assert labels["note"].isna().tolist() == [False, True, True]
+    assert labels["flags"].isna().tolist() == [True, False, True]
+    assert labels["shown"].isna().all() and labels["other_id"].isna().all()
+    again = store.labels()
+    assert again["note"].isna().all() and again["flags"].isna().all()
+
+
 @pytest.mark.parametrize("storage", ["python", "pyarrow"])
 def test_frames_under_either_string_storage(store: Store, storage: str) -> None:
     if storage == "pyarrow":
