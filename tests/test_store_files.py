@@ -194,6 +194,14 @@ def test_missing_folder_is_named(tmp_path: Path) -> None:
     assert not (tmp_path / "no").exists()
 
 
+@pytest.mark.parametrize("path", ["", "  "])
+def test_an_empty_store_path_is_refused(path: str) -> None:
+    # SQLite opens "" as a private temporary database: judgements acknowledged as saved would be
+    # gone on close (an unset environment variable gives "")
+    with pytest.raises(StoreError, match="the store path is empty.*':memory:'"):
+        open_store(path)
+
+
 def test_new_store_in_a_read_only_folder_says_so(folder: Path) -> None:
     out = _run_without_write_access(folder / "new.sqlite", folder)
     assert "cannot create store" in out["open_error"], out

@@ -147,6 +147,12 @@ def check_file(path: str) -> None:
     """
     if path == ":memory:":
         return
+    if not path.strip():
+        # SQLite opens "" as a private temporary database: every judgement would be gone on close
+        raise StoreError(
+            f"the store path is empty ({path!r}): pass a file name such as 'labels.sqlite', a "
+            "PostgreSQL URL, or ':memory:' for throwaway work"
+        )
     try:
         with open(path, "rb") as fh:
             head = fh.read(len(_SQLITE_MAGIC))
