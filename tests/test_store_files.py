@@ -198,7 +198,7 @@ def test_missing_folder_is_named(tmp_path: Path) -> None:
 def test_an_empty_store_path_is_refused(path: str) -> None:
     # SQLite opens "" as a private temporary database: judgements acknowledged as saved would be
     # gone on close (an unset environment variable gives "")
-    with pytest.raises(StoreError, match="the store path is empty.*':memory:'"):
+    with pytest.raises(StoreError, match=r"the store path is empty.*':memory:'"):
         open_store(path)
 
 

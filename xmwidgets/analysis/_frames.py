@@ -19,6 +19,7 @@ __all__ = [
     "no_grade_error",
     "rank_run",
     "require_columns",
+    "require_ids",
     "resolve_scale",
     "runs_dict",
     "ungraded_rows",
@@ -39,6 +40,32 @@ def require_columns(frame: Any, columns: Iterable[str], what: str) -> pd.DataFra
             f"it has {', '.join(repr(str(c)) for c in frame.columns) or 'no columns'}"
         )
     return frame
+
+
+def require_ids(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    """Raise a ``ValueError`` naming the first row of ``frame`` whose id in ``columns`` is missing.
+
+    A missing id would otherwise be read as the text "None", or as the code -1 of
+    ``pd.factorize`` -- that is, as some other id -- and give a wrong result without a word.
+    """
+    for col in columns:
+        missing = frame[col].isna().to_numpy(dtype=bool)
+        if not missing.any():
+            continue
+        at = int(np.flatnonzero(missing)[0])
+        label = frame.index[at]
+        row = f"row {at}" if label == at else f"row {at} (index {label!r})"
+        context = ""
+        if (
+            col != "query_id"
+            and "query_id" in frame.columns
+            and pd.notna(frame["query_id"].iloc[at])
+        ):
+            context = f" (query {frame['query_id'].iloc[at]!r})"
+        raise ValueError(
+            f"{what}: {row}{context} has no {col} ({int(missing.sum())} row(s) without one); "
+            f"every row needs one: drop such rows first, e.g. frame.dropna(subset=[{col!r}])"
+        )
 
 
 def _alias_doc_id(frame: pd.DataFrame) -> pd.DataFrame:
@@ -67,7 +94,9 @@ def grade_labels(labels: Any, *, annotator: bool = True) -> pd.DataFrame:
     if "task" in frame.columns:
         mask = mask & (frame["task"].astype("string") == "grade").fillna(False).to_numpy(dtype=bool)
     keep = [*columns, *(["campaign"] if "campaign" in frame.columns else [])]
-    out = frame.loc[mask, keep].reset_index(drop=True)
+    out = frame.loc[mask, keep]
+    require_ids(out, [c for c in columns if c != "relevance"], "labels")
+    out = out.reset_index(drop=True)
     for c in keep:
         if c == "relevance":
             out[c] = _as_int(out[c])
@@ -248,6 +277,7 @@ def rank_run(run: Any, name: str = "run") -> pd.DataFrame:
             f"{what} is missing column 'score' (or 'rank'); it has "
             f"{', '.join(repr(str(c)) for c in frame.columns)}"
         )
+    require_ids(frame, ("query_id", "item_id"), what)
     if np.isnan(key).any():
         bad = frame.iloc[int(np.flatnonzero(np.isnan(key))[0])]
         raise ValueError(

@@ -35,7 +35,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._frames import _order, _text, grade_labels, rank_run, require_columns, runs_dict
+from ._frames import (
+    _order,
+    _text,
+    grade_labels,
+    rank_run,
+    require_columns,
+    require_ids,
+    runs_dict,
+)
 
 __all__ = ["MissingEstimate", "estimate_missing", "estimated_recall", "sample_unjudged"]
 
@@ -63,6 +71,7 @@ class _Unjudged:
 def _unjudged_pairs(labels: pd.DataFrame, pairs: pd.DataFrame) -> _Unjudged:
     """The pairs (first row of each) that have no grade in the labels."""
     require_columns(pairs, _KEY, "pairs")
+    require_ids(pairs, _KEY, "pairs")
     graded = grade_labels(labels, annotator="annotator" in labels.columns)
     n = len(pairs)
     pq, pi = _text(pairs["query_id"]), _text(pairs["item_id"])

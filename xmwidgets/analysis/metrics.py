@@ -188,8 +188,8 @@ def _direct_run(run: Any, qrels: pd.DataFrame) -> dict[str, dict[str, float]] | 
     if not {"query_id", "item_id", "score"} <= set(frame.columns):
         return None
     score = pd.to_numeric(frame["score"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    if np.isnan(score).any():
-        return None
+    if np.isnan(score).any() or frame[["query_id", "item_id"]].isna().any().any():
+        return None  # rank_run says what is wrong
     q_codes, q_names = pd.factorize(_text(frame["query_id"]))
     i_codes, i_names = pd.factorize(_text(frame["item_id"]))
     if len(q_codes) == 0:
