@@ -343,7 +343,8 @@ describe("ranking body", () => {
     expect(r.order()).toEqual(ids(0, [2, 3, 4, 5, 1, 0]));
     expect(r.notice().textContent).toMatch(/flagged broken media.*m clears/);
     r.press("s");
-    const save = r.model.actions("rank")[0] as unknown as { ranking: Array<[string, number]> };
+    const actions = r.model.actions() as unknown as Array<{ op: string; ranking: Array<[string, number]> }>;
+    const save = actions.filter((action) => action.op === "rank")[0];
     expect(save.ranking).toEqual(ids(0, [2, 3, 4, 5, 1]).map((id, i) => [id, i + 1]));
     r.model.ackNext({ states: { q0: rankStates(save.ranking) } });
     expect(r.status()).toMatch(/^✓ ranking saved/);
