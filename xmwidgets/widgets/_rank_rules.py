@@ -225,23 +225,9 @@ class RankRules(ScaleRules):
             return [f"ranking of query {q.index + 1} unchanged: it is saved already"]
         for k in order:
             item_id, rank = action.ranking[k][0], ranks[k]
-            tied = counts[rank] > 1
-            self._set(
-                q,
-                item_id,
-                Ranked(
-                    rank=rank,
-                    n_ranked=n,
-                    tied=tied,
-                    shown_position=q.position[item_id],
-                    duration_ms=action.duration_ms,
-                    guideline_version=self.version,
-                    created_at=now,
-                ),
+            applied.events.append(
+                self._put(q, item_id, now, action.duration_ms, rank, n, counts[rank] > 1)
             )
-            event = self._event("rank", q, item_id, now, action.duration_ms)
-            event.update(rank=rank, shown=q.shown_json)
-            applied.events.append(event)
         # which query: a ranking is also saved by leaving it (n, p, g), so it is said on the next
         return [f"ranking of query {q.index + 1} saved: {n} candidates{ties}"]
 
@@ -257,20 +243,7 @@ class RankRules(ScaleRules):
         )
         if flags is None:
             return []
-        state = Ranked(
-            rank=None,
-            n_ranked=None,
-            tied=False,
-            flags=flags,
-            shown_position=q.position[item_id],
-            duration_ms=action.duration_ms,
-            guideline_version=self.version,
-            created_at=now,
-        )
-        self._set(q, item_id, state if state.judged else None)
-        event = self._event("rank", q, item_id, now, action.duration_ms)
-        event.update(rank=None, flags=",".join(flags) or None, shown=q.shown_json)
-        applied.events.append(event)
+        applied.events.append(self._put(q, item_id, now, action.duration_ms, flags=flags))
         if not action.on:
             return [f"broken-media flag cleared on {where}: rank it, then save (s)"]
         notices = [f"{where} flagged broken-media: left out of the ranking"]
@@ -288,23 +261,39 @@ class RankRules(ScaleRules):
         counts = Counter(new)
         events = []
         for (item_id, old), rank in zip(ranked, new, strict=True):
-            changed = rank != old.rank
-            self._set(
-                q,
-                item_id,
-                replace(
-                    old,
-                    rank=rank,
-                    n_ranked=len(ranked),
-                    tied=counts[rank] > 1,
-                    created_at=now if changed else old.created_at,
-                ),
-            )
-            if changed:
-                event = self._event("rank", q, item_id, now, old.duration_ms)
-                event.update(rank=rank, shown=q.shown_json)
-                events.append(event)
+            n, tied = len(ranked), counts[rank] > 1
+            if rank != old.rank:
+                events.append(self._put(q, item_id, now, old.duration_ms, rank, n, tied))
+            else:
+                self._set(q, item_id, replace(old, n_ranked=n, tied=tied))
         return events
+
+    def _put(
+        self,
+        q: QueryState,
+        item_id: str,
+        now: datetime,
+        duration: int | None,
+        rank: int | None = None,
+        n_ranked: int | None = None,
+        tied: bool = False,
+        flags: tuple[str, ...] = (),
+    ) -> dict[str, Any]:
+        """Set one candidate's state (no rank and no flag: none) and return its ``rank`` event."""
+        state = Ranked(
+            rank=rank,
+            n_ranked=n_ranked,
+            tied=tied,
+            flags=flags,
+            shown_position=q.position[item_id],
+            duration_ms=duration,
+            guideline_version=self.version,
+            created_at=now,
+        )
+        self._set(q, item_id, state if state.judged else None)
+        event = self._event("rank", q, item_id, now, duration)
+        event.update(rank=rank, flags=",".join(flags) or None, shown=q.shown_json)
+        return event
 
     def item_ack(self, item_id: str, state: Ranked | None) -> dict[str, Any]:
         return {
