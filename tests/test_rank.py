@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pytest
-from test_grid import UNDO, Browser
+from test_grid import UNDO, Browser, flag
 
 import xmwidgets as xm
 
@@ -61,6 +61,7 @@ def test_opens_on_the_rank_task_with_an_empty_labels_frame(built_bundle: pathlib
         "rank": "Int32",
         "n_ranked": "Int32",
         "tied": "boolean",
+        "flags": "string",
         "annotator": "string",
         "campaign": "string",
         "guideline_version": "string",
@@ -119,7 +120,7 @@ def test_ties_share_a_rank_and_a_dense_ranking_is_stored_in_competition_form(
     assert _labels(labels) == [("c", 1), ("a", 2), ("e", 2), ("b", 4), ("d", 5)]
     assert labels["tied"].tolist() == [False, True, True, False, False]
     states = {s["item_id"]: s for s in result["queries"]["q1"]["states"]}
-    assert states["e"] == {"item_id": "e", "rank": 2, "tied": True}
+    assert states["e"] == {"item_id": "e", "rank": 2, "tied": True, "flags": []}
     # all tied is a ranking too
     result = browser.one(**rank("q2", ("a", 1), ("f", 1)))
     assert result["status"] == "saved"
@@ -210,7 +211,7 @@ def test_other_tasks_ops_are_not_ranking_ops(built_bundle: pathlib.Path) -> None
     ranker._on_message(ranker, {"type": "judge", "actions": batch}, [])
     ack, error = browser.sent[-2][0], browser.sent[-1][0]
     assert ack["results"][0]["notice"] == (
-        'action 0: unknown op "grade"; the ranking task\'s ops are rank, undo'
+        'action 0: unknown op "grade"; the ranking task\'s ops are rank, flag, undo'
     )
     assert error["type"] == "error" and ranker.store.events().empty
 
@@ -371,3 +372,114 @@ def test_added_candidates_reopen_a_ranked_query(built_bundle: pathlib.Path) -> N
     result = browser.one(**rank("q1", ("f", 1), ("a", 2), ("b", 3), ("c", 4), ("d", 5), ("e", 6)))
     assert result["status"] == "saved" and result["queries"]["q1"]["done"] is True
     assert ranker.labels["n_ranked"].tolist() == [6] * 6
+
+
+def _flagged(frame: pd.DataFrame) -> dict[str, str]:
+    return {i: f for i, f in zip(frame["item_id"], frame["flags"], strict=True) if not pd.isna(f)}
+
+
+def test_broken_media_leaves_the_ranking_and_the_others_close_up(
+    built_bundle: pathlib.Path, location: Location
+) -> None:
+    ranker = make_ranker(location())
+    browser = Browser(ranker)
+    browser.judge(IN_ORDER)
+    result = browser.one(**flag("q1", "c"))
+    assert result["status"] == "saved"
+    assert result["notice"] == (
+        "candidate 3 flagged broken-media: left out of the ranking · "
+        "its rank 3 removed, the others moved up"
+    )
+    states = {s["item_id"]: (s["rank"], s["flags"]) for s in result["queries"]["q1"]["states"]}
+    assert states == {
+        "a": (1, []),
+        "b": (2, []),
+        "c": (None, ["broken-media"]),
+        "d": (3, []),
+        "e": (4, []),
+    }
+    assert result["queries"]["q1"]["done"] is True
+    assert ranker.progress == {"judged": 5, "total": 7, "queries_done": 1, "n_queries": 2}
+    labels = ranker.labels
+    # the rows keep their places: c's row now says it is flagged, with no rank
+    assert list(labels["item_id"]) == list("abcde") and list(labels.index) == list(range(5))
+    ranks = labels.set_index("item_id")[["rank", "n_ranked"]]
+    assert ranks.dropna().astype(int).to_dict("list") == {"rank": [1, 2, 3, 4], "n_ranked": [4] * 4}
+    assert ranks.loc["c"].isna().all()
+    assert _flagged(labels) == {"c": "broken-media"} and not labels["tied"].any()
+    # the store: c's event carries the flag and no rank; d and e got their new ranks
+    stored = ranker.store.labels(task="rank").set_index("item_id")
+    assert stored.loc["c", "flags"] == "broken-media" and pd.isna(stored.loc["c", "rank"])
+    assert stored["rank"].dropna().astype(int).to_dict() == {"a": 1, "b": 2, "d": 3, "e": 4}
+    assert len(ranker.store.events()) == 5 + 3
+    # a ranking that lists it is refused; one without it is the query's ranking
+    refused = browser.one(**REVERSED)
+    assert refused["status"] == "refused"
+    assert "candidate 3 is flagged broken-media" in refused["notice"], refused["notice"]
+    saved = browser.one(**rank("q1", ("e", 1), ("d", 2), ("b", 3), ("a", 4)))
+    assert saved["status"] == "saved" and saved["queries"]["q1"]["done"] is True
+    assert _labels(ranker.labels.dropna(subset=["rank"])) == [
+        ("a", 4),
+        ("b", 3),
+        ("d", 2),
+        ("e", 1),
+    ]
+    # undo twice: the ranking of four, then the flag; the first ranking is back whole
+    browser.one(**UNDO)
+    assert browser.one(**UNDO)["notice"] == "undid: flag 'broken-media' on candidate 3 of query 1"
+    assert _stored(ranker) == [("a", 1), ("b", 2), ("c", 3), ("d", 4), ("e", 5)]
+    assert _labels(ranker.labels) == [("a", 1), ("b", 2), ("c", 3), ("d", 4), ("e", 5)]
+    assert _flagged(ranker.labels) == {} and ranker.labels["n_ranked"].tolist() == [5] * 5
+
+
+def test_a_query_is_done_with_its_broken_candidate_unranked_and_resumes(
+    built_bundle: pathlib.Path, location: Location
+) -> None:
+    store = location()
+    ranker = make_ranker(store)
+    browser = Browser(ranker)
+    result = browser.one(**flag("q1", "b"))
+    assert result["notice"] == "candidate 2 flagged broken-media: left out of the ranking"
+    assert result["queries"]["q1"]["done"] is False
+    missing = browser.one(**rank("q1", ("a", 1), ("c", 2), ("d", 3)))
+    assert "it lists 3 of the 4 candidates to rank of query 1" in missing["notice"], missing
+    done = browser.one(**rank("q1", ("d", 1), ("a", 2), ("c", 3), ("e", 4)))
+    assert done["status"] == "saved" and done["queries"]["q1"]["done"] is True
+    assert ranker.progress["queries_done"] == 1 and ranker.progress["judged"] == 5
+    # reopened: the flag and the ranking are back, in the labels, the page and the progress
+    again = make_ranker(store)
+    assert again.query_index == 1
+    assert again.progress == {"judged": 5, "total": 7, "queries_done": 1, "n_queries": 2}
+    assert list(again.labels["item_id"]) == list("daceb")
+    assert _flagged(again.labels) == {"b": "broken-media"}
+    assert again.labels["n_ranked"].tolist()[:4] == [4] * 4
+    page, _ = Browser(again).page(0)
+    assert {c["item_id"]: (c["rank"], c["flags"]) for c in page["candidates"]} == {
+        "a": (2, []),
+        "b": (None, ["broken-media"]),
+        "c": (3, []),
+        "d": (1, []),
+        "e": (4, []),
+    }
+    # m again clears it: the candidate is unranked, the query needs its ranking again
+    cleared = Browser(again).one(**flag("q1", "b", on=False))
+    assert cleared["notice"] == "broken-media flag cleared on candidate 2: rank it, then save (s)"
+    assert cleared["queries"]["q1"]["done"] is False
+    assert "b" not in set(again.labels["item_id"])
+    assert again.progress["queries_done"] == 0
+
+
+def test_a_flag_on_an_item_that_is_not_a_candidate_is_refused_naming_it(
+    built_bundle: pathlib.Path,
+) -> None:
+    ranker = make_ranker()
+    browser = Browser(ranker)
+    result = browser.one(**flag("q1", "f"))
+    assert result["status"] == "refused"
+    assert result["notice"] == "item_id 'f' is not a candidate of query 'q1' (query 1)"
+    other = browser.one(**flag("q1", "a", name="dissonant"))
+    assert other["status"] == "refused"
+    assert other["notice"] == (
+        'flag "dissonant" refused: the ranking task\'s flags are broken-media'
+    )
+    assert ranker.store.events().empty and ranker.labels.empty

@@ -293,8 +293,62 @@ describe("ranking body", () => {
     const r = mountRanker();
     r.press("?");
     const help = r.text(".xmw-help");
-    for (const keyName of ["Shift+←", "Shift+↑", "drag a tile", "t  or  Home", "End", "=", "s", "z"])
+    for (const keyName of ["Shift+←", "Shift+↑", "drag a tile", "t  or  Home", "End", "=", "s", "m", "z"])
       expect(help).toContain(keyName);
+    expect(help).toContain("broken media");
+    expect(r.text(".xmw-hint")).toContain("m broken media");
+  });
+
+  it("m flags the focused candidate broken: out of the ranking, sent at once; z undoes it", () => {
+    const r = mountRanker();
+    r.press("ArrowRight");
+    r.press("ArrowRight"); // d2
+    r.tick(300);
+    r.press("m");
+    const [action] = r.model.actions() as unknown as Array<Record<string, unknown>>;
+    expect(action).toMatchObject({ op: "flag", query_id: "q0", item_id: "q0-d2", flag: "broken-media", on: true });
+    // its tile goes last, with no rank and the grid's chip; the others close up
+    expect(r.order()).toEqual(ids(0, [0, 1, 3, 4, 5, 2]));
+    const tile = r.tiles()[5];
+    expect([tile.dataset.broken, tile.dataset.rank, tile.dataset.flags]).toEqual(["true", "", "broken-media"]);
+    expect(tile.querySelector(".xmw-chip")?.getAttribute("title")).toBe("broken-media");
+    expect(r.ranks().slice(0, 5)).toEqual([1, 2, 3, 4, 5]);
+    // the focus stays at the place, now on the next candidate
+    expect(r.focused()?.dataset.itemId).toBe("q0-d3");
+    r.model.ackNext({
+      states: { q0: [{ item_id: "q0-d2", rank: null, flags: ["broken-media"] }] as unknown as StoredState[] },
+    });
+    expect(r.tiles()[5].dataset.broken).toBe("true");
+    expect(r.text(".xmw-position")).toContain("1/6 judged");
+    // z: the m is taken back in the kernel, the draft is as it was
+    r.press("z");
+    expect(r.model.actions("undo")).toHaveLength(1);
+    expect(r.order()).toEqual(ids(0, [0, 1, 2, 3, 4, 5]));
+    expect(r.tiles()[2].dataset.broken).toBe("false");
+    r.model.ackNext({ states: { q0: [{ item_id: "q0-d2", rank: null, flags: [] }] as unknown as StoredState[] } });
+    expect(r.order()).toEqual(ids(0, [0, 1, 2, 3, 4, 5]));
+  });
+
+  it("a ranking saved with a broken candidate leaves it out; a broken tile is not moved", () => {
+    const r = mountRanker();
+    r.press("m"); // d0
+    r.model.ackNext({
+      states: { q0: [{ item_id: "q0-d0", rank: null, flags: ["broken-media"] }] as unknown as StoredState[] },
+    });
+    r.press("End"); // the focus is on d1, now first: to the end of the ranking, before the broken one
+    expect(r.order()).toEqual(ids(0, [2, 3, 4, 5, 1, 0]));
+    r.press("ArrowRight"); // the broken tile
+    expect(r.focused()?.dataset.itemId).toBe("q0-d0");
+    r.press("t");
+    expect(r.order()).toEqual(ids(0, [2, 3, 4, 5, 1, 0]));
+    expect(r.notice().textContent).toMatch(/flagged broken media.*m clears/);
+    r.press("s");
+    const actions = r.model.actions() as unknown as Array<{ op: string; ranking: Array<[string, number]> }>;
+    const save = actions.filter((action) => action.op === "rank")[0];
+    expect(save.ranking).toEqual(ids(0, [2, 3, 4, 5, 1]).map((id, i) => [id, i + 1]));
+    r.model.ackNext({ states: { q0: rankStates(save.ranking) } });
+    expect(r.status()).toMatch(/^✓ ranking saved/);
+    expect(r.text(".xmw-position")).toContain("6/6 judged");
   });
 });
 

@@ -230,3 +230,173 @@ def test_status_row_overlaps_nothing_at_700_800_and_900(
         page.keyboard.press("x")
         wait_tiles(page, "(s) => !s.none_relevant_visible && s.unsaved === 0")
         assert page.evaluate(_STATUS, GRID_ROOT)["height"] == before["height"], at
+
+
+# JS: tile k of the last grid: its box, its note button's ✎ box, whether the ✎ is what is drawn
+# at its centre (not cut off nor covered), and the chips shown / the overflow mark
+_NOTE_BUTTON = """([sel, k]) => {
+  const root = [...document.querySelectorAll(sel)].pop();
+  const tile = root.querySelectorAll(".xmw-tile")[k];
+  const box = (el) => { const r = el.getBoundingClientRect();
+    return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width }; };
+  const icon = tile.querySelector(".xmw-note-icon");
+  const b = icon.getBoundingClientRect();
+  const hit = document.elementFromPoint((b.left + b.right) / 2, (b.top + b.bottom) / 2);
+  const marks = tile.querySelector(".xmw-marks");
+  const clip = marks.getBoundingClientRect();
+  const more = tile.querySelector(".xmw-marks-more");
+  return {
+    tile: box(tile), icon: box(icon), marks: box(marks),
+    icon_drawn: !!hit && icon.contains(hit) || hit === icon.parentElement,
+    icon_in_marks: b.left >= clip.left - 0.5 && b.right <= clip.right + 0.5,
+    // the chips drawn: in the line's box (not on the line cut off below it, not cut at its end)
+    chips: [...tile.querySelectorAll(".xmw-chip")].filter((c) => {
+      const r = c.getBoundingClientRect();
+      return r.width > 0 && r.right <= clip.right + 0.5 && r.top >= clip.top - 0.5
+             && r.bottom <= clip.bottom + 0.5;
+    }).map((c) => c.dataset.flag),
+    more: more && !more.hidden ? { text: more.textContent, title: more.title } : null,
+    columns: new Set([...root.querySelectorAll(".xmw-tile")].map((t) => Math.round(t.getBoundingClientRect().top))).size,
+  };
+}"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("ui", ["lab", "notebook"])
+def test_four_flags_and_a_note_on_a_tile_of_four_columns_keep_the_note_button(
+    page: Any, jupyter_server: JupyterServer, artifacts_dir: Path, ui: str, theme: str
+) -> None:
+    out = artifacts_dir / "views"
+    out.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size(WINDOW)
+    # four candidate flags with keys besides broken-media (which has its own button on a media
+    # tile): D, U, F and T on the first tile, an image, beside its best and broken buttons
+    cells = [
+        CELLS[0],
+        """\
+from xmwidgets.rubric import Flag
+scale = xm.Scale(levels=xm.TREC_SCALE.levels, name="chips", version="chips@1",
+                 flags=[*xm.DEFAULT_FLAGS, Flag("too-dark", "Too dark to judge.", key="T",
+                                               applies_to="candidate")])
+grid = xm.RelevanceGrid(demo.queries, demo.items, q01, store="chips.sqlite", annotator="ana",
+                        shuffle=False, scale=scale)
+grid""",
+    ]
+    open_and_run(
+        page, jupyter_server, f"chips_{ui}_{theme}/chips.ipynb", cells, ui, dark=theme == "dark"
+    )
+    wait_grid(page, query_index=0)
+    root = page.locator(GRID_ROOT).last
+    root.evaluate("(el) => el.scrollIntoView({block: 'start'})")
+    root.locator(".xmw-progress").click()
+    page.wait_for_timeout(500)
+    k = 0
+    assert root.locator(".xmw-tile").first.locator(".xmw-broken").count() == 1
+    before = _tiles(page)
+    tiles_per_row = sum(1 for top in before["tops"] if top == before["tops"][0])
+    assert tiles_per_row == 4, f"{ui} {theme}: {tiles_per_row} columns, not 4"
+    for key in ("D", "U", "F", "T"):
+        page.keyboard.press(key)
+    page.keyboard.press("e")
+    page.keyboard.type("two captions say the same")
+    page.keyboard.press("Enter")
+    wait_tiles(
+        page,
+        "(s, k) => s.unsaved === 0 && s.tiles[k].flags.split(/[ ,]/).length === 4 && !!s.tiles[k].note",
+        k,
+    )
+    after = _tiles(page)
+    assert after["heights"] == before["heights"], (
+        f"{ui} {theme}: four flags changed a tile's height: {_rows(before)} -> {_rows(after)}"
+    )
+    assert after["tops"] == before["tops"], f"{ui} {theme}: four flags moved the tiles"
+    probe = page.evaluate(_NOTE_BUTTON, [GRID_ROOT, k])
+    tile, icon = probe["tile"], probe["icon"]
+    assert icon["width"] > 4, f"{ui} {theme}: the ✎ has no width: {probe}"
+    assert tile["left"] <= icon["left"] and icon["right"] <= tile["right"], probe
+    assert tile["top"] <= icon["top"] and icon["bottom"] <= tile["bottom"], probe
+    assert probe["icon_in_marks"] and probe["icon_drawn"], f"{ui} {theme}: the ✎ is cut: {probe}"
+    # the flags that have no room are said: "+n", their names in its title
+    shown = probe["chips"]
+    assert shown, f"{ui} {theme}: no chip is shown whole: {probe}"
+    hidden = 4 - len(shown)
+    if hidden:
+        assert probe["more"] and probe["more"]["text"] == f"+{hidden}", probe
+        assert all(
+            f in probe["more"]["title"]
+            for f in {"dissonant", "near-duplicate", "suspected-false-negative", "too-dark"}
+            - set(shown)
+        ), probe
+    root.screenshot(path=str(out / f"{ui}_{theme}_1280_four_flags.png"))
+
+
+# JS: the last grid's notice (its box, or null when hidden) and every tile's box
+_NOTICE_AND_TILES = """(sel) => {
+  const root = [...document.querySelectorAll(sel)].pop();
+  const box = (el) => { const r = el.getBoundingClientRect();
+    return { left: r.left, right: r.right, top: r.top, bottom: r.bottom }; };
+  const notice = root.querySelector(".xmw-notice");
+  const shown = !!notice && !notice.hidden && notice.getClientRects().length > 0;
+  return {
+    notice: shown ? { ...box(notice), text: notice.textContent, kind: notice.dataset.kind } : null,
+    tiles: [...root.querySelectorAll(".xmw-tile")].map(box),
+  };
+}"""
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (
+        min(a["right"], b["right"]) - max(a["left"], b["left"]) > 0.5
+        and min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > 0.5
+    )
+
+
+def _notice_covers_no_tile(page: Any, where: str, starts: str) -> dict[str, Any]:
+    """Wait for a notice starting with ``starts``; assert it lies over no tile; return the probe."""
+    wait_tiles(page, "(s, p) => s.notice.startsWith(p) && s.unsaved === 0", starts)
+    probe = page.evaluate(_NOTICE_AND_TILES, GRID_ROOT)
+    notice = probe["notice"]
+    assert notice is not None, where
+    covered = [k for k, tile in enumerate(probe["tiles"]) if _overlap(notice, tile)]
+    assert not covered, f"{where}: the notice {notice} lies over tiles {covered}"
+    return probe
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("ui", ["lab", "notebook"])
+def test_a_notice_covers_no_tile_and_moves_none(
+    page: Any, jupyter_server: JupyterServer, artifacts_dir: Path, ui: str, theme: str
+) -> None:
+    """A refused key and an undo say so over the key hint, at 1280x800 and in a 768 px window:
+    the notice's box meets no tile's box, and no tile moves when it shows nor when it goes."""
+    out = artifacts_dir / "views"
+    out.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size(WINDOW)
+    cells = [CELLS[0], CELLS[1].replace("steady.sqlite", "notice.sqlite")]
+    name = f"notice_{ui}_{theme}/notice.ipynb"
+    open_and_run(page, jupyter_server, name, cells, ui, dark=theme == "dark")
+    wait_grid(page, query_index=0)
+    root = page.locator(GRID_ROOT).last
+    for width in (1280, 768):
+        where = f"{ui} {theme} {width} px"
+        page.set_viewport_size({"width": width, "height": 800})
+        page.wait_for_timeout(400)
+        root.evaluate("(el) => el.scrollIntoView({block: 'start'})")
+        root.locator(".xmw-progress").click()  # the keys go to the widget
+        page.keyboard.press("2")  # a relevant grade (undone below at 1280)
+        wait_tiles(page, "(s) => s.unsaved === 0")
+        page.wait_for_timeout(300)
+        before = page.evaluate(_NOTICE_AND_TILES, GRID_ROOT)["tiles"]
+        # x with a candidate graded relevant: refused, and said
+        page.keyboard.press("x")
+        shown = _notice_covers_no_tile(page, where, "'none relevant' refused")
+        assert shown["notice"]["kind"] == "refused"
+        assert shown["tiles"] == before, f"{where}: the notice moved tiles"
+        root.screenshot(path=str(out / f"{ui}_{theme}_{width}_notice.png"))
+        # it goes by itself: nothing moves either
+        wait_tiles(page, "(s) => s.notice === ''", None, timeout_ms=20_000)
+        assert page.evaluate(_NOTICE_AND_TILES, GRID_ROOT)["tiles"] == before, where
+        if width == 1280:
+            page.keyboard.press("z")  # "undid: grade ..." over the hint too
+            undid = _notice_covers_no_tile(page, where, "undid:")
+            assert undid["tiles"] == before, f"{where}: the undo's notice moved tiles"

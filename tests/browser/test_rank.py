@@ -19,9 +19,25 @@ from typing import Any
 
 import pytest
 
-from ._grid import GRID_ROOT, focus_grid, grid_snapshot, wait_all_saved, wait_grid, wait_tiles
+from ._grid import (
+    GRID_ROOT,
+    focus_grid,
+    grid_snapshot,
+    mark_grids_stale,
+    wait_all_saved,
+    wait_grid,
+    wait_tiles,
+)
 from ._jupyter import JupyterServer
-from ._pages import open_notebook, output_json, run_all_cells, screenshot, set_theme, write_notebook
+from ._pages import (
+    open_notebook,
+    output_json,
+    run_all_cells,
+    run_cell,
+    screenshot,
+    set_theme,
+    write_notebook,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -307,3 +323,90 @@ def test_drag_to_the_top_of_a_long_ranking_scrolls(
     _wait_status(page, "✓ ranking saved")
     wait_all_saved(page)
     assert _stored(store) == {q1: [(item, k + 1) for k, item in enumerate(want)]}
+
+
+# prints the kernel's ranker.labels as [[query_id, item_id, rank or None, flags or None], ...]
+FLAGS_JSON = """\
+import json
+print(json.dumps([[r.query_id, r.item_id, None if r.rank is pd.NA else int(r.rank),
+                   None if r.flags is pd.NA else r.flags] for r in ranker.labels.itertuples()]))"""
+
+
+def _stored_flags(path: Path) -> dict[tuple[str, str], tuple[Any, Any]]:
+    """The current (rank, flags) of each ranked or flagged pair in the SQLite event log."""
+    con = sqlite3.connect(path)
+    try:
+        rows = con.execute(
+            "SELECT event_id, query_id, item_id, rank, flags, retracts FROM events "
+            "WHERE task = 'rank' ORDER BY event_id"
+        ).fetchall()
+    finally:
+        con.close()
+    retracted = {r[5] for r in rows if r[5] is not None}
+    current = {}
+    for event_id, query_id, item_id, rank, flags, retracts in rows:
+        if retracts is None and event_id not in retracted:
+            current[(query_id, item_id)] = (rank, flags)
+    return {k: v for k, v in current.items() if v != (None, None)}
+
+
+@pytest.mark.parametrize("ui", ["lab", "notebook"])
+def test_broken_media_leaves_the_ranking_and_comes_back_on_undo_and_reopen(
+    page: Any, jupyter_server: JupyterServer, artifacts_dir: Path, ui: str
+) -> None:
+    store = _open(page, jupyter_server, ui, "broken")
+    q0 = grid_snapshot(page)["query_id"]
+    start = [i for i, _, _ in _shown(page)]
+    assert "m broken media" in page.locator(GRID_ROOT).last.locator(".xmw-hint").inner_text()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("m")  # the second candidate's media are broken
+    wait_tiles(page, "(s) => s.unsaved === 0 && s.tiles.some((t) => t.flags === 'broken-media')")
+    tiles = grid_snapshot(page)["tiles"]
+    assert [t["item_id"] for t in tiles] == [start[0], *start[2:], start[1]]
+    assert [t["rank"] for t in tiles] == [str(k + 1) for k in range(len(start) - 1)] + [""]
+    broken = page.locator(GRID_ROOT).last.locator(".xmw-tile[data-broken='true']")
+    assert broken.locator(".xmw-chip").inner_text().startswith("broken-media")
+    style = broken.evaluate("(t) => getComputedStyle(t).borderTopStyle")
+    assert style == "dashed", style
+    assert tiles[1]["focused"], "the focus left its place"
+    root = page.locator(GRID_ROOT).last
+    screenshot(root, artifacts_dir / f"rank_{ui}_broken_light.png")
+    set_theme(page, dark=True)
+    screenshot(root, artifacts_dir / f"rank_{ui}_broken_dark.png")
+    set_theme(page, dark=False)
+    assert _stored_flags(store) == {(q0, start[1]): (None, "broken-media")}
+    focus_grid(page)
+
+    # z takes it back: the candidate is in the ranking again, nothing is flagged in the store
+    page.keyboard.press("z")
+    wait_tiles(page, "(s) => s.unsaved === 0 && s.tiles.every((t) => t.flags === '')")
+    tiles = grid_snapshot(page)["tiles"]
+    assert [t["item_id"] for t in tiles] == start
+    assert tiles[1]["focused"], "the focus did not go back to the candidate z put back"
+    assert _stored_flags(store) == {}
+
+    # m again, and the ranking saved without it: the query is done with it unranked
+    page.keyboard.press("m")
+    page.keyboard.press("s")
+    _wait_status(page, "✓ ranking saved")
+    wait_all_saved(page)
+    assert "query 1 done" in grid_snapshot(page)["notice"]
+    kernel = output_json(page, "import pandas as pd\n" + FLAGS_JSON)
+    ranked = [e for e in kernel if e[0] == q0]
+    assert sorted(ranked, key=lambda e: (e[2] is None, e[2] or 0)) == [
+        *([q0, item, k + 1, None] for k, item in enumerate([start[0], *start[2:]])),
+        [q0, start[1], None, "broken-media"],
+    ]
+    stored = _stored_flags(store)
+    assert stored[(q0, start[1])] == (None, "broken-media") and len(stored) == len(start)
+
+    # a new widget over the same store (the cell run again): q1 is done, p shows it as it was
+    mark_grids_stale(page)
+    run_cell(page, 1)
+    wait_grid(page, query_index=1)
+    focus_grid(page)
+    page.keyboard.press("p")
+    wait_grid(page, query_index=0)
+    tiles = grid_snapshot(page)["tiles"]
+    assert [(t["item_id"], t["flags"]) for t in tiles][-1] == (start[1], "broken-media")
+    _wait_status(page, "✓ ranking saved")

@@ -23,6 +23,7 @@ __all__ = [
     "ActionHead",
     "BrowserInputError",
     "action_head",
+    "candidate_flag_action",
     "json_safe",
     "parse_action",
     "parse_message",
@@ -311,6 +312,28 @@ def action_head(raw: Any, position: int, ops: tuple[str, ...], task: str = "") -
         return ActionHead(op, request_id, where)
     return ActionHead(
         op, request_id, where, _identifier(raw, "query_id", where), _duration(raw, where)
+    )
+
+
+def candidate_flag_action(
+    raw: Mapping[str, Any], head: ActionHead, allowed: tuple[str, ...], whose: str
+) -> Action:
+    """A ``flag`` action on a candidate (``item_id``, ``flag`` one of ``allowed``, ``on``).
+
+    ``whose`` names the allowed flags in a refusal ("this scale's candidate flags are").
+    """
+    where, request_id = head.where, head.request_id
+    item_id = _identifier(raw, "item_id", where)
+    flag = _field(raw, "flag", where)
+    if not isinstance(flag, str) or flag not in allowed:
+        raise BrowserInputError(
+            f"flag {shown_value(flag)} refused: {whose} {', '.join(allowed) or '(none)'}",
+            request_id,
+            malformed=False,
+        )
+    on = _boolean(raw, "on", where)
+    return Action(
+        "flag", request_id, head.query_id, item_id, on=on, flag=flag, duration_ms=head.duration_ms
     )
 
 

@@ -34,6 +34,7 @@ from ._input import (
     _field,
     _identifier,
     action_head,
+    candidate_flag_action,
     shown_value,
 )
 from ._query_state import BROKEN, Flagged, QueryState, Stamped
@@ -78,27 +79,18 @@ def parse_pick_action(raw: Any, position: int, scale: Scale) -> Action:
     if op == "none":
         on = _boolean(raw, "none_relevant", where)
         return Action("none", request_id, query_id, on=on, duration_ms=duration)
+    if op == "flag":
+        allowed = scale.flags_for("candidate")
+        return candidate_flag_action(raw, head, allowed, "this scale's candidate flags are")
     item_id = _identifier(raw, "item_id", where)
-    if op == "pick":
-        rank = _field(raw, "rank", where)
-        if rank is not None and (isinstance(rank, bool) or rank not in (1, 2)):
-            raise BrowserInputError(
-                f"{where}: field 'rank' is {shown_value(rank)}: it must be 1 (best), 2 (second "
-                "best) or null (clear the pick)",
-                request_id,
-            )
-        return Action("pick", request_id, query_id, item_id, rank=rank, duration_ms=duration)
-    flag = _field(raw, "flag", where)
-    allowed = scale.flags_for("candidate")
-    if not isinstance(flag, str) or flag not in allowed:
+    rank = _field(raw, "rank", where)  # op "pick"
+    if rank is not None and (isinstance(rank, bool) or rank not in (1, 2)):
         raise BrowserInputError(
-            f"flag {shown_value(flag)} refused: this scale's candidate flags are "
-            f"{', '.join(allowed) or '(none)'}",
+            f"{where}: field 'rank' is {shown_value(rank)}: it must be 1 (best), 2 (second "
+            "best) or null (clear the pick)",
             request_id,
-            malformed=False,
         )
-    on = _boolean(raw, "on", where)
-    return Action("flag", request_id, query_id, item_id, on=on, flag=flag, duration_ms=duration)
+    return Action("pick", request_id, query_id, item_id, rank=rank, duration_ms=duration)
 
 
 _RANK_NAMES = {1: "best", 2: "second best"}

@@ -11,14 +11,23 @@ A ranking must list every shown candidate exactly once, with ranks forming a ran
 at 1, tied candidates share a rank, and the ranks after a tie either skip the places the tie takes
 (standard competition ranking, "1, 2, 2, 4") or do not (dense ranking, "1, 2, 2, 3"). Both are
 accepted; the store holds the competition form (rank = 1 + the number of candidates ranked above),
-so that a rank means the same with and without ties. A query is done when its ranking is stored.
+so that a rank means the same with and without ties.
+
+A candidate whose media fail is flagged broken-media (``{op: "flag", query_id, item_id, flag:
+"broken-media", on}``, the ``m`` key): it leaves the ranking (its event has no rank and carries
+the flag, as the grid's grade event of a broken candidate does) and counts as handled. When it
+was ranked, the others close up: those whose rank changes get a new event with the rank they have
+without it (their duration kept), in the same transaction. A ranking must then list the other
+candidates only (listing a broken one is refused). Clearing the flag leaves the candidate
+unranked: the query needs its ranking saved again. A query is done when every candidate is
+ranked or flagged broken-media.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -27,33 +36,45 @@ from ._input import (
     Action,
     BrowserInputError,
     action_head,
+    candidate_flag_action,
     shown_value,
 )
-from ._query_state import QueryState, Stamped
+from ._query_state import BROKEN, Flagged, QueryState, Stamped
 from ._rules import Applied, Refused, ScaleRules
 
-__all__ = ["RANK_OPS", "RankRules", "Ranked", "competition_ranks", "parse_rank_action"]
+__all__ = [
+    "RANK_FLAGS",
+    "RANK_OPS",
+    "RankRules",
+    "Ranked",
+    "competition_ranks",
+    "parse_rank_action",
+]
 
-RANK_OPS = ("rank", "undo")
+RANK_OPS = ("rank", "flag", "undo")
+# the flags a candidate of a ranking can have
+RANK_FLAGS = (BROKEN,)
 # the longest ranking the browser may send (a query has at most this many candidates to rank)
 MAX_RANKING = MAX_ACTIONS
 
 
 @dataclass(slots=True)
-class Ranked(Stamped):
-    """The stored rank of one (query, candidate) pair for this annotator."""
+class Ranked(Stamped, Flagged):
+    """The stored rank of one (query, candidate) pair for this annotator (None: flagged broken)."""
 
-    rank: int
-    n_ranked: int  # candidates in the ranking this rank belongs to
+    rank: int | None
+    n_ranked: int | None  # candidates in the ranking this rank belongs to
     tied: bool  # another candidate of the ranking has the same rank
+    flags: tuple[str, ...] = ()
 
     @property
     def handled(self) -> bool:
-        return True
+        """Counts towards "query done": ranked, or flagged broken-media."""
+        return self.rank is not None or self.broken
 
     @property
     def judged(self) -> bool:
-        return True
+        return self.handled
 
 
 def parse_rank_action(raw: Any, position: int) -> Action:
@@ -66,6 +87,8 @@ def parse_rank_action(raw: Any, position: int) -> Action:
     request_id, where = head.request_id, head.where
     if head.op == "undo":
         return Action("undo", request_id)
+    if head.op == "flag":
+        return candidate_flag_action(raw, head, RANK_FLAGS, "the ranking task's flags are")
     query_id, duration = head.query_id, head.duration_ms
     ranking = raw.get("ranking")
     if not isinstance(ranking, list) or not ranking or len(ranking) > MAX_RANKING:
@@ -154,10 +177,20 @@ class RankRules(ScaleRules):
                 f"ranking refused: item_id {_listed([repr(i) for i in unknown], 3)} is not a "
                 f"candidate of {name}"
             )
-        missing = [q.position[i] + 1 for i in q.shown if i not in seen]
-        if missing:
+        broken = [q.position[i] + 1 for i in q.shown if i in seen and _broken(q, i)]
+        if broken:
+            many = len(broken) > 1
             raise Refused(
-                f"ranking refused: it lists {len(seen)} of the {q.total} candidates of {name}; "
+                f"ranking refused: candidate{'s' if many else ''} {_listed(broken)} "
+                f"{'are' if many else 'is'} flagged broken-media (out of the ranking); press m "
+                f"on {'them' if many else 'it'} to clear the flag first"
+            )
+        to_rank = [i for i in q.shown if not _broken(q, i)]
+        missing = [q.position[i] + 1 for i in to_rank if i not in seen]
+        if missing:
+            of = f"the {len(to_rank)} candidates" + (" to rank" if len(to_rank) < q.total else "")
+            raise Refused(
+                f"ranking refused: it lists {len(seen)} of {of} of {name}; "
                 f"candidate{'s' if len(missing) > 1 else ''} {_listed(missing)} "
                 f"{'are' if len(missing) > 1 else 'is'} missing (rank every candidate)"
             )
@@ -192,29 +225,85 @@ class RankRules(ScaleRules):
             return [f"ranking of query {q.index + 1} unchanged: it is saved already"]
         for k in order:
             item_id, rank = action.ranking[k][0], ranks[k]
-            tied = counts[rank] > 1
-            self._set(
-                q,
-                item_id,
-                Ranked(
-                    rank=rank,
-                    n_ranked=n,
-                    tied=tied,
-                    shown_position=q.position[item_id],
-                    duration_ms=action.duration_ms,
-                    guideline_version=self.version,
-                    created_at=now,
-                ),
+            applied.events.append(
+                self._put(q, item_id, now, action.duration_ms, rank, n, counts[rank] > 1)
             )
-            event = self._event("rank", q, item_id, now, action.duration_ms)
-            event.update(rank=rank, shown=q.shown_json)
-            applied.events.append(event)
         # which query: a ranking is also saved by leaving it (n, p, g), so it is said on the next
         return [f"ranking of query {q.index + 1} saved: {n} candidates{ties}"]
+
+    def _flag_action(
+        self, q: QueryState, action: Action, applied: Applied, now: datetime
+    ) -> list[str]:
+        assert action.item_id is not None
+        item_id = action.item_id
+        old = q.pairs.get(item_id)
+        where = self._candidate(q, item_id)
+        flags = self._toggle_flag(
+            () if old is None else old.flags, action, applied, f"{where} of query {q.index + 1}"
+        )
+        if flags is None:
+            return []
+        applied.events.append(self._put(q, item_id, now, action.duration_ms, flags=flags))
+        if not action.on:
+            return [f"broken-media flag cleared on {where}: rank it, then save (s)"]
+        notices = [f"{where} flagged broken-media: left out of the ranking"]
+        if old is not None and old.rank is not None:
+            applied.events += self._close_up(q, now)
+            notices.append(f"its rank {old.rank} removed, the others moved up")
+        return notices
+
+    def _close_up(self, q: QueryState, now: datetime) -> list[dict[str, Any]]:
+        """Rank the ranked candidates of ``q`` again without the gap a broken one left: each gets
+        1 + the number ranked above it; events for those whose rank changed (duration kept)."""
+        ranked = [(i, p) for i in q.shown if (p := q.pairs.get(i)) is not None and p.rank]
+        ranks = [p.rank for _, p in ranked]
+        new = [1 + sum(r < rank for r in ranks) for rank in ranks]
+        counts = Counter(new)
+        events = []
+        for (item_id, old), rank in zip(ranked, new, strict=True):
+            n, tied = len(ranked), counts[rank] > 1
+            if rank != old.rank:
+                events.append(self._put(q, item_id, now, old.duration_ms, rank, n, tied))
+            else:
+                self._set(q, item_id, replace(old, n_ranked=n, tied=tied))
+        return events
+
+    def _put(
+        self,
+        q: QueryState,
+        item_id: str,
+        now: datetime,
+        duration: int | None,
+        rank: int | None = None,
+        n_ranked: int | None = None,
+        tied: bool = False,
+        flags: tuple[str, ...] = (),
+    ) -> dict[str, Any]:
+        """Set one candidate's state (no rank and no flag: none) and return its ``rank`` event."""
+        state = Ranked(
+            rank=rank,
+            n_ranked=n_ranked,
+            tied=tied,
+            flags=flags,
+            shown_position=q.position[item_id],
+            duration_ms=duration,
+            guideline_version=self.version,
+            created_at=now,
+        )
+        self._set(q, item_id, state if state.judged else None)
+        event = self._event("rank", q, item_id, now, duration)
+        event.update(rank=rank, flags=",".join(flags) or None, shown=q.shown_json)
+        return event
 
     def item_ack(self, item_id: str, state: Ranked | None) -> dict[str, Any]:
         return {
             "item_id": item_id,
             "rank": None if state is None else state.rank,
             "tied": False if state is None else state.tied,
+            "flags": [] if state is None else list(state.flags),
         }
+
+
+def _broken(q: QueryState, item_id: str) -> bool:
+    state = q.pairs.get(item_id)
+    return state is not None and state.broken

@@ -28,6 +28,7 @@ RANK_LABEL_COLUMNS: dict[str, str] = {
     "rank": "Int32",
     "n_ranked": "Int32",
     "tied": "boolean",
+    "flags": "string",
     "annotator": "string",
     "campaign": "string",
     "guideline_version": "string",
@@ -40,6 +41,7 @@ _RANK_READ_COLUMNS = (
     "query_id",
     "item_id",
     "rank",
+    "flags",
     "annotator",
     "campaign",
     "guideline_version",
@@ -56,7 +58,9 @@ class Ranker(TaskWidget):
     in the shown order (shuffled per annotator and query, seeded; recorded as ``shown`` on every
     event) or, for a query ranked before, in its stored ranking. The annotator reorders them with
     Shift+arrows (or Shift+h/j/k/l), ``t`` or Home (to the top), End (to the end) and by dragging a tile;
-    ``=`` ties the focused candidate with the one before it (they share a rank). The order being
+    ``=`` ties the focused candidate with the one before it (they share a rank); ``m`` flags the
+    focused candidate's media broken (it leaves the ranking and counts as handled; ``m`` again
+    clears the flag). The order being
     edited is a draft in the browser: ``s`` saves it, and leaving the query (``n``, ``p``, ``g``)
     after changing the order saves it too. A saved ranking lists every candidate once; the query
     is then done. ``z`` takes back the last unsaved move, else undoes the last saved ranking (the
@@ -83,21 +87,27 @@ class Ranker(TaskWidget):
     _TASK = "rank"
     _LABEL_COLUMNS = RANK_LABEL_COLUMNS
     _READ_COLUMNS = _RANK_READ_COLUMNS
-    _LABELS_DOC = """This annotator's current rankings: one row per ranked ``(query_id, item_id)``.
+    _LABELS_DOC = """This annotator's current rankings: one row per ranked ``(query_id, item_id)``
+        (or flagged broken-media).
 
         Rows are those of the rankings stored when the widget opened, then of each query ranked
         here, in the order of its first ranking, best first; a query ranked again keeps its rows
-        where they are, with the new ranks. Indexed 0..n-1 without gaps (an undone ranking's rows
+        where they are, with the new ranks (as read from the store, a query's candidates
+        flagged broken-media come after its ranked ones). Indexed 0..n-1 without gaps (an undone ranking's rows
         are gone, or show the ranking it replaced). Only rankings under the scale's ``version``.
         Columns:
 
         - ``query_id``, ``item_id`` (string): the pair.
         - ``rank`` (Int32): 1 = best. Tied candidates share a rank and the next rank skips the
           places they take (competition ranking: 1, 2, 2, 4), so ``rank`` is always 1 + the number
-          of candidates ranked above.
+          of candidates ranked above. ``<NA>`` for a candidate flagged broken-media.
         - ``n_ranked`` (Int32): how many candidates the query's ranking has (the query's
-          candidates when it was ranked).
+          candidates when it was ranked, less those flagged broken-media); ``<NA>`` on a
+          flagged one.
         - ``tied`` (boolean): another candidate of the same ranking has the same rank.
+        - ``flags`` (string): ``broken-media`` when the candidate's media were flagged broken
+          (``m``): it is out of the ranking and counts as handled; ``<NA>`` otherwise (as the
+          grid's ``flags``).
         - ``annotator``, ``campaign``, ``guideline_version`` (string): who, which round, which
           version of the rubric (the scale's ``version``).
         - ``shown_position`` (Int32): 0-based position of the candidate in the initial order the
@@ -120,8 +130,15 @@ class Ranker(TaskWidget):
 
     def _page_states(self, q: QueryState) -> dict[str, dict[str, Any]]:
         # every candidate carries its rank, null when it has none (the view sorts by it)
-        states: dict[str, dict[str, Any]] = {i: {"rank": None, "tied": False} for i in q.shown}
-        states.update({i: {"rank": r.rank, "tied": r.tied} for i, r in q.pairs.items()})
+        states: dict[str, dict[str, Any]] = {
+            i: {"rank": None, "tied": False, "flags": []} for i in q.shown
+        }
+        states.update(
+            {
+                i: {"rank": r.rank, "tied": r.tied, "flags": list(r.flags)}
+                for i, r in q.pairs.items()
+            }
+        )
         return states
 
     # ----------------------------------------------------------------- state from the store
@@ -184,6 +201,7 @@ class Ranker(TaskWidget):
             state.rank,
             state.n_ranked,
             state.tied,
+            ",".join(state.flags) or None,
             self.annotator,
             self._campaign,
             state.guideline_version,
@@ -194,11 +212,11 @@ class Ranker(TaskWidget):
 
 
 def _rank_rows(rows: pd.DataFrame, version: str) -> pd.DataFrame:
-    """The stored rank rows under ``version`` that hold a rank (a null rank is a cleared one)."""
+    """The stored rank rows under ``version`` that hold a rank or a flag (neither: a cleared one)."""
     if rows.empty:
         return rows
     keep = (rows["guideline_version"] == version).fillna(False).to_numpy(dtype=bool)
-    keep &= rows["rank"].notna().to_numpy()
+    keep &= rows["rank"].notna().to_numpy() | rows["flags"].notna().to_numpy()
     return rows[keep]
 
 
@@ -206,21 +224,24 @@ def _label_frame(rows: pd.DataFrame) -> pd.DataFrame:
     """The labels frame of stored rank rows: best first per query, with n_ranked and tied."""
     if rows.empty:
         return empty_frame(RANK_LABEL_COLUMNS)
-    rows = rows.assign(
-        _q=rows["query_id"].astype(str), _r=pd.to_numeric(rows["rank"]).astype("int64")
-    )
+    ranked = rows["rank"].notna()
+    # flagged (unranked) candidates after the ranked ones
+    rank = pd.to_numeric(rows["rank"]).fillna(np.iinfo(np.int32).max).astype("int64")
+    rows = rows.assign(_q=rows["query_id"].astype(str), _r=rank, _ranked=ranked)
     # queries in the order they were first ranked, best first within each
     first = rows.groupby("_q", sort=False).ngroup()
     rows = rows.assign(_first=first.to_numpy()).sort_values(["_first", "_r"], kind="stable")
-    n_ranked = rows.groupby("_q")["_q"].transform("size")
-    tied = rows.duplicated(["_q", "_r"], keep=False)
+    ranked = rows["_ranked"]
+    n_ranked = ranked.groupby(rows["_q"]).transform("sum").where(ranked)
+    tied = rows.duplicated(["_q", "_r"], keep=False) & ranked
     frame = pd.DataFrame(
         {
             "query_id": rows["query_id"].array,
             "item_id": rows["item_id"].array,
             "rank": rows["rank"].array,
-            "n_ranked": n_ranked.to_numpy(),
+            "n_ranked": n_ranked.array,
             "tied": tied.to_numpy(),
+            "flags": rows["flags"].array,
             "annotator": rows["annotator"].array,
             "campaign": rows["campaign"].array,
             "guideline_version": rows["guideline_version"].array,
@@ -234,7 +255,7 @@ def _label_frame(rows: pd.DataFrame) -> pd.DataFrame:
 
 def _pairs(column: Any, slots: np.ndarray) -> dict[str, Ranked]:
     """The Ranked states of the label rows at ``slots``; ``column(name)`` gives a column's array."""
-    names = ("item_id", "rank", "n_ranked", "tied", "guideline_version")
+    names = ("item_id", "rank", "n_ranked", "tied", "flags", "guideline_version")
     values = {c: column(c)[slots].to_numpy(dtype=object, na_value=None) for c in names}
     more = {
         c: column(c)[slots].to_numpy(dtype=object, na_value=None)
@@ -243,15 +264,18 @@ def _pairs(column: Any, slots: np.ndarray) -> dict[str, Ranked]:
     stamps = [None if pd.isna(t) else t for t in column("created_at")[slots]]
     return {
         str(values["item_id"][k]): Ranked(
-            rank=int(values["rank"][k]),
-            n_ranked=int(values["n_ranked"][k]),
+            rank=_int(values["rank"][k]),
+            n_ranked=_int(values["n_ranked"][k]),
             tied=bool(values["tied"][k]),
-            shown_position=None
-            if more["shown_position"][k] is None
-            else int(more["shown_position"][k]),
-            duration_ms=None if more["duration_ms"][k] is None else int(more["duration_ms"][k]),
+            flags=tuple(str(values["flags"][k]).split(",")) if values["flags"][k] else (),
+            shown_position=_int(more["shown_position"][k]),
+            duration_ms=_int(more["duration_ms"][k]),
             guideline_version=values["guideline_version"][k],
             created_at=stamps[k],
         )
         for k in range(len(slots))
     }
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)

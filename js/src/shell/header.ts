@@ -1,7 +1,8 @@
 /**
  * The header above a task's body: the query, where the annotator is ("candidate 3 of 12 · 7/12
  * judged"), a visible "done" state, campaign progress, prev / none relevant / next buttons, the key
- * hint and the go-to box. It shows what it is given; the grid decides what that is.
+ * hint (notices show over it: notices.ts) and the go-to box. It shows what it is given; the grid
+ * decides what that is.
  */
 
 import { make, setText } from "./dom";
@@ -55,6 +56,8 @@ export class Header {
   readonly noneButton = make("button", "xmw-none-button", "none relevant");
   readonly nextButton = make("button", "xmw-next", "next ›");
   readonly hint = make("div", "xmw-hint");
+  /** The hint's line, where notices show (over the hint: they cover no tile and move nothing). */
+  readonly hintSlot = make("div", "xmw-hint-slot");
   /** The scale's levels with their definitions (tile.ts builds it). */
   private legend: HTMLElement = make("dl", "xmw-legend");
   /** What a page is called in the progress line and the done badges (the task's `unit`). */
@@ -81,7 +84,8 @@ export class Header {
     status.append(where, this.progress, nav);
     this.concepts.setAttribute("aria-label", "concepts in this query");
     this.concepts.hidden = true;
-    this.element.append(this.queryBox, this.concepts, status, this.legend, goTo.element, this.hint);
+    this.hintSlot.append(this.hint);
+    this.element.append(this.queryBox, this.concepts, status, this.legend, goTo.element, this.hintSlot);
   }
 
   /** The key hint (the task's, for `scale`) and the legend of `scale`. */

@@ -3,6 +3,12 @@
  * for next", "grade it relevant first", "undid: …"). It is a polite live region (role=status), not an
  * alert: a screen reader reads it when idle, and the next notice replaces it. It hides itself after a
  * while, so that it does not go on speaking of a key pressed long ago.
+ *
+ * It shows over the header's key hint, in the hint's box: it covers no tile (a toast floating over
+ * the tiles hid the candidates being judged for seconds) and, appearing or going, moves nothing.
+ * A text longer than the hint's lines is cut there, whole in its title (and in what a screen reader
+ * reads). Only when the header is scrolled out of view (a long query) is it moved down into view,
+ * as a toast at the right, the one case where it lies over tiles: a refusal must still be read.
  */
 
 import { hiddenAbove, make, setText } from "./dom";
@@ -24,11 +30,10 @@ const INSET = 8;
 export class NoticeLine {
   readonly element: HTMLElement;
   /**
-   * What the view puts in its layout: a dock that takes no room, the notice floating in it over the
-   * tiles (widgets.css), so that a notice appearing or going moves nothing. With the widget's top
-   * scrolled out of view (a long query) the notice is moved down to the top of the part in view,
-   * and follows the scrolling while it shows (CSS `sticky` cannot: Jupyter's output areas clip
-   * overflow, which makes them the sticky box's scroll container).
+   * What the view puts over its hint line: a dock that takes no room of its own (widgets.css), the
+   * notice in it. With the hint scrolled out of view the notice is moved down to the top of the
+   * part in view, and follows the scrolling while it shows (CSS `sticky` cannot: Jupyter's output
+   * areas clip overflow, which makes them the sticky box's scroll container).
    */
   readonly dock = make("div", "xmw-notice-dock");
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -36,7 +41,7 @@ export class NoticeLine {
   private following = false;
   private readonly onScroll = (): void => this.placeSoon();
 
-  // 6 s, as a toast: it floats over the tiles, so it must not stay long over what it covers
+  // 6 s: long enough to read a refusal, short enough that the hint is soon back
   constructor(private readonly hideAfterMs = 6_000) {
     this.element = make("div", "xmw-banner xmw-notice");
     this.dock.append(this.element);
@@ -51,6 +56,7 @@ export class NoticeLine {
     this.timer = null;
     if (!text && this.element.hidden) return; // nothing shown, nothing to hide (no DOM write)
     setText(this.element, text);
+    if (this.element.title !== text) this.element.title = text; // whole, where the line cuts it
     if (this.element.dataset.kind !== kind) this.element.dataset.kind = kind;
     this.element.hidden = !text;
     this.follow(!!text);
@@ -85,10 +91,11 @@ export class NoticeLine {
       if (this.element.hidden || !this.dock.isConnected) return;
       const hidden = hiddenAbove(this.dock);
       const dock = this.dock.getBoundingClientRect();
-      const widget = this.dock.parentElement?.getBoundingClientRect();
+      const widget = this.dock.closest(".xmw-grid-root")?.getBoundingClientRect();
       // down to the visible top, never below the widget's own bottom
       const room = widget ? widget.bottom - dock.top - this.element.offsetHeight - INSET : 0;
       const shift = hidden > 0 ? Math.max(0, Math.min(hidden + INSET, room)) : 0;
+      this.element.classList.toggle("xmw-notice-away", shift > 0);
       this.element.style.transform = shift > 0 ? `translateY(${Math.round(shift)}px)` : "";
     });
   }

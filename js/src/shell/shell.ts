@@ -167,7 +167,9 @@ export function renderShell(
   loading.unit = unit;
   const timed = new Set([...TIMED, ...body.timed]);
   if (body.headerElement) header.queryBox.after(body.headerElement);
-  root.append(header.element, banners.error, notices.dock);
+  // notices over the key hint: room the header has anyway, under the annotator's eyes and over no tile
+  header.hintSlot.append(notices.dock);
+  root.append(header.element, banners.error);
   // "none relevant" in the status row, whose height it keeps: a banner of its own under the
   // header pushed every tile down by its height when x was pressed (and up again)
   header.done.after(banners.none);

@@ -4,11 +4,13 @@
  * icon with the text shortened, the whole text in the title). On a tile the line sits in the row
  * under the level buttons (it never makes the tile taller; a chip cut short keeps its name in its
  * title) and is there only when the candidate has a flag or a note; the broken-media flag keeps
- * its own button on tiles that have one. In the header the same line shows the query's own flags
- * and note.
+ * its own button on tiles that have one. The chips sit in a box one line high where those without
+ * room go to a hidden line, never over the note's ✎; a "+n" mark says how many, their names in
+ * its title. In the header the same line shows the query's own flags and note (all of them: it
+ * wraps).
  */
 
-import { make } from "../../shell/dom";
+import { make, setText } from "../../shell/dom";
 import { SUPPRESS } from "../../shell/media";
 import { BROKEN_MEDIA, type FlagSpec } from "../../shell/protocol";
 import type { TileState } from "./state";
@@ -51,7 +53,12 @@ export interface MarkHandlers {
 /** The line of chips and note of one candidate, or of the query (`itemId` null). */
 export class MarkLine {
   readonly element: HTMLElement;
+  /** The chips, one line high: a chip without room wraps to a line that is not shown. */
+  private readonly chips = make("span", "xmw-marks-chips");
+  /** "+n": the chips not shown, their flags in its title. */
+  private readonly more = make("span", "xmw-marks-more");
   private shown = "";
+  private frame = 0;
 
   constructor(
     private readonly itemId: string | null,
@@ -62,6 +69,7 @@ export class MarkLine {
   ) {
     this.element = make("div", className);
     this.element.hidden = true;
+    this.more.hidden = true;
     this.element.setAttribute("aria-label", itemId === null ? "flags and note of the query" : "flags and note");
   }
 
@@ -74,7 +82,8 @@ export class MarkLine {
     const key = `${chips.join(",")}\u0000${note ?? ""}\u0000${state ?? ""}`;
     if (key === this.shown) return;
     this.shown = key;
-    const children: HTMLElement[] = chips.map((flag) => this.chip(flag));
+    this.chips.replaceChildren(...chips.map((flag) => this.chip(flag)));
+    const children: HTMLElement[] = chips.length ? [this.chips, this.more] : [];
     if (note) {
       const mark = make("button", "xmw-note-mark");
       mark.type = "button";
@@ -91,9 +100,35 @@ export class MarkLine {
     }
     this.element.replaceChildren(...children);
     this.element.hidden = children.length === 0;
+    this.countHiddenSoon();
     this.element.dataset.flags = chips.join(",");
     if (note) this.element.dataset.note = note;
     else delete this.element.dataset.note;
+  }
+
+  /** Count the chips without room in the next frame (layout is read there, not in a key handler). */
+  private countHiddenSoon(): void {
+    if (this.frame || typeof requestAnimationFrame !== "function") return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      // twice at most: the "+n" mark takes room, which may send one more chip to the hidden line
+      for (let pass = 0; pass < 2 && this.countHidden(); pass++);
+    });
+  }
+
+  /** Show "+n" for the chips below the box's line; true when that changed what is shown. */
+  private countHidden(): boolean {
+    const box = this.chips.getBoundingClientRect();
+    const hidden = [...this.chips.children].filter(
+      (chip) => box.height > 0 && chip.getBoundingClientRect().top >= box.bottom - 0.5,
+    ) as HTMLElement[];
+    const text = hidden.length ? `+${hidden.length}` : "";
+    if (text === (this.more.hidden ? "" : this.more.textContent)) return false;
+    setText(this.more, text);
+    this.more.title = hidden.map((chip) => chip.dataset.flag).join(", ");
+    this.more.setAttribute("aria-label", `also flagged: ${this.more.title}`);
+    this.more.hidden = !text;
+    return true;
   }
 
   private chip(flag: string): HTMLElement {

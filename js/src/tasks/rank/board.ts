@@ -5,6 +5,9 @@
  * Each tile (`candidateTile` of the shell) carries `data-rank` (its current rank), `data-tied`
  * ("true" when it shares its rank), `data-tie` ("start" | "mid" | "end" within a tie group, absent
  * otherwise: the CSS draws the group's bracket from it) and `data-index` (its place, 0-based).
+ * A candidate flagged broken-media is out of the ranking: its tile comes after the ranked ones,
+ * with no rank (`data-rank` ""), `data-broken="true"` and the grid's chip (marks.ts), whose ×
+ * clears the flag.
  */
 
 import { candidateTile } from "../../shell/candidate";
@@ -12,7 +15,8 @@ import { make, setText } from "../../shell/dom";
 import { columnsFromTops, moveFocus } from "../../shell/focus";
 import type { Direction } from "../../shell/keyboard";
 import type { BlobUrls } from "../../shell/media";
-import type { Page } from "../../shell/protocol";
+import { BROKEN_MEDIA, type Page } from "../../shell/protocol";
+import { MarkLine } from "../grade/marks";
 import { markFocused } from "../tile-task";
 import type { Ranking } from "./order";
 
@@ -20,6 +24,7 @@ interface RankTile {
   tile: HTMLElement;
   number: HTMLElement;
   tie: HTMLElement;
+  marks: MarkLine;
 }
 
 export class RankBoard {
@@ -29,6 +34,9 @@ export class RankBoard {
   order: string[] = [];
   focusIndex = 0;
   private focusedTile: HTMLElement | null = null;
+
+  /** `unbreak(itemId)`: a broken chip's × was clicked (clear the flag). */
+  constructor(private readonly unbreak: (itemId: string) => void = () => {}) {}
 
   get size(): number {
     return this.order.length;
@@ -44,9 +52,13 @@ export class RankBoard {
       const badge = make("div", "xmw-rank-badge");
       const number = make("span", "xmw-rank-number");
       const tie = make("span", "xmw-rank-tie");
-      badge.append(number, tie);
+      const marks = new MarkLine(candidate.item_id, {
+        removeFlag: (itemId) => itemId !== null && this.unbreak(itemId),
+        openNote: () => {},
+      });
+      badge.append(number, tie, marks.element);
       tile.prepend(badge);
-      this.tiles.set(candidate.item_id, { tile, number, tie });
+      this.tiles.set(candidate.item_id, { tile, number, tie, marks });
     }
     this.element.replaceChildren();
   }
@@ -58,18 +70,19 @@ export class RankBoard {
     this.element.replaceChildren();
   }
 
-  /** Put the tiles in `ranking`'s order and show each one's rank and tie. */
-  arrange(ranking: Ranking): void {
+  /** Put the tiles in `ranking`'s order, then the `broken` ones, and show each one's rank and tie. */
+  arrange(ranking: Ranking, broken: readonly string[] = []): void {
     const ranks = ranking.ranks();
-    const same = ranking.order.length === this.order.length && ranking.order.every((id, i) => id === this.order[i]);
+    const order = [...ranking.order, ...broken];
+    const same = order.length === this.order.length && order.every((id, i) => id === this.order[i]);
     if (!same) {
       // moving the focused node out of the DOM and back drops the DOM focus (keys would go to
       // the notebook): give it back to the same tile, which keeps the focus wherever it lands
       const active = document.activeElement;
       const hadFocus = !!active && this.element.contains(active);
       // append() moves a node that is in the DOM already: media stay as they are
-      this.element.append(...ranking.order.map((id) => this.tiles.get(id)?.tile).filter((t) => !!t));
-      this.order = [...ranking.order];
+      this.element.append(...order.map((id) => this.tiles.get(id)?.tile).filter((t) => !!t));
+      this.order = order;
       const focused = this.focusedTile?.dataset.itemId;
       if (focused !== undefined && this.order.includes(focused)) this.focusIndex = this.order.indexOf(focused);
       if (hadFocus && active instanceof HTMLElement && document.activeElement !== active && active.isConnected) {
@@ -93,6 +106,24 @@ export class RankBoard {
       setText(refs.number, String(rank));
       setText(refs.tie, before ? `= tied with #${ranks[i - 1]} before` : tied ? "= tied" : "");
       tile.setAttribute("aria-label", `rank ${rank}${tied ? " (tied)" : ""}: candidate ${i + 1} of ${ranking.size}`);
+      tile.dataset.broken = "false";
+      tile.dataset.flags = "";
+      refs.marks.update([], null);
+    });
+    broken.forEach((id, k) => {
+      const refs = this.tiles.get(id);
+      if (!refs) return;
+      const { tile } = refs;
+      tile.dataset.index = String(ranking.size + k);
+      tile.dataset.rank = "";
+      tile.dataset.tied = "false";
+      delete tile.dataset.tie;
+      tile.dataset.broken = "true";
+      tile.dataset.flags = BROKEN_MEDIA;
+      setText(refs.number, "");
+      setText(refs.tie, "");
+      refs.marks.update([BROKEN_MEDIA], null);
+      tile.setAttribute("aria-label", "broken media, out of the ranking (m clears the flag)");
     });
   }
 

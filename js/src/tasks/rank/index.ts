@@ -5,6 +5,11 @@
  * changing it (n, Enter, p, g, the buttons) saves it too, so nothing ranked is lost and merely
  * looking at a query saves nothing. The line above the tiles says which of these holds. `z` takes
  * back the last unsaved move; with none, it undoes the last saved ranking in the kernel.
+ *
+ * `m` flags the focused candidate's media broken at once (a `flag` action, as in the grid): its tile
+ * leaves the ranking for the end of the board, with the grid's chip, and counts as handled; the
+ * kernel closes up the saved ranking. An `m` is on the query's list of moves, so `z` right after it
+ * undoes it (in the kernel) and puts the draft back as it was.
  */
 
 import type { RenderProps } from "@anywidget/types";
@@ -12,7 +17,7 @@ import { Cleanups, make, setText } from "../../shell/dom";
 import { moveFocus } from "../../shell/focus";
 import type { Action, Direction } from "../../shell/keyboard";
 import type { CachedPage } from "../../shell/prefetch";
-import type { GridTraits, JudgeAction, Page } from "../../shell/protocol";
+import { BROKEN_MEDIA, type GridTraits, type JudgeAction, type Page } from "../../shell/protocol";
 import { type GridOptions, renderShell } from "../../shell/shell";
 import type { Ack, ShellContext, TaskBody } from "../../shell/task";
 import { RankBoard } from "./board";
@@ -24,6 +29,7 @@ import { Ranking } from "./order";
 interface RankState {
   item_id: string;
   rank: number | null;
+  flags?: string[];
 }
 
 /** The `rank` action (browser -> kernel): the whole ranking, best first. */
@@ -37,15 +43,28 @@ export interface RankAction {
 
 export type SaveState = "unranked" | "draft" | "saving" | "saved" | "refused";
 
+/** An `m` on the list of moves: the candidate, set or cleared, and the draft before it. */
+interface FlagStep {
+  itemId: string;
+  on: boolean;
+  before: Ranking;
+  requestId: number;
+}
+
 /** One query's ranking: what the kernel stored, and the draft on screen. */
 interface RankQuery {
   query_id: string;
   index: number;
   shown: string[];
   stored: Map<string, number | null>;
+  /** Candidates flagged broken-media (out of the ranking): the kernel's, and the `m`s in flight. */
+  broken: Set<string>;
+  /** Flags in flight: item id -> request id (an older ack must not put the old flag back). */
+  flagging: Map<string, number>;
+  /** The candidates being ranked, best first. */
   draft: Ranking;
-  /** Drafts before each unsaved move (z takes them back). */
-  history: Ranking[];
+  /** Drafts before each unsaved move, and the `m`s since (z takes them back). */
+  history: Array<Ranking | FlagStep>;
   dirty: boolean;
   refused: boolean;
   /** The save in flight for this query. */
@@ -53,11 +72,23 @@ interface RankQuery {
   done: boolean;
 }
 
-const TIMED = new Set<Action["type"]>(["move", "task", "undo"]);
+const TIMED = new Set<Action["type"]>(["move", "task", "flag", "undo"]);
 
 function complete(q: RankQuery): boolean {
-  return q.shown.every((id) => q.stored.get(id) != null);
+  return q.shown.every((id) => q.stored.get(id) != null || q.broken.has(id));
 }
+
+/** The candidates of `q` in the ranking (not flagged broken-media), in shown order. */
+function toRank(q: RankQuery): string[] {
+  return q.shown.filter((id) => !q.broken.has(id));
+}
+
+/** The stored ranking of `q`'s candidates in the ranking. */
+function storedRanking(q: RankQuery): Ranking {
+  return Ranking.fromStored(toRank(q), q.stored);
+}
+
+const flaggedBroken = (state: { flags?: string[] } | undefined): boolean => !!state?.flags?.includes(BROKEN_MEDIA);
 
 export function saveState(q: RankQuery): SaveState {
   if (q.pending !== null) return "saving";
@@ -78,7 +109,10 @@ const STATUS: Record<SaveState | "draftLast", string> = {
 /** The ranking body for the shell. */
 export function rankBody(ctx: ShellContext): TaskBody {
   const queries = new Map<string, RankQuery>();
-  const board = new RankBoard();
+  const board = new RankBoard((itemId) => {
+    const at = board.order.indexOf(itemId);
+    if (at >= 0) toggleBroken(at, ctx.now());
+  });
   const status = make("div", "xmw-rank-status");
   status.setAttribute("aria-live", "polite");
   const element = make("div", "xmw-rank");
@@ -94,13 +128,16 @@ export function rankBody(ctx: ShellContext): TaskBody {
       index: page.index,
       shown,
       stored,
-      draft: Ranking.fromStored(shown, stored),
+      broken: new Set(page.candidates.filter((c) => flaggedBroken(c)).map((c) => c.item_id)),
+      flagging: new Map(),
+      draft: Ranking.of([]),
       history: [],
       dirty: false,
       refused: false,
       pending: null,
       done: false,
     };
+    q.draft = storedRanking(q);
     q.done = complete(q);
     queries.set(page.query_id, q);
     return q;
@@ -112,16 +149,21 @@ export function rankBody(ctx: ShellContext): TaskBody {
     if (shown.length === q.shown.length && shown.every((id, i) => id === q.shown[i])) return;
     for (const c of page.candidates) {
       if (!q.stored.has(c.item_id)) q.stored.set(c.item_id, (c as { rank?: number | null }).rank ?? null);
+      if (flaggedBroken(c) && !q.flagging.has(c.item_id)) q.broken.add(c.item_id);
     }
     q.shown = shown;
-    q.draft = q.dirty ? q.draft.withCandidates(shown) : Ranking.fromStored(shown, q.stored);
-    q.history = q.history.map((r) => r.withCandidates(shown));
+    q.draft = q.dirty ? q.draft.withCandidates(toRank(q)) : storedRanking(q);
+    // the moves only: an m taken back would now put its draft over another pool
+    q.history = q.history.filter((step) => step instanceof Ranking).map((r) => r.withCandidates(toRank(q)));
     q.done = complete(q);
   }
 
   function render(): void {
     if (!view) return;
-    board.arrange(view.draft);
+    board.arrange(
+      view.draft,
+      view.shown.filter((id) => view?.broken.has(id)),
+    );
     const state = saveState(view);
     element.dataset.save = state;
     const last = view.index >= Number(ctx.model.get("n_queries") ?? 0) - 1;
@@ -130,6 +172,10 @@ export function rankBody(ctx: ShellContext): TaskBody {
   }
 
   function save(q: RankQuery, started: number): void {
+    if (q.draft.size === 0) {
+      ctx.notice("nothing to rank: every candidate is flagged broken media (m on one clears it)");
+      return;
+    }
     const requestId = ctx.ids.next();
     ctx.clock.activity(started);
     const action: RankAction = {
@@ -150,6 +196,45 @@ export function rankBody(ctx: ShellContext): TaskBody {
   /** Leaving a query whose order was changed saves it (nothing ranked is lost). */
   function leave(started: number): void {
     if (view?.dirty) save(view, started);
+    // nothing unsaved is left to take back: z there now goes to the kernel, in its order
+    else if (view) view.history = [];
+  }
+
+  /** `m`: broken-media on (or off) for the candidate at `at`, sent at once (the kernel decides). */
+  function toggleBroken(at: number, started: number): void {
+    if (!view) return;
+    const itemId = board.order[at];
+    if (itemId === undefined) return;
+    const q = view;
+    const on = !q.broken.has(itemId);
+    const requestId = ctx.ids.next();
+    ctx.clock.activity(started);
+    q.history.push({ itemId, on, before: q.draft, requestId });
+    setBroken(q, itemId, on);
+    q.flagging.set(itemId, requestId);
+    const action = {
+      op: "flag",
+      request_id: requestId,
+      query_id: q.query_id,
+      item_id: itemId,
+      flag: BROKEN_MEDIA,
+      on,
+      duration_ms: ctx.clock.take(started),
+    };
+    ctx.batcher.submit(action as unknown as JudgeAction);
+    render();
+    // flagged: the focus stays where it was (on the next candidate); cleared: it follows the tile
+    board.focus(on ? Math.min(at, board.size - 1) : board.order.indexOf(itemId), ctx.hasFocus(), true);
+  }
+
+  /** Put `itemId` out of the draft (broken) or back at its end; the draft stays as unsaved as it was. */
+  function setBroken(q: RankQuery, itemId: string, on: boolean): void {
+    if (on) q.broken.add(itemId);
+    else q.broken.delete(itemId);
+    q.draft = q.dirty ? q.draft.withCandidates(toRank(q)) : storedRanking(q);
+    if (!on && !q.dirty && q.draft.indexOf(itemId) !== q.draft.size - 1) {
+      q.draft = q.draft.moveTo(q.draft.indexOf(itemId), q.draft.size - 1);
+    }
   }
 
   function edit(next: Ranking, focusId: string | null): void {
@@ -177,6 +262,10 @@ export function rankBody(ctx: ShellContext): TaskBody {
     if (!view) return;
     const at = board.focusIndex;
     const id = view.draft.order[at] ?? null;
+    if (name !== "save" && id === null && at < board.size) {
+      ctx.notice("this candidate is flagged broken media, out of the ranking: m clears the flag", "refused");
+      return;
+    }
     if (name === "carry") carry(value as Direction);
     else if (name === "top") edit(view.draft.moveTo(at, 0), id);
     else if (name === "end") edit(view.draft.moveTo(at, view.draft.size - 1), id);
@@ -191,10 +280,26 @@ export function rankBody(ctx: ShellContext): TaskBody {
 
   function undo(started: number): void {
     const previous = view?.history.pop();
-    if (view && previous) {
+    if (view && previous && !(previous instanceof Ranking)) {
+      // the last thing done here is an m: the kernel undoes it (its last action), the draft is back
+      const q = view;
+      if (previous.on) q.broken.delete(previous.itemId);
+      else q.broken.add(previous.itemId);
+      const requestId = ctx.ids.next();
+      q.flagging.set(previous.itemId, requestId);
+      q.draft = previous.before.withCandidates(toRank(q));
+      q.dirty = q.history.length > 0 || !q.draft.equals(storedRanking(q));
+      render();
+      const at = board.order.indexOf(previous.itemId);
+      if (at >= 0) board.focus(at, ctx.hasFocus(), true);
+      ctx.clock.activity(started);
+      ctx.batcher.submit({ op: "undo", request_id: requestId });
+      return;
+    }
+    if (view && previous instanceof Ranking) {
       const focusId = view.draft.order[board.focusIndex] ?? null;
       view.draft = previous;
-      view.dirty = view.history.length > 0 || !previous.equals(Ranking.fromStored(view.shown, view.stored));
+      view.dirty = view.history.length > 0 || !previous.equals(storedRanking(view));
       render();
       if (focusId !== null) board.focus(view.draft.indexOf(focusId), ctx.hasFocus(), true);
       const now = view.dirty
@@ -212,13 +317,32 @@ export function rankBody(ctx: ShellContext): TaskBody {
   function ack(message: Ack): void {
     const results = message.results ?? [];
     const ours = results.filter((result) => ctx.batcher.isInFlight(result.request_id));
+    const answered = new Set(ours.map((result) => result.request_id));
+    for (const q of queries.values()) {
+      for (const [itemId, requestId] of q.flagging) {
+        if (!answered.has(requestId)) continue;
+        q.flagging.delete(itemId);
+        const refused = ours.find((result) => result.request_id === requestId)?.status === "refused";
+        // a refused m: the flag is as it was, and the m is no move to take back
+        if (refused) {
+          q.history = q.history.filter((step) => step instanceof Ranking || step.requestId !== requestId);
+          setBroken(q, itemId, !q.broken.has(itemId));
+        }
+      }
+    }
     for (const [queryId, queryAck] of Object.entries(message.queries ?? {})) {
       const q = queries.get(queryId);
       if (!q) continue;
-      for (const state of queryAck.states as unknown as RankState[]) q.stored.set(state.item_id, state.rank ?? null);
+      for (const state of queryAck.states as unknown as RankState[]) {
+        q.stored.set(state.item_id, state.rank ?? null);
+        // an m sent since wins over an older ack
+        if (!q.flagging.has(state.item_id) && flaggedBroken(state) !== q.broken.has(state.item_id)) {
+          setBroken(q, state.item_id, flaggedBroken(state));
+        }
+      }
       q.done = !!queryAck.done;
       // the kernel wins, except over a draft changed since (it is saved when the query is left)
-      if (!q.dirty) q.draft = Ranking.fromStored(q.shown, q.stored);
+      if (!q.dirty) q.draft = storedRanking(q);
     }
     for (const result of ours) {
       const q = queries.get(result.query_id);
@@ -305,6 +429,7 @@ export function rankBody(ctx: ShellContext): TaskBody {
         board.move(action.direction, ctx.fallbackColumns);
         body.focus(true, true);
       } else if (action.type === "task") task(action.name, action.value, started);
+      else if (action.type === "flag") toggleBroken(board.focusIndex, started);
       else if (action.type === "undo") undo(started);
     },
     ack,
@@ -326,7 +451,7 @@ export function rankBody(ctx: ShellContext): TaskBody {
     },
     position() {
       if (!view) return null;
-      const judged = view.shown.filter((id) => view?.stored.get(id) != null).length;
+      const judged = view.shown.filter((id) => view?.stored.get(id) != null || view?.broken.has(id)).length;
       return { focused: board.size ? board.focusIndex : null, judged, total: view.shown.length, done: complete(view) };
     },
     none: () => null,
