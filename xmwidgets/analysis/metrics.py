@@ -19,6 +19,7 @@ Conventions (every report built on these functions uses them; say so when you pu
   item_id ascending, and its scores are rewritten to strictly decreasing numbers before they reach
   trec_eval (which would otherwise break ties by document id *descending*). A run with a ``rank``
   column and no ``score`` is ordered by rank. The ``rank`` column of a scored run is ignored.
+  :func:`~xmwidgets.unjudged` and :func:`~xmwidgets.pool` rank runs by the same rule.
 - **Queries** are those with at least one judgement; queries with no judgement are excluded (they
   cannot be scored). A judged query missing from a run scores 0 on every measure; a judged query
   with no relevant item scores 0 too (trec_eval's rule). The aggregate is the mean over judged
