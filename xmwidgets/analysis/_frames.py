@@ -225,11 +225,12 @@ def rank_run(run: Any, name: str = "run") -> pd.DataFrame:
 
     The one ranking rule of the package: :func:`~xmwidgets.evaluate`, :func:`~xmwidgets.unjudged`
     and :func:`~xmwidgets.pool` all rank runs here, so a run's top k is the same for each (judging
-    a depth-k pool judges every run's top k). Items are ordered per query by ``score`` descending, then ``item_id`` ascending (a run with
-    only a ``rank`` column is ordered by rank ascending, then ``item_id``; the ``rank`` of a scored
-    run is ignored, as by trec_eval). The returned ``score``
-    column is rewritten to ``n - position`` so that trec_eval, which breaks ties by document id
-    *descending*, sees no ties at all; the original score is kept as ``raw_score``.
+    a depth-k pool judges every run's top k). Items are ordered per query by ``score``
+    descending, then ``item_id`` ascending (a run with only a ``rank`` column is ordered by rank
+    ascending, then ``item_id``; the ``rank`` of a scored run is ignored, as by trec_eval). The
+    returned ``score`` column is rewritten to ``n - position`` so that trec_eval, which breaks
+    ties by document id *descending*, sees no ties at all; the original score is kept as
+    ``raw_score``.
 
     Returns
     -------
