@@ -86,6 +86,18 @@ def test_to_qrels_casts_ids_and_skips_other_tasks_and_null_relevance() -> None:
     assert qrels.values.tolist() == [["1", "10", 2]]
 
 
+def test_to_qrels_refuses_a_pair_graded_under_two_guideline_versions_only() -> None:
+    labels = PAIRS.assign(guideline_version="v1")
+    labels.loc[labels.item_id == "c", "guideline_version"] = "v2"  # pairs may mix versions
+    pd.testing.assert_frame_equal(xm.to_qrels(labels), xm.to_qrels(PAIRS))
+    labels.loc[labels.index[0], "guideline_version"] = "v2"  # ... one pair may not
+    row = labels.iloc[0]
+    with pytest.raises(
+        ValueError, match=rf"^{row.query_id}/{row.item_id} was graded under guideline_version"
+    ):
+        xm.to_qrels(labels, aggregate="max")
+
+
 # ---------------------------------------------------------------- evaluate: conventions
 
 QRELS_LABELS = _labels(

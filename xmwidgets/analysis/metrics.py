@@ -8,7 +8,11 @@ Conventions (every report built on these functions uses them; say so when you pu
   annotators' judgements of a pair become one grade by ``aggregate``: ``"mean"`` and ``"median"``
   rounded to the nearest level with halves rounded *up* (grades 1 and 2 give 2), ``"majority"``
   the most frequent grade with ties going to the *higher* grade, ``"max"``, ``"min"``; or
-  ``annotator="ana"`` uses that annotator's judgements only.
+  ``annotator="ana"`` uses that annotator's judgements only. Grades of one pair under two
+  guideline versions (``guideline_version``: the store keeps both) are never aggregated: they
+  answer different questions, so ``to_qrels`` and ``evaluate`` refuse them, naming the pair and
+  the versions; select one first (``labels[labels.guideline_version == "v2"]``). Pairs each
+  judged under one version may mix versions.
 - **Binary measures** (P, R, AP, RR, Rprec, Success, mAP@R) count a grade ≥ ``rel`` as relevant
   (default 1). nDCG uses the grades as gains (linear; ``nDCG(gains={0:0,1:1,2:3,3:7})@10`` for
   exponential gains) and ignores ``rel``.
@@ -43,6 +47,7 @@ from ._frames import (
     _text,
     grade_labels,
     no_grade_error,
+    one_guideline_version_per_pair,
     rank_run,
     require_columns,
     runs_dict,
@@ -76,6 +81,12 @@ def to_qrels(
     DataFrame
         ``query_id, doc_id, relevance`` with ``str`` ids and plain ``int64`` relevance, sorted.
 
+    Raises
+    ------
+    ValueError
+        When a pair was graded under several ``guideline_version`` values (after ``annotator``):
+        select one version first, e.g. ``labels[labels.guideline_version == "v2"]``.
+
     Examples
     --------
     >>> import pandas as pd
@@ -96,6 +107,7 @@ def to_qrels(
                 f"{', '.join(repr(a) for a in present) or 'none'}"
             )
         frame = frame[frame["annotator"] == str(annotator)]
+    one_guideline_version_per_pair(frame, "qrels need one guideline version per pair")
     groups = frame.groupby(["query_id", "item_id"], sort=True)["relevance"]
     if aggregate in ("mean", "median"):
         central = groups.mean() if aggregate == "mean" else groups.median()
