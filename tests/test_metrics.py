@@ -371,6 +371,22 @@ def test_compare_a_run_with_itself() -> None:
     assert math.isnan(result.t_statistic)
 
 
+@pytest.mark.parametrize("names", [("difference", "baseline"), ("new", "query_id")])
+def test_compare_runs_refuses_names_of_the_per_query_columns(names: tuple[str, str]) -> None:
+    run = _run([("q1", "a", 1.0), ("q2", "d", 1.0)])
+    clash = names[0] if names[0] == "difference" else names[1]
+    with pytest.raises(ValueError, match=rf"names=.*: '{clash}' is a column of per_query"):
+        xm.compare_runs(QRELS_LABELS, run, run, "RR", names=names)
+    # any other names work, and their columns hold the runs' values
+    per = xm.compare_runs(
+        QRELS_LABELS, run, _run([("q1", "b", 1.0)]), "RR", names=("Difference", "q")
+    ).per_query
+    assert per.to_dict("list") == {
+        "query_id": ["q1", "q2"], "Difference": [1.0, 0.0], "q": [0.0, 0.0],
+        "difference": [1.0, 0.0],
+    }  # fmt: skip
+
+
 def test_comparison_repr_is_one_readable_line() -> None:
     run = _run([("q1", "a", 1.0), ("q2", "d", 1.0)])
     text = repr(xm.compare_runs(QRELS_LABELS, run, run, "RR", names=("new", "old")))

@@ -59,6 +59,8 @@ __all__ = ["RunComparison", "compare_runs", "evaluate", "map_at_r", "to_qrels"]
 Aggregate = Literal["mean", "median", "majority", "max", "min"]
 DEFAULT_MEASURES = ("nDCG@10", "R@10", "AP", "RR", "mAP@R")
 _AGGREGATES = ("mean", "median", "majority", "max", "min")
+# columns of RunComparison.per_query besides the two runs' own
+_PER_QUERY_COLUMNS = ("query_id", "difference")
 
 
 def to_qrels(
@@ -525,7 +527,8 @@ def compare_runs(
     measure : str
         One measure.
     names : (str, str)
-        Names of the runs in the output.
+        Names of the runs in the output: two different names, neither ``"query_id"`` nor
+        ``"difference"`` (the other columns of ``per_query``).
     n_permutations : int
         Random sign flips of the differences for the randomisation test; when 2**queries is not
         larger, all sign patterns are enumerated and the p-value is exact.
@@ -545,6 +548,13 @@ def compare_runs(
     a, b = (str(n) for n in names)
     if a == b:
         raise ValueError(f"names must differ, got {names!r}")
+    clash = [n for n in (a, b) if n in _PER_QUERY_COLUMNS]
+    if clash:
+        raise ValueError(
+            f"names={names!r}: {clash[0]!r} is a column of per_query (query_id, <a>, <b>, "
+            "difference) and would clash with a run's column; name the runs otherwise, e.g. "
+            "names=('new', 'baseline')"
+        )
     result = evaluate(
         labels,
         {a: run_a, b: run_b},
