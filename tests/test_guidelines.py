@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pathlib
+import re
 
 import numpy as np
 import pandas as pd
@@ -322,3 +323,53 @@ def test_two_grids_under_two_rubric_versions_compared(built_bundle: pathlib.Path
     result = compare_guidelines(pd.concat(frames), "matching@1", "matching@2", scale=v1)
     assert result.moved[["item_id", "shift"]].values.tolist() == [["i2", 1.0]]
     assert result.confusion.loc[0, 1] == 1 and result.confusion.to_numpy().trace() == 2
+
+
+def test_one_store_over_two_rubric_versions_needs_one_version_selected(
+    built_bundle: pathlib.Path, tmp_path: pathlib.Path
+) -> None:
+    # the store keeps both versions' grades of a pair; qrels and agreement must not mix them
+    from test_grid import Browser, grade
+
+    queries = pd.DataFrame({"query_id": ["q1"], "text": ["a red bus on a bridge"]})
+    items = pd.DataFrame({"item_id": ["i1", "i2"], "caption": ["bus", "tram"]})
+    candidates = pd.DataFrame({"query_id": "q1", "item_id": ["i1", "i2"]})
+    store = tmp_path / "labels.sqlite"
+    v2 = xm.MATCHING_RUBRIC.revise(version="v2")
+    grades = {("matching@1", "ana"): [3, 0], ("matching@1", "bob"): [3, 0],
+              ("v2", "ana"): [0, 0], ("v2", "bob"): [0, 2]}  # fmt: skip
+    for rubric in (xm.MATCHING_RUBRIC, v2):
+        for annotator in ("ana", "bob"):
+            grid = xm.RelevanceGrid(
+                queries, items, candidates, scale=rubric, store=str(store), annotator=annotator
+            )
+            mine = grades[(rubric.version, annotator)]
+            Browser(grid).judge(grade("q1", "i1", mine[0]), grade("q1", "i2", mine[1]))
+            grid.close()
+    labels = xm.open_store(str(store)).labels()
+    assert sorted(labels.guideline_version.unique()) == ["matching@1", "v2"]
+    run = pd.DataFrame({"query_id": ["q1"], "item_id": ["i1"], "score": [1.0]})
+    mixed = r"q1/i1 was graded under guideline_version 'matching@1', 'v2' \(annotators? "
+    select = r"Select one version first, e.g. labels\[labels.guideline_version == 'v2'\]"
+    for call in (
+        lambda: xm.to_qrels(labels),
+        lambda: xm.to_qrels(labels, aggregate="max"),
+        lambda: xm.evaluate(labels, run, ["P@1"]),
+        lambda: xm.evaluate(labels, run, ["P@1"], annotator="ana"),
+        lambda: xm.agreement(labels),
+    ):
+        with pytest.raises(ValueError, match=mixed) as err:
+            call()
+        assert re.search(select, str(err.value)) and "compare_guidelines" in str(err.value)
+        assert "campaign" not in str(err.value)
+    with pytest.raises(ValueError, match=r"\(annotator 'ana'\): qrels need one guideline version"):
+        xm.to_qrels(labels, annotator="ana")
+    with pytest.raises(ValueError, match=r"'ana', 'bob'\): agreement needs one guideline version"):
+        xm.agreement(labels)
+    # one version selected: its grades alone (the mean of v1's 3 and v2's 0 was a 2, P@1 1.0)
+    new = labels[labels.guideline_version == "v2"]
+    assert xm.to_qrels(new).relevance.tolist() == [0, 1]
+    assert xm.evaluate(new, run, ["P@1"]).value.tolist() == [0.0]
+    assert xm.evaluate(new, run, ["P@1"], annotator="ana").value.tolist() == [0.0]
+    assert xm.agreement(labels[labels.guideline_version == "matching@1"]).alpha_nominal == 1.0
+    assert xm.agreement(new).disagreements.item_id.tolist() == ["i2"]

@@ -86,6 +86,18 @@ def test_to_qrels_casts_ids_and_skips_other_tasks_and_null_relevance() -> None:
     assert qrels.values.tolist() == [["1", "10", 2]]
 
 
+def test_to_qrels_refuses_a_pair_graded_under_two_guideline_versions_only() -> None:
+    labels = PAIRS.assign(guideline_version="v1")
+    labels.loc[labels.item_id == "c", "guideline_version"] = "v2"  # pairs may mix versions
+    pd.testing.assert_frame_equal(xm.to_qrels(labels), xm.to_qrels(PAIRS))
+    labels.loc[labels.index[0], "guideline_version"] = "v2"  # ... one pair may not
+    row = labels.iloc[0]
+    with pytest.raises(
+        ValueError, match=rf"^{row.query_id}/{row.item_id} was graded under guideline_version"
+    ):
+        xm.to_qrels(labels, aggregate="max")
+
+
 # ---------------------------------------------------------------- evaluate: conventions
 
 QRELS_LABELS = _labels(
@@ -357,6 +369,22 @@ def test_compare_a_run_with_itself() -> None:
     assert result.mean_difference == 0.0
     assert result.p_permutation == 1.0 and result.p_ttest == 1.0
     assert math.isnan(result.t_statistic)
+
+
+@pytest.mark.parametrize("names", [("difference", "baseline"), ("new", "query_id")])
+def test_compare_runs_refuses_names_of_the_per_query_columns(names: tuple[str, str]) -> None:
+    run = _run([("q1", "a", 1.0), ("q2", "d", 1.0)])
+    clash = names[0] if names[0] == "difference" else names[1]
+    with pytest.raises(ValueError, match=rf"names=.*: '{clash}' is a column of per_query"):
+        xm.compare_runs(QRELS_LABELS, run, run, "RR", names=names)
+    # any other names work, and their columns hold the runs' values
+    per = xm.compare_runs(
+        QRELS_LABELS, run, _run([("q1", "b", 1.0)]), "RR", names=("Difference", "q")
+    ).per_query
+    assert per.to_dict("list") == {
+        "query_id": ["q1", "q2"], "Difference": [1.0, 0.0], "q": [0.0, 0.0],
+        "difference": [1.0, 0.0],
+    }  # fmt: skip
 
 
 def test_comparison_repr_is_one_readable_line() -> None:

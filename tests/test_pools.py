@@ -100,6 +100,39 @@ def test_rank_column_orders_the_run_when_given(data: dict) -> None:
     assert cands["rank"].tolist() == [1, 2]
 
 
+def test_pool_ranks_runs_as_evaluate_does_so_judging_the_pool_closes_the_loop(data: dict) -> None:
+    # 15 tied items: the top 10 are d00..d09 (ties by item_id ascending), as evaluate ranks them
+    items = pd.DataFrame({"item_id": [f"d{i:02d}" for i in range(15)], "text": "t"})
+    tied = pd.DataFrame({"query_id": "q0", "item_id": items.item_id, "score": 1.0})
+    # a reranked run: the scores decide, the stale first-stage rank is ignored (as by trec_eval)
+    reranked = pd.DataFrame(
+        {"query_id": "q1", "item_id": ["d00", "d01", "d02"], "rank": [1, 2, 3],
+         "score": [0.1, 0.9, 0.5]}
+    )  # fmt: skip
+    runs = {"tied": tied, "reranked": reranked}
+    cands = xm.pool(data["queries"], items, runs=runs, depth=2)
+    assert sorted(_pairs(cands)) == [("q0", "d00"), ("q0", "d01"), ("q1", "d01"), ("q1", "d02")]
+    assert cands.loc[cands.query_id == "q1", "rank"].tolist() == [1, 2]
+    deep = xm.pool(data["queries"], items, runs={"tied": tied}, depth=10)
+    assert deep.item_id.tolist() == [f"d{i:02d}" for i in range(10)]
+    for depth, pooled, name in ((2, cands, "tied"), (2, cands, "reranked"), (10, deep, "tied")):
+        run = runs[name]
+        mine = pooled[pooled.query_id == run.query_id[0]]
+        labels = mine[["query_id", "item_id"]].assign(relevance=1, annotator="ana")
+        assert xm.unjudged(labels, run, depth=depth).empty
+        scores = xm.evaluate(labels, run, [f"Judged@{depth}", f"P@{depth}"])
+        assert scores["value"].tolist() == [1.0, 1.0], (name, depth)
+
+
+def test_cap_breaks_rank_ties_by_item_id_ascending(data: dict) -> None:
+    runs = {
+        name: pd.DataFrame({"query_id": ["q0"], "item_id": [item], "score": [1.0]})
+        for name, item in (("a", "it050"), ("b", "it040"), ("c", "it060"))
+    }
+    cands = xm.pool(data["queries"], data["items"], runs=runs, max_per_query=2)
+    assert cands.item_id.tolist() == ["it040", "it050"]
+
+
 def test_knn_source_is_the_exact_top_k(data: dict) -> None:
     cands = xm.pool(data["queries"], data["items"], embeddings=(data["qv"], data["iv"]), k=6)
     for row, query_id in enumerate(data["queries"].query_id):

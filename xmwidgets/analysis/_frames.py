@@ -17,6 +17,7 @@ __all__ = [
     "flagged_pairs",
     "grade_labels",
     "no_grade_error",
+    "one_guideline_version_per_pair",
     "rank_run",
     "require_columns",
     "require_ids",
@@ -86,18 +87,22 @@ def grade_labels(labels: Any, *, annotator: bool = True) -> pd.DataFrame:
     Returns
     -------
     DataFrame with columns ``query_id, item_id, annotator, relevance`` (``annotator`` only when
-    ``annotator=True``), plus ``campaign`` when the input has it.
+    ``annotator=True``), plus ``campaign`` and ``guideline_version`` when the input has them
+    (``guideline_version`` as given, for :func:`one_guideline_version_per_pair`).
     """
     columns = _LABEL_COLUMNS if annotator else ("query_id", "item_id", "relevance")
     frame = require_columns(_alias_doc_id(labels), columns, "labels")
     mask = frame["relevance"].notna().to_numpy(dtype=bool)
     if "task" in frame.columns:
         mask = mask & (frame["task"].astype("string") == "grade").fillna(False).to_numpy(dtype=bool)
-    keep = [*columns, *(["campaign"] if "campaign" in frame.columns else [])]
+    extra = [c for c in ("campaign", "guideline_version") if c in frame.columns]
+    keep = [*columns, *extra]
     out = frame.loc[mask, keep]
     require_ids(out, [c for c in columns if c != "relevance"], "labels")
     out = out.reset_index(drop=True)
     for c in keep:
+        if c == "guideline_version":
+            continue
         if c == "relevance":
             out[c] = _as_int(out[c])
         elif not is_text(out[c]):
@@ -206,6 +211,40 @@ def single_judgement_per_annotator(frame: pd.DataFrame) -> None:
         )
 
 
+def one_guideline_version_per_pair(frame: pd.DataFrame, what: str) -> None:
+    """Raise if a unit was graded under more than one guideline version.
+
+    Grades under two versions of a rubric answer two different questions: averaging them (or
+    measuring agreement across them) mixes the questions silently. ``what`` says what needed one
+    version, e.g. ``"qrels need one guideline version per pair"``.
+    """
+    if "guideline_version" not in frame.columns or frame.empty:
+        return
+    versions, names = pd.factorize(frame["guideline_version"], use_na_sentinel=False)
+    if len(names) < 2:  # the usual case: one version, no per-pair look needed
+        return
+    pair = combined_codes(frame["query_id"], frame["item_id"])
+    pair_version = pd.Index(pair * len(names) + versions).unique().to_numpy()
+    several = pd.Index(pair_version // len(names)).duplicated()
+    if not several.any():
+        return
+    bad = pair == pair_version[several][0] // len(names)
+    rows = frame[bad]
+    used = list(pd.unique(rows["guideline_version"]))
+    shown = ", ".join(repr(v) for v in used)
+    who = ""
+    if "annotator" in rows.columns:
+        annotators = sorted(rows["annotator"].unique())
+        who = f" (annotator{'s' * (len(annotators) > 1)} {', '.join(map(repr, annotators))})"
+    unit = unit_name(rows["query_id"].iloc[0], rows["item_id"].iloc[0])
+    raise ValueError(
+        f"{unit} was graded under guideline_version {shown}{who}: {what}, and grades under "
+        "different guidelines are not comparable. Select one version first, e.g. "
+        f"labels[labels.guideline_version == {used[-1]!r}]; xm.compare_guidelines(labels, "
+        f"{used[0]!r}, {used[-1]!r}) compares the two"
+    )
+
+
 def resolve_scale(scale: Any = None, value_domain: Iterable[int] | None = None) -> list[int]:
     """The ordered value domain: explicit ``value_domain``, else ``scale.values``, else TREC 0–3."""
     if value_domain is not None:
@@ -252,10 +291,14 @@ def runs_dict(runs: Any) -> dict[str, pd.DataFrame]:
 def rank_run(run: Any, name: str = "run") -> pd.DataFrame:
     """A run with deterministic ranks and strictly decreasing scores.
 
-    Items are ordered per query by ``score`` descending, then ``item_id`` ascending (a run with
-    only a ``rank`` column is ordered by rank ascending, then ``item_id``). The returned ``score``
-    column is rewritten to ``n - position`` so that trec_eval, which breaks ties by document id
-    *descending*, sees no ties at all; the original score is kept as ``raw_score``.
+    The one ranking rule of the package: :func:`~xmwidgets.evaluate`, :func:`~xmwidgets.unjudged`
+    and :func:`~xmwidgets.pool` all rank runs here, so a run's top k is the same for each (judging
+    a depth-k pool judges every run's top k). Items are ordered per query by ``score``
+    descending, then ``item_id`` ascending (a run with only a ``rank`` column is ordered by rank
+    ascending, then ``item_id``; the ``rank`` of a scored run is ignored, as by trec_eval). The
+    returned ``score`` column is rewritten to ``n - position`` so that trec_eval, which breaks
+    ties by document id *descending*, sees no ties at all; the original score is kept as
+    ``raw_score``.
 
     Returns
     -------

@@ -26,6 +26,7 @@ from ._bootstrap import bootstrap_alpha, unit_coincidences
 from ._frames import (
     check_domain,
     grade_labels,
+    one_guideline_version_per_pair,
     resolve_scale,
     single_judgement_per_annotator,
     unit_name,
@@ -45,6 +46,7 @@ _LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
 def _graded(labels: Any, scale: Any, value_domain: Any) -> tuple[pd.DataFrame, list[int]]:
     frame = grade_labels(labels)
+    one_guideline_version_per_pair(frame, "agreement needs one guideline version per unit")
     single_judgement_per_annotator(frame)
     if scale is None and value_domain is None:
         from ..scale import TREC_SCALE

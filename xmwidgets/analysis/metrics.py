@@ -8,7 +8,11 @@ Conventions (every report built on these functions uses them; say so when you pu
   annotators' judgements of a pair become one grade by ``aggregate``: ``"mean"`` and ``"median"``
   rounded to the nearest level with halves rounded *up* (grades 1 and 2 give 2), ``"majority"``
   the most frequent grade with ties going to the *higher* grade, ``"max"``, ``"min"``; or
-  ``annotator="ana"`` uses that annotator's judgements only.
+  ``annotator="ana"`` uses that annotator's judgements only. Grades of one pair under two
+  guideline versions (``guideline_version``: the store keeps both) are never aggregated: they
+  answer different questions, so ``to_qrels`` and ``evaluate`` refuse them, naming the pair and
+  the versions; select one first (``labels[labels.guideline_version == "v2"]``). Pairs each
+  judged under one version may mix versions.
 - **Binary measures** (P, R, AP, RR, Rprec, Success, mAP@R) count a grade ≥ ``rel`` as relevant
   (default 1). nDCG uses the grades as gains (linear; ``nDCG(gains={0:0,1:1,2:3,3:7})@10`` for
   exponential gains) and ignores ``rel``.
@@ -19,6 +23,7 @@ Conventions (every report built on these functions uses them; say so when you pu
   item_id ascending, and its scores are rewritten to strictly decreasing numbers before they reach
   trec_eval (which would otherwise break ties by document id *descending*). A run with a ``rank``
   column and no ``score`` is ordered by rank. The ``rank`` column of a scored run is ignored.
+  :func:`~xmwidgets.unjudged` and :func:`~xmwidgets.pool` rank runs by the same rule.
 - **Queries** are those with at least one judgement; queries with no judgement are excluded (they
   cannot be scored). A judged query missing from a run scores 0 on every measure; a judged query
   with no relevant item scores 0 too (trec_eval's rule). The aggregate is the mean over judged
@@ -42,6 +47,7 @@ from ._frames import (
     _text,
     grade_labels,
     no_grade_error,
+    one_guideline_version_per_pair,
     rank_run,
     require_columns,
     runs_dict,
@@ -53,6 +59,8 @@ __all__ = ["RunComparison", "compare_runs", "evaluate", "map_at_r", "to_qrels"]
 Aggregate = Literal["mean", "median", "majority", "max", "min"]
 DEFAULT_MEASURES = ("nDCG@10", "R@10", "AP", "RR", "mAP@R")
 _AGGREGATES = ("mean", "median", "majority", "max", "min")
+# columns of RunComparison.per_query besides the two runs' own
+_PER_QUERY_COLUMNS = ("query_id", "difference")
 
 
 def to_qrels(
@@ -75,6 +83,12 @@ def to_qrels(
     DataFrame
         ``query_id, doc_id, relevance`` with ``str`` ids and plain ``int64`` relevance, sorted.
 
+    Raises
+    ------
+    ValueError
+        When a pair was graded under several ``guideline_version`` values (after ``annotator``):
+        select one version first, e.g. ``labels[labels.guideline_version == "v2"]``.
+
     Examples
     --------
     >>> import pandas as pd
@@ -95,6 +109,7 @@ def to_qrels(
                 f"{', '.join(repr(a) for a in present) or 'none'}"
             )
         frame = frame[frame["annotator"] == str(annotator)]
+    one_guideline_version_per_pair(frame, "qrels need one guideline version per pair")
     groups = frame.groupby(["query_id", "item_id"], sort=True)["relevance"]
     if aggregate in ("mean", "median"):
         central = groups.mean() if aggregate == "mean" else groups.median()
@@ -512,7 +527,8 @@ def compare_runs(
     measure : str
         One measure.
     names : (str, str)
-        Names of the runs in the output.
+        Names of the runs in the output: two different names, neither ``"query_id"`` nor
+        ``"difference"`` (the other columns of ``per_query``).
     n_permutations : int
         Random sign flips of the differences for the randomisation test; when 2**queries is not
         larger, all sign patterns are enumerated and the p-value is exact.
@@ -532,6 +548,13 @@ def compare_runs(
     a, b = (str(n) for n in names)
     if a == b:
         raise ValueError(f"names must differ, got {names!r}")
+    clash = [n for n in (a, b) if n in _PER_QUERY_COLUMNS]
+    if clash:
+        raise ValueError(
+            f"names={names!r}: {clash[0]!r} is a column of per_query (query_id, <a>, <b>, "
+            "difference) and would clash with a run's column; name the runs otherwise, e.g. "
+            "names=('new', 'baseline')"
+        )
     result = evaluate(
         labels,
         {a: run_a, b: run_b},

@@ -126,10 +126,15 @@ def pool(
     queries, items
         Frames with unique ``query_id`` / ``item_id`` (cast to ``str``). Only these ids are pooled.
     runs
-        ``{name: frame}`` with ``query_id, item_id`` and ``score`` and/or ``rank``. Rows naming ids
-        not in ``queries`` / ``items`` are dropped with a warning that gives counts and examples.
+        ``{name: frame}`` with ``query_id, item_id`` and ``score`` and/or ``rank``. Each run is
+        ranked exactly as :func:`~xmwidgets.evaluate` and :func:`~xmwidgets.unjudged` rank it:
+        by ``score``, high first, ties by ``item_id`` ascending; a run with no ``score`` by
+        ``rank``; the ``rank`` of a scored run is ignored (as by trec_eval). So judging the whole
+        pool leaves nothing unjudged in any run's top ``depth`` (``Judged@depth`` is 1). Rows
+        naming ids not in ``queries`` / ``items`` are dropped, after ranking, with a warning that
+        gives counts and examples.
     depth
-        Items taken from each run per query; ``None`` takes the whole run.
+        Items taken from each run per query (its top ``depth``); ``None`` takes the whole run.
     embeddings
         ``(query_vectors, item_vectors)``: each an array aligned to the frame's rows, a mapping
         id -> vector, a column name, or a callable ``encode(contents) -> array`` (see
@@ -148,8 +153,8 @@ def pool(
         Seed of the random negatives; the same seed gives the same pool.
     max_per_query
         Keep at most this many candidates per query, in this priority: gold first; then items from
-        runs or knn by best rank over those sources (ties: more sources first, then item id,
-        descending as in trec_eval); then hard negatives by similarity; then random negatives in
+        runs or knn by best rank over those sources (ties: more sources first, then item id
+        ascending); then hard negatives by similarity; then random negatives in
         draw order.
     backend
         Nearest-neighbour backend: ``"numpy"`` or ``"faiss"`` (both exact).
@@ -210,7 +215,7 @@ def pool(
     if len(runs) > 58:  # sources are combined as bits of an int64
         raise ValueError(f"at most 58 runs can be pooled at once, got {len(runs)}")
 
-    # trec_eval breaks score ties by item id, descending
+    # remaining ties go by item id ascending, the rule of rank_run (evaluate, unjudged)
     tiebreak = np.empty(n_items, dtype=np.int64)
     tiebreak[np.argsort(item_ids.astype(str), kind="stable")] = np.arange(n_items)
 
@@ -228,7 +233,7 @@ def pool(
     known = known[known["positive"]]
     add("gold", gold_rows.assign(rank=np.nan, score=np.nan)[["q", "i", "rank", "score"]])
     for name, run in runs.items():
-        add(f"run:{name}", run_top(run, str(name), depth, qidx, iidx, tiebreak))
+        add(f"run:{name}", run_top(run, str(name), depth, qidx, iidx))
 
     neighbours = None
     if embeddings is not None and (k > 0 or hard_negatives > 0):

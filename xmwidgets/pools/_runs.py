@@ -1,8 +1,9 @@
 """TREC-style depth pooling: the union of each run's top ``depth`` items per query.
 
-Runs arrive as frames ``query_id, item_id, score`` with an optional ``rank``. Rows are worked on as
-integer row positions in the queries / items frames (not strings), so that pooling 1,000 queries x
-5 runs x depth 100 takes milliseconds rather than a string sort.
+Runs arrive as frames ``query_id, item_id, score`` with an optional ``rank``; they are ranked by
+the one rule of the metrics (:func:`~xmwidgets.analysis._frames.rank_run`). The top rows are then
+worked on as integer row positions in the queries / items frames (not strings), so that combining
+1,000 queries x 5 runs x depth 100 takes milliseconds rather than a string sort.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import warnings
 
 import numpy as np
 import pandas as pd
+
+from ..analysis._frames import rank_run
 
 __all__ = ["IdIndex", "ids_to_rows", "run_top", "warn_unknown"]
 
@@ -99,14 +102,15 @@ def run_top(
     depth: int | None,
     query_index: IdIndex,
     item_index: IdIndex,
-    item_tiebreak: np.ndarray,
 ) -> pd.DataFrame:
     """The top ``depth`` rows of one run per query, as row positions with 1-based ranks.
 
-    Order within a query: by ``rank`` if the run has one (ties by score, high first), else by
-    ``score``, high first. Remaining ties follow trec_eval: item id in descending string order
-    (``item_tiebreak`` holds each item's position in sorted id order). Ids not in the frames are
-    dropped with a warning before ranking; a pair listed twice keeps its best row.
+    The run is ranked by :func:`~xmwidgets.analysis._frames.rank_run`, the ranking that
+    :func:`~xmwidgets.evaluate` and :func:`~xmwidgets.unjudged` use, so that judging the whole
+    depth-k pool judges every run's top k: by ``score``, high first, ties by item id ascending; a
+    run with only a ``rank`` column by rank (the ``rank`` of a scored run is ignored, as by
+    trec_eval). A pair listed twice keeps its best row, with a warning. Ids not in the frames are
+    dropped with a warning *after* ranking, so ``rank`` is the rank the metrics see.
 
     Returns
     -------
@@ -115,44 +119,42 @@ def run_top(
         (float64, NaN when the run has none).
     """
     what = f"run {name!r}"
+    if not isinstance(run, pd.DataFrame):
+        raise TypeError(f"{what} must be a pandas DataFrame, got {type(run).__name__}")
     if "score" not in run.columns and "rank" not in run.columns:
         raise ValueError(
             f"{what} needs a score or a rank column to order its items; "
             f"columns are {list(run.columns)}"
         )
-    query_rows, item_rows, keep = ids_to_rows(run, what, query_index, item_index, stacklevel=3)
-    q, i = query_rows[keep].astype(np.int64), item_rows[keep].astype(np.int64)
-    score = (
-        pd.to_numeric(run["score"], errors="raise").to_numpy(dtype=np.float64, na_value=np.nan)[
-            keep
-        ]
-        if "score" in run.columns
-        else np.full(q.shape, np.nan)
-    )
-    # lexsort: the last key is the primary one
-    keys: list[np.ndarray] = [-item_tiebreak[i], -score]
-    if "rank" in run.columns:
-        given = pd.to_numeric(run["rank"], errors="raise").to_numpy(
-            dtype=np.float64, na_value=np.inf
-        )
-        keys.append(given[keep])
-    keys.append(q)
-    order = np.lexsort(keys)
-    q, i, score = q[order], i[order], score[order]
-    duplicated = pd.Series(q * len(item_index) + i).duplicated().to_numpy()
-    if duplicated.any():
-        warnings.warn(
-            f"{what} lists {int(duplicated.sum())} (query_id, item_id) pairs more than once; "
-            "the best-ranked row of each is kept",
-            UserWarning,
-            stacklevel=3,
-        )
-        q, i, score = q[~duplicated], i[~duplicated], score[~duplicated]
-    # position within each query's block of the sorted rows
-    starts = np.flatnonzero(np.r_[True, q[1:] != q[:-1]])
-    lengths = np.diff(np.r_[starts, q.size])
-    rank = np.arange(q.size) - np.repeat(starts, lengths) + 1
+    ranked = rank_run(_best_row_per_pair(run, what), name)
     if depth is not None:
-        within = rank <= depth
-        q, i, score, rank = q[within], i[within], score[within], rank[within]
-    return pd.DataFrame({"q": q, "i": i, "rank": rank.astype(np.int64), "score": score})
+        ranked = ranked[ranked["rank"].to_numpy() <= depth]
+    query_rows, item_rows, keep = ids_to_rows(ranked, what, query_index, item_index, stacklevel=3)
+    return pd.DataFrame(
+        {
+            "q": query_rows[keep].astype(np.int64),
+            "i": item_rows[keep].astype(np.int64),
+            "rank": ranked["rank"].to_numpy(np.int64)[keep],
+            "score": ranked["raw_score"].to_numpy(np.float64)[keep],
+        }
+    )
+
+
+def _best_row_per_pair(run: pd.DataFrame, what: str) -> pd.DataFrame:
+    """The run with one row per (query_id, item_id): the best-scored (or best-ranked) one."""
+    if not {"query_id", "item_id"} <= set(run.columns):
+        return run  # rank_run names the missing column
+    duplicated = run[["query_id", "item_id"]].astype(str).duplicated(keep=False).to_numpy()
+    if not duplicated.any():
+        return run
+    by = "score" if "score" in run.columns else "rank"
+    key = pd.to_numeric(run[by], errors="coerce")
+    best = (key if by == "rank" else -key).to_numpy(dtype=float, na_value=np.inf)
+    kept = run.iloc[np.argsort(best, kind="stable")].drop_duplicates(["query_id", "item_id"])
+    warnings.warn(
+        f"{what} lists {len(run) - len(kept)} (query_id, item_id) pairs more than once; "
+        "the best-ranked row of each is kept",
+        UserWarning,
+        stacklevel=4,
+    )
+    return kept

@@ -68,7 +68,7 @@ def combine(
         | (capped_rank.astype(np.int64) << 6)
         | (63 - np.minimum(n_sources, 63))
     )
-    order = np.lexsort((-tiebreak[pair_i], priority, pair_q))
+    order = np.lexsort((tiebreak[pair_i], priority, pair_q))
     if max_per_query is not None:
         sorted_q = pair_q[order]
         first = np.flatnonzero(np.r_[True, sorted_q[1:] != sorted_q[:-1]])
