@@ -65,7 +65,10 @@ def test_round_trips_are_exact(tmp_path):
         ('{"q1": [1]}', "$['q1']"),
         ('{"q1": {"d1": 1.5}}', "relevance must be an integer, got 1.5"),
         ('{"q1": {"d1": true}}', "relevance must be an integer, got True"),
-        ('{"q1": {"d1": 1', "not JSON"),
+        ('{"q1": {"d1": 1', "line 1: invalid JSON at column"),
+        # json keeps the last object of a repeated key: d1 and d2 were lost without a word
+        ('{"q1": {"d1": 1, "d2": 0}, "q1": {"d3": 2}}', "duplicate key 'q1' in one JSON object"),
+        ('{"q1": {"d1": 1, "d1": 0}}', "duplicate key 'd1'"),
     ],
 )
 def test_malformed_qrels_name_the_file_and_place(tmp_path, text, message):

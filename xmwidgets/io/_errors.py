@@ -13,7 +13,8 @@ import json
 import os
 import re
 import warnings
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -127,13 +128,37 @@ def _fields(line: str) -> list[str]:
     return _FIELD_SEPARATOR.split(stripped) if stripped else []
 
 
+def _unique_keys(
+    path: PathLike, line: int | None = None
+) -> Callable[[list[tuple[str, Any]]], dict]:
+    """A ``json`` ``object_pairs_hook`` that refuses a key repeated in one object.
+
+    ``json`` keeps the last value of a repeated key and drops the others without a word: a
+    query's first block of qrels would be lost, as a repeated pair in a TREC file is refused.
+    """
+
+    def build(pairs: list[tuple[str, Any]]) -> dict:
+        document = dict(pairs)
+        if len(document) < len(pairs):
+            repeated = next(key for key, count in Counter(k for k, _ in pairs).items() if count > 1)
+            raise FormatError(
+                path,
+                f"duplicate key {repeated!r} in one JSON object (a JSON reader keeps only its last "
+                "value and drops the others): each key must appear once; merge its entries",
+                line=line,
+            )
+        return document
+
+    return build
+
+
 def _load_json(path: PathLike) -> Any:
-    """Parse a JSON file; a syntax error names its line and column."""
+    """Parse a JSON file; a syntax error names its line and column, a repeated key the key."""
     text = _open_text(path)
     if not text.strip():
         raise FormatError(path, "the file is empty; expected a JSON document")
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_keys(path))
     except json.JSONDecodeError as err:
         raise FormatError(
             path, f"invalid JSON at column {err.colno}: {err.msg}", line=err.lineno

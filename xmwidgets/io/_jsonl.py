@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._errors import FormatError, PathLike, _data_lines, _short
+from ._errors import FormatError, PathLike, _data_lines, _short, _unique_keys
 
 __all__ = ["read_jsonl", "read_parquet", "write_jsonl", "write_parquet"]
 
@@ -45,7 +45,7 @@ def _jsonl_records(
     records: list[tuple[int, dict[str, Any]]] = []
     for number, line in _data_lines(path, allow_empty=allow_empty):
         try:
-            value = json.loads(line)
+            value = json.loads(line, object_pairs_hook=_unique_keys(path, number))
         except json.JSONDecodeError as err:
             raise FormatError(
                 path,

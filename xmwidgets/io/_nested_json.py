@@ -15,17 +15,13 @@ from typing import Any
 
 import pandas as pd
 
-from ._errors import FormatError, PathLike
+from ._errors import FormatError, PathLike, _load_json
 
 __all__ = ["read_json_qrels", "read_json_run", "write_json_qrels", "write_json_run"]
 
 
 def _nested(path: PathLike, what: str) -> list[tuple[str, str, Any]]:
-    with open(path, encoding="utf-8") as handle:
-        try:
-            document = json.load(handle)
-        except json.JSONDecodeError as exc:
-            raise FormatError(path, f"not JSON: {exc.msg}", line=exc.lineno) from None
+    document = _load_json(path)
     if not isinstance(document, dict) or not document:
         raise FormatError(
             path,
