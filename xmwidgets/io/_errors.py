@@ -165,6 +165,11 @@ def _load_json(path: PathLike) -> Any:
         ) from None
 
 
+# what an int64 column holds: a larger integer would fail the cast with a bare OverflowError
+_INT64 = range(-(2**63), 2**63)
+_INT64_PROBLEM = "does not fit in a 64-bit integer (-2**63 to 2**63 - 1)"
+
+
 def _expect(
     path: PathLike, value: Any, kind: type | tuple[type, ...], where: str, what: str
 ) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._errors import FormatError, PathLike, _load_json
+from ._errors import _INT64, _INT64_PROBLEM, FormatError, PathLike, _load_json, _short
 
 __all__ = ["read_json_qrels", "read_json_run", "write_json_qrels", "write_json_run"]
 
@@ -42,6 +42,14 @@ def _nested(path: PathLike, what: str) -> list[tuple[str, str, Any]]:
     return rows
 
 
+def _finite(value: float) -> bool:
+    """``math.isfinite``, also for an integer too large for a float (which would raise)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def read_json_qrels(path: PathLike) -> pd.DataFrame:
     """Read qrels written as nested JSON ``{query_id: {item_id: relevance}}`` (ranx, pytrec_eval).
 
@@ -63,6 +71,12 @@ def read_json_qrels(path: PathLike) -> pd.DataFrame:
             raise FormatError(
                 path,
                 f"relevance must be an integer, got {value!r}",
+                where=f"$[{query_id!r}][{item_id!r}]",
+            )
+        if value not in _INT64:
+            raise FormatError(
+                path,
+                f"relevance {_short(str(value))} {_INT64_PROBLEM}",
                 where=f"$[{query_id!r}][{item_id!r}]",
             )
     frame = pd.DataFrame(rows, columns=["query_id", "item_id", "relevance"])
@@ -90,11 +104,11 @@ def read_json_run(path: PathLike, *, tag: str | None = None) -> pd.DataFrame:
     """
     rows = _nested(path, "score")
     for query_id, item_id, value in rows:
-        finite = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not finite or not math.isfinite(value):
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not number or not _finite(value):
             raise FormatError(
                 path,
-                f"score must be a finite number, got {value!r}",
+                f"score must be a finite number, got {value!r:.80}",
                 where=f"$[{query_id!r}][{item_id!r}]",
             )
     frame = pd.DataFrame(rows, columns=["query_id", "item_id", "score"])
