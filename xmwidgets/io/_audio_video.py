@@ -8,6 +8,7 @@ else the bare file name.
 
 from __future__ import annotations
 
+import math
 import os
 import string
 from pathlib import Path
@@ -16,6 +17,8 @@ from typing import Any
 import pandas as pd
 
 from ._errors import (
+    _INT64,
+    _INT64_PROBLEM,
     FormatError,
     PathLike,
     _csv_header,
@@ -25,6 +28,7 @@ from ._errors import (
     _open_text,
     _read_csv,
     _require_keys,
+    _short,
 )
 from ._loaded import Loaded, _assemble, _media_path
 
@@ -96,8 +100,9 @@ def load_audiocaps(
     Raises
     ------
     FormatError
-        Wrong header, a non-integer start_time, a duplicate audiocap_id, or one youtube_id with two
-        start times (names the line).
+        Wrong header, a start_time that is not whole seconds (a fraction, a negative value,
+        ``inf``), a duplicate audiocap_id, or one youtube_id with two start times (names the
+        line).
     ValueError
         ``file_pattern`` names a field other than ``youtube_id`` and ``start_time``.
     """
@@ -107,14 +112,7 @@ def load_audiocaps(
     seen: dict[str, int] = {}
     for number, row in _read_csv(csv_path, ("audiocap_id", "youtube_id", "start_time", "caption")):
         caption_id, youtube_id = row["audiocap_id"].strip(), row["youtube_id"].strip()
-        try:
-            start = int(float(row["start_time"]))
-        except ValueError:
-            raise FormatError(
-                csv_path,
-                f"start_time must be whole seconds, got {row['start_time']!r}",
-                line=number,
-            ) from None
+        start = _whole_seconds(csv_path, number, row["start_time"])
         if caption_id in seen:
             raise _duplicate_error(
                 csv_path, "audiocap_id", caption_id, f"line {seen[caption_id]}", f"line {number}"
@@ -142,6 +140,28 @@ def load_audiocaps(
         )
     clips = [{k: v for k, v in clip.items() if k != "line"} for clip in media.values()]
     return _frames(captions, clips, "audio", direction, "load_audiocaps")
+
+
+def _whole_seconds(path: PathLike, number: int, text: str) -> int:
+    """A start_time as written by AudioCaps (``30``; ``30.0`` as a spreadsheet re-saves it).
+
+    A fraction is refused, not truncated: the clip's file is named by its whole start second, so
+    60.7 read as 60 would name another file.
+    """
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds >= 0 and seconds.is_integer()):
+        raise FormatError(
+            path,
+            f"start_time must be whole seconds, got {text!r}: an integer >= 0, as AudioCaps "
+            "writes it (the clip's file is named by it)",
+            line=number,
+        )
+    if int(seconds) not in _INT64:
+        raise FormatError(path, f"start_time {_short(text)} {_INT64_PROBLEM}", line=number)
+    return int(seconds)
 
 
 def load_clotho(
