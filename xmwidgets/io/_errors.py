@@ -167,7 +167,20 @@ def _load_json(path: PathLike) -> Any:
 
 # what an int64 column holds: a larger integer would fail the cast with a bare OverflowError
 _INT64 = range(-(2**63), 2**63)
-_INT64_PROBLEM = "does not fit in a 64-bit integer (-2**63 to 2**63 - 1)"
+
+
+def _int64(
+    path: PathLike, value: int, what: str, *, line: int | None = None, where: str | None = None
+) -> int:
+    """``value``, or a FormatError when it does not fit the int64 column it goes to."""
+    if value not in _INT64:
+        raise FormatError(
+            path,
+            f"{what} {_short(str(value))} does not fit in a 64-bit integer (-2**63 to 2**63 - 1)",
+            line=line,
+            where=where,
+        )
+    return value
 
 
 def _expect(
@@ -300,6 +313,7 @@ class _QrelsRows:
                 )
             raise error
         self.seen[key] = (number, group)
+        _int64(self.path, relevance, "relevance", line=number)
         self.rows.append((query_id, item_id, relevance, *((group,) if self.groups else ())))
 
     def frame(self) -> Any:

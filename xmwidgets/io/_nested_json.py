@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._errors import _INT64, _INT64_PROBLEM, FormatError, PathLike, _load_json, _short
+from ._errors import FormatError, PathLike, _int64, _load_json
 
 __all__ = ["read_json_qrels", "read_json_run", "write_json_qrels", "write_json_run"]
 
@@ -73,12 +73,7 @@ def read_json_qrels(path: PathLike) -> pd.DataFrame:
                 f"relevance must be an integer, got {value!r}",
                 where=f"$[{query_id!r}][{item_id!r}]",
             )
-        if value not in _INT64:
-            raise FormatError(
-                path,
-                f"relevance {_short(str(value))} {_INT64_PROBLEM}",
-                where=f"$[{query_id!r}][{item_id!r}]",
-            )
+        _int64(path, value, "relevance", where=f"$[{query_id!r}][{item_id!r}]")
     frame = pd.DataFrame(rows, columns=["query_id", "item_id", "relevance"])
     return frame.astype({"query_id": str, "item_id": str, "relevance": "int64"})
 

@@ -15,13 +15,12 @@ from typing import Any
 import pandas as pd
 
 from ._errors import (
-    _INT64,
-    _INT64_PROBLEM,
     FormatError,
     PathLike,
     _data_lines,
     _duplicate_error,
     _fields,
+    _int64,
     _QrelsRows,
     _short,
 )
@@ -92,8 +91,8 @@ def _number(
     if value is None or value != value:
         kind_name = "an integer" if kind is int else "a number"
         raise FormatError(path, f"{what} must be {kind_name}, got {text!r}{where}", line=number)
-    if kind is int and value not in _INT64:
-        raise FormatError(path, f"{what} {_short(text)} {_INT64_PROBLEM}{where}", line=number)
+    if kind is int:
+        _int64(path, value, what, line=number)
     if kind is float and not math.isfinite(value):
         raise FormatError(path, f"{what} must be a finite number, got {text!r}{where}", line=number)
     return value
