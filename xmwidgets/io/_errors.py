@@ -70,11 +70,23 @@ def _short(text: str, limit: int = 80) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
-def _open_text(path: PathLike) -> str:
-    """Read a whole text file as UTF-8 (a BOM is dropped); a missing file names the path tried."""
+def _check_file(path: PathLike) -> None:
+    """Raise unless ``path`` is a file: a folder is named as such, with some of its files."""
     p = Path(path)
+    if p.is_dir():
+        files = sorted(f.name for f in p.iterdir() if f.is_file())
+        inside = f" (it holds {', '.join(files[:5])}{', …' * (len(files) > 5)})" if files else ""
+        raise IsADirectoryError(
+            f"{os.fspath(path)}: is a folder, not a file; pass the path of one file in it{inside}"
+        )
     if not p.is_file():
         raise FileNotFoundError(f"{os.fspath(path)}: no such file")
+
+
+def _open_text(path: PathLike) -> str:
+    """Read a whole text file as UTF-8 (a BOM is dropped); a missing file names the path tried."""
+    _check_file(path)
+    p = Path(path)
     try:
         return p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as err:
