@@ -54,6 +54,12 @@ def test_audiocaps_file_pattern_and_direction(tmp_path):
         ("91139,abc,0,x\n", "line 5: duplicate audiocap_id '91139' (first at line 4)"),
         ("1,r1nicOVtvkQ,30,x\n", "line 5: youtube_id 'r1nicOVtvkQ' has start_time 30 here but 130"),
         ("1,abc\n", "line 5: expected 4 fields"),
+        # a fraction was truncated (60.7 read as 60: another clip's file), inf crashed the cast
+        ("1,abc,60.7,x\n", "line 5: start_time must be whole seconds, got '60.7'"),
+        ("1,abc,-10,x\n", "line 5: start_time must be whole seconds, got '-10'"),
+        ("1,abc,inf,x\n", "line 5: start_time must be whole seconds, got 'inf'"),
+        ("1,abc,1e999,x\n", "line 5: start_time must be whole seconds, got '1e999'"),
+        ("1,abc,1e300,x\n", "line 5: start_time must be whole seconds, got '1e300'"),
     ],
 )
 def test_malformed_audiocaps(tmp_path, extra, message):
@@ -61,6 +67,13 @@ def test_malformed_audiocaps(tmp_path, extra, message):
     with pytest.raises(FormatError) as info:
         load_audiocaps(path)
     assert str(info.value).startswith(str(path)) and message in str(info.value)
+
+
+def test_a_whole_start_time_resaved_as_a_float_names_the_same_file(tmp_path):
+    path = _write(tmp_path / "ac.csv", AUDIOCAPS.replace(",130,", ",130.0,"))
+    items = load_audiocaps(path, file_pattern="{youtube_id}_{start_time}.wav").items
+    assert items["file_name"].tolist() == ["7fmOlUlwoNg_20.wav", "r1nicOVtvkQ_130.wav"]
+    assert items["start_time"].tolist() == [20, 130]
 
 
 CLOTHO = (

@@ -94,6 +94,11 @@ def test_missing_qrels_split_lists_the_present_ones(folder):
         ),
         ("queries.jsonl", '["a", "x"]\n', "line 1: expected a JSON object, got list"),
         ("qrels/test.tsv", "query-id\tcorpus-id\tscore\nq\td\t1.5\n", "line 2: score must be an"),
+        (
+            "qrels/test.tsv",
+            "query-id\tcorpus-id\tscore\nq\td\t99999999999999999999\n",
+            "line 2: relevance '99999999999999999999' does not fit in a 64-bit integer",
+        ),
         ("qrels/test.tsv", "qid\tdocid\tscore\nq\td\t1\n", "line 1: expected a header"),
         ("qrels/test.tsv", "query-id\tcorpus-id\tscore\nq\td\n", "line 2: expected 3 fields"),
         ("corpus.jsonl", "", "the file is empty"),

@@ -91,6 +91,7 @@ def test_coco_image_to_text_with_image_dir(coco_path, tmp_path):
         ),
         ({**COCO, "images": {"id": 1}}, "$.images: expected a list of images, got dict"),
         ('{"images": [], \n "annotations": [}', "line 2: invalid JSON at column"),
+        ('{"images": [], "annotations": [], "images": []}', "duplicate key 'images'"),
     ],
 )
 def test_malformed_coco(tmp_path, data, message):
@@ -287,6 +288,8 @@ def test_eccv_caption(tmp_path, coco_path):
         ({"1": [2, 2]}, "$['1'][1]: positive 2 listed twice for query '1'"),
         ({"1": [{"id": 2}]}, "$['1'][0]: expected an id (string or integer), got dict"),
         ({"1": [3, True]}, "$['1'][1]: expected an id (string or integer), got bool"),
+        # json keeps the last list of a repeated query: its first positives were lost
+        ('{"552666": [445512, 68120], "552666": [31667]}', "duplicate key '552666'"),
     ],
 )
 def test_malformed_eccv(tmp_path, data, message):

@@ -11,6 +11,7 @@ from xmwidgets.io import (
     load_cxc,
     read_beir,
     read_jsonl,
+    read_parquet,
     read_qrels,
 )
 
@@ -29,6 +30,18 @@ def test_format_error_is_a_value_error_with_where_attributes(tmp_path):
 def test_missing_file_names_the_path(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"nope\.qrels: no such file"):
         read_qrels(tmp_path / "nope.qrels")
+
+
+def test_a_folder_is_named_a_folder_with_the_files_to_pass(tmp_path):
+    (tmp_path / "test.qrels").write_text("q 0 d 1\n")
+    (tmp_path / "sub").mkdir()
+    with pytest.raises(IsADirectoryError) as info:  # it said "no such file"
+        read_qrels(tmp_path)
+    assert str(info.value) == (
+        f"{tmp_path}: is a folder, not a file; pass the path of one file in it (it holds test.qrels)"
+    )
+    with pytest.raises(IsADirectoryError, match="is a folder, not a file"):
+        read_parquet(tmp_path)
 
 
 def test_not_utf8_is_a_format_error(tmp_path):

@@ -199,6 +199,16 @@ def test_write_hf_is_what_datasets_loads(tmp_path, monkeypatch, frames):
     [
         ('{"query-id": "q1", "corpus-id": "d2"}', "line 2: missing key 'score'"),
         ('{"query-id": "q1", "corpus-id": "d2", "score": 0.5}', "line 2: score must be an integer"),
+        # int(score) crashed on these with a bare ValueError / OverflowError
+        ('{"query-id": "q1", "corpus-id": "d2", "score": NaN}', "line 2: score must be an integer"),
+        (
+            '{"query-id": "q1", "corpus-id": "d2", "score": 1e400}',
+            "line 2: score must be an integer",
+        ),
+        (
+            '{"query-id": "q1", "corpus-id": "d2", "score": 99999999999999999999}',
+            "line 2: relevance '99999999999999999999' does not fit in a 64-bit integer",
+        ),
         ('{"query-id": "q1", "corpus-id": "397133", "score": 1}', "line 2: duplicate pair"),
     ],
 )

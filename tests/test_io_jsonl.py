@@ -74,6 +74,10 @@ def test_read_jsonl_casts_integer_ids_to_str(tmp_path):
         ('{"query_id": 1}\n{"query_id": 2,}\n', "line 2: expected one JSON object per line"),
         ('{"query_id": 1}\n[1, 2]\n', "line 2: expected a JSON object, got list"),
         ("", "the file is empty"),
+        (
+            '{"query_id": 1}\n{"query_id": 2, "text": "a", "text": "b"}\n',
+            "line 2: duplicate key 'text'",
+        ),
     ],
 )
 def test_malformed_jsonl(tmp_path, content, message):

@@ -65,7 +65,11 @@ def test_round_trips_are_exact(tmp_path):
         ('{"q1": [1]}', "$['q1']"),
         ('{"q1": {"d1": 1.5}}', "relevance must be an integer, got 1.5"),
         ('{"q1": {"d1": true}}', "relevance must be an integer, got True"),
-        ('{"q1": {"d1": 1', "not JSON"),
+        ('{"q1": {"d1": 1', "line 1: invalid JSON at column"),
+        # json keeps the last object of a repeated key: d1 and d2 were lost without a word
+        ('{"q1": {"d1": 1, "d2": 0}, "q1": {"d3": 2}}', "duplicate key 'q1' in one JSON object"),
+        ('{"q1": {"d1": 1, "d1": 0}}', "duplicate key 'd1'"),
+        ('{"q1": {"d1": 99999999999999999999}}', "does not fit in a 64-bit integer"),
     ],
 )
 def test_malformed_qrels_name_the_file_and_place(tmp_path, text, message):
@@ -76,7 +80,7 @@ def test_malformed_qrels_name_the_file_and_place(tmp_path, text, message):
     assert message in str(info.value)
 
 
-@pytest.mark.parametrize("score", ['"high"', "NaN", "Infinity", "null"])
+@pytest.mark.parametrize("score", ['"high"', "NaN", "Infinity", "null", "1" + "0" * 400])
 def test_a_run_score_must_be_a_finite_number(tmp_path, score):
     path = tmp_path / "run.json"
     path.write_text('{"q1": {"d1": ' + score + "}}", encoding="utf-8")

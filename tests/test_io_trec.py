@@ -81,6 +81,12 @@ def test_write_qrels_rejects_fractional_relevance_and_spaces(tmp_path):
         ("q1 0 a 1\nq1 0 b\n", 2, "expected 4 fields 'qid 0 docno rel', got 3: 'q1 0 b'"),
         ("q1 0 a 1\n\nq1 0 b high\n", 3, "relevance must be an integer, got 'high'"),
         ("q1 0 a 1\nq1 0 a 2\n", 2, "duplicate pair (qid docno) 'q1 a' (first at line 1)"),
+        # beyond int64: the cast raised a bare OverflowError, without file or line
+        (
+            "q1 0 a 1\nq1 0 b 99999999999999999999\n",
+            2,
+            "relevance '99999999999999999999' does not fit in a 64-bit integer",
+        ),
     ],
 )
 def test_malformed_qrels_name_file_and_line(tmp_path, content, line, message):
@@ -126,6 +132,16 @@ def test_malformed_run_message(tmp_path):
     path.write_text("q1 Q0 d1 1 0.3 t\nq1 Q0 d2 2 nan? t\n")
     with pytest.raises(FormatError, match="line 2: score must be a number, got 'nan\\?'"):
         read_run(path)
+    path.write_text("q1 Q0 d1 99999999999999999999 0.3 t\n")
+    with pytest.raises(FormatError, match=r"line 1: rank '9+' does not fit in a 64-bit integer"):
+        read_run(path)
+    # as read_json_run refuses them: an infinite score cannot be ranked against another
+    for score in ("inf", "-Infinity", "1e400"):
+        path.write_text(f"q1 Q0 d1 1 0.3 t\nq1 Q0 d2 2 {score} t\n")
+        with pytest.raises(
+            FormatError, match=f"line 2: score must be a finite number, got '{score}'"
+        ):
+            read_run(path)
 
 
 def test_write_run_recomputes_ranks_with_ties_as_trec_eval_or_by_item_id(tmp_path):

@@ -93,6 +93,28 @@ def test_pandas_string_dtype_and_pathlike(tmp_path) -> None:
     assert infer_roles(df, "item_id") == {"file": "audio", "caption": "text"}
 
 
+def test_a_file_name_column_next_to_the_media_is_metadata() -> None:
+    # a dataset's file_name (and an HF ImageFolder's own filename) beside the resolved path: shown
+    # as media too, every tile had a second part "file not found: 000000397133.jpg"
+    items = pd.DataFrame(
+        {
+            "item_id": ["397133", "37777"],
+            "image": ["val2017/000000397133.jpg", "val2017/000000037777.jpg"],
+            "file_name": ["000000397133.jpg", "000000037777.jpg"],
+            "FileName": ["000000397133.jpeg", "000000037777.jpg"],
+            "notes": ["a kitchen", "a dining table"],
+        }
+    )
+    assert infer_roles(items, "item_id") == {"image": "image", "notes": "text"}
+    # a user's own column of file paths is the media when no other column is
+    alone = items[["item_id", "file_name"]].assign(file_name=items["image"])
+    assert infer_roles(alone, "item_id") == {"file_name": "image"}
+    assert infer_roles(items[["item_id", "FileName"]], "item_id") == {"FileName": "image"}
+    # named in roles, it is shown whatever else the frame holds
+    shown = infer_roles(items, "item_id", roles={"file_name": "image"})
+    assert shown == {"image": "image", "file_name": "image", "notes": "text"}
+
+
 def test_errors_are_clear(mixed: pd.DataFrame) -> None:
     with pytest.raises(MediaError) as exc:
         infer_roles(mixed, "item_id", roles={"x": "smell"})

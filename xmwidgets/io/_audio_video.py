@@ -8,6 +8,7 @@ else the bare file name.
 
 from __future__ import annotations
 
+import math
 import os
 import string
 from pathlib import Path
@@ -96,8 +97,9 @@ def load_audiocaps(
     Raises
     ------
     FormatError
-        Wrong header, a non-integer start_time, a duplicate audiocap_id, or one youtube_id with two
-        start times (names the line).
+        Wrong header, a start_time that is not whole seconds (a fraction, a negative value,
+        ``inf``), a duplicate audiocap_id, or one youtube_id with two start times (names the
+        line).
     ValueError
         ``file_pattern`` names a field other than ``youtube_id`` and ``start_time``.
     """
@@ -107,14 +109,7 @@ def load_audiocaps(
     seen: dict[str, int] = {}
     for number, row in _read_csv(csv_path, ("audiocap_id", "youtube_id", "start_time", "caption")):
         caption_id, youtube_id = row["audiocap_id"].strip(), row["youtube_id"].strip()
-        try:
-            start = int(float(row["start_time"]))
-        except ValueError:
-            raise FormatError(
-                csv_path,
-                f"start_time must be whole seconds, got {row['start_time']!r}",
-                line=number,
-            ) from None
+        start = _whole_seconds(csv_path, number, row["start_time"])
         if caption_id in seen:
             raise _duplicate_error(
                 csv_path, "audiocap_id", caption_id, f"line {seen[caption_id]}", f"line {number}"
@@ -142,6 +137,27 @@ def load_audiocaps(
         )
     clips = [{k: v for k, v in clip.items() if k != "line"} for clip in media.values()]
     return _frames(captions, clips, "audio", direction, "load_audiocaps")
+
+
+def _whole_seconds(path: PathLike, number: int, text: str) -> int:
+    """A start_time as written by AudioCaps (``30``; ``30.0`` as a spreadsheet re-saves it).
+
+    A fraction is refused, not truncated: the clip's file is named by its whole start second, so
+    60.7 read as 60 would name another file.
+    """
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    # a start beyond int64 (1e300) is refused as infinity is: no clip starts there
+    if not (0 <= seconds < 2**63 and seconds.is_integer()):
+        raise FormatError(
+            path,
+            f"start_time must be whole seconds, got {text!r}: an integer >= 0, as AudioCaps "
+            "writes it (the clip's file is named by it)",
+            line=number,
+        )
+    return int(seconds)
 
 
 def load_clotho(

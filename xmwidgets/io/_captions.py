@@ -50,7 +50,8 @@ def load_coco_captions(
     -------
     Loaded
         Caption ids are the annotation ids and image ids the COCO image ids, both as str
-        (``397133``, not ``397133``); caption text is stripped of surrounding whitespace.
+        (``"397133"``: not the int ``397133`` of the JSON, nor the zero-padded
+        ``"000000397133"`` of the file name); caption text is stripped of surrounding whitespace.
 
     Raises
     ------

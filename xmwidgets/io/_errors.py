@@ -13,7 +13,8 @@ import json
 import os
 import re
 import warnings
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -69,11 +70,23 @@ def _short(text: str, limit: int = 80) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
-def _open_text(path: PathLike) -> str:
-    """Read a whole text file as UTF-8 (a BOM is dropped); a missing file names the path tried."""
+def _check_file(path: PathLike) -> None:
+    """Raise unless ``path`` is a file: a folder is named as such, with some of its files."""
     p = Path(path)
+    if p.is_dir():
+        files = sorted(f.name for f in p.iterdir() if f.is_file())
+        inside = f" (it holds {', '.join(files[:5])}{', …' * (len(files) > 5)})" if files else ""
+        raise IsADirectoryError(
+            f"{os.fspath(path)}: is a folder, not a file; pass the path of one file in it{inside}"
+        )
     if not p.is_file():
         raise FileNotFoundError(f"{os.fspath(path)}: no such file")
+
+
+def _open_text(path: PathLike) -> str:
+    """Read a whole text file as UTF-8 (a BOM is dropped); a missing file names the path tried."""
+    _check_file(path)
+    p = Path(path)
     try:
         return p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as err:
@@ -127,17 +140,59 @@ def _fields(line: str) -> list[str]:
     return _FIELD_SEPARATOR.split(stripped) if stripped else []
 
 
+def _unique_keys(
+    path: PathLike, line: int | None = None
+) -> Callable[[list[tuple[str, Any]]], dict]:
+    """A ``json`` ``object_pairs_hook`` that refuses a key repeated in one object.
+
+    ``json`` keeps the last value of a repeated key and drops the others without a word: a
+    query's first block of qrels would be lost, as a repeated pair in a TREC file is refused.
+    """
+
+    def build(pairs: list[tuple[str, Any]]) -> dict:
+        document = dict(pairs)
+        if len(document) < len(pairs):
+            repeated = next(key for key, count in Counter(k for k, _ in pairs).items() if count > 1)
+            raise FormatError(
+                path,
+                f"duplicate key {repeated!r} in one JSON object (a JSON reader keeps only its last "
+                "value and drops the others): each key must appear once; merge its entries",
+                line=line,
+            )
+        return document
+
+    return build
+
+
 def _load_json(path: PathLike) -> Any:
-    """Parse a JSON file; a syntax error names its line and column."""
+    """Parse a JSON file; a syntax error names its line and column, a repeated key the key."""
     text = _open_text(path)
     if not text.strip():
         raise FormatError(path, "the file is empty; expected a JSON document")
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_keys(path))
     except json.JSONDecodeError as err:
         raise FormatError(
             path, f"invalid JSON at column {err.colno}: {err.msg}", line=err.lineno
         ) from None
+
+
+# what an int64 column holds: a larger integer would fail the cast with a bare OverflowError
+_INT64 = range(-(2**63), 2**63)
+
+
+def _int64(
+    path: PathLike, value: int, what: str, *, line: int | None = None, where: str | None = None
+) -> int:
+    """``value``, or a FormatError when it does not fit the int64 column it goes to."""
+    if value not in _INT64:
+        raise FormatError(
+            path,
+            f"{what} {_short(str(value))} does not fit in a 64-bit integer (-2**63 to 2**63 - 1)",
+            line=line,
+            where=where,
+        )
+    return value
 
 
 def _expect(
@@ -270,6 +325,7 @@ class _QrelsRows:
                 )
             raise error
         self.seen[key] = (number, group)
+        _int64(self.path, relevance, "relevance", line=number)
         self.rows.append((query_id, item_id, relevance, *((group,) if self.groups else ())))
 
     def frame(self) -> Any:

@@ -101,7 +101,9 @@ def _read_qrels_jsonl(path: Path) -> pd.DataFrame:
     for number, record in _jsonl_records(path, allow_empty=True):
         _require_keys(path, record, _QRELS_KEYS, f"line {number}")
         score = record["score"]
-        if isinstance(score, bool) or not isinstance(score, int | float) or score != int(score):
+        # not int(score) first: it raises for nan, inf and 1e400
+        fraction = isinstance(score, float) and not score.is_integer()
+        if isinstance(score, bool) or not isinstance(score, int | float) or fraction:
             raise FormatError(
                 path, f"score must be an integer relevance, got {score!r}", line=number
             )

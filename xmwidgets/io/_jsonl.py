@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._errors import FormatError, PathLike, _data_lines, _short
+from ._errors import FormatError, PathLike, _check_file, _data_lines, _short, _unique_keys
 
 __all__ = ["read_jsonl", "read_parquet", "write_jsonl", "write_parquet"]
 
@@ -45,7 +45,7 @@ def _jsonl_records(
     records: list[tuple[int, dict[str, Any]]] = []
     for number, line in _data_lines(path, allow_empty=allow_empty):
         try:
-            value = json.loads(line)
+            value = json.loads(line, object_pairs_hook=_unique_keys(path, number))
         except json.JSONDecodeError as err:
             raise FormatError(
                 path,
@@ -159,8 +159,7 @@ def read_parquet(path: PathLike, *, dtypes: Mapping[str, Any] | None = None) -> 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"{path}: no such file")
+    _check_file(path)
     try:
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as err:

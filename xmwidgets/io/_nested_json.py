@@ -15,17 +15,13 @@ from typing import Any
 
 import pandas as pd
 
-from ._errors import FormatError, PathLike
+from ._errors import FormatError, PathLike, _int64, _load_json
 
 __all__ = ["read_json_qrels", "read_json_run", "write_json_qrels", "write_json_run"]
 
 
 def _nested(path: PathLike, what: str) -> list[tuple[str, str, Any]]:
-    with open(path, encoding="utf-8") as handle:
-        try:
-            document = json.load(handle)
-        except json.JSONDecodeError as exc:
-            raise FormatError(path, f"not JSON: {exc.msg}", line=exc.lineno) from None
+    document = _load_json(path)
     if not isinstance(document, dict) or not document:
         raise FormatError(
             path,
@@ -44,6 +40,14 @@ def _nested(path: PathLike, what: str) -> list[tuple[str, str, Any]]:
         for item_id, value in items.items():
             rows.append((query_id, item_id, value))
     return rows
+
+
+def _finite(value: float) -> bool:
+    """``math.isfinite``, also for an integer too large for a float (which would raise)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def read_json_qrels(path: PathLike) -> pd.DataFrame:
@@ -69,6 +73,7 @@ def read_json_qrels(path: PathLike) -> pd.DataFrame:
                 f"relevance must be an integer, got {value!r}",
                 where=f"$[{query_id!r}][{item_id!r}]",
             )
+        _int64(path, value, "relevance", where=f"$[{query_id!r}][{item_id!r}]")
     frame = pd.DataFrame(rows, columns=["query_id", "item_id", "relevance"])
     return frame.astype({"query_id": str, "item_id": str, "relevance": "int64"})
 
@@ -94,11 +99,11 @@ def read_json_run(path: PathLike, *, tag: str | None = None) -> pd.DataFrame:
     """
     rows = _nested(path, "score")
     for query_id, item_id, value in rows:
-        finite = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not finite or not math.isfinite(value):
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not number or not _finite(value):
             raise FormatError(
                 path,
-                f"score must be a finite number, got {value!r}",
+                f"score must be a finite number, got {value!r:.80}",
                 where=f"$[{query_id!r}][{item_id!r}]",
             )
     frame = pd.DataFrame(rows, columns=["query_id", "item_id", "score"])

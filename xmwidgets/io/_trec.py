@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from pathlib import Path
@@ -19,6 +20,7 @@ from ._errors import (
     _data_lines,
     _duplicate_error,
     _fields,
+    _int64,
     _QrelsRows,
     _short,
 )
@@ -50,8 +52,9 @@ def read_qrels(path: PathLike, *, groups: bool = False) -> pd.DataFrame:
     Raises
     ------
     FormatError
-        Empty file, a line without 4 fields, a non-integer relevance, or a ``(qid, docno)``
-        judged twice (trec_eval refuses it too; with ``groups``, twice in one group).
+        Empty file, a line without 4 fields, a relevance that is not an integer (or does not fit
+        in 64 bits), or a ``(qid, docno)`` judged twice (trec_eval refuses it too; with
+        ``groups``, twice in one group).
 
     Examples
     --------
@@ -67,25 +70,31 @@ def read_qrels(path: PathLike, *, groups: bool = False) -> pd.DataFrame:
                 line=number,
             )
         qid, group, docno, rel = fields
-        try:
-            relevance = int(rel)
-        except ValueError:
-            raise FormatError(
-                path, f"relevance must be an integer, got {rel!r} in {_short(line)}", line=number
-            ) from None
+        relevance = _number(path, number, "relevance", rel, int, line)
         pairs.add(number, qid, docno, relevance, group)
     return pairs.frame()
 
 
-def _number(path: PathLike, number: int, what: str, text: str, kind: type) -> Any:
-    """``kind(text)``, or a FormatError naming the line; a score must be a number, never NaN."""
+def _number(
+    path: PathLike, number: int, what: str, text: str, kind: type, line: str | None = None
+) -> Any:
+    """``kind(text)``, or a FormatError naming the line and the value.
+
+    An integer must fit the int64 column it goes to; a score must be finite (``nan``, ``inf`` and
+    ``1e400`` are refused, as :func:`read_json_run` refuses them).
+    """
+    where = f" in {_short(line)}" if line is not None else ""
     try:
         value = kind(text)
     except ValueError:
         value = None
     if value is None or value != value:
         kind_name = "an integer" if kind is int else "a number"
-        raise FormatError(path, f"{what} must be {kind_name}, got {text!r}", line=number)
+        raise FormatError(path, f"{what} must be {kind_name}, got {text!r}{where}", line=number)
+    if kind is int:
+        _int64(path, value, what, line=number)
+    if kind is float and not math.isfinite(value):
+        raise FormatError(path, f"{what} must be a finite number, got {text!r}{where}", line=number)
     return value
 
 
@@ -109,8 +118,9 @@ def read_run(path: PathLike) -> pd.DataFrame:
     Raises
     ------
     FormatError
-        Empty file, a line with fewer than 6 fields, a non-integer rank, a score that is not a
-        number (also ``nan``), or the same ``(qid, docno)`` twice (trec_eval refuses it too).
+        Empty file, a line with fewer than 6 fields, a rank that is not an integer (or does not
+        fit in 64 bits), a score that is not a finite number (``nan``, ``inf`` and ``1e400`` are
+        refused), or the same ``(qid, docno)`` twice (trec_eval refuses it too).
     """
     rows: list[tuple[str, str, int, float, str]] = []
     seen: dict[tuple[str, str], int] = {}

@@ -43,6 +43,10 @@ _META_NAMES = {
     "modality", "target_modality", "category", "type", "kind", "class", "language", "lang", "tags",
 }  # fmt: skip
 _META_SUFFIXES = ("_id", "_ids", "_score", "_rank", "_split", "_source", "_date", "_at")
+# names of a file's name: the media itself when no other column is, else metadata (a dataset's
+# "file_name" next to its resolved "image" path would show every image a second time, as an error)
+_FILE_NAMES = {"file_name", "filename", "fname", "file_names", "filenames"}
+_MEDIA_KINDS = ("image", "audio", "video")
 
 
 def infer_roles(
@@ -63,7 +67,9 @@ def infer_roles(
     -------
     dict
         ``{column: kind}`` with kinds from ``KINDS`` (``"text"``, ``"image"``, ``"audio"``,
-        ``"video"``).
+        ``"video"``). A column named like a file's name (``file_name``, ``filename``) is
+        metadata when another column is inferred as media (a dataset's ``file_name`` next to its
+        resolved ``image`` path), and the media otherwise.
 
     Raises
     ------
@@ -123,12 +129,26 @@ def infer_roles(
             _warn_hidden_paths(df[column], str(column), id_column)
         if inferred is not None:
             result[column] = inferred
+    result = _without_redundant_file_names(result, roles)
     if not result:
         raise MediaError(
             f"no content column in the frame (columns: {', '.join(map(str, df.columns))}): "
             "name one with roles, e.g. roles={'caption': 'text'}"
         )
     return result
+
+
+def _without_redundant_file_names(
+    result: dict[str, str], roles: Mapping[str, str | None]
+) -> dict[str, str]:
+    """Drop inferred media columns named like a file name when another column holds the media."""
+    named = {
+        c for c, kind in result.items() if kind in _MEDIA_KINDS and str(c).lower() in _FILE_NAMES
+    }
+    others = [c for c, kind in result.items() if kind in _MEDIA_KINDS and c not in named]
+    if not others:  # the file names are the only media: they are what to show
+        return result
+    return {c: kind for c, kind in result.items() if c not in named or c in roles}
 
 
 def kind_of_value(value: Any) -> str | None:
