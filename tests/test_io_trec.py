@@ -47,6 +47,25 @@ def test_write_qrels_with_several_annotators_needs_an_aggregate(tmp_path, labels
         write_qrels(labels, tmp_path / "x.qrels")
 
 
+def test_write_qrels_over_two_guideline_versions_names_them(tmp_path):
+    # one annotator's grades of a pair under rubric v1 and v2: no aggregate joins them
+    labels = pd.DataFrame(
+        {
+            "query_id": ["q1", "q1", "q2"],
+            "item_id": ["a", "a", "b"],
+            "annotator": ["ana", "ana", "ana"],
+            "relevance": [3, 0, 1],
+            "guideline_version": ["v1", "v2", "v2"],
+        }
+    )
+    for aggregate in (None, "mean"):
+        with pytest.raises(ValueError, match=r"q1/a was graded under guideline_version 'v1', 'v2'"):
+            write_qrels(labels, tmp_path / "x.qrels", aggregate=aggregate)
+    assert not (tmp_path / "x.qrels").exists()
+    write_qrels(labels[labels.guideline_version == "v2"], tmp_path / "v2.qrels")
+    assert (tmp_path / "v2.qrels").read_text().split() == ["q1", "0", "a", "0", "q2", "0", "b", "1"]
+
+
 @pytest.mark.parametrize(
     ("aggregate", "expected"),
     [("mean", [2, 2]), ("median", [2, 2]), ("max", [2, 3]), ("min", [1, 0]), ("majority", [2, 3])],

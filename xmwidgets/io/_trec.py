@@ -175,6 +175,7 @@ def _to_qrels(
     ``to_qrels``, a pair judged several times is an error unless ``aggregate`` or ``annotator`` says
     what to do, so that a file is never written from an aggregate nobody chose.
     """
+    from ..analysis._frames import one_guideline_version_per_pair
     from ..analysis.metrics import to_qrels
 
     if "item_id" not in frame.columns and "doc_id" in frame.columns:
@@ -191,6 +192,8 @@ def _to_qrels(
             graded = graded[graded["task"].astype("string").fillna("") == "grade"]
         if annotator is not None and "annotator" in graded.columns:
             graded = graded[graded["annotator"].astype(str) == str(annotator)]
+        # grades under two rubric versions are not "several judgements" that an aggregate joins
+        one_guideline_version_per_pair(graded, "qrels need one guideline version per pair")
         keys = graded[["query_id", "item_id"]].astype(str)
         if keys.duplicated().any():
             pair = keys[keys.duplicated()].iloc[0].tolist()
