@@ -47,7 +47,7 @@ import pandas as pd
 
 from .._contract import EVENT_COLUMNS, LABEL_COLUMNS, TASKS
 from ._errors import StoreError
-from ._import import import_columns, query_order
+from ._import import import_columns
 from ._read import (
     _INT_NULL,
     ALWAYS_READ,
@@ -683,10 +683,7 @@ class PostgresStore(Store):
                 raise StoreError(
                     f"{text!r} contains a NUL character, which a label store cannot hold"
                 )
-        order = query_order(values["query_id"])
-        columns = [
-            np.asarray(v) if order is None else np.asarray(v)[order] for v in values.values()
-        ]
+        columns = list(values.values())
         names = ["event_id", *constants, *values]
         lists = [*([v] * n for v in constants.values()), *(c.tolist() for c in columns)]
         first_row = dict(zip(names[1:], (column[0] for column in lists), strict=True))

@@ -22,7 +22,7 @@ from .._contract import EVENT_COLUMNS, LABEL_COLUMNS, TASKS
 from . import _kept_labels
 from ._errors import StoreError
 from ._files import READ_ONLY_ERRORS, check_folder, connect_read_only, read_only_reason
-from ._import import import_columns, query_order
+from ._import import import_columns
 from ._read import ALWAYS_READ, CODED_COLUMNS, check_filters, project, read_frame, where_clauses
 from ._schema import CURRENT_KEY, EVENT_KEY, check_file, create, identify, upgrade
 from ._validate import INSERT_COLUMNS, normalize_event, now_micros
@@ -311,11 +311,7 @@ class Store:
         if guideline_version is not None:
             constants["guideline_version"] = str(guideline_version)
             used.append("guideline_version")
-        order = query_order(values["query_id"])
-        arrays = [
-            (column if order is None else column[order]).tolist()
-            for column in map(np.asarray, values.values())
-        ]
+        arrays = [column.tolist() for column in values.values()]
         with self._write() as con:
             # a bigger page cache for this connection keeps the `current` B-tree in memory
             con.execute("PRAGMA cache_size = -262144")
