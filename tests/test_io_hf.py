@@ -85,6 +85,11 @@ def test_from_hf_normalises_beir_tables():
     assert qrels["relevance"].dtype == "int64"
     with pytest.raises(ValueError, match="integer relevance"):
         from_hf(pd.DataFrame({"query-id": [1], "corpus-id": [2], "score": [0.5]}))
+    # NaN, inf and text named by row (inf and NaN failed pandas' int cast without a row)
+    for bad in (float("inf"), float("nan"), "high", 1e300):
+        table = pd.DataFrame({"query-id": [1, 1], "corpus-id": [2, 3], "score": [1, bad]})
+        with pytest.raises(ValueError, match=r"integer relevance levels; row 1 holds"):
+            from_hf(table)
     with pytest.raises(ValueError, match="cannot tell whether"):
         from_hf(pd.DataFrame({"id": [1]}))
 

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ._errors import FormatError, PathLike, _duplicate_error, _read_csv, _require_keys
@@ -79,13 +80,18 @@ def from_hf(data: Any, kind: str | None = None) -> pd.DataFrame:
         frame = frame.rename(
             columns={"query-id": "query_id", "corpus-id": "item_id", "score": "relevance"}
         )
-        scores = frame["relevance"].astype("float64")
-        if (scores != scores.round()).any():
+        scores = pd.to_numeric(frame["relevance"], errors="coerce").astype("float64")
+        # NaN, inf and text are no level either (inf and NaN failed the int cast in pandas)
+        bad = ~np.isfinite(scores) | (scores != scores.round()) | (scores.abs() >= 2**63)
+        if bad.any():
+            at = int(np.flatnonzero(bad.to_numpy())[0])
             raise ValueError(
-                "qrels score must hold integer relevance levels; found "
-                + repr(scores[scores != scores.round()].iloc[0])
+                f"qrels score must hold integer relevance levels; row {at} holds "
+                f"{frame['relevance'].iloc[at]!r}: fix or drop that row"
             )
-        return frame.astype({"query_id": str, "item_id": str, "relevance": "int64"})
+        return frame.astype({"query_id": str, "item_id": str}).assign(
+            relevance=scores.to_numpy().astype("int64")
+        )
     id_column = "item_id" if kind == "corpus" else "query_id"
     return frame.rename(columns={"_id": id_column}).astype({id_column: str})
 
