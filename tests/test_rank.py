@@ -483,3 +483,24 @@ def test_a_flag_on_an_item_that_is_not_a_candidate_is_refused_naming_it(
         'flag "dissonant" refused: the ranking task\'s flags are broken-media'
     )
     assert ranker.store.events().empty and ranker.labels.empty
+
+
+def test_a_flag_names_the_candidate_by_its_place_on_screen(built_bundle: pathlib.Path) -> None:
+    # the tiles move: c (shown third) is on screen first after t; its notices say candidate 1,
+    # as the header does, not 3 (review 4, F3)
+    ranker = make_ranker()
+    browser = Browser(ranker)
+    result = browser.one(**flag("q1", "c"), place=1)
+    assert result["notice"] == "candidate 1 flagged broken-media: left out of the ranking"
+    assert browser.one(**UNDO)["notice"] == "undid: flag 'broken-media' on candidate 1 of query 1"
+    flagged = browser.one(**flag("q1", "c"), place=5)
+    assert flagged["notice"].startswith("candidate 5 flagged broken-media")
+    again = browser.one(**flag("q1", "c", on=False), place=5)
+    assert again["notice"] == "broken-media flag cleared on candidate 5: rank it, then save (s)"
+    # no place, or one that is no place of the query: its shown position names it
+    for place in (None, 0, 6, True, "1"):
+        extra = {} if place is None else {"place": place}
+        on = browser.one(**flag("q1", "d"), **extra)
+        assert on["status"] == "saved", on
+        assert on["notice"].startswith("candidate 4 flagged broken-media"), (place, on)
+        browser.one(**UNDO)

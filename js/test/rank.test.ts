@@ -352,6 +352,57 @@ describe("ranking body", () => {
   });
 });
 
+describe("ranking body after a broken flag (review 4)", () => {
+  const broken = (id: string, on: boolean) =>
+    [{ item_id: id, rank: null, flags: on ? ["broken-media"] : [] }] as unknown as StoredState[];
+  type Sent = { op: string; ranking: Array<[string, number]> } & Record<string, unknown>;
+  const sent = (r: ReturnType<typeof mountRanker>, op: string) =>
+    (r.model.actions() as unknown as Sent[]).filter((action) => action.op === op);
+
+  it("m sends the tile's place on screen, by which the kernel names it", () => {
+    const r = mountRanker();
+    r.press("ArrowRight");
+    r.press("ArrowRight"); // d2, third
+    r.press("t"); // now first
+    r.press("m");
+    const [action] = sent(r, "flag");
+    expect(action).toMatchObject({ item_id: "q0-d2", on: true, place: 1 });
+  });
+
+  it("a cleared flag on a saved query says how many are not ranked, not 'not ranked yet'", () => {
+    const r = mountRanker();
+    r.press("m"); // d0
+    r.model.ackNext({ states: { q0: broken("q0-d0", true) } });
+    r.press("s");
+    const [save] = sent(r, "rank");
+    r.model.ackNext({ states: { q0: rankStates(save.ranking) } });
+    expect(r.status()).toMatch(/^✓ ranking saved/);
+    // the chip's ×: d0 is back, unranked, at the end; the other five keep their saved ranks
+    r.tiles()[5].querySelector<HTMLElement>(".xmw-chip-remove")?.click();
+    r.model.ackNext({ states: { q0: broken("q0-d0", false) } });
+    expect(r.order()).toEqual(ids(0, [1, 2, 3, 4, 5, 0]));
+    expect(r.status()).toMatch(/^1 candidate not ranked · put it in place .* s saves this order$/);
+    expect(r.el.querySelector<HTMLElement>(".xmw-rank")?.dataset.save).toBe("partial");
+    r.press("s");
+    expect(sent(r, "rank")).toHaveLength(2);
+  });
+
+  it("the chip's × leaves the keyboard focus on the tile", () => {
+    const r = mountRanker();
+    r.press("ArrowRight");
+    r.press("m"); // d1, to the end
+    const remove = r.tiles()[5].querySelector<HTMLElement>(".xmw-chip-remove");
+    remove?.focus(); // a mouse press focuses the button
+    remove?.click();
+    expect(r.root.contains(document.activeElement)).toBe(true);
+    expect(document.activeElement?.classList.contains("xmw-tile")).toBe(true);
+    expect(r.focused()?.dataset.itemId).toBe("q0-d1");
+    r.press("m"); // and the keys are still the widget's
+    r.model.ackAll();
+    expect(sent(r, "flag")).toHaveLength(3);
+  });
+});
+
 describe("ranking styles", () => {
   it("only a changed or refused ranking is marked as needing a save; a saved one is marked saved", () => {
     const style = document.createElement("style");

@@ -175,6 +175,7 @@ class Action:
     choice: str | None = None  # pair: "a", "b", "tie", "both-bad"; None = clear
     note: str | None = None  # note: the free text; "" clears it
     ranking: tuple[tuple[str, int], ...] = ()  # rank: (item_id, rank) for every candidate
+    place: int | None = None  # rank's flag: the tile's place on screen (1-based), for notices
 
 
 def _field(raw: Mapping[str, Any], name: str, where: str) -> Any:

@@ -14,7 +14,8 @@ accepted; the store holds the competition form (rank = 1 + the number of candida
 so that a rank means the same with and without ties.
 
 A candidate whose media fail is flagged broken-media (``{op: "flag", query_id, item_id, flag:
-"broken-media", on}``, the ``m`` key): it leaves the ranking (its event has no rank and carries
+"broken-media", on, place}``, the ``m`` key; ``place``, optional, is the tile's place on screen,
+1-based, by which the notices name the candidate, as the tiles move): it leaves the ranking (its event has no rank and carries
 the flag, as the grid's grade event of a broken candidate does) and counts as handled. When it
 was ranked, the others close up: those whose rank changes get a new event with the rank they have
 without it (their duration kept), in the same transaction. A ranking must then list the other
@@ -88,7 +89,11 @@ def parse_rank_action(raw: Any, position: int) -> Action:
     if head.op == "undo":
         return Action("undo", request_id)
     if head.op == "flag":
-        return candidate_flag_action(raw, head, RANK_FLAGS, "the ranking task's flags are")
+        action = candidate_flag_action(raw, head, RANK_FLAGS, "the ranking task's flags are")
+        place = raw.get("place")
+        # only names the candidate in notices: a bad one is dropped (the shown position names it)
+        ok = isinstance(place, int) and not isinstance(place, bool) and 1 <= place <= MAX_RANKING
+        return replace(action, place=place) if ok else action
     query_id, duration = head.query_id, head.duration_ms
     ranking = raw.get("ranking")
     if not isinstance(ranking, list) or not ranking or len(ranking) > MAX_RANKING:
@@ -237,7 +242,9 @@ class RankRules(ScaleRules):
         assert action.item_id is not None
         item_id = action.item_id
         old = q.pairs.get(item_id)
-        where = self._candidate(q, item_id)
+        # the tiles move: the place on screen names it, as the header does ("candidate 1 of 8")
+        place = action.place if action.place is not None and action.place <= q.total else None
+        where = self._candidate(q, item_id) if place is None else f"candidate {place}"
         flags = self._toggle_flag(
             () if old is None else old.flags, action, applied, f"{where} of query {q.index + 1}"
         )

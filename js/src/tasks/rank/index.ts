@@ -41,7 +41,8 @@ export interface RankAction {
   duration_ms: number;
 }
 
-export type SaveState = "unranked" | "draft" | "saving" | "saved" | "refused";
+/** "partial": some candidates have a saved rank, others none (e.g. a broken flag cleared since). */
+export type SaveState = "unranked" | "partial" | "draft" | "saving" | "saved" | "refused";
 
 /** An `m` on the list of moves: the candidate, set or cleared, and the draft before it. */
 interface FlagStep {
@@ -93,11 +94,19 @@ const flaggedBroken = (state: { flags?: string[] } | undefined): boolean => !!st
 export function saveState(q: RankQuery): SaveState {
   if (q.pending !== null) return "saving";
   if (q.dirty) return q.refused ? "refused" : "draft";
-  return complete(q) ? "saved" : "unranked";
+  if (complete(q)) return "saved";
+  return toRank(q).some((id) => q.stored.get(id) != null) ? "partial" : "unranked";
 }
 
-const STATUS: Record<SaveState | "draftLast", string> = {
-  unranked: "not ranked yet · put the best first (Shift+arrows, t, End, =, or drag) · s saves this order",
+/** The candidates of `q` to rank that have no saved rank. */
+function unrankedCount(q: RankQuery): number {
+  return toRank(q).filter((id) => q.stored.get(id) == null).length;
+}
+
+const PUT = "(Shift+arrows, t, End, =, or drag) · s saves this order";
+
+const STATUS: Record<Exclude<SaveState, "partial"> | "draftLast", string> = {
+  unranked: `not ranked yet · put the best first ${PUT}`,
   draft: "changed, not saved · s saves · n / p / g save it and go on · z takes back the last move",
   // n goes nowhere from the last query, so it saves nothing there
   draftLast: "changed, not saved · s saves · p / g save it and go on · z takes back the last move",
@@ -106,12 +115,25 @@ const STATUS: Record<SaveState | "draftLast", string> = {
   refused: "not saved (see the notice) · s tries again",
 };
 
+/** The line above the tiles for `q` in `state` (`last`: the last query, where n goes nowhere). */
+function statusText(q: RankQuery, state: SaveState, last: boolean): string {
+  if (state === "partial") {
+    const n = unrankedCount(q);
+    return `${n} candidate${n === 1 ? "" : "s"} not ranked · put ${n === 1 ? "it" : "them"} in place ${PUT}`;
+  }
+  return STATUS[state === "draft" && last ? "draftLast" : state];
+}
+
 /** The ranking body for the shell. */
 export function rankBody(ctx: ShellContext): TaskBody {
   const queries = new Map<string, RankQuery>();
   const board = new RankBoard((itemId) => {
     const at = board.order.indexOf(itemId);
-    if (at >= 0) toggleBroken(at, ctx.now());
+    if (at < 0) return;
+    toggleBroken(at, ctx.now());
+    // the clicked × left the DOM with its chip, and the DOM focus with it: back to the tile (as
+    // the grid does), or every key would go to the notebook
+    body.focus(true, false);
   });
   const status = make("div", "xmw-rank-status");
   status.setAttribute("aria-live", "polite");
@@ -167,7 +189,7 @@ export function rankBody(ctx: ShellContext): TaskBody {
     const state = saveState(view);
     element.dataset.save = state;
     const last = view.index >= Number(ctx.model.get("n_queries") ?? 0) - 1;
-    setText(status, STATUS[state === "draft" && last ? "draftLast" : state]);
+    setText(status, statusText(view, state, last));
     ctx.refresh();
   }
 
@@ -219,6 +241,9 @@ export function rankBody(ctx: ShellContext): TaskBody {
       item_id: itemId,
       flag: BROKEN_MEDIA,
       on,
+      // the tile's place on screen: the kernel's notices name the candidate by it, as the header
+      // does ("candidate 1 of 8"), not by its place before it was moved
+      place: at + 1,
       duration_ms: ctx.clock.take(started),
     };
     ctx.batcher.submit(action as unknown as JudgeAction);
