@@ -410,3 +410,54 @@ def test_broken_media_leaves_the_ranking_and_comes_back_on_undo_and_reopen(
     tiles = grid_snapshot(page)["tiles"]
     assert [(t["item_id"], t["flags"]) for t in tiles][-1] == (start[1], "broken-media")
     _wait_status(page, "✓ ranking saved")
+
+
+@pytest.mark.parametrize("ui", ["lab", "notebook"])
+def test_a_broken_chip_cleared_with_the_mouse_keeps_the_keys_and_says_what_is_true(
+    page: Any, jupyter_server: JupyterServer, ui: str
+) -> None:
+    """Review 4: F3, the notices name a candidate by its place on screen, as the header does;
+    F5, a saved query with its broken flag cleared is not 'not ranked yet'; F1, the chip's ×
+    leaves the keyboard with the widget."""
+    _open(page, jupyter_server, ui, "chip")
+    start = [i for i, _, _ in _shown(page)]
+    n = len(start)
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("t")  # the third tile is now the first one
+    assert f"candidate 1 of {n}" in grid_snapshot(page)["position"]
+    page.keyboard.press("m")
+    wait_tiles(page, "(s, p) => s.unsaved === 0 && s.notice.startsWith(p)", "candidate 1 flagged")
+    assert grid_snapshot(page)["notice"].startswith(
+        "candidate 1 flagged broken-media: left out of the ranking"
+    )
+    page.keyboard.press("z")
+    undid = "undid: flag 'broken-media' on candidate 1 of query 1"
+    wait_tiles(page, "(s, p) => s.unsaved === 0 && s.notice === p", undid)
+    assert [i for i, _, _ in _shown(page)][:3] == [start[2], start[0], start[1]]
+
+    # m again, saved without it: the query is done
+    page.keyboard.press("m")
+    page.keyboard.press("s")
+    _wait_status(page, "✓ ranking saved")
+    wait_all_saved(page)
+
+    # the × on its chip, with the mouse
+    root = page.locator(GRID_ROOT).last
+    root.locator(".xmw-tile[data-broken='true'] .xmw-chip-remove").click()
+    cleared = f"broken-media flag cleared on candidate {n}: rank it, then save (s)"
+    wait_tiles(page, "(s, p) => s.unsaved === 0 && s.notice.startsWith(p)", cleared)
+    _wait_status(page, "1 candidate not ranked · put it in place")
+    shown = _shown(page)
+    assert [i for i, _, _ in shown][-1] == start[2]
+    assert [r for _, r, _ in shown] == list(range(1, n + 1))
+    snapshot = grid_snapshot(page)
+    active = page.evaluate("() => document.activeElement && document.activeElement.tagName")
+    assert snapshot["has_focus"], f"the × took the keyboard from the widget (focus on {active})"
+    assert [t["item_id"] for t in snapshot["tiles"] if t["focused"]] == [start[2]]
+
+    # the keys still work: z takes the × back in the kernel, the query is saved and done again
+    page.keyboard.press("z")
+    flagged = "(s, id) => s.unsaved === 0 && s.tiles.some((t) => t.item_id === id && t.flags)"
+    wait_tiles(page, flagged, start[2])
+    _wait_status(page, "✓ ranking saved")
