@@ -92,8 +92,8 @@ def parse_rank_action(raw: Any, position: int) -> Action:
         action = candidate_flag_action(raw, head, RANK_FLAGS, "the ranking task's flags are")
         place = raw.get("place")
         # only names the candidate in notices: a bad one is dropped (the shown position names it)
-        ok = isinstance(place, int) and not isinstance(place, bool) and 1 <= place <= MAX_RANKING
-        return replace(action, place=place) if ok else action
+        valid = isinstance(place, int) and not isinstance(place, bool) and 1 <= place <= MAX_RANKING
+        return replace(action, place=place) if valid else action
     query_id, duration = head.query_id, head.duration_ms
     ranking = raw.get("ranking")
     if not isinstance(ranking, list) or not ranking or len(ranking) > MAX_RANKING:
