@@ -159,9 +159,7 @@ describe("a built-in flag key the rubric has not", () => {
     const { model, press, notice } = ready({ scale: TREC_FLAGS });
     press("U");
     expect(notice().hidden).toBe(false);
-    expect(notice().textContent).toBe(
-      "U: no flag on this key in this rubric (flags: A ambiguous-query, D dissonant)",
-    );
+    expect(notice().textContent).toBe("U: no flag on this key in this rubric (flags: A ambiguous-query, D dissonant)");
     expect(notice().dataset.kind).toBe("refused");
     press("F");
     expect(notice().textContent).toMatch(/^F: no flag on this key/);
@@ -535,7 +533,7 @@ describe("state: notes and the query's own flags", () => {
   });
 });
 
-describe("the \"+n\" mark of a tile's chips", () => {
+describe('the "+n" mark of a tile\'s chips', () => {
   /** Lay the chips out as a browser would: the chips box one line high, the last `wrapped` below it. */
   let wrapped = 1;
   const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));

@@ -402,8 +402,13 @@ describe("batchNotice", () => {
 
 describe("compactNotice", () => {
   it("says parts of one kind once, counted, where the first stood: the newest stay short", () => {
-    const flagged = Array.from({ length: 10 }, (_, k) => `candidate ${k + 2} flagged broken-media: left out of the ranking`);
-    const text = [...flagged, "ranking of query 2 saved: 20 candidates", "query 2 done (20/20)", "n for next"].join(" · ");
+    const flagged = Array.from(
+      { length: 10 },
+      (_, k) => `candidate ${k + 2} flagged broken-media: left out of the ranking`,
+    );
+    const text = [...flagged, "ranking of query 2 saved: 20 candidates", "query 2 done (20/20)", "n for next"].join(
+      " · ",
+    );
     expect(compactNotice(text)).toBe(
       "10 candidates flagged broken-media: left out of the ranking · ranking of query 2 saved: 20 candidates · " +
         "query 2 done (20/20) · n for next",
