@@ -418,7 +418,10 @@ describe("compactNotice", () => {
   it("leaves parts that say different things, and a lone part, as they are", () => {
     const text = "pair 5 saved: left better · all 6 pairs done · pair 6 saved: tie";
     expect(compactNotice(text)).toBe(text);
-    expect(compactNotice("query 3 done (4/4) · query 4 done (4/4)")).toBe("2 queries done (4/4)");
+    expect(compactNotice("pair 5 saved: tie · pair 6 saved: tie")).toBe("pair 5 saved: tie · pair 6 saved: tie");
+    expect(compactNotice("query 3 done · query 4 done · query 5 done · n for next")).toBe(
+      "3 queries done · n for next",
+    );
     expect(compactNotice("")).toBe("");
   });
 });

@@ -26,28 +26,33 @@ export function batchNotice(texts: ReadonlyArray<string | null | undefined>): st
 
 const SEP = " · ";
 
+/** Parts of one kind said this many times or more are said once, counted (fewer: each). */
+const COUNTED_FROM = 3;
+
 /**
  * `text` with the parts (" · " separated) that say the same of several things said once, counted:
  * ten "candidate 4 flagged broken-media: left out of the ranking" become "10 candidates flagged
  * broken-media: left out of the ranking", where the first stood. A burst of keys otherwise fills
- * the line with the oldest results and cuts the newest (the save, "query done").
+ * the line with the oldest results and cuts the newest (the save, "query done"). Two of a kind
+ * stay as they are ("pair 5 saved: tie · pair 6 saved: tie" names both).
  */
 export function compactNotice(text: string): string {
-  const parts = text.split(SEP);
-  const kinds = new Map<string, { at: number; word: string; rest: string; n: number }>();
-  const out: Array<string | null> = [];
-  for (const part of parts) {
-    // "<thing> <number><the rest>": of one kind when thing and rest are the same
+  const parts = text.split(SEP).map((part) => {
+    // "<thing> <number><the rest>": of one kind when the thing and the rest are the same
     const match = /^([a-z]+) \d+(\S*\s.*)$/.exec(part);
-    const kind = match ? `${match[1]}\u0000${match[2]}` : null;
-    const seen = kind === null ? undefined : kinds.get(kind);
-    if (seen) {
-      seen.n += 1;
-      out[seen.at] = `${seen.n} ${plural(seen.word)}${seen.rest}`;
-      continue;
+    return { part, match, kind: match ? `${match[1]}\u0000${match[2]}` : null };
+  });
+  const counts = new Map<string, number>();
+  for (const { kind } of parts) if (kind) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  const said = new Set<string>();
+  const out: string[] = [];
+  for (const { part, match, kind } of parts) {
+    const n = kind ? (counts.get(kind) ?? 0) : 0;
+    if (!match || !kind || n < COUNTED_FROM) out.push(part);
+    else if (!said.has(kind)) {
+      said.add(kind);
+      out.push(`${n} ${plural(match[1])}${match[2]}`);
     }
-    if (match && kind !== null) kinds.set(kind, { at: out.length, word: match[1], rest: match[2], n: 1 });
-    out.push(part);
   }
   return out.join(SEP);
 }
