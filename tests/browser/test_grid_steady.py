@@ -119,6 +119,16 @@ def _widget_width(page: Any, width: int) -> int:
     return got
 
 
+def _shown_and_focused(page: Any) -> Any:
+    """The last grid, once shown, scrolled to its top with the keys going to it, images laid out."""
+    wait_grid(page, query_index=0)
+    root = page.locator(GRID_ROOT).last
+    root.evaluate("(el) => el.scrollIntoView({block: 'start'})")
+    root.locator(".xmw-progress").click()
+    page.wait_for_timeout(500)
+    return root
+
+
 def _tiles(page: Any) -> dict[str, Any]:
     return page.evaluate(_TILES, GRID_ROOT)
 
@@ -285,11 +295,7 @@ grid""",
     open_and_run(
         page, jupyter_server, f"chips_{ui}_{theme}/chips.ipynb", cells, ui, dark=theme == "dark"
     )
-    wait_grid(page, query_index=0)
-    root = page.locator(GRID_ROOT).last
-    root.evaluate("(el) => el.scrollIntoView({block: 'start'})")
-    root.locator(".xmw-progress").click()
-    page.wait_for_timeout(500)
+    root = _shown_and_focused(page)
     k = 0
     assert root.locator(".xmw-tile").first.locator(".xmw-broken").count() == 1
     before = _tiles(page)
@@ -457,11 +463,7 @@ def test_plus_n_names_the_hidden_chips_after_flags_and_resizes(
         .replace("shuffle=False)", "shuffle=False, scale=xm.MATCHING_RUBRIC)"),
     ]
     open_and_run(page, jupyter_server, f"more_{ui}_{start}/more.ipynb", cells, ui)
-    wait_grid(page, query_index=0)
-    root = page.locator(GRID_ROOT).last
-    root.evaluate("(el) => el.scrollIntoView({block: 'start'})")
-    root.locator(".xmw-progress").click()
-    page.wait_for_timeout(500)
+    root = _shown_and_focused(page)
     k = 1
     page.keyboard.press("ArrowRight")
     seen_more = False
