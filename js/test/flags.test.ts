@@ -4,12 +4,12 @@
  * them, the note box keeps its keys to itself and saves on Enter, the rubric panel shows every
  * level, rule, example and flag, and acks, pages and undo bring back what the kernel stored.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { keyAction } from "../src/shell/keyboard";
 import type { Example, FlagSpec, ScaleSpec } from "../src/shell/protocol";
 import { exampleTile, rubricPanel } from "../src/shell/rubric";
 import { flagKeys, gradeHelpRows, gradeHint } from "../src/tasks/grade/flags";
-import { shorten } from "../src/tasks/grade/marks";
+import { MarkLine, shorten } from "../src/tasks/grade/marks";
 import { JudgementState } from "../src/tasks/grade/state";
 import { key, TREC, textPage } from "./fixtures";
 import { mountReady, unmountAll } from "./mount";
@@ -143,6 +143,36 @@ describe("flag keys -> actions", () => {
     expect(rows.get("E")).toContain("note on the query");
     expect(rows.get("r")).toContain("rubric");
     expect(rows.get("m")).toContain("broken media");
+  });
+});
+
+describe("a built-in flag key the rubric has not", () => {
+  /** Like xm.TREC_SCALE: ambiguous-query, dissonant and broken-media only (no U, no F). */
+  const TREC_FLAGS: ScaleSpec = {
+    ...MATCHING,
+    name: "trec",
+    flags: ["ambiguous-query", "dissonant", "broken-media"],
+    flag_specs: FLAG_SPECS.filter((spec) => ["A", "D", "m"].includes(spec.key ?? "")),
+  };
+
+  it("U and F say that this rubric has no such flag key and which it has; nothing is sent", () => {
+    const { model, press, notice } = ready({ scale: TREC_FLAGS });
+    press("U");
+    expect(notice().hidden).toBe(false);
+    expect(notice().textContent).toBe("U: no flag on this key in this rubric (flags: A ambiguous-query, D dissonant)");
+    expect(notice().dataset.kind).toBe("refused");
+    press("F");
+    expect(notice().textContent).toMatch(/^F: no flag on this key/);
+    expect(model.actions("flag")).toEqual([]);
+  });
+
+  it("a letter that is no built-in rubric's flag key stays silent; the rubric's own keys act", () => {
+    const { model, press, notice } = ready({ scale: TREC_FLAGS });
+    press("Q");
+    expect(notice().hidden).toBe(true);
+    press("D");
+    expect(model.actions("flag")[0]).toMatchObject({ flag: "dissonant", on: true });
+    expect(notice().textContent ?? "").not.toContain("no flag on this key");
   });
 });
 
@@ -500,5 +530,61 @@ describe("state: notes and the query's own flags", () => {
     store.undo(4);
     expect(query.marks.own.value.flags).toEqual([]);
     expect(query.marks.own.state).toBe("pending");
+  });
+});
+
+describe('the "+n" mark of a tile\'s chips', () => {
+  /** Lay the chips out as a browser would: the chips box one line high, the last `wrapped` below it. */
+  let wrapped = 1;
+  const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+  const rect = (top: number, height: number) => ({ top, bottom: top + height, height, left: 0, right: 50, width: 50 });
+  beforeEach(() => {
+    vi.spyOn(HTMLElement.prototype, "getBoundingClientRect").mockImplementation(function (this: HTMLElement) {
+      if (this.classList.contains("xmw-marks-chips")) return rect(0, 20) as DOMRect;
+      const chips = [...(this.parentElement?.children ?? [])];
+      return rect(chips.indexOf(this) >= chips.length - wrapped ? 40 : 0, 20) as DOMRect;
+    });
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  const line = () => {
+    const marks = new MarkLine("i0", { removeFlag: () => {}, openNote: () => {} });
+    document.body.append(marks.element);
+    const more = () => marks.element.querySelector<HTMLElement>(".xmw-marks-more")!;
+    return { marks, more };
+  };
+
+  it("names the flag hidden now, when the count stays the same (D U, then D U F)", async () => {
+    const { marks, more } = line();
+    marks.update(["dissonant", "near-duplicate"], null);
+    await frame();
+    expect([more().hidden, more().textContent, more().title]).toEqual([false, "+1", "near-duplicate"]);
+    marks.update(["dissonant", "near-duplicate", "suspected-false-negative"], null);
+    await frame();
+    expect([more().textContent, more().title]).toEqual(["+1", "suspected-false-negative"]);
+  });
+
+  it("goes when every chip has room again (a wider tile), with no change of flags", async () => {
+    let resized = () => {};
+    vi.stubGlobal(
+      "ResizeObserver",
+      class {
+        constructor(callback: () => void) {
+          resized = callback;
+        }
+        observe() {}
+        disconnect() {}
+      },
+    );
+    const { marks, more } = line();
+    marks.update(["dissonant", "near-duplicate", "suspected-false-negative"], null);
+    await frame();
+    expect(more().textContent).toBe("+1");
+    wrapped = 0; // the tile grew (a resized window): the chips box is told of its new size
+    resized();
+    await frame();
+    expect(more().hidden).toBe(true);
+    wrapped = 1;
+    vi.unstubAllGlobals();
   });
 });

@@ -4,7 +4,7 @@
  * and done cues, go-to, k of N, broken media, active time.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { batchNotice } from "../src/shell/notices";
+import { batchNotice, compactNotice } from "../src/shell/notices";
 import type { GridOptions } from "../src/shell/shell";
 import { audioPage, imagePage, key, TREC } from "./fixtures";
 import { mountGrid, mountReady, unmountAll } from "./mount";
@@ -397,5 +397,31 @@ describe("batchNotice", () => {
     ]);
     expect(text).toBe("pair 5 saved: left better · all 6 pairs done · pair 6 saved: tie");
     expect(batchNotice(["", undefined])).toBe("");
+  });
+});
+
+describe("compactNotice", () => {
+  it("says parts of one kind once, counted, where the first stood: the newest stay short", () => {
+    const flagged = Array.from(
+      { length: 10 },
+      (_, k) => `candidate ${k + 2} flagged broken-media: left out of the ranking`,
+    );
+    const text = [...flagged, "ranking of query 2 saved: 20 candidates", "query 2 done (20/20)", "n for next"].join(
+      " · ",
+    );
+    expect(compactNotice(text)).toBe(
+      "10 candidates flagged broken-media: left out of the ranking · ranking of query 2 saved: 20 candidates · " +
+        "query 2 done (20/20) · n for next",
+    );
+  });
+
+  it("leaves parts that say different things, and a lone part, as they are", () => {
+    const text = "pair 5 saved: left better · all 6 pairs done · pair 6 saved: tie";
+    expect(compactNotice(text)).toBe(text);
+    expect(compactNotice("pair 5 saved: tie · pair 6 saved: tie")).toBe("pair 5 saved: tie · pair 6 saved: tie");
+    expect(compactNotice("query 3 done · query 4 done · query 5 done · n for next")).toBe(
+      "3 queries done · n for next",
+    );
+    expect(compactNotice("")).toBe("");
   });
 });

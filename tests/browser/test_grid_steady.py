@@ -119,6 +119,16 @@ def _widget_width(page: Any, width: int) -> int:
     return got
 
 
+def _shown_and_focused(page: Any) -> Any:
+    """The last grid, once shown, scrolled to its top with the keys going to it, images laid out."""
+    wait_grid(page, query_index=0)
+    root = page.locator(GRID_ROOT).last
+    root.evaluate("(el) => el.scrollIntoView({block: 'start'})")
+    root.locator(".xmw-progress").click()
+    page.wait_for_timeout(500)
+    return root
+
+
 def _tiles(page: Any) -> dict[str, Any]:
     return page.evaluate(_TILES, GRID_ROOT)
 
@@ -285,11 +295,7 @@ grid""",
     open_and_run(
         page, jupyter_server, f"chips_{ui}_{theme}/chips.ipynb", cells, ui, dark=theme == "dark"
     )
-    wait_grid(page, query_index=0)
-    root = page.locator(GRID_ROOT).last
-    root.evaluate("(el) => el.scrollIntoView({block: 'start'})")
-    root.locator(".xmw-progress").click()
-    page.wait_for_timeout(500)
+    root = _shown_and_focused(page)
     k = 0
     assert root.locator(".xmw-tile").first.locator(".xmw-broken").count() == 1
     before = _tiles(page)
@@ -400,3 +406,104 @@ def test_a_notice_covers_no_tile_and_moves_none(
             page.keyboard.press("z")  # "undid: grade ..." over the hint too
             undid = _notice_covers_no_tile(page, where, "undid:")
             assert undid["tiles"] == before, f"{where}: the undo's notice moved tiles"
+
+
+# JS: tile k of the last grid: its flags, the chips drawn in its marks line (not on the line cut
+# off below it nor beyond its end; a lone chip may be cut to an ellipsis, its name in its title)
+# and the "+n" mark (null when hidden)
+_MORE = """([sel, k]) => {
+  const root = [...document.querySelectorAll(sel)].pop();
+  const tile = root.querySelectorAll(".xmw-tile")[k];
+  const marks = tile.querySelector(".xmw-marks");
+  const clip = marks.getBoundingClientRect();
+  const chips = [...tile.querySelectorAll(".xmw-chip")];
+  const more = tile.querySelector(".xmw-marks-more");
+  return {
+    flags: chips.map((c) => c.dataset.flag),
+    shown: chips.filter((c) => {
+      const r = c.getBoundingClientRect();
+      return r.width > 0 && r.left < clip.right - 4 && r.top >= clip.top - 0.5
+             && r.bottom <= clip.bottom + 0.5;
+    }).map((c) => c.dataset.flag),
+    more: more && !more.hidden ? { text: more.textContent, title: more.title } : null,
+    width: Math.round(tile.getBoundingClientRect().width),
+  };
+}"""
+
+
+def _assert_more_names_the_hidden(page: Any, k: int, where: str) -> dict[str, Any]:
+    """Assert that "+n" counts and names exactly the chips of tile ``k`` not drawn (none: no mark)."""
+    page.wait_for_timeout(300)  # counted in the next frame
+    probe = page.evaluate(_MORE, [GRID_ROOT, k])
+    hidden = [f for f in probe["flags"] if f not in probe["shown"]]
+    if not hidden:
+        assert probe["more"] is None, f"{where}: '+n' with every chip shown: {probe}"
+    else:
+        assert probe["more"] is not None, f"{where}: chips hidden, no '+n': {probe}"
+        assert probe["more"]["text"] == f"+{len(hidden)}", f"{where}: {probe}"
+        assert sorted(probe["more"]["title"].split(", ")) == sorted(hidden), f"{where}: {probe}"
+    return probe
+
+
+@pytest.mark.parametrize(("ui", "start"), [("lab", 1280), ("notebook", 1280), ("notebook", 800)])
+def test_plus_n_names_the_hidden_chips_after_flags_and_resizes(
+    page: Any, jupyter_server: JupyterServer, artifacts_dir: Path, ui: str, start: int
+) -> None:
+    """With MATCHING_RUBRIC, D, U and F on candidate 2 at human pace (in a window 1280 or 800 px
+    wide), then the window at 800 px (two columns in Notebook 7) and at 1280: after each, "+n"
+    says how many chips are not drawn and names those (it kept naming near-duplicate after F, and
+    said "+1" at 800 px with all drawn)."""
+    out = artifacts_dir / "views"
+    out.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": start, "height": 800 if start == 1280 else 600})
+    cells = [
+        CELLS[0],
+        CELLS[1]
+        .replace("steady.sqlite", "more.sqlite")
+        .replace("shuffle=False)", "shuffle=False, scale=xm.MATCHING_RUBRIC)"),
+    ]
+    open_and_run(page, jupyter_server, f"more_{ui}_{start}/more.ipynb", cells, ui)
+    root = _shown_and_focused(page)
+    k = 1
+    page.keyboard.press("ArrowRight")
+    seen_more = False
+    for n, key in enumerate(("D", "U", "F"), start=1):
+        page.keyboard.press(key)
+        wait_tiles(
+            page,
+            "(s, [k, n]) => s.unsaved === 0 && s.tiles[k].flags.split(/[ ,]/).filter(Boolean).length === n",
+            [k, n],
+        )
+        probe = _assert_more_names_the_hidden(page, k, f"{ui} {start} after {key}")
+        seen_more = seen_more or probe["more"] is not None
+    root.screenshot(path=str(out / f"{ui}_light_{start}_plus_n.png"))
+    for width in (800, 1280):
+        page.set_viewport_size({"width": width, "height": 600 if width == 800 else 800})
+        page.wait_for_timeout(500)
+        _assert_more_names_the_hidden(page, k, f"{ui} {width} px after a resize")
+        root.screenshot(path=str(out / f"{ui}_light_{width}_plus_n_resized.png"))
+    if start == 1280:
+        assert seen_more, f"{ui}: no chip was ever hidden at 1280 px: the test tests nothing"
+
+
+def test_a_flag_key_the_default_rubric_has_not_says_so(
+    page: Any, jupyter_server: JupyterServer
+) -> None:
+    """U and F under the default TREC scale (flags A and D only) say so in the notice, and flag
+    nothing; a letter that is no rubric's flag key stays silent."""
+    page.set_viewport_size(WINDOW)
+    cells = [CELLS[0], CELLS[1].replace("steady.sqlite", "nokey.sqlite")]
+    open_and_run(page, jupyter_server, "nokey_lab/nokey.ipynb", cells, "lab")
+    wait_grid(page, query_index=0)
+    root = page.locator(GRID_ROOT).last
+    root.locator(".xmw-progress").click()
+    page.keyboard.press("U")
+    wait_tiles(page, "(s) => s.notice !== ''")
+    snapshot = grid_snapshot(page)
+    assert snapshot is not None
+    assert snapshot["notice"] == (
+        "U: no flag on this key in this rubric (flags: A ambiguous-query, D dissonant)"
+    ), snapshot["notice"]
+    assert all(t["flags"] == "" for t in snapshot["tiles"]), snapshot["tiles"]
+    page.keyboard.press("F")
+    wait_tiles(page, "(s) => s.notice.startsWith('F: no flag on this key')")

@@ -24,6 +24,43 @@ export function batchNotice(texts: ReadonlyArray<string | null | undefined>): st
   return [...parts].join(" · ");
 }
 
+const SEP = " · ";
+
+/** Parts of one kind said this many times or more are said once, counted (fewer: each). */
+const COUNTED_FROM = 3;
+
+/**
+ * `text` with the parts (" · " separated) that say the same of several things said once, counted:
+ * ten "candidate 4 flagged broken-media: left out of the ranking" become "10 candidates flagged
+ * broken-media: left out of the ranking", where the first stood. A burst of keys otherwise fills
+ * the line with the oldest results and cuts the newest (the save, "query done"). Two of a kind
+ * stay as they are ("pair 5 saved: tie · pair 6 saved: tie" names both).
+ */
+export function compactNotice(text: string): string {
+  const parts = text.split(SEP).map((part) => {
+    // "<thing> <number><the rest>": of one kind when the thing and the rest are the same
+    const match = /^([a-z]+) \d+(\S*\s.*)$/.exec(part);
+    return { part, match, kind: match ? `${match[1]}\u0000${match[2]}` : null };
+  });
+  const counts = new Map<string, number>();
+  for (const { kind } of parts) if (kind) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  const said = new Set<string>();
+  const out: string[] = [];
+  for (const { part, match, kind } of parts) {
+    const n = kind ? (counts.get(kind) ?? 0) : 0;
+    if (!match || !kind || n < COUNTED_FROM) out.push(part);
+    else if (!said.has(kind)) {
+      said.add(kind);
+      out.push(`${n} ${plural(match[1])}${match[2]}`);
+    }
+  }
+  return out.join(SEP);
+}
+
+function plural(word: string): string {
+  return word.endsWith("y") ? `${word.slice(0, -1)}ies` : `${word}s`;
+}
+
 /** Pixels between the top of the visible area and a notice kept in view. */
 const INSET = 8;
 
@@ -39,6 +76,8 @@ export class NoticeLine {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private frame = 0;
   private following = false;
+  /** The text changed since the last frame: whether it is longer than its box is to be seen. */
+  private measure = false;
   private readonly onScroll = (): void => this.placeSoon();
 
   // 6 s: long enough to read a refusal, short enough that the hint is soon back
@@ -55,7 +94,8 @@ export class NoticeLine {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     if (!text && this.element.hidden) return; // nothing shown, nothing to hide (no DOM write)
-    setText(this.element, text);
+    setText(this.element, compactNotice(text));
+    this.measure = true;
     if (this.element.title !== text) this.element.title = text; // whole, where the line cuts it
     if (this.element.dataset.kind !== kind) this.element.dataset.kind = kind;
     this.element.hidden = !text;
@@ -89,6 +129,14 @@ export class NoticeLine {
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
       if (this.element.hidden || !this.dock.isConnected) return;
+      if (this.measure) {
+        // a text longer than the box keeps its end in view (the newest: the save, "query done"),
+        // its oldest lines are the ones cut; measured unaligned (aligned, its cut start has no height)
+        this.measure = false;
+        this.element.classList.remove("xmw-notice-over");
+        const over = this.element.scrollHeight > this.element.clientHeight + 1;
+        this.element.classList.toggle("xmw-notice-over", over);
+      }
       const hidden = hiddenAbove(this.dock);
       const dock = this.dock.getBoundingClientRect();
       const widget = this.dock.closest(".xmw-grid-root")?.getBoundingClientRect();

@@ -17,6 +17,8 @@ import {
   FLAG,
   flagSpecs,
   flagsFor,
+  missingFlagNotice,
+  NO_FLAG_KEY,
   NOTE,
   NOTE_KEY,
   notesOn,
@@ -96,6 +98,9 @@ export class Annotations {
         return true;
       case RUBRIC:
         this.toggleRubric();
+        return true;
+      case NO_FLAG_KEY:
+        this.ctx.notice(missingFlagNotice(String(action.value), this.ctx.scale()), "refused");
         return true;
       default:
         return false;

@@ -21,6 +21,14 @@ export const QUERY_FLAG = "query-flag"; // value: the flag's name, on the query
 export const NOTE = "note";
 export const QUERY_NOTE = "query-note";
 export const RUBRIC = "rubric";
+export const NO_FLAG_KEY = "no-flag-key"; // value: the key, a flag key of a built-in rubric only
+
+/**
+ * The keys of xmwidgets.rubric.DEFAULT_FLAGS (broken-media's `m` aside): the flag keys of the
+ * built-in rubrics. Pressed where the rubric gives them nothing they say so, rather than nothing
+ * (TREC_SCALE has no U nor F); any other unbound letter stays silent.
+ */
+export const BUILT_IN_FLAG_KEYS: readonly string[] = ["A", "D", "U", "F"];
 
 /** The flags of a scale, described (older kernels send names only: no key, applies to both). */
 export function flagSpecs(scale: ScaleSpec): FlagSpec[] {
@@ -72,6 +80,22 @@ export function flagKeys(event: KeyLike, scale: ScaleSpec): Action | null {
   if (key === NOTE_KEY) return { type: "task", name: NOTE };
   if (key === QUERY_NOTE_KEY) return { type: "task", name: QUERY_NOTE };
   return null;
+}
+
+/**
+ * The action of a built-in flag key this rubric gives to nothing (it sets no flag, grades no
+ * level), or null. Asked after the rubric's own keys.
+ */
+export function missingFlagKey(event: KeyLike, scale: ScaleSpec): Action | null {
+  const key = event.key;
+  if (!BUILT_IN_FLAG_KEYS.includes(key) || keyedFlags(scale).some((spec) => spec.key === key)) return null;
+  return { type: "task", name: NO_FLAG_KEY, value: key };
+}
+
+/** What a key of `missingFlagKey` says: that it sets no flag here, and which keys do. */
+export function missingFlagNotice(key: string, scale: ScaleSpec): string {
+  const own = keyedFlags(scale).map((spec) => `${spec.key} ${spec.name}`);
+  return `${key}: no flag on this key in this rubric (${own.length ? `flags: ${own.join(", ")}` : "it has no flag keys"})`;
 }
 
 /** The hint line: the shell's, with the flag keys, the note keys and the rubric key. */

@@ -16,7 +16,7 @@ import { type GridOptions, renderShell } from "../../shell/shell";
 import type { ShellContext, TaskBody } from "../../shell/task";
 import { tileBodyParts } from "../tile-task";
 import { Annotations } from "./annotations";
-import { flagKeys, gradeHelpRows, gradeHint } from "./flags";
+import { flagKeys, gradeHelpRows, gradeHint, missingFlagKey } from "./flags";
 import { Judge, type ViewContext } from "./judge";
 import { JudgementState, type QueryState } from "./state";
 import { TileBoard } from "./tiles";
@@ -71,7 +71,8 @@ export function gradeBody(ctx: ShellContext): TaskBody {
     element: annotations.element,
     headerElement: annotations.headerElement,
     keys: {
-      action: (event: KeyLike, scale) => flagKeys(event, scale) ?? gradeKeys(event, levelKeys(scale)),
+      action: (event: KeyLike, scale) =>
+        flagKeys(event, scale) ?? gradeKeys(event, levelKeys(scale)) ?? missingFlagKey(event, scale),
       hint: gradeHint,
       helpRows: gradeHelpRows,
     },

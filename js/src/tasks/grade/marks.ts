@@ -59,6 +59,8 @@ export class MarkLine {
   private readonly more = make("span", "xmw-marks-more");
   private shown = "";
   private frame = 0;
+  /** What "+n" says, title included: a new set of hidden flags may keep the same count. */
+  private said = "";
 
   constructor(
     private readonly itemId: string | null,
@@ -71,6 +73,9 @@ export class MarkLine {
     this.element.hidden = true;
     this.more.hidden = true;
     this.element.setAttribute("aria-label", itemId === null ? "flags and note of the query" : "flags and note");
+    // the room of the chips changes with the tile's width (a resized window, the notebook's
+    // columns), not only with the flags: count again then, or "+n" speaks of the old width
+    if (typeof ResizeObserver === "function") new ResizeObserver(() => this.countHiddenSoon()).observe(this.chips);
   }
 
   /**
@@ -123,9 +128,11 @@ export class MarkLine {
       (chip) => box.height > 0 && chip.getBoundingClientRect().top >= box.bottom - 0.5,
     ) as HTMLElement[];
     const text = hidden.length ? `+${hidden.length}` : "";
-    if (text === (this.more.hidden ? "" : this.more.textContent)) return false;
+    const names = hidden.map((chip) => chip.dataset.flag).join(", ");
+    if (`${text}\u0000${names}` === this.said) return false;
+    this.said = `${text}\u0000${names}`;
     setText(this.more, text);
-    this.more.title = hidden.map((chip) => chip.dataset.flag).join(", ");
+    this.more.title = names;
     this.more.setAttribute("aria-label", `also flagged: ${this.more.title}`);
     this.more.hidden = !text;
     return true;
