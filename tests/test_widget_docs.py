@@ -37,3 +37,18 @@ def test_each_task_says_what_its_own_row_is() -> None:
     assert "per query with a pick" in summaries["BestMatchPicker"]
     assert "per ranked ``(query_id, item_id)``" in summaries["Ranker"]
     assert "per judged pair" in summaries["PairwiseJudge"]
+
+
+def test_the_front_ends_built_in_flag_keys_are_the_rubrics() -> None:
+    # js/src/tasks/grade/flags.ts lists the upper-case flag keys of the built-in rubrics by hand
+    # (a key no flag of this rubric has says so instead of doing nothing): keep them in step
+    import re
+    from pathlib import Path
+
+    from xmwidgets.rubric import DEFAULT_FLAGS
+
+    source = (Path(__file__).resolve().parents[1] / "js/src/tasks/grade/flags.ts").read_text()
+    listed = re.search(r"BUILT_IN_FLAG_KEYS[^=]*=\s*\[([^\]]*)\]", source)
+    assert listed is not None, "BUILT_IN_FLAG_KEYS not found in flags.ts"
+    keys = re.findall(r'"([^"]+)"', listed.group(1))
+    assert keys == [f.key for f in DEFAULT_FLAGS if f.key and f.key.isupper()]
