@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pytest
+import traitlets
 from test_grid import UNDO, Browser, best, flag, frames, grade, make_grid, none
 
 import xmwidgets as xm
@@ -263,6 +264,32 @@ def test_bad_options_are_refused_in_the_constructor(
     with pytest.raises(InputError) as caught:
         xm.RelevanceGrid(queries, items, candidates, **options)
     assert text in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(-5, "less than 80"), (10, "less than 80"), (5000, "greater than 2000")]
+)
+def test_a_tile_size_the_layout_cannot_take_is_refused(
+    built_bundle: pathlib.Path, frames: Any, value: int, text: str
+) -> None:
+    queries, items, candidates = frames
+    # a negative width made every tile a sliver in the browser
+    with pytest.raises(traitlets.TraitError, match=f"'tile_size'.*{text}, but a value of {value}"):
+        xm.RelevanceGrid(
+            queries, items, candidates, store=":memory:", annotator="a", tile_size=value
+        )
+    grid = make_grid(frames, tile_size=320)
+    with pytest.raises(traitlets.TraitError, match="less than 80"):
+        grid.tile_size = 0
+    assert grid.tile_size == 320
+
+
+@pytest.mark.parametrize("store", [5, 2.5, None, ["labels.sqlite"]])
+def test_a_store_that_is_not_a_path_names_what_was_passed(
+    built_bundle: pathlib.Path, frames: Any, store: Any
+) -> None:
+    with pytest.raises(TypeError, match=f"store must be a file path.*got {type(store).__name__} "):
+        make_grid(frames, store=store)
 
 
 def test_refresh_reads_what_another_process_wrote(

@@ -64,6 +64,11 @@ class Store:
         return super().__new__(cls)
 
     def __init__(self, path: str | os.PathLike[str] = "labels.sqlite", *, timeout: float = 30.0):
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(
+                f"store must be a file path, ':memory:', a PostgreSQL URL or an xmwidgets Store, "
+                f"got {type(path).__name__} {path!r}"
+            )
         self.path = os.fspath(path)
         self._lock = threading.RLock()
         check_file(self.path)

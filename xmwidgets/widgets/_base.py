@@ -54,6 +54,9 @@ __all__ = ["QUERY_IDS_SYNCED", "TaskWidget"]
 
 _log = logging.getLogger(__name__)
 _STATIC = pathlib.Path(__file__).parent.parent / "static"
+# the tile widths (CSS pixels) the layout works with: narrower tiles cut every label, wider ones
+# leave one column even on a wide screen
+TILE_SIZES = (80, 2000)
 # above this many queries the id list is not sent to the browser (it would outweigh a page of media)
 QUERY_IDS_SYNCED = 20_000
 
@@ -103,8 +106,8 @@ class TaskWidget(CandidatePool, BrowserMessages, JudgeBatches, anywidget.AnyWidg
     """str: who judges. Read-only after construction."""
     show_sources = traitlets.Bool(False).tag(sync=True)
     """bool: show each candidate's source, rank and score (blind when false). Default False."""
-    tile_size = traitlets.Int(240).tag(sync=True, option=True)
-    """int: width of a candidate tile in CSS pixels. Default 240."""
+    tile_size = traitlets.Int(240, min=TILE_SIZES[0], max=TILE_SIZES[1]).tag(sync=True, option=True)
+    """int: width of a candidate tile in CSS pixels, 80 to 2000. Default 240."""
     error = traitlets.Unicode("").tag(sync=True)
     """str: a problem on the kernel side to show in a banner; empty when all is well."""
     goto_query_ids = traitlets.List(traitlets.Unicode()).tag(sync=True)
