@@ -180,6 +180,22 @@ describe("keys", () => {
     expect(help.hidden).toBe(true);
     expect(press("Escape").defaultPrevented).toBe(false);
   });
+
+  it("a key pressed while the help is open does nothing and says so inside the help", () => {
+    const { el, press, model, tiles } = ready();
+    const help = el.querySelector<HTMLElement>(".xmw-help")!;
+    press("?", { shiftKey: true });
+    expect(help.querySelector(".xmw-help-status")?.textContent).toBe("");
+    expect(press("3").defaultPrevented).toBe(true);
+    expect(tiles()[0].dataset.relevance).toBe("");
+    expect(model.actions("grade")).toEqual([]);
+    expect(help.hidden).toBe(false);
+    expect(help.querySelector("[role=status]")?.textContent).toBe(
+      "3: not while this help is open · ? or Esc closes it",
+    );
+    press(" ");
+    expect(help.querySelector(".xmw-help-status")?.textContent).toMatch(/^Space: not while/);
+  });
 });
 
 describe("optimistic judgements", () => {

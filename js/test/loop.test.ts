@@ -250,6 +250,26 @@ describe("media keys", () => {
     expect(notice().textContent).toBe("candidate 1 has no audio or video to play");
   });
 
+  it("Space or ] on a tile whose audio could not be loaded says that, not 'has no audio'", () => {
+    const { model, press, notice, root } = setup();
+    model.servePages((index) => {
+      const served = audioPage(index, 3);
+      served.page.candidates[0].parts = [
+        { column: "audio", kind: "error", error: "file not found: a.wav", original_kind: "audio" },
+      ];
+      return served;
+    });
+    root.focus();
+    press(" ");
+    expect(notice().textContent).toBe(
+      "candidate 1: its audio could not be loaded (the tile says why), nothing to play",
+    );
+    press("]");
+    expect(notice().textContent).toBe(
+      "candidate 1: its audio could not be loaded (the tile says why), nothing to seek",
+    );
+  });
+
   it("takes the focus back to the tile after the mouse used a player", async () => {
     const { model, tiles, root, focused, press } = setup();
     model.servePages((index) => audioPage(index, 3));

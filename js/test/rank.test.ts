@@ -185,6 +185,20 @@ describe("ranking body", () => {
     expect(action.ranking.map(([, rank]) => rank)).toEqual([1, 2, 3, 4, 5, 5]);
   });
 
+  it("t on the first candidate and End on the last say so; they changed nothing silently", () => {
+    const r = mountRanker();
+    r.press("t");
+    expect(r.notice().textContent).toBe("already first");
+    r.press("End");
+    expect(r.order()).toEqual(ids(0, [1, 2, 3, 4, 5, 0]));
+    r.press("End");
+    expect(r.notice().textContent).toBe("already last");
+    r.press("Home");
+    expect(r.order()).toEqual(ids(0, [0, 1, 2, 3, 4, 5]));
+    r.press("Home");
+    expect(r.notice().textContent).toBe("already first");
+  });
+
   it("after the kernel read the store again (refresh), the query on screen shows the stored ranking", () => {
     const r = mountRanker();
     expect(r.status()).toMatch(/^not ranked yet/);

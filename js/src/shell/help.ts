@@ -59,8 +59,16 @@ export class HelpOverlay {
     else this.open(scale, rows);
   }
 
+  /** Say, inside the overlay (it covers the notice line), why key `key` did nothing. */
+  refuse(key: string): void {
+    const line = this.element.querySelector(".xmw-help-status");
+    if (line) line.textContent = `${key === " " ? "Space" : key}: not while this help is open · ? or Esc closes it`;
+  }
+
   open(scale: ScaleSpec | null, rows: Array<[string, string]>): void {
-    this.element.replaceChildren(...helpContent(scale, rows, () => this.close()));
+    const status = make("p", "xmw-help-status");
+    status.setAttribute("role", "status");
+    this.element.replaceChildren(status, ...helpContent(scale, rows, () => this.close()));
     // at the top of the part of the widget in view (a long query may have its top scrolled away),
     // as tall as fits there: it scrolls inside itself
     const parent = this.element.parentElement;

@@ -121,7 +121,16 @@ export function reclaimFocusFromMedia(
  */
 export function mediaKey(tile: Element | undefined, position: number, seconds: number | null, all: ParentNode): string {
   const media = mediaOf(tile);
-  if (!media) return `candidate ${position + 1} has no audio or video to ${seconds === null ? "play" : "seek"}`;
+  if (!media) {
+    const verb = seconds === null ? "play" : "seek";
+    // a tile whose file is missing or broken: "has no audio" would send the person looking for one
+    const failed = tile?.querySelector<HTMLElement>(
+      '.xmw-error[data-original-kind="audio"], .xmw-error[data-original-kind="video"]',
+    );
+    if (failed)
+      return `candidate ${position + 1}: its ${failed.dataset.originalKind} could not be loaded (the tile says why), nothing to ${verb}`;
+    return `candidate ${position + 1} has no audio or video to ${verb}`;
+  }
   if (seconds === null) togglePlay(media, all.querySelectorAll<HTMLMediaElement>("audio, video"));
   else seek(media, seconds);
   return "";

@@ -124,6 +124,8 @@ function redrawWhenShown(canvas: HTMLCanvasElement, peaks: Float32Array, frames 
 function errorPart(reason: string, part: Part): HTMLElement {
   const box = make("div", "xmw-part xmw-error");
   box.setAttribute("role", "note");
+  // what the part was meant to be: Space on a tile whose audio failed names that failure
+  if (part.original_kind) box.dataset.originalKind = part.original_kind;
   const title = make("strong", "xmw-error-title", `${part.original_kind ?? "media"} not shown (${part.column})`);
   const text = make("span", "xmw-error-reason", reason);
   box.append(title, text);

@@ -356,7 +356,11 @@ export function renderShell(
     const action = keyAction(event, (e) => body.keys.action(e, scale()));
     if (!action) return;
     if (help.isOpen && action.type !== "help" && action.type !== "close") {
-      if (action.type === "play") event.preventDefault(); // Space never scrolls the notebook
+      // the key is ours and does nothing: Space does not scroll the notebook, no letter reaches
+      // Jupyter, and it says so inside the help (which covers the notice line)
+      event.preventDefault();
+      event.stopPropagation();
+      help.refuse(event.key);
       return;
     }
     if (!help.isOpen && action.type === "close") return; // Escape is not ours unless help is open

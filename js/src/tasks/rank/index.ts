@@ -292,9 +292,12 @@ export function rankBody(ctx: ShellContext): TaskBody {
       return;
     }
     if (name === "carry") carry(value as Direction);
-    else if (name === "top") edit(view.draft.moveTo(at, 0), id);
-    else if (name === "end") edit(view.draft.moveTo(at, view.draft.size - 1), id);
-    else if (name === "tie") {
+    else if (name === "top" || name === "end") {
+      const to = name === "top" ? 0 : view.draft.size - 1;
+      // the key would change nothing: say so, as Shift+arrows do, rather than drop it silently
+      if (at === to) ctx.notice(name === "top" ? "already first" : "already last");
+      else edit(view.draft.moveTo(at, to), id);
+    } else if (name === "tie") {
       if (at === 0) ctx.notice("the first candidate has no one before it to tie with");
       else edit(view.draft.toggleTie(at), id);
     } else if (name === "save") {
