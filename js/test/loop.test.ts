@@ -373,6 +373,32 @@ describe("broken media and active time", () => {
     expect(tiles()[0].dataset.flags).toBe("");
   });
 
+  it("with advance_on_grade, m moves the focus on as a grade does: 2 m 1 grades the tile after the broken one", () => {
+    const { press, model, tiles, focused } = ready({ scale: FLAGGED });
+    press("2"); // tile 0 graded, the focus goes to tile 1
+    expect(tiles()[0].classList.contains("xmw-best-target")).toBe(true);
+    press("m"); // tile 1 broken, the focus goes to tile 2
+    // b no longer means the tile graded before the broken one: it acts on the focus
+    expect(tiles()[0].classList.contains("xmw-best-target")).toBe(false);
+    expect(focused()?.dataset.itemId).toBe("q0-d2");
+    press("1");
+    model.ackNext();
+    expect(tiles().map((t) => [t.dataset.relevance, t.dataset.flags]).slice(0, 3)).toEqual([
+      ["2", ""],
+      ["", "broken-media"],
+      ["1", ""],
+    ]);
+    expect(model.actions("flag")).toHaveLength(1);
+    expect(model.actions("grade").map((a) => a.item_id)).toEqual(["q0-d0", "q0-d2"]);
+    expect(focused()?.dataset.itemId).toBe("q0-d3");
+    // m on a broken tile clears it and the focus stays there
+    press("ArrowLeft");
+    press("ArrowLeft");
+    press("m");
+    expect(tiles()[1].dataset.flags).toBe("");
+    expect(focused()?.dataset.itemId).toBe("q0-d1");
+  });
+
   it("the tile's broken-media button does the same as m", () => {
     const { model, root, tiles } = setup({ scale: FLAGGED });
     model.servePages((index) => imagePage(index, 3));

@@ -104,9 +104,17 @@ export class Judge {
       case "none-relevant":
         this.toggleNone(started);
         return;
-      case "flag":
-        this.toggleFlag(board.focusIndex, started);
+      case "flag": {
+        // broken media handles the candidate, as a grade does: the focus moves on the same way,
+        // so that "2 m 1" grades the tile after the broken one (clearing the flag stays put)
+        const position = board.focusIndex;
+        if (this.toggleFlag(position, started) && this.ctx.advance()) {
+          this.ctx.board.setBestTarget(null);
+          this.ctx.board.focusIndex = this.nextOpen(position);
+          this.ctx.focus(this.ctx.hasFocus(), true);
+        }
         return;
+      }
       case "undo":
         // the b target goes with the change it was about
         this.ctx.board.setBestTarget(null);
@@ -187,26 +195,30 @@ export class Judge {
     this.submit({ op: "none", request_id: requestId, query_id: query.query_id, none_relevant: none, duration_ms });
   }
 
-  /** Toggle `flag` on the candidate at `position` (`on`: set or clear it rather than toggle). */
-  toggleFlag(position: number, started: number, flag = BROKEN_MEDIA, wanted?: boolean): void {
+  /**
+   * Toggle `flag` on the candidate at `position` (`wanted`: set or clear it rather than toggle).
+   * Returns whether the flag was set (false: cleared, or nothing done).
+   */
+  toggleFlag(position: number, started: number, flag = BROKEN_MEDIA, wanted?: boolean): boolean {
     const target = this.candidate(position);
-    if (!target) return;
+    if (!target) return false;
     const scale = this.ctx.scale();
     if (!scale.flags.includes(flag)) {
       this.ctx.notice(`the scale ${JSON.stringify(scale.name)} has no ${JSON.stringify(flag)} flag`, "refused");
-      return;
+      return false;
     }
     if (!flagsFor(scale, "candidate").includes(flag)) {
       this.ctx.notice(`the flag ${JSON.stringify(flag)} is for the query, not for a candidate`, "refused");
-      return;
+      return false;
     }
-    if (wanted !== undefined && target.query.items.get(target.item_id)?.flags.includes(flag) === wanted) return;
+    if (wanted !== undefined && target.query.items.get(target.item_id)?.flags.includes(flag) === wanted) return false;
     const { query, item_id } = target;
     const on = !query.items.get(item_id)?.flags.includes(flag);
     const requestId = this.ctx.ids.next();
     this.ctx.changed([this.ctx.store.flag(query.query_id, item_id, flag, on, requestId, started)]);
     const duration_ms = this.duration(started);
     this.submit({ op: "flag", request_id: requestId, query_id: query.query_id, item_id, flag, on, duration_ms });
+    return on;
   }
 
   /** Toggle one of the query's own flags (`on`: set or clear it rather than toggle). */
