@@ -304,3 +304,20 @@ def test_go_to_knows_every_query_id_in_shown_order(built_bundle: pathlib.Path, f
     grid = make_grid(frames)
     assert grid.goto_query_ids == grid.query_ids
     assert len(grid.goto_query_ids) == grid.n_queries > 0
+
+
+def test_messages_after_close_are_ignored_and_logged(
+    built_bundle: pathlib.Path, frames: Any, caplog: Any
+) -> None:
+    """A message that arrives after close() (one in flight, or a forged one) is dropped with a
+    logged reason: no bare RuntimeError from the shut page thread, nothing reaches the store."""
+    grid = make_grid(frames)
+    sent: list[dict[str, Any]] = []
+    grid.send = lambda content, buffers=None: sent.append(content)  # type: ignore[method-assign]
+    grid.close()
+    grid._on_message(grid, {"type": "page", "index": 1, "request_id": 1}, [])
+    judge = {"type": "judge", "request_id": 2, "actions": [grade("q1", "i1", 3, request_id=3)]}
+    grid._on_message(grid, judge, [])
+    assert sent == []
+    assert grid.store.labels().empty
+    assert caplog.text.count("after close()") == 2

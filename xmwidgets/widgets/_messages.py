@@ -93,6 +93,14 @@ class BrowserMessages(_Widget):
 
     # ----------------------------------------------------------------- browser messages
     def _on_message(self, _widget: Any, content: Any, buffers: list[Any]) -> None:
+        if getattr(self, "comm", None) is None:
+            # close() shut the page thread: a late message (one in flight, or a tampered one)
+            # would fail with a bare RuntimeError; nothing is judged or shown after close()
+            _log.warning(
+                "xmwidgets: ignored a message from the browser after close(): %s",
+                shown_value(content),
+            )
+            return
         request_id = None
         try:
             message = parse_message(content, len(self._query_ids))
