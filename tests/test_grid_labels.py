@@ -176,10 +176,14 @@ def test_an_older_store_with_best_but_no_grade(
     assert grid.progress["queries_done"] == 1  # marked none relevant
 
 
-def test_empty_candidates_is_a_clear_error(built_bundle: pathlib.Path, frames: Any) -> None:
+@pytest.mark.parametrize("widget", [xm.RelevanceGrid, xm.BestMatchPicker, xm.Ranker])
+def test_empty_candidates_is_a_clear_error(
+    built_bundle: pathlib.Path, frames: Any, widget: type
+) -> None:
     queries, items, candidates = frames
-    with pytest.raises(InputError, match="candidates is empty: a grid needs at least one"):
-        xm.RelevanceGrid(queries, items, candidates.iloc[:0], store=":memory:", annotator="ana")
+    # the picker and the ranker said "a grid needs", which they are not
+    with pytest.raises(InputError, match="candidates is empty: the widget needs at least one"):
+        widget(queries, items, candidates.iloc[:0], store=":memory:", annotator="ana")
 
 
 @pytest.mark.parametrize("which", [0, 1, 2])

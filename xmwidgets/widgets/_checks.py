@@ -152,7 +152,7 @@ def check_candidates(
     require_columns(frame, "candidates", ["query_id", "item_id"])
     if not len(frame):
         raise InputError(
-            "candidates is empty: a grid needs at least one (query_id, item_id) pair to judge, "
+            "candidates is empty: the widget needs at least one (query_id, item_id) pair to judge, "
             "e.g. from xm.pool(runs, depth=10)"
         )
     out = frame.reset_index(drop=True).copy(deep=False)
