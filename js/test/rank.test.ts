@@ -138,6 +138,8 @@ describe("ranking body", () => {
     expect(r.tiles()[0].querySelector(".xmw-rank-number")?.textContent).toBe("1");
     expect(r.status()).toMatch(/^not ranked yet/);
     expect(r.text(".xmw-hint")).toContain("Shift+arrows");
+    // "End end" read as a typo; the README calls it "End last"
+    expect(r.text(".xmw-hint")).toContain("t/Home top · End last ·");
     expect(r.focused()?.dataset.itemId).toBe("q0-d0");
   });
 

@@ -21,6 +21,7 @@ import pytest
 from ._grid import GRID_ROOT, grid_snapshot, wait_all_saved, wait_grid, wait_tiles
 from ._jupyter import JupyterServer
 from ._pages import open_notebook, output_json, run_all_cells, screenshot, set_theme, write_notebook
+from .conftest import VIEWPORT
 
 pytestmark = [
     pytest.mark.browser,
@@ -49,6 +50,12 @@ print(_json.dumps({
     "shown": {q: list(picker.shown_candidates(q).item_id) for q in picker.query_ids[:12]},
     "query_ids": picker.query_ids[:12],
 }))"""
+
+
+# JS, (root) => the status row's texts drawn shorter than they are (cut to an ellipsis)
+_CUT_STATUS = """(root) => [...root.querySelectorAll(".xmw-status :is(.xmw-position, .xmw-progress)")]
+  .filter((e) => e.getClientRects().length && e.scrollWidth > e.clientWidth + 1)
+  .map((e) => e.textContent)"""
 
 
 def _stored_ranks(path: Path) -> dict[tuple[str, str], int]:
@@ -119,6 +126,12 @@ def test_one_key_per_query_by_keyboard_only(
     )
     # one pick completes a query: the header says which is the best, not "2/20 judged"
     assert grid_snapshot(page)["position"].endswith("best: candidate 1 (and a second best)")
+    # in a small laptop window (1024x640) the status row says all of it: on one line there it cut
+    # "best: candid…" and "queries done …" (the row goes on two lines up to 64rem)
+    page.set_viewport_size({"width": 1024, "height": 640})
+    cut = root.evaluate(_CUT_STATUS)
+    page.set_viewport_size(VIEWPORT)
+    assert cut == [], f"{ui} at 1024x640: status text cut to an ellipsis: {cut}"
     screenshot(root, artifacts_dir / f"pick_{ui}_light.png")
     set_theme(page, dark=True)
     screenshot(root, artifacts_dir / f"pick_{ui}_dark.png")

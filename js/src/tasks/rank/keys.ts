@@ -42,7 +42,7 @@ export function rankKeys(event: KeyLike): Action | null {
 
 /** The always-visible one-line hint. */
 export const RANK_HINT =
-  "←→↑↓/hjkl focus · Shift+arrows (Shift+hjkl) or drag: move the candidate · t/Home top · End end · = tie with the one before · m broken media · s save ranking (n/p/g save a changed one) · z undo · n/Enter next · p prev · g go to · ? help";
+  "←→↑↓/hjkl focus · Shift+arrows (Shift+hjkl) or drag: move the candidate · t/Home top · End last · = tie with the one before · m broken media · s save ranking (n/p/g save a changed one) · z undo · n/Enter next · p prev · g go to · ? help";
 
 export function rankHelpRows(): Array<[string, string]> {
   return [
