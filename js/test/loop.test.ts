@@ -383,7 +383,11 @@ describe("broken media and active time", () => {
     expect(focused()?.dataset.itemId).toBe("q0-d2");
     press("1");
     model.ackNext();
-    expect(tiles().map((t) => [t.dataset.relevance, t.dataset.flags]).slice(0, 3)).toEqual([
+    expect(
+      tiles()
+        .map((t) => [t.dataset.relevance, t.dataset.flags])
+        .slice(0, 3),
+    ).toEqual([
       ["2", ""],
       ["", "broken-media"],
       ["1", ""],

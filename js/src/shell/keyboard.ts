@@ -166,7 +166,7 @@ export function helpRows(scale: ScaleSpec | null | undefined): Array<[string, st
   rows.push(
     ["b", "best match (one per query) on the tile just graded (its best button shows “b”), else on the focus"],
     ["x", "toggle “none relevant” for the query (grades the ungraded ones “not relevant”)"],
-    ["m", "toggle “broken media” on the focused candidate (counts as handled, not as a grade; the focus moves on as after a grade)"],
+    ["m", "toggle “broken media” on the focused candidate (handled, not a grade; the focus moves on)"],
     ["Space", "play / pause the focused candidate's audio or video"],
     ["[  /  ]", "seek 5 s back / forward"],
     ["n  or  Enter", "next query"],
