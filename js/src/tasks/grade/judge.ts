@@ -110,8 +110,7 @@ export class Judge {
         const position = board.focusIndex;
         if (this.toggleFlag(position, started) && this.ctx.advance()) {
           this.ctx.board.setBestTarget(null);
-          this.ctx.board.focusIndex = this.nextOpen(position);
-          this.ctx.focus(this.ctx.hasFocus(), true);
+          this.moveOn(position);
         }
         return;
       }
@@ -145,12 +144,15 @@ export class Judge {
     this.ctx.changed([this.ctx.store.grade(query.query_id, item_id, relevance, requestId, started)]);
     // `b` now means this tile, even though the focus goes on (R3: best needs a grade)
     this.ctx.board.setBestTarget(position);
-    if (advance && this.ctx.advance()) {
-      this.ctx.board.focusIndex = this.nextOpen(position);
-      this.ctx.focus(this.ctx.hasFocus(), true);
-    }
+    if (advance && this.ctx.advance()) this.moveOn(position);
     const duration_ms = this.duration(started);
     this.submit({ op: "grade", request_id: requestId, query_id: query.query_id, item_id, relevance, duration_ms });
+  }
+
+  /** advance_on_grade: the focus goes on from `position` to the next candidate still open. */
+  private moveOn(position: number): void {
+    this.ctx.board.focusIndex = this.nextOpen(position);
+    this.ctx.focus(this.ctx.hasFocus(), true);
   }
 
   private nudge(delta: 1 | -1, started: number): void {
