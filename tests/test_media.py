@@ -167,9 +167,9 @@ def test_broken_images_give_reasons(tmp_path: Path, big_jpeg: Path) -> None:
         "url": render_cell("https://example.org/cat.jpg", "image").part["error"],
         "type": render_cell(3 + 4j, "image").part["error"],
     }
-    assert reasons["empty"].startswith("zero-byte file")
+    assert reasons["empty"] == "empty.jpg: an empty file (0 bytes): copy or export it again"
     assert "truncated" in reasons["truncated"] and "cut.jpg" in reasons["truncated"]
-    assert "cannot decode image" in reasons["garbage"]
+    assert reasons["garbage"].startswith("garbage.png: not an image (looks like text)")
     assert reasons["missing"] == f"file not found: {tmp_path / 'nope.png'}"
     assert reasons["url"].startswith("remote URLs are not fetched; download first")
     assert "complex" in reasons["type"]

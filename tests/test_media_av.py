@@ -135,10 +135,13 @@ def test_broken_audio_gives_reasons(tmp_path: Path) -> None:
     empty = tmp_path / "empty.flac"
     empty.write_bytes(b"")
     assert render_cell(tmp_path / "nope.wav", "audio").part["error"].startswith("file not found")
-    assert render_cell(empty, "audio").part["error"].startswith("zero-byte file")
+    assert (
+        render_cell(empty, "audio").part["error"].startswith("empty.flac: an empty file (0 bytes)")
+    )
     broken = render_cell(garbage, "audio").part
     assert broken["kind"] == "error" and broken["original_kind"] == "audio"
-    assert broken["error"].startswith("unsupported audio format (wav)")
+    assert broken["error"].startswith("noise.wav: a WAV audio file that does not decode"), broken
+    assert "soundfile:" in broken["detail"], "what the decoders said is kept as the detail"
     assert "sample rate" in render_cell(_tone(), "audio").part["error"]
     assert "positive" in render_cell((_tone(), -5), "audio").part["error"]
     assert "audio has no samples" in render_cell((np.zeros(0), RATE), "audio").part["error"]
@@ -204,6 +207,53 @@ def test_unplayable_and_broken_video(tmp_path: Path) -> None:
     sf.write(sound, _tone(), RATE, format="OGG", subtype="VORBIS")
     assert "use the kind 'audio'" in render_cell(sound, "video").part["error"]
     assert render_cell(tmp_path / "nope.webm", "video").part["error"].startswith("file not found")
+
+
+def _wrong_files(tmp_path: Path) -> dict[str, Path]:
+    """Real files of the wrong kind, as a person puts them in an audio, image or video column."""
+    Image.new("RGB", (64, 48), "red").save(tmp_path / "pic.png")
+    (tmp_path / "notes.txt").write_text("hello, this is text\nline two\n")
+    sf.write(tmp_path / "tone.wav", _tone(0.5), RATE)
+    (tmp_path / "trunc.wav").write_bytes((tmp_path / "tone.wav").read_bytes()[:30])
+    (tmp_path / "empty.wav").write_bytes(b"")
+    _write_video(tmp_path / "silent.mp4", "libx264")
+    return {path.name: path for path in tmp_path.iterdir()}
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "says"),
+    [
+        ("pic.png", "audio", "pic.png: not an audio file (looks like a PNG image): use the kind 'image'"),
+        ("notes.txt", "audio", "notes.txt: not an audio file (looks like text): give a WAV"),
+        ("trunc.wav", "audio", "trunc.wav: a WAV audio file that does not decode (truncated or"),
+        ("silent.mp4", "audio", "silent.mp4: no audio track (an MP4 video with no sound)"),
+        ("empty.wav", "audio", "empty.wav: an empty file (0 bytes): copy or export it again"),
+        ("tone.wav", "image", "tone.wav: not an image (looks like a WAV audio file): use the kind 'audio'"),
+        ("notes.txt", "image", "notes.txt: not an image (looks like text): give a PNG"),
+        ("silent.mp4", "image", "silent.mp4: not an image (looks like an MP4 video): use the kind 'video'"),
+        ("pic.png", "video", "pic.png: not a video (looks like a PNG image): use the kind 'image'"),
+        ("tone.wav", "video", "tone.wav: not a video (looks like a WAV audio file): use the kind 'audio'"),
+        ("notes.txt", "video", "notes.txt: not a video (looks like text): give an MP4"),
+    ],
+)  # fmt: skip
+def test_a_file_of_the_wrong_kind_says_so_in_one_short_line(
+    tmp_path: Path, name: str, kind: str, says: str
+) -> None:
+    # a PNG given as audio read "unsupported audio format (png): cannot decode <path> (soundfile:
+    # Error opening ...; PyAV: no audio stream; librosa: NoBackendError)"; a PNG given as video
+    # "video codec 'png' in a 'png_pipe' container does not play in the browser: convert it ..."
+    part = render_cell(_wrong_files(tmp_path)[name], kind).part
+    assert part["kind"] == "error" and part["original_kind"] == kind
+    assert part["error"].startswith(says), part["error"]
+    # one line a tile holds: no decoder's words, no folder (the whole path is the detail)
+    assert len(part["error"]) <= 130, part["error"]
+    assert not any(word in part["error"] for word in ("soundfile", "PyAV", "librosa", "Errno"))
+    assert str(tmp_path) not in part["error"]
+    if "detail" in part:
+        assert str(tmp_path) in part["detail"]
+    if name in ("trunc.wav", "silent.mp4") and kind == "audio":
+        # the decoders ran: what each said is the detail
+        assert "PyAV" in part["detail"], part
 
 
 def test_waveform_of_nan_and_inf_samples_is_finite() -> None:

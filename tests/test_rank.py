@@ -132,13 +132,13 @@ def test_ties_share_a_rank_and_a_dense_ranking_is_stored_in_competition_form(
     [
         (
             rank("q1", ("a", 1), ("b", 2), ("c", 3), ("d", 4)),
-            "ranking refused: it lists 4 of the 5 candidates of query 1; candidate 5 is missing "
+            "ranking refused: it lists 4 of the 5 candidates of query 1; candidate 'e' is missing "
             "(rank every candidate)",
         ),
         (
             rank("q1", ("a", 1), ("b", 2), ("c", 3), ("d", 4), ("e", 5), ("a", 6)),
-            "ranking refused: candidate 1 listed more than once; a ranking lists each of the 5 "
-            "candidates of query 1 once",
+            "ranking refused: candidate 'a' (at places 1, 6) listed more than once; a ranking "
+            "lists each of the 5 candidates of query 1 once",
         ),
         (
             rank("q1", ("a", 1), ("b", 2), ("c", 3), ("d", 4), ("f", 5)),
@@ -174,6 +174,29 @@ def test_a_ranking_that_is_not_one_is_refused_whole(
     assert ranker.progress["judged"] == 0
     # no correct front end sends these, but they are values, not a broken message
     assert browser.sent[-1][0]["type"] == "ack"
+
+
+def test_a_refused_ranking_names_candidates_by_their_place_on_screen_and_id(
+    built_bundle: pathlib.Path,
+) -> None:
+    # the browser sends its tiles in order: after moves, the shown position (a = 1, b = 2, ...)
+    # is not where a candidate is; the refusal says the place in this ranking and the id
+    ranker = make_ranker()
+    browser = Browser(ranker)
+    twice = browser.one(**rank("q1", ("e", 1), ("d", 2), ("b", 3), ("d", 4), ("a", 5)))
+    assert twice["status"] == "refused"
+    assert twice["notice"].startswith(
+        "ranking refused: candidate 'd' (at places 2, 4) listed more than once"
+    ), twice["notice"]
+    browser.one(**flag("q1", "b"))
+    browser.one(**flag("q1", "d"))
+    broken = browser.one(**rank("q1", ("d", 1), ("e", 2), ("c", 3), ("b", 4), ("a", 5)))
+    assert broken["notice"].startswith(
+        "ranking refused: candidates 1 ('d'), 4 ('b') are flagged broken-media"
+    ), broken["notice"]
+    missing = browser.one(**rank("q1", ("e", 1)))
+    assert missing["notice"].endswith("candidates 'a', 'c' are missing (rank every candidate)")
+    assert ranker.labels["rank"].isna().all(), "a refused ranking was stored"
 
 
 @pytest.mark.parametrize(
@@ -368,7 +391,7 @@ def test_added_candidates_reopen_a_ranked_query(built_bundle: pathlib.Path) -> N
         ("f", None),
     ]
     refused = browser.one(**IN_ORDER)
-    assert refused["status"] == "refused" and "candidate 6 is missing" in refused["notice"]
+    assert refused["status"] == "refused" and "candidate 'f' is missing" in refused["notice"]
     result = browser.one(**rank("q1", ("f", 1), ("a", 2), ("b", 3), ("c", 4), ("d", 5), ("e", 6)))
     assert result["status"] == "saved" and result["queries"]["q1"]["done"] is True
     assert ranker.labels["n_ranked"].tolist() == [6] * 6
@@ -413,9 +436,10 @@ def test_broken_media_leaves_the_ranking_and_the_others_close_up(
     assert stored["rank"].dropna().astype(int).to_dict() == {"a": 1, "b": 2, "d": 3, "e": 4}
     assert len(ranker.store.events()) == 5 + 3
     # a ranking that lists it is refused; one without it is the query's ranking
-    refused = browser.one(**REVERSED)
+    # c moved first on screen: the refusal names it by that place and its id, not "candidate 3"
+    refused = browser.one(**rank("q1", ("c", 1), ("e", 2), ("d", 3), ("b", 4), ("a", 5)))
     assert refused["status"] == "refused"
-    assert "candidate 3 is flagged broken-media" in refused["notice"], refused["notice"]
+    assert "candidate 1 ('c') is flagged broken-media" in refused["notice"], refused["notice"]
     saved = browser.one(**rank("q1", ("e", 1), ("d", 2), ("b", 3), ("a", 4)))
     assert saved["status"] == "saved" and saved["queries"]["q1"]["done"] is True
     assert _labels(ranker.labels.dropna(subset=["rank"])) == [

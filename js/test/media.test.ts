@@ -98,6 +98,19 @@ describe("renderPart", () => {
     expect(missing.classList.contains("xmw-error")).toBe(true);
   });
 
+  it("keeps an error's detail (what each decoder said) in the reason's tooltip, as text", () => {
+    const detail = "m/pic.png: soundfile: Format not recognised.; PyAV: no audio stream <b>";
+    const node = renderPart(
+      { column: "audio", kind: "error", error: "pic.png: not an audio file", detail, original_kind: "audio" },
+      new BlobUrls([]),
+      "d",
+    );
+    const reason = node.querySelector<HTMLElement>(".xmw-error-reason");
+    expect(reason?.textContent).toBe("pic.png: not an audio file");
+    expect(reason?.title).toBe(detail);
+    expect(node.querySelector("b")).toBeNull();
+  });
+
   it("stacks the parts of a bundle", () => {
     const box = renderParts(
       [

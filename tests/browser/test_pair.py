@@ -85,6 +85,19 @@ _PAIR = """(selector) => {
   };
 }"""
 
+# JS: each broken-media toggle's box and the room before and after its label's text
+_TOGGLES = """(selector) => {
+  const root = [...document.querySelectorAll(selector)].pop();
+  return [...root.querySelectorAll(".xmw-pair-broken")].map((button) => {
+    const box = button.getBoundingClientRect();
+    const walker = document.createTreeWalker(button, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    range.selectNodeContents(walker.nextNode());
+    const text = range.getBoundingClientRect();
+    return { x: box.x, w: box.width, before: text.left - box.left, after: box.right - text.right };
+  });
+}"""
+
 _WAIT = """([snap, selector, pred, arg]) => {
   const s = (new Function("return " + snap))()(selector);
   return !!s && (new Function("return " + pred))()(s, arg);
@@ -240,6 +253,26 @@ def test_pairs_judged_by_keyboard_land_in_labels_and_the_store(
     page.wait_for_timeout(500)  # images decoded and painted
     widget = page.locator(GRID_ROOT).last
     screenshot(widget, artifacts_dir / f"pair_{ui}_light.png")
+    # the broken-media toggles: the unfocused one (no m cap) shows no gap where its cap would be,
+    # and neither moves nor changes width when the focus moves from side to side
+    page.keyboard.press("h")
+    _wait(page, "(s) => s.focused === 0")
+    left_focused = page.evaluate(_TOGGLES, GRID_ROOT)
+    page.keyboard.press("l")
+    _wait(page, "(s) => s.focused === 1")
+    right_focused = page.evaluate(_TOGGLES, GRID_ROOT)
+    screenshot(widget, artifacts_dir / f"pair_{ui}_light_right_focused.png")
+    page.keyboard.press("h")
+    for before, after in zip(left_focused, right_focused, strict=True):
+        assert abs(before["x"] - after["x"]) < 0.5 and abs(before["w"] - after["w"]) < 0.5, (
+            f"a broken-media toggle moved or changed width with the focus: {before} -> {after}"
+        )
+    for toggles, focused in ((left_focused, 0), (right_focused, 1)):
+        cap, plain = toggles[focused], toggles[1 - focused]
+        assert cap["before"] > cap["after"] + 5, f"the focused toggle has no m cap: {cap}"
+        assert abs(plain["before"] - plain["after"]) < 1.5, (
+            f"the unfocused toggle's label is off centre (a gap where its cap is hidden): {plain}"
+        )
     # pair 5 at 1280x800: the right tile says it is broken, the left one does not
     viewport = page.viewport_size
     page.set_viewport_size({"width": 1280, "height": 800})

@@ -17,7 +17,17 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
-from ._sources import mb, read_all, read_head, size_of, sniff_format, to_source
+from ._sources import (
+    looks_like,
+    mb,
+    plain_kind_error,
+    read_all,
+    read_head,
+    short_name,
+    size_of,
+    sniff_format,
+    to_source,
+)
 from ._types import ContentError, Rendered
 
 __all__ = ["MAX_AUDIO_BYTES", "WAVEFORM_BINS", "render_audio", "waveform_peaks"]
@@ -37,6 +47,9 @@ def render_audio(value: Any, *, column: str, base_dir: Any) -> Rendered:
         samples, sample_rate = arrays
         return _from_samples(samples, sample_rate, column)
     source, label = to_source(value, base_dir)
+    wrong = plain_kind_error(source, label, "audio")
+    if wrong:
+        raise wrong
     fmt = sniff_format(read_head(source))
     size = size_of(source)
     if fmt in _NATIVE_MIME:
@@ -60,7 +73,7 @@ def render_audio(value: Any, *, column: str, base_dir: Any) -> Rendered:
             raise ContentError(f"audio has no samples (0 frames): nothing to play ({label})")
         if playable:
             return _rendered(read_all(source), _NATIVE_MIME[fmt], duration, peaks, column, extra)
-    samples, sample_rate = _decode(source, fmt, label)
+    samples, sample_rate = _decode(source, label)
     return _from_samples(samples, sample_rate, column)
 
 
@@ -201,9 +214,18 @@ def _readable(source: Path | bytes) -> Any:
     return io.BytesIO(source) if isinstance(source, bytes) else str(source)
 
 
-def _decode(source: Path | bytes, fmt: str | None, label: str) -> tuple[np.ndarray, int]:
-    """Decode any audio to float samples: soundfile, then PyAV, then librosa (audioread)."""
+class _NoAudioTrack(ValueError):
+    """A container PyAV opens that holds no sound (a silent video)."""
+
+
+def _decode(source: Path | bytes, label: str) -> tuple[np.ndarray, int]:
+    """Decode any audio to float samples: soundfile, then PyAV, then librosa (audioread).
+
+    When all fail, the reason is one short line for the tile; what each decoder said is its
+    detail.
+    """
     reasons = []
+    silent = False
     try:
         data, rate = sf.read(_readable(source), dtype="float32", always_2d=True)
     except Exception as exc:
@@ -214,9 +236,12 @@ def _decode(source: Path | bytes, fmt: str | None, label: str) -> tuple[np.ndarr
         return data, int(rate)
     try:
         return _decode_av(source)
+    except _NoAudioTrack as exc:
+        silent = True
+        reasons.append(f"PyAV: {exc}")
     except Exception as exc:
         reasons.append(f"PyAV: {exc}")
-    if isinstance(source, Path):
+    if isinstance(source, Path) and not silent:
         try:
             import librosa
 
@@ -226,9 +251,26 @@ def _decode(source: Path | bytes, fmt: str | None, label: str) -> tuple[np.ndarr
             return _as_samples(data), int(rate)
         except Exception as exc:
             reasons.append(f"librosa: {type(exc).__name__}")
+    detail = f"{label}: " + "; ".join(r.splitlines()[0][:200] for r in reasons)
+    looks = looks_like(read_head(source, 256))
+    name = short_name(source, label)
+    what = looks[0] if looks else "a file of unknown format"
+    if silent:
+        raise ContentError(
+            f"{name}: no audio track ({what} with no sound): give a file with sound, or use "
+            "the kind 'video' for it",
+            detail,
+        )
+    if looks is None:
+        raise ContentError(
+            f"{name}: not a format the audio decoders here read: convert it to WAV, FLAC, Ogg "
+            "or MP3",
+            detail,
+        )
     raise ContentError(
-        f"unsupported audio format ({fmt or 'unknown'}): cannot decode {label} "
-        f"({'; '.join(r.splitlines()[0][:120] for r in reasons)})"
+        f"{name}: {what} that does not decode (truncated or corrupt?): export it again, or "
+        "convert it to WAV, FLAC, Ogg or MP3",
+        detail,
     )
 
 
@@ -238,7 +280,7 @@ def _decode_av(source: Path | bytes) -> tuple[np.ndarray, int]:
     container: Any = av.open(io.BytesIO(source) if isinstance(source, bytes) else str(source))
     with container:
         if not container.streams.audio:
-            raise ValueError("no audio stream")
+            raise _NoAudioTrack("no audio stream")
         stream = container.streams.audio[0]
         resampler = av.AudioResampler(format="fltp", layout=stream.layout.name, rate=stream.rate)
         chunks: list[np.ndarray] = []

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ._sources import to_source
+from ._sources import plain_kind_error, to_source
 from ._types import ContentError, Rendered
 
 __all__ = ["MAX_IMAGE_BYTES", "MAX_IMAGE_MPX", "encode_thumbnail", "render_image"]
@@ -60,6 +60,9 @@ def _thumbnail_from_file(
     except Image.DecompressionBombError as exc:
         raise ContentError(_too_large_reason(_probe_size(source), str(exc))) from None
     except UnidentifiedImageError:
+        wrong = plain_kind_error(source, label, "image")
+        if wrong:
+            raise wrong from None
         raise ContentError(
             f"cannot decode image: not an image format Pillow knows ({label})"
         ) from None

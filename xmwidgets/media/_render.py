@@ -83,7 +83,7 @@ def render_cell(
 
         return render_video(value, column=column, max_px=max_px, base_dir=base_dir)
     except ContentError as exc:
-        return error_rendered(str(exc), kind, column)
+        return error_rendered(str(exc), kind, column, exc.detail)
     except MemoryError:
         return error_rendered(f"out of memory while rendering this {kind}", kind, column)
     except Exception as exc:  # a decoder bug must cost one tile, not the page

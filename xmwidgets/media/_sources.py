@@ -17,7 +17,9 @@ __all__ = [
     "EXTENSIONS",
     "kind_of_bytes",
     "kind_of_location",
+    "looks_like",
     "mb",
+    "plain_kind_error",
     "read_all",
     "read_head",
     "resolve_path",
@@ -119,7 +121,10 @@ def resolve_path(value: str | os.PathLike[str], base_dir: str | os.PathLike[str]
     if path.is_dir():
         raise ContentError(f"not a file but a folder: {path}")
     if stat.st_size == 0:
-        raise ContentError(f"zero-byte file: {path}")
+        # the name in the tile, the folder in the detail: a long path pushed "what to do" out
+        raise ContentError(
+            f"{path.name}: an empty file (0 bytes): copy or export it again", str(path)
+        )
     return path
 
 
@@ -164,3 +169,65 @@ def size_of(source: Path | bytes) -> int:
 
 def read_all(source: Path | bytes) -> bytes:
     return source if isinstance(source, bytes) else source.read_bytes()
+
+
+# what a sniffed format is, for people, and the kinds it can hold (a container may hold sound,
+# pictures or both: only the decoders can tell, so it is never called the wrong kind up front)
+_LOOKS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "png": ("a PNG image", ("image",)),
+    "jpeg": ("a JPEG image", ("image",)),
+    "gif": ("a GIF image", ("image",)),
+    "bmp": ("a BMP image", ("image",)),
+    "tiff": ("a TIFF image", ("image",)),
+    "webp": ("a WebP image", ("image",)),
+    "wav": ("a WAV audio file", ("audio",)),
+    "flac": ("a FLAC audio file", ("audio",)),
+    "mp3": ("an MP3 audio file", ("audio",)),
+    "m4a": ("an M4A audio file", ("audio",)),
+    "ogg": ("an Ogg file", ("audio", "video")),
+    "avi": ("an AVI video", ("video", "audio")),
+    "matroska": ("a WebM/Matroska video", ("video", "audio")),
+    "mp4": ("an MP4 video", ("video", "audio")),
+}
+_WANTED = {
+    "image": ("not an image", "give a PNG, JPEG, GIF or WebP file"),
+    "audio": ("not an audio file", "give a WAV, FLAC, Ogg or MP3 file"),
+    "video": ("not a video", "give an MP4 (H.264) or WebM (VP9) file"),
+}
+
+
+def looks_like(head: bytes) -> tuple[str, tuple[str, ...]] | None:
+    """What a file's first bytes say it is and the kinds it can be (``("a PNG image",
+    ("image",))``, ``("text", ("text",))``), or None when they say nothing known."""
+    fmt = sniff_format(head)
+    if fmt in _LOOKS:
+        return _LOOKS[fmt]
+    # printable UTF-8 with no NUL is text (a multi-byte character cut at the end is dropped)
+    sample = head.decode("utf-8", errors="ignore")
+    printable = all(ch.isprintable() or ch in "\t\r\n" for ch in sample)
+    if head and b"\x00" not in head and len(sample) * 2 >= len(head) and printable:
+        return ("text", ("text",))
+    return None
+
+
+def plain_kind_error(source: Path | bytes, label: str, wanted: str) -> ContentError | None:
+    """The error for a file given as ``wanted`` that is plainly of another kind, else None.
+
+    ``"cat.png: not an audio file (looks like a PNG image): use the kind 'image' for it, or
+    give a WAV, FLAC, Ogg or MP3 file"``: the file's name, short enough for a tile, and what to
+    do; its whole path is the detail.
+    """
+    looks = looks_like(read_head(source, 256))
+    if looks is None or wanted in looks[1]:
+        return None
+    what, (kind, *_) = looks
+    wrong, give = _WANTED[wanted]
+    instead = give if kind == "text" else f"use the kind '{kind}' for it, or {give}"
+    return ContentError(
+        f"{short_name(source, label)}: {wrong} (looks like {what}): {instead}", label
+    )
+
+
+def short_name(source: Path | bytes, label: str) -> str:
+    """A file's name (its folder is in the detail), or the label of in-memory bytes."""
+    return source.name if isinstance(source, Path) else label

@@ -33,7 +33,15 @@ class MediaError(ValueError):
 
 
 class ContentError(Exception):
-    """A cell whose content cannot be shown; the message is the reason, written for a person."""
+    """A cell whose content cannot be shown; the message is the reason, written for a person.
+
+    ``detail`` is what the decoders said, for whoever digs further: the tile shows the reason and
+    keeps the detail in its tooltip (the part's ``detail``).
+    """
+
+    def __init__(self, reason: str, detail: str | None = None) -> None:
+        super().__init__(reason)
+        self.detail = detail
 
 
 @dataclass
@@ -80,9 +88,11 @@ class Rendered:
         return self.part.get("kind") == "error"
 
 
-def error_rendered(reason: str, kind: str, column: str = "") -> Rendered:
-    """The error tile of a cell that should have been ``kind``."""
+def error_rendered(reason: str, kind: str, column: str = "", detail: str | None = None) -> Rendered:
+    """The error tile of a cell that should have been ``kind`` (``detail``: see ContentError)."""
     part = {"column": valid_text(column), "kind": "error", "error": valid_text(reason)}
+    if detail:
+        part["detail"] = valid_text(detail)
     return Rendered({**part, "original_kind": kind}, [])
 
 

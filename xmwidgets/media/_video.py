@@ -6,7 +6,7 @@ import io
 from typing import Any
 
 from ._image import encode_thumbnail
-from ._sources import mb, read_all, size_of, to_source
+from ._sources import mb, plain_kind_error, read_all, size_of, to_source
 from ._types import ContentError, Rendered
 
 __all__ = ["MAX_VIDEO_BYTES", "render_video"]
@@ -29,6 +29,11 @@ _MAX_POSTER_PACKETS = 300
 def render_video(value: Any, *, column: str, max_px: int, base_dir: Any) -> Rendered:
     """Render one video cell. Raises ContentError with the reason when it cannot be shown."""
     source, label = to_source(value, base_dir)
+    # PyAV opens a PNG as a one-frame "video" and a WAV as a container with no video stream:
+    # what the file plainly is says more than either
+    wrong = plain_kind_error(source, label, "video")
+    if wrong:
+        raise wrong
     size = size_of(source)
     if size > MAX_VIDEO_BYTES:
         raise ContentError(

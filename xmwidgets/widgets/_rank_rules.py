@@ -165,39 +165,55 @@ class RankRules(ScaleRules):
     """
 
     def _check(self, q: QueryState, ranking: Sequence[tuple[str, int]]) -> list[int]:
-        """The ranking's competition ranks in its order; Refused names what is wrong with it."""
+        """The ranking's competition ranks in its order; Refused names what is wrong with it.
+
+        Candidates are named by their id and their place in this ranking, which is their place on
+        screen (the browser sends its tiles in order), never by their shown position: after a
+        few moves "candidate 1" of the page is anywhere.
+        """
         name = f"query {q.index + 1}"
-        seen: Counter[str] = Counter(item_id for item_id, _ in ranking)
-        twice = [item_id for item_id, n in seen.items() if n > 1]
+        places: dict[str, list[int]] = {}
+        for k, (item_id, _) in enumerate(ranking):
+            places.setdefault(item_id, []).append(k + 1)
+
+        def named(ids: Sequence[str]) -> str:
+            at = [
+                f"{places[i][0]} ({i!r})"
+                if len(places[i]) == 1
+                else f"{i!r} (at places {_listed(places[i])})"
+                for i in ids
+            ]
+            return f"candidate{'s' if len(ids) > 1 else ''} {_listed(at)}"
+
+        twice = [item_id for item_id, at in places.items() if len(at) > 1]
         if twice:
-            where = [q.position[i] + 1 if i in q.position else i for i in twice]
             raise Refused(
-                f"ranking refused: candidate{'s' if len(twice) > 1 else ''} {_listed(where)} "
-                f"listed more than once; a ranking lists each of the {q.total} candidates of "
-                f"{name} once"
+                f"ranking refused: {named(twice)} listed more than once; a ranking lists each of "
+                f"the {q.total} candidates of {name} once"
             )
-        unknown = [item_id for item_id in seen if item_id not in q.position]
+        unknown = [item_id for item_id in places if item_id not in q.position]
         if unknown:
             raise Refused(
                 f"ranking refused: item_id {_listed([repr(i) for i in unknown], 3)} is not a "
                 f"candidate of {name}"
             )
-        broken = [q.position[i] + 1 for i in q.shown if i in seen and _broken(q, i)]
+        broken = [i for i, _ in ranking if _broken(q, i)]
         if broken:
             many = len(broken) > 1
             raise Refused(
-                f"ranking refused: candidate{'s' if many else ''} {_listed(broken)} "
-                f"{'are' if many else 'is'} flagged broken-media (out of the ranking); press m "
-                f"on {'them' if many else 'it'} to clear the flag first"
+                f"ranking refused: {named(broken)} {'are' if many else 'is'} flagged "
+                f"broken-media (out of the ranking); press m on {'them' if many else 'it'} to "
+                "clear the flag first"
             )
         to_rank = [i for i in q.shown if not _broken(q, i)]
-        missing = [q.position[i] + 1 for i in to_rank if i not in seen]
+        missing = [i for i in to_rank if i not in places]
         if missing:
             of = f"the {len(to_rank)} candidates" + (" to rank" if len(to_rank) < q.total else "")
+            many = len(missing) > 1
             raise Refused(
-                f"ranking refused: it lists {len(seen)} of {of} of {name}; "
-                f"candidate{'s' if len(missing) > 1 else ''} {_listed(missing)} "
-                f"{'are' if len(missing) > 1 else 'is'} missing (rank every candidate)"
+                f"ranking refused: it lists {len(places)} of {of} of {name}; "
+                f"candidate{'s' if many else ''} {_listed([repr(i) for i in missing])} "
+                f"{'are' if many else 'is'} missing (rank every candidate)"
             )
         ranks = competition_ranks([r for _, r in ranking])
         if ranks is None:

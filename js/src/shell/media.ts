@@ -128,6 +128,7 @@ function errorPart(reason: string, part: Part): HTMLElement {
   if (part.original_kind) box.dataset.originalKind = part.original_kind;
   const title = make("strong", "xmw-error-title", `${part.original_kind ?? "media"} not shown (${part.column})`);
   const text = make("span", "xmw-error-reason", reason);
+  if (part.detail) text.title = part.detail;
   box.append(title, text);
   return box;
 }

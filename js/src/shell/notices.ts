@@ -8,10 +8,13 @@
  * the tiles hid the candidates being judged for seconds) and, appearing or going, moves nothing.
  * A text longer than the hint's lines is cut there, whole in its title (and in what a screen reader
  * reads). Only when the header is scrolled out of view (a long query) is it moved down into view,
- * as a toast at the right, the one case where it lies over tiles: a refusal must still be read.
+ * as a toast, the one case where it lies over tiles: a refusal must still be read. It goes to the
+ * top right of the part in view, unless the focused tile (the one it most likely speaks of, with
+ * the level buttons just pressed) is there: then to the top left, the bottom right or the bottom
+ * left, the first that leaves that tile free (`toastSpot`).
  */
 
-import { hiddenAbove, make, setText } from "./dom";
+import { hiddenAbove, make, scrollerOf, setText } from "./dom";
 import { QUERY_UNIT, type UnitNames } from "./header";
 
 /**
@@ -64,13 +67,57 @@ function plural(word: string): string {
 /** Pixels between the top of the visible area and a notice kept in view. */
 const INSET = 8;
 
+/** A rectangle in viewport pixels, as getBoundingClientRect gives it. */
+export interface Box {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+
+export interface ToastSpot {
+  /** Viewport y of the toast's top. */
+  top: number;
+  side: "right" | "left";
+}
+
+/**
+ * Where a toast of `width` x `height` goes inside `area` (the widget's width, the part of it in
+ * view): the top right, else the top left, the bottom right, the bottom left, the first that does
+ * not overlap `avoid` (the focused tile); when each does, the one that covers least of it.
+ */
+export function toastSpot(area: Box, width: number, height: number, avoid: Box | null): ToastSpot {
+  const top = Math.min(area.top, area.bottom - height);
+  const bottom = Math.max(area.top, area.bottom - height);
+  const spots: ToastSpot[] = [
+    { top, side: "right" },
+    { top, side: "left" },
+    { top: bottom, side: "right" },
+    { top: bottom, side: "left" },
+  ];
+  const covered = (spot: ToastSpot): number => {
+    if (!avoid) return 0;
+    const left = spot.side === "right" ? area.right - width : area.left;
+    const x = Math.min(left + width, avoid.right) - Math.max(left, avoid.left);
+    const y = Math.min(spot.top + height, avoid.bottom) - Math.max(spot.top, avoid.top);
+    return x > 0 && y > 0 ? x * y : 0;
+  };
+  let best = spots[0];
+  for (const spot of spots) {
+    if (covered(spot) === 0) return spot;
+    if (covered(spot) < covered(best)) best = spot;
+  }
+  return best;
+}
+
 export class NoticeLine {
   readonly element: HTMLElement;
   /**
    * What the view puts over its hint line: a dock that takes no room of its own (widgets.css), the
-   * notice in it. With the hint scrolled out of view the notice is moved down to the top of the
-   * part in view, and follows the scrolling while it shows (CSS `sticky` cannot: Jupyter's output
-   * areas clip overflow, which makes them the sticky box's scroll container).
+   * notice in it. With the hint scrolled out of view the notice is moved down into the part in
+   * view (`toastSpot`), and follows the scrolling and the focus while it shows (CSS `sticky`
+   * cannot: Jupyter's output areas clip overflow, which makes them the sticky box's scroll
+   * container).
    */
   readonly dock = make("div", "xmw-notice-dock");
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -118,9 +165,15 @@ export class NoticeLine {
     if (on) this.placeSoon();
     if (on === this.following || typeof window === "undefined") return;
     this.following = on;
-    // scroll events do not bubble; a capturing listener on the window sees every scroller's
-    if (on) window.addEventListener("scroll", this.onScroll, { capture: true, passive: true });
-    else window.removeEventListener("scroll", this.onScroll, { capture: true });
+    // scroll events do not bubble; a capturing listener on the window sees every scroller's. A
+    // focus moved to another tile may move it under the toast: focusin places it again
+    if (on) {
+      window.addEventListener("scroll", this.onScroll, { capture: true, passive: true });
+      window.addEventListener("focusin", this.onScroll, { capture: true });
+    } else {
+      window.removeEventListener("scroll", this.onScroll, { capture: true });
+      window.removeEventListener("focusin", this.onScroll, { capture: true });
+    }
   }
 
   /** Place the notice before the next frame (layout is read once there, not in a key handler). */
@@ -137,15 +190,33 @@ export class NoticeLine {
         const over = this.element.scrollHeight > this.element.clientHeight + 1;
         this.element.classList.toggle("xmw-notice-over", over);
       }
-      const hidden = hiddenAbove(this.dock);
-      const dock = this.dock.getBoundingClientRect();
-      const widget = this.dock.closest(".xmw-grid-root")?.getBoundingClientRect();
-      // down to the visible top, never below the widget's own bottom
-      const room = widget ? widget.bottom - dock.top - this.element.offsetHeight - INSET : 0;
-      const shift = hidden > 0 ? Math.max(0, Math.min(hidden + INSET, room)) : 0;
-      this.element.classList.toggle("xmw-notice-away", shift > 0);
-      this.element.style.transform = shift > 0 ? `translateY(${Math.round(shift)}px)` : "";
+      this.place();
     });
+  }
+
+  /** Docked over the hint while it is in view; else a toast in view, off the focused tile. */
+  private place(): void {
+    const hidden = hiddenAbove(this.dock);
+    const root = this.dock.closest(".xmw-grid-root");
+    // "away" first: the toast's own size is the one to fit
+    this.element.classList.toggle("xmw-notice-away", hidden > 0);
+    const dock = this.dock.getBoundingClientRect();
+    const widget = root?.getBoundingClientRect();
+    const scroller = scrollerOf(this.dock);
+    const viewBottom = scroller ? scroller.getBoundingClientRect().bottom : window.innerHeight;
+    const area = {
+      left: dock.left,
+      right: dock.right,
+      top: dock.top + hidden + INSET,
+      // never below the widget's own bottom
+      bottom: Math.min(viewBottom, widget ? widget.bottom : dock.top) - INSET,
+    };
+    const focused = root?.querySelector(".xmw-focused")?.getBoundingClientRect() ?? null;
+    const spot = toastSpot(area, this.element.offsetWidth, this.element.offsetHeight, focused);
+    const shift = hidden > 0 ? Math.max(0, spot.top - dock.top) : 0;
+    this.element.classList.toggle("xmw-notice-away", shift > 0);
+    this.element.classList.toggle("xmw-notice-left", shift > 0 && spot.side === "left");
+    this.element.style.transform = shift > 0 ? `translateY(${Math.round(shift)}px)` : "";
   }
 }
 

@@ -143,6 +143,7 @@ export interface Part {
   poster?: number; // video: buffer index of a JPEG poster frame
   waveform?: number; // audio: buffer index of Float32 peak amplitudes (0..1), ~200 values
   error?: string; // kind "error": the reason, shown on the error tile
+  detail?: string; // kind "error": what the decoders said, in the reason's tooltip
   original_kind?: Kind; // kind "error": what the cell should have been
 }
 

@@ -82,7 +82,10 @@ export class PairView {
         () => this.handlers.broken(position),
       );
       button.dataset.key = "m";
-      button.textContent = "broken media";
+      // the label in a span: without its cap (not the focused side) it is centred in the same
+      // width (widgets.css), so the button neither shows a gap nor changes size as the focus moves
+      button.dataset.label = "broken media";
+      button.append(make("span", "xmw-pair-broken-label", "broken media"));
       tile.append(button);
       return button;
     });
