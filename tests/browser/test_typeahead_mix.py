@@ -10,7 +10,7 @@ from the README's rules. Bugs this found:
   later) went into the player and were lost;
 - keys typed ahead while a query loaded reached the kernel out of order when a ``z`` among them
   went back to a cached query (the keys behind it were sent first, and the ``z`` undid the wrong
-  one);
+  one), in the picker and in the grid;
 - the Ranker followed the late ack of an ``m`` it had taken back itself, back to a query already
   left.
 """
@@ -42,11 +42,13 @@ pytestmark = [
 ]
 
 STORE = "mix.sqlite"
-# the Ranker first, then the grid twice: the last view on the page is the grid typed in
+# the Ranker and the picker first, then the grid twice: the last view on the page is the grid
 CELLS = [
     "import xmwidgets as xm\ndemo = xm.datasets.demo()",
     'ranker = xm.Ranker(demo.queries, demo.items, demo.candidates, store="rank.sqlite", '
     'annotator="ana")\nranker',
+    'picker = xm.BestMatchPicker(demo.queries, demo.items, demo.candidates, store="pick.sqlite", '
+    'annotator="ana")\npicker',
     f'grid = xm.RelevanceGrid(demo.queries, demo.items, demo.candidates, store="{STORE}", '
     'annotator="ana")\ngrid',
     "grid",
@@ -191,7 +193,7 @@ def test_mixed_bursts_while_the_kernel_is_busy_lose_and_reorder_nothing(
     # the screen: query 34 as worked out, and the other view of the grid agrees with this one
     shown = {t["item_id"]: t for t in grid_snapshot(page)["tiles"]}
     assert [shown[i]["relevance"] for i in q34[:2]] == ["", "3"], grid_snapshot(page)
-    views = [page.evaluate(_VIEW, [GRID_ROOT, n]) for n in (1, 2)]
+    views = [page.evaluate(_VIEW, [GRID_ROOT, n]) for n in (2, 3)]
     assert views[0] == views[1], "the two views of the grid disagree"
 
     kernel = kernel_view(page)
@@ -203,6 +205,32 @@ def test_mixed_bursts_while_the_kernel_is_busy_lose_and_reorder_nothing(
     assert stored["grades"] == grades, "the SQLite file holds other grades than typed"
     assert stored["best"] == best
     assert stored["none_relevant"] == {"q18"}
+
+    # --- the picker, typed ahead of query 34 while the kernel sleeps: 1 picks, 2 moves the pick
+    # (a changed pick stays), p, Shift+1 a second best on query 33, z z z undo the three, then
+    # b on the second tile. The keys behind the z that went back to query 34 were sent before
+    # it: the kernel undid b and kept the first pick
+    picker = page.locator(GRID_ROOT).nth(1)
+    picker.scroll_into_view_if_needed()
+    picker.locator(".xmw-progress").click()
+    _keep_kernel_busy(page, 2)
+    _type(page, ["g", "3", "4", "Enter", "1", "2", "p", "Shift+1", "z", "z", "z", "ArrowRight"])
+    _type(page, ["b"])
+    page.wait_for_function(
+        """([sel]) => { const r = document.querySelectorAll(sel)[1];
+             return r.dataset.unsaved === "0" && r.dataset.queryIndex === "33"
+                    && r.querySelector(".xmw-loading").hidden; }""",
+        arg=[GRID_ROOT],
+        timeout=60_000,
+    )
+    shown = [t[0] for t in page.evaluate(_VIEW, [GRID_ROOT, 1])["tiles"]]
+    picks = output_json(
+        page,
+        "import json\nprint(json.dumps(picker.labels[['query_id', 'best', 'second']]"
+        ".astype(object).where(picker.labels[['query_id', 'best', 'second']].notna(), None)"
+        ".values.tolist()))",
+    )
+    assert picks == [["q34", shown[1], None]], "the picker's keys reached the kernel out of order"
 
     # --- the Ranker: m z on query 1 while the kernel sleeps, then n; the late ack of the z must
     # not take the view back to query 1
