@@ -17,7 +17,6 @@ from the README's rules. Bugs this found:
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,7 @@ from ._grid import (
     wait_tiles,
 )
 from ._jupyter import JupyterServer
-from ._pages import open_notebook, output_json, run_all_cells, write_notebook
+from ._pages import open_and_run, output_json
 
 pytestmark = [
     pytest.mark.browser,
@@ -94,17 +93,9 @@ _TICK = """([selector, i, value]) => {
 
 
 def _open(page: Any, server: JupyterServer, ui: str) -> Path:
-    folder = server.root_dir / f"mix_{ui}"
-    if folder.exists():
-        shutil.rmtree(folder)
-    name = f"mix_{ui}/mix.ipynb"
-    write_notebook(server.root_dir, name, CELLS)
-    open_notebook(page, server, name, ui)
-    if ui == "lab":
-        page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
-    run_all_cells(page, timeout_ms=180_000)
+    open_and_run(page, server, f"mix_{ui}/mix.ipynb", CELLS, ui)
     wait_grid(page, query_index=0)
-    return folder
+    return server.root_dir / f"mix_{ui}"
 
 
 def _keep_kernel_busy(page: Any, seconds: float) -> None:
