@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Cleanups } from "../src/shell/dom";
 import { BlobUrls, readPeaks, releaseImages, renderPart, renderParts } from "../src/shell/media";
-import { onePlayerAtATime } from "../src/shell/media-keys";
+import { onePlayerAtATime, reclaimFocusFromMedia } from "../src/shell/media-keys";
 import { PageCache, RequestIds } from "../src/shell/prefetch";
 import type { BrowserMessage } from "../src/shell/protocol";
 import { imagePage } from "./fixtures";
@@ -184,5 +184,73 @@ describe("onePlayerAtATime", () => {
     cleanups.dispose();
     players[0].dispatchEvent(new Event("play"));
     expect(paused[1]).not.toHaveBeenCalled();
+  });
+});
+
+describe("reclaimFocusFromMedia", () => {
+  function tiles(): { root: HTMLElement; tiles: HTMLElement[]; players: HTMLAudioElement[] } {
+    const root = document.createElement("div");
+    const made = [0, 1].map(() => {
+      const tile = document.createElement("div");
+      tile.className = "xmw-tile";
+      tile.tabIndex = -1;
+      const player = document.createElement("audio");
+      player.controls = true;
+      player.tabIndex = 0;
+      tile.append(player);
+      root.append(tile);
+      return { tile, player };
+    });
+    document.body.append(root);
+    return { root, tiles: made.map((m) => m.tile), players: made.map((m) => m.player) };
+  }
+
+  it("gives the keys back at once when Tab / Shift+Tab lands in a player", () => {
+    // a task later was too late at machine speed: the keys typed meanwhile went into the player's
+    // controls and never reached the widget ("0 z" after Shift+Tab lost in JupyterLab)
+    const {
+      root,
+      tiles: [first],
+      players,
+    } = tiles();
+    const cleanups = new Cleanups();
+    const giveBack = vi.fn((tile: HTMLElement) => tile.focus());
+    reclaimFocusFromMedia(root, cleanups, giveBack);
+    players[0].focus();
+    players[0].dispatchEvent(new FocusEvent("focusin", { bubbles: true }));
+    expect(giveBack).toHaveBeenCalledWith(first);
+    expect(document.activeElement).toBe(first);
+    cleanups.dispose();
+  });
+
+  it("after a click on a player, gives the keys back unless a key moved the focus on meanwhile", async () => {
+    const {
+      root,
+      tiles: [first, second],
+      players,
+    } = tiles();
+    const cleanups = new Cleanups();
+    const giveBack = vi.fn((tile: HTMLElement) => tile.focus());
+    reclaimFocusFromMedia(root, cleanups, giveBack);
+    const click = (player: HTMLAudioElement): void => {
+      player.dispatchEvent(new PointerEvent("pointerdown", { bubbles: true }));
+      player.focus();
+      player.dispatchEvent(new FocusEvent("focusin", { bubbles: true }));
+      window.dispatchEvent(new PointerEvent("pointerup", { bubbles: true }));
+    };
+    click(players[0]);
+    expect(giveBack).not.toHaveBeenCalled(); // the click's own play / seek runs first
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(giveBack).toHaveBeenCalledWith(first);
+
+    // a grade key on the player moved the focus to the next tile before the give-back ran: it
+    // used to pull the focus back to the clicked tile, and the next keys went there
+    giveBack.mockClear();
+    click(players[0]);
+    second.focus();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(giveBack).not.toHaveBeenCalled();
+    expect(document.activeElement).toBe(second);
+    cleanups.dispose();
   });
 });

@@ -345,6 +345,26 @@ describe("ranking body", () => {
     expect(r.order()).toEqual(ids(0, [0, 1, 2, 3, 4, 5]));
   });
 
+  it("the late ack of an m taken back here does not take the view back to its query", () => {
+    // a busy kernel (a cell running) answered "m z" after the annotator had gone on with n: the
+    // ack took the view back to query 1, and the keys typed for query 2 landed there
+    const r = mountRanker();
+    r.press("m");
+    r.press("z");
+    r.press("n");
+    r.model.servePages();
+    expect(r.root.dataset.queryIndex).toBe("1");
+    r.model.ackNext({
+      states: { q0: [{ item_id: "q0-d0", rank: null, flags: ["broken-media"] }] as unknown as StoredState[] },
+    });
+    r.model.ackNext({
+      states: { q0: [{ item_id: "q0-d0", rank: null, flags: [] }] as unknown as StoredState[] },
+      undone: { query_id: "q0", index: 0, item_id: "q0-d0" },
+    });
+    expect(r.root.dataset.queryIndex).toBe("1");
+    expect(r.order()).toEqual(ids(1, [0, 1, 2, 3, 4, 5]));
+  });
+
   it("a ranking saved with a broken candidate leaves it out; a broken tile is not moved", () => {
     const r = mountRanker();
     r.press("m"); // d0

@@ -5,7 +5,8 @@
  * a native `<audio controls>` moves the focus into the player's own controls, after which no keydown
  * reaches the page (BROWSER_TESTING.md, "Media controls and focus"); `reclaimFocusFromMedia` gives
  * the focus back to the tile on `play` / `pause` / `seeked` / `focusin` inside a player, after the
- * pointer is released so that the click (or a drag on the timeline) itself is not cut short.
+ * pointer is released so that the click (or a drag on the timeline) itself is not cut short; a
+ * player reached with Tab / Shift+Tab gives it back at once.
  */
 
 import type { Cleanups } from "./dom";
@@ -75,11 +76,16 @@ export function reclaimFocusFromMedia(
 ): void {
   let pointerDown = false;
   let pending: HTMLElement | null = null;
+  // the keyboard is still in a player of `tile` (a key that moved the focus on meanwhile wins)
+  const inPlayer = (tile: HTMLElement): boolean => {
+    const active = document.activeElement;
+    return active instanceof HTMLMediaElement && tile.contains(active);
+  };
   const settle = (): void => {
     const tile = pending;
     pending = null;
     // after the click's own default action (play, seek) has run
-    if (tile) setTimeout(() => giveBack(tile), 0);
+    if (tile) setTimeout(() => inPlayer(tile) && giveBack(tile), 0);
   };
   cleanups.listen(
     root,
@@ -107,6 +113,13 @@ export function reclaimFocusFromMedia(
         if (!tile) return;
         // focus elsewhere (another cell): a player that ends or is paused by us must not steal it
         if (type !== "focusin" && document.activeElement !== target) return;
+        if (type === "focusin" && !pointerDown) {
+          // Tab / Shift+Tab into a player: no click to let finish, and the keys typed next would
+          // go into its controls (lost to the page) if the focus came back a task later
+          pending = null;
+          giveBack(tile);
+          return;
+        }
         pending = tile;
         if (!pointerDown) settle();
       },

@@ -28,6 +28,7 @@ export const WAITS_FOR_PAGE = new Set<Action["type"]>([
 
 export class TypeAhead {
   private keys: Array<{ action: Action; started: number }> = [];
+  private applying = false;
 
   get size(): number {
     return this.keys.length;
@@ -37,11 +38,22 @@ export class TypeAhead {
     this.keys.push({ action, started });
   }
 
-  /** Apply the waiting keys in order while `ready()` holds (a page is on screen). */
+  /**
+   * Apply the waiting keys in order while `ready()` holds (a page is on screen). A key that shows
+   * a page at once (z going back to a cached query) asks again from inside `perform`: that call
+   * does nothing, and the loop goes on once the key is done, so that each key is sent to the kernel
+   * before the next one (the keys behind a z used to be sent before the z itself).
+   */
   apply(perform: (action: Action, started: number) => void, ready: () => boolean): void {
-    while (this.keys.length && ready()) {
-      const next = this.keys.shift() as { action: Action; started: number };
-      perform(next.action, next.started);
+    if (this.applying) return;
+    this.applying = true;
+    try {
+      while (this.keys.length && ready()) {
+        const next = this.keys.shift() as { action: Action; started: number };
+        perform(next.action, next.started);
+      }
+    } finally {
+      this.applying = false;
     }
   }
 

@@ -140,6 +140,8 @@ export function rankBody(ctx: ShellContext): TaskBody {
   const element = make("div", "xmw-rank");
   element.append(status, board.element);
   let view: RankQuery | null = null;
+  /** Undo requests of an m this view took back itself -> its query (the ack needs not go there). */
+  const localUndos = new Map<number, string>();
   const cleanups = new Cleanups(); // the body lives as long as the shell's root
 
   function load(page: Page): RankQuery {
@@ -321,6 +323,7 @@ export function rankBody(ctx: ShellContext): TaskBody {
       const at = board.order.indexOf(previous.itemId);
       if (at >= 0) board.focus(at, ctx.hasFocus(), true);
       ctx.clock.activity(started);
+      localUndos.set(requestId, q.query_id);
       ctx.batcher.submit({ op: "undo", request_id: requestId });
       return;
     }
@@ -385,7 +388,11 @@ export function rankBody(ctx: ShellContext): TaskBody {
     ctx.batcher.answered(ours.map((result) => result.request_id));
     for (const result of ours) {
       const undone = result.undone;
-      if (undone && undone.index !== ctx.current()) ctx.goTo(undone.index, null);
+      const here = localUndos.get(result.request_id);
+      localUndos.delete(result.request_id);
+      // an undo shown here already: its late ack (a busy kernel) must not take the view back to a
+      // query it has left since, where the keys typed for the new one would land
+      if (undone && undone.query_id !== here && undone.index !== ctx.current()) ctx.goTo(undone.index, null);
     }
     render();
     const notices = [...new Set(ours.map((result) => result.notice).filter((text) => !!text))];
