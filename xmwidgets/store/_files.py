@@ -15,7 +15,15 @@ import urllib.parse
 
 from ._errors import StoreError
 
-__all__ = ["READ_ONLY_ERRORS", "check_folder", "connect_read_only", "read_only_reason"]
+__all__ = [
+    "DAMAGED_ERRORS",
+    "READ_ONLY_ERRORS",
+    "check_folder",
+    "check_timeout",
+    "connect_read_only",
+    "damaged",
+    "read_only_reason",
+]
 
 # SQLite error names meaning "this file (or its folder) cannot be written"
 READ_ONLY_ERRORS = {
@@ -24,6 +32,33 @@ READ_ONLY_ERRORS = {
     "SQLITE_CANTOPEN",
     "SQLITE_PERM",
 }
+
+
+# SQLite error names meaning "this file is an SQLite database whose pages cannot be read"
+DAMAGED_ERRORS = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
+
+
+def damaged(path: str, exc: sqlite3.Error) -> StoreError:
+    """The error for a store whose file SQLite finds damaged (it is not changed)."""
+    return StoreError(
+        f"store {path!r} is damaged: SQLite cannot read it ({exc}); the file was not changed. "
+        "Restore it from a backup, or rescue what is readable into a new file with the sqlite3 "
+        f"command: sqlite3 {path!r} .recover | sqlite3 recovered.sqlite"
+    )
+
+
+def check_timeout(timeout: object) -> float:
+    """``timeout`` as seconds, or a StoreError for a value SQLite would misread."""
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not 0 <= float(timeout) < float("inf")
+    ):
+        raise StoreError(
+            f"timeout must be a number of seconds of at least 0 (how long a write waits for "
+            f"another writer), got {timeout!r}; e.g. timeout=30"
+        )
+    return float(timeout)
 
 
 def _folder(path: str) -> str:
