@@ -210,6 +210,35 @@ def test_new_store_in_a_read_only_folder_says_so(folder: Path) -> None:
     assert not (folder / "new.sqlite").exists()
 
 
+_KILLED_WRITER = """
+import os, sys
+sys.path.insert(0, {root!r})
+from xmwidgets.store import open_store
+store = open_store({path!r})
+store.append([{{"campaign": "c", "task": "grade", "query_id": f"q{{i}}", "item_id": "d",
+               "annotator": "a", "relevance": 1}} for i in range(20)])
+os.kill(os.getpid(), 9)
+"""
+
+
+def test_a_read_only_store_whose_log_cannot_be_read_says_so(folder: Path) -> None:
+    """A writer killed before a checkpoint leaves its judgements in ``-wal``; without ``-shm``
+    and without write access to the folder only ``immutable=1`` opens it, which reads the main
+    file alone: it said "empty and read-only" (and a store with older judgements in the main
+    file would have shown those only, without a word)."""
+    path = folder / "labels.sqlite"
+    script = _KILLED_WRITER.format(root=str(ROOT), path=str(path))
+    subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert Path(f"{path}-wal").stat().st_size > 0
+    Path(f"{path}-shm").unlink()
+    out = _run_without_write_access(path, folder)
+    message = out.get("open_error", "")
+    assert "some of its judgements are still in its log" in message, out
+    assert "copy the file and its -wal together" in message
+    with open_store(path) as store:  # its owner reads every judgement
+        assert len(store.labels()) == 20
+
+
 # ----------------------------------------------------------------------------- odd paths and files
 def _store_with_labels(path: Path, n: int = 1) -> bytes:
     with open_store(path) as store:

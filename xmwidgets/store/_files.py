@@ -103,6 +103,14 @@ def read_only_reason(path: str) -> str | None:
     return None
 
 
+def _has_log(path: str) -> bool:
+    """True when the store's write-ahead log holds pages not yet copied into the file."""
+    try:
+        return os.path.getsize(path + "-wal") > 0
+    except OSError:
+        return False
+
+
 def connect_read_only(path: str, timeout: float) -> tuple[sqlite3.Connection, str]:
     """Open ``path`` read-only: (connection, the URI it was opened with, for more connections).
 
@@ -113,6 +121,16 @@ def connect_read_only(path: str, timeout: float) -> tuple[sqlite3.Connection, st
     quoted = urllib.parse.quote(os.path.abspath(path))
     error: sqlite3.Error | None = None
     for flags in ("mode=ro", "immutable=1"):
+        if flags == "immutable=1" and _has_log(path):
+            # immutable reads the main file only: the judgements still in the log would be
+            # missing without a word (all of them, after a kill, in a store never checkpointed)
+            raise StoreError(
+                f"cannot read store {path!r}: some of its judgements are still in its log "
+                f"{path + '-wal'!r}, which SQLite reads only with a {path + '-shm'!r} file beside "
+                f"it, and this user cannot create one there ({error}). Open the store once as a "
+                "user who can write its folder (closing it folds the log into the file), or copy "
+                "the file and its -wal together to a folder you can write to"
+            ) from error
         uri = f"file:{quoted}?{flags}"
         con = sqlite3.connect(
             uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
