@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_store import grade
 
 from xmwidgets.store import Store, StoreError, open_store
 
@@ -242,19 +243,7 @@ def test_a_read_only_store_whose_log_cannot_be_read_says_so(folder: Path) -> Non
 # ----------------------------------------------------------------------------- odd paths and files
 def _store_with_labels(path: Path, n: int = 1) -> bytes:
     with open_store(path) as store:
-        store.append(
-            [
-                {
-                    "campaign": "c",
-                    "task": "grade",
-                    "query_id": f"q{i}",
-                    "item_id": "d",
-                    "annotator": "a",
-                    "relevance": i % 4,
-                }
-                for i in range(n)
-            ]
-        )
+        store.append([grade(f"q{i}", "d", i % 4) for i in range(n)])
     return path.read_bytes()
 
 
