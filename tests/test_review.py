@@ -121,3 +121,105 @@ def test_review_refuses_an_annotator_as_adjudicator_and_bad_frames(
         xm.Review(queries, items, pairs[["query_id"]], labels, store=":memory:", annotator="cy")
     review = xm.Review(queries, items, pairs, labels, store=":memory:", annotator="cy")
     assert review.n_queries == 1
+
+
+def _two_annotators() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "query_id": ["q1", "q1"],
+            "item_id": ["i1", "i1"],
+            "annotator": ["ana", "ben"],
+            "relevance": [3, 0],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("pairs", "message"),
+    [
+        # the ids are named as the argument they came in, not as "candidates"
+        (pd.DataFrame({"query_id": ["q9"], "item_id": ["i1"]}), "disagreements name 1 query_id"),
+        (pd.DataFrame({"query_id": ["q1"], "item_id": ["i9"]}), "disagreements name 1 item_id"),
+        (pd.DataFrame({"query_id": ["q1"], "item_id": [None]}), "disagreements.item_id is missing"),
+        (
+            pd.DataFrame({"query_id": [], "item_id": []}),
+            r"disagreements is empty: there is nothing to adjudicate.*xm.agreement",
+        ),
+    ],
+)
+def test_review_names_bad_disagreements_as_disagreements(
+    built_bundle: pathlib.Path, frames: Any, pairs: pd.DataFrame, message: str
+) -> None:
+    queries, items, _ = frames
+    with pytest.raises(InputError, match=message):
+        xm.Review(queries, items, pairs, _two_annotators(), store=":memory:", annotator="cy")
+
+
+def test_review_with_no_judgements_to_show_says_where_it_looked(
+    built_bundle: pathlib.Path, frames: Any, tmp_path: pathlib.Path
+) -> None:
+    """A campaign name with a typo, or an empty store, used to open a review of bare tiles."""
+    queries, items, _ = frames
+    pairs = _two_annotators()[["query_id", "item_id"]].iloc[:1]
+    store = xm.open_store(tmp_path / "labels.sqlite")
+    with pytest.raises(
+        InputError, match=r"campaign 'default' \(the store holds no grades at all\)"
+    ):
+        xm.Review(queries, items, pairs, store=store, annotator="cy")
+    store.import_labels(_two_annotators(), campaign="round-1")
+    with pytest.raises(
+        InputError,
+        match=r"none of the 1 pairs to adjudicate has an annotator's judgement in the store's "
+        r"labels of campaign 'round1' \(campaigns there: 'round-1'\).*campaign=",
+    ):
+        xm.Review(queries, items, pairs, store=store, campaign="round1", annotator="cy")
+    assert len(store.events()) == 2  # nothing was written
+    review = xm.Review(queries, items, pairs, store=store, campaign="round-1", annotator="cy")
+    assert [r["annotator"] for r in review._reviews[("q1", "i1")]] == ["ana", "ben"]
+    # labels given by hand that hold none of the pairs (or only adjudications) are refused too
+    for labels in (_two_annotators().iloc[:0], _two_annotators().assign(role="adjudicator")):
+        with pytest.raises(InputError, match="has an annotator's judgement in labels"):
+            xm.Review(queries, items, pairs, labels, store=":memory:", annotator="cy")
+    # some pairs without a judgement: a warning names how many
+    some = pd.DataFrame({"query_id": ["q1", "q1"], "item_id": ["i1", "i2"]})
+    with pytest.warns(UserWarning, match=r"1 of the 2 pairs .* e\.g\. \('q1', 'i2'\)"):
+        xm.Review(queries, items, some, _two_annotators(), store=":memory:", annotator="cy")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"relevance": [2.5, 0]}, r"labels.relevance at row 0 is 2.5 \(annotator 'ana'\)"),
+        (
+            {"relevance": [7, 0]},
+            r"is 7 \(annotator 'ana'\): a grade must be one of the levels 0, 1",
+        ),
+        ({"annotator": [None, "ben"]}, "labels.annotator is missing at row 0"),
+    ],
+)
+def test_review_refuses_labels_it_would_misreport(
+    built_bundle: pathlib.Path, frames: Any, change: dict, message: str
+) -> None:
+    # 2.5 was shown as 2, 7 as a grade the scale does not have, a missing annotator as 'nan'
+    queries, items, _ = frames
+    labels = _two_annotators().assign(**change)
+    pairs = labels[["query_id", "item_id"]].iloc[:1]
+    with pytest.raises(InputError, match=message):
+        xm.Review(queries, items, pairs, labels, store=":memory:", annotator="cy")
+
+
+def test_review_needs_the_relevance_column_and_reads_flag_lists(
+    built_bundle: pathlib.Path, frames: Any
+) -> None:
+    queries, items, _ = frames
+    labels = _two_annotators()
+    pairs = labels[["query_id", "item_id"]].iloc[:1]
+    # without relevance every tile used to show each annotator with no grade
+    with pytest.raises(InputError, match="labels is missing column 'relevance'"):
+        xm.Review(queries, items, pairs, labels.drop(columns="relevance"), store=":memory:")
+    with pytest.raises(TypeError, match=r"scale must be an xmwidgets\.Scale, got str"):
+        xm.Review(queries, items, pairs, labels, store=":memory:", scale="trec")
+    listed = labels.assign(flags=[["dissonant"], None], relevance=[3.0, float("nan")])
+    review = xm.Review(queries, items, pairs, listed, store=":memory:", annotator="cy")
+    reviews = review._reviews[("q1", "i1")]
+    assert [(r["relevance"], r["flags"]) for r in reviews] == [(3, ["dissonant"]), (None, [])]

@@ -105,3 +105,125 @@ def test_markdown_repr_shows_names_as_text_not_html() -> None:
     assert text.count("\n|") == 4  # header, rule and two rows: nothing broke the table
     continuous = Scale.continuous(0, 1, name="<i>mag</i>")._repr_markdown_()
     assert "<i>" not in continuous and "&lt;i&gt;mag&lt;/i&gt;" in continuous
+
+
+@pytest.mark.parametrize(
+    ("levels", "message"),
+    [
+        # each used to be a bare error from inside: "'int' object is not iterable", "Level.__init__()
+        # got an unexpected keyword argument", "dictionary update sequence element #0 ..."
+        ({0: "no", 1: "yes"}, r"levels must be a list of Level .* got dict \{0: 'no', 1: 'yes'\}"),
+        ("0123", "levels must be a list of Level"),
+        (None, "levels must be a list of Level"),
+        ([(0, "no"), (1, "yes")], r"level 0 is tuple \(0, 'no'\): give a Level or a mapping"),
+        (
+            [{"value": 0, "nam": "no"}],
+            r"level 0 .*unknown field\(s\) 'nam'; no name; it takes value",
+        ),
+        ([{"name": "no"}], r"level 0 \{'name': 'no'\}: no value"),
+        # names that look the same on the buttons
+        ([Level(0, "Relevant"), Level(1, "relevant ")], "duplicate level name 'relevant'"),
+    ],
+)
+def test_malformed_levels_get_clear_errors(levels: object, message: str) -> None:
+    with pytest.raises((TypeError, ValueError), match=message):
+        Scale(levels=levels)  # type: ignore[arg-type]
+
+
+def test_numpy_integer_levels_are_ints() -> None:
+    np = pytest.importorskip("numpy")
+    scale = Scale(levels=[Level(np.int64(v), f"l{v}") for v in range(3)])
+    assert scale.values == [0, 1, 2] and all(type(v) is int for v in scale.values)
+    assert scale.to_dict()["levels"][2]["value"] == 2
+
+
+@pytest.mark.parametrize("value", [2.5, "3", True, float("nan"), None])
+def test_level_and_validate_do_not_round_or_convert(value: object) -> None:
+    # int() made 2.5 level 2, "3" level 3 and True level 1
+    with pytest.raises(ValueError, match=r"unknown relevance level .*: this scale has levels 0, 1"):
+        TREC_SCALE.level(value)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="unknown relevance level"):
+        TREC_SCALE.validate(value)  # type: ignore[arg-type]
+    assert TREC_SCALE.level(2.0).name == "partially relevant"  # a whole float is its level
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"maximum": float("inf")},
+            r"finite numbers minimum < maximum, got minimum=0, maximum=inf",
+        ),
+        ({"minimum": float("nan")}, "finite numbers minimum < maximum"),
+        ({"step": 0}, r"step must be a number above 0 and at most maximum - minimum \(100\)"),
+        ({"step": -5}, "step must be a number above 0"),
+        ({"step": float("nan")}, "step must be a number above 0"),
+        ({"step": 500}, r"at most maximum - minimum \(100\), got .*step=500"),
+        ({"step": "x"}, "step must be a number above 0"),  # was "could not convert string to float"
+    ],
+)
+def test_bad_continuous_ranges_are_refused(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Scale.continuous(**kwargs)
+
+
+def test_a_step_on_a_scale_of_levels_is_refused() -> None:
+    # it was stored and ignored
+    with pytest.raises(ValueError, match=r"step=2 is for a continuous scale .*leave step out"):
+        Scale(levels=[Level(0, "no"), Level(1, "yes")], step=2)
+
+
+def test_levels_no_key_reaches_are_named() -> None:
+    """Levels below 0 or above 9 get no digit key: the keyboard cannot reach them."""
+    with pytest.warns(
+        UserWarning,
+        match=r"levels -1 \('spam'\), 10 \('l10'\) have no key .*mouse only.*key='q'",
+    ):
+        scale = Scale(levels=[Level(-1, "spam"), *(Level(v, f"l{v}") for v in range(11))])
+    assert [lv.key for lv in scale.levels][:2] == [None, "0"]
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        keyed = Scale(levels=[Level(-1, "spam", key="q"), Level(0, "no")])
+    assert keyed.level(-1).key == "q"
+
+
+def test_a_flag_named_like_a_level_is_refused() -> None:
+    with pytest.raises(
+        ValueError, match=r"flag 'dissonant' has the name of level 1 \('Dissonant'\)"
+    ):
+        Scale(levels=[Level(0, "fine"), Level(1, "Dissonant")], flags=["dissonant"])
+
+
+def test_an_empty_scale_name_is_refused() -> None:
+    # the version was '@85c9df1a'
+    with pytest.raises(ValueError, match=r"scale name ' ' is empty"):
+        Scale(levels=[Level(0, "no")], name=" ")
+
+
+def test_revise_with_level_keys_that_are_not_ints() -> None:
+    # levels={"2": None} was a bare KeyError: '2' from inside revise()
+    with pytest.raises(TypeError, match=r"levels=\{'2': \.\.\.\}: the keys .* are level values"):
+        TREC_SCALE.revise(levels={"2": None})  # type: ignore[dict-item]
+    assert TREC_SCALE.values == [0, 1, 2, 3]
+    assert TREC_SCALE.revise(levels={2: None}).values == [0, 1, 3]
+
+
+@pytest.mark.parametrize(
+    ("flags", "examples", "message"),
+    [
+        (
+            [{"nme": "x"}],
+            (),
+            r"flag \{'nme': 'x'\}: unknown field\(s\) 'nme'; no name; it takes name",
+        ),
+        ((), [{"text": "a bus"}], r"example \{'text': 'a bus'\}: unknown field\(s\) 'text'"),
+        ((), None, "level 0 examples must be a list of examples"),  # was 'NoneType' not iterable
+    ],
+)
+def test_malformed_flags_and_examples_get_clear_errors(
+    flags: object, examples: object, message: str
+) -> None:
+    with pytest.raises(TypeError, match=message):
+        Scale(levels=[Level(0, "no", examples=examples)], flags=flags)  # type: ignore[arg-type]

@@ -14,15 +14,18 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
+from test_store import grade
 
-from xmwidgets.store import StoreError, open_store
+from xmwidgets.store import Store, StoreError, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -206,3 +209,131 @@ def test_new_store_in_a_read_only_folder_says_so(folder: Path) -> None:
     out = _run_without_write_access(folder / "new.sqlite", folder)
     assert "cannot create store" in out["open_error"], out
     assert not (folder / "new.sqlite").exists()
+
+
+_KILLED_WRITER = """
+import os, sys
+sys.path.insert(0, {root!r})
+from xmwidgets.store import open_store
+store = open_store({path!r})
+store.append([{{"campaign": "c", "task": "grade", "query_id": f"q{{i}}", "item_id": "d",
+               "annotator": "a", "relevance": 1}} for i in range(20)])
+os.kill(os.getpid(), 9)
+"""
+
+
+def test_a_read_only_store_whose_log_cannot_be_read_says_so(folder: Path) -> None:
+    """A writer killed before a checkpoint leaves its judgements in ``-wal``; without ``-shm``
+    and without write access to the folder only ``immutable=1`` opens it, which reads the main
+    file alone: it said "empty and read-only" (and a store with older judgements in the main
+    file would have shown those only, without a word)."""
+    path = folder / "labels.sqlite"
+    script = _KILLED_WRITER.format(root=str(ROOT), path=str(path))
+    subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert Path(f"{path}-wal").stat().st_size > 0
+    Path(f"{path}-shm").unlink()
+    out = _run_without_write_access(path, folder)
+    message = out.get("open_error", "")
+    assert "some of its judgements are still in its log" in message, out
+    assert "copy the file and its -wal together" in message
+    with open_store(path) as store:  # its owner reads every judgement
+        assert len(store.labels()) == 20
+
+
+# ----------------------------------------------------------------------------- odd paths and files
+def _store_with_labels(path: Path, n: int = 1) -> bytes:
+    with open_store(path) as store:
+        store.append([grade(f"q{i}", "d", i % 4) for i in range(n)])
+    return path.read_bytes()
+
+
+def test_a_path_ending_in_a_slash_is_refused_and_creates_nothing(tmp_path: Path) -> None:
+    # SQLite created a file named "labels" that the same path then failed to open
+    # (a bare NotADirectoryError)
+    with pytest.raises(
+        StoreError, match=r"ends in '/', so it names a folder: .*labels/labels\.sqlite"
+    ):
+        open_store(f"{tmp_path}/labels/")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_in_the_folder_path_is_named(tmp_path: Path) -> None:
+    (tmp_path / "labels.sqlite").write_text("")
+    with pytest.raises(StoreError, match="a part of its folder path is a file, not a folder"):
+        open_store(tmp_path / "labels.sqlite" / "more.sqlite")  # was a bare NotADirectoryError
+
+
+def test_a_pipe_or_a_device_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match=r"'/dev/null' is not a regular file"):
+        open_store("/dev/null")
+    # reading the header of a FIFO blocked forever: in a child, so that a hang fails the test
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    child = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+        "from xmwidgets.store import open_store, StoreError\n"
+        f"try:\n    open_store({str(fifo)!r})\nexcept StoreError as exc:\n    print(exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=60)
+    assert "is not a regular file (a pipe, socket or device)" in out.stdout, out.stderr
+
+
+def test_a_damaged_store_says_damaged_and_is_left_as_it_was(tmp_path: Path) -> None:
+    whole = tmp_path / "whole.sqlite"
+    data = _store_with_labels(whole, 2000)
+    # cut in half: SQLite refuses it on open ("not an xmwidgets store" said the opposite of true)
+    cut = tmp_path / "cut.sqlite"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(StoreError, match=r"store '.*cut\.sqlite' is damaged: .*\.recover"):
+        open_store(cut)
+    assert cut.read_bytes() == data[: len(data) // 2]
+    # a damaged page in the middle: the store opens, reading it was a bare sqlite3.DatabaseError
+    page = tmp_path / "page.sqlite"
+    broken = bytearray(data)
+    broken[8192:12288] = np.random.default_rng(0).bytes(4096)
+    page.write_bytes(bytes(broken))
+    with open_store(page) as store:
+        with pytest.raises(StoreError, match=r"store '.*page\.sqlite' is damaged: SQLite cannot"):
+            store.labels()
+        with pytest.raises(StoreError, match="is damaged"):
+            store.events()
+    assert page.read_bytes() == bytes(broken)
+    with open_store(whole) as store:  # the intact copy reads in full
+        assert len(store.labels()) == 2000
+
+
+def test_a_store_locked_by_another_process_says_locked(tmp_path: Path) -> None:
+    path = tmp_path / "labels.sqlite"
+    _store_with_labels(path)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("INSERT INTO meta VALUES ('probe', 'x')")
+    try:
+        # was "file ... is not an xmwidgets store (database is locked)"
+        with pytest.raises(StoreError, match=r"is locked by another process .*timeout=0 s"):
+            Store(path, timeout=0)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with open_store(path) as store:
+        assert len(store.labels()) == 1
+
+
+@pytest.mark.parametrize("timeout", ["5", float("nan"), -1, None, True])
+def test_a_bad_timeout_is_refused(tmp_path: Path, timeout: object) -> None:
+    # "5" was a bare TypeError from sqlite3.connect; NaN and -1 were taken
+    with pytest.raises(StoreError, match=r"timeout must be a number of seconds of at least 0"):
+        Store(tmp_path / "labels.sqlite", timeout=timeout)  # type: ignore[arg-type]
+    assert not (tmp_path / "labels.sqlite").exists()
+
+
+def test_a_path_in_the_home_folder_is_expanded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "~/labels.sqlite" said its folder './~' does not exist
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with open_store("~/labels.sqlite") as store:
+        assert store.path == str(tmp_path / "labels.sqlite")
+        store.append([{"campaign": "c", "task": "grade", "query_id": "q", "annotator": "a"}])
+    assert (tmp_path / "labels.sqlite").is_file()

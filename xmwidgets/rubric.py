@@ -33,6 +33,7 @@ __all__ = [
     "Flag",
     "as_example",
     "as_flag",
+    "fields_of",
 ]
 
 EXAMPLE_KINDS = ("text", "image", "audio", "video")
@@ -344,7 +345,7 @@ def as_flag(value: Flag | str | Mapping[str, Any]) -> Flag:
     if isinstance(value, str):
         return _DEFAULT_BY_NAME.get(value) or Flag(value)
     if isinstance(value, Mapping):
-        return Flag(**dict(value))
+        return Flag(**fields_of(value, Flag, "flag", ("name",)))
     raise TypeError(
         f"a flag is a Flag, a name or a mapping of Flag fields, got {type(value).__name__} {value!r}"
     )
@@ -360,8 +361,29 @@ def as_example(value: Example | str | Mapping[str, Any]) -> Example:
     if isinstance(value, Example):
         return value
     if isinstance(value, Mapping):
-        return Example(**dict(value))
+        return Example(**fields_of(value, Example, "example", ("content",)))
     return Example(value)
+
+
+def fields_of(
+    value: Mapping[str, Any], kind: type, what: str, required: tuple[str, ...]
+) -> dict[str, Any]:
+    """``value`` as keyword arguments of ``kind``; a clear error for unknown or missing fields
+    (rather than ``__init__() got an unexpected keyword argument``)."""
+    from dataclasses import fields
+
+    known = [f.name for f in fields(kind) if f.init]
+    unknown = sorted(map(str, set(value) - set(known)))
+    missing = [f for f in required if f not in value]
+    if unknown or missing:
+        wrong = f"unknown field(s) {', '.join(map(repr, unknown))}" if unknown else ""
+        if missing:
+            wrong += ("; " if wrong else "") + f"no {' or '.join(missing)}"
+        raise TypeError(
+            f"{what} {dict(value)!r:.120}: {wrong}; it takes {', '.join(known)} "
+            f"({' and '.join(required)} required)"
+        )
+    return dict(value)
 
 
 def _infer_kind(content: str | bytes) -> str:

@@ -14,6 +14,9 @@ import dataclasses
 import hashlib
 import html
 import json
+import math
+import numbers
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +28,7 @@ from .rubric import (
     Flag,
     as_example,
     as_flag,
+    fields_of,
     is_default_flag,
     reserved_keys_text,
 )
@@ -73,6 +77,9 @@ class Level:
     rule: str = ""
 
     def __post_init__(self) -> None:
+        if isinstance(self.value, numbers.Integral) and not isinstance(self.value, bool | int):
+            # numpy's integers (levels read from a DataFrame) are ints to the user
+            object.__setattr__(self, "value", int(self.value))
         if isinstance(self.value, bool) or not isinstance(self.value, int):
             raise TypeError(
                 f"level value {self.value!r} is not an int: relevance levels are integers "
@@ -103,6 +110,11 @@ class Level:
         examples: Any = self.examples
         if isinstance(examples, (str, Example, Mapping)):
             examples = (examples,)  # one example given bare, not a str iterated char by char
+        elif examples is None or not isinstance(examples, Iterable):
+            raise TypeError(
+                f"level {self.value} examples must be a list of examples (text, a media path or "
+                f"URL, an Example), got {examples!r:.80}; leave it out for none"
+            )
         object.__setattr__(self, "key", key)
         object.__setattr__(self, "examples", tuple(as_example(ex) for ex in examples))
 
@@ -197,24 +209,27 @@ class Scale:
         description: str = "",
         notes: bool = True,
     ) -> None:
-        parsed = tuple(lv if isinstance(lv, Level) else Level(**dict(lv)) for lv in levels)
+        parsed = _parse_levels(levels)
         continuous = minimum is not None or maximum is not None
         if continuous:
             if parsed:
                 raise ValueError(
                     "a scale is either discrete (levels) or continuous (minimum/maximum), not both"
                 )
-            if minimum is None or maximum is None or not float(minimum) < float(maximum):
-                raise ValueError(
-                    f"a continuous scale needs minimum < maximum, got minimum={minimum!r}, maximum={maximum!r}"
-                )
+            _check_range(minimum, maximum, step)
         elif not parsed:
             raise ValueError(
                 "a scale needs at least one level, e.g. Scale(levels=[Level(0, 'no'), Level(1, 'yes')])"
             )
+        elif step is not None:
+            raise ValueError(
+                f"step={step!r} is for a continuous scale (minimum/maximum); a scale of levels "
+                "takes only the level values: leave step out"
+            )
         parsed = tuple(sorted(parsed, key=lambda lv: lv.value))
         _check_unique("value", [lv.value for lv in parsed])
-        _check_unique("name", [lv.name for lv in parsed])
+        # names that differ only in case or spaces look the same on the buttons
+        _check_unique("name", [" ".join(lv.name.split()).casefold() for lv in parsed])
         _check_unique("key", [lv.key for lv in parsed if lv.key is not None])
         if isinstance(flags, (str, Flag, Mapping)):
             flags = (flags,)  # one flag given bare
@@ -223,6 +238,11 @@ class Scale:
         for what, text in (("name", name), ("title", title), ("description", description)):
             if not isinstance(text, str):
                 raise TypeError(f"scale {what} must be a str, got {type(text).__name__} {text!r}")
+        if not name.strip():
+            raise ValueError(
+                f"scale name {name!r} is empty: it names the scale in the key map and in its "
+                "version; give one, e.g. name='relevance'"
+            )
         if not isinstance(notes, bool):
             raise TypeError(f"notes must be True or False, got {notes!r}")
         if version is not None and (not isinstance(version, str) or not version.strip()):
@@ -242,6 +262,7 @@ class Scale:
         object.__setattr__(self, "notes", notes)
         object.__setattr__(self, "_by_value", {lv.value: lv for lv in parsed})
         object.__setattr__(self, "version", version or f"{name}@{self._fingerprint()}")
+        _warn_keyless(parsed)
 
     @classmethod
     def continuous(
@@ -273,7 +294,13 @@ class Scale:
 
     def level(self, value: int) -> Level:
         """The level with this value; a clear error for an unknown one."""
+        whole = isinstance(value, numbers.Integral) or (
+            isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer()
+        )
         try:
+            # 2.5, "3" and True are not levels: int() would make them 2, 3 and 1
+            if isinstance(value, bool) or not whole:
+                raise TypeError
             return self._by_value[int(value)]
         except (KeyError, TypeError, ValueError):
             raise ValueError(
@@ -386,7 +413,14 @@ class Scale:
         if not isinstance(levels, Mapping):
             return tuple(levels)
         by_value: dict[int, Level] = dict(self._by_value)
-        for value, change in levels.items():
+        for key, change in levels.items():
+            if isinstance(key, bool) or not isinstance(key, numbers.Integral):
+                raise TypeError(
+                    f"levels={{{key!r}: ...}}: the keys of a mapping of changes are level values "
+                    f"(ints such as {self.values[0] if self.values else 0}), got "
+                    f"{type(key).__name__} {key!r}"
+                )
+            value = int(key)
             if change is None:
                 if value not in by_value:
                     self.level(value)  # raises, naming the levels there are
@@ -595,6 +629,14 @@ def _check_flags(flags: tuple[Flag, ...], levels: tuple[Level, ...]) -> None:
         if f.name in names:
             raise ValueError(f"duplicate flag {f.name!r} in scale: list each flag once")
         names.add(f.name)
+    level_names = {lv.name.casefold(): lv for lv in levels}
+    for f in flags:
+        if f.name.casefold() in level_names:
+            lv = level_names[f.name.casefold()]
+            raise ValueError(
+                f"flag {f.name!r} has the name of level {lv.value} ({lv.name!r}): the key map and "
+                "the notices would read the same for both; rename the flag or the level"
+            )
     level_keys = {lv.key: lv for lv in levels if lv.key is not None}
     keys: dict[str, str] = {}
     for f in flags:
@@ -611,6 +653,70 @@ def _check_flags(flags: tuple[Flag, ...], levels: tuple[Level, ...]) -> None:
                 f"flags {keys[f.key]!r} and {f.name!r} both use key {f.key!r}: give each its own"
             )
         keys[f.key] = f.name
+
+
+def _parse_levels(levels: Any) -> tuple[Level, ...]:
+    """Levels from what a user passes: Level objects or mappings of Level fields."""
+    if (
+        levels is None
+        or isinstance(levels, str | bytes | Mapping)
+        or not isinstance(levels, Iterable)
+    ):
+        raise TypeError(
+            f"levels must be a list of Level (or mappings of Level fields), got "
+            f"{type(levels).__name__} {levels!r:.80}; e.g. levels=[Level(0, 'no'), Level(1, 'yes')]"
+        )
+    parsed = []
+    for position, level in enumerate(levels):
+        if isinstance(level, Level):
+            parsed.append(level)
+            continue
+        if not isinstance(level, Mapping):
+            raise TypeError(
+                f"level {position} is {type(level).__name__} {level!r:.80}: give a Level or a "
+                "mapping such as {'value': 0, 'name': 'no'}"
+            )
+        parsed.append(Level(**fields_of(level, Level, f"level {position}", ("value", "name"))))
+    return tuple(parsed)
+
+
+def _check_range(minimum: Any, maximum: Any, step: Any) -> None:
+    """A continuous scale's minimum < maximum, both finite; step finite, > 0, within the range."""
+    shown = f"minimum={minimum!r}, maximum={maximum!r}, step={step!r}"
+
+    def number(x: Any) -> float | None:
+        if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
+            return None
+        return float(x)
+
+    low, high = number(minimum), number(maximum)
+    if low is None or high is None or not low < high:
+        raise ValueError(
+            f"a continuous scale needs finite numbers minimum < maximum, got {shown}; "
+            "e.g. Scale.continuous(0, 100)"
+        )
+    if step is not None:
+        size = number(step)
+        if size is None or not 0 < size <= high - low:
+            raise ValueError(
+                f"step must be a number above 0 and at most maximum - minimum ({high - low:g}), "
+                f"got {shown}; e.g. step=1"
+            )
+
+
+def _warn_keyless(levels: tuple[Level, ...]) -> None:
+    """Say which levels no key reaches: only 0-9 get their digit, others need key=..."""
+    keyless = [lv for lv in levels if lv.key is None]
+    if keyless:
+        shown = ", ".join(f"{lv.value} ({lv.name!r})" for lv in keyless[:5])
+        warnings.warn(
+            f"level{'s' if len(keyless) > 1 else ''} {shown} {'have' if len(keyless) > 1 else 'has'} "
+            "no key (only levels 0-9 get their digit): annotators can set "
+            f"{'them' if len(keyless) > 1 else 'it'} by mouse only; give each a key, e.g. "
+            f"Level({keyless[0].value}, {keyless[0].name!r}, key='q') (not {reserved_keys_text()})",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 TREC_SCALE = Scale(

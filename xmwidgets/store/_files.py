@@ -15,7 +15,15 @@ import urllib.parse
 
 from ._errors import StoreError
 
-__all__ = ["READ_ONLY_ERRORS", "check_folder", "connect_read_only", "read_only_reason"]
+__all__ = [
+    "DAMAGED_ERRORS",
+    "READ_ONLY_ERRORS",
+    "check_folder",
+    "check_timeout",
+    "connect_read_only",
+    "damaged",
+    "read_only_reason",
+]
 
 # SQLite error names meaning "this file (or its folder) cannot be written"
 READ_ONLY_ERRORS = {
@@ -24,6 +32,33 @@ READ_ONLY_ERRORS = {
     "SQLITE_CANTOPEN",
     "SQLITE_PERM",
 }
+
+
+# SQLite error names meaning "this file is an SQLite database whose pages cannot be read"
+DAMAGED_ERRORS = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
+
+
+def damaged(path: str, exc: sqlite3.Error) -> StoreError:
+    """The error for a store whose file SQLite finds damaged (it is not changed)."""
+    return StoreError(
+        f"store {path!r} is damaged: SQLite cannot read it ({exc}); the file was not changed. "
+        "Restore it from a backup, or rescue what is readable into a new file with the sqlite3 "
+        f"command: sqlite3 {path!r} .recover | sqlite3 recovered.sqlite"
+    )
+
+
+def check_timeout(timeout: object) -> float:
+    """``timeout`` as seconds, or a StoreError for a value SQLite would misread."""
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not 0 <= float(timeout) < float("inf")
+    ):
+        raise StoreError(
+            f"timeout must be a number of seconds of at least 0 (how long a write waits for "
+            f"another writer), got {timeout!r}; e.g. timeout=30"
+        )
+    return float(timeout)
 
 
 def _folder(path: str) -> str:
@@ -68,6 +103,14 @@ def read_only_reason(path: str) -> str | None:
     return None
 
 
+def _has_log(path: str) -> bool:
+    """True when the store's write-ahead log holds pages not yet copied into the file."""
+    try:
+        return os.path.getsize(path + "-wal") > 0
+    except OSError:
+        return False
+
+
 def connect_read_only(path: str, timeout: float) -> tuple[sqlite3.Connection, str]:
     """Open ``path`` read-only: (connection, the URI it was opened with, for more connections).
 
@@ -78,6 +121,16 @@ def connect_read_only(path: str, timeout: float) -> tuple[sqlite3.Connection, st
     quoted = urllib.parse.quote(os.path.abspath(path))
     error: sqlite3.Error | None = None
     for flags in ("mode=ro", "immutable=1"):
+        if flags == "immutable=1" and _has_log(path):
+            # immutable reads the main file only: the judgements still in the log would be
+            # missing without a word (all of them, after a kill, in a store never checkpointed)
+            raise StoreError(
+                f"cannot read store {path!r}: some of its judgements are still in its log "
+                f"{path + '-wal'!r}, which SQLite reads only with a {path + '-shm'!r} file beside "
+                f"it, and this user cannot create one there ({error}). Open the store once as a "
+                "user who can write its folder (closing it folds the log into the file), or copy "
+                "the file and its -wal together to a folder you can write to"
+            ) from error
         uri = f"file:{quoted}?{flags}"
         con = sqlite3.connect(
             uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False

@@ -39,7 +39,9 @@ from the events, so that each key of the new layout has its own current value an
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 import uuid
 
 from .._contract import EVENT_COLUMNS
@@ -153,13 +155,31 @@ def check_file(path: str) -> None:
             f"the store path is empty ({path!r}): pass a file name such as 'labels.sqlite', a "
             "PostgreSQL URL, or ':memory:' for throwaway work"
         )
+    if path.endswith((os.sep, "/")):
+        # SQLite would create a file named like the folder, which the same path cannot open again
+        raise StoreError(
+            f"store path {path!r} ends in {path[-1]!r}, so it names a folder: pass the path of a "
+            f"file, e.g. {os.path.join(path, 'labels.sqlite')!r}"
+        )
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(len(_SQLITE_MAGIC))
+        mode = os.stat(path).st_mode
     except FileNotFoundError:
         return
-    except IsADirectoryError:
-        raise StoreError(f"{path!r} is a directory, not an xmwidgets store file") from None
+    except NotADirectoryError:
+        raise StoreError(
+            f"cannot open store {path!r}: a part of its folder path is a file, not a folder; "
+            "pass a path in an existing folder"
+        ) from None
+    if stat.S_ISDIR(mode):
+        raise StoreError(f"{path!r} is a directory, not an xmwidgets store file")
+    if not stat.S_ISREG(mode):
+        # opening a FIFO blocks forever; a device is nothing SQLite can keep labels in
+        raise StoreError(
+            f"{path!r} is not a regular file (a pipe, socket or device): pass the path of a "
+            "store file, or a new file name to create one"
+        )
+    with open(path, "rb") as fh:
+        head = fh.read(len(_SQLITE_MAGIC))
     if head and head != _SQLITE_MAGIC:
         raise StoreError(
             f"file {path!r} is not an xmwidgets store (it is not an SQLite database); "

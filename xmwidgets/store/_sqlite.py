@@ -21,7 +21,15 @@ import pandas as pd
 from .._contract import EVENT_COLUMNS, LABEL_COLUMNS, TASKS
 from . import _kept_labels
 from ._errors import StoreError
-from ._files import READ_ONLY_ERRORS, check_folder, connect_read_only, read_only_reason
+from ._files import (
+    DAMAGED_ERRORS,
+    READ_ONLY_ERRORS,
+    check_folder,
+    check_timeout,
+    connect_read_only,
+    damaged,
+    read_only_reason,
+)
 from ._import import import_columns
 from ._read import ALWAYS_READ, CODED_COLUMNS, check_filters, project, read_frame, where_clauses
 from ._schema import CURRENT_KEY, EVENT_KEY, check_file, create, identify, upgrade
@@ -69,7 +77,9 @@ class Store:
                 f"store must be a file path, ':memory:', a PostgreSQL URL or an xmwidgets Store, "
                 f"got {type(path).__name__} {path!r}"
             )
-        self.path = os.fspath(path)
+        # "~/labels.sqlite" is the home folder's, as in pandas and the shell
+        self.path = os.path.expanduser(os.fspath(path))
+        timeout = check_timeout(timeout)
         self._lock = threading.RLock()
         check_file(self.path)
         check_folder(self.path)
@@ -82,10 +92,14 @@ class Store:
             try:
                 con = self._connect_writable(timeout)
             except sqlite3.OperationalError as exc:
-                if exc.sqlite_errorname not in READ_ONLY_ERRORS:
+                if exc.sqlite_errorname in ("SQLITE_BUSY", "SQLITE_LOCKED"):
                     raise StoreError(
-                        f"file {self.path!r} is not an xmwidgets store ({exc})"
+                        f"store {self.path!r} is locked by another process ({exc}) for longer "
+                        f"than timeout={timeout:g} s; try again when it is done, or pass a "
+                        "longer timeout"
                     ) from exc
+                if exc.sqlite_errorname not in READ_ONLY_ERRORS:
+                    raise _not_a_store(self.path, exc) from exc
                 if not os.path.exists(self.path):
                     raise StoreError(
                         f"cannot create store {self.path!r}: the file system refused ({exc}); "
@@ -93,7 +107,7 @@ class Store:
                     ) from exc
                 self._read_only = f"the file system refused to write it ({exc})"
             except sqlite3.DatabaseError as exc:
-                raise StoreError(f"file {self.path!r} is not an xmwidgets store ({exc})") from exc
+                raise _not_a_store(self.path, exc) from exc
         if con is None:
             con, uri = connect_read_only(self.path, timeout)
             self._uri = (uri, True)
@@ -105,7 +119,7 @@ class Store:
                     )
             except sqlite3.DatabaseError as exc:
                 con.close()
-                raise StoreError(f"file {self.path!r} is not an xmwidgets store ({exc})") from exc
+                raise _not_a_store(self.path, exc) from exc
             except BaseException:
                 con.close()
                 raise
@@ -187,8 +201,14 @@ class Store:
             try:
                 yield con
                 con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
+            except BaseException as exc:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                if (
+                    isinstance(exc, sqlite3.DatabaseError)
+                    and exc.sqlite_errorname in DAMAGED_ERRORS
+                ):
+                    raise damaged(self.path, exc) from exc
                 raise
 
     @contextmanager
@@ -197,12 +217,24 @@ class Store:
         with self._lock:
             con = self._connection()
             con.execute("BEGIN")
+            done = False
             try:
                 yield con
+                done = True
+            except sqlite3.DatabaseError as exc:
+                if exc.sqlite_errorname in DAMAGED_ERRORS:
+                    raise damaged(self.path, exc) from exc
+                raise
             finally:
-                con.execute("COMMIT")
-                if self._reader is not None and self._reader.in_transaction:
-                    self._reader.execute("COMMIT")
+                try:
+                    for reading in (con, self._reader):
+                        if reading is not None and reading.in_transaction:
+                            reading.execute("COMMIT")
+                except sqlite3.Error:
+                    # after a failed read (a damaged page) ending it may fail too: the first
+                    # error is the one that says what happened
+                    if done:
+                        raise
 
     # ------------------------------------------------------------------ writing
     def append(self, events: Sequence[Mapping[str, Any]]) -> list[int]:
@@ -667,6 +699,14 @@ _DELTA_EVENTS = 10_000
 _KEEP_AGAIN_EVENTS = 1_000
 # from this many events on, a frame is read by two connections in parallel
 _PARALLEL_READ_EVENTS = 100_000
+
+
+def _not_a_store(path: str, exc: sqlite3.Error) -> StoreError:
+    """The error for a file SQLite refused to open as a store: damaged, or not a store at all."""
+    if exc.sqlite_errorname in DAMAGED_ERRORS:
+        # check_file saw the SQLite header: a store (or another database) whose pages are damaged
+        return damaged(path, exc)
+    return StoreError(f"file {path!r} is not an xmwidgets store ({exc})")
 
 
 def open_store(path: str | os.PathLike[str] | Store = "labels.sqlite") -> Store:

@@ -136,7 +136,7 @@ def check_records(df: object, name: str, id_column: str) -> pd.DataFrame:
 
 
 def check_candidates(
-    df: object, queries: pd.DataFrame, items: pd.DataFrame
+    df: object, queries: pd.DataFrame, items: pd.DataFrame, name: str = "candidates"
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Validate the candidates frame against queries and items.
 
@@ -144,15 +144,16 @@ def check_candidates(
     sources is kept once, its sources joined by ``","``, its best rank), and for each row the
     positions of its query in ``queries`` and of its item in ``items``. Ids are matched through integer positions, not string
     comparisons, so that a pool of a million pairs is checked in a fraction of a second.
+    ``name`` is what the messages call the frame (the argument the user passed it as).
     """
     import numpy as np
     import pandas as pd
 
-    frame = _as_frame(df, "candidates")
-    require_columns(frame, "candidates", ["query_id", "item_id"])
+    frame = _as_frame(df, name)
+    require_columns(frame, name, ["query_id", "item_id"])
     if not len(frame):
         raise InputError(
-            "candidates is empty: the widget needs at least one (query_id, item_id) pair to judge, "
+            f"{name} is empty: the widget needs at least one (query_id, item_id) pair to judge, "
             "e.g. from xm.pool(runs, depth=10)"
         )
     out = frame.reset_index(drop=True).copy(deep=False)
@@ -160,7 +161,7 @@ def check_candidates(
         if column in out.columns:
             out[column] = _numbers(out[column], column)
     for column in ("query_id", "item_id"):
-        out[column] = _string_ids(out[column], "candidates", column)
+        out[column] = _string_ids(out[column], name, column)
     positions = {}
     for column, ref, ref_name in (
         ("query_id", queries["query_id"], "queries"),
@@ -172,15 +173,15 @@ def check_candidates(
             missing = out.loc[unknown, column]
             examples = ", ".join(repr(v) for v in missing.unique()[:3])
             raise InputError(
-                f"candidates name {int(missing.nunique())} {column}(s) not in {ref_name}, "
-                f"e.g. {examples}: add them to {ref_name} or drop those candidate rows"
+                f"{name} name {int(missing.nunique())} {column}(s) not in {ref_name}, "
+                f"e.g. {examples}: add them to {ref_name} or drop those {name} rows"
             )
         positions[column] = found.astype(np.int64)
     pair = positions["query_id"] * max(len(items), 1) + positions["item_id"]
     dup = pd.Series(pair).duplicated().to_numpy()
     if dup.any():
         warnings.warn(
-            f"candidates hold {int(dup.sum())} repeated (query_id, item_id) pairs; each pair is shown once "
+            f"{name} hold {int(dup.sum())} repeated (query_id, item_id) pairs; each pair is shown once "
             "with its sources joined",
             stacklevel=3,
         )
