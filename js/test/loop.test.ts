@@ -17,6 +17,13 @@ const setup = (traits: Record<string, unknown> = {}, options: GridOptions = {}) 
   mountGrid(traits, options, () => clock);
 const ready = (traits: Record<string, unknown> = {}, options: GridOptions = {}) =>
   mountReady(traits, options, () => clock);
+/** A grid of image candidates (6 a query): broken media is for those, not for a text. */
+const readyMedia = (traits: Record<string, unknown> = {}) => {
+  const grid = setup(traits);
+  grid.model.servePages((index) => imagePage(index, 6));
+  grid.root.focus();
+  return grid;
+};
 
 beforeEach(() => {
   clock = 1000;
@@ -76,7 +83,7 @@ describe("judge batches and acks", () => {
   });
 
   it("a refused action is reverted on screen and its notice says why", () => {
-    const { model, press, tiles, notice } = ready({ advance_on_grade: false, scale: FLAGGED });
+    const { model, press, tiles, notice } = readyMedia({ advance_on_grade: false, scale: FLAGGED });
     press("2");
     model.ackNext();
     press("m");
@@ -359,7 +366,7 @@ describe("undo, done and go-to", () => {
 
 describe("broken media and active time", () => {
   it("m toggles broken-media on the focused tile: out of the grades, counted as handled", () => {
-    const { press, model, tiles, text } = ready({ advance_on_grade: false, scale: FLAGGED });
+    const { press, model, tiles, text } = readyMedia({ advance_on_grade: false, scale: FLAGGED });
     press("1");
     model.ackNext();
     press("m");
@@ -374,7 +381,7 @@ describe("broken media and active time", () => {
   });
 
   it("with advance_on_grade, m moves the focus on as a grade does: 2 m 1 grades the tile after the broken one", () => {
-    const { press, model, tiles, focused } = ready({ scale: FLAGGED });
+    const { press, model, tiles, focused } = readyMedia({ scale: FLAGGED });
     press("2"); // tile 0 graded, the focus goes to tile 1
     expect(tiles()[0].classList.contains("xmw-best-target")).toBe(true);
     press("m"); // tile 1 broken, the focus goes to tile 2
@@ -401,6 +408,20 @@ describe("broken media and active time", () => {
     press("m");
     expect(tiles()[1].dataset.flags).toBe("");
     expect(focused()?.dataset.itemId).toBe("q0-d1");
+  });
+
+  it("m on a text-only candidate (no broken? button) is refused with a notice and sends nothing", () => {
+    const { press, model, tiles, focused, notice } = ready({ scale: FLAGGED });
+    expect(tiles()[0].querySelector(".xmw-broken")).toBeNull();
+    press("m");
+    expect(model.actions()).toHaveLength(0);
+    expect(tiles()[0].dataset.flags).toBe("");
+    expect(focused()?.dataset.itemId).toBe("q0-d0");
+    expect(notice().textContent).toBe(
+      "candidate 1 is text only: m (broken media) is for an image, audio or video that does not load; grade the text",
+    );
+    press("2"); // the keys go on as before
+    expect(model.actions("grade")[0]).toMatchObject({ item_id: "q0-d0", relevance: 2 });
   });
 
   it("the tile's broken-media button does the same as m", () => {

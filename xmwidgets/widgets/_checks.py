@@ -174,7 +174,7 @@ def check_candidates(
             examples = ", ".join(repr(v) for v in missing.unique()[:3])
             raise InputError(
                 f"{name} name {int(missing.nunique())} {column}(s) not in {ref_name}, "
-                f"e.g. {examples}: add them to {ref_name} or drop those {name} rows"
+                f"e.g. {examples}: add them to {ref_name} or drop those rows of {name}"
             )
         positions[column] = found.astype(np.int64)
     pair = positions["query_id"] * max(len(items), 1) + positions["item_id"]

@@ -108,6 +108,7 @@ export class Judge {
         // broken media handles the candidate, as a grade does: the focus moves on the same way,
         // so that "2 m 1" grades the tile after the broken one (clearing the flag stays put)
         const position = board.focusIndex;
+        if (this.textOnly(position)) return;
         if (this.toggleFlag(position, started) && this.ctx.advance()) {
           this.ctx.board.setBestTarget(null);
           this.moveOn(position);
@@ -130,6 +131,23 @@ export class Judge {
     const query = this.ctx.view();
     const itemId = query?.order[position];
     return query && itemId !== undefined ? { query, item_id: itemId } : null;
+  }
+
+  /**
+   * Refuses `m` on a text-only candidate (its tile has no "broken?" button): broken media is
+   * for an image, audio or video that does not load; a text is graded. Clearing a flag that is
+   * there (set before, or by another program) stays allowed.
+   */
+  private textOnly(position: number): boolean {
+    const target = this.candidate(position);
+    const tile = this.ctx.board.tiles[position];
+    if (!target || !tile || tile.broken || !this.ctx.scale().flags.includes(BROKEN_MEDIA)) return false;
+    if (target.query.items.get(target.item_id)?.flags.includes(BROKEN_MEDIA)) return false;
+    this.ctx.notice(
+      `candidate ${position + 1} is text only: m (broken media) is for an image, audio or video that does not load; grade the text`,
+      "refused",
+    );
+    return true;
   }
 
   private duration(started: number): number {
