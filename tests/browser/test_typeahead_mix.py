@@ -139,13 +139,14 @@ def test_mixed_bursts_while_the_kernel_is_busy_lose_and_reorder_nothing(
     _type(page, ["p"])
     wait_grid(page, query_index=16)
 
-    # --- burst A, the kernel asleep: grades, media keys, a click on a player, b, m twice, z, the
-    # help, none relevant on and off, a click on the header, Tab / Shift+Tab into players, z x3
+    # --- burst A, the kernel asleep: grades, media keys, a click on a player, b, m twice (the
+    # second on tile 6, a text: refused, the focus stays), the help, none relevant on and off, a
+    # click on the header, Tab / Shift+Tab into players, z x3
     _keep_kernel_busy(page, 3)
     _type(page, ["3", " ", "]", "[", " ", "2"])
     player = page.evaluate(_PLAYER, [GRID_ROOT, 3])
     page.mouse.click(player["x"], player["y"])  # the focus goes to tile 4 by hand
-    _type(page, ["1", "b", "m", "m", "z", "2", "b", "n", "0", "0"])
+    _type(page, ["1", "b", "m", "m", "2", "b", "n", "0", "0"])
     page.locator(GRID_ROOT).last.locator(".xmw-progress").click()  # the header: keys still ours
     _type(page, ["x", "x", "?", "?", "p"])
     # back on query 17 the focus is on the first open tile (3); Tab goes into its player, "1"
