@@ -231,3 +231,112 @@ def test_a_script_that_reads_and_ends_still_leaves_the_frame(tmp_path: Path) -> 
     assert done.returncode == 0 and done.stdout.strip() == "3000", done.stderr
     assert "Traceback" not in done.stderr, done.stderr
     assert len(kept_files(path)) == 1
+
+
+def imported(path: Path, n: int = 40) -> None:
+    """A store filled by import_labels: two annotators, two campaigns, a guideline version."""
+    qrels = pd.DataFrame(
+        {
+            "query_id": [f"q{k % 5}" for k in range(n)],
+            "item_id": [f"d{k}" for k in range(n)],
+            "relevance": [k % 4 for k in range(n)],
+            "annotator": ["ann" if k % 3 else "bea" for k in range(n)],
+        }
+    )
+    with open_store(path) as store:
+        store.import_labels(qrels, campaign="c1")
+        store.import_labels(qrels.iloc[:12], campaign="c2", guideline_version="v2")
+        # an adjudicator's grade, a grade without a version, a retraction: the filters must see
+        # each as the SQL read does
+        store.append([{**grade("q1", "d1", 3), "role": "adjudicator"}])
+        (wrong,) = store.append([grade("q2", "d2", 0)])
+        store.retract([wrong])
+
+
+FILTERS = [
+    {},
+    {"annotator": "ann"},
+    {"annotator": ["ann", "bea"], "campaign": "c1"},
+    {"campaign": "c2", "guideline_version": "v2"},
+    {"guideline_version": ["v2", "v9"]},
+    {"role": "annotator", "annotator": "ann", "columns": ["query_id", "item_id", "relevance"]},
+    {"role": "adjudicator"},
+    {"task": "pick"},
+    {"annotator": "nobody"},
+]
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: ",".join(f) or "none")
+def test_a_large_import_keeps_every_label_and_filtered_reads_start_from_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, filters: dict
+) -> None:
+    path = tmp_path / "labels.sqlite"
+    imported(path)
+    wait_for_writes()
+    # the import kept the frame of every label, no session having read any; once written, the
+    # frame is no longer held in memory
+    assert len(kept_files(path)) == 1
+    assert _kept_labels._running == {}
+    # a new session's filtered read is that frame filtered: the same rows, columns and dtypes as
+    # the SQL read of the events (which would fail read_without_events_scan)
+    got = read_without_events_scan(path, monkeypatch, **filters)
+    expected = truth(path, **filters)
+    pd.testing.assert_frame_equal(got, expected)
+    assert len(kept_files(path)) == 1  # a filtered frame is not kept a second time
+
+
+def test_events_after_the_import_are_read_on_top_of_the_kept_frame_for_a_filtered_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "labels.sqlite"
+    imported(path)
+    wait_for_writes()
+    with open_store(path) as store:
+        store.append([grade("q1", "d1", 0), grade("q9", "new", 2, annotator="bea")])
+        store.retract([store.events().query("item_id == 'd4' and campaign == 'c1'")["event_id"].iloc[-1]])
+    for filters in ({"annotator": "ann", "campaign": "c1"}, {"annotator": "bea"}):
+        got = read_without_events_scan(path, monkeypatch, **filters)
+        pd.testing.assert_frame_equal(got, truth(path, **filters))
+    ann = read_without_events_scan(path, monkeypatch, annotator="ann", campaign="c1")
+    assert ann.set_index("item_id").loc["d1", "relevance"] == 0 and "d4" not in set(ann.item_id)
+
+
+def test_a_read_while_the_import_keeps_its_frame_waits_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "labels.sqlite"
+    imported(path)
+    wait_for_writes()
+    shutil.rmtree(_kept_labels.folder_of(str(path)))
+    # the keep after the next import is held until the grid-like read below has started
+    started, release = threading.Event(), threading.Event()
+    save = _kept_labels.save
+
+    def slow_save(*args: object) -> None:
+        started.set()
+        release.wait(10)
+        save(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_kept_labels, "save", slow_save)
+    with open_store(path) as store:
+        store.import_labels(
+            pd.DataFrame({"query_id": ["q7"] * 6, "item_id": list("abcdef"), "relevance": 1}),
+            annotator="cid",
+        )
+        assert started.wait(10)
+        threading.Timer(0.2, release.set).start()
+        # a new session reads after the keep is written, from it (no read of every event)
+        got = read_without_events_scan(path, monkeypatch, annotator="cid")
+    assert sorted(got["item_id"]) == list("abcdef")
+    pd.testing.assert_frame_equal(got, truth(path, annotator="cid"))
+
+
+def test_small_imports_keep_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "labels.sqlite"
+    with open_store(path) as store:
+        store.import_labels(
+            pd.DataFrame({"query_id": ["q"] * 3, "item_id": list("abc"), "relevance": 1}),
+            annotator="a",
+        )
+    wait_for_writes()
+    assert kept_files(path) == []

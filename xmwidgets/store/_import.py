@@ -181,4 +181,7 @@ def query_order(query_ids: pd.Series) -> np.ndarray | None:
     codes, _ = pd.factorize(text, sort=True)
     if len(codes) < 2 or bool(np.all(codes[1:] >= codes[:-1])):
         return None
+    if codes.max() < 2**16:
+        # numpy sorts 16-bit integers stably by radix: 6 ms for a million rows, 68 as int64
+        codes = codes.astype(np.uint16)
     return np.argsort(codes, kind="stable")

@@ -28,6 +28,7 @@ import sqlite3
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.feather as feather
 
-__all__ = ["KEPT_FILES", "MIN_ROWS", "folder_of", "load", "save", "save_soon"]
+__all__ = ["KEPT_FILES", "MIN_ROWS", "folder_of", "load", "read_and_save_soon", "save", "save_soon"]
 
 # frames of fewer rows are read from the events fast enough (~0.1 s) to not be worth a file
 MIN_ROWS = 100_000
@@ -44,6 +45,42 @@ _FORMAT = "xmwidgets kept labels 1"
 _writing = threading.Lock()
 # a temporary file older than this is the leftover of a killed write
 _STALE_TMP_S = 600.0
+# the longest a load waits for a keep in progress before reading the events itself
+_WAIT_S = 60.0
+
+
+class _Keep:
+    """A keep in progress in this process: once its frame is read (``read`` set), ``frame`` holds
+    it with what identifies it, until the file is written; a load of its file takes it from here
+    rather than reading the events again (a grid opened just after a large import)."""
+
+    def __init__(self) -> None:
+        self.read = threading.Event()
+        # (store id, schema version, last event id, events up to it, the frame)
+        self.frame: tuple[str, str, int, int, pd.DataFrame] | None = None
+        self.thread: threading.Thread | None = None
+
+
+# the keeps of this process still running, by kept file
+_running: dict[Path, _Keep] = {}
+_running_lock = threading.Lock()
+
+
+def _being_kept(con: sqlite3.Connection, path: Path) -> tuple[int, pd.DataFrame] | None:
+    """The frame a keep in progress read for ``path`` (waited for), if it is of ``con``'s store
+    and its events are all there; None when no keep runs or its frame does not fit."""
+    with _running_lock:
+        keep = _running.get(path)
+    if keep is None or keep.thread is threading.current_thread():
+        return None
+    keep.read.wait(_WAIT_S)
+    read = keep.frame
+    if read is None:
+        return None
+    store_id, version, last, events, frame = read
+    if (store_id, version) != _identity(con) or _events_up_to(con, last) != events:
+        return None
+    return last, frame
 
 
 def folder_of(store_path: str) -> Path:
@@ -77,6 +114,9 @@ def load(
     Called inside a read transaction of ``con`` (the counts it checks see the same snapshot).
     """
     path = _file(store_path, query)
+    being_kept = _being_kept(con, path)
+    if being_kept is not None:
+        return being_kept
     try:
         if not path.is_file():
             return None
@@ -150,22 +190,54 @@ def save_soon(
     """:func:`save` on a thread of its own (with its own connection, ``connect()``), so that the
     read that made ``frame`` returns at once. The frame is not changed afterwards (labels()
     returns copies of it and replaces it rather than editing it)."""
+    return read_and_save_soon(connect, store_path, query, lambda con: (last, frame))
+
+
+def read_and_save_soon(
+    connect: Any,
+    store_path: str,
+    query: tuple[Any, ...],
+    read: Callable[[sqlite3.Connection], tuple[int, pd.DataFrame]],
+) -> threading.Thread:
+    """On a thread of its own, with its own connection (``connect()``): ``read(con)`` gives the
+    frame of ``query`` and its last event id, and :func:`save` keeps it. A read error is a
+    warning, as a write error is: the events are read instead next time."""
+    path = _file(store_path, query)
+    keep = _Keep()
 
     def run() -> None:
         try:
-            con = connect()
-        except sqlite3.Error:
-            return
-        try:
-            save(con, store_path, query, last, frame)
+            try:
+                con = connect()
+            except sqlite3.Error:
+                return
+            try:
+                last, frame = read(con)
+                keep.frame = (*_identity(con), last, _events_up_to(con, last), frame)
+                keep.read.set()
+                save(con, store_path, query, last, frame)
+            except (sqlite3.Error, ValueError, pa.ArrowException) as exc:
+                warnings.warn(
+                    f"could not read the labels of store {store_path!r} to keep them ({exc}); "
+                    "the next session reads them from the store's events instead",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+            finally:
+                con.close()
         finally:
-            con.close()
+            with _running_lock:
+                if _running.get(path) is keep:
+                    del _running[path]
+            keep.read.set()
 
     # not a daemon: a script that reads its labels and ends still leaves the file (the interpreter
     # waits for the write, a fraction of a second); a kill leaves at most a temporary file
-    thread = threading.Thread(target=run, name="xmwidgets-keep-labels", daemon=False)
-    thread.start()
-    return thread
+    keep.thread = threading.Thread(target=run, name="xmwidgets-keep-labels", daemon=False)
+    with _running_lock:
+        _running[path] = keep
+    keep.thread.start()
+    return keep.thread
 
 
 def _prune(folder: Path) -> None:

@@ -30,6 +30,7 @@ __all__ = [
     "DEFAULTS",
     "check_filters",
     "column_ref",
+    "filter_values",
     "full_column",
     "project",
     "read_frame",
@@ -391,7 +392,7 @@ def project(columns: Sequence[str] | None, available: Mapping[str, str]) -> dict
     return {c: d for c, d in available.items() if c in wanted}
 
 
-def _values(value: Any) -> list[str]:
+def filter_values(value: Any) -> list[str]:
     """A filter's values: one value or a sequence of them, as text."""
     if isinstance(value, str) or not isinstance(value, Iterable):
         return [str(value)]
@@ -408,7 +409,7 @@ def check_filters(**filters: Any) -> None:
     """
     role = filters.get("role")
     if role is not None:
-        unknown = [v for v in _values(role) if v not in ROLES]
+        unknown = [v for v in filter_values(role) if v not in ROLES]
         if unknown:
             raise ValueError(
                 f"unknown role(s) {', '.join(map(repr, unknown))}: the roles are "
@@ -437,5 +438,5 @@ def where_clauses(alias: str, **filters: Any) -> tuple[list[str], list[Any]]:
         else:
             # any number of values through one parameter (no SQLite variable limit)
             clauses.append(f"{ref} IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps(_values(value)))
+            params.append(json.dumps(filter_values(value)))
     return clauses, params

@@ -31,7 +31,15 @@ from ._files import (
     read_only_reason,
 )
 from ._import import import_columns
-from ._read import ALWAYS_READ, CODED_COLUMNS, check_filters, project, read_frame, where_clauses
+from ._read import (
+    ALWAYS_READ,
+    CODED_COLUMNS,
+    check_filters,
+    filter_values,
+    project,
+    read_frame,
+    where_clauses,
+)
 from ._schema import CURRENT_KEY, EVENT_KEY, check_file, create, identify, upgrade
 from ._validate import INSERT_COLUMNS, normalize_event, now_micros
 from ._write import insert_values, note, retract_one
@@ -325,6 +333,14 @@ class Store:
             is the current value; the event ids follow that order. Grouping keeps the cost of
             updating the labels index the same whatever the order of the rows.
 
+        Notes
+        -----
+        After an import of 100,000 rows or more into a store file, a background thread reads all
+        the labels once (about a second per million) and keeps them beside the file
+        (``<store>.xmw-labels/``): a grid opened next, in this session or another, and any
+        filtered ``labels()`` then start from that frame instead of reading every event; a read
+        that comes while it runs waits for it.
+
         Examples
         --------
         >>> store = Store(":memory:")
@@ -360,6 +376,10 @@ class Store:
                 note(con, used, names)
             finally:
                 con.execute("PRAGMA cache_size = -2000")
+        if n >= _kept_labels.MIN_ROWS:
+            # what a grid or an analysis reads next comes from this frame (filtered), not from
+            # a read of every event: see _read_labels_frame
+            self._keep_all_labels_soon()
         return n
 
     # ------------------------------------------------------------------ reading
@@ -517,7 +537,7 @@ class Store:
             # in event order through current_ids: events is read sequentially
             clauses, params = where_clauses("e", **filters)
             where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-            from_where = f"FROM current_ids i JOIN events e ON e.event_id = i.event_id{where}"
+            from_where = f"{_ALL_LABELS_FROM}{where}"
         else:
             # by key: seeks on the query ids
             clauses, params = by_key
@@ -540,7 +560,14 @@ class Store:
                 frame = self._labels_delta(con, cache[2], cache[1], *delta_filters, read, constants)
             else:
                 frame = self._read_labels_frame(
-                    con, query, last, delta_filters, read, constants, by_key=query_ids is not None
+                    con,
+                    query,
+                    last,
+                    delta_filters,
+                    read,
+                    constants,
+                    by_key=query_ids is not None,
+                    filters=filters,
                 )
             self._labels_cache = (query, last, frame)
             if columns is not None and list(columns) != list(frame.columns):
@@ -560,24 +587,70 @@ class Store:
         constants: Mapping[str, str],
         *,
         by_key: bool,
+        filters: Mapping[str, Any],
     ) -> pd.DataFrame:
         """The labels of ``query`` as of event ``last`` when nothing in memory can be refreshed:
         from the frame an earlier session kept beside the store file (``_kept_labels``) and the
-        events since, or from all the events (and then kept for the next session, when large)."""
+        events since; else, for a filtered read, from the kept frame of all the labels, filtered;
+        else from all the events (and then kept for the next session, when large)."""
         from_where, params, _ = query
         keeps = not by_key and self.path != ":memory:"
         kept = _kept_labels.load(con, self.path, query) if keeps else None
-        if kept is not None and kept[0] == last:
-            return kept[1]
-        if kept is not None and last - kept[0] <= max(_DELTA_EVENTS, len(kept[1]) // 20):
-            frame = self._labels_delta(con, kept[1], kept[0], *delta_filters, read, constants)
-            if last - kept[0] > _KEEP_AGAIN_EVENTS and self._read_only is None:
-                _kept_labels.save_soon(self._connect_reader, self.path, query, last, frame)
-            return frame
+        if kept is not None:
+            frame = self._kept_up_to(con, kept, last, query, delta_filters, read, constants)
+            if frame is not None:
+                return frame
+        if keeps and query != _ALL_LABELS:
+            every = _kept_labels.load(con, self.path, _ALL_LABELS)
+            if every is not None:
+                frame = self._kept_up_to(con, every, last, _ALL_LABELS, ([], []), LABEL_COLUMNS, {})
+                if frame is not None:
+                    return _filtered(frame, filters, read)
         frame = self._frame(con, read, from_where, list(params), constants=constants)
         if keeps and len(frame) >= _kept_labels.MIN_ROWS and self._read_only is None:
             _kept_labels.save_soon(self._connect_reader, self.path, query, last, frame)
         return frame
+
+    def _kept_up_to(
+        self,
+        con: sqlite3.Connection,
+        kept: tuple[int, pd.DataFrame],
+        last: int,
+        query: tuple[Any, ...],
+        delta_filters: tuple[list[str], list[Any]],
+        read: Mapping[str, str],
+        constants: Mapping[str, str],
+    ) -> pd.DataFrame | None:
+        """A kept frame (its last event id, the frame) brought up to event ``last`` by the events
+        since (kept again when they are many); None when too many came since to read them so."""
+        since, frame = kept
+        if since == last:
+            return frame
+        if last - since > max(_DELTA_EVENTS, len(frame) // 20):
+            return None
+        frame = self._labels_delta(con, frame, since, *delta_filters, read, constants)
+        if last - since > _KEEP_AGAIN_EVENTS and self._read_only is None:
+            _kept_labels.save_soon(self._connect_reader, self.path, query, last, frame)
+        return frame
+
+    def _keep_all_labels_soon(self) -> None:
+        """Read all the labels on a thread of its own and keep them beside the store file: after
+        a large import, the next session (or a grid opened a moment later) filters that frame
+        instead of reading every event (see ``_filtered``)."""
+        if self.path == ":memory:" or self._read_only is not None:
+            return
+
+        def read(con: sqlite3.Connection) -> tuple[int, pd.DataFrame]:
+            # one read transaction: the frame and its last event id are of the same snapshot
+            con.execute("BEGIN")
+            try:
+                last = con.execute("SELECT ifnull(max(event_id), 0) FROM events").fetchone()[0]
+                frame = self._frame(con, LABEL_COLUMNS, _ALL_LABELS_FROM, [], parallel=False)
+                return last, frame
+            finally:
+                con.execute("COMMIT")
+
+        _kept_labels.read_and_save_soon(self._connect_reader, self.path, _ALL_LABELS, read)
 
     def _connect_reader(self) -> sqlite3.Connection:
         """A new read-only connection to this store (usable from any thread)."""
@@ -681,6 +754,21 @@ def constant_columns(
     }
 
 
+def _filtered(
+    frame: pd.DataFrame, filters: Mapping[str, Any], read: Mapping[str, str]
+) -> pd.DataFrame:
+    """The rows of a frame of all the labels that ``filters`` keep (a value, a list of values or
+    None, as ``where_clauses`` takes them), with the columns ``read``: what the filtered SQL read
+    gives (a null never equals a value; ``role`` reads as its default already)."""
+    keep = np.ones(len(frame), dtype=bool)
+    for col, value in filters.items():
+        if value is None:
+            continue
+        keep &= frame[col].isin(filter_values(value)).fillna(False).to_numpy(dtype=bool)
+    rows = frame[list(read)]
+    return rows if bool(keep.all()) else rows[keep].reset_index(drop=True)
+
+
 def _joined(
     *parts: tuple[list[str], list[Any]],
 ) -> tuple[list[str], list[Any]]:
@@ -688,6 +776,9 @@ def _joined(
     return [c for p in parts for c in p[0]], [v for p in parts for v in p[1]]
 
 
+# the labels() read of every label, all columns (the query of an unfiltered call)
+_ALL_LABELS_FROM = "FROM current_ids i JOIN events e ON e.event_id = i.event_id"
+_ALL_LABELS: tuple[Any, ...] = (_ALL_LABELS_FROM, (), tuple(LABEL_COLUMNS))
 # pandas 3 always copies on write: a shallow copy of a frame can then never change the original
 _COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3 or bool(
     getattr(pd.options.mode, "copy_on_write", False) is True
