@@ -18,7 +18,15 @@ export function markFocused(previous: HTMLElement | null, tile: HTMLElement): HT
   if (previous !== tile) {
     if (previous) {
       previous.classList.remove("xmw-focused");
-      previous.tabIndex = -1;
+      // The tab index of the element that has the DOM focus: Chromium checks at once that it is
+      // still focusable, laying the page out in the key handler (~2 ms a key in JupyterLab, the
+      // largest part of a grade's handling). The DOM focus moves on before the next frame
+      // (FrameFocus), so the index waits for that frame (unless the tile got the mark back).
+      if (previous === document.activeElement && typeof requestAnimationFrame === "function") {
+        requestAnimationFrame(() => {
+          if (!previous.classList.contains("xmw-focused")) previous.tabIndex = -1;
+        });
+      } else previous.tabIndex = -1;
     }
     tile.classList.add("xmw-focused");
     tile.tabIndex = 0;
