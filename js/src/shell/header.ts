@@ -8,6 +8,7 @@
 import { make, setText } from "./dom";
 import type { GoToBox } from "./goto";
 import { SUPPRESS } from "./media";
+import type { QueryPin } from "./pin";
 import type { Progress, ScaleSpec } from "./protocol";
 import { buildLegend } from "./rubric";
 
@@ -62,6 +63,8 @@ export class Header {
   private legend: HTMLElement = make("dl", "xmw-legend");
   /** What a page is called in the progress line and the done badges (the task's `unit`). */
   unit: UnitNames = QUERY_UNIT;
+  /** The bar that repeats the query and the position once the header is scrolled away. */
+  pin: QueryPin | null = null;
 
   constructor(goTo: GoToBox) {
     this.queryBox.setAttribute("aria-label", "query");
@@ -124,15 +127,17 @@ export class Header {
 
   /** "candidate k of N · j/N judged", and the done badge (the whole campaign's when `allDone`). */
   showPosition(position: Position | null, allDone: boolean): void {
-    if (!position) {
-      showCut(this.position, "");
-    } else {
+    let where = "";
+    if (position) {
       const at = position.focused === null ? "" : `candidate ${position.focused + 1} of ${position.total} · `;
-      showCut(this.position, `${at}${position.summary ?? `${position.judged}/${position.total} judged`}`);
+      where = `${at}${position.summary ?? `${position.judged}/${position.total} judged`}`;
     }
+    showCut(this.position, where);
     const done = !!position?.done;
     if (this.done.hidden !== (!done && !allDone)) this.done.hidden = !done && !allDone;
-    showCut(this.done, allDone ? `✓ all ${this.unit.many} done` : done ? `✓ ${this.unit.one} done` : "");
+    const badge = allDone ? `✓ all ${this.unit.many} done` : done ? `✓ ${this.unit.one} done` : "";
+    showCut(this.done, badge);
+    this.pin?.showWhere(where, badge);
     this.element.classList.toggle("xmw-query-done", done);
     this.element.classList.toggle("xmw-all-done", allDone);
   }

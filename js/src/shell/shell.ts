@@ -25,6 +25,7 @@ import { releaseImages, renderParts } from "./media";
 import { mediaKey, onePlayerAtATime, reclaimFocusFromMedia } from "./media-keys";
 import { lastQueryNotice, NoticeLine } from "./notices";
 import { PaintTiming } from "./paint-timing";
+import { QueryPin } from "./pin";
 import { type CachedPage, PageCache, RequestIds } from "./prefetch";
 import { prefetchAround } from "./prefetch-plan";
 import {
@@ -115,6 +116,8 @@ export function renderShell(
     () => focusBody(true, false),
   );
   const header = new Header(goTo);
+  const pin = new QueryPin(root, header.queryBox);
+  header.pin = pin;
   const banners = new Banners();
   const help = new HelpOverlay(() => focusBody(true, false));
 
@@ -169,7 +172,7 @@ export function renderShell(
   if (body.headerElement) header.queryBox.after(body.headerElement);
   // notices over the key hint: room the header has anyway, under the annotator's eyes and over no tile
   header.hintSlot.append(notices.dock);
-  root.append(header.element, banners.error);
+  root.append(header.element, pin.element, banners.error);
   // "none relevant" in the status row, whose height it keeps: a banner of its own under the
   // header pushed every tile down by its height when x was pressed (and up again)
   header.done.after(banners.none);
@@ -227,6 +230,7 @@ export function renderShell(
     releaseImages(header.queryBox);
     releaseImages(body.element);
     header.queryBox.replaceChildren(renderParts(page.query.parts, entry.urls, page.query_id));
+    pin.showQuery(page.query.parts, header.queryBox);
     header.showConcepts(page.concepts ?? []);
     body.show(entry, samePage);
     loading.hide();
@@ -263,6 +267,7 @@ export function renderShell(
     const hadFocus = hasFocus(); // before the focused tile leaves the DOM
     shown = null;
     header.queryBox.replaceChildren();
+    pin.showQuery([], header.queryBox);
     header.showConcepts([]);
     body.clear();
     loading.show(index);
@@ -458,6 +463,7 @@ export function renderShell(
     batcher.dispose();
     cleanups.dispose();
     notices.dispose();
+    pin.dispose();
     cache.clear();
     root.remove();
   };

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { QueryPin, querySummary } from "../src/shell/pin";
+import type { Part } from "../src/shell/protocol";
+
+const text = (t: string): Part => ({ kind: "text", column: "text", text: t }) as Part;
+const media = (kind: "image" | "audio" | "video"): Part => ({ kind, column: kind }) as Part;
+
+describe("querySummary", () => {
+  it("is the query's text on one line, its parts joined", () => {
+    expect(querySummary([text("a red\n circle"), media("image"), text("  at night ")])).toBe("a red circle · at night");
+  });
+
+  it("names the media of a query without text", () => {
+    expect(querySummary([media("image")])).toBe("image query");
+    expect(querySummary([media("audio"), media("video")])).toBe("audio + video query");
+    expect(querySummary([])).toBe("");
+  });
+
+  it("cuts a long text (the bar cuts it further on screen)", () => {
+    const summary = querySummary([text("word ".repeat(200))]);
+    expect(summary.length).toBe(300);
+    expect(summary.endsWith("…")).toBe(true);
+  });
+
+  it("shows text as text: markup in a query is not parsed", () => {
+    const root = document.createElement("div");
+    const box = document.createElement("div");
+    const pin = new QueryPin(root, box);
+    pin.showQuery([text("<b>bold</b> & <img src=x onerror=alert(1)>")], box);
+    expect(pin.element.querySelector(".xmw-pin-query")?.textContent).toBe("<b>bold</b> & <img src=x onerror=alert(1)>");
+    expect(pin.element.querySelectorAll("b, img").length).toBe(0);
+    pin.dispose();
+  });
+});
+
+describe("QueryPin", () => {
+  it("repeats the query, its first image and where the annotator is; pinned only when told", () => {
+    const root = document.createElement("div");
+    const box = document.createElement("div");
+    const img = document.createElement("img");
+    img.className = "xmw-part xmw-image";
+    img.src = "blob:query-image";
+    box.append(img);
+    const pin = new QueryPin(root, box);
+    root.append(pin.element);
+    document.body.append(root);
+    expect(root.dataset.pinned).toBe("false");
+    pin.showQuery([media("image"), text("a cat")], box);
+    pin.showWhere("candidate 9 of 20 · 8/20 judged", "✓ query done");
+    expect(pin.element.textContent).toBe("a catcandidate 9 of 20 · 8/20 judged · ✓ query done");
+    expect(pin.element.querySelector<HTMLImageElement>(".xmw-pin-image")?.src).toBe("blob:query-image");
+    expect(pin.element.getAttribute("aria-hidden")).toBe("true");
+    pin.pin(true);
+    expect(root.dataset.pinned).toBe("true");
+    pin.pin(false);
+    expect(root.dataset.pinned).toBe("false");
+    // the next query, without an image: no thumbnail left from the last one
+    pin.showQuery([text("a dog")], document.createElement("div"));
+    expect(pin.element.querySelector(".xmw-pin-image")).toBeNull();
+    pin.dispose();
+    root.remove();
+  });
+});
