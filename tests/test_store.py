@@ -20,6 +20,7 @@ import pytest
 
 from xmwidgets._contract import EVENT_COLUMNS, LABEL_COLUMNS, LABEL_KEY
 from xmwidgets.store import Store, StoreError, open_store
+from xmwidgets.store._schema import SCHEMA_VERSION
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import Location
@@ -541,9 +542,11 @@ def test_newer_schema_version_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "labels.sqlite"
     open_store(path).close()
     con = sqlite3.connect(path)
-    con.execute("PRAGMA user_version = 4")
+    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     con.close()
-    with pytest.raises(StoreError, match=r"schema version 4, newer .* upgrade xmwidgets"):
+    with pytest.raises(
+        StoreError, match=rf"schema version {SCHEMA_VERSION + 1}, newer .* upgrade xmwidgets"
+    ):
         open_store(path)
 
 

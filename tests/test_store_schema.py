@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pytest
@@ -21,12 +22,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pg_server  # the test helper next to this file
 from test_store import current
 
+if TYPE_CHECKING:
+    from conftest import Location
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_schema_version_is_3() -> None:
+def test_schema_version_is_4() -> None:
     # bump this test with a migration and a test that starts from the schema before it
-    assert SCHEMA_VERSION == 3
+    from xmwidgets.store._postgres import SCHEMA_VERSION as PG_SCHEMA_VERSION
+
+    assert SCHEMA_VERSION == PG_SCHEMA_VERSION == 4
 
 
 # --------------------------------------------------------------------- stores of older versions
@@ -164,9 +170,9 @@ def test_sqlite_store_of_version_1_is_upgraded_in_place(tmp_path: Path) -> None:
         assert pairs.other_id.tolist() == ["b", "c"] and pairs.choice.tolist() == ["tie", "a"]
         assert pairs.role.tolist() == ["annotator", "adjudicator"]
     con = sqlite3.connect(path)
-    assert con.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     meta = dict(con.execute("SELECT key, value FROM meta"))
-    assert meta["schema_version"] == "3" and len(meta["store_id"]) == 36
+    assert meta["schema_version"] == str(SCHEMA_VERSION) and len(meta["store_id"]) == 36
     con.close()
     with open_store(path):  # opening again changes nothing
         pass
@@ -233,6 +239,64 @@ def test_sqlite_upgrade_of_a_random_history_matches_the_definition(
             assert labels.event_id.tolist() == _reference(store)
 
 
+def _as_version_3(location: Location) -> None:
+    """Make the store at ``location`` what schema version 3 left: version 4 only added the
+    rubrics table (empty on upgrade), so dropping it and the version number is that store."""
+    if location.kind == "sqlite":
+        con = sqlite3.connect(location.where, isolation_level=None)
+        con.execute("DROP TABLE rubrics")
+        con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+        con.execute("PRAGMA user_version = 3")
+        con.close()
+        return
+    import sqlalchemy as sa
+
+    from xmwidgets.store._postgres import engine_url
+
+    engine = sa.create_engine(engine_url(location.where))
+    with engine.begin() as con:
+        con.execute(sa.text("DROP TABLE xmw_rubrics"))
+        con.execute(sa.text("UPDATE xmw_meta SET value = '3' WHERE key = 'schema_version'"))
+    engine.dispose()
+
+
+def test_a_store_of_version_3_is_upgraded_and_learns_the_rubric_of_each_version(
+    location: Location,
+) -> None:
+    from xmwidgets.scale import Level, Scale
+
+    grades = pd.DataFrame(
+        {"query_id": ["q1", "q1", "q2"], "item_id": ["d1", "d2", "d1"], "relevance": [3, 2, 0]}
+    )
+    with location() as store:
+        store.import_labels(grades, annotator="ana", campaign="c", guideline_version="v1")
+        store.import_labels(grades, annotator="ana", campaign="c", guideline_version="v0")
+        before = store.labels()
+    _as_version_3(location)
+    store = location()  # upgraded in place
+    assert store.labels().equals(before) and store.rubrics().empty
+    two = Scale([Level(0, "no"), Level(1, "yes")], name="bin", version="v1")
+    # v1 was judged on four levels before rubrics were recorded: a two-level rubric is refused
+    with pytest.raises(StoreError) as caught:
+        store.register_rubric(two, campaign="c")
+    message = str(caught.value)
+    assert "already holds judgements under guideline version 'v1' of campaign 'c'" in message
+    assert "relevance 2, 3, not a level of this rubric (levels 0 'no', 1 'yes')" in message
+    assert "rubric.revise(version='v2')" in message  # v0 and v1 are taken
+    four = Scale([Level(v, f"level {v}") for v in range(4)], name="four", version="v1")
+    store.register_rubric(four, campaign="c")
+    assert store.rubrics()[["guideline_version", "name"]].values.tolist() == [["v1", "four"]]
+    renamed = Scale([Level(v, f"grade {v}") for v in range(4)], name="four", version="v1")
+    with pytest.raises(StoreError, match="guideline version 'v1' of campaign 'c' was stored"):
+        store.register_rubric(renamed, campaign="c")
+    assert store.labels().equals(before)
+    store.close()
+    if location.kind == "sqlite":
+        con = sqlite3.connect(location.where)
+        assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        con.close()
+
+
 def _pg_database() -> tuple[pg_server.PgServer, str]:
     server = pg_server.server()
     return server, server.new_database()
@@ -277,7 +341,7 @@ def test_postgres_store_of_version_1_is_upgraded_in_place() -> None:
         assert store.labels().relevance.tolist() == [2]  # the version-1 value is back
     with engine.begin() as con:
         meta = dict(con.execute(sa.text("SELECT key, value FROM xmw_meta")).all())
-    assert meta["schema_version"] == "3" and len(meta["store_id"]) == 36
+    assert meta["schema_version"] == str(SCHEMA_VERSION) and len(meta["store_id"]) == 36
     engine.dispose()
 
 
@@ -404,7 +468,8 @@ def test_postgres_store_of_a_newer_version_is_refused() -> None:
         con.execute(sa.text("UPDATE xmw_meta SET value = '7' WHERE key = 'schema_version'"))
     engine.dispose()
     with pytest.raises(
-        StoreError, match=r"schema version 7, newer than this xmwidgets can read \(3\)"
+        StoreError,
+        match=rf"schema version 7, newer than this xmwidgets can read \({SCHEMA_VERSION}\)",
     ):
         open_store(server.url(database))
 

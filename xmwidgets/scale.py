@@ -156,7 +156,11 @@ class Scale:
         Name of the scale, shown in the key map.
     version : str, optional
         The guideline version recorded on every judgement. Defaults to ``"<name>@<hash>"`` where the
-        hash covers the levels, flags and texts, so editing a definition gives a new version.
+        hash covers the levels, flags and texts, so editing a definition gives a new version. A
+        version names one rubric: the store records the rubric of each version per campaign
+        (``store.rubrics()``) and refuses a widget that opens with another rubric under a version
+        already used there (see :meth:`~xmwidgets.Store.register_rubric`): give an edited rubric
+        a new version (:meth:`revise`).
     flags : sequence of Flag, str or mapping
         Flags an annotator may set (stored comma-separated in ``flags``). A built-in name
         (``"ambiguous-query"``, ``"dissonant"``, ``"broken-media"``, ``"near-duplicate"``,

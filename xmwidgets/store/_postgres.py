@@ -19,6 +19,9 @@ database may hold other tables):
     One row: the last event id handed out.
 ``xmw_used_columns``
     The optional value columns that hold a value somewhere; reading skips the others.
+``xmw_rubrics``
+    The rubric each guideline version names, per campaign (as SQLite's ``rubrics``, see
+    ``_rubrics``).
 
 Event ids and readers: a writer takes the next ids from ``xmw_counter`` with an UPDATE, whose
 row lock it holds until it commits. So writers commit one after the other, in id order, and a
@@ -27,7 +30,7 @@ writers commit misses nothing (a sequence would hand out ids that become visible
 
 Versions: 2 adds ``store_id`` and ``xmw_used_columns``; 3 adds the event columns ``other_id``,
 ``choice``, ``rank`` and ``role`` and rebuilds ``xmw_current`` and ``xmw_superseded`` under the
-wider key (as the SQLite store's version 3).
+wider key (as the SQLite store's version 3); 4 adds ``xmw_rubrics`` (as SQLite's version 4).
 
 Imported only when a ``postgresql://`` URL is opened.
 """
@@ -40,7 +43,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -58,6 +61,7 @@ from ._read import (
     full_column,
     project,
 )
+from ._rubrics import JudgedValues, as_rubric, check_import, register, rubrics_frame, version_of
 from ._sqlite import Store
 from ._validate import INSERT_COLUMNS, normalize_event, now_micros
 from ._write import KEY_FIELDS, RETRACTION_TARGET, retraction_key
@@ -78,9 +82,12 @@ except ImportError as exc:  # pragma: no cover
         f"({exc.name} is not installed)"
     ) from exc
 
+if TYPE_CHECKING:
+    from ..scale import Scale
+
 __all__ = ["SCHEMA_VERSION", "PostgresStore", "create_schema", "engine_url"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _FORMAT = "xmwidgets label store"
 # pg_advisory_xact_lock key for creating/upgrading the schema ("xmwg")
 _SCHEMA_LOCK = 0x786D7767
@@ -215,7 +222,19 @@ def _migrate_to_3(con: sa.Connection) -> None:
     )
 
 
-_MIGRATIONS = {2: _migrate_to_2, 3: _migrate_to_3}
+def _migrate_to_4(con: sa.Connection) -> None:
+    """Version 4: the rubric each guideline version names, per campaign (``_rubrics``); empty
+    after the upgrade, as SQLite's version 4."""
+    con.execute(
+        sa.text(
+            "CREATE TABLE xmw_rubrics (campaign text NOT NULL, guideline_version text NOT NULL, "
+            "name text NOT NULL, fingerprint text NOT NULL, content text NOT NULL, "
+            "created_at bigint NOT NULL, PRIMARY KEY (campaign, guideline_version))"
+        )
+    )
+
+
+_MIGRATIONS = {2: _migrate_to_2, 3: _migrate_to_3, 4: _migrate_to_4}
 _OPTIONAL_COLUMNS = set(EVENT_COLUMNS) - ALWAYS_READ
 
 
@@ -662,7 +681,7 @@ class PostgresStore(Store):
         annotator: str | None = None,
         campaign: str = "default",
         task: str = "grade",
-        guideline_version: str | None = None,
+        guideline_version: str | Scale | None = None,
     ) -> int:
         """Bulk-load existing judgements with COPY, one event per row (see ``Store.import_labels``)."""
         if task not in TASKS:
@@ -676,8 +695,9 @@ class PostgresStore(Store):
             constants["annotator"] = str(annotator)
         if "created_at" not in values:
             constants["created_at"] = now_micros()
-        if guideline_version is not None:
-            constants["guideline_version"] = str(guideline_version)
+        version = version_of(guideline_version)
+        if version is not None:
+            constants["guideline_version"] = version
         for text in constants.values():
             if isinstance(text, str) and "\x00" in text:
                 raise StoreError(
@@ -691,6 +711,7 @@ class PostgresStore(Store):
         def work(con: sa.Connection, first: int) -> None:
             # the key sort of _apply_values in memory, not in temp files (default 4 MB)
             con.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+            check_import(_Rubrics(con), guideline_version, campaign, values, self.path)
             self._note_used(con, [*used, *constants])
             ids = range(first, first + n)
             raw = con.connection.driver_connection
@@ -703,6 +724,40 @@ class PostgresStore(Store):
 
         self._write_with_ids(n, work, first_row)
         return n
+
+    # ------------------------------------------------------------------ rubrics
+    def register_rubric(self, scale: Scale, *, campaign: str = "default") -> None:
+        """Record ``scale`` as the rubric its version names in ``campaign``, or refuse another
+        one (see ``Store.register_rubric``). Two processes recording different rubrics under one
+        version at once: the first commit wins, the other is refused."""
+        scale, campaign = as_rubric(scale), str(campaign)
+
+        def known(con: sa.Connection) -> bool:
+            table = _Rubrics(con)
+            if table.find(campaign, scale.version) is None:
+                return False
+            register(table, scale, campaign, self.path, record=False)
+            return True
+
+        if not self._query(known):
+            self._query(
+                lambda con: register(_Rubrics(con), scale, campaign, self.path, record=True)
+            )
+
+    def rubrics(self, *, campaign: str | None = None) -> pd.DataFrame:
+        """The rubric stored for each guideline version (see ``Store.rubrics``)."""
+        where = "" if campaign is None else " WHERE campaign = :c"
+        rows = self._query(
+            lambda con: con.execute(
+                sa.text(
+                    "SELECT campaign, guideline_version, name, fingerprint, content, created_at "
+                    f'FROM xmw_rubrics{where} ORDER BY campaign COLLATE "C", created_at, '
+                    'guideline_version COLLATE "C"'
+                ),
+                {} if campaign is None else {"c": str(campaign)},
+            ).all()
+        )
+        return rubrics_frame(rows)
 
     # ------------------------------------------------------------------ reading
     def _read_frame(
@@ -824,4 +879,52 @@ class PostgresStore(Store):
                     sa.text("SELECT coalesce(max(event_id), 0) FROM xmw_events")
                 ).scalar_one()
             )
+        )
+
+
+class _Rubrics:
+    """``xmw_rubrics`` on a connection in a transaction (``_rubrics.RubricTable``)."""
+
+    def __init__(self, con: sa.Connection) -> None:
+        self.con = con
+
+    def find(self, campaign: str, version: str) -> tuple[str, str] | None:
+        row = self.con.execute(
+            sa.text(
+                "SELECT fingerprint, content FROM xmw_rubrics "
+                "WHERE campaign = :c AND guideline_version = :v"
+            ),
+            {"c": campaign, "v": version},
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    def taken(self, campaign: str) -> set[str]:
+        rows = self.con.execute(
+            sa.text(
+                "SELECT guideline_version FROM xmw_rubrics WHERE campaign = :c UNION "
+                "SELECT DISTINCT guideline_version FROM xmw_events "
+                "WHERE campaign = :c AND guideline_version IS NOT NULL"
+            ),
+            {"c": campaign},
+        )
+        return {r[0] for r in rows}
+
+    def judged(self, campaign: str, version: str) -> JudgedValues | None:
+        levels, count, low, high = self.con.execute(
+            sa.text(
+                "SELECT array_agg(DISTINCT relevance) FILTER (WHERE relevance IS NOT NULL), "
+                "count(magnitude), min(magnitude), max(magnitude) FROM xmw_events "
+                "WHERE campaign = :c AND guideline_version = :v AND retracts IS NULL"
+            ),
+            {"c": campaign, "v": version},
+        ).one()
+        return JudgedValues(frozenset(int(v) for v in levels or ()), int(count), low, high)
+
+    def insert(self, row: dict[str, Any]) -> None:
+        self.con.execute(
+            sa.text(
+                f"INSERT INTO xmw_rubrics ({', '.join(row)}) "
+                f"VALUES ({', '.join(':' + c for c in row)}) ON CONFLICT DO NOTHING"
+            ),
+            row,
         )

@@ -30,11 +30,17 @@ Tables
 ``names``
     The distinct values of the low-cardinality text columns (campaign, task, annotator,
     guideline_version, role, choice), so that reading can fetch them as small integer codes.
+``rubrics``
+    From version 4 on: per (campaign, guideline_version) the rubric that version names (its
+    compared content as JSON, a fingerprint of it, the scale's name, when it was recorded), so that
+    a second rubric under the same version is refused (``_rubrics``).
 
 Versions: 1 is the first layout; 2 adds ``store_id``; 3 adds the event columns ``other_id``,
 ``choice``, ``rank`` and ``role`` and widens the key of ``current`` by ``other_id`` and
 ``guideline_version`` (``_migrate_to_3`` rebuilds ``current``, ``current_ids`` and ``superseded``
-from the events, so that each key of the new layout has its own current value and undo chain).
+from the events, so that each key of the new layout has its own current value and undo chain);
+4 adds ``rubrics`` (empty: a version judged before learns its rubric when a widget next opens with
+it, see ``_rubrics``).
 """
 
 from __future__ import annotations
@@ -61,7 +67,7 @@ __all__ = [
 
 # "xmwg" as a big-endian int32: written to the SQLite header so that the file identifies itself
 APPLICATION_ID = 0x786D7767
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -216,14 +222,10 @@ def identify(con: sqlite3.Connection, path: str) -> bool:
             f"store {path!r} has schema version {version}, newer than this xmwidgets can read "
             f"({SCHEMA_VERSION}): upgrade xmwidgets (pip install -U xmwidgets)"
         )
-    if version < 1 or not {
-        "events",
-        "current",
-        "current_ids",
-        "superseded",
-        "used_columns",
-        "names",
-    } <= set(tables):
+    needed = {"events", "current", "current_ids", "superseded", "used_columns", "names"}
+    if version >= 4:
+        needed.add("rubrics")
+    if version < 1 or not needed <= set(tables):
         raise StoreError(
             f"file {path!r} is marked as an xmwidgets store but its schema is incomplete "
             f"(version {version}, tables: {', '.join(tables) or 'none'}); "
@@ -284,8 +286,27 @@ def _migrate_to_3(con: sqlite3.Connection) -> None:
         con.execute(statement)
 
 
+_RUBRICS_V4 = """
+CREATE TABLE rubrics (
+  campaign TEXT NOT NULL, guideline_version TEXT NOT NULL, name TEXT NOT NULL,
+  fingerprint TEXT NOT NULL, content TEXT NOT NULL, created_at INTEGER NOT NULL,
+  PRIMARY KEY (campaign, guideline_version)
+) WITHOUT ROWID
+"""
+
+
+def _migrate_to_4(con: sqlite3.Connection) -> None:
+    """Version 4: the rubric each guideline version names, per campaign (``_rubrics``).
+
+    Empty after the upgrade: the events do not say which rubric they were made under, so a
+    version judged before learns its rubric from the next widget that opens with it (after a
+    check that the judgements stored under it fit that rubric).
+    """
+    con.execute(_RUBRICS_V4)
+
+
 # version -> the step that upgrades a store of the version before it
-_MIGRATIONS = {2: _migrate_to_2, 3: _migrate_to_3}
+_MIGRATIONS = {2: _migrate_to_2, 3: _migrate_to_3, 4: _migrate_to_4}
 
 
 def _migrate(con: sqlite3.Connection, target: int) -> None:

@@ -13,7 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -40,9 +40,13 @@ from ._read import (
     read_frame,
     where_clauses,
 )
+from ._rubrics import JudgedValues, as_rubric, check_import, register, rubrics_frame, version_of
 from ._schema import CURRENT_KEY, EVENT_KEY, check_file, create, identify, upgrade
 from ._validate import INSERT_COLUMNS, normalize_event, now_micros
 from ._write import insert_values, note, retract_one
+
+if TYPE_CHECKING:
+    from ..scale import Scale
 
 __all__ = ["Store", "open_store"]
 
@@ -312,7 +316,7 @@ class Store:
         annotator: str | None = None,
         campaign: str = "default",
         task: str = "grade",
-        guideline_version: str | None = None,
+        guideline_version: str | Scale | None = None,
     ) -> int:
         """Bulk-load existing judgements (qrels, an earlier campaign), one event per row.
 
@@ -322,8 +326,14 @@ class Store:
             Columns ``query_id``, ``item_id``, ``relevance`` (integer levels), an ``annotator``
             column when ``annotator`` is None, and optionally ``best``, ``note``, ``flags``,
             ``created_at`` (naive times are taken as UTC; missing ones are now).
-        annotator, campaign, task, guideline_version
+        annotator, campaign, task
             Values for every row.
+        guideline_version
+            The guideline version of every row: a str such as ``"v1"``, or the rubric (a
+            :class:`~xmwidgets.Scale`) the grades were made under, whose version is stored and
+            which is recorded as the rubric of that version in ``campaign`` (as a widget opening
+            with it does). Either way the grades must be levels of the rubric stored for the
+            version, when one is (see :meth:`register_rubric`).
 
         Returns
         -------
@@ -332,6 +342,12 @@ class Store:
             sorted order, the rows of one query in frame order), so a later row for the same key
             is the current value; the event ids follow that order. Grouping keeps the cost of
             updating the labels index the same whatever the order of the rows.
+
+        Raises
+        ------
+        StoreError
+            A bad frame; grades that are not levels of the rubric of ``guideline_version``; a
+            rubric whose version names another rubric in ``campaign``. Nothing is written then.
 
         Notes
         -----
@@ -361,11 +377,13 @@ class Store:
             constants["annotator"] = str(annotator)
         if "created_at" not in values:
             constants["created_at"] = now_micros()
-        if guideline_version is not None:
-            constants["guideline_version"] = str(guideline_version)
+        version = version_of(guideline_version)
+        if version is not None:
+            constants["guideline_version"] = version
             used.append("guideline_version")
         arrays = [column.tolist() for column in values.values()]
         with self._write() as con:
+            check_import(_Rubrics(con), guideline_version, campaign, values, self.path)
             # a bigger page cache for this connection keeps the `current` B-tree in memory
             con.execute("PRAGMA cache_size = -262144")
             try:
@@ -381,6 +399,51 @@ class Store:
             # a read of every event: see _read_labels_frame
             self._keep_all_labels_soon()
         return n
+
+    # ------------------------------------------------------------------ rubrics
+    def register_rubric(self, scale: Scale, *, campaign: str = "default") -> None:
+        """Record ``scale`` as the rubric its version names in ``campaign``, or refuse it when
+        another rubric is stored under that version. Every widget does this when it opens.
+
+        The same rubric (same levels, definitions, rules, examples, flags and description; keys,
+        names, title, whitespace runs and the order of flags and examples aside) is accepted
+        again, from any process. A version first seen in a store from before this check is
+        recorded after checking that the judgements stored under it fit ``scale``. A read-only
+        store is checked against but not written.
+
+        Raises
+        ------
+        StoreError
+            Another rubric is stored under ``scale.version`` in ``campaign`` (the message lists
+            the differences and a free version to use instead), or the judgements stored under
+            it could not have been made with ``scale``.
+        """
+        scale, campaign = as_rubric(scale), str(campaign)
+        with self._read() as con:
+            table = _Rubrics(con)
+            if self._read_only is not None or table.find(campaign, scale.version) is not None:
+                register(table, scale, campaign, self.path, record=False)
+                return
+        with self._write() as con:
+            register(_Rubrics(con), scale, campaign, self.path, record=True)
+
+    def rubrics(self, *, campaign: str | None = None) -> pd.DataFrame:
+        """The rubric stored for each guideline version, one row per (campaign, version).
+
+        Columns ``campaign, guideline_version, name`` (the scale's), ``fingerprint``, ``summary``
+        (its levels or range, as text), ``content`` (what is compared: levels, range, flags,
+        description, as a dict) and ``created_at`` (when it was recorded, UTC).
+        """
+        where, params = ("", []) if campaign is None else (" WHERE campaign = ?", [str(campaign)])
+        with self._read() as con:
+            if not _Rubrics(con).exists:
+                return rubrics_frame([])
+            rows = con.execute(
+                "SELECT campaign, guideline_version, name, fingerprint, content, created_at "
+                f"FROM rubrics{where} ORDER BY campaign, created_at, guideline_version",
+                params,
+            ).fetchall()
+        return rubrics_frame(rows)
 
     # ------------------------------------------------------------------ reading
     def _frame(
@@ -739,6 +802,62 @@ class Store:
                 .execute("SELECT ifnull(max(event_id), 0) FROM events")
                 .fetchone()[0]
             )
+
+
+class _Rubrics:
+    """The ``rubrics`` table on an SQLite connection in a transaction (``_rubrics.RubricTable``)."""
+
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self.con = con
+        # a read-only store of an older schema is not upgraded: it has no rubrics table
+        self.exists = (
+            con.execute("SELECT 1 FROM sqlite_master WHERE name = 'rubrics'").fetchone() is not None
+        )
+
+    def find(self, campaign: str, version: str) -> tuple[str, str] | None:
+        if not self.exists:
+            return None
+        row = self.con.execute(
+            "SELECT fingerprint, content FROM rubrics WHERE campaign = ? AND guideline_version = ?",
+            (campaign, version),
+        ).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def taken(self, campaign: str) -> set[str]:
+        # every version this store has seen (the names table), and those recorded for campaign
+        rows = self.con.execute(
+            "SELECT value FROM names WHERE col = 'guideline_version'"
+            + (
+                " UNION SELECT guideline_version FROM rubrics WHERE campaign = ?"
+                if self.exists
+                else ""
+            ),
+            (campaign,) if self.exists else (),
+        )
+        return {r[0] for r in rows}
+
+    def judged(self, campaign: str, version: str) -> JudgedValues | None:
+        seen = self.con.execute(
+            "SELECT 1 FROM names WHERE col = 'guideline_version' AND value = ?", (version,)
+        ).fetchone()
+        if seen is None:  # no event ever had this version: nothing to scan
+            return None
+        where = "campaign = ? AND guideline_version = ? AND retracts IS NULL"
+        levels = self.con.execute(
+            f"SELECT DISTINCT relevance FROM events WHERE {where} AND relevance IS NOT NULL",
+            (campaign, version),
+        ).fetchall()
+        count, low, high = self.con.execute(
+            f"SELECT count(magnitude), min(magnitude), max(magnitude) FROM events WHERE {where}",
+            (campaign, version),
+        ).fetchone()
+        return JudgedValues(frozenset(int(r[0]) for r in levels), int(count), low, high)
+
+    def insert(self, row: dict[str, Any]) -> None:
+        self.con.execute(
+            f"INSERT OR IGNORE INTO rubrics ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+            tuple(row.values()),
+        )
 
 
 def constant_columns(

@@ -154,7 +154,11 @@ class TaskWidget(CandidatePool, BrowserMessages, JudgeBatches, anywidget.AnyWidg
         self._page_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xmwidgets-pages")
         reading: Future[pd.DataFrame] | None = None
         if _has_labels(store):
-            self._store = open_store(store)
+            try:
+                self._store = _open_with_rubric(store, scale, campaign)
+            except BaseException:
+                self._page_thread.shutdown(wait=False)
+                raise
             reading = self._page_thread.submit(
                 self._read_for_open,
                 campaign,
@@ -181,7 +185,7 @@ class TaskWidget(CandidatePool, BrowserMessages, JudgeBatches, anywidget.AnyWidg
         self._shuffle = shuffle
         self._seed = int(seed)
         if reading is None:
-            self._store = open_store(store)
+            self._store = _open_with_rubric(store, scale, campaign)
         self._take_pool(queries, items, candidates, query_positions, item_positions)
         # the guideline's concepts each query mentions, shown with their definitions above it
         self._concepts = concepts_by_query(page_queries, concepts)
@@ -423,6 +427,22 @@ def _check_options(cls: type[TaskWidget], options: Mapping[str, Any]) -> None:
         f"{cls.__name__} got unknown option(s) {', '.join(hints)}: its options are its "
         f"parameters (help(xm.{cls.__name__})) and {', '.join(sorted(allowed))}"
     )
+
+
+def _open_with_rubric(store: str | os.PathLike[str] | Store, scale: Scale, campaign: str) -> Store:
+    """The store, open, with ``scale`` recorded as the rubric its version names in ``campaign``.
+
+    Raises StoreError (and closes a store it opened) when another rubric is stored under that
+    version: the judgements of two rubrics would mix under one guideline version.
+    """
+    opened = open_store(store)
+    try:
+        opened.register_rubric(scale, campaign=campaign)
+    except BaseException:
+        if opened is not store:
+            opened.close()
+        raise
+    return opened
 
 
 def _has_labels(store: object) -> bool:
