@@ -21,7 +21,7 @@ import { GoToBox, resolveGoTo } from "./goto";
 import { Banners, Header, makeRoot, QUERY_UNIT } from "./header";
 import { HelpOverlay } from "./help";
 import { type Action, keyAction } from "./keyboard";
-import { releaseImages, renderParts } from "./media";
+import { releaseImages, releaseMedia, renderParts } from "./media";
 import { mediaKey, onePlayerAtATime, reclaimFocusFromMedia } from "./media-keys";
 import { lastQueryNotice, NoticeLine } from "./notices";
 import { PaintTiming } from "./paint-timing";
@@ -226,6 +226,8 @@ export function renderShell(
     // The old tiles go in this task (no frame in between): their images may be shown again.
     releaseImages(header.queryBox);
     releaseImages(body.element);
+    releaseMedia(header.queryBox);
+    releaseMedia(body.element);
     header.queryBox.replaceChildren(renderParts(page.query.parts, entry.urls, page.query_id));
     header.showConcepts(page.concepts ?? []);
     body.show(entry, samePage);
@@ -262,6 +264,8 @@ export function renderShell(
   function showLoading(index: number): void {
     const hadFocus = hasFocus(); // before the focused tile leaves the DOM
     shown = null;
+    releaseMedia(header.queryBox);
+    releaseMedia(body.element);
     header.queryBox.replaceChildren();
     header.showConcepts([]);
     body.clear();
@@ -458,6 +462,7 @@ export function renderShell(
     batcher.dispose();
     cleanups.dispose();
     notices.dispose();
+    releaseMedia(root); // before their URLs are revoked
     cache.clear();
     root.remove();
   };
