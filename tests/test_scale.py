@@ -227,3 +227,57 @@ def test_malformed_flags_and_examples_get_clear_errors(
 ) -> None:
     with pytest.raises(TypeError, match=message):
         Scale(levels=[Level(0, "no", examples=examples)], flags=flags)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("name", "what", "fixed"),
+    [
+        ("partially\nrelevant", r"a newline \(U\+000A\) at position 9", "'partially relevant'"),
+        ("highly relevant\n", r"a newline \(U\+000A\) at position 15", "'highly relevant'"),
+        ("not\trelevant", r"a tab \(U\+0009\) at position 3", "'not relevant'"),
+        ("exact\r\nmatch", r"a carriage return \(U\+000D\) at position 5", "'exact match'"),
+        ("re\x07lated", r"a control character \(U\+0007\) at position 2", "'re lated'"),
+        (
+            "on topic\u2028mostly",
+            r"a line separator \(U\+2028\) at position 8",
+            "'on topic mostly'",
+        ),
+        ("on topic\u2029", r"a paragraph separator \(U\+2029\)", "'on topic'"),
+    ],
+)
+def test_a_level_name_on_several_lines_or_with_control_characters_is_refused(
+    name: str, what: str, fixed: str
+) -> None:
+    # a level's name is one line on its button, in the legend and in the rubric: a newline there
+    # read as a space on the button and broke the legend's line; a tab or a bell showed as a gap
+    # or as nothing, so that two names could look the same
+    with pytest.raises(ValueError, match=rf"level 2 name .* holds {what}") as refused:
+        Level(2, name)
+    message = str(refused.value)
+    assert repr(name) in message  # the offending name, escapes visible
+    assert f"e.g. Level(2, {fixed}, ...)" in message  # what to write instead
+    assert "definition=" in message
+    # the same through a Scale of mappings, and as a level given to revise()
+    with pytest.raises(ValueError, match=rf"level 2 name .* holds {what}"):
+        Scale(levels=[{"value": 0, "name": "no"}, {"value": 2, "name": name}])
+    with pytest.raises(ValueError, match=rf"level 2 name .* holds {what}"):
+        TREC_SCALE.revise(version="v2", levels={2: {"name": name}})
+
+
+def test_a_level_name_of_control_characters_only_says_to_use_visible_ones() -> None:
+    with pytest.raises(ValueError, match=r"holds a control character \(U\+0000\).*visible"):
+        Level(1, "\x00")
+
+
+def test_long_level_names_and_other_scripts_are_kept_as_given() -> None:
+    # long names are the front end's to wrap and cut (with the whole name in the tooltip); spaces,
+    # punctuation, emoji and non-Latin scripts are names like any other
+    names = [
+        "not relevant to the query in any way at all",
+        "partially relevant but from the wrong domain entirely",
+        "relevant_but_misses_one_detail_of_the_query_such_as_a_colour",
+        "完全一致 👍🏽",
+    ]
+    scale = Scale(levels=[Level(i, name) for i, name in enumerate(names)], name="long")
+    assert [lv.name for lv in scale.levels] == names
+    assert [lv["name"] for lv in scale.to_dict()["levels"]] == names

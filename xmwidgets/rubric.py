@@ -53,6 +53,8 @@ RESERVED_KEYS = frozenset("hjklbxnpz?mg[] eEr") | {
     "ArrowRight",
     "ArrowUp",
     "ArrowDown",
+    "Home",
+    "End",
 }
 
 

@@ -16,6 +16,7 @@ import html
 import json
 import math
 import numbers
+import unicodedata
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -55,7 +56,9 @@ class Level:
     value : int
         The number stored as ``relevance`` (nullable Int8, so -128..127).
     name : str
-        Short name shown on the slider tick, e.g. ``"exact match"``.
+        Short name shown on the level's button, e.g. ``"exact match"``. One line: a newline, tab
+        or other control character is refused. A long name wraps between words and is cut to
+        three lines on the button (the legend, the rubric panel and the tooltip show it whole).
     definition : str
         One-line definition shown in the key map and as the tick's tooltip.
     key : str, optional
@@ -91,6 +94,7 @@ class Level:
             )
         if not isinstance(self.name, str) or not self.name.strip():
             raise ValueError(f"level {self.value} needs a non-empty name, got {self.name!r}")
+        _check_one_line(self.value, self.name)
         key = self.key
         if key is None and 0 <= self.value <= 9:
             key = str(self.value)
@@ -706,6 +710,43 @@ def _check_range(minimum: Any, maximum: Any, step: Any) -> None:
                 f"step must be a number above 0 and at most maximum - minimum ({high - low:g}), "
                 f"got {shown}; e.g. step=1"
             )
+
+
+# characters a level name may not hold, by what they are called in the error
+_LINE_BREAKING = {"\n": "a newline", "\r": "a carriage return", "\t": "a tab"}
+_SEPARATORS = {"Zl": "a line separator", "Zp": "a paragraph separator"}
+
+
+def _unprintable(char: str) -> str | None:
+    """What `char` is called when a level name may not hold it (a control character or a line
+    or paragraph separator), else None."""
+    if char in _LINE_BREAKING:
+        return _LINE_BREAKING[char]
+    category = unicodedata.category(char)
+    if category == "Cc":
+        return "a control character"
+    return _SEPARATORS.get(category)
+
+
+def _check_one_line(value: int, name: str) -> None:
+    """Refuse a level name with a newline, tab or other control character.
+
+    A level's name is one line of text on its button, in the legend, the help and the rubric: a
+    newline there shows as a space in some places and breaks the line in others, a tab as a gap,
+    other control characters as nothing at all (and two names that differ only by one look the
+    same). Refused rather than changed quietly, as the name is part of the scale's version.
+    """
+    bad = [(i, c) for i, c in enumerate(name) if _unprintable(c) is not None]
+    if not bad:
+        return
+    at, char = bad[0]
+    fixed = " ".join("".join(" " if _unprintable(c) else c for c in name).split())
+    instead = f"e.g. Level({value}, {fixed!r}, ...)" if fixed else "with visible characters"
+    raise ValueError(
+        f"level {value} name {name!r} holds {_unprintable(char)} (U+{ord(char):04X}) at "
+        f"position {at}: a level's name is one line of text on its button, in the legend and in "
+        f"the rubric; write it without, {instead} (longer text goes in definition=)"
+    )
 
 
 def _warn_keyless(levels: tuple[Level, ...]) -> None:

@@ -352,4 +352,19 @@ describe("media of a pair", () => {
     grid.press("h");
     expect(grid.tiles()[0].classList.contains("xmw-focused")).toBe(true);
   });
+
+  it("End focuses the right item, Home the left one (the widget's keys: the notebook does not scroll)", () => {
+    const grid = mountGrid({ scale: NO_LEVELS, n_queries: 1 }, { task: "pair" }, () => clock);
+    grid.model.servePages(audioPair);
+    grid.root.focus();
+    const [left, right] = grid.tiles().map((tile) => tile.querySelector("audio")!);
+    expect(grid.press("End").defaultPrevented).toBe(true);
+    expect(grid.tiles()[1].classList.contains("xmw-focused")).toBe(true);
+    grid.press(" ");
+    expect(right.paused).toBe(false);
+    expect(grid.press("Home").defaultPrevented).toBe(true);
+    expect(grid.tiles()[0].classList.contains("xmw-focused")).toBe(true);
+    grid.press(" ");
+    expect(left.paused).toBe(false);
+  });
 });

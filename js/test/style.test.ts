@@ -210,6 +210,28 @@ describe("level buttons", () => {
     expect(one.backgroundColor).toBe(three.backgroundColor);
   });
 
+  it("cut a long name to three lines (or the track's width) with an ellipsis, whole in the title", () => {
+    const { tiles } = styled();
+    const tick = tiles()[0].querySelector<HTMLElement>(".xmw-tick")!;
+    expect(tick.querySelector(".xmw-tick-name")?.textContent).toBe("not relevant");
+    expect(tick.title).toContain("not relevant");
+    const name = declarations(".xmw-tick-name").join(";");
+    expect(name).toMatch(/-webkit-line-clamp:\s*3/);
+    expect(name).toMatch(/text-overflow:\s*ellipsis/);
+    expect(name).toMatch(/overflow:\s*hidden/);
+    // 100cqi: the track's width (a size container), so a long_snake_case name does not widen its tick
+    expect(name).toMatch(/max-width:\s*calc\(100cqi/);
+    expect(declarations(".xmw-track").join(";")).toMatch(/container-type:\s*inline-size/);
+  });
+
+  it("in the legend, a long name and its definition break between words only", () => {
+    // overflow-wrap: anywhere let a long name squeeze its definition to a column of letters
+    for (const selector of [".xmw-grid-root .xmw-legend dt", ".xmw-grid-root .xmw-legend dd"]) {
+      expect(declarations(selector).join(";")).not.toMatch(/anywhere/);
+    }
+    expect(declarations(".xmw-legend-level").join(";")).toMatch(/flex-wrap:\s*wrap/);
+  });
+
   it("show their key on a cap drawn from data-key", () => {
     const { tiles } = styled();
     expect([...tiles()[0].querySelectorAll<HTMLElement>(".xmw-tick")].map((t) => t.dataset.key)).toEqual([

@@ -1,8 +1,8 @@
 """The labelling loop as a person uses it, in JupyterLab 4 and Notebook 7 (issue 8).
 
-- Type-ahead at machine speed: grades and ``n`` pressed with no wait at all, so that keys arrive
-  while "loading query N…" is shown; every judgement must land in ``grid.labels`` and in the SQLite
-  file, none dropped.
+- Type-ahead at machine speed: moves (also Home / End), grades and ``n`` pressed with no wait at all,
+  so that keys arrive while "loading query N…" is shown; every judgement must land in
+  ``grid.labels`` and in the SQLite file, none dropped, on the candidate its keys name.
 - ``3`` then ``b`` stars the tile just graded (the "b target"), not the one the focus moved on to.
 - ``g`` goes to a query; Space plays the focused tile's audio and the notebook does not scroll;
   after a mouse click on the audio player a grade key still works; undo says what it undid.
@@ -42,9 +42,13 @@ CELLS = [
     f'grid = xm.RelevanceGrid(demo.queries, demo.items, demo.candidates, store="{STORE}", '
     'annotator="ana")\ngrid',
 ]
-# The keys of the type-ahead test, typed with no wait: grades on the first three candidates, then
-# `n`, and `g` jumps to queries far from any prefetched page, so that keys arrive while a page loads.
+# The keys of the type-ahead test, typed with no wait: grades on the first three candidates and the
+# last one, then `n`, and `g` jumps to queries far from any prefetched page, so that keys arrive
+# while a page loads. Home and End go to the first / last candidate: `l l l Home` must come back to
+# the first (so 2 0 1 grade candidates 1-3) and `End 3` grade the last, in the order typed.
 TYPED_GRADES = ("2", "0", "1")
+TYPED_LAST = "3"
+TYPED_KEYS = ["l", "l", "l", "Home", *TYPED_GRADES, "End", TYPED_LAST]
 TYPED_PLAN: list[str | int] = ["grades", "n", "grades", 15, "grades", "n", "grades", "n", "grades"]
 TYPED_PLAN += [28, "grades", "n", "grades", "n", "grades"]
 TYPED_QUERIES = [0, 1, 14, 15, 16, 27, 28, 29]  # 0-based indices that the plan judges
@@ -65,6 +69,17 @@ _SCROLLS = """(selector) => {
   const offsets = [window.scrollY];
   for (let node = root.parentElement; node; node = node.parentElement) offsets.push(node.scrollTop);
   return offsets;
+}"""
+
+# JS, (snapshot, i) => tile i (-1: the last) of the last grid is focused, holds the DOM focus and is
+# fully inside the window.
+_FOCUSED_IN_VIEW = """(s, i) => {
+  const root = [...document.querySelectorAll(".xmw-grid, .xmw-grid-root")].pop();
+  const tiles = [...root.querySelectorAll(".xmw-tile")];
+  const tile = tiles.at(i);
+  const box = tile.getBoundingClientRect();
+  return tile.classList.contains("xmw-focused") && document.activeElement === tile
+    && box.top >= 0 && box.bottom <= window.innerHeight;
 }"""
 
 # JS: the media element of tile i: paused?, time, and what is at its play button.
@@ -118,7 +133,7 @@ def test_type_ahead_at_machine_speed_loses_nothing(
     # no wait between keys, none after n or a jump: the pages are still on their way
     for step in TYPED_PLAN:
         if step == "grades":
-            for key in TYPED_GRADES:
+            for key in TYPED_KEYS:
                 page.keyboard.press(key)
         elif step == "n":
             page.keyboard.press("n")
@@ -133,17 +148,24 @@ def test_type_ahead_at_machine_speed_loses_nothing(
         f"no key was typed while a page loaded, so this run did not test type-ahead: {seen}"
     )
 
+    # Home / End (moves, nothing judged) are the grid's keys: the focus goes to the first / last
+    # tile and into view, the notebook is not scrolled to its top / bottom instead (the browser's
+    # default for these keys)
+    for key, at in (("Home", 0), ("End", -1), ("Home", 0)):
+        page.keyboard.press(key)
+        wait_tiles(page, _FOCUSED_IN_VIEW, at, timeout_ms=10_000)
+
     shown = output_json(
         page,
-        "import json\nprint(json.dumps({q: list(grid.shown_candidates(q).item_id[:3]) "
+        "import json\nprint(json.dumps({q: list(grid.shown_candidates(q).item_id) "
         f"for q in [grid.query_ids[i] for i in {TYPED_QUERIES}]}}))",
     )
     want = {
         (query_id, item_id): int(key)
         for query_id, items in shown.items()
-        for item_id, key in zip(items, TYPED_GRADES, strict=True)
+        for item_id, key in zip([*items[:3], items[-1]], [*TYPED_GRADES, TYPED_LAST], strict=True)
     }
-    assert len(want) == len(TYPED_QUERIES) * len(TYPED_GRADES)
+    assert len(want) == len(TYPED_QUERIES) * (len(TYPED_GRADES) + 1)
     kernel = kernel_view(page)
     assert kernel["grades"] == want, "the kernel's grid.labels lost or changed judgements"
     assert kernel["query_index"] == TYPED_QUERIES[-1]

@@ -35,8 +35,10 @@ CELLS = [
     f'picker = xm.BestMatchPicker(demo.queries, demo.items, demo.candidates, store="{STORE}", '
     'annotator="ana")\npicker',
 ]
-# picks typed with no wait at all: each one advances to the next query, whose page may still load
-TYPED = ["2", "4", "1", "3", "2", "1"]
+# picks typed with no wait at all: each one advances to the next query, whose page may still load.
+# One entry per query: a tile's key, or moves then b (the focused tile): "End b" picks the last
+# tile, "l l Home b" the first (Home takes the focus back from the third)
+TYPED = [["2"], ["4"], ["End", "b"], ["1"], ["l", "l", "Home", "b"], ["3"], ["2"], ["1"]]
 
 LABELS = """\
 import json as _json
@@ -159,8 +161,9 @@ def test_one_key_per_query_by_keyboard_only(
     _wait_query(page, 3)
 
     # machine speed: six picks with no wait, each one moving on while pages are still loading
-    for key in TYPED:
-        page.keyboard.press(key)
+    for keys in TYPED:
+        for key in keys:
+            page.keyboard.press(key)
     _wait_query(page, 3 + len(TYPED))
     wait_all_saved(page, timeout_ms=60_000)
 
@@ -172,9 +175,10 @@ def test_one_key_per_query_by_keyboard_only(
         qids[1]: (ids1[0], ids1[1]),
         qids[2]: (ids2[1], None),
     }
-    for offset, key in enumerate(TYPED):
+    for offset, keys in enumerate(TYPED):
         query_id = qids[3 + offset]
-        want[query_id] = (shown[query_id][int(key) - 1], None)
+        at = {"End": -1, "Home": 0}.get(keys[-2], 0) if keys[-1] == "b" else int(keys[-1]) - 1
+        want[query_id] = (shown[query_id][at], None)
     got = {r["query_id"]: (r["best"], r["second"]) for r in kernel["labels"]}
     assert got == want, "picker.labels lost or changed picks"
     assert not any(r["none_relevant"] for r in kernel["labels"])

@@ -12,7 +12,9 @@ from the README's rules. Bugs this found:
   went back to a cached query (the keys behind it were sent first, and the ``z`` undid the wrong
   one), in the picker and in the grid;
 - the Ranker followed the late ack of an ``m`` it had taken back itself, back to a query already
-  left.
+  left;
+- the audio players of pages left behind went on reading their Blob URLs after the pages left the
+  cache and the URLs were revoked ("net::ERR_FILE_NOT_FOUND" in the console).
 """
 
 from __future__ import annotations
@@ -125,7 +127,7 @@ def _ids(page: Any) -> list[str]:
 
 @pytest.mark.parametrize("ui", ["lab", "notebook"])
 def test_mixed_bursts_while_the_kernel_is_busy_lose_and_reorder_nothing(
-    page: Any, jupyter_server: JupyterServer, ui: str
+    page: Any, jupyter_server: JupyterServer, page_errors: Any, ui: str
 ) -> None:
     folder = _open(page, jupyter_server, ui)
     focus_grid(page)
@@ -245,3 +247,7 @@ def test_mixed_bursts_while_the_kernel_is_busy_lose_and_reorder_nothing(
         page, "import json\nprint(json.dumps(ranker.labels['flags'].dropna().tolist()))"
     )
     assert flags == [], "the m taken back with z is still stored"
+    # players of the pages left behind stop loading: none reads a Blob URL revoked since (each
+    # read logged "net::ERR_FILE_NOT_FOUND", 2 a run in each UI)
+    revoked_reads = [e for e in page_errors.console if "ERR_FILE_NOT_FOUND" in e]
+    assert revoked_reads == [], f"media read from revoked Blob URLs: {revoked_reads}"

@@ -2,8 +2,9 @@
  * Focus movement in a grid of N tiles laid out row by row in `columns` columns. Pure.
  *
  * ←/→ walk in reading order (→ at the end of a row goes on to the next row), ↑/↓ jump one row,
- * nothing wraps around the ends. ↓ from a row above a shorter last row lands on the last tile, as in
- * a file manager, so the last row is always reachable.
+ * nothing wraps around the ends; Home / End ("first" / "last") go to the first / last tile. ↓ from
+ * a row above a shorter last row lands on the last tile, as in a file manager, so the last row is
+ * always reachable.
  */
 
 import type { Direction } from "./keyboard";
@@ -14,6 +15,10 @@ export function moveFocus(index: number, direction: Direction, count: number, co
   const cols = Math.max(1, Math.floor(columns) || 1);
   const current = Math.min(Math.max(index, 0), count - 1);
   switch (direction) {
+    case "first":
+      return 0;
+    case "last":
+      return count - 1;
     case "left":
       return Math.max(current - 1, 0);
     case "right":

@@ -11,13 +11,15 @@
  *   side already forbids levels from taking a command key (scale.RESERVED_KEYS).
  * - Auto-repeat (a held key) only repeats movement, nudges and seeking: a held "2" must not send 30
  *   judgements a second, and a held "n" must not fly through the campaign.
- * - Space plays/pauses the focused tile's media: the grid always takes it (else the notebook scrolls).
+ * - Space plays/pauses the focused tile's media, Home / End go to the first / last candidate: the grid
+ *   always takes them (else the notebook scrolls).
  */
 
 import { SEEK_SECONDS } from "./media-keys";
 import type { ScaleSpec } from "./protocol";
 
-export type Direction = "left" | "right" | "up" | "down";
+/** Where a move goes: one tile left/right/up/down, or to the query's first / last candidate (Home / End). */
+export type Direction = "left" | "right" | "up" | "down" | "first" | "last";
 
 export type Action =
   | { type: "move"; direction: Direction }
@@ -61,6 +63,10 @@ const COMMANDS = new Map<string, Action>(
     l: { type: "move", direction: "right" },
     k: { type: "move", direction: "up" },
     j: { type: "move", direction: "down" },
+    // as in a WAI-ARIA grid or listbox: the first / last candidate of the query (the Ranker maps
+    // them first, to carry the focused candidate to the top / the end)
+    Home: { type: "move", direction: "first" },
+    End: { type: "move", direction: "last" },
     n: { type: "next" },
     Enter: { type: "next" },
     p: { type: "prev" },
@@ -140,7 +146,7 @@ export function actionForKey(event: KeyLike, levels: Map<string, number>): Actio
 
 /** The always-visible one-line hint. */
 export const HINT =
-  "←→↑↓/hjkl move · 0–3 grade · b best · x none relevant · m broken media · Space play · [ ] seek · n/Enter next · p prev · g go to · z undo · ? help";
+  "←→↑↓/hjkl move · Home/End first/last · 0–3 grade · b best · x none relevant · m broken media · Space play · [ ] seek · n/Enter next · p prev · g go to · z undo · ? help";
 
 /** The short hint for a scale: the grade keys come from its levels. */
 export function hintFor(scale: ScaleSpec | null | undefined): string {
@@ -152,9 +158,15 @@ export function hintFor(scale: ScaleSpec | null | undefined): string {
   return isDefault ? HINT : HINT.replace("0–3", keys.join("/") || "—");
 }
 
+/** The `?` row of Home / End in the tasks whose tiles they move between. */
+export const HOME_END_ROW: [string, string] = ["Home / End", "focus the first / last candidate of the query"];
+
 /** Rows of the help overlay: [keys, what they do]. */
 export function helpRows(scale: ScaleSpec | null | undefined): Array<[string, string]> {
-  const rows: Array<[string, string]> = [["← → ↑ ↓  or  h l k j", "move between candidates (↑/↓ by one row)"]];
+  const rows: Array<[string, string]> = [
+    ["← → ↑ ↓  or  h l k j", "move between candidates (↑/↓ by one row)"],
+    HOME_END_ROW,
+  ];
   if (scale && !scale.continuous) {
     for (const level of scale.levels) {
       if (level.key) rows.push([level.key, `grade "${level.name}" (${level.value})`]);

@@ -224,6 +224,23 @@ export function releaseImages(node: ParentNode): void {
   for (const img of node.querySelectorAll("img.xmw-image")) img.remove();
 }
 
+/**
+ * Stop the audio and video players of a page's Blob URLs under `node` (tiles being replaced) from
+ * loading: a player taken out of the page goes on reading its Blob URL (metadata, then ranges),
+ * and once its page left the cache and the URL was revoked each read logged
+ * "net::ERR_FILE_NOT_FOUND". With no src, `load()` aborts the fetch and frees the decoder. The
+ * page shown again builds new players. (The rubric's example players, data: and http(s) URLs that
+ * stay on screen, are left alone.)
+ */
+export function releaseMedia(node: ParentNode): void {
+  for (const media of node.querySelectorAll<HTMLMediaElement>("audio, video")) {
+    if (!media.getAttribute("src")?.startsWith("blob:")) continue;
+    media.pause();
+    media.removeAttribute("src");
+    media.load();
+  }
+}
+
 /** Images whose `decode()` has resolved: showing them needs no decode and no wait. */
 const decodedImages = new WeakSet<HTMLImageElement>();
 

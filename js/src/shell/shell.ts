@@ -21,7 +21,7 @@ import { GoToBox, resolveGoTo } from "./goto";
 import { Banners, Header, makeRoot, QUERY_UNIT } from "./header";
 import { HelpOverlay } from "./help";
 import { type Action, keyAction } from "./keyboard";
-import { releaseImages, renderParts } from "./media";
+import { releaseImages, releaseMedia, renderParts } from "./media";
 import { mediaKey, onePlayerAtATime, reclaimFocusFromMedia } from "./media-keys";
 import { lastQueryNotice, NoticeLine } from "./notices";
 import { PaintTiming } from "./paint-timing";
@@ -229,6 +229,8 @@ export function renderShell(
     // The old tiles go in this task (no frame in between): their images may be shown again.
     releaseImages(header.queryBox);
     releaseImages(body.element);
+    releaseMedia(header.queryBox);
+    releaseMedia(body.element);
     header.queryBox.replaceChildren(renderParts(page.query.parts, entry.urls, page.query_id));
     pin.showQuery(page.query.parts, header.queryBox);
     header.showConcepts(page.concepts ?? []);
@@ -266,6 +268,8 @@ export function renderShell(
   function showLoading(index: number): void {
     const hadFocus = hasFocus(); // before the focused tile leaves the DOM
     shown = null;
+    releaseMedia(header.queryBox);
+    releaseMedia(body.element);
     header.queryBox.replaceChildren();
     pin.showQuery([], header.queryBox);
     header.showConcepts([]);
@@ -464,6 +468,7 @@ export function renderShell(
     cleanups.dispose();
     notices.dispose();
     pin.dispose();
+    releaseMedia(root); // before their URLs are revoked
     cache.clear();
     root.remove();
   };

@@ -60,11 +60,13 @@ function buildDiscreteSlider(scale: ScaleSpec, slider: HTMLElement, itemId: stri
   const track = make("div", "xmw-track");
   for (const level of scale.levels) {
     // the name is the text; the key is drawn by CSS (::before, from data-key) so it never joins
-    // the name in textContent or in the word wrapping
-    const tick = make("span", "xmw-tick", level.name);
+    // the name in textContent or in the word wrapping. A long name is cut to a few lines (CSS on
+    // .xmw-tick-name): the title has it whole, with the definition.
+    const tick = make("span", "xmw-tick");
+    tick.append(make("span", "xmw-tick-name", level.name));
     tick.dataset.value = String(level.value);
     if (level.key) tick.dataset.key = level.key;
-    tick.title = level.definition || level.name;
+    tick.title = level.definition ? `${level.name} — ${level.definition}` : level.name;
     track.append(tick);
   }
   slider.append(track);

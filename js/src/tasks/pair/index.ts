@@ -9,7 +9,7 @@
  */
 
 import type { RenderProps } from "@anywidget/types";
-import type { Action } from "../../shell/keyboard";
+import type { Action, Direction } from "../../shell/keyboard";
 import { batchNotice } from "../../shell/notices";
 import type { CachedPage } from "../../shell/prefetch";
 import { BROKEN_MEDIA, type GridTraits, type JudgeAction } from "../../shell/protocol";
@@ -21,6 +21,8 @@ import { type Judged, type PairPage, type PairState, PairStates, type PairStored
 import { PairView } from "./view";
 
 const TIMED = new Set<Action["type"]>(["move", "task", "flag", "undo"]);
+/** The item a move focuses: two side by side, so Home / End are the left and right ones, as ← / →. */
+const SIDE_OF: Partial<Record<Direction, 0 | 1>> = { left: 0, first: 0, right: 1, last: 1 };
 
 /** The pair task's body for the shell. */
 export function pairBody(ctx: ShellContext): TaskBody {
@@ -151,8 +153,9 @@ export function pairBody(ctx: ShellContext): TaskBody {
     },
     perform(action, started) {
       if (action.type === "move") {
-        if (action.direction === "left" || action.direction === "right") {
-          view.focusIndex = action.direction === "left" ? 0 : 1;
+        const side = SIDE_OF[action.direction];
+        if (side !== undefined) {
+          view.focusIndex = side;
           body.focus(true, false);
         }
       } else if (action.type === "task" && action.name === "choose") choose(action.value as Side, started);

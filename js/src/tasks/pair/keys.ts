@@ -46,13 +46,14 @@ export function pairKeys(event: KeyLike & { code?: string }): Action | null {
 }
 
 export const PAIR_HINT =
-  "1 left better · 2 right better · 3 tie · 4 both bad · ←/→ side · Space play · [ ] seek · m broken media (focused side) · Backspace clear · n/p next/prev pair · g go to · z undo · ? help";
+  "1 left better · 2 right better · 3 tie · 4 both bad · ←/→ side · Home/End left/right · Space play · [ ] seek · m broken media (focused side) · Backspace clear · n/p next/prev pair · g go to · z undo · ? help";
 
 /** Rows of the `?` overlay. */
 export function pairHelpRows(): Array<[string, string]> {
   return [
     ...CHOICES.map((choice): [string, string] => [choice.key, `${choice.label}: ${choice.title}`]),
     ["← →  or  h l", "focus the left / right item (Space plays the focused one)"],
+    ["Home / End", "focus the left / right item, as ← / →"],
     ["Space", "play / pause the focused item's audio or video"],
     ["[  /  ]", "seek 5 s back / forward"],
     ["m", "toggle “broken media” on the focused item (← → choose it; the pair counts as judged, not as a preference)"],

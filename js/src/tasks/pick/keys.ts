@@ -10,10 +10,10 @@
  * - `b` / `v` pick the focused tile as best / second best: the tiles beyond the keys, and the mouse-
  *   free way to pick after moving with the arrows.
  * - `x` none relevant, `m` broken media on the focused tile; the shell's keys do the rest
- *   (move, n/p, z, g, Space, [ ], ?).
+ *   (move, Home / End, n/p, z, g, Space, [ ], ?).
  */
 
-import type { Action, KeyLike } from "../../shell/keyboard";
+import { type Action, HOME_END_ROW, type KeyLike } from "../../shell/keyboard";
 
 /** Letters no shell or pick command takes (not h j k l b x n p z m g, v = second on focus, e r). */
 export const TILE_LETTERS = "acdfioqstuwy";
@@ -64,7 +64,7 @@ export function pickKeys(event: KeyLike): Action | null {
 export function pickHint(advance: boolean): string {
   return (
     `tile key (1–9 0 a c d …) best${advance ? " → next query" : ""} · Shift+digit 2nd best · b / v best / 2nd on focus · ` +
-    "x none relevant · m broken media · ←→↑↓/hjkl move · Space play · n/p next/prev · g go to · z undo · ? help"
+    "x none relevant · m broken media · ←→↑↓/hjkl move · Home/End first/last · Space play · n/p next/prev · g go to · z undo · ? help"
   );
 }
 
@@ -80,6 +80,7 @@ export function pickHelpRows(advance: boolean): Array<[string, string]> {
     ["x", "toggle “none relevant” for the query (clear the picks first)"],
     ["m", "toggle “broken media” on the focused tile (a broken tile cannot be picked)"],
     ["← → ↑ ↓  or  h l k j", "move the focus between tiles"],
+    HOME_END_ROW,
     ["Space", "play / pause the focused tile's audio or video"],
     ["[  /  ]", "seek 5 s back / forward"],
     ["n  or  Enter", "next query"],
