@@ -439,7 +439,7 @@ describe("ranking body after a broken flag (review 4)", () => {
   });
 });
 
-describe("keys right after a z the kernel undoes (machine speed)", () => {
+describe("keys typed before the kernel answers (machine speed)", () => {
   type Sent = { op: string; query_id: string; ranking: Array<[string, number]> } & Record<string, unknown>;
   const saves = (r: ReturnType<typeof mountRanker>) =>
     (r.model.actions() as unknown as Sent[]).filter((action) => action.op === "rank");
@@ -513,6 +513,24 @@ describe("keys right after a z the kernel undoes (machine speed)", () => {
       ["q0", ranked(moved)],
       ["q0", ranked(moved)],
     ]);
+  });
+
+  it("the ack of an earlier save does not put its order over a later one still being saved", () => {
+    // s End s: the first save's ack showed the first order again while the second was on its way,
+    // and an s pressed then saved that first order over the second
+    const r = mountRanker();
+    r.press("s");
+    r.press("End");
+    r.press("s");
+    r.model.ackNext({ states: { q0: rankStates(ranked(shown)) } });
+    expect(r.order()).toEqual(moved);
+    expect(r.status()).toBe("saving…");
+    r.press("s");
+    ackSave(r);
+    expect(saves(r).map((save) => save.ranking)).toEqual([ranked(shown), ranked(moved), ranked(moved)]);
+    ackSave(r);
+    expect(r.order()).toEqual(moved);
+    expect(r.status()).toMatch(/^✓ ranking saved/);
   });
 
   it("a z the kernel refuses (nothing to undo) lets the keys behind it go on", () => {

@@ -573,7 +573,8 @@ def test_keys_right_after_z_give_what_they_give_typed_slowly(
     (the s went out before the undo's answer, and the kernel stored the undone ranking again);
     moves typed after the z moved the tiles of the undone order, and its late answer took the view
     back from the query n had gone to. Typed slowly and at machine speed, the same keys must leave
-    the same screen, the same ranker.labels and the same rankings in the SQLite file."""
+    the same screen, the same ranker.labels and the same rankings in the SQLite file. Last, an
+    older save's answer must not put its order over a newer save still on its way."""
     open_and_run(page, jupyter_server, f"rank_zs_{ui}/rank.ipynb", TWO_CELLS, ui)
     folder = jupyter_server.root_dir / f"rank_zs_{ui}"
     page.wait_for_function(
@@ -591,6 +592,29 @@ def test_keys_right_after_z_give_what_they_give_typed_slowly(
         assert _stored_flags(folder / "fast.sqlite") == _stored_flags(folder / "slow.sqlite"), (
             f"{name}: the SQLite file holds other rankings than the same keys typed slowly"
         )
+
+    # s End s, the first save's answer in while the second one waits (a busy kernel), then s: the
+    # answer showed the first order again and the last s saved it over the second
+    k = len(Z_BURSTS)
+    keys = ["s", "End", "s"]
+    _go(page, SLOW, k)
+    slow = _type_slowly(page, [*keys, "s"])
+    _go(page, FAST, k)
+    first, second = folder / "gate-first", folder / "gate-second"
+    hold_kernel(page, first)
+    for key in keys:
+        page.keyboard.press(key)
+    hold_kernel(page, second, wait=False)  # after the first save: the second waits behind it
+    first.touch()
+    page.wait_for_function(
+        "([sel, n]) => document.querySelectorAll(sel)[n].dataset.unsaved === '1'",
+        arg=[GRID_ROOT, FAST],
+    )
+    page.keyboard.press("s")
+    second.touch()
+    fast = _settle(page, FAST)
+    assert fast == slow, "a save's answer put its order over a later save on its way"
+    assert _stored_flags(folder / "fast.sqlite") == _stored_flags(folder / "slow.sqlite")
 
     labels = output_json(page, "import pandas as pd\n" + _TWO_LABELS)
     assert labels["fast"] == labels["slow"], "fast.labels differs from slow.labels"

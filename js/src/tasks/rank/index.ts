@@ -383,7 +383,9 @@ export function rankBody(ctx: ShellContext): TaskBody {
       }
       q.done = !!queryAck.done;
       // the kernel wins, except over a draft changed since (it is saved when the query is left)
-      if (!q.dirty) q.draft = storedRanking(q);
+      // and over a later save still on its way (its order stays on screen until its own ack)
+      const saving = q.pending !== null && !answered.has(q.pending);
+      if (!q.dirty && !saving) q.draft = storedRanking(q);
     }
     for (const result of ours) {
       const q = queries.get(result.query_id);
