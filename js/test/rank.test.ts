@@ -439,6 +439,113 @@ describe("ranking body after a broken flag (review 4)", () => {
   });
 });
 
+describe("keys typed before the kernel answers (machine speed)", () => {
+  type Sent = { op: string; query_id: string; ranking: Array<[string, number]> } & Record<string, unknown>;
+  const saves = (r: ReturnType<typeof mountRanker>) =>
+    (r.model.actions() as unknown as Sent[]).filter((action) => action.op === "rank");
+  const shown = ids(0, [0, 1, 2, 3, 4, 5]);
+  const moved = ids(0, [1, 2, 3, 4, 5, 0]);
+  const ranked = (order: string[]) => order.map((id, i) => [id, i + 1] as [string, number]);
+  /** End s z: d0 to the end, saved, and the save undone in the kernel (its ack not here yet). */
+  const savedThenUndo = () => {
+    const r = mountRanker();
+    r.press("End");
+    r.press("s");
+    r.press("z");
+    return r;
+  };
+  const ackSave = (r: ReturnType<typeof mountRanker>) => r.model.ackNext({ states: { q0: rankStates(ranked(moved)) } });
+  const ackUndo = (r: ReturnType<typeof mountRanker>) =>
+    r.model.ackNext({
+      states: { q0: rankStates(shown.map((id) => [id, null])) },
+      undone: { query_id: "q0", index: 0, item_id: null },
+    });
+
+  it("s saves the ranking the undo brought back, not the one on screen when z was pressed", () => {
+    // typed with no wait, "z s" saved the undone order again: the undo was undone by the save
+    const r = savedThenUndo();
+    r.press("s");
+    ackSave(r);
+    expect(saves(r)).toHaveLength(1); // the s waits for the undo's answer
+    expect(r.status()).toMatch(/^undoing the last saved change…/);
+    ackUndo(r);
+    expect(saves(r).map((save) => save.ranking)).toEqual([ranked(moved), ranked(shown)]);
+    expect(r.order()).toEqual(shown);
+    expect(r.status()).toBe("saving…");
+  });
+
+  it("a move after z moves the candidate in the ranking the undo brought back", () => {
+    const r = savedThenUndo();
+    r.press("ArrowRight", { shiftKey: true }); // d0, focused: one place down once the undo is in
+    r.press("s");
+    ackSave(r);
+    ackUndo(r);
+    expect(r.order()).toEqual(ids(0, [1, 0, 2, 3, 4, 5]));
+    expect(saves(r).map((save) => save.ranking)).toEqual([ranked(moved), ranked(ids(0, [1, 0, 2, 3, 4, 5]))]);
+  });
+
+  it("n after z leaves from the query the undo is on, and the late ack does not take the view back", () => {
+    const r = savedThenUndo();
+    r.press("n");
+    ackSave(r);
+    ackUndo(r);
+    r.model.servePages();
+    expect(r.root.dataset.queryIndex).toBe("1");
+    expect(saves(r)).toHaveLength(1);
+  });
+
+  it("keys typed after a z that goes back to another query land on that query", () => {
+    const r = mountRanker();
+    r.press("End");
+    r.press("s");
+    ackSave(r);
+    r.press("n");
+    r.model.servePages();
+    expect(r.root.dataset.queryIndex).toBe("1");
+    r.press("z"); // undoes query 1's ranking: the view goes back to it
+    r.press("End"); // meant for query 1's first candidate, as shown once the undo is in
+    r.press("s");
+    expect(saves(r)).toHaveLength(1);
+    ackUndo(r);
+    expect(r.root.dataset.queryIndex).toBe("0");
+    expect(r.order()).toEqual(moved);
+    expect(saves(r).map((save) => [save.query_id, save.ranking])).toEqual([
+      ["q0", ranked(moved)],
+      ["q0", ranked(moved)],
+    ]);
+  });
+
+  it("the ack of an earlier save does not put its order over a later one still being saved", () => {
+    // s End s: the first save's ack showed the first order again while the second was on its way,
+    // and an s pressed then saved that first order over the second
+    const r = mountRanker();
+    r.press("s");
+    r.press("End");
+    r.press("s");
+    r.model.ackNext({ states: { q0: rankStates(ranked(shown)) } });
+    expect(r.order()).toEqual(moved);
+    expect(r.status()).toBe("saving…");
+    r.press("s");
+    ackSave(r);
+    expect(saves(r).map((save) => save.ranking)).toEqual([ranked(shown), ranked(moved), ranked(moved)]);
+    ackSave(r);
+    expect(r.order()).toEqual(moved);
+    expect(r.status()).toMatch(/^✓ ranking saved/);
+  });
+
+  it("a z the kernel refuses (nothing to undo) lets the keys behind it go on", () => {
+    const r = mountRanker();
+    r.press("z");
+    r.press("End");
+    expect(r.order()).toEqual(shown);
+    const [undo] = r.model.actions("undo");
+    r.model.ackNext({ refuse: [undo.request_id], notices: { [undo.request_id]: "nothing to undo in this session" } });
+    expect(r.order()).toEqual(moved);
+    expect(r.status()).toMatch(/^changed, not saved/);
+    expect(r.notice().textContent).toBe("nothing to undo in this session");
+  });
+});
+
 describe("ranking styles", () => {
   it("only a changed or refused ranking is marked as needing a save; a saved one is marked saved", () => {
     const style = document.createElement("style");

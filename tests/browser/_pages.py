@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 __all__ = [
     "add_and_run_cell",
     "cell_output_text",
+    "hold_kernel",
+    "keep_kernel_busy",
     "kernel_pid",
     "kill_kernel",
     "notebook_state",
@@ -300,6 +302,48 @@ def output_json(page: Page, source: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise AssertionError(f"the cell did not print JSON: {exc}\n--- output ---\n{text}") from exc
+
+
+# JS: start `code` in the notebook's kernel without waiting for it (the kernel is busy meanwhile);
+# window.__xmwBackground says when it started running (its execute_input) and when it was over.
+_RUN_IN_BACKGROUND = """(code) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const run = {started: false, over: false};
+  window.__xmwBackground = run;
+  const future = kernel.requestExecute({code, silent: false, store_history: false});
+  future.onIOPub = (msg) => { if (msg.header.msg_type === "execute_input") run.started = true; };
+  future.done.then(() => { run.over = true; }, () => { run.over = true; });
+}"""
+
+
+def keep_kernel_busy(page: Page, seconds: float, wait: bool = True) -> None:
+    """Run ``time.sleep(seconds)`` in the notebook's kernel without waiting for it to end.
+
+    Widget messages sent meanwhile wait behind it (the kernel takes them in order), so no ack and
+    no page comes until it is over: keys typed then are typed faster than any round trip. With
+    ``wait``, return once the sleep runs (the kernel's status alone says "busy" for any widget
+    message too); without, at once (it starts after whatever the kernel was sent before it).
+    """
+    page.evaluate(_RUN_IN_BACKGROUND, f"import time; time.sleep({seconds})")
+    if wait:
+        page.wait_for_function("() => window.__xmwBackground.started", timeout=30_000, polling=20)
+
+
+def hold_kernel(page: Page, gate: Path, wait: bool = True) -> None:
+    """Keep the notebook's kernel busy until the file ``gate`` exists (at most 60 s).
+
+    As :func:`keep_kernel_busy`, but the test says when it is over (``gate.touch()``), whatever
+    the time its keys took: the widget messages sent meanwhile are answered only after that.
+    """
+    code = (
+        "import os as _os, time as _time\n"
+        "_until = _time.monotonic() + 60\n"
+        f"while not _os.path.exists({str(gate)!r}) and _time.monotonic() < _until:\n"
+        "    _time.sleep(0.01)"
+    )
+    page.evaluate(_RUN_IN_BACKGROUND, code)
+    if wait:
+        page.wait_for_function("() => window.__xmwBackground.started", timeout=30_000, polling=20)
 
 
 def kernel_pid(page: Page) -> int:

@@ -34,7 +34,7 @@ from ._grid import (
     wait_tiles,
 )
 from ._jupyter import JupyterServer
-from ._pages import open_and_run, output_json
+from ._pages import keep_kernel_busy, open_and_run, output_json
 
 pytestmark = [
     pytest.mark.browser,
@@ -54,14 +54,6 @@ CELLS = [
     'annotator="ana")\ngrid',
     "grid",
 ]
-
-# JS: start `code` in the notebook's kernel without waiting for it (the kernel is busy meanwhile).
-_RUN_IN_BACKGROUND = """(code) => {
-  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-  kernel.requestExecute({code, silent: false, store_history: false});
-}"""
-_KERNEL_BUSY = """() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status
-  === "busy" """
 
 # JS: what view `n` (0-based, in page order) shows: its query and its tiles' judgements.
 _VIEW = """([selector, n]) => {
@@ -98,11 +90,6 @@ def _open(page: Any, server: JupyterServer, ui: str) -> Path:
     open_and_run(page, server, f"mix_{ui}/mix.ipynb", CELLS, ui)
     wait_grid(page, query_index=0)
     return server.root_dir / f"mix_{ui}"
-
-
-def _keep_kernel_busy(page: Any, seconds: float) -> None:
-    page.evaluate(_RUN_IN_BACKGROUND, f"import time; time.sleep({seconds})")
-    page.wait_for_function(_KERNEL_BUSY, timeout=30_000, polling=20)
 
 
 def _type(page: Any, keys: list[str]) -> None:
@@ -144,7 +131,7 @@ def test_mixed_bursts_while_the_kernel_is_busy_lose_and_reorder_nothing(
     # --- burst A, the kernel asleep: grades, media keys, a click on a player, b, m twice (the
     # second on tile 6, a text: refused, the focus stays), the help, none relevant on and off, a
     # click on the header, Tab / Shift+Tab into players, z x3
-    _keep_kernel_busy(page, 3)
+    keep_kernel_busy(page, 3)
     _type(page, ["3", " ", "]", "[", " ", "2"])
     player = page.evaluate(_PLAYER, [GRID_ROOT, 3])
     page.mouse.click(player["x"], player["y"])  # the focus goes to tile 4 by hand
@@ -168,7 +155,7 @@ def test_mixed_bursts_while_the_kernel_is_busy_lose_and_reorder_nothing(
 
     # --- burst B, typed while query 34 loads and the kernel sleeps: z goes back to a cached
     # query while keys wait behind it; they must reach the kernel after it, in order
-    _keep_kernel_busy(page, 2)
+    keep_kernel_busy(page, 2)
     _type(page, ["g", "3", "4", "Enter", "1", "2", "p", "1", "z", "z", "z", "ArrowRight", "3"])
     _settled(page, 33)
     q34 = _ids(page)
@@ -207,7 +194,7 @@ def test_mixed_bursts_while_the_kernel_is_busy_lose_and_reorder_nothing(
     picker = page.locator(GRID_ROOT).nth(1)
     picker.scroll_into_view_if_needed()
     picker.locator(".xmw-progress").click()
-    _keep_kernel_busy(page, 2)
+    keep_kernel_busy(page, 2)
     _type(page, ["g", "3", "4", "Enter", "1", "2", "p", "Shift+1", "z", "z", "z", "ArrowRight"])
     _type(page, ["b"])
     page.wait_for_function(
@@ -231,7 +218,7 @@ def test_mixed_bursts_while_the_kernel_is_busy_lose_and_reorder_nothing(
     ranker = page.locator(GRID_ROOT).first
     ranker.scroll_into_view_if_needed()
     ranker.locator(".xmw-progress").click()
-    _keep_kernel_busy(page, 2)
+    keep_kernel_busy(page, 2)
     _type(page, ["m", "z", "n"])
     page.wait_for_function(
         """([sel]) => { const r = document.querySelectorAll(sel)[0];

@@ -64,7 +64,8 @@ class Ranker(TaskWidget):
     edited is a draft in the browser: ``s`` saves it, and leaving the query (``n``, ``p``, ``g``)
     after changing the order saves it too. A saved ranking lists every candidate once; the query
     is then done. ``z`` takes back the last unsaved move, else undoes the last saved ranking (the
-    previous one, or none, is back in the store and on screen).
+    previous one, or none, is back in the store and on screen); keys typed before the kernel has
+    answered that undo wait for it, so that ``z s`` saves the ranking the undo brought back.
 
     Parameters
     ----------

@@ -5,7 +5,8 @@
  * judgement joins a `judge` batch (batch.ts); the batch's ack goes to the body, which adopts the
  * stored states and shows the kernel's notices. Pages come from a prefetching cache (3 ahead, 1
  * behind), and keys pressed while a page is still loading wait for it and are applied in order
- * when it is here. See protocol.ts for the messages and task.ts for what a body provides.
+ * when it is here; so do keys pressed while the body awaits an ack (`TaskBody.awaitingAck`). See
+ * protocol.ts for the messages and task.ts for what a body provides.
  *
  * The shell's parts: header.ts (query, position, progress, done, banners), notices.ts, goto.ts,
  * help.ts, typeahead.ts (keys waiting for a page), media-keys.ts, activity.ts (active time), batch.ts,
@@ -353,10 +354,16 @@ export function renderShell(
     }
   }
 
-  /** Apply the keys typed while the page loaded; stop again if one of them leads to a page not here. */
+  /** Whether a key typed now waits (in `typed`): its page is loading, or the body awaits an ack. */
+  const keysWait = (): boolean => (!body.ready && !loading.failed) || !!body.awaitingAck;
+
+  /**
+   * Apply the keys typed while the page loaded or the body awaited an ack; stop again if one of
+   * them leads to a page not here, or to another wait.
+   */
   function applyTyped(): void {
-    typed.apply(perform, () => body.ready);
-    if (!body.ready) loading.show(current);
+    typed.apply(perform, () => !keysWait());
+    if (!body.ready && !loading.failed) loading.show(current);
   }
 
   // ---- DOM events -----------------------------------------------------------------------------
@@ -375,9 +382,9 @@ export function renderShell(
     if (!help.isOpen && action.type === "close") return; // Escape is not ours unless help is open
     event.preventDefault();
     event.stopPropagation();
-    if (!body.ready && WAITS_FOR_PAGE.has(action.type) && !loading.failed) {
+    if (WAITS_FOR_PAGE.has(action.type) && keysWait()) {
       typed.push(action, started);
-      loading.show(current);
+      if (!body.ready && !loading.failed) loading.show(current);
       return;
     }
     perform(action, started);
@@ -416,6 +423,7 @@ export function renderShell(
       body.ack(message);
       progress = message.progress ?? progress;
       renderHeader();
+      if (typed.size) applyTyped(); // keys that awaited this ack
     } else if (message.type === "invalidate") {
       // "all": the kernel read the store again (refresh()); else the pages that got new candidates
       const indices = message.indices === "all" ? cache.indices() : (message.indices ?? []);
@@ -431,6 +439,7 @@ export function renderShell(
         return;
       }
       body.error(requestId, message.message);
+      if (typed.size) applyTyped();
     }
   }
   observe("msg:custom", onMessage);

@@ -72,6 +72,13 @@ export interface TaskBody {
   clear(): void;
   /** Whether a page is on screen. */
   readonly ready: boolean;
+  /**
+   * Whether the keys typed now must wait for an ack: the body sent something whose outcome it
+   * cannot foresee and the next keys act on (the Ranker's undo of a saved ranking: which ranking
+   * comes back, and on which query, only the kernel knows). The shell keeps them in order, as it
+   * does while a page loads, and applies them once an ack or an error has cleared it.
+   */
+  readonly awaitingAck?: boolean;
   /** Perform a key's action; the shell has already handled navigation, media, help and go-to. */
   perform(action: Action, started: number): void;
   /** Actions the body takes that the benchmarks time as "keystroke". */

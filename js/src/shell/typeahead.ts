@@ -2,7 +2,8 @@
  * Keys typed before their page is here. After `n`, the next query may still be on its way; keys
  * pressed meanwhile wait here, in order, and are applied when it is shown, so nothing a fast annotator
  * typed vanishes. A queued `n` leads to another page that may not be here either: the keys after it
- * wait again, for that one.
+ * wait again, for that one. Keys also wait here while the body awaits an ack whose outcome they act
+ * on (`TaskBody.awaitingAck`: the Ranker's undo of a saved ranking), and are applied after it.
  */
 
 import { make } from "./dom";

@@ -4,7 +4,10 @@
  * screen is a draft kept here; `s` saves it as one `rank` action, and leaving the query after
  * changing it (n, Enter, p, g, the buttons) saves it too, so nothing ranked is lost and merely
  * looking at a query saves nothing. The line above the tiles says which of these holds. `z` takes
- * back the last unsaved move; with none, it undoes the last saved ranking in the kernel.
+ * back the last unsaved move; with none, it undoes the last saved ranking in the kernel. Which
+ * ranking that brings back, and on which query, only the kernel's answer says: the keys typed after
+ * such a z wait for it (`awaitingAck`), so that `z s` saves what the undo brought back, as it does
+ * when typed slowly, and not the order that was on screen when z was pressed.
  *
  * `m` flags the focused candidate's media broken at once (a `flag` action, as in the grid): its tile
  * leaves the ranking for the end of the board, with the grid's chip, and counts as handled; the
@@ -115,6 +118,9 @@ const STATUS: Record<Exclude<SaveState, "partial"> | "draftLast", string> = {
   refused: "not saved (see the notice) · s tries again",
 };
 
+/** The line above the tiles while the kernel undoes a saved change (the keys typed wait for it). */
+const UNDOING = "undoing the last saved change… (the keys typed meanwhile apply after it)";
+
 /** The line above the tiles for `q` in `state` (`last`: the last query, where n goes nowhere). */
 function statusText(q: RankQuery, state: SaveState, last: boolean): string {
   if (state === "partial") {
@@ -142,6 +148,8 @@ export function rankBody(ctx: ShellContext): TaskBody {
   let view: RankQuery | null = null;
   /** Undo requests of an m this view took back itself -> its query (the ack needs not go there). */
   const localUndos = new Map<number, string>();
+  /** The undo in flight that this view could not foresee (of a saved ranking): keys wait for it. */
+  let undoing: number | null = null;
   const cleanups = new Cleanups(); // the body lives as long as the shell's root
 
   function load(page: Page): RankQuery {
@@ -189,9 +197,9 @@ export function rankBody(ctx: ShellContext): TaskBody {
       view.shown.filter((id) => view?.broken.has(id)),
     );
     const state = saveState(view);
-    element.dataset.save = state;
+    element.dataset.save = undoing === null ? state : "undoing";
     const last = view.index >= Number(ctx.model.get("n_queries") ?? 0) - 1;
-    setText(status, statusText(view, state, last));
+    setText(status, undoing === null ? statusText(view, state, last) : UNDOING);
     ctx.refresh();
   }
 
@@ -342,7 +350,9 @@ export function rankBody(ctx: ShellContext): TaskBody {
       return;
     }
     ctx.clock.activity(started);
-    ctx.batcher.submit({ op: "undo", request_id: ctx.ids.next() });
+    undoing = ctx.ids.next();
+    ctx.batcher.submit({ op: "undo", request_id: undoing });
+    render();
   }
 
   function ack(message: Ack): void {
@@ -373,7 +383,9 @@ export function rankBody(ctx: ShellContext): TaskBody {
       }
       q.done = !!queryAck.done;
       // the kernel wins, except over a draft changed since (it is saved when the query is left)
-      if (!q.dirty) q.draft = storedRanking(q);
+      // and over a later save still on its way (its order stays on screen until its own ack)
+      const saving = q.pending !== null && !answered.has(q.pending);
+      if (!q.dirty && !saving) q.draft = storedRanking(q);
     }
     for (const result of ours) {
       const q = queries.get(result.query_id);
@@ -394,6 +406,8 @@ export function rankBody(ctx: ShellContext): TaskBody {
       // query it has left since, where the keys typed for the new one would land
       if (undone && undone.query_id !== here && undone.index !== ctx.current()) ctx.goTo(undone.index, null);
     }
+    // the undo is in (or refused): the keys typed since act on what it left (the shell applies them)
+    if (undoing !== null && answered.has(undoing)) undoing = null;
     render();
     const notices = [...new Set(ours.map((result) => result.notice).filter((text) => !!text))];
     if (notices.length) {
@@ -430,6 +444,9 @@ export function rankBody(ctx: ShellContext): TaskBody {
     timed: TIMED,
     get ready() {
       return view !== null;
+    },
+    get awaitingAck() {
+      return undoing !== null;
     },
     forget() {
       // unsaved orders and saves in flight stay; the rest comes again with its page
@@ -479,6 +496,7 @@ export function rankBody(ctx: ShellContext): TaskBody {
             q.refused = true;
           }
         }
+        if (undoing !== null && failed.includes(undoing)) undoing = null;
         batcher.answered(failed);
         render();
       }
