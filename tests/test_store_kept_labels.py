@@ -293,7 +293,9 @@ def test_events_after_the_import_are_read_on_top_of_the_kept_frame_for_a_filtere
     wait_for_writes()
     with open_store(path) as store:
         store.append([grade("q1", "d1", 0), grade("q9", "new", 2, annotator="bea")])
-        store.retract([store.events().query("item_id == 'd4' and campaign == 'c1'")["event_id"].iloc[-1]])
+        store.retract(
+            [store.events().query("item_id == 'd4' and campaign == 'c1'")["event_id"].iloc[-1]]
+        )
     for filters in ({"annotator": "ann", "campaign": "c1"}, {"annotator": "bea"}):
         got = read_without_events_scan(path, monkeypatch, **filters)
         pd.testing.assert_frame_equal(got, truth(path, **filters))
