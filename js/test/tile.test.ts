@@ -7,7 +7,7 @@ import { BlobUrls } from "../src/shell/media";
 import type { Candidate, ScaleSpec } from "../src/shell/protocol";
 import { buildLegend } from "../src/shell/rubric";
 import type { ItemState } from "../src/tasks/grade/state";
-import { buildTile, saveText, statusText, type TileHandlers, updateTile } from "../src/tasks/grade/tile";
+import { buildTile, nearestTick, saveText, statusText, type TileHandlers, updateTile } from "../src/tasks/grade/tile";
 import { MAGNITUDE, TREC } from "./fixtures";
 
 const WITH_FLAG: ScaleSpec = { ...TREC, flags: ["ambiguous-query", "broken-media"] };
@@ -72,6 +72,27 @@ describe("level buttons", () => {
     tick.dispatchEvent(new PointerEvent("pointerdown", { bubbles: true, button: 0 }));
     tick.dispatchEvent(new PointerEvent("pointerup", { bubbles: true, button: 0 }));
     expect(on.calls).toEqual(["grade d1 3"]);
+  });
+
+  it("grade the level the drag ends on, when the buttons wrap onto two rows", () => {
+    // long names in a narrow tile: 0 1 on the first row, 2 3 on the second (as a person sees it)
+    const { refs, on } = tileOf(IMAGE);
+    const track = refs.slider.querySelector<HTMLElement>(".xmw-track");
+    const ticks = [...refs.slider.querySelectorAll<HTMLElement>(".xmw-tick")];
+    const box = (left: number, top: number) =>
+      ({ left, top, right: left + 100, bottom: top + 40, width: 100, height: 40, x: left, y: top }) as DOMRect;
+    ticks.forEach((tick, i) => {
+      tick.getBoundingClientRect = () => box((i % 2) * 100, Math.floor(i / 2) * 40);
+    });
+    const whole = { left: 0, top: 0, right: 200, bottom: 80, width: 200, height: 80, x: 0, y: 0 };
+    if (track) track.getBoundingClientRect = () => whole as DOMRect;
+    ticks[0].dispatchEvent(new PointerEvent("pointerdown", { bubbles: true, button: 0, clientX: 50, clientY: 20 }));
+    // to "partially relevant" (2), on the second row under "not relevant"; the fraction of the
+    // track's width alone said "related" (1)
+    refs.slider.dispatchEvent(new PointerEvent("pointermove", { bubbles: true, clientX: 60, clientY: 60 }));
+    expect(ticks.map((t) => t.classList.contains("xmw-preview"))).toEqual([false, false, true, false]);
+    refs.slider.dispatchEvent(new PointerEvent("pointerup", { bubbles: true, clientX: 60, clientY: 60 }));
+    expect(on.calls).toEqual(["grade d1 2"]);
   });
 });
 
@@ -155,5 +176,43 @@ describe("legend", () => {
     const legend = buildLegend(evil);
     expect(legend.querySelector("img, b")).toBeNull();
     expect(legend.textContent).toContain("<img src=x onerror=alert(1)>");
+  });
+});
+
+describe("nearestTick (a drag across the level buttons)", () => {
+  // four ticks on two rows, as long names in a narrow tile wrap them: 0 1 / 2 3
+  const boxes = [
+    { left: 0, top: 0, right: 100, bottom: 40 },
+    { left: 100, top: 0, right: 200, bottom: 40 },
+    { left: 0, top: 40, right: 100, bottom: 80 },
+    { left: 100, top: 40, right: 200, bottom: 80 },
+  ];
+  function track(): HTMLElement {
+    const element = document.createElement("div");
+    boxes.forEach((box, value) => {
+      const tick = document.createElement("span");
+      tick.dataset.value = String(value);
+      tick.getBoundingClientRect = () =>
+        ({ ...box, width: box.right - box.left, height: box.bottom - box.top, x: box.left, y: box.top }) as DOMRect;
+      element.append(tick);
+    });
+    return element;
+  }
+  const at = (x: number, y: number) => nearestTick(track(), x, y)?.dataset.value;
+
+  it("is the tick under the pointer, on either row", () => {
+    expect([at(50, 20), at(150, 20), at(50, 60), at(150, 60)]).toEqual(["0", "1", "2", "3"]);
+  });
+
+  it("is the nearest one when the pointer leaves the buttons", () => {
+    expect(at(-30, 70)).toBe("2"); // left of the second row
+    expect(at(260, 10)).toBe("1"); // right of the first row
+    expect(at(150, 200)).toBe("3"); // below the second row
+  });
+
+  it("is none when nothing is laid out", () => {
+    const element = document.createElement("div");
+    element.append(document.createElement("span"));
+    expect(nearestTick(element, 10, 10)).toBeNull();
   });
 });

@@ -76,11 +76,10 @@ function buildDiscreteSlider(scale: ScaleSpec, slider: HTMLElement, itemId: stri
     const target = event.target as Element | null;
     const tick = target?.closest?.(".xmw-tick") as HTMLElement | null;
     if (tick?.dataset.value !== undefined && event.type === "pointerdown") return Number(tick.dataset.value);
-    const rect = track.getBoundingClientRect();
-    if (rect.width > 0 && scale.levels.length) {
-      const fraction = Math.min(Math.max((event.clientX - rect.left) / rect.width, 0), 0.9999);
-      return scale.levels[Math.floor(fraction * scale.levels.length)].value;
-    }
+    // during a drag the slider has the pointer (captured): the level is the tick nearest to it,
+    // on whichever row the ticks wrapped to (long names in a narrow tile make two rows)
+    const nearest = nearestTick(track, event.clientX, event.clientY);
+    if (nearest) return Number(nearest.dataset.value);
     return tick?.dataset.value !== undefined ? Number(tick.dataset.value) : null;
   };
   const show = (value: number | null): void => {
@@ -113,6 +112,24 @@ function buildDiscreteSlider(scale: ScaleSpec, slider: HTMLElement, itemId: stri
   };
   slider.addEventListener("pointerup", () => finish(true));
   slider.addEventListener("pointercancel", () => finish(false));
+}
+
+/** The tick of `track` nearest to the point (inside one: that one); null when none is laid out. */
+export function nearestTick(track: HTMLElement, x: number, y: number): HTMLElement | null {
+  let best: HTMLElement | null = null;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const tick of track.children as HTMLCollectionOf<HTMLElement>) {
+    const box = tick.getBoundingClientRect();
+    if (box.width === 0 && box.height === 0) continue;
+    const dx = Math.max(box.left - x, 0, x - box.right);
+    const dy = Math.max(box.top - y, 0, y - box.bottom);
+    const distance = dx * dx + dy * dy;
+    if (distance < bestDistance) {
+      bestDistance = distance;
+      best = tick;
+    }
+  }
+  return best;
 }
 
 function buildContinuousSlider(
