@@ -281,3 +281,28 @@ def test_long_level_names_and_other_scripts_are_kept_as_given() -> None:
     scale = Scale(levels=[Level(i, name) for i, name in enumerate(names)], name="long")
     assert [lv.name for lv in scale.levels] == names
     assert [lv["name"] for lv in scale.to_dict()["levels"]] == names
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "where"),
+    [
+        ({"levels": [Level(0, "no\ud800"), Level(1, "yes")]}, "levels[0].name 'no\\ud800'"),
+        ({"levels": [Level(0, "no"), Level(1, "yes", "a \udfff")]}, "levels[1].definition"),
+        ({"levels": [Level(0, "no", rule="r\udc80")]}, "levels[0].rule"),
+        ({"levels": [Level(0, "no")], "description": "x\udc80y"}, "description 'x\\udc80y'"),
+        ({"levels": [Level(0, "no")], "version": "v\ud800"}, "version"),
+        ({"levels": [Level(0, "no")], "title": "t\ud83d"}, "title"),
+    ],
+)
+def test_a_lone_surrogate_in_the_scale_text_is_refused(kwargs: dict, where: str) -> None:
+    # it failed later, with a bare UnicodeEncodeError, when a widget opened on a store
+    with pytest.raises(ValueError, match="lone surrogate") as caught:
+        Scale(**kwargs)
+    message = str(caught.value)
+    assert f"the scale's {where}" in message
+    assert "text.encode('utf-8', 'replace').decode('utf-8')" in message
+
+
+def test_text_outside_the_basic_plane_is_text() -> None:
+    scale = Scale([Level(0, "no é ✓ 😀", "a 🐈 on a mat")], description="🚌")
+    assert scale.level(0).name == "no é ✓ 😀"

@@ -747,6 +747,40 @@ def test_import_constants_with_quotes_round_trip(store: Store) -> None:
     assert store.last_event_id() == 1
 
 
+def test_a_lone_surrogate_is_refused_naming_it_and_nothing_is_written(location: Location) -> None:
+    # half of a UTF-16 pair (text decoded with errors='surrogateescape', a JSON "\\ud800"): UTF-8
+    # cannot hold it, and append and import_labels failed with a bare UnicodeEncodeError
+    store = location()
+    store.append([grade("q1", "d1", 1)])
+    with pytest.raises(StoreError, match="lone surrogate") as caught:
+        store.append([grade("q1", "d2", 2), {**grade("q1", "d3", 0), "annotator": "x\ud800"}])
+    assert "annotator 'x\\ud800' in event 1 holds a lone surrogate (U+D800)" in str(caught.value)
+    ids = pd.Series(["d4", "d5\udc80"], dtype=object)  # pandas' own str dtype refuses it already
+    for frame, named in (
+        (pd.DataFrame({"query_id": ["q", "q"], "item_id": ids, "relevance": [1, 2]}), "item_id"),
+        (
+            pd.DataFrame(
+                {
+                    "query_id": ["q", "q"],
+                    "item_id": ["d6", "d7"],
+                    "relevance": [1, 2],
+                    "note": pd.Series([None, "n\ud83d"], dtype=object),
+                }
+            ),
+            "note",
+        ),
+    ):
+        with pytest.raises(StoreError, match=f"{named} .* in row 1 holds a lone surrogate"):
+            store.import_labels(frame, annotator="a")
+    plain = pd.DataFrame({"query_id": ["q"], "item_id": ["d8"], "relevance": [1]})
+    with pytest.raises(StoreError, match="campaign 'c\\\\udc80' holds a lone surrogate"):
+        store.import_labels(plain, annotator="a", campaign="c\udc80")
+    # nothing of the refused calls was written, and the store takes the next write
+    assert store.labels().item_id.tolist() == ["d1"]
+    store.import_labels(plain, annotator="a")
+    assert sorted(store.labels().item_id) == ["d1", "d8"]
+
+
 def test_labels_reused_while_unchanged_but_never_shared(location: Location) -> None:
     store = location()
     store.append([grade("q1", "d1", 1)])

@@ -16,6 +16,7 @@ import html
 import json
 import math
 import numbers
+import re
 import unicodedata
 import warnings
 from collections.abc import Iterable, Mapping
@@ -258,6 +259,17 @@ class Scale:
                 f"version must be a non-empty str such as 'v2', got {version!r} "
                 "(or leave it out for an automatic one)"
             )
+        _refuse_surrogates(
+            {
+                "name": name,
+                "title": title,
+                "description": description,
+                "version": version or "",
+                "levels": [lv.to_dict() for lv in parsed],
+                "flags": [f.to_dict() for f in specs],
+            },
+            "",
+        )
         object.__setattr__(self, "levels", parsed)
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "flags", tuple(f.name for f in specs))
@@ -726,6 +738,32 @@ def _unprintable(char: str) -> str | None:
     if category == "Cc":
         return "a control character"
     return _SEPARATORS.get(category)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_surrogates(value: Any, path: str) -> None:
+    """Refuse a lone surrogate anywhere in a scale's text (``value``: its parts as JSON-ready
+    data, ``path`` where they are). Such a str is not text: the store (UTF-8) and the browser's
+    messages cannot hold it, and it failed with a bare UnicodeEncodeError when a widget opened."""
+    if isinstance(value, str):
+        found = _SURROGATE.search(value)
+        if found is not None:
+            at = found.start()
+            raise ValueError(
+                f"the scale's {path} {value!r} holds a lone surrogate (U+{ord(value[at]):04X}) at "
+                "position "
+                f"{at}, which is not text: neither the store nor the browser can hold it (it comes "
+                "from bytes decoded with errors='surrogateescape' or from a cut string); fix the "
+                "text, e.g. text.encode('utf-8', 'replace').decode('utf-8')"
+            )
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _refuse_surrogates(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, (list, tuple)):
+        for k, item in enumerate(value):
+            _refuse_surrogates(item, f"{path}[{k}]")
 
 
 def _check_one_line(value: int, name: str) -> None:

@@ -50,7 +50,7 @@ import pandas as pd
 
 from .._contract import EVENT_COLUMNS, LABEL_COLUMNS, TASKS
 from ._errors import StoreError
-from ._import import import_columns
+from ._import import import_columns, not_text
 from ._read import (
     _INT_NULL,
     ALWAYS_READ,
@@ -686,7 +686,10 @@ class PostgresStore(Store):
         """Bulk-load existing judgements with COPY, one event per row (see ``Store.import_labels``)."""
         if task not in TASKS:
             raise StoreError(f"unknown task {task!r}: the tasks are {', '.join(TASKS)}")
-        values, used = import_columns(df, annotator=annotator)
+        try:
+            values, used = import_columns(df, annotator=annotator)
+        except UnicodeEncodeError:  # a lone surrogate in an object column (pandas' str refuses it)
+            raise not_text(df, {}) from None
         n = len(df)
         if n == 0:
             return 0
@@ -722,7 +725,10 @@ class PostgresStore(Store):
                     copy.write_row(row)
             self._apply_values(con, first, first + n - 1)
 
-        self._write_with_ids(n, work, first_row)
+        try:
+            self._write_with_ids(n, work, first_row)
+        except UnicodeEncodeError:  # a lone surrogate in a str: the transaction was rolled back
+            raise not_text(df, constants) from None
         return n
 
     # ------------------------------------------------------------------ rubrics

@@ -30,7 +30,7 @@ from ._files import (
     damaged,
     read_only_reason,
 )
-from ._import import import_columns
+from ._import import import_columns, not_text
 from ._read import (
     ALWAYS_READ,
     CODED_COLUMNS,
@@ -368,7 +368,10 @@ class Store:
         """
         if task not in TASKS:
             raise StoreError(f"unknown task {task!r}: the tasks are {', '.join(TASKS)}")
-        values, used = import_columns(df, annotator=annotator)
+        try:
+            values, used = import_columns(df, annotator=annotator)
+        except UnicodeEncodeError:  # a lone surrogate in an object column (pandas' str refuses it)
+            raise not_text(df, {}) from None
         n = len(df)
         if n == 0:
             return 0
@@ -387,7 +390,12 @@ class Store:
             # a bigger page cache for this connection keeps the `current` B-tree in memory
             con.execute("PRAGMA cache_size = -262144")
             try:
-                insert_values(con, list(values), zip(*arrays, strict=True), constants)
+                try:
+                    insert_values(con, list(values), zip(*arrays, strict=True), constants)
+                except UnicodeEncodeError:
+                    # a lone surrogate in a str (looked for only now: a scan of every value would
+                    # cost as much as the write); the transaction is rolled back
+                    raise not_text(df, constants) from None
                 names = {c: [v] for c, v in constants.items() if c in CODED_COLUMNS}
                 if annotator is None:
                     names["annotator"] = pd.unique(values["annotator"]).tolist()

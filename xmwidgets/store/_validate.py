@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -149,6 +150,10 @@ _TASK_COLUMNS = {
 }
 
 
+# a str that is not text (half of a UTF-16 pair): SQLite's UTF-8 cannot hold it
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _convert(value: Any, col: str, where: str) -> Any:
     dtype = EVENT_COLUMNS[col]
     if col == "created_at":
@@ -160,6 +165,13 @@ def _convert(value: Any, col: str, where: str) -> Any:
     if dtype.startswith("Float"):
         return _real(value, col, where)
     text = _text(value, col)
+    surrogate = _SURROGATE.search(text)
+    if surrogate is not None:
+        raise StoreError(
+            f"{col} {text!r} {where} holds a lone surrogate (U+{ord(surrogate.group()):04X}) at "
+            f"position {surrogate.start()}, which is not text: the store (UTF-8) cannot hold it; "
+            "fix the text, e.g. text.encode('utf-8', 'replace').decode('utf-8')"
+        )
     if col in _ENUMS and text not in _ENUMS[col][0]:
         values, hint = _ENUMS[col]
         raise StoreError(
