@@ -342,3 +342,41 @@ def test_small_imports_keep_nothing(tmp_path: Path) -> None:
         )
     wait_for_writes()
     assert kept_files(path) == []
+
+
+@pytest.mark.parametrize("removed", ["folder", "store"])
+def test_a_store_removed_while_its_import_keeps_its_labels_is_not_kept_and_warns_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, removed: str
+) -> None:
+    # a script importing into a temporary folder ends while the import's keep runs: the folder
+    # (or the store file) is gone when the frame is written
+    folder = tmp_path / "work"
+    folder.mkdir()
+    path = folder / "labels.sqlite"
+    started, release = threading.Event(), threading.Event()
+    save = _kept_labels.save
+
+    def held_save(*args: object) -> None:
+        started.set()
+        release.wait(10)
+        save(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_kept_labels, "save", held_save)
+    with open_store(path) as store:
+        store.import_labels(
+            pd.DataFrame({"query_id": ["q"] * 6, "item_id": list("abcdef"), "relevance": 1}),
+            annotator="a",
+        )
+    assert started.wait(10)
+    if removed == "folder":
+        shutil.rmtree(folder)
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        release.set()
+        wait_for_writes()
+    assert [str(w.message) for w in caught] == []
+    # nothing is left beside a store that is no more
+    assert not _kept_labels.folder_of(str(path)).exists()

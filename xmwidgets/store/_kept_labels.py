@@ -166,6 +166,8 @@ def save(
         )
         table = table.replace_schema_metadata(meta)
         with _writing:
+            if _gone(store_path):
+                return
             path.parent.mkdir(exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
             try:
@@ -176,6 +178,8 @@ def save(
                     tmp.unlink()
             _prune(path.parent)
     except (OSError, ValueError, RuntimeError, pa.ArrowException, sqlite3.Error) as exc:
+        if _gone(store_path):
+            return
         warnings.warn(
             f"could not keep the labels of store {store_path!r} in {path.parent} ({exc}); "
             "the next session reads them from the store's events instead",
@@ -217,6 +221,8 @@ def read_and_save_soon(
                 keep.read.set()
                 save(con, store_path, query, last, frame)
             except (sqlite3.Error, ValueError, pa.ArrowException) as exc:
+                if _gone(store_path):
+                    return
                 warnings.warn(
                     f"could not read the labels of store {store_path!r} to keep them ({exc}); "
                     "the next session reads them from the store's events instead",
@@ -238,6 +244,12 @@ def read_and_save_soon(
         _running[path] = keep
     keep.thread.start()
     return keep.thread
+
+
+def _gone(store_path: str) -> bool:
+    """Whether the store file was removed while its frame was being kept (a script that imported
+    into a temporary folder and ended): there is nothing to keep it for, and nothing to say."""
+    return not os.path.exists(store_path)
 
 
 def _prune(folder: Path) -> None:
