@@ -412,3 +412,32 @@ def test_a_read_only_store_is_checked_but_not_written(
     monkeypatch.undo()
     with open_store(path) as store:
         assert store.rubrics().campaign.tolist() == ["c"]
+
+
+def test_a_media_example_whose_file_name_is_not_utf8_is_recorded(tmp_path: Path) -> None:
+    # a file name of bytes that are not UTF-8 (os.listdir / glob decode it with surrogateescape):
+    # the example shows (the kernel reads the file), and the widget opening with it failed with a
+    # bare UnicodeEncodeError when its rubric was fingerprinted
+    import os
+
+    from PIL import Image
+
+    names = [tmp_path / os.fsdecode(name) for name in (b"caf\xe9.png", b"caf\xe8.png")]
+    for name in names:
+        Image.new("RGB", (8, 8)).save(name)
+
+    def with_example(name: Path) -> xm.Scale:
+        return rubric_a(
+            levels=[
+                xm.Level(0, "unrelated", "Nothing in common with the query."),
+                xm.Level(1, "exact", "Everything.", examples=(xm.Example.image(str(name)),)),
+            ]
+        )
+
+    with open_store(tmp_path / "labels.sqlite") as store:
+        store.register_rubric(with_example(names[0]), campaign="c")
+        store.register_rubric(with_example(names[0]), campaign="c")  # the same rubric again
+        # another file is another example: another rubric
+        with pytest.raises(StoreError, match="level 1 has other examples"):
+            store.register_rubric(with_example(names[1]), campaign="c")
+        assert store.rubrics().guideline_version.tolist() == ["v1"]

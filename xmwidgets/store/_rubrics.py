@@ -78,6 +78,12 @@ def _example(identity: Any) -> dict[str, Any]:
         out[field] = _text(out.get(field) or "")
     if out.get("kind") == "text":
         out["content"] = _text(out["content"])
+    elif isinstance(out.get("content"), str):
+        # a path decoded from bytes that are not UTF-8 (os.listdir's surrogateescape) names its
+        # file as those bytes (\xe9): the content must stay UTF-8 text (stored, hashed); any
+        # other text is unchanged
+        raw = out["content"].encode("utf-8", "surrogateescape")
+        out["content"] = raw.decode("utf-8", "backslashreplace")
     return out
 
 
