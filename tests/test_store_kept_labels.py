@@ -380,3 +380,45 @@ def test_a_store_removed_while_its_import_keeps_its_labels_is_not_kept_and_warns
     assert [str(w.message) for w in caught] == []
     # nothing is left beside a store that is no more
     assert not _kept_labels.folder_of(str(path)).exists()
+
+
+def test_an_import_in_chunks_reads_every_label_once_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # each large import keeps the frame of every label; chunks imported while a keep runs make
+    # that keep read once more when it is done (one reader at a time, not one per chunk)
+    path = tmp_path / "labels.sqlite"
+    reading, release = threading.Event(), threading.Event()
+    readers: list[int] = []
+    active = [0]
+    read_frame = Store._frame
+
+    def slow_frame(self: Store, *args: object, **kwargs: object) -> pd.DataFrame:
+        if threading.current_thread().name == "xmwidgets-keep-labels":
+            active[0] += 1
+            readers.append(active[0])
+            reading.set()
+            release.wait(10)
+            try:
+                return read_frame(self, *args, **kwargs)  # type: ignore[arg-type]
+            finally:
+                active[0] -= 1
+        return read_frame(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "_frame", slow_frame)
+    chunk = lambda k: pd.DataFrame(  # noqa: E731
+        {"query_id": [f"q{k}"] * 6, "item_id": [f"d{k}-{i}" for i in range(6)], "relevance": 1}
+    )
+    with open_store(path) as store:
+        store.import_labels(chunk(0), annotator="a")
+        assert reading.wait(10)
+        for k in range(1, 4):  # three more chunks while the first keep reads
+            store.import_labels(chunk(k), annotator="a")
+        release.set()
+    wait_for_writes()
+    # the first read, then one more for the three chunks; never two at once
+    assert readers == [1, 1]
+    monkeypatch.setattr(Store, "_frame", read_frame)
+    got = read_without_events_scan(path, monkeypatch, annotator="a")
+    assert len(got) == 24
+    pd.testing.assert_frame_equal(got, truth(path, annotator="a"))

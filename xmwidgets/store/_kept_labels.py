@@ -59,6 +59,8 @@ class _Keep:
         # (store id, schema version, last event id, events up to it, the frame)
         self.frame: tuple[str, str, int, int, pd.DataFrame] | None = None
         self.thread: threading.Thread | None = None
+        # asked again while running: the read to do once more when this one is done
+        self.again: Callable[[sqlite3.Connection], tuple[int, pd.DataFrame]] | None = None
 
 
 # the keeps of this process still running, by kept file
@@ -205,32 +207,50 @@ def read_and_save_soon(
 ) -> threading.Thread:
     """On a thread of its own, with its own connection (``connect()``): ``read(con)`` gives the
     frame of ``query`` and its last event id, and :func:`save` keeps it. A read error is a
-    warning, as a write error is: the events are read instead next time."""
+    warning, as a write error is: the events are read instead next time.
+
+    One keep per file at a time: asked again while one runs (an import in chunks), the running
+    keep reads once more when it is done, with the newest ``read`` (the asks in between are one),
+    instead of a second thread reading every event beside it.
+    """
     path = _file(store_path, query)
     keep = _Keep()
 
-    def run() -> None:
+    def once(read: Callable[[sqlite3.Connection], tuple[int, pd.DataFrame]]) -> None:
         try:
-            try:
-                con = connect()
-            except sqlite3.Error:
+            con = connect()
+        except sqlite3.Error:
+            return
+        try:
+            last, frame = read(con)
+            keep.frame = (*_identity(con), last, _events_up_to(con, last), frame)
+            keep.read.set()
+            save(con, store_path, query, last, frame)
+        except (sqlite3.Error, ValueError, pa.ArrowException) as exc:
+            if _gone(store_path):
                 return
-            try:
-                last, frame = read(con)
-                keep.frame = (*_identity(con), last, _events_up_to(con, last), frame)
-                keep.read.set()
-                save(con, store_path, query, last, frame)
-            except (sqlite3.Error, ValueError, pa.ArrowException) as exc:
-                if _gone(store_path):
-                    return
-                warnings.warn(
-                    f"could not read the labels of store {store_path!r} to keep them ({exc}); "
-                    "the next session reads them from the store's events instead",
-                    RuntimeWarning,
-                    stacklevel=2,
-                )
-            finally:
-                con.close()
+            warnings.warn(
+                f"could not read the labels of store {store_path!r} to keep them ({exc}); "
+                "the next session reads them from the store's events instead",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        finally:
+            con.close()
+
+    def run() -> None:
+        step: Callable[[sqlite3.Connection], tuple[int, pd.DataFrame]] | None = read
+        try:
+            while step is not None:
+                once(step)
+                with _running_lock:
+                    step, keep.again = keep.again, None
+                    if step is None and _running.get(path) is keep:
+                        del _running[path]
+                    elif step is not None:
+                        # a read that comes now waits for the newer frame
+                        keep.frame = None
+                        keep.read.clear()
         finally:
             with _running_lock:
                 if _running.get(path) is keep:
@@ -239,8 +259,12 @@ def read_and_save_soon(
 
     # not a daemon: a script that reads its labels and ends still leaves the file (the interpreter
     # waits for the write, a fraction of a second); a kill leaves at most a temporary file
-    keep.thread = threading.Thread(target=run, name="xmwidgets-keep-labels", daemon=False)
     with _running_lock:
+        running = _running.get(path)
+        if running is not None and running.thread is not None:
+            running.again = read
+            return running.thread
+        keep.thread = threading.Thread(target=run, name="xmwidgets-keep-labels", daemon=False)
         _running[path] = keep
     keep.thread.start()
     return keep.thread
