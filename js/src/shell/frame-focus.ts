@@ -9,44 +9,7 @@
  * player's own controls, a text box, outside the widget) the focus moves at once.
  */
 
-/**
- * Tiles that are fully in view, as an IntersectionObserver last saw them: a tile in view needs no
- * scrollIntoView. Unknown (no observer yet, or not reported) counts as not in view.
- */
-export class InView {
-  private readonly seen = new WeakSet<Element>();
-  private readonly observer: IntersectionObserver | null;
-
-  constructor() {
-    this.observer =
-      typeof IntersectionObserver === "function"
-        ? new IntersectionObserver(
-            (entries) => {
-              for (const entry of entries) {
-                if (entry.isIntersecting && entry.intersectionRatio >= 0.999) this.seen.add(entry.target);
-                else this.seen.delete(entry.target);
-              }
-            },
-            { threshold: [0, 0.999] },
-          )
-        : null;
-  }
-
-  watch(tile: Element): void {
-    this.observer?.observe(tile);
-  }
-
-  unwatchAll(): void {
-    this.observer?.disconnect();
-  }
-
-  has(tile: Element): boolean {
-    return this.seen.has(tile);
-  }
-}
-
 export class FrameFocus {
-  readonly inView = new InView();
   private target: HTMLElement | null = null;
   private focusPending = false;
   private scrollPending = false;
@@ -56,18 +19,24 @@ export class FrameFocus {
   constructor(private readonly board: HTMLElement) {}
 
   /**
-   * Focus `tile` (if `moveDomFocus`) and scroll it into view (if `scroll` and it is not fully in view):
-   * before the next frame when that is safe (see the module comment), at once otherwise.
+   * Focus `tile` (if `moveDomFocus`) and scroll it into view (if `scroll`; "nearest": not at all when
+   * it is in view): the focus before the next frame when that is safe (see the module comment), at
+   * once otherwise; the scroll before the next frame (in the frame's own layout).
+   *
+   * The scroll is always left to the frame, and decided there from the layout itself: an
+   * IntersectionObserver's "in view" was a frame late, so End then Home at machine speed kept the
+   * first tile out of view (its report of leaving the view had not come when Home was pressed).
    */
   move(tile: HTMLElement, moveDomFocus: boolean, scroll: boolean | "frame"): void {
     this.target = tile;
-    const wait = typeof requestAnimationFrame === "function" && this.holdsKeys(document.activeElement);
+    const frames = typeof requestAnimationFrame === "function";
+    const wait = frames && this.holdsKeys(document.activeElement);
     if (moveDomFocus && document.activeElement !== tile) {
       if (wait) this.focusPending = true;
       else tile.focus({ preventScroll: true });
     }
-    if (scroll && typeof tile.scrollIntoView === "function" && !this.inView.has(tile)) {
-      if (wait || (scroll === "frame" && typeof requestAnimationFrame === "function")) this.scrollPending = true;
+    if (scroll && typeof tile.scrollIntoView === "function") {
+      if (frames) this.scrollPending = true;
       else tile.scrollIntoView({ block: "nearest" });
     }
     if (this.focusPending || this.scrollPending) this.schedule();
@@ -95,7 +64,7 @@ export class FrameFocus {
       if (focus && document.activeElement !== tile && this.holdsKeys(document.activeElement)) {
         tile.focus({ preventScroll: true });
       }
-      if (scroll && !this.inView.has(tile)) tile.scrollIntoView({ block: "nearest" });
+      if (scroll) tile.scrollIntoView({ block: "nearest" });
     });
   }
 }

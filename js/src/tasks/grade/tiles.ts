@@ -65,7 +65,6 @@ export class TileBoard {
       if (item) this.apply(refs, item, scale);
       this.tiles.push(refs);
       this.byId.set(candidate.item_id, refs);
-      this.frameFocus.inView.watch(refs.tile);
       fragment.append(refs.tile);
     });
     this.element.replaceChildren(fragment);
@@ -85,7 +84,6 @@ export class TileBoard {
     this.marks = new WeakMap();
     this.focusedTile = null;
     this.targetTile = null;
-    this.frameFocus.inView.unwatchAll();
   }
 
   update(itemIds: Iterable<string>, query: QueryState, scale: ScaleSpec): void {

@@ -80,7 +80,6 @@ export class PickBoard {
       this.byId.set(id, refs);
       const item = query.items.get(id);
       if (item) apply(refs, item);
-      this.frameFocus.inView.watch(tile);
       fragment.append(tile);
     });
     this.element.replaceChildren(fragment);
@@ -90,7 +89,6 @@ export class PickBoard {
     this.refs = [];
     this.byId = new Map();
     this.focused = null;
-    this.frameFocus.inView.unwatchAll();
     this.element.replaceChildren();
   }
 
