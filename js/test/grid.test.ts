@@ -436,6 +436,13 @@ describe("pages and prefetch", () => {
     expect(pagesAhead(1)).toBe(24);
     expect(pagesAhead(200)).toBe(3);
     const { model, press } = setup({ n_queries: 100 });
+    expect(model.sentOf("page").map((m) => m.index)).toEqual([0, 1, 2, 3]); // 12 a page, until one says
+    // the first page says 1 a page: the rest of the window is asked for then, not at the first n
+    // (an annotator typing ahead outran the pages asked for one n at a time, and waited for them)
+    model.servePages((index) => ({ page: textPage(index, 1) }));
+    const first = new Set(model.sentOf("page").map((m) => m.index));
+    for (let index = 0; index <= 24; index += 1) expect(first.has(index)).toBe(true);
+    expect(first.has(25)).toBe(false);
     model.servePages((index) => ({ page: textPage(index, 1) }));
     press("n");
     const asked = new Set(model.sentOf("page").map((m) => m.index));

@@ -28,7 +28,7 @@ import { lastQueryNotice, NoticeLine } from "./notices";
 import { PaintTiming } from "./paint-timing";
 import { QueryPin } from "./pin";
 import { type CachedPage, PageCache, RequestIds } from "./prefetch";
-import { prefetchAround } from "./prefetch-plan";
+import { pagesAhead, prefetchAround } from "./prefetch-plan";
 import {
   type BrowserMessage,
   EMPTY_SCALE,
@@ -66,6 +66,8 @@ function isTextField(element: Element | null): boolean {
 
 /** Shell actions the benchmarks time as "keystroke" (the body adds its own). */
 const TIMED = new Set<Action["type"]>(["move", "undo"]);
+/** Candidates a page is taken to hold until the first page says (it sets how far to prefetch). */
+const CANDIDATES_GUESS = 12;
 
 /** Render the shell with the body `createBody` into `el`; returns the cleanup (listeners off, object URLs revoked). */
 export function renderShell(
@@ -130,7 +132,7 @@ export function renderShell(
   /** Query ids of the pages seen, for `g` when the kernel does not send the whole list. */
   const seenIds = new Map<string, number>();
   /** Candidates of the last page that arrived (sets how far ahead pages are asked for). */
-  let candidatesPerPage = 12;
+  let candidatesPerPage = CANDIDATES_GUESS;
   const queryIndex = new QueryIndexSync(model);
   const paint = new PaintTiming(now, () => !disposed);
 
@@ -414,7 +416,11 @@ export function renderShell(
       const entry = cache.receive(message.page, buffers);
       body.load(message.page);
       seenIds.set(message.page.query_id, message.page.index);
+      const ahead = pagesAhead(candidatesPerPage);
       candidatesPerPage = message.page.candidates.length;
+      // the first pages asked for assumed CANDIDATES_GUESS candidates a page: pages of fewer are
+      // judged faster, so ask for the rest of their window now, while the annotator reads the first
+      if (pagesAhead(candidatesPerPage) > ahead) prefetchAround(cache, current, nQueries(), candidatesPerPage);
       if (message.page.index === current) {
         renderPage(entry, shown?.page.query_id === message.page.query_id);
         schedulePaint();
