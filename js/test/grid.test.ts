@@ -430,6 +430,18 @@ describe("pages and prefetch", () => {
     expect(tiles()).toHaveLength(5);
   });
 
+  it("lets the browser skip the tiles out of view only on a board of many (data-many)", () => {
+    const { model, press, el } = setup();
+    model.servePages((index) => ({ page: textPage(index, index === 0 ? 4 : 30) }));
+    const board = el.querySelector(".xmw-tiles") as HTMLElement;
+    expect(board.hasAttribute("data-many")).toBe(false); // 4 tiles: all rendered, no second pass
+    press("n");
+    expect(board.querySelectorAll(".xmw-tile")).toHaveLength(30);
+    expect(board.hasAttribute("data-many")).toBe(true);
+    press("p");
+    expect(board.hasAttribute("data-many")).toBe(false);
+  });
+
   it("asks for many pages ahead when each holds one or two candidates", () => {
     expect(pagesAhead(12)).toBe(3);
     expect(pagesAhead(6)).toBe(6);

@@ -34,6 +34,22 @@ export function markFocused(previous: HTMLElement | null, tile: HTMLElement): HT
   return tile;
 }
 
+/**
+ * Boards of more than this many tiles let the browser skip the rendering of the tiles out of view
+ * (`content-visibility: auto`, see widgets.css); fewer are rendered whole. On screen, skipping costs:
+ * the first frame of a new page of 4 text tiles in JupyterLab took 14.0 ms with it, 12.3 without
+ * (median of 4 x 40 frames, the same page, 2 cores).
+ */
+export const MANY_TILES = 24;
+
+/** Put `tiles` on `board` (replacing what it showed), marked as many (`data-many`) when they are. */
+export function showTiles(board: HTMLElement, tiles: DocumentFragment | null, count: number): void {
+  if (count > MANY_TILES) board.dataset.many = "";
+  else delete board.dataset.many;
+  if (tiles) board.replaceChildren(tiles);
+  else board.replaceChildren();
+}
+
 /** What the shared body parts need of a board of tiles. */
 export interface TilesBoard {
   focusIndex: number;

@@ -9,7 +9,7 @@ import { FrameFocus } from "../../shell/frame-focus";
 import type { Direction } from "../../shell/keyboard";
 import type { BlobUrls } from "../../shell/media";
 import type { Page, ScaleSpec } from "../../shell/protocol";
-import { markFocused } from "../tile-task";
+import { markFocused, showTiles } from "../tile-task";
 import { hiddenOnTile, type MarkHandlers, MarkLine } from "./marks";
 import type { ItemState, QueryState } from "./state";
 import { buildTile, type TileHandlers, type TileRefs, updateTile } from "./tile";
@@ -67,7 +67,7 @@ export class TileBoard {
       this.byId.set(candidate.item_id, refs);
       fragment.append(refs.tile);
     });
-    this.element.replaceChildren(fragment);
+    showTiles(this.element, fragment, page.candidates.length);
     this.setBestTarget(this.bestTarget);
   }
 

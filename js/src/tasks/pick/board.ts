@@ -11,7 +11,7 @@ import { FrameFocus } from "../../shell/frame-focus";
 import type { Direction } from "../../shell/keyboard";
 import type { BlobUrls } from "../../shell/media";
 import { BROKEN_MEDIA, type Page } from "../../shell/protocol";
-import { markFocused } from "../tile-task";
+import { markFocused, showTiles } from "../tile-task";
 import { tileKey } from "./keys";
 import type { PickItem, PickQuery } from "./state";
 
@@ -82,7 +82,7 @@ export class PickBoard {
       if (item) apply(refs, item);
       fragment.append(tile);
     });
-    this.element.replaceChildren(fragment);
+    showTiles(this.element, fragment, page.candidates.length);
   }
 
   clear(): void {

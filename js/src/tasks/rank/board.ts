@@ -17,7 +17,7 @@ import type { Direction } from "../../shell/keyboard";
 import type { BlobUrls } from "../../shell/media";
 import { BROKEN_MEDIA, type Page } from "../../shell/protocol";
 import { MarkLine } from "../grade/marks";
-import { markFocused } from "../tile-task";
+import { markFocused, showTiles } from "../tile-task";
 import type { Ranking } from "./order";
 
 interface RankTile {
@@ -60,7 +60,7 @@ export class RankBoard {
       tile.prepend(badge);
       this.tiles.set(candidate.item_id, { tile, number, tie, marks });
     }
-    this.element.replaceChildren();
+    showTiles(this.element, null, page.candidates.length);
   }
 
   clear(): void {
