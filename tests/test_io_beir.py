@@ -110,3 +110,37 @@ def test_malformed_beir_files(folder, file, content, message):
         read_beir(folder)
     assert str(info.value).startswith(str(folder / file))
     assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "shown"),
+    [
+        ("query-id corpus-id score\n1 4983 1\n", 1, "'query-id corpus-id score' is separated by"),
+        ("query-id  corpus-id   score\n1\t4983\t1\n", 1, "'query-id  corpus-id   score' is sep"),
+        ("query-id\tcorpus-id\tscore\n1 4983 1\n", 2, "'1 4983 1' is separated by spaces"),
+        ("1 4983 1\n1 d2 0\n", 1, "'1 4983 1' is separated by spaces, not tabs"),
+        ("query-id\tcorpus-id\tscore\n1\t4983 1\n", 2, "'1\\t4983 1' has spaces between fields"),
+    ],
+)
+def test_space_separated_qrels_say_beir_qrels_are_tab_separated(folder, content, line, shown):
+    # BEIR's GenericDataLoader reads qrels with csv.reader(delimiter="\t"): spaces are no separator
+    path = folder / "qrels" / "test.tsv"
+    path.write_text(content)
+    with pytest.raises(FormatError) as info:
+        read_beir(folder)
+    assert info.value.line == line
+    message = str(info.value)
+    assert message.startswith(f"{path} line {line}: {shown}")
+    assert "BEIR qrels are tab-separated, query-id<TAB>corpus-id<TAB>score" in message
+    assert "missing" not in message
+
+
+def test_trec_qrels_in_a_beir_folder_point_to_read_qrels(folder):
+    (folder / "qrels" / "test.tsv").write_text("1 0 4983 1\n1 0 d2 0\n")
+    with pytest.raises(
+        FormatError,
+        match=r"line 1: '1 0 4983 1' is separated by spaces and has 4 "
+        r"fields, as TREC qrels 'qid 0 docno rel' are: read the file with "
+        r"xm.io.read_qrels",
+    ):
+        read_beir(folder)

@@ -125,3 +125,74 @@ def test_parquet_without_pyarrow_says_what_to_install(tmp_path, monkeypatch, can
     monkeypatch.setattr(builtins, "__import__", no_pyarrow)
     with pytest.raises(ImportError, match=r"pip install pyarrow"):
         write_parquet(candidates, tmp_path / "c.parquet")
+
+
+@pytest.mark.parametrize(
+    ("line", "where"),
+    [
+        ('{"query_id": "q\\ud800", "text": "a"}', "$.query_id, 'q\\ud800'"),
+        (
+            '{"query_id": "q2", "meta": {"tags": ["ok", "x\\udc00y"]}}',
+            "$.meta.tags[1], 'x\\udc00y'",
+        ),
+        ('{"query_id": "q2", "\\ud800": 1}', "$ (a key), '\\ud800'"),
+    ],
+)
+def test_lone_surrogate_escape_names_file_line_and_key(tmp_path, line, where):
+    # JSON scraped from the web holds escapes like \ud800 without their pair; pandas' Arrow
+    # strings then failed with a bare UnicodeEncodeError naming no file
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"query_id": "q1", "text": "\\ud83d\\ude00 a valid pair"}\n' + line + "\n")
+    with pytest.raises(FormatError) as info:
+        read_jsonl(path)
+    assert info.value.line == 2
+    message = str(info.value)
+    assert message.startswith(f"{path} line 2: the text at {where}, holds the escape")
+    assert "lone surrogate" in message and "replace" in message
+
+
+def test_a_valid_surrogate_pair_is_read(tmp_path):
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"query_id": "q1", "text": "\\ud83d\\ude00"}\n')
+    assert read_jsonl(path)["text"].tolist() == ["\U0001f600"]
+
+
+@pytest.mark.parametrize(
+    ("rows", "dtypes", "message"),
+    [
+        (
+            ['{"a": "1"}', '{"a": "x"}'],
+            {"a": "int64"},
+            "line 2: column 'a' cannot be cast to 'int64' as dtypes= asks: it holds 'x' (str",
+        ),
+        (
+            ['{"a": 1}', '{"a": 200}'],
+            {"a": "Int8"},
+            "line 2: column 'a' cannot be cast to 'Int8' as dtypes= asks: it holds 200 (int",
+        ),
+        (
+            ['{"a": "2026-01-01T00:00:00Z"}', '{"a": "yesterday"}'],
+            {"a": "datetime64[ns, UTC]"},
+            "line 2: column 'a' cannot be cast to 'datetime64[ns, UTC]' as dtypes= asks: it "
+            "holds 'yesterday'",
+        ),
+        (
+            ['{"a": 1}'],
+            {"a": "int65"},
+            "dtypes={'a': 'int65'}: 'int65' is not a dtype pandas knows",
+        ),
+    ],
+)
+def test_bad_dtypes_name_the_column_the_dtype_and_the_value(tmp_path, rows, dtypes, message):
+    path = tmp_path / "a.jsonl"
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.raises(FormatError) as info:
+        read_jsonl(path, dtypes=dtypes)
+    assert str(info.value).startswith(str(path))
+    assert message in str(info.value)
+
+
+def test_bad_dtypes_of_parquet_name_the_row(tmp_path):
+    path = write_parquet(pd.DataFrame({"a": ["1", "2", "x"]}), tmp_path / "a.parquet")
+    with pytest.raises(FormatError, match=r"row 2: column 'a' cannot be cast to 'int64'"):
+        read_parquet(path, dtypes={"a": "int64"})

@@ -128,6 +128,28 @@ def test_numpy_arrays() -> None:
     assert bad.part["kind"] == "error" and "shape (2, 3, 4, 5)" in bad.part["error"]
 
 
+@pytest.mark.parametrize(
+    ("array", "says"),
+    [
+        (np.full((10, 10, 3), np.nan), "the image array holds NaN (300 of 300 values, the first "
+         "at row 0, column 0), which would show as black"),
+        (np.where(np.arange(200).reshape(10, 20) == 47, np.nan, 0.5), "the image array holds "
+         "NaN (1 of 200 values, the first at row 2, column 7), which would show as black"),
+        (np.full((4, 4), np.inf, np.float32), "the image array holds infinite values (16 of 16 "
+         "values, the first at row 0, column 0): fix"),
+    ],
+)  # fmt: skip
+def test_an_image_array_with_nan_gives_an_error_tile_not_a_black_image(array, says) -> None:
+    # an all-NaN array used to give a black thumbnail that looked like a dark photo
+    part = render_cell(array, "image", column="photo").part
+    assert (
+        part["kind"] == "error" and part["original_kind"] == "image" and part["column"] == "photo"
+    )
+    assert part["error"].startswith(says), part["error"]
+    assert "np.nan_to_num(array)" in part["error"]
+    assert f"shape {array.shape}" in part["detail"]
+
+
 def test_bytes_and_hf_dict(big_jpeg: Path) -> None:
     data = big_jpeg.read_bytes()
     assert render_cell(data, "image").part["width"] == 320

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import io
+import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -202,7 +205,11 @@ def test_unplayable_and_broken_video(tmp_path: Path) -> None:
     assert render_cell(cut, "video").part["kind"] == "error"
     garbage = tmp_path / "garbage.mp4"
     garbage.write_bytes(b"\x00" * 1000)
-    assert render_cell(garbage, "video").part["error"].startswith("cannot open video")
+    assert (
+        render_cell(garbage, "video")
+        .part["error"]
+        .startswith("garbage.mp4: not a video file (no format FFmpeg knows)")
+    )
     sound = tmp_path / "sound.ogg"
     sf.write(sound, _tone(), RATE, format="OGG", subtype="VORBIS")
     assert "use the kind 'audio'" in render_cell(sound, "video").part["error"]
@@ -256,15 +263,35 @@ def test_a_file_of_the_wrong_kind_says_so_in_one_short_line(
         assert "PyAV" in part["detail"], part
 
 
-def test_waveform_of_nan_and_inf_samples_is_finite() -> None:
+def test_waveform_of_a_float_wav_with_nan_and_inf_samples_is_finite(tmp_path: Path) -> None:
     samples = _tone()
     samples[100:200] = np.nan
     samples[-10] = np.inf
-    rendered = render_cell((samples, RATE), "audio")
+    path = tmp_path / "float.wav"
+    sf.write(path, samples, RATE, subtype="FLOAT")
+    rendered = render_cell(path, "audio")
+    assert rendered.part["kind"] == "audio"
     peaks = _peaks(rendered)
     assert np.isfinite(peaks).all() and peaks.max() == pytest.approx(1.0)
-    decoded, _ = sf.read(io.BytesIO(rendered.buffers[0]))
-    assert np.isfinite(decoded).all() and decoded[150] == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ((np.full(800, np.nan, np.float32), RATE), "the audio array holds NaN (800 of 800 values, "
+         "the first at sample 0), which would play as silence"),
+        ({"array": np.r_[_tone(0.1), np.nan], "sampling_rate": RATE}, "the audio array holds NaN "
+         "(1 of 1601 values, the first at sample 1600), which would play as silence"),
+        ((np.stack([_tone(0.1), np.r_[np.inf, _tone(0.1)[1:]]]), RATE), "the audio array holds "
+         "infinite values (1 of 3200 values, the first at sample 0, channel 1): fix"),
+    ],
+)  # fmt: skip
+def test_an_audio_array_with_nan_gives_an_error_tile_not_silence(value, says) -> None:
+    # an all-NaN array used to give a silent tile that played and looked fine
+    part = render_cell(value, "audio", column="clip").part
+    assert part["kind"] == "error" and part["original_kind"] == "audio" and part["column"] == "clip"
+    assert part["error"].startswith(says), part["error"]
+    assert "np.nan_to_num(array)" in part["error"]
 
 
 def test_size_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -283,3 +310,73 @@ def test_size_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     webm = _write_video(tmp_path / "clip.webm", "libvpx-vp9")
     monkeypatch.setattr(_video, "MAX_VIDEO_BYTES", 100)
     assert render_cell(webm, "video").part["error"].startswith("video too large to send")
+
+
+def test_a_truncated_mp4_says_it_is_truncated_not_sound(tmp_path: Path) -> None:
+    # it read "no video stream in .../cut.mp4: if it is sound, use the kind 'audio'": FFmpeg opens
+    # an MP4 cut inside its index (the moov atom, written last) as one codec-less data stream
+    whole = _write_video(tmp_path / "whole.mp4", "libx264").read_bytes()
+    moov = whole.index(b"moov")
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(whole[: moov + 40])
+    for value in (cut, whole[: moov + 40]):
+        part = render_cell(value, "video", column="clip").part
+        assert part["kind"] == "error" and part["original_kind"] == "video"
+        name = "cut.mp4" if isinstance(value, Path) else "in-memory bytes"
+        assert part["error"].startswith(f"{name}"), part["error"]
+        assert "an MP4 video with no stream FFmpeg can read: truncated or corrupt?" in part["error"]
+        assert "'audio'" not in part["error"]
+    as_audio = render_cell(cut, "audio").part
+    assert as_audio["error"].startswith("cut.mp4: an MP4 video that does not decode (truncated")
+    assert "use the kind 'video'" not in as_audio["error"]
+
+
+def test_random_bytes_named_mp4_give_no_ffmpeg_errno(tmp_path: Path) -> None:
+    noise = tmp_path / "noise.mp4"
+    noise.write_bytes(np.random.default_rng(0).integers(0, 256, 3000, dtype=np.uint8).tobytes())
+    # it read "cannot open video ([Errno 1094995529] Invalid data found when processing input: ...)"
+    part = render_cell(noise, "video").part
+    assert part["kind"] == "error"
+    assert part["error"] == (
+        "noise.mp4: not a video file (no format FFmpeg knows): give an MP4 (H.264) or WebM (VP9) "
+        "file"
+    )
+    assert "Invalid data found" in part["detail"] and str(noise) in part["detail"]
+    # a file that says it is an MP4 (ftyp) but whose data is noise: truncated or corrupt
+    fake = tmp_path / "fake.mp4"
+    fake.write_bytes(b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + noise.read_bytes())
+    part = render_cell(fake, "video").part
+    assert part["kind"] == "error" and "Errno" not in part["error"], part
+    assert part["error"].startswith("fake.mp4: an MP4 video"), part["error"]
+    assert "truncated or corrupt?" in part["error"]
+
+
+def _open_files() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts /proc/self/fd (Linux)")
+def test_broken_media_files_leave_no_file_open(tmp_path: Path) -> None:
+    # a truncated WAV header left a file open (audioread's standard-library reader leaks it
+    # on wave's EOFError) until the garbage collector ran: one open file per broken tile
+    files = _wrong_files(tmp_path)
+    whole = _write_video(tmp_path / "whole.mp4", "libx264").read_bytes()
+    (tmp_path / "cut.mp4").write_bytes(whole[: len(whole) // 3])
+    (tmp_path / "noise.mp4").write_bytes(bytes(range(256)) * 8)
+    (tmp_path / "cut.png").write_bytes(files["pic.png"].read_bytes()[:40])
+    cases = [(files["trunc.wav"], "audio"), (tmp_path / "cut.mp4", "audio"),
+             (tmp_path / "cut.mp4", "video"), (tmp_path / "noise.mp4", "video"),
+             (tmp_path / "noise.mp4", "audio"), (tmp_path / "cut.png", "image"),
+             (files["silent.mp4"], "audio"), (files["notes.txt"], "audio")]  # fmt: skip
+    for path, kind in cases:
+        render_cell(path, kind)  # imports and caches outside the count
+    gc.collect()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        before = _open_files()
+        for path, kind in cases * 3:
+            assert render_cell(path, kind).part["kind"] == "error", (path, kind)
+        assert _open_files() == before, "files left open (before the garbage collector runs)"
+        gc.collect()
+    leaks = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    assert leaks == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from ._errors import (
     _QrelsRows,
     _require_keys,
     _row,
+    _short,
     _warn,
 )
 from ._jsonl import _frame, _jsonl_records
@@ -53,6 +55,28 @@ def _is_integer(text: str) -> bool:
     return True
 
 
+def _not_tab_separated(path: Path, fields: list[str]) -> str | None:
+    """Why a qrels line split at tabs has too few fields, when spaces separate its fields."""
+    words = " ".join(fields).split()
+    if len(fields) >= 3 or len(words) < 3:
+        return None
+    line = _short("\t".join(fields))
+    if len(words) == 4 and _is_integer(words[3]):
+        return (
+            f"{line} is separated by spaces and has 4 fields, as TREC qrels 'qid 0 docno rel' "
+            "are: read the file with xm.io.read_qrels, or write BEIR's "
+            "query-id<TAB>corpus-id<TAB>score"
+        )
+    if len(words) > 3:
+        return None
+    how = "is separated by spaces, not tabs" if len(fields) == 1 else "has spaces between fields"
+    return (
+        f"{line} {how}: BEIR qrels are tab-separated, query-id<TAB>corpus-id<TAB>score "
+        "(BEIR's own loader splits at tabs only); replace the spaces with tabs, e.g. "
+        f"sed -i 's/ \\+/\\t/g' {shlex.quote(os.fspath(path))}"
+    )
+
+
 def _read_beir_qrels(path: Path) -> pd.DataFrame:
     """``query-id corpus-id score`` rows; the header may be missing (as in real BEIR files)."""
     records = list(_csv_records(path, "\t"))
@@ -61,7 +85,9 @@ def _read_beir_qrels(path: Path) -> pd.DataFrame:
     if not (len(records[0][1]) == 3 and _is_integer(records[0][1][2])):
         header = [h.strip() for h in records[0][1]]
         if tuple(header) != _QRELS_HEADER:
-            raise FormatError(path, _header_error(_QRELS_HEADER, header, "\t"), line=records[0][0])
+            spaces = _not_tab_separated(path, records[0][1])
+            problem = _header_error(_QRELS_HEADER, header, "\t") if spaces is None else spaces
+            raise FormatError(path, problem, line=records[0][0])
         records = records[1:]
     else:
         # BEIR's GenericDataLoader skips line 1 whatever it holds, so it loses this judgement
@@ -72,6 +98,9 @@ def _read_beir_qrels(path: Path) -> pd.DataFrame:
         )
     pairs = _QrelsRows(path, "pair (query-id corpus-id)")
     for number, fields in records:
+        spaces = _not_tab_separated(path, fields)
+        if spaces is not None:
+            raise FormatError(path, spaces, line=number)
         row = _row(path, list(_QRELS_HEADER), fields, number, "\t")
         qid, cid, score = row["query-id"], row["corpus-id"], row["score"].strip()
         for column, value in (("query-id", qid), ("corpus-id", cid)):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +18,75 @@ __all__ = ["read_jsonl", "read_parquet", "write_jsonl", "write_parquet"]
 _ID_COLUMNS = ("query_id", "item_id")
 
 
-def _cast(frame: pd.DataFrame, dtypes: Mapping[str, Any] | None) -> pd.DataFrame:
-    """Ids to str (missing ids stay missing), then the caller's dtypes for the columns present."""
+def _cast(
+    frame: pd.DataFrame,
+    dtypes: Mapping[str, Any] | None,
+    path: PathLike,
+    lines: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """Ids to str (missing ids stay missing), then the caller's dtypes for the columns present.
+
+    A cast that fails names the column, the dtype and the first value that does not fit, with its
+    line (``lines``: the line of each row) or row.
+    """
     casts: dict[str, Any] = {c: str for c in _ID_COLUMNS if c in frame.columns}
     if dtypes:
         casts.update({c: t for c, t in dtypes.items() if c in frame.columns})
     for column, dtype in casts.items():
-        if str(dtype).startswith("datetime64") and frame[column].dtype == object:
-            # ISO strings as written by write_jsonl; an explicit parse keeps the time zone
-            frame[column] = pd.to_datetime(frame[column], utc="UTC" in str(dtype), format="ISO8601")
-    return frame.astype(casts) if casts else frame
+        try:
+            if str(dtype).startswith("datetime64") and frame[column].dtype == object:
+                # ISO strings as written by write_jsonl; an explicit parse keeps the time zone
+                frame[column] = pd.to_datetime(
+                    frame[column], utc="UTC" in str(dtype), format="ISO8601"
+                )
+            frame[column] = frame[column].astype(dtype)
+        except (ValueError, TypeError, OverflowError) as err:
+            raise _cast_error(frame, column, dtype, err, path, lines) from None
+    return frame
+
+
+def _cast_error(
+    frame: pd.DataFrame,
+    column: str,
+    dtype: Any,
+    err: Exception,
+    path: PathLike,
+    lines: Sequence[int] | None,
+) -> FormatError:
+    """Why ``frame[column]`` does not cast to ``dtype``: a dtype pandas does not know, or the
+    first value that does not fit it."""
+    try:
+        pd.Series([], dtype=dtype)
+    except (ValueError, TypeError):
+        return FormatError(
+            path,
+            f"dtypes={{{column!r}: {dtype!r}}}: {dtype!r} is not a dtype pandas knows ({err}); "
+            "use e.g. 'int64', 'Int8', 'float64', 'string', 'boolean' or 'datetime64[ns, UTC]'",
+        )
+    values = frame[column].astype(object).tolist()
+    for row, value in enumerate(values):
+        try:
+            cell = pd.Series([value], dtype=object)
+            if str(dtype).startswith("datetime64"):
+                cell = pd.to_datetime(cell, utc="UTC" in str(dtype), format="ISO8601")
+            cell.astype(dtype)
+        except (ValueError, TypeError, OverflowError) as value_err:
+            line, where = (lines[row], None) if lines is not None else (None, f"row {row}")
+            shown = _short(value) if isinstance(value, str) else _short(repr(value))[1:-1]
+            convert = "to_datetime" if str(dtype).startswith("datetime64") else "to_numeric"
+            return FormatError(
+                path,
+                f"column {column!r} cannot be cast to {dtype!r} as dtypes= asks: it holds "
+                f"{shown} ({type(value).__name__}: {str(value_err).splitlines()[0][:120]}); fix that "
+                "value, choose a dtype that holds it, or read the column without a dtype and "
+                "convert it yourself, e.g. "
+                f"pd.{convert}(frame[{column!r}], errors='coerce')",
+                line=line,
+                where=where,
+            )
+    return FormatError(
+        path, f"column {column!r} cannot be cast to {dtype!r} as dtypes= asks ({err})"
+    )
 
 
 def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
@@ -59,8 +119,53 @@ def _jsonl_records(
                 f"expected a JSON object, got {type(value).__name__}: {_short(line)}",
                 line=number,
             )
+        # a lone surrogate can only come from a \\u escape (the text was decoded as strict
+        # UTF-8): it would fail later, in pandas' Arrow strings, with no file or line
+        if "\\u" in line:
+            _refuse_surrogates(path, number, value)
         records.append((number, value))
     return records
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(value: Any, where: str) -> tuple[str, str, str] | None:
+    """``(JSON path, text, surrogate)`` of the first key or string in ``value`` that holds a lone
+    surrogate, or None."""
+    if isinstance(value, str):
+        found = _SURROGATE.search(value)
+        return None if found is None else (where, value, found.group())
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found_key = _SURROGATE.search(key)
+            if found_key is not None:
+                return (f"{where} (a key)", key, found_key.group())
+            hit = _lone_surrogate(item, f"{where}.{key}")
+            if hit is not None:
+                return hit
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            hit = _lone_surrogate(item, f"{where}[{index}]")
+            if hit is not None:
+                return hit
+    return None
+
+
+def _refuse_surrogates(path: PathLike, number: int, record: dict[str, Any]) -> None:
+    hit = _lone_surrogate(record, "$")
+    if hit is None:
+        return
+    where, text, surrogate = hit
+    escape = f"\\u{ord(surrogate):04x}"
+    raise FormatError(
+        path,
+        f"the text at {where}, {_short(text)}, holds the escape '{escape}': half of a "
+        "UTF-16 pair without its other half (a lone surrogate), which is not valid Unicode text, "
+        f"and pandas and the store cannot hold it; fix the file, e.g. replace '{escape}' with "
+        "'\\ufffd' (the replacement character)",
+        line=number,
+    )
 
 
 def read_jsonl(path: PathLike, *, dtypes: Mapping[str, Any] | None = None) -> pd.DataFrame:
@@ -85,8 +190,9 @@ def read_jsonl(path: PathLike, *, dtypes: Mapping[str, Any] | None = None) -> pd
     FormatError
         Empty file, or a line that is not a JSON object (the message names the line).
     """
-    records = [record for _, record in _jsonl_records(path)]
-    return _cast(_frame(records), dtypes)
+    numbered = _jsonl_records(path)
+    frame = _frame([record for _, record in numbered])
+    return _cast(frame, dtypes, path, [number for number, _ in numbered])
 
 
 def write_jsonl(frame: pd.DataFrame, path: PathLike) -> Path:
@@ -174,7 +280,7 @@ def read_parquet(path: PathLike, *, dtypes: Mapping[str, Any] | None = None) -> 
         elif pa.types.is_list(field.type) or pa.types.is_large_list(field.type):
             # to_pandas gives numpy arrays; the frame that was written held lists
             frame[field.name] = pd.Series(values(), dtype=object, index=frame.index)
-    return _cast(frame, dtypes)
+    return _cast(frame, dtypes, path)
 
 
 _META_KEY = b"xmwidgets"

@@ -28,7 +28,7 @@ from ._sources import (
     sniff_format,
     to_source,
 )
-from ._types import ContentError, Rendered
+from ._types import ContentError, Rendered, non_finite
 
 __all__ = ["MAX_AUDIO_BYTES", "WAVEFORM_BINS", "render_audio", "waveform_peaks"]
 
@@ -45,6 +45,11 @@ def render_audio(value: Any, *, column: str, base_dir: Any) -> Rendered:
     arrays = _array_and_rate(value)
     if arrays is not None:
         samples, sample_rate = arrays
+        # NaN would be played as silence: a broken array behind a tile that looks fine
+        at = "sample {0}" if samples.shape[1] == 1 else "sample {0}, channel {1}"
+        broken = non_finite(samples, "audio", at, "play as silence")
+        if broken:
+            raise broken
         return _from_samples(samples, sample_rate, column)
     source, label = to_source(value, base_dir)
     wrong = plain_kind_error(source, label, "audio")
@@ -243,14 +248,12 @@ def _decode(source: Path | bytes, label: str) -> tuple[np.ndarray, int]:
         reasons.append(f"PyAV: {exc}")
     if isinstance(source, Path) and not silent:
         try:
-            import librosa
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # audioread's deprecation notice
-                data, rate = librosa.load(str(source), sr=None, mono=False)
-            return _as_samples(data), int(rate)
+            decoded = _decode_librosa(source)
         except Exception as exc:
             reasons.append(f"librosa: {type(exc).__name__}")
+        else:
+            if decoded is not None:
+                return decoded
     detail = f"{label}: " + "; ".join(r.splitlines()[0][:200] for r in reasons)
     looks = looks_like(read_head(source, 256))
     name = short_name(source, label)
@@ -274,12 +277,37 @@ def _decode(source: Path | bytes, label: str) -> tuple[np.ndarray, int]:
     )
 
 
+def _decode_librosa(source: Path) -> tuple[np.ndarray, int] | None:
+    """librosa through audioread's system decoders (FFmpeg's CLI, GStreamer, Core Audio, MAD);
+    None when there are none here.
+
+    Not through audioread's raw backend: it reads WAV, AIFF and AU with the standard library,
+    which reads less than libsndfile (tried before), and on a truncated header it leaves its file
+    open (``wave`` raises EOFError, which it does not catch): one open file per broken tile.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # audioread's deprecation notices (aifc, audioop, ...)
+        import audioread
+        import librosa
+        from audioread.rawread import RawAudioFile
+
+        backends = [b for b in audioread.available_backends() if b is not RawAudioFile]
+        if not backends:
+            return None
+        reader = audioread.audio_open(str(source), backends=backends)
+        # librosa closes an audioread reader it is given (``with reader``)
+        data, rate = librosa.load(reader, sr=None, mono=False)
+    return _as_samples(data), int(rate)
+
+
 def _decode_av(source: Path | bytes) -> tuple[np.ndarray, int]:
     import av
 
     container: Any = av.open(io.BytesIO(source) if isinstance(source, bytes) else str(source))
     with container:
         if not container.streams.audio:
+            if not container.streams.video:  # an MP4 cut short: not a silent video
+                raise ValueError("no audio or video stream")
             raise _NoAudioTrack("no audio stream")
         stream = container.streams.audio[0]
         resampler = av.AudioResampler(format="fltp", layout=stream.layout.name, rate=stream.rate)

@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ._sources import plain_kind_error, to_source
-from ._types import ContentError, Rendered
+from ._types import ContentError, Rendered, non_finite
 
 __all__ = ["MAX_IMAGE_BYTES", "MAX_IMAGE_MPX", "encode_thumbnail", "render_image"]
 
@@ -168,6 +168,10 @@ def _from_array(arr: np.ndarray) -> Image.Image:
     elif arr.dtype != np.uint8:
         if not np.issubdtype(arr.dtype, np.number):
             raise ContentError(f"cannot show an array of dtype {arr.dtype} as an image")
+        # a NaN would be drawn black (nan_to_num below): a broken array that looks like a photo
+        broken = non_finite(arr, "image", "row {0}, column {1}", "show as black")
+        if broken:
+            raise broken
         values = np.nan_to_num(arr.astype(np.float64))
         # floats in 0..1 are the usual convention (matplotlib, torchvision); else assume 0..255
         if np.issubdtype(arr.dtype, np.floating) and values.min() >= 0 and values.max() <= 1:

@@ -19,6 +19,7 @@ __all__ = [
     "Rendered",
     "error_rendered",
     "is_null",
+    "non_finite",
     "valid_text",
 ]
 
@@ -123,3 +124,31 @@ def is_null(value: Any) -> bool:
     if type_name.startswith("float") and hasattr(value, "dtype"):  # numpy scalar floats
         return bool(value != value)
     return False
+
+
+def non_finite(array: Any, what: str, at: str, shown_as: str) -> ContentError | None:
+    """The error for an image or audio array that holds NaN or infinity, else None.
+
+    NaN has no colour and no loudness: drawn as black or played as silence (``shown_as``), it
+    would hide a broken array (a division by zero upstream) behind a tile that looks fine. ``at``
+    names the place of the first such value from its index (``"row {0}, column {1}"``).
+    """
+    import numpy as np
+
+    if array.dtype.kind not in "fc":
+        return None
+    bad = ~np.isfinite(array)
+    if not bad.any():
+        return None
+    nans = int(np.isnan(array).sum())
+    infinite = int(bad.sum()) - nans
+    holds = " and ".join(name for n, name in ((nans, "NaN"), (infinite, "infinite values")) if n)
+    first = tuple(int(i) for i in np.argwhere(bad)[0])
+    effect = f", which would {shown_as}" if nans else ""
+    return ContentError(
+        f"the {what} array holds {holds} ({int(bad.sum())} of {array.size} values, the first at "
+        f"{at.format(*first)}){effect}: fix what made them, or replace them, e.g. "
+        "np.nan_to_num(array)",
+        f"{what} array of shape {array.shape}, dtype {array.dtype}: {nans} NaN, "
+        f"{infinite} infinite",
+    )

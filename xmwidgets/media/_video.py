@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 from ._image import encode_thumbnail
-from ._sources import mb, plain_kind_error, read_all, size_of, to_source
+from ._sources import (
+    looks_like,
+    mb,
+    plain_kind_error,
+    read_all,
+    read_head,
+    short_name,
+    size_of,
+    to_source,
+)
 from ._types import ContentError, Rendered
 
 __all__ = ["MAX_VIDEO_BYTES", "render_video"]
@@ -45,8 +55,16 @@ def render_video(value: Any, *, column: str, max_px: int, base_dir: Any) -> Rend
     try:
         container = av.open(io.BytesIO(source) if isinstance(source, bytes) else str(source))
     except Exception as exc:
-        raise ContentError(f"cannot open video ({_first_line(exc)}): {label}") from None
+        raise _open_error(source, label, exc) from None
     with container:
+        if not container.streams.video and not container.streams.audio:
+            # FFmpeg opens an MP4 cut before the end of its index (the moov atom, often written
+            # last) as a container of one codec-less data stream: not sound, a file cut short
+            raise ContentError(
+                f"{short_name(source, label)}: {_what(source)} with no stream FFmpeg can read: "
+                "truncated or corrupt? Copy or export it again",
+                label,
+            )
         if not container.streams.video:
             raise ContentError(f"no video stream in {label}: if it is sound, use the kind 'audio'")
         stream = container.streams.video[0]
@@ -119,6 +137,36 @@ def _poster(container: Any, stream: Any, label: str) -> Any:
         errors += 1
     reason = f"{errors} packets failed to decode" if errors else "no frame decoded"
     raise ContentError(f"cannot decode a frame of video ({reason}): {label}")
+
+
+def _what(source: Path | bytes) -> str:
+    """What a video file says it is, for people: "an MP4 video", or "a file"."""
+    looks = looks_like(read_head(source, 256))
+    return looks[0] if looks and looks[0] != "text" else "a file"
+
+
+def _open_error(source: Path | bytes, label: str, exc: Exception) -> ContentError:
+    """The tile's reason when FFmpeg cannot open a file: what is wrong with it in words, not
+    FFmpeg's errno (``[Errno 1094995529] Invalid data found ...``), which is the detail."""
+    import av
+
+    name = short_name(source, label)
+    # FFmpeg's own words without "[Errno N]" and the path it repeats
+    said = getattr(exc, "strerror", None) or _first_line(exc)
+    detail = f"{label}: PyAV: {_first_line(exc)}"
+    if isinstance(exc, av.error.InvalidDataError):
+        if looks_like(read_head(source, 256)) is None:
+            return ContentError(
+                f"{name}: not a video file (no format FFmpeg knows): give an MP4 (H.264) or "
+                "WebM (VP9) file",
+                detail,
+            )
+        return ContentError(
+            f"{name}: {_what(source)} that FFmpeg cannot open: truncated or corrupt? Copy or "
+            "export it again",
+            detail,
+        )
+    return ContentError(f"{name}: cannot open the video ({said})", detail)
 
 
 def _first_line(exc: BaseException) -> str:
