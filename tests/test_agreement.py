@@ -278,9 +278,14 @@ def test_alpha_is_nan_without_variation() -> None:
             "relevance": 0,
         }
     )
-    assert np.isnan(xm.krippendorff_alpha(labels))
-    report = xm.agreement(labels, n_boot=20)
+    # the NaN comes with the reason, not bare
+    with pytest.warns(UserWarning, match=r"alpha is undefined \(NaN\): every judgement on the 2 "):
+        assert np.isnan(xm.krippendorff_alpha(labels))
+    with pytest.warns(UserWarning, match=r"is level 0, so there is no variation") as caught:
+        report = xm.agreement(labels, n_boot=20)
+    assert len(caught) == 1  # once, not per level of measurement
     assert np.isnan(report.alpha_ordinal) and report.disagreements.empty
+    assert "α is undefined (NaN)" in report._repr_html_()
 
 
 def test_report_html_shows_annotator_and_item_names_as_text() -> None:
@@ -296,3 +301,35 @@ def test_report_html_shows_annotator_and_item_names_as_text() -> None:
     page = xm.agreement(labels, n_boot=10)._repr_html_()
     assert "<img" not in page and "q<1>" not in page
     assert page.count("&lt;img src=x onerror=alert(1)&gt;") == 3  # pairwise, header, item
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "expected"),
+    [
+        ({"ci_level": 95}, ValueError, r"ci_level must be a number between 0 and 1 \(e\.g\. 0\.95 "
+         r"for a 95% interval\), got 95; did you mean 0\.95\?"),
+        ({"ci_level": 1.0}, ValueError, r"ci_level must be a number between 0 and 1.*got 1\.0$"),
+        ({"ci_level": "0.95"}, ValueError, r"ci_level must be a number between 0 and 1.*'0\.95'"),
+        ({"n_boot": -1}, ValueError, r"n_boot must be at least 0, got -1"),
+        ({"n_boot": 10.5}, TypeError, r"n_boot must be an integer, got float 10\.5"),
+    ],
+)  # fmt: skip
+def test_bootstrap_options_are_checked_up_front(kwargs: dict, error: type, expected: str) -> None:
+    # ci_level=95 used to fail in numpy ("Percentiles must be in the range [0, 100]"), and
+    # n_boot=-1 gave a NaN interval without a word
+    with pytest.raises(error, match=expected):
+        xm.agreement(_cohen_labels(), **kwargs)
+    skipped = xm.agreement(_cohen_labels(), n_boot=0)  # documented: no bootstrap
+    assert np.isnan(skipped.alpha_ci[0]) and np.isnan(skipped.alpha_ci[1])
+
+
+def test_krippendorff_alpha_of_a_plain_matrix_says_what_to_pass() -> None:
+    with pytest.raises(TypeError) as err:
+        xm.krippendorff_alpha([[1, 2], [1, 2]])  # type: ignore[arg-type]
+    message = str(err.value)
+    assert "labels must be a pandas DataFrame (query_id, item_id, annotator, relevance)" in message
+    assert "got list" in message and "krippendorff.alpha(reliability_data=" in message
+    with pytest.raises(
+        TypeError, match=r"labels must be a pandas DataFrame, got dict: pass a frame"
+    ):
+        xm.agreement({"query_id": ["q"]})  # type: ignore[arg-type]

@@ -96,3 +96,17 @@ def test_a_pair_judged_by_two_annotators_is_judged_once() -> None:
         {("q1", "a"), ("q1", "b"), ("q2", "e")}
         & set(zip(twice["query_id"], twice["item_id"], strict=True))
     )
+
+
+@pytest.mark.parametrize(
+    ("depth", "error", "expected"),
+    [
+        (None, TypeError, r"depth must be an integer, got NoneType None"),
+        (2.5, TypeError, r"depth must be an integer, got float 2.5"),
+        (-1, ValueError, r"depth must be at least 1, got -1"),
+    ],
+)
+def test_depth_must_be_a_positive_integer(depth: object, error: type, expected: str) -> None:
+    # None used to fail inside int() with Python's words, and 2.5 was taken as 2
+    with pytest.raises(error, match=expected):
+        xm.unjudged(LABELS, RUNS, depth=depth)  # type: ignore[arg-type]

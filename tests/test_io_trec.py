@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 import pandas.testing as pdt
 import pytest
@@ -237,3 +239,64 @@ def test_files_written_here_evaluate_with_ir_measures(tmp_path):
     # query 1: the relevant item is second (P@1 0, RR 1/2); query 2: first (P@1 1, RR 1)
     assert result[ir_measures.P @ 1] == pytest.approx(0.5)
     assert result[ir_measures.RR] == pytest.approx(0.75)
+
+
+def test_write_qrels_counts_the_rows_it_leaves_out_and_refuses_to_write_nothing(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "query_id": ["q", "q", "q"],
+            "item_id": ["a", "b", "c"],
+            "relevance": pd.array([2, None, None], dtype="Int8"),
+            "flags": [None, "broken-media", None],
+        }
+    )
+    with pytest.warns(UserWarning, match=r"left out 1 row\(s\) with neither a grade nor a flag "
+                      r"\(and 1 flagged row\(s\), e.g. broken-media.*1 judged pair\(s\) written"):  # fmt: skip
+        path = write_qrels(frame, tmp_path / "x.qrels")
+    assert path.read_text() == "q 0 a 2\n"
+    # a broken-media row is handled, not judged: left out without a word, as documented
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        flagged_only = write_qrels(frame.iloc[:2], tmp_path / "flagged.qrels")
+    assert flagged_only.read_text() == "q 0 a 2\n"
+    # all ungraded: nothing would be written, so nothing is, and an existing file stays
+    old = tmp_path / "old.qrels"
+    old.write_text("q 0 a 1\n")
+    ungraded = frame.assign(relevance=pd.array([None] * 3, dtype="Int8"))
+    with pytest.raises(ValueError) as err:
+        write_qrels(ungraded, old)
+    assert "labels hold no graded judgement (3 row(s) have no grade, 1 of them flagged" in str(
+        err.value
+    )
+    assert "nothing to write to" in str(err.value)
+    assert old.read_text() == "q 0 a 1\n"
+    with pytest.raises(ValueError, match="no graded judgement"):
+        write_qrels(frame.iloc[:0], tmp_path / "empty.qrels")
+    assert not (tmp_path / "empty.qrels").exists()
+    with pytest.raises(
+        TypeError, match=r"write_qrels needs a qrels or labels DataFrame .*got list"
+    ):
+        write_qrels([("q", "a", 1)], tmp_path / "list.qrels")
+
+
+@pytest.mark.parametrize("reader", [read_run, read_qrels])
+@pytest.mark.parametrize("path", [None, 5])
+def test_readers_name_a_path_that_is_not_one(reader, path):
+    with pytest.raises(TypeError) as err:
+        reader(path)
+    message = str(err.value)
+    assert f"{reader.__name__} needs the path of a file (str or pathlib.Path)" in message
+    assert f"got {type(path).__name__} {path!r}" in message
+
+
+def test_a_nul_byte_in_a_line_is_refused_with_its_line_and_field(tmp_path):
+    run = tmp_path / "nul.run"
+    run.write_text("q1 Q0 d1 1 0.9 runA\nq1 Q0 d2 2 0.8 run\x00A\n")
+    with pytest.raises(FormatError) as err:
+        read_run(run)
+    assert err.value.line == 2
+    assert "a NUL byte (\\x00) in the tag 'run\\x00A'" in str(err.value)
+    qrels = tmp_path / "nul.qrels"
+    qrels.write_text("q1 0 d\x001 1\n")
+    with pytest.raises(FormatError, match=r"line 1: a NUL byte .* in the docno 'd\\x001'"):
+        read_qrels(qrels)

@@ -418,3 +418,94 @@ def test_comparison_html_shows_run_names_as_text() -> None:
     page = xm.compare_runs(QRELS_LABELS, run, run, "RR", names=(evil, "b&b"))._repr_html_()
     assert "<img" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page and "b&amp;b" in page
+
+
+# ---------------------------------------------------------------- bad input, refused up front
+
+
+@pytest.mark.parametrize(
+    ("measure", "expected"),
+    [
+        ("nDCG@0", r"measure 'nDCG@0': the cutoff must be at least 1 .*got 0; e.g. 'nDCG@10'"),
+        ("R@0", r"measure 'R@0': the cutoff must be at least 1"),
+        ("AP(cutoff=0)", r"measure 'AP\(cutoff=0\)': the cutoff must be at least 1"),
+        ("Judged@0", r"measure 'Judged@0': the cutoff must be at least 1"),
+        ("P@1.5", r"measure 'P@1.5': the cutoff must be a whole number of top items, got 1.5"),
+        ("P(rel=0)@5", r"measure 'P\(rel=0\)@5': rel must be at least 1, got 0"),
+        ("P(rel=2.5)@5", r"measure 'P\(rel=2.5\)@5': rel must be an integer.*got float 2.5"),
+        ("mAP(rel=0)@R", r"measure 'mAP\(rel=0\)@R': rel must be at least 1, got 0"),
+        ("mAP(rel=-1)@R", r"measure 'mAP\(rel=-1\)@R': rel must be at least 1, got -1"),
+        ("IPrec@1.5", r"measure 'IPrec@1.5': the recall level must be a number from 0 to 1"),
+        ("nDCG(gains={0:0,1:1.5})@10", r"gains must map integer grades to integer gains.*1: 1.5"),
+        ("nDCG(dcg='foo')@10", r"dcg must be one of 'log2', 'exp-log2', got 'foo'"),
+        ("SDCG@5", r"measure 'SDCG@5': needs the parameter max_rel"),
+    ],
+)
+def test_measure_parameters_trec_eval_cannot_take_are_refused_by_name(
+    measure: str, expected: str
+) -> None:
+    # nDCG@0 used to abort the whole process inside pytrec_eval (a C assertion)
+    with pytest.raises(ValueError, match=expected):
+        xm.evaluate(QRELS_LABELS, _run([("q1", "a", 1.0)]), [measure])
+
+
+def test_a_measure_object_with_a_zero_cutoff_is_refused_too() -> None:
+    import ir_measures
+
+    with pytest.raises(ValueError, match=r"measure 'nDCG@0': the cutoff must be at least 1"):
+        xm.evaluate(QRELS_LABELS, _run([("q1", "a", 1.0)]), [ir_measures.nDCG @ 0])
+    with pytest.raises(TypeError, match=r"measure 10 is a int: give a name such as 'nDCG@10'"):
+        xm.evaluate(QRELS_LABELS, _run([("q1", "a", 1.0)]), [10])
+
+
+@pytest.mark.parametrize(
+    ("rel", "error", "expected"),
+    [
+        ("1", TypeError, r"rel must be an integer, the lowest grade .*got str '1'"),
+        (2.0, TypeError, r"rel must be an integer.*got float 2.0"),
+        (True, TypeError, r"rel must be an integer.*got bool True"),
+        (0, ValueError, r"rel must be at least 1, got 0: binary measures count a grade >= rel"),
+    ],
+)
+def test_rel_must_be_an_integer_of_at_least_one(rel: object, error: type, expected: str) -> None:
+    run = _run([("q1", "a", 1.0)])
+    with pytest.raises(error, match=expected) as caught:
+        xm.evaluate(QRELS_LABELS, run, ["RR"], rel=rel)  # type: ignore[arg-type]
+    assert "install their provider" not in str(caught.value)
+    with pytest.raises(error, match=expected):
+        xm.map_at_r(QRELS_LABELS.rename(columns={"item_id": "doc_id"}), run, rel=rel)  # type: ignore[arg-type]
+    assert _value(xm.evaluate(QRELS_LABELS, run, ["RR"], rel=np.int64(1)), "RR") == 0.5
+
+
+def test_a_run_that_shares_no_query_with_the_labels_is_refused_with_examples() -> None:
+    labels = QRELS_LABELS.assign(query_id=QRELS_LABELS["query_id"].str[1:])  # '1', '2'
+    run = _run([("q1", "a", 1.0)]).assign(query_id=[1.0])  # read as float: '1.0'
+    with pytest.raises(ValueError) as err:
+        xm.evaluate(labels, run, ["nDCG@10"])
+    message = str(err.value)
+    assert "run 'run' shares no query_id with the labels, so every measure would be 0" in message
+    assert "e.g. '1.0'" in message and "e.g. '1', '2'" in message
+    assert "look like floats of whole numbers ('1.0' against '1' in the labels)" in message
+    assert ".astype('Int64').astype(str)" in message
+    with pytest.raises(ValueError, match=r"run 'typo' shares no query_id.*e\.g\. 'x'"):
+        xm.evaluate(QRELS_LABELS, {"ok": _run([("q1", "a", 1.0)]), "typo": _run([("x", "a", 1.0)])})
+    with pytest.raises(ValueError, match=r"carry spaces \('q1 '\)"):
+        xm.evaluate(QRELS_LABELS, _run([("q1 ", "a", 1.0)]), ["RR"], unjudged="drop")
+    # an empty run, and a run that misses some judged queries, still score 0 there (documented)
+    assert _value(xm.evaluate(QRELS_LABELS, _run([]), ["RR"]), "RR") == 0.0
+    assert _value(xm.evaluate(QRELS_LABELS, _run([("q1", "a", 1.0)]), ["RR"]), "RR") == 0.5
+
+
+def test_a_run_that_retrieved_no_judged_item_scores_zero_with_a_warning() -> None:
+    run = _run([("q1", "1.0", 2.0), ("q1", "2.0", 1.0)])
+    labels = _labels([("q1", "1", "x", 2), ("q1", "2", "x", 0)])
+    with pytest.warns(UserWarning, match=r"run 'run' retrieved no judged item") as caught:
+        result = xm.evaluate(labels, run, ["nDCG@10", "mAP@R"])
+    assert result["value"].tolist() == [0.0, 0.0]
+    assert "item_ids of run 'run' look like floats of whole numbers" in str(caught[0].message)
+    # judged but non-relevant items are a real 0: no warning
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _value(xm.evaluate(labels, run.assign(item_id=["2", "x"]), ["RR"]), "RR") == 0.0

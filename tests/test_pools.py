@@ -399,3 +399,34 @@ def test_sources_that_find_nothing_give_an_empty_frame_with_the_columns(data: di
     assert list(empty.columns) == ["query_id", "item_id", "source", "rank", "score"]
     tiny = xm.pool(data["queries"].iloc[:1], data["items"].iloc[:2], random_negatives=5)
     assert sorted(tiny.item_id) == ["it000", "it001"]  # fewer left than asked: all of them
+
+
+@pytest.mark.parametrize(
+    ("depth", "error", "expected"),
+    [
+        (0, ValueError, r"depth must be at least 1 \(or None for the whole run\), got 0"),
+        (-1, ValueError, r"depth must be at least 1 \(or None for the whole run\), got -1"),
+        (2.5, TypeError, r"depth must be an integer \(or None for the whole run\), got float 2.5"),
+        (True, TypeError, r"depth must be an integer .*got bool True"),
+    ],
+)
+def test_depth_must_be_a_positive_integer(
+    data: dict, depth: object, error: type, expected: str
+) -> None:
+    # depth=0 used to give an empty pool, and 2.5 was taken as 2, without a word
+    with pytest.raises(error, match=expected):
+        xm.pool(data["queries"], data["items"], runs=data["runs"], depth=depth)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"k must be an integer, got float 2.5"):
+        xm.pool(data["queries"], data["items"], embeddings=(data["qv"], data["iv"]), k=2.5)  # type: ignore[arg-type]
+    one = xm.pool(data["queries"], data["items"], runs=data["runs"], depth=np.int64(1))
+    assert one.groupby("query_id").size().max() <= 2  # one item from each of the two runs
+
+
+def test_runs_may_be_one_frame_but_not_a_list(data: dict) -> None:
+    run = data["runs"]["bm25"]
+    alone = xm.pool(data["queries"], data["items"], runs=run, depth=3)
+    named = xm.pool(data["queries"], data["items"], runs={"run": run}, depth=3)
+    pd.testing.assert_frame_equal(alone, named)  # named "run", as in evaluate and unjudged
+    assert set(alone.source) == {"run:run"}
+    with pytest.raises(TypeError, match=r"got list; name each run, e.g. runs=\{'bm25': run_a"):
+        xm.pool(data["queries"], data["items"], runs=[run])  # type: ignore[arg-type]

@@ -69,3 +69,19 @@ def test_the_grid_labels_frame_with_a_broken_media_flag() -> None:
     # the flagged pair was handled: it is not proposed again, like a graded one
     assert split.loc["c", "judged"] and split.loc["d", "judged"]
     assert split.loc["d", "priority"] == 0
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, float("inf")])
+def test_ranks_below_one_or_fractional_are_refused(bad: float) -> None:
+    # rank 0 used to give an infinite priority (1 / rank), -1 a negative one
+    cands = _cands().astype({"rank": "Float64"})
+    cands.loc[1, "rank"] = bad
+    with pytest.raises(ValueError) as err:
+        prioritize(cands)
+    message = str(err.value)
+    assert "candidates.rank must hold whole ranks of at least 1" in message
+    assert f"row 1 (query 'q-agree', item 'b') has {bad!r}" in message
+    cands = _cands()
+    cands.loc[2, "rank_run:x"] = 0
+    with pytest.raises(ValueError, match=r"candidates.rank_run:x must hold whole ranks"):
+        prioritize(cands)

@@ -7,6 +7,7 @@ pair, and a deterministic ranking.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -14,8 +15,12 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "check_count",
+    "check_rel",
     "flagged_pairs",
     "grade_labels",
+    "id_examples",
+    "id_mismatch_hint",
     "no_grade_error",
     "one_guideline_version_per_pair",
     "rank_run",
@@ -32,8 +37,12 @@ _LABEL_COLUMNS = ("query_id", "item_id", "annotator", "relevance")
 
 def require_columns(frame: Any, columns: Iterable[str], what: str) -> pd.DataFrame:
     """Raise a ``ValueError`` naming the columns ``frame`` lacks; return it as a DataFrame."""
+    columns = list(columns)
     if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}")
+        raise TypeError(
+            f"{what} must be a pandas DataFrame, got {type(frame).__name__}: pass a frame with "
+            f"columns {', '.join(map(repr, columns))}, e.g. pd.DataFrame(rows, columns=[...])"
+        )
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ValueError(
@@ -70,7 +79,10 @@ def require_ids(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
 
 
 def _alias_doc_id(frame: pd.DataFrame) -> pd.DataFrame:
-    # runs and qrels in the TREC/ir-measures world call the item ``doc_id``
+    # runs and qrels in the TREC/ir-measures world call the item ``doc_id``; anything but a
+    # frame goes on unchanged, for require_columns to name its type
+    if not isinstance(frame, pd.DataFrame):
+        return frame
     if "item_id" not in frame.columns and "doc_id" in frame.columns:
         return frame.rename(columns={"doc_id": "item_id"})
     return frame
@@ -282,10 +294,102 @@ def runs_dict(runs: Any) -> dict[str, pd.DataFrame]:
         if not runs:
             raise ValueError("runs is empty: pass a run frame or a dict name -> run frame")
         return {str(k): v for k, v in runs.items()}
+    hint = ""
+    if isinstance(runs, list | tuple):
+        hint = "; name each run, e.g. runs={'bm25': run_a, 'clip': run_b}"
     raise TypeError(
         f"runs must be a DataFrame (query_id, item_id, score) or a dict name -> DataFrame, "
-        f"got {type(runs).__name__}"
+        f"got {type(runs).__name__}{hint}"
     )
+
+
+def check_count(value: Any, name: str, *, minimum: int, none_means: str | None = None) -> Any:
+    """``value`` as an ``int`` of at least ``minimum``, or a ``TypeError``/``ValueError`` naming it.
+
+    ``int(2.5)`` would quietly take 2, and ``int(None)`` fails with Python's own words; a bool is
+    refused too (``True`` is no depth). With ``none_means`` (e.g. ``"the whole run"``), ``None``
+    is allowed and returned as is.
+    """
+    alternative = f" (or None for {none_means})" if none_means else ""
+    if value is None and none_means:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{name} must be an integer{alternative}, got {type(value).__name__} {value!r}"
+        )
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}{alternative}, got {int(value)}")
+    return int(value)
+
+
+def check_rel(rel: Any, where: str = "") -> int:
+    """The lowest relevant grade of binary measures: an ``int`` of at least 1.
+
+    trec_eval refuses a level below 1 ("relevance_level should be positive"), and mAP@R would
+    count every judged item as relevant. ``where`` prefixes the message, e.g.
+    ``"measure 'P(rel=0)@5': "``.
+    """
+    if isinstance(rel, bool) or not isinstance(rel, numbers.Integral):
+        raise TypeError(
+            f"{where}rel must be an integer, the lowest grade that counts as relevant (e.g. "
+            f"rel=2), got {type(rel).__name__} {rel!r}"
+        )
+    if rel < 1:
+        raise ValueError(
+            f"{where}rel must be at least 1, got {rel!r}: binary measures count a grade >= rel "
+            "as relevant, and trec_eval refuses a level below 1 (grade 0 is non-relevant)"
+        )
+    return int(rel)
+
+
+def id_examples(ids: Iterable[Any], limit: int = 3) -> str:
+    """A few ids for a message: ``'q1', 'q2', 'q3'``."""
+    return ", ".join(repr(str(i)) for i in list(ids)[:limit])
+
+
+def id_mismatch_hint(
+    ours: Iterable[Any], theirs: Iterable[Any], column: str, names: tuple[str, str]
+) -> str:
+    """Why two sets of ids that should overlap might not: float-looking ids, spaces, case.
+
+    ``ours`` are the ids of the frame at fault (e.g. a run), ``theirs`` the ones they should
+    match (the labels); ``names`` name the two frames, e.g. ``("the run", "the labels")``.
+    Returns a sentence starting with ``"; "``, or ``""`` when no pattern is seen.
+    """
+    ours_list = sorted({str(i) for i in ours})
+    theirs_set = {str(i) for i in theirs}
+    ours_set = set(ours_list)
+    cast = f"frame[{column!r}].astype('Int64').astype(str)"
+
+    def floats(ids: Iterable[str]) -> dict[str, str]:
+        return {i: i[:-2] for i in ids if i.endswith(".0") and i[:-2].lstrip("-").isdigit()}
+
+    sides = (
+        (names[0], names[1], ours_set, theirs_set),
+        (names[1], names[0], theirs_set, ours_set),
+    )
+    for side, other_name, side_ids, other_ids in sides:
+        float_ids = floats(side_ids)
+        matching = sorted(i for i, whole in float_ids.items() if whole in other_ids)
+        if matching:
+            return (
+                f"; the {column}s of {side} look like floats of whole numbers ({matching[0]!r} "
+                f"against {float_ids[matching[0]]!r} in {other_name}): the column was read as "
+                "float (e.g. because of a missing value); read it as text (dtype=str) or cast "
+                f"it: {cast}"
+            )
+    stripped = {i.strip(): i for i in sorted(ours_set | theirs_set) if i != i.strip()}
+    found = sorted(set(stripped) & (ours_set | theirs_set))
+    if found:
+        example = stripped[found[0]]
+        return (
+            f"; some {column}s carry spaces ({example!r}): strip them, e.g. "
+            f"frame[{column!r}].str.strip()"
+        )
+    lowered = {i.lower() for i in theirs_set}
+    if any(i.lower() in lowered for i in ours_list):
+        return f"; some {column}s differ only in upper/lower case: ids are case-sensitive"
+    return ""
 
 
 def rank_run(run: Any, name: str = "run") -> pd.DataFrame:

@@ -13,12 +13,14 @@ __all__ = ["is_map_at_r", "map_at_r_ranked"]
 _NAME = re.compile(r"^\s*mAP(?:\(\s*rel\s*=\s*(-?\d+)\s*\))?@R\s*$")
 
 
-def is_map_at_r(name: str) -> int | None:
-    """``None`` if ``name`` is not mAP@R; its ``rel`` if given as ``mAP(rel=2)@R``, else -1."""
+def is_map_at_r(name: str) -> tuple[int | None] | None:
+    """``None`` if ``name`` is not mAP@R, else a 1-tuple of its ``rel``: ``(2,)`` for
+    ``mAP(rel=2)@R``, ``(None,)`` for plain ``mAP@R`` (so a written ``rel=-1`` is not taken for
+    "not given")."""
     match = _NAME.match(name)
     if match is None:
         return None
-    return int(match.group(1)) if match.group(1) is not None else -1
+    return (int(match.group(1)) if match.group(1) is not None else None,)
 
 
 def map_at_r_ranked(qrels: pd.DataFrame, ranked: pd.DataFrame, rel: int = 1) -> pd.Series:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import html
 import itertools
+import numbers
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -24,6 +26,7 @@ import pandas as pd
 
 from ._bootstrap import bootstrap_alpha, unit_coincidences
 from ._frames import (
+    check_count,
     check_domain,
     grade_labels,
     one_guideline_version_per_pair,
@@ -139,10 +142,18 @@ def krippendorff_alpha(
     """
     if level not in _LEVELS:
         raise ValueError(f"unknown level {level!r}: use one of {', '.join(_LEVELS)}")
+    if isinstance(labels, list | tuple | np.ndarray):
+        raise TypeError(
+            f"labels must be a pandas DataFrame (query_id, item_id, annotator, relevance), got "
+            f"{type(labels).__name__}: for an annotators x units matrix, call "
+            "krippendorff.alpha(reliability_data=matrix, level_of_measurement='ordinal') directly"
+        )
     frame, domain = _graded(labels, scale, value_domain)
     counts, _ = _value_counts(frame, domain)
     _require_pairable(counts)
-    return _alpha(counts, domain, level)
+    alpha = _alpha(counts, domain, level)
+    _warn_if_undefined(alpha, counts, domain)
+    return alpha
 
 
 def _alpha(counts: np.ndarray, domain: list[int], level: MeasurementLevel) -> float:
@@ -156,6 +167,43 @@ def _alpha(counts: np.ndarray, domain: list[int], level: MeasurementLevel) -> fl
         krippendorff.alpha(
             value_counts=counts.astype(float), value_domain=domain, level_of_measurement=level
         )
+    )
+
+
+def _warn_if_undefined(alpha: float, counts: np.ndarray, domain: list[int]) -> None:
+    """Say why α is NaN: every pairable judgement has one level, so there is nothing to compare."""
+    if not np.isnan(alpha):
+        return
+    pairable = counts[counts.sum(axis=1) >= 2]
+    used = [domain[i] for i in np.flatnonzero(pairable.sum(axis=0))]
+    warnings.warn(
+        f"Krippendorff's alpha is undefined (NaN): every judgement on the {len(pairable)} "
+        f"unit(s) judged more than once is level {used[0] if used else '?'}, so there is no "
+        "variation to measure agreement against (alpha compares observed with expected "
+        "disagreement, and both are 0). The annotators agree on every such unit; report that "
+        "raw agreement, or judge units whose grades vary",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
+def _check_bootstrap(n_boot: Any, ci_level: Any) -> None:
+    check_count(n_boot, "n_boot", minimum=0)
+    if (
+        isinstance(ci_level, bool)
+        or not isinstance(ci_level, numbers.Real)
+        or not 0 < float(ci_level) < 1
+    ):
+        raise ValueError(
+            f"ci_level must be a number between 0 and 1 (e.g. 0.95 for a 95% interval), got "
+            f"{ci_level!r}"
+            + (f"; did you mean {ci_level / 100:g}?" if _is_percent(ci_level) else "")
+        )
+
+
+def _is_percent(value: Any) -> bool:
+    return (
+        isinstance(value, numbers.Real) and not isinstance(value, bool) and 1 < float(value) < 100
     )
 
 
@@ -318,6 +366,11 @@ class AgreementReport:
             f"{self.n_units} units, {self.n_pairable} pairable judgements, "
             f"{len(self.disagreements)} units with disagreement</p>"
         )
+        if np.isnan(self.alpha_ordinal):
+            head += (
+                "<p>α is undefined (NaN): every judgement on the units judged more than once "
+                "has the same level, so there is no variation to measure agreement against.</p>"
+            )
         pairwise = self.pairwise.to_html(index=False, float_format=lambda x: f"{x:.3f}")
         # blank cells where an annotator did not judge the unit (to_html shows <NA> otherwise)
         top = self.disagreements.head(10).astype(object)
@@ -362,11 +415,12 @@ def agreement(
     scale, value_domain
         The levels (default TREC 0–3).
     n_boot : int
-        Bootstrap samples for the α interval: pairable units are resampled with replacement.
+        Bootstrap samples for the α interval: pairable units are resampled with replacement;
+        0 skips the bootstrap (the interval is then NaN, NaN).
     seed : int
         Seed of the bootstrap, so the interval is reproducible.
     ci_level : float
-        Coverage of the percentile interval.
+        Coverage of the percentile interval, between 0 and 1 (0.95, not 95).
 
     Returns
     -------
@@ -377,12 +431,14 @@ def agreement(
     >>> report = agreement(labels)                     # doctest: +SKIP
     >>> report.disagreements[["query_id", "item_id"]]  # next batch to discuss  # doctest: +SKIP
     """
+    _check_bootstrap(n_boot, ci_level)
     frame, domain = _graded(labels, scale, value_domain)
     coded = _coded(frame, domain)
     counts = coded.counts()
     _require_pairable(counts)
     alpha_ord = _alpha(counts, domain, "ordinal")
     alpha_nom = _alpha(counts, domain, "nominal")
+    _warn_if_undefined(alpha_ord, counts, domain)
     pairable = counts.sum(axis=1) >= 2
     coinc = unit_coincidences(counts[pairable])
     low, high = bootstrap_alpha(coinc, "ordinal", n_boot=n_boot, seed=seed, ci_level=ci_level)

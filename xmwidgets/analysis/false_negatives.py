@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._frames import flagged_pairs, grade_labels, rank_run, runs_dict
+from ._frames import check_count, flagged_pairs, grade_labels, rank_run, runs_dict
 
 __all__ = ["unjudged"]
 
@@ -38,7 +38,7 @@ def unjudged(
         ``query_id, item_id, score`` (or ``rank``); one frame is named ``"run"``. Ties are broken by
         item_id ascending, as in :func:`~xmwidgets.analysis.metrics.evaluate`.
     depth : int
-        How far down each run to look (10 matches nDCG@10 / R@10).
+        How far down each run to look, at least 1 (10 matches nDCG@10 / R@10).
     judged_queries_only : bool
         Look only at queries that have at least one judgement (the ones the metrics score).
     include_flagged : bool
@@ -62,8 +62,7 @@ def unjudged(
     >>> batch = unjudged(grid.labels, {"clip": clip, "bm25": bm25})  # doctest: +SKIP
     >>> xm.RelevanceGrid(queries, items, batch)                     # doctest: +SKIP
     """
-    if int(depth) < 1:
-        raise ValueError(f"depth must be at least 1, got {depth!r}")
+    depth = check_count(depth, "depth", minimum=1)
     has_annotator = "annotator" in labels.columns if isinstance(labels, pd.DataFrame) else False
     judged = grade_labels(labels, annotator=has_annotator)[["query_id", "item_id"]]
     names, parts = [], []

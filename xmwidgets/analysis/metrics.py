@@ -34,7 +34,9 @@ from __future__ import annotations
 
 import html
 import itertools
+import numbers
 import operator
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -45,7 +47,10 @@ import pandas as pd
 from ._frames import (
     _alias_doc_id,
     _text,
+    check_rel,
     grade_labels,
+    id_examples,
+    id_mismatch_hint,
     no_grade_error,
     one_guideline_version_per_pair,
     rank_run,
@@ -142,18 +147,120 @@ def _measure_list() -> str:
     )
 
 
+_NOT_GIVEN = object()
+
+
+def _check_measure(name: str, measure: Any) -> None:
+    """Refuse parameters that trec_eval cannot take, before it sees them.
+
+    A cutoff of 0 aborts the whole process inside pytrec_eval (a C assertion: in Jupyter the
+    kernel dies), ``Judged@0`` divides by zero, and ir-measures itself answers a wrong type with
+    a bare ``AssertionError``: each is refused here, naming the measure and the value.
+    """
+
+    def fail(problem: str) -> None:
+        raise ValueError(f"measure {name!r}: {problem}")
+
+    params = dict(getattr(measure, "params", {}))
+    supported = dict(getattr(measure, "SUPPORTED_PARAMS", {}))
+    base = getattr(measure, "NAME", None) or name
+    unknown = sorted(set(params) - set(supported))
+    if unknown:
+        fail(
+            f"unknown parameter(s) {', '.join(unknown)}; {base} takes "
+            f"{', '.join(supported) or 'no parameters'}"
+        )
+    for key, info in supported.items():
+        value = params.get(key, _NOT_GIVEN)
+        desc = getattr(info, "desc", None) or key
+        if value is _NOT_GIVEN:
+            if getattr(info, "required", False):
+                fail(f"needs the parameter {key} ({desc}), e.g. {base}({key}=...)")
+            continue
+        if key == "cutoff":
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                fail(
+                    f"the cutoff must be a whole number of top items, got {value!r}; e.g. "
+                    f"'{base}@10'"
+                )
+            if value < 1:
+                fail(
+                    f"the cutoff must be at least 1 (the number of top items scored), got "
+                    f"{value!r}; e.g. '{base}@10'"
+                )
+        elif key == "rel":
+            try:
+                check_rel(value, f"measure {name!r}: ")
+            except TypeError as err:  # a bad value in a measure name: one kind of error
+                raise ValueError(str(err)) from None
+        elif key == "recall":
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, numbers.Real)
+                or not 0 <= float(value) <= 1
+            ):
+                fail(f"the recall level must be a number from 0 to 1, got {value!r}")
+        elif key == "gains":
+            bad = [
+                (grade, gain)
+                for grade, gain in (value.items() if isinstance(value, dict) else [])
+                if any(
+                    isinstance(v, bool) or not isinstance(v, numbers.Integral)
+                    for v in (grade, gain)
+                )
+            ]
+            if not isinstance(value, dict) or bad:
+                shown = f"{bad[0][0]!r}: {bad[0][1]!r}" if bad else repr(value)
+                fail(
+                    f"gains must map integer grades to integer gains (trec_eval takes whole "
+                    f"numbers), got {shown}; e.g. nDCG(gains={{0: 0, 1: 1, 2: 3, 3: 7}})@10"
+                )
+        dtype = getattr(info, "dtype", None)
+        if isinstance(dtype, type) and (
+            not isinstance(value, dtype) or (isinstance(value, bool) and dtype is not bool)
+        ):
+            written = (
+                f" (write {float(value)!r})"
+                if dtype is float
+                and not isinstance(value, bool)
+                and isinstance(value, numbers.Integral)
+                else ""
+            )
+            fail(f"{key} ({desc}) must be of type {dtype.__name__}, got {value!r}{written}")
+        choices = getattr(info, "choices", None)
+        if isinstance(choices, list | tuple | set | frozenset) and value not in choices:
+            fail(f"{key} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    try:
+        measure.validate_params()
+    except AssertionError as err:  # ir-measures' own check, in its words
+        fail(f"{err}; {base} takes {', '.join(supported) or 'no parameters'}")
+
+
 def _parse(measures: Iterable[Any] | str, rel: int) -> list[tuple[str, Any]]:
     """(display name, ir_measures measure or ``("mAP@R", rel)``) per requested measure."""
     import ir_measures
 
     if isinstance(measures, str):
         measures = [measures]
+    if measures is None or not isinstance(measures, Iterable):
+        raise TypeError(
+            f"measures must be a list of measure names, got {type(measures).__name__} "
+            f"{measures!r}; e.g. {list(DEFAULT_MEASURES)}"
+        )
     parsed: list[tuple[str, Any]] = []
     for spec in measures:
         name = str(spec)
-        map_rel = is_map_at_r(name)
-        if map_rel is not None:
-            parsed.append((name, ("mAP@R", map_rel if map_rel >= 0 else rel)))
+        if not isinstance(spec, str | ir_measures.Measure):
+            raise TypeError(
+                f"measure {spec!r} is a {type(spec).__name__}: give a name such as 'nDCG@10' "
+                "or an ir_measures measure"
+            )
+        map_at_r = is_map_at_r(name) if isinstance(spec, str) else None
+        if map_at_r is not None:
+            (own_rel,) = map_at_r
+            if own_rel is not None:
+                check_rel(own_rel, f"measure {name!r}: ")
+            parsed.append((name, ("mAP@R", rel if own_rel is None else own_rel)))
             continue
         try:
             measure = ir_measures.parse_measure(spec) if isinstance(spec, str) else spec
@@ -163,6 +270,7 @@ def _parse(measures: Iterable[Any] | str, rel: int) -> list[tuple[str, Any]]:
             ) from None
         if rel != 1 and "rel" in measure.SUPPORTED_PARAMS and "rel" not in measure.params:
             measure = measure(rel=rel)
+        _check_measure(name, measure)
         parsed.append((name, measure))
     if not parsed:
         raise ValueError(f"no measures given: pass e.g. {list(DEFAULT_MEASURES)}")
@@ -399,6 +507,7 @@ def evaluate(
     """
     if unjudged not in ("nonrelevant", "drop"):
         raise ValueError(f"unknown unjudged={unjudged!r}: use 'nonrelevant' or 'drop'")
+    rel = check_rel(rel)
     parsed = _parse(measures, rel)
     qrels = to_qrels(labels, aggregate=aggregate, annotator=annotator)
     if qrels.empty:
@@ -412,6 +521,8 @@ def evaluate(
             wide = _per_query(qrels, None, parsed, run_dict=direct)
         else:
             wide = _per_query(qrels, _run_for_eval(run, name, qrels, unjudged), parsed)
+        if len(run) and not wide.to_numpy().any():
+            _explain_zeros(run, name, qrels)  # only then: no cost when a run scores anything
         if per_query:
             long = wide.reset_index().melt(
                 id_vars="query_id", var_name="measure", value_name="value"
@@ -425,6 +536,40 @@ def evaluate(
                 )
             )
     return pd.concat(frames, ignore_index=True)
+
+
+def _explain_zeros(run: pd.DataFrame, name: str, qrels: pd.DataFrame) -> None:
+    """A run that scored 0 everywhere: raise when it shares no query with the labels, warn when
+    it retrieved no judged item; both usually mean the ids differ (``'1.0'`` against ``'1'``)."""
+    frame = _alias_doc_id(run)
+    run_queries = pd.unique(_text(frame["query_id"]))
+    judged_queries = pd.unique(qrels["query_id"])
+    on_judged = pd.Index(_text(frame["query_id"])).isin(judged_queries)
+    what = f"run {name!r}"
+    if not on_judged.any():
+        hint = id_mismatch_hint(run_queries, judged_queries, "query_id", (what, "the labels"))
+        raise ValueError(
+            f"{what} shares no query_id with the labels, so every measure would be 0: the run "
+            f"has {len(run_queries)} query id(s), e.g. {id_examples(sorted(run_queries))}; the "
+            f"labels have {len(judged_queries)}, e.g. {id_examples(sorted(judged_queries))}"
+            + (hint or "; evaluate the run against the labels of its own queries")
+        )
+    rows = frame[on_judged]
+    retrieved = pd.MultiIndex.from_arrays([_text(rows["query_id"]), _text(rows["item_id"])])
+    judged = pd.MultiIndex.from_arrays([qrels["query_id"], qrels["doc_id"]])
+    if retrieved.isin(judged).any():
+        return  # it found judged items, all non-relevant: a real 0
+    run_items = pd.unique(_text(rows["item_id"]))
+    judged_items = pd.unique(qrels["doc_id"])
+    hint = id_mismatch_hint(run_items, judged_items, "item_id", (what, "the labels"))
+    warnings.warn(
+        f"{what} retrieved no judged item for any of its {on_judged.sum()} row(s) on judged "
+        f"queries, so every measure is 0: its item ids are e.g. "
+        f"{id_examples(sorted(run_items))}, the labels' e.g. {id_examples(sorted(judged_items))}"
+        + (hint or "; if the ids are right, judge its top items first: xm.unjudged(labels, run)"),
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def map_at_r(
@@ -459,6 +604,7 @@ def map_at_r(
     if "doc_id" not in qrels.columns:
         require_columns(qrels, ("item_id",), "qrels")
         qrels = qrels.rename(columns={"item_id": "doc_id"})
+    rel = check_rel(rel)
     q = to_qrels(qrels.rename(columns={"doc_id": "item_id"}), aggregate="max")
     per_q = map_at_r_ranked(q, rank_run(run), rel=rel).reindex(
         np.sort(q["query_id"].unique()), fill_value=0.0

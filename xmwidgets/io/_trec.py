@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,33 @@ from ._errors import (
 __all__ = ["read_qrels", "read_run", "write_qrels", "write_run"]
 
 _AGGREGATES = ("mean", "median", "max", "min", "majority")
+
+
+def _require_path(path: Any, reader: str, example: str) -> None:
+    """A file name, or a TypeError that names the value (pathlib's own words do not)."""
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(
+            f"{reader} needs the path of a file (str or pathlib.Path), got "
+            f"{type(path).__name__} {repr(path)[:80]}; e.g. {reader}({example!r})"
+        )
+
+
+def _refuse_nul(path: PathLike, number: int, line: str, names: tuple[str, ...]) -> None:
+    """A NUL byte is no text: trec_eval (C) would read a field only up to it, so the file is
+    most likely binary or damaged; refused, naming the line and the field."""
+    if "\x00" not in line:
+        return
+    fields = _fields(line)
+    field = next((i for i, f in enumerate(fields) if "\x00" in f), 0)
+    name = names[field] if field < len(names) else f"field {field + 1}"
+    raise FormatError(
+        path,
+        f"a NUL byte (\\x00) in the {name} {_short(fields[field])}: a TREC file is text (C "
+        "tools such as trec_eval take a NUL for the end of a string), so the file is probably "
+        "damaged or not text "
+        "(remove NUL bytes, e.g. tr -d '\\000' < old > new, after checking why they are there)",
+        line=number,
+    )
 
 
 def read_qrels(path: PathLike, *, groups: bool = False) -> pd.DataFrame:
@@ -53,15 +81,17 @@ def read_qrels(path: PathLike, *, groups: bool = False) -> pd.DataFrame:
     ------
     FormatError
         Empty file, a line without 4 fields, a relevance that is not an integer (or does not fit
-        in 64 bits), or a ``(qid, docno)`` judged twice (trec_eval refuses it too; with
-        ``groups``, twice in one group).
+        in 64 bits), a NUL byte in a line, or a ``(qid, docno)`` judged twice (trec_eval refuses
+        it too; with ``groups``, twice in one group).
 
     Examples
     --------
     >>> qrels = xm.io.read_qrels("test.qrels")            # doctest: +SKIP
     """
+    _require_path(path, "read_qrels", "qrels/test.qrels")
     pairs = _QrelsRows(path, "pair (qid docno)", groups=groups)
     for number, line in _data_lines(path, comments=True):
+        _refuse_nul(path, number, line, ("qid", "iteration", "docno", "relevance"))
         fields = _fields(line)
         if len(fields) != 4:
             raise FormatError(
@@ -120,11 +150,14 @@ def read_run(path: PathLike) -> pd.DataFrame:
     FormatError
         Empty file, a line with fewer than 6 fields, a rank that is not an integer (or does not
         fit in 64 bits), a score that is not a finite number (``nan``, ``inf`` and ``1e400`` are
-        refused), or the same ``(qid, docno)`` twice (trec_eval refuses it too).
+        refused), a NUL byte in a line, or the same ``(qid, docno)`` twice (trec_eval refuses it
+        too).
     """
+    _require_path(path, "read_run", "runs/bm25.txt")
     rows: list[tuple[str, str, int, float, str]] = []
     seen: dict[tuple[str, str], int] = {}
     for number, line in _data_lines(path, comments=True):
+        _refuse_nul(path, number, line, ("qid", "Q0", "docno", "rank", "score", "tag"))
         fields = _fields(line)
         if len(fields) < 6:
             raise FormatError(
@@ -228,7 +261,8 @@ def write_qrels(
     ----------
     labels_or_qrels : pandas.DataFrame
         ``query_id, item_id, relevance`` (a labels frame may also have ``annotator`` and more); rows
-        with a missing relevance are skipped.
+        with a missing relevance are skipped (flagged ones, e.g. broken-media, silently: they are
+        handled, not judged; the others with a warning that counts them). A frame with no graded row at all is refused (nothing is written).
     path : str or PathLike
         Where to write ``qid 0 docno rel`` lines, in the order the pairs first appear in the
         input (so that reading the file back gives the same frame).
@@ -243,7 +277,28 @@ def write_qrels(
     pathlib.Path
         The file written.
     """
+    from ..analysis._frames import no_grade_error, ungraded_rows
+
+    if not isinstance(labels_or_qrels, pd.DataFrame):
+        raise TypeError(
+            f"write_qrels needs a qrels or labels DataFrame (query_id, item_id, relevance), got "
+            f"{type(labels_or_qrels).__name__}"
+        )
     qrels = _to_qrels(labels_or_qrels, aggregate=aggregate, annotator=annotator)
+    if qrels.empty:  # checked before the file is opened: an existing file is left as it was
+        raise no_grade_error(
+            labels_or_qrels, f"nothing to write to {os.fspath(path)!r} (a qrels file needs one)"
+        )
+    no_grade, flagged = ungraded_rows(labels_or_qrels)
+    # rows flagged and not graded (broken-media) are left out by design: only the others are news
+    if no_grade > flagged:
+        warnings.warn(
+            f"write_qrels left out {no_grade - flagged} row(s) with neither a grade nor a flag"
+            + (f" (and {flagged} flagged row(s), e.g. broken-media, as always)" if flagged else "")
+            + f": they are no judgements; {len(qrels)} judged pair(s) written",
+            UserWarning,
+            stacklevel=2,
+        )
     for column in ("query_id", "item_id"):
         _check_ids(qrels[column].tolist(), column, "TREC qrels")
     lines = [f"{q} 0 {i} {r}\n" for q, i, r in qrels.itertuples(index=False)]

@@ -8,6 +8,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ..analysis._frames import check_count, runs_dict
 from ._embeddings import resolve_embeddings
 from ._knn import Metric, exact_knn
 from ._negatives import hard_negatives as _hard_negatives
@@ -91,7 +92,7 @@ def pool(
     queries: pd.DataFrame,
     items: pd.DataFrame,
     *,
-    runs: Mapping[str, pd.DataFrame] | None = None,
+    runs: Mapping[str, pd.DataFrame] | pd.DataFrame | None = None,
     depth: int | None = 20,
     embeddings: Any = None,
     k: int = 20,
@@ -126,7 +127,8 @@ def pool(
     queries, items
         Frames with unique ``query_id`` / ``item_id`` (cast to ``str``). Only these ids are pooled.
     runs
-        ``{name: frame}`` with ``query_id, item_id`` and ``score`` and/or ``rank``. Each run is
+        ``{name: frame}`` with ``query_id, item_id`` and ``score`` and/or ``rank`` (one frame
+        alone is named ``"run"``, as in :func:`~xmwidgets.evaluate`). Each run is
         ranked exactly as :func:`~xmwidgets.evaluate` and :func:`~xmwidgets.unjudged` rank it:
         by ``score``, high first, ties by ``item_id`` ascending; a run with no ``score`` by
         ``rank``; the ``rank`` of a scored run is ignored (as by trec_eval). So judging the whole
@@ -134,7 +136,8 @@ def pool(
         naming ids not in ``queries`` / ``items`` are dropped, after ranking, with a warning that
         gives counts and examples.
     depth
-        Items taken from each run per query (its top ``depth``); ``None`` takes the whole run.
+        Items taken from each run per query (its top ``depth``, an integer of at least 1);
+        ``None`` takes the whole run.
     embeddings
         ``(query_vectors, item_vectors)``: each an array aligned to the frame's rows, a mapping
         id -> vector, a column name, or a callable ``encode(contents) -> array`` (see
@@ -194,13 +197,12 @@ def pool(
     item_ids = _unique_ids(items, "item_id", "items")
     qidx, iidx = IdIndex(query_ids), IdIndex(item_ids)
     n_queries, n_items = len(query_ids), len(item_ids)
-    for name, value in (("hard_negatives", hard_negatives), ("random_negatives", random_negatives)):
-        if int(value) < 0:
-            raise ValueError(f"{name} must be 0 or more, got {value}")
-    if max_per_query is not None and int(max_per_query) < 1:
-        raise ValueError(
-            f"max_per_query must be at least 1 (or None for no cap), got {max_per_query}"
-        )
+    # checked as integers: int(2.5) would quietly take 2, and a depth of 0 an empty pool
+    depth = check_count(depth, "depth", minimum=1, none_means="the whole run")
+    k = check_count(k, "k", minimum=0)
+    hard_negatives = check_count(hard_negatives, "hard_negatives", minimum=0)
+    random_negatives = check_count(random_negatives, "random_negatives", minimum=0)
+    max_per_query = check_count(max_per_query, "max_per_query", minimum=1, none_means="no cap")
     if hard_negatives and embeddings is None:
         raise ValueError(
             f"hard_negatives={hard_negatives} needs embeddings=(query_vectors, item_vectors) to "
@@ -210,7 +212,7 @@ def pool(
         raise ValueError(
             f'hard_negatives_near must be "query" or "positives", got {hard_negatives_near!r}'
         )
-    runs = dict(runs or {})
+    runs = {} if runs is None or (isinstance(runs, Mapping) and not runs) else runs_dict(runs)
     _require_a_source(runs, gold, embeddings, k, hard_negatives, random_negatives)
     if len(runs) > 58:  # sources are combined as bits of an int64
         raise ValueError(f"at most 58 runs can be pooled at once, got {len(runs)}")

@@ -60,6 +60,42 @@ def _spread(candidates: pd.DataFrame) -> np.ndarray:
     return (filled.max(axis=1) - filled.min(axis=1)) / (depth + 1)
 
 
+def _check_ranks(candidates: pd.DataFrame) -> None:
+    """Ranks are 1-based positions: a rank of 0 would give an infinite priority (1 / rank), a
+    negative one a negative priority, a fraction or ``inf`` none that means anything."""
+    if not isinstance(candidates, pd.DataFrame):
+        raise TypeError(
+            f"candidates must be a pandas DataFrame, got {type(candidates).__name__}: pass a "
+            "candidates frame (query_id, item_id[, rank]), e.g. from xm.pool(...)"
+        )
+    missing = [c for c in ("query_id", "item_id") if c not in candidates.columns]
+    if missing:
+        raise ValueError(
+            f"candidates need columns query_id and item_id; missing {missing} "
+            f"(columns are {list(candidates.columns)})"
+        )
+    columns = [c for c in candidates.columns if c == "rank" or str(c).startswith("rank_")]
+    for column in columns:
+        values = candidates[column]
+        as_number = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        bad = (values.notna().to_numpy(dtype=bool) & np.isnan(as_number)) | (
+            ~np.isnan(as_number) & ~((as_number >= 1) & (as_number == np.floor(as_number)))
+        )
+        bad |= np.isinf(as_number)
+        if values.dtype == bool:
+            bad[:] = True
+        if bad.any():
+            at = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"candidates.{column} must hold whole ranks of at least 1 (1 = best) or nulls, "
+                f"but row {at} (query {candidates['query_id'].iloc[at]!r}, item "
+                f"{candidates['item_id'].iloc[at]!r}) has {values.iloc[at : at + 1].tolist()[0]!r} "
+                f"({int(bad.sum())} "
+                "such row(s)): rank the candidates from 1, e.g. "
+                "cands.groupby('query_id')['score'].rank(ascending=False, method='first')"
+            )
+
+
 def prioritize(
     candidates: pd.DataFrame,
     labels: pd.DataFrame | None = None,
@@ -102,6 +138,7 @@ def prioritize(
     total = sum(weights.values())
     if total <= 0:
         raise ValueError(f"priority weights must add up to more than 0, got {weights}")
+    _check_ranks(candidates)
     out = candidates.copy()
     judged = _judged(out, labels)
     spread = _spread(out)
