@@ -436,6 +436,90 @@ def test_bad_frames_get_clear_errors(
         xm.RelevanceGrid(queries, items, candidates, store=":memory:", annotator="ana")
 
 
+def test_unknown_ids_show_what_the_other_frame_holds_and_why_they_differ(
+    built_bundle: pathlib.Path, frames: Any
+) -> None:
+    queries, items, candidates = frames
+    # a query_id column read as floats ('1.0') against candidates with integer ids ('1')
+    float_queries = pd.DataFrame({"query_id": [1.0, 2.0], "text": ["a", "b"]})
+    pool = pd.DataFrame({"query_id": [1, 2], "item_id": ["i1", "i2"]})
+    with pytest.raises(InputError) as floats:
+        xm.RelevanceGrid(float_queries, items, pool, store=":memory:", annotator="ana")
+    assert str(floats.value) == (
+        "candidates name 2 query_id(s) not in queries, e.g. '1', '2' (queries has e.g. '1.0', "
+        "'2.0'): add them to queries or drop those rows of candidates; the ids differ only by a "
+        "trailing '.0' ('1' in candidates, '1.0' in queries): queries.query_id was read as floats "
+        "(a missing value makes pandas read a column of integers as floats); cast it, e.g. "
+        "queries['query_id'] = queries['query_id'].astype('Int64').astype(str)"
+    )
+    # the candidates' side read as floats
+    with pytest.raises(InputError, match=r"candidates\.item_id was read as floats") as other:
+        xm.RelevanceGrid(
+            queries,
+            items.assign(item_id=["1", "2", "3", "4", "5"]),
+            pd.DataFrame({"query_id": ["q1"], "item_id": [1.0]}),
+            store=":memory:",
+            annotator="ana",
+        )
+    assert "e.g. '1.0' (items has e.g. '1', '2', '3')" in str(other.value)
+    # a space at the end of an id
+    with pytest.raises(InputError) as spaces:
+        xm.RelevanceGrid(
+            queries,
+            items,
+            candidates.assign(item_id=candidates["item_id"] + " "),
+            store=":memory:",
+            annotator="ana",
+        )
+    message = str(spaces.value)
+    assert "e.g. 'i1 ', 'i2 ', 't1 ' (items has e.g. 'i1', 'i2', 'i3')" in message
+    assert message.endswith(
+        "the ids differ only by spaces at the start or end ('i1 ' in candidates, 'i1' in "
+        "items): strip them, e.g. candidates['item_id'] = candidates['item_id'].str.strip()"
+    )
+    # ids that are just other ids: no hint
+    with pytest.raises(InputError) as plain:
+        xm.RelevanceGrid(
+            queries, items, candidates.assign(query_id="q9"), store=":memory:", annotator="ana"
+        )
+    assert str(plain.value).endswith(
+        "(queries has e.g. 'q1', 'q2', 'q3'): add them to queries or drop those rows of candidates"
+    )
+
+
+def test_no_content_column_says_why_a_media_column_was_left_out(
+    built_bundle: pathlib.Path, frames: Any
+) -> None:
+    queries, _, _ = frames
+    # one cell of an image column is a folder: a tie of image paths and other short strings
+    items = pd.DataFrame({"item_id": ["x0", "x1"], "m": ["/data/imgs/", "/data/imgs/ok.png"]})
+    pool = pd.DataFrame({"query_id": ["q1", "q1"], "item_id": ["x0", "x1"]})
+    with pytest.raises(xm.media.MediaError) as info:
+        xm.RelevanceGrid(queries, items, pool, store=":memory:", annotator="ana")
+    assert str(info.value) == (
+        "no content column in items (columns: item_id, m): column 'm' was not taken as image: "
+        "of its 2 cells, 1 image path but 1 is no media file ('/data/imgs/' at row 0: a folder, "
+        "not a file), so the column reads as metadata; fix those cells (a cell must name one "
+        "file), or pass item_roles={'m': 'image'} to show it as image (a cell that is no image "
+        "file then shows an error tile, which the annotator marks broken-media)"
+    )
+    # as it says: named, the column is shown as images
+    grid = xm.RelevanceGrid(
+        queries, items, pool, store=":memory:", annotator="ana", item_roles={"m": "image"}
+    )
+    assert grid.n_queries == 1
+    # no media at all: it says to name the content, with the widget's parameter
+    with pytest.raises(xm.media.MediaError, match=r"name the content with query_roles, e\.g\."):
+        xm.RelevanceGrid(
+            pd.DataFrame({"query_id": ["q1"], "score": [0.5]}),
+            items,
+            pool,
+            store=":memory:",
+            annotator="ana",
+            item_roles={"m": "image"},
+        )
+
+
 def test_unknown_modality_is_a_clear_error(built_bundle: pathlib.Path, frames: Any) -> None:
     queries, items, candidates = frames
     with pytest.raises(ValueError, match="unknown modality 'smell'"):

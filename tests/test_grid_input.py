@@ -114,7 +114,7 @@ def test_relevance_must_be_a_level_value(
     ("value", "ok"),
     [
         (42, True),
-        (0.5, True),
+        (42.0, True),
         (100, True),
         (100.5, False),
         (-1, False),
@@ -133,6 +133,27 @@ def test_continuous_scale_takes_finite_numbers_in_range(
     if not ok:
         assert result["notice"].endswith("refused: this scale takes a number from 0 to 100")
         assert grid.store.events().empty
+
+
+def test_continuous_scale_refuses_a_magnitude_between_its_steps(
+    built_bundle: pathlib.Path, frames: Any
+) -> None:
+    grid = make_grid(frames, scale=xm.Scale.continuous(0, 100))  # step 1
+    browser = Browser(grid)
+    result = browser.one(**grade("q1", "i1", 50.5))
+    assert result["status"] == "refused"
+    assert result["notice"] == (
+        "relevance 50.5 refused: this scale takes a number from 0 to 100 in steps of 1 "
+        "(e.g. 50 or 51)"
+    )
+    assert grid.store.events().empty and grid.labels.empty
+    # a step of 0.3: the browser's float sums of steps are on it; the maximum always is
+    tenths = make_grid(frames, scale=xm.Scale.continuous(0, 1, step=0.3))
+    browser = Browser(tenths)
+    ack = browser.judge(grade("q1", "i1", 0.1 * 3), grade("q1", "i2", 1), grade("q1", "t1", 0.5))
+    assert [r["status"] for r in ack["results"]] == ["saved", "saved", "refused"]
+    assert ack["results"][2]["notice"].endswith("in steps of 0.3 (e.g. 0.3 or 0.6)")
+    assert tenths.labels["magnitude"].tolist() == [0.1 * 3, 1.0]
 
 
 def test_shown_position_and_shown_come_from_the_kernel(

@@ -58,8 +58,8 @@ def test_labels_columns_best_flags_and_no_gaps_after_undo(
         grid = make_grid(frames, store=location(), shuffle=False)
         labels = grid.labels
         browser = Browser(grid)
-        browser.judge(grade("q1", "i1", 3), best("q1", "i1"), grade("q1", "i2", 1))
-        browser.judge(flag("q1", "t1"), grade("q2", "i2", 0))
+        browser.judge(grade("q1", "i1", 3), best("q1", "i1"), grade("q1", "t1", 1))
+        browser.judge(flag("q1", "i2"), grade("q2", "i2", 0))
         browser.judge(grade("q2", "i3", 0), none("q2"))
         assert grid.labels is labels
         _check_shape(labels)
@@ -68,19 +68,19 @@ def test_labels_columns_best_flags_and_no_gaps_after_undo(
             ["query_id", "item_id", "relevance", "best", "none_relevant", "flags"]
         ].values.tolist() == [
             ["q1", "i1", 3, True, False, None],
-            ["q1", "i2", 1, False, False, None],
-            ["q1", "t1", None, False, False, "broken-media"],
+            ["q1", "t1", 1, False, False, None],
+            ["q1", "i2", None, False, False, "broken-media"],
             ["q2", "i2", 0, False, True, None],
             ["q2", "i3", 0, False, True, None],
         ]
         # undo a row in the middle: the index stays 0..n-1, the object stays the same
         browser.judge(UNDO, UNDO, UNDO)  # none (nothing new graded), q2/i3, q2/i2
-        browser.judge(UNDO)  # the broken-media flag of t1
-        assert grid.labels is labels and labels["item_id"].tolist() == ["i1", "i2"]
+        browser.judge(UNDO)  # the broken-media flag of i2
+        assert grid.labels is labels and labels["item_id"].tolist() == ["i1", "t1"]
         _check_shape(labels)
         assert labels.index.equals(pd.RangeIndex(2))
         browser.judge(grade("q3", "i4", 2))
-        assert grid.labels["item_id"].tolist() == ["i1", "i2", "i4"]
+        assert grid.labels["item_id"].tolist() == ["i1", "t1", "i4"]
         assert labels.index.tolist() == [0, 1, 2]
         assert str(labels["query_id"].dtype.storage) == storage  # type: ignore[union-attr]
 
@@ -255,6 +255,21 @@ def test_score_of_strings_is_a_clear_error(built_bundle: pathlib.Path, frames: A
         ("annotator", "  ", "annotator must be a non-empty string, got '  '"),
         ("annotator", 3, "got 3"),
         ("annotator", "a\udc80", "lone surrogate"),
+        # the store matches names by their exact text: "ana\n" would be another annotator
+        (
+            "annotator",
+            "ana\n",
+            "annotator 'ana\\n' has spaces or a line break at its start or end: it would be "
+            "stored as another annotator than 'ana'; pass annotator='ana'",
+        ),
+        ("annotator", " ana", "annotator ' ana' has spaces or a line break at its start or end"),
+        (
+            "annotator",
+            "a\tna",
+            "annotator 'a\\tna' holds a control character (U+0009) at position 1, which no one "
+            "sees or types in a name; pass annotator='a na'",
+        ),
+        ("campaign", "round 1 ", "pass campaign='round 1'"),
         ("seed", "1", "seed must be an integer, got '1'"),
         ("shuffle", "yes", "shuffle must be True or False, got 'yes'"),
         ("show_sources", 1, "show_sources must be True or False, got 1"),

@@ -142,7 +142,7 @@ def test_r4_none_relevant_grades_the_ungraded_in_one_transaction(
     built_bundle: pathlib.Path, frames: Any, location: Location
 ) -> None:
     grid, browser = _grid(frames, store=location())
-    browser.judge(grade("q1", "i1", 0), flag("q1", "t1"))
+    browser.judge(grade("q1", "i1", 0), flag("q1", "i2"))
     before = grid.store.last_event_id()
     result = browser.one(**none("q1"))
     assert result["notice"] == (
@@ -151,14 +151,14 @@ def test_r4_none_relevant_grades_the_ungraded_in_one_transaction(
     new = grid.store.events(since=before)
     assert new[["task", "item_id", "relevance", "none_relevant"]].astype(object).where(
         new[["task", "item_id", "relevance", "none_relevant"]].notna(), None
-    ).values.tolist() == [["pick", None, None, True], ["grade", "i2", 0, None]]
+    ).values.tolist() == [["pick", None, None, True], ["grade", "t1", 0, None]]
     labels = grid.labels.set_index("item_id")
-    assert labels["none_relevant"].all() and labels.loc["i2", "relevance"] == 0
-    assert pd.isna(labels.loc["t1", "relevance"])  # the broken one stays out of the judgements
+    assert labels["none_relevant"].all() and labels.loc["t1", "relevance"] == 0
+    assert pd.isna(labels.loc["i2", "relevance"])  # the broken one stays out of the judgements
     # un-marking clears the mark only
     result = browser.one(**none("q1", False))
     assert result["notice"] == "'none relevant' cleared on query 1"
-    assert grid.labels.set_index("item_id").loc["i2", "relevance"] == 0
+    assert grid.labels.set_index("item_id").loc["t1", "relevance"] == 0
     assert not grid.labels["none_relevant"].any()
 
 
@@ -190,6 +190,49 @@ def test_r5_broken_media_is_handled_and_out_of_the_judgements(
     assert result["notice"] == "broken-media flag cleared on candidate 1"
     assert _state(result, "i1")["flags"] == []
     assert pd.isna(_stored(grid, "grade").loc["i1", "flags"])
+
+
+def test_broken_media_is_refused_on_a_text_only_candidate(
+    built_bundle: pathlib.Path, frames: Any
+) -> None:
+    # the front end refuses m on a text (judge.ts); the kernel does too, whatever the browser sends
+    grid, browser = _grid(frames)
+    browser.judge(grade("q1", "t1", 2))
+    before = grid.store.last_event_id()
+    result = browser.one(**flag("q1", "t1"))
+    assert result["status"] == "refused"
+    assert result["notice"] == (
+        "broken-media refused: candidate 3 is text only: broken media is for an image, audio or "
+        "video that does not load; grade the text"
+    )
+    assert grid.store.last_event_id() == before  # nothing stored
+    assert _state(result, "t1")["flags"] == [] and _state(result, "t1")["relevance"] == 2
+    assert grid.labels.set_index("item_id").loc["t1", "relevance"] == 2
+    assert pd.isna(grid.labels.set_index("item_id").loc["t1", "flags"])
+    assert grid.progress["judged"] == 1
+    # other flags stay allowed on a text, and broken-media on a candidate with media
+    assert browser.one(**flag("q1", "t1", name="dissonant"))["status"] == "saved"
+    assert browser.one(**flag("q1", "i1"))["status"] == "saved"
+
+
+def test_broken_media_is_allowed_on_an_item_whose_tile_is_an_error(
+    built_bundle: pathlib.Path, frames: Any
+) -> None:
+    # a text column of bytes that are not UTF-8, or an item with every column empty, shows an
+    # error tile: that is what broken-media is for
+    queries, items, candidates = frames
+    items = pd.DataFrame(
+        {
+            "item_id": ["b1", "e1", "s1"],
+            "text": pd.Series([b"\xff\xfe caption", None, "a caption"], dtype=object),
+        }
+    )
+    candidates = pd.DataFrame({"query_id": ["q1"] * 3, "item_id": ["b1", "e1", "s1"]})
+    grid = make_grid((queries, items, candidates), shuffle=False, item_roles={"text": "text"})
+    browser = Browser(grid)
+    ack = browser.judge(flag("q1", "b1"), flag("q1", "e1"), flag("q1", "s1"))
+    assert [r["status"] for r in ack["results"]] == ["saved", "saved", "refused"]
+    assert ack["results"][2]["notice"].startswith("broken-media refused: candidate 3 is text only")
 
 
 def test_unflagging_broken_media_makes_the_candidate_unhandled(

@@ -271,7 +271,7 @@ def test_reopening_resumes_at_the_first_open_pair_and_keeps_the_sides(
     path = tmp_path / "pairs.sqlite"
     judge = _judge(data, store=path)
     sides = judge.shown_pairs()
-    Browser(judge).judge(choose("pair-1", "left"), broken("pair-2"))
+    Browser(judge).judge(choose("pair-1", "left"), broken("pair-2", item_id="i1"))
     before = judge.labels.copy()
     judge.close()
     again = _judge(data, store=path)
@@ -364,6 +364,13 @@ def test_notices_say_when_the_last_pairs_are_done(built_bundle: pathlib.Path, da
         (
             lambda p: p.assign(query_id=["q1", "q1", "q9"]),
             "not in queries, e.g. 'q9' (first at row 2)",
+        ),
+        (
+            lambda p: p.assign(a=["i1 ", "i1", "i3"]),
+            "pairs.a names 1 id(s) not in items, e.g. 'i1 ' (first at row 0); items has e.g. "
+            "'i1', 'i2', 'i3': add them to items or drop those pair rows; the ids differ only by "
+            "spaces at the start or end ('i1 ' in pairs, 'i1' in items): strip them, e.g. "
+            "pairs['a'] = pairs['a'].str.strip()",
         ),
         (lambda p: p.assign(b=["i2", "i1", "i2"]), "row 1 compares item 'i1' with itself"),
         (
@@ -555,6 +562,24 @@ def test_broken_media_refuses_an_item_not_in_the_pair(
     assert judge.store.events().empty
 
 
+def test_broken_media_is_refused_on_a_text_only_item(built_bundle: pathlib.Path, data: Any) -> None:
+    judge = _judge(data, shuffle=False)  # pair 2 shows i1 (an image) left of t1 (a caption)
+    browser = Browser(judge)
+    browser.judge(choose("pair-2", "right"))
+    result = browser.one(**broken("pair-2", item_id="t1"))
+    assert result["status"] == "refused"
+    assert result["notice"] == (
+        "broken-media refused: the right item of pair 2 is text only: broken media is for an "
+        "image, audio or video that does not load; choose on the text"
+    )
+    # with no item named (both, as an older view sent it), the text is among them: refused too
+    both = browser.one(**broken("pair-2"))
+    assert both["status"] == "refused" and "the right item of pair 2 is text only" in both["notice"]
+    assert judge.labels["choice"].tolist() == ["b"]  # the choice is kept
+    assert judge.store.labels(task="pair")["flags"].isna().all()
+    assert browser.one(**broken("pair-2", item_id="i1"))["status"] == "saved"
+
+
 def test_a_second_judge_of_the_annotator_shows_in_the_first_without_refresh(
     built_bundle: pathlib.Path, data: Any, tmp_path: pathlib.Path
 ) -> None:
@@ -564,17 +589,17 @@ def test_a_second_judge_of_the_annotator_shows_in_the_first_without_refresh(
     old.page(0)
     second = _judge(data, store=path, shuffle=False)
     before = len(old.sent)
-    Browser(second).judge(choose("pair-1", "right"), broken("pair-2", item_id="t1"))
+    Browser(second).judge(choose("pair-1", "right"), broken("pair-2", item_id="i1"))
     # told at once: an ack of no request of the first judge's own carries the stored states
     pushed = old.sent[-1][0]
     assert len(old.sent) == before + 1 and pushed["type"] == "ack" and pushed["results"] == []
     assert pushed["queries"]["pair-1"]["states"][0]["side"] == "right"
-    assert pushed["queries"]["pair-2"]["states"][0]["broken"] == ["t1"]
+    assert pushed["queries"]["pair-2"]["states"][0]["broken"] == ["i1"]
     ack = old.judge(choose("pair-3", "tie"))
     assert ack["progress"]["queries_done"] == 3
     labels = first.labels.set_index(["query_id", "a", "b"])
     assert labels.loc[("q1", "i1", "i2"), "choice"] == "b"
-    assert labels.loc[("q1", "i1", "t1"), "broken"] == "t1"
+    assert labels.loc[("q1", "i1", "t1"), "broken"] == "i1"
     assert labels.loc[("q2", "i3", "i2"), "choice"] == "tie"
 
 

@@ -24,8 +24,14 @@ if TYPE_CHECKING:
 @pytest.fixture
 def frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     queries = pd.DataFrame({"query_id": ["q1", "q2", "q3"], "text": ["a red fox", "a cat", "x"]})
+    # d1..d4 (the candidates of q1) carry an image, which may fail to load (broken-media is
+    # refused on a text-only candidate); d5 and d6 are text only
     items = pd.DataFrame(
-        {"item_id": [f"d{i}" for i in range(1, 7)], "text": [f"caption {i}" for i in range(1, 7)]}
+        {
+            "item_id": [f"d{i}" for i in range(1, 7)],
+            "image": [f"img/d{i}.png" for i in range(1, 5)] + [None, None],
+            "text": [f"caption {i}" for i in range(1, 7)],
+        }
     )
     candidates = pd.DataFrame(
         {
@@ -187,6 +193,24 @@ def test_the_same_pick_again_writes_nothing_and_rank_null_clears(
     assert result["progress"]["queries_done"] == 0
     assert _ranks(picker) == {}
     assert len(picker.labels) == 0  # no pick left: no row
+
+
+def test_broken_media_is_refused_on_a_text_only_candidate(
+    built_bundle: pathlib.Path, frames: Any
+) -> None:
+    picker = make_picker(frames)  # q2 shows the text-only d5, d6
+    browser = Browser(picker)
+    result = browser.one(**flag("q2", "d5"))
+    assert result["status"] == "refused"
+    assert result["notice"] == (
+        "broken-media refused: candidate 1 is text only: broken media is for an image, audio or "
+        "video that does not load; judge the text: pick it or leave it"
+    )
+    assert picker.store.events().empty and picker.labels.empty
+    # it can still be picked, and a candidate with an image can be flagged
+    assert browser.one(**pick("q2", "d5"))["status"] == "saved"
+    assert browser.one(**flag("q1", "d1"))["status"] == "saved"
+    assert set(picker.store.labels(task="pick")["item_id"].dropna()) == {"d5", "d1"}
 
 
 def test_p3_broken_media_cannot_be_picked_and_flagging_clears_the_pick(
@@ -389,6 +413,12 @@ def test_shown_order_is_shuffled_per_annotator_and_recorded(
         ({"op": "pick", "query_id": "q1", "item_id": "d1", "rank": 3}, "field 'rank' is 3"),
         ({"op": "pick", "query_id": "q1", "item_id": "d1", "rank": "1"}, "field 'rank' is \"1\""),
         ({"op": "pick", "query_id": "q1", "item_id": "d1", "rank": True}, "field 'rank' is true"),
+        # 1.0 is not 1, as the grid refuses relevance 2.0
+        (
+            {"op": "pick", "query_id": "q1", "item_id": "d1", "rank": 1.0},
+            "pick action: field 'rank' is 1.0: it must be 1 (best), 2 (second best) or null",
+        ),
+        ({"op": "pick", "query_id": "q1", "item_id": "d1", "rank": 2.0}, "field 'rank' is 2.0"),
         ({"op": "pick", "query_id": "q1", "item_id": "d1"}, "missing field 'rank'"),
         ({"op": "pick", "query_id": "q1", "rank": 1}, "missing field 'item_id'"),
         ({"op": "grade", "query_id": "q1", "item_id": "d1", "relevance": 3}, 'unknown op "grade"'),

@@ -25,12 +25,15 @@ ITEMS = pd.DataFrame(
     {"item_id": list("abcdef"), "text": [f"caption {c}" for c in "abcde"] + ["<i>f</i>"]}
 )
 CANDIDATES = pd.DataFrame({"query_id": ["q1"] * 5 + ["q2"] * 2, "item_id": [*"abcde", "a", "f"]})
+# the same items with a clip each (broken-media is refused on a text-only candidate); the clips'
+# files do not exist, so each tile shows its caption and an error: media that does not load
+MEDIA_ITEMS = ITEMS.assign(audio=[f"clips/{c}.wav" for c in "abcdef"])
 
 
-def make_ranker(store: Any = ":memory:", **kwargs: Any) -> xm.Ranker:
+def make_ranker(store: Any = ":memory:", items: pd.DataFrame = ITEMS, **kwargs: Any) -> xm.Ranker:
     kwargs.setdefault("shuffle", False)
     kwargs.setdefault("annotator", "ana")
-    return xm.Ranker(QUERIES, ITEMS, CANDIDATES, store=store, **kwargs)
+    return xm.Ranker(QUERIES, items, CANDIDATES, store=store, **kwargs)
 
 
 def rank(query_id: str, *ranking: tuple[str, int]) -> dict[str, Any]:
@@ -181,7 +184,7 @@ def test_a_refused_ranking_names_candidates_by_their_place_on_screen_and_id(
 ) -> None:
     # the browser sends its tiles in order: after moves, the shown position (a = 1, b = 2, ...)
     # is not where a candidate is; the refusal says the place in this ranking and the id
-    ranker = make_ranker()
+    ranker = make_ranker(items=MEDIA_ITEMS)
     browser = Browser(ranker)
     twice = browser.one(**rank("q1", ("e", 1), ("d", 2), ("b", 3), ("d", 4), ("a", 5)))
     assert twice["status"] == "refused"
@@ -404,7 +407,7 @@ def _flagged(frame: pd.DataFrame) -> dict[str, str]:
 def test_broken_media_leaves_the_ranking_and_the_others_close_up(
     built_bundle: pathlib.Path, location: Location
 ) -> None:
-    ranker = make_ranker(location())
+    ranker = make_ranker(location(), items=MEDIA_ITEMS)
     browser = Browser(ranker)
     browser.judge(IN_ORDER)
     result = browser.one(**flag("q1", "c"))
@@ -460,7 +463,7 @@ def test_a_query_is_done_with_its_broken_candidate_unranked_and_resumes(
     built_bundle: pathlib.Path, location: Location
 ) -> None:
     store = location()
-    ranker = make_ranker(store)
+    ranker = make_ranker(store, items=MEDIA_ITEMS)
     browser = Browser(ranker)
     result = browser.one(**flag("q1", "b"))
     assert result["notice"] == "candidate 2 flagged broken-media: left out of the ranking"
@@ -471,7 +474,7 @@ def test_a_query_is_done_with_its_broken_candidate_unranked_and_resumes(
     assert done["status"] == "saved" and done["queries"]["q1"]["done"] is True
     assert ranker.progress["queries_done"] == 1 and ranker.progress["judged"] == 5
     # reopened: the flag and the ranking are back, in the labels, the page and the progress
-    again = make_ranker(store)
+    again = make_ranker(store, items=MEDIA_ITEMS)
     assert again.query_index == 1
     assert again.progress == {"judged": 5, "total": 7, "queries_done": 1, "n_queries": 2}
     assert list(again.labels["item_id"]) == list("daceb")
@@ -509,10 +512,26 @@ def test_a_flag_on_an_item_that_is_not_a_candidate_is_refused_naming_it(
     assert ranker.store.events().empty and ranker.labels.empty
 
 
+def test_broken_media_is_refused_on_a_text_only_candidate(built_bundle: pathlib.Path) -> None:
+    ranker = make_ranker()  # every candidate is a caption
+    browser = Browser(ranker)
+    result = browser.one(**flag("q1", "c"), place=2)
+    assert result["status"] == "refused"
+    assert result["notice"] == (
+        "broken-media refused: candidate 2 is text only: broken media is for an image, audio or "
+        "video that does not load; rank the text"
+    )
+    assert ranker.store.events().empty and ranker.labels.empty
+    assert ranker.progress["judged"] == 0
+    # the ranking still needs c
+    missing = browser.one(**rank("q1", ("a", 1), ("b", 2), ("d", 3), ("e", 4)))
+    assert "'c' is missing" in missing["notice"], missing
+
+
 def test_a_flag_names_the_candidate_by_its_place_on_screen(built_bundle: pathlib.Path) -> None:
     # the tiles move: c (shown third) is on screen first after t; its notices say candidate 1,
     # as the header does, not 3 (review 4, F3)
-    ranker = make_ranker()
+    ranker = make_ranker(items=MEDIA_ITEMS)
     browser = Browser(ranker)
     result = browser.one(**flag("q1", "c"), place=1)
     assert result["notice"] == "candidate 1 flagged broken-media: left out of the ranking"

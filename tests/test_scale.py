@@ -66,9 +66,18 @@ def test_version_changes_with_definitions() -> None:
 def test_continuous_scale() -> None:
     s = Scale.continuous(0, 100, step=1)
     assert s.is_continuous and s.to_dict()["continuous"] is True
-    assert s.validate(42.5) == 42.5
+    assert s.validate(42) == 42.0
     with pytest.raises(ValueError, match=r"outside this scale's range 0\.\.100"):
         s.validate(101)
+    # the step is part of the scale: 42.5 is between two of its steps
+    with pytest.raises(ValueError) as off:
+        s.validate(42.5)
+    assert (
+        str(off.value) == "magnitude 42.5 is not on this scale's steps of 1 from 0 (e.g. 42 or 43)"
+    )
+    tenths = Scale.continuous(0, 1, step=0.1)
+    assert tenths.validate(0.1 + 0.2) == 0.1 + 0.2  # a float sum of steps is on a step
+    assert Scale.continuous(0, 10, step=3).validate(10) == 10.0  # the maximum always is
     with pytest.raises(ValueError, match="minimum < maximum"):
         Scale(minimum=5, maximum=5)
 
@@ -306,3 +315,48 @@ def test_a_lone_surrogate_in_the_scale_text_is_refused(kwargs: dict, where: str)
 def test_text_outside_the_basic_plane_is_text() -> None:
     scale = Scale([Level(0, "no é ✓ 😀", "a 🐈 on a mat")], description="🚌")
     assert scale.level(0).name == "no é ✓ 😀"
+
+
+@pytest.mark.parametrize(
+    ("given", "meant"),
+    [
+        ("near-dupicate", "near-duplicate"),
+        ("Dissonant", "dissonant"),
+        ("brokenmedia", "broken-media"),
+    ],
+)
+def test_a_flag_named_like_a_builtin_one_warns_of_the_typo(given: str, meant: str) -> None:
+    with pytest.warns(UserWarning) as caught:
+        s = Scale([Level(0, "no"), Level(1, "yes")], flags=[given])
+    assert str(caught[0].message).startswith(
+        f"flag {given!r} is not a built-in flag, so it has no key and no definition: "
+        f"did you mean {meant!r}?"
+    )
+    assert s.flags == (given,) and s.flag(given).key is None  # kept as given: only a warning
+
+
+def test_flags_of_their_own_and_builtin_names_do_not_warn() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Scale([Level(0, "no")], flags=["near-duplicate", "too-dark", "duplicate"])
+        # a flag with a definition is meant as one of its own
+        Scale([Level(0, "no")], flags=[xm.Flag("dissonance", "The sound does not fit.")])
+
+
+def test_a_scale_reads_as_its_version_in_the_store_filters() -> None:
+    import pandas as pd
+
+    from xmwidgets.store import open_store
+
+    store = open_store(":memory:")
+    labels = pd.DataFrame({"query_id": ["q1", "q1"], "item_id": ["d1", "d2"], "relevance": [3, 0]})
+    store.import_labels(labels, annotator="ana", guideline_version=TREC_SCALE)
+    assert str(TREC_SCALE) == "trec-0-3@1"
+    read = store.labels(guideline_version=TREC_SCALE)
+    assert read["item_id"].tolist() == ["d1", "d2"]
+    assert read["guideline_version"].tolist() == ["trec-0-3@1"] * 2
+    assert len(store.labels(guideline_version=[TREC_SCALE, "v9"], columns=["item_id"])) == 2
+    assert len(store.events(guideline_version=TREC_SCALE)) == 2
+    assert store.labels(guideline_version=xm.MATCHING_RUBRIC).empty

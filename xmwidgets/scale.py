@@ -11,6 +11,7 @@ notes are allowed, a title and a description. Its ``version`` is recorded on eve
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import hashlib
 import html
 import json
@@ -244,6 +245,7 @@ class Scale:
             flags = (flags,)  # one flag given bare
         specs = tuple(as_flag(f) for f in flags)
         _check_flags(specs, parsed)
+        _warn_near_default_flags(specs)
         for what, text in (("name", name), ("title", title), ("description", description)):
             if not isinstance(text, str):
                 raise TypeError(f"scale {what} must be a str, got {type(text).__name__} {text!r}")
@@ -307,6 +309,12 @@ class Scale:
     def is_continuous(self) -> bool:
         return self.minimum is not None
 
+    def __str__(self) -> str:
+        """The scale's ``version``: where a guideline version is asked for as text, a Scale
+        stands for its own (``store.labels(guideline_version=scale)`` reads the judgements made
+        under it, as ``import_labels(..., guideline_version=scale)`` stores them)."""
+        return self.version
+
     @property
     def values(self) -> list[int]:
         """The level values in ascending order (the value domain for agreement measures)."""
@@ -343,6 +351,32 @@ class Scale:
             raise ValueError(f"target must be 'candidate' or 'query', got {target!r}")
         return tuple(f.name for f in self.flag_specs if f.applies_to in (target, "both"))
 
+    def on_step(self, value: float) -> bool:
+        """Whether the magnitude ``value`` is one this continuous scale takes: ``minimum`` plus a
+        whole number of steps, or ``maximum`` itself (the slider's end, where the range is not
+        a whole number of steps). Always True without a step; the range is not checked here.
+
+        >>> Scale.continuous(0, 100).on_step(50.5)
+        False
+        >>> Scale.continuous(0, 1, step=0.1).on_step(0.3)
+        True
+        """
+        if self.step is None or self.minimum is None:
+            return True
+        if value == self.maximum:
+            return True
+        steps = (float(value) - self.minimum) / self.step
+        # a browser's float sum (0.1 + 0.2) is on the step
+        return abs(steps - round(steps)) <= 1e-9 * max(1.0, abs(steps))
+
+    def steps_around(self, value: float) -> tuple[float, float]:
+        """The magnitudes on the step next below and above ``value`` (for a message)."""
+        assert self.minimum is not None and self.maximum is not None and self.step is not None
+        k = math.floor((float(value) - self.minimum) / self.step)
+        below = self.minimum + k * self.step
+        above = min(self.maximum, below + self.step)
+        return round(below, 12), round(above, 12)
+
     def validate(self, value: float | int) -> float | int:
         """Return ``value`` if it is allowed on this scale, else raise a clear ``ValueError``."""
         if self.is_continuous:
@@ -354,6 +388,12 @@ class Scale:
             ):
                 raise ValueError(
                     f"magnitude {value!r} is outside this scale's range {self.minimum:g}..{self.maximum:g}"
+                )
+            if not self.on_step(value):
+                below, above = self.steps_around(value)
+                raise ValueError(
+                    f"magnitude {value!r} is not on this scale's steps of {self.step:g} from "
+                    f"{self.minimum:g} (e.g. {below:g} or {above:g})"
                 )
             return float(value)
         return self.level(value).value  # type: ignore[arg-type]
@@ -785,6 +825,43 @@ def _check_one_line(value: int, name: str) -> None:
         f"position {at}: a level's name is one line of text on its button, in the legend and in "
         f"the rubric; write it without, {instead} (longer text goes in definition=)"
     )
+
+
+def _warn_near_default_flags(flags: tuple[Flag, ...]) -> None:
+    """Warn of a bare flag (no key, no definition) named like a built-in one: a typo.
+
+    ``flags=["near-dupicate"]`` makes a flag of its own, which no key sets and the rubric panel
+    cannot explain, where the built-in ``near-duplicate`` (key U) was meant.
+    """
+    builtin = [f.name for f in DEFAULT_FLAGS]
+    for spec in flags:
+        if spec.name in builtin or spec.key is not None or spec.definition:
+            continue
+        close = difflib.get_close_matches(spec.name, builtin, n=1, cutoff=0.6)
+        if close and _edit_distance(spec.name.casefold(), close[0], 2) <= 2:
+            warnings.warn(
+                f"flag {spec.name!r} is not a built-in flag, so it has no key and no "
+                f"definition: did you mean {close[0]!r}? (the built-in flags are "
+                f"{', '.join(builtin)}; to keep a flag of your own, give it a definition, e.g. "
+                f"Flag({spec.name!r}, 'what it means', key='Q'))",
+                UserWarning,
+                stacklevel=3,
+            )
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance of ``a`` and ``b``, or ``limit + 1`` once it is above ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
 
 
 def _warn_keyless(levels: tuple[Level, ...]) -> None:

@@ -49,6 +49,10 @@ _FILE_NAMES = {"file_name", "filename", "fname", "file_names", "filenames"}
 _MEDIA_KINDS = ("image", "audio", "video")
 
 
+class NoContentColumn(MediaError):
+    """No column of the frame was inferred (nor named) as content: text, image, audio or video."""
+
+
 def infer_roles(
     df: pd.DataFrame, id_column: str, roles: Mapping[str, str | None] | None = None
 ) -> dict[str, str]:
@@ -131,7 +135,7 @@ def infer_roles(
             result[column] = inferred
     result = _without_redundant_file_names(result, roles)
     if not result:
-        raise MediaError(
+        raise NoContentColumn(
             f"no content column in the frame (columns: {', '.join(map(str, df.columns))}): "
             "name one with roles, e.g. roles={'caption': 'text'}"
         )

@@ -29,7 +29,6 @@ import anywidget
 import pandas as pd
 import traitlets
 
-from ..media import infer_roles
 from ..scale import TREC_SCALE, Scale
 from ..store import Store, open_store
 from ._batch import JudgeBatches
@@ -39,6 +38,7 @@ from ._checks import (
     check_records,
     concepts_by_query,
 )
+from ._content import content_roles
 from ._input import (
     Action,
 )
@@ -172,8 +172,10 @@ class TaskWidget(CandidatePool, BrowserMessages, JudgeBatches, anywidget.AnyWidg
                 candidates, queries, items
             )
             page_queries = self._query_records(queries)
-            query_roles_ = infer_roles(page_queries, "query_id", query_roles)
-            item_roles_ = infer_roles(items, "item_id", item_roles)
+            query_roles_ = content_roles(
+                page_queries, "query_id", query_roles, "queries", "query_roles"
+            )
+            item_roles_ = content_roles(items, "item_id", item_roles, "items", "item_roles")
         except BaseException:
             if reading is not None:
                 reading.cancel()
@@ -197,7 +199,7 @@ class TaskWidget(CandidatePool, BrowserMessages, JudgeBatches, anywidget.AnyWidg
         self._constructed = False
 
         super().__init__(annotator=annotator, show_sources=show_sources, task=self._TASK, **kwargs)
-        first = self._open(self._read_now() if reading is None else reading.result())
+        first = self._open_rules(self._read_now() if reading is None else reading.result())
         self._peers = PeerWrites(self._store, campaign, annotator, self._TASK)
         register(self)
         with self.hold_sync():
@@ -261,6 +263,13 @@ class TaskWidget(CandidatePool, BrowserMessages, JudgeBatches, anywidget.AnyWidg
         """Build ``self._rules`` from what ``_read_for_open`` returned and fill the live frame;
         returns the index of the first query that is not done."""
         raise NotImplementedError
+
+    def _open_rules(self, rows: Any) -> int:
+        """:meth:`_open`, then what every task's rules take from the widget itself: which
+        candidates are text only (broken-media is refused on them)."""
+        first = self._open(rows)
+        self._rules.text_only = self._pages.text_only
+        return first
 
     def _parse_action(self, raw: Any, position: int) -> Action:
         """Check one browser action of this task (raises BrowserInputError)."""
@@ -355,7 +364,7 @@ class TaskWidget(CandidatePool, BrowserMessages, JudgeBatches, anywidget.AnyWidg
         """Read the rules' state and the live frame from the store again; ``progress`` is synced."""
         stale = [*self._rules.stale_undo, *self._rules.undo_stack]
         self._peers.reset()
-        self._open(self._read_now())
+        self._open_rules(self._read_now())
         self._rules.stale_undo = stale
         self.progress = self._rules.progress()
 

@@ -6,6 +6,7 @@ Every check names the offending value and says what to do instead; ids are cast 
 from __future__ import annotations
 
 import numbers
+import unicodedata
 import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ __all__ = [
     "check_grid_options",
     "check_records",
     "group_positions",
+    "near_ids",
     "positions_in",
 ]
 
@@ -57,6 +59,7 @@ def check_grid_options(
         if not isinstance(value, str) or not value.strip():
             raise InputError(f"{name} must be a non-empty string, got {value!r}")
         _check_text(value, name)
+        _check_name(value, name)
     if isinstance(max_px, bool) or not isinstance(max_px, numbers.Integral) or max_px <= 0:
         raise InputError(
             f"max_px must be a positive integer (the longest side of an image, in pixels), "
@@ -67,6 +70,26 @@ def check_grid_options(
     for name, value in (("shuffle", shuffle), ("show_sources", show_sources)):
         if not isinstance(value, bool):
             raise InputError(f"{name} must be True or False, got {value!r}")
+
+
+def _check_name(value: str, what: str) -> None:
+    """Refuse a name with spaces at either end or a control character (a newline, a tab).
+
+    The store matches an annotator or a campaign by its exact text: "ana\\n" or " ana" would be
+    another annotator than "ana", whose judgements the widget would not count as this one's.
+    """
+    fixed = " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in value).split())
+    if value != value.strip():
+        raise InputError(
+            f"{what} {value!r} has spaces or a line break at its start or end: it would be "
+            f"stored as another {what} than {fixed!r}; pass {what}={fixed!r}"
+        )
+    at = next((k for k, c in enumerate(value) if unicodedata.category(c) == "Cc"), None)
+    if at is not None:
+        raise InputError(
+            f"{what} {value!r} holds a control character (U+{ord(value[at]):04X}) at position "
+            f"{at}, which no one sees or types in a name; pass {what}={fixed!r}"
+        )
 
 
 def _check_text(value: str, what: str) -> None:
@@ -172,9 +195,11 @@ def check_candidates(
         if unknown.any():
             missing = out.loc[unknown, column]
             examples = ", ".join(repr(v) for v in missing.unique()[:3])
+            held = ", ".join(repr(v) for v in ref.unique()[:3])
             raise InputError(
                 f"{name} name {int(missing.nunique())} {column}(s) not in {ref_name}, "
-                f"e.g. {examples}: add them to {ref_name} or drop those rows of {name}"
+                f"e.g. {examples} ({ref_name} has e.g. {held}): add them to {ref_name} or drop "
+                f"those rows of {name}" + near_ids(missing, ref, column, name, ref_name)
             )
         positions[column] = found.astype(np.int64)
     pair = positions["query_id"] * max(len(items), 1) + positions["item_id"]
@@ -192,6 +217,51 @@ def check_candidates(
             positions_in(out["item_id"], items["item_id"]),
         )
     return out, positions["query_id"], positions["item_id"]
+
+
+# unknown ids looked at for a hint (the error path only; a million of them need not all be)
+_NEAR_IDS = 10_000
+
+
+def _id_forms(ids: pd.Series) -> pd.Series:
+    """Ids without what makes equal ids differ: spaces at either end, a float's ``.0``."""
+    return ids.str.strip().str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+
+
+def near_ids(
+    missing: pd.Series,
+    ref: pd.Series,
+    column: str,
+    name: str,
+    ref_name: str,
+    ref_column: str | None = None,
+) -> str:
+    """A hint when unknown ids (``name[column]``) differ from ids of ``ref_name[ref_column]``
+    only by spaces at either end or by a float's ``.0`` (an id column read as floats: ``'1.0'``
+    for ``'1'``); "" when they do not."""
+    ref_column = column if ref_column is None else ref_column
+    unknown = missing.drop_duplicates().iloc[:_NEAR_IDS].astype(object)
+    forms = _id_forms(unknown.astype("string")).astype(object)
+    ref_forms = _id_forms(ref.astype("string")).astype(object)
+    near = forms.isin(set(ref_forms.dropna())).to_numpy(dtype=bool)
+    if not near.any():
+        return ""
+    given = str(unknown[near].iloc[0])
+    form = forms[near].iloc[0]
+    held = str(ref[(ref_forms == form).to_numpy(dtype=bool)].iloc[0])
+    pair = f"{given!r} in {name}, {held!r} in {ref_name}"
+    if given.strip() != given or held.strip() != held:
+        frame, col = (name, column) if given.strip() != given else (ref_name, ref_column)
+        return (
+            f"; the ids differ only by spaces at the start or end ({pair}): strip them, e.g. "
+            f"{frame}[{col!r}] = {frame}[{col!r}].str.strip()"
+        )
+    frame, col = (name, column) if given.endswith(".0") else (ref_name, ref_column)
+    return (
+        f"; the ids differ only by a trailing '.0' ({pair}): {frame}.{col} was read as "
+        f"floats (a missing value makes pandas read a column of integers as floats); cast it, "
+        f"e.g. {frame}[{col!r}] = {frame}[{col!r}].astype('Int64').astype(str)"
+    )
 
 
 def _numbers(series: pd.Series, column: str) -> pd.Series:

@@ -249,6 +249,15 @@ def relevance_value(value: Any, scale: Scale) -> int | float:
                 f"{scale.minimum:g} to {scale.maximum:g}",
                 malformed=False,
             )
+        if not scale.on_step(value):
+            assert scale.step is not None
+            below, above = scale.steps_around(value)
+            raise BrowserInputError(
+                f"relevance {shown_value(value)} refused: this scale takes a number from "
+                f"{scale.minimum:g} to {scale.maximum:g} in steps of {scale.step:g} "
+                f"(e.g. {below:g} or {above:g})",
+                malformed=False,
+            )
         return float(value)
     if isinstance(value, bool) or not isinstance(value, int) or value not in scale.values:
         raise BrowserInputError(

@@ -43,6 +43,36 @@ class PageBuilder:
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
+    def text_only(self, item_id: str) -> bool:
+        """Whether the tile of ``item_id`` shows text only: it cannot be flagged broken-media.
+
+        The kernel's side of the front end's ``hasMedia`` (``js/src/shell/candidate.ts``): an
+        item with a cell in a media column (image, audio, video), or whose tile is an error
+        (text bytes that are not UTF-8, every column empty), has media that may not load; an
+        item whose parts are all non-empty text has none. Decided from the cells, without
+        rendering them. False for an id the items frame does not hold.
+        """
+        try:
+            row = self._items.loc[item_id]
+        except KeyError:
+            return False
+        texts = 0
+        for column, kind in self._item_roles.items():
+            value = row.get(column)
+            if value is None or (not isinstance(value, (list, tuple, dict)) and _is_missing(value)):
+                continue
+            if isinstance(value, str) and not value.strip():
+                continue  # no part on the tile (_parts and render_cell skip it)
+            if kind != "text":
+                return False
+            if isinstance(value, (bytes, bytearray, memoryview)):
+                try:
+                    bytes(value).decode("utf-8")
+                except UnicodeDecodeError:
+                    return False  # an error tile: "not UTF-8 text"
+            texts += 1
+        return texts > 0  # no part at all: the tile is an error ("every column ... is empty")
+
     def _parts(
         self, prefix: str, record_id: str, row: pd.Series, roles: dict[str, str]
     ) -> tuple[list[dict[str, Any]], list[bytes]]:

@@ -10,7 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._checks import InputError, _as_frame, _string_ids, positions_in, require_columns
+from ._checks import (
+    InputError,
+    _as_frame,
+    _string_ids,
+    near_ids,
+    positions_in,
+    require_columns,
+)
 
 __all__ = ["CHOICES", "SIDES", "check_pairs"]
 
@@ -44,10 +51,10 @@ def check_pairs(df: object, queries: pd.DataFrame, items: pd.DataFrame) -> pd.Da
     if "source" in out.columns:
         out["source"] = out["source"].astype("string")
     positions = {}
-    for column, ref, ref_name in (
-        ("query_id", queries["query_id"], "queries"),
-        ("a", items["item_id"], "items"),
-        ("b", items["item_id"], "items"),
+    for column, ref, ref_name, ref_column in (
+        ("query_id", queries["query_id"], "queries", "query_id"),
+        ("a", items["item_id"], "items", "item_id"),
+        ("b", items["item_id"], "items", "item_id"),
     ):
         found = positions_in(out[column], ref)
         unknown = found < 0
@@ -55,9 +62,12 @@ def check_pairs(df: object, queries: pd.DataFrame, items: pd.DataFrame) -> pd.Da
             missing = out.loc[unknown, column]
             row = int(missing.index[0])
             examples = ", ".join(repr(v) for v in missing.unique()[:3])
+            held = ", ".join(repr(v) for v in ref.unique()[:3])
             raise InputError(
                 f"pairs.{column} names {int(missing.nunique())} id(s) not in {ref_name}, e.g. "
-                f"{examples} (first at row {row}): add them to {ref_name} or drop those pair rows"
+                f"{examples} (first at row {row}); {ref_name} has e.g. {held}: add them to "
+                f"{ref_name} or drop those pair rows"
+                + near_ids(missing, ref, column, "pairs", ref_name, ref_column)
             )
         positions[column] = found
     a, b = positions["a"], positions["b"]

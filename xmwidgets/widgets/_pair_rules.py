@@ -262,6 +262,15 @@ class PairRules(Rules):
     def _side_word(self, q: QueryState, item_id: str) -> str:
         return f"{'left' if q.shown[0] == item_id else 'right'} item"
 
+    _JUDGE_TEXT = "choose on the text"
+
+    def _broken_targets(self, q: QueryState, action: Action) -> list[str]:
+        # broken-media is the flag of an item: both when the browser names none
+        return list(q.shown) if action.item_id is None else [action.item_id]
+
+    def _where(self, q: QueryState, item_id: str, action: Action) -> str:
+        return f"the {self._side_word(q, item_id)} of pair {q.index + 1}"
+
     # ------------------------------------------------------------------ actions
     def _choice_action(
         self, q: QueryState, action: Action, applied: Applied, now: datetime

@@ -84,7 +84,10 @@ def parse_pick_action(raw: Any, position: int, scale: Scale) -> Action:
         return candidate_flag_action(raw, head, allowed, "this scale's candidate flags are")
     item_id = _identifier(raw, "item_id", where)
     rank = _field(raw, "rank", where)  # op "pick"
-    if rank is not None and (isinstance(rank, bool) or rank not in (1, 2)):
+    # 1.0 is not 1: the grid refuses relevance 2.0 the same way (a front end sends integers)
+    if rank is not None and (
+        isinstance(rank, bool) or not isinstance(rank, int) or rank not in (1, 2)
+    ):
         raise BrowserInputError(
             f"{where}: field 'rank' is {shown_value(rank)}: it must be 1 (best), 2 (second "
             "best) or null (clear the pick)",
@@ -105,6 +108,8 @@ class PickRules(ScaleRules):
         As for :class:`~xmwidgets.widgets._rules.ScaleRules`; ``advance`` is the picker's
         ``advance_on_pick``: the "query done" cue then says where it went instead of "n for next".
     """
+
+    _JUDGE_TEXT = "judge the text: pick it or leave it"
 
     def progress(self) -> dict[str, int]:
         """``judged``/``total`` count queries here (one pick per query), not candidates."""

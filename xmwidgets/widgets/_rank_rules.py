@@ -164,6 +164,13 @@ class RankRules(ScaleRules):
         used: it is recorded as ``guideline_version``).
     """
 
+    _JUDGE_TEXT = "rank the text"
+
+    def _where(self, q: QueryState, item_id: str, action: Action) -> str:
+        # the tiles move: the place on screen names it, as the header does ("candidate 1 of 8")
+        place = action.place if action.place is not None and action.place <= q.total else None
+        return self._candidate(q, item_id) if place is None else f"candidate {place}"
+
     def _check(self, q: QueryState, ranking: Sequence[tuple[str, int]]) -> list[int]:
         """The ranking's competition ranks in its order; Refused names what is wrong with it.
 
@@ -258,9 +265,7 @@ class RankRules(ScaleRules):
         assert action.item_id is not None
         item_id = action.item_id
         old = q.pairs.get(item_id)
-        # the tiles move: the place on screen names it, as the header does ("candidate 1 of 8")
-        place = action.place if action.place is not None and action.place <= q.total else None
-        where = self._candidate(q, item_id) if place is None else f"candidate {place}"
+        where = self._where(q, item_id, action)
         flags = self._toggle_flag(
             () if old is None else old.flags, action, applied, f"{where} of query {q.index + 1}"
         )

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..scale import Scale
 from ._input import Action, safe_text
-from ._query_state import QUERY, QueryNote, QueryState
+from ._query_state import BROKEN, QUERY, QueryNote, QueryState
 
 # QueryState too: a task's rules take it from here, with the rest of what they build on
 __all__ = ["Applied", "QueryState", "Refused", "Rules", "ScaleRules"]
@@ -96,6 +96,9 @@ class Rules:
         self._applying: Applied | None = None
         # recorded on every event when set: "adjudicator" for Review (None: an annotator's own)
         self.role: str | None = None
+        # item id -> whether its tile is text only (broken-media is refused there); the widget
+        # sets it from its pages (PageBuilder.text_only)
+        self.text_only: Callable[[str], bool] = _has_no_text_only
 
     # ------------------------------------------------------------------ state
     def query(self, query_id: str) -> QueryState:
@@ -207,6 +210,8 @@ class Rules:
         handler = getattr(self, f"_{action.op}_action", None)
         if handler is None:
             raise Refused(f"this task has no {action.op!r} action")
+        if action.op == "flag" and action.flag == BROKEN and action.on:
+            self._refuse_text_only(q, action)
         applied = Applied(action, q.query_id, "")
         was_done, was_all = q.done, self.queries_done == self.n_queries
         self._applying = applied
@@ -223,6 +228,36 @@ class Rules:
                 notices.append(self._done_notice(q, was_all))
         applied.notice = " · ".join(n for n in notices if n)
         return applied
+
+    # how a refusal of broken-media on a text says what to do instead
+    _JUDGE_TEXT = "grade the text"
+
+    def _broken_targets(self, q: QueryState, action: Action) -> list[str]:
+        """The items a broken-media ``flag`` action sets the flag on (the task's own reading
+        of an action without an item id: none here, that is a flag on the query)."""
+        return [] if action.item_id is None else [action.item_id]
+
+    def _where(self, q: QueryState, item_id: str, action: Action) -> str:
+        """How a notice names the item ``item_id`` of ``q`` ("candidate 3")."""
+        return self._candidate(q, item_id)
+
+    def _refuse_text_only(self, q: QueryState, action: Action) -> None:
+        """Refuse broken-media on a text-only item, as the front end does (``m`` on a text).
+
+        Broken media is for an image, audio or video that does not load; a text is always there
+        to be judged, and flagging it would take it out of the judgements. The browser is not
+        trusted with this rule: a tampered or older front end may send the flag anyway.
+        Clearing the flag stays allowed (``on`` false never gets here).
+        """
+        texts = [i for i in self._broken_targets(q, action) if self.text_only(i)]
+        if not texts:
+            return
+        named = " and ".join(self._where(q, i, action) for i in texts)
+        raise Refused(
+            f"broken-media refused: {named} {'are' if len(texts) > 1 else 'is'} text only: "
+            f"broken media is for an image, audio or video that does not load; "
+            f"{self._JUDGE_TEXT}"
+        )
 
     def _done_notice(self, q: QueryState, was_all: bool) -> str:
         """The cue when ``q`` became done: its count and where to go next."""
@@ -402,4 +437,8 @@ class ScaleRules(Rules):
 
 
 def _stays() -> bool:
+    return False
+
+
+def _has_no_text_only(item_id: str) -> bool:
     return False
