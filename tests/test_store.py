@@ -437,14 +437,15 @@ def test_import_labels(store: Store) -> None:
     assert set(labels.campaign) == {"default"} and set(labels.task) == {"grade"}
     assert set(labels.guideline_version) == {"v1"} and set(labels.annotator) == {"trec"}
     assert store.last_event_id() == 4
-    # an annotator column, best, note, created_at, floats that are integers
+    # an annotator column, best (False or null: no best pick), note, created_at, floats that are
+    # integers
     more = pd.DataFrame(
         {
             "query_id": ["q9", "q9"],
-            "item_id": ["d1", None],
+            "item_id": ["d1", "d2"],
             "relevance": [1.0, 2.0],
             "annotator": ["x", "y"],
-            "best": [True, None],
+            "best": [False, None],
             "note": ["ok", None],
             "created_at": ["2020-01-01 00:00", None],
         }
@@ -454,9 +455,9 @@ def test_import_labels(store: Store) -> None:
     pd.testing.assert_frame_equal(more, before)  # the caller's frame is not modified
     imported = store.labels(campaign="old")
     assert imported.annotator.tolist() == ["x", "y"] and imported.relevance.tolist() == [1, 2]
-    assert imported.best.isna().tolist() == [False, True] and imported.note[0] == "ok"
+    assert imported.best.isna().all() and imported.note[0] == "ok"  # as a grid's grade events
     assert imported.created_at[0] == pd.Timestamp("2020-01-01", tz="UTC")
-    assert pd.isna(imported.item_id[1])
+    assert imported.item_id.tolist() == ["d1", "d2"]
     assert store.import_labels(qrels.iloc[:0], annotator="trec") == 0
 
 
@@ -509,6 +510,202 @@ def test_import_labels_errors(
 ) -> None:
     with pytest.raises(StoreError, match=message):
         store.import_labels(frame, **kwargs)
+    assert store.last_event_id() == 0
+
+
+_QRELS = pd.DataFrame({"query_id": ["q1", "q1"], "item_id": ["d1", "d2"], "relevance": [3, 0]})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"annotator": ""}, "annotator must be a non-empty string, got ''"),
+        ({"annotator": "  "}, "annotator must be a non-empty string, got '  '"),
+        ({"annotator": 5}, "annotator must be a non-empty string, got 5"),
+        ({"annotator": "a", "campaign": None}, "campaign must be a non-empty string, got None"),
+        ({"annotator": "a", "campaign": ""}, "campaign must be a non-empty string, got ''"),
+        (
+            {"annotator": "a", "guideline_version": {"v": 1}},
+            r"guideline_version must be a version name \(a non-empty str such as 'v1'\), the "
+            r"rubric \(an xmwidgets.Scale\) or None, got dict \{'v': 1\}",
+        ),
+        ({"annotator": "a", "guideline_version": ""}, "guideline_version must be .* got str ''"),
+    ],
+)
+def test_import_labels_checks_its_arguments_as_a_widget_does(
+    store: Store, kwargs: dict, message: str
+) -> None:
+    # they were stored as given: annotator '' or '  ', campaign 'None', version "{'v': 1}"
+    with pytest.raises(StoreError, match=message):
+        store.import_labels(_QRELS, **kwargs)
+    with pytest.raises(StoreError, match="annotator '' in row 1 is empty"):
+        store.import_labels(_QRELS.assign(annotator=["a", ""]))
+    assert store.last_event_id() == 0
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        # a null item_id on a graded row was stored as a grade of the query itself
+        (
+            _QRELS.assign(item_id=["d1", None]),
+            r"item_id is missing in row 1: every judgement needs an item_id",
+        ),
+        # True/False were stored as grades 1/0
+        (
+            _QRELS.assign(relevance=[True, False]),
+            r"relevance True in row 0 is True/False, not a level of the scale: .*"
+            r"df\['relevance'\].astype\(int\)",
+        ),
+        (
+            _QRELS.assign(relevance=pd.Series([2, True], dtype=object)),
+            "relevance True in row 1 is True/False",
+        ),
+        # epoch seconds were read as nanoseconds (1970-01-01 00:00:01.7)
+        (
+            _QRELS.assign(created_at=1700000000),
+            r"created_at 1700000000 in row 0 is a number, not a date and time: .*unit='s'",
+        ),
+        (
+            _QRELS.assign(created_at=pd.Series(["2020-01-01", 1700000000], dtype=object)),
+            "created_at 1700000000 in row 1 is a number",
+        ),
+        # after 2262 the stored time was read back wrapped round (2999 as 1829)
+        (
+            _QRELS.assign(created_at=["2020-01-01", "2999-01-01"]),
+            r"created_at '2999-01-01' in row 1 is out of range: .* 2262-04-11",
+        ),
+        # float ids became '1.0', which matches no '1' of read_qrels or read_run
+        (
+            pd.DataFrame({"query_id": [1.0, 2.0], "item_id": ["d1", "d2"], "relevance": [1, 0]}),
+            r"query_id holds floats that are whole numbers \(1.0, 2.0\): as text they would be "
+            r"stored as '1.0', '2.0'.*astype\('Int64'\).astype\(str\)",
+        ),
+        (
+            pd.DataFrame({"query_id": ["q", "q"], "item_id": [10.0, np.nan], "relevance": [1, 0]}),
+            "item_id is missing in row 1",
+        ),
+        (
+            pd.DataFrame({"query_id": ["q", "q"], "item_id": [10.0, 11.0], "relevance": [1, 0]}),
+            r"item_id holds floats that are whole numbers \(10.0, 11.0\)",
+        ),
+        # pandas said "arg must be a list, tuple, 1-d array, or Series"
+        (
+            pd.DataFrame(
+                [["q1", "d1", 1, 2]], columns=["query_id", "item_id", "relevance", "relevance"]
+            ),
+            r"the frame has duplicate column name\(s\) 'relevance': each column needs its own "
+            r"name, e.g. df.loc\[:, ~df.columns.duplicated\(\)\] keeps the first",
+        ),
+        # the grid shows a best pick only from a pick event: the best of a grade row was stored
+        # and never shown (and two per query, or one on grade 0, were taken)
+        (
+            _QRELS.assign(best=[False, True]),
+            r"best is True in 1 row\(s\) \(e.g. query 'q1' item 'd2', row 1\): import_labels "
+            r"imports grades.*task='pick'.*df.drop\(columns='best'\).*store.append\(picks\)",
+        ),
+        (
+            _QRELS.assign(flags=["dissonant", "['x']"]),
+            r"flags \"\['x'\]\" in row 1: bad flag name",
+        ),
+    ],
+)
+def test_import_labels_refuses_values_it_stored_wrongly(
+    store: Store, frame: pd.DataFrame, message: str
+) -> None:
+    with pytest.raises(StoreError, match=message):
+        store.import_labels(frame, annotator="a")
+    assert store.last_event_id() == 0
+
+
+def test_import_labels_best_false_or_null_is_a_grade_without_a_best_pick(store: Store) -> None:
+    assert store.import_labels(_QRELS.assign(best=[False, None]), annotator="a") == 2
+    labels = store.labels()
+    assert labels["best"].isna().all()  # as a grid's own grade events: no best on a grade
+    assert set(labels.task) == {"grade"}
+
+
+def test_import_labels_flags_lists_and_spaces_are_the_flags_a_grid_sees(
+    store: Store, built_bundle: Path
+) -> None:
+    import xmwidgets as xm
+
+    flags = pd.Series([["dissonant"], "dissonant, broken-media"], dtype=object)
+    store.import_labels(_QRELS.assign(flags=flags), annotator="ana")
+    # a list was stored as "['dissonant']" and "a, b" kept the space
+    assert store.labels()["flags"].tolist() == ["dissonant", "dissonant,broken-media"]
+    store.append(
+        [{**grade("q1", "d3", 1), "annotator": "ana", "flags": "dissonant , broken-media,"}]
+    )
+    assert store.labels()["flags"].tolist()[-1] == "dissonant,broken-media"
+    queries = pd.DataFrame({"query_id": ["q1"], "text": ["a query"]})
+    items = pd.DataFrame({"item_id": ["d1", "d2"], "text": ["one", "two"]})
+    candidates = pd.DataFrame({"query_id": ["q1", "q1"], "item_id": ["d1", "d2"]})
+    grid = xm.RelevanceGrid(queries, items, candidates, store=store, annotator="ana")
+    assert grid.labels.set_index("item_id")["flags"].to_dict() == {
+        "d1": "dissonant",
+        "d2": "dissonant,broken-media",
+    }
+
+
+def test_import_labels_flags_must_be_candidate_flags_of_the_rubric(store: Store) -> None:
+    import xmwidgets as xm
+
+    rubric = xm.TREC_SCALE  # flags: ambiguous-query (query only), dissonant, broken-media
+    for flags, message in (
+        (
+            ["evil-flag", None],
+            r"flag 'evil-flag' \(1 row\(s\), e.g. query 'q1' item 'd1'\) is not a flag of "
+            r"rubric 'trec-0-3@1' \(its candidate flags: broken-media, dissonant\)",
+        ),
+        (
+            ["dissonant", "ambiguous-query"],
+            r"flag 'ambiguous-query' \(1 row\(s\), e.g. query 'q1' item 'd2'\) is a query flag "
+            "of rubric 'trec-0-3@1', and import_labels imports the judgements of candidates",
+        ),
+    ):
+        with pytest.raises(StoreError, match=message):
+            store.import_labels(_QRELS.assign(flags=flags), annotator="a", guideline_version=rubric)
+    assert store.last_event_id() == 0
+    # a version named by a str is checked against the rubric stored for it
+    store.register_rubric(rubric)
+    with pytest.raises(StoreError, match=r"'near-duplicate' .* is not a flag of the rubric stored"):
+        store.import_labels(
+            _QRELS.assign(flags=["near-duplicate", None]),
+            annotator="a",
+            guideline_version=rubric.version,
+        )
+    assert store.last_event_id() == 0
+    store.import_labels(
+        _QRELS.assign(flags=["dissonant", None]), annotator="a", guideline_version=rubric
+    )
+    assert store.labels()["flags"].tolist()[0] == "dissonant"
+
+
+def test_import_labels_warns_about_ids_with_spaces_and_keeps_them(store: Store) -> None:
+    for ids in (["d1 ", " d2"], pd.array(["d1 ", " d2"], dtype="str")):
+        with pytest.warns(
+            UserWarning,
+            match=r"item_id has 2 value\(s\) with leading or trailing whitespace, e.g. 'd1 ', "
+            r"' d2': .*df\['item_id'\].str.strip\(\)",
+        ) as caught:
+            store.import_labels(_QRELS.assign(item_id=ids), annotator="a")
+        assert caught[0].filename == __file__  # the warning names the caller's line
+    assert sorted(store.labels().item_id) == [" d2", "d1 "]
+
+
+def test_append_refuses_what_is_not_events_and_times_out_of_range(store: Store) -> None:
+    for events, shown in ((None, "NoneType None"), ("abc", "str 'abc'"), (5, "int 5")):
+        # None: "'NoneType' object is not iterable"
+        with pytest.raises(
+            StoreError,
+            match=r"events must be a list of mappings \(column -> value\), a mapping or a "
+            f"DataFrame, got {shown}",
+        ):
+            store.append(events)  # type: ignore[arg-type]
+    with pytest.raises(StoreError, match=r"created_at '2999-01-01' in event 0 is out of range"):
+        # OverflowError from pandas
+        store.append([{**grade("q1", "d1", 1), "created_at": "2999-01-01"}])
     assert store.last_event_id() == 0
 
 
@@ -685,10 +882,12 @@ def test_parallel_read_matches_single_connection_read(
     store = open_store(tmp_path / "labels.sqlite")
     qrels = pd.DataFrame(
         {"query_id": np.repeat(["q2", "q1", "q3"], 50), "item_id": [f"d{i}" for i in range(150)]}
-    ).assign(relevance=np.arange(150) % 4, note="n", best=True)
+    ).assign(relevance=np.arange(150) % 4, note="n")
     store.import_labels(qrels, annotator="a", guideline_version="g1")
     store.append([{**grade("q1", "d7", 3, magnitude=0.5), "campaign": "default", "annotator": "a"}])
     store.retract([5, 6])
+    pick = {"campaign": "default", "task": "pick", "annotator": "a", "guideline_version": "g1"}
+    store.append([{**pick, "query_id": "q2", "item_id": "d1", "best": True, "shown": ["d1"]}])
     monkeypatch.setattr(sqlite_module, "_PARALLEL_READ_EVENTS", 10**9)
     single = (store.labels(), store.events(), store.labels(query_ids=["q1"]))
     monkeypatch.setattr(sqlite_module, "_PARALLEL_READ_EVENTS", 1)
@@ -696,7 +895,8 @@ def test_parallel_read_matches_single_connection_read(
     assert store._reader is not None  # the parallel path was taken
     for one, two in zip(single, parallel, strict=True):
         pd.testing.assert_frame_equal(one, two)
-    assert len(single[0]) == 149 and single[0].event_id.is_monotonic_increasing
+    assert len(single[0]) == 150 and single[0].event_id.is_monotonic_increasing
+    assert single[0].best.sum() == 1
     store.close()
 
 

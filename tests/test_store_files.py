@@ -22,9 +22,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from test_store import grade
 
+import xmwidgets as xm
 from xmwidgets.store import Store, StoreError, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -337,3 +339,88 @@ def test_a_path_in_the_home_folder_is_expanded(
         assert store.path == str(tmp_path / "labels.sqlite")
         store.append([{"campaign": "c", "task": "grade", "query_id": "q", "annotator": "a"}])
     assert (tmp_path / "labels.sqlite").is_file()
+
+
+@pytest.mark.parametrize(
+    ("url", "meant"),
+    [
+        ("sqlite:///labels/x.sqlite", r"'/labels/x.sqlite' \(or 'labels/x.sqlite', which is what"),
+        ("sqlite:////data/x.sqlite", r"e.g. '/data/x.sqlite'; a store is"),
+        ("sqlite://", r"e.g. ':memory:' for a store in memory"),
+    ],
+)
+def test_an_sqlalchemy_sqlite_url_is_refused_naming_the_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str, meant: str
+) -> None:
+    # was taken as a relative path: "its folder '<cwd>/sqlite:/labels' does not exist"
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(StoreError, match=rf"store '{url}' is an SQLAlchemy URL, .* {meant}"):
+        open_store(url)
+    with pytest.raises(StoreError, match=r"'mysql://u@h/db' is a mysql:// URL.*postgresql://"):
+        open_store("mysql://u@h/db")
+    assert list(tmp_path.iterdir()) == []
+
+
+def _text_grid(path: Path) -> xm.RelevanceGrid:
+    queries = pd.DataFrame({"query_id": ["q1"], "text": ["a query"]})
+    items = pd.DataFrame({"item_id": ["i1", "i2"], "text": ["one", "two"]})
+    candidates = pd.DataFrame({"query_id": ["q1", "q1"], "item_id": ["i1", "i2"]})
+    return xm.RelevanceGrid(queries, items, candidates, store=str(path), annotator="ana")
+
+
+@pytest.mark.parametrize("how", ["deleted", "moved"])
+def test_a_store_file_deleted_or_moved_while_open_refuses_writes(
+    tmp_path: Path, built_bundle: Path, how: str
+) -> None:
+    # SQLite went on writing into the file it had open: the grid said "saved", and what it
+    # wrote into a deleted file was gone when the kernel stopped
+    from test_grid import Browser
+
+    path = tmp_path / "labels.sqlite"
+    store = open_store(path)
+    store.append([grade("q1", "d1", 1)])
+    grid = _text_grid(path)
+    browser = Browser(grid)
+    assert browser.one(op="grade", query_id="q1", item_id="i1", relevance=2)["status"] == "saved"
+    if how == "deleted":
+        for suffix in ("", "-wal", "-shm"):
+            (tmp_path / f"labels.sqlite{suffix}").unlink(missing_ok=True)
+    else:
+        path.rename(tmp_path / "moved.sqlite")
+    message = (
+        rf"store file '{path}' was deleted or moved while the store was open \(no file is there "
+        r"any more\): nothing was written, as it would be lost. Move the file back"
+    )
+    with pytest.raises(StoreError, match=message):
+        store.append([grade("q1", "d2", 2)])
+    with pytest.raises(StoreError, match=message):
+        store.import_labels(
+            pd.DataFrame({"query_id": ["q1"], "item_id": ["d3"], "relevance": [1]}), annotator="a"
+        )
+    result = browser.one(op="grade", query_id="q1", item_id="i2", relevance=3)
+    assert result["status"] == "refused" and result["notice"].startswith("not saved: store file")
+    assert "was deleted or moved" in grid.error
+    # the refused grade is not in the widget's labels: the view shows what is stored
+    assert grid.labels.set_index("item_id")["relevance"].to_dict() == {"i1": 2}
+    if how == "moved":
+        # moved back, the same store and widget write again, into the file
+        (tmp_path / "moved.sqlite").rename(path)
+        assert browser.one(op="grade", query_id="q1", item_id="i2", relevance=3)["status"] == (
+            "saved"
+        )
+        assert grid.error == ""
+        store.append([grade("q1", "d2", 2)])
+        with open_store(path) as again:
+            assert len(again.labels()) == 4  # d1, d2 and the grid's i1, i2
+    store.close()
+
+
+def test_a_store_file_replaced_while_open_refuses_writes(tmp_path: Path) -> None:
+    path = tmp_path / "labels.sqlite"
+    store = open_store(path)
+    store.append([grade("q1", "d1", 1)])
+    shutil.copy(path, tmp_path / "copy.sqlite")
+    os.replace(tmp_path / "copy.sqlite", path)  # e.g. a sync tool writing its own copy back
+    with pytest.raises(StoreError, match=r"while the store was open \(another file is there now\)"):
+        store.append([grade("q1", "d2", 2)])
+    store.close()

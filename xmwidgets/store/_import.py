@@ -6,11 +6,16 @@ tuple that ``executemany`` binds.
 
 from __future__ import annotations
 
+import warnings
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
+from ..rubric import Flag
+from ..scale import Scale
 from ._errors import StoreError
-from ._validate import as_python, now_micros
+from ._validate import TIME_RANGE, as_python, check_name, flag_names, now_micros, out_of_range
 
 __all__ = ["import_columns", "not_text", "query_order"]
 
@@ -27,8 +32,79 @@ def _first_bad(df: pd.DataFrame, bad: np.ndarray) -> int:
     return int(np.flatnonzero(bad)[0])
 
 
-def _strings(df: pd.DataFrame, col: str, *, nullable: bool, order: np.ndarray | None) -> np.ndarray:
-    """Object array of str (None for nulls) in ``order``; ids are cast with ``astype(str)``.
+# what each required text column is, for "every judgement needs ..."
+_NEEDED = {
+    "query_id": "a query_id",
+    "item_id": "an item_id (import_labels imports the grades of candidates)",
+    "annotator": "an annotator",
+}
+# pandas' inferred kinds of a column that hold numbers (or True/False), not text or dates
+_NUMBER_KINDS = (
+    "integer",
+    "integer-na",
+    "floating",
+    "mixed-integer",
+    "mixed-integer-float",
+    "decimal",
+    "boolean",
+)
+# at most this many offending values are shown in a message
+_SHOWN = 3
+
+
+def _examples(values: Any) -> str:
+    return ", ".join(repr(as_python(v)) for v in list(values)[:_SHOWN])
+
+
+def _check_float_ids(df: pd.DataFrame, col: str) -> None:
+    """Refuse ids held as floats that are whole numbers (a NaN made the column float): as text
+    they are '1.0', which matches no '1' that read_qrels, read_run or a str column give."""
+    series = df[col]
+    if pd.api.types.is_bool_dtype(series.dtype):
+        raise StoreError(
+            f"{col} holds True/False, not ids: ids are strings; pass the id column itself"
+        )
+    kind = pd.api.types.infer_dtype(series, skipna=True)
+    if kind not in ("floating", "mixed-integer-float"):
+        return
+    numbers = pd.to_numeric(series, errors="coerce").dropna()
+    floats = numbers.to_numpy(dtype=np.float64)
+    whole = np.isfinite(floats) & (floats == np.round(floats))
+    if not whole.any():
+        return  # ids such as 1.5: their text is what they look like
+    shown = numbers[whole].unique()
+    as_text = ", ".join(repr(str(v)) for v in shown[:_SHOWN])
+    raise StoreError(
+        f"{col} holds floats that are whole numbers ({_examples(shown)}): as text they would be "
+        f"stored as {as_text}, which match no id '{int(shown[0])}' as read_qrels, read_run or "
+        f"a column of str give it; convert the column first, e.g. df[{col!r}] = "
+        f"df[{col!r}].astype('Int64').astype(str) (or .astype(str) if {str(shown[0])!r} is "
+        "meant); nothing was imported"
+    )
+
+
+def _warn_spaces(text: pd.Series, col: str) -> None:
+    """Warn about ids with leading or trailing whitespace: legal, but they match only ids with
+    the same spaces, and read_qrels/read_run never give such ids."""
+    stripped = text.str.strip()
+    spaced = (stripped != text).fillna(False).to_numpy(dtype=bool)
+    if spaced.any():
+        # only now: the media package is not needed otherwise
+        from ..media._roles import _caller_level
+
+        shown = pd.unique(text[spaced])
+        warnings.warn(
+            f"{col} has {int(spaced.sum())} value(s) with leading or trailing whitespace, e.g. "
+            f"{_examples(shown)}: they are stored as given and match only values with the same "
+            "spaces (read_qrels and read_run give none); if the spaces are not part of them, "
+            f"strip them first: df[{col!r}] = df[{col!r}].str.strip()",
+            UserWarning,
+            stacklevel=_caller_level(),
+        )
+
+
+def _strings(df: pd.DataFrame, col: str, *, order: np.ndarray | None) -> np.ndarray:
+    """Object array of str in ``order``; ids are cast with ``astype(str)``.
 
     The strings are made after the rows are put in order, so that the ones written one after
     the other also lie one after the other in memory: made first and then reordered, they are
@@ -36,21 +112,66 @@ def _strings(df: pd.DataFrame, col: str, *, nullable: bool, order: np.ndarray | 
     """
     series = df[col]
     isna = series.isna().to_numpy()
-    if isna.any() and not nullable:
+    if isna.any():
         pos = _first_bad(df, isna)
-        raise StoreError(f"{col} is missing in {_row_name(df, pos)}: every judgement needs a {col}")
+        raise StoreError(
+            f"{col} is missing in {_row_name(df, pos)}: every judgement needs {_NEEDED[col]}; "
+            "fill it or drop that row"
+        )
+    _check_float_ids(df, col)
+    if isinstance(series.dtype, pd.StringDtype):
+        _warn_spaces(series, col)  # on the column itself: Arrow strings strip in C
     if order is not None:
-        series, isna = series.take(order), isna[order]
+        series = series.take(order)
     values = series.astype(str).to_numpy(
         dtype=object, copy=True
     )  # never write into the caller's frame
-    if isna.any():
-        values[isna] = None
+    if not isinstance(df[col].dtype, pd.StringDtype):
+        _warn_spaces(pd.Series(values, dtype=object, copy=False), col)
     return values
+
+
+def _annotators(df: pd.DataFrame, order: np.ndarray | None) -> np.ndarray:
+    """The annotator column as text, each a non-empty name (as the widgets require)."""
+    values = _strings(df, "annotator", order=order)
+    names = pd.unique(values)  # a few names: checked one by one
+    for name in names:
+        if not name.strip():
+            pos = int(np.flatnonzero(df["annotator"].astype(str).to_numpy() == name)[0])
+            raise StoreError(
+                f"annotator {name!r} in {_row_name(df, pos)} is empty: every judgement needs an "
+                "annotator's name; fill it, or pass annotator='name' for every row"
+            )
+    return values
+
+
+def _refuse_booleans(df: pd.DataFrame, raw: pd.Series) -> None:
+    """True/False is not a level of a scale (True would be stored as 1 without a word)."""
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        bad = raw.notna().to_numpy(dtype=bool)
+    elif raw.dtype == object and pd.api.types.infer_dtype(raw, skipna=True) in (
+        "boolean",
+        "mixed",
+        "mixed-integer",
+    ):
+        bad = np.fromiter(
+            (isinstance(v, bool | np.bool_) for v in raw.to_numpy()), dtype=bool, count=len(raw)
+        )
+    else:
+        return
+    if bad.any():
+        pos = _first_bad(df, bad)
+        raise StoreError(
+            f"relevance {as_python(raw.iloc[pos])!r} in {_row_name(df, pos)} is True/False, not "
+            "a level of the scale: relevance must be an integer level (e.g. 0-3 on TREC_SCALE); "
+            "if True/False mean relevant/not relevant, convert the column first, e.g. "
+            "df['relevance'] = df['relevance'].astype(int)"
+        )
 
 
 def _relevance(df: pd.DataFrame) -> np.ndarray:
     raw = df["relevance"]
+    _refuse_booleans(df, raw)
     numbers = pd.to_numeric(raw, errors="coerce")
     bad = numbers.isna().to_numpy()
     if bad.any():
@@ -91,33 +212,145 @@ def _booleans(df: pd.DataFrame, col: str) -> np.ndarray:
 
 
 def _created_at(df: pd.DataFrame) -> np.ndarray:
+    raw = df["created_at"]
+    if pd.api.types.is_bool_dtype(raw.dtype) or pd.api.types.is_numeric_dtype(raw.dtype):
+        numbers = raw.notna().to_numpy(dtype=bool)
+    elif raw.dtype == object and pd.api.types.infer_dtype(raw, skipna=True) in _NUMBER_KINDS:
+        numbers = np.fromiter(
+            (isinstance(v, int | float | np.number) and not pd.isna(v) for v in raw.to_numpy()),
+            dtype=bool,
+            count=len(raw),
+        )
+    else:
+        numbers = None
+    if numbers is not None and numbers.any():
+        # pandas reads a bare number as nanoseconds: 1700000000 seconds would be 1970-01-01
+        pos = _first_bad(df, numbers)
+        raise StoreError(
+            f"created_at {as_python(raw.iloc[pos])!r} in {_row_name(df, pos)} is a number, not a "
+            "date and time: convert the column first, e.g. df['created_at'] = "
+            "pd.to_datetime(df['created_at'], unit='s', utc=True) for seconds since 1970 "
+            "(unit='ms' for milliseconds); or pass datetimes or ISO 8601 strings (naive ones "
+            "are taken as UTC)"
+        )
     try:
-        stamps = pd.to_datetime(df["created_at"], utc=True)
-    except (TypeError, ValueError) as exc:
+        stamps = pd.to_datetime(raw, utc=True)
+    except (TypeError, ValueError, OverflowError) as exc:
         raise StoreError(
             f"column 'created_at' must hold dates and times (naive ones are taken as UTC): {exc}"
         ) from None
     out = stamps.dt.as_unit("us").astype("int64").to_numpy(copy=True)
     isna = stamps.isna().to_numpy()
+    bad = ~isna & ((out < TIME_RANGE[0]) | (out > TIME_RANGE[1]))
+    if bad.any():
+        pos = _first_bad(df, bad)
+        raise out_of_range(raw.iloc[pos], f"in {_row_name(df, pos)}")
     out[isna] = now_micros()
     return out
 
 
+def _flags(df: pd.DataFrame, order: np.ndarray | None) -> np.ndarray:
+    """The flags column as the widgets store it: names joined by "," (None: no flag).
+
+    A list (tuple, set) of names and a comma-separated str are both taken, and the spaces
+    around each name dropped ("dissonant, broken-media" is two flags). Each distinct value is
+    read once, so a million rows with a few flag combinations cost a factorize.
+    """
+    raw = df["flags"]
+    values = raw.to_numpy(dtype=object)
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # lists (unhashable): as tuples, which factorize takes
+        values = raw.map(
+            lambda v: tuple(v) if isinstance(v, list | set | frozenset | np.ndarray) else v
+        ).to_numpy(dtype=object)
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts: list[str | None] = []
+    for code, value in enumerate(uniques):
+        names = flag_names(value)
+        for name in names:
+            try:
+                Flag(name)
+            except ValueError as exc:
+                pos = int(np.flatnonzero(codes == code)[0])
+                raise StoreError(
+                    f"flags {as_python(value)!r} in {_row_name(df, pos)}: {exc}; pass a list of "
+                    "flag names or one str of names separated by commas"
+                ) from None
+        texts.append(",".join(names) or None)
+    table = np.array([*texts, None], dtype=object)  # code -1 (null) is the last entry
+    out = table[codes]
+    return out if order is None else out[order]
+
+
+def _refuse_best(df: pd.DataFrame) -> None:
+    """A best pick is not a grade: refuse the rows that carry one (False and null carry none)."""
+    try:
+        values = pd.array(df["best"], dtype="boolean")
+    except (TypeError, ValueError) as exc:
+        raise StoreError(f"column 'best' must hold True, False or nulls: {exc}") from None
+    picked = values.fillna(False).to_numpy(dtype=bool)
+    if picked.any():
+        pos = _first_bad(df, picked)
+        query_id, item_id = df["query_id"].iloc[pos], df["item_id"].iloc[pos]
+        raise StoreError(
+            f"best is True in {int(picked.sum())} row(s) (e.g. query {as_python(query_id)!r} "
+            f"item {as_python(item_id)!r}, {_row_name(df, pos)}): import_labels imports grades, "
+            "and a grid shows a best pick only from an event of its own (task='pick', best=True, "
+            "with shown: the item ids shown, in order). Import the grades without the column "
+            "(df.drop(columns='best')), then append the picks with store.append(picks): a "
+            "DataFrame with campaign, task='pick', query_id, item_id, annotator, "
+            "guideline_version, best=True and shown, at most one per query and annotator, each "
+            "on a relevant grade; nothing was imported"
+        )
+
+
+def check_options(annotator: object, campaign: object, guideline_version: object) -> None:
+    """The scalar arguments of ``import_labels``, checked as a widget checks its own."""
+    if annotator is not None:
+        check_name(annotator, "annotator")
+    check_name(campaign, "campaign")
+    if guideline_version is not None and not isinstance(guideline_version, Scale):
+        if not isinstance(guideline_version, str) or not guideline_version.strip():
+            raise StoreError(
+                "guideline_version must be a version name (a non-empty str such as 'v1'), the "
+                f"rubric (an xmwidgets.Scale) or None, got {type(guideline_version).__name__} "
+                f"{as_python(guideline_version)!r:.80}"
+            )
+        check_name(guideline_version, "guideline_version")
+
+
 def import_columns(
-    df: pd.DataFrame, *, annotator: str | None
+    df: pd.DataFrame,
+    *,
+    annotator: str | None,
+    campaign: str = "default",
+    guideline_version: str | Scale | None = None,
 ) -> tuple[dict[str, np.ndarray], list[str]]:
     """Validate ``df`` and return column -> values (equal lengths) plus the optional columns used.
 
     The values are in the order the rows are written: grouped by query (``query_order``).
+    ``annotator``, ``campaign`` and ``guideline_version`` are the import's own arguments, checked
+    here too (the flags' names against a rubric are checked by ``_rubrics.check_import``).
 
     Raises
     ------
     StoreError
-        Missing or unknown columns, a missing annotator, a null id, a relevance that is not an
-        integer in -128..127.
+        Missing, unknown or duplicate columns, a missing or empty annotator (campaign, version),
+        a null id, ids that are whole floats, a relevance that is not an integer in -128..127
+        (or is True/False), a best pick (True in ``best``), a created_at that is a number or out
+        of range, a flag name that is not one.
     """
+    check_options(annotator, campaign, guideline_version)
     if not isinstance(df, pd.DataFrame):
         raise StoreError(f"import_labels needs a pandas DataFrame, not a {type(df).__name__}")
+    duplicated = df.columns[df.columns.duplicated()]
+    if len(duplicated):
+        raise StoreError(
+            f"the frame has duplicate column name(s) "
+            f"{', '.join(repr(c) for c in dict.fromkeys(duplicated))}: each column needs its "
+            "own name, e.g. df.loc[:, ~df.columns.duplicated()] keeps the first"
+        )
     columns = [str(c) for c in df.columns]
     missing = [c for c in _REQUIRED if c not in columns]
     if missing:
@@ -147,25 +380,41 @@ def import_columns(
         return values if order is None else values[order]
 
     out: dict[str, np.ndarray] = {
-        "query_id": _strings(df, "query_id", nullable=False, order=order),
-        "item_id": _strings(df, "item_id", nullable=True, order=order),
+        "query_id": _strings(df, "query_id", order=order),
+        "item_id": _strings(df, "item_id", order=order),
         "relevance": ordered(_relevance(df)),
     }
     used = ["relevance"]
-    if bool(df["item_id"].notna().any()):
+    if len(df):
         used.append("item_id")
     if annotator is None:
-        out["annotator"] = _strings(df, "annotator", nullable=False, order=order)
-    for col in ("note", "flags"):
-        if col in columns and bool(df[col].notna().any()):
-            out[col] = _strings(df, col, nullable=True, order=order)
-            used.append(col)
+        out["annotator"] = _annotators(df, order)
+    if "note" in columns and bool(df["note"].notna().any()):
+        out["note"] = _texts(df, "note", order=order)
+        used.append("note")
+    if "flags" in columns and bool(df["flags"].notna().any()):
+        flags = _flags(df, order)
+        if any(v is not None for v in pd.unique(flags)):
+            out["flags"] = flags
+            used.append("flags")
     if "best" in columns and bool(df["best"].notna().any()):
-        out["best"] = ordered(_booleans(df, "best"))
-        used.append("best")
+        # checked, and not stored: False (or null) is what a grade without a best pick holds
+        _refuse_best(df)
     if "created_at" in columns:
         out["created_at"] = ordered(_created_at(df))
     return out, used
+
+
+def _texts(df: pd.DataFrame, col: str, *, order: np.ndarray | None) -> np.ndarray:
+    """Object array of str (None for nulls) in ``order``: a free text column (``note``)."""
+    series = df[col]
+    isna = series.isna().to_numpy()
+    if order is not None:
+        series, isna = series.take(order), isna[order]
+    values = series.astype(str).to_numpy(dtype=object, copy=True)
+    if isna.any():
+        values[isna] = None
+    return values
 
 
 def query_order(query_ids: pd.Series) -> np.ndarray | None:

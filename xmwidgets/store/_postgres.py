@@ -63,7 +63,7 @@ from ._read import (
 )
 from ._rubrics import JudgedValues, as_rubric, check_import, register, rubrics_frame, version_of
 from ._sqlite import Store
-from ._validate import INSERT_COLUMNS, normalize_event, now_micros
+from ._validate import INSERT_COLUMNS, event_rows, now_micros
 from ._write import KEY_FIELDS, RETRACTION_TARGET, retraction_key
 
 try:
@@ -649,11 +649,7 @@ class PostgresStore(Store):
 
         See ``Store.append``; the ids are consecutive and visible to readers in id order.
         """
-        if isinstance(events, Mapping):
-            events = [events]
-        elif isinstance(events, pd.DataFrame):
-            events = events.to_dict("records")
-        rows = [normalize_event(event, i) for i, event in enumerate(events)]
+        rows = event_rows(events)
         if not rows:
             return []
 
@@ -687,7 +683,9 @@ class PostgresStore(Store):
         if task not in TASKS:
             raise StoreError(f"unknown task {task!r}: the tasks are {', '.join(TASKS)}")
         try:
-            values, used = import_columns(df, annotator=annotator)
+            values, used = import_columns(
+                df, annotator=annotator, campaign=campaign, guideline_version=guideline_version
+            )
         except UnicodeEncodeError:  # a lone surrogate in an object column (pandas' str refuses it)
             raise not_text(df, {}) from None
         n = len(df)

@@ -37,7 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..rubric import Flag, is_default_flag
+from ..rubric import Flag, as_flag, is_default_flag
 from ..scale import Scale
 from ._errors import StoreError
 from ._validate import now_micros
@@ -340,6 +340,40 @@ def check_import(
             f"{values['query_id'][first]!r} item {values['item_id'][first]!r}) is not a level of "
             f"{whose} ({summary(value)}): fix or drop those rows, or import them under another "
             "guideline_version; nothing was imported"
+        )
+    if "flags" in values:
+        _check_flags(values, value, whose)
+
+
+def _check_flags(values: dict[str, np.ndarray], value: dict[str, Any], whose: str) -> None:
+    """The flags of an import (candidate judgements) must be the rubric's candidate flags."""
+    import numpy as np
+    import pandas as pd
+
+    flags = values["flags"]
+    candidate: set[str] = set()
+    query_only: set[str] = set()
+    for flag in value["flags"]:
+        # a built-in flag is stored by its name alone: where it applies is the built-in's
+        applies_to = flag.get("applies_to") or as_flag(flag["name"]).applies_to
+        (query_only if applies_to == "query" else candidate).add(flag["name"])
+    texts = [str(text) for text in pd.unique(flags) if text is not None]  # a few combinations
+    unknown = [name for text in texts for name in text.split(",") if name not in candidate]
+    if unknown:
+        name = unknown[0]
+        with_it = pd.Series(flags, copy=False).isin([t for t in texts if name in t.split(",")])
+        rows = np.flatnonzero(with_it.to_numpy(dtype=bool))
+        first = int(rows[0])
+        why = (
+            f"a query flag of {whose}, and import_labels imports the judgements of candidates"
+            if name in query_only
+            else f"not a flag of {whose}"
+        )
+        raise StoreError(
+            f"flag {name!r} ({len(rows)} row(s), e.g. query {values['query_id'][first]!r} item "
+            f"{values['item_id'][first]!r}) is {why} (its candidate flags: "
+            f"{', '.join(sorted(candidate)) or 'none'}): fix or drop that flag, or import under "
+            "the rubric that has it; nothing was imported"
         )
 
 

@@ -9,6 +9,7 @@ the write lock up front (``BEGIN IMMEDIATE``) and waits up to ``timeout`` second
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -42,7 +43,7 @@ from ._read import (
 )
 from ._rubrics import JudgedValues, as_rubric, check_import, register, rubrics_frame, version_of
 from ._schema import CURRENT_KEY, EVENT_KEY, check_file, create, identify, upgrade
-from ._validate import INSERT_COLUMNS, normalize_event, now_micros
+from ._validate import INSERT_COLUMNS, event_rows, now_micros
 from ._write import insert_values, note, retract_one
 
 if TYPE_CHECKING:
@@ -89,6 +90,8 @@ class Store:
                 f"store must be a file path, ':memory:', a PostgreSQL URL or an xmwidgets Store, "
                 f"got {type(path).__name__} {path!r}"
             )
+        if isinstance(path, str):
+            _refuse_url(path)
         # "~/labels.sqlite" is the home folder's, as in pandas and the shell
         self.path = os.path.expanduser(os.fspath(path))
         timeout = check_timeout(timeout)
@@ -136,6 +139,10 @@ class Store:
                 con.close()
                 raise
         self._con: sqlite3.Connection | None = con
+        # the file the connection opened (device, inode): a write checks that the path still
+        # names it, since SQLite goes on writing into a file deleted or moved meanwhile, and
+        # what it writes into a deleted one is lost when the connection closes
+        self._file = _file_identity(self.path)
         # a second connection for reading large frames in parallel, opened when first needed
         self._reader: sqlite3.Connection | None = None
         # the last labels() frame with its query and last event id, reused while nothing changed
@@ -211,7 +218,9 @@ class Store:
                     f"store {self.path!r} is locked by another writer ({exc}); try again"
                 ) from exc
             try:
+                self._check_same_file()
                 yield con
+                self._check_same_file()  # a long import: the file may have gone meanwhile
                 con.execute("COMMIT")
             except BaseException as exc:
                 if con.in_transaction:
@@ -222,6 +231,22 @@ class Store:
                 ):
                     raise damaged(self.path, exc) from exc
                 raise
+
+    def _check_same_file(self) -> None:
+        """Refuse to write when the store's path no longer names the file this store opened (it
+        was deleted, moved or replaced): the write would be acknowledged and then lost."""
+        if self._file is None:
+            return
+        now = _file_identity(self.path)
+        if now == self._file:
+            return
+        there = "no file is there any more" if now is None else "another file is there now"
+        raise StoreError(
+            f"store file {self.path!r} was deleted or moved while the store was open ({there}): "
+            "nothing was written, as it would be lost. Move the file back (writing then works "
+            "again) or open the store where it is now (open_store(new_path)); if it was "
+            "deleted, restore it from a backup or open a new store"
+        )
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -265,11 +290,7 @@ class Store:
         list of int
             The new event ids, in the order of ``events``.
         """
-        if isinstance(events, Mapping):
-            events = [events]
-        elif isinstance(events, pd.DataFrame):
-            events = events.to_dict("records")
-        rows = [normalize_event(event, i) for i, event in enumerate(events)]
+        rows = event_rows(events)
         if not rows:
             return []
         ids: list[int] = []
@@ -324,16 +345,22 @@ class Store:
         ----------
         df
             Columns ``query_id``, ``item_id``, ``relevance`` (integer levels), an ``annotator``
-            column when ``annotator`` is None, and optionally ``best``, ``note``, ``flags``,
-            ``created_at`` (naive times are taken as UTC; missing ones are now).
+            column when ``annotator`` is None, and optionally ``note``, ``flags`` (a list of
+            names or one str of names separated by commas, per row), ``created_at`` (datetimes
+            or ISO 8601 strings, not numbers; naive times are taken as UTC; missing ones are
+            now) and ``best``, which may hold only False or nulls: a best pick is an event of
+            its own (``task="pick"``, with the ``shown`` order), appended with :meth:`append`.
+            Ids are stored as text (``astype(str)``); floats that are whole numbers are refused
+            (they would be ``"1.0"``), and ids with spaces around them draw a warning.
         annotator, campaign, task
-            Values for every row.
+            Values for every row: non-empty names.
         guideline_version
             The guideline version of every row: a str such as ``"v1"``, or the rubric (a
             :class:`~xmwidgets.Scale`) the grades were made under, whose version is stored and
             which is recorded as the rubric of that version in ``campaign`` (as a widget opening
             with it does). Either way the grades must be levels of the rubric stored for the
-            version, when one is (see :meth:`register_rubric`).
+            version, when one is (see :meth:`register_rubric`), and the flags its candidate
+            flags.
 
         Returns
         -------
@@ -346,8 +373,9 @@ class Store:
         Raises
         ------
         StoreError
-            A bad frame; grades that are not levels of the rubric of ``guideline_version``; a
-            rubric whose version names another rubric in ``campaign``. Nothing is written then.
+            A bad frame or argument; grades that are not levels, or flags that are not
+            candidate flags, of the rubric of ``guideline_version``; a rubric whose version names
+            another rubric in ``campaign``. Nothing is written then.
 
         Notes
         -----
@@ -369,7 +397,9 @@ class Store:
         if task not in TASKS:
             raise StoreError(f"unknown task {task!r}: the tasks are {', '.join(TASKS)}")
         try:
-            values, used = import_columns(df, annotator=annotator)
+            values, used = import_columns(
+                df, annotator=annotator, campaign=campaign, guideline_version=guideline_version
+            )
         except UnicodeEncodeError:  # a lone surrogate in an object column (pandas' str refuses it)
             raise not_text(df, {}) from None
         n = len(df)
@@ -917,6 +947,52 @@ _DELTA_EVENTS = 10_000
 _KEEP_AGAIN_EVENTS = 1_000
 # from this many events on, a frame is read by two connections in parallel
 _PARALLEL_READ_EVENTS = 100_000
+
+
+# "scheme://…": a URL, never the name of a store file
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def _refuse_url(path: str) -> None:
+    """A URL other than PostgreSQL's (those open a PostgresStore) would be taken as a relative
+    file path with a folder named "sqlite:": refuse it, saying what the store takes."""
+    match = _URL.match(path)
+    if match is None:
+        return
+    scheme = match.group(1)
+    forms = (
+        "a store is a file path ('labels.sqlite', '/data/labels.sqlite'), ':memory:', a "
+        "PostgreSQL URL (postgresql://user@host:5432/database) or an xmwidgets Store"
+    )
+    if scheme.split("+")[0].lower() == "sqlite":
+        rest = path[match.end() :]
+        # SQLAlchemy's form: sqlite:///relative/path, sqlite:////absolute/path
+        meant = rest[1:] if rest.startswith("/") else rest
+        if not meant:
+            example = "':memory:' for a store in memory"
+        elif meant.startswith("/"):
+            example = repr(meant)
+        else:
+            example = (
+                f"{'/' + meant!r} (or {meant!r}, which is what the URL means: in an SQLAlchemy "
+                "URL three slashes start a relative path, four an absolute one)"
+            )
+        raise StoreError(
+            f"store {path!r} is an SQLAlchemy URL, which the store does not take: pass the file "
+            f"path itself, e.g. {example}; {forms}"
+        )
+    raise StoreError(f"store {path!r} is a {scheme}:// URL, which the store does not take: {forms}")
+
+
+def _file_identity(path: str) -> tuple[int, int] | None:
+    """(device, inode) of the file at ``path``; None for ":memory:" or when nothing is there."""
+    if path in (":memory:", ""):
+        return None
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 def _not_a_store(path: str, exc: sqlite3.Error) -> StoreError:

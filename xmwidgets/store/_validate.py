@@ -7,7 +7,7 @@ import math
 import numbers
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,11 @@ __all__ = [
     "INSERT_COLUMNS",
     "REQUIRED",
     "RETRACTION_VALUE_FIELDS",
+    "TIME_RANGE",
     "as_python",
+    "check_name",
+    "event_rows",
+    "flag_names",
     "micros",
     "normalize_event",
     "now_micros",
@@ -72,6 +76,37 @@ def is_null(value: Any) -> bool:
     return isinstance(value, np.datetime64) and bool(np.isnat(value))
 
 
+def check_name(value: object, name: str) -> str:
+    """``value`` when it is a non-empty str that UTF-8 can encode (an annotator, a campaign, a
+    guideline version), else a StoreError naming it, as the widgets' own check says it."""
+    if not isinstance(value, str) or not value.strip():
+        raise StoreError(f"{name} must be a non-empty string, got {as_python(value)!r}")
+    surrogate = _SURROGATE.search(value)
+    if surrogate is not None:
+        raise StoreError(
+            f"{name} {value!r} holds a lone surrogate (U+{ord(surrogate.group()):04X}), which is "
+            "not text: fix the text, e.g. text.encode('utf-8', 'replace').decode('utf-8')"
+        )
+    return value
+
+
+# the created_at values a labels frame (datetime64[ns]) can hold, in UTC microseconds: a later
+# one would be stored and read back wrapped round (2999-01-01 as 1829-11-23)
+TIME_RANGE = (pd.Timestamp.min.ceil("us").value // 1000, pd.Timestamp.max.floor("us").value // 1000)
+_TIME_RANGE_TEXT = (
+    "dates and times must lie between 1677-09-21 00:12:44 and 2262-04-11 23:47:16 UTC, the "
+    "range of the pandas datetime64[ns] that labels() reads them as"
+)
+
+
+def out_of_range(value: Any, where: str) -> StoreError:
+    """The error for a created_at outside ``TIME_RANGE``."""
+    return StoreError(
+        f"created_at {as_python(value)!r} {where} is out of range: {_TIME_RANGE_TEXT}; "
+        "fix or drop it"
+    )
+
+
 def micros(value: Any, where: str) -> int:
     """UTC microseconds of a datetime-like value; naive values are taken as UTC."""
     if isinstance(value, numbers.Number) and not isinstance(value, np.datetime64):
@@ -86,8 +121,27 @@ def micros(value: Any, where: str) -> int:
             f"created_at {as_python(value)!r} {where} is not a date and time: {exc}; "
             "pass a datetime, a pandas Timestamp or an ISO 8601 string"
         ) from None
+    except OverflowError:
+        raise out_of_range(value, where) from None
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return int(stamp.value // 1000)
+    # in microseconds at once: .value (nanoseconds) overflows after 2262
+    stamp_micros = int(stamp.as_unit("us").asm8.view("i8"))
+    if not TIME_RANGE[0] <= stamp_micros <= TIME_RANGE[1]:
+        raise out_of_range(value, where)
+    return stamp_micros
+
+
+def flag_names(value: Any) -> list[str]:
+    """The flag names of a ``flags`` value: a list (tuple, set) of names or a comma-separated
+    str, each name stripped of the spaces around it; empty names and repeats left out."""
+    if isinstance(value, set | frozenset):
+        value = sorted(map(str, value))
+    if isinstance(value, list | tuple | np.ndarray | pd.Series):
+        value = ",".join(str(v) for v in value)
+    elif isinstance(value, bytes):
+        value = value.decode()
+    parts = (part.strip() for part in str(value).split(","))
+    return list(dict.fromkeys(part for part in parts if part))
 
 
 def _integer(value: Any, col: str, where: str) -> int:
@@ -130,8 +184,9 @@ def _text(value: Any, col: str) -> str:
     if col == "shown" and isinstance(value, list | tuple | np.ndarray | pd.Series):
         # the ids shown, in order, as a JSON list of strings (ids are strings everywhere)
         return json.dumps([str(v) for v in value])
-    if col == "flags" and isinstance(value, list | tuple | set | frozenset):
-        return ",".join(str(v) for v in value)
+    if col == "flags":
+        # "a, b" is the flags a and b, as ["a", "b"] is: " b" would be no flag the rubric has
+        return ",".join(flag_names(value))
     if isinstance(value, bytes):
         return value.decode()
     return str(value)
@@ -199,6 +254,8 @@ def normalize_event(event: Mapping[str, Any], position: int) -> dict[str, Any]:
             f"the columns of an event are: {', '.join(INSERT_COLUMNS)}"
         )
     row = {col: _convert(v, col, where) for col, v in event.items() if not is_null(v)}
+    if row.get("flags") == "":  # no flag at all (e.g. "" or []): as null, as the widgets write it
+        del row["flags"]
     if "retracts" not in row:
         missing = [col for col in REQUIRED if col not in row]
         if missing:
@@ -227,3 +284,25 @@ def normalize_event(event: Mapping[str, Any], position: int) -> dict[str, Any]:
     if "created_at" not in row:
         row["created_at"] = now_micros()
     return row
+
+
+def event_rows(events: Any) -> list[dict[str, Any]]:
+    """The events ``append`` was given (a mapping, a DataFrame or a list of mappings), each
+    checked by ``normalize_event``."""
+    if isinstance(events, Mapping):
+        events = [events]
+    elif isinstance(events, pd.DataFrame):
+        duplicated = events.columns[events.columns.duplicated()]
+        if len(duplicated):
+            raise StoreError(
+                f"the events frame has duplicate column name(s) "
+                f"{', '.join(repr(c) for c in dict.fromkeys(duplicated))}: each column needs its "
+                "own name, e.g. events.loc[:, ~events.columns.duplicated()] keeps the first"
+            )
+        events = events.to_dict("records")
+    elif isinstance(events, str | bytes) or not isinstance(events, Iterable):
+        raise StoreError(
+            "events must be a list of mappings (column -> value), a mapping or a DataFrame, "
+            f"got {type(events).__name__} {as_python(events)!r:.80}"
+        )
+    return [normalize_event(event, i) for i, event in enumerate(events)]
