@@ -306,20 +306,44 @@ def output_json(page: Page, source: str) -> Any:
 
 # JS: start `code` in the notebook's kernel without waiting for it (the kernel is busy meanwhile);
 # window.__xmwBackground says when it started running (its execute_input) and when it was over.
+# JS: run `code` in the kernel without waiting for it, on the main shell and on every subshell the
+# page's comms use. JupyterLab 4.6 sends widget messages over a subshell of their own
+# (commsOverSubshells, per comm target) when the kernel has subshells (ipykernel 7): they are
+# handled on that subshell's thread, beside a cell that runs on the main one, so a busy main shell
+# alone would hold nothing back. `started` once it runs on each, `over` once it ended on each.
 _RUN_IN_BACKGROUND = """(code) => {
   const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-  const run = {started: false, over: false};
+  const shells = new Set([null]);
+  for (const comm of kernel._comms ? kernel._comms.values() : []) {
+    if (comm.subshellId) shells.add(comm.subshellId);
+  }
+  const run = {started: false, over: false, subshells: shells.size - 1};
   window.__xmwBackground = run;
-  const future = kernel.requestExecute({code, silent: false, store_history: false});
-  future.onIOPub = (msg) => { if (msg.header.msg_type === "execute_input") run.started = true; };
-  future.done.then(() => { run.over = true; }, () => { run.over = true; });
+  let started = 0, over = 0;
+  for (const shell of shells) {
+    // requestExecute sends on the connection's own subshell: this one, for this request only
+    const own = kernel._subshellId;
+    kernel._subshellId = shell;
+    let future;
+    try {
+      future = kernel.requestExecute({code, silent: false, store_history: false});
+    } finally {
+      kernel._subshellId = own;
+    }
+    future.onIOPub = (msg) => {
+      if (msg.header.msg_type === "execute_input") run.started = ++started === shells.size;
+    };
+    const end = () => { run.over = ++over === shells.size; };
+    future.done.then(end, end);
+  }
 }"""
 
 
 def keep_kernel_busy(page: Page, seconds: float, wait: bool = True) -> None:
     """Run ``time.sleep(seconds)`` in the notebook's kernel without waiting for it to end.
 
-    Widget messages sent meanwhile wait behind it (the kernel takes them in order), so no ack and
+    Widget messages sent meanwhile wait behind it (it runs on the main shell and on the subshell
+    the widgets' comms use, and each takes its messages in order), so no ack and
     no page comes until it is over: keys typed then are typed faster than any round trip. With
     ``wait``, return once the sleep runs (the kernel's status alone says "busy" for any widget
     message too); without, at once (it starts after whatever the kernel was sent before it).

@@ -616,6 +616,34 @@ def test_keys_right_after_z_give_what_they_give_typed_slowly(
     assert fast == slow, "a save's answer put its order over a later save on its way"
     assert _stored_flags(folder / "fast.sqlite") == _stored_flags(folder / "slow.sqlite")
 
+    # a tile dropped while the undo is on its way moves that tile in the order the undo brings
+    # back (a drop made meanwhile used to go onto the order before it: the undo was lost under it)
+    k += 1
+    _go(page, SLOW, k)
+    slow_tiles = page.locator(GRID_ROOT).nth(SLOW).locator(".xmw-tile")
+    for key in ["End", "s", "z"]:
+        page.keyboard.press(key)
+        _settle(page, SLOW)
+    grabbed = _ranker(page, SLOW)["tiles"][1][0]  # the undo put End's candidate back first
+    _drag_over(page, slow_tiles, 1, 2, 0.75, steps=8)  # to the third place
+    page.mouse.up()
+    slow = _type_slowly(page, ["s"])
+    assert [t[0] for t in slow["tiles"]].index(grabbed) == 2, slow
+    _go(page, FAST, k)
+    gate = folder / "gate-drop"
+    hold_kernel(page, gate)
+    for key in ["End", "s", "z"]:
+        page.keyboard.press(key)
+    # the undo is not in: the tile grabbed is first on screen; dropped onto the third place
+    assert _ranker(page, FAST)["tiles"][0][0] == grabbed
+    _drag_over(page, page.locator(GRID_ROOT).nth(FAST).locator(".xmw-tile"), 0, 2, 0.75, steps=8)
+    page.mouse.up()
+    page.keyboard.press("s")
+    gate.touch()
+    fast = _settle(page, FAST)
+    assert fast == slow, "a tile dropped during an undo did not move in the order it brought back"
+    assert _stored_flags(folder / "fast.sqlite") == _stored_flags(folder / "slow.sqlite")
+
     labels = output_json(page, "import pandas as pd\n" + _TWO_LABELS)
     assert labels["fast"] == labels["slow"], "fast.labels differs from slow.labels"
     assert len({row[0] for row in labels["slow"]}) >= len(Z_BURSTS) - 1

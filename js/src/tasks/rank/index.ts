@@ -119,7 +119,7 @@ const STATUS: Record<Exclude<SaveState, "partial"> | "draftLast", string> = {
 };
 
 /** The line above the tiles while the kernel undoes a saved change (the keys typed wait for it). */
-const UNDOING = "undoing the last saved change… (the keys typed meanwhile apply after it)";
+const UNDOING = "undoing the last saved change… (keys typed and tiles dropped meanwhile apply after it)";
 
 /** The line above the tiles for `q` in `state` (`last`: the last query, where n goes nowhere). */
 function statusText(q: RankQuery, state: SaveState, last: boolean): string {
@@ -150,6 +150,8 @@ export function rankBody(ctx: ShellContext): TaskBody {
   const localUndos = new Map<number, string>();
   /** The undo in flight that this view could not foresee (of a saved ranking): keys wait for it. */
   let undoing: number | null = null;
+  /** Tiles dropped while `undoing`: each moves (by its id, to its place) once the undo is in, as keys do. */
+  let heldDrops: Array<{ queryId: string; itemId: string; to: number }> = [];
   const cleanups = new Cleanups(); // the body lives as long as the shell's root
 
   function load(page: Page): RankQuery {
@@ -355,6 +357,19 @@ export function rankBody(ctx: ShellContext): TaskBody {
     render();
   }
 
+  /** The drops held during an undo, once it is in: on the order it left, if still on this query. */
+  function applyHeldDrops(): void {
+    if (undoing !== null || !heldDrops.length) return;
+    const drops = heldDrops;
+    heldDrops = [];
+    for (const { queryId, itemId, to } of drops) {
+      const at = view?.query_id === queryId ? view.draft.indexOf(itemId) : -1;
+      if (view && at >= 0) edit(view.draft.moveTo(at, Math.min(to, view.draft.size - 1)), itemId);
+      // the undo went back to another query: the tile dropped is not on screen any more
+      else ctx.notice("a tile dropped during the undo was not moved: the undo showed another query", "refused");
+    }
+  }
+
   function ack(message: Ack): void {
     const results = message.results ?? [];
     const ours = results.filter((result) => ctx.batcher.isInFlight(result.request_id));
@@ -409,6 +424,7 @@ export function rankBody(ctx: ShellContext): TaskBody {
     // the undo is in (or refused): the keys typed since act on what it left (the shell applies them)
     if (undoing !== null && answered.has(undoing)) undoing = null;
     render();
+    applyHeldDrops();
     const notices = [...new Set(ours.map((result) => result.notice).filter((text) => !!text))];
     if (notices.length) {
       const refused = ours.some((result) => result.status === "refused" && result.notice);
@@ -426,7 +442,11 @@ export function rankBody(ctx: ShellContext): TaskBody {
       dropped: (from, to) => {
         if (!view) return;
         ctx.clock.activity(ctx.now());
-        edit(view.draft.moveTo(from, to), view.draft.order[from]);
+        const itemId = view.draft.order[from];
+        // the undo in flight will put another order on screen: moved now, the drop would be
+        // lost under it (or save the undone order again); it moves that order once it is in
+        if (undoing !== null) heldDrops.push({ queryId: view.query_id, itemId, to });
+        else edit(view.draft.moveTo(from, to), itemId);
         board.focus(board.focusIndex, true, false);
       },
     },
@@ -499,6 +519,7 @@ export function rankBody(ctx: ShellContext): TaskBody {
         if (undoing !== null && failed.includes(undoing)) undoing = null;
         batcher.answered(failed);
         render();
+        applyHeldDrops();
       }
       ctx.notice(message, "refused");
     },
