@@ -49,6 +49,7 @@ from ._peers import PeerWrites, register
 from ._pool import CandidatePool
 from ._query_state import QueryState
 from ._rules import Rules
+from ._state_lock import new_state_lock, state_locked
 
 __all__ = ["QUERY_IDS_SYNCED", "TaskWidget"]
 
@@ -135,6 +136,8 @@ class TaskWidget(CandidatePool, BrowserMessages, JudgeBatches, anywidget.AnyWidg
         concepts: Mapping[str, str] | pd.DataFrame | None = None,
         **kwargs: Any,
     ) -> None:
+        # messages come on a subshell's thread beside the user's cells: see _state_lock
+        self._state_lock = new_state_lock()
         _check_options(type(self), kwargs)
         if not isinstance(scale, Scale):
             raise TypeError(f"scale must be an xmwidgets.Scale, got {type(scale).__name__}")
@@ -339,6 +342,7 @@ class TaskWidget(CandidatePool, BrowserMessages, JudgeBatches, anywidget.AnyWidg
 
     # ----------------------------------------------------------------- public API
     @property
+    @state_locked
     def labels(self) -> pd.DataFrame:
         """This annotator's current judgements (see the subclass for its columns)."""
         self._live.flush()
@@ -349,6 +353,7 @@ class TaskWidget(CandidatePool, BrowserMessages, JudgeBatches, anywidget.AnyWidg
         """The store the judgements are written to (``store.events()``, ``store.labels()``)."""
         return self._store
 
+    @state_locked
     def refresh(self) -> None:
         """Re-read this annotator's judgements from the store (e.g. after another process wrote).
 
@@ -391,6 +396,7 @@ class TaskWidget(CandidatePool, BrowserMessages, JudgeBatches, anywidget.AnyWidg
             )
         return proposal["value"]
 
+    @state_locked
     def close(self) -> None:
         hook = getattr(self, "_cell_hook", None)
         if hook is not None:

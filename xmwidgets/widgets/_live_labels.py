@@ -170,7 +170,8 @@ def register_cell_hook(grid: Any) -> Any:
         if target is None:
             unregister()
             return
-        target._live.flush()
+        with target._state_lock:  # a judgement may be handled on a subshell's thread meanwhile
+            target._live.flush()
 
     def unregister() -> None:
         with contextlib.suppress(ValueError):  # already unregistered

@@ -15,6 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ._input import BrowserInputError, checked_query_index, parse_message, safe_text, shown_value
+from ._state_lock import state_locked
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,6 +54,7 @@ class BrowserMessages(_Widget):
         def _judge_batch(self, raw_actions: tuple[Any, ...]) -> None: ...
         def _catch_up(self) -> None: ...
 
+    @state_locked
     def set_state(self, sync_data: dict[str, Any]) -> None:
         """A state update from the browser: only ``query_index`` may change; the rest is reverted.
 
@@ -92,6 +94,7 @@ class BrowserMessages(_Widget):
             self.send_state(key=revert)
 
     # ----------------------------------------------------------------- browser messages
+    @state_locked
     def _on_message(self, _widget: Any, content: Any, buffers: list[Any]) -> None:
         if getattr(self, "comm", None) is None:
             # close() shut the page thread: a late message (one in flight, or a tampered one)

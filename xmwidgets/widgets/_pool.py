@@ -15,6 +15,7 @@ import pandas as pd
 
 from ._checks import check_candidates, group_positions
 from ._query_state import QueryState
+from ._state_lock import state_locked
 
 if TYPE_CHECKING:
     from ._rules import Rules
@@ -86,6 +87,7 @@ class CandidatePool:
             shown.extend(item_ids)
         return shown
 
+    @state_locked
     def add_candidates(self, candidates: pd.DataFrame) -> int:
         """Add pairs to judge while the widget runs (e.g. the next batch of ``xm.discover``).
 

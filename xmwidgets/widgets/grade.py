@@ -27,6 +27,7 @@ from ._grade_rules import BROKEN, GradeRules, Pair
 from ._input import Action, parse_action
 from ._live_labels import Row
 from ._query_state import QUERY, QueryNote, QueryState, first_not_done
+from ._state_lock import state_locked
 
 __all__ = ["RelevanceGrid"]
 
@@ -120,6 +121,7 @@ class RelevanceGrid(TaskWidget):
     _rules: GradeRules
 
     @property
+    @state_locked
     def none_relevant(self) -> set[str]:
         """Query ids this annotator marked "none relevant"."""
         loaded = self._rules.queries
@@ -158,6 +160,7 @@ class RelevanceGrid(TaskWidget):
         return {"query_flags": list(own.flags), "query_note": own.note}
 
     @property
+    @state_locked
     def query_flags(self) -> pd.DataFrame:
         """The queries' own flags and notes (``ambiguous-query``, a note on the query...).
 

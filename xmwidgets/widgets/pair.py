@@ -30,6 +30,7 @@ from ._pair_labels import PAIR_LABEL_COLUMNS, READ_COLUMNS, stored_states
 from ._pair_rules import BROKEN, PairRules, PairState, PairUnit, parse_pair_action
 from ._pair_slots import PairSlots
 from ._query_state import QueryState, first_not_done
+from ._state_lock import state_locked
 
 __all__ = ["PairwiseJudge"]
 
@@ -181,6 +182,7 @@ max_px, concepts
     def _goto_ids(self) -> list[str]:
         return self._slots.goto_ids()
 
+    @state_locked
     def add_pairs(self, pairs: pd.DataFrame) -> int:
         """Add pairs to judge while the widget runs; they come after the pairs it has.
 

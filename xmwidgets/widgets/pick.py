@@ -20,6 +20,7 @@ from ._input import Action
 from ._live_labels import Row, empty_frame
 from ._pick_rules import MARK, Pick, PickRules, parse_pick_action
 from ._query_state import QueryState, first_not_done
+from ._state_lock import state_locked
 
 __all__ = ["BestMatchPicker"]
 
@@ -123,6 +124,7 @@ shuffle, seed, show_sources, max_px
     _rules: PickRules
 
     @property
+    @state_locked
     def none_relevant(self) -> set[str]:
         """Query ids this annotator marked "none relevant"."""
         loaded = self._rules.queries
