@@ -15,7 +15,7 @@ import pytest
 
 from ._grid import GRID_ROOT, focus_grid, wait_grid, wait_tiles
 from ._jupyter import JupyterServer
-from ._pages import open_and_run
+from ._pages import hold_kernel, open_and_run
 
 pytestmark = [
     pytest.mark.browser,
@@ -65,9 +65,15 @@ def test_ten_flags_then_a_save_keep_the_save_in_view(
     root = page.locator(GRID_ROOT).last
     root.evaluate("(el) => el.scrollIntoView({block: 'start'})")
     focus_grid(page)
+    # typed before any answer (the kernel held): the first m goes alone, the other keys wait for
+    # its ack and go in one batch, answered in one notice (unheld, a fast kernel answered the
+    # flags before the s was typed, and the save's notice came alone)
+    gate = jupyter_server.root_dir / "burst_lab" / "gate"
+    hold_kernel(page, gate)
     for _ in range(10):
-        page.keyboard.press("m")  # machine speed: the flags go in one or two batches
+        page.keyboard.press("m")
     page.keyboard.press("s")
+    gate.touch()
     wait_tiles(
         page,
         "(s) => s.unsaved === 0 && s.notice.includes('done') && "
