@@ -630,10 +630,10 @@ def test_import_labels_flags_lists_and_spaces_are_the_flags_a_grid_sees(
 ) -> None:
     import xmwidgets as xm
 
-    flags = pd.Series([["dissonant"], "dissonant, broken-media"], dtype=object)
+    flags = pd.Series([["dissonant"], "dissonant, too-dark"], dtype=object)
     store.import_labels(_QRELS.assign(flags=flags), annotator="ana")
     # a list was stored as "['dissonant']" and "a, b" kept the space
-    assert store.labels()["flags"].tolist() == ["dissonant", "dissonant,broken-media"]
+    assert store.labels()["flags"].tolist() == ["dissonant", "dissonant,too-dark"]
     store.append(
         [{**grade("q1", "d3", 1), "annotator": "ana", "flags": "dissonant , broken-media,"}]
     )
@@ -644,8 +644,25 @@ def test_import_labels_flags_lists_and_spaces_are_the_flags_a_grid_sees(
     grid = xm.RelevanceGrid(queries, items, candidates, store=store, annotator="ana")
     assert grid.labels.set_index("item_id")["flags"].to_dict() == {
         "d1": "dissonant",
-        "d2": "dissonant,broken-media",
+        "d2": "dissonant,too-dark",
     }
+
+
+def test_import_labels_refuses_broken_media_on_a_graded_row(store: Store) -> None:
+    # a broken file is handled without a grade in the grid: with one, the store would hold both
+    for flags in (["broken-media", None], [None, "dissonant, broken-media"]):
+        with pytest.raises(StoreError) as err:
+            store.import_labels(_QRELS.assign(flags=flags), annotator="ana")
+        row = 0 if flags[0] else 1
+        assert (
+            f"flag 'broken-media' on a graded row in 1 row(s) (e.g. query 'q1' item "
+            f"'d{row + 1}', row {row})" in str(err.value)
+        )
+        assert "store.append" in str(err.value) and "nothing was imported" in str(err.value)
+        assert len(store.labels()) == 0
+    # a flag that only contains the name is another flag
+    store.import_labels(_QRELS.assign(flags=["broken-media-ish", None]), annotator="ana")
+    assert store.labels()["flags"].tolist()[0] == "broken-media-ish"
 
 
 def test_import_labels_flags_must_be_candidate_flags_of_the_rubric(store: Store) -> None:

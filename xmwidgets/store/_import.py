@@ -283,6 +283,31 @@ def _flags(df: pd.DataFrame, order: np.ndarray | None) -> np.ndarray:
     return out if order is None else out[order]
 
 
+# the flag of a candidate whose media does not load: the grid stores it without a grade
+_BROKEN = "broken-media"
+
+
+def _refuse_graded_broken(df: pd.DataFrame, flags: np.ndarray, order: np.ndarray | None) -> None:
+    """A broken-media row with a grade is a contradiction (a broken file is handled, not judged,
+    and stays out of the relevance judgements): refused, naming the row."""
+    joined = pd.Series(flags, dtype=object).fillna("").astype(str)
+    broken = joined.str.contains(rf"(?:^|,){_BROKEN}(?:,|$)", regex=True).to_numpy(dtype=bool)
+    if not broken.any():
+        return
+    # flags are in `order` (rows sorted by query); name the row as the caller numbered it
+    at = int(np.flatnonzero(broken)[0])
+    pos = int(order[at]) if order is not None else at
+    query_id, item_id = df["query_id"].iloc[pos], df["item_id"].iloc[pos]
+    raise StoreError(
+        f"flag {_BROKEN!r} on a graded row in {int(broken.sum())} row(s) (e.g. query "
+        f"{as_python(query_id)!r} item {as_python(item_id)!r}, {_row_name(df, pos)}): a candidate "
+        "whose media does not load is handled without a grade, and stays out of the relevance "
+        "judgements (the grid stores it so), while import_labels imports grades. Drop those rows "
+        f"(or the flag) and append the flags with store.append(...) (task='grade', flags='{_BROKEN}', "
+        "no relevance); nothing was imported"
+    )
+
+
 def _refuse_best(df: pd.DataFrame) -> None:
     """A best pick is not a grade: refuse the rows that carry one (False and null carry none)."""
     try:
@@ -394,6 +419,7 @@ def import_columns(
         used.append("note")
     if "flags" in columns and bool(df["flags"].notna().any()):
         flags = _flags(df, order)
+        _refuse_graded_broken(df, flags, order)
         if any(v is not None for v in pd.unique(flags)):
             out["flags"] = flags
             used.append("flags")
