@@ -15,7 +15,15 @@ import pandas as pd
 from ..rubric import Flag
 from ..scale import Scale
 from ._errors import StoreError
-from ._validate import TIME_RANGE, as_python, check_name, flag_names, now_micros, out_of_range
+from ._validate import (
+    TIME_RANGE,
+    as_python,
+    check_name,
+    flag_names,
+    now_micros,
+    out_of_range,
+    refuse_duplicate_columns,
+)
 
 __all__ = ["import_columns", "not_text", "query_order"]
 
@@ -369,13 +377,7 @@ def import_columns(
     check_options(annotator, campaign, guideline_version)
     if not isinstance(df, pd.DataFrame):
         raise StoreError(f"import_labels needs a pandas DataFrame, not a {type(df).__name__}")
-    duplicated = df.columns[df.columns.duplicated()]
-    if len(duplicated):
-        raise StoreError(
-            f"the frame has duplicate column name(s) "
-            f"{', '.join(repr(c) for c in dict.fromkeys(duplicated))}: each column needs its "
-            "own name, e.g. df.loc[:, ~df.columns.duplicated()] keeps the first"
-        )
+    refuse_duplicate_columns(df, "the frame", "df")
     columns = [str(c) for c in df.columns]
     missing = [c for c in _REQUIRED if c not in columns]
     if missing:

@@ -286,19 +286,25 @@ def normalize_event(event: Mapping[str, Any], position: int) -> dict[str, Any]:
     return row
 
 
+def refuse_duplicate_columns(frame: pd.DataFrame, what: str, name: str) -> None:
+    """A StoreError when ``frame`` (called ``what``, a variable ``name`` in the fix) repeats a
+    column name: which one it would read is pandas' choice, not the caller's."""
+    duplicated = frame.columns[frame.columns.duplicated()]
+    if len(duplicated):
+        raise StoreError(
+            f"{what} has duplicate column name(s) "
+            f"{', '.join(repr(c) for c in dict.fromkeys(duplicated))}: each column needs its "
+            f"own name, e.g. {name}.loc[:, ~{name}.columns.duplicated()] keeps the first"
+        )
+
+
 def event_rows(events: Any) -> list[dict[str, Any]]:
     """The events ``append`` was given (a mapping, a DataFrame or a list of mappings), each
     checked by ``normalize_event``."""
     if isinstance(events, Mapping):
         events = [events]
     elif isinstance(events, pd.DataFrame):
-        duplicated = events.columns[events.columns.duplicated()]
-        if len(duplicated):
-            raise StoreError(
-                f"the events frame has duplicate column name(s) "
-                f"{', '.join(repr(c) for c in dict.fromkeys(duplicated))}: each column needs its "
-                "own name, e.g. events.loc[:, ~events.columns.duplicated()] keeps the first"
-            )
+        refuse_duplicate_columns(events, "the events frame", "events")
         events = events.to_dict("records")
     elif isinstance(events, str | bytes) or not isinstance(events, Iterable):
         raise StoreError(
