@@ -19,6 +19,7 @@ import time
 from typing import Any
 
 import pandas as pd
+import pytest
 
 import xmwidgets as xm
 
@@ -42,10 +43,15 @@ def _grid(tmp_path: pathlib.Path) -> xm.RelevanceGrid:
     )
 
 
+@pytest.mark.parametrize("read", ["the grid", "its sibling"])
 def test_grades_on_a_subshell_thread_beside_a_cell_that_reads_and_refreshes(
-    tmp_path: pathlib.Path,
+    tmp_path: pathlib.Path, read: str
 ) -> None:
+    """``its sibling``: a second grid of the same annotator on the same store (a cell run
+    again), which the first one's handler updates as it writes, read by the cell meanwhile."""
     grid = _grid(tmp_path)
+    sibling = _grid(tmp_path) if read == "its sibling" else grid
+    sibling.send = lambda content, buffers=None: None  # type: ignore[method-assign]
     sent: list[dict[str, Any]] = []
     grid.send = lambda content, buffers=None: sent.append(content)  # type: ignore[method-assign]
     expected: dict[tuple[str, str], int] = {}
@@ -83,14 +89,14 @@ def test_grades_on_a_subshell_thread_beside_a_cell_that_reads_and_refreshes(
         thread.start()
         while thread.is_alive():
             try:
-                frame = grid.labels
+                frame = sibling.labels
                 assert list(frame.index) == list(range(len(frame)))
                 int(frame["relevance"].sum())
-                len(grid.none_relevant)
-                len(grid.query_flags)
+                len(sibling.none_relevant)
+                len(sibling.query_flags)
                 reads += 1
                 if reads % 5 == 0:
-                    grid.refresh()
+                    sibling.refresh()
             except BaseException as exc:
                 failures.append(exc)
                 break
@@ -112,4 +118,8 @@ def test_grades_on_a_subshell_thread_beside_a_cell_that_reads_and_refreshes(
     assert len(labels) == len(expected)
     stored = grid.store.labels(annotator="ana")
     assert {(r.query_id, r.item_id): int(r.relevance) for r in stored.itertuples()} == expected
+    # the sibling shows every write of the first grid, those heard while the cell held it too
+    seen = sibling.labels
+    assert {(r.query_id, r.item_id): int(r.relevance) for r in seen.itertuples()} == expected
     grid.close()
+    sibling.close()

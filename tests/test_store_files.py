@@ -368,6 +368,29 @@ def _text_grid(path: Path) -> xm.RelevanceGrid:
     return xm.RelevanceGrid(queries, items, candidates, store=str(path), annotator="ana")
 
 
+def test_a_relative_store_path_keeps_its_file_after_a_change_of_directory(
+    tmp_path: Path, built_bundle: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "labels.sqlite" (the default) opened in one folder, then %cd elsewhere: the file is still
+    # there, and the store must go on writing into it (not call it deleted, nor open another)
+    from test_grid import Browser
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    monkeypatch.chdir(tmp_path / "a")
+    grid = _text_grid(Path("labels.sqlite"))
+    browser = Browser(grid)
+    assert browser.one(op="grade", query_id="q1", item_id="i1", relevance=2)["status"] == "saved"
+    monkeypatch.chdir(tmp_path / "b")
+    assert browser.one(op="grade", query_id="q1", item_id="i2", relevance=3)["status"] == "saved"
+    assert grid.error == ""
+    grid.store.append([grade("q1", "d1", 1)])
+    assert len(grid.store.labels()) == 3  # read back through the same file
+    assert not (tmp_path / "b" / "labels.sqlite").exists()
+    reopened = open_store(tmp_path / "a" / "labels.sqlite")
+    assert sorted(reopened.labels()["item_id"]) == ["d1", "i1", "i2"]
+
+
 @pytest.mark.parametrize("how", ["deleted", "moved"])
 def test_a_store_file_deleted_or_moved_while_open_refuses_writes(
     tmp_path: Path, built_bundle: Path, how: str

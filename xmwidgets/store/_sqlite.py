@@ -94,6 +94,9 @@ class Store:
             _refuse_url(path)
         # "~/labels.sqlite" is the home folder's, as in pandas and the shell
         self.path = os.path.expanduser(os.fspath(path))
+        # the file itself whatever the working directory later (%cd, os.chdir): what the
+        # write-time check and a second connection open (self.path stays as given, for messages)
+        self._abs_path = self.path if self.path in (":memory:", "") else os.path.abspath(self.path)
         timeout = check_timeout(timeout)
         self._lock = threading.RLock()
         check_file(self.path)
@@ -101,7 +104,7 @@ class Store:
         # why this store can only be read (None: it can be written)
         self._read_only: str | None = read_only_reason(self.path)
         # what a second connection opens: the path, or the read-only URI
-        self._uri: tuple[str, bool] = (self.path, False)
+        self._uri: tuple[str, bool] = (self._abs_path, False)
         con = None
         if self._read_only is None:
             try:
@@ -142,7 +145,7 @@ class Store:
         # the file the connection opened (device, inode): a write checks that the path still
         # names it, since SQLite goes on writing into a file deleted or moved meanwhile, and
         # what it writes into a deleted one is lost when the connection closes
-        self._file = _file_identity(self.path)
+        self._file = _file_identity(self._abs_path)
         # a second connection for reading large frames in parallel, opened when first needed
         self._reader: sqlite3.Connection | None = None
         # the last labels() frame with its query and last event id, reused while nothing changed
@@ -237,12 +240,12 @@ class Store:
         was deleted, moved or replaced): the write would be acknowledged and then lost."""
         if self._file is None:
             return
-        now = _file_identity(self.path)
+        now = _file_identity(self._abs_path)
         if now == self._file:
             return
         there = "no file is there any more" if now is None else "another file is there now"
         raise StoreError(
-            f"store file {self.path!r} was deleted or moved while the store was open ({there}): "
+            f"store file {self._abs_path!r} was deleted or moved while the store was open ({there}): "
             "nothing was written, as it would be lost. Move the file back (writing then works "
             "again) or open the store where it is now (open_store(new_path)); if it was "
             "deleted, restore it from a backup or open a new store"

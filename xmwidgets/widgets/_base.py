@@ -138,6 +138,8 @@ class TaskWidget(CandidatePool, BrowserMessages, JudgeBatches, anywidget.AnyWidg
     ) -> None:
         # messages come on a subshell's thread beside the user's cells: see _state_lock
         self._state_lock = new_state_lock()
+        # a sibling wrote while this widget's lock was held elsewhere: taken up under the lock
+        self._sibling_wrote = False
         _check_options(type(self), kwargs)
         if not isinstance(scale, Scale):
             raise TypeError(f"scale must be an xmwidgets.Scale, got {type(scale).__name__}")
@@ -330,7 +332,23 @@ class TaskWidget(CandidatePool, BrowserMessages, JudgeBatches, anywidget.AnyWidg
             self._set_progress()
 
     def _hear_sibling(self) -> None:
-        """A sibling widget (same store, annotator and task) wrote: show it in this view now."""
+        """A sibling widget (same store, annotator and task) wrote: show it in this view now.
+
+        Called by the sibling's handler, which holds the sibling's lock: this widget's is only
+        tried (waiting for it while holding another is how two threads deadlock). When a cell
+        holds it (reading ``labels``...), the change is taken up there, or by the next message.
+        """
+        lock = self._state_lock
+        if not lock.acquire(blocking=False):
+            self._sibling_wrote = True
+            return
+        try:
+            self._take_sibling_writes()
+        finally:
+            lock.release()
+
+    def _take_sibling_writes(self) -> None:
+        self._sibling_wrote = False
         if self._reload_changed():
             self._send_ack([])  # no results of its own; it puts the rows and progress too
 
@@ -345,6 +363,8 @@ class TaskWidget(CandidatePool, BrowserMessages, JudgeBatches, anywidget.AnyWidg
     @state_locked
     def labels(self) -> pd.DataFrame:
         """This annotator's current judgements (see the subclass for its columns)."""
+        if self._sibling_wrote:
+            self._take_sibling_writes()
         self._live.flush()
         return self._live.frame
 
