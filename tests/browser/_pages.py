@@ -317,9 +317,14 @@ _RUN_IN_BACKGROUND = """(code) => {
   for (const comm of kernel._comms ? kernel._comms.values() : []) {
     if (comm.subshellId) shells.add(comm.subshellId);
   }
-  const run = {started: false, over: false, subshells: shells.size - 1};
+  const comms = kernel._comms ? kernel._comms.size : 0;
+  // comms that should be on a subshell, none found: JupyterLab's internals have changed
+  const lost = !!kernel.supportsSubshells && comms > 0 && shells.size === 1
+    && (kernel.commsOverSubshells ?? kernel._commsOverSubshells ?? "perCommTarget") !== "disabled";
+  const run = {started: false, over: false, subshells: shells.size - 1, lost};
   window.__xmwBackground = run;
   let started = 0, over = 0;
+  if (lost) return run;
   for (const shell of shells) {
     // requestExecute sends on the connection's own subshell: this one, for this request only
     const own = kernel._subshellId;
@@ -336,7 +341,21 @@ _RUN_IN_BACKGROUND = """(code) => {
     const end = () => { run.over = ++over === shells.size; };
     future.done.then(end, end);
   }
+  return run;
 }"""
+
+
+def _run_in_background(page: Page, code: str, wait: bool) -> None:
+    """Run ``code`` on the main shell and the comms' subshells (see _RUN_IN_BACKGROUND)."""
+    run = page.evaluate(_RUN_IN_BACKGROUND, code)
+    if run["lost"]:
+        raise AssertionError(
+            "the kernel has subshells and the page's comms should use them, but none of its "
+            "comms names one (JupyterLab's kernel connection changed?): a busy cell would not "
+            "hold the widget messages back; update _RUN_IN_BACKGROUND"
+        )
+    if wait:
+        page.wait_for_function("() => window.__xmwBackground.started", timeout=30_000, polling=20)
 
 
 def keep_kernel_busy(page: Page, seconds: float, wait: bool = True) -> None:
@@ -348,9 +367,7 @@ def keep_kernel_busy(page: Page, seconds: float, wait: bool = True) -> None:
     ``wait``, return once the sleep runs (the kernel's status alone says "busy" for any widget
     message too); without, at once (it starts after whatever the kernel was sent before it).
     """
-    page.evaluate(_RUN_IN_BACKGROUND, f"import time; time.sleep({seconds})")
-    if wait:
-        page.wait_for_function("() => window.__xmwBackground.started", timeout=30_000, polling=20)
+    _run_in_background(page, f"import time; time.sleep({seconds})", wait)
 
 
 def hold_kernel(page: Page, gate: Path, wait: bool = True) -> None:
@@ -365,9 +382,7 @@ def hold_kernel(page: Page, gate: Path, wait: bool = True) -> None:
         f"while not _os.path.exists({str(gate)!r}) and _time.monotonic() < _until:\n"
         "    _time.sleep(0.01)"
     )
-    page.evaluate(_RUN_IN_BACKGROUND, code)
-    if wait:
-        page.wait_for_function("() => window.__xmwBackground.started", timeout=30_000, polling=20)
+    _run_in_background(page, code, wait)
 
 
 def kernel_pid(page: Page) -> int:

@@ -196,6 +196,7 @@ def _drag_over(
     """Press on tile ``source``'s rank badge (a handle on every tile: a player takes its own
     presses) and move, in small steps as a hand does, to ``fraction`` of tile ``target``'s width;
     the button stays down."""
+    tiles.nth(source).scroll_into_view_if_needed()  # End may have scrolled the first ones away
     grip = tiles.nth(source).locator(".xmw-rank-badge").bounding_box()
     box = tiles.nth(target).bounding_box()
     assert grip and box
@@ -642,6 +643,29 @@ def test_keys_right_after_z_give_what_they_give_typed_slowly(
     gate.touch()
     fast = _settle(page, FAST)
     assert fast == slow, "a tile dropped during an undo did not move in the order it brought back"
+    assert _stored_flags(folder / "fast.sqlite") == _stored_flags(folder / "slow.sqlite")
+
+    # keys and a drop made during an undo apply in the order they were made: z s, then a drop,
+    # saves the order the undo brought back and leaves the drop on screen, unsaved
+    k += 1
+    _go(page, SLOW, k)
+    for key in ["End", "s", "z", "s"]:
+        page.keyboard.press(key)
+        _settle(page, SLOW)
+    _drag_over(page, slow_tiles, 1, 2, 0.75, steps=8)
+    page.mouse.up()
+    slow = _settle(page, SLOW)
+    assert slow["status"].startswith("changed, not saved"), slow
+    _go(page, FAST, k)
+    gate = folder / "gate-drop-order"
+    hold_kernel(page, gate)
+    for key in ["End", "s", "z", "s"]:
+        page.keyboard.press(key)
+    _drag_over(page, page.locator(GRID_ROOT).nth(FAST).locator(".xmw-tile"), 0, 2, 0.75, steps=8)
+    page.mouse.up()
+    gate.touch()
+    fast = _settle(page, FAST)
+    assert fast == slow, "keys and a drop typed during an undo applied in another order"
     assert _stored_flags(folder / "fast.sqlite") == _stored_flags(folder / "slow.sqlite")
 
     labels = output_json(page, "import pandas as pd\n" + _TWO_LABELS)

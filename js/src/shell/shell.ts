@@ -165,6 +165,11 @@ export function renderShell(
       navigate(index, started === undefined ? {} : { started });
     },
     notice: (text, kind) => notices.show(text, kind),
+    act: (action) => {
+      const started = now();
+      if (typed.size || keysWait()) typed.push(action, started);
+      else perform(action, started);
+    },
     fallbackColumns: options.columns ?? 4,
   };
   const body = createBody(context);

@@ -40,6 +40,12 @@ export interface ShellContext {
    * for it (as n is), when it is the next query. */
   goTo(index: number, item: { query_id: string; item_id: string } | null, started?: number): void;
   notice(text: string, kind?: NoticeKind): void;
+  /**
+   * An action the mouse asked for (a tile dropped): performed now, or, while keys typed before it
+   * wait (a page loading, an ack awaited), queued behind them, so that keys and drops apply in
+   * the order they were made.
+   */
+  act(action: Action): void;
   /** Columns for ↑/↓ when the DOM has no layout (happy-dom, hidden widget). */
   readonly fallbackColumns: number;
 }

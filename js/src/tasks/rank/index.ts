@@ -150,8 +150,6 @@ export function rankBody(ctx: ShellContext): TaskBody {
   const localUndos = new Map<number, string>();
   /** The undo in flight that this view could not foresee (of a saved ranking): keys wait for it. */
   let undoing: number | null = null;
-  /** Tiles dropped while `undoing`: each moves (by its id, to its place) once the undo is in, as keys do. */
-  let heldDrops: Array<{ queryId: string; itemId: string; to: number }> = [];
   const cleanups = new Cleanups(); // the body lives as long as the shell's root
 
   function load(page: Page): RankQuery {
@@ -357,17 +355,16 @@ export function rankBody(ctx: ShellContext): TaskBody {
     render();
   }
 
-  /** The drops held during an undo, once it is in: on the order it left, if still on this query. */
-  function applyHeldDrops(): void {
-    if (undoing !== null || !heldDrops.length) return;
-    const drops = heldDrops;
-    heldDrops = [];
-    for (const { queryId, itemId, to } of drops) {
-      const at = view?.query_id === queryId ? view.draft.indexOf(itemId) : -1;
-      if (view && at >= 0) edit(view.draft.moveTo(at, Math.min(to, view.draft.size - 1)), itemId);
-      // the undo went back to another query: the tile dropped is not on screen any more
-      else ctx.notice("a tile dropped during the undo was not moved: the undo showed another query", "refused");
+  /** A tile dropped at place `to` (ctx.act: at once, or after the keys and the undo before it). */
+  function drop(itemId: string, to: number): void {
+    const at = view ? view.draft.indexOf(itemId) : -1;
+    if (!view || at < 0) {
+      // an undo typed before it went back to another query: the tile is not on screen any more
+      ctx.notice("the tile dropped was not moved: the undo before it showed another query", "refused");
+      return;
     }
+    edit(view.draft.moveTo(at, Math.min(to, view.draft.size - 1)), itemId);
+    board.focus(board.focusIndex, true, false);
   }
 
   function ack(message: Ack): void {
@@ -424,7 +421,6 @@ export function rankBody(ctx: ShellContext): TaskBody {
     // the undo is in (or refused): the keys typed since act on what it left (the shell applies them)
     if (undoing !== null && answered.has(undoing)) undoing = null;
     render();
-    applyHeldDrops();
     const notices = [...new Set(ours.map((result) => result.notice).filter((text) => !!text))];
     if (notices.length) {
       const refused = ours.some((result) => result.status === "refused" && result.notice);
@@ -442,12 +438,10 @@ export function rankBody(ctx: ShellContext): TaskBody {
       dropped: (from, to) => {
         if (!view) return;
         ctx.clock.activity(ctx.now());
-        const itemId = view.draft.order[from];
-        // the undo in flight will put another order on screen: moved now, the drop would be
-        // lost under it (or save the undone order again); it moves that order once it is in
-        if (undoing !== null) heldDrops.push({ queryId: view.query_id, itemId, to });
-        else edit(view.draft.moveTo(from, to), itemId);
-        board.focus(board.focusIndex, true, false);
+        // by the tile's id: during an undo in flight the drop waits, with the keys typed before
+        // it, and then moves that tile in the order the undo brought back (moved at once, it was
+        // lost under that order, or saved the undone order again)
+        ctx.act({ type: "task", name: "drop", value: view.draft.order[from], index: to });
       },
     },
     cleanups,
@@ -500,7 +494,8 @@ export function rankBody(ctx: ShellContext): TaskBody {
       if (action.type === "move") {
         board.move(action.direction, ctx.fallbackColumns);
         body.focus(true, true);
-      } else if (action.type === "task") task(action.name, action.value, started);
+      } else if (action.type === "task" && action.name === "drop") drop(String(action.value), action.index ?? 0);
+      else if (action.type === "task") task(action.name, action.value, started);
       else if (action.type === "flag") toggleBroken(board.focusIndex, started);
       else if (action.type === "undo") undo(started);
     },
@@ -519,7 +514,6 @@ export function rankBody(ctx: ShellContext): TaskBody {
         if (undoing !== null && failed.includes(undoing)) undoing = null;
         batcher.answered(failed);
         render();
-        applyHeldDrops();
       }
       ctx.notice(message, "refused");
     },
