@@ -648,6 +648,17 @@ def test_import_labels_flags_lists_and_spaces_are_the_flags_a_grid_sees(
     }
 
 
+def test_import_labels_takes_flags_as_arrow_lists(store: Store) -> None:
+    # read_parquet(dtype_backend="pyarrow") gives list<string> cells: a bare TypeError before
+    import pyarrow as pa
+
+    flags = pd.Series(
+        [["dissonant"], ["dissonant", "too-dark"]], dtype=pd.ArrowDtype(pa.list_(pa.string()))
+    )
+    assert store.import_labels(_QRELS.assign(flags=flags), annotator="ana") == 2
+    assert store.labels()["flags"].tolist() == ["dissonant", "dissonant,too-dark"]
+
+
 def test_import_labels_refuses_broken_media_on_a_graded_row(store: Store) -> None:
     # a broken file is handled without a grade in the grid: with one, the store would hold both
     for flags in (["broken-media", None], [None, "dissonant, broken-media"]):
@@ -668,12 +679,14 @@ def test_import_labels_refuses_broken_media_on_a_graded_row(store: Store) -> Non
 def test_import_labels_flags_must_be_candidate_flags_of_the_rubric(store: Store) -> None:
     import xmwidgets as xm
 
-    rubric = xm.TREC_SCALE  # flags: ambiguous-query (query only), dissonant, broken-media
+    rubric = (
+        xm.TREC_SCALE
+    )  # flags: ambiguous-query (query only), dissonant, broken-media (never on a grade)
     for flags, message in (
         (
             ["evil-flag", None],
             r"flag 'evil-flag' \(1 row\(s\), e.g. query 'q1' item 'd1'\) is not a flag of "
-            r"rubric 'trec-0-3@1' \(its candidate flags: broken-media, dissonant\)",
+            r"rubric 'trec-0-3@1' \(its candidate flags: dissonant\)",
         ),
         (
             ["dissonant", "ambiguous-query"],

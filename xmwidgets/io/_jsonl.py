@@ -121,13 +121,16 @@ def _jsonl_records(
             )
         # a lone surrogate can only come from a \\u escape (the text was decoded as strict
         # UTF-8): it would fail later, in pandas' Arrow strings, with no file or line
-        if "\\u" in line:
+        if "\\u" in line and _SURROGATE_ESCAPE.search(line):
             _refuse_surrogates(path, number, value)
         records.append((number, value))
     return records
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# the escape of a surrogate, \\ud800-\\udfff (any case): json.dumps writes every non-ASCII letter as
+# \\u00e9 and such, so a line with "\\u" is common; only one with this escape is walked
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 
 
 def _lone_surrogate(value: Any, where: str) -> tuple[str, str, str] | None:

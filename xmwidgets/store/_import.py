@@ -28,6 +28,8 @@ from ._validate import (
 __all__ = ["import_columns", "not_text", "query_order"]
 
 _REQUIRED = ("query_id", "item_id", "relevance")
+# the flag of a candidate whose media does not load: the grid stores it without a grade
+_BROKEN = "broken-media"
 _OPTIONAL = ("annotator", "best", "note", "flags", "created_at")
 
 
@@ -268,14 +270,18 @@ def _flags(df: pd.DataFrame, order: np.ndarray | None) -> np.ndarray:
     values = raw.to_numpy(dtype=object)
     try:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    except TypeError:  # lists (unhashable): as tuples, which factorize takes
-        values = raw.map(
-            lambda v: tuple(v) if isinstance(v, list | set | frozenset | np.ndarray) else v
-        ).to_numpy(dtype=object)
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # lists (unhashable, Arrow list cells too): as tuples, which factorize takes
+        tupled = np.empty(len(values), dtype=object)  # not np.array: equal tuples would make 2-D
+        for at, value in enumerate(values):
+            listed = isinstance(value, list | tuple | set | frozenset | np.ndarray)
+            tupled[at] = tuple(value) if listed else value
+        codes, uniques = pd.factorize(tupled, use_na_sentinel=True)
     texts: list[str | None] = []
+    broken: list[int] = []
     for code, value in enumerate(uniques):
         names = flag_names(value)
+        if _BROKEN in names:
+            broken.append(code)
         for name in names:
             try:
                 Flag(name)
@@ -286,25 +292,18 @@ def _flags(df: pd.DataFrame, order: np.ndarray | None) -> np.ndarray:
                     "flag names or one str of names separated by commas"
                 ) from None
         texts.append(",".join(names) or None)
+    if broken:
+        _refuse_graded_broken(df, np.isin(codes, broken))
     table = np.array([*texts, None], dtype=object)  # code -1 (null) is the last entry
     out = table[codes]
     return out if order is None else out[order]
 
 
-# the flag of a candidate whose media does not load: the grid stores it without a grade
-_BROKEN = "broken-media"
-
-
-def _refuse_graded_broken(df: pd.DataFrame, flags: np.ndarray, order: np.ndarray | None) -> None:
-    """A broken-media row with a grade is a contradiction (a broken file is handled, not judged,
-    and stays out of the relevance judgements): refused, naming the row."""
-    joined = pd.Series(flags, dtype=object).fillna("").astype(str)
-    broken = joined.str.contains(rf"(?:^|,){_BROKEN}(?:,|$)", regex=True).to_numpy(dtype=bool)
-    if not broken.any():
-        return
-    # flags are in `order` (rows sorted by query); name the row as the caller numbered it
-    at = int(np.flatnonzero(broken)[0])
-    pos = int(order[at]) if order is not None else at
+def _refuse_graded_broken(df: pd.DataFrame, broken: np.ndarray) -> None:
+    """A broken-media row with a grade (every imported row has one) is a contradiction: a broken
+    file is handled, not judged, and stays out of the relevance judgements. Refused, naming the
+    first such row (``broken``: a mask over the rows of ``df``)."""
+    pos = int(np.flatnonzero(broken)[0])
     query_id, item_id = df["query_id"].iloc[pos], df["item_id"].iloc[pos]
     raise StoreError(
         f"flag {_BROKEN!r} on a graded row in {int(broken.sum())} row(s) (e.g. query "
@@ -421,7 +420,6 @@ def import_columns(
         used.append("note")
     if "flags" in columns and bool(df["flags"].notna().any()):
         flags = _flags(df, order)
-        _refuse_graded_broken(df, flags, order)
         if any(v is not None for v in pd.unique(flags)):
             out["flags"] = flags
             used.append("flags")

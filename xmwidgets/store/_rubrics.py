@@ -372,7 +372,9 @@ def _check_flags(values: dict[str, np.ndarray], value: dict[str, Any], whose: st
         raise StoreError(
             f"flag {name!r} ({len(rows)} row(s), e.g. query {values['query_id'][first]!r} item "
             f"{values['item_id'][first]!r}) is {why} (its candidate flags: "
-            f"{', '.join(sorted(candidate)) or 'none'}): fix or drop that flag, or import under "
+            # broken-media is refused on a graded row before this: not one to import
+            f"{', '.join(sorted(candidate - {'broken-media'})) or 'none'}): fix or drop that "
+            "flag, or import under "
             "the rubric that has it; nothing was imported"
         )
 
