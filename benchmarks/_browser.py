@@ -331,6 +331,7 @@ TRACE_CATEGORIES = [
     "devtools.timeline",
     "disabled-by-default-devtools.timeline",
     "blink.user_timing",
+    "disabled-by-default-devtools.timeline.invalidationTracking",
 ]
 
 

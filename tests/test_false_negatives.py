@@ -63,6 +63,13 @@ def test_depth_limits_the_hunt_and_ties_at_the_cut_follow_item_id() -> None:
         xm.unjudged(LABELS, RUNS, depth=0)
 
 
+def test_depth_none_hunts_the_whole_run_as_pool_does() -> None:
+    whole = xm.unjudged(LABELS, RUNS["clip"], depth=None)
+    # clip's q1 'deep' sits at rank 5, below any depth of 4; None reaches it
+    assert ("q1", "deep") in set(zip(whole.query_id, whole.item_id, strict=True))
+    assert whole.equals(xm.unjudged(LABELS, RUNS["clip"], depth=len(RUNS["clip"])))
+
+
 def test_judging_the_batch_closes_the_loop() -> None:
     truth = {("q1", "n2"): 3, ("q2", "k"): 2, ("q1", "n1"): 0, ("q2", "m"): 0, ("q1", "c"): 1}
     batch = xm.unjudged(LABELS, RUNS, depth=4)
@@ -101,12 +108,12 @@ def test_a_pair_judged_by_two_annotators_is_judged_once() -> None:
 @pytest.mark.parametrize(
     ("depth", "error", "expected"),
     [
-        (None, TypeError, r"depth must be an integer, got NoneType None"),
-        (2.5, TypeError, r"depth must be an integer, got float 2.5"),
-        (-1, ValueError, r"depth must be at least 1, got -1"),
+        ("10", TypeError, r"depth must be an integer \(or None for the whole run\), got str '10'"),
+        (2.5, TypeError, r"depth must be an integer .*got float 2.5"),
+        (-1, ValueError, r"depth must be at least 1 .*got -1"),
     ],
 )
 def test_depth_must_be_a_positive_integer(depth: object, error: type, expected: str) -> None:
-    # None used to fail inside int() with Python's words, and 2.5 was taken as 2
+    # 2.5 used to be taken as 2; None is the whole run (test_depth_none_hunts_the_whole_run...)
     with pytest.raises(error, match=expected):
         xm.unjudged(LABELS, RUNS, depth=depth)  # type: ignore[arg-type]

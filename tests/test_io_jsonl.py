@@ -181,6 +181,12 @@ def test_a_valid_surrogate_pair_is_read(tmp_path):
             {"a": "int65"},
             "dtypes={'a': 'int65'}: 'int65' is not a dtype pandas knows",
         ),
+        (  # a misspelt column used to be read uncast without a word
+            ['{"query_id": "q1", "relevance": 1}'],
+            {"relevence": "Int8"},
+            "dtypes= names the column 'relevence', which the file does not have; did you mean "
+            "'relevance'?",
+        ),
     ],
 )
 def test_bad_dtypes_name_the_column_the_dtype_and_the_value(tmp_path, rows, dtypes, message):
@@ -196,3 +202,14 @@ def test_bad_dtypes_of_parquet_name_the_row(tmp_path):
     path = write_parquet(pd.DataFrame({"a": ["1", "2", "x"]}), tmp_path / "a.parquet")
     with pytest.raises(FormatError, match=r"row 2: column 'a' cannot be cast to 'int64'"):
         read_parquet(path, dtypes={"a": "int64"})
+    with pytest.raises(FormatError, match=r"the column 'scores', .*did you mean 'score'\?"):
+        read_parquet(
+            write_parquet(pd.DataFrame({"score": ["1"]}), tmp_path / "s.parquet"),
+            dtypes={"scores": "float64"},
+        )
+    # a column the file lacks, and like none it has, is skipped: one mapping serves many files
+    assert read_parquet(path, dtypes={"created_at": "datetime64[ns, UTC]"})["a"].tolist() == [
+        "1",
+        "2",
+        "x",
+    ]

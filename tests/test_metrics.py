@@ -431,6 +431,10 @@ def test_comparison_html_shows_run_names_as_text() -> None:
         ("AP(cutoff=0)", r"measure 'AP\(cutoff=0\)': the cutoff must be at least 1"),
         ("Judged@0", r"measure 'Judged@0': the cutoff must be at least 1"),
         ("P@1.5", r"measure 'P@1.5': the cutoff must be a whole number of top items, got 1.5"),
+        (
+            f"nDCG@{2**63}",
+            rf"measure 'nDCG@{2**63}': the cutoff must be at most {2**63 - 1} .*got {2**63}",
+        ),
         ("P(rel=0)@5", r"measure 'P\(rel=0\)@5': rel must be at least 1, got 0"),
         ("P(rel=2.5)@5", r"measure 'P\(rel=2.5\)@5': rel must be an integer.*got float 2.5"),
         ("mAP(rel=0)@R", r"measure 'mAP\(rel=0\)@R': rel must be at least 1, got 0"),

@@ -425,6 +425,14 @@ def test_a_store_file_deleted_or_moved_while_open_refuses_writes(
     assert "was deleted or moved" in grid.error
     # the refused grade is not in the widget's labels: the view shows what is stored
     assert grid.labels.set_index("item_id")["relevance"].to_dict() == {"i1": 2}
+    if how == "deleted":
+        # what was saved before lives on in the open connection: the message says how to keep it
+        assert "store.backup(new_path)" in grid.error
+        rescued = grid.store.backup(tmp_path / "rescued.sqlite")
+        with open_store(rescued) as kept:
+            assert sorted(kept.labels()["item_id"]) == ["d1", "i1"]
+            kept.append([grade("q1", "d2", 2)])  # a store like any other: labelling goes on
+            assert len(kept.labels()) == 3
     if how == "moved":
         # moved back, the same store and widget write again, into the file
         (tmp_path / "moved.sqlite").rename(path)
@@ -447,3 +455,24 @@ def test_a_store_file_replaced_while_open_refuses_writes(tmp_path: Path) -> None
     with pytest.raises(StoreError, match=r"while the store was open \(another file is there now\)"):
         store.append([grade("q1", "d2", 2)])
     store.close()
+
+
+def test_backup_copies_a_consistent_store_and_never_overwrites(tmp_path: Path) -> None:
+    memory = open_store(":memory:")
+    memory.append([grade("q1", "d1", 1), grade("q1", "d2", 3)])
+    copy = Path(memory.backup(tmp_path / "kept.sqlite"))
+    with open_store(copy) as kept:
+        pd.testing.assert_frame_equal(kept.labels(), memory.labels())
+        assert kept.last_event_id() == memory.last_event_id()
+    before = copy.read_bytes()
+    with pytest.raises(StoreError, match=r"a file is already there, and a backup never overwrites"):
+        memory.backup(copy)
+    assert copy.read_bytes() == before
+    with pytest.raises(StoreError, match=r"its folder .*nowhere.* does not exist"):
+        memory.backup(tmp_path / "nowhere" / "kept.sqlite")
+    with pytest.raises(StoreError, match=r"backup path must name a file, got ':memory:'"):
+        memory.backup(":memory:")
+    memory.close()
+    with pytest.raises(StoreError, match=r"is closed"):
+        memory.backup(tmp_path / "closed.sqlite")
+    assert not (tmp_path / "closed.sqlite").exists()

@@ -93,6 +93,15 @@ def test_a_batch_of_events_is_one_transaction() -> None:
     store.close()
 
 
+def test_backup_of_a_postgres_store_points_to_the_servers_tools(tmp_path: Path) -> None:
+    server = pg_server.server()
+    store = open_store(server.url(server.new_database()))
+    with pytest.raises(StoreError, match=r"copies SQLite stores only; .* pg_dump"):
+        store.backup(tmp_path / "kept.sqlite")
+    assert not (tmp_path / "kept.sqlite").exists()
+    store.close()
+
+
 def test_the_same_store_works_after_a_server_restart() -> None:
     server = pg_server.server()
     store = open_store(server.url(server.new_database()))

@@ -21,7 +21,7 @@ __all__ = ["unjudged"]
 def unjudged(
     labels: pd.DataFrame,
     runs: pd.DataFrame | dict[str, Any],
-    depth: int = 10,
+    depth: int | None = 10,
     *,
     judged_queries_only: bool = True,
     include_flagged: bool = False,
@@ -37,8 +37,9 @@ def unjudged(
     runs : DataFrame or dict of str -> DataFrame
         ``query_id, item_id, score`` (or ``rank``); one frame is named ``"run"``. Ties are broken by
         item_id ascending, as in :func:`~xmwidgets.analysis.metrics.evaluate`.
-    depth : int
-        How far down each run to look, at least 1 (10 matches nDCG@10 / R@10).
+    depth : int or None
+        How far down each run to look, at least 1 (10 matches nDCG@10 / R@10); ``None`` looks at
+        the whole run, as ``pool(depth=None)`` pools it.
     judged_queries_only : bool
         Look only at queries that have at least one judgement (the ones the metrics score).
     include_flagged : bool
@@ -62,13 +63,13 @@ def unjudged(
     >>> batch = unjudged(grid.labels, {"clip": clip, "bm25": bm25})  # doctest: +SKIP
     >>> xm.RelevanceGrid(queries, items, batch)                     # doctest: +SKIP
     """
-    depth = check_count(depth, "depth", minimum=1)
+    depth = check_count(depth, "depth", minimum=1, none_means="the whole run")
     has_annotator = "annotator" in labels.columns if isinstance(labels, pd.DataFrame) else False
     judged = grade_labels(labels, annotator=has_annotator)[["query_id", "item_id"]]
     names, parts = [], []
     for name, run in runs_dict(runs).items():
         ranked = rank_run(run, name)
-        top = ranked["rank"].to_numpy() <= int(depth)
+        top = ranked["rank"].to_numpy() <= (len(ranked) if depth is None else depth)
         names.append(f"run:{name}")
         parts.append(ranked if top.all() else ranked[top])  # no copy of a run within depth
     top = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)

@@ -148,6 +148,7 @@ def _measure_list() -> str:
 
 
 _NOT_GIVEN = object()
+_MAX_CUTOFF = 2**63 - 1
 
 
 def _check_measure(name: str, measure: Any) -> None:
@@ -187,6 +188,11 @@ def _check_measure(name: str, measure: Any) -> None:
                 fail(
                     f"the cutoff must be at least 1 (the number of top items scored), got "
                     f"{value!r}; e.g. '{base}@10'"
+                )
+            if value > _MAX_CUTOFF:  # trec_eval reads cutoffs as C longs: it would wrap round
+                fail(
+                    f"the cutoff must be at most {_MAX_CUTOFF} (trec_eval's largest), got "
+                    f"{value!r}; e.g. the length of the longest run, '{base}@1000'"
                 )
         elif key == "rel":
             try:

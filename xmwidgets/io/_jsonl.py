@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -31,6 +32,22 @@ def _cast(
     """
     casts: dict[str, Any] = {c: str for c in _ID_COLUMNS if c in frame.columns}
     if dtypes:
+        # a column the file lacks is skipped, so one mapping (e.g. the contract's LABEL_COLUMNS)
+        # serves files with fewer columns; but a near-miss of a column that dtypes= leaves out
+        # is a misspelling, and would read that column uncast without a word
+        uncast = [str(c) for c in frame.columns if c not in dtypes]
+        for column in dtypes:
+            close = (
+                []
+                if column in frame.columns
+                else difflib.get_close_matches(str(column), uncast, 1, 0.8)
+            )
+            if close:
+                raise FormatError(
+                    path,
+                    f"dtypes= names the column {column!r}, which the file does not have; did "
+                    f"you mean {close[0]!r}? Fix the name in dtypes=",
+                )
         casts.update({c: t for c, t in dtypes.items() if c in frame.columns})
     for column, dtype in casts.items():
         try:
@@ -181,7 +198,9 @@ def read_jsonl(path: PathLike, *, dtypes: Mapping[str, Any] | None = None) -> pd
     dtypes : mapping, optional
         Column → dtype to apply after reading (JSON has no dtypes), e.g. ``{"relevance": "Int8",
         "created_at": "datetime64[ns, UTC]"}`` for a labels frame. ``query_id``/``item_id`` are
-        always cast to ``str``.
+        always cast to ``str``. Columns the file lacks are skipped, so one mapping (e.g. one for
+        every labels column) serves files with fewer columns; a name that looks like a
+        misspelling of a column left uncast (``"relevence"``) is refused.
 
     Returns
     -------
@@ -250,6 +269,7 @@ def read_parquet(path: PathLike, *, dtypes: Mapping[str, Any] | None = None) -> 
         The ``.parquet`` file.
     dtypes : mapping, optional
         Column → dtype to apply after reading; ``query_id``/``item_id`` are always cast to ``str``.
+        Columns the file lacks are skipped, and misspellings refused, as in :func:`read_jsonl`.
 
     Returns
     -------

@@ -534,6 +534,13 @@ class PostgresStore(Store):
         """Always False: a PostgreSQL user without write rights gets an error on the write."""
         return False
 
+    def backup(self, path: str | os.PathLike[str]) -> str:
+        """Not for a PostgreSQL store: the server keeps it; copy it with its own tools."""
+        raise StoreError(
+            f"backup({os.fspath(path)!r}) copies SQLite stores only; back up the PostgreSQL "
+            "store with the server's tools, e.g. pg_dump --table='xmw_*' DATABASE > labels.sql"
+        )
+
     # ------------------------------------------------------------------ writing
     @staticmethod
     def _take_ids(con: sa.Connection, n: int) -> int:

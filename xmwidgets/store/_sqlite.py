@@ -13,7 +13,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -248,8 +248,47 @@ class Store:
             f"store file {self._abs_path!r} was deleted or moved while the store was open ({there}): "
             "nothing was written, as it would be lost. Move the file back (writing then works "
             "again) or open the store where it is now (open_store(new_path)); if it was "
-            "deleted, restore it from a backup or open a new store"
+            "deleted, keep what this store still holds with store.backup(new_path) and "
+            "open_store(new_path)"
         )
+
+    def backup(self, path: str | os.PathLike[str]) -> str:
+        """Copy the whole store into a new SQLite file, and return its path.
+
+        The copy is one consistent snapshot, taken with SQLite's online backup while widgets may
+        go on writing. It is also the rescue of a store whose file was deleted while open: the
+        open connection still holds every judgement saved before, and the copy keeps them
+        (``open_store(copy)`` then labels on). ``":memory:"`` stores can be kept this way too.
+
+        Parameters
+        ----------
+        path
+            The new file; it must not exist yet (nothing is overwritten), in an existing folder.
+        """
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"backup path must be a file path, got {type(path).__name__} {path!r}")
+        target = os.path.abspath(os.path.expanduser(os.fspath(path)))
+        if os.fspath(path) in (":memory:", ""):
+            raise StoreError(f"backup path must name a file, got {os.fspath(path)!r}")
+        if os.path.lexists(target):
+            raise StoreError(
+                f"cannot back up store {self.path!r} to {target!r}: a file is already there, and "
+                "a backup never overwrites one; pass a new path"
+            )
+        check_folder(target)
+        with self._lock:
+            source = self._connection()
+            copy = sqlite3.connect(target)
+            try:
+                source.backup(copy)
+                copy.execute("PRAGMA journal_mode = WAL")  # as a store the widgets open
+            except BaseException:
+                copy.close()
+                with suppress(OSError):
+                    os.remove(target)
+                raise
+            copy.close()
+        return target
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
