@@ -618,6 +618,17 @@ def test_import_labels_refuses_values_it_stored_wrongly(
     assert store.last_event_id() == 0
 
 
+def test_import_labels_float_annotators_are_named_as_annotators(store: Store) -> None:
+    # the message spoke of read_qrels and run ids
+    with pytest.raises(
+        StoreError,
+        match=r"annotator holds floats that are whole numbers \(7.0, 8.0\): as text they would "
+        r"be stored as '7.0', '8.0', which match no annotator '7' a widget writes",
+    ):
+        store.import_labels(_QRELS.assign(annotator=[7.0, 8.0]))
+    assert store.last_event_id() == 0
+
+
 def test_import_labels_best_false_or_null_is_a_grade_without_a_best_pick(store: Store) -> None:
     assert store.import_labels(_QRELS.assign(best=[False, None]), annotator="a") == 2
     labels = store.labels()
@@ -635,7 +646,14 @@ def test_import_labels_flags_lists_and_spaces_are_the_flags_a_grid_sees(
     # a list was stored as "['dissonant']" and "a, b" kept the space
     assert store.labels()["flags"].tolist() == ["dissonant", "dissonant,too-dark"]
     store.append(
-        [{**grade("q1", "d3", 1), "annotator": "ana", "flags": "dissonant , broken-media,"}]
+        [
+            {
+                **grade("q1", "d3", 1),
+                "relevance": None,  # a broken file has no grade (test_append_refuses_broken...)
+                "annotator": "ana",
+                "flags": "dissonant , broken-media,",
+            }
+        ]
     )
     assert store.labels()["flags"].tolist()[-1] == "dissonant,broken-media"
     queries = pd.DataFrame({"query_id": ["q1"], "text": ["a query"]})
@@ -657,6 +675,25 @@ def test_import_labels_takes_flags_as_arrow_lists(store: Store) -> None:
     )
     assert store.import_labels(_QRELS.assign(flags=flags), annotator="ana") == 2
     assert store.labels()["flags"].tolist() == ["dissonant", "dissonant,too-dark"]
+
+
+@pytest.mark.parametrize("value", [{"relevance": 2}, {"magnitude": 0.5}])
+def test_append_refuses_broken_media_with_a_grade(store: Store, value: dict) -> None:
+    # the low-level API stored both; the grid and import_labels never do
+    event = {**grade("q1", "d1", 0), **value, "flags": ["dissonant", "broken-media"]}
+    if "magnitude" in value:
+        del event["relevance"]
+    column = next(iter(value))
+    with pytest.raises(
+        StoreError,
+        match=rf"flag 'broken-media' in event 1 comes with {column} .*Append the flag without",
+    ):
+        store.append([grade("q1", "d2", 1), event])
+    assert store.labels().empty  # the batch is one transaction: nothing of it was stored
+    flagged = {**grade("q1", "d1", 0), "relevance": None, "flags": "broken-media"}
+    store.append([flagged])
+    row = store.labels().iloc[0]
+    assert pd.isna(row["relevance"]) and row["flags"] == "broken-media"
 
 
 def test_import_labels_refuses_broken_media_on_a_graded_row(store: Store) -> None:

@@ -16,6 +16,9 @@ from ..rubric import Flag
 from ..scale import Scale
 from ._errors import StoreError
 from ._validate import (
+    BROKEN as _BROKEN,
+)
+from ._validate import (
     TIME_RANGE,
     as_python,
     check_name,
@@ -29,7 +32,6 @@ __all__ = ["import_columns", "not_text", "query_order"]
 
 _REQUIRED = ("query_id", "item_id", "relevance")
 # the flag of a candidate whose media does not load: the grid stores it without a grade
-_BROKEN = "broken-media"
 _OPTIONAL = ("annotator", "best", "note", "flags", "created_at")
 
 
@@ -84,10 +86,15 @@ def _check_float_ids(df: pd.DataFrame, col: str) -> None:
         return  # ids such as 1.5: their text is what they look like
     shown = numbers[whole].unique()
     as_text = ", ".join(repr(str(v)) for v in shown[:_SHOWN])
+    unmatched = (
+        f"no id '{int(shown[0])}' as read_qrels, read_run or a column of str give it"
+        if col in ("query_id", "item_id")
+        else f"no {col} '{int(shown[0])}' a widget writes (e.g. {col}='{int(shown[0])}')"
+    )
     raise StoreError(
         f"{col} holds floats that are whole numbers ({_examples(shown)}): as text they would be "
-        f"stored as {as_text}, which match no id '{int(shown[0])}' as read_qrels, read_run or "
-        f"a column of str give it; convert the column first, e.g. df[{col!r}] = "
+        f"stored as {as_text}, which match {unmatched}; convert the column first, e.g. "
+        f"df[{col!r}] = "
         f"df[{col!r}].astype('Int64').astype(str) (or .astype(str) if {str(shown[0])!r} is "
         "meant); nothing was imported"
     )

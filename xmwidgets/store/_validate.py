@@ -198,6 +198,8 @@ _ENUMS = {
     "role": (ROLES, "leave role out for an annotator's own judgement"),
 }
 # value columns that belong to some tasks only: column -> those tasks
+BROKEN = "broken-media"  # the flag of a candidate whose media did not load
+
 _TASK_COLUMNS = {
     "other_id": ("pair",),
     "choice": ("pair",),
@@ -265,6 +267,14 @@ def normalize_event(event: Mapping[str, Any], position: int) -> dict[str, Any]:
         if row["task"] not in TASKS:
             raise StoreError(
                 f"unknown task {row['task']!r} {where}: the tasks are {', '.join(TASKS)}"
+            )
+        graded = [col for col in ("relevance", "magnitude") if col in row]
+        if graded and BROKEN in flag_names(row.get("flags")):
+            # the widgets and import_labels never store it: a broken file was not judged
+            raise StoreError(
+                f"flag {BROKEN!r} {where} comes with {graded[0]} {row[graded[0]]!r}: a candidate "
+                "whose media is broken was not judged, so it has no grade. Append the flag "
+                f"without {graded[0]} (a flag event), or the {graded[0]} without the flag"
             )
         for col, tasks in _TASK_COLUMNS.items():
             if col in row and row["task"] not in tasks:
