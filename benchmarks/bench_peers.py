@@ -1217,7 +1217,8 @@ def main() -> None:
         metavar="DIR",
         help="record a Chromium trace of each timed window of the grid and print the renderer "
         "main thread's time by trace event (Layout, Paint, FunctionCall...; slows it a little); "
-        "with DIR, save each trace there (trace-<task>-<tool>-<how>-<run>.json, for DevTools)",
+        "with DIR, save each trace there (trace-<task>-<tool>-<how>-<run>.json, for DevTools, "
+        "with invalidation tracking: each Layout names the nodes that made it needed)",
     )
     parser.add_argument(
         "--baseline",
