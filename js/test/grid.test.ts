@@ -462,6 +462,20 @@ describe("pages and prefetch", () => {
     expect(asked.has(26)).toBe(false);
   });
 
+  it("asks for each page once on a walk through queries of one candidate", () => {
+    // the page asked for at the far end of the window was the farthest from the current query,
+    // so it was dropped as it arrived and asked for again at every n (102 page messages for 40)
+    const { model, press } = setup({ n_queries: 40 });
+    model.servePages((index) => ({ page: textPage(index, 1) }));
+    for (let step = 1; step < 40; step += 1) {
+      press("n");
+      model.servePages((index) => ({ page: textPage(index, 1) }));
+    }
+    const indices = model.sentOf("page").map((m) => m.index);
+    expect(indices.length).toBe(40);
+    expect(new Set(indices).size).toBe(40);
+  });
+
   it("keeps optimistic state across navigation, and acks for pages off screen update them", () => {
     const { model, press, tiles } = ready();
     press("3");

@@ -25,6 +25,8 @@ export function pagesAhead(candidates: number): number {
 export function prefetchAround(cache: PageCache, index: number, nQueries: number, candidates: number): void {
   const ahead = pagesAhead(candidates);
   cache.capacity = Math.max(cache.capacity, ahead + PREFETCH_BEHIND + 3);
+  cache.ahead = ahead;
+  cache.behind = PREFETCH_BEHIND;
   for (let step = 1; step <= ahead; step += 1) cache.request(index + step, nQueries);
   for (let behind = 1; behind <= PREFETCH_BEHIND; behind += 1) cache.request(index - behind, nQueries);
 }

@@ -59,6 +59,14 @@ export class PageCache {
   private readonly preload: boolean;
   /** The query on screen: kept, and the centre from which distance decides what to drop. */
   current = 0;
+  /**
+   * The window the shell prefetches, `behind` pages before `current` and `ahead` after it: pages
+   * outside it are dropped first. Farthest-first alone dropped the page just asked for at the far
+   * end of the window (farther than the pages left behind), so it was asked for again at every `n`:
+   * 40 queries of one candidate cost 102 page messages instead of 40.
+   */
+  ahead = 0;
+  behind = 0;
 
   constructor(
     private readonly send: (message: BrowserMessage) => void,
@@ -141,15 +149,19 @@ export class PageCache {
     return entry;
   }
 
-  /** Drop pages beyond capacity, farthest from the current query first. */
+  /** How soon page `index` may be dropped: outside the prefetch window first, then farthest first. */
+  private dropOrder(index: number): number {
+    const outside = index < this.current - this.behind || index > this.current + this.ahead;
+    return (outside ? Number.MAX_SAFE_INTEGER / 2 : 0) + Math.abs(index - this.current);
+  }
+
+  /** Drop pages beyond capacity: those outside the prefetch window first, farthest first. */
   private evict(): void {
     while (this.pages.size > this.capacity) {
       let farthest: number | null = null;
       for (const index of this.pages.keys()) {
         if (index === this.current) continue;
-        if (farthest === null || Math.abs(index - this.current) > Math.abs(farthest - this.current)) {
-          farthest = index;
-        }
+        if (farthest === null || this.dropOrder(index) > this.dropOrder(farthest)) farthest = index;
       }
       if (farthest === null) return;
       const dropped = this.pages.get(farthest);
