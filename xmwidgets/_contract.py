@@ -7,6 +7,7 @@ read them, the analysis functions accept frames with (a subset of) these columns
 from __future__ import annotations
 
 __all__ = [
+    "BROKEN",
     "CHOICES",
     "EVENT_COLUMNS",
     "LABEL_COLUMNS",
@@ -21,6 +22,10 @@ TASKS = ("grade", "pick", "pair", "rank", "segment")
 # values of the `choice` column (pair task) and of the `role` column
 CHOICES = ("a", "b", "tie", "both-bad")
 ROLES = ("annotator", "adjudicator")
+
+# the flag of a candidate whose media did not load or play: it cannot be judged, so it is stored
+# without a grade, counts as handled and stays out of the relevance judgements (every task)
+BROKEN = "broken-media"
 
 # column -> pandas dtype of the events frame (append-only log; one row per judgement act)
 EVENT_COLUMNS: dict[str, str] = {

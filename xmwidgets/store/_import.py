@@ -16,9 +16,7 @@ from ..rubric import Flag
 from ..scale import Scale
 from ._errors import StoreError
 from ._validate import (
-    BROKEN as _BROKEN,
-)
-from ._validate import (
+    BROKEN,
     TIME_RANGE,
     as_python,
     check_name,
@@ -31,7 +29,6 @@ from ._validate import (
 __all__ = ["import_columns", "not_text", "query_order"]
 
 _REQUIRED = ("query_id", "item_id", "relevance")
-# the flag of a candidate whose media does not load: the grid stores it without a grade
 _OPTIONAL = ("annotator", "best", "note", "flags", "created_at")
 
 
@@ -287,7 +284,7 @@ def _flags(df: pd.DataFrame, order: np.ndarray | None) -> np.ndarray:
     broken: list[int] = []
     for code, value in enumerate(uniques):
         names = flag_names(value)
-        if _BROKEN in names:
+        if BROKEN in names:
             broken.append(code)
         for name in names:
             try:
@@ -313,11 +310,11 @@ def _refuse_graded_broken(df: pd.DataFrame, broken: np.ndarray) -> None:
     pos = int(np.flatnonzero(broken)[0])
     query_id, item_id = df["query_id"].iloc[pos], df["item_id"].iloc[pos]
     raise StoreError(
-        f"flag {_BROKEN!r} on a graded row in {int(broken.sum())} row(s) (e.g. query "
+        f"flag {BROKEN!r} on a graded row in {int(broken.sum())} row(s) (e.g. query "
         f"{as_python(query_id)!r} item {as_python(item_id)!r}, {_row_name(df, pos)}): a candidate "
         "whose media does not load is handled without a grade, and stays out of the relevance "
         "judgements (the grid stores it so), while import_labels imports grades. Drop those rows "
-        f"(or the flag) and append the flags with store.append(...) (task='grade', flags='{_BROKEN}', "
+        f"(or the flag) and append the flags with store.append(...) (task='grade', flags='{BROKEN}', "
         "no relevance); nothing was imported"
     )
 

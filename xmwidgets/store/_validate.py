@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._contract import CHOICES, EVENT_COLUMNS, ROLES, TASKS
+from .._contract import BROKEN, CHOICES, EVENT_COLUMNS, ROLES, TASKS
 from ._errors import StoreError
 
 __all__ = [
@@ -198,8 +198,6 @@ _ENUMS = {
     "role": (ROLES, "leave role out for an annotator's own judgement"),
 }
 # value columns that belong to some tasks only: column -> those tasks
-BROKEN = "broken-media"  # the flag of a candidate whose media did not load
-
 _TASK_COLUMNS = {
     "other_id": ("pair",),
     "choice": ("pair",),

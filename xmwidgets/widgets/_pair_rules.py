@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from .._contract import BROKEN
 from ._input import (
     Action,
     BrowserInputError,
@@ -45,7 +46,6 @@ from ._rules import Applied, QueryState, Rules
 
 __all__ = ["BROKEN", "PAIR_OPS", "PairRules", "PairState", "parse_pair_action"]
 
-BROKEN = "broken-media"
 PAIR_OPS = ("choice", "flag", "undo")
 
 _SIDE_WORDS = {

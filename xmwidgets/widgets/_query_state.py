@@ -16,6 +16,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .._contract import BROKEN
+
 __all__ = [
     "BROKEN",
     "QUERY",
@@ -27,8 +29,6 @@ __all__ = [
     "first_not_done",
 ]
 
-# the flag every task with media accepts: the media did not play, so the candidate cannot be judged
-BROKEN = "broken-media"
 # the key under which a query's own state (its flags and note) is kept in QueryState.pairs: no item
 # id is empty, and keeping it there gives it undo, rollback and "touched" like any pair
 QUERY = ""
