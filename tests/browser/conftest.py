@@ -193,3 +193,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("browser") and not item.get_closest_marker("flaky"):
             item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=2))
+
+
+# ---- why a test was re-run: pytest-rerunfailures' summary names it, not the failure it retried
+_RERUNS: list[tuple[str, str]] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.outcome == "rerun":
+        crash = getattr(report.longrepr, "reprcrash", None)
+        why = crash.message if crash is not None else str(report.longrepr)
+        _RERUNS.append((report.nodeid, why.strip()[-2000:]))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _RERUNS:
+        terminalreporter.section("browser tests re-run, and the failure each first had")
+        for nodeid, why in _RERUNS:
+            terminalreporter.write_line(f"{nodeid}: {why}")
