@@ -216,6 +216,31 @@ describe("keys typed while a page loads", () => {
     expect(model.actions("grade").map((a) => a.item_id)).toEqual(["q1-d0"]);
   });
 
+  it("moves applied from the type-ahead while the go-to box is open do not take its focus", () => {
+    // l and End typed before g, applied when their page came: a move focused its tile at once, so
+    // the digits typed after went to the grid as grades and Enter went to the next query (seen at
+    // machine speed in JupyterLab, 1 run in 8 on a loaded machine)
+    const { model, press, root } = setup({ n_queries: 40 });
+    model.servePages(undefined, (index) => index === 0);
+    root.focus();
+    press("n"); // query 1 loading
+    press("l");
+    press("End");
+    press("Home");
+    press("g");
+    const input = root.querySelector<HTMLInputElement>(".xmw-goto-input")!;
+    expect(document.activeElement).toBe(input);
+    model.servePages(undefined, (index) => index === 1); // the moves are applied on query 1
+    expect(document.activeElement).toBe(input);
+    input.value = "28";
+    key(input, "Enter");
+    model.servePages();
+    expect(model.get("query_index")).toBe(27);
+    expect(root.contains(document.activeElement)).toBe(true); // the grid takes keys again
+    model.ackAll();
+    expect(model.actions("grade")).toEqual([]);
+  });
+
   it("prefetches the next pages and the previous one", () => {
     const { model, press } = ready({ query_index: 4, n_queries: 40 });
     // ready() served the first pages (6 candidates each): 6 ahead from then on

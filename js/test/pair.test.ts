@@ -294,6 +294,24 @@ describe("the pair on screen", () => {
     expect(model.get("query_index")).toBe(3);
   });
 
+  it("a move applied from the type-ahead while the go-to box is open does not take its focus", () => {
+    const grid = mountGrid({ scale: NO_LEVELS, n_queries: 40 }, { task: "pair" }, () => clock);
+    grid.model.servePages(
+      (i) => ({ page: pairPage(i) }),
+      (index) => index === 0,
+    );
+    grid.root.focus();
+    grid.press("n"); // pair 1 is loading
+    grid.press("l");
+    grid.press("g");
+    const input = grid.el.querySelector<HTMLInputElement>(".xmw-goto-input")!;
+    grid.model.servePages(
+      (i) => ({ page: pairPage(i) }),
+      (index) => index === 1,
+    );
+    expect(document.activeElement).toBe(input);
+  });
+
   it("an undo the kernel applied elsewhere goes to that pair", () => {
     const { model, press } = mount();
     press("z"); // this view has nothing to undo; the kernel undid a pair of an earlier view

@@ -92,6 +92,26 @@ describe("Ranking", () => {
   });
 });
 
+describe("ranker type-ahead", () => {
+  it("a move applied from the type-ahead while the go-to box is open does not take its focus", () => {
+    const grid = mountGrid({ n_queries: 40 }, { task: "rank" }, () => 1000);
+    grid.model.servePages(
+      (index) => ({ page: textPage(index) }),
+      (index) => index === 0,
+    );
+    grid.root.focus();
+    grid.press("n"); // query 1 is loading
+    grid.press("ArrowDown");
+    grid.press("g");
+    const input = grid.el.querySelector<HTMLInputElement>(".xmw-goto-input")!;
+    grid.model.servePages(
+      (index) => ({ page: textPage(index) }),
+      (index) => index === 1,
+    );
+    expect(document.activeElement).toBe(input);
+  });
+});
+
 describe("rank keys", () => {
   it("Shift carries the candidate the way the plain key moves the focus", () => {
     expect(rankKeys({ key: "ArrowDown", shiftKey: true })).toEqual({ type: "task", name: "carry", value: "down" });

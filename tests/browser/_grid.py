@@ -106,10 +106,32 @@ def grid_snapshot(page: Page) -> dict[str, Any] | None:
 
 
 def wait_tiles(page: Page, predicate_js: str, arg: Any = None, timeout_ms: float = 30_000) -> None:
-    """Wait until ``predicate_js``, a JS ``(snapshot, arg) => bool``, holds for the last grid."""
-    page.wait_for_function(
-        _WAIT, arg=[_SNAPSHOT, GRID_ROOT, predicate_js, arg], timeout=timeout_ms, polling=50
-    )
+    """Wait until ``predicate_js``, a JS ``(snapshot, arg) => bool``, holds for the last grid.
+
+    A timeout says what the grid showed then (query, loading text, notice, tiles' states), so a
+    failure in CI tells more than "Timeout 30000ms exceeded".
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(
+            _WAIT, arg=[_SNAPSHOT, GRID_ROOT, predicate_js, arg], timeout=timeout_ms, polling=50
+        )
+    except PlaywrightTimeout:
+        raise AssertionError(
+            f"timed out after {timeout_ms:g} ms waiting for {' '.join(predicate_js.split())} "
+            f"(arg {arg!r}); the grid showed: {_summary(grid_snapshot(page))}"
+        ) from None
+
+
+def _summary(snapshot: dict[str, Any] | None) -> str:
+    """The parts of a snapshot that say where a grid stands, short enough for a failure line."""
+    if snapshot is None:
+        return "no grid on the page"
+    keys = ("n_grids", "stale", "query_index", "position", "progress", "loading", "notice")
+    shown = {key: snapshot[key] for key in keys} | {"unsaved": snapshot["unsaved"]}
+    tiles = [(t["item_id"], t["relevance"], t["state"]) for t in snapshot["tiles"]]
+    return f"{shown}, tiles (item, relevance, state): {tiles}"
 
 
 def wait_grid(page: Page, query_index: int | None = None, timeout_ms: float = 120_000) -> None:

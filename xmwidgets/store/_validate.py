@@ -267,7 +267,7 @@ def normalize_event(event: Mapping[str, Any], position: int) -> dict[str, Any]:
                 f"unknown task {row['task']!r} {where}: the tasks are {', '.join(TASKS)}"
             )
         graded = [col for col in ("relevance", "magnitude") if col in row]
-        if graded and BROKEN in flag_names(row.get("flags")):
+        if graded and "flags" in row and BROKEN in flag_names(row["flags"]):
             # the widgets and import_labels never store it: a broken file was not judged
             raise StoreError(
                 f"flag {BROKEN!r} {where} comes with {graded[0]} {row[graded[0]]!r}: a candidate "

@@ -87,7 +87,9 @@ export function tileBodyParts<V extends object, M extends None, Blank extends st
     stateOf: (page: Page) => state.queries.get(page.query_id) ?? state.load(page),
     move(direction: Direction) {
       board.move(direction, ctx.fallbackColumns);
-      parts.focus(true, true);
+      // the DOM focus only from the grid itself: a move applied from the type-ahead must not take
+      // it from the go-to box or a note being typed (the digits would become grades)
+      parts.focus(ctx.hasFocus(), true);
     },
     none() {
       const none = shown()?.marks.none;

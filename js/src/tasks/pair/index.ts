@@ -156,7 +156,7 @@ export function pairBody(ctx: ShellContext): TaskBody {
         const side = SIDE_OF[action.direction];
         if (side !== undefined) {
           view.focusIndex = side;
-          body.focus(true, false);
+          body.focus(ctx.hasFocus(), false); // not from the go-to box (a move from the type-ahead)
         }
       } else if (action.type === "task" && action.name === "choose") choose(action.value as Side, started);
       else if (action.type === "task" && action.name === "clear") choose(null, started);

@@ -364,7 +364,7 @@ export function rankBody(ctx: ShellContext): TaskBody {
       return;
     }
     edit(view.draft.moveTo(at, Math.min(to, view.draft.size - 1)), itemId);
-    board.focus(board.focusIndex, true, false);
+    board.focus(board.focusIndex, ctx.hasFocus(), false); // a queued drop: not from the go-to box
   }
 
   function ack(message: Ack): void {
@@ -493,7 +493,7 @@ export function rankBody(ctx: ShellContext): TaskBody {
     perform(action, started) {
       if (action.type === "move") {
         board.move(action.direction, ctx.fallbackColumns);
-        body.focus(true, true);
+        body.focus(ctx.hasFocus(), true); // not from the go-to box (a move applied from the type-ahead)
       } else if (action.type === "task" && action.name === "drop") drop(String(action.value), action.index ?? 0);
       else if (action.type === "task") task(action.name, action.value, started);
       else if (action.type === "flag") toggleBroken(board.focusIndex, started);
