@@ -476,3 +476,40 @@ def test_backup_copies_a_consistent_store_and_never_overwrites(tmp_path: Path) -
     with pytest.raises(StoreError, match=r"is closed"):
         memory.backup(tmp_path / "closed.sqlite")
     assert not (tmp_path / "closed.sqlite").exists()
+
+
+_READ_IN_A_CHILD = """
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+print(con.execute("SELECT count(*) FROM events").fetchone()[0])
+con.close()
+"""
+
+
+def _count_in_another_process(path: Path) -> int:
+    out = subprocess.run(
+        [sys.executable, "-c", _READ_IN_A_CHILD, str(path)], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    return int(out.stdout)
+
+
+def test_a_second_open_keeps_the_first_connections_locks(tmp_path: Path) -> None:
+    # open_store read the file's header with open()/close(), which on POSIX drops every lock the
+    # process holds on the file, an open grid's too: the next process to open and close the store
+    # (sqlite3 in a shell) took it for unused and deleted its WAL, and every judgement written
+    # after went into the deleted file (the shell read 1 of 3, and a kill -9 lost the other 2)
+    path = tmp_path / "labels.sqlite"
+    writer = open_store(path)
+    try:
+        writer.append(grade("q1", "d1", 2))
+        with open_store(path) as second:  # what re-running the grid's cell does
+            assert len(second.labels()) == 1
+        assert _count_in_another_process(path) == 1
+        assert Path(f"{path}-wal").exists()  # the other process left the log to its owner
+        writer.append(grade("q2", "d1", 1))
+        writer.append(grade("q3", "d1", 0))
+        assert _count_in_another_process(path) == 3
+    finally:
+        writer.close()
+    assert _count_in_another_process(path) == 3

@@ -48,6 +48,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import urllib.parse
 import uuid
 
 from .._contract import EVENT_COLUMNS
@@ -68,7 +69,6 @@ __all__ = [
 # "xmwg" as a big-endian int32: written to the SQLite header so that the file identifies itself
 APPLICATION_ID = 0x786D7767
 SCHEMA_VERSION = 4
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def sql_type(dtype: str) -> str:
@@ -184,13 +184,34 @@ def check_file(path: str) -> None:
             f"{path!r} is not a regular file (a pipe, socket or device): pass the path of a "
             "store file, or a new file name to create one"
         )
-    with open(path, "rb") as fh:
-        head = fh.read(len(_SQLITE_MAGIC))
-    if head and head != _SQLITE_MAGIC:
+    if not _reads_as_sqlite(path):
         raise StoreError(
             f"file {path!r} is not an xmwidgets store (it is not an SQLite database); "
             "pass a new file name to create a store, or the path of an existing labels store"
         )
+
+
+def _reads_as_sqlite(path: str) -> bool:
+    """Whether SQLite reads ``path`` as a database (an empty file is one), asked of SQLite itself
+    on a read-only connection, which changes nothing in a foreign file.
+
+    Not with Python's ``open()``: on POSIX, closing any descriptor of a file drops every lock this
+    process holds on it, those of an open store's connection too. A second ``open_store`` of a file
+    a grid is writing did that, and the next process to open and close the file (``sqlite3`` in a
+    shell) took it for unused and deleted its WAL, with every judgement written after. SQLite keeps
+    the descriptors of its own connections to one file together, and closes none while another
+    connection of the process holds a lock.
+    """
+    uri = f"file:{urllib.parse.quote(os.path.abspath(path))}?mode=ro"
+    con = sqlite3.connect(uri, uri=True, timeout=0)  # busy: the store's own open waits and says
+    try:
+        con.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.DatabaseError as exc:
+        # locked, or a WAL whose -shm cannot be made: the store's own open says so
+        return getattr(exc, "sqlite_errorname", "") != "SQLITE_NOTADB"
+    finally:
+        con.close()
+    return True
 
 
 def identify(con: sqlite3.Connection, path: str) -> bool:
