@@ -202,6 +202,7 @@ def test_duplicate_column_names_are_a_clear_error() -> None:
     df = pd.DataFrame([["a", "red car", "blue car", "x.png"]],
                       columns=["item_id", "caption", "caption", "image"])  # fmt: skip
     with pytest.raises(
-        MediaError, match=r"column name\(s\) 'caption' appear more than once in items"
+        MediaError,
+        match=r"items has duplicate column name 'caption' \(columns: item_id, caption, caption, image\)",
     ):
         infer_roles(df, "item_id")

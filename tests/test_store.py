@@ -594,8 +594,9 @@ def test_import_labels_checks_its_arguments_as_a_widget_does(
             pd.DataFrame(
                 [["q1", "d1", 1, 2]], columns=["query_id", "item_id", "relevance", "relevance"]
             ),
-            r"the frame has duplicate column name\(s\) 'relevance': each column needs its own "
-            r"name, e.g. df.loc\[:, ~df.columns.duplicated\(\)\] keeps the first",
+            r"the frame has duplicate column name 'relevance' \(columns: query_id, item_id, "
+            r"relevance, relevance\): each column needs its own name; rename them "
+            r"\(df.columns = \[...\]\) or keep the first \(df.loc\[:, ~df.columns.duplicated\(\)\]\)",
         ),
         # the grid shows a best pick only from a pick event: the best of a grade row was stored
         # and never shown (and two per query, or one on grade 0, were taken)

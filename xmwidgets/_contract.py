@@ -14,6 +14,7 @@ __all__ = [
     "LABEL_KEY",
     "ROLES",
     "TASKS",
+    "repeated_columns",
 ]
 
 # task names of label events
@@ -69,3 +70,19 @@ LABEL_KEY = (
 
 # columns of the labels view (store.labels()): the newest non-retracted event per LABEL_KEY
 LABEL_COLUMNS: dict[str, str] = {k: v for k, v in EVENT_COLUMNS.items() if k != "retracts"}
+
+
+def repeated_columns(frame: object, what: str, name: str) -> str | None:
+    """What is wrong when ``frame`` (called ``what``; a variable ``name`` in the fix) repeats a
+    column name, or None. Which of the columns a reader would get is pandas' choice, not the caller's:
+    every reader of the contract refuses such a frame, each with its own error type."""
+    columns = frame.columns  # type: ignore[attr-defined]
+    repeated = list(dict.fromkeys(columns[columns.duplicated()]))
+    if not repeated:
+        return None
+    return (
+        f"{what} has duplicate column name{'s' if len(repeated) > 1 else ''} "
+        f"{', '.join(repr(c) for c in repeated)} (columns: {', '.join(map(str, columns))}): each "
+        f"column needs its own name; rename them ({name}.columns = [...]) or keep the first "
+        f"({name}.loc[:, ~{name}.columns.duplicated()])"
+    )

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._contract import repeated_columns
 from ._sources import EXTENSIONS, kind_of_bytes, kind_of_location
 from ._types import KINDS, MediaError, is_null
 
@@ -99,14 +100,10 @@ def infer_roles(
     """
     if not isinstance(df, pd.DataFrame):
         raise MediaError(f"expected a pandas DataFrame, got {type(df).__name__}")
-    repeated = list(dict.fromkeys(df.columns[df.columns.duplicated()]))
-    if repeated:
-        frame = {"item_id": "items", "query_id": "queries"}.get(id_column, "the frame")
-        raise MediaError(
-            f"column name(s) {', '.join(repr(c) for c in repeated)} appear more than once in "
-            f"{frame} (columns: {', '.join(map(str, df.columns))}): each column needs its own name; "
-            "rename them (df.columns = [...]) or keep one (df.loc[:, ~df.columns.duplicated()])"
-        )
+    frame = {"item_id": "items", "query_id": "queries"}.get(id_column, "the frame")
+    problem = repeated_columns(df, frame, "df" if frame == "the frame" else frame)
+    if problem:
+        raise MediaError(problem)
     roles = dict(roles or {})
     for column, kind in roles.items():
         if kind not in _DROP and kind not in KINDS:

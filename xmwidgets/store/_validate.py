@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._contract import BROKEN, CHOICES, EVENT_COLUMNS, ROLES, TASKS
+from .._contract import BROKEN, CHOICES, EVENT_COLUMNS, ROLES, TASKS, repeated_columns
 from ._errors import StoreError
 
 __all__ = [
@@ -297,13 +297,9 @@ def normalize_event(event: Mapping[str, Any], position: int) -> dict[str, Any]:
 def refuse_duplicate_columns(frame: pd.DataFrame, what: str, name: str) -> None:
     """A StoreError when ``frame`` (called ``what``, a variable ``name`` in the fix) repeats a
     column name: which one it would read is pandas' choice, not the caller's."""
-    duplicated = frame.columns[frame.columns.duplicated()]
-    if len(duplicated):
-        raise StoreError(
-            f"{what} has duplicate column name(s) "
-            f"{', '.join(repr(c) for c in dict.fromkeys(duplicated))}: each column needs its "
-            f"own name, e.g. {name}.loc[:, ~{name}.columns.duplicated()] keeps the first"
-        )
+    problem = repeated_columns(frame, what, name)
+    if problem:
+        raise StoreError(problem)
 
 
 def event_rows(events: Any) -> list[dict[str, Any]]:

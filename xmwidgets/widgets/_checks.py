@@ -11,6 +11,8 @@ import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from .._contract import repeated_columns
+
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
@@ -35,13 +37,9 @@ def _as_frame(df: object, name: str) -> pd.DataFrame:
 
     if not isinstance(df, pd.DataFrame):
         raise InputError(f"{name} must be a pandas DataFrame, got {type(df).__name__}")
-    duplicated = df.columns[df.columns.duplicated()]
-    if len(duplicated):
-        raise InputError(
-            f"{name} has duplicate column name{'s' if len(duplicated) > 1 else ''} "
-            f"{', '.join(repr(c) for c in dict.fromkeys(duplicated))}: each column needs its own "
-            f"name, e.g. {name}.loc[:, ~{name}.columns.duplicated()] keeps the first"
-        )
+    problem = repeated_columns(df, name, name)
+    if problem:
+        raise InputError(problem)
     return df
 
 
