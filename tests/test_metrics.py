@@ -271,6 +271,30 @@ def test_input_errors_name_the_problem() -> None:
         xm.evaluate(QRELS_LABELS, _run([("q1", "a", 1.0)]), annotator="nobody")
 
 
+@pytest.mark.parametrize(
+    ("grades", "message"),
+    [
+        # 2**62 crashed the process inside pytrec_eval (a counter per level), 2**32 + 1 scored
+        # nDCG 0.0 with mAP@R 1.0, 2**31 - 1 took 62 s and 16.9 GB
+        ([2**62, 0], r"relevance 4611686018427387904 is not a grade of a scale: grades go from "),
+        ([2**32 + 1, 0], r"relevance 4294967297 is not a grade"),
+        ([0, -(2**31)], r"relevance -2147483648 is not a grade"),
+        # a 'best' column given as relevance was scored as grades 1 and 0
+        ([True, False], r"relevance holds True/False, not grades"),
+        (pd.array([True, None], dtype="boolean"), r"relevance holds True/False, not grades"),
+    ],
+)
+def test_grades_trec_eval_cannot_hold_are_refused(grades: object, message: str) -> None:
+    labels = pd.DataFrame({"query_id": "1", "item_id": ["a", "b"], "relevance": grades})
+    run = _run([("1", "a", 0.9), ("1", "b", 0.1)])
+    with pytest.raises(ValueError, match=message):
+        xm.evaluate(labels, run, ["nDCG@10"])
+    with pytest.raises(ValueError, match=message):
+        xm.agreement(pd.concat([labels.assign(annotator=a) for a in ("ann", "ben")]))
+    big = labels.assign(relevance=[1_000_000, 0])  # the largest grade taken
+    assert xm.evaluate(big, run, ["nDCG@10"])["value"].tolist() == [1.0]
+
+
 # ---------------------------------------------------------------- mAP@R, hand-worked
 
 
