@@ -178,6 +178,17 @@ def test_one_word_categories_are_metadata_not_text() -> None:
     }
 
 
+@pytest.mark.parametrize("dtype", ["string", "string[pyarrow]"])
+def test_a_missing_cell_of_a_string_column_is_no_error(dtype: str) -> None:
+    # TypeError: boolean value of NA is ambiguous, in every widget's constructor, e.g. after
+    # read_jsonl(...).convert_dtypes()
+    df = pd.DataFrame(
+        {"item_id": ["a", "b", "c"], "text": pd.array([None, "a dog", "img/x.png"], dtype=dtype)}
+    )
+    with pytest.warns(UserWarning, match=r"1 of its 3 values looks like media paths"):
+        assert infer_roles(df, "item_id") == {"text": "text"}
+
+
 def test_image_paths_hidden_in_a_caption_column_are_named_in_a_warning() -> None:
     captions = [f"a photo of thing {k} on a table" for k in range(1000)]
     captions[3], captions[501] = "img/dog.png", "images/cat.JPG"

@@ -250,8 +250,8 @@ def _warn_hidden_paths(series: pd.Series, name: str, id_column: str) -> None:
     except AttributeError:  # an object column without a single string (bytes, arrays)
         return
     endings = tuple(EXTENSIONS) + tuple(e.upper() for e in EXTENSIONS)
-    ends = text.str.endswith(endings).to_numpy(dtype=object)
-    hit = np.flatnonzero(ends == True)  # noqa: E712 (NaN for non-strings)
+    # NaN for a non-string of an object column, <NA> for a missing cell of a string column
+    hit = np.flatnonzero(text.str.endswith(endings).eq(True).to_numpy(dtype=bool, na_value=False))
     # a caption may end in "cat.jpg" too; a path has no blank inside
     found = text.iloc[hit]
     found = found[~found.str.contains(r"\s", regex=True).astype(bool)]
