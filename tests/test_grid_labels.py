@@ -6,6 +6,7 @@ import json
 import pathlib
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import pytest
 import traitlets
@@ -395,3 +396,42 @@ def test_a_long_session_leaves_compact_columns(built_bundle: pathlib.Path) -> No
             chunks = column.num_chunks if isinstance(column, pa.ChunkedArray) else 1
             assert chunks <= 17, (name, chunks)
         assert grid.labels["relevance"].tolist() == [k % 4 for k in range(n)]
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "message"),
+    [
+        # inf went to the browser as the string "inf": the page was not JSON
+        (
+            "score",
+            [np.inf, 0.1, 0.2, 0.3, 0.4, 0.5],
+            r"score must hold finite numbers .* row 0 has inf",
+        ),
+        ("score", [0.9, 0.1, -np.inf, 0.3, 0.4, 0.5], r"row 2 has -inf"),
+        # shown as "#1.5" and "#-3"
+        (
+            "rank",
+            [1, 1.5, 2, 3, 4, 5],
+            r"rank must hold whole numbers of at least 1 .* row 1 has 1.5",
+        ),
+        (
+            "rank",
+            [1, 2, -3, 3, 4, 5],
+            r"rank must hold whole numbers of at least 1 .* row 2 has -3",
+        ),
+        ("rank", [0, 2, 1, 3, 4, 5], r"row 0 has 0"),
+    ],
+)
+def test_scores_and_ranks_a_run_cannot_have_are_refused(
+    built_bundle: pathlib.Path, frames: Any, column: str, values: list, message: str
+) -> None:
+    queries, items, candidates = frames
+    with pytest.raises(InputError, match=message):
+        xm.RelevanceGrid(queries, items, candidates.assign(**{column: values}), store=":memory:")
+    # a missing score or rank is a source that gave none
+    gaps = candidates.assign(score=[0.9, np.nan, 0.1, 0.8, 0.7, 0.4], rank=[1, None, 2, 1, 2, 3])
+    grid = xm.RelevanceGrid(
+        queries, items, gaps, store=":memory:", annotator="ana", show_sources=True
+    )
+    page, _ = Browser(grid).page(0)
+    json.dumps(page, allow_nan=False)

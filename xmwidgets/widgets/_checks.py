@@ -264,17 +264,35 @@ def near_ids(
 
 def _numbers(series: pd.Series, column: str) -> pd.Series:
     """``series`` as numbers; a clear error naming the first value that is not one."""
+    import numpy as np
     import pandas as pd
 
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-        return series
-    numbers = pd.to_numeric(series, errors="coerce")
-    bad = numbers.isna() & series.notna()
-    if bad.any() or pd.api.types.is_bool_dtype(series):
-        row = series.index[bad][0] if bad.any() else series.index[0]
+        numbers = series
+    else:
+        numbers = pd.to_numeric(series, errors="coerce")
+        bad = numbers.isna() & series.notna()
+        if bad.any() or pd.api.types.is_bool_dtype(series):
+            row = series.index[bad][0] if bad.any() else series.index[0]
+            raise InputError(
+                f"candidates.{column} must hold numbers, but row {row!r} has {series[row]!r}: "
+                f"convert the column, e.g. pd.to_numeric(candidates[{column!r}])"
+            )
+    # a missing value is allowed (a source without scores); inf went to the browser as the
+    # string "inf" (not JSON), a rank of 1.5 or -3 was shown as such
+    values = numbers.to_numpy(dtype=float, na_value=np.nan)
+    if column == "rank":
+        wrong = ~np.isnan(values) & ((values < 1) | (values != np.floor(values)) | np.isinf(values))
+        want = "whole numbers of at least 1 (1 = the top of a run)"
+    else:
+        wrong = np.isinf(values)
+        want = "finite numbers (or missing)"
+    if wrong.any():
+        row = series.index[np.flatnonzero(wrong)[0]]
+        value = series[row]
         raise InputError(
-            f"candidates.{column} must hold numbers, but row {row!r} has {series[row]!r}: "
-            f"convert the column, e.g. pd.to_numeric(candidates[{column!r}])"
+            f"candidates.{column} must hold {want}, but row {row!r} has "
+            f"{value.item() if isinstance(value, np.generic) else value!r}: fix or drop that row"
         )
     return numbers
 
