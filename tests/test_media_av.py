@@ -147,6 +147,11 @@ def test_broken_audio_gives_reasons(tmp_path: Path) -> None:
     assert "soundfile:" in broken["detail"], "what the decoders said is kept as the detail"
     assert "sample rate" in render_cell(_tone(), "audio").part["error"]
     assert "positive" in render_cell((_tone(), -5), "audio").part["error"]
+    # was "cannot render this audio: OverflowError: integer 1000000000000 does not fit 'int'"
+    assert render_cell((_tone(), 10**12), "audio").part["error"].startswith(
+        "sample rate 1,000,000,000,000 Hz is higher than any audio plays at (at most 768,000 Hz)"
+    )
+    assert render_cell((_tone(), 768_000), "audio").part["kind"] == "audio"
     assert "audio has no samples" in render_cell((np.zeros(0), RATE), "audio").part["error"]
 
 
@@ -263,18 +268,6 @@ def test_a_file_of_the_wrong_kind_says_so_in_one_short_line(
         assert "PyAV" in part["detail"], part
 
 
-def test_waveform_of_a_float_wav_with_nan_and_inf_samples_is_finite(tmp_path: Path) -> None:
-    samples = _tone()
-    samples[100:200] = np.nan
-    samples[-10] = np.inf
-    path = tmp_path / "float.wav"
-    sf.write(path, samples, RATE, subtype="FLOAT")
-    rendered = render_cell(path, "audio")
-    assert rendered.part["kind"] == "audio"
-    peaks = _peaks(rendered)
-    assert np.isfinite(peaks).all() and peaks.max() == pytest.approx(1.0)
-
-
 @pytest.mark.parametrize(
     ("value", "says"),
     [
@@ -292,6 +285,25 @@ def test_an_audio_array_with_nan_gives_an_error_tile_not_silence(value, says) ->
     assert part["kind"] == "error" and part["original_kind"] == "audio" and part["column"] == "clip"
     assert part["error"].startswith(says), part["error"]
     assert "np.nan_to_num(array)" in part["error"]
+
+
+@pytest.mark.parametrize(("subtype", "decoded"), [("FLOAT", False), ("DOUBLE", True)])
+def test_a_float_wav_file_with_nan_gives_the_error_tile_an_array_gets(
+    tmp_path: Path, subtype: str, decoded: bool
+) -> None:
+    # the file was a silent, playable clip with a flat waveform (its NaN bytes sent as they were),
+    # while the same samples in an array got an error tile; DOUBLE is decoded before it is sent
+    samples = np.r_[_tone(0.1), np.nan, np.inf]
+    path = tmp_path / "broken.wav"
+    sf.write(path, samples, RATE, subtype=subtype)
+    part = render_cell(path, "audio", column="clip").part
+    assert part["kind"] == "error" and part["original_kind"] == "audio", part
+    assert part["error"].startswith(
+        "the audio file broken.wav holds NaN and infinite values (2 of 1602 values, the first "
+        "at sample 1600), which would play as silence: export the clip again from its source"
+    ), part["error"]
+    sf.write(path, samples[:-2], RATE, subtype=subtype)  # the same file without them plays
+    assert render_cell(path, "audio").part["kind"] == "audio"
 
 
 def test_size_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

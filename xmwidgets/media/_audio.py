@@ -44,13 +44,7 @@ def render_audio(value: Any, *, column: str, base_dir: Any) -> Rendered:
     """Render one audio cell. Raises ContentError with the reason when it cannot be shown."""
     arrays = _array_and_rate(value)
     if arrays is not None:
-        samples, sample_rate = arrays
-        # NaN would be played as silence: a broken array behind a tile that looks fine
-        at = "sample {0}" if samples.shape[1] == 1 else "sample {0}, channel {1}"
-        broken = non_finite(samples, "audio", at, "play as silence")
-        if broken:
-            raise broken
-        return _from_samples(samples, sample_rate, column)
+        return _from_samples(*arrays, column, "audio array")
     source, label = to_source(value, base_dir)
     wrong = plain_kind_error(source, label, "audio")
     if wrong:
@@ -64,22 +58,25 @@ def render_audio(value: Any, *, column: str, base_dir: Any) -> Rendered:
                 f"trim or re-encode it ({label})"
             )
         frames = -1
+        broken: ContentError | None = None
         try:
             with sf.SoundFile(_readable(source)) as fh:
                 frames = fh.frames
                 playable = frames > 0 and (fmt != "wav" or fh.subtype in _PLAYABLE_WAV)
                 if playable:
                     duration = frames / fh.samplerate
-                    peaks = _peaks_from_file(fh)
+                    peaks, broken = _peaks_from_file(fh, f"audio file {short_name(source, label)}")
                     extra = {"sample_rate": fh.samplerate, "channels": fh.channels}
         except Exception:
             playable = False  # e.g. an MP3 variant libsndfile does not read: decode below
         if frames == 0:
             raise ContentError(f"audio has no samples (0 frames): nothing to play ({label})")
+        if broken:
+            raise broken
         if playable:
             return _rendered(read_all(source), _NATIVE_MIME[fmt], duration, peaks, column, extra)
     samples, sample_rate = _decode(source, label)
-    return _from_samples(samples, sample_rate, column)
+    return _from_samples(samples, sample_rate, column, f"audio file {short_name(source, label)}")
 
 
 def waveform_peaks(samples: np.ndarray, bins: int = WAVEFORM_BINS) -> np.ndarray:
@@ -106,16 +103,30 @@ def _chunk_peaks(block: np.ndarray, hop: int) -> np.ndarray:
     return np.nan_to_num(peaks, nan=0.0, posinf=1.0)
 
 
-def _peaks_from_file(fh: sf.SoundFile, bins: int = WAVEFORM_BINS) -> np.ndarray:
-    if fh.frames <= 0:
-        return waveform_peaks(fh.read(dtype="float32", always_2d=True), bins)
+def _peaks_from_file(
+    fh: sf.SoundFile, what: str, bins: int = WAVEFORM_BINS
+) -> tuple[np.ndarray, ContentError | None]:
+    """The waveform of an open file, and the error when a float file holds NaN or infinity (it
+    would play as silence, as such an array would; files are at most ``MAX_AUDIO_BYTES``)."""
     hop = max(1, math.ceil(fh.frames / bins))
     blocksize = hop * max(1, _BLOCK_FRAMES // hop)  # whole chunks per block: chunks never straddle
-    parts = [
-        _chunk_peaks(block, hop)
-        for block in fh.blocks(blocksize=blocksize, dtype="float32", always_2d=True)
-    ]
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+    blocks = list(fh.blocks(blocksize=blocksize, dtype="float32", always_2d=True))
+    broken = None
+    if fh.subtype in ("FLOAT", "DOUBLE") and blocks:
+        broken = _non_finite_samples(np.concatenate(blocks), what)
+    peaks = [_chunk_peaks(block, hop) for block in blocks]
+    return (np.concatenate(peaks) if peaks else np.zeros(0, dtype=np.float32)), broken
+
+
+def _non_finite_samples(samples: np.ndarray, what: str) -> ContentError | None:
+    # NaN would be played as silence: a broken clip behind a tile that looks fine
+    at = "sample {0}" if samples.shape[1] == 1 else "sample {0}, channel {1}"
+    fix = (
+        "fix what made them, or replace them, e.g. np.nan_to_num(array)"
+        if what == "audio array"
+        else "export the clip again from its source"
+    )
+    return non_finite(samples, what, at, "play as silence", fix=fix)
 
 
 def _rendered(
@@ -136,9 +147,11 @@ def _rendered(
     return Rendered(part, [data, normalized.tobytes()])
 
 
-def _from_samples(samples: np.ndarray, sample_rate: int, column: str) -> Rendered:
+def _from_samples(samples: np.ndarray, sample_rate: int, column: str, what: str) -> Rendered:
+    broken = _non_finite_samples(samples, what)
+    if broken:
+        raise broken
     clipped = np.clip(samples, -1.0, 1.0)  # libsndfile wraps, not clips, on overflow
-    clipped[np.isnan(clipped)] = 0.0
     data, mime = _encode(clipped, sample_rate)
     extra = {"sample_rate": sample_rate, "channels": int(samples.shape[1])}
     return _rendered(data, mime, len(samples) / sample_rate, waveform_peaks(samples), column, extra)
@@ -188,9 +201,18 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
+# the highest rate audio hardware and browsers play (10**12 was an OverflowError on the tile)
+MAX_SAMPLE_RATE = 768_000
+
+
 def _as_rate(rate: Any) -> int:
     if not _is_number(rate) or not rate > 0 or rate != int(rate):
         raise ContentError(f"sample rate must be a positive whole number of Hz, got {rate!r}")
+    if rate > MAX_SAMPLE_RATE:
+        raise ContentError(
+            f"sample rate {int(rate):,} Hz is higher than any audio plays at (at most "
+            f"{MAX_SAMPLE_RATE:,} Hz): is it the number of samples?"
+        )
     return int(rate)
 
 

@@ -169,7 +169,7 @@ def _from_array(arr: np.ndarray) -> Image.Image:
         if not np.issubdtype(arr.dtype, np.number):
             raise ContentError(f"cannot show an array of dtype {arr.dtype} as an image")
         # a NaN would be drawn black (nan_to_num below): a broken array that looks like a photo
-        broken = non_finite(arr, "image", "row {0}, column {1}", "show as black")
+        broken = non_finite(arr, "image array", "row {0}, column {1}", "show as black")
         if broken:
             raise broken
         values = np.nan_to_num(arr.astype(np.float64))

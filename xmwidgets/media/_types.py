@@ -126,12 +126,20 @@ def is_null(value: Any) -> bool:
     return False
 
 
-def non_finite(array: Any, what: str, at: str, shown_as: str) -> ContentError | None:
+def non_finite(
+    array: Any,
+    what: str,
+    at: str,
+    shown_as: str,
+    *,
+    fix: str = "fix what made them, or replace them, e.g. np.nan_to_num(array)",
+) -> ContentError | None:
     """The error for an image or audio array that holds NaN or infinity, else None.
 
     NaN has no colour and no loudness: drawn as black or played as silence (``shown_as``), it
     would hide a broken array (a division by zero upstream) behind a tile that looks fine. ``at``
-    names the place of the first such value from its index (``"row {0}, column {1}"``).
+    names the place of the first such value from its index (``"row {0}, column {1}"``); ``what``
+    is what holds them (``"audio array"``), ``fix`` what to do.
     """
     import numpy as np
 
@@ -146,9 +154,7 @@ def non_finite(array: Any, what: str, at: str, shown_as: str) -> ContentError | 
     first = tuple(int(i) for i in np.argwhere(bad)[0])
     effect = f", which would {shown_as}" if nans else ""
     return ContentError(
-        f"the {what} array holds {holds} ({int(bad.sum())} of {array.size} values, the first at "
-        f"{at.format(*first)}){effect}: fix what made them, or replace them, e.g. "
-        "np.nan_to_num(array)",
-        f"{what} array of shape {array.shape}, dtype {array.dtype}: {nans} NaN, "
-        f"{infinite} infinite",
+        f"the {what} holds {holds} ({int(bad.sum())} of {array.size} values, the first at "
+        f"{at.format(*first)}){effect}: {fix}",
+        f"{what} of shape {array.shape}, dtype {array.dtype}: {nans} NaN, {infinite} infinite",
     )
