@@ -300,3 +300,35 @@ def test_a_nul_byte_in_a_line_is_refused_with_its_line_and_field(tmp_path):
     qrels.write_text("q1 0 d\x001 1\n")
     with pytest.raises(FormatError, match=r"line 1: a NUL byte .* in the docno 'd\\x001'"):
         read_qrels(qrels)
+
+
+def test_writers_refuse_what_their_readers_would_lose(tmp_path):
+    # write_qrels wrote "#1 0 a 2", a comment to trec_eval and read_qrels: every judgement lost;
+    # write_run wrote "inf", which read_run refuses
+    labels = pd.DataFrame({"query_id": ["#1", "#1"], "item_id": ["a", "b"], "relevance": [2, 0]})
+    with pytest.raises(ValueError, match=r"query_id '#1' starts with '#', so its lines would be"):
+        write_qrels(labels, tmp_path / "x.qrels")
+    run = labels.assign(score=[2.0, 1.0])
+    with pytest.raises(ValueError, match=r"cannot write a TREC run: query_id '#1' starts with"):
+        write_run(run, tmp_path / "x.run")
+    run = run.assign(query_id="q1", score=[float("inf"), 1.0])
+    with pytest.raises(ValueError, match=r"run has an infinite score \(inf\) for q1/a"):
+        write_run(run, tmp_path / "x.run")
+    assert not (tmp_path / "x.run").exists() and not (tmp_path / "x.qrels").exists()
+    # a '#' inside an id or in an item id is no comment: it reads back
+    kept = labels.assign(query_id="q#1", item_id=["#a", "b"])
+    assert read_qrels(write_qrels(kept, tmp_path / "x.qrels"))["item_id"].tolist() == ["#a", "b"]
+
+
+@pytest.mark.parametrize("number", ["1_000", "\u0663", "\uff10.\uff15", "1\u0660"])
+def test_numbers_trec_eval_reads_otherwise_are_refused(tmp_path, number):
+    # Python read 1_000 as 1000, Arabic-Indic 3 as 3, full-width 0.5 as 0.5; trec_eval's atof and
+    # atol read them as 1 or 0
+    run = tmp_path / "x.run"
+    run.write_text(f"q1 Q0 a 1 {number} tag\n", encoding="utf-8")
+    with pytest.raises(FormatError, match=r"score must be a number, got"):
+        read_run(run)
+    qrels = tmp_path / "x.qrels"
+    qrels.write_text(f"q1 0 a {number}\n", encoding="utf-8")
+    with pytest.raises(FormatError, match=r"relevance must be an integer, got"):
+        read_qrels(qrels)

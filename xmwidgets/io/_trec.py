@@ -13,6 +13,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ._errors import (
@@ -115,7 +116,9 @@ def _number(
     """
     where = f" in {_short(line)}" if line is not None else ""
     try:
-        value = kind(text)
+        # Python's int() and float() also take 1_000, Arabic-Indic and full-width digits, which
+        # trec_eval's atof / atol read as 1 or 0
+        value = kind(text) if text.isascii() and "_" not in text else None
     except ValueError:
         value = None
     if value is None or value != value:
@@ -186,6 +189,14 @@ _WHITESPACE = re.compile(r"\s")
 
 def _check_ids(values: list[str], column: str, fmt: str) -> None:
     """TREC files split on whitespace: an id containing a space would silently shift the fields."""
+    if column == "query_id":
+        # the first field of a line: trec_eval (and read_qrels / read_run) skip it as a comment
+        comment = next((v for v in values if v.startswith("#")), None)
+        if comment is not None:
+            raise ValueError(
+                f"cannot write {fmt}: query_id {comment!r} starts with '#', so its lines would be "
+                "read as comments (by trec_eval too) and lost; rename those queries first"
+            )
     # one search over all ids: NUL is no whitespace, so the joined text has some iff an id does
     if "" not in values and not _WHITESPACE.search("\x00".join(values)):
         return
@@ -340,6 +351,14 @@ def _scores(run: pd.DataFrame) -> list[float]:
     scores = run["score"].astype("float64")
     if scores.isna().any():
         raise ValueError("run has rows without a score; drop or fill them before writing")
+    infinite = np.isinf(scores.to_numpy())
+    if infinite.any():
+        row = run.iloc[int(np.flatnonzero(infinite)[0])]
+        raise ValueError(
+            f"run has an infinite score ({row['score']}) for {row['query_id']}/{row['item_id']}: "
+            "read_run and other readers refuse it; clip the scores first, e.g. "
+            "run.assign(score=run.score.clip(-1e300, 1e300))"
+        )
     return scores.tolist()
 
 
