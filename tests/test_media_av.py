@@ -148,8 +148,12 @@ def test_broken_audio_gives_reasons(tmp_path: Path) -> None:
     assert "sample rate" in render_cell(_tone(), "audio").part["error"]
     assert "positive" in render_cell((_tone(), -5), "audio").part["error"]
     # was "cannot render this audio: OverflowError: integer 1000000000000 does not fit 'int'"
-    assert render_cell((_tone(), 10**12), "audio").part["error"].startswith(
-        "sample rate 1,000,000,000,000 Hz is higher than any audio plays at (at most 768,000 Hz)"
+    assert (
+        render_cell((_tone(), 10**12), "audio")
+        .part["error"]
+        .startswith(
+            "sample rate 1,000,000,000,000 Hz is higher than any audio plays at (at most 768,000 Hz)"
+        )
     )
     assert render_cell((_tone(), 768_000), "audio").part["kind"] == "audio"
     assert "audio has no samples" in render_cell((np.zeros(0), RATE), "audio").part["error"]

@@ -513,3 +513,30 @@ def test_a_second_open_keeps_the_first_connections_locks(tmp_path: Path) -> None
     finally:
         writer.close()
     assert _count_in_another_process(path) == 3
+
+
+@pytest.mark.parametrize("path", [":memory", "memory:", "memory", ": memory :", "MEMORY"])
+def test_a_misspelt_memory_store_is_refused_and_creates_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    # ':memory' made files ':memory', ':memory-wal' and ':memory-shm' in the working directory
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(
+        StoreError, match=r"for a store in memory, for throwaway work, pass ':memory:'"
+    ):
+        open_store(path)
+    assert list(tmp_path.iterdir()) == []
+    with open_store(os.path.join(".", path)) as store:  # the file, asked for so
+        assert store.labels().empty
+    with open_store(":memory:") as store:
+        assert store.labels().empty
+
+
+def test_an_sqlite_uri_is_refused_naming_the_path(tmp_path: Path) -> None:
+    # was taken as a relative path: "its folder '<cwd>/file:<tmp>' does not exist"
+    uri = f"file:{tmp_path / 'labels.sqlite'}?mode=ro"
+    with pytest.raises(
+        StoreError,
+        match=rf"is an SQLite URI: pass the file's path itself \('{tmp_path}/labels.sqlite'\)",
+    ):
+        open_store(uri)

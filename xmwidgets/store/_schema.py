@@ -161,6 +161,19 @@ def check_file(path: str) -> None:
             f"the store path is empty ({path!r}): pass a file name such as 'labels.sqlite', a "
             "PostgreSQL URL, or ':memory:' for throwaway work"
         )
+    if path.startswith("file:"):
+        raise StoreError(
+            f"store path {path!r} is an SQLite URI: pass the file's path itself "
+            f"({path[5:].split('?')[0].removeprefix('//')!r}); a store opens read-only by itself "
+            "when it cannot be written"
+        )
+    if path.strip(": ").lower() == "memory" and not os.path.exists(path):
+        # ':memory' or 'memory' made a file of that name, with -wal and -shm beside it
+        raise StoreError(
+            f"store path {path!r} would create a file named so: for a store in memory, for "
+            "throwaway work, pass ':memory:' (with both colons); for a file of that name, "
+            f"pass {os.path.join('.', path)!r}"
+        )
     if path.endswith((os.sep, "/")):
         # SQLite would create a file named like the folder, which the same path cannot open again
         raise StoreError(
