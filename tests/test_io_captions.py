@@ -77,6 +77,13 @@ def test_coco_image_to_text_with_image_dir(coco_path, tmp_path):
     ("data", "message"),
     [
         ({"images": []}, "$: missing key 'annotations'"),
+        # another dataset's file, keyed by ids: every key was listed (10,628 characters for
+        # ECCV Caption's 1,332 keys, 689 KB for 100k)
+        (
+            {str(k): [k] for k in range(100_000)},
+            "$: missing key 'images', 'annotations'; expected keys images, annotations, got '0', "
+            "'1', '2', '3', '4', '5', '6', '7', ... (100,000 keys; is it the file this reader is for?)",
+        ),
         (
             {**COCO, "images": [*COCO["images"], {"id": 37777, "file_name": "x.jpg"}]},
             "$.images[2]: duplicate image id '37777' (first at $.images[1])",
@@ -100,6 +107,7 @@ def test_malformed_coco(tmp_path, data, message):
         load_coco_captions(path)
     assert str(info.value).startswith(str(path))
     assert message in str(info.value)
+    assert len(str(info.value)) < 400 + len(str(path))
 
 
 KARPATHY = {

@@ -208,10 +208,14 @@ def _require_keys(path: PathLike, record: dict, keys: Sequence[str], where: str)
     """Raise when a JSON object lacks one of ``keys``."""
     missing = [k for k in keys if k not in record]
     if missing:
+        got = ", ".join(_short(str(k)) for k in list(record)[:8]) or "none"
+        if len(record) > 8:
+            # an object keyed by ids (another dataset's file) has thousands of keys
+            got += f", ... ({len(record):,} keys; is it the file this reader is for?)"
         raise FormatError(
             path,
             f"missing key {', '.join(map(repr, missing))}; expected keys {', '.join(keys)}, "
-            f"got {', '.join(map(str, record)) or 'none'}",
+            f"got {got}",
             where=where,
         )
 
