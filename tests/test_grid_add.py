@@ -93,6 +93,17 @@ def test_bad_added_candidates_are_refused_and_change_nothing(
     assert grid.progress["total"] == 6 and grid.n_queries == 3
 
 
+def test_an_empty_batch_adds_nothing(built_bundle: pathlib.Path, frames: Any) -> None:
+    # xm.discover returns an empty frame once every pair is judged: the loop the README shows
+    # (grid.add_candidates(xm.discover(...))) raised "candidates is empty" there
+    grid = _grid(frames)
+    empty = pd.DataFrame({"query_id": pd.Series(dtype=str), "item_id": pd.Series(dtype=str)})
+    assert grid.add_candidates(empty) == 0
+    assert grid.progress["total"] == 6 and grid.n_queries == 3
+    with pytest.raises(InputError, match=r"candidates is missing column"):
+        grid.add_candidates(pd.DataFrame({"query_id": []}))
+
+
 def test_pages_carry_the_concepts_their_query_mentions(
     built_bundle: pathlib.Path, frames: Any
 ) -> None:

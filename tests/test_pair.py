@@ -474,6 +474,7 @@ def test_add_pairs_numbers_new_pairs_after_the_others_and_skips_known_ones(
         {"query_id": ["q2", "q1", "q2"], "a": ["i1", "i2", "t1"], "b": ["t1", "i1", "i2"]}
     )
     assert judge.add_pairs(more) == 2  # (q1, i2, i1) is pair 1 the other way round
+    assert judge.add_pairs(more.iloc[:0]) == 0  # an empty batch adds nothing
     assert judge.pair_ids[-2:] == ["pair-4", "pair-5"] and judge.n_queries == 5
     assert judge.query_ids == ["q1", "q1", "q2", "q2", "q2"]
     assert judge.progress == {"judged": 1, "total": 5, "queries_done": 1, "n_queries": 5}

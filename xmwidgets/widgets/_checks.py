@@ -24,6 +24,7 @@ __all__ = [
     "check_records",
     "group_positions",
     "near_ids",
+    "nothing_to_add",
     "positions_in",
 ]
 
@@ -99,6 +100,14 @@ def _check_text(value: str, what: str) -> None:
             f"{what} {value!r} holds {value[exc.start : exc.end]!r}, a lone surrogate that is "
             "not valid Unicode text; fix the id (e.g. decode the source with errors='replace')"
         ) from None
+
+
+def nothing_to_add(df: object, name: str, columns: list[str]) -> bool:
+    """Whether ``df`` is a frame with ``columns`` and no row: nothing to add to a running widget
+    (``xm.discover`` returns one once every pair is judged), where a widget to build needs rows."""
+    frame = _as_frame(df, name)
+    require_columns(frame, name, columns)
+    return not len(frame)
 
 
 def require_columns(df: pd.DataFrame, name: str, columns: list[str]) -> None:

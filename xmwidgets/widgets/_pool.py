@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ._checks import check_candidates, group_positions
+from ._checks import check_candidates, group_positions, nothing_to_add
 from ._query_state import QueryState
 from ._state_lock import state_locked
 
@@ -100,8 +100,10 @@ class CandidatePool:
         ----------
         candidates : DataFrame
             ``query_id, item_id`` plus optional ``source, score, rank``, as for the constructor;
-            every id must be in the widget's queries and items.
+            every id must be in the widget's queries and items; an empty one adds nothing.
         """
+        if nothing_to_add(candidates, "candidates", ["query_id", "item_id"]):
+            return 0
         queries, items = self._records
         new, query_positions, item_positions = check_candidates(candidates, queries, items)
         codes = query_positions * max(len(items), 1) + item_positions

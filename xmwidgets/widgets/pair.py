@@ -22,7 +22,7 @@ import traitlets
 from ..scale import TREC_SCALE, Scale
 from ..store import Store
 from ._base import TaskWidget
-from ._checks import check_records
+from ._checks import check_records, nothing_to_add
 from ._input import Action
 from ._live_labels import Row
 from ._pair_frames import check_pairs
@@ -194,8 +194,10 @@ max_px, concepts
         ----------
         pairs : DataFrame
             ``query_id, a, b`` (optional ``source``); every id must be in the widget's queries
-            and items.
+            and items; an empty one adds nothing.
         """
+        if nothing_to_add(pairs, "pairs", ["query_id", "a", "b"]):
+            return 0
         old_slots, items = self._records
         new = self._slots.unknown(check_pairs(pairs, self._real_queries, items))
         if not len(new):
