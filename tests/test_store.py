@@ -503,6 +503,17 @@ def test_import_labels(store: Store) -> None:
             {"annotator": "a", "task": "ranking"},
             "unknown task 'ranking'",
         ),
+        # stored as a pick event with relevance 3 and no shown order: nothing read it
+        (
+            pd.DataFrame({"query_id": ["q"], "item_id": ["d"], "relevance": [3]}),
+            {"annotator": "a", "task": "pick"},
+            r"import_labels imports grades .*, not 'pick' events: .* store.append\(events\)",
+        ),
+        (
+            pd.DataFrame({"query_id": ["q"], "item_id": ["d"], "relevance": [3]}),
+            {"annotator": "a", "task": "pair"},
+            r"not 'pair' events: a pair event has fields of its own",
+        ),
     ],
 )
 def test_import_labels_errors(

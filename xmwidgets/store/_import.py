@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._contract import TASKS
 from ..rubric import Flag
 from ..scale import Scale
 from ._errors import StoreError
@@ -354,6 +355,20 @@ def check_options(annotator: object, campaign: object, guideline_version: object
                 f"{as_python(guideline_version)!r:.80}"
             )
         check_name(guideline_version, "guideline_version")
+
+
+def check_import_task(task: object) -> None:
+    """The ``task`` of ``import_labels``: a StoreError unless it is ``"grade"``."""
+    if task not in TASKS:
+        raise StoreError(f"unknown task {task!r}: the tasks are {', '.join(TASKS)}")
+    if task != "grade":
+        # rows of grades stored as picks, ranks or pairs: events no widget or analysis reads
+        raise StoreError(
+            f"import_labels imports grades (relevance per query and item), not {task!r} "
+            f"events: a {task} event has fields of its own (a pick its 'shown' order, a "
+            "pair its 'other_id' and 'choice', a rank its 'rank'); append those with "
+            "store.append(events)"
+        )
 
 
 def import_columns(

@@ -48,9 +48,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._contract import EVENT_COLUMNS, LABEL_COLUMNS, TASKS
+from .._contract import EVENT_COLUMNS, LABEL_COLUMNS
 from ._errors import StoreError
-from ._import import import_columns, not_text
+from ._import import check_import_task, import_columns, not_text
 from ._read import (
     _INT_NULL,
     ALWAYS_READ,
@@ -687,8 +687,7 @@ class PostgresStore(Store):
         guideline_version: str | Scale | None = None,
     ) -> int:
         """Bulk-load existing judgements with COPY, one event per row (see ``Store.import_labels``)."""
-        if task not in TASKS:
-            raise StoreError(f"unknown task {task!r}: the tasks are {', '.join(TASKS)}")
+        check_import_task(task)
         try:
             values, used = import_columns(
                 df, annotator=annotator, campaign=campaign, guideline_version=guideline_version

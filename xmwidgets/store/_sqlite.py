@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._contract import EVENT_COLUMNS, LABEL_COLUMNS, TASKS
+from .._contract import EVENT_COLUMNS, LABEL_COLUMNS
 from . import _kept_labels
 from ._errors import StoreError
 from ._files import (
@@ -31,7 +31,7 @@ from ._files import (
     damaged,
     read_only_reason,
 )
-from ._import import import_columns, not_text
+from ._import import check_import_task, import_columns, not_text
 from ._read import (
     ALWAYS_READ,
     CODED_COLUMNS,
@@ -394,8 +394,11 @@ class Store:
             its own (``task="pick"``, with the ``shown`` order), appended with :meth:`append`.
             Ids are stored as text (``astype(str)``); floats that are whole numbers are refused
             (they would be ``"1.0"``), and ids with spaces around them draw a warning.
-        annotator, campaign, task
+        annotator, campaign
             Values for every row: non-empty names.
+        task
+            ``"grade"``, the only task whose events are rows of this frame; events of the other
+            tasks are appended with :meth:`append`.
         guideline_version
             The guideline version of every row: a str such as ``"v1"``, or the rubric (a
             :class:`~xmwidgets.Scale`) the grades were made under, whose version is stored and
@@ -436,8 +439,7 @@ class Store:
         >>> store.import_labels(qrels, annotator="trec")
         2
         """
-        if task not in TASKS:
-            raise StoreError(f"unknown task {task!r}: the tasks are {', '.join(TASKS)}")
+        check_import_task(task)
         try:
             values, used = import_columns(
                 df, annotator=annotator, campaign=campaign, guideline_version=guideline_version
