@@ -286,6 +286,15 @@ def test_alpha_is_nan_without_variation() -> None:
     assert len(caught) == 1  # once, not per level of measurement
     assert np.isnan(report.alpha_ordinal) and report.disagreements.empty
     assert "α is undefined (NaN)" in report._repr_html_()
+    # Fleiss' kappa: statsmodels' own 'invalid value encountered in scalar divide' leaked out
+    import warnings
+
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        assert np.isnan(xm.fleiss_kappa(labels))
+    assert [str(w.message)[:60] for w in said] == [
+        "Fleiss' kappa is undefined (NaN): every judgement on the 2 u"
+    ]
 
 
 def test_report_html_shows_annotator_and_item_names_as_text() -> None:

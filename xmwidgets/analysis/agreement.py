@@ -170,16 +170,23 @@ def _alpha(counts: np.ndarray, domain: list[int], level: MeasurementLevel) -> fl
     )
 
 
-def _warn_if_undefined(alpha: float, counts: np.ndarray, domain: list[int]) -> None:
-    """Say why α is NaN: every pairable judgement has one level, so there is nothing to compare."""
+def _warn_if_undefined(
+    alpha: float,
+    counts: np.ndarray,
+    domain: list[int],
+    name: str = "Krippendorff's alpha",
+    short: str = "alpha",
+) -> None:
+    """Say why a coefficient is NaN: every pairable judgement has one level, so there is
+    nothing to compare."""
     if not np.isnan(alpha):
         return
     pairable = counts[counts.sum(axis=1) >= 2]
     used = [domain[i] for i in np.flatnonzero(pairable.sum(axis=0))]
     warnings.warn(
-        f"Krippendorff's alpha is undefined (NaN): every judgement on the {len(pairable)} "
+        f"{name} is undefined (NaN): every judgement on the {len(pairable)} "
         f"unit(s) judged more than once is level {used[0] if used else '?'}, so there is no "
-        "variation to measure agreement against (alpha compares observed with expected "
+        f"variation to measure agreement against ({short} compares observed with expected "
         "disagreement, and both are 0). The annotators agree on every such unit; report that "
         "raw agreement, or judge units whose grades vary",
         UserWarning,
@@ -308,6 +315,10 @@ def fleiss_kappa(labels: pd.DataFrame, *, scale: Any = None, value_domain: Any =
         )
     if values[0] < 2:
         raise ValueError("every unit has a single judgement: Fleiss' kappa needs at least two")
+    if np.count_nonzero(counts.sum(axis=0)) < 2:
+        # statsmodels divides 0 by 0 here, with a RuntimeWarning from its own code
+        _warn_if_undefined(float("nan"), counts, domain, "Fleiss' kappa", "kappa")
+        return float("nan")
     return float(_fleiss(counts, method="fleiss"))
 
 
