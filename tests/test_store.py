@@ -503,6 +503,21 @@ def test_import_labels(store: Store) -> None:
             {"annotator": "a", "task": "ranking"},
             "unknown task 'ranking'",
         ),
+        # pandas' bare "unhashable type: 'list'"
+        (
+            pd.DataFrame(
+                {"query_id": ["q"], "item_id": ["d"], "relevance": [1], "flags": [[["dissonant"]]]}
+            ),
+            {"annotator": "a"},
+            r"flags \[\['dissonant'\]\] in row 0: a cell holds flag names, as a list of str",
+        ),
+        (
+            pd.DataFrame(
+                {"query_id": ["q"], "item_id": ["d"], "relevance": [1], "flags": [{"a": 1}]}
+            ),
+            {"annotator": "a"},
+            r"flags \{'a': 1\} in row 0",
+        ),
         # stored as a pick event with relevance 3 and no shown order: nothing read it
         (
             pd.DataFrame({"query_id": ["q"], "item_id": ["d"], "relevance": [3]}),

@@ -7,6 +7,7 @@ tuple that ``executemany`` binds.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
@@ -279,6 +280,15 @@ def _flags(df: pd.DataFrame, order: np.ndarray | None) -> np.ndarray:
         tupled = np.empty(len(values), dtype=object)  # not np.array: equal tuples would make 2-D
         for at, value in enumerate(values):
             listed = isinstance(value, list | tuple | set | frozenset | np.ndarray)
+            inside = list(value) if listed else []
+            wrong = next((v for v in inside if not isinstance(v, str)), None)
+            if isinstance(value, dict) or (wrong is not None and not isinstance(wrong, Hashable)):
+                # a list of lists, or a dict: pandas' bare 'unhashable type' before
+                raise StoreError(
+                    f"flags {as_python(value)!r} in {_row_name(df, at)}: a cell holds flag names, "
+                    "as a list of str or one str of names separated by commas, e.g. "
+                    "['near-duplicate'] or 'near-duplicate,dissonant'"
+                ) from None
             tupled[at] = tuple(value) if listed else value
         codes, uniques = pd.factorize(tupled, use_na_sentinel=True)
     texts: list[str | None] = []
