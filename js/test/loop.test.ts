@@ -82,6 +82,18 @@ describe("judge batches and acks", () => {
     expect(notice().textContent).toBe("query 1 done (6/6) · n for next");
   });
 
+  it("an ack that comes after n no longer says n for next", () => {
+    // typed ahead: query 2 on screen, the notice of query 1 said "· n for next" (seen in NB 7)
+    const { model, press, notice } = ready({ n_queries: 4 });
+    press("3");
+    press("n");
+    model.servePages();
+    expect(model.get("query_index")).toBe(1);
+    const [first] = model.actions("grade");
+    model.ackNext({ notices: { [first.request_id]: "query 1 done (6/6) · n for next" } });
+    expect(notice().textContent).toBe("query 1 done (6/6)");
+  });
+
   it("a refused action is reverted on screen and its notice says why", () => {
     const { model, press, tiles, notice } = readyMedia({ advance_on_grade: false, scale: FLAGGED });
     press("2");
@@ -493,6 +505,16 @@ describe("batchNotice", () => {
     ]);
     expect(text).toBe("pair 5 saved: left better · all 6 pairs done · pair 6 saved: tie");
     expect(batchNotice(["", undefined])).toBe("");
+  });
+
+  it("says only the last of the moves a batch made", () => {
+    // four picks typed ahead said "on to query 5 (p to go back) · on to query 6 ... · on to query 7"
+    const text = batchNotice([
+      "query 4 done · on to query 5 (p to go back)",
+      "query 5 done · on to query 6 (p to go back)",
+      "query 6 done · on to query 7 (p to go back)",
+    ]);
+    expect(compactNotice(text)).toBe("3 queries done · on to query 7 (p to go back)");
   });
 });
 

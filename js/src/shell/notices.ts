@@ -24,7 +24,34 @@ import { QUERY_UNIT, type UnitNames } from "./header";
 export function batchNotice(texts: ReadonlyArray<string | null | undefined>): string {
   const parts = new Set<string>();
   for (const text of texts) for (const part of (text ?? "").split(" · ")) if (part.trim()) parts.add(part.trim());
+  // where the view went: only the last move is where it is ("on to query 5 · on to query 6 · on to
+  // query 7" after picks typed ahead)
+  const moves = [...parts].filter((part) => ON_TO.test(part));
+  for (const move of moves.slice(0, -1)) parts.delete(move);
   return [...parts].join(" · ");
+}
+
+const ON_TO = /^on to [a-z]+ \d+/;
+
+/**
+ * The notice of a batch's results, `shown` the id of the query on screen: of a result whose query
+ * the view has left, "n for next" no longer says what to do (query 3 is on screen while the ack of
+ * query 2 says "query 2 done · n for next"), so it is left out.
+ */
+export function resultsNotice(
+  results: ReadonlyArray<{ query_id: string; notice: string }>,
+  shown: string | null,
+): string {
+  return batchNotice(
+    results.map(({ query_id, notice }) =>
+      query_id === shown
+        ? notice
+        : notice
+            .split(" · ")
+            .filter((part) => part.trim() !== "n for next")
+            .join(" · "),
+    ),
+  );
 }
 
 const SEP = " · ";

@@ -6,7 +6,7 @@
  */
 
 import type { ActiveClock } from "../shell/activity";
-import { batchNotice } from "../shell/notices";
+import { resultsNotice } from "../shell/notices";
 import type { Ack, ShellContext } from "../shell/task";
 import { recordTiming } from "../shell/timing";
 import type { Change, OptimisticState } from "./optimistic";
@@ -21,6 +21,8 @@ export interface RoundTripView<M> {
   focusOn(itemId: string | null): void;
   /** Whether a notice that a query is done is shown as "done" (else "info"). */
   readonly doneNotices?: boolean;
+  /** The id of the query on screen (null while its page loads). */
+  shownQueryId(): string | null;
 }
 
 type Target = { query_id: string; item_id: string | null } | null;
@@ -72,7 +74,7 @@ export class RoundTrip<M> {
       if (undone.index !== ctx.current()) ctx.goTo(undone.index, item);
       else view.focusOn(undone.item_id);
     }
-    const notice = batchNotice(ours.map((result) => result.notice));
+    const notice = resultsNotice(ours, view.shownQueryId());
     if (notice) {
       const refused = ours.some((result) => result.status === "refused" && result.notice);
       const done = !!view.doneNotices && ours.some((result) => result.notice.includes(" done"));

@@ -46,6 +46,7 @@ export class Judge {
     this.trip = new RoundTrip(ctx, ctx.store, {
       changed: (changes) => ctx.changed(changes),
       focusOn: (itemId) => this.focusOn(itemId),
+      shownQueryId: () => ctx.view()?.query_id ?? null,
     });
     const at = (itemId: string): number => ctx.view()?.order.indexOf(itemId) ?? -1;
     const byHand = (itemId: string, then: (position: number) => void): void => {

@@ -10,7 +10,7 @@
 
 import type { RenderProps } from "@anywidget/types";
 import type { Action, Direction } from "../../shell/keyboard";
-import { batchNotice } from "../../shell/notices";
+import { resultsNotice } from "../../shell/notices";
 import type { CachedPage } from "../../shell/prefetch";
 import { BROKEN_MEDIA, type GridTraits, type JudgeAction } from "../../shell/protocol";
 import { type GridOptions, renderShell } from "../../shell/shell";
@@ -181,7 +181,7 @@ export function pairBody(ctx: ShellContext): TaskBody {
         // the kernel undid another pair than this view thought (another view, a restart): go there
         if (undone && undone.query_id !== guess && undone.index !== ctx.current()) ctx.goTo(undone.index, null);
       }
-      const notice = batchNotice(ours.map((result) => result.notice));
+      const notice = resultsNotice(ours, shown?.pair.id ?? null);
       if (notice) {
         const refused = ours.some((result) => result.status === "refused" && result.notice);
         ctx.notice(notice, refused ? "refused" : "info");

@@ -116,7 +116,12 @@ export function pickBody(ctx: ShellContext): TaskBody {
     body.focus(ctx.hasFocus(), true);
   }
 
-  const trip = new RoundTrip(ctx, state, { changed, focusOn, doneNotices: true });
+  const trip = new RoundTrip(ctx, state, {
+    changed,
+    focusOn,
+    doneNotices: true,
+    shownQueryId: () => view?.query_id ?? null,
+  });
 
   const handlers = {
     onPick: (itemId: string, rank: 1 | 2) => {
