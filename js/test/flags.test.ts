@@ -419,6 +419,37 @@ describe("the rubric panel", () => {
     expect(model.judges()).toEqual([]);
   });
 
+  it("opened, it comes into view; closed, the focused candidate comes back into view", async () => {
+    // 800x600: the panel opened above the tiles, 400-1700 px above the window, out of sight
+    const { press, el, tiles } = ready();
+    const scrolled: Element[] = [];
+    const spy = vi.spyOn(HTMLElement.prototype, "scrollIntoView").mockImplementation(function (this: HTMLElement) {
+      scrolled.push(this);
+    });
+    try {
+      press("End");
+      scrolled.length = 0;
+      press("r");
+      expect(scrolled).toContain(el.querySelector(".xmw-rubric-panel"));
+      scrolled.length = 0;
+      press("r");
+      await new Promise((resolve) => requestAnimationFrame(resolve)); // the scroll is the frame's
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(scrolled).toContain(tiles()[5]);
+      expect(document.activeElement).toBe(tiles()[5]);
+      // E then Esc: the box in the header had scrolled the view up to it; Esc left it there
+      press("E");
+      scrolled.length = 0;
+      key(el.querySelector<HTMLTextAreaElement>(".xmw-header .xmw-note-box textarea")!, "Escape");
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(scrolled).toContain(tiles()[5]);
+      expect(document.activeElement).toBe(tiles()[5]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it("shows title, version, description, each level with key, rule, definition, examples, and flags", () => {
     const panel = document.createElement("div");
     panel.append(...rubricPanel(MATCHING, FLAG_SPECS, ["e", "E"]));

@@ -39,7 +39,8 @@ export interface AnnotationContext {
   scale(): ScaleSpec;
   now(): number;
   view(): QueryState | null;
-  /** Give the keyboard back to the focused tile. */
+  /** Give the keyboard back to the focused tile, into view (a box or panel may have scrolled the
+   * view away from it). */
   refocus(): void;
   notice(text: string, kind: "info" | "refused" | "done"): void;
 }
@@ -206,9 +207,14 @@ export class Annotations {
     if (open) this.fillPanel();
     this.panel.hidden = !open;
     this.element.dataset.rubric = open ? "open" : "closed";
-    if (!open) {
+    if (open) {
+      // on a narrow widget the panel opens above the tiles, out of view when the focus is far down
+      // (800x600: 400-1700 px above the window); it comes into view, and r again goes back
+      if (typeof this.panel.scrollIntoView === "function") this.panel.scrollIntoView({ block: "nearest" });
+    } else {
       this.panel.replaceChildren();
       this.panelScale = null;
+      this.ctx.refocus();
     }
   }
 

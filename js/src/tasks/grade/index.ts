@@ -61,7 +61,7 @@ export function gradeBody(ctx: ShellContext): TaskBody {
     scale: () => ctx.scale(),
     now: () => ctx.now(),
     view: () => view?.query ?? null,
-    refocus: () => body.focus(true, false),
+    refocus: () => body.focus(true, true),
     notice: (text, kind) => ctx.notice(text, kind),
   });
 
