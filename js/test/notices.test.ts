@@ -44,13 +44,18 @@ describe("NoticeLine as a toast", () => {
     node.getBoundingClientRect = () => ({ ...full, toJSON: () => full }) as DOMRect;
   }
 
-  async function shown(focused: Box): Promise<HTMLElement> {
+  async function shown(focused: Box, pinned: Box | null = null): Promise<HTMLElement> {
     const root = document.createElement("div");
     root.className = "xmw-grid-root";
     const line = new NoticeLine(0);
     const tile = document.createElement("div");
     tile.className = "xmw-tile xmw-focused";
     root.append(line.dock, tile);
+    root.dataset.pinned = pinned ? "true" : "false";
+    const bar = document.createElement("div");
+    bar.className = "xmw-pin-bar";
+    root.append(bar);
+    rect(bar, pinned ?? box(0, -300, 1280, -260));
     document.body.append(root);
     // the header 100 px above the visible top (the page scrolls), the widget long
     rect(root, box(0, -150, 1280, 2000));
@@ -69,6 +74,13 @@ describe("NoticeLine as a toast", () => {
     expect(notice.classList.contains("xmw-notice-away")).toBe(true);
     expect(notice.classList.contains("xmw-notice-left")).toBe(true);
     expect(notice.style.transform).toBe("translateY(108px)");
+  });
+
+  it("goes under the pinned query bar, not over it", async () => {
+    // 800x600: a refusal lay over the bar, hiding the query and "candidate k of N"
+    const notice = await shown(box(10, 300, 270, 500), box(0, 0, 1280, 40));
+    expect(notice.style.transform).toBe("translateY(148px)");
+    expect((await shown(box(10, 300, 270, 500))).style.transform).toBe("translateY(108px)");
   });
 
   it("stays at the right when the focused tile is at the left", async () => {

@@ -231,10 +231,15 @@ export class NoticeLine {
     const widget = root?.getBoundingClientRect();
     const scroller = scrollerOf(this.dock);
     const viewBottom = scroller ? scroller.getBoundingClientRect().bottom : window.innerHeight;
+    // below the pinned query bar when it shows (pin.ts): a refusal over it hid the query and
+    // "candidate k of N" (800x600)
+    const pin =
+      root instanceof HTMLElement && root.dataset.pinned === "true" ? root.querySelector(".xmw-pin-bar") : null;
+    const pinBottom = pin ? pin.getBoundingClientRect().bottom : -Infinity;
     const area = {
       left: dock.left,
       right: dock.right,
-      top: dock.top + hidden + INSET,
+      top: Math.max(dock.top + hidden, pinBottom) + INSET,
       // never below the widget's own bottom
       bottom: Math.min(viewBottom, widget ? widget.bottom : dock.top) - INSET,
     };
