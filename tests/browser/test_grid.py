@@ -105,6 +105,21 @@ def _save_docs_png(source: Path) -> None:
             return
 
 
+def _focus_cue(page: Any) -> dict[str, str]:
+    """The focused tile's outline style and the hint's cue (its ::before content) on screen."""
+    return page.evaluate(
+        """(sel) => {
+          const root = [...document.querySelectorAll(sel)].pop();
+          const tile = root.querySelector(".xmw-tile.xmw-focused");
+          return {
+            outline: tile ? getComputedStyle(tile).outlineStyle : "no focused tile",
+            hint: getComputedStyle(root.querySelector(".xmw-hint"), "::before").content,
+          };
+        }""",
+        GRID_ROOT,
+    )
+
+
 @pytest.mark.usefixtures("built_bundle")  # tests/conftest.py: fails clearly without widgets.js
 @pytest.mark.parametrize("ui", ["lab", "notebook"])
 def test_keyboard_judging_is_durable_and_resumes(
@@ -121,10 +136,18 @@ def test_keyboard_judging_is_durable_and_resumes(
     root = page.locator(GRID_ROOT).last
     root.scroll_into_view_if_needed()
 
+    # before it has the focus, the grid says how to start, and marks (dashed) where it would act:
+    # a solid ring read as "type now", and the first keys went to the notebook
+    unfocused = _focus_cue(page)
+    assert unfocused["outline"] == "dashed", unfocused
+    assert unfocused["hint"].startswith('"click a candidate (or Tab to the grid)'), unfocused
+    screenshot(root, artifacts_dir / f"grid_{ui}_before_focus.png")
     # focus by clicking the grid (its status line: no control, no media there)
     root.locator(".xmw-progress").click()
     snapshot = grid_snapshot(page)
     assert snapshot["has_focus"], "clicking the grid did not give it the keyboard focus"
+    focused = _focus_cue(page)
+    assert focused["outline"] == "solid" and focused["hint"] == "none", focused
     assert snapshot["n_grids"] == 1
     assert snapshot["n_error_tiles"] == 0, f"the demo shows error tiles: {snapshot}"
     tiles, q0 = snapshot["tiles"], snapshot["query_id"]
