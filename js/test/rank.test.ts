@@ -207,6 +207,23 @@ describe("ranking body", () => {
     expect(action.ranking.map(([, rank]) => rank)).toEqual([1, 2, 3, 4, 5, 5]);
   });
 
+  it("a tie stays as the annotator arranged it once saved", () => {
+    // t, Shift+Right, =, s: the saved tie came back in shown order, the focused tile swapped places
+    const r = mountRanker();
+    r.press("ArrowRight"); // d1
+    r.press("t"); // d1, d0, d2, ...
+    r.press("ArrowRight"); // d0
+    r.press("=");
+    const arranged = r.order();
+    expect(arranged).toEqual(ids(0, [1, 0, 2, 3, 4, 5]));
+    r.press("s");
+    const ranks: Array<[string, number]> = arranged.map((id, i) => [id ?? "", i < 2 ? 1 : i + 1]);
+    r.model.ackNext({ states: { q0: rankStates(ranks) } });
+    expect(r.status()).toMatch(/^✓ ranking saved/);
+    expect(r.order()).toEqual(arranged);
+    expect(r.ranks()).toEqual([1, 1, 3, 4, 5, 6]);
+  });
+
   it("t on the first candidate and End on the last say so; they changed nothing silently", () => {
     const r = mountRanker();
     r.press("t");

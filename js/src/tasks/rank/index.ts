@@ -19,6 +19,7 @@ import type { RenderProps } from "@anywidget/types";
 import { Cleanups, make, setText } from "../../shell/dom";
 import { moveFocus } from "../../shell/focus";
 import type { Action, Direction } from "../../shell/keyboard";
+import { resultsNotice } from "../../shell/notices";
 import type { CachedPage } from "../../shell/prefetch";
 import { BROKEN_MEDIA, type GridTraits, type JudgeAction, type Page } from "../../shell/protocol";
 import { type GridOptions, renderShell } from "../../shell/shell";
@@ -87,9 +88,9 @@ function toRank(q: RankQuery): string[] {
   return q.shown.filter((id) => !q.broken.has(id));
 }
 
-/** The stored ranking of `q`'s candidates in the ranking. */
+/** The stored ranking of `q`'s candidates in the ranking (ties as the draft arranges them). */
 function storedRanking(q: RankQuery): Ranking {
-  return Ranking.fromStored(toRank(q), q.stored);
+  return Ranking.fromStored(toRank(q), q.stored, q.draft.order);
 }
 
 const flaggedBroken = (state: { flags?: string[] } | undefined): boolean => !!state?.flags?.includes(BROKEN_MEDIA);
@@ -421,10 +422,10 @@ export function rankBody(ctx: ShellContext): TaskBody {
     // the undo is in (or refused): the keys typed since act on what it left (the shell applies them)
     if (undoing !== null && answered.has(undoing)) undoing = null;
     render();
-    const notices = [...new Set(ours.map((result) => result.notice).filter((text) => !!text))];
-    if (notices.length) {
+    const notice = resultsNotice(ours, view?.query_id ?? null);
+    if (notice) {
       const refused = ours.some((result) => result.status === "refused" && result.notice);
-      ctx.notice(notices.join(" · "), refused ? "refused" : "info");
+      ctx.notice(notice, refused ? "refused" : "info");
     }
   }
 

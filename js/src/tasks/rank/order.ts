@@ -24,12 +24,24 @@ export class Ranking {
 
   /**
    * The stored ranking of `shown` (item ids in shown order): ranked candidates by rank (equal
-   * ranks tied, in shown order), then the unranked ones in shown order. No ranks: the shown order.
+   * ranks tied), then the unranked ones in shown order. Within a tie, the order of `arranged`
+   * (the ranking on screen) where it holds both, else the shown order: a tie the annotator
+   * arranged stays as arranged when it is saved (the kernel stores no order inside a tie).
    */
-  static fromStored(shown: readonly string[], ranks: ReadonlyMap<string, number | null>): Ranking {
+  static fromStored(
+    shown: readonly string[],
+    ranks: ReadonlyMap<string, number | null>,
+    arranged: readonly string[] = [],
+  ): Ranking {
     const at = new Map(shown.map((id, i) => [id, i]));
+    const placed = new Map(arranged.map((id, i) => [id, i]));
     const rank = (id: string): number => ranks.get(id) ?? Number.POSITIVE_INFINITY;
-    const order = [...shown].sort((a, b) => rank(a) - rank(b) || (at.get(a) ?? 0) - (at.get(b) ?? 0));
+    const inTie = (a: string, b: string): number => {
+      const x = placed.get(a);
+      const y = placed.get(b);
+      return ranks.get(a) != null && x !== undefined && y !== undefined ? x - y : 0;
+    };
+    const order = [...shown].sort((a, b) => rank(a) - rank(b) || inTie(a, b) || (at.get(a) ?? 0) - (at.get(b) ?? 0));
     const tied = order.map((id, i) => i > 0 && ranks.get(id) != null && ranks.get(id) === ranks.get(order[i - 1]));
     return new Ranking(order, tied);
   }
