@@ -203,8 +203,15 @@ def test_b_target_media_keys_player_click_and_undo(
         ".argmax())))",
     )
     _focus_grid(page)
+    first_top = "(sel) => [...document.querySelectorAll(sel)].pop().querySelector('.xmw-tile').getBoundingClientRect().top"
+    top = page.evaluate(first_top, GRID_ROOT)
     page.keyboard.press("g")
     page.keyboard.type(str(audio_index + 1))
+    box = page.locator(GRID_ROOT).last.locator(".xmw-goto")
+    assert box.is_visible()
+    # the box opens over the key hint: the tiles do not jump (it pushed them 30 px down)
+    assert page.evaluate(first_top, GRID_ROOT) == top
+    screenshot(page, artifacts_dir / f"loop_{ui}_goto.png")
     page.keyboard.press("Enter")
     wait_grid(page, query_index=audio_index)
     wait_tiles(page, "(s) => s.has_focus", None)

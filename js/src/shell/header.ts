@@ -87,8 +87,9 @@ export class Header {
     status.append(where, this.progress, nav);
     this.concepts.setAttribute("aria-label", "concepts in this query");
     this.concepts.hidden = true;
-    this.hintSlot.append(this.hint);
-    this.element.append(this.queryBox, this.concepts, status, this.legend, goTo.element, this.hintSlot);
+    // the go-to box opens over the hint, in its box, as notices do: opening it moves no tile
+    this.hintSlot.append(this.hint, goTo.element);
+    this.element.append(this.queryBox, this.concepts, status, this.legend, this.hintSlot);
   }
 
   /** The key hint (the task's, for `scale`) and the legend of `scale`. */
