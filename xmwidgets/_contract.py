@@ -86,3 +86,34 @@ def repeated_columns(frame: object, what: str, name: str) -> str | None:
         f"column needs its own name; rename them ({name}.columns = [...]) or keep the first "
         f"({name}.loc[:, ~{name}.columns.duplicated()])"
     )
+
+
+def float_ids(series: object, col: str, frame: str = "df") -> str | None:
+    """What is wrong when an id column holds floats that are whole numbers (a NaN made an int
+    column float), or None: as text they are '1.0', which matches no '1' that read_qrels, read_run
+    or a column of str give. ``frame`` names the frame in the fix. True/False are no ids either."""
+    import numpy as np
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(series.dtype):  # type: ignore[attr-defined]
+        return f"{col} holds True/False, not ids: ids are strings; pass the id column itself"
+    if pd.api.types.infer_dtype(series, skipna=True) not in ("floating", "mixed-integer-float"):
+        return None
+    numbers = pd.to_numeric(series, errors="coerce").dropna()
+    floats = numbers.to_numpy(dtype=np.float64)
+    whole = np.isfinite(floats) & (floats == np.round(floats))
+    if not whole.any():
+        return None  # ids such as 1.5: their text is what they look like
+    shown = [float(v) for v in numbers[whole].unique()[:3]]
+    as_text = ", ".join(repr(str(v)) for v in shown)
+    unmatched = (
+        f"no id '{int(shown[0])}' as read_qrels, read_run or a column of str give it"
+        if col in ("query_id", "item_id")
+        else f"no {col} '{int(shown[0])}' a widget writes (e.g. {col}='{int(shown[0])}')"
+    )
+    return (
+        f"{col} holds floats that are whole numbers ({', '.join(map(repr, shown))}): as text they "
+        f"would be stored as {as_text}, which match {unmatched}; convert the column first, e.g. "
+        f"{frame}[{col!r}] = {frame}[{col!r}].astype('Int64').astype(str) (or .astype(str) if "
+        f"{str(shown[0])!r} is meant)"
+    )

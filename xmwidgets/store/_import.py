@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._contract import TASKS
+from .._contract import TASKS, float_ids
 from ..rubric import Flag
 from ..scale import Scale
 from ._errors import StoreError
@@ -68,35 +68,10 @@ def _examples(values: Any) -> str:
 
 
 def _check_float_ids(df: pd.DataFrame, col: str) -> None:
-    """Refuse ids held as floats that are whole numbers (a NaN made the column float): as text
-    they are '1.0', which matches no '1' that read_qrels, read_run or a str column give."""
-    series = df[col]
-    if pd.api.types.is_bool_dtype(series.dtype):
-        raise StoreError(
-            f"{col} holds True/False, not ids: ids are strings; pass the id column itself"
-        )
-    kind = pd.api.types.infer_dtype(series, skipna=True)
-    if kind not in ("floating", "mixed-integer-float"):
-        return
-    numbers = pd.to_numeric(series, errors="coerce").dropna()
-    floats = numbers.to_numpy(dtype=np.float64)
-    whole = np.isfinite(floats) & (floats == np.round(floats))
-    if not whole.any():
-        return  # ids such as 1.5: their text is what they look like
-    shown = numbers[whole].unique()
-    as_text = ", ".join(repr(str(v)) for v in shown[:_SHOWN])
-    unmatched = (
-        f"no id '{int(shown[0])}' as read_qrels, read_run or a column of str give it"
-        if col in ("query_id", "item_id")
-        else f"no {col} '{int(shown[0])}' a widget writes (e.g. {col}='{int(shown[0])}')"
-    )
-    raise StoreError(
-        f"{col} holds floats that are whole numbers ({_examples(shown)}): as text they would be "
-        f"stored as {as_text}, which match {unmatched}; convert the column first, e.g. "
-        f"df[{col!r}] = "
-        f"df[{col!r}].astype('Int64').astype(str) (or .astype(str) if {str(shown[0])!r} is "
-        "meant); nothing was imported"
-    )
+    """Refuse ids held as floats that are whole numbers, and booleans (``_contract.float_ids``)."""
+    problem = float_ids(df[col], col)
+    if problem:
+        raise StoreError(problem + ("; nothing was imported" if "floats" in problem else ""))
 
 
 def _warn_spaces(text: pd.Series, col: str) -> None:

@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from .._contract import repeated_columns
+from .._contract import float_ids, repeated_columns
 
 if TYPE_CHECKING:
     import numpy as np
@@ -128,6 +128,10 @@ def _string_ids(series: pd.Series, name: str, column: str) -> pd.Series:
     if series.isna().any():
         row = series.index[series.isna()][0]
         raise InputError(f"{name}.{column} is missing at row {row!r}: every row needs an id")
+    # '1.0' would be stored, and match no '1' of a run or of qrels (import_labels refuses it too)
+    problem = float_ids(series, column, name)
+    if problem:
+        raise InputError(f"{name}.{problem}")
     try:
         out = series.astype(str).astype("string")
         # one encode of all ids at once (pyarrow strings check this themselves, Python ones do not)
