@@ -77,6 +77,14 @@ def test_write_beir_from_labels_needs_aggregate(tmp_path):
     assert back.items["title"].tolist() == [""]
 
 
+def test_a_file_instead_of_the_folder_names_the_folder(folder):
+    # was ".../corpus.jsonl/corpus.jsonl: no such file"
+    with pytest.raises(
+        FileNotFoundError, match=r"corpus.jsonl is a file; read_beir takes the dataset's folder"
+    ):
+        read_beir(folder / "corpus.jsonl")
+
+
 def test_missing_qrels_split_lists_the_present_ones(folder):
     with pytest.raises(FileNotFoundError, match=r"dev.tsv: no such file.*splits present: test"):
         read_beir(folder, split="dev")

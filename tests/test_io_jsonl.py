@@ -213,3 +213,12 @@ def test_bad_dtypes_of_parquet_name_the_row(tmp_path):
         "2",
         "x",
     ]
+
+
+@pytest.mark.parametrize("path", [3, None, ["a.jsonl"]])
+def test_a_path_that_is_no_path_is_named(path):
+    # read_jsonl(3) was pathlib's "expected str, bytes or os.PathLike object, not int"
+    with pytest.raises(
+        TypeError, match=r"expected the path of a file \(str or pathlib.Path\), got "
+    ):
+        read_jsonl(path)

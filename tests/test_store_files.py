@@ -468,6 +468,11 @@ def test_backup_copies_a_consistent_store_and_never_overwrites(tmp_path: Path) -
     with pytest.raises(StoreError, match=r"a file is already there, and a backup never overwrites"):
         memory.backup(copy)
     assert copy.read_bytes() == before
+    # a folder was "a file is already there"
+    with pytest.raises(
+        StoreError, match=r"it is a folder; pass the path of a new file in it, e.g."
+    ):
+        memory.backup(tmp_path)
     with pytest.raises(StoreError, match=r"its folder .*nowhere.* does not exist"):
         memory.backup(tmp_path / "nowhere" / "kept.sqlite")
     with pytest.raises(StoreError, match=r"backup path must name a file, got ':memory:'"):

@@ -177,6 +177,12 @@ def read_beir(folder: PathLike, split: str = "test") -> Loaded:
     >>> queries, items, qrels = xm.io.read_beir("scifact", split="test")   # doctest: +SKIP
     """
     root = Path(folder)
+    if root.is_file():
+        # the message was ".../corpus.jsonl/corpus.jsonl: no such file"
+        raise FileNotFoundError(
+            f"{root} is a file; read_beir takes the dataset's folder, the one holding "
+            f"corpus.jsonl, queries.jsonl and qrels/ (here perhaps {str(root.parent)!r})"
+        )
     qrels_path = root / "qrels" / f"{split}.tsv"
     for needed in (root / "corpus.jsonl", root / "queries.jsonl", qrels_path):
         if not needed.is_file():

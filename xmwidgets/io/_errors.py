@@ -70,8 +70,20 @@ def _short(text: str, limit: int = 80) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
+def _require_path(path: Any, reader: str = "", example: str = "") -> None:
+    """A file name, or a TypeError that names the value (pathlib's own words do not)."""
+    if not isinstance(path, str | os.PathLike):
+        needs = f"{reader} needs" if reader else "expected"
+        eg = f"; e.g. {reader}({example!r})" if reader and example else ""
+        raise TypeError(
+            f"{needs} the path of a file (str or pathlib.Path), got "
+            f"{type(path).__name__} {repr(path)[:80]}{eg}"
+        )
+
+
 def _check_file(path: PathLike) -> None:
     """Raise unless ``path`` is a file: a folder is named as such, with some of its files."""
+    _require_path(path)
     p = Path(path)
     if p.is_dir():
         files = sorted(f.name for f in p.iterdir() if f.is_file())

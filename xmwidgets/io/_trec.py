@@ -24,21 +24,13 @@ from ._errors import (
     _fields,
     _int64,
     _QrelsRows,
+    _require_path,
     _short,
 )
 
 __all__ = ["read_qrels", "read_run", "write_qrels", "write_run"]
 
 _AGGREGATES = ("mean", "median", "max", "min", "majority")
-
-
-def _require_path(path: Any, reader: str, example: str) -> None:
-    """A file name, or a TypeError that names the value (pathlib's own words do not)."""
-    if not isinstance(path, str | os.PathLike):
-        raise TypeError(
-            f"{reader} needs the path of a file (str or pathlib.Path), got "
-            f"{type(path).__name__} {repr(path)[:80]}; e.g. {reader}({example!r})"
-        )
 
 
 def _refuse_nul(path: PathLike, number: int, line: str, names: tuple[str, ...]) -> None:

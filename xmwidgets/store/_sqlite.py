@@ -270,6 +270,11 @@ class Store:
         target = os.path.abspath(os.path.expanduser(os.fspath(path)))
         if os.fspath(path) in (":memory:", ""):
             raise StoreError(f"backup path must name a file, got {os.fspath(path)!r}")
+        if os.path.isdir(target):
+            raise StoreError(
+                f"cannot back up store {self.path!r} to {target!r}: it is a folder; pass the path "
+                f"of a new file in it, e.g. {os.path.join(target, 'labels-backup.sqlite')!r}"
+            )
         if os.path.lexists(target):
             raise StoreError(
                 f"cannot back up store {self.path!r} to {target!r}: a file is already there, and "
