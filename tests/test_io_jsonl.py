@@ -222,3 +222,13 @@ def test_a_path_that_is_no_path_is_named(path):
         TypeError, match=r"expected the path of a file \(str or pathlib.Path\), got "
     ):
         read_jsonl(path)
+
+
+def test_write_jsonl_refuses_infinity_instead_of_writing_null(tmp_path):
+    # pandas wrote inf as null: a score silently became missing
+    frame = pd.DataFrame({"query_id": ["q", "q"], "score": [1.5, float("-inf")]})
+    with pytest.raises(ValueError, match=r"score is -inf at row 1, and JSON has no infinity"):
+        write_jsonl(frame, tmp_path / "x.jsonl")
+    assert not (tmp_path / "x.jsonl").exists()
+    back = read_jsonl(write_jsonl(frame.iloc[:1], tmp_path / "x.jsonl"))
+    assert back["score"].tolist() == [1.5]

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ._errors import FormatError, PathLike, _check_file, _data_lines, _short, _unique_keys
@@ -237,6 +238,7 @@ def write_jsonl(frame: pd.DataFrame, path: PathLike) -> Path:
         The file written.
     """
     out = Path(path)
+    _refuse_infinite(frame)
     text = frame.reset_index(drop=True).to_json(
         orient="records", lines=True, force_ascii=False, date_format="iso", date_unit="us"
     )
@@ -245,6 +247,21 @@ def write_jsonl(frame: pd.DataFrame, path: PathLike) -> Path:
     text = text.translate(_LINE_BREAKS_ESCAPED)
     out.write_text(text if text.endswith("\n") or not text else text + "\n", encoding="utf-8")
     return out
+
+
+def _refuse_infinite(frame: pd.DataFrame) -> None:
+    """JSON has no infinity: pandas writes it as null, a number silently turned missing."""
+    for column in frame.columns:
+        values = frame[column]
+        if not pd.api.types.is_float_dtype(values.dtype):
+            continue
+        infinite = np.isinf(values.to_numpy(dtype=float, na_value=np.nan))
+        if infinite.any():
+            row = frame.index[int(np.flatnonzero(infinite)[0])]
+            raise ValueError(
+                f"cannot write JSON Lines: {column} is {values[row]} at row {row!r}, and JSON has "
+                "no infinity (it would be written as null); clip or drop those values first"
+            )
 
 
 _LINE_BREAKS_ESCAPED = {ord(c): f"\\u{ord(c):04x}" for c in "\x85\u2028\u2029"}
