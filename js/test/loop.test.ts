@@ -514,7 +514,7 @@ describe("batchNotice", () => {
       "query 5 done · on to query 6 (p to go back)",
       "query 6 done · on to query 7 (p to go back)",
     ]);
-    expect(compactNotice(text)).toBe("3 queries done · on to query 7 (p to go back)");
+    expect(compactNotice(text)).toBe("queries 4–6 done · on to query 7 (p to go back)");
   });
 });
 
@@ -528,7 +528,7 @@ describe("compactNotice", () => {
       " · ",
     );
     expect(compactNotice(text)).toBe(
-      "10 candidates flagged broken-media: left out of the ranking · ranking of query 2 saved: 20 candidates · " +
+      "candidates 2–11 flagged broken-media: left out of the ranking · ranking of query 2 saved: 20 candidates · " +
         "query 2 done (20/20) · n for next",
     );
   });
@@ -538,8 +538,12 @@ describe("compactNotice", () => {
     expect(compactNotice(text)).toBe(text);
     expect(compactNotice("pair 5 saved: tie · pair 6 saved: tie")).toBe("pair 5 saved: tie · pair 6 saved: tie");
     expect(compactNotice("query 3 done · query 4 done · query 5 done · n for next")).toBe(
-      "3 queries done · n for next",
+      "queries 3–5 done · n for next",
     );
+    // numbers that do not follow on: listed, or counted when many ("3 queries done" read as a total)
+    expect(compactNotice("query 2 done · query 5 done · query 9 done")).toBe("queries 2, 5, 9 done");
+    const many = [1, 3, 5, 7, 9].map((k) => `candidate ${k} flagged dissonant`).join(" · ");
+    expect(compactNotice(many)).toBe("5 candidates flagged dissonant");
     expect(compactNotice("")).toBe("");
   });
 });

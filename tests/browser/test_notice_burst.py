@@ -1,7 +1,7 @@
 """A burst of keys answered in one notice keeps the newest result in view (JupyterLab 4, 1280x800).
 
 On a Ranker query of 20 candidates, ``m`` ten times fast, then ``s``: the notice says the ten
-flags once, counted ("10 candidates flagged broken-media: …"), and the save and "query done" are
+flags once ("candidates 1–10 flagged broken-media: …", or counted when they do not follow on), and the save and "query done" are
 drawn inside the notice's box, not cut off below the key hint's lines (they were: the ten flag
 parts filled the box). A screenshot goes to ``tests/artifacts/views/``.
 """
@@ -86,5 +86,5 @@ def test_ten_flags_then_a_save_keep_the_save_in_view(
     saved = page.evaluate(_PART_SHOWN, [GRID_ROOT, "saved"])
     assert saved["found"] and saved["inside"], f"the save is cut off: {saved}"
     # each m flagged the tile then first on screen ("candidate 1", as the header says): the batch
-    # says it once; flags of candidates at different places are counted ("10 candidates flagged")
+    # says it once; flags of candidates at different places are named once ("candidates 1–10 …")
     assert "flagged broken-media" in done["text"], done

@@ -56,35 +56,51 @@ export function resultsNotice(
 
 const SEP = " · ";
 
-/** Parts of one kind said this many times or more are said once, counted (fewer: each). */
+/** Parts of one kind said this many times or more are said once (fewer: each). */
 const COUNTED_FROM = 3;
 
+/** More numbers than this that do not follow on are counted, not listed. */
+const LISTED_UP_TO = 4;
+
 /**
- * `text` with the parts (" · " separated) that say the same of several things said once, counted:
- * ten "candidate 4 flagged broken-media: left out of the ranking" become "10 candidates flagged
- * broken-media: left out of the ranking", where the first stood. A burst of keys otherwise fills
- * the line with the oldest results and cuts the newest (the save, "query done"). Two of a kind
- * stay as they are ("pair 5 saved: tie · pair 6 saved: tie" names both).
+ * `text` with the parts (" · " separated) that say the same of several things said once, where the
+ * first stood, naming which: ten "candidate 4 flagged broken-media: left out of the ranking" (4 to
+ * 13) become "candidates 4–13 flagged broken-media: left out of the ranking". A burst of keys
+ * otherwise fills the line with the oldest results and cuts the newest (the save, "query done").
+ * Numbers that do not follow on are listed ("queries 2, 5, 9 done"), or counted when there are many
+ * ("12 candidates flagged …"): a bare count ("3 queries done" after 4 picks, one of them acked
+ * before) read as a total. Two of a kind stay as they are ("pair 5 saved: tie · pair 6 saved: tie").
  */
 export function compactNotice(text: string): string {
   const parts = text.split(SEP).map((part) => {
     // "<thing> <number><the rest>": of one kind when the thing and the rest are the same
-    const match = /^([a-z]+) \d+(\S*\s.*)$/.exec(part);
-    return { part, match, kind: match ? `${match[1]}\u0000${match[2]}` : null };
+    const match = /^([a-z]+) (\d+)(\S*\s.*)$/.exec(part);
+    return { part, match, kind: match ? `${match[1]}\u0000${match[3]}` : null };
   });
-  const counts = new Map<string, number>();
-  for (const { kind } of parts) if (kind) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  const numbers = new Map<string, number[]>();
+  for (const { match, kind } of parts)
+    if (match && kind) numbers.set(kind, [...(numbers.get(kind) ?? []), Number(match[2])]);
   const said = new Set<string>();
   const out: string[] = [];
   for (const { part, match, kind } of parts) {
-    const n = kind ? (counts.get(kind) ?? 0) : 0;
-    if (!match || !kind || n < COUNTED_FROM) out.push(part);
+    const which = kind ? (numbers.get(kind) ?? []) : [];
+    if (!match || !kind || which.length < COUNTED_FROM) out.push(part);
     else if (!said.has(kind)) {
       said.add(kind);
-      out.push(`${n} ${plural(match[1])}${match[2]}`);
+      out.push(`${named(plural(match[1]), which)}${match[3]}`);
     }
   }
   return out.join(SEP);
+}
+
+/** "queries 3–5", "queries 2, 5, 9", or "12 queries" (numbers that do not follow on, many). */
+function named(things: string, numbers: readonly number[]): string {
+  const sorted = [...new Set(numbers)].sort((a, b) => a - b);
+  const first = sorted[0];
+  const last = sorted[sorted.length - 1];
+  if (last - first === sorted.length - 1) return `${things} ${first}–${last}`;
+  if (sorted.length <= LISTED_UP_TO) return `${things} ${sorted.join(", ")}`;
+  return `${sorted.length} ${things}`;
 }
 
 function plural(word: string): string {
