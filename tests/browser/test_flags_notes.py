@@ -184,6 +184,15 @@ def test_flags_notes_and_rubric_panel_by_keyboard(
     assert boxes["panel"]["left"] >= boxes["tiles"]["right"] - 1, (
         f"panel not right of the tiles: {boxes}"
     )
+    # the tiles take fewer columns beside it and grow down: the focused one stays in view
+    page.wait_for_timeout(200)  # the scroll is the next frame's
+    seen = page.evaluate(
+        "(sel) => { const r = [...document.querySelectorAll(sel)].pop()"
+        ".querySelector('.xmw-tile.xmw-focused').getBoundingClientRect();"
+        " return [r.top, r.bottom, window.innerHeight]; }",
+        GRID_ROOT,
+    )
+    assert seen[0] >= 0 and seen[1] <= seen[2], f"the focused tile went out of view: {seen}"
     if ui == "lab":
         # with JupyterLab's file browser open (as Lab opens), still beside the tiles
         collapsed = page.evaluate("() => window.jupyterapp.shell.leftCollapsed")

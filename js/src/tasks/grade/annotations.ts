@@ -209,8 +209,12 @@ export class Annotations {
     this.element.dataset.rubric = open ? "open" : "closed";
     if (open) {
       // on a narrow widget the panel opens above the tiles, out of view when the focus is far down
-      // (800x600: 400-1700 px above the window); it comes into view, and r again goes back
-      if (typeof this.panel.scrollIntoView === "function") this.panel.scrollIntoView({ block: "nearest" });
+      // (800x600: 400-1700 px above the window): it comes into view, and r again goes back. On a
+      // wide one it is a column beside the tiles, which then take fewer columns and grow down (the
+      // focused one went to y 982-1232 of 800): the focused tile stays in view.
+      const beside = typeof getComputedStyle === "function" && getComputedStyle(this.layout).flexDirection === "row";
+      if (beside) this.ctx.refocus();
+      else if (typeof this.panel.scrollIntoView === "function") this.panel.scrollIntoView({ block: "nearest" });
     } else {
       this.panel.replaceChildren();
       this.panelScale = null;
