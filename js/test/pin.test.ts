@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { QueryPin, querySummary } from "../src/shell/pin";
 import type { Part } from "../src/shell/protocol";
 
@@ -57,6 +57,44 @@ describe("QueryPin", () => {
     // the next query, without an image: no thumbnail left from the last one
     pin.showQuery([text("a dog")], document.createElement("div"));
     expect(pin.element.querySelector(".xmw-pin-image")).toBeNull();
+    pin.dispose();
+    root.remove();
+  });
+});
+
+describe("QueryPin placed", () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("moves to the top of the view again when the header grows without a scroll", () => {
+    // E opens the query's note box in the header (140 px): the bar went down with the strip under
+    // it, into the middle of the view, until the next scroll
+    let resized = () => {};
+    vi.stubGlobal(
+      "ResizeObserver",
+      class {
+        constructor(callback: () => void) {
+          resized = callback;
+        }
+        observe() {}
+        disconnect() {}
+      },
+    );
+    const root = document.createElement("div");
+    const header = document.createElement("div");
+    const box = document.createElement("div");
+    header.append(box);
+    const pin = new QueryPin(root, box);
+    root.append(header, pin.element);
+    document.body.append(root);
+    let stripTop = -300; // the strip under the header, 300 px above the view
+    pin.element.getBoundingClientRect = () => ({ top: stripTop }) as DOMRect;
+    root.getBoundingClientRect = () => ({ bottom: 2000 }) as DOMRect;
+    pin.pin(true);
+    const bar = pin.element.querySelector<HTMLElement>(".xmw-pin-bar")!;
+    expect(bar.style.transform).toBe("translateY(300px)");
+    stripTop = -160; // the header grew by 140 px
+    resized();
+    expect(bar.style.transform).toBe("translateY(160px)");
     pin.dispose();
     root.remove();
   });

@@ -38,6 +38,7 @@ export class QueryPin {
   private readonly query = make("span", "xmw-pin-query");
   private readonly where = make("span", "xmw-pin-where");
   private readonly observer: IntersectionObserver | null = null;
+  private readonly resizes: ResizeObserver | null = null;
   private scroller: HTMLElement | Window | null = null;
   private readonly follow = (): void => this.place();
 
@@ -57,6 +58,14 @@ export class QueryPin {
         if (entry) this.pin(isAbove(entry));
       });
       this.observer.observe(watched);
+    }
+    // the header grows without a scroll (the query's note box opens in it, 140 px): the bar moved
+    // with the strip under it, into the middle of the view, until the next scroll
+    if (typeof ResizeObserver === "function") {
+      this.resizes = new ResizeObserver(() => {
+        if (this.root.dataset.pinned === "true") this.place();
+      });
+      this.resizes.observe(watched.parentElement ?? watched);
     }
   }
 
@@ -111,6 +120,7 @@ export class QueryPin {
 
   dispose(): void {
     this.observer?.disconnect();
+    this.resizes?.disconnect();
     this.unfollow();
   }
 }
