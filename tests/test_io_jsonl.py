@@ -232,3 +232,24 @@ def test_write_jsonl_refuses_infinity_instead_of_writing_null(tmp_path):
     assert not (tmp_path / "x.jsonl").exists()
     back = read_jsonl(write_jsonl(frame.iloc[:1], tmp_path / "x.jsonl"))
     assert back["score"].tolist() == [1.5]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        # Python's json read these silently: NaN and Infinity are no JSON, 1e400 became inf
+        ('{"query_id": "q", "score": NaN}', r"line 1: NaN is no JSON number"),
+        ('{"query_id": "q", "score": -Infinity}', r"line 1: -Infinity is no JSON number"),
+        ('{"query_id": "q", "score": 1e400}', r"line 1: number 1e400 is too large for a float"),
+    ],
+)
+def test_numbers_that_are_not_finite_are_refused_by_line(tmp_path, line, message):
+    path = tmp_path / "x.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    with pytest.raises(FormatError, match=message):
+        read_jsonl(path)
+    # such words inside text, and large finite numbers, are data
+    path.write_text(
+        '{"query_id": "Infinity War", "text": "NaN e400", "score": 1e300}\n', encoding="utf-8"
+    )
+    assert read_jsonl(path)["score"].tolist() == [1e300]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -116,6 +117,35 @@ def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     return frame
 
 
+# what may stand for a number that is not finite: Python's json reads NaN and Infinity (no JSON)
+# and 1e400 as inf; the hooks that catch them cost a Python call per number, so only such lines
+# are read again with them
+_NOT_FINITE_HINT = re.compile(r"NaN|Infinity|[eE][+]?\d{3}")
+
+
+def _refuse_not_finite(path: PathLike, number: int, line: str) -> None:
+    def constant(name: str) -> float:
+        raise FormatError(
+            path,
+            f"{name} is no JSON number (Python writes it for a float that is not finite); "
+            f"write null for a missing value: {_short(line)}",
+            line=number,
+        )
+
+    def finite(text: str) -> float:
+        value = float(text)
+        if math.isinf(value):
+            raise FormatError(
+                path,
+                f"number {text} is too large for a float (it would be read as infinity): "
+                f"{_short(line)}",
+                line=number,
+            )
+        return value
+
+    json.loads(line, parse_constant=constant, parse_float=finite)
+
+
 def _jsonl_records(
     path: PathLike, *, allow_empty: bool = False
 ) -> list[tuple[int, dict[str, Any]]]:
@@ -137,6 +167,8 @@ def _jsonl_records(
                 f"expected a JSON object, got {type(value).__name__}: {_short(line)}",
                 line=number,
             )
+        if _NOT_FINITE_HINT.search(line):
+            _refuse_not_finite(path, number, line)
         # a lone surrogate can only come from a \\u escape (the text was decoded as strict
         # UTF-8): it would fail later, in pandas' Arrow strings, with no file or line
         if "\\u" in line and _SURROGATE_ESCAPE.search(line):
