@@ -14,6 +14,7 @@ __all__ = [
     "LABEL_KEY",
     "ROLES",
     "TASKS",
+    "float_ids",
     "repeated_columns",
 ]
 
@@ -97,8 +98,12 @@ def float_ids(series: object, col: str, frame: str = "df") -> str | None:
 
     if pd.api.types.is_bool_dtype(series.dtype):  # type: ignore[attr-defined]
         return f"{col} holds True/False, not ids: ids are strings; pass the id column itself"
-    if pd.api.types.infer_dtype(series, skipna=True) not in ("floating", "mixed-integer-float"):
-        return None
+    dtype = series.dtype  # type: ignore[attr-defined]
+    if not pd.api.types.is_float_dtype(dtype) and (
+        not pd.api.types.is_object_dtype(dtype)
+        or pd.api.types.infer_dtype(series, skipna=True) not in ("floating", "mixed-integer-float")
+    ):
+        return None  # str, int, categorical, Arrow ids: no scan of a million values
     numbers = pd.to_numeric(series, errors="coerce").dropna()
     floats = numbers.to_numpy(dtype=np.float64)
     whole = np.isfinite(floats) & (floats == np.round(floats))

@@ -194,7 +194,7 @@ def _plain(value: Any) -> Any:
 
 def _as_int(values: pd.Series) -> np.ndarray:
     if pd.api.types.is_bool_dtype(values.dtype) or any(
-        isinstance(v, (bool, np.bool_)) for v in values.to_numpy(dtype=object)[:1000]
+        isinstance(v, (bool, np.bool_)) for v in values.iloc[:1000].to_numpy(dtype=object)
     ):
         raise ValueError(
             "relevance holds True/False, not grades: relevance must hold the scale's integer "
