@@ -126,3 +126,8 @@ def test_pages_carry_the_concepts_their_query_mentions(
     assert "concepts" not in page
     with pytest.raises(InputError, match="concepts: concepts is empty"):
         xm.RelevanceGrid(queries, items, candidates, store=":memory:", concepts={})
+    # a blank name matched nothing, silently; a number was shown as the text "3"
+    with pytest.raises(InputError, match=r"concepts: concepts has a blank name \(' '\)"):
+        xm.RelevanceGrid(queries, items, candidates, store=":memory:", concepts={" ": "x"})
+    with pytest.raises(InputError, match=r"the definition of concept 'red' is int 3, not text"):
+        xm.RelevanceGrid(queries, items, candidates, store=":memory:", concepts={"red": 3})

@@ -81,6 +81,21 @@ def _concept_table(concepts: Any) -> pd.DataFrame:
     if frame.empty:
         raise ValueError("concepts is empty: pass e.g. {'barking': 'a dog barking, heard or seen'}")
     frame["concept"] = frame["concept"].astype(str)
+    blank = frame["concept"].str.strip() == ""
+    if blank.any():
+        # a blank name has no term to find in a query: it matched nothing, silently
+        raise ValueError(
+            f"concepts has a blank name ({frame['concept'][blank].iloc[0]!r}): name each concept "
+            "by the word a query uses for it, e.g. {'barking': 'a dog barking, heard or seen'}"
+        )
+    definitions = frame["definition"].tolist()
+    odd = next((k for k, v in enumerate(definitions) if not isinstance(v, str)), None)
+    if odd is not None:
+        raise ValueError(
+            f"the definition of concept {frame['concept'].iloc[odd]!r} is "
+            f"{type(definitions[odd]).__name__} {definitions[odd]!r}, not text: a definition "
+            "says in words what the concept covers"
+        )
     terms = frame["terms"] if "terms" in frame.columns else frame["concept"]
     frame["patterns"] = [[t.strip().lower() for t in str(v).split(",") if t.strip()] for v in terms]
     return frame
