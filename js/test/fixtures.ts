@@ -1,5 +1,6 @@
 /** Test doubles: a scale, pages and a fake anywidget model that records what the view sends. */
 
+import { vi } from "vitest";
 import type {
   BrowserMessage,
   JudgeAction,
@@ -321,4 +322,23 @@ export function key(target: EventTarget, keyName: string, init: KeyboardEventIni
   const event = new KeyboardEvent("keydown", { key: keyName, bubbles: true, cancelable: true, ...init });
   target.dispatchEvent(event);
   return event;
+}
+
+/**
+ * A ResizeObserver the test drives: the global is replaced (undo with vi.unstubAllGlobals()), and
+ * the function returned calls the observer's callback, as a change of size would.
+ */
+export function stubResizeObserver(): () => void {
+  let resized = () => {};
+  vi.stubGlobal(
+    "ResizeObserver",
+    class {
+      constructor(callback: () => void) {
+        resized = callback;
+      }
+      observe() {}
+      disconnect() {}
+    },
+  );
+  return () => resized();
 }

@@ -11,7 +11,7 @@ import { exampleTile, rubricPanel } from "../src/shell/rubric";
 import { flagKeys, gradeHelpRows, gradeHint } from "../src/tasks/grade/flags";
 import { MarkLine, shorten } from "../src/tasks/grade/marks";
 import { JudgementState } from "../src/tasks/grade/state";
-import { key, TREC, textPage } from "./fixtures";
+import { key, stubResizeObserver, TREC, textPage } from "./fixtures";
 import { mountReady, unmountAll } from "./mount";
 
 /** Like xm.DEFAULT_FLAGS. */
@@ -596,17 +596,7 @@ describe('the "+n" mark of a tile\'s chips', () => {
   });
 
   it("goes when every chip has room again (a wider tile), with no change of flags", async () => {
-    let resized = () => {};
-    vi.stubGlobal(
-      "ResizeObserver",
-      class {
-        constructor(callback: () => void) {
-          resized = callback;
-        }
-        observe() {}
-        disconnect() {}
-      },
-    );
+    const resized = stubResizeObserver();
     const { marks, more } = line();
     marks.update(["dissonant", "near-duplicate", "suspected-false-negative"], null);
     await frame();

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { QueryPin, querySummary } from "../src/shell/pin";
 import type { Part } from "../src/shell/protocol";
+import { stubResizeObserver } from "./fixtures";
 
 const text = (t: string): Part => ({ kind: "text", column: "text", text: t }) as Part;
 const media = (kind: "image" | "audio" | "video"): Part => ({ kind, column: kind }) as Part;
@@ -68,17 +69,7 @@ describe("QueryPin placed", () => {
   it("moves to the top of the view again when the header grows without a scroll", () => {
     // E opens the query's note box in the header (140 px): the bar went down with the strip under
     // it, into the middle of the view, until the next scroll
-    let resized = () => {};
-    vi.stubGlobal(
-      "ResizeObserver",
-      class {
-        constructor(callback: () => void) {
-          resized = callback;
-        }
-        observe() {}
-        disconnect() {}
-      },
-    );
+    const resized = stubResizeObserver();
     const root = document.createElement("div");
     const header = document.createElement("div");
     const box = document.createElement("div");
