@@ -106,15 +106,23 @@ def _chunk_peaks(block: np.ndarray, hop: int) -> np.ndarray:
 def _peaks_from_file(
     fh: sf.SoundFile, what: str, bins: int = WAVEFORM_BINS
 ) -> tuple[np.ndarray, ContentError | None]:
-    """The waveform of an open file, and the error when a float file holds NaN or infinity (it
-    would play as silence, as such an array would; files are at most ``MAX_AUDIO_BYTES``)."""
+    """The waveform of an open file, read block by block, and the error when a float file holds
+    NaN or infinity (it would play as silence, as such an array would).
+
+    Only a float file's blocks are kept, to check them whole: it is uncompressed, so at most
+    ``MAX_AUDIO_BYTES`` of samples; a compressed file (FLAC, Ogg) decodes to many times its size
+    and is never held whole.
+    """
     hop = max(1, math.ceil(fh.frames / bins))
     blocksize = hop * max(1, _BLOCK_FRAMES // hop)  # whole chunks per block: chunks never straddle
-    blocks = list(fh.blocks(blocksize=blocksize, dtype="float32", always_2d=True))
-    broken = None
-    if fh.subtype in ("FLOAT", "DOUBLE") and blocks:
-        broken = _non_finite_samples(np.concatenate(blocks), what)
-    peaks = [_chunk_peaks(block, hop) for block in blocks]
+    floats = fh.subtype in ("FLOAT", "DOUBLE")
+    kept: list[np.ndarray] = []
+    peaks = []
+    for block in fh.blocks(blocksize=blocksize, dtype="float32", always_2d=True):
+        if floats:
+            kept.append(block)
+        peaks.append(_chunk_peaks(block, hop))
+    broken = _non_finite_samples(np.concatenate(kept), what) if kept else None
     return (np.concatenate(peaks) if peaks else np.zeros(0, dtype=np.float32)), broken
 
 
