@@ -106,6 +106,42 @@ def test_read_parquet_casts_ids(tmp_path):
     assert read_parquet(path)["item_id"].tolist() == ["1", "2"]
 
 
+@pytest.mark.parametrize(
+    ("cells", "message"),
+    [
+        # UnicodeDecodeError from pandas' writer
+        (
+            [b"\xff", b"y"],
+            r"column 'a' holds b'\\xff' \(type bytes\) at row 0, which JSON Lines "
+            r"cannot hold.*df\[col\].str.decode\('utf-8'\)",
+        ),
+        # written as {}: the content lost without a word
+        ([1, Ellipsis], r"column 'a' holds Ellipsis \(type ellipsis\) at row 1"),
+        ([{"k": [1, b"z"]}], r"column 'a' holds b'z' \(type bytes\) at row 0"),
+    ],
+)
+def test_write_jsonl_refuses_cells_json_cannot_hold(tmp_path, cells, message):
+    path = tmp_path / "a.jsonl"
+    with pytest.raises(ValueError, match=r"cannot write JSON Lines: " + message):
+        write_jsonl(pd.DataFrame({"n": range(len(cells)), "a": cells}), path)
+    assert not path.exists()
+
+
+def test_parquet_keeps_columns_of_mixed_types_and_refuses_what_it_cannot_hold(tmp_path):
+    pytest.importorskip("pyarrow")
+    # pyarrow's ArrowInvalid "Could not convert 'x' with type str: tried to convert to int64"
+    frame = pd.DataFrame({"a": pd.Series([1, "x", None, True], dtype=object), "b": [b"\xff"] * 4})
+    back = read_parquet(write_parquet(frame, tmp_path / "m.parquet"))
+    assert back["a"].tolist() == [1, "x", None, True] and back["b"].tolist() == [b"\xff"] * 4
+    path = tmp_path / "bad.parquet"
+    with pytest.raises(
+        ValueError,
+        match=r"cannot write Parquet: column 'a' holds Ellipsis \(type ellipsis\) at row 1",
+    ):
+        write_parquet(pd.DataFrame({"a": ["x", Ellipsis]}), path)
+    assert not path.exists()
+
+
 def test_parquet_not_parquet(tmp_path):
     pytest.importorskip("pyarrow")
     path = tmp_path / "fake.parquet"

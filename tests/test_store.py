@@ -338,6 +338,15 @@ def test_role_reads_annotator_for_events_without_one_and_filters(store: Store) -
             {**grade("q1", "d1", 1), "rank": 1},
             r"rank 1 in event 0 is set on a 'grade' event: .* 'pick' and 'rank' events only",
         ),
+        # stored as the text '5', and a note longer than any the grid keeps
+        (
+            {**grade("q1", "d1", 1), "note": 5},
+            r"note 5 in event 0 is of type int, not text: a note is a str",
+        ),
+        (
+            {**grade("q1", "d1", 1), "note": "x" * 10_001},
+            r"note 'x{40}…' in event 0 has 10001 characters, more than the 10000 a note keeps",
+        ),
     ],
 )
 def test_append_rejects_bad_events(store: Store, event: dict, message: str) -> None:
@@ -635,6 +644,22 @@ def test_import_labels_checks_its_arguments_as_a_widget_does(
             _QRELS.assign(flags=["dissonant", "['x']"]),
             r"flags \"\['x'\]\" in row 1: bad flag name",
         ),
+        # stored as the text '7' and '2.5', and a note longer than any the grid keeps
+        (
+            _QRELS.assign(note=pd.Series(["fine", 7], dtype=object)),
+            r"note 7 in row 1 is of type int, not text: a note is a str \(cast the column with "
+            r"\.astype\(str\)",
+        ),
+        (_QRELS.assign(note=[np.nan, 2.5]), "note 2.5 in row 1 is of type float, not text"),
+        (
+            _QRELS.assign(note=pd.Series(["ok", "y" * 10_001], dtype="string")),
+            r"note 'y{40}…' in row 1 has 10001 characters, more than the 10000 a note keeps: "
+            r"shorten it.*; nothing was imported",
+        ),
+        (
+            _QRELS.assign(note=["y" * 10_001, None]),
+            r"note 'y{40}…' in row 0 has 10001 characters",
+        ),
     ],
 )
 def test_import_labels_refuses_values_it_stored_wrongly(
@@ -643,6 +668,15 @@ def test_import_labels_refuses_values_it_stored_wrongly(
     with pytest.raises(StoreError, match=message):
         store.import_labels(frame, annotator="a")
     assert store.last_event_id() == 0
+
+
+def test_notes_of_the_longest_length_a_grid_keeps_are_kept(store: Store) -> None:
+    longest = "y" * 10_000
+    assert store.import_labels(_QRELS.assign(note=[longest, None]), annotator="a") == 2
+    store.append([grade("q2", "d1", 1, note=longest)])
+    notes = store.labels().set_index(["query_id", "item_id"])["note"]
+    assert notes[("q1", "d1")] == longest and pd.isna(notes[("q1", "d2")])
+    assert notes[("q2", "d1")] == longest
 
 
 def test_import_labels_float_annotators_are_named_as_annotators(store: Store) -> None:

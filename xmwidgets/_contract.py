@@ -29,6 +29,10 @@ ROLES = ("annotator", "adjudicator")
 # without a grade, counts as handled and stays out of the relevance judgements (every task)
 BROKEN = "broken-media"
 
+# longest note kept, from the browser, store.append and import_labels alike (a note is a sentence
+# or a paragraph, not a document)
+MAX_NOTE = 10_000
+
 # column -> pandas dtype of the events frame (append-only log; one row per judgement act)
 EVENT_COLUMNS: dict[str, str] = {
     "event_id": "int64",  # monotonic, assigned by the store

@@ -268,9 +268,16 @@ def write_jsonl(frame: pd.DataFrame, path: PathLike) -> Path:
     -------
     pathlib.Path
         The file written.
+
+    Raises
+    ------
+    ValueError
+        A float is infinite, or a cell holds what JSON cannot (bytes, other objects); the message
+        names the column and row, and nothing is written.
     """
     out = Path(path)
     _refuse_infinite(frame)
+    _refuse_unwritable(frame, "JSON Lines")
     text = frame.reset_index(drop=True).to_json(
         orient="records", lines=True, force_ascii=False, date_format="iso", date_unit="us"
     )
@@ -294,6 +301,68 @@ def _refuse_infinite(frame: pd.DataFrame) -> None:
                 f"cannot write JSON Lines: {column} is {values[row]} at row {row!r}, and JSON has "
                 "no infinity (it would be written as null); clip or drop those values first"
             )
+
+
+# pandas' inferred kinds of an object column whose every cell JSON (and Arrow) can hold as it is
+_PLAIN_KINDS = frozenset(
+    {"empty", "string", "integer", "floating", "mixed-integer-float", "boolean", "decimal"}
+    | {"datetime", "datetime64", "date"}
+)
+# what a JSON cell may hold (numpy arrays, tuples and sets are written as lists)
+_JSON_SCALARS = (str, bool, np.bool_, int, np.integer, float, np.floating, pd.Timestamp)
+_JSON_LISTS = (list, tuple, set, frozenset, np.ndarray)
+
+
+def _not_json(value: Any) -> Any:
+    """The first value in ``value`` (itself, or inside its lists and dicts) that JSON cannot
+    hold, or None: pandas writes bytes as an error, other objects as ``{}`` (their content lost).
+    """
+    if value is None or value is pd.NA or value is pd.NaT or isinstance(value, _JSON_SCALARS):
+        return None
+    if isinstance(value, dict):
+        inside: Any = [*value.keys(), *value.values()]
+    elif isinstance(value, _JSON_LISTS):
+        inside = value
+    else:
+        return value
+    return next((bad for v in inside if (bad := _not_json(v)) is not None), None)
+
+
+def _unwritable_cell(values: pd.Series) -> tuple[int, Any] | None:
+    """(position, offending value) of the first cell of an object column that JSON cannot hold."""
+    if pd.api.types.infer_dtype(values, skipna=True) in _PLAIN_KINDS:
+        return None  # one pass in C: text, numbers, dates
+    for pos, cell in enumerate(values.to_numpy(dtype=object)):
+        bad = _not_json(cell)
+        if bad is not None:
+            return pos, bad
+    return None
+
+
+def _refuse_unwritable(
+    frame: pd.DataFrame, what: str, columns: Sequence[Any] | None = None
+) -> None:
+    """A ValueError naming the column, row and value of a cell that ``what`` cannot hold."""
+    for column in frame.columns if columns is None else columns:
+        values = frame[column]
+        if values.dtype != object:
+            continue
+        found = _unwritable_cell(values)
+        if found is None:
+            continue
+        pos, bad = found
+        shown = repr(bad) if len(repr(bad)) <= 80 else repr(bad)[:80] + "…"
+        hint = (
+            "decode it first (df[col].str.decode('utf-8')) or drop the column"
+            if isinstance(bad, bytes | bytearray)
+            else "convert those cells to text, numbers, lists or dicts first, or drop the column"
+        )
+        raise ValueError(
+            f"cannot write {what}: column {column!r} holds {shown} (type "
+            f"{type(bad).__name__}) at row {frame.index[pos]!r}, which {what} cannot hold as it "
+            f"is; cells may be text, numbers, booleans, timestamps, lists and dicts of these: "
+            f"{hint}"
+        )
 
 
 _LINE_BREAKS_ESCAPED = {ord(c): f"\\u{ord(c):04x}" for c in "\x85\u2028\u2029"}
@@ -364,12 +433,11 @@ def _json_columns_of(table: Any) -> list[str]:
 
 
 def _needs_json(values: pd.Series) -> bool:
-    """Object cells Arrow would change: dicts (a struct fills every key in every row) or lists
-    that are not one plain list type."""
+    """Object cells Arrow would change or cannot type: dicts (a struct fills every key in every
+    row), lists that are not one plain list type, or scalars of several types (1 and "x")."""
     import pyarrow as pa
 
-    nested = [v for v in values if isinstance(v, dict | list | tuple)]
-    if not nested:
+    if pd.api.types.infer_dtype(values, skipna=True) in _PLAIN_KINDS | {"bytes"}:
         return False
     try:
         kind = pa.array(values.tolist()).type
@@ -381,8 +449,8 @@ def _needs_json(values: pd.Series) -> bool:
 def write_parquet(frame: pd.DataFrame, path: PathLike) -> Path:
     """Write a frame as Parquet (through pyarrow); dtypes and cells survive the round trip.
 
-    Lists of one type are stored as Arrow lists; columns holding dicts (or lists Arrow cannot
-    type) are stored as JSON text, named in the file's metadata, so that :func:`read_parquet`
+    Lists of one type are stored as Arrow lists; columns holding dicts, lists Arrow cannot type
+    or scalars of several types (1 and "x") are stored as JSON text, named in the file's metadata, so that :func:`read_parquet`
     gives back each dict with exactly its own keys (Arrow's struct type would give every row all
     keys of the column, the missing ones None).
 
@@ -402,6 +470,7 @@ def write_parquet(frame: pd.DataFrame, path: PathLike) -> Path:
 
     encoded = frame.reset_index(drop=True)
     as_json = [c for c in encoded.columns if encoded[c].dtype == object and _needs_json(encoded[c])]
+    _refuse_unwritable(encoded, "Parquet", as_json)  # those go as JSON text
     for column in as_json:
         encoded[column] = [None if v is None else json.dumps(v) for v in encoded[column]]
     table = pa.Table.from_pandas(encoded, preserve_index=False)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._contract import TASKS, float_ids
+from .._contract import MAX_NOTE, TASKS, float_ids
 from ..rubric import Flag
 from ..scale import Scale
 from ._errors import StoreError
@@ -23,6 +23,7 @@ from ._validate import (
     as_python,
     check_name,
     flag_names,
+    note_problem,
     now_micros,
     out_of_range,
     refuse_duplicate_columns,
@@ -420,7 +421,7 @@ def import_columns(
     if annotator is None:
         out["annotator"] = _annotators(df, order)
     if "note" in columns and bool(df["note"].notna().any()):
-        out["note"] = _texts(df, "note", order=order)
+        out["note"] = _notes(df, order=order)
         used.append("note")
     if "flags" in columns and bool(df["flags"].notna().any()):
         flags = _flags(df, order)
@@ -435,16 +436,30 @@ def import_columns(
     return out, used
 
 
-def _texts(df: pd.DataFrame, col: str, *, order: np.ndarray | None) -> np.ndarray:
-    """Object array of str (None for nulls) in ``order``: a free text column (``note``)."""
-    series = df[col]
+def _notes(df: pd.DataFrame, *, order: np.ndarray | None) -> np.ndarray:
+    """The note column as an object array of str (None for nulls) in ``order``.
+
+    Each note is a str of at most MAX_NOTE characters, as the widgets and ``append`` keep them:
+    a number is not cast to text without a word.
+    """
+    series = df["note"]
     isna = series.isna().to_numpy()
-    if order is not None:
-        series, isna = series.take(order), isna[order]
-    values = series.astype(str).to_numpy(dtype=object, copy=True)
+    values = series.to_numpy(dtype=object, copy=True)  # never write into the caller's frame
     if isna.any():
         values[isna] = None
-    return values
+    if isinstance(series.dtype, pd.StringDtype):  # all text: only the lengths, in C
+        lengths = series.str.len().to_numpy(dtype=float, na_value=0)
+        bad = np.flatnonzero(lengths > MAX_NOTE)
+    else:
+        bad = np.flatnonzero([v is not None and note_problem(v) is not None for v in values])
+    if len(bad):
+        pos = int(bad[0])
+        value = values[pos]
+        shown = value[:40] + "…" if isinstance(value, str) else as_python(value)
+        raise StoreError(
+            f"note {shown!r} in {_row_name(df, pos)} {note_problem(value)}; nothing was imported"
+        )
+    return values if order is None else values[order]
 
 
 def query_order(query_ids: pd.Series) -> np.ndarray | None:

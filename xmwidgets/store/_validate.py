@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._contract import BROKEN, CHOICES, EVENT_COLUMNS, ROLES, TASKS, repeated_columns
+from .._contract import BROKEN, CHOICES, EVENT_COLUMNS, MAX_NOTE, ROLES, TASKS, repeated_columns
 from ._errors import StoreError
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "flag_names",
     "micros",
     "normalize_event",
+    "note_problem",
     "now_micros",
 ]
 
@@ -180,7 +181,28 @@ def _real(value: Any, col: str, where: str) -> float:
     return number
 
 
-def _text(value: Any, col: str) -> str:
+def note_problem(value: object) -> str | None:
+    """What is wrong with a note (a str of at most MAX_NOTE characters), or None."""
+    if not isinstance(value, str):
+        return (
+            f"is of type {type(value).__name__}, not text: a note is a str (cast the column with "
+            ".astype(str) if the numbers are meant as text)"
+        )
+    if len(value) > MAX_NOTE:
+        return (
+            f"has {len(value)} characters, more than the {MAX_NOTE} a note keeps: shorten it, "
+            "or keep long text in a column of your own frame"
+        )
+    return None
+
+
+def _text(value: Any, col: str, where: str) -> str:
+    if col == "note":
+        problem = note_problem(value)
+        if problem is not None:
+            shown = value[:40] + "…" if isinstance(value, str) else as_python(value)
+            raise StoreError(f"note {shown!r} {where} {problem}")
+        return value
     if col == "shown" and isinstance(value, list | tuple | np.ndarray | pd.Series):
         # the ids shown, in order, as a JSON list of strings (ids are strings everywhere)
         return json.dumps([str(v) for v in value])
@@ -219,7 +241,7 @@ def _convert(value: Any, col: str, where: str) -> Any:
         return _integer(value, col, where)
     if dtype.startswith("Float"):
         return _real(value, col, where)
-    text = _text(value, col)
+    text = _text(value, col, where)
     surrogate = _SURROGATE.search(text)
     if surrogate is not None:
         raise StoreError(

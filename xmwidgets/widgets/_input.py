@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .._contract import MAX_NOTE
 from ..scale import Scale
 
 __all__ = [
@@ -34,8 +35,6 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 ACTION_OPS = ("grade", "best", "none", "flag", "note", "undo")
-# longest note accepted (a note is a sentence or a paragraph, not a document)
-MAX_NOTE = 10_000
 MESSAGE_TYPES = ("ready", "page", "judge")
 # a batch is what queued while one judge message was in flight; thousands means a broken front end
 MAX_ACTIONS = 10_000
