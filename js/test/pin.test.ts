@@ -66,6 +66,24 @@ describe("QueryPin", () => {
 describe("QueryPin placed", () => {
   afterEach(() => vi.unstubAllGlobals());
 
+  it("is at the top of the view while the header's last lines are still in view", () => {
+    // the query box scrolled out, the hint not yet: the bar stayed under the header, over the first
+    // row, and covered the top of the tile the focus scrolled to (its margin is for a bar at the top)
+    stubResizeObserver();
+    const root = document.createElement("div");
+    const box = document.createElement("div");
+    const pin = new QueryPin(root, box);
+    root.append(box, pin.element);
+    document.body.append(root);
+    pin.element.getBoundingClientRect = () => ({ top: 35 }) as DOMRect; // the strip, 35 px down
+    root.getBoundingClientRect = () => ({ bottom: 2000 }) as DOMRect;
+    pin.pin(true);
+    const bar = pin.element.querySelector<HTMLElement>(".xmw-pin-bar")!;
+    expect(bar.style.transform).toBe("translateY(-35px)");
+    pin.dispose();
+    root.remove();
+  });
+
   it("moves to the top of the view again when the header grows without a scroll", () => {
     // E opens the query's note box in the header (140 px): the bar went down with the strip under
     // it, into the middle of the view, until the next scroll

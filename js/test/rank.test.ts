@@ -252,6 +252,32 @@ describe("ranking body", () => {
     expect(r.status()).toMatch(/ranking saved/);
   });
 
+  it("says a save once: the status line of the query on screen, the notice of a query left", () => {
+    // after s, "ranking of query 1 saved: 6 candidates" in the notice and "✓ ranking saved" in
+    // the status line said it twice
+    const r = mountRanker();
+    r.press("ArrowRight");
+    r.press("t");
+    r.press("s");
+    const [save] = r.model.actions();
+    const saved = "ranking of query 1 saved: 6 candidates · query 1 done (6/6) · n for next";
+    const order = ids(0, [1, 0, 2, 3, 4, 5]).map((id, i): [string, number] => [id, i + 1]);
+    r.model.ackNext({ notices: { [save.request_id]: saved }, states: { q0: rankStates(order) } });
+    expect(r.status()).toMatch(/^✓ ranking saved/);
+    expect(r.notice().textContent).toBe("query 1 done (6/6) · n for next");
+    // saved by leaving: the status line is the next query's, so the notice says it
+    r.press("n");
+    r.model.servePages();
+    r.press("ArrowRight");
+    r.press("t");
+    r.press("n");
+    r.model.servePages();
+    const [, left] = r.model.actions();
+    r.model.ackNext({ notices: { [left.request_id]: "ranking of query 2 saved: 6 candidates" } });
+    expect(r.root.dataset.queryIndex).toBe("2");
+    expect(r.notice().textContent).toBe("ranking of query 2 saved: 6 candidates");
+  });
+
   it("leaving a changed ranking saves it; leaving an untouched one saves nothing", () => {
     const r = mountRanker();
     r.press("n");

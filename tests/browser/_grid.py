@@ -31,6 +31,7 @@ __all__ = [
     "kernel_view",
     "mark_grids_stale",
     "store_view",
+    "tiles_top",
     "wait_all_saved",
     "wait_grid",
     "wait_saved",
@@ -39,6 +40,18 @@ __all__ = [
 
 # The front-end brief names the root `.xmw-grid`; js/src/grid.ts calls it `.xmw-grid-root`.
 GRID_ROOT = ".xmw-grid, .xmw-grid-root"
+
+# JS, (root selector) => the first tile's top, from the top of the last grid on the page
+_TILES_TOP = """(selector) => {
+  const grid = [...document.querySelectorAll(selector)].at(-1);
+  return grid.querySelector(".xmw-tile").getBoundingClientRect().top - grid.getBoundingClientRect().top;
+}"""
+
+
+def tiles_top(page: Any) -> float:
+    """Where the tiles start in the widget: what moves when a line above them grows or shrinks."""
+    return float(page.evaluate(_TILES_TOP, GRID_ROOT))
+
 
 # JS, (root selector) => what the last grid on the page shows, or null
 _SNAPSHOT = """(selector) => {

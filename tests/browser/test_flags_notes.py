@@ -19,7 +19,15 @@ from typing import Any
 
 import pytest
 
-from ._grid import GRID_ROOT, focused_index, grid_snapshot, wait_all_saved, wait_grid, wait_tiles
+from ._grid import (
+    GRID_ROOT,
+    focused_index,
+    grid_snapshot,
+    tiles_top,
+    wait_all_saved,
+    wait_grid,
+    wait_tiles,
+)
 from ._jupyter import JupyterServer
 from ._pages import open_notebook, output_json, run_all_cells, screenshot, set_theme, write_notebook
 
@@ -111,6 +119,7 @@ def test_flags_notes_and_rubric_panel_by_keyboard(
     q0, ids = snapshot["query_id"], [t["item_id"] for t in snapshot["tiles"]]
 
     # U: near-duplicate on the focused (first) candidate; A: ambiguous-query on the query
+    top = tiles_top(page)
     page.keyboard.press("U")
     page.keyboard.press("A")
     wait_all_saved(page)
@@ -119,6 +128,8 @@ def test_flags_notes_and_rubric_panel_by_keyboard(
     assert snapshot["query_flags"] == "ambiguous-query"
     chip = page.locator(GRID_ROOT).last.locator(".xmw-tile").first.locator(".xmw-chip")
     assert chip.inner_text().startswith("near-duplicate")
+    # the query's chip line was a line of its own above the tiles: they jumped 21 px down
+    assert tiles_top(page) == pytest.approx(top, abs=1)
 
     # e: a note on the second candidate; the keys typed in it stay in it
     page.keyboard.press("ArrowRight")
@@ -147,6 +158,15 @@ def test_flags_notes_and_rubric_panel_by_keyboard(
     page.keyboard.press("E")
     query_box = page.locator(GRID_ROOT).last.locator(".xmw-grade-query-extra textarea")
     query_box.wait_for(state="visible")
+    # the query's note box opened in the header and pushed the tiles 143 px down; it now hangs
+    # over the header's status lines, and over no tile
+    assert tiles_top(page) == pytest.approx(top, abs=1)
+    screenshot(page.locator(GRID_ROOT).last, artifacts_dir / f"flags_notes_{ui}_query_note.png")
+    box_bottom = query_box.evaluate(
+        "(el) => el.closest('.xmw-note-box').getBoundingClientRect().bottom"
+    )
+    first_tile = page.locator(GRID_ROOT).last.locator(".xmw-tile").first
+    assert box_bottom <= first_tile.evaluate("(el) => el.getBoundingClientRect().top") + 1
     page.keyboard.type(QUERY_NOTE)
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")  # the second toggle: dissonant

@@ -26,6 +26,7 @@ from ._grid import (
     focus_grid,
     grid_snapshot,
     mark_grids_stale,
+    tiles_top,
     wait_all_saved,
     wait_grid,
     wait_tiles,
@@ -128,6 +129,7 @@ def _as_stored(shown: list[tuple[str, int, bool]]) -> list[tuple[str, int]]:
 def test_rank_by_keyboard_only(
     page: Any, jupyter_server: JupyterServer, artifacts_dir: Path, ui: str
 ) -> None:
+    page.set_viewport_size({"width": 800, "height": 600})  # a small laptop window
     store = _open(page, jupyter_server, ui, "keys")
     q0 = grid_snapshot(page)["query_id"]
     start = [i for i, _, _ in _shown(page)]
@@ -149,11 +151,16 @@ def test_rank_by_keyboard_only(
     assert [t for _, _, t in shown][:3] == [True, True, False]
     _wait_status(page, "changed, not saved")
     assert grid_snapshot(page)["unsaved"] == 0, "a move was sent before it was saved"
+    top = tiles_top(page)
 
     page.keyboard.press("s")
     _wait_status(page, "✓ ranking saved")
     wait_all_saved(page)
-    assert "query 1 done" in grid_snapshot(page)["notice"]
+    notice = grid_snapshot(page)["notice"]
+    # the notice said "ranking of query 1 saved: 8 candidates" under the status line's "✓ ranking
+    # saved", and the status line, a line shorter than "changed, not saved …", moved the tiles 20 px
+    assert "query 1 done" in notice and "saved" not in notice, notice
+    assert tiles_top(page) == pytest.approx(top, abs=1)
     root = page.locator(GRID_ROOT).last
     screenshot(root, artifacts_dir / f"rank_{ui}_light.png")
     set_theme(page, dark=True)

@@ -53,6 +53,8 @@ export class Header {
   readonly position = make("span", "xmw-position");
   readonly done = make("span", "xmw-done");
   readonly progress = make("div", "xmw-progress");
+  /** "candidate k of N · j/N judged", the done badge, and a task's own marks of the query. */
+  readonly where = make("div", "xmw-where");
   readonly prevButton = make("button", "xmw-prev", "‹ prev");
   readonly noneButton = make("button", "xmw-none-button", "none relevant");
   readonly nextButton = make("button", "xmw-next", "next ›");
@@ -69,10 +71,9 @@ export class Header {
   constructor(goTo: GoToBox) {
     this.queryBox.setAttribute("aria-label", "query");
     const status = make("div", "xmw-status");
-    const where = make("div", "xmw-where");
     this.position.setAttribute("aria-live", "polite");
     this.done.hidden = true;
-    where.append(this.position, this.done);
+    this.where.append(this.position, this.done);
     this.progress.setAttribute("aria-live", "polite");
     const nav = make("div", "xmw-nav");
     for (const button of [this.prevButton, this.noneButton, this.nextButton]) {
@@ -84,7 +85,7 @@ export class Header {
     this.noneButton.title = "no candidate is relevant (x)";
     this.nextButton.title = "next query (n / Enter)";
     nav.append(this.prevButton, this.noneButton, this.nextButton);
-    status.append(where, this.progress, nav);
+    status.append(this.where, this.progress, nav);
     this.concepts.setAttribute("aria-label", "concepts in this query");
     this.concepts.hidden = true;
     // the go-to box opens over the hint, in its box, as notices do: opening it moves no tile

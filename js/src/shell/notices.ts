@@ -36,22 +36,28 @@ const ON_TO = /^on to [a-z]+ \d+/;
 /**
  * The notice of a batch's results, `shown` the id of the query on screen: of a result whose query
  * the view has left, "n for next" no longer says what to do (query 3 is on screen while the ack of
- * query 2 says "query 2 done · n for next"), so it is left out.
+ * query 2 says "query 2 done · n for next"), so it is left out. Of the query on screen, the parts
+ * `onScreen` matches are left out: the view says them already (the ranker's status line says
+ * "✓ ranking saved"; the notice repeated it).
  */
 export function resultsNotice(
   results: ReadonlyArray<{ query_id: string; notice: string }>,
   shown: string | null,
+  onScreen: (part: string) => boolean = () => false,
 ): string {
   return batchNotice(
     results.map(({ query_id, notice }) =>
-      query_id === shown
-        ? notice
-        : notice
-            .split(" · ")
-            .filter((part) => part.trim() !== "n for next")
-            .join(" · "),
+      withoutParts(notice, query_id === shown ? onScreen : (part) => part.trim() === "n for next"),
     ),
   );
+}
+
+/** `notice` without the parts (" · " separated) that `drop` matches. */
+function withoutParts(notice: string, drop: (part: string) => boolean): string {
+  return notice
+    .split(SEP)
+    .filter((part) => !drop(part))
+    .join(SEP);
 }
 
 const SEP = " · ";

@@ -89,8 +89,10 @@ export class QueryPin {
     const viewTop = scroller instanceof HTMLElement ? scroller.getBoundingClientRect().top : 0;
     const strip = this.element.getBoundingClientRect();
     const bottom = this.root.getBoundingClientRect().bottom;
-    // not below the widget's last row
-    const offset = Math.max(0, Math.min(viewTop - strip.top, bottom - strip.top - this.bar.offsetHeight));
+    // at the view's top, where the tiles' scroll-margin-top leaves it room, also while the header's
+    // last lines (hint, legend) are still in view and the strip under them (offset < 0); not below
+    // the widget's last row
+    const offset = Math.min(viewTop - strip.top, bottom - strip.top - this.bar.offsetHeight);
     this.bar.style.transform = `translateY(${Math.round(offset)}px)`;
   }
 

@@ -178,6 +178,7 @@ export function renderShell(
   loading.unit = unit;
   const timed = new Set([...TIMED, ...body.timed]);
   if (body.headerElement) header.queryBox.after(body.headerElement);
+  if (body.whereElement) header.where.append(body.whereElement);
   // notices over the key hint: room the header has anyway, under the annotator's eyes and over no tile
   header.hintSlot.append(notices.dock);
   root.append(header.element, pin.element, banners.error);

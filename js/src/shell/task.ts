@@ -69,6 +69,8 @@ export interface TaskBody {
   readonly element: HTMLElement;
   /** Optional: a line the shell places in the header under the query (the query's own marks). */
   readonly headerElement?: HTMLElement;
+  /** Optional: marks of the query the shell places in the status row's first line (one line). */
+  readonly whereElement?: HTMLElement;
   readonly keys: TaskKeys;
   /** A page arrived (it may be a prefetched one, not on screen): take its stored state. */
   load(page: Page): void;

@@ -53,7 +53,7 @@ export class Annotations {
   private readonly layout = make("div", "xmw-grade-layout");
   private readonly panel = make("aside", "xmw-rubric-panel");
   private panelScale: ScaleSpec | null = null;
-  private readonly queryMarks: MarkLine;
+  readonly queryMarks: MarkLine;
   private readonly tileBox = new NoteBox("xmw-note-box-tile");
   private readonly queryBox = new NoteBox("xmw-note-box-query");
 
@@ -71,7 +71,6 @@ export class Annotations {
     };
     ctx.board.markHandlers = handlers;
     this.queryMarks = new MarkLine(null, handlers, "xmw-marks xmw-query-marks");
-    this.headerElement.append(this.queryMarks.element);
   }
 
   get rubricOpen(): boolean {

@@ -70,6 +70,7 @@ export function gradeBody(ctx: ShellContext): TaskBody {
     ...parts,
     element: annotations.element,
     headerElement: annotations.headerElement,
+    whereElement: annotations.queryMarks.element,
     keys: {
       action: (event: KeyLike, scale) =>
         flagKeys(event, scale) ?? gradeKeys(event, levelKeys(scale)) ?? missingFlagKey(event, scale),

@@ -119,6 +119,10 @@ const STATUS: Record<Exclude<SaveState, "partial"> | "draftLast", string> = {
   refused: "not saved (see the notice) · s tries again",
 };
 
+/** The kernel's notice of a ranking saved (`_rank_rules.RankRules._rank_action`), which the status
+ * line of the query on screen says already. */
+export const SAVED_NOTICE = /^ranking of query \d+ saved\b/;
+
 /** The line above the tiles while the kernel undoes a saved change (the keys typed wait for it). */
 const UNDOING = "undoing the last saved change… (keys typed and tiles dropped meanwhile apply after it)";
 
@@ -200,7 +204,9 @@ export function rankBody(ctx: ShellContext): TaskBody {
     const state = saveState(view);
     element.dataset.save = undoing === null ? state : "undoing";
     const last = view.index >= Number(ctx.model.get("n_queries") ?? 0) - 1;
-    setText(status, undoing === null ? statusText(view, state, last) : UNDOING);
+    const text = undoing === null ? statusText(view, state, last) : UNDOING;
+    setText(status, text);
+    status.title = text; // cut to two lines where the widget is narrow
     ctx.refresh();
   }
 
@@ -422,7 +428,9 @@ export function rankBody(ctx: ShellContext): TaskBody {
     // the undo is in (or refused): the keys typed since act on what it left (the shell applies them)
     if (undoing !== null && answered.has(undoing)) undoing = null;
     render();
-    const notice = resultsNotice(ours, view?.query_id ?? null);
+    // the status line says "✓ ranking saved" of the query on screen: the notice says it only of a
+    // query left (saved by n / p / g), where that line is another query's
+    const notice = resultsNotice(ours, view?.query_id ?? null, (part) => SAVED_NOTICE.test(part));
     if (notice) {
       const refused = ours.some((result) => result.status === "refused" && result.notice);
       ctx.notice(notice, refused ? "refused" : "info");
