@@ -10,6 +10,7 @@ import type { Example, FlagSpec, ScaleSpec } from "../src/shell/protocol";
 import { exampleTile, rubricPanel } from "../src/shell/rubric";
 import { flagKeys, gradeHelpRows, gradeHint } from "../src/tasks/grade/flags";
 import { MarkLine, shorten } from "../src/tasks/grade/marks";
+import { NoteBox } from "../src/tasks/grade/notebox";
 import { JudgementState } from "../src/tasks/grade/state";
 import { key, stubResizeObserver, TREC, textPage } from "./fixtures";
 import { mountReady, unmountAll } from "./mount";
@@ -607,5 +608,29 @@ describe('the "+n" mark of a tile\'s chips', () => {
     expect(more().hidden).toBe(true);
     wrapped = 1;
     vi.unstubAllGlobals();
+  });
+});
+
+describe("the query's note box", () => {
+  it("takes room under the header for what of it reaches below, and gives it back on close", () => {
+    // with many flags or a tall text it covered the first row of tiles (20-223 px)
+    const header = document.createElement("div");
+    const strip = document.createElement("div");
+    header.append(strip);
+    document.body.append(header);
+    const tiles = document.createElement("div");
+    tiles.getBoundingClientRect = () => ({ top: 260 }) as DOMRect;
+    const box = new NoteBox("xmw-note-box-query");
+    box.element.getBoundingClientRect = () => ({ bottom: 280.4 }) as DOMRect;
+    const closed = vi.fn();
+    box.open(strip, null, { label: "note on query 1", text: "", above: tiles, onSave: () => {}, onClosed: closed });
+    expect(strip.style.height).toBe("21px");
+    box.dismiss();
+    expect(strip.style.height).toBe("");
+    // a box that ends above the header's end takes no room
+    box.element.getBoundingClientRect = () => ({ bottom: 200 }) as DOMRect;
+    box.open(strip, null, { label: "note on query 1", text: "", above: tiles, onSave: () => {}, onClosed: closed });
+    expect(strip.style.height).toBe("");
+    header.remove();
   });
 });

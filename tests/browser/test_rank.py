@@ -24,6 +24,7 @@ import pytest
 from ._grid import (
     GRID_ROOT,
     focus_grid,
+    focused_index,
     grid_snapshot,
     mark_grids_stale,
     tiles_top,
@@ -81,6 +82,34 @@ def _open(page: Any, server: JupyterServer, ui: str, test: str) -> Path:
 def _shown(page: Any) -> list[tuple[str, int, bool]]:
     """The tiles as shown: (item_id, rank, tied), in ranking order."""
     return [(t["item_id"], int(t["rank"]), t["tied"]) for t in grid_snapshot(page)["tiles"]]
+
+
+_SCROLLER = """
+  const root = [...document.querySelectorAll(sel)].pop();
+  let scroller = root.parentElement;
+  while (scroller && !(["auto", "scroll"].includes(getComputedStyle(scroller).overflowY)
+                       && scroller.scrollHeight > scroller.clientHeight)) scroller = scroller.parentElement;
+"""
+# JS: scroll the notebook so that the first row of tiles starts 150 px above its view
+_SCROLL_DOWN_THE_TILES = (
+    "(sel) => {"
+    + _SCROLLER
+    + """
+  const tile = root.querySelector(".xmw-tile").getBoundingClientRect();
+  scroller.scrollTop += tile.top - scroller.getBoundingClientRect().top + 150;
+}"""
+)
+# JS: the ranker's status line and the pinned bar, against the notebook's view
+_STATUS_AND_BAR = (
+    "(sel) => {"
+    + _SCROLLER
+    + """
+  const bar = root.querySelector(".xmw-pin-bar").getBoundingClientRect();
+  return { pinned: root.dataset.pinned === "true", bar_bottom: bar.bottom,
+           status_top: root.querySelector(".xmw-rank-status").getBoundingClientRect().top,
+           view_top: scroller.getBoundingClientRect().top };
+}"""
+)
 
 
 def _wait_status(page: Any, prefix: str) -> None:
@@ -172,6 +201,19 @@ def test_rank_by_keyboard_only(
     assert _stored(store) == {q0: _as_stored(shown)}
     assert _one_transaction(store, q0)
     focus_grid(page)  # running a cell took the keyboard focus
+
+    # the first row's tile focused from below, the query bar pinned: the tile stopped under the
+    # bar, and the status line above it ("changed, not saved") was behind the bar
+    while focused_index(page) > 1:
+        page.keyboard.press("ArrowLeft")
+    if focused_index(page) == 0:
+        page.keyboard.press("ArrowRight")
+    page.evaluate(_SCROLL_DOWN_THE_TILES, GRID_ROOT)
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_timeout(300)  # the scroll is the next frame's
+    place = page.evaluate(_STATUS_AND_BAR, GRID_ROOT)
+    assert place["pinned"] and place["status_top"] >= place["bar_bottom"] - 1, place
+    assert place["status_top"] >= place["view_top"], place
 
     # n: the next query; a change there is saved when it is left with n
     page.keyboard.press("n")

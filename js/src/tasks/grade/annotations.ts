@@ -188,6 +188,10 @@ export class Annotations {
       label: `note on query ${query.index + 1}`,
       text: query.marks.own.value.note,
       toggles: this.queryToggles(query),
+      // it hangs over the header's status lines and legend, over no tile; it opens with the query
+      // in view (opened from down the tiles, it was under the pinned bar or the notebook's toolbar)
+      above: this.element,
+      reveal: this.headerElement.closest<HTMLElement>(".xmw-header") ?? undefined,
       onToggle: (flag, on) => this.ctx.judge().toggleQueryFlag(flag, this.ctx.now(), on),
       onSave: (text) => this.ctx.judge().saveNote(null, text, this.ctx.now()),
       onClosed: () => this.ctx.refocus(),

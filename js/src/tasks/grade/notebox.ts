@@ -25,6 +25,15 @@ export interface NoteBoxOptions {
   /** The query's flags (query box only). */
   toggles?: NoteToggle[];
   onToggle?(flag: string, on: boolean): void;
+  /**
+   * An element the box must end above (the query's box: the tiles, under the header it hangs
+   * over). What of the box reaches below its top is added to the height of the box's host, so that
+   * it pushes them down by that much and covers none of them: many toggles or a tall text.
+   */
+  above?: HTMLElement;
+  /** What is scrolled into view when the box opens (the query's box: the header); the box itself
+   * by default. */
+  reveal?: HTMLElement;
   /** Enter: the text as typed (the caller skips an unchanged one). */
   onSave(text: string): void;
   /** After save or cancel: the focus goes back. */
@@ -77,10 +86,23 @@ export class NoteBox {
     this.input.setAttribute("aria-label", `${options.label}: Enter saves, Shift+Enter new line, Escape cancels`);
     this.renderToggles(options.toggles ?? []);
     if (this.element.parentElement !== host) host.append(this.element);
+    this.input.style.height = ""; // a height dragged last time is not this note's
     this.element.hidden = false;
+    this.fit();
     this.input.focus({ preventScroll: true });
     this.input.setSelectionRange(this.input.value.length, this.input.value.length);
-    if (typeof this.element.scrollIntoView === "function") this.element.scrollIntoView({ block: "nearest" });
+    const shown = options.reveal ?? this.element;
+    if (typeof shown.scrollIntoView === "function") shown.scrollIntoView({ block: "nearest" });
+  }
+
+  /** Make room above `above` for what of the box reaches below its top (none: no room taken). */
+  private fit(): void {
+    const host = this.element.parentElement;
+    const above = this.options?.above;
+    if (!host || !above) return;
+    host.style.height = "";
+    const below = this.element.getBoundingClientRect().bottom - above.getBoundingClientRect().top;
+    if (below > 0) host.style.height = `${Math.ceil(below)}px`;
   }
 
   /** Show the query's flags as they are now (after a toggle, or an ack). */
@@ -90,6 +112,7 @@ export class NoteBox {
 
   /** Close without saving and without moving the focus (the page under it went). */
   dismiss(): void {
+    if (this.options?.above && this.element.parentElement) this.element.parentElement.style.height = "";
     this.element.hidden = true;
     this.options = null;
     this.target = undefined;
@@ -123,6 +146,7 @@ export class NoteBox {
     });
     this.toggles.replaceChildren(...buttons);
     this.toggles.hidden = buttons.length === 0;
+    this.fit();
     buttons.find((button) => focused !== undefined && button.dataset.flag === focused)?.focus({ preventScroll: true });
   }
 
