@@ -66,6 +66,8 @@ export class NoteBox {
     const hint = make("div", "xmw-note-hint", "Enter saves · Shift+Enter new line · Esc cancels");
     this.label.append(make("span", "xmw-note-title"), this.input);
     this.element.append(this.label, this.toggles, hint);
+    // a text area dragged taller reaches further down: the room above the tiles follows it
+    if (typeof ResizeObserver === "function") new ResizeObserver(() => this.isOpen && this.fit()).observe(this.input);
     this.element.addEventListener("keydown", (event) => this.onKey(event));
     this.element.addEventListener("submit", (event) => event.preventDefault());
     // a click in the box must not reach a tile's own click handlers
