@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "GRID_ROOT",
     "LABELS_JSON",
+    "ROOT_AND_SCROLLER",
     "focus_grid",
     "focused_index",
     "focused_tile",
@@ -40,6 +41,17 @@ __all__ = [
 
 # The front-end brief names the root `.xmw-grid`; js/src/grid.ts calls it `.xmw-grid-root`.
 GRID_ROOT = ".xmw-grid, .xmw-grid-root"
+
+# JS, the start of a function of `sel` (the grids' selector): `root`, the last grid on the page, and
+# `scroller`, the element that scrolls the notebook (Lab's windowed panel, NB 7's, or none)
+ROOT_AND_SCROLLER = """
+  const root = [...document.querySelectorAll(sel)].pop();
+  let scroller = root.parentElement;
+  while (scroller && !(/(auto|scroll)/.test(getComputedStyle(scroller).overflowY)
+                       && scroller.scrollHeight > scroller.clientHeight)) {
+    scroller = scroller.parentElement;
+  }
+"""
 
 # JS, (root selector) => the first tile's top, from the top of the last grid on the page
 _TILES_TOP = """(selector) => {

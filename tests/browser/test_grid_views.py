@@ -20,7 +20,14 @@ from typing import Any
 
 import pytest
 
-from ._grid import GRID_ROOT, focused_index, grid_snapshot, wait_grid, wait_tiles
+from ._grid import (
+    GRID_ROOT,
+    ROOT_AND_SCROLLER,
+    focused_index,
+    grid_snapshot,
+    wait_grid,
+    wait_tiles,
+)
 from ._jupyter import JupyterServer
 from ._pages import (
     open_and_run,
@@ -381,16 +388,13 @@ def browser_with_scrollbars(browser: Any) -> Any:
 
 
 # JS, the start of the two below: the last grid's root, the notebook's scroller, the tiles' tops
-_ROOT_AND_SCROLLER = """
-  const root = [...document.querySelectorAll(sel)].pop();
-  let scroller = root.parentElement;
-  while (scroller && !(/(auto|scroll)/.test(getComputedStyle(scroller).overflowY)
-                       && scroller.scrollHeight > scroller.clientHeight)) {
-    scroller = scroller.parentElement;
-  }
+_ROOT_AND_SCROLLER = (
+    ROOT_AND_SCROLLER
+    + """
   const tileTops = () => [...root.querySelectorAll(".xmw-tile")].map(
     (t) => Math.round(t.getBoundingClientRect().top));
 """
+)
 
 # JS: scroll the notebook so that the grid's header is just out of view; the tiles' tops then
 _SCROLL_PAST_HEADER = (

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from ._grid import GRID_ROOT, wait_grid, wait_tiles
+from ._grid import GRID_ROOT, ROOT_AND_SCROLLER, wait_grid, wait_tiles
 from ._jupyter import JupyterServer
 from ._pages import open_and_run
 
@@ -42,12 +42,11 @@ grid""",
 ]
 
 # JS: the bar, the notebook's view and the focused tile, as a person sees them
-_PIN = """(sel) => {
-  const root = [...document.querySelectorAll(sel)].pop();
+_PIN = (
+    "(sel) => {"
+    + ROOT_AND_SCROLLER
+    + """
   const bar = root.querySelector(".xmw-pin-bar");
-  let scroller = root.parentElement;
-  while (scroller && !(["auto", "scroll"].includes(getComputedStyle(scroller).overflowY)
-                       && scroller.scrollHeight > scroller.clientHeight)) scroller = scroller.parentElement;
   const view = scroller.getBoundingClientRect();
   const box = bar.getBoundingClientRect();
   const query = root.querySelector(".xmw-query").getBoundingClientRect();
@@ -62,6 +61,7 @@ _PIN = """(sel) => {
     scroll_top: scroller.scrollTop,
   };
 }"""
+)
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])

@@ -23,6 +23,7 @@ import pytest
 
 from ._grid import (
     GRID_ROOT,
+    ROOT_AND_SCROLLER,
     focus_grid,
     focused_index,
     grid_snapshot,
@@ -84,16 +85,10 @@ def _shown(page: Any) -> list[tuple[str, int, bool]]:
     return [(t["item_id"], int(t["rank"]), t["tied"]) for t in grid_snapshot(page)["tiles"]]
 
 
-_SCROLLER = """
-  const root = [...document.querySelectorAll(sel)].pop();
-  let scroller = root.parentElement;
-  while (scroller && !(["auto", "scroll"].includes(getComputedStyle(scroller).overflowY)
-                       && scroller.scrollHeight > scroller.clientHeight)) scroller = scroller.parentElement;
-"""
 # JS: scroll the notebook so that the first row of tiles starts 150 px above its view
 _SCROLL_DOWN_THE_TILES = (
     "(sel) => {"
-    + _SCROLLER
+    + ROOT_AND_SCROLLER
     + """
   const tile = root.querySelector(".xmw-tile").getBoundingClientRect();
   scroller.scrollTop += tile.top - scroller.getBoundingClientRect().top + 150;
@@ -102,7 +97,7 @@ _SCROLL_DOWN_THE_TILES = (
 # JS: the ranker's status line and the pinned bar, against the notebook's view
 _STATUS_AND_BAR = (
     "(sel) => {"
-    + _SCROLLER
+    + ROOT_AND_SCROLLER
     + """
   const bar = root.querySelector(".xmw-pin-bar").getBoundingClientRect();
   return { pinned: root.dataset.pinned === "true", bar_bottom: bar.bottom,
