@@ -451,13 +451,11 @@ def _notes(df: pd.DataFrame, *, order: np.ndarray | None) -> np.ndarray:
         lengths = series.str.len().to_numpy(dtype=float, na_value=0)
         bad = np.flatnonzero(lengths > MAX_NOTE)
     else:
-        bad = np.flatnonzero([v is not None and note_problem(v) is not None for v in values])
+        bad = np.flatnonzero([v is not None and note_problem(v, "") is not None for v in values])
     if len(bad):
         pos = int(bad[0])
-        value = values[pos]
-        shown = value[:40] + "…" if isinstance(value, str) else as_python(value)
         raise StoreError(
-            f"note {shown!r} in {_row_name(df, pos)} {note_problem(value)}; nothing was imported"
+            f"{note_problem(values[pos], f'in {_row_name(df, pos)}')}; nothing was imported"
         )
     return values if order is None else values[order]
 

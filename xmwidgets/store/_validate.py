@@ -181,27 +181,30 @@ def _real(value: Any, col: str, where: str) -> float:
     return number
 
 
-def note_problem(value: object) -> str | None:
-    """What is wrong with a note (a str of at most MAX_NOTE characters), or None."""
+def note_problem(value: object, where: str) -> str | None:
+    """What is wrong with a note (a str of at most MAX_NOTE characters), or None; ``where``
+    names it ("in event 3", "in row 7")."""
+    if isinstance(value, str) and len(value) <= MAX_NOTE:
+        return None
+    shown = value[:40] + "…" if isinstance(value, str) else as_python(value)
     if not isinstance(value, str):
-        return (
+        problem = (
             f"is of type {type(value).__name__}, not text: a note is a str (cast the column with "
             ".astype(str) if the numbers are meant as text)"
         )
-    if len(value) > MAX_NOTE:
-        return (
+    else:
+        problem = (
             f"has {len(value)} characters, more than the {MAX_NOTE} a note keeps: shorten it, "
             "or keep long text in a column of your own frame"
         )
-    return None
+    return f"note {shown!r} {where} {problem}"
 
 
 def _text(value: Any, col: str, where: str) -> str:
     if col == "note":
-        problem = note_problem(value)
+        problem = note_problem(value, where)
         if problem is not None:
-            shown = value[:40] + "…" if isinstance(value, str) else as_python(value)
-            raise StoreError(f"note {shown!r} {where} {problem}")
+            raise StoreError(problem)
         return value
     if col == "shown" and isinstance(value, list | tuple | np.ndarray | pd.Series):
         # the ids shown, in order, as a JSON list of strings (ids are strings everywhere)
